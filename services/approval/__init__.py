@@ -1,0 +1,1 @@
+"""Approval service: approval cycles, the user directory, and approval requests for orders."""

@@ -1,0 +1,1 @@
+"""Order service: quotations, purchase and sales orders, their lifecycle and status history."""

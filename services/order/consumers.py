@@ -1,0 +1,73 @@
+"""Subscribers of the order service: each translates one message into one handler call."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from faststream import Context
+from faststream.rabbit import RabbitRouter
+
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalRejected,
+    CancelOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    SubmitOrder,
+    UpdateOrder,
+)
+from shared.messaging.topology import COMMANDS, EVENTS, Topology, routed
+from shared.names import Approval
+from shared.names import Order as N
+
+from services.order.handlers import OrderHandlers
+
+Handlers = Annotated[OrderHandlers, Context("deps")]
+
+
+def routers(topology: Topology) -> list[RabbitRouter]:
+    router = RabbitRouter()
+    commands = router.subscriber(topology.queue(N.COMMANDS_QUEUE, "order.*"), COMMANDS)
+
+    @commands(filter=routed(N.CREATE_PURCHASE_ORDER))
+    async def create_purchase_order(cmd: CreatePurchaseOrder, handlers: Handlers) -> None:
+        """Create a draft purchase order for a vendor."""
+        await handlers.create(cmd)
+
+    @commands(filter=routed(N.CREATE_SALES_ORDER))
+    async def create_sales_order(cmd: CreateSalesOrder, handlers: Handlers) -> None:
+        """Create a draft sales order for a customer."""
+        await handlers.create(cmd)
+
+    @commands(filter=routed(N.UPDATE))
+    async def update_order(cmd: UpdateOrder, handlers: Handlers) -> None:
+        """Change a draft or rejected order."""
+        await handlers.update(cmd)
+
+    @commands(filter=routed(N.SUBMIT))
+    async def submit_order(cmd: SubmitOrder, handlers: Handlers) -> None:
+        """Submit an order into its approval cycle."""
+        await handlers.submit(cmd)
+
+    @commands(filter=routed(N.CANCEL))
+    async def cancel_order(cmd: CancelOrder, handlers: Handlers) -> None:
+        """Cancel an order that was not received or issued against."""
+        await handlers.cancel(cmd)
+
+    @router.subscriber(topology.queue(N.APPROVAL_PENDING_QUEUE, Approval.PENDING), EVENTS)
+    async def approval_pending(event: ApprovalPending, handlers: Handlers) -> None:
+        """Show which level and approver an order waits for."""
+        await handlers.approval_pending(event)
+
+    @router.subscriber(topology.queue(N.APPROVAL_APPROVED_QUEUE, Approval.APPROVED), EVENTS)
+    async def approval_approved(event: ApprovalApproved, handlers: Handlers) -> None:
+        """Move an order to approved when its cycle passed."""
+        await handlers.approval_approved(event)
+
+    @router.subscriber(topology.queue(N.APPROVAL_REJECTED_QUEUE, Approval.REJECTED), EVENTS)
+    async def approval_rejected(event: ApprovalRejected, handlers: Handlers) -> None:
+        """Move an order to rejected, keeping the approver's notes."""
+        await handlers.approval_rejected(event)
+
+    return [router]

@@ -1,0 +1,243 @@
+"""The order aggregate: what may happen to a purchase or sales order, and in which state.
+
+An order is edited while it is a draft or after a rejection; submitting it locks it and starts
+a new approval attempt; the approval service's decision moves it on. Every status change is
+kept in ``history`` with when, who and why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from shared.contracts import (
+    OrderApproved,
+    OrderCancelled,
+    OrderCreated,
+    OrderKind,
+    OrderLine,
+    OrderRejected,
+    OrderSubmitted,
+    OrderUpdated,
+    round_money,
+    utcnow,
+)
+from shared.domain import Aggregate, DomainError
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
+CANCELLABLE = frozenset(
+    {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
+)
+
+
+class OrderLocked(DomainError):
+    reason = "order_locked"
+
+
+class OrderExists(DomainError):
+    reason = "order_exists"
+
+
+class UnknownOrder(DomainError):
+    reason = "unknown_order"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"There is no order {order_id!r}; create it first.")
+
+
+class InvalidTransition(DomainError):
+    reason = "invalid_transition"
+
+
+class HistoryEntry(BaseModel):
+    status: OrderStatus
+    at: datetime
+    attempt: int = 0
+    by: str | None = None
+    level: int | None = None
+    note: str | None = None
+
+
+class PendingApproval(BaseModel):
+    """Where an order stands in its approval cycle (filled from the approval service's events)."""
+
+    level: int | None = None
+    levels: int | None = None
+    approver_id: str | None = None
+    approver_name: str | None = None
+
+
+class Rejection(BaseModel):
+    attempt: int
+    level: int | None = None
+    approver_id: str | None = None
+    notes: str | None = None
+    at: datetime
+
+
+class Order(Aggregate):
+    kind: OrderKind
+    party_id: str
+    branch_id: str
+    created_by: str
+    currency: str
+    lines: list[OrderLine]
+    notes: str | None = None
+    status: OrderStatus = OrderStatus.DRAFT
+    attempt: int = 0
+    pending: PendingApproval | None = None
+    last_rejection: Rejection | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def total(self) -> Decimal:
+        return round_money(sum((line.amount for line in self.lines), Decimal(0)))
+
+    @property
+    def locked(self) -> bool:
+        return self.status not in EDITABLE
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        order_id: str,
+        kind: OrderKind,
+        party_id: str,
+        branch_id: str,
+        created_by: str,
+        currency: str,
+        lines: list[OrderLine],
+        notes: str | None = None,
+    ) -> Order:
+        order = cls(
+            id=order_id,
+            kind=kind,
+            party_id=party_id,
+            branch_id=branch_id,
+            created_by=created_by,
+            currency=currency,
+            lines=lines,
+            notes=notes,
+        )
+        order._transition(OrderStatus.DRAFT, by=created_by)
+        order.record(OrderCreated(**order._facts()))
+        return order
+
+    def update(
+        self,
+        *,
+        by: str,
+        lines: list[OrderLine] | None = None,
+        branch_id: str | None = None,
+        currency: str | None = None,
+        notes: str | None = None,
+    ) -> None:
+        if self.locked:
+            raise OrderLocked(
+                f"Order {self.id} is {self.status.value} and locked: it can be changed only as a "
+                "draft or after a rejection."
+            )
+        self.lines = lines if lines is not None else self.lines
+        self.branch_id = branch_id or self.branch_id
+        self.currency = currency or self.currency
+        self.notes = notes if notes is not None else self.notes
+        self.updated_at = utcnow()
+        self.record(OrderUpdated(**self._facts(), updated_by=by))
+
+    def submit(self, *, by: str) -> None:
+        if self.locked:
+            raise OrderLocked(
+                f"Order {self.id} is {self.status.value}: only a draft or a rejected order can be "
+                "submitted."
+            )
+        self.attempt += 1
+        self.pending = PendingApproval()
+        self._transition(OrderStatus.PENDING_APPROVAL, by=by)
+        self.record(OrderSubmitted(**self._facts(), attempt=self.attempt, submitted_by=by))
+
+    def mark_pending(self, *, attempt: int, level: int, levels: int, approver_id: str,
+                     approver_name: str | None) -> None:
+        if not self._awaits(attempt):
+            return
+        self.pending = PendingApproval(
+            level=level, levels=levels, approver_id=approver_id, approver_name=approver_name
+        )
+        self.history.append(
+            HistoryEntry(status=self.status, at=utcnow(), attempt=attempt, by=approver_id,
+                         level=level, note=f"waiting for approval at level {level} of {levels}")
+        )
+
+    def approve(self, *, attempt: int, note: str | None = None) -> None:
+        """Every level approved attempt ``attempt``; a decision on an older attempt is stale."""
+        if not self._awaits(attempt):
+            return
+        self.pending = None
+        self._transition(OrderStatus.APPROVED, note=note)
+        self.record(OrderApproved(**self._facts(), attempt=attempt))
+
+    def reject(self, *, attempt: int, level: int | None, approver_id: str | None,
+               notes: str | None) -> None:
+        if not self._awaits(attempt):
+            return
+        self.pending = None
+        self.last_rejection = Rejection(
+            attempt=attempt, level=level, approver_id=approver_id, notes=notes, at=utcnow()
+        )
+        self._transition(OrderStatus.REJECTED, by=approver_id, level=level, note=notes)
+        self.record(
+            OrderRejected(
+                order_id=self.id, kind=self.kind, party_id=self.party_id, attempt=attempt,
+                level=level, approver_id=approver_id, notes=notes,
+            )
+        )
+
+    def cancel(self, *, by: str, reason: str | None) -> None:
+        if self.status not in CANCELLABLE:
+            raise InvalidTransition(f"Order {self.id} is {self.status.value} and cannot be cancelled.")
+        self.pending = None
+        self._transition(OrderStatus.CANCELLED, by=by, note=reason)
+        self.record(
+            OrderCancelled(
+                order_id=self.id, kind=self.kind, party_id=self.party_id, cancelled_by=by,
+                reason=reason,
+            )
+        )
+
+    def _awaits(self, attempt: int) -> bool:
+        return self.status is OrderStatus.PENDING_APPROVAL and attempt == self.attempt
+
+    def _transition(self, status: OrderStatus, *, by: str | None = None, level: int | None = None,
+                    note: str | None = None) -> None:
+        self.status = status
+        self.updated_at = utcnow()
+        self.history.append(
+            HistoryEntry(status=status, at=self.updated_at, attempt=self.attempt, by=by,
+                         level=level, note=note)
+        )
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "order_id": self.id,
+            "kind": self.kind,
+            "party_id": self.party_id,
+            "branch_id": self.branch_id,
+            "created_by": self.created_by,
+            "currency": self.currency,
+            "lines": self.lines,
+            "total": self.total,
+        }

@@ -1,0 +1,25 @@
+"""Where orders live: the ``orders`` collection of the order service's database."""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.messaging.settlement import current_reply_to
+from shared.storage.aggregates import AggregateStore
+from shared.storage.mongo import Document
+from shared.storage.outbox import OutboxRelay
+
+from services.order.domain import Order
+
+ORDERS = "orders"
+
+
+def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
+    return AggregateStore(db[ORDERS], Order, relay, reply_to=current_reply_to)
+
+
+async def create_indexes(db: AsyncDatabase[Document]) -> None:
+    orders = db[ORDERS]
+    await orders.create_index([("status", 1), ("updated_at", -1)])
+    await orders.create_index([("party_id", 1), ("kind", 1)])
+    await orders.create_index("outbox.message_id", sparse=True)

@@ -1,0 +1,1 @@
+"""The project's thin shared package: contracts, messaging names, logging and reliability helpers."""

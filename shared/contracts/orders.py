@@ -1,0 +1,124 @@
+"""Commands the order service accepts and the events it publishes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.contracts.base import Command, Event
+from shared.contracts.common import CurrencyCode, Identifier, OrderKind, OrderLine
+from shared.names import Order as N
+
+Lines = list[OrderLine]
+NonEmptyLines = Field(min_length=1, max_length=500)
+
+
+class _CreateOrder(Command):
+    order_id: Identifier
+    branch_id: Identifier
+    created_by: Identifier
+    currency: CurrencyCode
+    lines: Lines = NonEmptyLines
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class CreatePurchaseOrder(_CreateOrder):
+    """Create a draft purchase order for a vendor."""
+
+    routing_key: ClassVar[str] = N.CREATE_PURCHASE_ORDER
+    vendor_id: Identifier
+
+
+class CreateSalesOrder(_CreateOrder):
+    """Create a draft sales order for a customer."""
+
+    routing_key: ClassVar[str] = N.CREATE_SALES_ORDER
+    customer_id: Identifier
+
+
+class UpdateOrder(Command):
+    """Change a draft or rejected order; fields left out stay as they are."""
+
+    routing_key: ClassVar[str] = N.UPDATE
+    order_id: Identifier
+    updated_by: Identifier
+    branch_id: Identifier | None = None
+    currency: CurrencyCode | None = None
+    lines: Lines | None = Field(default=None, min_length=1, max_length=500)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class SubmitOrder(Command):
+    """Send a draft or rejected order into its approval cycle; it is locked from then on."""
+
+    routing_key: ClassVar[str] = N.SUBMIT
+    order_id: Identifier
+    submitted_by: Identifier
+
+
+class CancelOrder(Command):
+    """Withdraw an order that has not been received or issued against."""
+
+    routing_key: ClassVar[str] = N.CANCEL
+    order_id: Identifier
+    cancelled_by: Identifier
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class _OrderFacts(Event):
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier = Field(description="the vendor (purchase) or customer (sales)")
+    branch_id: Identifier
+    created_by: Identifier
+    currency: CurrencyCode
+    lines: Lines
+    total: Decimal
+
+
+class OrderCreated(_OrderFacts):
+    routing_key: ClassVar[str] = N.CREATED
+
+
+class OrderUpdated(_OrderFacts):
+    routing_key: ClassVar[str] = N.UPDATED
+    updated_by: Identifier
+
+
+class OrderSubmitted(_OrderFacts):
+    """An order entered its approval cycle as attempt number ``attempt``."""
+
+    routing_key: ClassVar[str] = N.SUBMITTED
+    attempt: int = Field(ge=1)
+    submitted_by: Identifier
+
+
+class OrderApproved(_OrderFacts):
+    """Every approval level passed: the order may now be received (PO) or issued (SO)."""
+
+    routing_key: ClassVar[str] = N.APPROVED
+    attempt: int = Field(ge=1)
+
+
+class OrderRejected(Event):
+    """The approval cycle ended in a rejection; the creator may edit and resubmit."""
+
+    routing_key: ClassVar[str] = N.REJECTED
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier
+    attempt: int = Field(ge=1)
+    level: int | None = None
+    approver_id: Identifier | None = None
+    notes: str | None = None
+
+
+class OrderCancelled(Event):
+    routing_key: ClassVar[str] = N.CANCELLED
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier
+    cancelled_by: Identifier
+    reason: str | None = None

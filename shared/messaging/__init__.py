@@ -1,0 +1,1 @@
+"""Messaging helpers: topology, publishing with confirms, and settling every delivery."""

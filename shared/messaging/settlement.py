@@ -1,0 +1,265 @@
+"""Every delivery ends in exactly one of: ack, answer-and-ack, retry later, or dead letter.
+
+This broker middleware runs around every subscriber (their ack policy is ``MANUAL``):
+
+- handled: ack;
+- a business rule refused a command (:class:`~shared.domain.DomainError`): publish
+  ``<service>.command_rejected`` (and answer ``reply_to``), then ack;
+- not JSON, not the contract, or no handler for it: dead-letter with the reason in the headers,
+  log it with its ids, answer it if it was a command, then ack, so the queue moves on;
+- an infrastructure hiccup (database unreachable, write conflict after retries): wait, then
+  requeue; quorum queues dead-letter after ``x-delivery-limit`` attempts;
+- anything else (a bug): dead-letter with the exception, so that nothing is lost or looping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from uuid import UUID, uuid4
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.exceptions import AMQPError
+from faststream._internal.context.repository import ContextRepo
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.exceptions import SubscriberNotFound
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
+
+from shared import names
+from shared.contracts.base import CommandRejected, utcnow
+from shared.domain import DomainError
+from shared.messaging.publisher import Publisher
+from shared.storage.aggregates import ConcurrencyConflict
+
+log = structlog.get_logger(__name__)
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    ConnectionFailure,
+    ExecutionTimeout,
+    WTimeoutError,
+    ConcurrencyConflict,
+    AMQPError,
+    TimeoutError,
+)
+UNREADABLE: tuple[type[BaseException], ...] = (
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    SubscriberNotFound,
+)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Transport facts about the delivery being handled, for code that must answer it."""
+
+    message_id: str | None
+    correlation_id: str | None
+    reply_to: str | None
+    routing_key: str
+    queue: str
+
+
+_inbound: ContextVar[Inbound | None] = ContextVar("oms_inbound", default=None)
+
+
+def current_reply_to() -> str | None:
+    inbound = _inbound.get()
+    return inbound.reply_to if inbound else None
+
+
+class Settlement:
+    """Broker middleware factory: one :class:`_Settle` per delivery."""
+
+    def __init__(self, *, service: str, retry_backoff: float = 1.0) -> None:
+        self.service = service
+        self.retry_backoff = retry_backoff
+        self.publisher: Publisher | None = None
+
+    def bind(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+
+    def __call__(self, msg: Any, /, *, context: ContextRepo) -> _Settle:
+        return _Settle(msg, context=context, settlement=self)
+
+
+class _Settle(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: ContextRepo, settlement: Settlement) -> None:
+        super().__init__(msg, context=context)
+        self.settlement = settlement
+
+    @property
+    def raw(self) -> AbstractIncomingMessage:
+        return self.msg  # type: ignore[no-any-return]
+
+    async def on_receive(self) -> None:
+        if self.msg is None:  # publishing goes through broker middlewares too
+            return
+        raw = self.raw
+        handler = self.context.get_local("handler_")
+        queue = getattr(getattr(handler, "queue", None), "name", "") or ""
+        _inbound.set(
+            Inbound(raw.message_id, raw.correlation_id, raw.reply_to, raw.routing_key or "", queue)
+        )
+        structlog.contextvars.bind_contextvars(
+            message_id=raw.message_id,
+            correlation_id=raw.correlation_id,
+            routing_key=raw.routing_key,
+            queue=queue,
+        )
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool:
+        if self.msg is None:
+            return False
+        if isinstance(exc_val, asyncio.CancelledError):
+            return False  # shutting down: unacked, the broker redelivers it
+        try:
+            await self._settle(exc_val)
+        except Exception:
+            # The channel or broker went away mid-settlement: the message stays unacked and
+            # the broker redelivers it once we are back.
+            log.warning("settlement_failed", exc_info=True)
+        return True
+
+    async def _settle(self, error: BaseException | None) -> None:
+        raw = self.raw
+        if error is None:
+            await raw.ack()
+        elif isinstance(error, DomainError):
+            await self._refuse(error)
+        elif isinstance(error, TRANSIENT):
+            log.warning("message_retry_later", error=repr(error))
+            await asyncio.sleep(self.settlement.retry_backoff)
+            await raw.nack(requeue=True)
+        elif isinstance(error, UNREADABLE) or self._is_input_error(error):
+            reason = "unknown_message_type" if isinstance(error, SubscriberNotFound) else (
+                "invalid_message"
+            )
+            await self._dead_letter(reason, describe(error))
+        else:
+            log.error("handler_failed", exc_info=error)
+            await self._dead_letter("handler_failed", f"{type(error).__name__}: {error}")
+
+    def _is_input_error(self, error: BaseException) -> bool:
+        """A validation error of the handler's arguments (the message), not one inside it.
+
+        FastStream validates a handler's arguments as a model named after the handler; a
+        validation error inside the handler's body is a bug and is reported as such.
+        """
+        if not isinstance(error, ValidationError):
+            return False
+        handler = self.context.get_local("handler_")
+        names = {item.name for item in getattr(handler, "calls", ())}
+        return error.title in names
+
+    async def _refuse(self, error: DomainError) -> None:
+        if self._is_command:
+            log.info("command_rejected", reason=error.reason, detail=error.detail)
+            await self._answer(error.reason, error.detail)
+            await self.raw.ack()
+        else:
+            await self._dead_letter(error.reason, error.detail)
+
+    async def _dead_letter(self, reason: str, detail: str) -> None:
+        raw = self.raw
+        inbound = _inbound.get()
+        queue = inbound.queue if inbound else ""
+        log.error("message_dead_lettered", reason=reason, detail=detail)
+        headers = {
+            **(raw.headers or {}),
+            "x-oms-reason": reason,
+            "x-oms-detail": detail[:2000],
+            "x-oms-service": self.settlement.service,
+            "x-oms-queue": queue,
+            "x-oms-original-exchange": raw.exchange or "",
+            "x-oms-original-routing-key": raw.routing_key or "",
+            "x-oms-dead-lettered-at": utcnow().isoformat(),
+        }
+        await self._publisher.publish_raw(
+            body=raw.body,
+            exchange=names.DEAD_LETTERS,
+            routing_key=queue,
+            message_id=raw.message_id or str(uuid4()),
+            correlation_id=raw.correlation_id,
+            message_type=raw.type,
+            timestamp=raw.timestamp,
+            headers=headers,
+            content_type=raw.content_type,
+        )
+        if self._is_command:
+            await self._answer(reason, detail)
+        await raw.ack()
+
+    async def _answer(self, reason: str, detail: str) -> None:
+        raw = self.raw
+        service = self.settlement.service
+        rejection = CommandRejected(
+            command_message_id=_command_id(raw),
+            command_type=raw.type or raw.routing_key or "unknown",
+            reason=reason,
+            detail=detail,
+            service=service,
+            correlation_id=raw.correlation_id,
+            causation_id=_command_id(raw),
+        )
+        await self._publisher.publish(
+            rejection, routing_key=names.command_rejected(service), reply_to=raw.reply_to
+        )
+
+    @property
+    def _is_command(self) -> bool:
+        return self.raw.exchange == names.COMMANDS
+
+    @property
+    def _publisher(self) -> Publisher:
+        assert self.settlement.publisher is not None, "Settlement.bind() was not called"
+        return self.settlement.publisher
+
+
+def _command_id(raw: AbstractIncomingMessage) -> UUID | None:
+    candidates: list[Any] = [raw.message_id]
+    try:
+        body = json.loads(raw.body)
+        if isinstance(body, dict):
+            candidates.insert(0, body.get("message_id"))
+    except ValueError:
+        pass
+    for candidate in candidates:
+        try:
+            return UUID(str(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def describe(error: BaseException) -> str:
+    """A sentence naming what was wrong with a message, field by field."""
+    if isinstance(error, ValidationError):
+        return "; ".join(_field_errors(error.errors(include_url=False)))
+    if isinstance(error, json.JSONDecodeError):
+        return f"the body is not valid JSON: {error.msg} at position {error.pos}"
+    if isinstance(error, UnicodeDecodeError):
+        return "the body is not UTF-8 text"
+    if isinstance(error, SubscriberNotFound):
+        return "no handler accepts this routing key on this queue"
+    return str(error)
+
+
+def _field_errors(errors: Iterable[Any], limit: int = 10) -> list[str]:
+    described = []
+    for item in list(errors)[:limit]:
+        # FastStream validates the handler's arguments: the first element names the argument.
+        location = [str(part) for part in item["loc"][1:]] or [str(p) for p in item["loc"]]
+        described.append(f"{'.'.join(location) or 'body'}: {item['msg']}")
+    return described

@@ -1,0 +1,68 @@
+"""Exchange and queue declarations, kept in one place so that every declaration agrees.
+
+RabbitMQ refuses to redeclare an exchange or queue with other arguments (and closes the
+channel), so nothing else in the code base constructs a ``RabbitExchange`` or ``RabbitQueue``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import StreamMessage
+from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
+
+from shared import names
+from shared.settings import QueueKind
+
+COMMANDS = RabbitExchange(names.COMMANDS, type=ExchangeType.TOPIC, durable=True)
+EVENTS = RabbitExchange(names.EVENTS, type=ExchangeType.TOPIC, durable=True)
+DEAD_LETTERS = RabbitExchange(names.DEAD_LETTERS, type=ExchangeType.TOPIC, durable=True)
+EXCHANGES = {ex.name: ex for ex in (COMMANDS, EVENTS, DEAD_LETTERS)}
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Queue arguments an operator chooses: classic or quorum queues, and the delivery limit."""
+
+    queue_kind: QueueKind = QueueKind.CLASSIC
+    delivery_limit: int = 20
+
+    def queue(self, name: str, binding_key: str) -> RabbitQueue:
+        """A service's durable queue bound by ``binding_key``, dead-lettering to ``oms.dlx``."""
+        arguments: dict[str, object] = {
+            "x-dead-letter-exchange": names.DEAD_LETTERS,
+            "x-dead-letter-routing-key": name,
+        }
+        if self.queue_kind is QueueKind.QUORUM:
+            arguments["x-delivery-limit"] = self.delivery_limit
+        return RabbitQueue(
+            name,
+            queue_type=self._queue_type,
+            durable=True,
+            arguments=arguments,  # type: ignore[arg-type]
+            routing_key=binding_key,
+        )
+
+    def dead_letter_queue(self, queue: str) -> RabbitQueue:
+        return RabbitQueue(
+            names.dead_letter_queue(queue),
+            queue_type=self._queue_type,
+            durable=True,
+            routing_key=queue,
+        )
+
+    @property
+    def _queue_type(self) -> QueueType:
+        return QueueType.QUORUM if self.queue_kind is QueueKind.QUORUM else QueueType.CLASSIC
+
+
+def routed(routing_key: str) -> Callable[[StreamMessage[Any]], bool]:
+    """A subscriber filter: this handler takes the queue's messages sent with ``routing_key``."""
+
+    def accepts(message: StreamMessage[Any]) -> bool:
+        return getattr(message.raw_message, "routing_key", None) == routing_key
+
+    accepts.__name__ = f"routed_{routing_key.replace('.', '_')}"
+    return accepts

@@ -1,0 +1,85 @@
+"""Every exchange, routing key and queue name of the system, in one place.
+
+Commands travel on ``oms.commands`` as ``<service>.<verb>``; events on ``oms.events`` as
+``<service>.<past_tense>``. Each consuming service owns durable queues named
+``<service>.<what>``; a queue's dead letters go to ``oms.dlx`` with the queue's name as routing
+key and land in ``<queue>.dlq``.
+"""
+
+from typing import Final
+
+COMMANDS: Final = "oms.commands"
+EVENTS: Final = "oms.events"
+DEAD_LETTERS: Final = "oms.dlx"
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+def command_rejected(service: str) -> str:
+    return f"{service}.command_rejected"
+
+
+class Order:
+    SERVICE: Final = "order"
+    # commands
+    CREATE_PURCHASE_ORDER: Final = "order.create_purchase_order"
+    CREATE_SALES_ORDER: Final = "order.create_sales_order"
+    UPDATE: Final = "order.update"
+    SUBMIT: Final = "order.submit"
+    CANCEL: Final = "order.cancel"
+    # events
+    CREATED: Final = "order.created"
+    UPDATED: Final = "order.updated"
+    SUBMITTED: Final = "order.submitted"
+    APPROVED: Final = "order.approved"
+    REJECTED: Final = "order.rejected"
+    CANCELLED: Final = "order.cancelled"
+    COMMAND_REJECTED: Final = "order.command_rejected"
+    # queues
+    COMMANDS_QUEUE: Final = "order.commands"
+    APPROVAL_PENDING_QUEUE: Final = "order.approval-pending"
+    APPROVAL_APPROVED_QUEUE: Final = "order.approval-approved"
+    APPROVAL_REJECTED_QUEUE: Final = "order.approval-rejected"
+
+
+class Approval:
+    SERVICE: Final = "approval"
+    # commands
+    DEFINE_CYCLE: Final = "approval.define_cycle"
+    ASSIGN_PARTY: Final = "approval.assign_party"
+    UNASSIGN_PARTY: Final = "approval.unassign_party"
+    UPSERT_USER: Final = "approval.upsert_user"
+    APPROVE: Final = "approval.approve"
+    REJECT: Final = "approval.reject"
+    # events
+    PENDING: Final = "approval.pending"
+    APPROVED: Final = "approval.approved"
+    REJECTED: Final = "approval.rejected"
+    CYCLE_DEFINED: Final = "approval.cycle_defined"
+    PARTY_ASSIGNED: Final = "approval.party_assigned"
+    PARTY_UNASSIGNED: Final = "approval.party_unassigned"
+    USER_UPSERTED: Final = "approval.user_upserted"
+    COMMAND_REJECTED: Final = "approval.command_rejected"
+    # queues
+    COMMANDS_QUEUE: Final = "approval.commands"
+    ORDER_SUBMITTED_QUEUE: Final = "approval.order-submitted"
+
+
+class Inventory:
+    SERVICE: Final = "inventory"
+    COMMAND_REJECTED: Final = "inventory.command_rejected"
+    COMMANDS_QUEUE: Final = "inventory.commands"
+
+
+class Billing:
+    SERVICE: Final = "billing"
+    COMMAND_REJECTED: Final = "billing.command_rejected"
+    COMMANDS_QUEUE: Final = "billing.commands"
+
+
+class Notification:
+    SERVICE: Final = "notification"
+    COMMAND_REJECTED: Final = "notification.command_rejected"
+    COMMANDS_QUEUE: Final = "notification.commands"

@@ -1,0 +1,216 @@
+"""Wiring shared by every service: broker, database, outbox relay, health, metrics, shutdown.
+
+A service describes itself with a :class:`ServiceDefinition`; :func:`build_app` turns it into an
+ASGI FastStream application that uvicorn serves (``python -m services.<name>``). Start-up
+order: database, then indexes and handlers, then the broker (subscribers consume), then the
+relay and background jobs. Shutdown reverses it: stop consuming and let in-flight messages
+finish, stop the relay and jobs, close the broker, close the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import uuid4
+
+import prometheus_client
+import structlog
+import uvicorn
+from faststream import AckPolicy, AsyncAPI, ContextRepo
+from faststream.asgi import AsgiFastStream, AsgiResponse
+from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts.base import Event
+from shared.jobs import LeasedJob
+from shared.logging import configure_logging
+from shared.messaging.publisher import Publisher
+from shared.messaging.settlement import Settlement
+from shared.messaging.topology import EVENTS, Topology
+from shared.settings import ServiceSettings
+from shared.storage.mongo import Document, connect, database, ping
+from shared.storage.outbox import OutboxRelay
+
+log = structlog.get_logger(__name__)
+
+VERSION = "0.1.0"
+
+
+@dataclass
+class Runtime:
+    """What a running service process holds; handed to the service's own set-up."""
+
+    settings: ServiceSettings
+    broker: RabbitBroker
+    publisher: Publisher
+    owner: str
+    client: AsyncMongoClient[Document] | None = None
+    db: AsyncDatabase[Document] | None = None
+    relay: OutboxRelay | None = None
+    jobs: list[LeasedJob] = field(default_factory=list)
+    ready: bool = False
+
+    @property
+    def database(self) -> AsyncDatabase[Document]:
+        assert self.db is not None, "the database is connected in the lifespan"
+        return self.db
+
+    @property
+    def outbox(self) -> OutboxRelay:
+        assert self.relay is not None, "the relay is made in the lifespan"
+        return self.relay
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """How one service plugs into the shared runtime."""
+
+    name: str
+    description: str
+    routers: Callable[[Topology], Sequence[RabbitRouter]]
+    setup: Callable[[Runtime], Awaitable[object]]
+    outbox_collections: Sequence[str] = ()
+    publishes: Sequence[type[Event]] = ()
+
+
+def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFastStream:
+    configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
+    settlement = Settlement(service=service.name, retry_backoff=settings.retry_backoff_seconds)
+    registry = prometheus_client.CollectorRegistry()
+    broker = RabbitBroker(
+        settings.amqp_url,
+        default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
+        middlewares=[settlement, RabbitPrometheusMiddleware(registry=registry, app_name=service.name)],
+        ack_policy=AckPolicy.MANUAL,
+        graceful_timeout=settings.graceful_timeout,
+        app_id=f"oms-{service.name}",
+        logger=None,
+        description=service.description,
+    )
+    topology = Topology(settings.queue_type, settings.delivery_limit)
+    for router in service.routers(topology):
+        broker.include_router(router)
+    for event in service.publishes:
+        # Declared for the AsyncAPI document; the outbox relay does the publishing.
+        broker.publisher(
+            routing_key=event.routing_key,
+            exchange=EVENTS,
+            schema=event,
+            title=f"{event.routing_key}:publish",
+            description=(event.__doc__ or "").strip() or None,
+            persist=True,
+        )
+    publisher = Publisher(broker)
+    settlement.bind(publisher)
+    owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+    runtime = Runtime(settings=settings, broker=broker, publisher=publisher, owner=owner)
+
+    @asynccontextmanager
+    async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
+        runtime.client = connect(settings.mongodb_url, app_name=f"oms-{service.name}")
+        runtime.db = database(runtime.client, settings.database)
+        runtime.relay = OutboxRelay(
+            runtime.db,
+            service.outbox_collections,
+            publisher.publish_entry,
+            owner=owner,
+            lease_seconds=settings.outbox_lease_seconds,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        context.set_global("deps", await service.setup(runtime))
+        context.set_global("runtime", runtime)
+        try:
+            yield
+        finally:
+            await runtime.client.close()
+            log.info("service_stopped")
+
+    async def after_startup() -> None:
+        await _declare_dead_letter_queues(broker, topology)
+        await runtime.outbox.start()
+        for job in runtime.jobs:
+            job.start()
+        runtime.ready = True
+        log.info("service_started", http_port=settings.http_port, database=settings.database)
+
+    async def on_shutdown() -> None:
+        runtime.ready = False
+        log.info("service_stopping")
+        # Stop consuming and wait for in-flight messages before the relay stops, so that
+        # their events still go out from this process.
+        for subscriber in broker.subscribers:
+            await subscriber.stop()
+        for job in runtime.jobs:
+            await job.stop()
+        if runtime.relay is not None:
+            await runtime.relay.stop()
+
+    return AsgiFastStream(
+        broker,
+        lifespan=lifespan,
+        after_startup=[after_startup],
+        on_shutdown=[on_shutdown],
+        asgi_routes=[
+            ("/health/live", _live),
+            ("/health/ready", _readiness(runtime)),
+            ("/metrics", prometheus_client.make_asgi_app(registry)),
+        ],
+        specification=AsyncAPI(
+            title=f"OMS {service.name} service", version=VERSION, description=service.description
+        ),
+        asyncapi_path="/docs/asyncapi",
+        logger=None,
+    )
+
+
+async def _declare_dead_letter_queues(broker: RabbitBroker, topology: Topology) -> None:
+    from shared.messaging.topology import DEAD_LETTERS
+
+    exchange = await broker.declare_exchange(DEAD_LETTERS)
+    for subscriber in broker.subscribers:
+        name = subscriber.queue.name  # type: ignore[attr-defined]
+        queue = await broker.declare_queue(topology.dead_letter_queue(name))
+        await queue.bind(exchange, routing_key=name)
+
+
+def _json(status: int, body: dict[str, Any]) -> AsgiResponse:
+    return AsgiResponse(
+        json.dumps(body).encode(), status, headers={"content-type": "application/json"}
+    )
+
+
+async def _live(scope: Any, receive: Any, send: Any) -> None:
+    await _json(200, {"status": "alive"})(scope, receive, send)
+
+
+def _readiness(runtime: Runtime) -> Callable[[Any, Any, Any], Awaitable[None]]:
+    async def ready(scope: Any, receive: Any, send: Any) -> None:
+        broker_ok = runtime.ready and await runtime.broker.ping(timeout=2.0)
+        db_ok = runtime.db is not None and await ping(runtime.db)
+        checks = {"started": runtime.ready, "broker": broker_ok, "database": db_ok}
+        status = 200 if all(checks.values()) else 503
+        await _json(status, {"status": "ready" if status == 200 else "not_ready", **checks})(
+            scope, receive, send
+        )
+
+    return ready
+
+
+def serve(app: AsgiFastStream, settings: ServiceSettings) -> None:
+    """Run one service process; SIGTERM or SIGINT shut it down gracefully."""
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.graceful_timeout) + 5,
+        lifespan="on",
+    )

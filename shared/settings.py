@@ -1,0 +1,65 @@
+"""Settings every service shares, read from ``OMS_*`` environment variables.
+
+Defaults work on a developer's machine; outside development, placeholder credentials are refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class QueueKind(StrEnum):
+    CLASSIC = "classic"
+    QUORUM = "quorum"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+PLACEHOLDER_PASSWORDS = frozenset({"guest", "password", "changeme", "secret", "admin", ""})
+
+
+class ServiceSettings(BaseSettings):
+    """What one service process needs to run; subclasses add their own fields and defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+
+    service_name: str = "oms"
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongodb_database: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_format: LogFormat = LogFormat.AUTO
+    log_level: str = "INFO"
+    queue_type: QueueKind = QueueKind.CLASSIC
+    delivery_limit: int = Field(default=20, ge=1, description="redeliveries before a dead letter")
+    prefetch: int = Field(default=32, ge=1, le=1000)
+    graceful_timeout: float = Field(default=20.0, gt=0)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0)
+    outbox_lease_seconds: float = Field(default=15.0, gt=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @property
+    def database(self) -> str:
+        return self.mongodb_database or f"oms_{self.service_name}"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.environment != "production":
+            return self
+        for name, url in (("OMS_AMQP_URL", self.amqp_url), ("OMS_MONGODB_URL", self.mongodb_url)):
+            parts = urlsplit(url)
+            if parts.username is not None and (parts.password or "") in PLACEHOLDER_PASSWORDS:
+                msg = f"{name} uses a placeholder password; set a real secret in production"
+                raise ValueError(msg)
+        return self

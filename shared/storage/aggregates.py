@@ -1,0 +1,167 @@
+"""Versioned aggregate documents that carry their own outbox and inbox.
+
+One aggregate is one document. Saving it is a single conditional write that, atomically,
+changes its state, bumps its ``version``, appends the events it recorded to ``outbox`` and the
+id of the message that caused the change to ``applied_messages``. A stale version matches
+nothing and raises :class:`ConcurrencyConflict`; the caller reloads and tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from shared.contracts.base import Event, Message, utcnow
+from shared.domain import Aggregate
+from shared.names import EVENTS
+from shared.storage.mongo import Document
+from shared.storage.outbox import OutboxRelay
+
+APPLIED_WINDOW = 200
+"""How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
+
+_BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
+
+
+class ConcurrencyConflict(Exception):  # noqa: N818 - it is a condition, not an error of the caller
+    """Someone else changed the document since it was read; reload and apply again."""
+
+
+class AlreadyExists(Exception):  # noqa: N818
+    """An insert met a document with the same id."""
+
+
+def outbox_entry(event: Event, *, reply_to: str | None = None) -> Document:
+    """The stored form of an event waiting to be published (body kept as exact JSON)."""
+    return {
+        "message_id": str(event.message_id),
+        "exchange": EVENTS,
+        "routing_key": event.routing_key,
+        "type": event.type_name(),
+        "correlation_id": event.correlation_id,
+        "body": event.model_dump_json(),
+        "reply_to": reply_to,
+        "created_at": utcnow(),
+    }
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class AggregateStore(Generic[A]):
+    """Loads and saves one kind of aggregate in one collection."""
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        model: type[A],
+        relay: OutboxRelay,
+        *,
+        reply_to: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        self.collection = collection
+        self.model = model
+        self.relay = relay
+        self._reply_to = reply_to
+
+    async def get(self, aggregate_id: str) -> A | None:
+        doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
+        return None if doc is None else self.from_document(doc)
+
+    async def find(self, query: Document, *, limit: int = 100, sort: Any = None) -> list[A]:
+        cursor = self.collection.find(query, {"outbox": 0}, limit=limit, sort=sort)
+        return [self.from_document(doc) async for doc in cursor]
+
+    def from_document(self, doc: Document) -> A:
+        return self.model.model_validate({**doc, "id": doc["_id"]})
+
+    async def change(
+        self,
+        aggregate_id: str,
+        cause: Message,
+        mutate: Callable[[A], object],
+        *,
+        missing: Callable[[], Exception],
+        attempts: int = 5,
+    ) -> A | None:
+        """Load, mutate and save one aggregate for ``cause``, exactly once.
+
+        A redelivered ``cause`` is recognised and ignored (``None`` is returned). A write
+        conflict reloads and applies ``mutate`` again, up to ``attempts`` times.
+        """
+        for attempt in range(1, attempts + 1):
+            aggregate = await self.get(aggregate_id)
+            if aggregate is None:
+                raise missing()
+            if aggregate.has_applied(cause.message_id):
+                return None
+            mutate(aggregate)
+            try:
+                await self.save(aggregate, cause=cause)
+            except ConcurrencyConflict:
+                if attempt == attempts:
+                    raise
+                continue
+            return aggregate
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def add(self, aggregate: A, *, cause: Message) -> None:
+        """Insert a new aggregate with the events it recorded; ``AlreadyExists`` if its id is taken."""
+        entries = self._entries(aggregate, cause)
+        applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
+        doc = {
+            "_id": aggregate.id,
+            **self._state(aggregate),
+            "version": 1,
+            "applied_messages": applied,
+            "outbox": entries,
+            **self._lease(entries),
+        }
+        try:
+            await self.collection.insert_one(doc)
+        except DuplicateKeyError as error:
+            raise AlreadyExists(aggregate.id) from error
+        aggregate.version, aggregate.applied_messages = 1, applied
+        self.relay.notify(self.collection.name, aggregate.id, entries)
+
+    async def save(self, aggregate: A, *, cause: Message) -> None:
+        """Write the aggregate if nobody changed it since it was read."""
+        entries = self._entries(aggregate, cause)
+        message_id = str(cause.message_id)
+        update: Document = {
+            "$set": {**self._state(aggregate), **self._lease(entries)},
+            "$inc": {"version": 1},
+            "$push": {"applied_messages": {"$each": [message_id], "$slice": -APPLIED_WINDOW}},
+        }
+        if entries:
+            update["$push"]["outbox"] = {"$each": entries}
+        result = await self.collection.update_one(
+            {"_id": aggregate.id, "version": aggregate.version}, update
+        )
+        if result.matched_count == 0:
+            raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
+        aggregate.version += 1
+        aggregate.applied_messages = [*aggregate.applied_messages, message_id][-APPLIED_WINDOW:]
+        self.relay.notify(self.collection.name, aggregate.id, entries)
+
+    def _entries(self, aggregate: A, cause: Message) -> list[Document]:
+        reply_to = self._reply_to()
+        entries = []
+        for event in aggregate.collect_events():
+            stamped = event.caused_by(cause)
+            if stamped.correlation_id is None:
+                stamped = stamped.model_copy(update={"correlation_id": aggregate.id})
+            # Only the first event answers the command; later ones are consequences.
+            entries.append(outbox_entry(stamped, reply_to=reply_to))
+            reply_to = None
+        return entries
+
+    def _lease(self, entries: list[Document]) -> Document:
+        return {"outbox_lease": self.relay.new_lease()} if entries else {}
+
+    @staticmethod
+    def _state(aggregate: Aggregate) -> Document:
+        return aggregate.model_dump(mode="python", exclude=set(_BOOKKEEPING))
