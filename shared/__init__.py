@@ -1,1 +1,1 @@
-"""The project's thin shared package: contracts, messaging names, logging and reliability helpers."""
+"""The thin shared package: contracts, messaging names, logging, reliability helpers."""

@@ -15,7 +15,9 @@ import structlog
 from shared.settings import LogFormat
 
 
-def configure_logging(service: str, *, fmt: LogFormat = LogFormat.AUTO, level: str = "INFO") -> None:
+def configure_logging(
+    service: str, *, fmt: LogFormat = LogFormat.AUTO, level: str = "INFO"
+) -> None:
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()

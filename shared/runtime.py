@@ -36,7 +36,7 @@ from shared.messaging.settlement import Settlement
 from shared.messaging.topology import EVENTS, Topology
 from shared.settings import ServiceSettings
 from shared.storage.mongo import Document, connect, database, ping
-from shared.storage.outbox import OutboxRelay
+from shared.storage.outbox import OutboxRelay, create_outbox_index
 
 log = structlog.get_logger(__name__)
 
@@ -87,7 +87,10 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
-        middlewares=[settlement, RabbitPrometheusMiddleware(registry=registry, app_name=service.name)],
+        middlewares=[
+            settlement,
+            RabbitPrometheusMiddleware(registry=registry, app_name=service.name),
+        ],
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=settings.graceful_timeout,
         app_id=f"oms-{service.name}",
@@ -124,6 +127,8 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
             lease_seconds=settings.outbox_lease_seconds,
             poll_seconds=settings.outbox_poll_seconds,
         )
+        for name in service.outbox_collections:
+            await create_outbox_index(runtime.db, name)
         context.set_global("deps", await service.setup(runtime))
         context.set_global("runtime", runtime)
         try:

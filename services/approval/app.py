@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from faststream.asgi import AsgiFastStream
 
-from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected
-from shared.runtime import Runtime, ServiceDefinition, build_app
-
 from services.approval.consumers import routers
 from services.approval.handlers import ApprovalHandlers
 from services.approval.repository import REQUESTS, create_indexes, request_store
 from services.approval.settings import ApprovalSettings
+from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected
+from shared.runtime import Runtime, ServiceDefinition, build_app
 
 
 async def setup(runtime: Runtime) -> ApprovalHandlers:

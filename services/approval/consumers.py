@@ -7,12 +7,11 @@ from typing import Annotated
 from faststream import Context
 from faststream.rabbit import RabbitRouter
 
+from services.approval.handlers import ApprovalHandlers
 from shared.contracts import OrderSubmitted
 from shared.messaging.topology import EVENTS, Topology
 from shared.names import Approval as N
 from shared.names import Order
-
-from services.approval.handlers import ApprovalHandlers
 
 Handlers = Annotated[ApprovalHandlers, Context("deps")]
 
@@ -20,7 +19,7 @@ Handlers = Annotated[ApprovalHandlers, Context("deps")]
 def routers(topology: Topology) -> list[RabbitRouter]:
     router = RabbitRouter()
 
-    @router.subscriber(topology.queue(N.ORDER_SUBMITTED_QUEUE, Order.SUBMITTED), EVENTS)
+    @topology.subscriber(router, N.ORDER_SUBMITTED_QUEUE, Order.SUBMITTED, EVENTS)
     async def order_submitted(event: OrderSubmitted, handlers: Handlers) -> None:
         """Open an approval request for a submitted order."""
         await handlers.order_submitted(event)

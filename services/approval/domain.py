@@ -50,8 +50,12 @@ class ApprovalRequest(Aggregate):
     ) -> ApprovalRequest:
         """The party is in no approval cycle: the order is approved at once."""
         request = cls(
-            id=request_id(order_id, attempt), order_id=order_id, order_kind=order_kind,
-            party_id=party_id, attempt=attempt, creator=creator,
+            id=request_id(order_id, attempt),
+            order_id=order_id,
+            order_kind=order_kind,
+            party_id=party_id,
+            attempt=attempt,
+            creator=creator,
         )
         request._decide(RequestStatus.APPROVED)
         request.record(

@@ -1,9 +1,8 @@
 """``python -m services.order``: run the order service until SIGTERM."""
 
-from shared.runtime import serve
-
 from services.order.app import create_app
 from services.order.settings import OrderSettings
+from shared.runtime import serve
 
 settings = OrderSettings()
 serve(create_app(settings), settings)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from faststream.asgi import AsgiFastStream
 
+from services.order.consumers import routers
+from services.order.handlers import OrderHandlers
+from services.order.repository import ORDERS, create_indexes, order_store
+from services.order.settings import OrderSettings
 from shared.contracts import (
     OrderApproved,
     OrderCancelled,
@@ -13,11 +17,6 @@ from shared.contracts import (
     OrderUpdated,
 )
 from shared.runtime import Runtime, ServiceDefinition, build_app
-
-from services.order.consumers import routers
-from services.order.handlers import OrderHandlers
-from services.order.repository import ORDERS, create_indexes, order_store
-from services.order.settings import OrderSettings
 
 
 async def setup(runtime: Runtime) -> OrderHandlers:
@@ -31,8 +30,14 @@ SERVICE = ServiceDefinition(
     routers=routers,
     setup=setup,
     outbox_collections=[ORDERS],
-    publishes=[OrderCreated, OrderUpdated, OrderSubmitted, OrderApproved, OrderRejected,
-               OrderCancelled],
+    publishes=[
+        OrderCreated,
+        OrderUpdated,
+        OrderSubmitted,
+        OrderApproved,
+        OrderRejected,
+        OrderCancelled,
+    ],
 )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.rabbit import RabbitRouter
 
+from services.order.handlers import OrderHandlers
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -21,14 +22,12 @@ from shared.messaging.topology import COMMANDS, EVENTS, Topology, routed
 from shared.names import Approval
 from shared.names import Order as N
 
-from services.order.handlers import OrderHandlers
-
 Handlers = Annotated[OrderHandlers, Context("deps")]
 
 
 def routers(topology: Topology) -> list[RabbitRouter]:
     router = RabbitRouter()
-    commands = router.subscriber(topology.queue(N.COMMANDS_QUEUE, "order.*"), COMMANDS)
+    commands = topology.subscriber(router, N.COMMANDS_QUEUE, "order.*", COMMANDS)
 
     @commands(filter=routed(N.CREATE_PURCHASE_ORDER))
     async def create_purchase_order(cmd: CreatePurchaseOrder, handlers: Handlers) -> None:
@@ -55,17 +54,17 @@ def routers(topology: Topology) -> list[RabbitRouter]:
         """Cancel an order that was not received or issued against."""
         await handlers.cancel(cmd)
 
-    @router.subscriber(topology.queue(N.APPROVAL_PENDING_QUEUE, Approval.PENDING), EVENTS)
+    @topology.subscriber(router, N.APPROVAL_PENDING_QUEUE, Approval.PENDING, EVENTS)
     async def approval_pending(event: ApprovalPending, handlers: Handlers) -> None:
         """Show which level and approver an order waits for."""
         await handlers.approval_pending(event)
 
-    @router.subscriber(topology.queue(N.APPROVAL_APPROVED_QUEUE, Approval.APPROVED), EVENTS)
+    @topology.subscriber(router, N.APPROVAL_APPROVED_QUEUE, Approval.APPROVED, EVENTS)
     async def approval_approved(event: ApprovalApproved, handlers: Handlers) -> None:
         """Move an order to approved when its cycle passed."""
         await handlers.approval_approved(event)
 
-    @router.subscriber(topology.queue(N.APPROVAL_REJECTED_QUEUE, Approval.REJECTED), EVENTS)
+    @topology.subscriber(router, N.APPROVAL_REJECTED_QUEUE, Approval.REJECTED, EVENTS)
     async def approval_rejected(event: ApprovalRejected, handlers: Handlers) -> None:
         """Move an order to rejected, keeping the approver's notes."""
         await handlers.approval_rejected(event)

@@ -170,16 +170,23 @@ class Order(Aggregate):
         self._transition(OrderStatus.PENDING_APPROVAL, by=by)
         self.record(OrderSubmitted(**self._facts(), attempt=self.attempt, submitted_by=by))
 
-    def mark_pending(self, *, attempt: int, level: int, levels: int, approver_id: str,
-                     approver_name: str | None) -> None:
+    def mark_pending(
+        self, *, attempt: int, level: int, levels: int, approver_id: str, approver_name: str | None
+    ) -> None:
         if not self._awaits(attempt):
             return
         self.pending = PendingApproval(
             level=level, levels=levels, approver_id=approver_id, approver_name=approver_name
         )
         self.history.append(
-            HistoryEntry(status=self.status, at=utcnow(), attempt=attempt, by=approver_id,
-                         level=level, note=f"waiting for approval at level {level} of {levels}")
+            HistoryEntry(
+                status=self.status,
+                at=utcnow(),
+                attempt=attempt,
+                by=approver_id,
+                level=level,
+                note=f"waiting for approval at level {level} of {levels}",
+            )
         )
 
     def approve(self, *, attempt: int, note: str | None = None) -> None:
@@ -190,8 +197,9 @@ class Order(Aggregate):
         self._transition(OrderStatus.APPROVED, note=note)
         self.record(OrderApproved(**self._facts(), attempt=attempt))
 
-    def reject(self, *, attempt: int, level: int | None, approver_id: str | None,
-               notes: str | None) -> None:
+    def reject(
+        self, *, attempt: int, level: int | None, approver_id: str | None, notes: str | None
+    ) -> None:
         if not self._awaits(attempt):
             return
         self.pending = None
@@ -201,19 +209,29 @@ class Order(Aggregate):
         self._transition(OrderStatus.REJECTED, by=approver_id, level=level, note=notes)
         self.record(
             OrderRejected(
-                order_id=self.id, kind=self.kind, party_id=self.party_id, attempt=attempt,
-                level=level, approver_id=approver_id, notes=notes,
+                order_id=self.id,
+                kind=self.kind,
+                party_id=self.party_id,
+                attempt=attempt,
+                level=level,
+                approver_id=approver_id,
+                notes=notes,
             )
         )
 
     def cancel(self, *, by: str, reason: str | None) -> None:
         if self.status not in CANCELLABLE:
-            raise InvalidTransition(f"Order {self.id} is {self.status.value} and cannot be cancelled.")
+            raise InvalidTransition(
+                f"Order {self.id} is {self.status.value} and cannot be cancelled."
+            )
         self.pending = None
         self._transition(OrderStatus.CANCELLED, by=by, note=reason)
         self.record(
             OrderCancelled(
-                order_id=self.id, kind=self.kind, party_id=self.party_id, cancelled_by=by,
+                order_id=self.id,
+                kind=self.kind,
+                party_id=self.party_id,
+                cancelled_by=by,
                 reason=reason,
             )
         )
@@ -221,13 +239,25 @@ class Order(Aggregate):
     def _awaits(self, attempt: int) -> bool:
         return self.status is OrderStatus.PENDING_APPROVAL and attempt == self.attempt
 
-    def _transition(self, status: OrderStatus, *, by: str | None = None, level: int | None = None,
-                    note: str | None = None) -> None:
+    def _transition(
+        self,
+        status: OrderStatus,
+        *,
+        by: str | None = None,
+        level: int | None = None,
+        note: str | None = None,
+    ) -> None:
         self.status = status
         self.updated_at = utcnow()
         self.history.append(
-            HistoryEntry(status=status, at=self.updated_at, attempt=self.attempt, by=by,
-                         level=level, note=note)
+            HistoryEntry(
+                status=status,
+                at=self.updated_at,
+                attempt=self.attempt,
+                by=by,
+                level=level,
+                note=note,
+            )
         )
 
     def _facts(self) -> dict[str, object]:

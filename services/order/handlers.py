@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.order.domain import Order, OrderExists, UnknownOrder
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -15,8 +16,6 @@ from shared.contracts import (
 )
 from shared.storage.aggregates import AggregateStore, AlreadyExists
 
-from services.order.domain import Order, OrderExists, UnknownOrder
-
 
 class OrderHandlers:
     def __init__(self, orders: AggregateStore[Order]) -> None:
@@ -29,8 +28,14 @@ class OrderHandlers:
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
         order = Order.create(
-            order_id=cmd.order_id, kind=kind, party_id=party_id, branch_id=cmd.branch_id,
-            created_by=cmd.created_by, currency=cmd.currency, lines=cmd.lines, notes=cmd.notes,
+            order_id=cmd.order_id,
+            kind=kind,
+            party_id=party_id,
+            branch_id=cmd.branch_id,
+            created_by=cmd.created_by,
+            currency=cmd.currency,
+            lines=cmd.lines,
+            notes=cmd.notes,
         )
         try:
             await self.orders.add(order, cause=cmd)
@@ -41,46 +46,64 @@ class OrderHandlers:
 
     async def update(self, cmd: UpdateOrder) -> None:
         await self.orders.change(
-            cmd.order_id, cmd,
-            lambda order: order.update(by=cmd.updated_by, lines=cmd.lines, branch_id=cmd.branch_id,
-                                       currency=cmd.currency, notes=cmd.notes),
+            cmd.order_id,
+            cmd,
+            lambda order: order.update(
+                by=cmd.updated_by,
+                lines=cmd.lines,
+                branch_id=cmd.branch_id,
+                currency=cmd.currency,
+                notes=cmd.notes,
+            ),
             missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def submit(self, cmd: SubmitOrder) -> None:
         await self.orders.change(
-            cmd.order_id, cmd, lambda order: order.submit(by=cmd.submitted_by),
+            cmd.order_id,
+            cmd,
+            lambda order: order.submit(by=cmd.submitted_by),
             missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def cancel(self, cmd: CancelOrder) -> None:
         await self.orders.change(
-            cmd.order_id, cmd, lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
+            cmd.order_id,
+            cmd,
+            lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
             missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def approval_pending(self, event: ApprovalPending) -> None:
         await self.orders.change(
-            event.order_id, event,
+            event.order_id,
+            event,
             lambda order: order.mark_pending(
-                attempt=event.attempt, level=event.level, levels=event.levels,
-                approver_id=event.approver.user_id, approver_name=event.approver.name,
+                attempt=event.attempt,
+                level=event.level,
+                levels=event.levels,
+                approver_id=event.approver.user_id,
+                approver_name=event.approver.name,
             ),
             missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def approval_approved(self, event: ApprovalApproved) -> None:
         await self.orders.change(
-            event.order_id, event,
+            event.order_id,
+            event,
             lambda order: order.approve(attempt=event.attempt, note=event.basis.value),
             missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def approval_rejected(self, event: ApprovalRejected) -> None:
         await self.orders.change(
-            event.order_id, event,
+            event.order_id,
+            event,
             lambda order: order.reject(
-                attempt=event.attempt, level=event.level, approver_id=event.approver.user_id,
+                attempt=event.attempt,
+                level=event.level,
+                approver_id=event.approver.user_id,
                 notes=event.notes,
             ),
             missing=lambda: UnknownOrder(event.order_id),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.order.domain import Order
 from shared.messaging.settlement import current_reply_to
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
-
-from services.order.domain import Order
 
 ORDERS = "orders"
 
@@ -22,4 +21,3 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     orders = db[ORDERS]
     await orders.create_index([("status", 1), ("updated_at", -1)])
     await orders.create_index([("party_id", 1), ("kind", 1)])
-    await orders.create_index("outbox.message_id", sparse=True)

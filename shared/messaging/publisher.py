@@ -28,7 +28,7 @@ class Publisher:
         routing_key: str | None = None,
         reply_to: str | None = None,
     ) -> None:
-        """Publish a command to ``oms.commands`` or an event to ``oms.events`` (and to ``reply_to``)."""
+        """Publish a command to ``oms.commands`` or an event to ``oms.events`` (and reply_to)."""
         exchange = COMMANDS if isinstance(message, Command) else EVENTS
         assert isinstance(message, Command | Event), "only commands and events are published"
         await self.publish_raw(

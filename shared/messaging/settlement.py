@@ -96,7 +96,9 @@ class _Settle(BaseMiddleware):
 
     @property
     def raw(self) -> AbstractIncomingMessage:
-        return self.msg  # type: ignore[no-any-return]
+        assert self.msg is not None, "only deliveries are settled"
+        message: AbstractIncomingMessage = self.msg
+        return message
 
     async def on_receive(self) -> None:
         if self.msg is None:  # publishing goes through broker middlewares too
@@ -143,8 +145,10 @@ class _Settle(BaseMiddleware):
             await asyncio.sleep(self.settlement.retry_backoff)
             await raw.nack(requeue=True)
         elif isinstance(error, UNREADABLE) or self._is_input_error(error):
-            reason = "unknown_message_type" if isinstance(error, SubscriberNotFound) else (
-                "invalid_message"
+            reason = (
+                "unknown_message_type"
+                if isinstance(error, SubscriberNotFound)
+                else ("invalid_message")
             )
             await self._dead_letter(reason, describe(error))
         else:
@@ -176,7 +180,7 @@ class _Settle(BaseMiddleware):
         inbound = _inbound.get()
         queue = inbound.queue if inbound else ""
         log.error("message_dead_lettered", reason=reason, detail=detail)
-        headers = {
+        headers: dict[str, object] = {
             **(raw.headers or {}),
             "x-oms-reason": reason,
             "x-oms-detail": detail[:2000],

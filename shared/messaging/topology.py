@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream import StreamMessage
-from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
+from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue, RabbitRouter
+from faststream.rabbit.subscriber import RabbitSubscriber
 
 from shared import names
 from shared.settings import QueueKind
@@ -31,31 +32,33 @@ class Topology:
 
     def queue(self, name: str, binding_key: str) -> RabbitQueue:
         """A service's durable queue bound by ``binding_key``, dead-lettering to ``oms.dlx``."""
-        arguments: dict[str, object] = {
+        arguments: dict[str, Any] = {
             "x-dead-letter-exchange": names.DEAD_LETTERS,
             "x-dead-letter-routing-key": name,
         }
         if self.queue_kind is QueueKind.QUORUM:
             arguments["x-delivery-limit"] = self.delivery_limit
-        return RabbitQueue(
-            name,
-            queue_type=self._queue_type,
-            durable=True,
-            arguments=arguments,  # type: ignore[arg-type]
-            routing_key=binding_key,
-        )
+        return self._declare(name, binding_key, arguments)
+
+    def subscriber(
+        self, router: RabbitRouter, queue: str, binding_key: str, exchange: RabbitExchange
+    ) -> RabbitSubscriber:
+        """Consume ``queue``; answers are the service's own events, never FastStream's RPC reply."""
+        return router.subscriber(self.queue(queue, binding_key), exchange, no_reply=True)
 
     def dead_letter_queue(self, queue: str) -> RabbitQueue:
-        return RabbitQueue(
-            names.dead_letter_queue(queue),
-            queue_type=self._queue_type,
-            durable=True,
-            routing_key=queue,
-        )
+        return self._declare(names.dead_letter_queue(queue), queue, {})
 
-    @property
-    def _queue_type(self) -> QueueType:
-        return QueueType.QUORUM if self.queue_kind is QueueKind.QUORUM else QueueType.CLASSIC
+    def _declare(self, name: str, binding_key: str, arguments: dict[str, Any]) -> RabbitQueue:
+        queue_type = QueueType.QUORUM if self.queue_kind is QueueKind.QUORUM else QueueType.CLASSIC
+        queue: RabbitQueue = RabbitQueue(  # type: ignore[call-overload] # kind is a setting
+            name,
+            queue_type,
+            durable=True,
+            arguments=arguments,
+            routing_key=binding_key,
+        )
+        return queue
 
 
 def routed(routing_key: str) -> Callable[[StreamMessage[Any]], bool]:

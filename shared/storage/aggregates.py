@@ -26,11 +26,11 @@ APPLIED_WINDOW = 200
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
 
 
-class ConcurrencyConflict(Exception):  # noqa: N818 - it is a condition, not an error of the caller
+class ConcurrencyConflict(Exception):
     """Someone else changed the document since it was read; reload and apply again."""
 
 
-class AlreadyExists(Exception):  # noqa: N818
+class AlreadyExists(Exception):
     """An insert met a document with the same id."""
 
 
@@ -109,7 +109,7 @@ class AggregateStore(Generic[A]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def add(self, aggregate: A, *, cause: Message) -> None:
-        """Insert a new aggregate with the events it recorded; ``AlreadyExists`` if its id is taken."""
+        """Insert a new aggregate with its recorded events; ``AlreadyExists`` if the id is taken."""
         entries = self._entries(aggregate, cause)
         applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
         doc = {
@@ -160,7 +160,7 @@ class AggregateStore(Generic[A]):
         return entries
 
     def _lease(self, entries: list[Document]) -> Document:
-        return {"outbox_lease": self.relay.new_lease()} if entries else {}
+        return {"outbox_lease": self.relay.new_lease(), "outbox_pending": True} if entries else {}
 
     @staticmethod
     def _state(aggregate: Aggregate) -> Document:

@@ -4,6 +4,9 @@ Publishing happens at least once: an entry leaves the document only after the br
 it, so a crash in between re-publishes it (consumers drop the duplicate by ``message_id``).
 Each document is claimed with a lease, so N replicas do not publish the same entry N times.
 
+Documents with entries left carry ``outbox_pending: true`` (sparse-indexed), so that looking
+for work does not scan a collection.
+
 Fast path: the process that saved a document already holds its lease and publishes the new
 entries at once. Slow path: a poll loop claims documents whose lease expired with entries left
 (their writer crashed or could not reach the broker) and publishes everything they hold.
@@ -130,7 +133,7 @@ class OutboxRelay:
         now = utcnow()
         return await self.db[collection].find_one_and_update(
             {
-                "outbox.0": {"$exists": True},
+                "outbox_pending": True,
                 "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
             },
             {"$set": {"outbox_lease": {"owner": self.owner, "until": now + self.lease}}},
@@ -138,16 +141,12 @@ class OutboxRelay:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def _publish_entries(
-        self, collection: str, doc_id: Any, entries: list[Document]
-    ) -> int:
+    async def _publish_entries(self, collection: str, doc_id: Any, entries: list[Document]) -> int:
         # One document's entries go out in the order they were recorded.
         async with self._locks.hold((collection, doc_id)):
             return await self._publish_in_order(collection, doc_id, entries)
 
-    async def _publish_in_order(
-        self, collection: str, doc_id: Any, entries: list[Document]
-    ) -> int:
+    async def _publish_in_order(self, collection: str, doc_id: Any, entries: list[Document]) -> int:
         sent: list[str] = []
         try:
             for entry in entries:
@@ -162,7 +161,20 @@ class OutboxRelay:
             )
         finally:
             if sent:
-                await self.db[collection].update_one(
-                    {"_id": doc_id}, {"$pull": {"outbox": {"message_id": {"$in": sent}}}}
-                )
+                await self._forget(collection, doc_id, sent)
         return len(sent)
+
+    async def _forget(self, collection: str, doc_id: Any, sent: list[str]) -> None:
+        documents = self.db[collection]
+        await documents.update_one(
+            {"_id": doc_id}, {"$pull": {"outbox": {"message_id": {"$in": sent}}}}
+        )
+        # The marker goes only when nothing is left: a writer may have added entries meanwhile.
+        await documents.update_one(
+            {"_id": doc_id, "outbox": {"$size": 0}}, {"$unset": {"outbox_pending": ""}}
+        )
+
+
+async def create_outbox_index(db: AsyncDatabase[Document], collection: str) -> None:
+    """The relay looks for pending documents through this sparse index."""
+    await db[collection].create_index("outbox_pending", sparse=True)

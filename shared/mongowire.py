@@ -1,0 +1,59 @@
+"""An embedded server that speaks the MongoDB wire protocol, for development and tests.
+
+MongoDB itself is used in production and in Docker Compose. Where it cannot be installed, this
+starts mongoeco's wire proxy (Python >= 3.13, the ``embedded`` extra) in memory or on SQLite:
+
+    python -m shared.mongowire --port 27017 --engine sqlite --path .data/mongo.sqlite3
+
+It prints ``READY <port>`` once clients can connect and stops cleanly on SIGTERM or SIGINT.
+Clients connect with ``mongodb://127.0.0.1:<port>/?directConnection=true``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+
+async def serve(host: str, port: int, engine_name: str, path: str | None) -> None:
+    try:
+        from mongoeco.engines.memory import MemoryEngine
+        from mongoeco.engines.sqlite import SQLiteEngine
+        from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+    except ImportError:  # pragma: no cover - depends on the environment
+        sys.exit("mongoeco is not installed: pip install 'oms[embedded]' (needs Python >= 3.13)")
+
+    engine: MemoryEngine | SQLiteEngine
+    if engine_name == "sqlite":
+        if not path:
+            sys.exit("--engine sqlite needs --path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = SQLiteEngine(path)
+    else:
+        engine = MemoryEngine()
+    server = AsyncMongoEcoProxyServer(engine=engine, host=host, port=port)
+    address = await server.start()
+    print(f"READY {address.port}", flush=True)  # noqa: T201 - the launcher's protocol
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await server.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=27017, help="0 picks a free port")
+    parser.add_argument("--engine", choices=("memory", "sqlite"), default="memory")
+    parser.add_argument("--path", help="database file for --engine sqlite")
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.host, args.port, args.engine, args.path))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Order commands over the broker: answers, the submitted-order lock, invalid commands."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from shared.contracts import SubmitOrder, UpdateOrder
+from shared.names import COMMANDS
+from shared.names import Order as N
+from tests.support.bus import Bus
+from tests.support.factories import lines, purchase_order, unique
+
+
+async def test_create_is_answered_on_reply_to_and_published(bus: Bus, order_service: Any) -> None:
+    create = purchase_order()
+    await bus.send(create, reply=True)
+
+    reply = await bus.reply_for(create)
+    assert reply.routing_key == reply.routing_key  # delivered to our queue
+    assert reply.type == "OrderCreated"
+    assert reply.body["order_id"] == create.order_id
+    assert Decimal(reply.body["total"]) == Decimal("104.97")
+    [event] = await bus.wait_for(N.CREATED, lambda b: b["order_id"] == create.order_id)
+    assert event.message_id == reply.message_id
+    assert event.correlation_id == create.order_id
+
+
+async def test_update_after_submit_is_refused_and_the_order_is_unchanged(
+    bus: Bus, order_service: Any, order_db: Any
+) -> None:
+    create = purchase_order()
+    await bus.send(create)
+    await bus.send(SubmitOrder(order_id=create.order_id, submitted_by="alice"))
+    await bus.wait_for(N.SUBMITTED, lambda b: b["order_id"] == create.order_id)
+    before = await order_db.orders.find_one({"_id": create.order_id})
+
+    update = UpdateOrder(
+        order_id=create.order_id, updated_by="alice", lines=lines(("SKU-1", "999", "1.00"))
+    )
+    await bus.send(update, reply=True)
+
+    reply = await bus.reply_for(update)
+    assert reply.body["reason"] == "order_locked"
+    assert "locked" in reply.body["detail"]
+    assert reply.body["command_message_id"] == str(update.message_id)
+    [rejected] = await bus.wait_for(
+        N.COMMAND_REJECTED, lambda b: b["command_message_id"] == str(update.message_id)
+    )
+    assert rejected.body["service"] == "order"
+    after = await order_db.orders.find_one({"_id": create.order_id})
+    assert after == before
+
+
+async def test_a_draft_can_be_updated(bus: Bus, order_service: Any, order_db: Any) -> None:
+    create = purchase_order()
+    await bus.send(create)
+    update = UpdateOrder(
+        order_id=create.order_id, updated_by="alice", lines=lines(("SKU-7", "4", "2.50"))
+    )
+    await bus.send(update)
+
+    [event] = await bus.wait_for(N.UPDATED, lambda b: b["order_id"] == create.order_id)
+    assert Decimal(event.body["total"]) == Decimal("10.00")
+    stored = await order_db.orders.find_one({"_id": create.order_id})
+    assert [line["sku"] for line in stored["lines"]] == ["SKU-7"]
+    assert stored["lines"][0]["quantity"] == Decimal("4")
+
+
+async def test_unknown_order_is_rejected_with_a_reason(bus: Bus, order_service: Any) -> None:
+    submit = SubmitOrder(order_id=unique("PO"), submitted_by="alice")
+    await bus.send(submit, reply=True)
+
+    reply = await bus.reply_for(submit)
+    assert reply.body["reason"] == "unknown_order"
+    assert submit.order_id in reply.body["detail"]
+
+
+async def test_negative_quantity_is_rejected_and_dead_lettered(
+    bus: Bus, order_service: Any
+) -> None:
+    body = json.loads(purchase_order().model_dump_json())
+    body["lines"][0]["quantity"] = "-5"
+    mid = body["message_id"]
+    await bus.send_raw(
+        COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode(), reply=True, message_id=mid
+    )
+
+    [rejected] = await bus.wait_for(N.COMMAND_REJECTED, lambda b: b["command_message_id"] == mid)
+    assert rejected.body["reason"] == "invalid_message"
+    assert "lines.0.quantity" in rejected.body["detail"]
+    assert "greater than 0" in rejected.body["detail"]
+    [dead] = await bus.dead_letters(N.COMMANDS_QUEUE)
+    assert dead.headers["x-oms-reason"] == "invalid_message"
+    assert "lines.0.quantity" in dead.headers["x-oms-detail"]
+    assert any(r.body.get("command_message_id") == mid for r in bus.replies)
+
+
+async def test_missing_currency_is_rejected(bus: Bus, order_service: Any) -> None:
+    body = json.loads(purchase_order().model_dump_json())
+    del body["currency"]
+    await bus.send_raw(COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode())
+
+    [rejected] = await bus.wait_for(
+        N.COMMAND_REJECTED, lambda b: b["command_message_id"] == body["message_id"]
+    )
+    assert rejected.body["reason"] == "invalid_message"
+    assert "currency: Field required" in rejected.body["detail"]
+
+
+async def test_a_second_create_for_the_same_id_is_refused(bus: Bus, order_service: Any) -> None:
+    create = purchase_order()
+    await bus.send(create)
+    again = create.model_copy(update={"message_id": purchase_order().message_id})
+    await bus.send(again, reply=True)
+
+    reply = await bus.reply_for(again)
+    assert reply.body["reason"] == "order_exists"

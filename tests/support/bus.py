@@ -1,0 +1,201 @@
+"""A test-side AMQP client: publishes commands and events, and records everything published."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+from shared import names
+from shared.contracts.base import Command, Event, Message
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Received:
+    routing_key: str
+    body: dict[str, Any]
+    message_id: str | None
+    correlation_id: str | None
+    type: str | None
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+def _decode(message: AbstractIncomingMessage) -> Received:
+    try:
+        body = json.loads(message.body)
+    except ValueError:
+        body = {"_raw": message.body.decode(errors="replace")}
+    return Received(
+        routing_key=message.routing_key or "",
+        body=body if isinstance(body, dict) else {"_value": body},
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        type=message.type,
+        headers=dict(message.headers or {}),
+    )
+
+
+class Bus:
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+        self.events: list[Received] = []
+        self.replies: list[Received] = []
+        self.reply_queue = ""
+        self._connection: AbstractRobustConnection | None = None
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> Bus:
+        self._connection = await aio_pika.connect_robust(self.amqp_url)
+        channel = await self._connection.channel(publisher_confirms=True)
+        self.channel = channel
+        self.exchanges = {
+            name: await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+            for name in (names.COMMANDS, names.EVENTS, names.DEAD_LETTERS)
+        }
+        events = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await events.bind(self.exchanges[names.EVENTS], routing_key="#")
+        await events.consume(self._record(self.events), no_ack=True)
+        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
+        self.reply_queue = replies.name
+        await replies.consume(self._record(self.replies), no_ack=True)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    def _record(self, into: list[Received]) -> Callable[[AbstractIncomingMessage], Any]:
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            into.append(_decode(message))
+            async with self._changed:
+                self._changed.notify_all()
+
+        return on_message
+
+    async def send(
+        self,
+        message: Message,
+        *,
+        reply: bool = False,
+        routing_key: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        """Publish a contract message the way a well-behaved caller does."""
+        exchange = names.COMMANDS if isinstance(message, Command) else names.EVENTS
+        assert isinstance(message, Command | Event)
+        await self.exchanges[exchange].publish(
+            aio_pika.Message(
+                message.model_dump_json().encode(),
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=message_id or str(message.message_id),
+                correlation_id=message.correlation_id,
+                type=message.type_name(),
+                reply_to=self.reply_queue if reply else None,
+            ),
+            routing_key=routing_key or message.routing_key,
+        )
+
+    async def send_raw(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        content_type: str | None = "application/json",
+        reply: bool = False,
+        message_id: str | None = None,
+    ) -> None:
+        """Publish arbitrary bytes, e.g. a broken message."""
+        await self.exchanges[exchange].publish(
+            aio_pika.Message(
+                body,
+                content_type=content_type,
+                message_id=message_id,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                reply_to=self.reply_queue if reply else None,
+            ),
+            routing_key=routing_key,
+        )
+
+    def matching(
+        self,
+        routing_key: str,
+        where: Predicate | None = None,
+        *,
+        source: list[Received] | None = None,
+    ) -> list[Received]:
+        messages = self.events if source is None else source
+        return [
+            m for m in messages if m.routing_key == routing_key and (where is None or where(m.body))
+        ]
+
+    async def wait_for(
+        self,
+        routing_key: str,
+        where: Predicate | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+        source: list[Received] | None = None,
+    ) -> list[Received]:
+        """Wait until ``count`` matching messages arrived; fail with what did arrive."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while len(found := self.matching(routing_key, where, source=source)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(m.routing_key, m.body) for m in (source or self.events)][-10:]
+                    raise AssertionError(
+                        f"waited {timeout}s for {count} x {routing_key}, got {len(found)}; "
+                        f"last seen: {seen}"
+                    )
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    continue
+        return found
+
+    async def reply_for(self, message: Message, timeout: float = 10.0) -> Received:
+        """The answer sent to our reply queue for ``message``."""
+        mid = str(message.message_id)
+
+        def answers(body: dict[str, Any]) -> bool:
+            return body.get("causation_id") == mid or body.get("command_message_id") == mid
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for reply in self.replies:
+                if answers(reply.body):
+                    return reply
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no reply for {message.type_name()} {mid}: {self.replies[-5:]}")
+
+    async def settle(self, seconds: float = 0.5) -> None:
+        """Let in-flight messages arrive before asserting that something did not happen."""
+        await asyncio.sleep(seconds)
+
+    async def dead_letters(
+        self, queue: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[Received]:
+        """Take ``count`` messages from the dead-letter queue of ``queue``."""
+        dlq = await self.channel.get_queue(names.dead_letter_queue(queue), ensure=True)
+        found: list[Received] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            message = await dlq.get(no_ack=True, fail=False)
+            if message is not None:
+                found.append(_decode(message))
+            elif time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} dead letters in {queue}.dlq")
+            else:
+                await asyncio.sleep(0.05)
+        return found
