@@ -9,26 +9,25 @@ finish, stop the relay and jobs, close the broker, close the database.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import uuid4
 
 import prometheus_client
 import structlog
 import uvicorn
 from faststream import AckPolicy, AsyncAPI, ContextRepo
-from faststream.asgi import AsgiFastStream, AsgiResponse
+from faststream.asgi import AsgiFastStream
 from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.base import Event
+from shared.http import ASGIApp, Receive, Scope, Send, respond
 from shared.jobs import LeasedJob
 from shared.logging import configure_logging
 from shared.messaging.publisher import Publisher
@@ -78,6 +77,8 @@ class ServiceDefinition:
     setup: Callable[[Runtime], Awaitable[object]]
     outbox_collections: Sequence[str] = ()
     publishes: Sequence[type[Event]] = ()
+    queries: Callable[[Runtime], Sequence[tuple[str, ASGIApp]]] = lambda _runtime: ()
+    """Read-only HTTP endpoints (``path``, ASGI app), e.g. stock levels or an order's status."""
 
 
 def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFastStream:
@@ -166,6 +167,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
             ("/health/live", _live),
             ("/health/ready", _readiness(runtime)),
             ("/metrics", prometheus_client.make_asgi_app(registry)),
+            *service.queries(runtime),
         ],
         specification=AsyncAPI(
             title=f"OMS {service.name} service", version=VERSION, description=service.description
@@ -185,25 +187,17 @@ async def _declare_dead_letter_queues(broker: RabbitBroker, topology: Topology) 
         await queue.bind(exchange, routing_key=name)
 
 
-def _json(status: int, body: dict[str, Any]) -> AsgiResponse:
-    return AsgiResponse(
-        json.dumps(body).encode(), status, headers={"content-type": "application/json"}
-    )
+async def _live(scope: Scope, receive: Receive, send: Send) -> None:
+    await respond(send, 200, {"status": "alive"})
 
 
-async def _live(scope: Any, receive: Any, send: Any) -> None:
-    await _json(200, {"status": "alive"})(scope, receive, send)
-
-
-def _readiness(runtime: Runtime) -> Callable[[Any, Any, Any], Awaitable[None]]:
-    async def ready(scope: Any, receive: Any, send: Any) -> None:
+def _readiness(runtime: Runtime) -> ASGIApp:
+    async def ready(scope: Scope, receive: Receive, send: Send) -> None:
         broker_ok = runtime.ready and await runtime.broker.ping(timeout=2.0)
         db_ok = runtime.db is not None and await ping(runtime.db)
         checks = {"started": runtime.ready, "broker": broker_ok, "database": db_ok}
         status = 200 if all(checks.values()) else 503
-        await _json(status, {"status": "ready" if status == 200 else "not_ready", **checks})(
-            scope, receive, send
-        )
+        await respond(send, status, {"status": "ready" if status == 200 else "not_ready", **checks})
 
     return ready
 

@@ -6,6 +6,7 @@ from faststream.asgi import AsgiFastStream
 
 from services.order.consumers import routers
 from services.order.handlers import OrderHandlers
+from services.order.queries import queries
 from services.order.repository import ORDERS, create_indexes, order_store
 from services.order.settings import OrderSettings
 from shared.contracts import (
@@ -30,6 +31,7 @@ SERVICE = ServiceDefinition(
     routers=routers,
     setup=setup,
     outbox_collections=[ORDERS],
+    queries=queries,
     publishes=[
         OrderCreated,
         OrderUpdated,

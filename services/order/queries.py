@@ -1,0 +1,25 @@
+"""Read-only HTTP queries of the order service: an order's status, lines and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.http import ASGIApp, json_query
+from shared.runtime import Runtime
+
+from services.order.repository import ORDERS
+
+HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+
+
+def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+    async def order(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
+        if not (order_id := params.get("order_id")):
+            return 400, {"error": "order_id is required"}
+        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDDEN)
+        if doc is None:
+            return 404, {"error": f"no order {order_id}"}
+        return 200, {"order_id": doc.pop("_id"), **doc}
+
+    return [("/orders", json_query(order))]
