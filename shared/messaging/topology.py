@@ -6,7 +6,6 @@ channel), so nothing else in the code base constructs a ``RabbitExchange`` or ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +60,12 @@ class Topology:
         return queue
 
 
-def routed(routing_key: str) -> Callable[[StreamMessage[Any]], bool]:
+class routed:  # noqa: N801 - used like a function: filter=routed("order.submit")
     """A subscriber filter: this handler takes the queue's messages sent with ``routing_key``."""
 
-    def accepts(message: StreamMessage[Any]) -> bool:
-        return getattr(message.raw_message, "routing_key", None) == routing_key
+    def __init__(self, routing_key: str) -> None:
+        self.routing_key = routing_key
+        self.__name__ = f"routed_{routing_key.replace('.', '_')}"
 
-    accepts.__name__ = f"routed_{routing_key.replace('.', '_')}"
-    return accepts
+    def __call__(self, message: StreamMessage[Any]) -> bool:
+        return getattr(message.raw_message, "routing_key", None) == self.routing_key

@@ -32,6 +32,10 @@ PublishEntry = Callable[[Document], Awaitable[None]]
 log = structlog.get_logger(__name__)
 
 
+class PublishFailed(Exception):
+    """The broker did not confirm an entry; it stays stored and is retried."""
+
+
 class KeyedLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
@@ -116,7 +120,10 @@ class OutboxRelay:
         published = 0
         for name in self.collections:
             while (doc := await self._claim(name)) is not None:
-                published += await self._publish_entries(name, doc["_id"], doc["outbox"])
+                try:
+                    published += await self._publish_entries(name, doc["_id"], doc["outbox"])
+                except PublishFailed:
+                    break  # the broker is likely away: try this collection again next round
         return published
 
     async def _poll_forever(self) -> None:
@@ -152,13 +159,14 @@ class OutboxRelay:
             for entry in entries:
                 await self.publish(entry)
                 sent.append(entry["message_id"])
-        except Exception:
+        except Exception as error:
             log.warning("outbox_publish_failed", collection=collection, id=doc_id, exc_info=True)
-            # Give the document back at once so that the poll loop retries it.
+            # Give the document back at once so that a poll loop retries it.
             await self.db[collection].update_one(
                 {"_id": doc_id, "outbox_lease.owner": self.owner},
                 {"$set": {"outbox_lease.until": utcnow()}},
             )
+            raise PublishFailed(f"{collection}/{doc_id}") from error
         finally:
             if sent:
                 await self._forget(collection, doc_id, sent)

@@ -1,0 +1,147 @@
+"""No lost events: state and events are written together; the relay publishes at least once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from faststream.rabbit import RabbitBroker
+
+from services.order.domain import Order
+from shared.contracts import OrderKind
+from shared.messaging.publisher import Publisher
+from shared.names import Approval
+from shared.names import Order as N
+from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
+from shared.storage.mongo import Document, database
+from shared.storage.outbox import OutboxRelay, create_outbox_index
+from tests.support.bus import Bus
+from tests.support.factories import lines, purchase_order
+from tests.support.services import Environment
+
+
+@pytest.fixture
+async def publisher(env: Environment) -> AsyncIterator[Publisher]:
+    broker = RabbitBroker(env.amqp_url, logger=None)
+    await broker.connect()
+    yield Publisher(broker)
+    await broker.stop()
+
+
+@pytest.fixture
+async def orders_db(env: Environment, mongo_client: Any) -> Any:
+    db = database(mongo_client, env.database("outbox"))
+    await create_outbox_index(db, "orders")
+    return db
+
+
+def relay(db: Any, publish: Any, owner: str, lease: float = 15.0) -> OutboxRelay:
+    return OutboxRelay(db, ["orders"], publish, owner=owner, lease_seconds=lease, poll_seconds=0.1)
+
+
+async def submitted_order(store: AggregateStore[Order]) -> Order:
+    """Create and submit an order through the store, as the order service's handlers do."""
+    create = purchase_order()
+    order = Order.create(
+        order_id=create.order_id,
+        kind=OrderKind.PURCHASE,
+        party_id=create.vendor_id,
+        branch_id="BR-1",
+        created_by="alice",
+        currency="USD",
+        lines=lines(("SKU-1", "1", "5.00")),
+    )
+    order.submit(by="alice")
+    await store.add(order, cause=create)
+    return order
+
+
+async def test_events_written_while_the_relay_is_down_go_out_once_it_is_back(
+    bus: Bus, orders_db: Any, publisher: Publisher, approval_service: Any, approval_db: Any
+) -> None:
+    stopped = relay(orders_db, publisher.publish_entry, "crashed-writer", lease=0.5)
+    order = await submitted_order(AggregateStore(orders_db.orders, Order, stopped))
+    stored = await orders_db.orders.find_one({"_id": order.id})
+    assert [e["routing_key"] for e in stored["outbox"]] == [N.CREATED, N.SUBMITTED]
+    await bus.settle(0.8)
+    assert not bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)
+
+    restarted = relay(orders_db, publisher.publish_entry, "restarted")
+    await restarted.start()
+    try:
+        await bus.wait_for(N.SUBMITTED, lambda b: b["order_id"] == order.id)
+        await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == order.id)
+        await bus.settle(0.5)
+    finally:
+        await restarted.stop()
+
+    assert len(bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == order.id)) == 1
+    after = await orders_db.orders.find_one({"_id": order.id})
+    assert after["outbox"] == []
+    assert "outbox_pending" not in after
+
+
+async def test_a_crash_between_publish_and_mark_republishes_and_downstream_applies_once(
+    bus: Bus, orders_db: Any, publisher: Publisher, approval_service: Any, approval_db: Any
+) -> None:
+    async def publish_then_crash(entry: Document) -> None:
+        await publisher.publish_entry(entry)
+        raise ConnectionError("relay died before it could mark the entry sent")
+
+    crashing = relay(orders_db, publish_then_crash, "crashing", lease=0.3)
+    order = await submitted_order(AggregateStore(orders_db.orders, Order, crashing))
+    await asyncio.sleep(0.4)  # the writer's own lease runs out: the poll loop may claim it
+    assert await crashing.drain() == 0  # publishes order.created, then dies before marking it
+
+    survivor = relay(orders_db, publisher.publish_entry, "survivor")
+    assert await survivor.drain() == 2
+    await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == order.id)
+    await bus.settle(0.8)
+
+    created = bus.matching(N.CREATED, lambda b: b["order_id"] == order.id)
+    assert len(created) == 2, "published again after the crash, never dropped"
+    assert created[0].message_id == created[1].message_id
+    assert len(bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == order.id)) == 1
+    assert await approval_db.requests.count_documents({"order_id": order.id}) == 1
+
+
+async def test_several_relays_publish_each_event_once(
+    bus: Bus, orders_db: Any, publisher: Publisher
+) -> None:
+    writer = relay(orders_db, publisher.publish_entry, "writer", lease=0.2)
+    store = AggregateStore(orders_db.orders, Order, writer)
+    orders = [await submitted_order(store) for _ in range(20)]
+    await asyncio.sleep(0.3)  # the writer's leases ran out: the documents are up for grabs
+
+    relays = [relay(orders_db, publisher.publish_entry, f"replica-{i}") for i in range(3)]
+    counts = await asyncio.gather(*(r.drain() for r in relays))
+
+    assert sum(counts) == 40
+    await bus.wait_for(N.SUBMITTED, count=20)
+    await bus.settle(0.5)
+    published = Counter(m.message_id for m in bus.events)
+    assert len(published) == 40
+    assert set(published.values()) == {1}
+    ids = {o.id for o in orders}
+    assert {m.body["order_id"] for m in bus.matching(N.SUBMITTED)} == ids
+
+
+async def test_a_stale_write_is_refused_not_lost(orders_db: Any, publisher: Publisher) -> None:
+    store = AggregateStore(orders_db.orders, Order, relay(orders_db, publisher.publish_entry, "w"))
+    order = await submitted_order(store)
+    first, second = await store.get(order.id), await store.get(order.id)
+    assert first is not None
+    assert second is not None
+    first.notes, second.notes = "first writer", "second writer"
+    await store.save(first, cause=purchase_order())
+    with pytest.raises(ConcurrencyConflict):
+        await store.save(second, cause=purchase_order())
+    stored = await store.get(order.id)
+    assert stored is not None
+    assert stored.notes == "first writer"
+    assert stored.version == 2

@@ -1,0 +1,29 @@
+"""What a service consumes, read from its FastStream app, so that tests cover every consumer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from inspect import unwrap
+
+from faststream.asgi import AsgiFastStream
+
+
+@dataclass(frozen=True)
+class Consumer:
+    queue: str
+    exchange: str
+    routing_key: str
+    handler: str
+
+
+def consumers(app: AsgiFastStream) -> list[Consumer]:
+    """Every (queue, routing key, handler) the app's broker subscribes to."""
+    found = []
+    assert app.broker is not None
+    for subscriber in app.broker.subscribers:
+        queue = subscriber.queue  # type: ignore[attr-defined]
+        exchange = subscriber.exchange.name  # type: ignore[attr-defined]
+        for call in subscriber.calls:
+            key = getattr(unwrap(call.filter), "routing_key", None) or queue.routing_key
+            found.append(Consumer(queue.name, exchange, key, call.name))
+    return found
