@@ -75,11 +75,21 @@ class Inventory:
 
 class Billing:
     SERVICE: Final = "billing"
+    # commands
+    DEFINE_PLAN: Final = "billing.define_plan"
+    # events
+    PLAN_DEFINED: Final = "billing.plan_defined"
     COMMAND_REJECTED: Final = "billing.command_rejected"
+    # queues
     COMMANDS_QUEUE: Final = "billing.commands"
 
 
 class Notification:
     SERVICE: Final = "notification"
-    COMMAND_REJECTED: Final = "notification.command_rejected"
-    COMMANDS_QUEUE: Final = "notification.commands"
+    # events
+    EMAIL_SENT: Final = "notification.email_sent"
+    EMAIL_FAILED: Final = "notification.email_failed"
+    # queues
+    APPROVAL_PENDING_QUEUE: Final = "notification.approval-pending"
+    APPROVAL_APPROVED_QUEUE: Final = "notification.approval-approved"
+    APPROVAL_REJECTED_QUEUE: Final = "notification.approval-rejected"

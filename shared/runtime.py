@@ -14,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from uuid import uuid4
 
 import prometheus_client
@@ -28,7 +29,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.base import Event
 from shared.http import ASGIApp, Receive, Scope, Send, respond
-from shared.jobs import LeasedJob
 from shared.logging import configure_logging
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import Settlement
@@ -42,6 +42,15 @@ log = structlog.get_logger(__name__)
 VERSION = "0.1.0"
 
 
+class BackgroundJob(Protocol):
+    """Work a service does besides consuming (scheduled jobs, dispatchers); started after the
+    broker, stopped before it."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Runtime:
     """What a running service process holds; handed to the service's own set-up."""
@@ -53,7 +62,7 @@ class Runtime:
     client: AsyncMongoClient[Document] | None = None
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
-    jobs: list[LeasedJob] = field(default_factory=list)
+    jobs: list[BackgroundJob] = field(default_factory=list)
     ready: bool = False
 
     @property

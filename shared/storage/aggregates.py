@@ -127,31 +127,41 @@ class AggregateStore(Generic[A]):
         aggregate.version, aggregate.applied_messages = 1, applied
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
-    async def save(self, aggregate: A, *, cause: Message) -> None:
-        """Write the aggregate if nobody changed it since it was read."""
+    async def save(self, aggregate: A, *, cause: Message | None) -> None:
+        """Write the aggregate if nobody changed it since it was read.
+
+        ``cause`` is the message being applied (remembered, so that its redelivery is ignored);
+        ``None`` for the service's own scheduled work, such as a retry or an expiry.
+        """
         entries = self._entries(aggregate, cause)
-        message_id = str(cause.message_id)
         update: Document = {
             "$set": {**self._state(aggregate), **self._lease(entries)},
             "$inc": {"version": 1},
-            "$push": {"applied_messages": {"$each": [message_id], "$slice": -APPLIED_WINDOW}},
         }
+        pushes: Document = {}
+        applied = aggregate.applied_messages
+        if cause is not None:
+            message_id = str(cause.message_id)
+            pushes["applied_messages"] = {"$each": [message_id], "$slice": -APPLIED_WINDOW}
+            applied = [*applied, message_id][-APPLIED_WINDOW:]
         if entries:
-            update["$push"]["outbox"] = {"$each": entries}
+            pushes["outbox"] = {"$each": entries}
+        if pushes:
+            update["$push"] = pushes
         result = await self.collection.update_one(
             {"_id": aggregate.id, "version": aggregate.version}, update
         )
         if result.matched_count == 0:
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1
-        aggregate.applied_messages = [*aggregate.applied_messages, message_id][-APPLIED_WINDOW:]
+        aggregate.applied_messages = applied
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
-    def _entries(self, aggregate: A, cause: Message) -> list[Document]:
-        reply_to = self._reply_to()
+    def _entries(self, aggregate: A, cause: Message | None) -> list[Document]:
+        reply_to = self._reply_to() if cause is not None else None
         entries = []
         for event in aggregate.collect_events():
-            stamped = event.caused_by(cause)
+            stamped = event if cause is None else event.caused_by(cause)
             if stamped.correlation_id is None:
                 stamped = stamped.model_copy(update={"correlation_id": aggregate.id})
             # Only the first event answers the command; later ones are consequences.

@@ -1,0 +1,1 @@
+"""Subscription-billing service: plans, subscriptions, renewals, invoices, payment retries."""

@@ -1,0 +1,1 @@
+"""Notification service: e-mail about pending approvals, approvals and rejections."""

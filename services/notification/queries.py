@@ -1,0 +1,28 @@
+"""Read-only HTTP queries: which e-mails were sent, are waiting, or failed for good."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.notification.domain import EmailStatus
+from services.notification.repository import EMAILS
+from shared.http import ASGIApp, json_query
+from shared.runtime import Runtime
+
+FIELDS = {"body": 0, "outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+
+
+def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+    async def emails(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /emails?status=failed&order_id=...``: e-mails, newest first (at most 100)."""
+        query: dict[str, Any] = {}
+        if status := params.get("status"):
+            if status not in set(EmailStatus):
+                return 400, {"error": f"status must be one of {[s.value for s in EmailStatus]}"}
+            query["status"] = status
+        if order_id := params.get("order_id"):
+            query["order_id"] = order_id
+        cursor = runtime.database[EMAILS].find(query, FIELDS, sort=[("created_at", -1)], limit=100)
+        return 200, [{"email_id": doc.pop("_id"), **doc} async for doc in cursor]
+
+    return [("/emails", json_query(emails))]

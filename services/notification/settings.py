@@ -1,0 +1,24 @@
+"""Notification service settings (``OMS_*`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from shared.settings import ServiceSettings
+
+
+class NotificationSettings(ServiceSettings):
+    service_name: str = "notification"
+    http_port: int = 8085
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    mail_from: str = "OMS <oms@localhost>"
+    send_max_attempts: int = Field(default=8, ge=1)
+    send_backoff_seconds: float = Field(default=2.0, ge=0)
+    dispatch_interval_seconds: float = Field(default=1.0, gt=0)
+    send_lease_seconds: float = Field(default=60.0, gt=0)

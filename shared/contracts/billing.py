@@ -1,0 +1,46 @@
+"""Commands and events of the subscription-billing service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from shared.contracts.base import Command, Event
+from shared.contracts.common import CurrencyCode, Identifier
+from shared.names import Billing as N
+
+Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
+
+
+class BillingInterval(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class DefinePlan(Command):
+    """Create or change a subscription plan; changes apply to renewals after the change."""
+
+    routing_key: ClassVar[str] = N.DEFINE_PLAN
+    plan_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    price: Price
+    currency: CurrencyCode
+    interval: BillingInterval
+    interval_count: int = Field(default=1, ge=1, le=36)
+    defined_by: Identifier
+
+
+class PlanDefined(Event):
+    routing_key: ClassVar[str] = N.PLAN_DEFINED
+    plan_id: Identifier
+    name: str
+    price: Decimal
+    currency: CurrencyCode
+    interval: BillingInterval
+    interval_count: int
+    revision: int
