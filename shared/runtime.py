@@ -9,11 +9,15 @@ finish, stop the relay and jobs, close the broker, close the database.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Protocol
 from uuid import uuid4
 
@@ -63,7 +67,20 @@ class Runtime:
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
     jobs: list[BackgroundJob] = field(default_factory=list)
-    ready: bool = False
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: bool = False
+    failed: str | None = None
+    on_fatal: Callable[[], None] = lambda: None
+    """Set by :func:`serve`: ends the process when start-up cannot complete."""
+
+    @property
+    def ready(self) -> bool:
+        return self.started.is_set() and not self.stopping
+
+    def fatal(self, reason: str) -> None:
+        self.failed = reason
+        log.error("service_failed", reason=reason)
+        self.on_fatal()
 
     @property
     def database(self) -> AsyncDatabase[Document]:
@@ -127,6 +144,9 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
 
     @asynccontextmanager
     async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
+        # Connect before FastStream starts the broker in the background, so that a broker
+        # that is unreachable or refuses our credentials fails the start-up (and the process).
+        await broker.connect()
         runtime.client = connect(settings.mongodb_url, app_name=f"oms-{service.name}")
         runtime.db = database(runtime.client, settings.database)
         runtime.relay = OutboxRelay(
@@ -140,10 +160,11 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         for name in service.outbox_collections:
             await create_outbox_index(runtime.db, name)
         context.set_global("deps", await service.setup(runtime))
-        context.set_global("runtime", runtime)
+        watchdog = asyncio.create_task(_startup_watchdog(runtime))
         try:
             yield
         finally:
+            watchdog.cancel()
             await runtime.client.close()
             log.info("service_stopped")
 
@@ -152,11 +173,11 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         await runtime.outbox.start()
         for job in runtime.jobs:
             job.start()
-        runtime.ready = True
+        runtime.started.set()
         log.info("service_started", http_port=settings.http_port, database=settings.database)
 
     async def on_shutdown() -> None:
-        runtime.ready = False
+        runtime.stopping = True
         log.info("service_stopping")
         # Stop consuming and wait for in-flight messages before the relay stops, so that
         # their events still go out from this process.
@@ -167,7 +188,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         if runtime.relay is not None:
             await runtime.relay.stop()
 
-    return AsgiFastStream(
+    app = AsgiFastStream(
         broker,
         lifespan=lifespan,
         after_startup=[after_startup],
@@ -184,6 +205,24 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         asyncapi_path="/docs/asyncapi",
         logger=None,
     )
+    app.context.set_global("runtime", runtime)
+    return app
+
+
+def runtime_of(app: AsgiFastStream) -> Runtime:
+    runtime: Runtime = app.context.get("runtime")
+    return runtime
+
+
+async def _startup_watchdog(runtime: Runtime) -> None:
+    """Declaring queues or starting consumers happens in the background; if it never completes,
+    the process must fail rather than stay up without consuming."""
+    timeout = runtime.settings.startup_timeout_seconds
+    try:
+        async with asyncio.timeout(timeout):
+            await runtime.started.wait()
+    except TimeoutError:
+        runtime.fatal(f"consumers did not start within {timeout} s; see the errors above")
 
 
 async def _declare_dead_letter_queues(broker: RabbitBroker, topology: Topology) -> None:
@@ -211,14 +250,36 @@ def _readiness(runtime: Runtime) -> ASGIApp:
     return ready
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after a graceful shutdown (exit status 143); a service that
+    stopped cleanly because it was asked to exits 0."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
+
+
 def serve(app: AsgiFastStream, settings: ServiceSettings) -> None:
-    """Run one service process; SIGTERM or SIGINT shut it down gracefully."""
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.graceful_timeout) + 5,
-        lifespan="on",
+    """Run one service process; SIGTERM or SIGINT shut it down gracefully (exit 0).
+
+    Exits 3 when the service cannot start (broker or database unreachable, credentials
+    refused, queues that cannot be declared), so that an orchestrator restarts it.
+    """
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=int(settings.graceful_timeout) + 5,
+            lifespan="on",
+        )
     )
+    runtime = runtime_of(app)
+    runtime.on_fatal = lambda: setattr(server, "should_exit", True)
+    server.run()
+    if not server.started or runtime.failed:
+        sys.exit(3)

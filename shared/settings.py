@@ -48,6 +48,7 @@ class ServiceSettings(BaseSettings):
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
     outbox_lease_seconds: float = Field(default=15.0, gt=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    startup_timeout_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def database(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from faststream.asgi import AsgiFastStream
 
+from shared.runtime import runtime_of
 from tests.support.servers import ROOT
 
 SERVICES = ("order", "approval", "inventory", "billing", "notification")
@@ -66,8 +67,7 @@ async def running(app: AsgiFastStream) -> AsyncIterator[AsgiFastStream]:
         async with app.start_lifespan_context():
             # The lifespan yields before the broker has started; the service says when it
             # is ready (subscribers consuming, relay running), as its readiness probe does.
-            while not app.context.get("runtime").ready:
-                await asyncio.sleep(0.01)
+            await runtime_of(app).started.wait()
             started.set()
             await stop.wait()
 
