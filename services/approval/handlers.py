@@ -1,26 +1,176 @@
-"""Handlers of the approval service: open a request for each order submission."""
+"""Handlers of the approval service: configuration commands, submissions and decisions."""
 
 from __future__ import annotations
 
 import contextlib
 
-from services.approval.domain import ApprovalRequest
-from shared.contracts import OrderSubmitted, Person
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from services.approval.domain import (
+    ApprovalRequest,
+    Assignment,
+    Cycle,
+    RequestStatus,
+    UnknownCycle,
+    UnknownRequest,
+    User,
+    UserDetails,
+    assignment_id,
+    request_id,
+)
+from services.approval.repository import Stores
+from shared.contracts import (
+    ApproveRequest,
+    AssignParty,
+    DefineCycle,
+    OrderSubmitted,
+    RejectRequest,
+    UnassignParty,
+    UpsertUser,
+)
+from shared.storage.aggregates import AlreadyExists
 
 
 class ApprovalHandlers:
-    def __init__(self, requests: AggregateStore[ApprovalRequest]) -> None:
-        self.requests = requests
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+
+    async def upsert_user(self, cmd: UpsertUser) -> None:
+        details = UserDetails(
+            name=cmd.name,
+            email=str(cmd.email) if cmd.email else None,
+            admin=cmd.admin,
+            manager_id=cmd.manager_id,
+            active=cmd.active,
+        )
+        await self.stores.users.create_or_change(
+            cmd.user_id,
+            cmd,
+            create=lambda: User.register(cmd.user_id, details),
+            change=lambda user: user.change(details),
+        )
+
+    async def define_cycle(self, cmd: DefineCycle) -> None:
+        """Create or change a cycle; named and fallback approvers must be admin-level users."""
+        named = [rule.user_id for rule in cmd.levels]
+        users = await self.stores.directory.get([*named, cmd.fallback_approver_id])
+
+        def define(cycle: Cycle) -> None:
+            cycle.define(
+                name=cmd.name,
+                order_kind=cmd.order_kind,
+                levels=cmd.levels,
+                notify=cmd.notify,
+                fallback_approver_id=cmd.fallback_approver_id,
+                by=cmd.defined_by,
+                users=users,
+            )
+
+        def create() -> Cycle:
+            cycle = Cycle.new(cmd.cycle_id, cmd.order_kind)
+            define(cycle)
+            return cycle
+
+        await self.stores.cycles.create_or_change(cmd.cycle_id, cmd, create=create, change=define)
+
+    async def assign_party(self, cmd: AssignParty) -> None:
+        """Put a party in a cycle, moving it out of the one it was in (the event says which)."""
+        cycle = await self._cycle(cmd.cycle_id)
+
+        def create() -> Assignment:
+            assignment = Assignment.new(cycle.order_kind, cmd.party_id)
+            assignment.assign(cycle.id)
+            return assignment
+
+        await self.stores.assignments.create_or_change(
+            assignment_id(cycle.order_kind, cmd.party_id),
+            cmd,
+            create=create,
+            change=lambda assignment: assignment.assign(cycle.id),
+        )
+
+    async def unassign_party(self, cmd: UnassignParty) -> None:
+        cycle = await self._cycle(cmd.cycle_id)
+        await self.stores.assignments.change(
+            assignment_id(cycle.order_kind, cmd.party_id),
+            cmd,
+            lambda assignment: assignment.unassign(cycle.id),
+            missing=lambda: UnknownCycle(f"{cmd.party_id} is in no {cycle.order_kind} cycle."),
+        )
 
     async def order_submitted(self, event: OrderSubmitted) -> None:
-        """Open the request for this attempt; a second delivery finds it open and stops."""
-        request = ApprovalRequest.open_without_cycle(
+        """Open the request for this attempt: approved at once without a cycle, else level 1."""
+        stores = self.stores
+        if await stores.requests.get(request_id(event.order_id, event.attempt)) is not None:
+            return  # a redelivery: this attempt has its request
+        creator = await stores.directory.person(event.created_by)
+        assignment = await stores.assignments.get(assignment_id(event.kind, event.party_id))
+        cycle = None
+        if assignment is not None and assignment.cycle_id is not None:
+            cycle = await stores.cycles.get(assignment.cycle_id)
+        first = None
+        if cycle is not None:
+            first = await stores.directory.resolve(
+                cycle.levels[0], creator_id=event.created_by, fallback_id=cycle.fallback_approver_id
+            )
+        request = ApprovalRequest.open(
             order_id=event.order_id,
             order_kind=event.kind,
             party_id=event.party_id,
             attempt=event.attempt,
-            creator=Person(user_id=event.created_by),
+            creator=creator,
+            cycle=cycle,
+            first_approver=first,
         )
-        with contextlib.suppress(AlreadyExists):  # this attempt has its request: a redelivery
-            await self.requests.add(request, cause=event)
+        with contextlib.suppress(AlreadyExists):  # opened concurrently by another replica
+            await stores.requests.add(request, cause=event)
+        await self._supersede_earlier_attempts(event)
+
+    async def approve(self, cmd: ApproveRequest) -> None:
+        async def approve(request: ApprovalRequest) -> None:
+            following = None
+            if request.level == cmd.level and (rule := request.next_rule) is not None:
+                following = await self.stores.directory.resolve(
+                    rule,
+                    creator_id=request.creator.user_id,
+                    fallback_id=request.fallback_approver_id,
+                )
+            request.approve(
+                by=cmd.approver_id, level=cmd.level, notes=cmd.notes, next_approver=following
+            )
+
+        await self.stores.requests.change(
+            cmd.request_id, cmd, approve, missing=lambda: UnknownRequest(_no_request(cmd))
+        )
+
+    async def reject(self, cmd: RejectRequest) -> None:
+        await self.stores.requests.change(
+            cmd.request_id,
+            cmd,
+            lambda request: request.reject(by=cmd.approver_id, level=cmd.level, notes=cmd.notes),
+            missing=lambda: UnknownRequest(_no_request(cmd)),
+        )
+
+    async def _cycle(self, cycle_id: str) -> Cycle:
+        cycle = await self.stores.cycles.get(cycle_id)
+        if cycle is None:
+            raise UnknownCycle(f"There is no approval cycle {cycle_id!r}; define it first.")
+        return cycle
+
+    async def _supersede_earlier_attempts(self, event: OrderSubmitted) -> None:
+        earlier = await self.stores.requests.find(
+            {
+                "order_id": event.order_id,
+                "attempt": {"$lt": event.attempt},
+                "status": RequestStatus.PENDING,
+            }
+        )
+        for request in earlier:
+            await self.stores.requests.change(
+                request.id,
+                event,
+                ApprovalRequest.supersede,
+                missing=LookupError,
+            )
+
+
+def _no_request(cmd: ApproveRequest | RejectRequest) -> str:
+    return f"There is no approval request {cmd.request_id!r}."

@@ -1,22 +1,63 @@
-"""Collections of the approval service's database."""
+"""Collections of the approval service's database and the user directory lookups."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.approval.domain import ApprovalRequest
+from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain.resolution import Resolved, resolve_approver
+from shared.contracts import LevelRule, Person
+from shared.messaging.settlement import current_reply_to
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 
 REQUESTS = "requests"
+CYCLES = "cycles"
+ASSIGNMENTS = "assignments"
+USERS = "users"
+COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 
-def request_store(
-    db: AsyncDatabase[Document], relay: OutboxRelay
-) -> AggregateStore[ApprovalRequest]:
-    return AggregateStore(db[REQUESTS], ApprovalRequest, relay)
+class Stores:
+    def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
+        answers = {"reply_to": current_reply_to}
+        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay, **answers)
+        self.cycles = AggregateStore(db[CYCLES], Cycle, relay, **answers)
+        self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay, **answers)
+        self.users = AggregateStore(db[USERS], User, relay, **answers)
+        self.directory = Directory(self.users)
+
+
+class Directory:
+    """Reads the user directory for the decisions that need it."""
+
+    def __init__(self, users: AggregateStore[User]) -> None:
+        self.users = users
+
+    async def get(self, user_ids: Iterable[str | None]) -> dict[str, User]:
+        wanted = sorted({user_id for user_id in user_ids if user_id})
+        found = await self.users.find({"_id": {"$in": wanted}}, limit=len(wanted) or 1)
+        return {user.id: user for user in found}
+
+    async def person(self, user_id: str) -> Person:
+        """The directory's view of a user, or just their id when the directory lacks them."""
+        user = (await self.get([user_id])).get(user_id)
+        return user.person() if user else Person(user_id=user_id)
+
+    async def resolve(
+        self, rule: LevelRule, *, creator_id: str, fallback_id: str | None
+    ) -> Resolved:
+        users = await self.get([creator_id, rule.user_id, fallback_id])
+        creator = users.get(creator_id)
+        if creator is not None and creator.manager_id and creator.manager_id not in users:
+            users |= await self.get([creator.manager_id])
+        return resolve_approver(rule, creator_id=creator_id, fallback_id=fallback_id, users=users)
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[REQUESTS].create_index([("order_id", 1), ("attempt", -1)])
+    await db[REQUESTS].create_index([("status", 1), ("approver.user_id", 1)])
+    await db[ASSIGNMENTS].create_index([("cycle_id", 1)])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from services.billing.domain import Plan, PlanTerms
 from shared.contracts.billing import DefinePlan
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.aggregates import AggregateStore
 
 
 class BillingHandlers:
@@ -22,13 +20,9 @@ class BillingHandlers:
             interval=cmd.interval,
             interval_count=cmd.interval_count,
         )
-        if await self.plans.get(cmd.plan_id) is None:
-            with contextlib.suppress(AlreadyExists):  # defined concurrently: revise it below
-                await self.plans.add(Plan.define(cmd.plan_id, terms, by=cmd.defined_by), cause=cmd)
-                return
-        await self.plans.change(
+        await self.plans.create_or_change(
             cmd.plan_id,
             cmd,
-            lambda plan: plan.redefine(terms, by=cmd.defined_by),
-            missing=lambda: AssertionError(f"plan {cmd.plan_id} vanished"),
+            create=lambda: Plan.define(cmd.plan_id, terms, by=cmd.defined_by),
+            change=lambda plan: plan.redefine(terms, by=cmd.defined_by),
         )

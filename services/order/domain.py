@@ -7,6 +7,7 @@ kept in ``history`` with when, who and why.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -14,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from shared.contracts import (
+    LevelDecision,
     OrderApproved,
     OrderCancelled,
     OrderCreated,
@@ -189,20 +191,30 @@ class Order(Aggregate):
             )
         )
 
-    def approve(self, *, attempt: int, note: str | None = None) -> None:
+    def approve(
+        self, *, attempt: int, note: str | None = None, decisions: Sequence[LevelDecision] = ()
+    ) -> None:
         """Every level approved attempt ``attempt``; a decision on an older attempt is stale."""
         if not self._awaits(attempt):
             return
         self.pending = None
+        self._keep_decisions(decisions)
         self._transition(OrderStatus.APPROVED, note=note)
         self.record(OrderApproved(**self._facts(), attempt=attempt))
 
     def reject(
-        self, *, attempt: int, level: int | None, approver_id: str | None, notes: str | None
+        self,
+        *,
+        attempt: int,
+        level: int | None,
+        approver_id: str | None,
+        notes: str | None,
+        decisions: Sequence[LevelDecision] = (),
     ) -> None:
         if not self._awaits(attempt):
             return
         self.pending = None
+        self._keep_decisions(d for d in decisions if d.decision == "approved")
         self.last_rejection = Rejection(
             attempt=attempt, level=level, approver_id=approver_id, notes=notes, at=utcnow()
         )
@@ -235,6 +247,21 @@ class Order(Aggregate):
                 reason=reason,
             )
         )
+
+    def _keep_decisions(self, decisions: Iterable[LevelDecision]) -> None:
+        """Each level's decision goes into the history, with the approver's notes."""
+        for decision in decisions:
+            note = f"level {decision.level} {decision.decision}"
+            self.history.append(
+                HistoryEntry(
+                    status=self.status,
+                    at=decision.decided_at,
+                    attempt=self.attempt,
+                    by=decision.approver.user_id,
+                    level=decision.level,
+                    note=f"{note}: {decision.notes}" if decision.notes else note,
+                )
+            )
 
     def _awaits(self, attempt: int) -> bool:
         return self.status is OrderStatus.PENDING_APPROVAL and attempt == self.attempt

@@ -92,7 +92,9 @@ class OrderHandlers:
         await self.orders.change(
             event.order_id,
             event,
-            lambda order: order.approve(attempt=event.attempt, note=event.basis.value),
+            lambda order: order.approve(
+                attempt=event.attempt, note=event.basis.value, decisions=event.decisions
+            ),
             missing=lambda: UnknownOrder(event.order_id),
         )
 
@@ -105,6 +107,7 @@ class OrderHandlers:
                 level=event.level,
                 approver_id=event.approver.user_id,
                 notes=event.notes,
+                decisions=event.decisions,
             ),
             missing=lambda: UnknownOrder(event.order_id),
         )

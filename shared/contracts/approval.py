@@ -1,4 +1,4 @@
-"""Events the approval service publishes about approval requests (commands come with cycles)."""
+"""Commands of the approval service (cycles, user directory, decisions) and its events."""
 
 from __future__ import annotations
 
@@ -6,11 +6,33 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from shared.contracts.base import Event
+from shared.contracts.base import Command, Event
 from shared.contracts.common import Identifier, OrderKind
 from shared.names import Approval as N
+
+
+class ApproverRule(StrEnum):
+    CREATOR_MANAGER = "creator_manager"
+    NAMED_USER = "named_user"
+
+
+class LevelRule(BaseModel):
+    """Who approves one level: the order creator's manager, or a named admin-level user."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    approver: ApproverRule
+    user_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _user_only_when_named(self) -> LevelRule:
+        if self.approver is ApproverRule.NAMED_USER and self.user_id is None:
+            raise ValueError("a named_user level needs the approver's user_id")
+        if self.approver is ApproverRule.CREATOR_MANAGER and self.user_id is not None:
+            raise ValueError("a creator_manager level takes no user_id")
+        return self
 
 
 class ApprovalBasis(StrEnum):
@@ -56,6 +78,9 @@ class ApprovalPending(_RequestFacts):
     level: int = Field(ge=1, le=2)
     levels: int = Field(ge=1, le=2)
     approver: Person
+    via: str | None = Field(
+        default=None, description="how the approver was found: manager, named or fallback"
+    )
 
 
 class ApprovalApproved(_RequestFacts):
@@ -74,3 +99,117 @@ class ApprovalRejected(_RequestFacts):
     approver: Person
     notes: str | None = None
     decisions: list[LevelDecision] = Field(default_factory=list)
+
+
+# --- configuration: the user directory ------------------------------------------------------
+
+
+class UpsertUser(Command):
+    """Add or change a user of the approval directory (who they are, who their manager is)."""
+
+    routing_key: ClassVar[str] = N.UPSERT_USER
+    user_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    admin: bool = False
+    manager_id: Identifier | None = None
+    active: bool = True
+    changed_by: Identifier
+
+
+class UserUpserted(Event):
+    routing_key: ClassVar[str] = N.USER_UPSERTED
+    user_id: Identifier
+    name: str
+    email: EmailStr | None
+    admin: bool
+    manager_id: Identifier | None
+    active: bool
+
+
+# --- configuration: cycles and which parties are in them -----------------------------------
+
+
+class DefineCycle(Command):
+    """Create or change an approval cycle; requests already under way keep the old rules."""
+
+    routing_key: ClassVar[str] = N.DEFINE_CYCLE
+    cycle_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    order_kind: OrderKind
+    levels: list[LevelRule] = Field(min_length=1, max_length=2)
+    notify: bool = True
+    fallback_approver_id: Identifier | None = Field(
+        default=None,
+        description="admin who approves a level whose rule cannot be resolved "
+        "(required when a level uses the creator's manager)",
+    )
+    defined_by: Identifier
+
+
+class CycleDefined(Event):
+    routing_key: ClassVar[str] = N.CYCLE_DEFINED
+    cycle_id: Identifier
+    name: str
+    order_kind: OrderKind
+    levels: list[LevelRule]
+    notify: bool
+    fallback_approver_id: Identifier | None
+    revision: int
+
+
+class AssignParty(Command):
+    """Put a vendor (purchase cycle) or customer (sales cycle) into a cycle; moves it if needed."""
+
+    routing_key: ClassVar[str] = N.ASSIGN_PARTY
+    cycle_id: Identifier
+    party_id: Identifier
+    assigned_by: Identifier
+
+
+class PartyAssigned(Event):
+    routing_key: ClassVar[str] = N.PARTY_ASSIGNED
+    order_kind: OrderKind
+    party_id: Identifier
+    cycle_id: Identifier
+    previous_cycle_id: Identifier | None = Field(
+        default=None, description="the cycle the party was moved out of, if any"
+    )
+
+
+class UnassignParty(Command):
+    """Take a party out of its cycle: its orders are approved automatically from then on."""
+
+    routing_key: ClassVar[str] = N.UNASSIGN_PARTY
+    cycle_id: Identifier
+    party_id: Identifier
+    unassigned_by: Identifier
+
+
+class PartyUnassigned(Event):
+    routing_key: ClassVar[str] = N.PARTY_UNASSIGNED
+    order_kind: OrderKind
+    party_id: Identifier
+    cycle_id: Identifier
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+class _Decision(Command):
+    request_id: str = Field(min_length=1, max_length=80)
+    level: int = Field(ge=1, le=2, description="the level being decided, as in approval.pending")
+    approver_id: Identifier
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class ApproveRequest(_Decision):
+    """The current level's approver approves."""
+
+    routing_key: ClassVar[str] = N.APPROVE
+
+
+class RejectRequest(_Decision):
+    """The current level's approver rejects; the cycle ends here, with the notes for the creator."""
+
+    routing_key: ClassVar[str] = N.REJECT

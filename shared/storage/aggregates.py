@@ -8,7 +8,8 @@ nothing and raises :class:`ConcurrencyConflict`; the caller reloads and tries ag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -82,7 +83,7 @@ class AggregateStore(Generic[A]):
         self,
         aggregate_id: str,
         cause: Message,
-        mutate: Callable[[A], object],
+        mutate: Callable[[A], object | Awaitable[object]],
         *,
         missing: Callable[[], Exception],
         attempts: int = 5,
@@ -90,7 +91,8 @@ class AggregateStore(Generic[A]):
         """Load, mutate and save one aggregate for ``cause``, exactly once.
 
         A redelivered ``cause`` is recognised and ignored (``None`` is returned). A write
-        conflict reloads and applies ``mutate`` again, up to ``attempts`` times.
+        conflict reloads and applies ``mutate`` again, up to ``attempts`` times. ``mutate`` may
+        be a coroutine function when applying needs lookups (they are redone on each attempt).
         """
         for attempt in range(1, attempts + 1):
             aggregate = await self.get(aggregate_id)
@@ -98,7 +100,8 @@ class AggregateStore(Generic[A]):
                 raise missing()
             if aggregate.has_applied(cause.message_id):
                 return None
-            mutate(aggregate)
+            if inspect.isawaitable(outcome := mutate(aggregate)):
+                await outcome
             try:
                 await self.save(aggregate, cause=cause)
             except ConcurrencyConflict:
@@ -107,6 +110,25 @@ class AggregateStore(Generic[A]):
                 continue
             return aggregate
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def create_or_change(
+        self,
+        aggregate_id: str,
+        cause: Message,
+        *,
+        create: Callable[[], A],
+        change: Callable[[A], object],
+    ) -> None:
+        """For upsert-like commands: add the aggregate ``create`` makes, or ``change`` it."""
+        if await self.get(aggregate_id) is None:
+            try:
+                await self.add(create(), cause=cause)
+                return
+            except AlreadyExists:
+                pass  # created concurrently: change it instead
+        await self.change(
+            aggregate_id, cause, change, missing=lambda: LookupError(f"{aggregate_id} vanished")
+        )
 
     async def add(self, aggregate: A, *, cause: Message) -> None:
         """Insert a new aggregate with its recorded events; ``AlreadyExists`` if the id is taken."""

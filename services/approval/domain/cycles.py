@@ -1,0 +1,140 @@
+"""Approval cycles and which vendors or customers are in them.
+
+A cycle is for one kind of order (purchase or sales) and has one or two levels. A level is
+approved by the order creator's manager or by a named admin-level user. A cycle whose levels
+use the creator's manager must name a fallback admin, who approves when the manager cannot be
+resolved (no manager, the manager is the creator, or the manager is inactive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from pydantic import Field
+
+from services.approval.domain.errors import (
+    ApproverNotAdmin,
+    CycleKindFixed,
+    FallbackRequired,
+    NotInCycle,
+    UnknownUser,
+)
+from services.approval.domain.users import User
+from shared.contracts import (
+    ApproverRule,
+    CycleDefined,
+    LevelRule,
+    OrderKind,
+    PartyAssigned,
+    PartyUnassigned,
+    utcnow,
+)
+from shared.domain import Aggregate
+
+
+class Cycle(Aggregate):
+    name: str
+    order_kind: OrderKind
+    levels: list[LevelRule]
+    notify: bool = True
+    fallback_approver_id: str | None = None
+    revision: int = 0
+    updated_by: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def new(cls, cycle_id: str, order_kind: OrderKind) -> Cycle:
+        return cls(id=cycle_id, name=cycle_id, order_kind=order_kind, levels=[])
+
+    def define(
+        self,
+        *,
+        name: str,
+        order_kind: OrderKind,
+        levels: list[LevelRule],
+        notify: bool,
+        fallback_approver_id: str | None,
+        by: str,
+        users: Mapping[str, User],
+    ) -> None:
+        """Set the cycle's rules; orders submitted from now on follow them."""
+        if self.revision and order_kind is not self.order_kind:
+            raise CycleKindFixed(
+                f"Cycle {self.id} is for {self.order_kind.value} orders; define a new cycle "
+                f"for {order_kind.value} orders."
+            )
+        for level, rule in enumerate(levels, start=1):
+            if rule.approver is ApproverRule.NAMED_USER:
+                _require_admin(rule.user_id, users, f"the approver of level {level}")
+        if fallback_approver_id is not None:
+            _require_admin(fallback_approver_id, users, "the fallback approver")
+        elif any(rule.approver is ApproverRule.CREATOR_MANAGER for rule in levels):
+            raise FallbackRequired(
+                "A level approved by the creator's manager needs a fallback_approver_id (an "
+                "admin-level user) for creators without a manager."
+            )
+        self.name, self.order_kind, self.levels, self.notify = name, order_kind, levels, notify
+        self.fallback_approver_id = fallback_approver_id
+        self.revision += 1
+        self.updated_by, self.updated_at = by, utcnow()
+        self.record(
+            CycleDefined(
+                cycle_id=self.id,
+                name=name,
+                order_kind=order_kind,
+                levels=levels,
+                notify=notify,
+                fallback_approver_id=fallback_approver_id,
+                revision=self.revision,
+            )
+        )
+
+
+def _require_admin(user_id: str | None, users: Mapping[str, User], role: str) -> None:
+    user = users.get(user_id or "")
+    if user is None:
+        raise UnknownUser(f"{role.capitalize()}, {user_id!r}, is not in the user directory.")
+    if not user.can_approve_as_admin:
+        raise ApproverNotAdmin(
+            f"{role.capitalize()} must be an active admin-level user; {user_id} is not."
+        )
+
+
+def assignment_id(order_kind: OrderKind, party_id: str) -> str:
+    return f"{order_kind.value}:{party_id}"
+
+
+class Assignment(Aggregate):
+    """The one cycle (at most) a vendor or customer is in, for one kind of order."""
+
+    order_kind: OrderKind
+    party_id: str
+    cycle_id: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def new(cls, order_kind: OrderKind, party_id: str) -> Assignment:
+        return cls(id=assignment_id(order_kind, party_id), order_kind=order_kind, party_id=party_id)
+
+    def assign(self, cycle_id: str) -> None:
+        if cycle_id == self.cycle_id:
+            return
+        previous, self.cycle_id, self.updated_at = self.cycle_id, cycle_id, utcnow()
+        self.record(
+            PartyAssigned(
+                order_kind=self.order_kind,
+                party_id=self.party_id,
+                cycle_id=cycle_id,
+                previous_cycle_id=previous,
+            )
+        )
+
+    def unassign(self, cycle_id: str) -> None:
+        if self.cycle_id != cycle_id:
+            where = f"cycle {self.cycle_id}" if self.cycle_id else "no cycle"
+            raise NotInCycle(f"{self.party_id} is in {where}, not in cycle {cycle_id}.")
+        self.cycle_id, self.updated_at = None, utcnow()
+        self.record(
+            PartyUnassigned(order_kind=self.order_kind, party_id=self.party_id, cycle_id=cycle_id)
+        )

@@ -1,0 +1,206 @@
+"""Approval requests: one per order submission attempt, decided level by level.
+
+A request for a party in no cycle is approved when it is opened. Otherwise it waits at level 1
+for the resolved approver; an approval moves it to level 2 (on a two-level cycle) or approves
+it; a rejection at any level ends it at once. Only the current level's approver may decide,
+never the order's creator; a decided or superseded request refuses further decisions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from services.approval.domain.cycles import Cycle
+from services.approval.domain.errors import (
+    LevelAlreadyDecided,
+    NotAnApprover,
+    NotCurrentLevel,
+    RequestDecided,
+    SelfApproval,
+)
+from services.approval.domain.resolution import Resolved
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalBasis,
+    ApprovalPending,
+    ApprovalRejected,
+    LevelDecision,
+    LevelRule,
+    OrderKind,
+    Person,
+    utcnow,
+)
+from shared.domain import Aggregate
+
+SYSTEM = Person(user_id="system", name="OMS approval service")
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+def request_id(order_id: str, attempt: int) -> str:
+    return f"{order_id}:{attempt}"
+
+
+class ApprovalRequest(Aggregate):
+    order_id: str
+    order_kind: OrderKind
+    party_id: str
+    attempt: int
+    creator: Person
+    # The cycle as it was when the order was submitted: later changes do not apply.
+    cycle_id: str | None = None
+    cycle_revision: int | None = None
+    levels: list[LevelRule] = Field(default_factory=list)
+    notify: bool = False
+    fallback_approver_id: str | None = None
+    status: RequestStatus = RequestStatus.PENDING
+    level: int = 0
+    approver: Person | None = None
+    approver_via: str | None = None
+    decisions: list[LevelDecision] = Field(default_factory=list)
+    opened_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        order_id: str,
+        order_kind: OrderKind,
+        party_id: str,
+        attempt: int,
+        creator: Person,
+        cycle: Cycle | None,
+        first_approver: Resolved | None = None,
+    ) -> ApprovalRequest:
+        """Open the request for one submission; with no cycle it is approved at once."""
+        request = cls(
+            id=request_id(order_id, attempt),
+            order_id=order_id,
+            order_kind=order_kind,
+            party_id=party_id,
+            attempt=attempt,
+            creator=creator,
+        )
+        if cycle is None:
+            request._decide(RequestStatus.APPROVED)
+            request.record(ApprovalApproved(**request._facts(), basis=ApprovalBasis.NO_CYCLE))
+            return request
+        request.cycle_id, request.cycle_revision = cycle.id, cycle.revision
+        request.levels, request.notify = list(cycle.levels), cycle.notify
+        request.fallback_approver_id = cycle.fallback_approver_id
+        assert first_approver is not None, "a cycle's first approver is resolved before opening"
+        request._enter_level(1, first_approver)
+        return request
+
+    @property
+    def next_rule(self) -> LevelRule | None:
+        """The rule of the level after the current one, if there is one."""
+        if self.status is RequestStatus.PENDING and self.level < len(self.levels):
+            return self.levels[self.level]
+        return None
+
+    def approve(
+        self, *, by: str, level: int, notes: str | None, next_approver: Resolved | None
+    ) -> None:
+        approver = self._check_decision(by, level)
+        self.decisions.append(self._decision(level, approver, "approved", notes))
+        if level < len(self.levels):
+            assert next_approver is not None, "the next level's approver is resolved first"
+            self._enter_level(level + 1, next_approver)
+            return
+        self._decide(RequestStatus.APPROVED)
+        self.record(
+            ApprovalApproved(
+                **self._facts(), basis=ApprovalBasis.ALL_LEVELS_APPROVED, decisions=self.decisions
+            )
+        )
+
+    def reject(self, *, by: str, level: int, notes: str | None) -> None:
+        approver = self._check_decision(by, level)
+        self._reject(level, approver, notes)
+
+    def supersede(self) -> None:
+        """A newer attempt of the same order opened: this one can no longer be decided."""
+        if self.status is RequestStatus.PENDING:
+            self._decide(RequestStatus.SUPERSEDED)
+
+    def _enter_level(self, level: int, resolved: Resolved) -> None:
+        self.level = level
+        if resolved.approver is None:
+            # Nobody can approve this level: end the cycle and tell the creator why, rather
+            # than leave the order waiting for no one.
+            self._reject(level, SYSTEM, f"No approver for level {level}: {resolved.why}.")
+            return
+        self.approver, self.approver_via = resolved.approver, resolved.via
+        self.record(
+            ApprovalPending(
+                **self._facts(),
+                level=level,
+                levels=len(self.levels),
+                approver=resolved.approver,
+                via=resolved.via,
+            )
+        )
+
+    def _reject(self, level: int, approver: Person, notes: str | None) -> None:
+        self.level = level
+        self.decisions.append(self._decision(level, approver, "rejected", notes))
+        self._decide(RequestStatus.REJECTED)
+        self.record(
+            ApprovalRejected(
+                **self._facts(),
+                level=level,
+                approver=approver,
+                notes=notes,
+                decisions=self.decisions,
+            )
+        )
+
+    def _check_decision(self, by: str, level: int) -> Person:
+        if self.status is not RequestStatus.PENDING:
+            raise RequestDecided(
+                f"Request {self.id} is already {self.status.value}; nothing is left to decide."
+            )
+        if level < self.level:
+            raise LevelAlreadyDecided(f"Level {level} of request {self.id} is already decided.")
+        if level != self.level:
+            raise NotCurrentLevel(f"Request {self.id} waits at level {self.level}, not {level}.")
+        if by == self.creator.user_id:
+            raise SelfApproval(f"{by} created order {self.order_id} and may not decide on it.")
+        assert self.approver is not None
+        if by != self.approver.user_id:
+            raise NotAnApprover(
+                f"Level {level} of request {self.id} is for {self.approver.user_id}, not {by}."
+            )
+        return self.approver
+
+    @staticmethod
+    def _decision(level: int, approver: Person, decision: str, notes: str | None) -> LevelDecision:
+        return LevelDecision(
+            level=level, approver=approver, decision=decision, notes=notes, decided_at=utcnow()
+        )
+
+    def _decide(self, status: RequestStatus) -> None:
+        self.status, self.decided_at = status, utcnow()
+        self.approver = None if status is not RequestStatus.PENDING else self.approver
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "request_id": self.id,
+            "order_id": self.order_id,
+            "order_kind": self.order_kind,
+            "party_id": self.party_id,
+            "attempt": self.attempt,
+            "creator": self.creator,
+            "cycle_id": self.cycle_id,
+            "notify": self.notify,
+        }

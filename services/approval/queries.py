@@ -1,0 +1,49 @@
+"""Read-only HTTP queries: approval requests, cycles and the user directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS
+from shared.http import ASGIApp, json_query
+from shared.runtime import Runtime
+
+HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+
+
+def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+    async def listing(collection: str, query: dict[str, Any], sort: str) -> list[dict[str, Any]]:
+        cursor = runtime.database[collection].find(query, HIDDEN, sort=[(sort, -1)], limit=200)
+        return [{"id": doc.pop("_id"), **doc} async for doc in cursor]
+
+    async def requests(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /requests?order_id=..`` or ``?approver_id=..&status=pending``: an approver's
+        inbox, or every attempt of an order with its decisions."""
+        query: dict[str, Any] = {}
+        if order_id := params.get("order_id"):
+            query["order_id"] = order_id
+        if approver_id := params.get("approver_id"):
+            query["approver.user_id"] = approver_id
+        if status := params.get("status"):
+            query["status"] = status
+        if not query:
+            return 400, {"error": "give order_id, approver_id or status"}
+        return 200, await listing(REQUESTS, query, "opened_at")
+
+    async def cycles(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /cycles``: every cycle, with the parties assigned to it."""
+        found = await listing(CYCLES, {}, "updated_at")
+        for cycle in found:
+            parties = runtime.database[ASSIGNMENTS].find({"cycle_id": cycle["id"]}, {"party_id": 1})
+            cycle["parties"] = sorted([doc["party_id"] async for doc in parties])
+        return 200, found
+
+    async def users(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /users``: the approval directory."""
+        return 200, await listing(USERS, {}, "updated_at")
+
+    return [
+        ("/requests", json_query(requests)),
+        ("/cycles", json_query(cycles)),
+        ("/users", json_query(users)),
+    ]
