@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -82,6 +83,27 @@ async def running(app: AsgiFastStream) -> AsyncIterator[AsgiFastStream]:
     finally:
         stop.set()
         await task
+
+
+async def asgi_get(app: AsgiFastStream, path: str, query: str = "") -> tuple[int, Any]:
+    """Call one of the app's HTTP routes in process, as its HTTP server would."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [],
+    }
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return int(sent[0]["status"]), json.loads(sent[1]["body"])
 
 
 def free_port() -> int:
