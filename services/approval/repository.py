@@ -9,7 +9,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
 from services.approval.domain.resolution import Resolved, resolve_approver
 from shared.contracts import LevelRule, Person
-from shared.messaging.settlement import current_reply_to
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -23,11 +22,10 @@ COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 class Stores:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        answers = {"reply_to": current_reply_to}
-        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay, **answers)
-        self.cycles = AggregateStore(db[CYCLES], Cycle, relay, **answers)
-        self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay, **answers)
-        self.users = AggregateStore(db[USERS], User, relay, **answers)
+        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay)
+        self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
+        self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
+        self.users = AggregateStore(db[USERS], User, relay)
         self.directory = Directory(self.users)
 
 

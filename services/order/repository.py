@@ -5,7 +5,6 @@ from __future__ import annotations
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.order.domain import Order
-from shared.messaging.settlement import current_reply_to
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -14,7 +13,7 @@ ORDERS = "orders"
 
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
-    return AggregateStore(db[ORDERS], Order, relay, reply_to=current_reply_to)
+    return AggregateStore(db[ORDERS], Order, relay)
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:

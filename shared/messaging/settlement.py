@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from uuid import UUID, uuid4
@@ -35,6 +33,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from shared import names
 from shared.contracts.base import CommandRejected, utcnow
 from shared.domain import DomainError
+from shared.messaging.inbound import Inbound, inbound
 from shared.messaging.publisher import Publisher
 from shared.storage.aggregates import ConcurrencyConflict
 
@@ -53,25 +52,6 @@ UNREADABLE: tuple[type[BaseException], ...] = (
     UnicodeDecodeError,
     SubscriberNotFound,
 )
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """Transport facts about the delivery being handled, for code that must answer it."""
-
-    message_id: str | None
-    correlation_id: str | None
-    reply_to: str | None
-    routing_key: str
-    queue: str
-
-
-_inbound: ContextVar[Inbound | None] = ContextVar("oms_inbound", default=None)
-
-
-def current_reply_to() -> str | None:
-    inbound = _inbound.get()
-    return inbound.reply_to if inbound else None
 
 
 class Settlement:
@@ -106,7 +86,7 @@ class _Settle(BaseMiddleware):
         raw = self.raw
         handler = self.context.get_local("handler_")
         queue = getattr(getattr(handler, "queue", None), "name", "") or ""
-        _inbound.set(
+        inbound.set(
             Inbound(raw.message_id, raw.correlation_id, raw.reply_to, raw.routing_key or "", queue)
         )
         structlog.contextvars.bind_contextvars(
@@ -177,8 +157,8 @@ class _Settle(BaseMiddleware):
 
     async def _dead_letter(self, reason: str, detail: str) -> None:
         raw = self.raw
-        inbound = _inbound.get()
-        queue = inbound.queue if inbound else ""
+        current = inbound.get()
+        queue = current.queue if current else ""
         log.error("message_dead_lettered", reason=reason, detail=detail)
         headers: dict[str, object] = {
             **(raw.headers or {}),

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Event, Message, utcnow
 from shared.domain import Aggregate
+from shared.messaging.inbound import current_reply_to
 from shared.names import EVENTS
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -61,7 +62,7 @@ class AggregateStore(Generic[A]):
         model: type[A],
         relay: OutboxRelay,
         *,
-        reply_to: Callable[[], str | None] = lambda: None,
+        reply_to: Callable[[], str | None] = current_reply_to,
     ) -> None:
         self.collection = collection
         self.model = model

@@ -1,0 +1,354 @@
+"""Bad input to every consumer of every service: dead-lettered with the reason, answered if it
+was a command, and the consumer goes on with the next valid message.
+
+Every (queue, routing key) a service consumes is read from its app; each needs a sample in
+``SAMPLES`` (a valid message and the evidence that it was processed), so a new consumer
+without one fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from services.approval.app import create_app as approval_app
+from services.approval.settings import ApprovalSettings
+from services.billing.app import create_app as billing_app
+from services.billing.settings import BillingSettings
+from services.notification.app import create_app as notification_app
+from services.notification.settings import NotificationSettings
+from services.order.app import create_app as order_app
+from services.order.settings import OrderSettings
+from shared import names
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalBasis,
+    ApprovalPending,
+    ApprovalRejected,
+    ApproveRequest,
+    AssignParty,
+    CancelOrder,
+    DefineCycle,
+    LevelRule,
+    OrderKind,
+    OrderSubmitted,
+    Person,
+    RejectRequest,
+    SubmitOrder,
+    UnassignParty,
+    UpdateOrder,
+    UpsertUser,
+)
+from shared.contracts.billing import BillingInterval, DefinePlan
+from shared.storage.mongo import database
+from tests.support.bus import Bus
+from tests.support.factories import lines, purchase_order, sales_order, unique
+from tests.support.introspection import Consumer, consumers
+from tests.support.services import Environment, running
+
+APPS: dict[str, tuple[Callable[..., Any], type[Any]]] = {
+    "order": (order_app, OrderSettings),
+    "approval": (approval_app, ApprovalSettings),
+    "billing": (billing_app, BillingSettings),
+    "notification": (notification_app, NotificationSettings),
+}
+
+
+@dataclass
+class Context:
+    bus: Bus
+    db: Any  # the service's own database
+
+    async def ask(self, command: Any) -> dict[str, Any]:
+        await self.bus.send(command, reply=True)
+        reply = await self.bus.reply_for(command)
+        assert reply.type != "CommandRejected", reply.body
+        return reply.body
+
+    async def draft(self) -> str:
+        create = purchase_order()
+        await self.ask(create)
+        return create.order_id
+
+    async def submitted(self) -> str:
+        order_id = await self.draft()
+        await self.ask(SubmitOrder(order_id=order_id, submitted_by="alice"))
+        return order_id
+
+    async def pending_request(self) -> dict[str, Any]:
+        """An approval request waiting at level 1 for adam."""
+        await self.ask(UpsertUser(user_id="adam", name="Adam", admin=True, changed_by="root"))
+        cycle = unique("CYC")
+        await self.ask(
+            DefineCycle(
+                cycle_id=cycle,
+                name="c",
+                order_kind=OrderKind.PURCHASE,
+                levels=[LevelRule(approver="named_user", user_id="adam")],
+                defined_by="root",
+            )
+        )
+        vendor = unique("V")
+        await self.ask(AssignParty(cycle_id=cycle, party_id=vendor, assigned_by="root"))
+        submitted = order_submitted(vendor)
+        await self.bus.send(submitted)
+        [pending] = await self.bus.wait_for(
+            names.Approval.PENDING, lambda b: b["order_id"] == submitted.order_id
+        )
+        return pending.body
+
+
+def order_submitted(vendor: str | None = None) -> OrderSubmitted:
+    order_id = unique("PO")
+    return OrderSubmitted(
+        order_id=order_id,
+        kind=OrderKind.PURCHASE,
+        party_id=vendor or unique("V"),
+        branch_id="B1",
+        created_by="alice",
+        currency="USD",
+        lines=lines(("S", "1", "1")),
+        total=Decimal(1),
+        attempt=1,
+        submitted_by="alice",
+    )
+
+
+def request_facts(order_id: str, notify: bool = False) -> dict[str, Any]:
+    return {
+        "request_id": f"{order_id}:1",
+        "order_id": order_id,
+        "order_kind": OrderKind.PURCHASE,
+        "party_id": "V-1",
+        "attempt": 1,
+        "creator": Person(user_id="alice"),
+        "notify": notify,
+    }
+
+
+NO_MAIL = Person(user_id="nomail")
+
+
+async def _pending_seen(ctx: Context, order_id: str) -> None:
+    for _ in range(100):
+        doc = await ctx.db.orders.find_one({"_id": order_id})
+        if doc and doc.get("pending", {}).get("level") == 1:
+            return
+        await ctx.bus.settle(0.05)
+    raise AssertionError("approval.pending was not applied")
+
+
+async def s_create_po(ctx: Context) -> None:
+    await ctx.draft()
+
+
+async def s_create_so(ctx: Context) -> None:
+    await ctx.ask(sales_order())
+
+
+async def s_update(ctx: Context) -> None:
+    await ctx.ask(UpdateOrder(order_id=await ctx.draft(), updated_by="alice", notes="n"))
+
+
+async def s_submit(ctx: Context) -> None:
+    await ctx.submitted()
+
+
+async def s_cancel(ctx: Context) -> None:
+    await ctx.ask(CancelOrder(order_id=await ctx.draft(), cancelled_by="alice"))
+
+
+async def s_order_pending(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(
+        ApprovalPending(
+            **request_facts(order_id), level=1, levels=1, approver=Person(user_id="mary")
+        )
+    )
+    await _pending_seen(ctx, order_id)
+
+
+async def s_order_approved(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(ApprovalApproved(**request_facts(order_id), basis=ApprovalBasis.NO_CYCLE))
+    await ctx.bus.wait_for(names.Order.APPROVED, lambda b: b["order_id"] == order_id)
+
+
+async def s_order_rejected(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(
+        ApprovalRejected(
+            **request_facts(order_id), level=1, approver=Person(user_id="mary"), notes="no"
+        )
+    )
+    await ctx.bus.wait_for(names.Order.REJECTED, lambda b: b["order_id"] == order_id)
+
+
+async def s_upsert_user(ctx: Context) -> None:
+    await ctx.ask(UpsertUser(user_id=unique("u"), name="U", changed_by="root"))
+
+
+async def s_define_cycle(ctx: Context) -> None:
+    await ctx.pending_request()
+
+
+async def s_unassign(ctx: Context) -> None:
+    pending = await ctx.pending_request()
+    await ctx.ask(
+        UnassignParty(
+            cycle_id=pending["cycle_id"], party_id=pending["party_id"], unassigned_by="root"
+        )
+    )
+
+
+async def s_approve(ctx: Context) -> None:
+    pending = await ctx.pending_request()
+    await ctx.ask(ApproveRequest(request_id=pending["request_id"], level=1, approver_id="adam"))
+
+
+async def s_reject(ctx: Context) -> None:
+    pending = await ctx.pending_request()
+    await ctx.ask(RejectRequest(request_id=pending["request_id"], level=1, approver_id="adam"))
+
+
+async def s_order_submitted(ctx: Context) -> None:
+    event = order_submitted()
+    await ctx.bus.send(event)
+    await ctx.bus.wait_for(names.Approval.APPROVED, lambda b: b["order_id"] == event.order_id)
+
+
+async def s_define_plan(ctx: Context) -> None:
+    await ctx.ask(
+        DefinePlan(
+            plan_id=unique("P"),
+            name="Gold",
+            price=Decimal("9.90"),
+            currency="EUR",
+            interval=BillingInterval.MONTH,
+            defined_by="root",
+        )
+    )
+
+
+async def _mail_failed(ctx: Context, event: Any) -> None:
+    await ctx.bus.send(event)
+    await ctx.bus.wait_for(
+        names.Notification.EMAIL_FAILED, lambda b: b["source_message_id"] == str(event.message_id)
+    )
+
+
+async def s_notify_pending(ctx: Context) -> None:
+    facts = request_facts(unique("PO"), notify=True)
+    await _mail_failed(ctx, ApprovalPending(**facts, level=1, levels=1, approver=NO_MAIL))
+
+
+async def s_notify_approved(ctx: Context) -> None:
+    facts = {**request_facts(unique("PO"), notify=True), "creator": NO_MAIL}
+    await _mail_failed(ctx, ApprovalApproved(**facts, basis=ApprovalBasis.ALL_LEVELS_APPROVED))
+
+
+async def s_notify_rejected(ctx: Context) -> None:
+    facts = {**request_facts(unique("PO"), notify=True), "creator": NO_MAIL}
+    await _mail_failed(ctx, ApprovalRejected(**facts, level=1, approver=Person(user_id="m")))
+
+
+SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
+    (names.Order.COMMANDS_QUEUE, names.Order.CREATE_PURCHASE_ORDER): s_create_po,
+    (names.Order.COMMANDS_QUEUE, names.Order.CREATE_SALES_ORDER): s_create_so,
+    (names.Order.COMMANDS_QUEUE, names.Order.UPDATE): s_update,
+    (names.Order.COMMANDS_QUEUE, names.Order.SUBMIT): s_submit,
+    (names.Order.COMMANDS_QUEUE, names.Order.CANCEL): s_cancel,
+    (names.Order.APPROVAL_PENDING_QUEUE, names.Approval.PENDING): s_order_pending,
+    (names.Order.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_order_approved,
+    (names.Order.APPROVAL_REJECTED_QUEUE, names.Approval.REJECTED): s_order_rejected,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.UPSERT_USER): s_upsert_user,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.DEFINE_CYCLE): s_define_cycle,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.ASSIGN_PARTY): s_define_cycle,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.UNASSIGN_PARTY): s_unassign,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.APPROVE): s_approve,
+    (names.Approval.COMMANDS_QUEUE, names.Approval.REJECT): s_reject,
+    (names.Approval.ORDER_SUBMITTED_QUEUE, names.Order.SUBMITTED): s_order_submitted,
+    (names.Billing.COMMANDS_QUEUE, names.Billing.DEFINE_PLAN): s_define_plan,
+    (names.Notification.APPROVAL_PENDING_QUEUE, names.Approval.PENDING): s_notify_pending,
+    (names.Notification.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_notify_approved,
+    (names.Notification.APPROVAL_REJECTED_QUEUE, names.Approval.REJECTED): s_notify_rejected,
+}
+
+EVERY_CONSUMER = [
+    pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")
+    for service, (factory, settings) in APPS.items()
+    for consumer in consumers(factory(settings()))
+]
+
+
+@pytest.fixture
+async def service(request: pytest.FixtureRequest, env: Environment) -> AsyncIterator[Any]:
+    name = request.node.callspec.params["service_name"]
+    factory, settings = APPS[name]
+    async with running(factory(settings(**env.settings(name)))) as app:
+        yield app
+
+
+@pytest.mark.parametrize(("service_name", "consumer"), EVERY_CONSUMER)
+async def test_bad_messages_are_dead_lettered_and_the_next_is_processed(
+    service_name: str,
+    consumer: Consumer,
+    service: Any,
+    bus: Bus,
+    env: Environment,
+    mongo_client: Any,
+) -> None:
+    sample = SAMPLES.get((consumer.queue, consumer.routing_key))
+    assert sample is not None, f"add a sample for {consumer} to SAMPLES"
+    not_json_id, invalid_id = str(uuid.uuid4()), str(uuid.uuid4())
+    await bus.send_raw(
+        consumer.exchange, consumer.routing_key, b"{not json", message_id=not_json_id, reply=True
+    )
+    invalid = {"message_id": invalid_id, "order_id": 42, "lines": "many"}
+    await bus.send_raw(
+        consumer.exchange,
+        consumer.routing_key,
+        json.dumps(invalid).encode(),
+        message_id=invalid_id,
+        reply=True,
+    )
+
+    await sample(Context(bus, database(mongo_client, env.database(service_name))))
+
+    dead = await bus.dead_letters(consumer.queue, count=2)
+    assert {d.message_id for d in dead} == {not_json_id, invalid_id}
+    for letter in dead:
+        assert letter.headers["x-oms-reason"] == "invalid_message"
+        assert letter.headers["x-oms-queue"] == consumer.queue
+        assert letter.headers["x-oms-service"] == service_name
+        assert letter.headers["x-oms-detail"]
+    by_id = {d.message_id: d for d in dead}
+    assert "not valid JSON" in by_id[not_json_id].headers["x-oms-detail"]
+    assert by_id[invalid_id].body == invalid  # kept as it was sent
+    if consumer.exchange == names.COMMANDS:
+        rejected = names.command_rejected(service_name)
+        answers = await bus.wait_for(rejected, count=2)
+        assert {a.body["command_message_id"] for a in answers} >= {not_json_id, invalid_id}
+        assert {a.body["reason"] for a in answers} == {"invalid_message"}
+        assert {r.body.get("command_message_id") for r in bus.replies} >= {not_json_id, invalid_id}
+
+
+@pytest.mark.parametrize("service_name", ["order"])
+async def test_an_unknown_command_is_dead_lettered_and_answered(
+    service_name: str, service: Any, bus: Bus
+) -> None:
+    mid = str(uuid.uuid4())
+    await bus.send_raw(names.COMMANDS, "order.frobnicate", b"{}", message_id=mid, reply=True)
+
+    [dead] = await bus.dead_letters(names.Order.COMMANDS_QUEUE)
+    assert dead.headers["x-oms-reason"] == "unknown_message_type"
+    [answer] = await bus.wait_for(
+        names.Order.COMMAND_REJECTED, lambda b: b["command_message_id"] == mid
+    )
+    assert answer.body["reason"] == "unknown_message_type"
