@@ -18,6 +18,15 @@ from shared.contracts.base import Command, Event, Message
 Predicate = Callable[[dict[str, Any]], bool]
 
 
+def having(**fields: Any) -> Predicate:
+    """A predicate on a message body: ``having(order_id="PO-1", level=2)``."""
+
+    def matches(body: dict[str, Any]) -> bool:
+        return all(body.get(key) == value for key, value in fields.items())
+
+    return matches
+
+
 @dataclass(frozen=True)
 class Received:
     routing_key: str

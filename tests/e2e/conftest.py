@@ -1,0 +1,60 @@
+"""The whole system as OS processes (``python -m services.<name>``), on one vhost per module."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.bus import Bus
+from tests.support.servers import MongoServer, RabbitServer
+from tests.support.services import SERVICES, Environment, ServiceProcess
+from tests.support.smtp import SmtpServer
+
+
+@pytest.fixture(scope="module")
+def system_env(rabbit: RabbitServer, mongo: MongoServer) -> Iterator[Environment]:
+    vhost = rabbit.create_vhost()
+    yield Environment(amqp_url=rabbit.url_for(vhost), mongodb_url=mongo.url)
+    rabbit.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def system_smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+def start(env: Environment, service: str, log_dir: Path, **overrides: Any) -> ServiceProcess:
+    return ServiceProcess(service, env.env(service, **overrides), log_dir).start()
+
+
+@pytest.fixture(scope="module")
+async def system(
+    system_env: Environment, system_smtp: SmtpServer, log_dir: Path
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    extra = {"notification": {"smtp_port": system_smtp.port, "dispatch_interval_seconds": 0.2}}
+    processes = {name: start(system_env, name, log_dir, **extra.get(name, {})) for name in SERVICES}
+    try:
+        await asyncio.gather(*(p.wait_ready() for p in processes.values()))
+        yield processes
+    finally:
+        for process in processes.values():
+            process.terminate()
+        codes = {name: await p.wait_exit() for name, p in processes.items()}
+        assert codes == dict.fromkeys(SERVICES, 0), codes
+
+
+@pytest.fixture
+async def system_bus(system_env: Environment) -> AsyncIterator[Bus]:
+    async with Bus(system_env.amqp_url) as bus:
+        yield bus

@@ -1,0 +1,98 @@
+"""In-memory stand-ins for the MongoDB stores, for unit tests of handlers.
+
+They keep the semantics the handlers rely on (versions, remembered message ids, recorded
+events), with none of the I/O.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from shared.contracts.base import Event, Message
+from shared.domain import Aggregate
+from shared.storage.aggregates import AlreadyExists, ConcurrencyConflict
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class FakeStore(Generic[A]):
+    def __init__(self, model: type[A]) -> None:
+        self.model = model
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.published: list[Event] = []
+
+    async def get(self, aggregate_id: str) -> A | None:
+        doc = self.docs.get(aggregate_id)
+        return None if doc is None else self.model.model_validate(doc)
+
+    async def find(self, query: dict[str, Any], *, limit: int = 100, sort: Any = None) -> list[A]:
+        def matches(doc: dict[str, Any]) -> bool:
+            for key, wanted in query.items():
+                value = doc.get("id" if key == "_id" else key)
+                if isinstance(wanted, dict) and "$in" in wanted:
+                    if value not in wanted["$in"]:
+                        return False
+                elif isinstance(wanted, dict) and "$lt" in wanted:
+                    if not value < wanted["$lt"]:
+                        return False
+                elif value != wanted:
+                    return False
+            return True
+
+        return [self.model.model_validate(d) for d in self.docs.values() if matches(d)][:limit]
+
+    async def add(self, aggregate: A, *, cause: Message) -> None:
+        if aggregate.id in self.docs:
+            raise AlreadyExists(aggregate.id)
+        aggregate.version = 1
+        aggregate.applied_messages = [str(cause.message_id)]
+        self._keep(aggregate)
+
+    async def save(self, aggregate: A, *, cause: Message | None) -> None:
+        stored = self.docs.get(aggregate.id)
+        if stored is None or stored["version"] != aggregate.version:
+            raise ConcurrencyConflict(aggregate.id)
+        aggregate.version += 1
+        if cause is not None:
+            aggregate.applied_messages = [*aggregate.applied_messages, str(cause.message_id)]
+        self._keep(aggregate)
+
+    async def change(
+        self,
+        aggregate_id: str,
+        cause: Message,
+        mutate: Callable[[A], object | Awaitable[object]],
+        *,
+        missing: Callable[[], Exception],
+    ) -> A | None:
+        aggregate = await self.get(aggregate_id)
+        if aggregate is None:
+            raise missing()
+        if aggregate.has_applied(cause.message_id):
+            return None
+        if inspect.isawaitable(outcome := mutate(aggregate)):
+            await outcome
+        await self.save(aggregate, cause=cause)
+        return aggregate
+
+    async def create_or_change(
+        self,
+        aggregate_id: str,
+        cause: Message,
+        *,
+        create: Callable[[], A],
+        change: Callable[[A], object],
+    ) -> None:
+        if aggregate_id not in self.docs:
+            await self.add(create(), cause=cause)
+        else:
+            await self.change(aggregate_id, cause, change, missing=LookupError)
+
+    def _keep(self, aggregate: A) -> None:
+        self.published.extend(aggregate.collect_events())
+        self.docs[aggregate.id] = aggregate.model_dump(mode="python")
+
+    def events(self, kind: type[Event]) -> list[Any]:
+        return [e for e in self.published if isinstance(e, kind)]

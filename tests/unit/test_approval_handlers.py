@@ -1,0 +1,108 @@
+"""The approval handlers driven with in-memory stores (no broker, no database)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.handlers import ApprovalHandlers
+from services.approval.repository import Directory
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApproveRequest,
+    AssignParty,
+    DefineCycle,
+    LevelRule,
+    OrderKind,
+    OrderSubmitted,
+    PartyAssigned,
+    UpsertUser,
+)
+from tests.support.factories import lines
+from tests.unit.fakes import FakeStore
+
+
+class FakeStores:
+    def __init__(self) -> None:
+        self.requests = FakeStore(ApprovalRequest)
+        self.cycles = FakeStore(Cycle)
+        self.assignments = FakeStore(Assignment)
+        self.users = FakeStore(User)
+        self.directory = Directory(self.users)  # type: ignore[arg-type]
+
+
+def submitted(vendor: str, attempt: int = 1) -> OrderSubmitted:
+    return OrderSubmitted(
+        order_id="PO-9",
+        kind=OrderKind.PURCHASE,
+        party_id=vendor,
+        branch_id="B",
+        created_by="alice",
+        currency="USD",
+        lines=lines(("S", "1", "1")),
+        total=Decimal(1),
+        attempt=attempt,
+        submitted_by="alice",
+    )
+
+
+async def test_a_party_moves_between_cycles_and_orders_follow_its_new_cycle() -> None:
+    stores = FakeStores()
+    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    for user in (
+        UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"),
+        UpsertUser(user_id="ann", name="N", admin=True, changed_by="r"),
+        UpsertUser(user_id="alice", name="Al", changed_by="r"),
+    ):
+        await handlers.upsert_user(user)
+    for cycle_id, approver in (("C1", "adam"), ("C2", "ann")):
+        await handlers.define_cycle(
+            DefineCycle(
+                cycle_id=cycle_id,
+                name=cycle_id,
+                order_kind=OrderKind.PURCHASE,
+                levels=[LevelRule(approver="named_user", user_id=approver)],
+                defined_by="r",
+            )
+        )
+    await handlers.assign_party(AssignParty(cycle_id="C1", party_id="V", assigned_by="r"))
+    await handlers.assign_party(AssignParty(cycle_id="C2", party_id="V", assigned_by="r"))
+
+    moves = stores.assignments.events(PartyAssigned)
+    assert [(m.cycle_id, m.previous_cycle_id) for m in moves] == [("C1", None), ("C2", "C1")]
+    event = submitted("V")
+    await handlers.order_submitted(event)
+    await handlers.order_submitted(event)  # redelivered
+    [pending] = stores.requests.events(ApprovalPending)
+    assert pending.approver.user_id == "ann"
+    await handlers.approve(
+        ApproveRequest(request_id=pending.request_id, level=1, approver_id="ann")
+    )
+    [approved] = stores.requests.events(ApprovalApproved)
+    assert approved.order_id == "PO-9"
+
+
+async def test_a_new_attempt_supersedes_a_pending_earlier_one() -> None:
+    stores = FakeStores()
+    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    await handlers.upsert_user(UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"))
+    await handlers.define_cycle(
+        DefineCycle(
+            cycle_id="C",
+            name="C",
+            order_kind=OrderKind.PURCHASE,
+            levels=[LevelRule(approver="named_user", user_id="adam")],
+            defined_by="r",
+        )
+    )
+    await handlers.assign_party(AssignParty(cycle_id="C", party_id="V", assigned_by="r"))
+
+    await handlers.order_submitted(submitted("V", attempt=1))
+    await handlers.order_submitted(submitted("V", attempt=2))
+
+    first = await stores.requests.get("PO-9:1")
+    second = await stores.requests.get("PO-9:2")
+    assert first is not None
+    assert second is not None
+    assert (first.status.value, second.status.value) == ("superseded", "pending")

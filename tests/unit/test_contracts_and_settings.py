@@ -1,0 +1,96 @@
+"""Contracts keep money exact and names unique; settings refuse placeholder secrets."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from services.notification.domain import Email, EmailStatus
+from shared import names
+from shared.contracts import CreatePurchaseOrder, Message, OrderLine, utcnow
+from shared.settings import ServiceSettings
+from tests.support.factories import purchase_order
+
+
+def test_money_travels_as_exact_decimal_strings() -> None:
+    order = purchase_order(
+        lines=[OrderLine(sku="S", quantity=Decimal("0.1"), unit_price=Decimal("0.2"))]
+    )
+    body = json.loads(order.model_dump_json())
+    assert body["lines"][0]["quantity"] == "0.1"
+    again = CreatePurchaseOrder.model_validate_json(order.model_dump_json())
+    assert again.lines[0].amount == Decimal("0.02")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"currency": "dollars"}, "currency"),
+        ({"lines": []}, "lines"),
+        ({"order_id": "has space"}, "order_id"),
+    ],
+)
+def test_invalid_commands_are_refused_by_the_contract(
+    change: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        purchase_order(**change)
+    assert field in str(error.value)
+
+
+def test_currency_codes_are_normalised() -> None:
+    assert purchase_order(currency=" eur ").currency == "EUR"
+
+
+def test_every_message_type_has_its_own_routing_key() -> None:
+    def all_subclasses(cls: type[Message]) -> list[type[Message]]:
+        subs: list[type[Message]] = cls.__subclasses__()
+        return [c for sub in subs for c in (sub, *all_subclasses(sub))]
+
+    keys = [c.routing_key for c in all_subclasses(Message) if c.routing_key]
+    assert len(keys) == len(set(keys))
+    for key in keys:
+        service, _, verb = key.partition(".")
+        assert service in {"order", "approval", "inventory", "billing", "notification"}
+        assert verb
+
+
+def test_production_refuses_placeholder_passwords() -> None:
+    with pytest.raises(ValidationError, match="placeholder"):
+        ServiceSettings(environment="production")
+    settings = ServiceSettings(
+        environment="production",
+        amqp_url="amqp://order:s3cr3t-long@rabbit:5672/oms",
+        mongodb_url="mongodb://order:an0ther@mongo:27017/",
+    )
+    assert settings.database == "oms_oms"
+    assert ServiceSettings(service_name="order").database == "oms_order"
+
+
+def test_names_follow_the_conventions() -> None:
+    assert names.dead_letter_queue("order.commands") == "order.commands.dlq"
+    assert names.command_rejected("approval") == "approval.command_rejected"
+
+
+def test_email_retries_back_off_then_fail() -> None:
+    email = Email.compose(
+        email_id="e",
+        kind="k",
+        to="a@example.com",
+        subject="s",
+        body="b",
+        source_message_id="m",
+        order_id=None,
+    )
+    waits = []
+    for _ in range(3):
+        email.attempt_failed("451", permanent=False, max_attempts=4, backoff=timedelta(seconds=10))
+        waits.append(round((email.next_attempt_at - utcnow()).total_seconds()))
+    assert waits == [10, 20, 40]
+    email.attempt_failed("451", permanent=False, max_attempts=4, backoff=timedelta(seconds=10))
+    assert email.status is EmailStatus.FAILED
+    assert email.attempts == 4
