@@ -1,0 +1,71 @@
+# OMS developer commands. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# Python 3.13 (the embedded MongoDB-wire server needs it); override with PYTHON=/path/to/python3.
+PYTHON ?= $(shell for candidate in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 \
+	/root/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
+	&& { echo "$$candidate"; break; }; done)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench up down logs clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.13 not found: install it or run make PYTHON=/path/to/python3.13"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed ## Create .venv with the project and its development tools
+
+rabbitmq: ## Make sure a local RabbitMQ (with management API) runs, installing it if needed
+	@deploy/local/ensure-rabbitmq.sh
+
+run: install rabbitmq ## Run all five services locally (embedded MongoDB unless MONGODB_URL is set)
+	$(BIN)/python deploy/local/run.py
+
+test: install rabbitmq ## Run the whole test suite against real RabbitMQ and a MongoDB-wire server
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install ## Run the unit tests (no servers needed)
+	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
+
+test-integration: install rabbitmq ## Run the integration tests (real broker and database)
+	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
+
+test-e2e: install rabbitmq ## Run the end-to-end tests (every service as a process)
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: install ## ruff (lint and format check) and mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services tests deploy/local
+
+format: install ## Format the code and fix what ruff can fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
+	$(BIN)/python -m shared.asyncapi
+
+bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
+	$(BIN)/python -m tests.bench.run
+
+up: ## Run the system with Docker Compose (MongoDB 7, RabbitMQ, Mailpit)
+	docker compose up -d --build --wait
+
+down: ## Stop the Docker Compose system
+	docker compose down
+
+logs: ## Follow the Docker Compose logs
+	docker compose logs -f
+
+clean: ## Remove the virtualenv, caches, local data and logs
+	rm -rf $(VENV) .run .data .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,135 @@
+"""Run the whole system on this machine: every service its own process (``make run``).
+
+RabbitMQ must answer on 127.0.0.1:5672 (``deploy/local/ensure-rabbitmq.sh`` sees to it). MongoDB
+is the one at ``MONGODB_URL`` if given, otherwise an embedded MongoDB-wire server that keeps its
+data in ``.data/mongo.sqlite3``. Logs go to ``.run/logs/``. Ctrl-C (or SIGTERM) stops it all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {
+    "order": 8081,
+    "approval": 8082,
+    "inventory": 8083,
+    "billing": 8084,
+    "notification": 8085,
+}
+LOGS = ROOT / ".run" / "logs"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)  # noqa: T201 - this is a command-line program
+
+
+def start_embedded_mongo() -> tuple[subprocess.Popen[str], str]:
+    data = ROOT / ".data" / "mongo.sqlite3"
+    port = os.environ.get("OMS_LOCAL_MONGODB_PORT", "27017")
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "shared.mongowire",
+            "--port",
+            port,
+            "--engine",
+            "sqlite",
+            "--path",
+            str(data),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(LOGS / "mongowire.log").open("w"),
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        sys.exit(f"the embedded MongoDB-wire server did not start; see {LOGS / 'mongowire.log'}")
+    return process, f"mongodb://127.0.0.1:{line.split()[1]}/?directConnection=true"
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+            return bool(r.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def main() -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    mongo, mongodb_url = None, os.environ.get("MONGODB_URL")
+    if not mongodb_url:
+        mongo, mongodb_url = start_embedded_mongo()
+    services = [name for name in SERVICES if (ROOT / "services" / name / "__main__.py").exists()]
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    for name in services:
+        env = {
+            **os.environ,
+            "OMS_MONGODB_URL": mongodb_url,
+            "OMS_HTTP_PORT": str(SERVICES[name]),
+            "OMS_LOG_FORMAT": "json",
+        }
+        processes[name] = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=ROOT,
+            env=env,
+            stdout=(LOGS / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(*_: object) -> None:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            process.wait(timeout=60)
+        if mongo is not None:
+            mongo.terminate()
+            mongo.wait(timeout=30)
+        say("stopped")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    deadline = time.monotonic() + 60
+    while not all(ready(SERVICES[name]) for name in services):
+        failed = [name for name, p in processes.items() if p.poll() is not None]
+        if failed or time.monotonic() > deadline:
+            say(f"not started: {failed or 'timeout'}; see {LOGS}")
+            stop()
+        time.sleep(0.3)
+
+    say("\nOMS is running (Ctrl-C stops it)\n")
+    say(f"  {'service':<13} {'health':<40} {'AsyncAPI':<38} log")
+    for name in services:
+        base = f"http://127.0.0.1:{SERVICES[name]}"
+        say(
+            f"  {name:<13} {base + '/health/ready':<40} {base + '/docs/asyncapi':<38} "
+            f"{(LOGS / f'{name}.log').relative_to(ROOT)}"
+        )
+    say(f"\n  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
+    say("  RabbitMQ  amqp://guest:guest@127.0.0.1:5672/  (management http://127.0.0.1:15672)")
+    say(
+        "  Metrics   /metrics on every service port; queries e.g. "
+        "http://127.0.0.1:8081/orders?order_id=...\n"
+    )
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                say(f"{name} exited with {process.returncode}; see {LOGS / f'{name}.log'}")
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
