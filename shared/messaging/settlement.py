@@ -15,6 +15,7 @@ This broker middleware runs around every subscriber (their ack policy is ``MANUA
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterable
 from types import TracebackType
@@ -31,6 +32,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from shared import names
+from shared.concurrency import KeyedLocks
 from shared.contracts.base import CommandRejected, utcnow
 from shared.domain import DomainError
 from shared.messaging.inbound import Inbound, inbound
@@ -54,13 +56,37 @@ UNREADABLE: tuple[type[BaseException], ...] = (
 )
 
 
+ORDERING_FIELDS = ("order_id", "request_id", "cycle_id", "party_id", "user_id", "plan_id")
+
+
+def ordering_key(body: bytes) -> str | None:
+    """The business entity a message is about, read from its JSON body (``order_id``, ...)."""
+    try:
+        fields = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(fields, dict):
+        return None
+    for name in ORDERING_FIELDS:
+        if isinstance(value := fields.get(name), str):
+            return f"{name}={value}"
+    return None
+
+
 class Settlement:
-    """Broker middleware factory: one :class:`_Settle` per delivery."""
+    """Broker middleware factory: one :class:`_Settle` per delivery.
+
+    Deliveries about the same business entity (same ``order_id``, ...) are handled one after
+    the other, in the order they arrived, within this process: a caller that sends "create"
+    and "submit" back to back sees them applied in that order. (Across replicas there is no
+    order; handlers stay correct through versions and idempotency.)
+    """
 
     def __init__(self, *, service: str, retry_backoff: float = 1.0) -> None:
         self.service = service
         self.retry_backoff = retry_backoff
         self.publisher: Publisher | None = None
+        self.in_order = KeyedLocks()
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher
@@ -73,6 +99,7 @@ class _Settle(BaseMiddleware):
     def __init__(self, msg: Any, /, *, context: ContextRepo, settlement: Settlement) -> None:
         super().__init__(msg, context=context)
         self.settlement = settlement
+        self.turn = contextlib.AsyncExitStack()
 
     @property
     def raw(self) -> AbstractIncomingMessage:
@@ -95,6 +122,9 @@ class _Settle(BaseMiddleware):
             routing_key=raw.routing_key,
             queue=queue,
         )
+        # This is the delivery's first wait, so tasks queue for their turn in arrival order.
+        if (key := ordering_key(raw.body)) is not None:
+            await self.turn.enter_async_context(self.settlement.in_order.hold(key))
 
     async def after_processed(
         self,
@@ -104,15 +134,16 @@ class _Settle(BaseMiddleware):
     ) -> bool:
         if self.msg is None:
             return False
-        if isinstance(exc_val, asyncio.CancelledError):
-            return False  # shutting down: unacked, the broker redelivers it
-        try:
-            await self._settle(exc_val)
-        except Exception:
-            # The channel or broker went away mid-settlement: the message stays unacked and
-            # the broker redelivers it once we are back.
-            log.warning("settlement_failed", exc_info=True)
-        return True
+        async with self.turn:  # the next delivery about the same entity goes after this one
+            if isinstance(exc_val, asyncio.CancelledError):
+                return False  # shutting down: unacked, the broker redelivers it
+            try:
+                await self._settle(exc_val)
+            except Exception:
+                # The channel or broker went away mid-settlement: the message stays unacked
+                # and the broker redelivers it once we are back.
+                log.warning("settlement_failed", exc_info=True)
+            return True
 
     async def _settle(self, error: BaseException | None) -> None:
         raw = self.raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -180,13 +181,18 @@ class Bus:
         def answers(body: dict[str, Any]) -> bool:
             return body.get("causation_id") == mid or body.get("command_message_id") == mid
 
+        found = await self._wait(lambda: [r for r in self.replies if answers(r.body)], timeout)
+        if not found:
+            raise AssertionError(f"no reply for {message.type_name()} {mid}: {self.replies[-5:]}")
+        return found[0]
+
+    async def _wait(self, look: Callable[[], list[Received]], timeout: float) -> list[Received]:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for reply in self.replies:
-                if answers(reply.body):
-                    return reply
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no reply for {message.type_name()} {mid}: {self.replies[-5:]}")
+        async with self._changed:
+            while not (found := look()) and (remaining := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+        return found
 
     async def settle(self, seconds: float = 0.5) -> None:
         """Let in-flight messages arrive before asserting that something did not happen."""
