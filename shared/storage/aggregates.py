@@ -86,21 +86,25 @@ class AggregateStore(Generic[A]):
         *,
         missing: Callable[[], Exception],
         attempts: int = 5,
+        key: str | None = None,
     ) -> A | None:
         """Load, mutate and save one aggregate for ``cause``, exactly once.
 
         A redelivered ``cause`` is recognised and ignored (``None`` is returned). A write
-        conflict reloads and applies ``mutate`` again, up to ``attempts`` times.
+        conflict reloads and applies ``mutate`` again, up to ``attempts`` times. ``key`` is what
+        "already applied" is remembered by (default: the cause's ``message_id``); a message
+        that changes one aggregate in several steps gives each step its own key.
         """
+        applied_key = key or str(cause.message_id)
         for attempt in range(1, attempts + 1):
             aggregate = await self.get(aggregate_id)
             if aggregate is None:
                 raise missing()
-            if aggregate.has_applied(cause.message_id):
+            if aggregate.has_applied(applied_key):
                 return None
             mutate(aggregate)
             try:
-                await self.save(aggregate, cause=cause)
+                await self.save(aggregate, cause=cause, key=applied_key)
             except ConcurrencyConflict:
                 if attempt == attempts:
                     raise
@@ -127,10 +131,13 @@ class AggregateStore(Generic[A]):
         aggregate.version, aggregate.applied_messages = 1, applied
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
-    async def save(self, aggregate: A, *, cause: Message) -> None:
-        """Write the aggregate if nobody changed it since it was read."""
+    async def save(self, aggregate: A, *, cause: Message, key: str | None = None) -> None:
+        """Write the aggregate if nobody changed it since it was read.
+
+        ``key`` (default: the cause's ``message_id``) joins ``applied_messages``.
+        """
         entries = self._entries(aggregate, cause)
-        message_id = str(cause.message_id)
+        message_id = key or str(cause.message_id)
         update: Document = {
             "$set": {**self._state(aggregate), **self._lease(entries)},
             "$inc": {"version": 1},
