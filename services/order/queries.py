@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.order.repository import ORDERS
 from shared.http import ASGIApp, json_query
 from shared.runtime import Runtime
-
-from services.order.repository import ORDERS
 
 HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
 
