@@ -205,7 +205,10 @@ class InventoryDriver:
 
     async def stock(self, sku: str, location_id: str) -> Document:
         doc = await self.db.stock.find_one({"_id": f"{sku}|{location_id}"})
-        return doc or {"on_hand": Decimal(0), "reserved": Decimal(0), "held": []}
+        if doc is None:  # nothing ever moved there
+            totals = ("on_hand", "reserved", "opening", "received", "issued", "adjusted")
+            return {**dict.fromkeys(totals, Decimal(0)), "held": [], "movements": 0}
+        return doc
 
     async def order(self, order_id: str) -> Document | None:
         return await self.db.orders.find_one({"_id": order_id})

@@ -173,14 +173,24 @@ class Stock(Aggregate):
             reference=issue_id,
         )
 
-    def reverse_issue(self, *, order_id: str, issue_id: str, quantity: Decimal) -> None:
-        """Undo one line of an issue whose other lines could not be taken; goods go back free."""
+    def reverse_issue(
+        self, *, order_id: str, issue_id: str, quantity: Decimal, hold_up_to: Decimal
+    ) -> None:
+        """Undo one line of an issue whose other lines could not be taken.
+
+        The goods go back to the order's reservation, as far as it may still hold them
+        (``hold_up_to``), and to free stock beyond that.
+        """
+        held = self.reserved_for(order_id)
+        holds = max(held, min(held + quantity, hold_up_to))
+        self._hold(order_id, holds)
         self.issued -= quantity
         self._move(
             MovementKind.ISSUE_REVERSAL,
             SourceType.SALES_ORDER,
             order_id,
             quantity,
+            reserved_change=holds - held,
             reference=issue_id,
             reason="another line of the issue could not be taken",
         )

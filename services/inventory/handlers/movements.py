@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from services.inventory.domain import Claim, ClaimState, Location, Stock, TrackedOrder
+from services.inventory.domain import Claim, ClaimState, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import InsufficientStock, UnknownOrder
+from services.inventory.domain.stock import ZERO
 from services.inventory.handlers.reservations import ReservationHandlers
 from services.inventory.repository import Stores
 from shared.contracts import IssueGoods, Message, OrderKind, ReceiveGoods
@@ -160,12 +161,15 @@ class MovementHandlers:
         self, order_id: str, claim: Claim, location: Location, cause: Message
     ) -> None:
         quantities = {line.sku: line.quantity for line in claim.lines}
+        order = await self.orders.get(order_id)
+        targets = order.reservation_targets() if order else {}
         for sku in claim.taken:
+            hold_up_to = targets.get(stock_id(sku, location.id), ZERO)
             await self.stock.change(
                 location,
                 sku,
                 cause,
-                _reverser(order_id, claim.document_id, quantities[sku]),
+                _reverser(order_id, claim.document_id, quantities[sku], hold_up_to),
                 key=claim.movement_key(order_id, sku, reversal=True),
             )
         await self.orders.change(
@@ -194,7 +198,9 @@ def _issuer(order_id: str, issue_id: str, quantity: Decimal) -> Callable[[Stock]
     return lambda stock: stock.issue(order_id=order_id, issue_id=issue_id, quantity=quantity)
 
 
-def _reverser(order_id: str, issue_id: str, quantity: Decimal) -> Callable[[Stock], None]:
+def _reverser(
+    order_id: str, issue_id: str, quantity: Decimal, hold_up_to: Decimal
+) -> Callable[[Stock], None]:
     return lambda stock: stock.reverse_issue(
-        order_id=order_id, issue_id=issue_id, quantity=quantity
+        order_id=order_id, issue_id=issue_id, quantity=quantity, hold_up_to=hold_up_to
     )
