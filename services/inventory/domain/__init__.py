@@ -1,15 +1,15 @@
 """The inventory domain (pure): items and locations, stock per location, orders as seen here."""
 
 from services.inventory.domain.catalog import Item, Location
-from services.inventory.domain.orders import (
+from services.inventory.domain.order_parts import (
     Claim,
     ClaimState,
     OrderState,
     ReservationChanged,
     ReservationPlan,
     ReservationState,
-    TrackedOrder,
 )
+from services.inventory.domain.orders import TrackedOrder
 from services.inventory.domain.stock import Stock, stock_id
 
 __all__ = [

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
+import structlog
+
 from services.inventory.domain import Claim, ClaimState, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import InsufficientStock, UnknownOrder
 from services.inventory.domain.stock import ZERO
 from services.inventory.handlers.reservations import ReservationHandlers
 from services.inventory.repository import Stores
 from shared.contracts import IssueGoods, Message, OrderKind, ReceiveGoods
+
+log = structlog.get_logger(__name__)
 
 
 class MovementHandlers:
@@ -142,6 +146,8 @@ class MovementHandlers:
                 )
                 taken.append(line.sku)
         except InsufficientStock as short:
+            # Another issue took the stock between our check and our move.
+            log.info("issue_lost_stock", order_id=order_id, issue_id=claim.document_id, taken=taken)
             failure = short.detail
             failed = await self.orders.change(
                 order_id,
@@ -179,15 +185,23 @@ class MovementHandlers:
             missing=lambda: UnknownOrder(order_id),
             key=f"drop:{claim.document_id}",
         )
+        log.info(
+            "issue_undone", order_id=order_id, issue_id=claim.document_id, put_back=claim.taken
+        )
 
     async def _complete(self, order_id: str, claim: Claim, cause: Message) -> None:
-        await self.orders.change(
+        completed = await self.orders.change(
             order_id,
             cause,
             lambda order: order.complete(claim.document_id),
             missing=lambda: UnknownOrder(order_id),
             key=f"complete:{claim.document_id}",
         )
+        if completed is not None:
+            verb = "goods_received" if claim.kind is OrderKind.PURCHASE else "goods_issued"
+            log.info(
+                verb, order_id=order_id, document_id=claim.document_id, location=claim.location_id
+            )
 
 
 def _receiver(order_id: str, receipt_id: str, quantity: Decimal) -> Callable[[Stock], None]:
