@@ -42,6 +42,11 @@ class Order:
     APPROVAL_PENDING_QUEUE: Final = "order.approval-pending"
     APPROVAL_APPROVED_QUEUE: Final = "order.approval-approved"
     APPROVAL_REJECTED_QUEUE: Final = "order.approval-rejected"
+    GOODS_RECEIVED_QUEUE: Final = "order.goods-received"
+    GOODS_ISSUED_QUEUE: Final = "order.goods-issued"
+    STOCK_RESERVED_QUEUE: Final = "order.stock-reserved"
+    RESERVATION_CONFIRMED_QUEUE: Final = "order.reservation-confirmed"
+    RESERVATION_RELEASED_QUEUE: Final = "order.reservation-released"
 
 
 class Approval:
@@ -69,8 +74,32 @@ class Approval:
 
 class Inventory:
     SERVICE: Final = "inventory"
+    # commands
+    DEFINE_ITEM: Final = "inventory.define_item"
+    DEFINE_LOCATION: Final = "inventory.define_location"
+    SET_OPENING_BALANCE: Final = "inventory.set_opening_balance"
+    ADJUST_STOCK: Final = "inventory.adjust_stock"
+    RECEIVE_GOODS: Final = "inventory.receive_goods"
+    ISSUE_GOODS: Final = "inventory.issue_goods"
+    # events
+    ITEM_DEFINED: Final = "inventory.item_defined"
+    LOCATION_DEFINED: Final = "inventory.location_defined"
+    OPENING_BALANCE_SET: Final = "inventory.opening_balance_set"
+    STOCK_ADJUSTED: Final = "inventory.stock_adjusted"
+    GOODS_RECEIVED: Final = "inventory.goods_received"
+    GOODS_ISSUED: Final = "inventory.goods_issued"
+    STOCK_RESERVED: Final = "inventory.stock_reserved"
+    RESERVATION_CONFIRMED: Final = "inventory.reservation_confirmed"
+    RESERVATION_RELEASED: Final = "inventory.reservation_released"
+    STOCK_MOVED: Final = "inventory.stock_moved"
     COMMAND_REJECTED: Final = "inventory.command_rejected"
+    # queues
     COMMANDS_QUEUE: Final = "inventory.commands"
+    ORDER_SUBMITTED_QUEUE: Final = "inventory.order-submitted"
+    ORDER_APPROVED_QUEUE: Final = "inventory.order-approved"
+    ORDER_REJECTED_QUEUE: Final = "inventory.order-rejected"
+    ORDER_CANCELLED_QUEUE: Final = "inventory.order-cancelled"
+    LEDGER_QUEUE: Final = "inventory.ledger"
 
 
 class Billing:

@@ -15,11 +15,16 @@ from shared.contracts import (
     CancelOrder,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    GoodsIssued,
+    GoodsReceived,
+    ReservationConfirmed,
+    ReservationReleased,
+    StockReserved,
     SubmitOrder,
     UpdateOrder,
 )
 from shared.messaging.topology import COMMANDS, EVENTS, Topology, routed
-from shared.names import Approval
+from shared.names import Approval, Inventory
 from shared.names import Order as N
 
 Handlers = Annotated[OrderHandlers, Context("deps")]
@@ -69,4 +74,39 @@ def routers(topology: Topology) -> list[RabbitRouter]:
         """Move an order to rejected, keeping the approver's notes."""
         await handlers.approval_rejected(event)
 
-    return [router]
+    return [router, _inventory_events(topology)]
+
+
+def _inventory_events(topology: Topology) -> RabbitRouter:
+    router = RabbitRouter()
+
+    @topology.subscriber(router, N.GOODS_RECEIVED_QUEUE, Inventory.GOODS_RECEIVED, EVENTS)
+    async def goods_received(event: GoodsReceived, handlers: Handlers) -> None:
+        """Track received quantities of a PO; mark it received when complete."""
+        await handlers.goods_received(event)
+
+    @topology.subscriber(router, N.GOODS_ISSUED_QUEUE, Inventory.GOODS_ISSUED, EVENTS)
+    async def goods_issued(event: GoodsIssued, handlers: Handlers) -> None:
+        """Track issued quantities of an SO; complete it when nothing is left on backorder."""
+        await handlers.goods_issued(event)
+
+    @topology.subscriber(router, N.STOCK_RESERVED_QUEUE, Inventory.STOCK_RESERVED, EVENTS)
+    async def stock_reserved(event: StockReserved, handlers: Handlers) -> None:
+        """Record whether a submitted SO's stock is confirmed or short."""
+        await handlers.stock_validated(event)
+
+    @topology.subscriber(
+        router, N.RESERVATION_CONFIRMED_QUEUE, Inventory.RESERVATION_CONFIRMED, EVENTS
+    )
+    async def reservation_confirmed(event: ReservationConfirmed, handlers: Handlers) -> None:
+        """Record an approved SO's firm reservation (confirmed or short)."""
+        await handlers.stock_validated(event)
+
+    @topology.subscriber(
+        router, N.RESERVATION_RELEASED_QUEUE, Inventory.RESERVATION_RELEASED, EVENTS
+    )
+    async def reservation_released(event: ReservationReleased, handlers: Handlers) -> None:
+        """Record that an SO no longer holds stock (rejected, cancelled, expired)."""
+        await handlers.reservation_released(event)
+
+    return router

@@ -14,8 +14,18 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.order.fulfilment import (
+    Delivery,
+    LineFulfilment,
+    StockCheck,
+    StockState,
+    all_fulfilled,
+    describe,
+    spread,
+)
 from shared.contracts import (
     LevelDecision,
+    LineProgress,
     OrderApproved,
     OrderCancelled,
     OrderCreated,
@@ -24,6 +34,9 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    ReservedLine,
+    StockLine,
+    StockStatus,
     round_money,
     utcnow,
 )
@@ -36,12 +49,24 @@ class OrderStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    # goods receipt (PO) and goods issue (SO), reported by the inventory service
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    PARTIALLY_ISSUED = "partially_issued"
+    COMPLETED = "completed"
 
 
 EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
 CANCELLABLE = frozenset(
     {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
 )
+
+
+PARTLY_DONE = {
+    OrderKind.PURCHASE: OrderStatus.PARTIALLY_RECEIVED,
+    OrderKind.SALES: OrderStatus.PARTIALLY_ISSUED,
+}
+FULLY_DONE = {OrderKind.PURCHASE: OrderStatus.RECEIVED, OrderKind.SALES: OrderStatus.COMPLETED}
 
 
 class OrderLocked(DomainError):
@@ -104,6 +129,9 @@ class Order(Aggregate):
     history: list[HistoryEntry] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    fulfilment: list[LineFulfilment] = Field(default_factory=list)
+    deliveries: list[Delivery] = Field(default_factory=list)
+    stock: StockCheck | None = None
 
     @property
     def total(self) -> Decimal:
@@ -262,6 +290,79 @@ class Order(Aggregate):
                     note=f"{note}: {decision.notes}" if decision.notes else note,
                 )
             )
+
+    def record_delivery(
+        self,
+        *,
+        document_id: str,
+        location_id: str,
+        lines: list[StockLine],
+        by: str,
+        to_date: list[LineProgress],
+    ) -> None:
+        """Inventory received (PO) or issued (SO) goods: count them, move the status on."""
+        if any(delivery.document_id == document_id for delivery in self.deliveries):
+            return
+        self.deliveries.append(
+            Delivery(
+                document_id=document_id, location_id=location_id, lines=lines, by=by, at=utcnow()
+            )
+        )
+        self.fulfilment = spread(self.lines, self.fulfilment, to_date)
+        purchase = self.kind is OrderKind.PURCHASE
+        partly, fully = PARTLY_DONE[self.kind], FULLY_DONE[self.kind]
+        note = f"{'received' if purchase else 'issued'} {document_id}: {describe(lines)}"
+        if self.status in {OrderStatus.APPROVED, partly}:
+            done = all_fulfilled(self.fulfilment)
+            self._transition(fully if done else partly, by=by, note=note)
+        else:
+            self._note(note, by=by)
+
+    def record_stock(
+        self,
+        *,
+        attempt: int,
+        status: StockStatus,
+        firm: bool,
+        location_id: str | None,
+        lines: list[ReservedLine],
+        at: datetime,
+    ) -> None:
+        """Inventory validated a sales order's stock: confirmed, or short by how much."""
+        if not self._stock_news(attempt, at):
+            return
+        self.stock = StockCheck(
+            attempt=attempt,
+            status=StockState(status.value),
+            firm=firm,
+            location_id=location_id,
+            lines=lines,
+            at=at,
+        )
+        shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
+        self._note(f"stock {status.value}" + (f": {', '.join(shortages)}" if shortages else ""))
+
+    def record_stock_released(self, *, attempt: int, reason: str, at: datetime) -> None:
+        if not self._stock_news(attempt, at):
+            return
+        self.stock = StockCheck(
+            attempt=attempt, status=StockState.RELEASED, released_because=reason, at=at
+        )
+        self._note(f"reserved stock released ({reason})")
+
+    def _stock_news(self, attempt: int, at: datetime) -> bool:
+        # Inventory's reports come on several queues; the latest for this attempt wins.
+        if self.kind is not OrderKind.SALES or attempt != self.attempt:
+            return False
+        return self.stock is None or self.stock.attempt != attempt or self.stock.at <= at
+
+    def _note(self, note: str, *, by: str | None = None) -> None:
+        self.updated_at = utcnow()
+        self.history.append(
+            HistoryEntry(
+                status=self.status, at=self.updated_at, attempt=self.attempt, by=by, note=note
+            )
+        )
 
     def _awaits(self, attempt: int) -> bool:
         return self.status is OrderStatus.PENDING_APPROVAL and attempt == self.attempt

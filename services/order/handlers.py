@@ -10,7 +10,12 @@ from shared.contracts import (
     CancelOrder,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    GoodsIssued,
+    GoodsReceived,
     OrderKind,
+    ReservationConfirmed,
+    ReservationReleased,
+    StockReserved,
     SubmitOrder,
     UpdateOrder,
 )
@@ -108,6 +113,62 @@ class OrderHandlers:
                 approver_id=event.approver.user_id,
                 notes=event.notes,
                 decisions=event.decisions,
+            ),
+            missing=lambda: UnknownOrder(event.order_id),
+        )
+
+    async def goods_received(self, event: GoodsReceived) -> None:
+        """Count a receipt against the PO; fully received when every line is."""
+        await self.orders.change(
+            event.order_id,
+            event,
+            lambda order: order.record_delivery(
+                document_id=event.receipt_id,
+                location_id=event.location_id,
+                lines=event.lines,
+                by=event.received_by,
+                to_date=event.order_lines,
+            ),
+            missing=lambda: UnknownOrder(event.order_id),
+        )
+
+    async def goods_issued(self, event: GoodsIssued) -> None:
+        """Count an issue against the SO; what is left is its backorder, none left completes it."""
+        await self.orders.change(
+            event.order_id,
+            event,
+            lambda order: order.record_delivery(
+                document_id=event.issue_id,
+                location_id=event.location_id,
+                lines=event.lines,
+                by=event.issued_by,
+                to_date=event.order_lines,
+            ),
+            missing=lambda: UnknownOrder(event.order_id),
+        )
+
+    async def stock_validated(self, event: StockReserved | ReservationConfirmed) -> None:
+        """Show whether a sales order's stock is confirmed or short (and whether firmly held)."""
+        await self.orders.change(
+            event.order_id,
+            event,
+            lambda order: order.record_stock(
+                attempt=event.attempt,
+                status=event.stock_status,
+                firm=isinstance(event, ReservationConfirmed),
+                location_id=event.location_id,
+                lines=event.lines,
+                at=event.occurred_at,
+            ),
+            missing=lambda: UnknownOrder(event.order_id),
+        )
+
+    async def reservation_released(self, event: ReservationReleased) -> None:
+        await self.orders.change(
+            event.order_id,
+            event,
+            lambda order: order.record_stock_released(
+                attempt=event.attempt, reason=event.reason.value, at=event.occurred_at
             ),
             missing=lambda: UnknownOrder(event.order_id),
         )

@@ -88,23 +88,28 @@ class AggregateStore(Generic[A]):
         *,
         missing: Callable[[], Exception],
         attempts: int = 5,
+        key: str | None = None,
     ) -> A | None:
         """Load, mutate and save one aggregate for ``cause``, exactly once.
 
         A redelivered ``cause`` is recognised and ignored (``None`` is returned). A write
         conflict reloads and applies ``mutate`` again, up to ``attempts`` times. ``mutate`` may
         be a coroutine function when applying needs lookups (they are redone on each attempt).
+        ``key`` is what "already applied" is remembered by (default: the cause's
+        ``message_id``); a message that changes one aggregate in several steps gives each step
+        its own key.
         """
+        applied_key = key or str(cause.message_id)
         for attempt in range(1, attempts + 1):
             aggregate = await self.get(aggregate_id)
             if aggregate is None:
                 raise missing()
-            if aggregate.has_applied(cause.message_id):
+            if aggregate.has_applied(applied_key):
                 return None
             if inspect.isawaitable(outcome := mutate(aggregate)):
                 await outcome
             try:
-                await self.save(aggregate, cause=cause)
+                await self.save(aggregate, cause=cause, key=applied_key)
             except ConcurrencyConflict:
                 if attempt == attempts:
                     raise
@@ -150,11 +155,12 @@ class AggregateStore(Generic[A]):
         aggregate.version, aggregate.applied_messages = 1, applied
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
-    async def save(self, aggregate: A, *, cause: Message | None) -> None:
+    async def save(self, aggregate: A, *, cause: Message | None, key: str | None = None) -> None:
         """Write the aggregate if nobody changed it since it was read.
 
         ``cause`` is the message being applied (remembered, so that its redelivery is ignored);
-        ``None`` for the service's own scheduled work, such as a retry or an expiry.
+        ``None`` for the service's own scheduled work, such as a retry or an expiry. ``key``
+        (default: the cause's ``message_id``) is what is remembered.
         """
         entries = self._entries(aggregate, cause)
         update: Document = {
@@ -164,7 +170,7 @@ class AggregateStore(Generic[A]):
         pushes: Document = {}
         applied = aggregate.applied_messages
         if cause is not None:
-            message_id = str(cause.message_id)
+            message_id = key or str(cause.message_id)
             pushes["applied_messages"] = {"$each": [message_id], "$slice": -APPLIED_WINDOW}
             applied = [*applied, message_id][-APPLIED_WINDOW:]
         if entries:

@@ -21,6 +21,8 @@ from services.approval.app import create_app as approval_app
 from services.approval.settings import ApprovalSettings
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
+from services.inventory.app import create_app as inventory_app
+from services.inventory.settings import InventorySettings
 from services.notification.app import create_app as notification_app
 from services.notification.settings import NotificationSettings
 from services.order.app import create_app as order_app
@@ -50,11 +52,13 @@ from shared.storage.mongo import database
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
+from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 
 APPS: dict[str, tuple[Callable[..., Any], type[Any]]] = {
     "order": (order_app, OrderSettings),
     "approval": (approval_app, ApprovalSettings),
+    "inventory": (inventory_app, InventorySettings),
     "billing": (billing_app, BillingSettings),
     "notification": (notification_app, NotificationSettings),
 }
@@ -279,6 +283,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     (names.Notification.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_notify_approved,
     (names.Notification.APPROVAL_REJECTED_QUEUE, names.Approval.REJECTED): s_notify_rejected,
 }
+
+SAMPLES |= INVENTORY_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

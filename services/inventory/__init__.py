@@ -1,0 +1,1 @@
+"""Inventory service: items, stock per location, reservations, goods receipt and issue, ledger."""

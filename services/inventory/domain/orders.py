@@ -1,0 +1,215 @@
+"""Orders as inventory knows them: learnt from order events, never read from the order service.
+
+A ``TrackedOrder`` decides everything that concerns the order as a whole: whether it is
+approved, how much of each item was ordered, received or issued (``order_record``), and what
+its stock reservation should be (here). Stock of each item at each location decides the rest
+(``stock``).
+
+Order events arrive on separate queues and may be processed out of order; ``attempt`` numbers
+tell newer from older, and a cancellation is final.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from services.inventory.domain.order_parts import (
+    ACTIVE,
+    OrderState,
+    Reservation,
+    ReservationChanged,
+    ReservationPlan,
+    ReservationState,
+    TrackedLine,
+)
+from services.inventory.domain.order_record import OrderRecord
+from services.inventory.domain.stock import ZERO, stock_id
+from shared.contracts import (
+    OrderKind,
+    OrderLine,
+    ReleaseReason,
+    ReservationConfirmed,
+    ReservationReleased,
+    ReservedLine,
+    StockReserved,
+    StockStatus,
+    utcnow,
+)
+
+
+class TrackedOrder(OrderRecord):
+    @classmethod
+    def new(cls, *, order_id: str, kind: OrderKind, party_id: str) -> TrackedOrder:
+        return cls(id=order_id, kind=kind, party_id=party_id)
+
+    # --- what the order service tells us ------------------------------------------------------
+
+    def submitted(
+        self,
+        *,
+        attempt: int,
+        branch_id: str,
+        lines: list[OrderLine],
+        sales_location: str | None,
+        expires_at: datetime,
+    ) -> None:
+        if not self._is_news(attempt, OrderState.SUBMITTED):
+            return
+        self._learn(attempt, OrderState.SUBMITTED, branch_id, lines)
+        if self.kind is OrderKind.SALES:
+            self._plan(ReservationState.SOFT, sales_location, expires_at=expires_at)
+
+    def approved(
+        self, *, attempt: int, branch_id: str, lines: list[OrderLine], sales_location: str | None
+    ) -> None:
+        if not self._is_news(attempt, OrderState.APPROVED):
+            return
+        self._learn(attempt, OrderState.APPROVED, branch_id, lines)
+        if self.kind is OrderKind.SALES:
+            current = self.reservation
+            same_attempt = current is not None and current.attempt == attempt
+            location = (current.location_id if current and same_attempt else None) or sales_location
+            self._plan(ReservationState.FIRM, location)
+
+    def rejected(self, *, attempt: int) -> None:
+        if not self._is_news(attempt, OrderState.REJECTED):
+            return
+        self.attempt, self.state = attempt, OrderState.REJECTED
+        self._release(ReleaseReason.REJECTED)
+
+    def cancelled(self) -> None:
+        if self.state is OrderState.CANCELLED:
+            return
+        self.state = OrderState.CANCELLED
+        self._release(ReleaseReason.CANCELLED)
+
+    def expire_reservation(self, *, now: datetime) -> None:
+        """A soft reservation of an order that was not approved in time lets its stock go."""
+        reservation = self.reservation
+        if (
+            self.state is OrderState.SUBMITTED
+            and reservation is not None
+            and reservation.state is ReservationState.SOFT
+            and reservation.expires_at is not None
+            and reservation.expires_at <= now
+        ):
+            self._release(ReleaseReason.EXPIRED)
+
+    def _is_news(self, attempt: int, state: OrderState) -> bool:
+        """Whether an event about ``attempt`` moves the order on (events may come out of order)."""
+        if self.state is OrderState.CANCELLED or attempt < self.attempt:
+            return False
+        if attempt > self.attempt or self.state is None:
+            return True
+        # Same attempt: submitted comes first, then one decision.
+        return self.state is OrderState.SUBMITTED and state is not OrderState.SUBMITTED
+
+    def _learn(
+        self, attempt: int, state: OrderState, branch_id: str, lines: list[OrderLine]
+    ) -> None:
+        if attempt > self.attempt or not self.lines:
+            # An order is edited only before approval, so nothing was received or issued yet.
+            totals: dict[str, Decimal] = {}
+            for line in lines:
+                totals[line.sku] = totals.get(line.sku, ZERO) + line.quantity
+            self.lines = [TrackedLine(sku=sku, ordered=qty) for sku, qty in totals.items()]
+        self.attempt, self.state, self.branch_id = attempt, state, branch_id
+        self.updated_at = utcnow()
+
+    # --- reservations -------------------------------------------------------------------------
+
+    def _plan(
+        self,
+        state: ReservationState,
+        location_id: str | None,
+        *,
+        expires_at: datetime | None = None,
+    ) -> None:
+        previous = self.reservation.lines if self.reservation else []
+        self.reservation = Reservation(
+            attempt=self.attempt,
+            location_id=location_id,
+            state=state,
+            expires_at=expires_at,
+            lines=previous,
+        )
+        if location_id is not None:
+            for line in self.lines:
+                if (held := stock_id(line.sku, location_id)) not in self.touched:
+                    self.touched.append(held)
+        self._changed()
+
+    def _release(self, reason: ReleaseReason) -> None:
+        reservation = self.reservation
+        if reservation is None or reservation.state not in ACTIVE:
+            return
+        reservation.state = (
+            ReservationState.EXPIRED
+            if reason is ReleaseReason.EXPIRED
+            else ReservationState.RELEASED
+        )
+        reservation.reason = reason
+        self._changed()
+        self.record(
+            ReservationReleased(
+                order_id=self.id,
+                attempt=reservation.attempt,
+                location_id=reservation.location_id,
+                reason=reason,
+                lines=reservation.lines,
+            )
+        )
+
+    def reservation_plan(self) -> ReservationPlan | None:
+        """What the order should hold now, or None when it should hold nothing."""
+        reservation = self.reservation
+        if (
+            reservation is None
+            or reservation.state not in ACTIVE
+            or self.state not in {OrderState.SUBMITTED, OrderState.APPROVED}
+        ):
+            return None
+        return ReservationPlan(
+            seq=self.seq,
+            attempt=reservation.attempt,
+            location_id=reservation.location_id,
+            needs={line.sku: line.outstanding for line in self.lines},
+        )
+
+    def reservation_targets(self) -> dict[str, Decimal]:
+        """At most how much the order may hold per stock id (zero where it should hold none)."""
+        plan = self.reservation_plan()
+        targets = dict.fromkeys(self.touched, ZERO)
+        if plan is not None and plan.location_id is not None:
+            for sku, need in plan.needs.items():
+                targets[stock_id(sku, plan.location_id)] = need
+        return targets
+
+    def record_reservation(self, plan: ReservationPlan, held: dict[str, Decimal]) -> None:
+        """Note what the stock holds for the plan and tell the order service."""
+        reservation = self.reservation
+        if plan.seq != self.seq or reservation is None:
+            raise ReservationChanged(f"{self.id}: planned at {plan.seq}, now {self.seq}")
+        reservation.lines = [
+            ReservedLine(sku=sku, needed=need, reserved=held.get(sku, ZERO))
+            for sku, need in plan.needs.items()
+        ]
+        self.dirty_since = None
+        short = any(line.reserved < line.needed for line in reservation.lines)
+        facts = {
+            "order_id": self.id,
+            "attempt": reservation.attempt,
+            "location_id": reservation.location_id,
+            "lines": reservation.lines,
+            "stock_status": StockStatus.SHORT if short else StockStatus.CONFIRMED,
+        }
+        if reservation.state is ReservationState.SOFT:
+            self.record(StockReserved(**facts, expires_at=reservation.expires_at))
+        else:
+            self.record(ReservationConfirmed(**facts))
+
+    def mark_synced(self, seq: int) -> None:
+        """The stock matches the reservation as it stood at ``seq``."""
+        if seq == self.seq:
+            self.dirty_since = None

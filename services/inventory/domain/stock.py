@@ -1,0 +1,263 @@
+"""Stock of one item at one location: the gate that keeps on-hand and reservations consistent.
+
+One document per item and location holds on-hand, what is reserved for which sales order, and
+running totals. Every change is checked here and recorded as a ``StockMoved`` ledger entry in
+the same write, so that for every item and location, always:
+
+    on_hand == opening + received - issued + adjusted        (issued net of reversals)
+    0 <= reserved <= on_hand
+
+A reservation belongs to a sales order; an issue for that order uses its reservation first,
+then stock nobody reserved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from services.inventory.domain.errors import (
+    InsufficientStock,
+    OpeningAlreadySet,
+    StockReservedForOrders,
+)
+from shared.contracts import (
+    MovementKind,
+    OpeningBalanceSet,
+    SourceType,
+    StockAdjusted,
+    StockMoved,
+    utcnow,
+)
+from shared.domain import Aggregate
+
+ZERO = Decimal(0)
+
+
+def stock_id(sku: str, location_id: str) -> str:
+    # "|" cannot occur in an identifier, so no two pairs share an id.
+    return f"{sku}|{location_id}"
+
+
+class StockInvariantBroken(Exception):
+    """Stock would go negative or reserve more than is on hand: refuse to write it."""
+
+
+class Held(BaseModel):
+    """What one sales order holds of this item at this location."""
+
+    order_id: str
+    quantity: Decimal
+
+
+class Stock(Aggregate):
+    sku: str
+    location_id: str
+    branch_id: str
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
+    opening: Decimal = ZERO
+    received: Decimal = ZERO
+    issued: Decimal = ZERO
+    adjusted: Decimal = ZERO
+    opening_set: bool = False
+    held: list[Held] = Field(default_factory=list)
+    movements: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def empty(cls, *, sku: str, location_id: str, branch_id: str) -> Stock:
+        return cls(
+            id=stock_id(sku, location_id), sku=sku, location_id=location_id, branch_id=branch_id
+        )
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+    def reserved_for(self, order_id: str) -> Decimal:
+        return next((h.quantity for h in self.held if h.order_id == order_id), ZERO)
+
+    # --- opening balance and adjustments ----------------------------------------------------
+
+    def set_opening(self, *, quantity: Decimal, reason: str, by: str) -> None:
+        if self.opening_set or self.movements:
+            raise OpeningAlreadySet(
+                f"{self.sku} at {self.location_id} already has stock movements; correct it with "
+                "an adjustment instead of an opening balance."
+            )
+        self.opening_set, self.opening = True, quantity
+        self.record(
+            OpeningBalanceSet(
+                sku=self.sku,
+                location_id=self.location_id,
+                branch_id=self.branch_id,
+                quantity=quantity,
+                reason=reason,
+                set_by=by,
+                on_hand=self.on_hand + quantity,
+            )
+        )
+        self._move(
+            MovementKind.OPENING, SourceType.OPENING_BALANCE, "opening", quantity, reason=reason
+        )
+
+    def adjust(self, *, adjustment_id: str, quantity: Decimal, reason: str, by: str) -> None:
+        after = self.on_hand + quantity
+        if after < 0:
+            raise InsufficientStock(
+                f"Cannot remove {-quantity} of {self.sku} at {self.location_id}: only "
+                f"{self.on_hand} on hand; stock never goes below zero."
+            )
+        if after < self.reserved:
+            raise StockReservedForOrders(
+                f"Cannot remove {-quantity} of {self.sku} at {self.location_id}: {self.reserved} "
+                f"of the {self.on_hand} on hand are reserved for sales orders; release or issue "
+                "them first."
+            )
+        self.adjusted += quantity
+        self.record(
+            StockAdjusted(
+                adjustment_id=adjustment_id,
+                sku=self.sku,
+                location_id=self.location_id,
+                branch_id=self.branch_id,
+                quantity=quantity,
+                reason=reason,
+                adjusted_by=by,
+                on_hand=after,
+            )
+        )
+        self._move(
+            MovementKind.ADJUSTMENT, SourceType.ADJUSTMENT, adjustment_id, quantity, reason=reason
+        )
+
+    # --- receipts and issues ------------------------------------------------------------------
+
+    def receive(self, *, order_id: str, receipt_id: str, quantity: Decimal) -> None:
+        self.received += quantity
+        self._move(
+            MovementKind.RECEIPT,
+            SourceType.PURCHASE_ORDER,
+            order_id,
+            quantity,
+            reference=receipt_id,
+        )
+
+    def issuable_for(self, order_id: str) -> Decimal:
+        """What an issue for ``order_id`` may take: its own reservation plus unreserved stock."""
+        return self.available + self.reserved_for(order_id)
+
+    def check_issue(self, *, order_id: str, quantity: Decimal) -> None:
+        if quantity > (issuable := self.issuable_for(order_id)):
+            others = self.reserved - self.reserved_for(order_id)
+            raise InsufficientStock(
+                f"Only {issuable} of {self.sku} can be issued at {self.location_id} for "
+                f"{order_id} ({self.on_hand} on hand, {others} reserved for other orders); "
+                f"{quantity} was asked for."
+            )
+
+    def issue(self, *, order_id: str, issue_id: str, quantity: Decimal) -> None:
+        self.check_issue(order_id=order_id, quantity=quantity)
+        from_reservation = min(quantity, self.reserved_for(order_id))
+        self._hold(order_id, self.reserved_for(order_id) - from_reservation)
+        self.issued += quantity
+        self._move(
+            MovementKind.ISSUE,
+            SourceType.SALES_ORDER,
+            order_id,
+            -quantity,
+            reserved_change=-from_reservation,
+            reference=issue_id,
+        )
+
+    def reverse_issue(
+        self, *, order_id: str, issue_id: str, quantity: Decimal, hold_up_to: Decimal
+    ) -> None:
+        """Undo one line of an issue whose other lines could not be taken.
+
+        The goods go back to the order's reservation, as far as it may still hold them
+        (``hold_up_to``), and to free stock beyond that.
+        """
+        held = self.reserved_for(order_id)
+        holds = max(held, min(held + quantity, hold_up_to))
+        self._hold(order_id, holds)
+        self.issued -= quantity
+        self._move(
+            MovementKind.ISSUE_REVERSAL,
+            SourceType.SALES_ORDER,
+            order_id,
+            quantity,
+            reserved_change=holds - held,
+            reference=issue_id,
+            reason="another line of the issue could not be taken",
+        )
+
+    # --- reservations -------------------------------------------------------------------------
+
+    def reservation_target(self, *, target: Decimal, order_id: str, may_increase: bool) -> Decimal:
+        """What ``order_id`` would hold if it asked for ``target`` now."""
+        current = self.reserved_for(order_id)
+        reachable = current + max(self.available, ZERO) if may_increase else current
+        return max(min(target, reachable), ZERO)
+
+    def reserve_toward(self, *, order_id: str, target: Decimal, may_increase: bool) -> None:
+        """Hold as much of ``target`` as is available for the order (or only trim down to it)."""
+        quantity = self.reservation_target(
+            target=target, order_id=order_id, may_increase=may_increase
+        )
+        change = quantity - self.reserved_for(order_id)
+        if change == 0:
+            return
+        self._hold(order_id, quantity)
+        self._move(
+            MovementKind.RESERVATION, SourceType.SALES_ORDER, order_id, ZERO, reserved_change=change
+        )
+
+    # --- bookkeeping --------------------------------------------------------------------------
+
+    def _hold(self, order_id: str, quantity: Decimal) -> None:
+        self.held = [h for h in self.held if h.order_id != order_id]
+        if quantity > 0:
+            self.held.append(Held(order_id=order_id, quantity=quantity))
+        self.reserved = sum((h.quantity for h in self.held), ZERO)
+
+    def _move(
+        self,
+        kind: MovementKind,
+        source_type: SourceType,
+        source_id: str,
+        on_hand_change: Decimal,
+        *,
+        reserved_change: Decimal = ZERO,
+        reference: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.on_hand += on_hand_change
+        if not ZERO <= self.reserved <= self.on_hand:
+            # Every method checks its rule first; reaching this is a bug, never a user's error.
+            raise StockInvariantBroken(
+                f"{self.id}: on hand {self.on_hand}, reserved {self.reserved}"
+            )
+        self.movements += 1
+        self.updated_at = utcnow()
+        self.record(
+            StockMoved(
+                movement_id=f"{self.id}#{self.movements}",
+                kind=kind,
+                sku=self.sku,
+                location_id=self.location_id,
+                branch_id=self.branch_id,
+                on_hand_change=on_hand_change,
+                reserved_change=reserved_change,
+                on_hand_after=self.on_hand,
+                reserved_after=self.reserved,
+                source_type=source_type,
+                source_id=source_id,
+                reference=reference,
+                reason=reason,
+                sequence=self.movements,
+            )
+        )

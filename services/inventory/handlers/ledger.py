@@ -1,0 +1,32 @@
+"""The stock ledger: every ``StockMoved`` entry stored once, keyed by its movement id.
+
+Entries are written to the stock record's outbox in the same write as the movement, so none is
+lost; the relay may publish one twice, and the key makes the second a no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.inventory.repository import LEDGER
+from shared.contracts import StockMoved
+from shared.storage.mongo import Document
+
+
+class LedgerProjection:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.ledger = db[LEDGER]
+
+    async def record(self, entry: StockMoved) -> None:
+        """Store one ledger entry; a second delivery of it changes nothing."""
+        doc = entry.model_dump(mode="python", exclude={"movement_id", "message_id", "causation_id"})
+        doc |= {
+            "_id": entry.movement_id,
+            "message_id": str(entry.message_id),
+            "caused_by": str(entry.causation_id) if entry.causation_id else None,
+        }
+        with contextlib.suppress(DuplicateKeyError):
+            await self.ledger.insert_one(doc)

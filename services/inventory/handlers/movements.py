@@ -1,0 +1,220 @@
+"""Goods receipt against approved purchase orders and goods issue against approved sales orders.
+
+Each runs as claim -> move stock per line -> complete (see ``domain.orders``). Every step is
+keyed, so a redelivered command, a duplicate delivery running at the same time, or the upkeep
+job resuming a stalled claim all finish the same work exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+import structlog
+
+from services.inventory.domain import Claim, ClaimState, Location, Stock, TrackedOrder, stock_id
+from services.inventory.domain.errors import InsufficientStock, UnknownOrder
+from services.inventory.domain.stock import ZERO
+from services.inventory.handlers.reservations import ReservationHandlers
+from services.inventory.repository import Stores
+from shared.contracts import IssueGoods, Message, OrderKind, ReceiveGoods
+
+log = structlog.get_logger(__name__)
+
+
+class MovementHandlers:
+    def __init__(
+        self,
+        stores: Stores,
+        reservations: ReservationHandlers,
+        *,
+        receipt_tolerance_percent: Decimal,
+    ) -> None:
+        self.catalog = stores.catalog
+        self.stock = stores.stock
+        self.orders = stores.orders
+        self.reservations = reservations
+        self.tolerance = receipt_tolerance_percent
+
+    async def receive(self, cmd: ReceiveGoods) -> None:
+        """Raise on-hand stock for an approved PO, within the ordered quantity plus tolerance."""
+        location = await self.catalog.location(cmd.location_id)
+        await self.catalog.check_lines(cmd.lines)
+
+        def claim(order: TrackedOrder) -> None:
+            order.claim_receipt(
+                receipt_id=cmd.receipt_id,
+                message_id=str(cmd.message_id),
+                location=location,
+                lines=cmd.lines,
+                by=cmd.received_by,
+                tolerance_percent=self.tolerance,
+            )
+
+        if (claimed := await self._claim(cmd, cmd.order_id, cmd.receipt_id, claim)) is not None:
+            await self.carry_out(cmd.order_id, claimed, cmd)
+
+    async def issue(self, cmd: IssueGoods) -> None:
+        """Lower on-hand stock for an approved SO: never beyond the order, never below zero."""
+        location = await self.catalog.location(cmd.location_id)
+        await self.catalog.check_lines(cmd.lines)
+
+        def claim(order: TrackedOrder) -> None:
+            order.claim_issue(
+                issue_id=cmd.issue_id,
+                message_id=str(cmd.message_id),
+                location=location,
+                lines=cmd.lines,
+                by=cmd.issued_by,
+            )
+
+        async def enough_stock(planned: Claim) -> None:
+            # Refuse early what the stock clearly cannot cover; the move itself still decides.
+            for line in planned.lines:
+                record = await self.stock.get(line.sku, location.id) or Stock.empty(
+                    sku=line.sku, location_id=location.id, branch_id=location.branch_id
+                )
+                record.check_issue(order_id=cmd.order_id, quantity=line.quantity)
+
+        claimed = await self._claim(cmd, cmd.order_id, cmd.issue_id, claim, enough_stock)
+        if claimed is not None:
+            await self.carry_out(cmd.order_id, claimed, cmd)
+
+    async def _claim(
+        self,
+        cmd: ReceiveGoods | IssueGoods,
+        order_id: str,
+        document_id: str,
+        claim: Callable[[TrackedOrder], None],
+        check_stock: Callable[[Claim], Awaitable[None]] | None = None,
+    ) -> Claim | None:
+        """Record the receipt or issue as pending on the order; None when it is already done."""
+        message_id = str(cmd.message_id)
+        order = await self.orders.get(order_id)
+        if order is None:
+            raise UnknownOrder(order_id)
+        if (done := order.delivered(document_id)) is not None and done.message_id == message_id:
+            return None  # this very message completed it before
+        if (mine := order.claim_for(document_id)) is not None and mine.message_id == message_id:
+            return mine  # this very message claimed it before: carry on
+        trial = order.model_copy(deep=True)
+        claim(trial)  # refuses here, naming the rule
+        if check_stock is not None and (planned := trial.claim_for(document_id)):
+            await check_stock(planned)
+        claimed = await self.orders.change(
+            order_id,
+            cmd,
+            claim,
+            missing=lambda: UnknownOrder(order_id),
+            key=f"claim:{document_id}:{message_id}",
+        )
+        current = claimed or await self.orders.get(order_id)
+        return current.claim_for(document_id) if current else None
+
+    async def carry_out(self, order_id: str, claim: Claim, cause: Message) -> None:
+        """Move the stock of a claimed receipt or issue, then complete it (or undo it)."""
+        location = await self.catalog.location(claim.location_id)
+        if claim.kind is OrderKind.PURCHASE:
+            for line in claim.lines:
+                await self.stock.change(
+                    location,
+                    line.sku,
+                    cause,
+                    _receiver(order_id, claim.document_id, line.quantity),
+                    key=claim.movement_key(order_id, line.sku),
+                )
+            await self._complete(order_id, claim, cause)
+            return
+        if claim.state is ClaimState.PENDING:
+            claim = await self._take(order_id, claim, location, cause)
+        if claim.state is ClaimState.FAILING:
+            await self._put_back(order_id, claim, location, cause)
+            raise InsufficientStock(claim.failure or "Not enough stock for this issue.")
+        await self._complete(order_id, claim, cause)
+        await self.reservations.trim(order_id, cause)
+
+    async def _take(self, order_id: str, claim: Claim, location: Location, cause: Message) -> Claim:
+        taken: list[str] = []
+        try:
+            for line in claim.lines:
+                await self.stock.change(
+                    location,
+                    line.sku,
+                    cause,
+                    _issuer(order_id, claim.document_id, line.quantity),
+                    key=claim.movement_key(order_id, line.sku),
+                )
+                taken.append(line.sku)
+        except InsufficientStock as short:
+            # Another issue took the stock between our check and our move.
+            log.info("issue_lost_stock", order_id=order_id, issue_id=claim.document_id, taken=taken)
+            failure = short.detail
+            failed = await self.orders.change(
+                order_id,
+                cause,
+                lambda order: order.fail_claim(claim.document_id, taken=taken, failure=failure),
+                missing=lambda: UnknownOrder(order_id),
+                key=f"fail:{claim.document_id}",
+            )
+            current = failed or await self.orders.get(order_id)
+            stored = current.claim_for(claim.document_id) if current else None
+            return stored or claim.model_copy(
+                update={"state": ClaimState.FAILING, "taken": [], "failure": failure}
+            )
+        return claim
+
+    async def _put_back(
+        self, order_id: str, claim: Claim, location: Location, cause: Message
+    ) -> None:
+        quantities = {line.sku: line.quantity for line in claim.lines}
+        order = await self.orders.get(order_id)
+        targets = order.reservation_targets() if order else {}
+        for sku in claim.taken:
+            hold_up_to = targets.get(stock_id(sku, location.id), ZERO)
+            await self.stock.change(
+                location,
+                sku,
+                cause,
+                _reverser(order_id, claim.document_id, quantities[sku], hold_up_to),
+                key=claim.movement_key(order_id, sku, reversal=True),
+            )
+        await self.orders.change(
+            order_id,
+            cause,
+            lambda order: order.drop_claim(claim.document_id),
+            missing=lambda: UnknownOrder(order_id),
+            key=f"drop:{claim.document_id}",
+        )
+        log.info(
+            "issue_undone", order_id=order_id, issue_id=claim.document_id, put_back=claim.taken
+        )
+
+    async def _complete(self, order_id: str, claim: Claim, cause: Message) -> None:
+        completed = await self.orders.change(
+            order_id,
+            cause,
+            lambda order: order.complete(claim.document_id),
+            missing=lambda: UnknownOrder(order_id),
+            key=f"complete:{claim.document_id}",
+        )
+        if completed is not None:
+            verb = "goods_received" if claim.kind is OrderKind.PURCHASE else "goods_issued"
+            log.info(
+                verb, order_id=order_id, document_id=claim.document_id, location=claim.location_id
+            )
+
+
+def _receiver(order_id: str, receipt_id: str, quantity: Decimal) -> Callable[[Stock], None]:
+    return lambda stock: stock.receive(order_id=order_id, receipt_id=receipt_id, quantity=quantity)
+
+
+def _issuer(order_id: str, issue_id: str, quantity: Decimal) -> Callable[[Stock], None]:
+    return lambda stock: stock.issue(order_id=order_id, issue_id=issue_id, quantity=quantity)
+
+
+def _reverser(
+    order_id: str, issue_id: str, quantity: Decimal, hold_up_to: Decimal
+) -> Callable[[Stock], None]:
+    return lambda stock: stock.reverse_issue(
+        order_id=order_id, issue_id=issue_id, quantity=quantity, hold_up_to=hold_up_to
+    )

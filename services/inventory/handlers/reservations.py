@@ -1,0 +1,172 @@
+"""Order events: learn which orders exist and are approved, and keep sales orders' stock held.
+
+Reserving writes the stock first and the order second; releasing writes the order first and the
+stock second. The order's ``seq`` joins the two: a reservation is recorded only if the order did
+not change meanwhile, otherwise whoever reserved trims the stock back to what the order now
+allows. So however the events interleave, stock ends up holding what the latest state asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from services.inventory.domain import ReservationChanged, ReservationPlan, Stock, TrackedOrder
+from services.inventory.domain.errors import UnknownOrder
+from services.inventory.domain.stock import ZERO
+from services.inventory.repository import Stores
+from shared.contracts import (
+    Message,
+    OrderApproved,
+    OrderCancelled,
+    OrderKind,
+    OrderRejected,
+    OrderSubmitted,
+)
+from shared.storage.aggregates import AlreadyExists
+
+OrderEvent = OrderSubmitted | OrderApproved | OrderRejected | OrderCancelled
+
+
+class ReservationHandlers:
+    def __init__(self, stores: Stores, *, reservation_ttl: timedelta) -> None:
+        self.catalog = stores.catalog
+        self.stock = stores.stock
+        self.orders = stores.orders
+        self.reservation_ttl = reservation_ttl
+
+    async def order_submitted(self, event: OrderSubmitted) -> None:
+        """Learn the order; for a sales order, hold what is available (softly) and say so."""
+        location = await self._sales_location(event)
+        expires_at = event.occurred_at + self.reservation_ttl
+        await self._learn(
+            event,
+            lambda order: order.submitted(
+                attempt=event.attempt,
+                branch_id=event.branch_id,
+                lines=event.lines,
+                sales_location=location,
+                expires_at=expires_at,
+            ),
+        )
+        await self.reserve(event.order_id, event)
+
+    async def order_approved(self, event: OrderApproved) -> None:
+        """Receipts or issues may start; a sales order's reservation turns firm (and tops up)."""
+        location = await self._sales_location(event)
+        await self._learn(
+            event,
+            lambda order: order.approved(
+                attempt=event.attempt,
+                branch_id=event.branch_id,
+                lines=event.lines,
+                sales_location=location,
+            ),
+        )
+        await self.reserve(event.order_id, event)
+
+    async def order_rejected(self, event: OrderRejected) -> None:
+        await self._learn(event, lambda order: order.rejected(attempt=event.attempt))
+        await self.trim(event.order_id, event)
+
+    async def order_cancelled(self, event: OrderCancelled) -> None:
+        await self._learn(event, lambda order: order.cancelled())
+        await self.trim(event.order_id, event)
+
+    async def _sales_location(self, event: OrderSubmitted | OrderApproved) -> str | None:
+        if event.kind is not OrderKind.SALES:
+            return None
+        return await self.catalog.sales_location(event.branch_id)
+
+    async def _learn(self, event: OrderEvent, mutate: Callable[[TrackedOrder], object]) -> None:
+        """Apply ``event`` to the order, creating it if this is the first we hear of it."""
+        for _ in range(3):
+            if await self.orders.get(event.order_id) is not None:
+                await self.orders.change(event.order_id, event, mutate, missing=_gone(event))
+                return
+            order = TrackedOrder.new(
+                order_id=event.order_id, kind=event.kind, party_id=event.party_id
+            )
+            mutate(order)
+            try:
+                await self.orders.add(order, cause=event)
+            except AlreadyExists:
+                continue  # another event about it got there first: apply ours to that
+            return
+
+    async def reserve(self, order_id: str, cause: Message) -> None:
+        """Hold what the order needs where it can be had, then record what is held."""
+        order = await self.orders.get(order_id)
+        plan = order.reservation_plan() if order else None
+        if plan is not None:
+            held = {
+                sku: await self._hold(order_id, plan, sku, need, cause)
+                for sku, need in plan.needs.items()
+            }
+            try:
+                await self.orders.change(
+                    order_id,
+                    cause,
+                    lambda order: order.record_reservation(plan, held),
+                    missing=lambda: UnknownOrder(order_id),
+                    key=f"reservation:{plan.seq}:{cause.message_id}",
+                )
+                return
+            except ReservationChanged:
+                pass  # the newer change announces itself; we only undo what we may over-hold
+        await self.trim(order_id, cause)
+
+    async def _hold(
+        self, order_id: str, plan: ReservationPlan, sku: str, need: Decimal, cause: Message
+    ) -> Decimal:
+        if plan.location_id is None:
+            return ZERO  # the branch has no location yet
+        stock = await self.stock.get(sku, plan.location_id)
+        if stock is None:
+            return ZERO  # nothing ever moved there (or the item is unknown)
+        wanted = stock.reservation_target(target=need, order_id=order_id, may_increase=True)
+        if wanted == stock.reserved_for(order_id):
+            return wanted
+        moved = await self.stock.change_existing(
+            stock.id,
+            cause,
+            lambda stock: stock.reserve_toward(order_id=order_id, target=need, may_increase=True),
+            key=f"reserve:{order_id}:{plan.seq}:{cause.message_id}",
+        )
+        return moved.reserved_for(order_id)
+
+    async def trim(self, order_id: str, cause: Message) -> None:
+        """Release whatever the order holds beyond what it may hold now (never adds)."""
+        order = await self.orders.get(order_id)
+        if order is None:
+            return
+        for record_id, target in order.reservation_targets().items():
+            stock = await self.stock.by_id(record_id)
+            if stock is not None and stock.reserved_for(order_id) > target:
+                await self.stock.change_existing(
+                    record_id,
+                    cause,
+                    _trimmer(order_id, target),
+                    key=f"trim:{order_id}:{order.seq}:{cause.message_id}",
+                )
+        if order.dirty_since is not None:
+            seq = order.seq
+            await self.orders.change(
+                order_id,
+                cause,
+                lambda order: order.mark_synced(seq),
+                missing=lambda: UnknownOrder(order_id),
+                key=f"synced:{seq}:{cause.message_id}",
+            )
+
+
+def _trimmer(order_id: str, target: Decimal) -> Callable[[Stock], None]:
+    def trim(stock: Stock) -> None:
+        stock.reserve_toward(order_id=order_id, target=target, may_increase=False)
+
+    return trim
+
+
+def _gone(event: OrderEvent) -> Callable[[], Exception]:
+    return lambda: UnknownOrder(event.order_id)

@@ -1,0 +1,114 @@
+"""Read-only HTTP queries of the inventory service: stock levels, the ledger, an order's view.
+
+- ``GET /stock?sku=&location_id=&branch_id=`` (any combination, at least one): stock records,
+  and per-sku totals over the records found;
+- ``GET /ledger?sku=[&location_id=][&limit=]``: an item's ledger entries in order, and per
+  location the balance they add up to;
+- ``GET /orders?order_id=``: what inventory knows of an order (approval, quantities,
+  reservation).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pymongo import ASCENDING
+
+from services.inventory.repository import LEDGER, ORDERS, STOCK
+from shared.contracts import MovementKind
+from shared.http import ASGIApp, json_query
+from shared.runtime import Runtime
+
+HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+ZERO = Decimal(0)
+MAX_LIMIT = 5000
+
+
+def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+    async def stock(params: dict[str, str]) -> tuple[int, Any]:
+        query = {key: params[key] for key in ("sku", "location_id", "branch_id") if params.get(key)}
+        if not query:
+            return 400, {"error": "give sku, location_id and/or branch_id"}
+        cursor = runtime.database[STOCK].find(query, HIDDEN, sort=[("_id", ASCENDING)])
+        records = [_stock_view(doc) async for doc in cursor]
+        return 200, {"query": query, "stock": records, "totals": _totals(records)}
+
+    async def ledger(params: dict[str, str]) -> tuple[int, Any]:
+        if not (sku := params.get("sku")):
+            return 400, {"error": "sku is required"}
+        query = {"sku": sku} | ({"location_id": loc} if (loc := params.get("location_id")) else {})
+        limit = min(int(params.get("limit") or 1000), MAX_LIMIT)
+        cursor = runtime.database[LEDGER].find(
+            query, sort=[("location_id", ASCENDING), ("sequence", ASCENDING)], limit=limit
+        )
+        entries = [{"movement_id": doc.pop("_id"), **doc} async for doc in cursor]
+        return 200, {"query": query, "entries": entries, "balances": ledger_balances(entries)}
+
+    async def order(params: dict[str, str]) -> tuple[int, Any]:
+        if not (order_id := params.get("order_id")):
+            return 400, {"error": "order_id is required"}
+        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDDEN)
+        if doc is None:
+            return 404, {"error": f"inventory knows no order {order_id}"}
+        return 200, {"order_id": doc.pop("_id"), **doc}
+
+    return [
+        ("/stock", json_query(stock)),
+        ("/ledger", json_query(ledger)),
+        ("/orders", json_query(order)),
+    ]
+
+
+def _stock_view(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["stock_id"] = doc.pop("_id")
+    doc["available"] = doc["on_hand"] - doc["reserved"]
+    return doc
+
+
+def _totals(records: list[dict[str, Any]]) -> dict[str, dict[str, Decimal]]:
+    totals: dict[str, dict[str, Decimal]] = {}
+    for record in records:
+        total = totals.setdefault(
+            record["sku"], dict.fromkeys(("on_hand", "reserved", "available"), ZERO)
+        )
+        for field in total:
+            total[field] += record[field]
+    return totals
+
+
+def ledger_balances(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per location: opening + receipts - issues +/- adjustments, and whether it matches on hand."""
+    balances: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        kind = MovementKind(entry["kind"])
+        balance = balances.setdefault(
+            entry["location_id"],
+            {
+                "opening": ZERO,
+                "receipts": ZERO,
+                "issues": ZERO,
+                "adjustments": ZERO,
+                "reserved": ZERO,
+                "on_hand": ZERO,
+                "movements": 0,
+            },
+        )
+        change = entry["on_hand_change"]
+        if kind is MovementKind.OPENING:
+            balance["opening"] += change
+        elif kind is MovementKind.RECEIPT:
+            balance["receipts"] += change
+        elif kind in {MovementKind.ISSUE, MovementKind.ISSUE_REVERSAL}:
+            balance["issues"] -= change  # issues net of reversals
+        elif kind is MovementKind.ADJUSTMENT:
+            balance["adjustments"] += change
+        balance["reserved"] += entry["reserved_change"]
+        balance["on_hand"] = entry["on_hand_after"]
+        balance["movements"] += 1
+    for balance in balances.values():
+        computed = (
+            balance["opening"] + balance["receipts"] - balance["issues"] + balance["adjustments"]
+        )
+        balance["balanced"] = computed == balance["on_hand"]
+    return balances

@@ -1,0 +1,296 @@
+"""Commands the inventory service accepts and the events it publishes.
+
+Quantities are ``Decimal``. A receipt or issue carries its own id (``receipt_id``,
+``issue_id``) besides its ``message_id``: resending the same business document under a new
+message is recognised too. Every change of on-hand or reserved stock is also published as one
+``StockMoved`` ledger entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from shared.contracts.base import Command, Event
+from shared.contracts.common import Identifier, Quantity
+from shared.names import Inventory as N
+
+
+def _not_zero(value: Decimal) -> Decimal:
+    if value == 0:
+        raise ValueError("must not be zero")
+    return value
+
+
+SignedQuantity = Annotated[
+    Decimal,
+    Field(max_digits=18, decimal_places=6, allow_inf_nan=False),
+    AfterValidator(_not_zero),
+]
+"""A change of stock: positive adds, negative removes, zero means nothing and is refused."""
+
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class StockLine(BaseModel):
+    """How much of one item a receipt, issue or reservation is about."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    quantity: Quantity
+
+
+StockLines = Annotated[list[StockLine], Field(min_length=1, max_length=500)]
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+class DefineItem(Command):
+    """Register an item (stock keeping unit) and the unit it is counted in."""
+
+    routing_key: ClassVar[str] = N.DEFINE_ITEM
+    sku: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    unit_of_measure: str = Field(min_length=1, max_length=20, examples=["each", "kg"])
+    decimal_places: int = Field(
+        default=0, ge=0, le=6, description="how finely the item is counted: 0 for whole units"
+    )
+
+
+class DefineLocation(Command):
+    """Register a warehouse of a branch where stock is kept."""
+
+    routing_key: ClassVar[str] = N.DEFINE_LOCATION
+    location_id: Identifier
+    branch_id: Identifier
+    warehouse: str = Field(min_length=1, max_length=100)
+    sales_location: bool = Field(
+        default=False, description="the branch's sales orders reserve and issue here"
+    )
+
+
+class SetOpeningBalance(Command):
+    """Record the counted quantity of an item at a location when stock-keeping starts there."""
+
+    routing_key: ClassVar[str] = N.SET_OPENING_BALANCE
+    sku: Identifier
+    location_id: Identifier
+    quantity: Quantity
+    reason: Reason
+    set_by: Identifier
+
+
+class AdjustStock(Command):
+    """Correct on-hand stock (count difference, damage, found goods) and say why."""
+
+    routing_key: ClassVar[str] = N.ADJUST_STOCK
+    adjustment_id: Identifier
+    sku: Identifier
+    location_id: Identifier
+    quantity: SignedQuantity
+    reason: Reason
+    adjusted_by: Identifier
+
+
+class ReceiveGoods(Command):
+    """Goods arrived against an approved purchase order (all or part of it)."""
+
+    routing_key: ClassVar[str] = N.RECEIVE_GOODS
+    receipt_id: Identifier
+    order_id: Identifier
+    location_id: Identifier
+    lines: StockLines
+    received_by: Identifier
+
+
+class IssueGoods(Command):
+    """Goods leave stock against an approved sales order (all or part of it)."""
+
+    routing_key: ClassVar[str] = N.ISSUE_GOODS
+    issue_id: Identifier
+    order_id: Identifier
+    location_id: Identifier
+    lines: StockLines
+    issued_by: Identifier
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class ItemDefined(Event):
+    routing_key: ClassVar[str] = N.ITEM_DEFINED
+    sku: Identifier
+    name: str
+    unit_of_measure: str
+    decimal_places: int
+
+
+class LocationDefined(Event):
+    routing_key: ClassVar[str] = N.LOCATION_DEFINED
+    location_id: Identifier
+    branch_id: Identifier
+    warehouse: str
+    sales_location: bool
+
+
+class OpeningBalanceSet(Event):
+    routing_key: ClassVar[str] = N.OPENING_BALANCE_SET
+    sku: Identifier
+    location_id: Identifier
+    branch_id: Identifier
+    quantity: Decimal
+    reason: str
+    set_by: Identifier
+    on_hand: Decimal
+
+
+class StockAdjusted(Event):
+    routing_key: ClassVar[str] = N.STOCK_ADJUSTED
+    adjustment_id: Identifier
+    sku: Identifier
+    location_id: Identifier
+    branch_id: Identifier
+    quantity: Decimal
+    reason: str
+    adjusted_by: Identifier
+    on_hand: Decimal
+
+
+class LineProgress(BaseModel):
+    """One item of an order: ordered, and received (PO) or issued (SO) so far."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    ordered: Decimal
+    fulfilled: Decimal
+
+
+class GoodsReceived(Event):
+    """A receipt raised on-hand stock; ``order_lines`` says how far the PO is received."""
+
+    routing_key: ClassVar[str] = N.GOODS_RECEIVED
+    order_id: Identifier
+    receipt_id: Identifier
+    location_id: Identifier
+    branch_id: Identifier
+    lines: list[StockLine]
+    received_by: Identifier
+    order_lines: list[LineProgress]
+    fully_received: bool
+
+
+class GoodsIssued(Event):
+    """An issue lowered on-hand stock; what the SO still waits for is its ``backorder``."""
+
+    routing_key: ClassVar[str] = N.GOODS_ISSUED
+    order_id: Identifier
+    issue_id: Identifier
+    location_id: Identifier
+    branch_id: Identifier
+    lines: list[StockLine]
+    issued_by: Identifier
+    order_lines: list[LineProgress]
+    backorder: list[StockLine]
+    completed: bool
+
+
+class StockStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    SHORT = "short"
+
+
+class ReservedLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    needed: Decimal
+    reserved: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        return max(self.needed - self.reserved, Decimal(0))
+
+
+class _ReservationFacts(Event):
+    order_id: Identifier
+    attempt: int = Field(ge=1)
+    location_id: Identifier | None = Field(description="None: the branch has no location yet")
+    lines: list[ReservedLine]
+    stock_status: StockStatus
+
+
+class StockReserved(_ReservationFacts):
+    """A submitted sales order's stock was checked and what is available held (softly)."""
+
+    routing_key: ClassVar[str] = N.STOCK_RESERVED
+    expires_at: datetime | None
+
+
+class ReservationConfirmed(_ReservationFacts):
+    """The sales order was approved: its reservation is firm (topped up where stock allowed)."""
+
+    routing_key: ClassVar[str] = N.RESERVATION_CONFIRMED
+
+
+class ReleaseReason(StrEnum):
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class ReservationReleased(Event):
+    """The sales order no longer holds stock: rejected, cancelled, or never approved in time."""
+
+    routing_key: ClassVar[str] = N.RESERVATION_RELEASED
+    order_id: Identifier
+    attempt: int = Field(ge=1)
+    location_id: Identifier | None
+    reason: ReleaseReason
+    lines: list[ReservedLine]
+
+
+class MovementKind(StrEnum):
+    OPENING = "opening"
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    ISSUE_REVERSAL = "issue_reversal"
+    ADJUSTMENT = "adjustment"
+    RESERVATION = "reservation"
+
+
+class SourceType(StrEnum):
+    OPENING_BALANCE = "opening_balance"
+    ADJUSTMENT = "adjustment"
+    PURCHASE_ORDER = "purchase_order"
+    SALES_ORDER = "sales_order"
+
+
+class StockMoved(Event):
+    """One ledger entry: a change of on-hand or reserved stock of one item at one location.
+
+    The message that caused it is the envelope's ``causation_id``. ``sequence`` numbers the
+    movements of one item at one location from 1, without gaps.
+    """
+
+    routing_key: ClassVar[str] = N.STOCK_MOVED
+    movement_id: str = Field(min_length=1, max_length=300)
+    kind: MovementKind
+    sku: Identifier
+    location_id: Identifier
+    branch_id: Identifier
+    on_hand_change: Decimal
+    reserved_change: Decimal
+    on_hand_after: Decimal
+    reserved_after: Decimal
+    source_type: SourceType
+    source_id: str = Field(description="the order id, adjustment id, or 'opening'")
+    reference: str | None = Field(default=None, description="receipt or issue id")
+    reason: str | None = None
+    sequence: int = Field(ge=1)

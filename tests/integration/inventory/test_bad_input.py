@@ -1,0 +1,184 @@
+"""Broken messages to every inventory consumer (and the order service's new ones): each is
+dead-lettered with its reason, and the next valid message on the queue is processed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts import (
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    GoodsIssued,
+    GoodsReceived,
+    LineProgress,
+    OrderKind,
+    ReleaseReason,
+    ReservationConfirmed,
+    ReservationReleased,
+    ReservedLine,
+    StockReserved,
+    StockStatus,
+)
+from shared.names import COMMANDS, EVENTS, Order
+from shared.names import Inventory as N
+from shared.storage.mongo import Document
+from tests.support.bus import Bus
+from tests.support.factories import purchase_order, sales_order, unique
+from tests.support.inventory import (
+    InventoryDriver,
+    approved,
+    cancelled,
+    define_item,
+    eventually,
+    opening,
+    rejected,
+    stock_lines,
+    submitted,
+)
+
+BROKEN = (b"{not json", b'{"order_id": "X-1", "lines": "many"}')
+
+
+async def break_then_heal(
+    bus: Bus, exchange: str, queue: str, routing_key: str, valid: Callable[[], Awaitable[None]]
+) -> None:
+    for body in BROKEN:
+        await bus.send_raw(exchange, routing_key, body, message_id=unique("bad"))
+    dead = await bus.dead_letters(queue, count=len(BROKEN))
+    assert [d.headers["x-oms-reason"] for d in dead] == ["invalid_message"] * 2, queue
+    assert "not valid JSON" in dead[0].headers["x-oms-detail"], queue
+    assert "Field required" in dead[1].headers["x-oms-detail"], queue
+    assert all(d.headers["x-oms-queue"] == queue for d in dead)
+    await valid()  # the queue moved on
+
+
+async def test_every_inventory_consumer_dead_letters_bad_input_and_goes_on(
+    inventory: InventoryDriver, inventory_service: Any
+) -> None:
+    loc = await inventory.branch("BR-S", "SKU-1")
+    so = unique("SO")
+    cases: list[tuple[str, str, str, Callable[[], Awaitable[Any]]]] = [
+        (COMMANDS, N.COMMANDS_QUEUE, N.DEFINE_ITEM, lambda: inventory.accepted(define_item())),
+        (
+            EVENTS,
+            N.ORDER_SUBMITTED_QUEUE,
+            Order.SUBMITTED,
+            lambda: inventory.learnt(submitted(OrderKind.SALES, so, "BR-S", ("SKU-1", "1"))),
+        ),
+        (
+            EVENTS,
+            N.ORDER_APPROVED_QUEUE,
+            Order.APPROVED,
+            lambda: inventory.learnt(approved(OrderKind.SALES, so, "BR-S", ("SKU-1", "1"))),
+        ),
+        (
+            EVENTS,
+            N.ORDER_CANCELLED_QUEUE,
+            Order.CANCELLED,
+            lambda: inventory.learnt(cancelled(OrderKind.SALES, so)),
+        ),
+        (
+            EVENTS,
+            N.ORDER_REJECTED_QUEUE,
+            Order.REJECTED,
+            lambda: inventory.learnt(rejected(OrderKind.PURCHASE, unique("PO"))),
+        ),
+        (EVENTS, N.LEDGER_QUEUE, N.STOCK_MOVED, lambda: _ledger_entry(inventory, loc)),
+    ]
+    for exchange, queue, routing_key, valid in cases:
+        await break_then_heal(inventory.bus, exchange, queue, routing_key, valid)
+
+
+async def _ledger_entry(inventory: InventoryDriver, loc: str) -> None:
+    await inventory.accepted(opening("SKU-1", loc, "3"))
+    await inventory.ledger_caught_up()
+
+
+async def test_the_order_services_inventory_consumers_dead_letter_bad_input_and_go_on(
+    bus: Bus, order_service: Any, order_db: AsyncDatabase[Document]
+) -> None:
+    po, so = purchase_order(), sales_order()
+    for create in (po, so):
+        await bus.send(create)
+        await bus.wait_for(Order.CREATED, partial(_about, create.order_id))
+
+    async def applied(event: Any) -> None:
+        await bus.send(event)
+        await eventually(
+            lambda: order_db.orders.find_one({"_id": event.order_id}),
+            lambda doc: doc is not None and str(event.message_id) in doc["applied_messages"],
+            what=f"{event.type_name()} applied",
+        )
+
+    cases = [
+        (Order.GOODS_RECEIVED_QUEUE, N.GOODS_RECEIVED, _received(po)),
+        (Order.GOODS_ISSUED_QUEUE, N.GOODS_ISSUED, _issued(so)),
+        (Order.STOCK_RESERVED_QUEUE, N.STOCK_RESERVED, _reserved(so, StockReserved)),
+        (
+            Order.RESERVATION_CONFIRMED_QUEUE,
+            N.RESERVATION_CONFIRMED,
+            _reserved(so, ReservationConfirmed),
+        ),
+        (Order.RESERVATION_RELEASED_QUEUE, N.RESERVATION_RELEASED, _released(so)),
+    ]
+    for queue, routing_key, event in cases:
+        await break_then_heal(bus, EVENTS, queue, routing_key, partial(applied, event))
+
+
+def _about(order_id: str, body: dict[str, Any]) -> bool:
+    return bool(body["order_id"] == order_id)
+
+
+def _received(po: CreatePurchaseOrder) -> GoodsReceived:
+    line = po.lines[0]
+    return GoodsReceived(
+        order_id=po.order_id,
+        receipt_id="GR-1",
+        location_id="L-1",
+        branch_id=po.branch_id,
+        lines=stock_lines((line.sku, "1")),
+        received_by="clerk",
+        fully_received=False,
+        order_lines=[LineProgress(sku=line.sku, ordered=line.quantity, fulfilled=Decimal(1))],
+    )
+
+
+def _issued(so: CreateSalesOrder) -> GoodsIssued:
+    line = so.lines[0]
+    return GoodsIssued(
+        order_id=so.order_id,
+        issue_id="GI-1",
+        location_id="L-1",
+        branch_id=so.branch_id,
+        lines=stock_lines((line.sku, "1")),
+        issued_by="clerk",
+        backorder=[],
+        completed=False,
+        order_lines=[LineProgress(sku=line.sku, ordered=line.quantity, fulfilled=Decimal(1))],
+    )
+
+
+def _reserved(
+    so: CreateSalesOrder, kind: type[StockReserved] | type[ReservationConfirmed]
+) -> StockReserved | ReservationConfirmed:
+    facts: dict[str, Any] = {
+        "order_id": so.order_id,
+        "attempt": 1,
+        "location_id": "L-1",
+        "stock_status": StockStatus.CONFIRMED,
+        "lines": [ReservedLine(sku=so.lines[0].sku, needed=Decimal(2), reserved=Decimal(2))],
+    }
+    if kind is StockReserved:
+        return StockReserved(**facts, expires_at=None)
+    return ReservationConfirmed(**facts)
+
+
+def _released(so: CreateSalesOrder) -> ReservationReleased:
+    return ReservationReleased(
+        order_id=so.order_id, attempt=1, location_id="L-1", reason=ReleaseReason.EXPIRED, lines=[]
+    )

@@ -1,0 +1,111 @@
+"""The order, approval and inventory services together: POs received, SOs validated and issued.
+
+With no approval cycle configured, the approval service approves every submitted order at
+once, so these flows run: create -> submit -> approved -> receipts/issues -> received/completed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts import CancelOrder, SubmitOrder
+from shared.names import Inventory as N
+from shared.names import Order
+from shared.storage.mongo import Document
+from tests.support.factories import lines, purchase_order, sales_order
+from tests.support.inventory import (
+    InventoryDriver,
+    adjust,
+    eventually,
+    issue,
+    opening,
+    receive,
+)
+
+
+async def order_status(order_db: AsyncDatabase[Document], order_id: str, status: str) -> Document:
+    doc = await eventually(
+        lambda: order_db.orders.find_one({"_id": order_id}),
+        lambda doc: doc is not None and doc["status"] == status,
+        what=f"{order_id} {status}",
+    )
+    assert doc is not None
+    return doc
+
+
+async def approved_in_inventory(inventory: InventoryDriver, order_id: str) -> None:
+    await eventually(
+        lambda: inventory.order(order_id),
+        lambda doc: doc is not None and doc["state"] == "approved",
+        what=f"inventory to learn that {order_id} is approved",
+    )
+
+
+async def test_purchase_order_is_received_in_parts_then_marked_received(
+    inventory: InventoryDriver,
+    order_service: Any,
+    approval_service: Any,
+    inventory_service: Any,
+    order_db: AsyncDatabase[Document],
+) -> None:
+    loc = await inventory.branch("BR-NORTH", "SKU-1", "SKU-2")
+    po = purchase_order(lines=lines(("SKU-1", "10", "4.50"), ("SKU-2", "3", "19.99")))
+    await inventory.bus.send(po)
+    await inventory.bus.send(SubmitOrder(order_id=po.order_id, submitted_by="alice"))
+    await approved_in_inventory(inventory, po.order_id)
+
+    await inventory.accepted(receive(po.order_id, loc, ("SKU-1", "4")))
+    partly = await order_status(order_db, po.order_id, "partially_received")
+    assert [(f["sku"], f["fulfilled"]) for f in partly["fulfilment"]] == [
+        ("SKU-1", Decimal(4)),
+        ("SKU-2", Decimal(0)),
+    ]
+
+    await inventory.accepted(receive(po.order_id, loc, ("SKU-1", "6"), ("SKU-2", "3")))
+    received = await order_status(order_db, po.order_id, "received")
+    assert [f["fulfilled"] for f in received["fulfilment"]] == [Decimal(10), Decimal(3)]
+    assert len(received["deliveries"]) == 2
+    assert (await inventory.stock("SKU-1", loc))["on_hand"] == Decimal(10)
+
+
+async def test_sales_order_is_validated_issued_with_a_backorder_and_completed(
+    inventory: InventoryDriver,
+    order_service: Any,
+    approval_service: Any,
+    inventory_service: Any,
+    order_db: AsyncDatabase[Document],
+) -> None:
+    loc = await inventory.branch("BR-SOUTH", "SKU-9")
+    await inventory.accepted(opening("SKU-9", loc, "3"))
+    so = sales_order(lines=lines(("SKU-9", "5", "100.00")))
+    await inventory.bus.send(so)
+    await inventory.bus.send(SubmitOrder(order_id=so.order_id, submitted_by="bob"))
+
+    # validate inventory: 3 of 5 held, firmly once approved; the order shows it
+    await inventory.bus.wait_for(N.RESERVATION_CONFIRMED, lambda b: b["order_id"] == so.order_id)
+    validated = await eventually(
+        lambda: order_db.orders.find_one({"_id": so.order_id}),
+        lambda doc: doc is not None and doc["stock"] is not None and doc["stock"]["firm"],
+        what="stock status on the order",
+    )
+    assert validated is not None
+    assert validated["stock"]["status"] == "short"
+    assert validated["stock"]["lines"][0]["reserved"] == Decimal(3)
+
+    # goods issue: 3 now, the rest on backorder until stock arrives
+    await inventory.accepted(issue(so.order_id, loc, ("SKU-9", "3")))
+    partly = await order_status(order_db, so.order_id, "partially_issued")
+    assert partly["fulfilment"][0]["fulfilled"] == Decimal(3)
+    cancel = CancelOrder(order_id=so.order_id, cancelled_by="bob")
+    await inventory.bus.send(cancel, reply=True)
+    assert (await inventory.bus.reply_for(cancel)).body["reason"] == "invalid_transition"
+
+    await inventory.accepted(adjust("SKU-9", loc, "2", reason="supplier delivery"))
+    await inventory.accepted(issue(so.order_id, loc, ("SKU-9", "2")))
+    completed = await order_status(order_db, so.order_id, "completed")
+    assert completed["fulfilment"][0]["fulfilled"] == Decimal(5)
+    assert [h["status"] for h in completed["history"]][-1] == "completed"
+    await inventory.bus.wait_for(Order.APPROVED, lambda b: b["order_id"] == so.order_id)

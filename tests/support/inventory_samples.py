@@ -1,0 +1,242 @@
+"""A valid message per inventory-related consumer, and the evidence that it was processed.
+
+For a test that sends bad input to every consumer of every service and then checks that the
+next valid message goes through: ``INVENTORY_SAMPLES`` covers the inventory service's consumers
+and the order service's consumers of inventory events, keyed by (queue, routing key). A sample
+gets a context with ``bus`` (a :class:`~tests.support.bus.Bus`) and ``db`` (the database of the
+service under test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from shared.contracts import (
+    Command,
+    GoodsIssued,
+    GoodsReceived,
+    LineProgress,
+    OrderKind,
+    ReleaseReason,
+    ReservationConfirmed,
+    ReservationReleased,
+    ReservedLine,
+    StockReserved,
+    StockStatus,
+)
+from shared.names import Inventory, Order
+from tests.support.bus import Bus
+from tests.support.factories import purchase_order, sales_order, unique
+from tests.support.inventory import (
+    adjust,
+    approved,
+    cancelled,
+    define_item,
+    define_location,
+    eventually,
+    issue,
+    opening,
+    receive,
+    rejected,
+    stock_lines,
+    submitted,
+)
+
+
+class SampleContext(Protocol):
+    bus: Bus
+    db: Any
+
+
+Sample = Callable[[SampleContext], Awaitable[None]]
+
+
+async def _answered(ctx: SampleContext, command: Command) -> dict[str, Any]:
+    """Send a command and return its answer (an event or a rejection: either way, processed)."""
+    await ctx.bus.send(command, reply=True)
+    return (await ctx.bus.reply_for(command)).body
+
+
+async def _applied(ctx: SampleContext, event: Any) -> None:
+    await ctx.bus.send(event)
+    await eventually(
+        lambda: ctx.db.orders.find_one({"_id": event.order_id}),
+        lambda doc: doc is not None and str(event.message_id) in doc["applied_messages"],
+        what=f"{event.type_name()} applied",
+    )
+
+
+# --- the inventory service -------------------------------------------------------------------
+
+
+async def _location_with_item(ctx: SampleContext) -> tuple[str, str]:
+    location, item = define_location("B1"), define_item()
+    await _answered(ctx, location)
+    await _answered(ctx, item)
+    return location.location_id, item.sku
+
+
+async def s_define_item(ctx: SampleContext) -> None:
+    assert "sku" in await _answered(ctx, define_item())
+
+
+async def s_define_location(ctx: SampleContext) -> None:
+    assert "location_id" in await _answered(ctx, define_location("B1"))
+
+
+async def s_set_opening_balance(ctx: SampleContext) -> None:
+    location, sku = await _location_with_item(ctx)
+    assert (await _answered(ctx, opening(sku, location, "2")))["on_hand"] == "2"
+
+
+async def s_adjust_stock(ctx: SampleContext) -> None:
+    location, sku = await _location_with_item(ctx)
+    assert (await _answered(ctx, adjust(sku, location, "3")))["on_hand"] == "3"
+
+
+async def s_receive_goods(ctx: SampleContext) -> None:
+    location, sku = await _location_with_item(ctx)
+    await _applied(ctx, approved(OrderKind.PURCHASE, order := unique("PO"), "B1", (sku, "2")))
+    answer = await _answered(ctx, receive(order, location, (sku, "2")))
+    assert answer["fully_received"] is True
+
+
+async def s_issue_goods(ctx: SampleContext) -> None:
+    location, sku = await _location_with_item(ctx)
+    await _answered(ctx, opening(sku, location, "2"))
+    await _applied(ctx, approved(OrderKind.SALES, order := unique("SO"), "B1", (sku, "2")))
+    assert (await _answered(ctx, issue(order, location, (sku, "2"))))["completed"] is True
+
+
+async def s_inventory_order_submitted(ctx: SampleContext) -> None:
+    await _applied(ctx, submitted(OrderKind.SALES, unique("SO"), "B1", ("S", "1")))
+
+
+async def s_inventory_order_approved(ctx: SampleContext) -> None:
+    await _applied(ctx, approved(OrderKind.PURCHASE, unique("PO"), "B1", ("S", "1")))
+
+
+async def s_inventory_order_rejected(ctx: SampleContext) -> None:
+    await _applied(ctx, rejected(OrderKind.SALES, unique("SO")))
+
+
+async def s_inventory_order_cancelled(ctx: SampleContext) -> None:
+    await _applied(ctx, cancelled(OrderKind.PURCHASE, unique("PO")))
+
+
+async def s_ledger(ctx: SampleContext) -> None:
+    location, sku = await _location_with_item(ctx)
+    await _answered(ctx, opening(sku, location, "1"))
+    await eventually(
+        lambda: ctx.db.ledger.find_one({"sku": sku, "location_id": location}),
+        lambda entry: entry is not None,
+        what="the ledger entry",
+    )
+
+
+# --- the order service's consumers of inventory events -----------------------------------------
+
+
+async def _order(ctx: SampleContext, kind: OrderKind) -> tuple[str, str, Decimal]:
+    create = purchase_order() if kind is OrderKind.PURCHASE else sales_order()
+    await _answered(ctx, create)
+    return create.order_id, create.lines[0].sku, create.lines[0].quantity
+
+
+def _progress(sku: str, ordered: Decimal) -> list[LineProgress]:
+    return [LineProgress(sku=sku, ordered=ordered, fulfilled=Decimal(1))]
+
+
+async def s_order_goods_received(ctx: SampleContext) -> None:
+    order_id, sku, ordered = await _order(ctx, OrderKind.PURCHASE)
+    await _applied(
+        ctx,
+        GoodsReceived(
+            order_id=order_id,
+            receipt_id="GR-1",
+            location_id="L-1",
+            branch_id="B1",
+            lines=stock_lines((sku, "1")),
+            received_by="clerk",
+            order_lines=_progress(sku, ordered),
+            fully_received=False,
+        ),
+    )
+
+
+async def s_order_goods_issued(ctx: SampleContext) -> None:
+    order_id, sku, ordered = await _order(ctx, OrderKind.SALES)
+    await _applied(
+        ctx,
+        GoodsIssued(
+            order_id=order_id,
+            issue_id="GI-1",
+            location_id="L-1",
+            branch_id="B1",
+            lines=stock_lines((sku, "1")),
+            issued_by="clerk",
+            order_lines=_progress(sku, ordered),
+            backorder=[],
+            completed=False,
+        ),
+    )
+
+
+def _reservation(order_id: str, sku: str) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "attempt": 1,
+        "location_id": "L-1",
+        "stock_status": StockStatus.CONFIRMED,
+        "lines": [ReservedLine(sku=sku, needed=Decimal(1), reserved=Decimal(1))],
+    }
+
+
+async def s_order_stock_reserved(ctx: SampleContext) -> None:
+    order_id, sku, _ = await _order(ctx, OrderKind.SALES)
+    await _applied(ctx, StockReserved(**_reservation(order_id, sku), expires_at=None))
+
+
+async def s_order_reservation_confirmed(ctx: SampleContext) -> None:
+    order_id, sku, _ = await _order(ctx, OrderKind.SALES)
+    await _applied(ctx, ReservationConfirmed(**_reservation(order_id, sku)))
+
+
+async def s_order_reservation_released(ctx: SampleContext) -> None:
+    order_id, _, _ = await _order(ctx, OrderKind.SALES)
+    await _applied(
+        ctx,
+        ReservationReleased(
+            order_id=order_id,
+            attempt=1,
+            location_id="L-1",
+            reason=ReleaseReason.EXPIRED,
+            lines=[],
+        ),
+    )
+
+
+INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
+    (Inventory.COMMANDS_QUEUE, Inventory.DEFINE_ITEM): s_define_item,
+    (Inventory.COMMANDS_QUEUE, Inventory.DEFINE_LOCATION): s_define_location,
+    (Inventory.COMMANDS_QUEUE, Inventory.SET_OPENING_BALANCE): s_set_opening_balance,
+    (Inventory.COMMANDS_QUEUE, Inventory.ADJUST_STOCK): s_adjust_stock,
+    (Inventory.COMMANDS_QUEUE, Inventory.RECEIVE_GOODS): s_receive_goods,
+    (Inventory.COMMANDS_QUEUE, Inventory.ISSUE_GOODS): s_issue_goods,
+    (Inventory.ORDER_SUBMITTED_QUEUE, Order.SUBMITTED): s_inventory_order_submitted,
+    (Inventory.ORDER_APPROVED_QUEUE, Order.APPROVED): s_inventory_order_approved,
+    (Inventory.ORDER_REJECTED_QUEUE, Order.REJECTED): s_inventory_order_rejected,
+    (Inventory.ORDER_CANCELLED_QUEUE, Order.CANCELLED): s_inventory_order_cancelled,
+    (Inventory.LEDGER_QUEUE, Inventory.STOCK_MOVED): s_ledger,
+    (Order.GOODS_RECEIVED_QUEUE, Inventory.GOODS_RECEIVED): s_order_goods_received,
+    (Order.GOODS_ISSUED_QUEUE, Inventory.GOODS_ISSUED): s_order_goods_issued,
+    (Order.STOCK_RESERVED_QUEUE, Inventory.STOCK_RESERVED): s_order_stock_reserved,
+    (Order.RESERVATION_CONFIRMED_QUEUE, Inventory.RESERVATION_CONFIRMED): (
+        s_order_reservation_confirmed
+    ),
+    (Order.RESERVATION_RELEASED_QUEUE, Inventory.RESERVATION_RELEASED): (
+        s_order_reservation_released
+    ),
+}
