@@ -57,20 +57,24 @@ UNREADABLE: tuple[type[BaseException], ...] = (
 
 
 ORDERING_FIELDS = ("order_id", "request_id", "cycle_id", "party_id", "user_id", "plan_id")
+"""Which business id says what a message is about, in order of preference."""
+BUSINESS_IDS = (*ORDERING_FIELDS, "sku", "location_id", "receipt_id", "issue_id", "email_id")
 
 
-def ordering_key(body: bytes) -> str | None:
-    """The business entity a message is about, read from its JSON body (``order_id``, ...)."""
+def business_ids(body: bytes) -> dict[str, str]:
+    """The business ids a message carries at its top level, for logs and ordering."""
     try:
         fields = json.loads(body)
     except ValueError:
-        return None
+        return {}
     if not isinstance(fields, dict):
-        return None
-    for name in ORDERING_FIELDS:
-        if isinstance(value := fields.get(name), str):
-            return f"{name}={value}"
-    return None
+        return {}
+    return {name: value for name in BUSINESS_IDS if isinstance(value := fields.get(name), str)}
+
+
+def ordering_key(ids: dict[str, str]) -> str | None:
+    """The business entity a message is about (its ``order_id``, ...), if it names one."""
+    return next((f"{name}={ids[name]}" for name in ORDERING_FIELDS if name in ids), None)
 
 
 class Settlement:
@@ -116,14 +120,16 @@ class _Settle(BaseMiddleware):
         inbound.set(
             Inbound(raw.message_id, raw.correlation_id, raw.reply_to, raw.routing_key or "", queue)
         )
+        ids = business_ids(raw.body)
         structlog.contextvars.bind_contextvars(
             message_id=raw.message_id,
             correlation_id=raw.correlation_id,
             routing_key=raw.routing_key,
             queue=queue,
+            **ids,
         )
         # This is the delivery's first wait, so tasks queue for their turn in arrival order.
-        if (key := ordering_key(raw.body)) is not None:
+        if (key := ordering_key(ids)) is not None:
             await self.turn.enter_async_context(self.settlement.in_order.hold(key))
 
     async def after_processed(

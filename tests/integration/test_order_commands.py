@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from shared.contracts import SubmitOrder, UpdateOrder
 from shared.names import COMMANDS
 from shared.names import Order as N
@@ -117,3 +119,25 @@ async def test_a_second_create_for_the_same_id_is_refused(bus: Bus, order_servic
 
     reply = await bus.reply_for(again)
     assert reply.body["reason"] == "order_exists"
+
+
+async def test_log_lines_are_json_bound_to_the_message_and_its_business_ids(
+    bus: Bus, order_service: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = json.loads(purchase_order().model_dump_json())
+    body["currency"] = "dollars"
+    await bus.send_raw(
+        COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode(), message_id=body["message_id"]
+    )
+    await bus.wait_for(N.COMMAND_REJECTED, lambda b: b["command_message_id"] == body["message_id"])
+
+    lines = [
+        json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    [dead] = [line for line in lines if line["event"] == "message_dead_lettered"]
+    assert dead["service"] == "order"
+    assert dead["message_id"] == body["message_id"]
+    assert dead["order_id"] == body["order_id"]
+    assert dead["queue"] == N.COMMANDS_QUEUE
+    assert dead["level"] == "error"
+    assert "currency" in dead["detail"]
