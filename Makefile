@@ -10,6 +10,7 @@ PYTHON ?= $(shell for candidate in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?= --record
 
 .PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench up down logs clean
 
@@ -56,7 +57,7 @@ docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(BIN)/python -m shared.asyncapi
 
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
-	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 up: ## Run the system with Docker Compose (MongoDB 7, RabbitMQ, Mailpit)
 	docker compose up -d --build --wait

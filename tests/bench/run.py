@@ -137,6 +137,13 @@ async def measure(env: Environment, args: argparse.Namespace) -> dict[str, float
     }
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
 def verdicts(results: dict[str, float]) -> dict[str, bool]:
     checks = {}
     for key, (op, limit) in TARGETS.items():
