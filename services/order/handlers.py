@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.order.domain import Order, OrderExists, UnknownOrder
 from shared.contracts import (
     ApprovalApproved,
@@ -12,6 +14,7 @@ from shared.contracts import (
     CreateSalesOrder,
     GoodsIssued,
     GoodsReceived,
+    Message,
     OrderKind,
     ReservationConfirmed,
     ReservationReleased,
@@ -25,6 +28,12 @@ from shared.storage.aggregates import AggregateStore, AlreadyExists
 class OrderHandlers:
     def __init__(self, orders: AggregateStore[Order]) -> None:
         self.orders = orders
+
+    async def _apply(
+        self, order_id: str, cause: Message, mutate: Callable[[Order], object]
+    ) -> None:
+        """Apply ``cause`` to the order it names, once; refuse it if there is no such order."""
+        await self.orders.change(order_id, cause, mutate, missing=lambda: UnknownOrder(order_id))
 
     async def create(self, cmd: CreatePurchaseOrder | CreateSalesOrder) -> None:
         """Create a draft; a redelivered create is ignored, a second one for the id refused."""
@@ -50,7 +59,7 @@ class OrderHandlers:
                 raise OrderExists(f"Order {cmd.order_id} already exists.") from None
 
     async def update(self, cmd: UpdateOrder) -> None:
-        await self.orders.change(
+        await self._apply(
             cmd.order_id,
             cmd,
             lambda order: order.update(
@@ -60,27 +69,24 @@ class OrderHandlers:
                 currency=cmd.currency,
                 notes=cmd.notes,
             ),
-            missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def submit(self, cmd: SubmitOrder) -> None:
-        await self.orders.change(
+        await self._apply(
             cmd.order_id,
             cmd,
             lambda order: order.submit(by=cmd.submitted_by),
-            missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def cancel(self, cmd: CancelOrder) -> None:
-        await self.orders.change(
+        await self._apply(
             cmd.order_id,
             cmd,
             lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
-            missing=lambda: UnknownOrder(cmd.order_id),
         )
 
     async def approval_pending(self, event: ApprovalPending) -> None:
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.mark_pending(
@@ -90,21 +96,19 @@ class OrderHandlers:
                 approver_id=event.approver.user_id,
                 approver_name=event.approver.name,
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def approval_approved(self, event: ApprovalApproved) -> None:
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.approve(
                 attempt=event.attempt, note=event.basis.value, decisions=event.decisions
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def approval_rejected(self, event: ApprovalRejected) -> None:
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.reject(
@@ -114,12 +118,11 @@ class OrderHandlers:
                 notes=event.notes,
                 decisions=event.decisions,
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def goods_received(self, event: GoodsReceived) -> None:
         """Count a receipt against the PO; fully received when every line is."""
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.record_delivery(
@@ -129,12 +132,11 @@ class OrderHandlers:
                 by=event.received_by,
                 to_date=event.order_lines,
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def goods_issued(self, event: GoodsIssued) -> None:
         """Count an issue against the SO; what is left is its backorder, none left completes it."""
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.record_delivery(
@@ -144,12 +146,11 @@ class OrderHandlers:
                 by=event.issued_by,
                 to_date=event.order_lines,
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def stock_validated(self, event: StockReserved | ReservationConfirmed) -> None:
         """Show whether a sales order's stock is confirmed or short (and whether firmly held)."""
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.record_stock(
@@ -160,15 +161,13 @@ class OrderHandlers:
                 lines=event.lines,
                 at=event.occurred_at,
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )
 
     async def reservation_released(self, event: ReservationReleased) -> None:
-        await self.orders.change(
+        await self._apply(
             event.order_id,
             event,
             lambda order: order.record_stock_released(
                 attempt=event.attempt, reason=event.reason.value, at=event.occurred_at
             ),
-            missing=lambda: UnknownOrder(event.order_id),
         )

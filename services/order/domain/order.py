@@ -1,8 +1,8 @@
 """The order aggregate: what may happen to a purchase or sales order, and in which state.
 
 An order is edited while it is a draft or after a rejection; submitting it locks it and starts
-a new approval attempt; the approval service's decision moves it on. Every status change is
-kept in ``history`` with when, who and why.
+a new approval attempt; the approval service's decision moves it on; inventory's receipts and
+issues complete it. Every status change is kept in ``history`` with when, who and why.
 """
 
 from __future__ import annotations
@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from services.order.domain.errors import InvalidTransition, OrderLocked
+from services.order.domain.status import (
+    CANCELLABLE,
+    EDITABLE,
+    FULLY_DONE,
+    PARTLY_DONE,
+    HistoryEntry,
+    OrderStatus,
+    PendingApproval,
+    Rejection,
+)
 from services.order.fulfilment import (
     Delivery,
     LineFulfilment,
@@ -40,78 +50,7 @@ from shared.contracts import (
     round_money,
     utcnow,
 )
-from shared.domain import Aggregate, DomainError
-
-
-class OrderStatus(StrEnum):
-    DRAFT = "draft"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    # goods receipt (PO) and goods issue (SO), reported by the inventory service
-    PARTIALLY_RECEIVED = "partially_received"
-    RECEIVED = "received"
-    PARTIALLY_ISSUED = "partially_issued"
-    COMPLETED = "completed"
-
-
-EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
-CANCELLABLE = frozenset(
-    {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
-)
-
-
-PARTLY_DONE = {
-    OrderKind.PURCHASE: OrderStatus.PARTIALLY_RECEIVED,
-    OrderKind.SALES: OrderStatus.PARTIALLY_ISSUED,
-}
-FULLY_DONE = {OrderKind.PURCHASE: OrderStatus.RECEIVED, OrderKind.SALES: OrderStatus.COMPLETED}
-
-
-class OrderLocked(DomainError):
-    reason = "order_locked"
-
-
-class OrderExists(DomainError):
-    reason = "order_exists"
-
-
-class UnknownOrder(DomainError):
-    reason = "unknown_order"
-
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"There is no order {order_id!r}; create it first.")
-
-
-class InvalidTransition(DomainError):
-    reason = "invalid_transition"
-
-
-class HistoryEntry(BaseModel):
-    status: OrderStatus
-    at: datetime
-    attempt: int = 0
-    by: str | None = None
-    level: int | None = None
-    note: str | None = None
-
-
-class PendingApproval(BaseModel):
-    """Where an order stands in its approval cycle (filled from the approval service's events)."""
-
-    level: int | None = None
-    levels: int | None = None
-    approver_id: str | None = None
-    approver_name: str | None = None
-
-
-class Rejection(BaseModel):
-    attempt: int
-    level: int | None = None
-    approver_id: str | None = None
-    notes: str | None = None
-    at: datetime
+from shared.domain import Aggregate
 
 
 class Order(Aggregate):

@@ -1,0 +1,30 @@
+"""The order service's pure domain."""
+
+from services.order.domain.errors import InvalidTransition, OrderExists, OrderLocked, UnknownOrder
+from services.order.domain.order import Order
+from services.order.domain.status import (
+    CANCELLABLE,
+    EDITABLE,
+    FULLY_DONE,
+    PARTLY_DONE,
+    HistoryEntry,
+    OrderStatus,
+    PendingApproval,
+    Rejection,
+)
+
+__all__ = [
+    "CANCELLABLE",
+    "EDITABLE",
+    "FULLY_DONE",
+    "PARTLY_DONE",
+    "HistoryEntry",
+    "InvalidTransition",
+    "Order",
+    "OrderExists",
+    "OrderLocked",
+    "OrderStatus",
+    "PendingApproval",
+    "Rejection",
+    "UnknownOrder",
+]

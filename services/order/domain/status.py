@@ -1,0 +1,62 @@
+"""Where an order stands: its statuses, its history entries, its approval progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from shared.contracts import OrderKind
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    # goods receipt (PO) and goods issue (SO), reported by the inventory service
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    PARTIALLY_ISSUED = "partially_issued"
+    COMPLETED = "completed"
+
+
+EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
+CANCELLABLE = frozenset(
+    {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
+)
+
+
+PARTLY_DONE = {
+    OrderKind.PURCHASE: OrderStatus.PARTIALLY_RECEIVED,
+    OrderKind.SALES: OrderStatus.PARTIALLY_ISSUED,
+}
+FULLY_DONE = {OrderKind.PURCHASE: OrderStatus.RECEIVED, OrderKind.SALES: OrderStatus.COMPLETED}
+
+
+class HistoryEntry(BaseModel):
+    status: OrderStatus
+    at: datetime
+    attempt: int = 0
+    by: str | None = None
+    level: int | None = None
+    note: str | None = None
+
+
+class PendingApproval(BaseModel):
+    """Where an order stands in its approval cycle (filled from the approval service's events)."""
+
+    level: int | None = None
+    levels: int | None = None
+    approver_id: str | None = None
+    approver_name: str | None = None
+
+
+class Rejection(BaseModel):
+    attempt: int
+    level: int | None = None
+    approver_id: str | None = None
+    notes: str | None = None
+    at: datetime
