@@ -17,6 +17,7 @@ from shared import names
 from shared.contracts.base import Command, Event, Message
 
 Predicate = Callable[[dict[str, Any]], bool]
+TEST_CLIENT = "oms-test-bus"
 
 
 def having(**fields: Any) -> Predicate:
@@ -63,7 +64,9 @@ class Bus:
         self._changed = asyncio.Condition()
 
     async def __aenter__(self) -> Bus:
-        self._connection = await aio_pika.connect_robust(self.amqp_url)
+        self._connection = await aio_pika.connect_robust(
+            self.amqp_url, client_properties={"connection_name": TEST_CLIENT}
+        )
         channel = await self._connection.channel(publisher_confirms=True)
         self.channel = channel
         self.exchanges = {

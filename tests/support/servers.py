@@ -100,7 +100,8 @@ def start_rabbit(stack: ExitStack) -> RabbitServer:
     if docker_available():
         from testcontainers.rabbitmq import RabbitMqContainer
 
-        container = stack.enter_context(RabbitMqContainer("rabbitmq:3-management"))
+        container = RabbitMqContainer("rabbitmq:3-management").with_exposed_ports(15672)
+        stack.enter_context(container)
         host = container.get_container_host_ip()
         amqp = f"amqp://guest:guest@{host}:{container.get_exposed_port(5672)}"
         api = f"http://{host}:{container.get_exposed_port(15672)}"
