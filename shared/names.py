@@ -70,6 +70,7 @@ class Approval:
     # queues
     COMMANDS_QUEUE: Final = "approval.commands"
     ORDER_SUBMITTED_QUEUE: Final = "approval.order-submitted"
+    ORDER_CANCELLED_QUEUE: Final = "approval.order-cancelled"
 
 
 class Inventory:

@@ -12,6 +12,7 @@ from shared.contracts import (
     ApproveRequest,
     AssignParty,
     DefineCycle,
+    OrderCancelled,
     OrderSubmitted,
     RejectRequest,
     UnassignParty,
@@ -62,5 +63,10 @@ def routers(topology: Topology) -> list[RabbitRouter]:
     async def order_submitted(event: OrderSubmitted, handlers: Handlers) -> None:
         """Open an approval request for a submitted order."""
         await handlers.order_submitted(event)
+
+    @topology.subscriber(router, N.ORDER_CANCELLED_QUEUE, Order.CANCELLED, EVENTS)
+    async def order_cancelled(event: OrderCancelled, handlers: Handlers) -> None:
+        """Withdraw the pending request of a cancelled order."""
+        await handlers.order_cancelled(event)
 
     return [router]

@@ -21,6 +21,7 @@ from shared.contracts import (
     ApproveRequest,
     AssignParty,
     DefineCycle,
+    OrderCancelled,
     OrderSubmitted,
     RejectRequest,
     UnassignParty,
@@ -122,7 +123,11 @@ class ApprovalHandlers:
         )
         with contextlib.suppress(AlreadyExists):  # opened concurrently by another replica
             await stores.requests.add(request, cause=event)
-        await self._supersede_earlier_attempts(event)
+        await self._supersede(event.order_id, event, before_attempt=event.attempt)
+
+    async def order_cancelled(self, event: OrderCancelled) -> None:
+        """A cancelled order's pending request can no longer be decided."""
+        await self._supersede(event.order_id, event, before_attempt=None)
 
     async def approve(self, cmd: ApproveRequest) -> None:
         async def approve(request: ApprovalRequest) -> None:
@@ -155,20 +160,16 @@ class ApprovalHandlers:
             raise UnknownCycle(f"There is no approval cycle {cycle_id!r}; define it first.")
         return cycle
 
-    async def _supersede_earlier_attempts(self, event: OrderSubmitted) -> None:
-        earlier = await self.stores.requests.find(
-            {
-                "order_id": event.order_id,
-                "attempt": {"$lt": event.attempt},
-                "status": RequestStatus.PENDING,
-            }
-        )
-        for request in earlier:
+    async def _supersede(
+        self, order_id: str, cause: OrderSubmitted | OrderCancelled, *, before_attempt: int | None
+    ) -> None:
+        """Pending requests of the order (of attempts before ``before_attempt``) are over."""
+        query: dict[str, object] = {"order_id": order_id, "status": RequestStatus.PENDING}
+        if before_attempt is not None:
+            query["attempt"] = {"$lt": before_attempt}
+        for request in await self.stores.requests.find(query):
             await self.stores.requests.change(
-                request.id,
-                event,
-                ApprovalRequest.supersede,
-                missing=LookupError,
+                request.id, cause, ApprovalRequest.supersede, missing=LookupError
             )
 
 

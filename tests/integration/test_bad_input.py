@@ -38,6 +38,7 @@ from shared.contracts import (
     CancelOrder,
     DefineCycle,
     LevelRule,
+    OrderCancelled,
     OrderKind,
     OrderSubmitted,
     Person,
@@ -221,6 +222,24 @@ async def s_reject(ctx: Context) -> None:
     await ctx.ask(RejectRequest(request_id=pending["request_id"], level=1, approver_id="adam"))
 
 
+async def s_order_cancelled(ctx: Context) -> None:
+    pending = await ctx.pending_request()
+    await ctx.bus.send(
+        OrderCancelled(
+            order_id=pending["order_id"],
+            kind=OrderKind.PURCHASE,
+            party_id=pending["party_id"],
+            cancelled_by="alice",
+        )
+    )
+    for _ in range(100):
+        request = await ctx.db.requests.find_one({"_id": pending["request_id"]})
+        if request["status"] == "superseded":
+            return
+        await ctx.bus.settle(0.05)
+    raise AssertionError("order.cancelled was not applied")
+
+
 async def s_order_submitted(ctx: Context) -> None:
     event = order_submitted()
     await ctx.bus.send(event)
@@ -278,6 +297,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     (names.Approval.COMMANDS_QUEUE, names.Approval.APPROVE): s_approve,
     (names.Approval.COMMANDS_QUEUE, names.Approval.REJECT): s_reject,
     (names.Approval.ORDER_SUBMITTED_QUEUE, names.Order.SUBMITTED): s_order_submitted,
+    (names.Approval.ORDER_CANCELLED_QUEUE, names.Order.CANCELLED): s_order_cancelled,
     (names.Billing.COMMANDS_QUEUE, names.Billing.DEFINE_PLAN): s_define_plan,
     (names.Notification.APPROVAL_PENDING_QUEUE, names.Approval.PENDING): s_notify_pending,
     (names.Notification.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_notify_approved,

@@ -129,7 +129,7 @@ class ApprovalRequest(Aggregate):
         self._reject(level, approver, notes)
 
     def supersede(self) -> None:
-        """A newer attempt of the same order opened: this one can no longer be decided."""
+        """A newer attempt opened, or the order was cancelled: nothing is left to decide."""
         if self.status is RequestStatus.PENDING:
             self._decide(RequestStatus.SUPERSEDED)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.contracts import ApproveRequest, DefineCycle, OrderKind, UpdateOrder, UpsertUser
+from shared.contracts import (
+    ApproveRequest,
+    CancelOrder,
+    DefineCycle,
+    OrderKind,
+    UpdateOrder,
+    UpsertUser,
+)
 from shared.names import Approval, Notification
 from shared.names import Order as N
 from tests.integration.approval.conftest import MANAGER, World, named
@@ -356,3 +363,24 @@ async def test_an_order_is_approved_only_for_the_attempt_it_was_submitted(world:
     assert order["status"] == "pending_approval"
     assert order["attempt"] == 2
     assert not world.bus.matching(N.APPROVED, lambda b: b["order_id"] == order_id)
+
+
+async def test_cancelling_an_order_withdraws_its_pending_request(world: World) -> None:
+    vendor = unique("V")
+    await world.assign(await world.cycle(MANAGER), vendor)
+    order_id = await world.submitted_order(party_id=vendor)
+    pending = await world.pending(order_id, 1)
+
+    reply = await world.command(
+        CancelOrder(order_id=order_id, cancelled_by="alice", reason="ordered twice")
+    )
+    assert reply.type == "OrderCancelled"
+    for _ in range(100):
+        request = await world.approval_db.requests.find_one({"_id": pending["request_id"]})
+        if request["status"] == "superseded":
+            break
+        await world.bus.settle(0.05)
+    assert request["status"] == "superseded"
+    late = await world.approve(pending, by="mary")
+    assert late.body["reason"] == "request_already_decided"
+    assert (await world.order(order_id))["status"] == "cancelled"
