@@ -10,6 +10,7 @@ finish, stop the relay and jobs, close the broker, close the database.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
 import socket
@@ -134,7 +135,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
             exchange=EVENTS,
             schema=event,
             title=f"{event.routing_key}:publish",
-            description=(event.__doc__ or "").strip() or None,
+            description=inspect.cleandoc(event.__doc__ or "") or None,
             persist=True,
         )
     publisher = Publisher(broker)
