@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import subprocess
 import sys
 import urllib.parse
@@ -59,6 +60,8 @@ async def test_a_dropped_broker_connection_is_reestablished_and_work_resumes(
 @pytest.fixture
 def restartable_mongo(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """A MongoDB-wire server of our own, on SQLite so that its data survives a restart."""
+    if importlib.util.find_spec("mongoeco") is None:
+        pytest.skip("the embedded MongoDB-wire server needs Python >= 3.13 (mongoeco)")
     port = free_port()
     path = tmp_path / "mongo.sqlite3"
     processes: list[subprocess.Popen[str]] = []
