@@ -178,6 +178,15 @@ class World:
         assert doc is not None
         return doc
 
+    async def order_waiting_at(self, order_id: str, level: int) -> dict[str, Any]:
+        """The order once the order service has applied ``approval.pending`` for ``level``."""
+        for _ in range(200):
+            order = await self.order(order_id)
+            if (order.get("pending") or {}).get("level") == level:
+                return order
+            await self.bus.settle(0.05)
+        raise AssertionError(f"order {order_id} never showed level {level} pending")
+
     async def order_status(self, order_id: str, status: str, *, attempt: int = 1) -> None:
         key = {"approved": N.APPROVED, "rejected": N.REJECTED}[status]
         await self.bus.wait_for(

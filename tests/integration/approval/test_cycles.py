@@ -42,7 +42,7 @@ async def test_one_level_cycle_approved_by_the_creators_manager(world: World, sm
     assert pending["via"] == "manager"
     [mail] = await smtp.wait_for("mary@example.com")
     assert order_id in mail.subject
-    order = await world.order(order_id)
+    order = await world.order_waiting_at(order_id, 1)
     assert order["status"] == "pending_approval"
     assert order["pending"]["approver_id"] == "mary"
     assert order["pending"]["level"] == 1
@@ -161,7 +161,7 @@ async def test_an_order_cannot_be_edited_while_pending(world: World):
     await world.assign(await world.cycle(MANAGER), vendor)
     order_id = await world.submitted_order(party_id=vendor)
     await world.pending(order_id, 1)
-    before = await world.order(order_id)
+    before = await world.order_waiting_at(order_id, 1)
 
     reply = await world.command(UpdateOrder(order_id=order_id, updated_by="alice", notes="x"))
     assert reply.body["reason"] == "order_locked"
