@@ -22,10 +22,6 @@ class DomainError(Exception):
             self.reason = reason
 
 
-class NotFound(DomainError):
-    reason = "not_found"
-
-
 class Aggregate(BaseModel):
     """A consistency boundary stored as one document.
 

@@ -37,7 +37,7 @@ from shared.http import ASGIApp, Receive, Scope, Send, respond
 from shared.logging import configure_logging
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import Settlement
-from shared.messaging.topology import EVENTS, Topology
+from shared.messaging.topology import DEAD_LETTERS, EVENTS, Topology
 from shared.settings import ServiceSettings
 from shared.storage.mongo import Document, connect, database, ping
 from shared.storage.outbox import OutboxRelay, create_outbox_index
@@ -227,8 +227,6 @@ async def _startup_watchdog(runtime: Runtime) -> None:
 
 
 async def _declare_dead_letter_queues(broker: RabbitBroker, topology: Topology) -> None:
-    from shared.messaging.topology import DEAD_LETTERS
-
     exchange = await broker.declare_exchange(DEAD_LETTERS)
     for subscriber in broker.subscribers:
         name = subscriber.queue.name  # type: ignore[attr-defined]

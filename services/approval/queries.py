@@ -7,13 +7,14 @@ from typing import Any
 from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS
 from shared.http import ASGIApp, json_query
 from shared.runtime import Runtime
-
-HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 
 def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
     async def listing(collection: str, query: dict[str, Any], sort: str) -> list[dict[str, Any]]:
-        cursor = runtime.database[collection].find(query, HIDDEN, sort=[(sort, -1)], limit=200)
+        cursor = runtime.database[collection].find(
+            query, HIDE_BOOKKEEPING, sort=[(sort, -1)], limit=200
+        )
         return [{"id": doc.pop("_id"), **doc} async for doc in cursor]
 
     async def requests(params: dict[str, str]) -> tuple[int, Any]:

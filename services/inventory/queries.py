@@ -19,8 +19,8 @@ from services.inventory.repository import LEDGER, ORDERS, STOCK
 from shared.contracts import MovementKind
 from shared.http import ASGIApp, json_query
 from shared.runtime import Runtime
+from shared.storage.aggregates import HIDE_BOOKKEEPING
 
-HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
 ZERO = Decimal(0)
 MAX_LIMIT = 5000
 
@@ -30,7 +30,7 @@ def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
         query = {key: params[key] for key in ("sku", "location_id", "branch_id") if params.get(key)}
         if not query:
             return 400, {"error": "give sku, location_id and/or branch_id"}
-        cursor = runtime.database[STOCK].find(query, HIDDEN, sort=[("_id", ASCENDING)])
+        cursor = runtime.database[STOCK].find(query, HIDE_BOOKKEEPING, sort=[("_id", ASCENDING)])
         records = [_stock_view(doc) async for doc in cursor]
         return 200, {"query": query, "stock": records, "totals": _totals(records)}
 
@@ -48,7 +48,7 @@ def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
     async def order(params: dict[str, str]) -> tuple[int, Any]:
         if not (order_id := params.get("order_id")):
             return 400, {"error": "order_id is required"}
-        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDDEN)
+        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
         if doc is None:
             return 404, {"error": f"inventory knows no order {order_id}"}
         return 200, {"order_id": doc.pop("_id"), **doc}

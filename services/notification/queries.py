@@ -8,8 +8,9 @@ from services.notification.domain import EmailStatus
 from services.notification.repository import EMAILS
 from shared.http import ASGIApp, json_query
 from shared.runtime import Runtime
+from shared.storage.aggregates import HIDE_BOOKKEEPING
 
-FIELDS = {"body": 0, "outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+FIELDS = {**HIDE_BOOKKEEPING, "body": 0}
 
 
 def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:

@@ -7,8 +7,7 @@ from typing import Any
 from services.order.repository import ORDERS
 from shared.http import ASGIApp, json_query
 from shared.runtime import Runtime
-
-HIDDEN = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "applied_messages": 0}
+from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 
 def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
@@ -16,7 +15,7 @@ def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
         """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
         if not (order_id := params.get("order_id")):
             return 400, {"error": "order_id is required"}
-        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDDEN)
+        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
         if doc is None:
             return 404, {"error": f"no order {order_id}"}
         return 200, {"order_id": doc.pop("_id"), **doc}

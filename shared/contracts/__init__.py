@@ -24,7 +24,6 @@ from shared.contracts.base import Command, CommandRejected, Event, Message, utcn
 from shared.contracts.common import (
     CurrencyCode,
     Identifier,
-    Money,
     OrderKind,
     OrderLine,
     round_money,
@@ -98,7 +97,6 @@ __all__ = [
     "LineProgress",
     "LocationDefined",
     "Message",
-    "Money",
     "MovementKind",
     "OpeningBalanceSet",
     "OrderApproved",

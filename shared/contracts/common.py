@@ -55,10 +55,3 @@ class OrderLine(BaseModel):
     @property
     def amount(self) -> Decimal:
         return self.quantity * self.unit_price
-
-
-class Money(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    amount: Decimal
-    currency: CurrencyCode

@@ -25,6 +25,14 @@ from shared.storage.outbox import OutboxRelay
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
 
+HIDE_BOOKKEEPING: dict[str, int] = {
+    "outbox": 0,
+    "outbox_lease": 0,
+    "outbox_pending": 0,
+    "applied_messages": 0,
+}
+"""A projection for read-only queries: the document without the outbox and inbox fields."""
+
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
 
 

@@ -62,10 +62,6 @@ class OutboxRelay:
     def new_lease(self) -> Document:
         return {"owner": self.owner, "until": utcnow() + self.lease}
 
-    @property
-    def running(self) -> bool:
-        return self._running
-
     async def start(self) -> None:
         self._running = True
         self._poller = asyncio.create_task(self._poll_forever(), name="outbox-poller")

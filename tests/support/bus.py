@@ -161,21 +161,18 @@ class Bus:
         source: list[Received] | None = None,
     ) -> list[Received]:
         """Wait until ``count`` matching messages arrived; fail with what did arrive."""
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while len(found := self.matching(routing_key, where, source=source)) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [(m.routing_key, m.body) for m in (source or self.events)][-10:]
-                    raise AssertionError(
-                        f"waited {timeout}s for {count} x {routing_key}, got {len(found)}; "
-                        f"last seen: {seen}"
-                    )
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    continue
-        return found
+
+        def enough() -> list[Received]:
+            found = self.matching(routing_key, where, source=source)
+            return found if len(found) >= count else []
+
+        if found := await self._wait(enough, timeout):
+            return found
+        arrived = len(self.matching(routing_key, where, source=source))
+        seen = [(m.routing_key, m.body) for m in (source or self.events)][-10:]
+        raise AssertionError(
+            f"waited {timeout}s for {count} x {routing_key}, got {arrived}; last seen: {seen}"
+        )
 
     async def reply_for(self, message: Message, timeout: float = 10.0) -> Received:
         """The answer sent to our reply queue for ``message``."""
