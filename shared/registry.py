@@ -1,0 +1,65 @@
+"""The one list of OMS services: what each is called, where it listens, what it needs.
+
+The runtime, ``make run``, the tests' launcher and the AsyncAPI generator read it; the Compose
+file, the Kubernetes manifests and the RabbitMQ definitions are generated from it
+(``make generate``; a test fails when a generated file is stale). Adding a service is one
+entry here; its messages and handlers live in its own package (``services/<name>/app.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Need(StrEnum):
+    """Something outside the broker that a service needs to run."""
+
+    DATABASE = "database"
+    SMTP = "smtp"
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    name: str
+    port: int
+    summary: str
+    """What it owns, in a few words (manifest comments, ``make run``)."""
+    needs: frozenset[Need] = frozenset({Need.DATABASE})
+    autoscaled: bool = False
+    """Whether Kubernetes scales it on CPU (a HorizontalPodAutoscaler) or runs fixed replicas."""
+
+    @property
+    def module(self) -> str:
+        """``python -m <module>`` starts it; ``<module>.app`` holds its handler table."""
+        return f"services.{self.name}"
+
+    @property
+    def rabbitmq_user(self) -> str:
+        return self.name
+
+    @property
+    def database(self) -> str:
+        return f"oms_{self.name}"
+
+
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry("order", 8081, "purchase and sales orders and their lifecycle", autoscaled=True),
+    ServiceEntry("approval", 8082, "approval cycles and requests", autoscaled=True),
+    ServiceEntry("inventory", 8083, "items, stock, reservations, goods receipt and issue"),
+    ServiceEntry("billing", 8084, "subscription billing: plans, renewals, invoices, dunning"),
+    ServiceEntry(
+        "notification",
+        8085,
+        "e-mail for approvals, renewals and abandoned carts",
+        needs=frozenset({Need.DATABASE, Need.SMTP}),
+    ),
+)
+
+
+def entry(name: str) -> ServiceEntry:
+    for service in SERVICES:
+        if service.name == name:
+            return service
+    msg = f"no service named {name!r} in shared/registry.py"
+    raise LookupError(msg)
