@@ -1,49 +1,268 @@
-"""Write each service's AsyncAPI document, generated from its code, to ``docs/asyncapi/``.
+"""Each service's AsyncAPI 3 document, generated from its handler table, in ``docs/asyncapi/``.
 
     python -m shared.asyncapi            # write the documents
     python -m shared.asyncapi --check    # exit 1 if a committed document is stale
 
-Each document lists what the service consumes (queues, bindings, message schemas) and what it
-publishes; a service serves the same document at ``/docs/asyncapi``.
+A document lists every command the service takes, each with its own routing key on
+``oms.commands``, what answers it (its success events, or ``<service>.command_rejected`` with the
+reason codes), the events it consumes (and from which queue) and the events it publishes; a
+service serves the same document at ``/docs/asyncapi``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("order", "approval", "inventory", "billing", "notification")
+from shared import names
+from shared.contracts.base import Command, CommandRejected, Message
+from shared.domain import DomainError
+from shared.registry import SERVICES
+from shared.service import Route, Service
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
+VERSION = "0.1.0"
+AMQP = "0.3.0"
+SCHEMAS = "#/components/schemas/{model}"
+
+TRANSPORT_REASONS = {
+    "invalid_message": "The body is not JSON or does not match the contract; the detail names "
+    "each wrong field. The message is also kept in the queue's dead-letter queue.",
+    "unknown_message_type": "No handler takes this routing key; check the command's name.",
+    "handler_failed": "The service failed on this command (a bug); it is kept in the "
+    "dead-letter queue for operators.",
+}
+
+ANSWERS = (
+    "Every command gets exactly one answer, published on `oms.events` and, when the command "
+    "set the AMQP `reply_to` property, sent to that queue too: on success the first event it "
+    "caused (named with each command), whose `causation_id` is the command's `message_id`; on "
+    "refusal `{service}.command_rejected`, whose `command_message_id` is the command's "
+    "`message_id` and whose `reason` is one of the codes listed with it. The AMQP `type` "
+    "property of an answer names its contract (`CommandRejected` for a refusal), so answers "
+    "are told apart without reading the body; `correlation_id` is the one the command carried."
+)
 
 
-def document(service: str) -> dict[str, Any]:
-    app = importlib.import_module(f"services.{service}.app").create_app()
-    spec: dict[str, Any] = app.schema.to_specification().to_jsonable()
-    return spec
+def load(name: str) -> Service[Any, Any]:
+    service: Service[Any, Any] = importlib.import_module(f"services.{name}.app").SERVICE
+    return service
 
 
-def render(service: str) -> str:
-    return json.dumps(document(service), indent=2, sort_keys=True) + "\n"
+def document(service: Service[Any, Any]) -> dict[str, Any]:
+    doc = _Document(service)
+    for route in service.routes():
+        doc.receive(route)
+    for event in service.publishes:
+        doc.send(event, inspect.cleandoc(event.__doc__ or "") or event.__name__)
+    if service.commands:
+        doc.send(CommandRejected, _rejections(service))
+    return doc.render()
 
 
-def available() -> list[str]:
-    root = Path(__file__).resolve().parents[1]
-    return [s for s in SERVICES if (root / "services" / s / "app.py").exists()]
+class _Document:
+    def __init__(self, service: Service[Any, Any]) -> None:
+        self.service = service
+        self.channels: dict[str, Any] = {}
+        self.operations: dict[str, Any] = {}
+        self.messages: dict[str, Any] = {}
+        self.schemas: dict[str, Any] = {}
+
+    def receive(self, route: Route) -> None:
+        contract = route.contract
+        channel = self._channel(contract, route.exchange, route.contract.routing_key)
+        operation: dict[str, Any] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "summary": route.summary.splitlines()[0],
+            "description": self._receive_text(route),
+            "messages": [{"$ref": f"#/channels/{channel}/messages/{contract.__name__}"}],
+            "bindings": {
+                "amqp": {"ack": True, "bindingVersion": AMQP},
+            },
+        }
+        if issubclass(contract, Command):
+            operation["reply"] = self._reply(contract)
+        self.operations[f"{contract.routing_key}:receive"] = operation
+
+    def send(self, event: type[Message], description: str) -> None:
+        key = (
+            names.command_rejected(self.service.name)
+            if event is CommandRejected
+            else event.routing_key
+        )
+        channel = self._channel(event, names.EVENTS, key)
+        self.operations[f"{key}:send"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "summary": description.splitlines()[0],
+            "description": description,
+            "messages": [{"$ref": f"#/channels/{channel}/messages/{event.__name__}"}],
+            "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": AMQP}},
+        }
+
+    def _receive_text(self, route: Route) -> str:
+        contract = route.contract
+        lines = [
+            inspect.cleandoc(contract.__doc__ or contract.__name__),
+            "",
+            f"Publish to exchange `{route.exchange}` with routing key `{contract.routing_key}`"
+            if route.is_command
+            else f"Consumed from queue `{route.queue}` (bound to `{route.exchange}` with "
+            f"`{route.binding_key}`)",
+        ]
+        if route.is_command:
+            lines[-1] += (
+                f"; it is consumed from queue `{route.queue}`. Set the AMQP properties "
+                "`message_id` (the body's `message_id`), `correlation_id`, `content_type` "
+                "`application/json`, persistent delivery, and `reply_to` to get the answer on "
+                "your own queue."
+            )
+            answered = ", ".join(f"`{key}`" for key in getattr(contract, "answered_by", ()))
+            lines += ["", f"Answered on success by: {answered or 'its first event'}."]
+            lines += ["", ANSWERS.format(service=self.service.name)]
+        if contract.ordering_key:
+            lines += [
+                "",
+                f"Messages with the same `{contract.ordering_key}` are handled in the order "
+                "they arrive.",
+            ]
+        lines += [
+            "",
+            "A body that is not JSON or does not match the schema is moved to "
+            f"`{names.dead_letter_queue(route.queue)}` with the reason in the headers "
+            "`x-oms-reason` and `x-oms-detail`.",
+        ]
+        return "\n".join(lines)
+
+    def _reply(self, command: type[Command]) -> dict[str, Any]:
+        rejected = names.command_rejected(self.service.name)
+        messages = [f"#/components/messages/{CommandRejected.__name__}"]
+        published = {event.routing_key: event for event in self.service.publishes}
+        for key in command.answered_by:
+            messages.insert(-1, f"#/components/messages/{published[key].__name__}")
+        return {
+            "address": {
+                "location": "$message.header#/replyTo",
+                "description": "The queue named in the command's AMQP `reply_to` property "
+                f"(the answer is also published on `oms.events`: {', '.join(command.answered_by)}"
+                f" or {rejected}).",
+            },
+            "messages": [{"$ref": ref} for ref in messages],
+        }
+
+    def _channel(self, contract: type[Message], exchange: str, key: str) -> str:
+        self._message(contract)
+        channel = self.channels.setdefault(
+            key,
+            {
+                "address": key,
+                "description": f"Routing key `{key}` on the topic exchange `{exchange}`.",
+                "messages": {},
+                "bindings": {
+                    "amqp": {
+                        "is": "routingKey",
+                        "exchange": {
+                            "name": exchange,
+                            "type": "topic",
+                            "durable": True,
+                            "autoDelete": False,
+                            "vhost": "oms",
+                        },
+                        "bindingVersion": AMQP,
+                    }
+                },
+            },
+        )
+        channel["messages"][contract.__name__] = {
+            "$ref": f"#/components/messages/{contract.__name__}"
+        }
+        return key
+
+    def _message(self, contract: type[Message]) -> None:
+        if contract.__name__ in self.messages:
+            return
+        schema = contract.model_json_schema(ref_template=SCHEMAS)
+        self.schemas.update(schema.pop("$defs", {}))
+        self.schemas[contract.__name__] = schema
+        self.messages[contract.__name__] = {
+            "name": contract.__name__,
+            "title": contract.__name__,
+            "contentType": "application/json",
+            "payload": {"$ref": SCHEMAS.format(model=contract.__name__)},
+            "bindings": {"amqp": {"messageType": contract.type_name(), "bindingVersion": AMQP}},
+        }
+
+    def render(self) -> dict[str, Any]:
+        service = self.service
+        return {
+            "asyncapi": "3.0.0",
+            "info": {
+                "title": f"OMS {service.name} service",
+                "version": VERSION,
+                "description": f"{service.description}\n\n{ANSWERS.format(service=service.name)}",
+            },
+            "defaultContentType": "application/json",
+            "servers": {
+                "oms": {
+                    "host": "localhost:5672",
+                    "pathname": "/oms",
+                    "protocol": "amqp",
+                    "protocolVersion": "0.9.1",
+                    "description": "RabbitMQ, virtual host `oms`, as `make up` (Docker Compose) "
+                    "and the Kubernetes manifests deploy it; each caller logs in with its own "
+                    "user (deploy/README.md).",
+                }
+            },
+            "channels": dict(sorted(self.channels.items())),
+            "operations": dict(sorted(self.operations.items())),
+            "components": {
+                "messages": dict(sorted(self.messages.items())),
+                "schemas": dict(sorted(self.schemas.items())),
+            },
+        }
+
+
+def _rejections(service: Service[Any, Any]) -> str:
+    reasons = {**reason_codes(service), **TRANSPORT_REASONS}
+    listed = "\n".join(f"- `{code}`: {text}" for code, text in sorted(reasons.items()))
+    return (
+        f"The answer to a command the {service.name} service did not carry out; `reason` is "
+        f"one of:\n{listed}"
+    )
+
+
+def reason_codes(service: Service[Any, Any]) -> dict[str, str]:
+    """The business-rule refusals (``DomainError`` subclasses) defined in the service's code."""
+    found: dict[str, str] = {}
+    pending = list(DomainError.__subclasses__())
+    while pending:
+        error = pending.pop()
+        pending.extend(error.__subclasses__())
+        if error.__module__.startswith(f"services.{service.name}."):
+            text = inspect.cleandoc(error.__doc__ or "").replace("\n", " ")
+            found[error.reason] = text or error.__name__
+    return found
+
+
+def render(name: str) -> str:
+    return json.dumps(document(load(name)), indent=2, sort_keys=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a document is stale")
     args = parser.parse_args(argv)
     stale = []
     DOCS.mkdir(parents=True, exist_ok=True)
-    for service in available():
-        path = DOCS / f"{service}.json"
-        fresh = render(service)
+    for entry in SERVICES:
+        path = DOCS / f"{entry.name}.json"
+        fresh = render(entry.name)
         if args.check:
             if not path.exists() or path.read_text() != fresh:
                 stale.append(path.name)

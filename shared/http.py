@@ -1,52 +1,36 @@
-"""Tiny JSON-over-HTTP helpers for health probes and read-only queries of a service."""
+"""JSON over HTTP for health probes and read-only queries, on FastStream's ASGI support.
+
+Bodies are encoded the way events are (pydantic's JSON mode): ISO-8601 timestamps, decimals
+as strings.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
 
-from pydantic import BaseModel
+from faststream.asgi import AsgiResponse, Request, get
+from faststream.asgi.handlers import HttpHandler
+from faststream.asgi.types import ASGIApp
+from pydantic_core import to_json
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Query = Callable[[dict[str, str]], Awaitable[tuple[int, Any]]]
+"""A read-only query: the request's query parameters in, (HTTP status, JSON body) out."""
+Route = tuple[str, ASGIApp]
 
 
-def _encode(body: Any) -> bytes:
-    if isinstance(body, BaseModel):
-        return body.model_dump_json().encode()
-    return json.dumps(body, default=str).encode()
-
-
-async def respond(send: Send, status: int, body: Any) -> None:
-    payload = _encode(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
+def json_response(status: int, body: Any) -> AsgiResponse:
+    return AsgiResponse(
+        to_json(body, serialize_unknown=True), status, {"content-type": "application/json"}
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
-def json_query(handler: Query) -> ASGIApp:
-    """An ASGI GET endpoint: ``handler`` gets the query parameters, returns (status, body)."""
+def json_query(query: Query) -> HttpHandler:
+    """A GET endpoint answering ``query``'s (status, body) as JSON."""
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("method") not in {"GET", "HEAD"}:
-            await respond(send, 405, {"error": "method_not_allowed"})
-            return
-        raw = parse_qs(scope.get("query_string", b"").decode())
-        params = {key: values[-1] for key, values in raw.items()}
-        status, body = await handler(params)
-        await respond(send, status, body)
+    async def endpoint(request: Request) -> AsgiResponse:
+        params = {key: values[-1] for key, values in request.query_params.items()}
+        status, body = await query(params)
+        return json_response(status, body)
 
-    return app
+    return get(endpoint, description=query.__doc__)

@@ -1,43 +1,45 @@
 """Wiring shared by every service: broker, database, outbox relay, health, metrics, shutdown.
 
-A service describes itself with a :class:`ServiceDefinition`; :func:`build_app` turns it into an
-ASGI FastStream application that uvicorn serves (``python -m services.<name>``). Start-up
-order: database, then indexes and handlers, then the broker (subscribers consume), then the
-relay and background jobs. Shutdown reverses it: stop consuming and let in-flight messages
-finish, stop the relay and jobs, close the broker, close the database.
+:func:`build_app` turns a :class:`~shared.service.Service` (its handler table) into an ASGI
+FastStream application that uvicorn serves (``python -m services.<name>``). Start-up order:
+database, then indexes and handlers, then the broker (subscribers consume), then the relay and
+background jobs. Shutdown reverses it: stop consuming and let in-flight messages finish, stop
+the relay and jobs, close the broker, close the database.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import uuid4
 
 import prometheus_client
 import structlog
 import uvicorn
-from faststream import AckPolicy, AsyncAPI, ContextRepo
-from faststream.asgi import AsgiFastStream
-from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.base import Event
-from shared.http import ASGIApp, Receive, Scope, Send, respond
+from shared.contracts.base import Delivery
+from shared.http import json_response
 from shared.logging import configure_logging
 from shared.messaging.publisher import Publisher
-from shared.messaging.settlement import Settlement
-from shared.messaging.topology import DEAD_LETTERS, EVENTS, Topology
+from shared.messaging.settlement import InvalidMessage, Settlement
+from shared.messaging.topology import DEAD_LETTERS, EXCHANGES, Topology, routed
+from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import Document, connect, database, ping
 from shared.storage.outbox import OutboxRelay, create_outbox_index
@@ -45,6 +47,9 @@ from shared.storage.outbox import OutboxRelay, create_outbox_index
 log = structlog.get_logger(__name__)
 
 VERSION = "0.1.0"
+
+S = TypeVar("S", bound=ServiceSettings)
+H = TypeVar("H")
 
 
 class BackgroundJob(Protocol):
@@ -57,10 +62,11 @@ class BackgroundJob(Protocol):
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[S]):
     """What a running service process holds; handed to the service's own set-up."""
 
-    settings: ServiceSettings
+    name: str
+    settings: S
     broker: RabbitBroker
     publisher: Publisher
     owner: str
@@ -84,6 +90,10 @@ class Runtime:
         self.on_fatal()
 
     @property
+    def database_name(self) -> str:
+        return self.settings.mongodb_database or f"oms_{self.name}"
+
+    @property
     def database(self) -> AsyncDatabase[Document]:
         assert self.db is not None, "the database is connected in the lifespan"
         return self.db
@@ -94,23 +104,30 @@ class Runtime:
         return self.relay
 
 
-@dataclass(frozen=True)
-class ServiceDefinition:
-    """How one service plugs into the shared runtime."""
+class OmsApp(AsgiFastStream):
+    """The service's ASGI application; it knows its :class:`Runtime`, and answers unknown
+    paths with a JSON 404."""
 
-    name: str
-    description: str
-    routers: Callable[[Topology], Sequence[RabbitRouter]]
-    setup: Callable[[Runtime], Awaitable[object]]
-    outbox_collections: Sequence[str] = ()
-    publishes: Sequence[type[Event]] = ()
-    queries: Callable[[Runtime], Sequence[tuple[str, ASGIApp]]] = lambda _runtime: ()
-    """Read-only HTTP endpoints (``path``, ASGI app), e.g. stock levels or an order's status."""
+    runtime: Runtime[Any]
+
+    async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().not_found(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        await json_response(404, {"error": "not_found", "path": path})(scope, receive, send)
 
 
-def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFastStream:
+def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
+    settings = settings if settings is not None else service.settings()
     configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
-    settlement = Settlement(service=service.name, retry_backoff=settings.retry_backoff_seconds)
+    routes = service.routes()
+    settlement = Settlement(
+        service=service.name,
+        commands_queue=service.commands_queue,
+        routes=routes,
+        retry_backoff=settings.retry_backoff_seconds,
+    )
     registry = prometheus_client.CollectorRegistry()
     broker = RabbitBroker(
         settings.amqp_url,
@@ -125,31 +142,23 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         logger=None,
         description=service.description,
     )
-    topology = Topology(settings.queue_type, settings.delivery_limit)
-    for router in service.routers(topology):
-        broker.include_router(router)
-    for event in service.publishes:
-        # Declared for the AsyncAPI document; the outbox relay does the publishing.
-        broker.publisher(
-            routing_key=event.routing_key,
-            exchange=EVENTS,
-            schema=event,
-            title=f"{event.routing_key}:publish",
-            description=inspect.cleandoc(event.__doc__ or "") or None,
-            persist=True,
-        )
     publisher = Publisher(broker)
     settlement.bind(publisher)
     owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
-    runtime = Runtime(settings=settings, broker=broker, publisher=publisher, owner=owner)
+    runtime = Runtime(
+        name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
+    )
+    handlers: list[H] = []  # the handlers object, once set-up made it
+    topology = Topology(settings.queue_type, settings.delivery_limit)
+    _subscribe(broker, topology, routes, lambda: handlers[0])
 
     @asynccontextmanager
-    async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
+    async def lifespan() -> AsyncIterator[None]:
         # Connect before FastStream starts the broker in the background, so that a broker
         # that is unreachable or refuses our credentials fails the start-up (and the process).
         await broker.connect()
         runtime.client = connect(settings.mongodb_url, app_name=f"oms-{service.name}")
-        runtime.db = database(runtime.client, settings.database)
+        runtime.db = database(runtime.client, runtime.database_name)
         runtime.relay = OutboxRelay(
             runtime.db,
             service.outbox_collections,
@@ -160,7 +169,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         )
         for name in service.outbox_collections:
             await create_outbox_index(runtime.db, name)
-        context.set_global("deps", await service.setup(runtime))
+        handlers.append(await service.setup(runtime))
         watchdog = asyncio.create_task(_startup_watchdog(runtime))
         try:
             yield
@@ -170,12 +179,12 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
             log.info("service_stopped")
 
     async def after_startup() -> None:
-        await _declare_dead_letter_queues(broker, topology)
+        await _declare_dead_letter_queues(broker, topology, {route.queue for route in routes})
         await runtime.outbox.start()
         for job in runtime.jobs:
             job.start()
         runtime.started.set()
-        log.info("service_started", http_port=settings.http_port, database=settings.database)
+        log.info("service_started", http_port=settings.http_port, database=runtime.database_name)
 
     async def on_shutdown() -> None:
         runtime.stopping = True
@@ -189,7 +198,7 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
         if runtime.relay is not None:
             await runtime.relay.stop()
 
-    app = AsgiFastStream(
+    app = OmsApp(
         broker,
         lifespan=lifespan,
         after_startup=[after_startup],
@@ -198,24 +207,59 @@ def build_app(service: ServiceDefinition, settings: ServiceSettings) -> AsgiFast
             ("/health/live", _live),
             ("/health/ready", _readiness(runtime)),
             ("/metrics", prometheus_client.make_asgi_app(registry)),
+            ("/docs/asyncapi", _asyncapi(service)),
             *service.queries(runtime),
         ],
-        specification=AsyncAPI(
-            title=f"OMS {service.name} service", version=VERSION, description=service.description
-        ),
-        asyncapi_path="/docs/asyncapi",
         logger=None,
     )
-    app.context.set_global("runtime", runtime)
+    app.runtime = runtime
     return app
 
 
-def runtime_of(app: AsgiFastStream) -> Runtime:
-    runtime: Runtime = app.context.get("runtime")
-    return runtime
+def _subscribe(
+    broker: RabbitBroker, topology: Topology, routes: list[Route], handlers: Callable[[], Any]
+) -> None:
+    """One subscriber per queue; on a queue that carries several contracts (the commands
+    queue), each handler takes the messages sent with its contract's routing key."""
+    by_queue: dict[str, list[Route]] = {}
+    for route in routes:
+        by_queue.setdefault(route.queue, []).append(route)
+    for queue, on_queue in by_queue.items():
+        first = on_queue[0]
+        subscriber = broker.subscriber(
+            topology.queue(queue, first.binding_key),
+            EXCHANGES[first.exchange],
+            no_reply=True,
+            decoder=_undecoded,
+        )
+        for route in on_queue:
+            subscriber(filter=routed(route.contract.routing_key))(_consumer(route, handlers))
 
 
-async def _startup_watchdog(runtime: Runtime) -> None:
+async def _undecoded(message: RabbitMessage) -> bytes:
+    """The body stays bytes: each consumer validates it against its contract, once."""
+    return message.body
+
+
+def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaitable[None]]:
+    """Validate the body against the route's contract, then hand it to the route's handler."""
+    contract, handler = route.contract, route.handler
+
+    async def consume(message: RabbitMessage) -> None:
+        try:
+            body = contract.model_validate_json(message.body)
+        except ValidationError as error:
+            raise InvalidMessage(error) from None
+        raw = message.raw_message  # FastStream invents a correlation_id when none was sent
+        delivery = Delivery(reply_to=raw.reply_to, correlation_id=raw.correlation_id)
+        await handler(handlers(), body.delivered(delivery))
+
+    consume.__name__ = consume.__qualname__ = f"{route.queue}:{contract.routing_key}"
+    consume.__doc__ = route.summary
+    return consume
+
+
+async def _startup_watchdog(runtime: Runtime[Any]) -> None:
     """Declaring queues or starting consumers happens in the background; if it never completes,
     the process must fail rather than stay up without consuming."""
     timeout = runtime.settings.startup_timeout_seconds
@@ -226,27 +270,43 @@ async def _startup_watchdog(runtime: Runtime) -> None:
         runtime.fatal(f"consumers did not start within {timeout} s; see the errors above")
 
 
-async def _declare_dead_letter_queues(broker: RabbitBroker, topology: Topology) -> None:
+async def _declare_dead_letter_queues(
+    broker: RabbitBroker, topology: Topology, queues: set[str]
+) -> None:
     exchange = await broker.declare_exchange(DEAD_LETTERS)
-    for subscriber in broker.subscribers:
-        name = subscriber.queue.name  # type: ignore[attr-defined]
+    for name in sorted(queues):
         queue = await broker.declare_queue(topology.dead_letter_queue(name))
         await queue.bind(exchange, routing_key=name)
 
 
-async def _live(scope: Scope, receive: Receive, send: Send) -> None:
-    await respond(send, 200, {"status": "alive"})
+@get
+async def _live() -> AsgiResponse:
+    return json_response(200, {"status": "alive"})
 
 
-def _readiness(runtime: Runtime) -> ASGIApp:
-    async def ready(scope: Scope, receive: Receive, send: Send) -> None:
+def _readiness(runtime: Runtime[Any]) -> Any:
+    @get
+    async def ready() -> AsgiResponse:
         broker_ok = runtime.ready and await runtime.broker.ping(timeout=2.0)
         db_ok = runtime.db is not None and await ping(runtime.db)
         checks = {"started": runtime.ready, "broker": broker_ok, "database": db_ok}
         status = 200 if all(checks.values()) else 503
-        await respond(send, status, {"status": "ready" if status == 200 else "not_ready", **checks})
+        return json_response(
+            status, {"status": "ready" if status == 200 else "not_ready", **checks}
+        )
 
     return ready
+
+
+def _asyncapi(service: Service[Any, Any]) -> Any:
+    from shared.asyncapi import document
+
+    @get
+    async def asyncapi() -> AsgiResponse:
+        """The AsyncAPI document of this service (also committed in docs/asyncapi/)."""
+        return json_response(200, document(service))
+
+    return asyncapi
 
 
 class _Server(uvicorn.Server):
@@ -260,7 +320,13 @@ class _Server(uvicorn.Server):
             self.should_exit = True
 
 
-def serve(app: AsgiFastStream, settings: ServiceSettings) -> None:
+def main(service: Service[Any, Any]) -> None:
+    """``python -m services.<name>``: run the service with settings from the environment."""
+    settings = service.settings()
+    serve(build_app(service, settings), settings, default_port=service.entry.port)
+
+
+def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     """Run one service process; SIGTERM or SIGINT shut it down gracefully (exit 0).
 
     Exits 3 when the service cannot start (broker or database unreachable, credentials
@@ -270,15 +336,14 @@ def serve(app: AsgiFastStream, settings: ServiceSettings) -> None:
         uvicorn.Config(
             app,
             host=settings.http_host,
-            port=settings.http_port,
+            port=settings.http_port or default_port,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=int(settings.graceful_timeout) + 5,
             lifespan="on",
         )
     )
-    runtime = runtime_of(app)
-    runtime.on_fatal = lambda: setattr(server, "should_exit", True)
+    app.runtime.on_fatal = lambda: setattr(server, "should_exit", True)
     server.run()
-    if not server.started or runtime.failed:
+    if not server.started or app.runtime.failed:
         sys.exit(3)

@@ -32,13 +32,12 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
-    service_name: str = "oms"
     environment: str = Field(default="development", pattern="^(development|test|production)$")
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongodb_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
-    mongodb_database: str | None = None
+    mongodb_database: str | None = Field(default=None, description="default: oms_<service>")
     http_host: str = "127.0.0.1"
-    http_port: int = 8080
+    http_port: int | None = Field(default=None, description="default: the registry's port")
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
     queue_type: QueueKind = QueueKind.CLASSIC
@@ -49,10 +48,6 @@ class ServiceSettings(BaseSettings):
     outbox_lease_seconds: float = Field(default=15.0, gt=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
-
-    @property
-    def database(self) -> str:
-        return self.mongodb_database or f"oms_{self.service_name}"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

@@ -37,8 +37,7 @@ def start_embedded_mongo() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
-            "-m",
-            "shared.mongowire",
+            str(ROOT / "deploy" / "local" / "mongowire.py"),
             "--port",
             port,
             "--engine",

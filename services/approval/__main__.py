@@ -1,8 +1,6 @@
 """``python -m services.approval``: run the approval service until SIGTERM."""
 
-from services.approval.app import create_app
-from services.approval.settings import ApprovalSettings
-from shared.runtime import serve
+from services.approval.app import SERVICE
+from shared.runtime import main
 
-settings = ApprovalSettings()
-serve(create_app(settings), settings)
+main(SERVICE)

@@ -1,37 +1,54 @@
-"""Wiring of the approval service."""
+"""The approval service as data: the messages it takes, its handlers, what it publishes."""
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
-
-from services.approval.consumers import routers
 from services.approval.handlers import ApprovalHandlers
 from services.approval.queries import queries
 from services.approval.repository import COLLECTIONS, Stores, create_indexes
-from services.approval.settings import ApprovalSettings
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    ApproveRequest,
+    AssignParty,
     CycleDefined,
+    DefineCycle,
+    OrderCancelled,
+    OrderSubmitted,
     PartyAssigned,
     PartyUnassigned,
+    RejectRequest,
+    UnassignParty,
+    UpsertUser,
     UserUpserted,
 )
-from shared.runtime import Runtime, ServiceDefinition, build_app
+from shared.registry import entry
+from shared.runtime import Runtime
+from shared.service import Service
+from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime) -> ApprovalHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> ApprovalHandlers:
     await create_indexes(runtime.database)
     return ApprovalHandlers(Stores(runtime.database, runtime.outbox))
 
 
-SERVICE = ServiceDefinition(
-    name="approval",
+SERVICE = Service(
+    entry=entry("approval"),
     description="Approval cycles for purchase and sales orders, the user directory, decisions.",
-    routers=routers,
     setup=setup,
-    outbox_collections=COLLECTIONS,
+    commands={
+        UpsertUser: ApprovalHandlers.upsert_user,
+        DefineCycle: ApprovalHandlers.define_cycle,
+        AssignParty: ApprovalHandlers.assign_party,
+        UnassignParty: ApprovalHandlers.unassign_party,
+        ApproveRequest: ApprovalHandlers.approve,
+        RejectRequest: ApprovalHandlers.reject,
+    },
+    events={
+        OrderSubmitted: ApprovalHandlers.order_submitted,
+        OrderCancelled: ApprovalHandlers.order_cancelled,
+    },
     publishes=[
         ApprovalPending,
         ApprovalApproved,
@@ -41,9 +58,6 @@ SERVICE = ServiceDefinition(
         PartyUnassigned,
         UserUpserted,
     ],
+    outbox_collections=COLLECTIONS,
     queries=queries,
 )
-
-
-def create_app(settings: ApprovalSettings | None = None) -> AsgiFastStream:
-    return build_app(SERVICE, settings or ApprovalSettings())

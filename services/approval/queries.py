@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS
-from shared.http import ASGIApp, json_query
+from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 
-def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+def queries(runtime: Runtime[Any]) -> list[Route]:
     async def listing(collection: str, query: dict[str, Any], sort: str) -> list[dict[str, Any]]:
         cursor = runtime.database[collection].find(
             query, HIDE_BOOKKEEPING, sort=[(sort, -1)], limit=200

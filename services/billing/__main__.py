@@ -1,8 +1,6 @@
-"""``python -m services.billing``: run the subscription-billing service until SIGTERM."""
+"""``python -m services.billing``: run the billing service until SIGTERM."""
 
-from services.billing.app import create_app
-from services.billing.settings import BillingSettings
-from shared.runtime import serve
+from services.billing.app import SERVICE
+from shared.runtime import main
 
-settings = BillingSettings()
-serve(create_app(settings), settings)
+main(SERVICE)

@@ -1,33 +1,28 @@
-"""Wiring of the subscription-billing service."""
+"""The subscription-billing service as data: the messages it takes, what it publishes."""
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
-
-from services.billing.consumers import routers
 from services.billing.domain import Plan
 from services.billing.handlers import BillingHandlers
-from services.billing.settings import BillingSettings
-from shared.contracts.billing import PlanDefined
-from shared.runtime import Runtime, ServiceDefinition, build_app
+from shared.contracts.billing import DefinePlan, PlanDefined
+from shared.registry import entry
+from shared.runtime import Runtime
+from shared.service import Service
+from shared.settings import ServiceSettings
 from shared.storage.aggregates import AggregateStore
 
 PLANS = "plans"
 
 
-async def setup(runtime: Runtime) -> BillingHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> BillingHandlers:
     return BillingHandlers(AggregateStore(runtime.database[PLANS], Plan, runtime.outbox))
 
 
-SERVICE = ServiceDefinition(
-    name="billing",
+SERVICE = Service(
+    entry=entry("billing"),
     description="Subscription plans and, in later releases, subscriptions, renewals and invoices.",
-    routers=routers,
     setup=setup,
-    outbox_collections=[PLANS],
+    commands={DefinePlan: BillingHandlers.define_plan},
     publishes=[PlanDefined],
+    outbox_collections=[PLANS],
 )
-
-
-def create_app(settings: BillingSettings | None = None) -> AsgiFastStream:
-    return build_app(SERVICE, settings or BillingSettings())

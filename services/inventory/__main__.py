@@ -1,8 +1,6 @@
 """``python -m services.inventory``: run the inventory service until SIGTERM."""
 
-from services.inventory.app import create_app
-from services.inventory.settings import InventorySettings
-from shared.runtime import serve
+from services.inventory.app import SERVICE
+from shared.runtime import main
 
-settings = InventorySettings()
-serve(create_app(settings), settings)
+main(SERVICE)

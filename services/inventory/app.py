@@ -1,35 +1,47 @@
-"""Wiring of the inventory service: its subscribers, stores, handlers and upkeep job."""
+"""The inventory service as data: the messages it takes, its handlers, what it publishes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from faststream.asgi import AsgiFastStream
-
-from services.inventory.consumers import routers
 from services.inventory.handlers import InventoryHandlers, inventory_handlers
+from services.inventory.handlers.catalog import CatalogHandlers
+from services.inventory.handlers.ledger import LedgerProjection
+from services.inventory.handlers.movements import MovementHandlers
+from services.inventory.handlers.reservations import ReservationHandlers
 from services.inventory.queries import queries
 from services.inventory.repository import OUTBOX_COLLECTIONS, create_indexes, stores
 from services.inventory.settings import InventorySettings
 from shared.contracts import (
+    AdjustStock,
+    DefineItem,
+    DefineLocation,
     GoodsIssued,
     GoodsReceived,
+    IssueGoods,
     ItemDefined,
     LocationDefined,
     OpeningBalanceSet,
+    OrderApproved,
+    OrderCancelled,
+    OrderRejected,
+    OrderSubmitted,
+    ReceiveGoods,
     ReservationConfirmed,
     ReservationReleased,
+    SetOpeningBalance,
     StockAdjusted,
     StockMoved,
     StockReserved,
 )
 from shared.jobs import LeasedJob
-from shared.runtime import Runtime, ServiceDefinition, build_app
+from shared.registry import entry
+from shared.runtime import Runtime
+from shared.service import OnQueue, Service, via
 
 
-async def setup(runtime: Runtime) -> InventoryHandlers:
+async def setup(runtime: Runtime[InventorySettings]) -> InventoryHandlers:
     settings = runtime.settings
-    assert isinstance(settings, InventorySettings)
     await create_indexes(runtime.database)
     handlers = inventory_handlers(
         stores(runtime.database, runtime.outbox),
@@ -49,13 +61,42 @@ async def setup(runtime: Runtime) -> InventoryHandlers:
     return handlers
 
 
-SERVICE = ServiceDefinition(
-    name="inventory",
+def _catalog(handlers: InventoryHandlers) -> CatalogHandlers:
+    return handlers.catalog
+
+
+def _movements(handlers: InventoryHandlers) -> MovementHandlers:
+    return handlers.movements
+
+
+def _reservations(handlers: InventoryHandlers) -> ReservationHandlers:
+    return handlers.reservations
+
+
+def _ledger(handlers: InventoryHandlers) -> LedgerProjection:
+    return handlers.ledger
+
+
+SERVICE = Service(
+    entry=entry("inventory"),
     description="Items, stock per branch and warehouse, reservations, goods receipt and issue.",
-    routers=routers,
     setup=setup,
-    outbox_collections=OUTBOX_COLLECTIONS,
-    queries=queries,
+    settings=InventorySettings,
+    commands={
+        DefineItem: via(_catalog, CatalogHandlers.define_item),
+        DefineLocation: via(_catalog, CatalogHandlers.define_location),
+        SetOpeningBalance: via(_catalog, CatalogHandlers.set_opening_balance),
+        AdjustStock: via(_catalog, CatalogHandlers.adjust_stock),
+        ReceiveGoods: via(_movements, MovementHandlers.receive),
+        IssueGoods: via(_movements, MovementHandlers.issue),
+    },
+    events={
+        OrderSubmitted: via(_reservations, ReservationHandlers.order_submitted),
+        OrderApproved: via(_reservations, ReservationHandlers.order_approved),
+        OrderRejected: via(_reservations, ReservationHandlers.order_rejected),
+        OrderCancelled: via(_reservations, ReservationHandlers.order_cancelled),
+        StockMoved: OnQueue(via(_ledger, LedgerProjection.record), queue="ledger"),
+    },
     publishes=[
         ItemDefined,
         LocationDefined,
@@ -68,8 +109,6 @@ SERVICE = ServiceDefinition(
         ReservationReleased,
         StockMoved,
     ],
+    outbox_collections=OUTBOX_COLLECTIONS,
+    queries=queries,
 )
-
-
-def create_app(settings: InventorySettings | None = None) -> AsgiFastStream:
-    return build_app(SERVICE, settings or InventorySettings())

@@ -17,7 +17,7 @@ from pymongo import ASCENDING
 
 from services.inventory.repository import LEDGER, ORDERS, STOCK
 from shared.contracts import MovementKind
-from shared.http import ASGIApp, json_query
+from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
@@ -25,7 +25,7 @@ ZERO = Decimal(0)
 MAX_LIMIT = 5000
 
 
-def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+def queries(runtime: Runtime[Any]) -> list[Route]:
     async def stock(params: dict[str, str]) -> tuple[int, Any]:
         query = {key: params[key] for key in ("sku", "location_id", "branch_id") if params.get(key)}
         if not query:

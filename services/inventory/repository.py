@@ -30,10 +30,6 @@ OUTBOX_COLLECTIONS = (ITEMS, LOCATIONS, STOCK, ORDERS)
 _BOOKKEEPING = {"id", "version", "applied_messages"}
 
 
-def _nobody() -> None:
-    """Moves made for a receipt or issue never answer the command themselves."""
-
-
 class MissingStock(Exception):
     """A stock record that was just created or read is gone: a bug or a wiped database."""
 
@@ -78,7 +74,7 @@ class StockRecords:
         # Opening balances and adjustments are answered by the stock's own event; moves made
         # for a receipt or issue are not (the order's GoodsReceived/GoodsIssued answers those).
         self._answering = AggregateStore(self.collection, Stock, relay)
-        self._quiet = AggregateStore(self.collection, Stock, relay, reply_to=_nobody)
+        self._quiet = AggregateStore(self.collection, Stock, relay, answers=False)
 
     async def get(self, sku: str, location_id: str) -> Stock | None:
         return await self.by_id(stock_id(sku, location_id))

@@ -8,8 +8,6 @@ from shared.settings import ServiceSettings
 
 
 class InventorySettings(ServiceSettings):
-    service_name: str = "inventory"
-    http_port: int = 8083
     receipt_tolerance_percent: Decimal = Field(
         default=Decimal(5),
         ge=0,

@@ -1,8 +1,6 @@
 """``python -m services.notification``: run the notification service until SIGTERM."""
 
-from services.notification.app import create_app
-from services.notification.settings import NotificationSettings
-from shared.runtime import serve
+from services.notification.app import SERVICE
+from shared.runtime import main
 
-settings = NotificationSettings()
-serve(create_app(settings), settings)
+main(SERVICE)

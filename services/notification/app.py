@@ -1,23 +1,22 @@
-"""Wiring of the notification service: subscribers, the e-mail store, the SMTP dispatcher."""
+"""The notification service as data: the events it e-mails about, its SMTP dispatcher."""
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
-
-from services.notification.consumers import routers
 from services.notification.dispatcher import Dispatcher
 from services.notification.handlers import NotificationHandlers
 from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
 from services.notification.settings import NotificationSettings
+from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected
 from shared.contracts.notification import EmailFailed, EmailSent
-from shared.runtime import Runtime, ServiceDefinition, build_app
+from shared.registry import entry
+from shared.runtime import Runtime
+from shared.service import Service
 
 
-async def setup(runtime: Runtime) -> NotificationHandlers:
+async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
     settings = runtime.settings
-    assert isinstance(settings, NotificationSettings)
     await create_indexes(runtime.database)
     emails = email_store(runtime.database, runtime.outbox)
     dispatcher = Dispatcher(
@@ -33,16 +32,17 @@ async def setup(runtime: Runtime) -> NotificationHandlers:
     return NotificationHandlers(emails, dispatcher)
 
 
-SERVICE = ServiceDefinition(
-    name="notification",
+SERVICE = Service(
+    entry=entry("notification"),
     description="E-mail about pending approvals, approvals and rejections, sent once per event.",
-    routers=routers,
     setup=setup,
-    outbox_collections=[EMAILS],
+    settings=NotificationSettings,
+    events={
+        ApprovalPending: NotificationHandlers.approval_pending,
+        ApprovalApproved: NotificationHandlers.approval_approved,
+        ApprovalRejected: NotificationHandlers.approval_rejected,
+    },
     publishes=[EmailSent, EmailFailed],
+    outbox_collections=[EMAILS],
     queries=queries,
 )
-
-
-def create_app(settings: NotificationSettings | None = None) -> AsgiFastStream:
-    return build_app(SERVICE, settings or NotificationSettings())

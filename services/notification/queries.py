@@ -6,14 +6,14 @@ from typing import Any
 
 from services.notification.domain import EmailStatus
 from services.notification.repository import EMAILS
-from shared.http import ASGIApp, json_query
+from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 FIELDS = {**HIDE_BOOKKEEPING, "body": 0}
 
 
-def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+def queries(runtime: Runtime[Any]) -> list[Route]:
     async def emails(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /emails?status=failed&order_id=...``: e-mails, newest first (at most 100)."""
         query: dict[str, Any] = {}

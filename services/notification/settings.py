@@ -8,8 +8,6 @@ from shared.settings import ServiceSettings
 
 
 class NotificationSettings(ServiceSettings):
-    service_name: str = "notification"
-    http_port: int = 8085
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None

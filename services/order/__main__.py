@@ -1,8 +1,6 @@
 """``python -m services.order``: run the order service until SIGTERM."""
 
-from services.order.app import create_app
-from services.order.settings import OrderSettings
-from shared.runtime import serve
+from services.order.app import SERVICE
+from shared.runtime import main
 
-settings = OrderSettings()
-serve(create_app(settings), settings)
+main(SERVICE)

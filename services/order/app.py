@@ -1,37 +1,64 @@
-"""Wiring of the order service: its subscribers, store and handlers on the shared runtime."""
+"""The order service as data: the messages it takes, its handlers, what it publishes."""
 
 from __future__ import annotations
 
-from faststream.asgi import AsgiFastStream
-
-from services.order.consumers import routers
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import ORDERS, create_indexes, order_store
-from services.order.settings import OrderSettings
 from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalRejected,
+    CancelOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    GoodsIssued,
+    GoodsReceived,
     OrderApproved,
     OrderCancelled,
     OrderCreated,
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    ReservationConfirmed,
+    ReservationReleased,
+    StockReserved,
+    SubmitOrder,
+    UpdateOrder,
 )
-from shared.runtime import Runtime, ServiceDefinition, build_app
+from shared.registry import entry
+from shared.runtime import Runtime
+from shared.service import OnQueue, Service
+from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime) -> OrderHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     await create_indexes(runtime.database)
     return OrderHandlers(order_store(runtime.database, runtime.outbox))
 
 
-SERVICE = ServiceDefinition(
-    name="order",
+SERVICE = Service(
+    entry=entry("order"),
     description="Purchase and sales orders: drafting, submission, approval outcome, history.",
-    routers=routers,
     setup=setup,
-    outbox_collections=[ORDERS],
-    queries=queries,
+    commands={
+        CreatePurchaseOrder: OrderHandlers.create,
+        CreateSalesOrder: OrderHandlers.create,
+        UpdateOrder: OrderHandlers.update,
+        SubmitOrder: OrderHandlers.submit,
+        CancelOrder: OrderHandlers.cancel,
+    },
+    events={
+        ApprovalPending: OrderHandlers.approval_pending,
+        ApprovalApproved: OrderHandlers.approval_approved,
+        ApprovalRejected: OrderHandlers.approval_rejected,
+        # These queues were named before the <service>.<event> rule; they keep their names.
+        GoodsReceived: OnQueue(OrderHandlers.goods_received, "goods-received"),
+        GoodsIssued: OnQueue(OrderHandlers.goods_issued, "goods-issued"),
+        StockReserved: OnQueue(OrderHandlers.stock_validated, "stock-reserved"),
+        ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
+        ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
+    },
     publishes=[
         OrderCreated,
         OrderUpdated,
@@ -40,8 +67,6 @@ SERVICE = ServiceDefinition(
         OrderRejected,
         OrderCancelled,
     ],
+    outbox_collections=[ORDERS],
+    queries=queries,
 )
-
-
-def create_app(settings: OrderSettings | None = None) -> AsgiFastStream:
-    return build_app(SERVICE, settings or OrderSettings())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from services.order.repository import ORDERS
-from shared.http import ASGIApp, json_query
+from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 
-def queries(runtime: Runtime) -> list[tuple[str, ASGIApp]]:
+def queries(runtime: Runtime[Any]) -> list[Route]:
     async def order(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
         if not (order_id := params.get("order_id")):

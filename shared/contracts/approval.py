@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import Identifier, OrderKind
-from shared.names import Approval as N
 
 
 class ApproverRule(StrEnum):
@@ -61,6 +60,7 @@ class LevelDecision(BaseModel):
 
 
 class _RequestFacts(Event):
+    ordering_key: ClassVar[str | None] = "order_id"
     request_id: str = Field(min_length=1, max_length=80)
     order_id: Identifier
     order_kind: OrderKind
@@ -74,7 +74,7 @@ class _RequestFacts(Event):
 class ApprovalPending(_RequestFacts):
     """A level of a request now waits for ``approver``."""
 
-    routing_key: ClassVar[str] = N.PENDING
+    routing_key: ClassVar[str] = "approval.pending"
     level: int = Field(ge=1, le=2)
     levels: int = Field(ge=1, le=2)
     approver: Person
@@ -86,7 +86,7 @@ class ApprovalPending(_RequestFacts):
 class ApprovalApproved(_RequestFacts):
     """The request passed every level (or the party is in no cycle): the order is approved."""
 
-    routing_key: ClassVar[str] = N.APPROVED
+    routing_key: ClassVar[str] = "approval.approved"
     basis: ApprovalBasis
     decisions: list[LevelDecision] = Field(default_factory=list)
 
@@ -94,7 +94,7 @@ class ApprovalApproved(_RequestFacts):
 class ApprovalRejected(_RequestFacts):
     """A level rejected the request; the cycle ended there."""
 
-    routing_key: ClassVar[str] = N.REJECTED
+    routing_key: ClassVar[str] = "approval.rejected"
     level: int = Field(ge=1, le=2)
     approver: Person
     notes: str | None = None
@@ -107,7 +107,9 @@ class ApprovalRejected(_RequestFacts):
 class UpsertUser(Command):
     """Add or change a user of the approval directory (who they are, who their manager is)."""
 
-    routing_key: ClassVar[str] = N.UPSERT_USER
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.upsert_user"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.user_upserted",)
     user_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
@@ -118,7 +120,8 @@ class UpsertUser(Command):
 
 
 class UserUpserted(Event):
-    routing_key: ClassVar[str] = N.USER_UPSERTED
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.user_upserted"
     user_id: Identifier
     name: str
     email: EmailStr | None
@@ -133,7 +136,9 @@ class UserUpserted(Event):
 class DefineCycle(Command):
     """Create or change an approval cycle; requests already under way keep the old rules."""
 
-    routing_key: ClassVar[str] = N.DEFINE_CYCLE
+    ordering_key: ClassVar[str | None] = "cycle_id"
+    routing_key: ClassVar[str] = "approval.define_cycle"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.cycle_defined",)
     cycle_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     order_kind: OrderKind
@@ -148,7 +153,8 @@ class DefineCycle(Command):
 
 
 class CycleDefined(Event):
-    routing_key: ClassVar[str] = N.CYCLE_DEFINED
+    ordering_key: ClassVar[str | None] = "cycle_id"
+    routing_key: ClassVar[str] = "approval.cycle_defined"
     cycle_id: Identifier
     name: str
     order_kind: OrderKind
@@ -161,14 +167,17 @@ class CycleDefined(Event):
 class AssignParty(Command):
     """Put a vendor (purchase cycle) or customer (sales cycle) into a cycle; moves it if needed."""
 
-    routing_key: ClassVar[str] = N.ASSIGN_PARTY
+    ordering_key: ClassVar[str | None] = "party_id"
+    routing_key: ClassVar[str] = "approval.assign_party"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.party_assigned",)
     cycle_id: Identifier
     party_id: Identifier
     assigned_by: Identifier
 
 
 class PartyAssigned(Event):
-    routing_key: ClassVar[str] = N.PARTY_ASSIGNED
+    ordering_key: ClassVar[str | None] = "party_id"
+    routing_key: ClassVar[str] = "approval.party_assigned"
     order_kind: OrderKind
     party_id: Identifier
     cycle_id: Identifier
@@ -180,14 +189,17 @@ class PartyAssigned(Event):
 class UnassignParty(Command):
     """Take a party out of its cycle: its orders are approved automatically from then on."""
 
-    routing_key: ClassVar[str] = N.UNASSIGN_PARTY
+    ordering_key: ClassVar[str | None] = "party_id"
+    routing_key: ClassVar[str] = "approval.unassign_party"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.party_unassigned",)
     cycle_id: Identifier
     party_id: Identifier
     unassigned_by: Identifier
 
 
 class PartyUnassigned(Event):
-    routing_key: ClassVar[str] = N.PARTY_UNASSIGNED
+    ordering_key: ClassVar[str | None] = "party_id"
+    routing_key: ClassVar[str] = "approval.party_unassigned"
     order_kind: OrderKind
     party_id: Identifier
     cycle_id: Identifier
@@ -197,6 +209,7 @@ class PartyUnassigned(Event):
 
 
 class _Decision(Command):
+    ordering_key: ClassVar[str | None] = "request_id"
     request_id: str = Field(min_length=1, max_length=80)
     level: int = Field(ge=1, le=2, description="the level being decided, as in approval.pending")
     approver_id: Identifier
@@ -206,10 +219,12 @@ class _Decision(Command):
 class ApproveRequest(_Decision):
     """The current level's approver approves."""
 
-    routing_key: ClassVar[str] = N.APPROVE
+    routing_key: ClassVar[str] = "approval.approve"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.pending", "approval.approved")
 
 
 class RejectRequest(_Decision):
     """The current level's approver rejects; the cycle ends here, with the notes for the creator."""
 
-    routing_key: ClassVar[str] = N.REJECT
+    routing_key: ClassVar[str] = "approval.reject"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.rejected",)

@@ -7,38 +7,77 @@ Contracts change additively only: consumers ignore fields they do not know.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
+
+from shared.contracts.common import IDENTIFIER_PATTERN
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a message reached this service: the AMQP properties an answer needs."""
+
+    reply_to: str | None = None
+    correlation_id: str | None = None
+
+
 class Message(BaseModel):
-    """Common envelope fields; subclasses add the business keys."""
+    """Common envelope fields; subclasses add the business keys.
+
+    A contract names its own ``routing_key`` and its ``ordering_key``: the business id whose
+    messages a service handles one after the other, in arrival order (``None``: no order).
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     routing_key: ClassVar[str] = ""
+    ordering_key: ClassVar[str | None] = None
     message_id: UUID = Field(default_factory=uuid4)
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     correlation_id: str | None = None
     causation_id: UUID | None = None
     schema_version: int = 1
 
+    _delivery: Delivery | None = PrivateAttr(default=None)
+
     @classmethod
     def type_name(cls) -> str:
         return cls.__name__
 
+    @classmethod
+    def business_keys(cls) -> tuple[str, ...]:
+        """The fields that hold business ids (order, sku, user...), for logs."""
+        return _identifier_fields(cls)
+
+    def delivered(self, delivery: Delivery) -> Self:
+        """This message as received, with what its answer needs (it is the same message)."""
+        self._delivery = delivery
+        return self
+
+    @property
+    def delivery(self) -> Delivery | None:
+        """How it was received; ``None`` for a message this service made itself."""
+        return self._delivery
+
     def caused_by(self, cause: Message, **changes: Any) -> Self:
-        """This message as a consequence of ``cause``: same flow, caused by it."""
+        """This message as a consequence of ``cause``: same flow, caused by it.
+
+        The flow is the one the cause's sender named in the AMQP ``correlation_id``, else the
+        one in its body.
+        """
+        sent_as = cause.delivery.correlation_id if cause.delivery else None
         return self.model_copy(
             update={
-                "correlation_id": cause.correlation_id or self.correlation_id,
+                "correlation_id": sent_as or cause.correlation_id or self.correlation_id,
                 "causation_id": cause.message_id,
                 **changes,
             }
@@ -47,6 +86,9 @@ class Message(BaseModel):
 
 class Command(Message):
     """An imperative request to one service (``<service>.<verb>`` on ``oms.commands``)."""
+
+    answered_by: ClassVar[tuple[str, ...]] = ()
+    """The routing keys of the events that answer it when it succeeds (one of them)."""
 
 
 class Event(Message):
@@ -61,3 +103,20 @@ class CommandRejected(Event):
     reason: str = Field(description="machine-readable reason code, e.g. order_locked")
     detail: str = Field(description="a sentence a person can act on")
     service: str
+
+
+_ENVELOPE = frozenset({"message_id", "correlation_id", "causation_id"})
+
+
+@cache
+def _identifier_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """Fields named ``*_id`` or typed as an :data:`Identifier` (``sku``, ``created_by``...)."""
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if name not in _ENVELOPE
+        and (
+            name.endswith("_id")
+            or any(getattr(meta, "pattern", None) == IDENTIFIER_PATTERN for meta in info.metadata)
+        )
+    )

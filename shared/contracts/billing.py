@@ -10,7 +10,6 @@ from pydantic import Field
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import CurrencyCode, Identifier
-from shared.names import Billing as N
 
 Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
 
@@ -25,7 +24,9 @@ class BillingInterval(StrEnum):
 class DefinePlan(Command):
     """Create or change a subscription plan; changes apply to renewals after the change."""
 
-    routing_key: ClassVar[str] = N.DEFINE_PLAN
+    ordering_key: ClassVar[str | None] = "plan_id"
+    routing_key: ClassVar[str] = "billing.define_plan"
+    answered_by: ClassVar[tuple[str, ...]] = ("billing.plan_defined",)
     plan_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     price: Price
@@ -36,7 +37,8 @@ class DefinePlan(Command):
 
 
 class PlanDefined(Event):
-    routing_key: ClassVar[str] = N.PLAN_DEFINED
+    ordering_key: ClassVar[str | None] = "plan_id"
+    routing_key: ClassVar[str] = "billing.plan_defined"
     plan_id: Identifier
     name: str
     price: Decimal

@@ -8,13 +8,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$"
 Identifier = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$",
+        strip_whitespace=True, min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN
     ),
 ]
 """A business key (order, vendor, user, sku...): 1-64 characters, no spaces."""

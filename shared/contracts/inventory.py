@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import Identifier, Quantity
-from shared.names import Inventory as N
 
 
 def _not_zero(value: Decimal) -> Decimal:
@@ -54,7 +53,9 @@ StockLines = Annotated[list[StockLine], Field(min_length=1, max_length=500)]
 class DefineItem(Command):
     """Register an item (stock keeping unit) and the unit it is counted in."""
 
-    routing_key: ClassVar[str] = N.DEFINE_ITEM
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.define_item"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.item_defined",)
     sku: Identifier
     name: str = Field(min_length=1, max_length=200)
     unit_of_measure: str = Field(min_length=1, max_length=20, examples=["each", "kg"])
@@ -66,7 +67,9 @@ class DefineItem(Command):
 class DefineLocation(Command):
     """Register a warehouse of a branch where stock is kept."""
 
-    routing_key: ClassVar[str] = N.DEFINE_LOCATION
+    ordering_key: ClassVar[str | None] = "location_id"
+    routing_key: ClassVar[str] = "inventory.define_location"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.location_defined",)
     location_id: Identifier
     branch_id: Identifier
     warehouse: str = Field(min_length=1, max_length=100)
@@ -78,7 +81,9 @@ class DefineLocation(Command):
 class SetOpeningBalance(Command):
     """Record the counted quantity of an item at a location when stock-keeping starts there."""
 
-    routing_key: ClassVar[str] = N.SET_OPENING_BALANCE
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.set_opening_balance"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.opening_balance_set",)
     sku: Identifier
     location_id: Identifier
     quantity: Quantity
@@ -89,7 +94,9 @@ class SetOpeningBalance(Command):
 class AdjustStock(Command):
     """Correct on-hand stock (count difference, damage, found goods) and say why."""
 
-    routing_key: ClassVar[str] = N.ADJUST_STOCK
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.adjust_stock"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.stock_adjusted",)
     adjustment_id: Identifier
     sku: Identifier
     location_id: Identifier
@@ -101,7 +108,9 @@ class AdjustStock(Command):
 class ReceiveGoods(Command):
     """Goods arrived against an approved purchase order (all or part of it)."""
 
-    routing_key: ClassVar[str] = N.RECEIVE_GOODS
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "inventory.receive_goods"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.goods_received",)
     receipt_id: Identifier
     order_id: Identifier
     location_id: Identifier
@@ -112,7 +121,9 @@ class ReceiveGoods(Command):
 class IssueGoods(Command):
     """Goods leave stock against an approved sales order (all or part of it)."""
 
-    routing_key: ClassVar[str] = N.ISSUE_GOODS
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "inventory.issue_goods"
+    answered_by: ClassVar[tuple[str, ...]] = ("inventory.goods_issued",)
     issue_id: Identifier
     order_id: Identifier
     location_id: Identifier
@@ -124,7 +135,8 @@ class IssueGoods(Command):
 
 
 class ItemDefined(Event):
-    routing_key: ClassVar[str] = N.ITEM_DEFINED
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.item_defined"
     sku: Identifier
     name: str
     unit_of_measure: str
@@ -132,7 +144,8 @@ class ItemDefined(Event):
 
 
 class LocationDefined(Event):
-    routing_key: ClassVar[str] = N.LOCATION_DEFINED
+    ordering_key: ClassVar[str | None] = "location_id"
+    routing_key: ClassVar[str] = "inventory.location_defined"
     location_id: Identifier
     branch_id: Identifier
     warehouse: str
@@ -140,7 +153,8 @@ class LocationDefined(Event):
 
 
 class OpeningBalanceSet(Event):
-    routing_key: ClassVar[str] = N.OPENING_BALANCE_SET
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.opening_balance_set"
     sku: Identifier
     location_id: Identifier
     branch_id: Identifier
@@ -151,7 +165,8 @@ class OpeningBalanceSet(Event):
 
 
 class StockAdjusted(Event):
-    routing_key: ClassVar[str] = N.STOCK_ADJUSTED
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.stock_adjusted"
     adjustment_id: Identifier
     sku: Identifier
     location_id: Identifier
@@ -175,7 +190,8 @@ class LineProgress(BaseModel):
 class GoodsReceived(Event):
     """A receipt raised on-hand stock; ``order_lines`` says how far the PO is received."""
 
-    routing_key: ClassVar[str] = N.GOODS_RECEIVED
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "inventory.goods_received"
     order_id: Identifier
     receipt_id: Identifier
     location_id: Identifier
@@ -189,7 +205,8 @@ class GoodsReceived(Event):
 class GoodsIssued(Event):
     """An issue lowered on-hand stock; what the SO still waits for is its ``backorder``."""
 
-    routing_key: ClassVar[str] = N.GOODS_ISSUED
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "inventory.goods_issued"
     order_id: Identifier
     issue_id: Identifier
     location_id: Identifier
@@ -219,6 +236,7 @@ class ReservedLine(BaseModel):
 
 
 class _ReservationFacts(Event):
+    ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
     attempt: int = Field(ge=1)
     location_id: Identifier | None = Field(description="None: the branch has no location yet")
@@ -229,14 +247,14 @@ class _ReservationFacts(Event):
 class StockReserved(_ReservationFacts):
     """A submitted sales order's stock was checked and what is available held (softly)."""
 
-    routing_key: ClassVar[str] = N.STOCK_RESERVED
+    routing_key: ClassVar[str] = "inventory.stock_reserved"
     expires_at: datetime | None
 
 
 class ReservationConfirmed(_ReservationFacts):
     """The sales order was approved: its reservation is firm (topped up where stock allowed)."""
 
-    routing_key: ClassVar[str] = N.RESERVATION_CONFIRMED
+    routing_key: ClassVar[str] = "inventory.reservation_confirmed"
 
 
 class ReleaseReason(StrEnum):
@@ -248,7 +266,8 @@ class ReleaseReason(StrEnum):
 class ReservationReleased(Event):
     """The sales order no longer holds stock: rejected, cancelled, or never approved in time."""
 
-    routing_key: ClassVar[str] = N.RESERVATION_RELEASED
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "inventory.reservation_released"
     order_id: Identifier
     attempt: int = Field(ge=1)
     location_id: Identifier | None
@@ -279,7 +298,8 @@ class StockMoved(Event):
     movements of one item at one location from 1, without gaps.
     """
 
-    routing_key: ClassVar[str] = N.STOCK_MOVED
+    ordering_key: ClassVar[str | None] = "sku"
+    routing_key: ClassVar[str] = "inventory.stock_moved"
     movement_id: str = Field(min_length=1, max_length=300)
     kind: MovementKind
     sku: Identifier

@@ -7,10 +7,10 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.contracts.base import Event
-from shared.names import Notification as N
 
 
 class _EmailFacts(Event):
+    ordering_key: ClassVar[str | None] = "email_id"
     email_id: str = Field(min_length=1, max_length=200)
     kind: str
     to: str | None
@@ -21,13 +21,13 @@ class _EmailFacts(Event):
 class EmailSent(_EmailFacts):
     """An e-mail was accepted by the SMTP server."""
 
-    routing_key: ClassVar[str] = N.EMAIL_SENT
+    routing_key: ClassVar[str] = "notification.email_sent"
     attempts: int
 
 
 class EmailFailed(_EmailFacts):
     """An e-mail could not be delivered and will not be retried; an operator should look."""
 
-    routing_key: ClassVar[str] = N.EMAIL_FAILED
+    routing_key: ClassVar[str] = "notification.email_failed"
     attempts: int
     error: str

@@ -9,13 +9,13 @@ from pydantic import Field
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import CurrencyCode, Identifier, OrderKind, OrderLine
-from shared.names import Order as N
 
 Lines = list[OrderLine]
 NonEmptyLines = Field(min_length=1, max_length=500)
 
 
 class _CreateOrder(Command):
+    ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
     branch_id: Identifier
     created_by: Identifier
@@ -27,21 +27,25 @@ class _CreateOrder(Command):
 class CreatePurchaseOrder(_CreateOrder):
     """Create a draft purchase order for a vendor."""
 
-    routing_key: ClassVar[str] = N.CREATE_PURCHASE_ORDER
+    routing_key: ClassVar[str] = "order.create_purchase_order"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
     vendor_id: Identifier
 
 
 class CreateSalesOrder(_CreateOrder):
     """Create a draft sales order for a customer."""
 
-    routing_key: ClassVar[str] = N.CREATE_SALES_ORDER
+    routing_key: ClassVar[str] = "order.create_sales_order"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
     customer_id: Identifier
 
 
 class UpdateOrder(Command):
     """Change a draft or rejected order; fields left out stay as they are."""
 
-    routing_key: ClassVar[str] = N.UPDATE
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.update"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.updated",)
     order_id: Identifier
     updated_by: Identifier
     branch_id: Identifier | None = None
@@ -53,7 +57,9 @@ class UpdateOrder(Command):
 class SubmitOrder(Command):
     """Send a draft or rejected order into its approval cycle; it is locked from then on."""
 
-    routing_key: ClassVar[str] = N.SUBMIT
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.submit"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.submitted",)
     order_id: Identifier
     submitted_by: Identifier
 
@@ -61,13 +67,16 @@ class SubmitOrder(Command):
 class CancelOrder(Command):
     """Withdraw an order that has not been received or issued against."""
 
-    routing_key: ClassVar[str] = N.CANCEL
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.cancel"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.cancelled",)
     order_id: Identifier
     cancelled_by: Identifier
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class _OrderFacts(Event):
+    ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
     kind: OrderKind
     party_id: Identifier = Field(description="the vendor (purchase) or customer (sales)")
@@ -79,18 +88,18 @@ class _OrderFacts(Event):
 
 
 class OrderCreated(_OrderFacts):
-    routing_key: ClassVar[str] = N.CREATED
+    routing_key: ClassVar[str] = "order.created"
 
 
 class OrderUpdated(_OrderFacts):
-    routing_key: ClassVar[str] = N.UPDATED
+    routing_key: ClassVar[str] = "order.updated"
     updated_by: Identifier
 
 
 class OrderSubmitted(_OrderFacts):
     """An order entered its approval cycle as attempt number ``attempt``."""
 
-    routing_key: ClassVar[str] = N.SUBMITTED
+    routing_key: ClassVar[str] = "order.submitted"
     attempt: int = Field(ge=1)
     submitted_by: Identifier
 
@@ -98,14 +107,15 @@ class OrderSubmitted(_OrderFacts):
 class OrderApproved(_OrderFacts):
     """Every approval level passed: the order may now be received (PO) or issued (SO)."""
 
-    routing_key: ClassVar[str] = N.APPROVED
+    routing_key: ClassVar[str] = "order.approved"
     attempt: int = Field(ge=1)
 
 
 class OrderRejected(Event):
     """The approval cycle ended in a rejection; the creator may edit and resubmit."""
 
-    routing_key: ClassVar[str] = N.REJECTED
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.rejected"
     order_id: Identifier
     kind: OrderKind
     party_id: Identifier
@@ -116,7 +126,8 @@ class OrderRejected(Event):
 
 
 class OrderCancelled(Event):
-    routing_key: ClassVar[str] = N.CANCELLED
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.cancelled"
     order_id: Identifier
     kind: OrderKind
     party_id: Identifier

@@ -25,18 +25,17 @@ from uuid import UUID, uuid4
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError
-from faststream._internal.context.repository import ContextRepo
-from faststream._internal.middlewares import BaseMiddleware
+from faststream import BaseMiddleware, ContextRepo
 from faststream.exceptions import SubscriberNotFound
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from shared import names
 from shared.concurrency import KeyedLocks
-from shared.contracts.base import CommandRejected, utcnow
+from shared.contracts.base import CommandRejected, Message, utcnow
 from shared.domain import DomainError
-from shared.messaging.inbound import Inbound, inbound
 from shared.messaging.publisher import Publisher
+from shared.service import Route
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -56,25 +55,39 @@ UNREADABLE: tuple[type[BaseException], ...] = (
 )
 
 
-ORDERING_FIELDS = ("order_id", "request_id", "cycle_id", "party_id", "user_id", "plan_id")
-"""Which business id says what a message is about, in order of preference."""
-BUSINESS_IDS = (*ORDERING_FIELDS, "sku", "location_id", "receipt_id", "issue_id", "email_id")
+class InvalidMessage(Exception):
+    """The body does not match the contract of its routing key: the sender's mistake."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(describe(error))
+        self.error = error
 
 
-def business_ids(body: bytes) -> dict[str, str]:
+def business_ids(body: bytes, contract: type[Message] | None) -> dict[str, str]:
     """The business ids a message carries at its top level, for logs and ordering."""
+    if contract is None:
+        return {}
     try:
         fields = json.loads(body)
     except ValueError:
         return {}
     if not isinstance(fields, dict):
         return {}
-    return {name: value for name in BUSINESS_IDS if isinstance(value := fields.get(name), str)}
+    keys = contract.business_keys()
+    return {name: value for name in keys if isinstance(value := fields.get(name), str)}
 
 
-def ordering_key(ids: dict[str, str]) -> str | None:
-    """The business entity a message is about (its ``order_id``, ...), if it names one."""
-    return next((f"{name}={ids[name]}" for name in ORDERING_FIELDS if name in ids), None)
+def ordering_key(contract: type[Message] | None, ids: dict[str, str], queue: str) -> str | None:
+    """The business entity a message is about (``order_id=PO-1``...), if its contract says.
+
+    A message that lacks the id its contract orders by (unreadable, or not the contract) is
+    about nothing in particular: such messages take their turns on their queue's own key, so
+    that they are dead-lettered in the order they came.
+    """
+    name = contract.ordering_key if contract is not None else None
+    if name is None:
+        return None
+    return f"{name}={ids[name]}" if name in ids else f"queue={queue}"
 
 
 class Settlement:
@@ -86,11 +99,30 @@ class Settlement:
     order; handlers stay correct through versions and idempotency.)
     """
 
-    def __init__(self, *, service: str, retry_backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        commands_queue: str,
+        routes: Iterable[Route],
+        retry_backoff: float = 1.0,
+    ) -> None:
         self.service = service
         self.retry_backoff = retry_backoff
         self.publisher: Publisher | None = None
         self.in_order = KeyedLocks()
+        self.commands_queue = commands_queue
+        self.contracts = {(r.exchange, r.contract.routing_key): r.contract for r in routes}
+        self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
+
+    def queue_of(self, raw: AbstractIncomingMessage) -> str:
+        """The queue a delivery came from: commands share one, each event has its own."""
+        if raw.exchange == names.COMMANDS:
+            return self.commands_queue
+        return self.event_queues.get(raw.routing_key or "", "")
+
+    def contract_of(self, raw: AbstractIncomingMessage) -> type[Message] | None:
+        return self.contracts.get((raw.exchange or "", raw.routing_key or ""))
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher
@@ -104,6 +136,7 @@ class _Settle(BaseMiddleware):
         super().__init__(msg, context=context)
         self.settlement = settlement
         self.turn = contextlib.AsyncExitStack()
+        self.queue = ""
 
     @property
     def raw(self) -> AbstractIncomingMessage:
@@ -115,21 +148,18 @@ class _Settle(BaseMiddleware):
         if self.msg is None:  # publishing goes through broker middlewares too
             return
         raw = self.raw
-        handler = self.context.get_local("handler_")
-        queue = getattr(getattr(handler, "queue", None), "name", "") or ""
-        inbound.set(
-            Inbound(raw.message_id, raw.correlation_id, raw.reply_to, raw.routing_key or "", queue)
-        )
-        ids = business_ids(raw.body)
+        self.queue = self.settlement.queue_of(raw)
+        contract = self.settlement.contract_of(raw)
+        ids = business_ids(raw.body, contract)
         structlog.contextvars.bind_contextvars(
             message_id=raw.message_id,
             correlation_id=raw.correlation_id,
             routing_key=raw.routing_key,
-            queue=queue,
+            queue=self.queue,
             **ids,
         )
         # This is the delivery's first wait, so tasks queue for their turn in arrival order.
-        if (key := ordering_key(ids)) is not None:
+        if (key := ordering_key(contract, ids, self.queue)) is not None:
             await self.turn.enter_async_context(self.settlement.in_order.hold(key))
 
     async def after_processed(
@@ -161,28 +191,16 @@ class _Settle(BaseMiddleware):
             log.warning("message_retry_later", error=repr(error))
             await asyncio.sleep(self.settlement.retry_backoff)
             await raw.nack(requeue=True)
-        elif isinstance(error, UNREADABLE) or self._is_input_error(error):
+        elif isinstance(error, (*UNREADABLE, InvalidMessage)):
             reason = (
                 "unknown_message_type"
                 if isinstance(error, SubscriberNotFound)
-                else ("invalid_message")
+                else "invalid_message"
             )
             await self._dead_letter(reason, describe(error))
         else:
             log.error("handler_failed", exc_info=error)
             await self._dead_letter("handler_failed", f"{type(error).__name__}: {error}")
-
-    def _is_input_error(self, error: BaseException) -> bool:
-        """A validation error of the handler's arguments (the message), not one inside it.
-
-        FastStream validates a handler's arguments as a model named after the handler; a
-        validation error inside the handler's body is a bug and is reported as such.
-        """
-        if not isinstance(error, ValidationError):
-            return False
-        handler = self.context.get_local("handler_")
-        names = {item.name for item in getattr(handler, "calls", ())}
-        return error.title in names
 
     async def _refuse(self, error: DomainError) -> None:
         if self._is_command:
@@ -194,8 +212,7 @@ class _Settle(BaseMiddleware):
 
     async def _dead_letter(self, reason: str, detail: str) -> None:
         raw = self.raw
-        current = inbound.get()
-        queue = current.queue if current else ""
+        queue = self.queue
         log.error("message_dead_lettered", reason=reason, detail=detail)
         headers: dict[str, object] = {
             **(raw.headers or {}),
@@ -266,8 +283,10 @@ def _command_id(raw: AbstractIncomingMessage) -> UUID | None:
 
 def describe(error: BaseException) -> str:
     """A sentence naming what was wrong with a message, field by field."""
+    if isinstance(error, InvalidMessage):
+        return str(error)
     if isinstance(error, ValidationError):
-        return "; ".join(_field_errors(error.errors(include_url=False)))
+        return _validation_errors(error)
     if isinstance(error, json.JSONDecodeError):
         return f"the body is not valid JSON: {error.msg} at position {error.pos}"
     if isinstance(error, UnicodeDecodeError):
@@ -277,10 +296,16 @@ def describe(error: BaseException) -> str:
     return str(error)
 
 
+def _validation_errors(error: ValidationError) -> str:
+    errors = error.errors(include_url=False)
+    if errors and errors[0]["type"] == "json_invalid":
+        return f"the body is not valid JSON: {errors[0].get('ctx', {}).get('error', '')}"
+    return "; ".join(_field_errors(errors))
+
+
 def _field_errors(errors: Iterable[Any], limit: int = 10) -> list[str]:
     described = []
     for item in list(errors)[:limit]:
-        # FastStream validates the handler's arguments: the first element names the argument.
-        location = [str(part) for part in item["loc"][1:]] or [str(p) for p in item["loc"]]
+        location = [str(part) for part in item["loc"]]
         described.append(f"{'.'.join(location) or 'body'}: {item['msg']}")
     return described

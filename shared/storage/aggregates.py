@@ -17,7 +17,6 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Event, Message, utcnow
 from shared.domain import Aggregate
-from shared.messaging.inbound import current_reply_to
 from shared.names import EVENTS
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -70,12 +69,13 @@ class AggregateStore(Generic[A]):
         model: type[A],
         relay: OutboxRelay,
         *,
-        reply_to: Callable[[], str | None] = current_reply_to,
+        answers: bool = True,
     ) -> None:
         self.collection = collection
         self.model = model
         self.relay = relay
-        self._reply_to = reply_to
+        self.answers = answers
+        """Whether the first event a command causes answers its sender (on its reply_to)."""
 
     async def get(self, aggregate_id: str) -> A | None:
         doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
@@ -195,7 +195,9 @@ class AggregateStore(Generic[A]):
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
     def _entries(self, aggregate: A, cause: Message | None) -> list[Document]:
-        reply_to = self._reply_to() if cause is not None else None
+        # The caller that sent the cause asked for its answer on its own queue.
+        delivery = cause.delivery if cause is not None and self.answers else None
+        reply_to = delivery.reply_to if delivery is not None else None
         entries = []
         for event in aggregate.collect_events():
             stamped = event if cause is None else event.caused_by(cause)

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.contracts import SubmitOrder
-from shared.names import Order as N
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order
 from tests.support.servers import ROOT, start_mongo, start_rabbit
@@ -72,7 +71,7 @@ async def throughput(bus: Bus, count: int) -> float:
     await asyncio.gather(
         *(bus.send(SubmitOrder(order_id=o.order_id, submitted_by="alice")) for o in orders)
     )
-    await bus.wait_for(N.APPROVED, count=count, timeout=600)
+    await bus.wait_for("order.approved", count=count, timeout=600)
     return count / (time.perf_counter() - started)
 
 
@@ -83,7 +82,7 @@ async def flow_latency(bus: Bus, count: int) -> list[float]:
         started = time.perf_counter()
         await bus.send(order)
         await bus.send(SubmitOrder(order_id=order.order_id, submitted_by="alice"))
-        await bus.wait_for(N.APPROVED, having(order_id=order.order_id), timeout=30)
+        await bus.wait_for("order.approved", having(order_id=order.order_id), timeout=30)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
 

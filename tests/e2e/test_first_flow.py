@@ -16,8 +16,6 @@ from shared.contracts import (
     SubmitOrder,
     UpsertUser,
 )
-from shared.names import Approval, Notification
-from shared.names import Order as N
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order, sales_order, unique
 from tests.support.services import ServiceProcess
@@ -38,7 +36,7 @@ async def test_a_purchase_and_a_sales_order_without_a_cycle_are_approved(
         await system_bus.send(SubmitOrder(order_id=create.order_id, submitted_by="alice"))
 
     for create in (po, so):
-        await system_bus.wait_for(N.APPROVED, having(order_id=create.order_id), timeout=10)
+        await system_bus.wait_for("order.approved", having(order_id=create.order_id), timeout=10)
         order = get(system["order"], f"/orders?order_id={create.order_id}")
         assert order["status"] == "approved"
         # Notes (e.g. the stock check of a sales order) repeat the status they were made in.
@@ -93,16 +91,18 @@ async def test_a_two_level_cycle_across_processes_with_email(
 
     for level, approver in ((1, "mgr"), (2, "cfo")):
         [pending] = await bus.wait_for(
-            Approval.PENDING, having(order_id=order.order_id, level=level)
+            "approval.pending", having(order_id=order.order_id, level=level)
         )
         await system_smtp.wait_for(f"{approver}@example.com")
         await bus.send(
             ApproveRequest(request_id=pending.body["request_id"], level=level, approver_id=approver)
         )
 
-    await bus.wait_for(N.APPROVED, lambda b: b["order_id"] == order.order_id)
+    await bus.wait_for("order.approved", lambda b: b["order_id"] == order.order_id)
     await system_smtp.wait_for("clerk@example.com")
-    await bus.wait_for(Notification.EMAIL_SENT, lambda b: b["order_id"] == order.order_id, count=3)
+    await bus.wait_for(
+        "notification.email_sent", lambda b: b["order_id"] == order.order_id, count=3
+    )
     stored = get(system["order"], f"/orders?order_id={order.order_id}")
     assert stored["status"] == "approved"
     requests = get(system["approval"], f"/requests?order_id={order.order_id}")

@@ -10,8 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from shared.contracts import OrderKind, OrderSubmitted
-from shared.names import Approval
-from shared.names import Order as N
 from tests.e2e.conftest import start
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, unique
@@ -51,9 +49,9 @@ async def test_two_approval_processes_approve_each_of_50_orders_exactly_once(
         ]
         await asyncio.gather(*(bus.send(e) for e in events))
 
-        await bus.wait_for(Approval.APPROVED, count=50, timeout=60)
+        await bus.wait_for("approval.approved", count=50, timeout=60)
         await bus.settle(1.0)
-        approved = Counter(m.body["order_id"] for m in bus.matching(Approval.APPROVED))
+        approved = Counter(m.body["order_id"] for m in bus.matching("approval.approved"))
         assert approved == Counter({e.order_id: 1 for e in events})
         handler = "oms.events.order.submitted"
         taken = [received_by(r, handler) for r in replicas]
@@ -71,7 +69,7 @@ async def test_sigterm_finishes_in_flight_work_and_nothing_is_lost(
     await first.wait_ready()
     creates = [purchase_order() for _ in range(40)]
     await asyncio.gather(*(bus.send(c) for c in creates))
-    await bus.wait_for(N.CREATED, count=3, timeout=20)
+    await bus.wait_for("order.created", count=3, timeout=20)
 
     first.terminate()
     assert await first.wait_exit(timeout=30) == 0
@@ -82,9 +80,9 @@ async def test_sigterm_finishes_in_flight_work_and_nothing_is_lost(
     second = start(env, "order", tmp_path)
     try:
         await second.wait_ready()
-        await bus.wait_for(N.CREATED, count=40, timeout=30)
+        await bus.wait_for("order.created", count=40, timeout=30)
         await bus.settle(1.0)
-        created = Counter(m.body["order_id"] for m in bus.matching(N.CREATED))
+        created = Counter(m.body["order_id"] for m in bus.matching("order.created"))
         assert created == Counter({c.order_id: 1 for c in creates})
     finally:
         assert await second.stop() == 0

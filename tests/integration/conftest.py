@@ -8,23 +8,23 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.approval.app import create_app as approval_app
-from services.approval.settings import ApprovalSettings
-from services.order.app import create_app as order_app
-from services.order.settings import OrderSettings
+from services.approval.app import SERVICE as APPROVAL
+from services.order.app import SERVICE as ORDER
+from shared.runtime import build_app
+from shared.settings import ServiceSettings
 from shared.storage.mongo import Document, database
 from tests.support.services import Environment, running
 
 
 @pytest.fixture
 async def order_service(env: Environment) -> AsyncIterator[Any]:
-    async with running(order_app(OrderSettings(**env.settings("order")))) as app:
+    async with running(build_app(ORDER, ServiceSettings(**env.settings("order")))) as app:
         yield app
 
 
 @pytest.fixture
 async def approval_service(env: Environment) -> AsyncIterator[Any]:
-    async with running(approval_app(ApprovalSettings(**env.settings("approval")))) as app:
+    async with running(build_app(APPROVAL, ServiceSettings(**env.settings("approval")))) as app:
         yield app
 
 

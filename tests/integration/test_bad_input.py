@@ -17,16 +17,13 @@ from typing import Any
 
 import pytest
 
-from services.approval.app import create_app as approval_app
-from services.approval.settings import ApprovalSettings
-from services.billing.app import create_app as billing_app
-from services.billing.settings import BillingSettings
-from services.inventory.app import create_app as inventory_app
+from services.approval.app import SERVICE as APPROVAL
+from services.billing.app import SERVICE as BILLING
+from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.settings import InventorySettings
-from services.notification.app import create_app as notification_app
+from services.notification.app import SERVICE as NOTIFICATION
 from services.notification.settings import NotificationSettings
-from services.order.app import create_app as order_app
-from services.order.settings import OrderSettings
+from services.order.app import SERVICE as ORDER
 from shared import names
 from shared.contracts import (
     ApprovalApproved,
@@ -49,6 +46,9 @@ from shared.contracts import (
     UpsertUser,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
+from shared.runtime import build_app
+from shared.service import Service
+from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, sales_order, unique
@@ -56,12 +56,12 @@ from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 
-APPS: dict[str, tuple[Callable[..., Any], type[Any]]] = {
-    "order": (order_app, OrderSettings),
-    "approval": (approval_app, ApprovalSettings),
-    "inventory": (inventory_app, InventorySettings),
-    "billing": (billing_app, BillingSettings),
-    "notification": (notification_app, NotificationSettings),
+APPS: dict[str, tuple[Service[Any, Any], type[Any]]] = {
+    "order": (ORDER, ServiceSettings),
+    "approval": (APPROVAL, ServiceSettings),
+    "inventory": (INVENTORY, InventorySettings),
+    "billing": (BILLING, ServiceSettings),
+    "notification": (NOTIFICATION, NotificationSettings),
 }
 
 
@@ -104,7 +104,7 @@ class Context:
         submitted = order_submitted(vendor)
         await self.bus.send(submitted)
         [pending] = await self.bus.wait_for(
-            names.Approval.PENDING, lambda b: b["order_id"] == submitted.order_id
+            "approval.pending", lambda b: b["order_id"] == submitted.order_id
         )
         return pending.body
 
@@ -182,7 +182,7 @@ async def s_order_pending(ctx: Context) -> None:
 async def s_order_approved(ctx: Context) -> None:
     order_id = await ctx.submitted()
     await ctx.bus.send(ApprovalApproved(**request_facts(order_id), basis=ApprovalBasis.NO_CYCLE))
-    await ctx.bus.wait_for(names.Order.APPROVED, lambda b: b["order_id"] == order_id)
+    await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
 
 
 async def s_order_rejected(ctx: Context) -> None:
@@ -192,7 +192,7 @@ async def s_order_rejected(ctx: Context) -> None:
             **request_facts(order_id), level=1, approver=Person(user_id="mary"), notes="no"
         )
     )
-    await ctx.bus.wait_for(names.Order.REJECTED, lambda b: b["order_id"] == order_id)
+    await ctx.bus.wait_for("order.rejected", lambda b: b["order_id"] == order_id)
 
 
 async def s_upsert_user(ctx: Context) -> None:
@@ -243,7 +243,7 @@ async def s_order_cancelled(ctx: Context) -> None:
 async def s_order_submitted(ctx: Context) -> None:
     event = order_submitted()
     await ctx.bus.send(event)
-    await ctx.bus.wait_for(names.Approval.APPROVED, lambda b: b["order_id"] == event.order_id)
+    await ctx.bus.wait_for("approval.approved", lambda b: b["order_id"] == event.order_id)
 
 
 async def s_define_plan(ctx: Context) -> None:
@@ -262,7 +262,7 @@ async def s_define_plan(ctx: Context) -> None:
 async def _mail_failed(ctx: Context, event: Any) -> None:
     await ctx.bus.send(event)
     await ctx.bus.wait_for(
-        names.Notification.EMAIL_FAILED, lambda b: b["source_message_id"] == str(event.message_id)
+        "notification.email_failed", lambda b: b["source_message_id"] == str(event.message_id)
     )
 
 
@@ -282,26 +282,26 @@ async def s_notify_rejected(ctx: Context) -> None:
 
 
 SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
-    (names.Order.COMMANDS_QUEUE, names.Order.CREATE_PURCHASE_ORDER): s_create_po,
-    (names.Order.COMMANDS_QUEUE, names.Order.CREATE_SALES_ORDER): s_create_so,
-    (names.Order.COMMANDS_QUEUE, names.Order.UPDATE): s_update,
-    (names.Order.COMMANDS_QUEUE, names.Order.SUBMIT): s_submit,
-    (names.Order.COMMANDS_QUEUE, names.Order.CANCEL): s_cancel,
-    (names.Order.APPROVAL_PENDING_QUEUE, names.Approval.PENDING): s_order_pending,
-    (names.Order.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_order_approved,
-    (names.Order.APPROVAL_REJECTED_QUEUE, names.Approval.REJECTED): s_order_rejected,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.UPSERT_USER): s_upsert_user,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.DEFINE_CYCLE): s_define_cycle,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.ASSIGN_PARTY): s_define_cycle,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.UNASSIGN_PARTY): s_unassign,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.APPROVE): s_approve,
-    (names.Approval.COMMANDS_QUEUE, names.Approval.REJECT): s_reject,
-    (names.Approval.ORDER_SUBMITTED_QUEUE, names.Order.SUBMITTED): s_order_submitted,
-    (names.Approval.ORDER_CANCELLED_QUEUE, names.Order.CANCELLED): s_order_cancelled,
-    (names.Billing.COMMANDS_QUEUE, names.Billing.DEFINE_PLAN): s_define_plan,
-    (names.Notification.APPROVAL_PENDING_QUEUE, names.Approval.PENDING): s_notify_pending,
-    (names.Notification.APPROVAL_APPROVED_QUEUE, names.Approval.APPROVED): s_notify_approved,
-    (names.Notification.APPROVAL_REJECTED_QUEUE, names.Approval.REJECTED): s_notify_rejected,
+    ("order.commands", "order.create_purchase_order"): s_create_po,
+    ("order.commands", "order.create_sales_order"): s_create_so,
+    ("order.commands", "order.update"): s_update,
+    ("order.commands", "order.submit"): s_submit,
+    ("order.commands", "order.cancel"): s_cancel,
+    ("order.approval-pending", "approval.pending"): s_order_pending,
+    ("order.approval-approved", "approval.approved"): s_order_approved,
+    ("order.approval-rejected", "approval.rejected"): s_order_rejected,
+    ("approval.commands", "approval.upsert_user"): s_upsert_user,
+    ("approval.commands", "approval.define_cycle"): s_define_cycle,
+    ("approval.commands", "approval.assign_party"): s_define_cycle,
+    ("approval.commands", "approval.unassign_party"): s_unassign,
+    ("approval.commands", "approval.approve"): s_approve,
+    ("approval.commands", "approval.reject"): s_reject,
+    ("approval.order-submitted", "order.submitted"): s_order_submitted,
+    ("approval.order-cancelled", "order.cancelled"): s_order_cancelled,
+    ("billing.commands", "billing.define_plan"): s_define_plan,
+    ("notification.approval-pending", "approval.pending"): s_notify_pending,
+    ("notification.approval-approved", "approval.approved"): s_notify_approved,
+    ("notification.approval-rejected", "approval.rejected"): s_notify_rejected,
 }
 
 SAMPLES |= INVENTORY_SAMPLES
@@ -309,7 +309,7 @@ SAMPLES |= INVENTORY_SAMPLES
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")
     for service, (factory, settings) in APPS.items()
-    for consumer in consumers(factory(settings()))
+    for consumer in consumers(build_app(factory, settings()))
 ]
 
 
@@ -317,7 +317,7 @@ EVERY_CONSUMER = [
 async def service(request: pytest.FixtureRequest, env: Environment) -> AsyncIterator[Any]:
     name = request.node.callspec.params["service_name"]
     factory, settings = APPS[name]
-    async with running(factory(settings(**env.settings(name)))) as app:
+    async with running(build_app(factory, settings(**env.settings(name)))) as app:
         yield app
 
 
@@ -372,9 +372,9 @@ async def test_an_unknown_command_is_dead_lettered_and_answered(
     mid = str(uuid.uuid4())
     await bus.send_raw(names.COMMANDS, "order.frobnicate", b"{}", message_id=mid, reply=True)
 
-    [dead] = await bus.dead_letters(names.Order.COMMANDS_QUEUE)
+    [dead] = await bus.dead_letters("order.commands")
     assert dead.headers["x-oms-reason"] == "unknown_message_type"
     [answer] = await bus.wait_for(
-        names.Order.COMMAND_REJECTED, lambda b: b["command_message_id"] == mid
+        "order.command_rejected", lambda b: b["command_message_id"] == mid
     )
     assert answer.body["reason"] == "unknown_message_type"

@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 
-from services.order.app import create_app
-from services.order.settings import OrderSettings
+from services.order.app import SERVICE as ORDER
 from shared.contracts import SubmitOrder
-from shared.names import Order as N
-from shared.runtime import runtime_of
+from shared.runtime import build_app
+from shared.settings import ServiceSettings
 from tests.support.bus import TEST_CLIENT, Bus, having
 from tests.support.factories import purchase_order
-from tests.support.servers import ROOT, RabbitServer
+from tests.support.servers import MONGOWIRE, ROOT, RabbitServer
 from tests.support.services import Environment, free_port, running
 
 
@@ -41,20 +40,20 @@ async def service_connections(rabbit: RabbitServer, vhost: str) -> list[dict[str
 async def test_a_dropped_broker_connection_is_reestablished_and_work_resumes(
     env: Environment, bus: Bus, rabbit: RabbitServer, vhost: str
 ) -> None:
-    async with running(create_app(OrderSettings(**env.settings("order")))) as app:
+    async with running(build_app(ORDER, ServiceSettings(**env.settings("order")))) as app:
         before = purchase_order()
         await bus.send(before)
-        await bus.wait_for(N.CREATED, having(order_id=before.order_id))
+        await bus.wait_for("order.created", having(order_id=before.order_id))
 
         for connection in await service_connections(rabbit, vhost):
             rabbit.api("DELETE", f"connections/{urllib.parse.quote(connection['name'], safe='')}")
         after = purchase_order()
         await bus.send(after)  # waits in the queue while the service reconnects
 
-        await bus.wait_for(N.CREATED, having(order_id=after.order_id), timeout=30)
+        await bus.wait_for("order.created", having(order_id=after.order_id), timeout=30)
         await bus.send(SubmitOrder(order_id=after.order_id, submitted_by="alice"))
-        await bus.wait_for(N.SUBMITTED, having(order_id=after.order_id), timeout=15)
-        assert runtime_of(app).ready
+        await bus.wait_for("order.submitted", having(order_id=after.order_id), timeout=15)
+        assert app.runtime.ready
 
 
 @pytest.fixture
@@ -70,8 +69,7 @@ def restartable_mongo(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "shared.mongowire",
+                str(MONGOWIRE),
                 "--port",
                 str(port),
                 "--engine",
@@ -103,11 +101,11 @@ async def test_a_database_restart_is_survived_and_the_message_is_redelivered(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     url, (start, stop) = restartable_mongo
-    settings = OrderSettings(**env.settings("order", mongodb_url=url, retry_backoff_seconds=0.5))
-    async with running(create_app(settings)):
+    settings = ServiceSettings(**env.settings("order", mongodb_url=url, retry_backoff_seconds=0.5))
+    async with running(build_app(ORDER, settings)):
         first = purchase_order()
         await bus.send(first)
-        await bus.wait_for(N.CREATED, having(order_id=first.order_id))
+        await bus.wait_for("order.created", having(order_id=first.order_id))
 
         stop()
         during = purchase_order()
@@ -115,8 +113,8 @@ async def test_a_database_restart_is_survived_and_the_message_is_redelivered(
         await asyncio.sleep(6.5)  # longer than the client's 5 s server selection timeout
         start()
 
-        await bus.wait_for(N.CREATED, having(order_id=during.order_id), timeout=30)
+        await bus.wait_for("order.created", having(order_id=during.order_id), timeout=30)
         await bus.send(SubmitOrder(order_id=first.order_id, submitted_by="alice"))
-        await bus.wait_for(N.SUBMITTED, having(order_id=first.order_id), timeout=15)
-    assert not bus.matching(N.COMMAND_REJECTED)
+        await bus.wait_for("order.submitted", having(order_id=first.order_id), timeout=15)
+    assert not bus.matching("order.command_rejected")
     assert "message_retry_later" in capfd.readouterr().err

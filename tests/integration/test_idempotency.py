@@ -6,7 +6,6 @@ from typing import Any
 
 from services.order.domain import OrderStatus
 from shared.contracts import OrderKind, OrderSubmitted, SubmitOrder
-from shared.names import Approval, Order
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, unique
 
@@ -34,9 +33,9 @@ async def test_the_same_submission_delivered_twice_is_decided_once(
     await bus.send(event)
     await bus.send(event)
 
-    await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == event.order_id)
+    await bus.wait_for("approval.approved", lambda b: b["order_id"] == event.order_id)
     await bus.settle(1.0)
-    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == event.order_id)) == 1
+    assert len(bus.matching("approval.approved", lambda b: b["order_id"] == event.order_id)) == 1
     assert await approval_db.requests.count_documents({"order_id": event.order_id}) == 1
 
 
@@ -48,9 +47,9 @@ async def test_a_resent_submission_with_a_new_message_id_is_decided_once(
     await bus.send(first)
     await bus.send(again)
 
-    await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == first.order_id)
+    await bus.wait_for("approval.approved", lambda b: b["order_id"] == first.order_id)
     await bus.settle(1.0)
-    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == first.order_id)) == 1
+    assert len(bus.matching("approval.approved", lambda b: b["order_id"] == first.order_id)) == 1
     assert await approval_db.requests.count_documents({"order_id": first.order_id}) == 1
 
 
@@ -59,15 +58,15 @@ async def test_a_redelivered_submit_command_submits_once(
 ) -> None:
     create = purchase_order()
     await bus.send(create)
-    await bus.wait_for(Order.CREATED, lambda b: b["order_id"] == create.order_id)
+    await bus.wait_for("order.created", lambda b: b["order_id"] == create.order_id)
     submit = SubmitOrder(order_id=create.order_id, submitted_by="alice")
     await bus.send(submit)
     await bus.send(submit)
 
-    await bus.wait_for(Order.SUBMITTED, lambda b: b["order_id"] == create.order_id)
+    await bus.wait_for("order.submitted", lambda b: b["order_id"] == create.order_id)
     await bus.settle(1.0)
-    assert len(bus.matching(Order.SUBMITTED, lambda b: b["order_id"] == create.order_id)) == 1
-    assert not bus.matching(Order.COMMAND_REJECTED)
+    assert len(bus.matching("order.submitted", lambda b: b["order_id"] == create.order_id)) == 1
+    assert not bus.matching("order.command_rejected")
     stored = await order_db.orders.find_one({"_id": create.order_id})
     assert stored["status"] == OrderStatus.PENDING_APPROVAL
     assert stored["attempt"] == 1

@@ -10,7 +10,6 @@ import pytest
 
 from shared.contracts import SubmitOrder, UpdateOrder
 from shared.names import COMMANDS
-from shared.names import Order as N
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, unique
 
@@ -24,7 +23,7 @@ async def test_create_is_answered_on_reply_to_and_published(bus: Bus, order_serv
     assert reply.type == "OrderCreated"
     assert reply.body["order_id"] == create.order_id
     assert Decimal(reply.body["total"]) == Decimal("104.97")
-    [event] = await bus.wait_for(N.CREATED, lambda b: b["order_id"] == create.order_id)
+    [event] = await bus.wait_for("order.created", lambda b: b["order_id"] == create.order_id)
     assert event.message_id == reply.message_id
     assert event.correlation_id == create.order_id
 
@@ -35,7 +34,7 @@ async def test_update_after_submit_is_refused_and_the_order_is_unchanged(
     create = purchase_order()
     await bus.send(create)
     await bus.send(SubmitOrder(order_id=create.order_id, submitted_by="alice"))
-    await bus.wait_for(N.SUBMITTED, lambda b: b["order_id"] == create.order_id)
+    await bus.wait_for("order.submitted", lambda b: b["order_id"] == create.order_id)
     before = await order_db.orders.find_one({"_id": create.order_id})
 
     update = UpdateOrder(
@@ -48,7 +47,7 @@ async def test_update_after_submit_is_refused_and_the_order_is_unchanged(
     assert "locked" in reply.body["detail"]
     assert reply.body["command_message_id"] == str(update.message_id)
     [rejected] = await bus.wait_for(
-        N.COMMAND_REJECTED, lambda b: b["command_message_id"] == str(update.message_id)
+        "order.command_rejected", lambda b: b["command_message_id"] == str(update.message_id)
     )
     assert rejected.body["service"] == "order"
     after = await order_db.orders.find_one({"_id": create.order_id})
@@ -63,7 +62,7 @@ async def test_a_draft_can_be_updated(bus: Bus, order_service: Any, order_db: An
     )
     await bus.send(update)
 
-    [event] = await bus.wait_for(N.UPDATED, lambda b: b["order_id"] == create.order_id)
+    [event] = await bus.wait_for("order.updated", lambda b: b["order_id"] == create.order_id)
     assert Decimal(event.body["total"]) == Decimal("10.00")
     stored = await order_db.orders.find_one({"_id": create.order_id})
     assert [line["sku"] for line in stored["lines"]] == ["SKU-7"]
@@ -86,14 +85,20 @@ async def test_negative_quantity_is_rejected_and_dead_lettered(
     body["lines"][0]["quantity"] = "-5"
     mid = body["message_id"]
     await bus.send_raw(
-        COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode(), reply=True, message_id=mid
+        COMMANDS,
+        "order.create_purchase_order",
+        json.dumps(body).encode(),
+        reply=True,
+        message_id=mid,
     )
 
-    [rejected] = await bus.wait_for(N.COMMAND_REJECTED, lambda b: b["command_message_id"] == mid)
+    [rejected] = await bus.wait_for(
+        "order.command_rejected", lambda b: b["command_message_id"] == mid
+    )
     assert rejected.body["reason"] == "invalid_message"
     assert "lines.0.quantity" in rejected.body["detail"]
     assert "greater than 0" in rejected.body["detail"]
-    [dead] = await bus.dead_letters(N.COMMANDS_QUEUE)
+    [dead] = await bus.dead_letters("order.commands")
     assert dead.headers["x-oms-reason"] == "invalid_message"
     assert "lines.0.quantity" in dead.headers["x-oms-detail"]
     assert any(r.body.get("command_message_id") == mid for r in bus.replies)
@@ -102,10 +107,10 @@ async def test_negative_quantity_is_rejected_and_dead_lettered(
 async def test_missing_currency_is_rejected(bus: Bus, order_service: Any) -> None:
     body = json.loads(purchase_order().model_dump_json())
     del body["currency"]
-    await bus.send_raw(COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode())
+    await bus.send_raw(COMMANDS, "order.create_purchase_order", json.dumps(body).encode())
 
     [rejected] = await bus.wait_for(
-        N.COMMAND_REJECTED, lambda b: b["command_message_id"] == body["message_id"]
+        "order.command_rejected", lambda b: b["command_message_id"] == body["message_id"]
     )
     assert rejected.body["reason"] == "invalid_message"
     assert "currency: Field required" in rejected.body["detail"]
@@ -127,9 +132,14 @@ async def test_log_lines_are_json_bound_to_the_message_and_its_business_ids(
     body = json.loads(purchase_order().model_dump_json())
     body["currency"] = "dollars"
     await bus.send_raw(
-        COMMANDS, N.CREATE_PURCHASE_ORDER, json.dumps(body).encode(), message_id=body["message_id"]
+        COMMANDS,
+        "order.create_purchase_order",
+        json.dumps(body).encode(),
+        message_id=body["message_id"],
     )
-    await bus.wait_for(N.COMMAND_REJECTED, lambda b: b["command_message_id"] == body["message_id"])
+    await bus.wait_for(
+        "order.command_rejected", lambda b: b["command_message_id"] == body["message_id"]
+    )
 
     lines = [
         json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")
@@ -138,6 +148,6 @@ async def test_log_lines_are_json_bound_to_the_message_and_its_business_ids(
     assert dead["service"] == "order"
     assert dead["message_id"] == body["message_id"]
     assert dead["order_id"] == body["order_id"]
-    assert dead["queue"] == N.COMMANDS_QUEUE
+    assert dead["queue"] == "order.commands"
     assert dead["level"] == "error"
     assert "currency" in dead["detail"]

@@ -13,8 +13,6 @@ from faststream.rabbit import RabbitBroker
 from services.order.domain import Order
 from shared.contracts import OrderKind
 from shared.messaging.publisher import Publisher
-from shared.names import Approval
-from shared.names import Order as N
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document, database
 from shared.storage.outbox import OutboxRelay, create_outbox_index
@@ -65,21 +63,21 @@ async def test_events_written_while_the_relay_is_down_go_out_once_it_is_back(
     stopped = relay(orders_db, publisher.publish_entry, "crashed-writer", lease=0.5)
     order = await submitted_order(AggregateStore(orders_db.orders, Order, stopped))
     stored = await orders_db.orders.find_one({"_id": order.id})
-    assert [e["routing_key"] for e in stored["outbox"]] == [N.CREATED, N.SUBMITTED]
+    assert [e["routing_key"] for e in stored["outbox"]] == ["order.created", "order.submitted"]
     await bus.settle(0.8)
-    assert not bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)
+    assert not bus.matching("order.submitted", lambda b: b["order_id"] == order.id)
 
     restarted = relay(orders_db, publisher.publish_entry, "restarted")
     await restarted.start()
     try:
-        await bus.wait_for(N.SUBMITTED, lambda b: b["order_id"] == order.id)
-        await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == order.id)
+        await bus.wait_for("order.submitted", lambda b: b["order_id"] == order.id)
+        await bus.wait_for("approval.approved", lambda b: b["order_id"] == order.id)
         await bus.settle(0.5)
     finally:
         await restarted.stop()
 
-    assert len(bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)) == 1
-    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching("order.submitted", lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching("approval.approved", lambda b: b["order_id"] == order.id)) == 1
     after = await orders_db.orders.find_one({"_id": order.id})
     assert after["outbox"] == []
     assert "outbox_pending" not in after
@@ -99,14 +97,14 @@ async def test_a_crash_between_publish_and_mark_republishes_and_downstream_appli
 
     survivor = relay(orders_db, publisher.publish_entry, "survivor")
     assert await survivor.drain() == 2
-    await bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == order.id)
+    await bus.wait_for("approval.approved", lambda b: b["order_id"] == order.id)
     await bus.settle(0.8)
 
-    created = bus.matching(N.CREATED, lambda b: b["order_id"] == order.id)
+    created = bus.matching("order.created", lambda b: b["order_id"] == order.id)
     assert len(created) == 2, "published again after the crash, never dropped"
     assert created[0].message_id == created[1].message_id
-    assert len(bus.matching(N.SUBMITTED, lambda b: b["order_id"] == order.id)) == 1
-    assert len(bus.matching(Approval.APPROVED, lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching("order.submitted", lambda b: b["order_id"] == order.id)) == 1
+    assert len(bus.matching("approval.approved", lambda b: b["order_id"] == order.id)) == 1
     assert await approval_db.requests.count_documents({"order_id": order.id}) == 1
 
 
@@ -122,13 +120,13 @@ async def test_several_relays_publish_each_event_once(
     counts = await asyncio.gather(*(r.drain() for r in relays))
 
     assert sum(counts) == 40
-    await bus.wait_for(N.SUBMITTED, count=20)
+    await bus.wait_for("order.submitted", count=20)
     await bus.settle(0.5)
     published = Counter(m.message_id for m in bus.events)
     assert len(published) == 40
     assert set(published.values()) == {1}
     ids = {o.id for o in orders}
-    assert {m.body["order_id"] for m in bus.matching(N.SUBMITTED)} == ids
+    assert {m.body["order_id"] for m in bus.matching("order.submitted")} == ids
 
 
 async def test_a_stale_write_is_refused_not_lost(orders_db: Any, publisher: Publisher) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.order.app import create_app
-from services.order.settings import OrderSettings
-from shared.names import Order as N
+from services.order.app import SERVICE as ORDER
+from shared.runtime import build_app
+from shared.settings import ServiceSettings
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order
 from tests.support.servers import RabbitServer
@@ -18,8 +18,8 @@ from tests.support.services import Environment, running
 
 @pytest.fixture
 async def quorum_order_service(env: Environment) -> AsyncIterator[Any]:
-    settings = OrderSettings(**env.settings("order"), queue_type="quorum", delivery_limit=3)
-    async with running(create_app(settings)) as app:
+    settings = ServiceSettings(**env.settings("order"), queue_type="quorum", delivery_limit=3)
+    async with running(build_app(ORDER, settings)) as app:
         yield app
 
 
@@ -28,15 +28,15 @@ async def test_quorum_queues_with_a_delivery_limit_carry_the_flow(
 ) -> None:
     create = purchase_order()
     await bus.send(create)
-    await bus.wait_for(N.CREATED, having(order_id=create.order_id))
+    await bus.wait_for("order.created", having(order_id=create.order_id))
 
-    for queue in (N.COMMANDS_QUEUE, N.APPROVAL_APPROVED_QUEUE):
+    for queue in ("order.commands", "order.approval-approved"):
         info = rabbit.queue_info(vhost, queue)
         arguments = info["arguments"]
         assert isinstance(arguments, dict)
         assert arguments["x-queue-type"] == "quorum"
         assert arguments["x-delivery-limit"] == 3
         assert arguments["x-dead-letter-exchange"] == "oms.dlx"
-    dlq = rabbit.queue_info(vhost, f"{N.COMMANDS_QUEUE}.dlq")
+    dlq = rabbit.queue_info(vhost, f"{'order.commands'}.dlq")
     assert isinstance(dlq["arguments"], dict)
     assert dlq["arguments"]["x-queue-type"] == "quorum"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from inspect import unwrap
 
-from faststream.asgi import AsgiFastStream
+from shared.runtime import OmsApp
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Consumer:
     handler: str
 
 
-def consumers(app: AsgiFastStream) -> list[Consumer]:
+def consumers(app: OmsApp) -> list[Consumer]:
     """Every (queue, routing key, handler) the app's broker subscribes to."""
     found = []
     assert app.broker is not None

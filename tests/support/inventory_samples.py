@@ -26,7 +26,6 @@ from shared.contracts import (
     StockReserved,
     StockStatus,
 )
-from shared.names import Inventory, Order
 from tests.support.bus import Bus
 from tests.support.factories import purchase_order, sales_order, unique
 from tests.support.inventory import (
@@ -219,24 +218,24 @@ async def s_order_reservation_released(ctx: SampleContext) -> None:
 
 
 INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
-    (Inventory.COMMANDS_QUEUE, Inventory.DEFINE_ITEM): s_define_item,
-    (Inventory.COMMANDS_QUEUE, Inventory.DEFINE_LOCATION): s_define_location,
-    (Inventory.COMMANDS_QUEUE, Inventory.SET_OPENING_BALANCE): s_set_opening_balance,
-    (Inventory.COMMANDS_QUEUE, Inventory.ADJUST_STOCK): s_adjust_stock,
-    (Inventory.COMMANDS_QUEUE, Inventory.RECEIVE_GOODS): s_receive_goods,
-    (Inventory.COMMANDS_QUEUE, Inventory.ISSUE_GOODS): s_issue_goods,
-    (Inventory.ORDER_SUBMITTED_QUEUE, Order.SUBMITTED): s_inventory_order_submitted,
-    (Inventory.ORDER_APPROVED_QUEUE, Order.APPROVED): s_inventory_order_approved,
-    (Inventory.ORDER_REJECTED_QUEUE, Order.REJECTED): s_inventory_order_rejected,
-    (Inventory.ORDER_CANCELLED_QUEUE, Order.CANCELLED): s_inventory_order_cancelled,
-    (Inventory.LEDGER_QUEUE, Inventory.STOCK_MOVED): s_ledger,
-    (Order.GOODS_RECEIVED_QUEUE, Inventory.GOODS_RECEIVED): s_order_goods_received,
-    (Order.GOODS_ISSUED_QUEUE, Inventory.GOODS_ISSUED): s_order_goods_issued,
-    (Order.STOCK_RESERVED_QUEUE, Inventory.STOCK_RESERVED): s_order_stock_reserved,
-    (Order.RESERVATION_CONFIRMED_QUEUE, Inventory.RESERVATION_CONFIRMED): (
+    ("inventory.commands", "inventory.define_item"): s_define_item,
+    ("inventory.commands", "inventory.define_location"): s_define_location,
+    ("inventory.commands", "inventory.set_opening_balance"): s_set_opening_balance,
+    ("inventory.commands", "inventory.adjust_stock"): s_adjust_stock,
+    ("inventory.commands", "inventory.receive_goods"): s_receive_goods,
+    ("inventory.commands", "inventory.issue_goods"): s_issue_goods,
+    ("inventory.order-submitted", "order.submitted"): s_inventory_order_submitted,
+    ("inventory.order-approved", "order.approved"): s_inventory_order_approved,
+    ("inventory.order-rejected", "order.rejected"): s_inventory_order_rejected,
+    ("inventory.order-cancelled", "order.cancelled"): s_inventory_order_cancelled,
+    ("inventory.ledger", "inventory.stock_moved"): s_ledger,
+    ("order.goods-received", "inventory.goods_received"): s_order_goods_received,
+    ("order.goods-issued", "inventory.goods_issued"): s_order_goods_issued,
+    ("order.stock-reserved", "inventory.stock_reserved"): s_order_stock_reserved,
+    ("order.reservation-confirmed", "inventory.reservation_confirmed"): (
         s_order_reservation_confirmed
     ),
-    (Order.RESERVATION_RELEASED_QUEUE, Inventory.RESERVATION_RELEASED): (
+    ("order.reservation-released", "inventory.reservation_released"): (
         s_order_reservation_released
     ),
 }

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+MONGOWIRE = ROOT / "deploy" / "local" / "mongowire.py"
+"""The embedded MongoDB-wire server's launcher (a development tool, not in the image)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def start_mongo(stack: ExitStack) -> MongoServer:
         container = stack.enter_context(MongoDbContainer("mongo:7"))
         return MongoServer(container.get_connection_url(), "testcontainers")
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.mongowire", "--port", "0", "--engine", "memory"],
+        [sys.executable, str(MONGOWIRE), "--port", "0", "--engine", "memory"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

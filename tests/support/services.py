@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faststream.asgi import AsgiFastStream
-
-from shared.runtime import runtime_of
+from shared.runtime import OmsApp
 from tests.support.servers import ROOT
 
 ALL_SERVICES = ("order", "approval", "inventory", "billing", "notification")
@@ -59,7 +57,7 @@ class Environment:
 
 
 @asynccontextmanager
-async def running(app: AsgiFastStream) -> AsyncIterator[AsgiFastStream]:
+async def running(app: OmsApp) -> AsyncIterator[OmsApp]:
     """Start a service inside the test's event loop and stop it gracefully afterwards.
 
     The app lives in a task of its own: its task group must be entered and left by one task,
@@ -71,7 +69,7 @@ async def running(app: AsgiFastStream) -> AsyncIterator[AsgiFastStream]:
         async with app.start_lifespan_context():
             # The lifespan yields before the broker has started; the service says when it
             # is ready (subscribers consuming, relay running), as its readiness probe does.
-            await runtime_of(app).started.wait()
+            await app.runtime.started.wait()
             started.set()
             await stop.wait()
 
@@ -88,7 +86,7 @@ async def running(app: AsgiFastStream) -> AsyncIterator[AsgiFastStream]:
         await task
 
 
-async def asgi_get(app: AsgiFastStream, path: str, query: str = "") -> tuple[int, Any]:
+async def asgi_get(app: OmsApp, path: str, query: str = "") -> tuple[int, Any]:
     """Call one of the app's HTTP routes in process, as its HTTP server would."""
     sent: list[dict[str, Any]] = []
 

@@ -67,13 +67,15 @@ def test_production_refuses_placeholder_passwords() -> None:
         amqp_url="amqp://order:s3cr3t-long@rabbit:5672/oms",
         mongodb_url="mongodb://order:an0ther@mongo:27017/",
     )
-    assert settings.database == "oms_oms"
-    assert ServiceSettings(service_name="order").database == "oms_order"
+    assert settings.mongodb_database is None  # the runtime then uses oms_<service>
 
 
 def test_names_follow_the_conventions() -> None:
     assert names.dead_letter_queue("order.commands") == "order.commands.dlq"
     assert names.command_rejected("approval") == "approval.command_rejected"
+    assert names.commands_queue("order") == "order.commands"
+    assert names.event_queue("order", "approval.pending") == "order.approval-pending"
+    assert names.event_queue("inventory", "order.submitted") == "inventory.order-submitted"
 
 
 def test_email_retries_back_off_then_fail() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.notification.app import create_app as notification_app
+from services.notification.app import SERVICE as NOTIFICATION
 from services.notification.settings import NotificationSettings
 from shared.contracts import (
     ApproveRequest,
@@ -22,8 +22,7 @@ from shared.contracts import (
     SubmitOrder,
     UpsertUser,
 )
-from shared.names import Approval
-from shared.names import Order as N
+from shared.runtime import build_app
 from tests.support.bus import Bus, Received
 from tests.support.factories import purchase_order, sales_order, unique
 from tests.support.services import Environment, running
@@ -52,7 +51,7 @@ async def notification_service(env: Environment, smtp: SmtpServer) -> AsyncItera
         dispatch_interval_seconds=0.1,
         send_max_attempts=4,
     )
-    async with running(notification_app(settings)) as app:
+    async with running(build_app(NOTIFICATION, settings)) as app:
         yield app
 
 
@@ -148,7 +147,7 @@ class World:
 
     async def pending(self, order_id: str, level: int, *, attempt: int = 1) -> dict[str, Any]:
         [event] = await self.bus.wait_for(
-            Approval.PENDING,
+            "approval.pending",
             lambda b: b["order_id"] == order_id and b["level"] == level and b["attempt"] == attempt,
         )
         return event.body
@@ -188,7 +187,7 @@ class World:
         raise AssertionError(f"order {order_id} never showed level {level} pending")
 
     async def order_status(self, order_id: str, status: str, *, attempt: int = 1) -> None:
-        key = {"approved": N.APPROVED, "rejected": N.REJECTED}[status]
+        key = {"approved": "order.approved", "rejected": "order.rejected"}[status]
         await self.bus.wait_for(
             key, lambda b: b["order_id"] == order_id and b["attempt"] == attempt
         )

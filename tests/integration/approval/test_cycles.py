@@ -12,8 +12,6 @@ from shared.contracts import (
     UpdateOrder,
     UpsertUser,
 )
-from shared.names import Approval, Notification
-from shared.names import Order as N
 from tests.integration.approval.conftest import MANAGER, World, named
 from tests.support.factories import lines, unique
 from tests.support.smtp import SmtpServer
@@ -22,14 +20,14 @@ from tests.support.smtp import SmtpServer
 async def test_an_unassigned_party_is_approved_automatically(world: World, smtp: SmtpServer):
     order_id = await world.submitted_order(party_id=unique("V"))
 
-    [approved] = await world.bus.wait_for(Approval.APPROVED, lambda b: b["order_id"] == order_id)
+    [approved] = await world.bus.wait_for("approval.approved", lambda b: b["order_id"] == order_id)
     assert approved.body["basis"] == "no_cycle"
     await world.order_status(order_id, "approved")
     order = await world.order(order_id)
     assert [h["status"] for h in order["history"]] == ["draft", "pending_approval", "approved"]
     await world.bus.settle(0.5)
     assert smtp.received == []  # no cycle, no one to notify
-    assert not world.bus.matching(Approval.PENDING, lambda b: b["order_id"] == order_id)
+    assert not world.bus.matching("approval.pending", lambda b: b["order_id"] == order_id)
 
 
 async def test_one_level_cycle_approved_by_the_creators_manager(world: World, smtp: SmtpServer):
@@ -101,7 +99,7 @@ async def test_a_level_one_rejection_ends_the_cycle_with_the_notes(world: World,
     assert "Price too high; ask for 10% off" in to_alice.body
     await world.bus.settle(0.5)
     assert not world.bus.matching(
-        Approval.PENDING, lambda b: b["order_id"] == order_id and b["level"] == 2
+        "approval.pending", lambda b: b["order_id"] == order_id and b["level"] == 2
     )
     assert smtp.to("ann@example.com") == []
 
@@ -228,7 +226,7 @@ async def test_duplicate_and_racing_approvals_make_one_transition(world: World):
     assert refused == ["level_already_decided"] * 3
     await world.bus.settle(0.8)
     second = world.bus.matching(
-        Approval.PENDING, lambda b: b["order_id"] == order_id and b["level"] == 2
+        "approval.pending", lambda b: b["order_id"] == order_id and b["level"] == 2
     )
     assert len(second) == 1
     request = await world.approval_db.requests.find_one({"_id": first["request_id"]})
@@ -255,7 +253,7 @@ async def test_with_notification_off_nothing_is_sent(world: World, smtp: SmtpSer
 
     await world.bus.settle(0.8)
     assert smtp.received == []
-    assert not world.bus.matching(Notification.EMAIL_SENT)
+    assert not world.bus.matching("notification.email_sent")
 
 
 async def test_a_cycle_naming_a_non_admin_approver_is_refused(world: World):
@@ -315,7 +313,7 @@ async def test_with_no_usable_approver_the_order_is_rejected_with_the_reason(wor
     await world.command(UpsertUser(user_id="adam", name="Adam", admin=False, changed_by="root"))
     order_id = await world.submitted_order(party_id=vendor, creator="bob")
 
-    [rejected] = await world.bus.wait_for(Approval.REJECTED, lambda b: b["order_id"] == order_id)
+    [rejected] = await world.bus.wait_for("approval.rejected", lambda b: b["order_id"] == order_id)
     assert rejected.body["approver"]["user_id"] == "system"
     assert "no manager" in rejected.body["notes"]
     await world.order_status(order_id, "rejected")
@@ -362,7 +360,7 @@ async def test_an_order_is_approved_only_for_the_attempt_it_was_submitted(world:
     order = await world.order(order_id)
     assert order["status"] == "pending_approval"
     assert order["attempt"] == 2
-    assert not world.bus.matching(N.APPROVED, lambda b: b["order_id"] == order_id)
+    assert not world.bus.matching("order.approved", lambda b: b["order_id"] == order_id)
 
 
 async def test_cancelling_an_order_withdraws_its_pending_request(world: World) -> None:

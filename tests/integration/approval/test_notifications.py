@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from shared.contracts import ApprovalPending, ApprovalRejected, OrderKind, Person
-from shared.names import Notification
 from tests.support.bus import Bus
 from tests.support.factories import unique
 from tests.support.services import asgi_get
@@ -57,11 +56,11 @@ async def test_an_event_delivered_twice_sends_one_email(
     await smtp.wait_for("mary@example.com")
     [to_alice] = await smtp.wait_for("alice@example.com")
     assert "Use the framework agreement" in to_alice.body
-    await bus.wait_for(Notification.EMAIL_SENT, count=2)
+    await bus.wait_for("notification.email_sent", count=2)
     await bus.settle(1.0)
     assert len(smtp.to("mary@example.com")) == 1
     assert len(smtp.to("alice@example.com")) == 1
-    assert len(bus.matching(Notification.EMAIL_SENT)) == 2
+    assert len(bus.matching("notification.email_sent")) == 2
 
 
 async def test_a_temporary_smtp_failure_is_retried_until_it_is_sent(
@@ -73,7 +72,7 @@ async def test_a_temporary_smtp_failure_is_retried_until_it_is_sent(
 
     [mail] = await smtp.wait_for("mary@example.com")
     assert event.order_id in mail.subject
-    [sent] = await bus.wait_for(Notification.EMAIL_SENT)
+    [sent] = await bus.wait_for("notification.email_sent")
     assert sent.body["attempts"] == 3
 
 
@@ -84,7 +83,7 @@ async def test_a_permanent_failure_is_recorded_and_visible(
     event = pending_for(Person(user_id="gone", email="gone@example.com"))
     await bus.send(event)
 
-    [failed] = await bus.wait_for(Notification.EMAIL_FAILED)
+    [failed] = await bus.wait_for("notification.email_failed")
     assert failed.body["order_id"] == event.order_id
     assert "550" in failed.body["error"]
     assert failed.body["attempts"] == 1
@@ -101,7 +100,7 @@ async def test_retries_that_never_succeed_end_as_failed(
     event = pending_for(Person(user_id="mary", email="mary@example.com"))
     await bus.send(event)
 
-    [failed] = await bus.wait_for(Notification.EMAIL_FAILED, timeout=15)
+    [failed] = await bus.wait_for("notification.email_failed", timeout=15)
     assert failed.body["attempts"] == 4  # send_max_attempts in the fixture
     assert "451" in failed.body["error"]
 
@@ -112,7 +111,7 @@ async def test_a_recipient_without_an_address_is_a_visible_failure(
     event = pending_for(Person(user_id="nomail", name="No Mail"))
     await bus.send(event)
 
-    [failed] = await bus.wait_for(Notification.EMAIL_FAILED)
+    [failed] = await bus.wait_for("notification.email_failed")
     assert "no e-mail address" in failed.body["error"]
     assert smtp.received == []
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.inventory.app import create_app as inventory_app
+from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.settings import InventorySettings
+from shared.runtime import build_app
 from shared.storage.mongo import Document, database
 from tests.support.bus import Bus
 from tests.support.inventory import InventoryDriver
@@ -23,7 +24,7 @@ def inventory_settings(env: Environment, **overrides: Any) -> InventorySettings:
 
 @pytest.fixture
 async def inventory_service(env: Environment) -> AsyncIterator[Any]:
-    async with running(inventory_app(inventory_settings(env))) as app:
+    async with running(build_app(INVENTORY, inventory_settings(env))) as app:
         yield app
 
 

@@ -24,8 +24,7 @@ from shared.contracts import (
     StockReserved,
     StockStatus,
 )
-from shared.names import COMMANDS, EVENTS, Order
-from shared.names import Inventory as N
+from shared.names import COMMANDS, EVENTS
 from shared.storage.mongo import Document
 from tests.support.bus import Bus
 from tests.support.factories import purchase_order, sales_order, unique
@@ -63,32 +62,42 @@ async def test_every_inventory_consumer_dead_letters_bad_input_and_goes_on(
     loc = await inventory.branch("BR-S", "SKU-1")
     so = unique("SO")
     cases: list[tuple[str, str, str, Callable[[], Awaitable[Any]]]] = [
-        (COMMANDS, N.COMMANDS_QUEUE, N.DEFINE_ITEM, lambda: inventory.accepted(define_item())),
+        (
+            COMMANDS,
+            "inventory.commands",
+            "inventory.define_item",
+            lambda: inventory.accepted(define_item()),
+        ),
         (
             EVENTS,
-            N.ORDER_SUBMITTED_QUEUE,
-            Order.SUBMITTED,
+            "inventory.order-submitted",
+            "order.submitted",
             lambda: inventory.learnt(submitted(OrderKind.SALES, so, "BR-S", ("SKU-1", "1"))),
         ),
         (
             EVENTS,
-            N.ORDER_APPROVED_QUEUE,
-            Order.APPROVED,
+            "inventory.order-approved",
+            "order.approved",
             lambda: inventory.learnt(approved(OrderKind.SALES, so, "BR-S", ("SKU-1", "1"))),
         ),
         (
             EVENTS,
-            N.ORDER_CANCELLED_QUEUE,
-            Order.CANCELLED,
+            "inventory.order-cancelled",
+            "order.cancelled",
             lambda: inventory.learnt(cancelled(OrderKind.SALES, so)),
         ),
         (
             EVENTS,
-            N.ORDER_REJECTED_QUEUE,
-            Order.REJECTED,
+            "inventory.order-rejected",
+            "order.rejected",
             lambda: inventory.learnt(rejected(OrderKind.PURCHASE, unique("PO"))),
         ),
-        (EVENTS, N.LEDGER_QUEUE, N.STOCK_MOVED, lambda: _ledger_entry(inventory, loc)),
+        (
+            EVENTS,
+            "inventory.ledger",
+            "inventory.stock_moved",
+            lambda: _ledger_entry(inventory, loc),
+        ),
     ]
     for exchange, queue, routing_key, valid in cases:
         await break_then_heal(inventory.bus, exchange, queue, routing_key, valid)
@@ -105,7 +114,7 @@ async def test_the_order_services_inventory_consumers_dead_letter_bad_input_and_
     po, so = purchase_order(), sales_order()
     for create in (po, so):
         await bus.send(create)
-        await bus.wait_for(Order.CREATED, partial(_about, create.order_id))
+        await bus.wait_for("order.created", partial(_about, create.order_id))
 
     async def applied(event: Any) -> None:
         await bus.send(event)
@@ -116,15 +125,15 @@ async def test_the_order_services_inventory_consumers_dead_letter_bad_input_and_
         )
 
     cases = [
-        (Order.GOODS_RECEIVED_QUEUE, N.GOODS_RECEIVED, _received(po)),
-        (Order.GOODS_ISSUED_QUEUE, N.GOODS_ISSUED, _issued(so)),
-        (Order.STOCK_RESERVED_QUEUE, N.STOCK_RESERVED, _reserved(so, StockReserved)),
+        ("order.goods-received", "inventory.goods_received", _received(po)),
+        ("order.goods-issued", "inventory.goods_issued", _issued(so)),
+        ("order.stock-reserved", "inventory.stock_reserved", _reserved(so, StockReserved)),
         (
-            Order.RESERVATION_CONFIRMED_QUEUE,
-            N.RESERVATION_CONFIRMED,
+            "order.reservation-confirmed",
+            "inventory.reservation_confirmed",
             _reserved(so, ReservationConfirmed),
         ),
-        (Order.RESERVATION_RELEASED_QUEUE, N.RESERVATION_RELEASED, _released(so)),
+        ("order.reservation-released", "inventory.reservation_released", _released(so)),
     ]
     for queue, routing_key, event in cases:
         await break_then_heal(bus, EVENTS, queue, routing_key, partial(applied, event))

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from services.inventory.app import create_app as inventory_app
+from services.inventory.app import SERVICE as INVENTORY
 from shared.contracts import IssueGoods, OrderKind
+from shared.runtime import build_app
 from tests.integration.inventory.conftest import inventory_settings
 from tests.support.bus import Received
 from tests.support.factories import unique
@@ -26,7 +27,7 @@ async def two_replicas(env: Environment) -> AsyncIterator[list[Any]]:
     """Two inventory processes' worth of consumers on the same queues and database."""
     async with AsyncExitStack() as stack:
         yield [
-            await stack.enter_async_context(running(inventory_app(inventory_settings(env))))
+            await stack.enter_async_context(running(build_app(INVENTORY, inventory_settings(env))))
             for _ in range(2)
         ]
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from shared.contracts import OrderKind
-from shared.names import Inventory as N
 from tests.support.factories import unique
 from tests.support.inventory import (
     InventoryDriver,
@@ -128,4 +127,4 @@ async def test_an_issue_is_applied_once_however_often_it_arrives(
     kinds = [e["kind"] for e in await inventory.ledger("SKU-9", loc)]
     assert kinds == ["opening", "reservation", "issue"]
     assert (await inventory.stock("SKU-9", loc))["on_hand"] == Decimal(3)
-    assert len(inventory.bus.matching(N.GOODS_ISSUED, lambda b: b["order_id"] == so)) == 1
+    assert len(inventory.bus.matching("inventory.goods_issued", lambda b: b["order_id"] == so)) == 1

@@ -12,8 +12,6 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts import CancelOrder, SubmitOrder
-from shared.names import Inventory as N
-from shared.names import Order
 from shared.storage.mongo import Document
 from tests.support.factories import lines, purchase_order, sales_order
 from tests.support.inventory import (
@@ -85,7 +83,9 @@ async def test_sales_order_is_validated_issued_with_a_backorder_and_completed(
     await inventory.bus.send(SubmitOrder(order_id=so.order_id, submitted_by="bob"))
 
     # validate inventory: 3 of 5 held, firmly once approved; the order shows it
-    await inventory.bus.wait_for(N.RESERVATION_CONFIRMED, lambda b: b["order_id"] == so.order_id)
+    await inventory.bus.wait_for(
+        "inventory.reservation_confirmed", lambda b: b["order_id"] == so.order_id
+    )
     validated = await eventually(
         lambda: order_db.orders.find_one({"_id": so.order_id}),
         lambda doc: doc is not None and doc["stock"] is not None and doc["stock"]["firm"],
@@ -108,4 +108,4 @@ async def test_sales_order_is_validated_issued_with_a_backorder_and_completed(
     completed = await order_status(order_db, so.order_id, "completed")
     assert completed["fulfilment"][0]["fulfilled"] == Decimal(5)
     assert [h["status"] for h in completed["history"]][-1] == "completed"
-    await inventory.bus.wait_for(Order.APPROVED, lambda b: b["order_id"] == so.order_id)
+    await inventory.bus.wait_for("order.approved", lambda b: b["order_id"] == so.order_id)

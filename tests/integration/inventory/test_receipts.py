@@ -7,7 +7,6 @@ from typing import Any
 from uuid import uuid4
 
 from shared.contracts import OrderKind
-from shared.names import Inventory as N
 from tests.support.factories import unique
 from tests.support.inventory import InventoryDriver, approved, receive, submitted
 
@@ -42,7 +41,7 @@ async def test_receipt_before_approval_is_refused_and_after_approval_accepted(
     assert reply.body["order_lines"] == [{"sku": "SKU-1", "ordered": "10", "fulfilled": "4"}]
     assert reply.body["fully_received"] is False
     assert (await inventory.stock("SKU-1", loc))["on_hand"] == Decimal(4)
-    await inventory.bus.wait_for(N.GOODS_RECEIVED, lambda b: b["order_id"] == po)
+    await inventory.bus.wait_for("inventory.goods_received", lambda b: b["order_id"] == po)
 
 
 async def test_partial_then_final_receipt_completes_the_po(
@@ -123,4 +122,6 @@ async def test_a_receipt_is_applied_once_however_often_it_arrives(
     await inventory.ledger_caught_up()
     assert (await inventory.stock("SKU-1", loc))["on_hand"] == Decimal(4)
     assert [e["kind"] for e in await inventory.ledger("SKU-1", loc)] == ["receipt"]
-    assert len(inventory.bus.matching(N.GOODS_RECEIVED, lambda b: b["order_id"] == po)) == 1
+    assert (
+        len(inventory.bus.matching("inventory.goods_received", lambda b: b["order_id"] == po)) == 1
+    )

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.inventory.app import create_app as inventory_app
+from services.inventory.app import SERVICE as INVENTORY
 from shared.contracts import OrderKind
-from shared.names import Inventory as N
+from shared.runtime import build_app
 from tests.integration.inventory.conftest import inventory_settings
 from tests.support.factories import unique
 from tests.support.inventory import (
@@ -32,7 +32,7 @@ SO = OrderKind.SALES
 async def quick_expiry(env: Environment) -> AsyncIterator[Any]:
     """Inventory whose soft reservations expire after half a second."""
     settings = inventory_settings(env, reservation_ttl_seconds=0.5, upkeep_interval_seconds=0.2)
-    async with running(inventory_app(settings)) as app:
+    async with running(build_app(INVENTORY, settings)) as app:
         yield app
 
 
@@ -50,7 +50,7 @@ async def test_submit_reserves_rejection_releases(
 
     await inventory.bus.send(submitted(SO, so, "BR-S", ("SKU-1", "4"), ("SKU-2", "3")))
 
-    [reserved] = await inventory.bus.wait_for(N.STOCK_RESERVED, for_order(so))
+    [reserved] = await inventory.bus.wait_for("inventory.stock_reserved", for_order(so))
     assert reserved.body["stock_status"] == "short"
     assert reserved.body["location_id"] == loc
     assert reserved.body["expires_at"] is not None
@@ -63,7 +63,7 @@ async def test_submit_reserves_rejection_releases(
 
     await inventory.bus.send(rejected(SO, so))
 
-    [released] = await inventory.bus.wait_for(N.RESERVATION_RELEASED, for_order(so))
+    [released] = await inventory.bus.wait_for("inventory.reservation_released", for_order(so))
     assert released.body["reason"] == "rejected"
     await eventually(
         lambda: inventory.stock("SKU-1", loc), lambda s: s["reserved"] == 0, what="release"
@@ -78,13 +78,13 @@ async def test_approval_makes_the_reservation_firm_and_tops_it_up(
     await inventory.accepted(opening("SKU-1", loc, "2"))
     so = unique("SO")
     await inventory.bus.send(submitted(SO, so, "BR-S", ("SKU-1", "5")))
-    [soft] = await inventory.bus.wait_for(N.STOCK_RESERVED, for_order(so))
+    [soft] = await inventory.bus.wait_for("inventory.stock_reserved", for_order(so))
     assert soft.body["stock_status"] == "short"
 
     await inventory.accepted(adjust("SKU-1", loc, "10", reason="delivery found"))
     await inventory.bus.send(approved(SO, so, "BR-S", ("SKU-1", "5")))
 
-    [firm] = await inventory.bus.wait_for(N.RESERVATION_CONFIRMED, for_order(so))
+    [firm] = await inventory.bus.wait_for("inventory.reservation_confirmed", for_order(so))
     assert firm.body["stock_status"] == "confirmed"
     assert firm.body["lines"] == [{"sku": "SKU-1", "needed": "5", "reserved": "5"}]
     order = await inventory.order(so)
@@ -105,7 +105,7 @@ async def test_cancellation_releases_the_reservation(
 
     await inventory.bus.send(cancelled(SO, so))
 
-    [released] = await inventory.bus.wait_for(N.RESERVATION_RELEASED, for_order(so))
+    [released] = await inventory.bus.wait_for("inventory.reservation_released", for_order(so))
     assert released.body["reason"] == "cancelled"
     await eventually(
         lambda: inventory.stock("SKU-1", loc), lambda s: s["reserved"] == 0, what="release"
@@ -122,7 +122,7 @@ async def test_a_soft_reservation_expires_a_firm_one_does_not(
     await inventory.learnt(submitted(SO, approved_in_time, "BR-S", ("SKU-1", "4")))
     await inventory.learnt(approved(SO, approved_in_time, "BR-S", ("SKU-1", "4")))
 
-    [expired] = await inventory.bus.wait_for(N.RESERVATION_RELEASED, for_order(never))
+    [expired] = await inventory.bus.wait_for("inventory.reservation_released", for_order(never))
 
     assert expired.body["reason"] == "expired"
     stock = await eventually(
@@ -132,7 +132,7 @@ async def test_a_soft_reservation_expires_a_firm_one_does_not(
 
     # Approved after all: it reserves again, firmly.
     await inventory.bus.send(approved(SO, never, "BR-S", ("SKU-1", "3")))
-    [firm] = await inventory.bus.wait_for(N.RESERVATION_CONFIRMED, for_order(never))
+    [firm] = await inventory.bus.wait_for("inventory.reservation_confirmed", for_order(never))
     assert firm.body["stock_status"] == "confirmed"
     assert (await inventory.stock("SKU-1", loc))["reserved"] == Decimal(7)
 
@@ -174,7 +174,7 @@ async def test_a_resubmitted_order_reserves_again(
     await inventory.bus.send(submitted(SO, so, "BR-S", ("SKU-1", "6"), attempt=2))
 
     [second] = await inventory.bus.wait_for(
-        N.STOCK_RESERVED, lambda b: b["order_id"] == so and b["attempt"] == 2
+        "inventory.stock_reserved", lambda b: b["order_id"] == so and b["attempt"] == 2
     )
     assert second.body["lines"] == [{"sku": "SKU-1", "needed": "6", "reserved": "6"}]
     assert (await inventory.stock("SKU-1", loc))["reserved"] == Decimal(6)

@@ -10,7 +10,6 @@ from uuid import uuid4
 
 from shared.contracts import OrderKind
 from shared.names import COMMANDS
-from shared.names import Inventory as N
 from tests.support.factories import unique
 from tests.support.inventory import (
     InventoryDriver,
@@ -38,7 +37,9 @@ async def test_items_and_locations_are_defined_once(
     assert elsewhere.body["reason"] == "location_exists"
     await inventory.bus.send(item)  # a redelivery of the first: nothing new
     await inventory.bus.settle()
-    assert len(inventory.bus.matching(N.ITEM_DEFINED, lambda b: b["sku"] == item.sku)) == 1
+    assert (
+        len(inventory.bus.matching("inventory.item_defined", lambda b: b["sku"] == item.sku)) == 1
+    )
 
 
 async def test_opening_balance_is_set_once_then_adjustments_correct_it(
@@ -108,17 +109,19 @@ async def test_schema_invalid_quantities_are_refused_and_dead_lettered(
 ) -> None:
     loc = await inventory.branch("BR-N", "SKU-1")
     for routing_key, body in (
-        (N.ADJUST_STOCK, {**_json(adjust("SKU-1", loc, "1")), "quantity": "0"}),
-        (N.SET_OPENING_BALANCE, {**_json(opening("SKU-1", loc, "1")), "quantity": "-4"}),
-        (N.ADJUST_STOCK, {**_json(adjust("SKU-1", loc, "1")), "reason": ""}),
+        ("inventory.adjust_stock", {**_json(adjust("SKU-1", loc, "1")), "quantity": "0"}),
+        ("inventory.set_opening_balance", {**_json(opening("SKU-1", loc, "1")), "quantity": "-4"}),
+        ("inventory.adjust_stock", {**_json(adjust("SKU-1", loc, "1")), "reason": ""}),
     ):
         mid = body["message_id"]
         await inventory.bus.send_raw(
             COMMANDS, routing_key, json.dumps(body).encode(), reply=True, message_id=mid
         )
-        [rejected] = await inventory.bus.wait_for(N.COMMAND_REJECTED, partial(_answers, mid))
+        [rejected] = await inventory.bus.wait_for(
+            "inventory.command_rejected", partial(_answers, mid)
+        )
         assert rejected.body["reason"] == "invalid_message"
-    dead = await inventory.bus.dead_letters(N.COMMANDS_QUEUE, count=3)
+    dead = await inventory.bus.dead_letters("inventory.commands", count=3)
     details = [d.headers["x-oms-detail"] for d in dead]
     assert "quantity: Value error, must not be zero" in details[0]
     assert "quantity: Input should be greater than 0" in details[1]

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from shared.contracts import OrderKind, utcnow
-from shared.names import Inventory as N
 from tests.support.factories import unique
 from tests.support.inventory import InventoryDriver, approved, eventually, opening
 
@@ -45,7 +44,9 @@ async def test_a_stalled_receipt_is_completed(
 
     receipt = await plant_claim(inventory, po, OrderKind.PURCHASE, loc, **{"SKU-1": "4"})
 
-    [event] = await inventory.bus.wait_for(N.GOODS_RECEIVED, lambda b: b["receipt_id"] == receipt)
+    [event] = await inventory.bus.wait_for(
+        "inventory.goods_received", lambda b: b["receipt_id"] == receipt
+    )
     assert event.body["order_lines"][0]["fulfilled"] == "4"
     assert (await inventory.stock("SKU-1", loc))["on_hand"] == Decimal(4)
     order = await inventory.order(po)
@@ -78,4 +79,4 @@ async def test_a_stalled_issue_that_cannot_be_taken_in_full_is_put_back(
     a, b = await inventory.stock("SKU-A", loc), await inventory.stock("SKU-B", loc)
     assert (a["on_hand"], a["issued"], a["reserved"]) == (5, 0, 3)  # held for the order again
     assert (b["on_hand"], b["issued"], b["reserved"]) == (1, 0, 1)
-    assert not inventory.bus.matching(N.GOODS_ISSUED, lambda body: body["order_id"] == so)
+    assert not inventory.bus.matching("inventory.goods_issued", lambda body: body["order_id"] == so)

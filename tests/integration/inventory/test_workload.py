@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from shared.contracts import Command, Event, OrderKind
-from shared.names import Inventory as N
 from tests.support.bus import Received
 from tests.support.factories import unique
 from tests.support.inventory import (
@@ -257,7 +256,10 @@ async def check_stock_and_ledger(inventory: InventoryDriver) -> None:
 
 def check_accepted_once(inventory: InventoryDriver, commands: list[Command]) -> None:
     """Every accepted receipt or issue is announced once; a refused one never."""
-    for routing_key, field_name in ((N.GOODS_RECEIVED, "receipt_id"), (N.GOODS_ISSUED, "issue_id")):
+    for routing_key, field_name in (
+        ("inventory.goods_received", "receipt_id"),
+        ("inventory.goods_issued", "issue_id"),
+    ):
         announced = Counter(e.body[field_name] for e in inventory.bus.matching(routing_key))
         documents = [getattr(c, field_name) for c in commands if hasattr(c, field_name)]
         accepted = {r.body[field_name] for r in inventory.bus.replies if field_name in r.body}

@@ -1,9 +1,11 @@
-"""An embedded server that speaks the MongoDB wire protocol, for development and tests.
+"""An embedded server that speaks the MongoDB wire protocol, for development and tests only.
+
+It is not part of the production package (the image installs ``shared`` and ``services``).
 
 MongoDB itself is used in production and in Docker Compose. Where it cannot be installed, this
 starts mongoeco's wire proxy (Python >= 3.13, the ``embedded`` extra) in memory or on SQLite:
 
-    python -m shared.mongowire --port 27017 --engine sqlite --path .data/mongo.sqlite3
+    python deploy/local/mongowire.py --port 27017 --engine sqlite --path .data/mongo.sqlite3
 
 It prints ``READY <port>`` once clients can connect and stops cleanly on SIGTERM or SIGINT.
 Clients connect with ``mongodb://127.0.0.1:<port>/?directConnection=true``.
