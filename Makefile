@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs generate bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ test-e2e: install rabbitmq ## Run the end-to-end tests (every service as a proce
 lint: install ## ruff (lint and format check) and mypy (strict)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services tests deploy/local
+	$(BIN)/mypy shared services tests deploy/local deploy/generate.py
 
 format: install ## Format the code and fix what ruff can fix
 	$(BIN)/ruff format .
@@ -55,6 +55,9 @@ format: install ## Format the code and fix what ruff can fix
 
 docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(BIN)/python -m shared.asyncapi
+
+generate: install ## Regenerate the Compose file, k8s manifests and RabbitMQ users from shared/registry.py
+	$(BIN)/python deploy/generate.py
 
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)

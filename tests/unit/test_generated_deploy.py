@@ -1,0 +1,136 @@
+"""The deployment files follow shared/registry.py (``make generate``), and a new entry reaches
+every one of them without a hand edit."""
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deploy import generate
+from shared.registry import SERVICES, Need, ServiceEntry
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPING = ServiceEntry("shipping", 8091, "parcels, carriers and tracking")
+NEWSLETTER = ServiceEntry(
+    "newsletter",
+    8092,
+    "newsletters and their subscribers",
+    needs=frozenset({Need.DATABASE, Need.SMTP}),
+    autoscaled=True,
+)
+
+
+def generated(tmp_path: Path, *extra: ServiceEntry) -> Path:
+    generate.write(generate.render((*SERVICES, *extra)), tmp_path)
+    return tmp_path
+
+
+def documents(path: Path) -> list[Any]:
+    return [document for document in yaml.safe_load_all(path.read_text()) if document]
+
+
+def by_kind(path: Path) -> dict[str, Any]:
+    return {document["kind"]: document for document in documents(path)}
+
+
+def test_committed_files_are_what_the_registry_generates() -> None:
+    result = subprocess.run(
+        [sys.executable, "deploy/generate.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_names_each_stale_file(tmp_path: Path) -> None:
+    files = generate.render(SERVICES)
+    generate.write(files, tmp_path)
+    (tmp_path / "deploy/k8s/billing.yaml").write_text("# edited by hand\n")
+    (tmp_path / "docker-compose.yml").unlink()
+
+    assert sorted(generate.stale(files, tmp_path)) == [
+        "deploy/k8s/billing.yaml",
+        "docker-compose.yml",
+    ]
+
+
+def test_a_new_service_gets_compose_k8s_secret_and_rabbitmq_user(tmp_path: Path) -> None:
+    root = generated(tmp_path, SHIPPING)
+
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    shipping = compose["services"]["shipping"]
+    assert shipping["command"] == ["services.shipping"]
+    assert shipping["environment"]["OMS_HTTP_PORT"] == "8091"
+    assert (
+        shipping["environment"]["OMS_AMQP_URL"] == "amqp://shipping:shipping-dev@rabbitmq:5672/oms"
+    )
+    assert shipping["ports"] == ["8091:8091"]
+    assert set(shipping["depends_on"]) == {"mongo", "rabbitmq"}
+
+    kustomization = yaml.safe_load((root / "deploy/k8s/kustomization.yaml").read_text())
+    assert "shipping.yaml" in kustomization["resources"]
+    manifest = by_kind(root / "deploy/k8s/shipping.yaml")
+    assert set(manifest) == {"Deployment", "Service", "PodDisruptionBudget"}
+    deployment = manifest["Deployment"]
+    assert deployment["spec"]["replicas"] == 2
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "services.shipping"]
+    assert container["ports"][0]["containerPort"] == 8091
+    assert manifest["Service"]["spec"]["ports"][0]["port"] == 8091
+
+    secrets = {
+        s["metadata"]["name"]: s for s in documents(root / "deploy/k8s/secrets.template.yaml")
+    }
+    assert set(secrets["oms-shipping"]["stringData"]) == {"OMS_AMQP_URL", "OMS_MONGODB_URL"}
+
+    definitions = json.loads((root / "deploy/rabbitmq/definitions.json").read_text())
+    assert "shipping" in {user["name"] for user in definitions["users"]}
+    permissions = {p["user"]: p for p in definitions["permissions"]}["shipping"]
+    assert permissions["vhost"] == "oms"
+    assert permissions["configure"] == permissions["read"] == r"^(oms\.|shipping\.)"
+    assert permissions["write"] == r"^(oms\.|shipping\.|amq\.default$)"
+
+
+def test_an_autoscaled_mail_sending_service_gets_an_autoscaler_and_smtp_settings(
+    tmp_path: Path,
+) -> None:
+    root = generated(tmp_path, NEWSLETTER)
+
+    manifest = by_kind(root / "deploy/k8s/newsletter.yaml")
+    assert "replicas" not in manifest["Deployment"]["spec"]
+    assert manifest["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == "oms-newsletter"
+    container = manifest["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    config_maps = [s["configMapRef"]["name"] for s in container["envFrom"] if "configMapRef" in s]
+    assert config_maps == ["oms-settings", "oms-newsletter-settings"]
+    assert "oms-newsletter-settings" in {
+        document["metadata"]["name"] for document in documents(root / "deploy/k8s/configmap.yaml")
+    }
+
+    secrets = {
+        s["metadata"]["name"]: s for s in documents(root / "deploy/k8s/secrets.template.yaml")
+    }
+    assert {"OMS_SMTP_USERNAME", "OMS_SMTP_PASSWORD"} <= set(
+        secrets["oms-newsletter"]["stringData"]
+    )
+
+    newsletter = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["newsletter"]
+    assert newsletter["depends_on"]["mailpit"] == {"condition": "service_started"}
+    assert newsletter["environment"]["OMS_SMTP_HOST"] == "mailpit"
+
+
+def test_every_rabbitmq_user_logs_in_with_its_development_password() -> None:
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    users = {user["name"]: user for user in definitions["users"]}
+
+    assert set(users) == {"admin"} | {service.rabbitmq_user for service in SERVICES}
+    for name, user in users.items():
+        stored = base64.b64decode(user["password_hash"])
+        salt, digest = stored[:4], stored[4:]
+        assert digest == hashlib.sha256(salt + f"{name}-dev".encode()).digest(), name
