@@ -56,8 +56,9 @@ format: install ## Format the code and fix what ruff can fix
 docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 	$(BIN)/python -m shared.asyncapi
 
-generate: install ## Regenerate the Compose file, k8s manifests and RabbitMQ users from shared/registry.py
+generate: install ## Regenerate from the code: Compose, k8s, RabbitMQ users, AsyncAPI documents
 	$(BIN)/python deploy/generate.py
+	$(BIN)/python -m shared.asyncapi
 
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)

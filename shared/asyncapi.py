@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import CoreSchema
+
 from shared import names
 from shared.contracts.base import Command, CommandRejected, Message
 from shared.domain import DomainError
@@ -47,6 +50,36 @@ ANSWERS = (
     "property of an answer names its contract (`CommandRejected` for a refusal), so answers "
     "are told apart without reading the body; `correlation_id` is the one the command carried."
 )
+
+
+class ContractSchema(GenerateJsonSchema):
+    """JSON schemas as callers must write the messages: decimals are strings."""
+
+    def decimal_schema(self, schema: CoreSchema) -> JsonSchemaValue:
+        limits = {
+            word: schema[key]
+            for key, word in (
+                ("gt", "above"),
+                ("ge", "at least"),
+                ("lt", "below"),
+                ("le", "at most"),
+            )
+            if key in schema
+        }
+        bounds = ", ".join(f"{word} {value}" for word, value in limits.items())
+        places = schema.get("decimal_places")
+        return {
+            "type": "string",
+            "pattern": DECIMAL_PATTERN,
+            "examples": ["19.99"],
+            "description": "A decimal number written as a string, never a JSON number"
+            + (f"; {bounds}" if bounds else "")
+            + (f"; at most {places} decimal places" if places is not None else "")
+            + ".",
+        }
+
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
 def load(name: str) -> Service[Any, Any]:
@@ -187,7 +220,7 @@ class _Document:
     def _message(self, contract: type[Message]) -> None:
         if contract.__name__ in self.messages:
             return
-        schema = contract.model_json_schema(ref_template=SCHEMAS)
+        schema = contract.model_json_schema(ref_template=SCHEMAS, schema_generator=ContractSchema)
         self.schemas.update(schema.pop("$defs", {}))
         self.schemas[contract.__name__] = schema
         self.messages[contract.__name__] = {
@@ -238,13 +271,15 @@ def _rejections(service: Service[Any, Any]) -> str:
 
 
 def reason_codes(service: Service[Any, Any]) -> dict[str, str]:
-    """The business-rule refusals (``DomainError`` subclasses) defined in the service's code."""
+    """The business-rule refusals (``DomainError`` subclasses) defined in the service's code:
+    its package (``services.<name>``), where its ``app`` module defines the service."""
+    package = service.setup.__module__.removesuffix(".app")
     found: dict[str, str] = {}
     pending = list(DomainError.__subclasses__())
     while pending:
         error = pending.pop()
         pending.extend(error.__subclasses__())
-        if error.__module__.startswith(f"services.{service.name}."):
+        if error.__module__ == package or error.__module__.startswith(f"{package}."):
             text = inspect.cleandoc(error.__doc__ or "").replace("\n", " ")
             found[error.reason] = text or error.__name__
     return found

@@ -17,13 +17,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {
-    "order": 8081,
-    "approval": 8082,
-    "inventory": 8083,
-    "billing": 8084,
-    "notification": 8085,
-}
+sys.path.insert(0, str(ROOT))
+from shared.registry import SERVICES as REGISTRY  # noqa: E402 - after the path is set
+
+SERVICES = {service.name: service.port for service in REGISTRY}
 LOGS = ROOT / ".run" / "logs"
 
 
@@ -70,7 +67,7 @@ def main() -> None:
     mongo, mongodb_url = None, os.environ.get("MONGODB_URL")
     if not mongodb_url:
         mongo, mongodb_url = start_embedded_mongo()
-    services = [name for name in SERVICES if (ROOT / "services" / name / "__main__.py").exists()]
+    services = list(SERVICES)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     for name in services:
         env = {

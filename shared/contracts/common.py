@@ -19,8 +19,9 @@ Identifier = Annotated[
 
 CurrencyCode = Annotated[
     str,
-    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
     StringConstraints(pattern=r"^[A-Z]{3}$"),
+    # Runs first (outermost): " usd " is accepted as "USD".
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
 ]
 """An ISO-4217 alphabetic currency code."""
 

@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared.registry import SERVICES as REGISTRY
 from shared.runtime import OmsApp
 from tests.support.servers import ROOT
 
-ALL_SERVICES = ("order", "approval", "inventory", "billing", "notification")
-SERVICES = tuple(
-    name for name in ALL_SERVICES if (ROOT / "services" / name / "__main__.py").exists()
-)
+SERVICES = tuple(service.name for service in REGISTRY)
 
 
 @dataclass(frozen=True)

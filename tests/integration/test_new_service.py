@@ -1,0 +1,169 @@
+"""A service defined only here (contracts, handlers, registry entry) runs over the real broker.
+
+This is the "adding a service" path of the README: the table in ``Service`` is all the wiring
+it needs. It gets its queues and bindings, dead-lettering with reasons, answers on
+``reply_to``, refusals that name the rule, per-entity ordering and an AsyncAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, ClassVar
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.asyncapi import document
+from shared.contracts import OrderCancelled, OrderKind
+from shared.contracts.base import Command, Event
+from shared.contracts.common import Identifier
+from shared.domain import Aggregate, DomainError
+from shared.names import COMMANDS
+from shared.registry import ServiceEntry
+from shared.runtime import Runtime, build_app
+from shared.service import Service
+from shared.settings import ServiceSettings
+from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.mongo import Document, database
+from tests.support.bus import Bus, having
+from tests.support.servers import RabbitServer
+from tests.support.services import Environment, free_port, running
+
+# --- the service's contracts ----------------------------------------------------------------
+
+
+class RegisterParcel(Command):
+    """Register a parcel to be shipped for an order."""
+
+    routing_key: ClassVar[str] = "parcels.register"
+    ordering_key: ClassVar[str | None] = "parcel_id"
+    answered_by: ClassVar[tuple[str, ...]] = ("parcels.registered",)
+    parcel_id: Identifier
+    order_id: Identifier
+
+
+class ParcelRegistered(Event):
+    """A parcel was registered."""
+
+    routing_key: ClassVar[str] = "parcels.registered"
+    ordering_key: ClassVar[str | None] = "parcel_id"
+    parcel_id: Identifier
+    order_id: Identifier
+
+
+# --- its domain and handlers ------------------------------------------------------------------
+
+
+class ParcelExists(DomainError):
+    """A parcel with this id is registered already."""
+
+    reason = "parcel_exists"
+
+
+class Parcel(Aggregate):
+    order_id: str
+    cancelled: bool = False
+
+    @classmethod
+    def register(cls, parcel_id: str, order_id: str) -> Parcel:
+        parcel = cls(id=parcel_id, order_id=order_id)
+        parcel.record(ParcelRegistered(parcel_id=parcel_id, order_id=order_id))
+        return parcel
+
+
+class ParcelHandlers:
+    def __init__(self, parcels: AggregateStore[Parcel]) -> None:
+        self.parcels = parcels
+
+    async def register(self, cmd: RegisterParcel) -> None:
+        try:
+            await self.parcels.add(Parcel.register(cmd.parcel_id, cmd.order_id), cause=cmd)
+        except AlreadyExists:
+            raise ParcelExists(f"Parcel {cmd.parcel_id} is registered already.") from None
+
+    async def order_cancelled(self, event: OrderCancelled) -> None:
+        for parcel in await self.parcels.find({"order_id": event.order_id}):
+            parcel.cancelled = True
+            await self.parcels.save(parcel, cause=event)
+
+
+async def setup(runtime: Runtime[ServiceSettings]) -> ParcelHandlers:
+    return ParcelHandlers(AggregateStore(runtime.database["parcels"], Parcel, runtime.outbox))
+
+
+PARCELS = Service(
+    entry=ServiceEntry("parcels", free_port(), "parcels to ship"),
+    description="Parcels to ship for orders (a service that exists only in this test).",
+    setup=setup,
+    commands={RegisterParcel: ParcelHandlers.register},
+    events={OrderCancelled: ParcelHandlers.order_cancelled},
+    publishes=[ParcelRegistered],
+    outbox_collections=["parcels"],
+)
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+async def test_a_service_defined_as_a_table_is_answered_refused_and_dead_lettered(
+    bus: Bus, env: Environment, mongo_client: Any, rabbit: RabbitServer, vhost: str
+) -> None:
+    async with running(build_app(PARCELS, ServiceSettings(**env.settings("parcels")))):
+        register = RegisterParcel(parcel_id="P-1", order_id="SO-1", correlation_id="flow-7")
+        await bus.send(register, reply=True)
+        answer = await bus.reply_for(register)
+        assert answer.type == "ParcelRegistered"
+        assert answer.body["causation_id"] == str(register.message_id)
+        assert answer.correlation_id == "flow-7"
+
+        again = RegisterParcel(parcel_id="P-1", order_id="SO-2")
+        await bus.send(again, reply=True)
+        refused = await bus.reply_for(again)
+        assert (refused.type, refused.body["reason"]) == ("CommandRejected", "parcel_exists")
+
+        bad = str(uuid.uuid4())
+        body = json.dumps({"message_id": bad, "parcel_id": "no spaces allowed"}).encode()
+        await bus.send_raw(COMMANDS, "parcels.register", body, message_id=bad, reply=True)
+        [dead] = await bus.dead_letters("parcels.commands")
+        assert dead.headers["x-oms-reason"] == "invalid_message"
+        assert "order_id" in dead.headers["x-oms-detail"]
+        await bus.wait_for("parcels.command_rejected", having(command_message_id=bad))
+
+        typo = str(uuid.uuid4())
+        await bus.send_raw(COMMANDS, "parcels.regster", b"{}", message_id=typo, reply=True)
+        [unknown] = await bus.wait_for("parcels.command_rejected", having(command_message_id=typo))
+        assert unknown.body["reason"] == "unknown_message_type"
+
+        cancelled = OrderCancelled(
+            order_id="SO-1", kind=OrderKind.SALES, party_id="C-1", cancelled_by="alice"
+        )
+        await bus.send(cancelled)
+        db: AsyncDatabase[Document] = database(mongo_client, env.database("parcels"))
+        for _ in range(100):
+            if (doc := await db.parcels.find_one({"_id": "P-1"})) and doc["cancelled"]:
+                break
+            await bus.settle(0.05)
+        else:
+            raise AssertionError("the parcels service did not consume order.cancelled")
+
+    for queue in ("parcels.commands", "parcels.order-cancelled"):
+        assert rabbit.queue_info(vhost, queue)["arguments"] == {
+            "x-dead-letter-exchange": "oms.dlx",
+            "x-dead-letter-routing-key": queue,
+            "x-queue-type": "classic",
+        }
+        assert rabbit.queue_info(vhost, f"{queue}.dlq")["durable"] is True
+
+
+def test_the_new_service_has_an_asyncapi_document_naming_each_command() -> None:
+    doc = document(PARCELS)
+    register = doc["operations"]["parcels.register:receive"]
+    assert register["channel"] == {"$ref": "#/channels/parcels.register"}
+    assert doc["channels"]["parcels.register"]["bindings"]["amqp"]["exchange"]["name"] == COMMANDS
+    replies = {m["$ref"].rsplit("/", 1)[1] for m in register["reply"]["messages"]}
+    assert replies == {"ParcelRegistered", "CommandRejected"}
+    rejected = doc["operations"]["parcels.command_rejected:send"]["description"]
+    assert "`parcel_exists`" in rejected
+    assert "`invalid_message`" in rejected
+    assert "parcels.order-cancelled" in doc["operations"]["order.cancelled:receive"]["description"]
+    assert doc["servers"]["oms"]["pathname"] == "/oms"
