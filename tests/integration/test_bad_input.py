@@ -362,7 +362,8 @@ async def test_bad_messages_are_dead_lettered_and_the_next_is_processed(
         answers = await bus.wait_for(rejected, count=2)
         assert {a.body["command_message_id"] for a in answers} >= {not_json_id, invalid_id}
         assert {a.body["reason"] for a in answers} == {"invalid_message"}
-        assert {r.body.get("command_message_id") for r in bus.replies} >= {not_json_id, invalid_id}
+        for message_id in (not_json_id, invalid_id):  # answered on reply_to as well
+            await bus.reply_for_id(message_id)
 
 
 @pytest.mark.parametrize("service_name", ["order"])

@@ -176,14 +176,19 @@ class Bus:
 
     async def reply_for(self, message: Message, timeout: float = 10.0) -> Received:
         """The answer sent to our reply queue for ``message``."""
-        mid = str(message.message_id)
+        return await self.reply_for_id(str(message.message_id), message.type_name(), timeout)
+
+    async def reply_for_id(
+        self, mid: str, what: str = "message", timeout: float = 10.0
+    ) -> Received:
+        """The answer sent to our reply queue for the message sent with id ``mid``."""
 
         def answers(body: dict[str, Any]) -> bool:
             return body.get("causation_id") == mid or body.get("command_message_id") == mid
 
         found = await self._wait(lambda: [r for r in self.replies if answers(r.body)], timeout)
         if not found:
-            raise AssertionError(f"no reply for {message.type_name()} {mid}: {self.replies[-5:]}")
+            raise AssertionError(f"no reply for {what} {mid}: {self.replies[-5:]}")
         return found[0]
 
     async def _wait(self, look: Callable[[], list[Received]], timeout: float) -> list[Received]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from services.notification.domain import Email, EmailStatus
 from shared import names
 from shared.contracts import CreatePurchaseOrder, Message, OrderLine, utcnow
+from shared.registry import SERVICES
 from shared.settings import ServiceSettings
 from tests.support.factories import purchase_order
 
@@ -51,11 +52,13 @@ def test_every_message_type_has_its_own_routing_key() -> None:
         subs: list[type[Message]] = cls.__subclasses__()
         return [c for sub in subs for c in (sub, *all_subclasses(sub))]
 
-    keys = [c.routing_key for c in all_subclasses(Message) if c.routing_key]
+    # The system's contracts (tests may define contracts of their own, e.g. a test service).
+    contracts = [c for c in all_subclasses(Message) if c.__module__.startswith("shared.")]
+    keys = [c.routing_key for c in contracts if c.routing_key]
     assert len(keys) == len(set(keys))
     for key in keys:
         service, _, verb = key.partition(".")
-        assert service in {"order", "approval", "inventory", "billing", "notification"}
+        assert service in {entry.name for entry in SERVICES}
         assert verb
 
 

@@ -46,9 +46,12 @@ BROKEN = (b"{not json", b'{"order_id": "X-1", "lines": "many"}')
 async def break_then_heal(
     bus: Bus, exchange: str, queue: str, routing_key: str, valid: Callable[[], Awaitable[None]]
 ) -> None:
-    for body in BROKEN:
-        await bus.send_raw(exchange, routing_key, body, message_id=unique("bad"))
-    dead = await bus.dead_letters(queue, count=len(BROKEN))
+    sent = [unique("bad") for _ in BROKEN]
+    for body, message_id in zip(BROKEN, sent, strict=True):
+        await bus.send_raw(exchange, routing_key, body, message_id=message_id)
+    # The two are about no entity (or different ones): their dead letters may come in any order.
+    letters = {d.message_id: d for d in await bus.dead_letters(queue, count=len(BROKEN))}
+    dead = [letters[message_id] for message_id in sent]
     assert [d.headers["x-oms-reason"] for d in dead] == ["invalid_message"] * 2, queue
     assert "not valid JSON" in dead[0].headers["x-oms-detail"], queue
     assert "Field required" in dead[1].headers["x-oms-detail"], queue
