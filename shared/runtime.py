@@ -41,7 +41,7 @@ from shared.messaging.settlement import InvalidMessage, Settlement
 from shared.messaging.topology import DEAD_LETTERS, EXCHANGES, Topology, routed
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
-from shared.storage.mongo import Document, connect, database, ping
+from shared.storage.mongo import CommandCounter, Document, connect, database, ping
 from shared.storage.outbox import OutboxRelay, create_outbox_index
 
 log = structlog.get_logger(__name__)
@@ -148,6 +148,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     runtime = Runtime(
         name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
     )
+    commands = CommandCounter(registry)
     handlers: list[H] = []  # the handlers object, once set-up made it
     topology = Topology(settings.queue_type, settings.delivery_limit)
     _subscribe(broker, topology, routes, lambda: handlers[0])
@@ -157,7 +158,9 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         # Connect before FastStream starts the broker in the background, so that a broker
         # that is unreachable or refuses our credentials fails the start-up (and the process).
         await broker.connect()
-        runtime.client = connect(settings.mongodb_url, app_name=f"oms-{service.name}")
+        runtime.client = connect(
+            settings.mongodb_url, app_name=f"oms-{service.name}", listeners=[commands]
+        )
         runtime.db = database(runtime.client, runtime.database_name)
         runtime.relay = OutboxRelay(
             runtime.db,

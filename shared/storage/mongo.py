@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 from typing import Any
 
+import prometheus_client
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128, create_decimal128_context
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
@@ -36,7 +37,35 @@ CODEC_OPTIONS: CodecOptions[Document] = CodecOptions(
 )
 
 
-def connect(url: str, *, app_name: str) -> AsyncMongoClient[Document]:
+class CommandCounter(monitoring.CommandListener):
+    """Counts every command the process sends to the database: its round trips, by command and
+    collection (``oms_db_commands_total``), for operators and for the round-trip budget."""
+
+    def __init__(self, registry: prometheus_client.CollectorRegistry | None) -> None:
+        self.total = prometheus_client.Counter(
+            "oms_db_commands",
+            "Commands (round trips) sent to the database, by command and collection.",
+            ["command", "collection"],
+            registry=registry,
+        )
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        collection = target if isinstance(target, str) else ""
+        if event.command_name == "getMore":
+            collection = str(event.command.get("collection", ""))
+        self.total.labels(event.command_name, collection).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def connect(
+    url: str, *, app_name: str, listeners: list[monitoring.CommandListener] | None = None
+) -> AsyncMongoClient[Document]:
     """A client that fails fast enough for health checks and retries writes once on failover."""
     return AsyncMongoClient(
         url,
@@ -46,6 +75,7 @@ def connect(url: str, *, app_name: str) -> AsyncMongoClient[Document]:
         connectTimeoutMS=5000,
         retryWrites=True,
         retryReads=True,
+        event_listeners=listeners or [],
     )
 
 
