@@ -73,6 +73,8 @@ class Runtime(Generic[S]):
     client: AsyncMongoClient[Document] | None = None
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
+    db_commands: CommandCounter | None = None
+    """Counts the database round trips this process makes (``oms_db_commands_total``)."""
     jobs: list[BackgroundJob] = field(default_factory=list)
     started: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: bool = False
@@ -148,7 +150,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     runtime = Runtime(
         name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
     )
-    commands = CommandCounter(registry)
+    runtime.db_commands = commands = CommandCounter(registry)
     handlers: list[H] = []  # the handlers object, once set-up made it
     topology = Topology(settings.queue_type, settings.delivery_limit)
     _subscribe(broker, topology, routes, lambda: handlers[0])

@@ -14,7 +14,6 @@ from services.approval.domain import (
     User,
     UserDetails,
     assignment_id,
-    request_id,
 )
 from services.approval.repository import Stores
 from shared.contracts import (
@@ -98,10 +97,12 @@ class ApprovalHandlers:
         )
 
     async def order_submitted(self, event: OrderSubmitted) -> None:
-        """Open the request for this attempt: approved at once without a cycle, else level 1."""
+        """Open the request for this attempt: approved at once without a cycle, else level 1.
+
+        A redelivery finds the attempt's request opened (the insert is refused) and still
+        supersedes the older attempts, in case the first delivery stopped in between.
+        """
         stores = self.stores
-        if await stores.requests.get(request_id(event.order_id, event.attempt)) is not None:
-            return  # a redelivery: this attempt has its request
         creator = await stores.directory.person(event.created_by)
         assignment = await stores.assignments.get(assignment_id(event.kind, event.party_id))
         cycle = None
@@ -121,9 +122,10 @@ class ApprovalHandlers:
             cycle=cycle,
             first_approver=first,
         )
-        with contextlib.suppress(AlreadyExists):  # opened concurrently by another replica
+        with contextlib.suppress(AlreadyExists):  # a redelivery, or another replica was first
             await stores.requests.add(request, cause=event)
-        await self._supersede(event.order_id, event, before_attempt=event.attempt)
+        if event.attempt > 1:  # the first attempt has nothing before it
+            await self._supersede(event.order_id, event, before_attempt=event.attempt)
 
     async def order_cancelled(self, event: OrderCancelled) -> None:
         """A cancelled order's pending request can no longer be decided."""

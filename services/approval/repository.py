@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -12,7 +13,9 @@ from shared.contracts import LevelRule, Person
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
 
+UNKNOWN_FOR_SECONDS = 2.0
 REQUESTS = "requests"
 CYCLES = "cycles"
 ASSIGNMENTS = "assignments"
@@ -22,10 +25,12 @@ COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 class Stores:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay)
+        self.requests = AggregateStore(
+            db[REQUESTS], ApprovalRequest, relay, recent=RecentDocuments()
+        )
         self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
         self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
-        self.users = AggregateStore(db[USERS], User, relay)
+        self.users = AggregateStore(db[USERS], User, relay, recent=RecentDocuments())
         self.directory = Directory(self.users)
 
 
@@ -34,6 +39,8 @@ class Directory:
 
     def __init__(self, users: AggregateStore[User]) -> None:
         self.users = users
+        self._unknown: dict[str, float] = {}
+        """Ids the directory lacked a moment ago (most order creators are in no directory)."""
 
     async def get(self, user_ids: Iterable[str | None]) -> dict[str, User]:
         wanted = sorted({user_id for user_id in user_ids if user_id})
@@ -41,9 +48,23 @@ class Directory:
         return {user.id: user for user in found}
 
     async def person(self, user_id: str) -> Person:
-        """The directory's view of a user, or just their id when the directory lacks them."""
-        user = (await self.get([user_id])).get(user_id)
-        return user.person() if user else Person(user_id=user_id)
+        """The directory's view of a user, or just their id when the directory lacks them.
+
+        Only for naming people in messages: what was known a moment ago will do.
+        """
+        if (
+            time.monotonic() - self._unknown.get(user_id, -UNKNOWN_FOR_SECONDS)
+            < UNKNOWN_FOR_SECONDS
+        ):
+            return Person(user_id=user_id)
+        user = await self.users.get(user_id)
+        if user is None:
+            if len(self._unknown) > 10_000:
+                self._unknown.clear()
+            self._unknown[user_id] = time.monotonic()
+            return Person(user_id=user_id)
+        self._unknown.pop(user_id, None)
+        return user.person()
 
     async def resolve(
         self, rule: LevelRule, *, creator_id: str, fallback_id: str | None

@@ -7,6 +7,7 @@ entries, keyed by movement id.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,10 +16,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.inventory.domain import Item, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import UnknownItem, UnknownLocation
+from shared.concurrency import KeyedLocks
 from shared.contracts import Message, StockLine
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
 
 ITEMS = "items"
 LOCATIONS = "locations"
@@ -28,6 +31,7 @@ LEDGER = "ledger"
 OUTBOX_COLLECTIONS = (ITEMS, LOCATIONS, STOCK, ORDERS)
 
 _BOOKKEEPING = {"id", "version", "applied_messages"}
+SALES_LOCATION_FRESH_SECONDS = 5.0
 
 
 class MissingStock(Exception):
@@ -40,6 +44,8 @@ class Catalog:
     def __init__(self, items: AggregateStore[Item], locations: AggregateStore[Location]) -> None:
         self.items = items
         self.locations = locations
+        self._sales_locations: dict[str, tuple[float, str]] = {}
+        """branch -> (when looked up, its sales location), trusted for a couple of seconds."""
 
     async def item(self, sku: str) -> Item:
         if (item := await self.items.get(sku)) is None:
@@ -57,13 +63,26 @@ class Catalog:
             (await self.item(line.sku)).check_quantity(line.quantity)
 
     async def sales_location(self, branch_id: str) -> str | None:
-        """Where a branch's sales orders reserve and issue: its flagged location, else its first."""
+        """Where a branch's sales orders reserve and issue: its flagged location, else its first.
+
+        Asked for every sales order, answered from memory for a moment after a look-up.
+        """
+        seen_at, location_id = self._sales_locations.get(branch_id, (0.0, ""))
+        if time.monotonic() - seen_at <= SALES_LOCATION_FRESH_SECONDS:
+            return location_id
         found = await self.locations.find(
             {"branch_id": branch_id},
             limit=1,
             sort=[("sales_location", DESCENDING), ("defined_at", ASCENDING), ("_id", ASCENDING)],
         )
-        return found[0].id if found else None
+        if not found:
+            return None  # no location yet: ask again next time
+        self._sales_locations[branch_id] = (time.monotonic(), found[0].id)
+        return found[0].id
+
+    def location_defined(self, location: Location) -> None:
+        """A location this process defined may change its branch's sales location."""
+        self._sales_locations.pop(location.branch_id, None)
 
 
 class StockRecords:
@@ -73,8 +92,10 @@ class StockRecords:
         self.collection = db[STOCK]
         # Opening balances and adjustments are answered by the stock's own event; moves made
         # for a receipt or issue are not (the order's GoodsReceived/GoodsIssued answers those).
-        self._answering = AggregateStore(self.collection, Stock, relay)
-        self._quiet = AggregateStore(self.collection, Stock, relay, answers=False)
+        self._turns = KeyedLocks()
+        recent = RecentDocuments()  # one memory for both stores of the collection
+        self._answering = AggregateStore(self.collection, Stock, relay, recent=recent)
+        self._quiet = AggregateStore(self.collection, Stock, relay, answers=False, recent=recent)
 
     async def get(self, sku: str, location_id: str) -> Stock | None:
         return await self.by_id(stock_id(sku, location_id))
@@ -112,9 +133,12 @@ class StockRecords:
         answer: bool = False,
     ) -> Stock:
         store = self._answering if answer else self._quiet
-        changed = await store.change(
-            record_id, cause, mutate, missing=lambda: MissingStock(record_id), key=key
-        )
+        # A busy item's record is changed by many messages at once: in this process they take
+        # turns, instead of colliding on its version and reading it again.
+        async with self._turns.hold(record_id):
+            changed = await store.change(
+                record_id, cause, mutate, missing=lambda: MissingStock(record_id), key=key
+            )
         if changed is None:  # this step was done before: report the stock as it is now
             changed = await store.get(record_id)
         if changed is None:
@@ -141,11 +165,14 @@ class Stores:
 def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:
     return Stores(
         catalog=Catalog(
-            AggregateStore(db[ITEMS], Item, relay),
-            AggregateStore(db[LOCATIONS], Location, relay),
+            # Items and locations never change once defined: remembered copies stay true.
+            AggregateStore(db[ITEMS], Item, relay, recent=RecentDocuments(fresh_seconds=300)),
+            AggregateStore(
+                db[LOCATIONS], Location, relay, recent=RecentDocuments(fresh_seconds=300)
+            ),
         ),
         stock=StockRecords(db, relay),
-        orders=AggregateStore(db[ORDERS], TrackedOrder, relay),
+        orders=AggregateStore(db[ORDERS], TrackedOrder, relay, recent=RecentDocuments()),
         db=db,
     )
 

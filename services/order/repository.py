@@ -8,12 +8,13 @@ from services.order.domain import Order
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
 
 ORDERS = "orders"
 
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
-    return AggregateStore(db[ORDERS], Order, relay)
+    return AggregateStore(db[ORDERS], Order, relay, recent=RecentDocuments())
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:

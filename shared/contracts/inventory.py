@@ -298,7 +298,8 @@ class StockMoved(Event):
     movements of one item at one location from 1, without gaps.
     """
 
-    ordering_key: ClassVar[str | None] = "sku"
+    # Entries are keyed by movement id and need no order: the ledger stores them as they come.
+    ordering_key: ClassVar[str | None] = None
     routing_key: ClassVar[str] = "inventory.stock_moved"
     movement_id: str = Field(min_length=1, max_length=300)
     kind: MovementKind

@@ -16,10 +16,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Event, Message, utcnow
-from shared.domain import Aggregate
+from shared.domain import Aggregate, DomainError
 from shared.names import EVENTS
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
+from shared.storage.writes import save_pipeline
 
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
@@ -33,6 +35,7 @@ HIDE_BOOKKEEPING: dict[str, int] = {
 """A projection for read-only queries: the document without the outbox and inbox fields."""
 
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
+_WITHOUT_OUTBOX = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0}
 
 
 class ConcurrencyConflict(Exception):
@@ -70,20 +73,49 @@ class AggregateStore(Generic[A]):
         relay: OutboxRelay,
         *,
         answers: bool = True,
+        recent: RecentDocuments | None = None,
     ) -> None:
         self.collection = collection
         self.model = model
         self.relay = relay
         self.answers = answers
         """Whether the first event a command causes answers its sender (on its reply_to)."""
+        self.recent = recent
+        """Aggregates this process wrote or read lately (only for collections that no code
+        writes to but the stores sharing it)."""
 
-    async def get(self, aggregate_id: str) -> A | None:
-        doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
-        return None if doc is None else self.from_document(doc)
+    async def get(self, aggregate_id: str, *, max_age: float | None = -1.0) -> A | None:
+        """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
+        (default: the store's freshness; ``None``: any age), else from the database."""
+        if self.recent is not None:
+            age = self.recent.fresh_seconds if max_age == -1.0 else max_age
+            if (doc := self.recent.get(aggregate_id, max_age=age)) is not None:
+                return self.from_document(doc)
+        return await self.read(aggregate_id)
+
+    async def read(self, aggregate_id: str) -> A | None:
+        """The aggregate as the database has it now."""
+        doc = await self.collection.find_one({"_id": aggregate_id}, _WITHOUT_OUTBOX)
+        if doc is None:
+            return None
+        self._remember(doc)
+        return self.from_document(doc)
+
+    def _remember(self, doc: Document) -> None:
+        if self.recent is not None:
+            self.recent.put(doc["_id"], doc)
+
+    def _forget(self, aggregate_id: str) -> None:
+        if self.recent is not None:
+            self.recent.drop(aggregate_id)
 
     async def find(self, query: Document, *, limit: int = 100, sort: Any = None) -> list[A]:
-        cursor = self.collection.find(query, {"outbox": 0}, limit=limit, sort=sort)
-        return [self.from_document(doc) async for doc in cursor]
+        cursor = self.collection.find(query, _WITHOUT_OUTBOX, limit=limit, sort=sort)
+        found = []
+        async for doc in cursor:
+            self._remember(doc)
+            found.append(self.from_document(doc))
+        return found
 
     def from_document(self, doc: Document) -> A:
         return self.model.model_validate({**doc, "id": doc["_id"]})
@@ -108,22 +140,33 @@ class AggregateStore(Generic[A]):
         its own key.
         """
         applied_key = key or str(cause.message_id)
+        fresh = self.recent is None  # a remembered copy first, the database after a conflict
         for attempt in range(1, attempts + 1):
-            aggregate = await self.get(aggregate_id)
+            aggregate = await (
+                self.read(aggregate_id) if fresh else self.get(aggregate_id, max_age=None)
+            )
             if aggregate is None:
                 raise missing()
             if aggregate.has_applied(applied_key):
                 return None
-            if inspect.isawaitable(outcome := mutate(aggregate)):
-                await outcome
+            try:
+                if inspect.isawaitable(outcome := mutate(aggregate)):
+                    await outcome
+            except DomainError:
+                if fresh:
+                    raise
+                fresh = True  # refused by a copy that may be stale: ask the database
+                continue
             try:
                 await self.save(aggregate, cause=cause, key=applied_key)
             except ConcurrencyConflict:
+                self._forget(aggregate_id)
+                fresh = True
                 if attempt == attempts:
                     raise
                 continue
             return aggregate
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise ConcurrencyConflict(f"{self.collection.name}/{aggregate_id}: {attempts} attempts")
 
     async def create_or_change(
         self,
@@ -161,6 +204,7 @@ class AggregateStore(Generic[A]):
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
+        self._remember_saved(aggregate)
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
     async def save(self, aggregate: A, *, cause: Message | None, key: str | None = None) -> None:
@@ -171,28 +215,46 @@ class AggregateStore(Generic[A]):
         (default: the cause's ``message_id``) is what is remembered.
         """
         entries = self._entries(aggregate, cause)
-        update: Document = {
-            "$set": {**self._state(aggregate), **self._lease(entries)},
-            "$inc": {"version": 1},
-        }
-        pushes: Document = {}
         applied = aggregate.applied_messages
+        applied_key = None
         if cause is not None:
-            message_id = key or str(cause.message_id)
-            pushes["applied_messages"] = {"$each": [message_id], "$slice": -APPLIED_WINDOW}
-            applied = [*applied, message_id][-APPLIED_WINDOW:]
-        if entries:
-            pushes["outbox"] = {"$each": entries}
-        if pushes:
-            update["$push"] = pushes
-        result = await self.collection.update_one(
-            {"_id": aggregate.id, "version": aggregate.version}, update
+            applied_key = key or str(cause.message_id)
+            applied = [*applied, applied_key][-APPLIED_WINDOW:]
+        # Entries of this document that were published meanwhile go in the same write.
+        published = self.relay.take_published(self.collection.name, aggregate.id)
+        update = save_pipeline(
+            self._state(aggregate),
+            applied=applied_key,
+            window=APPLIED_WINDOW,
+            entries=entries,
+            lease=self.relay.new_lease(),
+            published=published,
         )
+        try:
+            result = await self.collection.update_one(
+                {"_id": aggregate.id, "version": aggregate.version}, update
+            )
+        except BaseException:
+            self.relay.forget_later(self.collection.name, aggregate.id, published)
+            raise
         if result.matched_count == 0:
+            self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1
         aggregate.applied_messages = applied
+        self._remember_saved(aggregate)
         self.relay.notify(self.collection.name, aggregate.id, entries)
+
+    def _remember_saved(self, aggregate: A) -> None:
+        if self.recent is not None:
+            self._remember(
+                {
+                    "_id": aggregate.id,
+                    **self._state(aggregate),
+                    "version": aggregate.version,
+                    "applied_messages": list(aggregate.applied_messages),
+                }
+            )
 
     def _entries(self, aggregate: A, cause: Message | None) -> list[Document]:
         # The caller that sent the cause asked for its answer on its own queue.

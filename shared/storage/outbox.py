@@ -21,14 +21,19 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.concurrency import KeyedLocks
 from shared.contracts.base import utcnow
 from shared.storage.mongo import Document
+from shared.storage.writes import forget_pipeline
 
 PublishEntry = Callable[[Document], Awaitable[None]]
+
+FORGET_LINGER_SECONDS = 1.0
+"""How long published entries wait to be forgotten: the document's next save removes them at
+no cost, and what is left then is forgotten in one round trip per collection."""
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +63,11 @@ class OutboxRelay:
         self._locks = KeyedLocks()
         self._poller: asyncio.Task[None] | None = None
         self._running = False
+        self._forgetting = {
+            name: _Forgetter(db, name, linger=FORGET_LINGER_SECONDS) for name in self.collections
+        }
+        self._wake = asyncio.Event()
+        self.max_poll_seconds = max(poll_seconds, min(lease_seconds, 10.0))
 
     def new_lease(self) -> Document:
         return {"owner": self.owner, "until": utcnow() + self.lease}
@@ -75,6 +85,18 @@ class OutboxRelay:
                 await self._poller
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+        for forgetter in self._forgetting.values():
+            await forgetter.stop()
+
+    def take_published(self, collection: str, doc_id: Any) -> list[str]:
+        """Published entries of a document not yet forgotten: the caller's write removes them
+        (and gives them back with :meth:`forget_later` if it fails)."""
+        forgetter = self._forgetting.get(collection)
+        return forgetter.take(doc_id) if forgetter is not None else []
+
+    def forget_later(self, collection: str, doc_id: Any, published: list[str]) -> None:
+        if published:
+            self._forgetting[collection].forget(doc_id, published)
 
     def notify(self, collection: str, doc_id: Any, entries: list[Document]) -> None:
         """The caller just stored ``entries`` under its own lease: publish them now."""
@@ -103,14 +125,22 @@ class OutboxRelay:
         return published
 
     async def _poll_forever(self) -> None:
+        """Drain, then wait: ``poll_seconds`` after finding work, twice as long after each idle
+        round up to ``max_poll_seconds`` (leases run for longer anyway), and at once when the
+        fast path gives a document back."""
+        interval = self.poll_seconds
         while True:
             try:
-                await self.drain()
+                found = await self.drain()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("outbox_poll_failed", exc_info=True)
-            await asyncio.sleep(self.poll_seconds)
+                found = 0
+            interval = self.poll_seconds if found else min(interval * 2, self.max_poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
+            self._wake.clear()
 
     async def _claim(self, collection: str) -> Document | None:
         now = utcnow()
@@ -125,12 +155,19 @@ class OutboxRelay:
         )
 
     async def _publish_entries(self, collection: str, doc_id: Any, entries: list[Document]) -> int:
-        # One document's entries go out in the order they were recorded.
-        async with self._locks.hold((collection, doc_id)):
-            return await self._publish_in_order(collection, doc_id, entries)
-
-    async def _publish_in_order(self, collection: str, doc_id: Any, entries: list[Document]) -> int:
         sent: list[str] = []
+        try:
+            # One document's entries go out in the order they were recorded.
+            async with self._locks.hold((collection, doc_id)):
+                await self._publish_in_order(collection, doc_id, entries, sent)
+        finally:
+            if sent:
+                self._forgetting[collection].forget(doc_id, sent)
+        return len(sent)
+
+    async def _publish_in_order(
+        self, collection: str, doc_id: Any, entries: list[Document], sent: list[str]
+    ) -> None:
         try:
             for entry in entries:
                 await self.publish(entry)
@@ -142,21 +179,60 @@ class OutboxRelay:
                 {"_id": doc_id, "outbox_lease.owner": self.owner},
                 {"$set": {"outbox_lease.until": utcnow()}},
             )
+            self._wake.set()
             raise PublishFailed(f"{collection}/{doc_id}") from error
-        finally:
-            if sent:
-                await self._forget(collection, doc_id, sent)
-        return len(sent)
 
-    async def _forget(self, collection: str, doc_id: Any, sent: list[str]) -> None:
-        documents = self.db[collection]
-        await documents.update_one(
-            {"_id": doc_id}, {"$pull": {"outbox": {"message_id": {"$in": sent}}}}
-        )
-        # The marker goes only when nothing is left: a writer may have added entries meanwhile.
-        await documents.update_one(
-            {"_id": doc_id, "outbox": {"$size": 0}}, {"$unset": {"outbox_pending": ""}}
-        )
+
+class _Forgetter:
+    """Removes published entries from their documents, off the publishing path.
+
+    Entries published within ``linger`` seconds of each other are forgotten in one round trip
+    (one bulk write, one update per document). Each update removes exactly the published
+    entries and drops the ``outbox_pending`` marker only when nothing is left: a writer may have
+    added entries meanwhile. An entry not forgotten (a crash, the database away) is published
+    again once its lease runs out; consumers drop the duplicate.
+    """
+
+    def __init__(self, db: AsyncDatabase[Document], collection: str, linger: float) -> None:
+        self.collection = db[collection]
+        self.linger = linger
+        self._waiting: dict[Any, list[str]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._now = asyncio.Event()
+
+    def forget(self, doc_id: Any, sent: list[str]) -> None:
+        self._waiting.setdefault(doc_id, []).extend(sent)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush_soon(), name="outbox-forget")
+
+    def take(self, doc_id: Any) -> list[str]:
+        return self._waiting.pop(doc_id, [])
+
+    async def _flush_soon(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._now.wait(), self.linger)
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                await self.collection.bulk_write(
+                    [
+                        UpdateOne({"_id": doc_id}, forget_pipeline(sent))
+                        for doc_id, sent in batch.items()
+                    ],
+                    ordered=False,
+                )
+            except Exception:
+                log.warning("outbox_forget_failed", ids=list(batch), exc_info=True)
+
+    async def stop(self) -> None:
+        """Forget what is waiting now, without lingering."""
+        self._now.set()
+        if self._task is not None:
+            await self._task
+        await self.flush()
 
 
 async def create_outbox_index(db: AsyncDatabase[Document], collection: str) -> None:

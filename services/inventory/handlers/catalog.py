@@ -37,6 +37,7 @@ class CatalogHandlers:
         )
         if not await _add_once(self.catalog.locations, location, cmd):
             raise LocationExists(f"Location {cmd.location_id} is already defined.")
+        self.catalog.location_defined(location)
 
     async def set_opening_balance(self, cmd: SetOpeningBalance) -> None:
         location = await self.catalog.location(cmd.location_id)

@@ -6,19 +6,19 @@ lost; the relay may publish one twice, and the key makes the second a no-op.
 
 from __future__ import annotations
 
-import contextlib
-
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from services.inventory.repository import LEDGER
 from shared.contracts import StockMoved
+from shared.storage.batch import InsertBatch
 from shared.storage.mongo import Document
 
 
 class LedgerProjection:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.ledger = db[LEDGER]
+        # Entries arriving together (many items move at once) are stored in one round trip.
+        self.batch = InsertBatch(self.ledger)
 
     async def record(self, entry: StockMoved) -> None:
         """Store one ledger entry; a second delivery of it changes nothing."""
@@ -28,5 +28,4 @@ class LedgerProjection:
             "message_id": str(entry.message_id),
             "caused_by": str(entry.causation_id) if entry.causation_id else None,
         }
-        with contextlib.suppress(DuplicateKeyError):
-            await self.ledger.insert_one(doc)
+        await self.batch.insert(doc)

@@ -190,10 +190,20 @@ class MovementHandlers:
         )
 
     async def _complete(self, order_id: str, claim: Claim, cause: Message) -> None:
+        held = await self._held_for(order_id)
+
+        def complete(order: TrackedOrder) -> None:
+            order.complete(claim.document_id)
+            # An issue takes what it issues out of the reservation: when the stock holds no
+            # more than the order still needs, it is in sync now, and need not be trimmed.
+            targets = order.reservation_targets()
+            if all(held.get(record, ZERO) <= target for record, target in targets.items()):
+                order.mark_synced(order.seq)
+
         completed = await self.orders.change(
             order_id,
             cause,
-            lambda order: order.complete(claim.document_id),
+            complete,
             missing=lambda: UnknownOrder(order_id),
             key=f"complete:{claim.document_id}",
         )
@@ -202,6 +212,15 @@ class MovementHandlers:
             log.info(
                 verb, order_id=order_id, document_id=claim.document_id, location=claim.location_id
             )
+
+    async def _held_for(self, order_id: str) -> dict[str, Decimal]:
+        """What each stock record the order may hold at holds for it now."""
+        order = await self.orders.get(order_id)
+        held: dict[str, Decimal] = {}
+        for record_id in order.touched if order else []:
+            stock = await self.stock.by_id(record_id)
+            held[record_id] = stock.reserved_for(order_id) if stock else ZERO
+        return held
 
 
 def _receiver(order_id: str, receipt_id: str, quantity: Decimal) -> Callable[[Stock], None]:

@@ -55,16 +55,56 @@ class ReservationHandlers:
     async def order_approved(self, event: OrderApproved) -> None:
         """Receipts or issues may start; a sales order's reservation turns firm (and tops up)."""
         location = await self._sales_location(event)
-        await self._learn(
-            event,
-            lambda order: order.approved(
+
+        def approve(order: TrackedOrder) -> None:
+            order.approved(
                 attempt=event.attempt,
                 branch_id=event.branch_id,
                 lines=event.lines,
                 sales_location=location,
-            ),
-        )
+            )
+
+        if await self._learn_already_held(event, approve):
+            return
+        await self._learn(event, approve)
         await self.reserve(event.order_id, event)
+
+    async def _learn_already_held(
+        self, event: OrderApproved, learn: Callable[[TrackedOrder], object]
+    ) -> bool:
+        """Learn the event and record the reservation in one write, when the stock already holds
+        what the order then needs (the usual approval of a reserved order): no stock moves, so
+        nothing has to be written before the order. Tells whether it did."""
+        order = await self.orders.get(event.order_id)
+        if order is None or order.has_applied(event.message_id):
+            return False
+        trial = order.model_copy(deep=True)
+        learn(trial)
+        plan = trial.reservation_plan()
+        if plan is None or plan.location_id is None:
+            return False
+        held: dict[str, Decimal] = {}
+        for sku, need in plan.needs.items():
+            stock = await self.stock.get(sku, plan.location_id)
+            if stock is None:
+                return False
+            wanted = stock.reservation_target(target=need, order_id=order.id, may_increase=True)
+            if wanted != stock.reserved_for(order.id):
+                return False  # the stock must change first: the two-step way
+            held[sku] = wanted
+
+        def learn_and_record(order: TrackedOrder) -> None:
+            learn(order)
+            now = order.reservation_plan()
+            if now is None or now != plan.model_copy(update={"seq": now.seq}):
+                raise ReservationChanged(f"{order.id}: changed since it was planned")
+            order.record_reservation(now, held)
+
+        try:
+            await self.orders.change(order.id, event, learn_and_record, missing=_gone(event))
+        except ReservationChanged:
+            return False
+        return True
 
     async def order_rejected(self, event: OrderRejected) -> None:
         await self._learn(event, lambda order: order.rejected(attempt=event.attempt))
@@ -81,10 +121,13 @@ class ReservationHandlers:
 
     async def _learn(self, event: OrderEvent, mutate: Callable[[TrackedOrder], object]) -> None:
         """Apply ``event`` to the order, creating it if this is the first we hear of it."""
+        # A first submission is usually the first we hear of an order: try creating it first.
+        new = isinstance(event, OrderSubmitted) and event.attempt == 1
         for _ in range(3):
-            if await self.orders.get(event.order_id) is not None:
+            if not new and await self.orders.get(event.order_id) is not None:
                 await self.orders.change(event.order_id, event, mutate, missing=_gone(event))
                 return
+            new = False
             order = TrackedOrder.new(
                 order_id=event.order_id, kind=event.kind, party_id=event.party_id
             )

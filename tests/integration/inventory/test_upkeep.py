@@ -31,7 +31,10 @@ async def plant_claim(
         "failure": None,
         "claimed_at": utcnow() - timedelta(hours=1),
     }
-    await inventory.db.orders.update_one({"_id": order_id}, {"$push": {"claims": claim}})
+    # As the replica's own write would: a new version of the order with the claim on it.
+    await inventory.db.orders.update_one(
+        {"_id": order_id}, {"$push": {"claims": claim}, "$inc": {"version": 1}}
+    )
     return document_id
 
 
