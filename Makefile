@@ -11,8 +11,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
+MUTATION_ARGS ?=
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench mutation up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -59,6 +60,9 @@ docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
+mutation: install ## Mutation-test the domain and pricing modules with the unit tests (~2 min)
+	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
+
 up: ## Run the system with Docker Compose (MongoDB 7, RabbitMQ, Mailpit)
 	docker compose up -d --build --wait
 
@@ -69,4 +73,4 @@ logs: ## Follow the Docker Compose logs
 	docker compose logs -f
 
 clean: ## Remove the virtualenv, caches, local data and logs
-	rm -rf $(VENV) .run .data .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .run .data mutants .pytest_cache .mypy_cache .ruff_cache *.egg-info
