@@ -11,9 +11,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
-MUTATION_ARGS ?=
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench mutation up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -60,6 +59,7 @@ docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
+.PHONY: mutation
 mutation: install ## Mutation-test the domain and pricing modules with the unit tests (~2 min)
 	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
 
