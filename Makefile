@@ -63,6 +63,10 @@ generate: install ## Regenerate from the code: Compose, k8s, RabbitMQ users, Asy
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
+.PHONY: mutation
+mutation: install ## Mutation-test the domain and pricing modules with the unit tests (~2 min)
+	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
+
 up: ## Run the system with Docker Compose (MongoDB 7, RabbitMQ, Mailpit)
 	docker compose up -d --build --wait
 
@@ -73,4 +77,4 @@ logs: ## Follow the Docker Compose logs
 	docker compose logs -f
 
 clean: ## Remove the virtualenv, caches, local data and logs
-	rm -rf $(VENV) .run .data .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .run .data mutants .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -106,3 +106,34 @@ async def test_a_new_attempt_supersedes_a_pending_earlier_one() -> None:
     assert first is not None
     assert second is not None
     assert (first.status.value, second.status.value) == ("superseded", "pending")
+
+
+async def test_an_unresolvable_level_two_approver_falls_back_to_the_cycles_fallback() -> None:
+    stores = FakeStores()
+    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    for user in (
+        UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"),
+        UpsertUser(user_id="ann", name="N", admin=True, changed_by="r"),
+        UpsertUser(user_id="alice", name="Al", changed_by="r"),  # alice has no manager
+    ):
+        await handlers.upsert_user(user)
+    await handlers.define_cycle(
+        DefineCycle(
+            cycle_id="C",
+            name="C",
+            order_kind=OrderKind.PURCHASE,
+            levels=[
+                LevelRule(approver="named_user", user_id="ann"),
+                LevelRule(approver="creator_manager"),
+            ],
+            fallback_approver_id="adam",
+            defined_by="r",
+        )
+    )
+    await handlers.assign_party(AssignParty(cycle_id="C", party_id="V", assigned_by="r"))
+    await handlers.order_submitted(submitted("V"))
+
+    await handlers.approve(ApproveRequest(request_id="PO-9:1", level=1, approver_id="ann"))
+
+    level_two = stores.requests.events(ApprovalPending)[-1]
+    assert (level_two.level, level_two.approver.user_id, level_two.via) == (2, "adam", "fallback")

@@ -152,7 +152,6 @@ class ApprovalRequest(Aggregate):
         )
 
     def _reject(self, level: int, approver: Person, notes: str | None) -> None:
-        self.level = level
         self.decisions.append(self._decision(level, approver, "rejected", notes))
         self._decide(RequestStatus.REJECTED)
         self.record(
@@ -190,8 +189,8 @@ class ApprovalRequest(Aggregate):
         )
 
     def _decide(self, status: RequestStatus) -> None:
-        self.status, self.decided_at = status, utcnow()
-        self.approver = None if status is not RequestStatus.PENDING else self.approver
+        """End the request: approved, rejected or superseded; nobody is left to decide."""
+        self.status, self.decided_at, self.approver = status, utcnow(), None
 
     def _facts(self) -> dict[str, object]:
         return {

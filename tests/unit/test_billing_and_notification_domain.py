@@ -1,0 +1,119 @@
+"""Subscription plans and e-mails: revisions of a plan, and an e-mail's retries and outcome."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from services.billing.domain import Plan, PlanTerms
+from services.notification.domain import Email, EmailStatus
+from shared.contracts import utcnow
+from shared.contracts.billing import BillingInterval, PlanDefined
+from shared.contracts.notification import EmailFailed, EmailSent
+
+MONTHLY = PlanTerms(name="Basic", price=Decimal("9.90"), currency="EUR", interval="month")
+YEARLY = PlanTerms(
+    name="Basic yearly", price=Decimal(99), currency="EUR", interval="year", interval_count=2
+)
+
+
+def test_a_plan_is_defined_at_revision_one_and_each_redefinition_is_the_next() -> None:
+    plan = Plan.define("P-1", MONTHLY, by="ann")
+    assert (plan.revision, plan.updated_by) == (1, "ann")
+    plan.redefine(YEARLY, by="bob")
+
+    first, second = plan.collect_events()
+    assert isinstance(first, PlanDefined)
+    assert isinstance(second, PlanDefined)
+    assert (first.plan_id, first.revision, first.name, first.price) == (
+        "P-1",
+        1,
+        "Basic",
+        Decimal("9.90"),
+    )
+    assert (second.revision, second.interval, second.interval_count) == (
+        2,
+        BillingInterval.YEAR,
+        2,
+    )
+    assert (plan.id, plan.revision, plan.name, plan.price, plan.updated_by) == (
+        "P-1",
+        2,
+        "Basic yearly",
+        Decimal(99),
+        "bob",
+    )
+    assert (plan.interval, plan.interval_count) == (BillingInterval.YEAR, 2)
+
+
+def email(to: str | None = "mary@example.com") -> Email:
+    return Email.compose(
+        email_id="E-1",
+        kind="approval_pending",
+        to=to,
+        subject="Approve PO-1",
+        body="...",
+        source_message_id="M-1",
+        order_id="PO-1",
+    )
+
+
+def test_an_email_to_nobody_fails_at_once_saying_why() -> None:
+    mail = email(to=None)
+    assert (mail.status, mail.last_error) == (
+        EmailStatus.FAILED,
+        "the recipient has no e-mail address in the user directory",
+    )
+    [failed] = mail.collect_events()
+    assert isinstance(failed, EmailFailed)
+    assert (failed.to, failed.order_id, failed.correlation_id) == (None, "PO-1", "PO-1")
+
+
+def test_an_email_with_an_address_is_queued() -> None:
+    mail = email()
+    assert (mail.status, mail.to, mail.order_id) == (EmailStatus.QUEUED, "mary@example.com", "PO-1")
+    assert mail.collect_events() == []
+
+
+def test_a_temporary_failure_is_retried_later_each_time_waiting_twice_as_long() -> None:
+    mail = email()
+    waits = []
+    for _ in range(3):
+        before = utcnow()
+        mail.attempt_failed(
+            "421 try later", permanent=False, max_attempts=5, backoff=timedelta(minutes=1)
+        )
+        waits.append(round((mail.next_attempt_at - before).total_seconds() / 60))
+
+    assert waits == [1, 2, 4]
+    assert (mail.status, mail.attempts, mail.last_error) == (EmailStatus.QUEUED, 3, "421 try later")
+
+    mail.delivered()
+
+    assert (mail.status, mail.attempts, mail.last_error) == (EmailStatus.SENT, 4, None)
+    assert mail.sent_at is not None
+    [sent] = mail.collect_events()
+    assert isinstance(sent, EmailSent)
+    assert (sent.email_id, sent.attempts, sent.order_id, sent.correlation_id) == (
+        "E-1",
+        4,
+        "PO-1",
+        "PO-1",
+    )
+
+
+def test_a_permanent_failure_or_the_last_attempt_gives_up() -> None:
+    permanent = email()
+    permanent.attempt_failed(
+        "550 no such user", permanent=True, max_attempts=5, backoff=timedelta()
+    )
+    last = email()
+    for error in ("421 busy", "421 still busy"):
+        last.attempt_failed(error, permanent=False, max_attempts=2, backoff=timedelta())
+
+    for mail, error, attempts in ((permanent, "550 no such user", 1), (last, "421 still busy", 2)):
+        assert (mail.status, mail.last_error) == (EmailStatus.FAILED, error)
+        assert mail.failed_at is not None
+        [failed] = mail.collect_events()
+        assert isinstance(failed, EmailFailed)
+        assert (failed.error, failed.attempts) == (error, attempts)
