@@ -171,6 +171,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
             owner=owner,
             lease_seconds=settings.outbox_lease_seconds,
             poll_seconds=settings.outbox_poll_seconds,
+            answer=publisher.answer,
         )
         for name in service.outbox_collections:
             await create_outbox_index(runtime.db, name)

@@ -22,7 +22,7 @@ from shared.contracts import (
     SubmitOrder,
     UpdateOrder,
 )
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.aggregates import AggregateStore
 
 
 class OrderHandlers:
@@ -51,12 +51,8 @@ class OrderHandlers:
             lines=cmd.lines,
             notes=cmd.notes,
         )
-        try:
-            await self.orders.add(order, cause=cmd)
-        except AlreadyExists:
-            existing = await self.orders.get(cmd.order_id)
-            if existing is None or not existing.has_applied(cmd.message_id):
-                raise OrderExists(f"Order {cmd.order_id} already exists.") from None
+        if not await self.orders.add_once(order, cause=cmd):
+            raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
         await self._apply(

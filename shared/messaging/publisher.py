@@ -55,6 +55,20 @@ class Publisher:
             reply_to=entry.get("reply_to"),
         )
 
+    async def answer(self, entry: Document, reply_to: str) -> None:
+        """Send a stored answer to ``reply_to`` only (a resent command's answer)."""
+        await self.broker.publish(
+            entry["body"].encode(),
+            routing_key=reply_to,
+            message_id=entry["message_id"],
+            correlation_id=entry.get("correlation_id"),
+            message_type=entry.get("type"),
+            timestamp=entry.get("created_at"),
+            content_type=JSON,
+            persist=True,
+            mandatory=False,
+        )
+
     async def publish_raw(
         self,
         *,

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.contracts.base import Event, Message, utcnow
+from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import EVENTS
 from shared.storage.mongo import Document
@@ -25,17 +25,20 @@ from shared.storage.writes import save_pipeline
 
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
+ANSWER_WINDOW = 10
+"""How many recent commands' answers an aggregate keeps, to answer a resent command again."""
 
 HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox": 0,
     "outbox_lease": 0,
     "outbox_pending": 0,
     "applied_messages": 0,
+    "answers": 0,
 }
 """A projection for read-only queries: the document without the outbox and inbox fields."""
 
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
-_WITHOUT_OUTBOX = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0}
+_WITHOUT_OUTBOX = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "answers": 0}
 
 
 class ConcurrencyConflict(Exception):
@@ -148,6 +151,8 @@ class AggregateStore(Generic[A]):
             if aggregate is None:
                 raise missing()
             if aggregate.has_applied(applied_key):
+                if key is None:
+                    await self.answer_again(aggregate_id, cause)
                 return None
             try:
                 if inspect.isawaitable(outcome := mutate(aggregate)):
@@ -198,6 +203,7 @@ class AggregateStore(Generic[A]):
             "applied_messages": applied,
             "outbox": entries,
             **self._lease(entries),
+            "answers": [answer] if (answer := self._answer(cause, entries)) else [],
         }
         try:
             await self.collection.insert_one(doc)
@@ -206,6 +212,18 @@ class AggregateStore(Generic[A]):
         aggregate.version, aggregate.applied_messages = 1, applied
         self._remember_saved(aggregate)
         self.relay.notify(self.collection.name, aggregate.id, entries)
+
+    async def add_once(self, aggregate: A, *, cause: Message) -> bool:
+        """Insert for ``cause``; a resent ``cause`` is answered again. False when another
+        message created the id."""
+        try:
+            await self.add(aggregate, cause=cause)
+        except AlreadyExists:
+            existing = await self.read(aggregate.id)
+            if existing is None or not existing.has_applied(str(cause.message_id)):
+                return False
+            await self.answer_again(aggregate.id, cause)
+        return True
 
     async def save(self, aggregate: A, *, cause: Message | None, key: str | None = None) -> None:
         """Write the aggregate if nobody changed it since it was read.
@@ -229,6 +247,8 @@ class AggregateStore(Generic[A]):
             entries=entries,
             lease=self.relay.new_lease(),
             published=published,
+            answer=self._answer(cause, entries),
+            answers_window=ANSWER_WINDOW,
         )
         try:
             result = await self.collection.update_one(
@@ -269,6 +289,26 @@ class AggregateStore(Generic[A]):
             entries.append(outbox_entry(stamped, reply_to=reply_to))
             reply_to = None
         return entries
+
+    def _answer(self, cause: Message | None, entries: list[Document]) -> Document | None:
+        """What answered a command (its first event), kept to answer it again if it is resent."""
+        if not self.answers or not isinstance(cause, Command) or not entries:
+            return None
+        return {"command": str(cause.message_id), "entry": {**entries[0], "reply_to": None}}
+
+    async def answer_again(self, aggregate_id: str, cause: Message) -> None:
+        """A command applied before was sent again (its sender lost the answer, say): the
+        sender gets the same answer again on its ``reply_to``, and nothing else happens."""
+        reply_to = cause.delivery.reply_to if cause.delivery else None
+        if not reply_to or not self.answers:
+            return
+        command = str(cause.message_id)
+        doc = await self.collection.find_one(
+            {"_id": aggregate_id, "answers.command": command}, {"answers": 1}
+        )
+        for answer in (doc or {}).get("answers", []):
+            if answer["command"] == command:
+                await self.relay.answer(answer["entry"], reply_to)
 
     def _lease(self, entries: list[Document]) -> Document:
         return {"outbox_lease": self.relay.new_lease(), "outbox_pending": True} if entries else {}

@@ -30,6 +30,7 @@ from shared.storage.mongo import Document
 from shared.storage.writes import forget_pipeline
 
 PublishEntry = Callable[[Document], Awaitable[None]]
+AnswerEntry = Callable[[Document, str], Awaitable[None]]
 
 FORGET_LINGER_SECONDS = 1.0
 """How long published entries wait to be forgotten: the document's next save removes them at
@@ -52,8 +53,10 @@ class OutboxRelay:
         owner: str,
         lease_seconds: float = 15.0,
         poll_seconds: float = 1.0,
+        answer: AnswerEntry | None = None,
     ) -> None:
         self.db = db
+        self._answer = answer
         self.collections = tuple(collections)
         self.publish = publish
         self.owner = owner
@@ -87,6 +90,11 @@ class OutboxRelay:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         for forgetter in self._forgetting.values():
             await forgetter.stop()
+
+    async def answer(self, entry: Document, reply_to: str) -> None:
+        """Send a stored answer again, to ``reply_to`` only."""
+        if self._answer is not None:
+            await self._answer(entry, reply_to)
 
     def take_published(self, collection: str, doc_id: Any) -> list[str]:
         """Published entries of a document not yet forgotten: the caller's write removes them

@@ -44,6 +44,8 @@ def save_pipeline(
     entries: list[Document],
     lease: Document,
     published: Sequence[str],
+    answer: Document | None = None,
+    answers_window: int = 10,
 ) -> list[Document]:
     fields: Document = {name: _literal(value) for name, value in state.items()}
     fields["version"] = {"$add": ["$version", 1]}
@@ -52,6 +54,13 @@ def save_pipeline(
             "$slice": [
                 {"$concatArrays": [{"$ifNull": ["$applied_messages", []]}, _literal([applied])]},
                 -window,
+            ]
+        }
+    if answer is not None:
+        fields["answers"] = {
+            "$slice": [
+                {"$concatArrays": [{"$ifNull": ["$answers", []]}, _literal([answer])]},
+                -answers_window,
             ]
         }
     if entries or published:

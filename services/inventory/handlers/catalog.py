@@ -9,7 +9,7 @@ from services.inventory.domain.errors import ItemExists, LocationExists
 from services.inventory.repository import Stores
 from shared.contracts import AdjustStock, DefineItem, DefineLocation, SetOpeningBalance
 from shared.domain import Aggregate
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.aggregates import AggregateStore
 
 
 class CatalogHandlers:
@@ -78,9 +78,4 @@ async def _add_once(
     store: AggregateStore[A], aggregate: A, cmd: DefineItem | DefineLocation
 ) -> bool:
     """Insert; False when the id is taken by another command (a redelivery counts as done)."""
-    try:
-        await store.add(aggregate, cause=cmd)
-    except AlreadyExists:
-        existing = await store.get(aggregate.id)
-        return existing is not None and existing.has_applied(cmd.message_id)
-    return True
+    return await store.add_once(aggregate, cause=cmd)

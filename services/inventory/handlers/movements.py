@@ -94,7 +94,8 @@ class MovementHandlers:
         if order is None:
             raise UnknownOrder(order_id)
         if (done := order.delivered(document_id)) is not None and done.message_id == message_id:
-            return None  # this very message completed it before
+            await self.orders.answer_again(order_id, cmd)  # this very message completed it
+            return None
         if (mine := order.claim_for(document_id)) is not None and mine.message_id == message_id:
             return mine  # this very message claimed it before: carry on
         trial = order.model_copy(deep=True)
