@@ -45,7 +45,11 @@ class ServiceSettings(BaseSettings):
     prefetch: int = Field(default=32, ge=1, le=1000)
     graceful_timeout: float = Field(default=20.0, gt=0)
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
-    outbox_lease_seconds: float = Field(default=15.0, gt=0)
+    outbox_lease_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="how long events a process stored are its own to publish; then any replica's",
+    )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
 

@@ -90,6 +90,25 @@ class Dispatcher:
         return None if doc is None else self.emails.from_document(doc)
 
     async def _attempt(self, email: Email) -> None:
+        renewing = asyncio.create_task(self._renew_lease(email.id), name="email-lease")
+        try:
+            await self._send(email)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew_lease(self, email_id: str) -> None:
+        """Keep the lease short (a dead replica's e-mail is resent within seconds) but alive
+        while a slow mail server takes its time."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            await self.emails.collection.update_one(
+                {"_id": email_id, "send_lease.owner": self.owner},
+                {"$set": {"send_lease.until": utcnow() + self.lease}},
+            )
+
+    async def _send(self, email: Email) -> None:
         try:
             await self.mailer.send(email)
         except SendFailed as error:

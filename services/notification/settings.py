@@ -19,4 +19,8 @@ class NotificationSettings(ServiceSettings):
     send_max_attempts: int = Field(default=8, ge=1)
     send_backoff_seconds: float = Field(default=2.0, ge=0)
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
-    send_lease_seconds: float = Field(default=60.0, gt=0)
+    send_lease_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        description="an e-mail being sent is this replica's for so long, renewed while sending",
+    )
