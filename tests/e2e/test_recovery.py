@@ -31,7 +31,7 @@ async def test_answers_owed_by_a_killed_process_arrive_within_seconds_of_its_res
     asked = {str(create.message_id) for create in creates}
 
     def answered() -> set[str]:
-        return {reply.body.get("causation_id") for reply in bus.replies} & asked
+        return {str(reply.body.get("causation_id")) for reply in bus.replies} & asked
 
     while len(answered()) < COMMANDS // 5:
         await asyncio.sleep(0.005)
