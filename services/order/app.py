@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
-from services.order.repository import ORDERS, create_indexes, order_store
+from services.order.repository import ORDERS, Admins, create_indexes, order_store
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -25,6 +25,7 @@ from shared.contracts import (
     StockReserved,
     SubmitOrder,
     UpdateOrder,
+    UserUpserted,
 )
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -34,7 +35,7 @@ from shared.settings import ServiceSettings
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     await create_indexes(runtime.database)
-    return OrderHandlers(order_store(runtime.database, runtime.outbox))
+    return OrderHandlers(order_store(runtime.database, runtime.outbox), Admins(runtime.database))
 
 
 SERVICE = Service(
@@ -58,6 +59,7 @@ SERVICE = Service(
         StockReserved: OnQueue(OrderHandlers.stock_validated, "stock-reserved"),
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
+        UserUpserted: OrderHandlers.user_upserted,
     },
     publishes=[
         OrderCreated,

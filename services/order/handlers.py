@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from services.order.domain import Order, OrderExists, UnknownOrder
+from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
+from services.order.repository import Admins
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -21,16 +22,18 @@ from shared.contracts import (
     StockReserved,
     SubmitOrder,
     UpdateOrder,
+    UserUpserted,
 )
 from shared.storage.aggregates import AggregateStore
 
 
 class OrderHandlers:
-    def __init__(self, orders: AggregateStore[Order]) -> None:
+    def __init__(self, orders: AggregateStore[Order], admins: Admins) -> None:
         self.orders = orders
+        self.admins = admins
 
     async def _apply(
-        self, order_id: str, cause: Message, mutate: Callable[[Order], object]
+        self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
     ) -> None:
         """Apply ``cause`` to the order it names, once; refuse it if there is no such order."""
         await self.orders.change(order_id, cause, mutate, missing=lambda: UnknownOrder(order_id))
@@ -55,23 +58,36 @@ class OrderHandlers:
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
-        await self._apply(
-            cmd.order_id,
-            cmd,
-            lambda order: order.update(
+        async def update(order: Order) -> None:
+            order.update(
                 by=cmd.updated_by,
                 lines=cmd.lines,
                 branch_id=cmd.branch_id,
                 currency=cmd.currency,
                 notes=cmd.notes,
-            ),
-        )
+                by_admin=await self._admin_reworking(order, cmd.updated_by),
+            )
+
+        await self._apply(cmd.order_id, cmd, update)
 
     async def submit(self, cmd: SubmitOrder) -> None:
-        await self._apply(
-            cmd.order_id,
-            cmd,
-            lambda order: order.submit(by=cmd.submitted_by),
+        async def submit(order: Order) -> None:
+            by_admin = await self._admin_reworking(order, cmd.submitted_by)
+            order.submit(by=cmd.submitted_by, by_admin=by_admin)
+
+        await self._apply(cmd.order_id, cmd, submit)
+
+    async def _admin_reworking(self, order: Order, by: str) -> bool:
+        """Whether someone else than the creator reworking a rejected order is an admin (asked
+        only then)."""
+        if order.status is not OrderStatus.REJECTED or by == order.created_by:
+            return False
+        return await self.admins.is_admin(by)
+
+    async def user_upserted(self, event: UserUpserted) -> None:
+        """Learn who is an admin, for the rule on reworking rejected orders."""
+        await self.admins.learn(
+            event.user_id, admin=event.admin, active=event.active, at=event.occurred_at
         )
 
     async def cancel(self, cmd: CancelOrder) -> None:

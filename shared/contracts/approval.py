@@ -110,6 +110,7 @@ class UpsertUser(Command):
     ordering_key: ClassVar[str | None] = "user_id"
     routing_key: ClassVar[str] = "approval.upsert_user"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.user_upserted",)
+    acting_person: ClassVar[str | None] = "changed_by"
     user_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
@@ -139,6 +140,7 @@ class DefineCycle(Command):
     ordering_key: ClassVar[str | None] = "cycle_id"
     routing_key: ClassVar[str] = "approval.define_cycle"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.cycle_defined",)
+    acting_person: ClassVar[str | None] = "defined_by"
     cycle_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     order_kind: OrderKind
@@ -170,6 +172,7 @@ class AssignParty(Command):
     ordering_key: ClassVar[str | None] = "party_id"
     routing_key: ClassVar[str] = "approval.assign_party"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.party_assigned",)
+    acting_person: ClassVar[str | None] = "assigned_by"
     cycle_id: Identifier
     party_id: Identifier
     assigned_by: Identifier
@@ -192,6 +195,7 @@ class UnassignParty(Command):
     ordering_key: ClassVar[str | None] = "party_id"
     routing_key: ClassVar[str] = "approval.unassign_party"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.party_unassigned",)
+    acting_person: ClassVar[str | None] = "unassigned_by"
     cycle_id: Identifier
     party_id: Identifier
     unassigned_by: Identifier
@@ -221,6 +225,7 @@ class ApproveRequest(_Decision):
 
     routing_key: ClassVar[str] = "approval.approve"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.pending", "approval.approved")
+    acting_person: ClassVar[str | None] = "approver_id"
 
 
 class RejectRequest(_Decision):
@@ -228,3 +233,4 @@ class RejectRequest(_Decision):
 
     routing_key: ClassVar[str] = "approval.reject"
     answered_by: ClassVar[tuple[str, ...]] = ("approval.rejected",)
+    acting_person: ClassVar[str | None] = "approver_id"

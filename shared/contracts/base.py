@@ -84,11 +84,25 @@ class Message(BaseModel):
         )
 
 
+PEOPLE_GATEWAYS = frozenset({"backoffice", "operator"})
+"""Callers (RabbitMQ users) that act for people they authenticated, named in ``x-oms-user``."""
+
+
 class Command(Message):
-    """An imperative request to one service (``<service>.<verb>`` on ``oms.commands``)."""
+    """An imperative request to one service (``<service>.<verb>`` on ``oms.commands``).
+
+    Who sent it is the AMQP ``user_id`` property, which RabbitMQ checks against the login of
+    the connection: only the callers in ``senders`` may send it. A gateway that acts for people
+    names the person in the ``x-oms-user`` header; any other caller acts as itself. The body's
+    ``acting_person`` field (``created_by``, ``approver_id``...) must name that same person.
+    """
 
     answered_by: ClassVar[tuple[str, ...]] = ()
     """The routing keys of the events that answer it when it succeeds (one of them)."""
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS
+    """The kinds of caller that may send it (their RabbitMQ user names)."""
+    acting_person: ClassVar[str | None] = None
+    """The body field that names the person acting, checked against the authenticated one."""
 
 
 class Event(Message):

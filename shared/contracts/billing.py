@@ -27,6 +27,7 @@ class DefinePlan(Command):
     ordering_key: ClassVar[str | None] = "plan_id"
     routing_key: ClassVar[str] = "billing.define_plan"
     answered_by: ClassVar[tuple[str, ...]] = ("billing.plan_defined",)
+    acting_person: ClassVar[str | None] = "defined_by"
     plan_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     price: Price

@@ -84,6 +84,7 @@ class SetOpeningBalance(Command):
     ordering_key: ClassVar[str | None] = "sku"
     routing_key: ClassVar[str] = "inventory.set_opening_balance"
     answered_by: ClassVar[tuple[str, ...]] = ("inventory.opening_balance_set",)
+    acting_person: ClassVar[str | None] = "set_by"
     sku: Identifier
     location_id: Identifier
     quantity: Quantity
@@ -97,6 +98,7 @@ class AdjustStock(Command):
     ordering_key: ClassVar[str | None] = "sku"
     routing_key: ClassVar[str] = "inventory.adjust_stock"
     answered_by: ClassVar[tuple[str, ...]] = ("inventory.stock_adjusted",)
+    acting_person: ClassVar[str | None] = "adjusted_by"
     adjustment_id: Identifier
     sku: Identifier
     location_id: Identifier
@@ -111,6 +113,7 @@ class ReceiveGoods(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.receive_goods"
     answered_by: ClassVar[tuple[str, ...]] = ("inventory.goods_received",)
+    acting_person: ClassVar[str | None] = "received_by"
     receipt_id: Identifier
     order_id: Identifier
     location_id: Identifier
@@ -124,6 +127,7 @@ class IssueGoods(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.issue_goods"
     answered_by: ClassVar[tuple[str, ...]] = ("inventory.goods_issued",)
+    acting_person: ClassVar[str | None] = "issued_by"
     issue_id: Identifier
     order_id: Identifier
     location_id: Identifier

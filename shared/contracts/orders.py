@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from shared.contracts.base import Command, Event
+from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
 from shared.contracts.common import CurrencyCode, Identifier, OrderKind, OrderLine
 
 Lines = list[OrderLine]
@@ -29,6 +29,7 @@ class CreatePurchaseOrder(_CreateOrder):
 
     routing_key: ClassVar[str] = "order.create_purchase_order"
     answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
+    acting_person: ClassVar[str | None] = "created_by"
     vendor_id: Identifier
 
 
@@ -37,6 +38,8 @@ class CreateSalesOrder(_CreateOrder):
 
     routing_key: ClassVar[str] = "order.create_sales_order"
     answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
+    acting_person: ClassVar[str | None] = "created_by"
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront"}
     customer_id: Identifier
 
 
@@ -46,6 +49,7 @@ class UpdateOrder(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.update"
     answered_by: ClassVar[tuple[str, ...]] = ("order.updated",)
+    acting_person: ClassVar[str | None] = "updated_by"
     order_id: Identifier
     updated_by: Identifier
     branch_id: Identifier | None = None
@@ -60,6 +64,8 @@ class SubmitOrder(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.submit"
     answered_by: ClassVar[tuple[str, ...]] = ("order.submitted",)
+    acting_person: ClassVar[str | None] = "submitted_by"
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront"}
     order_id: Identifier
     submitted_by: Identifier
 
@@ -70,6 +76,8 @@ class CancelOrder(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.cancel"
     answered_by: ClassVar[tuple[str, ...]] = ("order.cancelled",)
+    acting_person: ClassVar[str | None] = "cancelled_by"
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront"}
     order_id: Identifier
     cancelled_by: Identifier
     reason: str | None = Field(default=None, max_length=2000)

@@ -10,6 +10,7 @@ import pytest
 
 from services.order.domain import (
     InvalidTransition,
+    NotTheCreator,
     Order,
     OrderLocked,
     OrderStatus,
@@ -354,3 +355,40 @@ def test_purchase_orders_take_no_stock_reports() -> None:
     report(order, reserved="2")
     order.record_stock_released(attempt=1, reason="expired", at=AT)
     assert order.stock is None
+
+
+# --- who reworks a rejected order -------------------------------------------------------------
+
+
+def rejected_order() -> Order:
+    order = pending()
+    order.reject(attempt=1, level=1, approver_id="ann", notes="too dear")
+    order.collect_events()
+    return order
+
+
+def test_only_the_creator_or_an_admin_may_change_or_resubmit_a_rejected_order() -> None:
+    order = rejected_order()
+    with pytest.raises(NotTheCreator, match="only its creator alice or an admin may change"):
+        order.update(by="mallory", notes="mine now")
+    with pytest.raises(NotTheCreator, match="may resubmit it, not mallory"):
+        order.submit(by="mallory")
+    assert (order.status, order.attempt, order.notes) == (OrderStatus.REJECTED, 1, "rush")
+
+    order.update(by="root", notes="fixed by an admin", by_admin=True)
+    order.update(by="alice", notes="fixed")
+    order.submit(by="alice")
+    assert (order.status, order.attempt) == (OrderStatus.PENDING_APPROVAL, 2)
+
+
+def test_an_admin_may_resubmit_a_rejected_order() -> None:
+    order = rejected_order()
+    order.submit(by="root", by_admin=True)
+    assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_anyone_who_may_send_it_edits_a_draft() -> None:
+    order = draft()
+    order.update(by="bob", notes="bob helps")
+    order.submit(by="bob")
+    assert order.status is OrderStatus.PENDING_APPROVAL

@@ -1,6 +1,12 @@
 """The order service's pure domain."""
 
-from services.order.domain.errors import InvalidTransition, OrderExists, OrderLocked, UnknownOrder
+from services.order.domain.errors import (
+    InvalidTransition,
+    NotTheCreator,
+    OrderExists,
+    OrderLocked,
+    UnknownOrder,
+)
 from services.order.domain.order import Order
 from services.order.domain.status import (
     CANCELLABLE,
@@ -20,6 +26,7 @@ __all__ = [
     "PARTLY_DONE",
     "HistoryEntry",
     "InvalidTransition",
+    "NotTheCreator",
     "Order",
     "OrderExists",
     "OrderLocked",

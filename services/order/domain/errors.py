@@ -22,3 +22,9 @@ class UnknownOrder(DomainError):
 
 class InvalidTransition(DomainError):
     reason = "invalid_transition"
+
+
+class NotTheCreator(DomainError):
+    """Only an order's creator, or an admin, may change or resubmit it after a rejection."""
+
+    reason = "not_the_creator"

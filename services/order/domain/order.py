@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.order.domain.errors import InvalidTransition, OrderLocked
+from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
@@ -115,12 +115,14 @@ class Order(Aggregate):
         branch_id: str | None = None,
         currency: str | None = None,
         notes: str | None = None,
+        by_admin: bool = False,
     ) -> None:
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value} and locked: it can be changed only as a "
                 "draft or after a rejection."
             )
+        self._check_reworker(by, by_admin, "change")
         self.lines = lines if lines is not None else self.lines
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
@@ -128,16 +130,25 @@ class Order(Aggregate):
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
 
-    def submit(self, *, by: str) -> None:
+    def submit(self, *, by: str, by_admin: bool = False) -> None:
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value}: only a draft or a rejected order can be "
                 "submitted."
             )
+        self._check_reworker(by, by_admin, "resubmit")
         self.attempt += 1
         self.pending = PendingApproval()
         self._transition(OrderStatus.PENDING_APPROVAL, by=by)
         self.record(OrderSubmitted(**self._facts(), attempt=self.attempt, submitted_by=by))
+
+    def _check_reworker(self, by: str, by_admin: bool, action: str) -> None:
+        """After a rejection, the order goes back to its creator (or an admin) to rework."""
+        if self.status is OrderStatus.REJECTED and by != self.created_by and not by_admin:
+            raise NotTheCreator(
+                f"Order {self.id} was rejected: only its creator {self.created_by} or an admin "
+                f"may {action} it, not {by}."
+            )
 
     def mark_pending(
         self, *, attempt: int, level: int, levels: int, approver_id: str, approver_name: str | None
