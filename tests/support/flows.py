@@ -43,6 +43,8 @@ class FlowBus(Bus):
     def __init__(self, amqp_url: str) -> None:
         super().__init__(amqp_url)
         self.sent = 0
+        self.timeout = 60.0
+        """How long to wait for each event of a flow (a backlog may need longer)."""
         self._seen: dict[tuple[str, str], list[Received]] = defaultdict(list)
         self._waiting: dict[tuple[str, str], list[asyncio.Future[Received]]] = defaultdict(list)
 
@@ -70,8 +72,9 @@ class FlowBus(Bus):
         self.sent += 1
         await super().send(message, **options)
 
-    async def first(self, routing_key: str, key: str, timeout: float = 60.0) -> Received:
+    async def first(self, routing_key: str, key: str, timeout: float | None = None) -> Received:
         """The first ``routing_key`` event about order ``key`` (``*``: a refusal of message key)."""
+        timeout = self.timeout if timeout is None else timeout
         if found := self._seen.get((routing_key, key)):
             return found[0]
         future: asyncio.Future[Received] = asyncio.get_running_loop().create_future()
@@ -90,7 +93,8 @@ class FlowBus(Bus):
         done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
-        return done.pop().result()
+        answered = [task for task in done if task.exception() is None]
+        return (answered or list(done))[0].result()
 
     def messages_about(self, order_ids: Iterable[str]) -> int:
         """Events published on ``oms.events`` that belong to these orders' flows."""
