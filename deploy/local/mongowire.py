@@ -9,6 +9,10 @@ starts mongoeco's wire proxy (Python >= 3.13, the ``embedded`` extra) in memory 
 
 It prints ``READY <port>`` once clients can connect and stops cleanly on SIGTERM or SIGINT.
 Clients connect with ``mongodb://127.0.0.1:<port>/?directConnection=true``.
+
+It first applies ``mongoeco_patch`` (next to this file): a narrow, version-pinned correction
+that keeps mongoeco's inserts and upserts from slowing down with every stored document.
+``--unpatched`` runs mongoeco as released, e.g. to check whether upstream fixed it.
 """
 
 from __future__ import annotations
@@ -19,14 +23,21 @@ import signal
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 
-async def serve(host: str, port: int, engine_name: str, path: str | None) -> None:
+
+async def serve(host: str, port: int, engine_name: str, path: str | None, patch: bool) -> None:
     try:
         from mongoeco.engines.memory import MemoryEngine
         from mongoeco.engines.sqlite import SQLiteEngine
         from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
     except ImportError:  # pragma: no cover - depends on the environment
         sys.exit("mongoeco is not installed: pip install 'oms[embedded]' (needs Python >= 3.13)")
+    if patch:
+        sys.path.insert(0, str(ROOT))
+        from deploy.local import mongoeco_patch
+
+        mongoeco_patch.apply()
 
     engine: MemoryEngine | SQLiteEngine
     if engine_name == "sqlite":
@@ -53,8 +64,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=27017, help="0 picks a free port")
     parser.add_argument("--engine", choices=("memory", "sqlite"), default="memory")
     parser.add_argument("--path", help="database file for --engine sqlite")
+    parser.add_argument(
+        "--unpatched", action="store_true", help="run mongoeco without mongoeco_patch"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.host, args.port, args.engine, args.path))
+    asyncio.run(serve(args.host, args.port, args.engine, args.path, not args.unpatched))
 
 
 if __name__ == "__main__":

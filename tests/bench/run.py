@@ -1,198 +1,149 @@
-"""``make bench``: throughput, latency and memory of the order flow, services as processes.
+"""``make bench``: the full order flow against the infrastructure ceiling, in one run.
 
-Starts order, approval and notification as OS processes on a fresh vhost and databases (real
-RabbitMQ; MongoDB from ``OMS_TEST_MONGODB_URL`` or an embedded MongoDB-wire server), then:
+Starts all five services as OS processes on a fresh RabbitMQ vhost and fresh databases (MongoDB
+from ``OMS_TEST_MONGODB_URL``, else the embedded MongoDB-wire server), then measures, in order:
+the ceiling (raw aio-pika, raw PyMongo); auto-approved sales orders through goods issue, N in
+flight (round trips and messages per order, throughput, latency, ratio to the ceiling); one
+at a time; auto-approved purchase orders; a mixed load at a fixed offered rate; the flow's
+throughput with ~1,000 and ~20,000 stored orders; a service's start-up and stop time.
 
-- throughput: N purchase orders created and submitted at once, until all N are approved;
-- latency: orders one at a time, create -> submit -> ``order.approved`` (p50/p95/p99), and the
-  time for a command's answer on ``reply_to``;
-- memory: resident set size of each service process afterwards (and its peak).
-
-Results are checked against the targets below and, with ``--record``, appended to
-BENCHMARKS.md with the machine and the date.
+The table (see BENCHMARKS.md) is printed; ``--record`` appends it to BENCHMARKS.md; only with
+``--strict`` does a missed target make the exit status non-zero.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import statistics
 import sys
-import time
+import tempfile
 from contextlib import ExitStack
-from datetime import UTC, datetime
-from pathlib import Path
 
-from shared.contracts import SubmitOrder
-from tests.support.bus import Bus, having
-from tests.support.factories import purchase_order
-from tests.support.servers import ROOT, start_mongo, start_rabbit
-from tests.support.services import Environment, ServiceProcess
-
-# The embedded MongoDB-wire server (one Python process) bounds throughput here; CPU per order
-# is what the services themselves cost, whatever the database.
-TARGETS = {
-    "throughput_orders_per_s": (">=", 15.0),
-    "cpu_order_ms_per_order": ("<=", 15.0),
-    "cpu_approval_ms_per_order": ("<=", 8.0),
-    "flow_p99_ms": ("<=", 250.0),
-    "answer_p99_ms": ("<=", 50.0),
-    "rss_max_mb": ("<=", 200.0),
-}
+from tests.bench import ceiling, phases
+from tests.bench.growth import grow_orders
+from tests.bench.report import Results, table
+from tests.bench.system import lone_start_stop, start_all, stop_all
+from tests.support.flows import FlowBus, purchase_flow, sales_flow, stockroom
+from tests.support.servers import ROOT, MongoServer, launch_mongowire, start_mongo, start_rabbit
+from tests.support.services import Environment
 
 
-def memory(process: ServiceProcess) -> tuple[float, float]:
-    """(current, peak) resident memory of a process, in MB."""
-    assert process.process is not None
-    fields = {}
-    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value.strip()
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def cpu_seconds(process: ServiceProcess) -> float:
-    """User plus system CPU time a process has used so far."""
-    assert process.process is not None
-    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-async def throughput(bus: Bus, count: int) -> float:
-    orders = [purchase_order() for _ in range(count)]
-    started = time.perf_counter()
-    await asyncio.gather(*(bus.send(o) for o in orders))
-    await asyncio.gather(
-        *(bus.send(SubmitOrder(order_id=o.order_id, submitted_by="alice")) for o in orders)
-    )
-    await bus.wait_for("order.approved", count=count, timeout=600)
-    return count / (time.perf_counter() - started)
-
-
-async def flow_latency(bus: Bus, count: int) -> list[float]:
-    latencies = []
-    for _ in range(count):
-        order = purchase_order()
-        started = time.perf_counter()
-        await bus.send(order)
-        await bus.send(SubmitOrder(order_id=order.order_id, submitted_by="alice"))
-        await bus.wait_for("order.approved", having(order_id=order.order_id), timeout=30)
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
-
-
-async def answer_latency(bus: Bus, count: int) -> list[float]:
-    latencies = []
-    for _ in range(count):
-        order = purchase_order()
-        started = time.perf_counter()
-        await bus.send(order, reply=True)
-        await bus.reply_for(order)
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
-
-
-async def measure(env: Environment, args: argparse.Namespace) -> dict[str, float]:
+async def measure(env: Environment, args: argparse.Namespace) -> Results:
+    out = Results()
+    v = out.values
     log_dir = ROOT / ".run" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
-    services = {
-        name: ServiceProcess(name, env.env(name, log_level="WARNING"), log_dir).start()
-        for name in ("order", "approval", "notification")
-    }
+    processes, v["start_all_five_s"] = await start_all(env, log_dir)
     try:
-        await asyncio.gather(*(s.wait_ready() for s in services.values()))
-        async with Bus(env.amqp_url) as bus:
-            await flow_latency(bus, 5)  # warm up
-            cpu_before = {name: cpu_seconds(s) for name, s in services.items()}
-            rate = await throughput(bus, args.orders)
-            cpu = {
-                name: (cpu_seconds(s) - cpu_before[name]) * 1000 / args.orders
-                for name, s in services.items()
-            }
-            flow = await flow_latency(bus, args.samples)
-            answers = await answer_latency(bus, args.samples)
-        rss = {name: memory(s) for name, s in services.items()}
+        v["ceiling_broker_msg_per_s"] = await ceiling.broker_messages_per_s(env.amqp_url)
+        v["ceiling_db_updates_per_s"] = await ceiling.database_updates_per_s(env.mongodb_url)
+        async with FlowBus(env.amqp_url) as bus:
+            bus.timeout = 300.0  # under the mixed load, a backlog is what is being measured
+            room = await stockroom(bus)
+            await phases.one_at_a_time_ms(bus, room, 5)  # warm up
+
+            def so() -> phases.Flow:
+                return lambda: sales_flow(bus, room)
+
+            flow = await phases.measured(bus, processes, so(), args.orders, args.in_flight)
+            report_flow(out, flow, args)
+            single = await phases.one_at_a_time_ms(bus, room, args.samples)
+            v["so_one_at_a_time_p50_ms"] = phases.percentile(single, 50)
+            po = await phases.measured(
+                bus, processes, lambda: purchase_flow(bus), args.po_orders, args.in_flight
+            )
+            v["po_round_trips_per_order"] = po.round_trips.per_order
+            v["po_messages_per_order"] = po.messages_per_order
+            out.breakdowns["PO round trips by service, command, collection"] = po.round_trips.top()
+            mixed = await phases.mixed_load(
+                bus, room, rate=args.mixed_rate, seconds=args.mixed_seconds
+            )
+            v["mixed_p50_s"] = phases.percentile(mixed.latencies_s, 50)
+            v["mixed_p95_s"] = phases.percentile(mixed.latencies_s, 95)
+            v["mixed_failed"] = mixed.failed
+            sample = flow.done[0].order_id
+            for label, target in (("small", args.growth_small), ("large", args.growth_large)):
+                v[f"growth_{label}_stored_orders"], v[f"growth_{label}_copy_s"] = await grow_orders(
+                    env, sample, target
+                )
+                grown = await phases.measured(bus, processes, so(), args.orders, args.in_flight)
+                v[f"growth_{label}_orders_per_s"] = grown.throughput
+                v[f"growth_{label}_round_trips_per_order"] = grown.round_trips.per_order
+            v["growth_throughput_ratio"] = (
+                v["growth_large_orders_per_s"] / v["growth_small_orders_per_s"]
+            )
+        lone = await lone_start_stop(env, log_dir)
+        v["service_start_to_ready_s"] = lone["start_to_ready_s"]
+        v["service_sigterm_to_exit_s"] = lone["sigterm_to_exit_s"]
     finally:
-        for service in services.values():
-            await service.stop()
-    return {
-        "throughput_orders_per_s": rate,
-        "cpu_order_ms_per_order": cpu["order"],
-        "cpu_approval_ms_per_order": cpu["approval"],
-        "flow_p50_ms": percentile(flow, 50),
-        "flow_p95_ms": percentile(flow, 95),
-        "flow_p99_ms": percentile(flow, 99),
-        "answer_p50_ms": percentile(answers, 50),
-        "answer_p99_ms": percentile(answers, 99),
-        **{f"rss_{name}_mb": now for name, (now, _) in rss.items()},
-        **{f"rss_peak_{name}_mb": peak for name, (_, peak) in rss.items()},
-        "rss_max_mb": max(peak for _, peak in rss.values()),
-    }
+        v["stop_all_five_s"] = await stop_all(processes)
+    return out
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
-
-
-def verdicts(results: dict[str, float]) -> dict[str, bool]:
-    checks = {}
-    for key, (op, limit) in TARGETS.items():
-        value = results[key]
-        checks[key] = value >= limit if op == ">=" else value <= limit
-    return checks
-
-
-def report(results: dict[str, float], mongo_origin: str, args: argparse.Namespace) -> str:
-    checks = verdicts(results)
-    machine = (
-        f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}, MongoDB: {mongo_origin}"
+def report_flow(out: Results, flow: phases.Run, args: argparse.Namespace) -> None:
+    v = out.values
+    v["so_round_trips_per_order"] = flow.round_trips.per_order
+    v["so_messages_per_order"] = flow.messages_per_order
+    v["so_orders_per_s"] = flow.throughput
+    broker = v["ceiling_broker_msg_per_s"] / flow.messages_per_order
+    database = v["ceiling_db_updates_per_s"] / flow.round_trips.per_order
+    v["ceiling_orders_per_s"] = min(broker, database)
+    v["ceiling_ratio"] = flow.throughput / v["ceiling_orders_per_s"]
+    v["so_p50_ms"] = flow.latency_ms(50)
+    v["so_p99_ms"] = flow.latency_ms(99)
+    v["so_issue_retries"] = sum(d.retries for d in flow.done)
+    out.breakdowns["SO round trips by service"] = list(flow.round_trips.per_service().items())
+    out.breakdowns["SO round trips by service, command, collection"] = flow.round_trips.top()
+    out.notes.append(
+        f"Sales orders (auto-approved, through goods issue): {args.orders}, {args.in_flight} in "
+        f"flight; {args.samples} one at a time; purchase orders (auto-approved): "
+        f"{args.po_orders}; mixed load: {args.mixed_rate:g}/s offered for {args.mixed_seconds:g}"
+        f" s; growth: {args.orders} sales orders at each size. Ceiling = min(broker msg/s ÷ "
+        f"messages per SO, database updates/s ÷ round trips per SO) = {broker:,.1f} vs "
+        f"{database:,.1f} orders/s."
     )
-    lines = [
-        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine}",
-        "",
-        f"{args.orders} orders at once for throughput; {args.samples} one at a time for latency.",
-        "",
-        "| measure | value | target |",
-        "| --- | ---: | --- |",
-    ]
-    for key, value in results.items():
-        target = ""
-        if key in TARGETS:
-            op, limit = TARGETS[key]
-            target = f"{op} {limit:g} {'✅' if checks[key] else '❌'}"
-        lines.append(f"| {key} | {value:.1f} | {target} |")
-    return "\n".join(lines) + "\n"
+
+
+def database(stack: ExitStack, engine: str) -> MongoServer:
+    if engine == "memory":
+        return start_mongo(stack)
+    folder = stack.enter_context(tempfile.TemporaryDirectory())
+    return launch_mongowire(stack, "--engine", "sqlite", "--path", f"{folder}/bench.sqlite3")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=200)
-    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--orders", type=int, default=100, help="sales orders per flow run")
+    parser.add_argument("--in-flight", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=20, help="sales orders one at a time")
+    parser.add_argument("--po-orders", type=int, default=50)
+    parser.add_argument("--mixed-rate", type=float, default=8.0, help="orders/s offered")
+    parser.add_argument("--mixed-seconds", type=float, default=25.0)
+    parser.add_argument("--growth-small", type=int, default=1000, help="stored orders")
+    parser.add_argument("--growth-large", type=int, default=20000, help="stored orders")
+    parser.add_argument(
+        "--engine",
+        choices=("memory", "sqlite"),
+        default="memory",
+        help="the embedded server's engine when no OMS_TEST_MONGODB_URL is set",
+    )
     parser.add_argument("--record", action="store_true", help="append to BENCHMARKS.md")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     with ExitStack() as stack:
-        rabbit, mongo = start_rabbit(stack), start_mongo(stack)
+        rabbit, mongo = start_rabbit(stack), database(stack, args.engine)
         vhost = rabbit.create_vhost()
         stack.callback(rabbit.delete_vhost, vhost)
         env = Environment(amqp_url=rabbit.url_for(vhost), mongodb_url=mongo.url)
         results = asyncio.run(measure(env, args))
-    text = report(results, mongo.origin, args)
+    origin = mongo.origin + (f" ({args.engine})" if mongo.origin == "mongoeco" else "")
+    text = table(results, origin)
     print(text)
     if args.record:
         with (ROOT / "BENCHMARKS.md").open("a") as file:
             file.write("\n" + text)
-    if not all(verdicts(results).values()):
-        sys.exit(1)
+    if args.strict and results.missed():
+        sys.exit(f"missed: {', '.join(results.missed())}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
@@ -63,7 +63,7 @@ class Bus:
         self._connection: AbstractRobustConnection | None = None
         self._changed = asyncio.Condition()
 
-    async def __aenter__(self) -> Bus:
+    async def __aenter__(self) -> Self:
         self._connection = await aio_pika.connect_robust(
             self.amqp_url, client_properties={"connection_name": TEST_CLIENT}
         )

@@ -25,6 +25,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 MONGOWIRE = ROOT / "deploy" / "local" / "mongowire.py"
@@ -144,10 +145,16 @@ def start_mongo(stack: ExitStack) -> MongoServer:
 
         container = stack.enter_context(MongoDbContainer("mongo:7"))
         return MongoServer(container.get_connection_url(), "testcontainers")
+    return launch_mongowire(stack)
+
+
+def launch_mongowire(stack: ExitStack, *args: str, stderr: IO[str] | None = None) -> MongoServer:
+    """Start the development launcher (in memory unless ``args`` say otherwise) for this stack."""
     process = subprocess.Popen(
-        [sys.executable, str(MONGOWIRE), "--port", "0", "--engine", "memory"],
+        [sys.executable, str(MONGOWIRE), "--port", "0", *(args or ("--engine", "memory"))],
         cwd=ROOT,
         stdout=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
     stack.callback(_stop, process)

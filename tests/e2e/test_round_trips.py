@@ -1,0 +1,73 @@
+"""The round-trip budget: database commands per order, counted by the services' own
+``oms_db_commands_total`` (PyMongo command monitoring), never timed.
+
+The services run as processes at production pace (outbox polls and retries as operators run
+them), so that pollers count what they cost in production; everything every service sends
+between the first order and the completion of the last one counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bench.phases import measured
+from tests.bench.system import start_all, stop_all
+from tests.support.flows import FlowBus, Stockroom, purchase_flow, sales_flow, stockroom
+from tests.support.metrics import RoundTrips
+from tests.support.services import Environment, ServiceProcess
+
+SALES_ORDER_BUDGET = 20
+"""Auto-approved sales order: create, submit, approved, goods issued."""
+PURCHASE_ORDER_BUDGET = 10
+"""Auto-approved purchase order: create, submit, approved."""
+ORDERS = 10
+IN_FLIGHT = 10
+
+
+@pytest.fixture(scope="module")
+async def paced(system_env: Environment, log_dir: Path) -> AsyncIterator[dict[str, ServiceProcess]]:
+    processes, _ = await start_all(system_env, log_dir)
+    try:
+        yield processes
+    finally:
+        await stop_all(processes)
+
+
+@pytest.fixture
+async def flow_bus(system_env: Environment) -> AsyncIterator[FlowBus]:
+    async with FlowBus(system_env.amqp_url) as bus:
+        yield bus
+
+
+@pytest.fixture
+async def room(flow_bus: FlowBus, paced: dict[str, ServiceProcess]) -> Stockroom:
+    return await stockroom(flow_bus)
+
+
+def explain(trips: RoundTrips) -> str:
+    return f"by service {trips.per_service()}; most frequent {trips.top()}"
+
+
+async def test_an_auto_approved_sales_order_through_goods_issue_stays_in_budget(
+    flow_bus: FlowBus, room: Stockroom, paced: dict[str, ServiceProcess]
+) -> None:
+    await sales_flow(flow_bus, room)  # the first order of a kind warms caches up
+
+    run = await measured(flow_bus, paced, lambda: sales_flow(flow_bus, room), ORDERS, IN_FLIGHT)
+
+    trips = run.round_trips
+    assert trips.per_order <= SALES_ORDER_BUDGET, f"{trips.per_order:.1f}: {explain(trips)}"
+
+
+async def test_an_auto_approved_purchase_order_stays_in_budget(
+    flow_bus: FlowBus, paced: dict[str, ServiceProcess]
+) -> None:
+    await purchase_flow(flow_bus)
+
+    run = await measured(flow_bus, paced, lambda: purchase_flow(flow_bus), ORDERS, IN_FLIGHT)
+
+    trips = run.round_trips
+    assert trips.per_order <= PURCHASE_ORDER_BUDGET, f"{trips.per_order:.1f}: {explain(trips)}"
