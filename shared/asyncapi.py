@@ -25,6 +25,7 @@ from pydantic_core import CoreSchema
 from shared import names
 from shared.contracts.base import Command, CommandRejected, Message
 from shared.domain import DomainError
+from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
 from shared.service import Route, Service
 
@@ -34,6 +35,10 @@ AMQP = "0.3.0"
 SCHEMAS = "#/components/schemas/{model}"
 
 TRANSPORT_REASONS = {
+    "unauthenticated": "The command does not say who sends it: set the AMQP `user_id` property "
+    "to your RabbitMQ login, and from a gateway acting for people the `x-oms-user` header.",
+    "not_allowed": "This caller may not send this command.",
+    "not_the_acting_user": "The body names another person than the one the caller authenticated.",
     "invalid_message": "The body is not JSON or does not match the contract; the detail names "
     "each wrong field. The message is also kept in the queue's dead-letter queue.",
     "unknown_message_type": "No handler takes this routing key; check the command's name.",
@@ -121,6 +126,7 @@ class _Document:
         }
         if issubclass(contract, Command):
             operation["reply"] = self._reply(contract)
+            operation["x-oms-senders"] = sorted(contract.senders)
         self.operations[f"{contract.routing_key}:receive"] = operation
 
     def send(self, event: type[Message], description: str) -> None:
@@ -149,15 +155,16 @@ class _Document:
             else f"Consumed from queue `{route.queue}` (bound to `{route.exchange}` with "
             f"`{route.binding_key}`)",
         ]
-        if route.is_command:
+        if issubclass(contract, Command):
             lines[-1] += (
                 f"; it is consumed from queue `{route.queue}`. Set the AMQP properties "
                 "`message_id` (the body's `message_id`), `correlation_id`, `content_type` "
                 "`application/json`, persistent delivery, and `reply_to` to get the answer on "
                 "your own queue."
             )
-            answered = ", ".join(f"`{key}`" for key in getattr(contract, "answered_by", ()))
+            answered = ", ".join(f"`{key}`" for key in contract.answered_by)
             lines += ["", f"Answered on success by: {answered or 'its first event'}."]
+            lines += ["", self._who(contract)]
             lines += ["", ANSWERS.format(service=self.service.name)]
         if contract.ordering_key:
             lines += [
@@ -172,6 +179,23 @@ class _Document:
             "`x-oms-reason` and `x-oms-detail`.",
         ]
         return "\n".join(lines)
+
+    @staticmethod
+    def _who(command: type[Command]) -> str:
+        senders = ", ".join(f"`{name}`" for name in sorted(command.senders))
+        person = (
+            f" The body's `{command.acting_person}` must name the person acting: the one in "
+            f"`{USER_HEADER}`, or the caller itself."
+            if command.acting_person
+            else ""
+        )
+        return (
+            f"Who may send it: log in to RabbitMQ as {senders} and set the AMQP `user_id` "
+            "property to that login (the broker checks it). A caller that acts for people "
+            f"(`backoffice`, `operator`) names the person in the `{USER_HEADER}` header; any "
+            f"other caller acts as itself.{person} Refusals: `unauthenticated`, `not_allowed`, "
+            "`not_the_acting_user`."
+        )
 
     def _reply(self, command: type[Command]) -> dict[str, Any]:
         rejected = names.command_rejected(self.service.name)
@@ -223,13 +247,27 @@ class _Document:
         schema = contract.model_json_schema(ref_template=SCHEMAS, schema_generator=ContractSchema)
         self.schemas.update(schema.pop("$defs", {}))
         self.schemas[contract.__name__] = schema
-        self.messages[contract.__name__] = {
+        message: dict[str, Any] = {
             "name": contract.__name__,
             "title": contract.__name__,
             "contentType": "application/json",
             "payload": {"$ref": SCHEMAS.format(model=contract.__name__)},
             "bindings": {"amqp": {"messageType": contract.type_name(), "bindingVersion": AMQP}},
         }
+        if issubclass(contract, Command):
+            message["headers"] = {
+                "type": "object",
+                "properties": {
+                    USER_HEADER: {
+                        "type": "string",
+                        "description": "The person a gateway acting for people (backoffice, "
+                        "operator) authenticated and sends the command for.",
+                    }
+                },
+            }
+            if contract.acting_person:
+                message["x-oms-acting-person"] = contract.acting_person
+        self.messages[contract.__name__] = message
 
     def render(self) -> dict[str, Any]:
         service = self.service

@@ -63,3 +63,22 @@ def entry(name: str) -> ServiceEntry:
             return service
     msg = f"no service named {name!r} in shared/registry.py"
     raise LookupError(msg)
+
+
+@dataclass(frozen=True)
+class CallerEntry:
+    """A kind of caller that is not a service: it logs in to RabbitMQ as its own user."""
+
+    name: str
+    summary: str
+    acts_for_people: bool
+    """Names the person it authenticated in the ``x-oms-user`` header of each command."""
+    replays_events: bool = False
+    """May publish any event too (an operator putting dead letters back)."""
+
+
+CALLERS: tuple[CallerEntry, ...] = (
+    CallerEntry("backoffice", "the back office or gateway that acts for people", True),
+    CallerEntry("storefront", "storefronts: sales orders and cart events", False),
+    CallerEntry("operator", "operators' tools: any command, and replaying events", True, True),
+)

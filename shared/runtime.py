@@ -33,9 +33,10 @@ from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.base import Delivery
+from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.logging import configure_logging
+from shared.messaging.callers import acting_person, check_acting_person
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement
 from shared.messaging.topology import DEAD_LETTERS, EXCHANGES, Topology, routed
@@ -252,12 +253,22 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
     contract, handler = route.contract, route.handler
 
     async def consume(message: RabbitMessage) -> None:
+        raw = message.raw_message  # FastStream invents a correlation_id when none was sent
+        person = None
+        if issubclass(contract, Command):  # who may send it, before reading what it says
+            person = acting_person(contract, raw.user_id, raw.headers or {})
         try:
             body = contract.model_validate_json(message.body)
         except ValidationError as error:
             raise InvalidMessage(error) from None
-        raw = message.raw_message  # FastStream invents a correlation_id when none was sent
-        delivery = Delivery(reply_to=raw.reply_to, correlation_id=raw.correlation_id)
+        if isinstance(body, Command) and person is not None:
+            check_acting_person(body, person)
+        delivery = Delivery(
+            reply_to=raw.reply_to,
+            correlation_id=raw.correlation_id,
+            sender=raw.user_id,
+            person=person,
+        )
         await handler(handlers(), body.delivered(delivery))
 
     consume.__name__ = consume.__qualname__ = f"{route.queue}:{contract.routing_key}"

@@ -7,6 +7,7 @@ data in ``.data/mongo.sqlite3``. Logs go to ``.run/logs/``. Ctrl-C (or SIGTERM) 
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -62,8 +63,31 @@ def ready(port: int) -> bool:
         return False
 
 
+RABBITMQ_API = os.environ.get("OMS_LOCAL_RABBITMQ_API", "http://127.0.0.1:15672")
+RABBITMQ_ADMIN = os.environ.get("OMS_LOCAL_RABBITMQ_ADMIN", "guest:guest")
+
+
+def load_rabbitmq_definitions() -> None:
+    """The vhost ``oms``, its exchanges, one user per service and caller, and what each may
+    publish: the same definitions Compose and Kubernetes load (deploy/rabbitmq/)."""
+    body = (ROOT / "deploy" / "rabbitmq" / "definitions.json").read_bytes()
+    request = urllib.request.Request(  # noqa: S310 - a local URL
+        f"{RABBITMQ_API}/api/definitions", data=body, method="POST"
+    )
+    token = base64.b64encode(RABBITMQ_ADMIN.encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+        pass
+
+
+def amqp_url(user: str) -> str:
+    return f"amqp://{user}:{user}-dev@127.0.0.1:5672/oms"
+
+
 def main() -> None:
     LOGS.mkdir(parents=True, exist_ok=True)
+    load_rabbitmq_definitions()
     mongo, mongodb_url = None, os.environ.get("MONGODB_URL")
     if not mongodb_url:
         mongo, mongodb_url = start_embedded_mongo()
@@ -73,6 +97,7 @@ def main() -> None:
         env = {
             **os.environ,
             "OMS_MONGODB_URL": mongodb_url,
+            "OMS_AMQP_URL": amqp_url(name),  # each service logs in as itself
             "OMS_HTTP_PORT": str(SERVICES[name]),
             "OMS_LOG_FORMAT": "json",
         }
@@ -114,7 +139,10 @@ def main() -> None:
             f"{(LOGS / f'{name}.log').relative_to(ROOT)}"
         )
     say(f"\n  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
-    say("  RabbitMQ  amqp://guest:guest@127.0.0.1:5672/  (management http://127.0.0.1:15672)")
+    say(
+        f"  RabbitMQ  vhost oms; callers log in as {amqp_url('backoffice')} (or storefront, "
+        "operator)"
+    )
     say(
         "  Metrics   /metrics on every service port; queries e.g. "
         "http://127.0.0.1:8081/orders?order_id=...\n"

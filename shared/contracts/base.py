@@ -28,6 +28,10 @@ class Delivery:
 
     reply_to: str | None = None
     correlation_id: str | None = None
+    sender: str | None = None
+    """The caller, as the broker vouches for it (the AMQP ``user_id``); commands only."""
+    person: str | None = None
+    """The person acting: ``x-oms-user`` from a gateway acting for people, else the caller."""
 
 
 class Message(BaseModel):

@@ -32,7 +32,7 @@ from shared.storage.writes import forget_pipeline
 PublishEntry = Callable[[Document], Awaitable[None]]
 AnswerEntry = Callable[[Document, str], Awaitable[None]]
 
-RECOVERY_POLL_SECONDS = 0.5
+RECOVERY_MARGIN_SECONDS = 0.25
 FORGET_LINGER_SECONDS = 1.0
 """How long published entries wait to be forgotten: the document's next save removes them at
 no cost, and what is left then is forgotten in one round trip per collection."""
@@ -138,9 +138,10 @@ class OutboxRelay:
         round up to ``max_poll_seconds`` (leases run for longer anyway), and at once when the
         fast path gives a document back."""
         interval = self.poll_seconds
-        # Right after start, what a process that died left behind comes free within a lease:
-        # look often until then, so that it goes out within seconds of the restart.
-        recovering_until = asyncio.get_running_loop().time() + 2 * self.lease.total_seconds()
+        # What a process that died before this one started left behind comes free at the
+        # latest one lease after this start: look again then, so it goes out within seconds.
+        loop = asyncio.get_running_loop()
+        recovery_at = loop.time() + self.lease.total_seconds() + RECOVERY_MARGIN_SECONDS
         while True:
             try:
                 found = await self.drain()
@@ -149,10 +150,9 @@ class OutboxRelay:
             except Exception:
                 log.warning("outbox_poll_failed", exc_info=True)
                 found = 0
-            if found or asyncio.get_running_loop().time() < recovering_until:
-                interval = min(self.poll_seconds, RECOVERY_POLL_SECONDS)
-            else:
-                interval = min(interval * 2, self.max_poll_seconds)
+            interval = self.poll_seconds if found else min(interval * 2, self.max_poll_seconds)
+            if (until_recovery := recovery_at - loop.time()) > 0:
+                interval = min(interval, until_recovery)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()

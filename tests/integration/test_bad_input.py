@@ -8,6 +8,7 @@ without one fails here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -44,6 +45,7 @@ from shared.contracts import (
     UnassignParty,
     UpdateOrder,
     UpsertUser,
+    UserUpserted,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
 from shared.runtime import build_app
@@ -179,6 +181,18 @@ async def s_order_pending(ctx: Context) -> None:
     await _pending_seen(ctx, order_id)
 
 
+async def s_order_user_upserted(ctx: Context) -> None:
+    user = unique("U")
+    await ctx.bus.send(
+        UserUpserted(user_id=user, name="Ann", email=None, admin=True, manager_id=None, active=True)
+    )
+    for _ in range(100):
+        if await ctx.db.admins.find_one({"_id": user, "admin": True}):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the order service did not learn that {user} is an admin")
+
+
 async def s_order_approved(ctx: Context) -> None:
     order_id = await ctx.submitted()
     await ctx.bus.send(ApprovalApproved(**request_facts(order_id), basis=ApprovalBasis.NO_CYCLE))
@@ -290,6 +304,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.approval-pending", "approval.pending"): s_order_pending,
     ("order.approval-approved", "approval.approved"): s_order_approved,
     ("order.approval-rejected", "approval.rejected"): s_order_rejected,
+    ("order.approval-user-upserted", "approval.user_upserted"): s_order_user_upserted,
     ("approval.commands", "approval.upsert_user"): s_upsert_user,
     ("approval.commands", "approval.define_cycle"): s_define_cycle,
     ("approval.commands", "approval.assign_party"): s_define_cycle,

@@ -26,7 +26,7 @@ from shared.settings import ServiceSettings
 from shared.storage.aggregates import AggregateStore, AlreadyExists
 from shared.storage.mongo import Document, database
 from tests.support.bus import Bus, having
-from tests.support.servers import RabbitServer
+from tests.support.servers import RabbitServer, as_user
 from tests.support.services import Environment, free_port, running
 
 # --- the service's contracts ----------------------------------------------------------------
@@ -108,7 +108,9 @@ PARCELS = Service(
 async def test_a_service_defined_as_a_table_is_answered_refused_and_dead_lettered(
     bus: Bus, env: Environment, mongo_client: Any, rabbit: RabbitServer, vhost: str
 ) -> None:
-    async with running(build_app(PARCELS, ServiceSettings(**env.settings("parcels")))):
+    # A service not yet in the registry has no RabbitMQ user: it runs as an operator here.
+    settings = env.settings("parcels", amqp_url=as_user(env.amqp_url, "operator"))
+    async with running(build_app(PARCELS, ServiceSettings(**settings))):
         register = RegisterParcel(parcel_id="P-1", order_id="SO-1", correlation_id="flow-7")
         await bus.send(register, reply=True)
         answer = await bus.reply_for(register)

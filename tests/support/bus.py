@@ -14,7 +14,9 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from shared import names
-from shared.contracts.base import Command, Event, Message
+from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event, Message
+from shared.messaging.callers import USER_HEADER
+from tests.support.servers import as_user
 
 Predicate = Callable[[dict[str, Any]], bool]
 TEST_CLIENT = "oms-test-bus"
@@ -55,8 +57,11 @@ def _decode(message: AbstractIncomingMessage) -> Received:
 
 
 class Bus:
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
+    def __init__(self, amqp_url: str, *, user: str = "operator") -> None:
+        """Connect as the OMS ``user`` (an operator's tool by default: it may send any command
+        and play any service by publishing its events)."""
+        self.amqp_url = as_user(amqp_url, user)
+        self.user = user
         self.events: list[Received] = []
         self.replies: list[Received] = []
         self.reply_queue = ""
@@ -69,8 +74,14 @@ class Bus:
         )
         channel = await self._connection.channel(publisher_confirms=True)
         self.channel = channel
+        # An operator may declare the exchanges; other callers only use them (they may not
+        # configure them: the services declare them).
         self.exchanges = {
-            name: await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+            name: (
+                await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+                if self.user == "operator"
+                else await channel.get_exchange(name, ensure=False)
+            )
             for name in (names.COMMANDS, names.EVENTS, names.DEAD_LETTERS)
         }
         events = await channel.declare_queue(exclusive=True, auto_delete=True)
@@ -101,7 +112,9 @@ class Bus:
         routing_key: str | None = None,
         message_id: str | None = None,
     ) -> None:
-        """Publish a contract message the way a well-behaved caller does."""
+        """Publish a contract message the way a well-behaved caller does: a command says who
+        sends it (``user_id``, checked by the broker) and, from a gateway acting for people,
+        for whom (``x-oms-user``: the person its body names)."""
         exchange = names.COMMANDS if isinstance(message, Command) else names.EVENTS
         assert isinstance(message, Command | Event)
         await self.exchanges[exchange].publish(
@@ -113,9 +126,17 @@ class Bus:
                 correlation_id=message.correlation_id,
                 type=message.type_name(),
                 reply_to=self.reply_queue if reply else None,
+                user_id=self.user,
+                headers=self._acting(message),
             ),
             routing_key=routing_key or message.routing_key,
         )
+
+    def _acting(self, message: Message) -> dict[str, Any]:
+        if not isinstance(message, Command) or self.user not in PEOPLE_GATEWAYS:
+            return {}
+        field = type(message).acting_person
+        return {USER_HEADER: getattr(message, field) if field else "tester"}
 
     async def send_raw(
         self,
@@ -127,7 +148,7 @@ class Bus:
         reply: bool = False,
         message_id: str | None = None,
     ) -> None:
-        """Publish arbitrary bytes, e.g. a broken message."""
+        """Publish arbitrary bytes, e.g. a broken message (sent as the tester)."""
         await self.exchanges[exchange].publish(
             aio_pika.Message(
                 body,
@@ -135,6 +156,8 @@ class Bus:
                 message_id=message_id,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 reply_to=self.reply_queue if reply else None,
+                user_id=self.user,
+                headers={USER_HEADER: "tester"} if self.user in PEOPLE_GATEWAYS else {},
             ),
             routing_key=routing_key,
         )

@@ -25,7 +25,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 MONGOWIRE = ROOT / "deploy" / "local" / "mongowire.py"
@@ -56,6 +56,9 @@ class RabbitServer:
         return json.loads(payload) if payload else None
 
     def create_vhost(self) -> str:
+        """A virtual host of its own, with every OMS user and the permissions a deployment
+        gives them (deploy/rabbitmq/definitions.json): services and callers log in as
+        themselves in tests too."""
         name = f"oms-test-{uuid.uuid4().hex[:12]}"
         vhost = urllib.parse.quote(name, safe="")
         self.api("PUT", f"vhosts/{vhost}", {})
@@ -64,7 +67,29 @@ class RabbitServer:
             f"permissions/{vhost}/{urllib.parse.quote(self.user)}",
             {"configure": ".*", "write": ".*", "read": ".*"},
         )
+        definitions = oms_definitions()
+        self._ensure_users(definitions)
+        for grant in definitions["permissions"]:
+            if grant["user"] != "admin":
+                user = urllib.parse.quote(grant["user"])
+                self.api("PUT", f"permissions/{vhost}/{user}", _without(grant, "user", "vhost"))
+        for grant in definitions["topic_permissions"]:
+            user = urllib.parse.quote(grant["user"])
+            self.api("PUT", f"topic-permissions/{vhost}/{user}", _without(grant, "user", "vhost"))
         return name
+
+    def _ensure_users(self, definitions: dict[str, Any]) -> None:
+        if _USERS_MADE.get(self.api_url):
+            return
+        for user in definitions["users"]:
+            if user["name"] != "admin":
+                body = {**_without(user, "name"), "tags": ""}
+                self.api("PUT", f"users/{urllib.parse.quote(user['name'])}", body)
+        _USERS_MADE[self.api_url] = True
+
+    def url_as(self, vhost: str, user: str) -> str:
+        """The vhost's URL for an OMS user, with its development password."""
+        return as_user(self.url_for(vhost), user)
 
     def delete_vhost(self, name: str) -> None:
         with contextlib.suppress(urllib.error.URLError):
@@ -75,6 +100,29 @@ class RabbitServer:
         info = self.api("GET", path)
         assert isinstance(info, dict)
         return info
+
+
+_USERS_MADE: dict[str, bool] = {}
+
+
+def oms_definitions() -> dict[str, Any]:
+    """The RabbitMQ users and permissions a deployment gets (generated from the registry)."""
+    from deploy.generate import rabbitmq_definitions  # imports every service
+    from shared.registry import SERVICES
+
+    definitions: dict[str, Any] = json.loads(rabbitmq_definitions(SERVICES))
+    return definitions
+
+
+def _without(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if key not in keys}
+
+
+def as_user(url: str, user: str) -> str:
+    """``url`` with an OMS user's development credentials (``<user>-dev``)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:{user}-dev@{host}"))
 
 
 def docker_available() -> bool:

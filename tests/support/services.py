@@ -21,7 +21,7 @@ from typing import Any
 
 from shared.registry import SERVICES as REGISTRY
 from shared.runtime import OmsApp
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, as_user
 
 SERVICES = tuple(service.name for service in REGISTRY)
 
@@ -39,7 +39,7 @@ class Environment:
 
     def settings(self, service: str, **overrides: Any) -> dict[str, Any]:
         return {
-            "amqp_url": self.amqp_url,
+            "amqp_url": as_user(self.amqp_url, service),
             "mongodb_url": self.mongodb_url,
             "mongodb_database": self.database(service),
             "environment": "test",

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from deploy import generate
-from shared.registry import SERVICES, Need, ServiceEntry
+from shared.registry import CALLERS, SERVICES, Need, ServiceEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPING = ServiceEntry("shipping", 8091, "parcels, carriers and tracking")
@@ -129,7 +129,9 @@ def test_every_rabbitmq_user_logs_in_with_its_development_password() -> None:
     definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
     users = {user["name"]: user for user in definitions["users"]}
 
-    assert set(users) == {"admin"} | {service.rabbitmq_user for service in SERVICES}
+    assert set(users) == {"admin"} | {service.rabbitmq_user for service in SERVICES} | {
+        caller.name for caller in CALLERS
+    }
     for name, user in users.items():
         stored = base64.b64decode(user["password_hash"])
         salt, digest = stored[:4], stored[4:]
