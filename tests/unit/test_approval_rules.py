@@ -395,6 +395,8 @@ def test_each_email_has_its_own_switch_which_defaults_to_notify() -> None:
     assert isinstance(defined, CycleDefined)
     assert (defined.notify, defined.notify_pending) == (False, True)
     assert (defined.notify_approved, defined.notify_rejected) == (False, True)
+    define(cycle, named("ann"), notify=False, notify_approved=True)
+    assert cycle.emails == Emails(pending=False, approved=True, rejected=False)
 
 
 def test_documents_from_before_the_switches_take_them_all_from_notify() -> None:
