@@ -24,6 +24,7 @@ from pydantic_core import CoreSchema
 
 from shared import names
 from shared.contracts.base import Command, CommandRejected, Message
+from shared.contracts.common import DECIMAL_PATTERN
 from shared.domain import DomainError
 from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
@@ -82,9 +83,6 @@ class ContractSchema(GenerateJsonSchema):
             + (f"; at most {places} decimal places" if places is not None else "")
             + ".",
         }
-
-
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
 def load(name: str) -> Service[Any, Any]:

@@ -25,6 +25,7 @@ from shared.contracts import (
     RejectRequest,
     UnassignParty,
     UpsertUser,
+    WithdrawalReason,
 )
 from shared.storage.aggregates import AlreadyExists
 
@@ -59,6 +60,9 @@ class ApprovalHandlers:
                 order_kind=cmd.order_kind,
                 levels=cmd.levels,
                 notify=cmd.notify,
+                notify_pending=cmd.notify_pending,
+                notify_approved=cmd.notify_approved,
+                notify_rejected=cmd.notify_rejected,
                 fallback_approver_id=cmd.fallback_approver_id,
                 by=cmd.defined_by,
                 users=users,
@@ -125,11 +129,15 @@ class ApprovalHandlers:
         with contextlib.suppress(AlreadyExists):  # a redelivery, or another replica was first
             await stores.requests.add(request, cause=event)
         if event.attempt > 1:  # the first attempt has nothing before it
-            await self._supersede(event.order_id, event, before_attempt=event.attempt)
+            await self._supersede(
+                event.order_id, event, WithdrawalReason.NEW_ATTEMPT, before_attempt=event.attempt
+            )
 
     async def order_cancelled(self, event: OrderCancelled) -> None:
         """A cancelled order's pending request can no longer be decided."""
-        await self._supersede(event.order_id, event, before_attempt=None)
+        await self._supersede(
+            event.order_id, event, WithdrawalReason.ORDER_CANCELLED, before_attempt=None
+        )
 
     async def approve(self, cmd: ApproveRequest) -> None:
         async def approve(request: ApprovalRequest) -> None:
@@ -163,7 +171,12 @@ class ApprovalHandlers:
         return cycle
 
     async def _supersede(
-        self, order_id: str, cause: OrderSubmitted | OrderCancelled, *, before_attempt: int | None
+        self,
+        order_id: str,
+        cause: OrderSubmitted | OrderCancelled,
+        reason: WithdrawalReason,
+        *,
+        before_attempt: int | None,
     ) -> None:
         """Pending requests of the order (of attempts before ``before_attempt``) are over."""
         query: dict[str, object] = {"order_id": order_id, "status": RequestStatus.PENDING}
@@ -171,7 +184,10 @@ class ApprovalHandlers:
             query["attempt"] = {"$lt": before_attempt}
         for request in await self.stores.requests.find(query):
             await self.stores.requests.change(
-                request.id, cause, ApprovalRequest.supersede, missing=LookupError
+                request.id,
+                cause,
+                lambda request: request.supersede(reason),
+                missing=LookupError,
             )
 
 

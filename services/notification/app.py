@@ -8,7 +8,12 @@ from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
 from services.notification.settings import NotificationSettings
-from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalRejected,
+    ApprovalWithdrawn,
+)
 from shared.contracts.notification import EmailFailed, EmailSent
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -29,18 +34,20 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
         backoff_seconds=settings.send_backoff_seconds,
     )
     runtime.jobs.append(dispatcher)
-    return NotificationHandlers(emails, dispatcher)
+    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url)
 
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending approvals, approvals and rejections, sent once per event.",
+    description="E-mail about pending and withdrawn approvals, approvals and rejections, sent "
+    "once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
         ApprovalPending: NotificationHandlers.approval_pending,
         ApprovalApproved: NotificationHandlers.approval_approved,
         ApprovalRejected: NotificationHandlers.approval_rejected,
+        ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
     },
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],

@@ -7,20 +7,37 @@ import contextlib
 from services.notification import templates
 from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
-from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected, Event, Person
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalRejected,
+    ApprovalWithdrawn,
+    Event,
+    Person,
+)
 from shared.storage.aggregates import AggregateStore, AlreadyExists
 
 
 class NotificationHandlers:
-    def __init__(self, emails: AggregateStore[Email], dispatcher: Dispatcher) -> None:
+    def __init__(
+        self, emails: AggregateStore[Email], dispatcher: Dispatcher, *, approval_url: str
+    ) -> None:
         self.emails = emails
         self.dispatcher = dispatcher
+        self.approval_url = approval_url
 
     async def approval_pending(self, event: ApprovalPending) -> None:
-        """Tell the approver of the current level that an order waits for them."""
+        """Tell the approver of the current level that an order waits for them, and how to
+        decide."""
         if event.notify:
-            subject, body = templates.pending(event)
+            subject, body = templates.pending(event, approval_url=self.approval_url)
             await self._queue(event, "approval_pending", event.approver, subject, body)
+
+    async def approval_withdrawn(self, event: ApprovalWithdrawn) -> None:
+        """Tell the approver that the request they were asked to decide no longer waits."""
+        if event.notify:
+            subject, body = templates.withdrawn(event)
+            await self._queue(event, "approval_withdrawn", event.approver, subject, body)
 
     async def approval_approved(self, event: ApprovalApproved) -> None:
         """Tell the creator that their order passed every level."""

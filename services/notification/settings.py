@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from shared.registry import entry
 from shared.settings import ServiceSettings
 
 
@@ -16,6 +17,10 @@ class NotificationSettings(ServiceSettings):
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = Field(default=15.0, gt=0)
     mail_from: str = "OMS <oms@localhost>"
+    approval_url: str = Field(
+        default=f"http://127.0.0.1:{entry('approval').port}",
+        description="where approvers reach the approval service's queries (named in e-mails)",
+    )
     send_max_attempts: int = Field(default=8, ge=1)
     send_backoff_seconds: float = Field(default=2.0, ge=0)
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)

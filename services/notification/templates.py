@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+import json
 from string import Template
+from urllib.parse import urlencode
 
-from shared.contracts import ApprovalApproved, ApprovalPending, ApprovalRejected, Person
+from shared.contracts import (
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalRejected,
+    ApprovalWithdrawn,
+    ApproveRequest,
+    Person,
+    RejectRequest,
+    WithdrawalReason,
+)
+from shared.names import COMMANDS, command_rejected
 
 KIND_LABEL = {"purchase": "Purchase order", "sales": "Sales order"}
 
 PENDING = Template(
     """Hello $approver,
 
-$label $order_id for $party_id is waiting for your approval (level $level of $levels).
-It was submitted by $creator (attempt $attempt).
+$label $order_id for $party_id is waiting for your approval: request $request_id,
+level $level of $levels. It was submitted by $creator (attempt $attempt).
 
-Approve or reject it in OMS; a rejection may carry notes for the creator.
+To decide, publish a JSON message on the exchange $exchange with the routing key
+$approve to approve or $reject to reject, and this body:
+
+    $command
+
+Add "notes" to explain your decision; a rejection's notes are sent to $creator. The
+answer is the request's next event, or $refused with the reason.
+
+The requests waiting for you: GET $inbox
 """
 )
+
+WITHDRAWN = Template(
+    """Hello $approver,
+
+$label $order_id for $party_id no longer waits for your approval: request $request_id
+(level $level of $levels) was withdrawn because $why.
+
+Nothing is left for you to decide on it.
+"""
+)
+
+WHY = {
+    WithdrawalReason.ORDER_CANCELLED: "the order was cancelled",
+    WithdrawalReason.NEW_ATTEMPT: "the order was submitted again, as a new attempt with an "
+    "approval request of its own",
+}
 
 APPROVED = Template(
     """Hello $creator,
@@ -43,18 +79,50 @@ def _name(person: Person) -> str:
     return person.name or person.user_id
 
 
-def pending(event: ApprovalPending) -> tuple[str, str]:
+def inbox_url(approval_url: str, approver_id: str) -> str:
+    """The approval service's query of the requests waiting for ``approver_id``."""
+    query = urlencode({"approver_id": approver_id, "status": "pending"})
+    return f"{approval_url.rstrip('/')}/requests?{query}"
+
+
+def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
     label = KIND_LABEL[event.order_kind.value]
-    subject = f"Approval needed: {label} {event.order_id} (level {event.level})"
+    subject = f"Approval needed: {label} {event.order_id} (level {event.level} of {event.levels})"
+    command = {
+        "request_id": event.request_id,
+        "level": event.level,
+        "approver_id": event.approver.user_id,
+    }
     return subject, PENDING.substitute(
         approver=_name(event.approver),
         label=label,
         order_id=event.order_id,
         party_id=event.party_id,
+        request_id=event.request_id,
         level=event.level,
         levels=event.levels,
         creator=_name(event.creator),
         attempt=event.attempt,
+        exchange=COMMANDS,
+        approve=ApproveRequest.routing_key,
+        reject=RejectRequest.routing_key,
+        command=json.dumps(command),
+        refused=command_rejected("approval"),
+        inbox=inbox_url(approval_url, event.approver.user_id),
+    )
+
+
+def withdrawn(event: ApprovalWithdrawn) -> tuple[str, str]:
+    label = KIND_LABEL[event.order_kind.value]
+    return f"No longer needed: approval of {label} {event.order_id}", WITHDRAWN.substitute(
+        approver=_name(event.approver),
+        label=label,
+        order_id=event.order_id,
+        party_id=event.party_id,
+        request_id=event.request_id,
+        level=event.level,
+        levels=event.levels,
+        why=WHY[event.reason],
     )
 
 

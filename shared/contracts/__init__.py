@@ -5,6 +5,7 @@ from shared.contracts.approval import (
     ApprovalBasis,
     ApprovalPending,
     ApprovalRejected,
+    ApprovalWithdrawn,
     ApproveRequest,
     ApproverRule,
     AssignParty,
@@ -19,6 +20,7 @@ from shared.contracts.approval import (
     UnassignParty,
     UpsertUser,
     UserUpserted,
+    WithdrawalReason,
 )
 from shared.contracts.base import Command, CommandRejected, Event, Message, utcnow
 from shared.contracts.common import (
@@ -73,6 +75,7 @@ __all__ = [
     "ApprovalBasis",
     "ApprovalPending",
     "ApprovalRejected",
+    "ApprovalWithdrawn",
     "ApproveRequest",
     "ApproverRule",
     "AssignParty",
@@ -128,6 +131,7 @@ __all__ = [
     "UpdateOrder",
     "UpsertUser",
     "UserUpserted",
+    "WithdrawalReason",
     "round_money",
     "utcnow",
 ]

@@ -68,7 +68,12 @@ class _RequestFacts(Event):
     attempt: int = Field(ge=1)
     creator: Person
     cycle_id: Identifier | None = None
-    notify: bool = False
+    notify: bool = Field(
+        default=False,
+        description="whether the cycle e-mails about this event: its notify_pending for "
+        "approval.pending and approval.withdrawn (to the approver), notify_approved for "
+        "approval.approved and notify_rejected for approval.rejected (to the creator)",
+    )
 
 
 class ApprovalPending(_RequestFacts):
@@ -99,6 +104,24 @@ class ApprovalRejected(_RequestFacts):
     approver: Person
     notes: str | None = None
     decisions: list[LevelDecision] = Field(default_factory=list)
+
+
+class WithdrawalReason(StrEnum):
+    ORDER_CANCELLED = "order_cancelled"
+    NEW_ATTEMPT = "new_attempt"
+
+
+class ApprovalWithdrawn(_RequestFacts):
+    """A request that waited for ``approver`` ended undecided: nothing is left for them to do."""
+
+    routing_key: ClassVar[str] = "approval.withdrawn"
+    level: int = Field(ge=1, le=2, description="the level that waited, as in approval.pending")
+    levels: int = Field(ge=1, le=2)
+    approver: Person = Field(description="who the level waited for (told by approval.pending)")
+    reason: WithdrawalReason = Field(
+        description="order_cancelled: the order was cancelled; new_attempt: the order was "
+        "submitted again, and the new attempt has a request of its own"
+    )
 
 
 # --- configuration: the user directory ------------------------------------------------------
@@ -145,7 +168,23 @@ class DefineCycle(Command):
     name: str = Field(min_length=1, max_length=200)
     order_kind: OrderKind
     levels: list[LevelRule] = Field(min_length=1, max_length=2)
-    notify: bool = True
+    notify: bool = Field(
+        default=True, description="e-mail or not; the default of each notify_* switch below"
+    )
+    notify_pending: bool | None = Field(
+        default=None,
+        description="e-mail the approver when a level waits for them, and when that request is "
+        "withdrawn (absent: as notify)",
+    )
+    notify_approved: bool | None = Field(
+        default=None,
+        description="e-mail the creator when the order is approved (absent: as notify)",
+    )
+    notify_rejected: bool | None = Field(
+        default=None,
+        description="e-mail the creator, with the notes, when the order is rejected "
+        "(absent: as notify)",
+    )
     fallback_approver_id: Identifier | None = Field(
         default=None,
         description="admin who approves a level whose rule cannot be resolved "
@@ -162,6 +201,9 @@ class CycleDefined(Event):
     order_kind: OrderKind
     levels: list[LevelRule]
     notify: bool
+    notify_pending: bool | None = Field(default=None, description="absent: as notify")
+    notify_approved: bool | None = Field(default=None, description="absent: as notify")
+    notify_rejected: bool | None = Field(default=None, description="absent: as notify")
     fallback_approver_id: Identifier | None
     revision: int
 

@@ -9,9 +9,11 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from shared.contracts.base import Command, Event
-from shared.contracts.common import CurrencyCode, Identifier
+from shared.contracts.common import AS_TEXT, FROM_TEXT, CurrencyCode, DecimalText, Identifier
 
-Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)]
+Price = Annotated[
+    Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False), FROM_TEXT, AS_TEXT
+]
 
 
 class BillingInterval(StrEnum):
@@ -42,7 +44,7 @@ class PlanDefined(Event):
     routing_key: ClassVar[str] = "billing.plan_defined"
     plan_id: Identifier
     name: str
-    price: Decimal
+    price: DecimalText
     currency: CurrencyCode
     interval: BillingInterval
     interval_count: int

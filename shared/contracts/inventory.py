@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Command, Event
-from shared.contracts.common import Identifier, Quantity
+from shared.contracts.common import AS_TEXT, FROM_TEXT, DecimalText, Identifier, Quantity
 
 
 def _not_zero(value: Decimal) -> Decimal:
@@ -29,6 +29,8 @@ SignedQuantity = Annotated[
     Decimal,
     Field(max_digits=18, decimal_places=6, allow_inf_nan=False),
     AfterValidator(_not_zero),
+    FROM_TEXT,
+    AS_TEXT,
 ]
 """A change of stock: positive adds, negative removes, zero means nothing and is refused."""
 
@@ -162,10 +164,10 @@ class OpeningBalanceSet(Event):
     sku: Identifier
     location_id: Identifier
     branch_id: Identifier
-    quantity: Decimal
+    quantity: DecimalText
     reason: str
     set_by: Identifier
-    on_hand: Decimal
+    on_hand: DecimalText
 
 
 class StockAdjusted(Event):
@@ -175,10 +177,10 @@ class StockAdjusted(Event):
     sku: Identifier
     location_id: Identifier
     branch_id: Identifier
-    quantity: Decimal
+    quantity: DecimalText
     reason: str
     adjusted_by: Identifier
-    on_hand: Decimal
+    on_hand: DecimalText
 
 
 class LineProgress(BaseModel):
@@ -187,8 +189,8 @@ class LineProgress(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     sku: Identifier
-    ordered: Decimal
-    fulfilled: Decimal
+    ordered: DecimalText
+    fulfilled: DecimalText
 
 
 class GoodsReceived(Event):
@@ -231,8 +233,8 @@ class ReservedLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     sku: Identifier
-    needed: Decimal
-    reserved: Decimal
+    needed: DecimalText
+    reserved: DecimalText
 
     @property
     def short(self) -> Decimal:
@@ -310,10 +312,10 @@ class StockMoved(Event):
     sku: Identifier
     location_id: Identifier
     branch_id: Identifier
-    on_hand_change: Decimal
-    reserved_change: Decimal
-    on_hand_after: Decimal
-    reserved_after: Decimal
+    on_hand_change: DecimalText
+    reserved_change: DecimalText
+    on_hand_after: DecimalText
+    reserved_after: DecimalText
     source_type: SourceType
     source_id: str = Field(description="the order id, adjustment id, or 'opening'")
     reference: str | None = Field(default=None, description="receipt or issue id")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import Field
 
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
-from shared.contracts.common import CurrencyCode, Identifier, OrderKind, OrderLine
+from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
 
 Lines = list[OrderLine]
 NonEmptyLines = Field(min_length=1, max_length=500)
@@ -92,7 +91,7 @@ class _OrderFacts(Event):
     created_by: Identifier
     currency: CurrencyCode
     lines: Lines
-    total: Decimal
+    total: DecimalText
 
 
 class OrderCreated(_OrderFacts):

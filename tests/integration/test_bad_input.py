@@ -31,6 +31,7 @@ from shared.contracts import (
     ApprovalBasis,
     ApprovalPending,
     ApprovalRejected,
+    ApprovalWithdrawn,
     ApproveRequest,
     AssignParty,
     CancelOrder,
@@ -46,6 +47,7 @@ from shared.contracts import (
     UpdateOrder,
     UpsertUser,
     UserUpserted,
+    WithdrawalReason,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
 from shared.runtime import build_app
@@ -295,6 +297,20 @@ async def s_notify_rejected(ctx: Context) -> None:
     await _mail_failed(ctx, ApprovalRejected(**facts, level=1, approver=Person(user_id="m")))
 
 
+async def s_notify_withdrawn(ctx: Context) -> None:
+    facts = request_facts(unique("PO"), notify=True)
+    await _mail_failed(
+        ctx,
+        ApprovalWithdrawn(
+            **facts,
+            level=1,
+            levels=1,
+            approver=NO_MAIL,
+            reason=WithdrawalReason.ORDER_CANCELLED,
+        ),
+    )
+
+
 SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.create_purchase_order"): s_create_po,
     ("order.commands", "order.create_sales_order"): s_create_so,
@@ -317,6 +333,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("notification.approval-pending", "approval.pending"): s_notify_pending,
     ("notification.approval-approved", "approval.approved"): s_notify_approved,
     ("notification.approval-rejected", "approval.rejected"): s_notify_rejected,
+    ("notification.approval-withdrawn", "approval.withdrawn"): s_notify_withdrawn,
 }
 
 SAMPLES |= INVENTORY_SAMPLES

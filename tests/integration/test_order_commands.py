@@ -151,3 +151,27 @@ async def test_log_lines_are_json_bound_to_the_message_and_its_business_ids(
     assert dead["queue"] == "order.commands"
     assert dead["level"] == "error"
     assert "currency" in dead["detail"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("unit_price", 19.99, "a JSON number is not accepted"),
+        ("quantity", "1e3", "not a plain decimal"),
+    ],
+)
+async def test_money_and_quantities_that_are_not_decimal_strings_are_rejected(
+    bus: Bus, order_service: Any, field: str, value: object, says: str
+) -> None:
+    body = json.loads(purchase_order().model_dump_json())
+    body["lines"][0][field] = value
+    mid = body["message_id"]
+    await bus.send_raw(COMMANDS, "order.create_purchase_order", json.dumps(body).encode())
+
+    [rejected] = await bus.wait_for(
+        "order.command_rejected", lambda b: b["command_message_id"] == mid
+    )
+    assert rejected.body["reason"] == "invalid_message"
+    assert f"lines.0.{field}" in rejected.body["detail"]
+    assert says in rejected.body["detail"]
+    assert not bus.matching("order.created", lambda b: b["order_id"] == body["order_id"])

@@ -10,14 +10,17 @@ from services.approval.repository import Directory
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalWithdrawn,
     ApproveRequest,
     AssignParty,
     DefineCycle,
     LevelRule,
+    OrderCancelled,
     OrderKind,
     OrderSubmitted,
     PartyAssigned,
     UpsertUser,
+    WithdrawalReason,
 )
 from tests.support.factories import lines
 from tests.unit.fakes import FakeStore
@@ -106,6 +109,45 @@ async def test_a_new_attempt_supersedes_a_pending_earlier_one() -> None:
     assert first is not None
     assert second is not None
     assert (first.status.value, second.status.value) == ("superseded", "pending")
+    [withdrawn] = stores.requests.events(ApprovalWithdrawn)
+    assert (withdrawn.request_id, withdrawn.reason) == ("PO-9:1", WithdrawalReason.NEW_ATTEMPT)
+    assert (withdrawn.approver.user_id, withdrawn.notify) == ("adam", True)
+
+
+async def test_cancelling_the_order_withdraws_its_pending_request_from_the_approver() -> None:
+    stores = FakeStores()
+    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    await handlers.upsert_user(UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"))
+    await handlers.define_cycle(
+        DefineCycle(
+            cycle_id="C",
+            name="C",
+            order_kind=OrderKind.PURCHASE,
+            levels=[LevelRule(approver="named_user", user_id="adam")],
+            notify=False,
+            notify_pending=True,
+            defined_by="r",
+        )
+    )
+    await handlers.assign_party(AssignParty(cycle_id="C", party_id="V", assigned_by="r"))
+    await handlers.order_submitted(submitted("V"))
+
+    await handlers.order_cancelled(
+        OrderCancelled(order_id="PO-9", kind=OrderKind.PURCHASE, party_id="V", cancelled_by="bo")
+    )
+
+    [pending] = stores.requests.events(ApprovalPending)
+    [withdrawn] = stores.requests.events(ApprovalWithdrawn)
+    assert (pending.notify, withdrawn.notify) == (True, True)
+    assert (withdrawn.request_id, withdrawn.level, withdrawn.approver.user_id) == (
+        "PO-9:1",
+        1,
+        "adam",
+    )
+    assert withdrawn.reason is WithdrawalReason.ORDER_CANCELLED
+    request = await stores.requests.get("PO-9:1")
+    assert request is not None
+    assert request.status.value == "superseded"
 
 
 async def test_an_unresolvable_level_two_approver_falls_back_to_the_cycles_fallback() -> None:

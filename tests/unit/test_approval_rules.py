@@ -22,11 +22,13 @@ from services.approval.domain import (
     UserDetails,
     resolve_approver,
 )
-from services.approval.domain.cycles import assignment_id
+from services.approval.domain.cycles import Emails, assignment_id
 from services.approval.domain.errors import CycleKindFixed, InvalidManager, NotInCycle
 from shared.contracts import (
+    ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    ApprovalWithdrawn,
     CycleDefined,
     LevelRule,
     OrderKind,
@@ -34,6 +36,7 @@ from shared.contracts import (
     PartyUnassigned,
     Person,
     UserUpserted,
+    WithdrawalReason,
 )
 
 MANAGER = LevelRule(approver="creator_manager")
@@ -61,12 +64,14 @@ def define(
     kind: OrderKind = OrderKind.PURCHASE,
     fallback: str | None = "adam",
     notify: bool = True,
+    **switches: bool,
 ) -> None:
     cycle.define(
         name="Purchases",
         order_kind=kind,
         levels=list(levels),
         notify=notify,
+        **switches,
         fallback_approver_id=fallback,
         by="root",
         users=USERS,
@@ -280,7 +285,7 @@ def test_a_request_keeps_the_cycle_as_it_was_at_submission() -> None:
 
     assert (request.cycle_id, request.cycle_revision) == ("C", 1)
     assert request.levels == [MANAGER, named("ann")]
-    assert (request.notify, request.fallback_approver_id) == (False, "adam")
+    assert (request.emails.pending, request.fallback_approver_id) == (False, "adam")
     assert request.next_rule == named("ann")
     [pending] = request.collect_events()
     assert isinstance(pending, ApprovalPending)
@@ -346,7 +351,7 @@ def test_a_decision_names_what_is_wrong_with_it() -> None:
     with pytest.raises(NotAnApprover, match="Level 2 of request PO-1:1 is for ann, not mary"):
         request.reject(by="mary", level=2, notes=None)
 
-    request.supersede()
+    request.supersede(WithdrawalReason.ORDER_CANCELLED)
 
     assert request.status is RequestStatus.SUPERSEDED
     with pytest.raises(RequestDecided, match="PO-1:1 is already superseded"):
@@ -358,7 +363,125 @@ def test_only_a_pending_request_is_superseded() -> None:
     define(cycle, MANAGER)
     request = opened(cycle)
     request.reject(by="mary", level=1, notes=None)
+    request.collect_events()
 
-    request.supersede()
+    request.supersede(WithdrawalReason.NEW_ATTEMPT)
 
     assert request.status is RequestStatus.REJECTED
+    assert request.collect_events() == []
+
+
+# --- which e-mails, and telling an approver a request no longer waits -------------------------
+
+
+def test_each_email_has_its_own_switch_which_defaults_to_notify() -> None:
+    assert Emails.chosen(True) == Emails(pending=True, approved=True, rejected=True)
+    assert Emails.chosen(False) == Emails(pending=False, approved=False, rejected=False)
+    assert Emails.chosen(False, pending=True) == Emails(
+        pending=True, approved=False, rejected=False
+    )
+    assert Emails.chosen(True, approved=False) == Emails(
+        pending=True, approved=False, rejected=True
+    )
+    assert Emails.chosen(True, rejected=False) == Emails(
+        pending=True, approved=True, rejected=False
+    )
+
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, named("ann"), notify=False, notify_pending=True, notify_rejected=True)
+
+    assert cycle.emails == Emails(pending=True, approved=False, rejected=True)
+    [defined] = cycle.collect_events()
+    assert isinstance(defined, CycleDefined)
+    assert (defined.notify, defined.notify_pending) == (False, True)
+    assert (defined.notify_approved, defined.notify_rejected) == (False, True)
+    define(cycle, named("ann"), notify=False, notify_approved=True)
+    assert cycle.emails == Emails(pending=False, approved=True, rejected=False)
+
+
+def test_documents_from_before_the_switches_take_them_all_from_notify() -> None:
+    old_cycle = {"id": "C", "name": "C", "order_kind": "purchase", "levels": [], "notify": False}
+    assert Cycle.model_validate(old_cycle).emails == Emails.chosen(False)
+    assert Cycle.model_validate({**old_cycle, "notify": True}).emails == Emails.chosen(True)
+    assert Cycle.model_validate({k: v for k, v in old_cycle.items() if k != "notify"}).emails == (
+        Emails.chosen(True)
+    )
+    old_request = {
+        "id": "PO-1:1",
+        "order_id": "PO-1",
+        "order_kind": "purchase",
+        "party_id": "V-1",
+        "attempt": 1,
+        "creator": {"user_id": "alice"},
+    }
+    assert ApprovalRequest.model_validate(old_request).emails == Emails.chosen(False)
+    assert ApprovalRequest.model_validate({**old_request, "notify": True}).emails == (
+        Emails.chosen(True)
+    )
+    chosen = Emails(pending=False, approved=True, rejected=False)
+    kept = ApprovalRequest.model_validate({**old_request, "notify": True, "emails": chosen})
+    assert kept.emails == chosen
+
+
+def test_each_event_of_a_request_says_whether_its_own_email_is_sent() -> None:
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, MANAGER, named("ann"), notify=True, notify_pending=False)
+    request = opened(cycle)
+    define(cycle, MANAGER, notify=False)  # later changes do not apply
+    assert request.emails == Emails(pending=False, approved=True, rejected=True)
+
+    ann = resolve_approver(named("ann"), creator_id="alice", fallback_id="adam", users=USERS)
+    request.approve(by="mary", level=1, notes=None, next_approver=ann)
+    [pending] = request.collect_events()
+    assert isinstance(pending, ApprovalPending)
+    assert pending.notify is False
+    request.approve(by="ann", level=2, notes=None, next_approver=None)
+    [approved] = request.collect_events()
+    assert isinstance(approved, ApprovalApproved)
+    assert approved.notify is True
+
+    rejecting = Cycle.new("R", OrderKind.PURCHASE)
+    define(rejecting, MANAGER, notify=False, notify_rejected=True)
+    refused = opened(rejecting)
+    refused.reject(by="mary", level=1, notes="no")
+    [rejected] = refused.collect_events()
+    assert isinstance(rejected, ApprovalRejected)
+    assert rejected.notify is True
+
+
+def test_without_a_cycle_nobody_is_emailed() -> None:
+    request = ApprovalRequest.open(
+        order_id="PO-1",
+        order_kind=OrderKind.PURCHASE,
+        party_id="V-1",
+        attempt=1,
+        creator=Person(user_id="alice"),
+        cycle=None,
+    )
+    [approved] = request.collect_events()
+    assert isinstance(approved, ApprovalApproved)
+    assert approved.notify is False
+
+
+@pytest.mark.parametrize("pending_mail", [True, False])
+@pytest.mark.parametrize("reason", list(WithdrawalReason))
+def test_a_superseded_request_is_withdrawn_from_the_approver_it_waited_for(
+    reason: WithdrawalReason, pending_mail: bool
+) -> None:
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, MANAGER, named("ann"), notify=not pending_mail, notify_pending=pending_mail)
+    request = opened(cycle)
+    ann = resolve_approver(named("ann"), creator_id="alice", fallback_id="adam", users=USERS)
+    request.approve(by="mary", level=1, notes=None, next_approver=ann)
+    request.collect_events()
+
+    request.supersede(reason)
+
+    [withdrawn] = request.collect_events()
+    assert isinstance(withdrawn, ApprovalWithdrawn)
+    assert (withdrawn.request_id, withdrawn.order_id, withdrawn.attempt) == ("PO-1:1", "PO-1", 1)
+    assert (withdrawn.level, withdrawn.levels, withdrawn.approver.user_id) == (2, 2, "ann")
+    assert (withdrawn.reason, withdrawn.notify) == (reason, pending_mail)
+    assert (request.status, request.approver) == (RequestStatus.SUPERSEDED, None)
+    request.supersede(reason)
+    assert request.collect_events() == []

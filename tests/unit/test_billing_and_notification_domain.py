@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from services.billing.domain import Plan, PlanTerms
+from services.notification import templates
 from services.notification.domain import Email, EmailStatus
-from shared.contracts import utcnow
+from shared.contracts import (
+    ApprovalPending,
+    ApprovalWithdrawn,
+    ApproveRequest,
+    OrderKind,
+    Person,
+    RejectRequest,
+    WithdrawalReason,
+    utcnow,
+)
 from shared.contracts.billing import BillingInterval, PlanDefined
 from shared.contracts.notification import EmailFailed, EmailSent
 
@@ -117,3 +129,52 @@ def test_a_permanent_failure_or_the_last_attempt_gives_up() -> None:
         [failed] = mail.collect_events()
         assert isinstance(failed, EmailFailed)
         assert (failed.error, failed.attempts) == (error, attempts)
+
+
+def _request_facts() -> dict[str, object]:
+    return {
+        "request_id": "PO-7:2",
+        "order_id": "PO-7",
+        "order_kind": OrderKind.PURCHASE,
+        "party_id": "V-1",
+        "attempt": 2,
+        "creator": Person(user_id="alice", name="Alice"),
+        "notify": True,
+        "level": 2,
+        "levels": 2,
+        "approver": Person(user_id="ann@hq", name="Ann"),
+    }
+
+
+def test_the_pending_email_names_the_request_and_how_to_decide_it() -> None:
+    subject, body = templates.pending(
+        ApprovalPending(**_request_facts()),
+        approval_url="http://approval.example:8082/",
+    )
+
+    assert subject == "Approval needed: Purchase order PO-7 (level 2 of 2)"
+    assert "request PO-7:2,\nlevel 2 of 2" in body
+    assert "on the exchange oms.commands" in body
+    assert "approval.approve to approve or approval.reject to reject" in body
+    [command] = [line.strip() for line in body.splitlines() if line.strip().startswith("{")]
+    decision = ApproveRequest.model_validate_json(command)
+    assert (decision.request_id, decision.level, decision.approver_id) == ("PO-7:2", 2, "ann@hq")
+    assert RejectRequest.model_validate_json(command).request_id == "PO-7:2"
+    assert "approval.command_rejected" in body
+    assert "GET http://approval.example:8082/requests?approver_id=ann%40hq&status=pending" in body
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        (WithdrawalReason.ORDER_CANCELLED, "because the order was cancelled"),
+        (WithdrawalReason.NEW_ATTEMPT, "because the order was submitted again"),
+    ],
+)
+def test_the_withdrawn_email_says_which_request_and_why(reason: WithdrawalReason, why: str) -> None:
+    subject, body = templates.withdrawn(ApprovalWithdrawn(**_request_facts(), reason=reason))
+
+    assert subject == "No longer needed: approval of Purchase order PO-7"
+    assert body.startswith("Hello Ann,")
+    assert "request PO-7:2\n(level 2 of 2) was withdrawn" in body
+    assert why in body

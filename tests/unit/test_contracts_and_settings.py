@@ -11,7 +11,15 @@ from pydantic import ValidationError
 
 from services.notification.domain import Email, EmailStatus
 from shared import names
-from shared.contracts import CreatePurchaseOrder, Message, OrderLine, utcnow
+from shared.contracts import (
+    AdjustStock,
+    CreatePurchaseOrder,
+    Message,
+    OrderLine,
+    ReservedLine,
+    utcnow,
+)
+from shared.contracts.billing import DefinePlan
 from shared.registry import SERVICES
 from shared.settings import ServiceSettings
 from tests.support.factories import purchase_order
@@ -25,6 +33,65 @@ def test_money_travels_as_exact_decimal_strings() -> None:
     assert body["lines"][0]["quantity"] == "0.1"
     again = CreatePurchaseOrder.model_validate_json(order.model_dump_json())
     assert again.lines[0].amount == Decimal("0.02")
+
+
+def _line_json(quantity: str, unit_price: str = '"1.00"') -> str:
+    return f'{{"sku": "S", "quantity": {quantity}, "unit_price": {unit_price}}}'
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [('"19.99"', "19.99"), ('"-3"', "-3"), ('"0.5"', "0.5"), ('" 7 "', "7"), ('"000.10"', "0.1")],
+)
+def test_decimal_strings_are_read_exactly(text: str, value: str) -> None:
+    change = AdjustStock.model_validate_json(
+        '{"adjustment_id": "A-1", "sku": "S", "location_id": "L", "quantity": '
+        + text
+        + ', "reason": "count", "adjusted_by": "clerk"}'
+    )
+    assert change.quantity == Decimal(value)
+    if not value.startswith("-"):
+        assert OrderLine.model_validate_json(_line_json(text, text)).unit_price == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("19.99", "a JSON number is not accepted"),
+        ("1000", "a JSON number is not accepted"),
+        ("true", "a JSON number is not accepted"),
+        ('"1e3"', "not a plain decimal"),
+        ('"NaN"', "not a plain decimal"),
+        ('"-Infinity"', "not a plain decimal"),
+        ('".5"', "not a plain decimal"),
+        ('"+5"', "not a plain decimal"),
+        ('"1,5"', "not a plain decimal"),
+    ],
+)
+def test_decimals_in_json_are_only_plain_decimal_strings(text: str, says: str) -> None:
+    for wrong in (_line_json(text), _line_json('"1"', text)):
+        with pytest.raises(ValidationError, match=says):
+            OrderLine.model_validate_json(wrong)
+    with pytest.raises(ValidationError, match=says):
+        DefinePlan.model_validate_json(
+            '{"plan_id": "P", "name": "Basic", "currency": "USD", "interval": "month", '
+            f'"defined_by": "admin", "price": {text}}}'
+        )
+
+
+def test_decimals_built_in_python_are_kept_and_always_written_as_plain_strings() -> None:
+    line = OrderLine(sku="S", quantity=Decimal("1E+3"), unit_price=2)
+    assert (line.quantity, line.unit_price) == (Decimal(1000), Decimal(2))
+    assert json.loads(line.model_dump_json())["quantity"] == "1000"
+    tiny = ReservedLine(sku="S", needed=Decimal("1E-6"), reserved=Decimal("0E-6"))
+    assert json.loads(tiny.model_dump_json()) == {
+        "sku": "S",
+        "needed": "0.000001",
+        "reserved": "0.000000",
+    }
+    assert tiny.model_dump()["needed"] == Decimal("1E-6")  # storage keeps the Decimal
+    with pytest.raises(ValidationError, match="a JSON number is not accepted"):
+        OrderLine(sku="S", quantity=0.1, unit_price=Decimal(1))
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The approval service's pure domain: users, cycles, party assignments and requests."""
 
-from services.approval.domain.cycles import Assignment, Cycle, assignment_id
+from services.approval.domain.cycles import Assignment, Cycle, Emails, assignment_id
 from services.approval.domain.errors import (
     ApproverNotAdmin,
     FallbackRequired,
@@ -23,6 +23,7 @@ __all__ = [
     "ApproverNotAdmin",
     "Assignment",
     "Cycle",
+    "Emails",
     "FallbackRequired",
     "LevelAlreadyDecided",
     "NotAnApprover",

@@ -3,15 +3,18 @@
 A cycle is for one kind of order (purchase or sales) and has one or two levels. A level is
 approved by the order creator's manager or by a named admin-level user. A cycle whose levels
 use the creator's manager must name a fallback admin, who approves when the manager cannot be
-resolved (no manager, the manager is the creator, or the manager is inactive).
+resolved (no manager, the manager is the creator, or the manager is inactive). A cycle says
+which e-mails it sends: to the approver a level waits for, and to the creator on approval and
+on rejection; each switch defaults to the cycle's ``notify``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.approval.domain.errors import (
     ApproverNotAdmin,
@@ -33,15 +36,55 @@ from shared.contracts import (
 from shared.domain import Aggregate
 
 
+class Emails(BaseModel):
+    """Which e-mails a cycle sends: to the approver a level waits for (and when that request is
+    withdrawn), and to the creator on approval and on rejection."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pending: bool
+    approved: bool
+    rejected: bool
+
+    @classmethod
+    def chosen(
+        cls,
+        notify: bool,
+        *,
+        pending: bool | None = None,
+        approved: bool | None = None,
+        rejected: bool | None = None,
+    ) -> Emails:
+        """Each e-mail as its own switch says, or as ``notify`` when it has none."""
+
+        def either(switch: bool | None) -> bool:
+            return notify if switch is None else switch
+
+        return cls(pending=either(pending), approved=either(approved), rejected=either(rejected))
+
+
+def emails_from_notify(data: Any, *, default: bool) -> Any:
+    """A document written before the e-mails had a switch each: its ``notify`` says for all."""
+    if isinstance(data, dict) and "emails" not in data:
+        return {**data, "emails": Emails.chosen(data.get("notify", default))}
+    return data
+
+
 class Cycle(Aggregate):
     name: str
     order_kind: OrderKind
     levels: list[LevelRule]
     notify: bool = True
+    emails: Emails = Emails.chosen(True)
     fallback_approver_id: str | None = None
     revision: int = 0
     updated_by: str | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _emails_from_notify(cls, data: Any) -> Any:
+        return emails_from_notify(data, default=True)
 
     @classmethod
     def new(cls, cycle_id: str, order_kind: OrderKind) -> Cycle:
@@ -57,6 +100,9 @@ class Cycle(Aggregate):
         fallback_approver_id: str | None,
         by: str,
         users: Mapping[str, User],
+        notify_pending: bool | None = None,
+        notify_approved: bool | None = None,
+        notify_rejected: bool | None = None,
     ) -> None:
         """Set the cycle's rules; orders submitted from now on follow them."""
         if self.revision and order_kind is not self.order_kind:
@@ -74,7 +120,11 @@ class Cycle(Aggregate):
                 "A level approved by the creator's manager needs a fallback_approver_id (an "
                 "admin-level user) for creators without a manager."
             )
-        self.name, self.order_kind, self.levels, self.notify = name, order_kind, levels, notify
+        self.name, self.order_kind, self.levels = name, order_kind, levels
+        self.notify = notify
+        self.emails = emails = Emails.chosen(
+            notify, pending=notify_pending, approved=notify_approved, rejected=notify_rejected
+        )
         self.fallback_approver_id = fallback_approver_id
         self.revision += 1
         self.updated_by, self.updated_at = by, utcnow()
@@ -85,6 +135,9 @@ class Cycle(Aggregate):
                 order_kind=order_kind,
                 levels=levels,
                 notify=notify,
+                notify_pending=emails.pending,
+                notify_approved=emails.approved,
+                notify_rejected=emails.rejected,
                 fallback_approver_id=fallback_approver_id,
                 revision=self.revision,
             )

@@ -3,17 +3,19 @@
 A request for a party in no cycle is approved when it is opened. Otherwise it waits at level 1
 for the resolved approver; an approval moves it to level 2 (on a two-level cycle) or approves
 it; a rejection at any level ends it at once. Only the current level's approver may decide,
-never the order's creator; a decided or superseded request refuses further decisions.
+never the order's creator; a decided or superseded request refuses further decisions. A
+request superseded while it waited for someone is announced as withdrawn, naming them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from services.approval.domain.cycles import Cycle
+from services.approval.domain.cycles import Cycle, Emails, emails_from_notify
 from services.approval.domain.errors import (
     LevelAlreadyDecided,
     NotAnApprover,
@@ -27,10 +29,12 @@ from shared.contracts import (
     ApprovalBasis,
     ApprovalPending,
     ApprovalRejected,
+    ApprovalWithdrawn,
     LevelDecision,
     LevelRule,
     OrderKind,
     Person,
+    WithdrawalReason,
     utcnow,
 )
 from shared.domain import Aggregate
@@ -59,7 +63,7 @@ class ApprovalRequest(Aggregate):
     cycle_id: str | None = None
     cycle_revision: int | None = None
     levels: list[LevelRule] = Field(default_factory=list)
-    notify: bool = False
+    emails: Emails = Emails.chosen(False)
     fallback_approver_id: str | None = None
     status: RequestStatus = RequestStatus.PENDING
     level: int = 0
@@ -68,6 +72,11 @@ class ApprovalRequest(Aggregate):
     decisions: list[LevelDecision] = Field(default_factory=list)
     opened_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _emails_from_notify(cls, data: Any) -> Any:
+        return emails_from_notify(data, default=False)
 
     @classmethod
     def open(
@@ -92,10 +101,12 @@ class ApprovalRequest(Aggregate):
         )
         if cycle is None:
             request._decide(RequestStatus.APPROVED)
-            request.record(ApprovalApproved(**request._facts(), basis=ApprovalBasis.NO_CYCLE))
+            request.record(
+                ApprovalApproved(**request._facts(notify=False), basis=ApprovalBasis.NO_CYCLE)
+            )
             return request
         request.cycle_id, request.cycle_revision = cycle.id, cycle.revision
-        request.levels, request.notify = list(cycle.levels), cycle.notify
+        request.levels, request.emails = list(cycle.levels), cycle.emails
         request.fallback_approver_id = cycle.fallback_approver_id
         assert first_approver is not None, "a cycle's first approver is resolved before opening"
         request._enter_level(1, first_approver)
@@ -120,7 +131,9 @@ class ApprovalRequest(Aggregate):
         self._decide(RequestStatus.APPROVED)
         self.record(
             ApprovalApproved(
-                **self._facts(), basis=ApprovalBasis.ALL_LEVELS_APPROVED, decisions=self.decisions
+                **self._facts(notify=self.emails.approved),
+                basis=ApprovalBasis.ALL_LEVELS_APPROVED,
+                decisions=self.decisions,
             )
         )
 
@@ -128,10 +141,22 @@ class ApprovalRequest(Aggregate):
         approver = self._check_decision(by, level)
         self._reject(level, approver, notes)
 
-    def supersede(self) -> None:
-        """A newer attempt opened, or the order was cancelled: nothing is left to decide."""
-        if self.status is RequestStatus.PENDING:
-            self._decide(RequestStatus.SUPERSEDED)
+    def supersede(self, reason: WithdrawalReason) -> None:
+        """A newer attempt opened, or the order was cancelled: nothing is left to decide, and
+        the approver the level waited for is told so."""
+        if self.status is not RequestStatus.PENDING:
+            return
+        assert self.approver is not None, "a pending request waits for someone"
+        self.record(
+            ApprovalWithdrawn(
+                **self._facts(notify=self.emails.pending),
+                level=self.level,
+                levels=len(self.levels),
+                approver=self.approver,
+                reason=reason,
+            )
+        )
+        self._decide(RequestStatus.SUPERSEDED)
 
     def _enter_level(self, level: int, resolved: Resolved) -> None:
         self.level = level
@@ -143,7 +168,7 @@ class ApprovalRequest(Aggregate):
         self.approver, self.approver_via = resolved.approver, resolved.via
         self.record(
             ApprovalPending(
-                **self._facts(),
+                **self._facts(notify=self.emails.pending),
                 level=level,
                 levels=len(self.levels),
                 approver=resolved.approver,
@@ -156,7 +181,7 @@ class ApprovalRequest(Aggregate):
         self._decide(RequestStatus.REJECTED)
         self.record(
             ApprovalRejected(
-                **self._facts(),
+                **self._facts(notify=self.emails.rejected),
                 level=level,
                 approver=approver,
                 notes=notes,
@@ -192,7 +217,7 @@ class ApprovalRequest(Aggregate):
         """End the request: approved, rejected or superseded; nobody is left to decide."""
         self.status, self.decided_at, self.approver = status, utcnow(), None
 
-    def _facts(self) -> dict[str, object]:
+    def _facts(self, *, notify: bool) -> dict[str, object]:
         return {
             "request_id": self.id,
             "order_id": self.order_id,
@@ -201,5 +226,5 @@ class ApprovalRequest(Aggregate):
             "attempt": self.attempt,
             "creator": self.creator,
             "cycle_id": self.cycle_id,
-            "notify": self.notify,
+            "notify": notify,
         }

@@ -89,6 +89,9 @@ class Reservation(BaseModel):
     expires_at: datetime | None = None
     lines: list[ReservedLine] = Field(default_factory=list)
     reason: ReleaseReason | None = None
+    announced: bool = Field(
+        default=False, description="whether ``lines`` in this state were told to the order service"
+    )
 
 
 class ReservationPlan(BaseModel):

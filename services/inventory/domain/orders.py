@@ -187,15 +187,22 @@ class TrackedOrder(OrderRecord):
         return targets
 
     def record_reservation(self, plan: ReservationPlan, held: dict[str, Decimal]) -> None:
-        """Note what the stock holds for the plan and tell the order service."""
+        """Note what the stock holds for the plan and tell the order service, once per fact.
+
+        A fact is the reservation's state (soft or firm) with what it holds: a plan carried out
+        again (a late ``submitted`` after ``approved``, two events racing) announces nothing new.
+        """
         reservation = self.reservation
         if plan.seq != self.seq or reservation is None:
             raise ReservationChanged(f"{self.id}: planned at {plan.seq}, now {self.seq}")
-        reservation.lines = [
+        lines = [
             ReservedLine(sku=sku, needed=need, reserved=held.get(sku, ZERO))
             for sku, need in plan.needs.items()
         ]
         self.dirty_since = None
+        if reservation.announced and lines == reservation.lines:
+            return  # a late or repeated event: the fact was told already, under its own id
+        reservation.lines, reservation.announced = lines, True
         short = any(line.reserved < line.needed for line in reservation.lines)
         facts = {
             "order_id": self.id,

@@ -107,7 +107,9 @@ class World:
         notify: bool = True,
         fallback: str | None = "adam",
         cycle_id: str | None = None,
+        **switches: bool,
     ) -> str:
+        """Define a cycle; ``switches``: ``notify_pending``, ``notify_approved``..."""
         cycle_id = cycle_id or unique("CYC")
         reply = await self.command(
             DefineCycle(
@@ -117,6 +119,7 @@ class World:
                 levels=list(levels),
                 notify=notify,
                 fallback_approver_id=fallback,
+                **switches,
                 defined_by="root",
             )
         )

@@ -178,3 +178,30 @@ async def test_a_resubmitted_order_reserves_again(
     )
     assert second.body["lines"] == [{"sku": "SKU-1", "needed": "6", "reserved": "6"}]
     assert (await inventory.stock("SKU-1", loc))["reserved"] == Decimal(6)
+
+
+async def test_a_late_or_retried_submission_does_not_announce_the_reservation_again(
+    inventory: InventoryDriver, inventory_service: Any
+) -> None:
+    loc = await inventory.branch("BR-S", "SKU-1")
+    await inventory.accepted(opening("SKU-1", loc, "10"))
+    late, retried = unique("SO"), unique("SO")
+
+    # approved overtakes submitted
+    await inventory.learnt(approved(SO, late, "BR-S", ("SKU-1", "2")))
+    await inventory.learnt(submitted(SO, late, "BR-S", ("SKU-1", "2")))
+    # submitted, approved, then submitted delivered again (the same message)
+    first = submitted(SO, retried, "BR-S", ("SKU-1", "3"))
+    await inventory.learnt(first)
+    await inventory.learnt(approved(SO, retried, "BR-S", ("SKU-1", "3")))
+    await inventory.bus.send(first)
+
+    await inventory.bus.settle(1.0)
+    assert len(inventory.bus.matching("inventory.reservation_confirmed", for_order(late))) == 1
+    assert len(inventory.bus.matching("inventory.stock_reserved", for_order(late))) == 0
+    assert len(inventory.bus.matching("inventory.reservation_confirmed", for_order(retried))) == 1
+    assert len(inventory.bus.matching("inventory.stock_reserved", for_order(retried))) == 1
+    stock = await inventory.stock("SKU-1", loc)
+    assert sorted((h["order_id"], h["quantity"]) for h in stock["held"]) == sorted(
+        [(late, Decimal(2)), (retried, Decimal(3))]
+    )

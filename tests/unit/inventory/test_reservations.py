@@ -231,3 +231,47 @@ def test_a_plan_made_before_a_change_is_refused_naming_both() -> None:
     approve(tracked)
     with pytest.raises(ReservationChanged, match="SO-1: planned at 1, now 2"):
         tracked.record_reservation(plan, {})
+
+
+def test_a_reservation_is_announced_once_per_state_and_holding() -> None:
+    tracked = submitted(A="2")
+    tracked.record_reservation(_plan(tracked), {"A": D(1)})
+    [_soft] = tracked.collect_events()
+
+    tracked.record_reservation(_plan(tracked), {"A": D(1)})  # the same fact: a repeat
+    assert tracked.collect_events() == []
+    assert tracked.dirty_since is None
+
+    tracked.record_reservation(_plan(tracked), {"A": D(2)})  # stock came: a new fact
+    [more] = tracked.collect_events()
+    assert isinstance(more, StockReserved)
+    assert more.stock_status == "confirmed"
+
+    approve(tracked)
+    tracked.record_reservation(_plan(tracked), {"A": D(2)})  # same lines, now firm: news
+    [firm] = tracked.collect_events()
+    assert isinstance(firm, ReservationConfirmed)
+
+    tracked.submitted(
+        attempt=1, branch_id="BR-1", lines=lines(A="2"), sales_location="L-1", expires_at=EXPIRES
+    )  # a late submission of the approved attempt
+    tracked.record_reservation(_plan(tracked), {"A": D(2)})
+    assert tracked.collect_events() == []
+    assert tracked.reservation is not None
+    assert tracked.reservation.state is ReservationState.FIRM
+
+
+def test_a_new_attempt_announces_its_reservation_even_when_it_holds_the_same() -> None:
+    tracked = submitted(A="2")
+    tracked.record_reservation(_plan(tracked), {"A": D(2)})
+    tracked.rejected(attempt=1)
+    tracked.submitted(
+        attempt=2, branch_id="BR-1", lines=lines(A="2"), sales_location="L-1", expires_at=EXPIRES
+    )
+    tracked.collect_events()
+
+    tracked.record_reservation(_plan(tracked), {"A": D(2)})
+
+    [again] = tracked.collect_events()
+    assert isinstance(again, StockReserved)
+    assert again.attempt == 2
