@@ -31,6 +31,9 @@ $approve to approve or $reject to reject, and this body:
 
     $command
 
+Send it through the back office (RabbitMQ user backoffice, with the AMQP user_id property
+set to backoffice and the header x-oms-user set to $approver_id): only you may decide it.
+
 Add "notes" to explain your decision; a rejection's notes are sent to $creator. The
 answer is the request's next event, or $refused with the reason.
 
@@ -109,6 +112,7 @@ def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
         command=json.dumps(command),
         refused=command_rejected("approval"),
         inbox=inbox_url(approval_url, event.approver.user_id),
+        approver_id=event.approver.user_id,
     )
 
 

@@ -147,8 +147,9 @@ class Bus:
         content_type: str | None = "application/json",
         reply: bool = False,
         message_id: str | None = None,
+        person: str = "tester",
     ) -> None:
-        """Publish arbitrary bytes, e.g. a broken message (sent as the tester)."""
+        """Publish arbitrary bytes, e.g. a broken message (for ``person``, from a gateway)."""
         await self.exchanges[exchange].publish(
             aio_pika.Message(
                 body,
@@ -157,7 +158,7 @@ class Bus:
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 reply_to=self.reply_queue if reply else None,
                 user_id=self.user,
-                headers={USER_HEADER: "tester"} if self.user in PEOPLE_GATEWAYS else {},
+                headers={USER_HEADER: person} if self.user in PEOPLE_GATEWAYS else {},
             ),
             routing_key=routing_key,
         )

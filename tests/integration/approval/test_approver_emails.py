@@ -48,7 +48,10 @@ async def test_the_pending_email_says_which_request_and_the_command_in_it_decide
     # a plain client publishes the body the e-mail shows, with notes added
     [shown] = [line.strip() for line in mail.body.splitlines() if line.strip().startswith("{")]
     decision = {**json.loads(shown), "notes": "as agreed"}
-    await world.bus.send_raw(COMMANDS, "approval.approve", json.dumps(decision).encode())
+    # ... through the back office, for the approver, as the e-mail says
+    await world.bus.send_raw(
+        COMMANDS, "approval.approve", json.dumps(decision).encode(), person=decision["approver_id"]
+    )
 
     await world.pending(order_id, 2)
     [to_ann] = await smtp.wait_for("ann@example.com")
