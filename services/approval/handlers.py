@@ -134,10 +134,16 @@ class ApprovalHandlers:
             )
 
     async def order_cancelled(self, event: OrderCancelled) -> None:
-        """A cancelled order's pending request can no longer be decided."""
-        await self._supersede(
-            event.order_id, event, WithdrawalReason.ORDER_CANCELLED, before_attempt=None
-        )
+        """A cancelled order's pending request can no longer be decided, and an approval that
+        crossed the cancellation ends as cancelled: both services then say the same."""
+        query = {
+            "order_id": event.order_id,
+            "status": {"$in": [RequestStatus.PENDING, RequestStatus.APPROVED]},
+        }
+        for request in await self.stores.requests.find(query):
+            await self.stores.requests.change(
+                request.id, event, ApprovalRequest.order_cancelled, missing=LookupError
+            )
 
     async def approve(self, cmd: ApproveRequest) -> None:
         async def approve(request: ApprovalRequest) -> None:

@@ -9,10 +9,10 @@ from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
 from services.notification.settings import NotificationSettings
 from shared.contracts import (
-    ApprovalApproved,
     ApprovalPending,
-    ApprovalRejected,
     ApprovalWithdrawn,
+    OrderApproved,
+    OrderRejected,
 )
 from shared.contracts.notification import EmailFailed, EmailSent
 from shared.registry import entry
@@ -45,8 +45,9 @@ SERVICE = Service(
     settings=NotificationSettings,
     events={
         ApprovalPending: NotificationHandlers.approval_pending,
-        ApprovalApproved: NotificationHandlers.approval_approved,
-        ApprovalRejected: NotificationHandlers.approval_rejected,
+        # The creator hears of the outcome the order took, not of the approval's verdict alone.
+        OrderApproved: NotificationHandlers.order_approved,
+        OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
     },
     publishes=[EmailSent, EmailFailed],

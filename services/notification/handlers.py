@@ -8,11 +8,11 @@ from services.notification import templates
 from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
 from shared.contracts import (
-    ApprovalApproved,
     ApprovalPending,
-    ApprovalRejected,
     ApprovalWithdrawn,
     Event,
+    OrderApproved,
+    OrderRejected,
     Person,
 )
 from shared.storage.aggregates import AggregateStore, AlreadyExists
@@ -39,17 +39,18 @@ class NotificationHandlers:
             subject, body = templates.withdrawn(event)
             await self._queue(event, "approval_withdrawn", event.approver, subject, body)
 
-    async def approval_approved(self, event: ApprovalApproved) -> None:
-        """Tell the creator that their order passed every level."""
-        if event.notify:
-            subject, body = templates.approved(event)
-            await self._queue(event, "order_approved", event.creator, subject, body)
+    async def order_approved(self, event: OrderApproved) -> None:
+        """Tell the creator that their order passed every level: once the order service took
+        the approval (an approval that crossed a cancellation is never announced)."""
+        if (decision := event.decision) is not None and decision.notify:
+            subject, body = templates.approved(decision)
+            await self._queue(event, "order_approved", decision.creator, subject, body)
 
-    async def approval_rejected(self, event: ApprovalRejected) -> None:
+    async def order_rejected(self, event: OrderRejected) -> None:
         """Tell the creator that their order was rejected, with the approver's notes."""
-        if event.notify:
-            subject, body = templates.rejected(event)
-            await self._queue(event, "order_rejected", event.creator, subject, body)
+        if (decision := event.decision) is not None and decision.notify:
+            subject, body = templates.rejected(decision)
+            await self._queue(event, "order_rejected", decision.creator, subject, body)
 
     async def _queue(
         self, event: Event, kind: str, recipient: Person, subject: str, body: str

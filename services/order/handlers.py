@@ -115,7 +115,10 @@ class OrderHandlers:
             event.order_id,
             event,
             lambda order: order.approve(
-                attempt=event.attempt, note=event.basis.value, decisions=event.decisions
+                attempt=event.attempt,
+                note=event.basis.value,
+                decisions=event.decisions,
+                decision=event,
             ),
         )
 
@@ -129,6 +132,7 @@ class OrderHandlers:
                 approver_id=event.approver.user_id,
                 notes=event.notes,
                 decisions=event.decisions,
+                decision=event,
             ),
         )
 

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
 
@@ -116,6 +117,11 @@ class OrderApproved(_OrderFacts):
 
     routing_key: ClassVar[str] = "order.approved"
     attempt: int = Field(ge=1)
+    decision: ApprovalApproved | None = Field(
+        default=None,
+        description="the approval service's decision the order took (the creator is e-mailed "
+        "from it when its notify is on); absent on events written before it was added",
+    )
 
 
 class OrderRejected(Event):
@@ -130,6 +136,11 @@ class OrderRejected(Event):
     level: int | None = None
     approver_id: Identifier | None = None
     notes: str | None = None
+    decision: ApprovalRejected | None = Field(
+        default=None,
+        description="the approval service's decision the order took (the creator is e-mailed "
+        "from it when its notify is on)",
+    )
 
 
 class OrderCancelled(Event):

@@ -37,8 +37,10 @@ from shared.contracts import (
     CancelOrder,
     DefineCycle,
     LevelRule,
+    OrderApproved,
     OrderCancelled,
     OrderKind,
+    OrderRejected,
     OrderSubmitted,
     Person,
     RejectRequest,
@@ -288,13 +290,41 @@ async def s_notify_pending(ctx: Context) -> None:
 
 
 async def s_notify_approved(ctx: Context) -> None:
-    facts = {**request_facts(unique("PO"), notify=True), "creator": NO_MAIL}
-    await _mail_failed(ctx, ApprovalApproved(**facts, basis=ApprovalBasis.ALL_LEVELS_APPROVED))
+    order_id = unique("PO")
+    facts = {**request_facts(order_id, notify=True), "creator": NO_MAIL}
+    decision = ApprovalApproved(**facts, basis=ApprovalBasis.ALL_LEVELS_APPROVED)
+    await _mail_failed(ctx, _order_approved(order_id, decision))
 
 
 async def s_notify_rejected(ctx: Context) -> None:
-    facts = {**request_facts(unique("PO"), notify=True), "creator": NO_MAIL}
-    await _mail_failed(ctx, ApprovalRejected(**facts, level=1, approver=Person(user_id="m")))
+    order_id = unique("PO")
+    facts = {**request_facts(order_id, notify=True), "creator": NO_MAIL}
+    decision = ApprovalRejected(**facts, level=1, approver=Person(user_id="m"))
+    rejected = OrderRejected(
+        order_id=order_id,
+        kind=OrderKind.PURCHASE,
+        party_id="V-1",
+        attempt=1,
+        level=1,
+        approver_id="m",
+        decision=decision,
+    )
+    await _mail_failed(ctx, rejected)
+
+
+def _order_approved(order_id: str, decision: ApprovalApproved) -> OrderApproved:
+    return OrderApproved(
+        order_id=order_id,
+        kind=OrderKind.PURCHASE,
+        party_id="V-1",
+        branch_id="B-1",
+        created_by="alice",
+        currency="USD",
+        lines=lines(("S", "1", "1")),
+        total=Decimal(1),
+        attempt=1,
+        decision=decision,
+    )
 
 
 async def s_notify_withdrawn(ctx: Context) -> None:
@@ -331,8 +361,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("approval.order-cancelled", "order.cancelled"): s_order_cancelled,
     ("billing.commands", "billing.define_plan"): s_define_plan,
     ("notification.approval-pending", "approval.pending"): s_notify_pending,
-    ("notification.approval-approved", "approval.approved"): s_notify_approved,
-    ("notification.approval-rejected", "approval.rejected"): s_notify_rejected,
+    ("notification.order-approved", "order.approved"): s_notify_approved,
+    ("notification.order-rejected", "order.rejected"): s_notify_rejected,
     ("notification.approval-withdrawn", "approval.withdrawn"): s_notify_withdrawn,
 }
 

@@ -47,6 +47,8 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+    """Approved, but its order was cancelled (after the approval, or crossing it)."""
 
 
 def request_id(order_id: str, attempt: int) -> str:
@@ -157,6 +159,14 @@ class ApprovalRequest(Aggregate):
             )
         )
         self._decide(RequestStatus.SUPERSEDED)
+
+    def order_cancelled(self) -> None:
+        """The order was cancelled: a pending request is withdrawn; an approved one ends as
+        cancelled, so that it does not say the order may go ahead."""
+        if self.status is RequestStatus.PENDING:
+            self.supersede(WithdrawalReason.ORDER_CANCELLED)
+        elif self.status is RequestStatus.APPROVED:
+            self.status = RequestStatus.CANCELLED
 
     def _enter_level(self, level: int, resolved: Resolved) -> None:
         self.level = level

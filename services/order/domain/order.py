@@ -34,6 +34,8 @@ from services.order.fulfilment import (
     spread,
 )
 from shared.contracts import (
+    ApprovalApproved,
+    ApprovalRejected,
     LevelDecision,
     LineProgress,
     OrderApproved,
@@ -170,15 +172,21 @@ class Order(Aggregate):
         )
 
     def approve(
-        self, *, attempt: int, note: str | None = None, decisions: Sequence[LevelDecision] = ()
+        self,
+        *,
+        attempt: int,
+        note: str | None = None,
+        decisions: Sequence[LevelDecision] = (),
+        decision: ApprovalApproved | None = None,
     ) -> None:
-        """Every level approved attempt ``attempt``; a decision on an older attempt is stale."""
+        """Every level approved attempt ``attempt``; a decision on an older attempt, or one
+        that crossed a cancellation, is stale (and nobody is told the order was approved)."""
         if not self._awaits(attempt):
             return
         self.pending = None
         self._keep_decisions(decisions)
         self._transition(OrderStatus.APPROVED, note=note)
-        self.record(OrderApproved(**self._facts(), attempt=attempt))
+        self.record(OrderApproved(**self._facts(), attempt=attempt, decision=decision))
 
     def reject(
         self,
@@ -188,6 +196,7 @@ class Order(Aggregate):
         approver_id: str | None,
         notes: str | None,
         decisions: Sequence[LevelDecision] = (),
+        decision: ApprovalRejected | None = None,
     ) -> None:
         if not self._awaits(attempt):
             return
@@ -206,6 +215,7 @@ class Order(Aggregate):
                 level=level,
                 approver_id=approver_id,
                 notes=notes,
+                decision=decision,
             )
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.contracts import ApprovalPending, ApprovalRejected, OrderKind, Person
+from shared.contracts import ApprovalPending, ApprovalRejected, OrderKind, OrderRejected, Person
 from tests.support.bus import Bus
 from tests.support.factories import unique
 from tests.support.services import asgi_get
@@ -50,8 +50,19 @@ async def test_an_event_delivered_twice_sends_one_email(
         approver=event.approver,
         notes="Use the framework agreement",
     )
+    # the creator hears of it from the order's rejection, which carries the decision
+    order_rejected = OrderRejected(
+        order_id=event.order_id,
+        kind=OrderKind.PURCHASE,
+        party_id="V-1",
+        attempt=1,
+        level=1,
+        approver_id="mary",
+        notes=rejected.notes,
+        decision=rejected,
+    )
     for _ in range(3):
-        await bus.send(rejected)
+        await bus.send(order_rejected)
 
     await smtp.wait_for("mary@example.com")
     [to_alice] = await smtp.wait_for("alice@example.com")
