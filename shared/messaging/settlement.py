@@ -5,8 +5,11 @@ This broker middleware runs around every subscriber (their ack policy is ``MANUA
 - handled: ack;
 - a business rule refused a command (:class:`~shared.domain.DomainError`): publish
   ``<service>.command_rejected`` (and answer ``reply_to``), then ack;
-- not JSON, not the contract, or no handler for it: dead-letter with the reason in the headers,
-  log it with its ids, answer it if it was a command, then ack, so the queue moves on;
+- a command that is not JSON or not its contract: answer ``invalid_message`` naming what is
+  wrong, then ack (the sender's mistake, told to the sender: no dead letter);
+- an event that is not JSON or not its contract, or a message no handler takes: dead-letter
+  with the reason in the headers, log it with its ids, answer it if it was a command, then ack,
+  so the queue moves on;
 - an infrastructure hiccup (database unreachable, write conflict after retries): wait, then
   requeue; quorum queues dead-letter after ``x-delivery-limit`` attempts;
 - anything else (a bug): dead-letter with the exception, so that nothing is lost or looping.
@@ -192,6 +195,9 @@ class _Settle(BaseMiddleware):
             await asyncio.sleep(self.settlement.retry_backoff)
             await raw.nack(requeue=True)
         elif isinstance(error, (*UNREADABLE, InvalidMessage)):
+            if self._is_command and not isinstance(error, SubscriberNotFound):
+                await self._refuse_invalid(describe(error))
+                return
             reason = (
                 "unknown_message_type"
                 if isinstance(error, SubscriberNotFound)
@@ -201,6 +207,15 @@ class _Settle(BaseMiddleware):
         else:
             log.error("handler_failed", exc_info=error)
             await self._dead_letter("handler_failed", f"{type(error).__name__}: {error}")
+
+    async def _refuse_invalid(self, detail: str) -> None:
+        """A malformed command is its sender's mistake, and the answer tells the sender (on
+        ``oms.events`` and ``reply_to``): nothing is left for an operator, so it is not kept.
+        Dead letters hold what an operator must look at: malformed events, unknown commands,
+        failures."""
+        log.warning("command_invalid", detail=detail)
+        await self._answer("invalid_message", detail)
+        await self.raw.ack()
 
     async def _refuse(self, error: DomainError) -> None:
         if self._is_command:

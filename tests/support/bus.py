@@ -227,6 +227,11 @@ class Bus:
         """Let in-flight messages arrive before asserting that something did not happen."""
         await asyncio.sleep(seconds)
 
+    async def dead_letter_count(self, queue: str) -> int:
+        """How many dead letters of ``queue`` wait for an operator now."""
+        dlq = await self.channel.declare_queue(names.dead_letter_queue(queue), passive=True)
+        return int(dlq.declaration_result.message_count or 0)
+
     async def dead_letters(
         self, queue: str, *, count: int = 1, timeout: float = 10.0
     ) -> list[Received]:

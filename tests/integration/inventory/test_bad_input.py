@@ -3,6 +3,7 @@ dead-lettered with its reason, and the next valid message on the queue is proces
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import partial
@@ -46,9 +47,21 @@ BROKEN = (b"{not json", b'{"order_id": "X-1", "lines": "many"}')
 async def break_then_heal(
     bus: Bus, exchange: str, queue: str, routing_key: str, valid: Callable[[], Awaitable[None]]
 ) -> None:
-    sent = [unique("bad") for _ in BROKEN]
+    sent = [str(uuid.uuid4()) for _ in BROKEN]
     for body, message_id in zip(BROKEN, sent, strict=True):
         await bus.send_raw(exchange, routing_key, body, message_id=message_id)
+    if exchange == COMMANDS:  # the sender's mistake, answered to the sender: not kept
+        rejected = f"{queue.split('.', maxsplit=1)[0]}.command_rejected"
+        answers = {
+            a.body["command_message_id"]: a.body for a in await bus.wait_for(rejected, count=2)
+        }
+        details = [answers[message_id]["detail"] for message_id in sent]
+        assert {answers[m]["reason"] for m in sent} == {"invalid_message"}, queue
+        assert "not valid JSON" in details[0], queue
+        assert "Field required" in details[1], queue
+        await valid()  # the queue moved on
+        assert await bus.dead_letter_count(queue) == 0
+        return
     # The two are about no entity (or different ones): their dead letters may come in any order.
     letters = {d.message_id: d for d in await bus.dead_letters(queue, count=len(BROKEN))}
     dead = [letters[message_id] for message_id in sent]
