@@ -12,6 +12,7 @@ from shared.contracts import SubmitOrder, UpdateOrder
 from shared.names import COMMANDS
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, unique
+from tests.support.services import asgi_get
 
 
 async def test_create_is_answered_on_reply_to_and_published(bus: Bus, order_service: Any) -> None:
@@ -174,3 +175,17 @@ async def test_money_and_quantities_that_are_not_decimal_strings_are_rejected(
     assert f"lines.0.{field}" in rejected.body["detail"]
     assert says in rejected.body["detail"]
     assert not bus.matching("order.created", lambda b: b["order_id"] == body["order_id"])
+
+
+async def test_http_answers_use_event_timestamps_and_json_404s(
+    bus: Bus, order_service: Any
+) -> None:
+    create = purchase_order()
+    await bus.send(create, reply=True)
+    [created] = [(await bus.reply_for(create)).body]
+    status, order = await asgi_get(order_service, "/orders", f"order_id={create.order_id}")
+    assert status == 200
+    assert "T" in order["created_at"]  # ISO-8601, as in the events
+    assert order["created_at"][:19] == created["occurred_at"][:19]
+    status, missing = await asgi_get(order_service, "/no/such/path")
+    assert (status, missing) == (404, {"error": "not_found", "path": "/no/such/path"})
