@@ -485,3 +485,45 @@ def test_a_superseded_request_is_withdrawn_from_the_approver_it_waited_for(
     assert (request.status, request.approver) == (RequestStatus.SUPERSEDED, None)
     request.supersede(reason)
     assert request.collect_events() == []
+
+
+# --- an order cancelled while (or after) it is decided ----------------------------------------
+
+
+def test_a_cancelled_orders_pending_request_is_withdrawn_from_its_approver() -> None:
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, MANAGER)
+    request = opened(cycle)
+
+    request.order_cancelled()
+
+    assert request.status is RequestStatus.SUPERSEDED
+    [withdrawn] = request.collect_events()
+    assert isinstance(withdrawn, ApprovalWithdrawn)
+    assert withdrawn.reason is WithdrawalReason.ORDER_CANCELLED
+
+
+def test_an_approval_that_crossed_the_orders_cancellation_ends_cancelled() -> None:
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, MANAGER)
+    request = opened(cycle)
+    request.approve(by="mary", level=1, notes=None, next_approver=None)
+    request.collect_events()
+
+    request.order_cancelled()
+
+    assert request.status is RequestStatus.CANCELLED
+    assert request.collect_events() == []  # nobody is told anything new
+
+
+def test_a_rejected_request_stays_rejected_when_its_order_is_cancelled() -> None:
+    cycle = Cycle.new("C", OrderKind.PURCHASE)
+    define(cycle, MANAGER)
+    request = opened(cycle)
+    request.reject(by="mary", level=1, notes="no")
+    request.collect_events()
+
+    request.order_cancelled()
+
+    assert request.status is RequestStatus.REJECTED
+    assert request.collect_events() == []

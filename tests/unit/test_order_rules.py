@@ -19,8 +19,12 @@ from services.order.domain import (
 )
 from services.order.fulfilment import StockState
 from shared.contracts import (
+    ApprovalApproved,
+    ApprovalBasis,
+    ApprovalRejected,
     LevelDecision,
     LineProgress,
+    OrderApproved,
     OrderCancelled,
     OrderKind,
     OrderRejected,
@@ -392,3 +396,36 @@ def test_anyone_who_may_send_it_edits_a_draft() -> None:
     order.update(by="bob", notes="bob helps")
     order.submit(by="bob")
     assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_the_outcome_carries_the_approval_decision_it_took() -> None:
+    approving = ApprovalApproved(
+        request_id="O-1:1",
+        order_id="O-1",
+        order_kind=OrderKind.PURCHASE,
+        party_id="P-1",
+        attempt=1,
+        creator=Person(user_id="alice"),
+        notify=True,
+        basis=ApprovalBasis.ALL_LEVELS_APPROVED,
+    )
+    order = pending()
+    order.approve(attempt=1, decision=approving)
+    [approved_event] = order.collect_events()
+    assert isinstance(approved_event, OrderApproved)
+    assert approved_event.decision == approving
+
+    rejecting = ApprovalRejected(
+        **approving.model_dump(include={"request_id", "order_id", "order_kind", "party_id"}),
+        attempt=1,
+        creator=Person(user_id="alice"),
+        notify=True,
+        level=1,
+        approver=Person(user_id="ann"),
+        notes="no",
+    )
+    order = pending()
+    order.reject(attempt=1, level=1, approver_id="ann", notes="no", decision=rejecting)
+    [rejected_event] = order.collect_events()
+    assert isinstance(rejected_event, OrderRejected)
+    assert rejected_event.decision == rejecting
