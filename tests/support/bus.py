@@ -15,6 +15,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from shared import names
 from shared.contracts.base import Command, Event, Message
+from shared.messaging.topology import COMMANDS_ARGUMENTS
 
 Predicate = Callable[[dict[str, Any]], bool]
 TEST_CLIENT = "oms-test-bus"
@@ -69,8 +70,12 @@ class Bus:
         )
         channel = await self._connection.channel(publisher_confirms=True)
         self.channel = channel
+        # Declared as the services declare them (oms.commands has an alternate exchange).
+        arguments = {names.COMMANDS: COMMANDS_ARGUMENTS}
         self.exchanges = {
-            name: await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+            name: await channel.declare_exchange(
+                name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments.get(name)
+            )
             for name in (names.COMMANDS, names.EVENTS, names.DEAD_LETTERS)
         }
         events = await channel.declare_queue(exclusive=True, auto_delete=True)
@@ -126,6 +131,7 @@ class Bus:
         content_type: str | None = "application/json",
         reply: bool = False,
         message_id: str | None = None,
+        correlation_id: str | None = None,
     ) -> None:
         """Publish arbitrary bytes, e.g. a broken message."""
         await self.exchanges[exchange].publish(
@@ -133,6 +139,7 @@ class Bus:
                 body,
                 content_type=content_type,
                 message_id=message_id,
+                correlation_id=correlation_id,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 reply_to=self.reply_queue if reply else None,
             ),
