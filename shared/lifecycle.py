@@ -51,7 +51,8 @@ MAX_DELAY = 3.0
 PROBE_TIMEOUT = 1.5
 """Each readiness check answers within this, so a probe answers within 2 s."""
 STOP_MARGIN = STOP_MARGIN_SECONDS
-OWED_EVENTS_TIMEOUT = 3.0
+OWED_EVENTS_TIMEOUT = 2.0
+"""After in-flight messages: the relay's publications under way, and the jobs, get this."""
 
 REFUSED: tuple[type[BaseException], ...] = (
     AuthenticationError,
@@ -309,6 +310,8 @@ class Lifecycle:
         log.info("service_stopping", in_flight=len(settlement.in_flight))
         if self._watchdog is not None:
             self._watchdog.cancel()
+        # What has not started yet goes back at once; what has, gets the graceful time.
+        await settlement.give_back(waiting_only=True)
         # Every subscriber at once: none takes a new delivery; each waits (up to the broker's
         # graceful timeout) for the messages it has in hand, then cancels its consumer.
         await asyncio.gather(
@@ -316,17 +319,19 @@ class Lifecycle:
         )
         if left := len(settlement.in_flight):
             log.warning("stop_giving_back", messages=left)
-            await settlement.give_back()
-        await asyncio.gather(*(_bounded(job.stop(), 2.0) for job in runtime.jobs))
+            await settlement.give_back(timeout=1.0)
+        # The rest fits in the margin even when the database does not answer: what they do
+        # not finish stays in the outbox, or in a lease that runs out.
+        owed = [job.stop() for job in runtime.jobs]
         if runtime.relay is not None:
-            await runtime.relay.stop(timeout=OWED_EVENTS_TIMEOUT)
+            owed.append(runtime.relay.stop(timeout=OWED_EVENTS_TIMEOUT))
+        await asyncio.gather(*(_bounded(step, OWED_EVENTS_TIMEOUT + 0.5) for step in owed))
         log.info("consumers_stopped", seconds=round(time.monotonic() - began, 3))
 
     async def close(self) -> None:
         """Last: close the database clients (FastStream closes the broker before)."""
-        for client in (self.runtime.client, self.health):
-            if client is not None:
-                await _bounded(client.close(), 2.0)
+        clients = [c for c in (self.runtime.client, self.health) if c is not None]
+        await asyncio.gather(*(_bounded(client.close(), 1.0) for client in clients))
         if self._watchdog is not None:
             self._watchdog.cancel()
         took = None if self._stopped_at is None else round(time.monotonic() - self._stopped_at, 3)

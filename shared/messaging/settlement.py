@@ -136,8 +136,11 @@ class Settlement:
         self.commands_queue = commands_queue
         self.contracts = {(r.exchange, r.contract.routing_key): r.contract for r in routes}
         self.in_flight: set[asyncio.Task[Any]] = set()
-        """Deliveries being handled, so that a stopping process can wait for them, or give
-        back to their queue those that cannot finish in time (:meth:`give_back`)."""
+        """Deliveries in hand, so that a stopping process can wait for them, or give back to
+        their queue those that cannot finish in time (:meth:`give_back`)."""
+        self.waiting: set[asyncio.Task[Any]] = set()
+        """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
+        stopping process gives them back at once."""
         self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
 
     def queue_of(self, raw: AbstractIncomingMessage) -> str:
@@ -162,9 +165,10 @@ class Settlement:
             await asyncio.wait(set(self.in_flight), timeout=timeout)
         return len(self.in_flight)
 
-    async def give_back(self, timeout: float = 2.0) -> None:
-        """Cancel what is still in hand: each delivery is nacked back to its queue."""
-        tasks = set(self.in_flight)
+    async def give_back(self, timeout: float = 2.0, *, waiting_only: bool = False) -> None:
+        """Cancel what is still in hand (or only what has not started): each delivery is
+        nacked back to its queue."""
+        tasks = set(self.waiting if waiting_only else self.in_flight)
         for task in tasks:
             task.cancel()
         if tasks:
@@ -206,13 +210,20 @@ class _Settle(BaseMiddleware):
         )
         # These are the delivery's first waits (both first come, first served), so tasks
         # queue for their turn in arrival order.
+        waiting = self.settlement.waiting
+        if task is not None:
+            waiting.add(task)
         try:
             await self.turn.enter_async_context(self.settlement.slots)
             if (key := ordering_key(contract, ids, self.queue)) is not None:
                 await self.turn.enter_async_context(self.settlement.in_order.hold(key))
         except BaseException:
             await self.turn.aclose()  # cancelled while waiting: give the turn back
+            with contextlib.suppress(Exception):
+                await raw.nack(requeue=True)  # and the message to its queue
             raise
+        finally:
+            waiting.discard(task)
 
     async def after_processed(
         self,
