@@ -90,7 +90,7 @@ async def restart(
     result["probe_max_s"] = max(latencies, default=0.0)
     result["probe_timeouts"] = sum(latency >= 1.0 for latency in latencies)
     started = phases(log)
-    result["since_main_s"] = started.get("startup_seconds")
+    result["since_built_s"] = started.get("startup_seconds")
     result["phases"] = started.get("phases")
     result["process"] = fresh
     return result
@@ -143,15 +143,15 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def table(results: list[dict[str, Any]]) -> str:
     rows = [
-        "| trial | stop (s) | waiting | ready (s) | since main() (s) | phases (s) | probe max (s) "
-        "| probe timeouts | drained (s) |",
+        "| trial | stop (s) | waiting | ready (s) | app built → started (s) | phases (s) "
+        "| probe max (s) | probe timeouts | drained (s) |",
         "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for n, r in enumerate(results, 1):
         steps = ", ".join(f"{k} {v:.2f}" for k, v in (r.get("phases") or {}).items())
         rows.append(
             f"| {n} | {r['stop_s']:.2f} | {r['waiting']} | {r.get('ready_s', float('nan')):.2f} "
-            f"| {r.get('since_main_s')} | {steps} | {r['probe_max_s']:.2f} "
+            f"| {r.get('since_built_s')} | {steps} | {r['probe_max_s']:.2f} "
             f"| {r['probe_timeouts']} | {r['drained_s']:.1f} |"
         )
     return "\n".join(rows)
