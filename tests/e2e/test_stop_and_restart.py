@@ -89,6 +89,7 @@ async def stop_under_load(
     env = Environment(amqp_url=rabbit.url_for(vhost), mongodb_url=mongo.url)
     settings = env.env(service, graceful_timeout=GRACEFUL_TIMEOUT)
     stops: list[tuple[int, float]] = []
+    process: ServiceProcess | None = None
     try:
         async with Bus(env.amqp_url) as bus:
             sent: list[Message] = []
@@ -117,11 +118,14 @@ async def stop_under_load(
                 stops.append((code, time.monotonic() - began))
             sending = False
             assert loader is not None
+            assert process is not None
             await loader
             missing = await until_all_answered(bus, sent, timeout=90)
             assert await process.stop() == 0
             assert not missing, f"{service}: {len(missing)} of {len(sent)} never answered"
     finally:
+        if process is not None:  # another service's failure must not leave this one running
+            process.terminate()
         rabbit.delete_vhost(vhost)
     return stops
 
