@@ -45,6 +45,11 @@ TRANSPORT_REASONS = {
     "unknown_message_type": "No handler takes this routing key; check the command's name.",
     "handler_failed": "The service failed on this command (a bug); it is kept in the "
     "dead-letter queue for operators.",
+    "unknown_command": "No service's queue is bound to the routing key (a typo such as "
+    "`ordr.submit`, or more than one word after the service's name): `oms.commands` passed it "
+    "to its alternate exchange `oms.unrouted`. The detail names the routing key; the answer "
+    "is `<service>.command_rejected` when the key's first word names a service, otherwise "
+    "`oms.command_rejected`; the command is kept in `oms.unrouted-commands.dlq`.",
 }
 
 ANSWERS = (
@@ -54,7 +59,10 @@ ANSWERS = (
     "refusal `{service}.command_rejected`, whose `command_message_id` is the command's "
     "`message_id` and whose `reason` is one of the codes listed with it. The AMQP `type` "
     "property of an answer names its contract (`CommandRejected` for a refusal), so answers "
-    "are told apart without reading the body; `correlation_id` is the one the command carried."
+    "are told apart without reading the body; `correlation_id` is the one the command carried. "
+    "A command whose routing key matches no binding is not dropped: it is answered with reason "
+    "`unknown_command`. Do not declare `oms.commands` yourself (or declare it exactly as the "
+    "services do, with the argument `alternate-exchange: oms.unrouted`)."
 )
 
 

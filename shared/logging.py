@@ -61,6 +61,9 @@ def configure_logging(
     root.setLevel(logging.WARNING)
     for noisy in ("aio_pika", "aiormq", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # It logs each failed connection attempt as an error with a stack trace; the runtime says
+    # what it waits for ("waiting_for_dependency") and aio-pika says when it reconnects.
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
 
 
 class _Stderr:

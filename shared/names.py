@@ -5,7 +5,10 @@ Commands travel on ``oms.commands`` as ``<service>.<verb>``; events on ``oms.eve
 commands from the queue ``<service>.commands`` and each event it consumes from a queue of its
 own, ``<service>.<event>`` (``approval.pending`` consumed by order: ``order.approval-pending``).
 A queue's dead letters go to ``oms.dlx`` with the queue's name as routing key and land in
-``<queue>.dlq``.
+``<queue>.dlq``. A command whose routing key no queue is bound to (``ordr.submit``) goes to
+``oms.commands``' alternate exchange ``oms.unrouted`` and its one queue
+``oms.unrouted-commands``, which every service consumes; it is answered ``unknown_command`` and
+kept in ``oms.unrouted-commands.dlq``.
 """
 
 from typing import Final
@@ -13,6 +16,10 @@ from typing import Final
 COMMANDS: Final = "oms.commands"
 EVENTS: Final = "oms.events"
 DEAD_LETTERS: Final = "oms.dlx"
+UNROUTED: Final = "oms.unrouted"
+UNROUTED_COMMANDS: Final = "oms.unrouted-commands"
+SYSTEM: Final = "oms"
+"""Who answers a command addressed to no service: ``oms.command_rejected``."""
 
 
 def dead_letter_queue(queue: str) -> str:

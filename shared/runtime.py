@@ -1,10 +1,12 @@
 """Wiring shared by every service: broker, database, outbox relay, health, metrics, shutdown.
 
 :func:`build_app` turns a :class:`~shared.service.Service` (its handler table) into an ASGI
-FastStream application that uvicorn serves (``python -m services.<name>``). Start-up order:
-database, then indexes and handlers, then the broker (subscribers consume), then the relay and
-background jobs. Shutdown reverses it: stop consuming and let in-flight messages finish, stop
-the relay and jobs, close the broker, close the database.
+FastStream application that uvicorn serves (``python -m services.<name>``). HTTP (health,
+metrics) answers at once; then the service waits for its broker and database
+(:mod:`shared.lifecycle`), prepares the database (indexes, handlers), starts its subscribers,
+declares the dead-letter queues and starts the relay and background jobs. SIGTERM reverses it
+within a bound: every consumer stops at once, in-flight messages finish, owed events go out,
+the broker and the database are closed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from uuid import uuid4
 import prometheus_client
 import structlog
 import uvicorn
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.rabbit import Channel, RabbitBroker
@@ -33,21 +36,25 @@ from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared import names
 from shared.contracts.base import Command, Delivery
 from shared.http import json_response
+from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
 from shared.messaging.callers import acting_person, check_acting_person
 from shared.messaging.publisher import Publisher
-from shared.messaging.settlement import InvalidMessage, Settlement
-from shared.messaging.topology import DEAD_LETTERS, EXCHANGES, Topology, routed
+from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
+from shared.messaging.topology import EXCHANGES, Topology, routed
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
-from shared.storage.mongo import CommandCounter, Document, connect, database, ping
-from shared.storage.outbox import OutboxRelay, create_outbox_index
+from shared.storage.mongo import CommandCounter, Document
+from shared.storage.outbox import OutboxRelay
 
 log = structlog.get_logger(__name__)
 
 VERSION = "0.1.0"
+RECONNECT_SECONDS = 1.0
+"""After a broker outage, how soon the connection is tried again (aio-pika's default is 5 s)."""
 
 S = TypeVar("S", bound=ServiceSettings)
 H = TypeVar("H")
@@ -98,12 +105,12 @@ class Runtime(Generic[S]):
 
     @property
     def database(self) -> AsyncDatabase[Document]:
-        assert self.db is not None, "the database is connected in the lifespan"
+        assert self.db is not None, "the database is connected before the set-up runs"
         return self.db
 
     @property
     def outbox(self) -> OutboxRelay:
-        assert self.relay is not None, "the relay is made in the lifespan"
+        assert self.relay is not None, "the relay is made before the set-up runs"
         return self.relay
 
 
@@ -112,6 +119,18 @@ class OmsApp(AsgiFastStream):
     paths with a JSON 404."""
 
     runtime: Runtime[Any]
+
+    lifecycle: Lifecycle
+
+    async def _start_broker(self) -> None:
+        """FastStream starts the broker right after the lifespan, while HTTP already answers:
+        first wait for the broker and the database, and prepare the database."""
+        if not await self.lifecycle.start():
+            return
+        try:
+            await super()._start_broker()
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+            self.runtime.fatal(f"the broker went away while consumers started: {error!r}")
 
     async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -130,6 +149,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         commands_queue=service.commands_queue,
         routes=routes,
         retry_backoff=settings.retry_backoff_seconds,
+        concurrency=settings.prefetch,
     )
     registry = prometheus_client.CollectorRegistry()
     broker = RabbitBroker(
@@ -141,6 +161,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         ],
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=settings.graceful_timeout,
+        reconnect_interval=RECONNECT_SECONDS,
         app_id=f"oms-{service.name}",
         logger=None,
         description=service.description,
@@ -152,74 +173,35 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
     )
     runtime.db_commands = commands = CommandCounter(registry)
-    handlers: list[H] = []  # the handlers object, once set-up made it
     topology = Topology(settings.queue_type, settings.delivery_limit)
-    _subscribe(broker, topology, routes, lambda: handlers[0])
+    lifecycle = Lifecycle(service, runtime, settlement, topology, [commands])
+    _subscribe(broker, topology, routes, lambda: lifecycle.handlers[0])
+    _subscribe_unrouted(broker, topology, registry)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        # Connect before FastStream starts the broker in the background, so that a broker
-        # that is unreachable or refuses our credentials fails the start-up (and the process).
-        await broker.connect()
-        runtime.client = connect(
-            settings.mongodb_url, app_name=f"oms-{service.name}", listeners=[commands]
-        )
-        runtime.db = database(runtime.client, runtime.database_name)
-        runtime.relay = OutboxRelay(
-            runtime.db,
-            service.outbox_collections,
-            publisher.publish_entry,
-            owner=owner,
-            lease_seconds=settings.outbox_lease_seconds,
-            poll_seconds=settings.outbox_poll_seconds,
-            answer=publisher.answer,
-        )
-        for name in service.outbox_collections:
-            await create_outbox_index(runtime.db, name)
-        handlers.append(await service.setup(runtime))
-        watchdog = asyncio.create_task(_startup_watchdog(runtime))
+        # Nothing here waits: uvicorn answers /health/* once the lifespan yields, and
+        # OmsApp._start_broker waits for the broker and the database meanwhile.
         try:
             yield
         finally:
-            watchdog.cancel()
-            await runtime.client.close()
-            log.info("service_stopped")
-
-    async def after_startup() -> None:
-        await _declare_dead_letter_queues(broker, topology, {route.queue for route in routes})
-        await runtime.outbox.start()
-        for job in runtime.jobs:
-            job.start()
-        runtime.started.set()
-        log.info("service_started", http_port=settings.http_port, database=runtime.database_name)
-
-    async def on_shutdown() -> None:
-        runtime.stopping = True
-        log.info("service_stopping")
-        # Stop consuming and wait for in-flight messages before the relay stops, so that
-        # their events still go out from this process.
-        for subscriber in broker.subscribers:
-            await subscriber.stop()
-        for job in runtime.jobs:
-            await job.stop()
-        if runtime.relay is not None:
-            await runtime.relay.stop()
+            await lifecycle.close()
 
     app = OmsApp(
         broker,
         lifespan=lifespan,
-        after_startup=[after_startup],
-        on_shutdown=[on_shutdown],
+        after_startup=[lifecycle.started],
+        on_shutdown=[lifecycle.stop],
         asgi_routes=[
             ("/health/live", _live),
-            ("/health/ready", _readiness(runtime)),
+            ("/health/ready", _readiness(lifecycle)),
             ("/metrics", prometheus_client.make_asgi_app(registry)),
             ("/docs/asyncapi", _asyncapi(service)),
             *service.queries(runtime),
         ],
         logger=None,
     )
-    app.runtime = runtime
+    app.runtime, app.lifecycle = runtime, lifecycle
     return app
 
 
@@ -241,6 +223,30 @@ def _subscribe(
         )
         for route in on_queue:
             subscriber(filter=routed(route.contract.routing_key))(_consumer(route, handlers))
+
+
+def _subscribe_unrouted(
+    broker: RabbitBroker, topology: Topology, registry: prometheus_client.CollectorRegistry
+) -> None:
+    """Every service takes its turn at the commands that reached no service's queue: each is
+    answered ``unknown_command`` and dead-lettered (the settlement does both), and counted."""
+    unrouted = prometheus_client.Counter(
+        "oms_unrouted_commands",
+        "Commands whose routing key matched no binding on oms.commands (taken by this process).",
+        registry=registry,
+    )
+    subscriber = broker.subscriber(
+        topology.queue(names.UNROUTED_COMMANDS, ""),
+        EXCHANGES[names.UNROUTED],
+        no_reply=True,
+        decoder=_undecoded,
+    )
+
+    @subscriber
+    async def unknown_command(message: RabbitMessage) -> None:
+        """A command addressed to no service: answered ``unknown_command``, kept for operators."""
+        unrouted.inc()
+        raise UnknownCommand(message.raw_message.routing_key or "")
 
 
 async def _undecoded(message: RabbitMessage) -> bytes:
@@ -276,41 +282,16 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
     return consume
 
 
-async def _startup_watchdog(runtime: Runtime[Any]) -> None:
-    """Declaring queues or starting consumers happens in the background; if it never completes,
-    the process must fail rather than stay up without consuming."""
-    timeout = runtime.settings.startup_timeout_seconds
-    try:
-        async with asyncio.timeout(timeout):
-            await runtime.started.wait()
-    except TimeoutError:
-        runtime.fatal(f"consumers did not start within {timeout} s; see the errors above")
-
-
-async def _declare_dead_letter_queues(
-    broker: RabbitBroker, topology: Topology, queues: set[str]
-) -> None:
-    exchange = await broker.declare_exchange(DEAD_LETTERS)
-    for name in sorted(queues):
-        queue = await broker.declare_queue(topology.dead_letter_queue(name))
-        await queue.bind(exchange, routing_key=name)
-
-
 @get
 async def _live() -> AsgiResponse:
     return json_response(200, {"status": "alive"})
 
 
-def _readiness(runtime: Runtime[Any]) -> Any:
+def _readiness(lifecycle: Lifecycle) -> Any:
     @get
     async def ready() -> AsgiResponse:
-        broker_ok = runtime.ready and await runtime.broker.ping(timeout=2.0)
-        db_ok = runtime.db is not None and await ping(runtime.db)
-        checks = {"started": runtime.ready, "broker": broker_ok, "database": db_ok}
-        status = 200 if all(checks.values()) else 503
-        return json_response(
-            status, {"status": "ready" if status == 200 else "not_ready", **checks}
-        )
+        status, body = await lifecycle.readiness()
+        return json_response(status, body)
 
     return ready
 
@@ -330,11 +311,19 @@ class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM after a graceful shutdown (exit status 143); a service that
     stopped cleanly because it was asked to exits 0."""
 
+    lifecycle: Lifecycle | None = None
+    stop_bound: float = 25.0
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.should_exit and sig == signal.SIGINT:
             self.force_exit = True
-        else:
-            self.should_exit = True
+            return
+        if not self.should_exit and self.lifecycle is not None:
+            # Consumers stop now rather than after uvicorn closed its HTTP connections, and
+            # the process ends within its bound whatever hangs.
+            self.lifecycle.begin_stop()
+            exit_after(self.stop_bound - 0.5)
+        self.should_exit = True
 
 
 def main(service: Service[Any, Any]) -> None:
@@ -344,10 +333,12 @@ def main(service: Service[Any, Any]) -> None:
 
 
 def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
-    """Run one service process; SIGTERM or SIGINT shut it down gracefully (exit 0).
+    """Run one service process; SIGTERM or SIGINT shut it down gracefully (exit 0) within
+    ``OMS_GRACEFUL_TIMEOUT`` + 5 s.
 
-    Exits 3 when the service cannot start (broker or database unreachable, credentials
-    refused, queues that cannot be declared), so that an orchestrator restarts it.
+    Exits 3 when the service cannot start: broker or database still unreachable after
+    ``OMS_STARTUP_WAIT_SECONDS``, credentials refused, queues that cannot be declared, so that
+    an orchestrator restarts it.
     """
     server = _Server(
         uvicorn.Config(
@@ -356,10 +347,13 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
             port=settings.http_port or default_port,
             log_config=None,
             access_log=False,
-            timeout_graceful_shutdown=int(settings.graceful_timeout) + 5,
+            # HTTP serves probes and short queries; the stop's time goes to messages.
+            timeout_graceful_shutdown=2,
             lifespan="on",
         )
     )
+    server.lifecycle = app.lifecycle
+    server.stop_bound = settings.graceful_timeout + STOP_MARGIN
     app.runtime.on_fatal = lambda: setattr(server, "should_exit", True)
     server.run()
     if not server.started or app.runtime.failed:

@@ -24,6 +24,9 @@ class LogFormat(StrEnum):
     CONSOLE = "console"
 
 
+STOP_MARGIN_SECONDS = 5.0
+"""A stopping process exits within ``OMS_GRACEFUL_TIMEOUT`` plus this: owed events, closing."""
+
 PLACEHOLDER_PASSWORDS = frozenset({"guest", "password", "changeme", "secret", "admin", ""})
 
 
@@ -43,7 +46,9 @@ class ServiceSettings(BaseSettings):
     queue_type: QueueKind = QueueKind.CLASSIC
     delivery_limit: int = Field(default=20, ge=1, description="redeliveries before a dead letter")
     prefetch: int = Field(default=32, ge=1, le=1000)
-    graceful_timeout: float = Field(default=20.0, gt=0)
+    graceful_timeout: float = Field(
+        default=20.0, gt=0, description="on SIGTERM, seconds in-flight messages get to finish"
+    )
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
     outbox_lease_seconds: float = Field(
         default=2.0,
@@ -51,7 +56,14 @@ class ServiceSettings(BaseSettings):
         description="how long events a process stored are its own to publish; then any replica's",
     )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
-    startup_timeout_seconds: float = Field(default=60.0, gt=0)
+    startup_wait_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="how long a starting service waits for its broker and database",
+    )
+    startup_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="once they answer, how long until consumers must run"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

@@ -10,6 +10,8 @@ This broker middleware runs around every subscriber (their ack policy is ``MANUA
 - an event that is not JSON or not its contract, or a message no handler takes: dead-letter
   with the reason in the headers, log it with its ids, answer it if it was a command, then ack,
   so the queue moves on;
+- a command addressed to no service (it came through ``oms.unrouted``): dead-lettered and
+  answered with reason ``unknown_command``, for the service it names or else for ``oms``;
 - an infrastructure hiccup (database unreachable, write conflict after retries): wait, then
   requeue; quorum queues dead-letter after ``x-delivery-limit`` attempts;
 - anything else (a bug): dead-letter with the exception, so that nothing is lost or looping.
@@ -38,6 +40,7 @@ from shared.concurrency import KeyedLocks
 from shared.contracts.base import CommandRejected, Message, utcnow
 from shared.domain import DomainError
 from shared.messaging.publisher import Publisher
+from shared.registry import SERVICES
 from shared.service import Route
 from shared.storage.aggregates import ConcurrencyConflict
 
@@ -56,6 +59,19 @@ UNREADABLE: tuple[type[BaseException], ...] = (
     UnicodeDecodeError,
     SubscriberNotFound,
 )
+
+
+class UnknownCommand(Exception):
+    """A command whose routing key no service's queue is bound to: the sender's typo."""
+
+    def __init__(self, routing_key: str) -> None:
+        services = ", ".join(service.name for service in SERVICES)
+        super().__init__(
+            f"no service takes the command {routing_key!r}: commands are <service>.<verb>, "
+            f"and the services are {services}"
+        )
+        prefix = routing_key.split(".", 1)[0]
+        self.answered_for = prefix if prefix in {s.name for s in SERVICES} else names.SYSTEM
 
 
 class InvalidMessage(Exception):
@@ -109,19 +125,35 @@ class Settlement:
         commands_queue: str,
         routes: Iterable[Route],
         retry_backoff: float = 1.0,
+        concurrency: int = 32,
     ) -> None:
         self.service = service
+        # RabbitMQ's prefetch counts per consumer, so a process with six queues and a backlog
+        # would handle six times OMS_PREFETCH deliveries at once: no faster (the database is
+        # the limit) and the event loop, starved, would answer probes only once the backlog
+        # is gone. Deliveries beyond this wait for a turn, in arrival order.
+        self.slots = asyncio.Semaphore(concurrency)
         self.retry_backoff = retry_backoff
         self.publisher: Publisher | None = None
         self.in_order = KeyedLocks()
         self.commands_queue = commands_queue
         self.contracts = {(r.exchange, r.contract.routing_key): r.contract for r in routes}
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        """Deliveries in hand, so that a stopping process can wait for them, or give back to
+        their queue those that cannot finish in time (:meth:`give_back`)."""
+        self.waiting: set[asyncio.Task[Any]] = set()
+        """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
+        stopping process gives them back at once."""
         self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
 
     def queue_of(self, raw: AbstractIncomingMessage) -> str:
-        """The queue a delivery came from: commands share one, each event has its own."""
+        """The queue a delivery came from: commands share one, each event has its own, and a
+        command that matched no binding (``<service>.*``) came through ``oms.unrouted``."""
         if raw.exchange == names.COMMANDS:
-            return self.commands_queue
+            service, _, verb = (raw.routing_key or "").partition(".")
+            if service == self.service and verb and "." not in verb:
+                return self.commands_queue
+            return names.UNROUTED_COMMANDS
         return self.event_queues.get(raw.routing_key or "", "")
 
     def contract_of(self, raw: AbstractIncomingMessage) -> type[Message] | None:
@@ -129,6 +161,21 @@ class Settlement:
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher
+
+    async def finish(self, timeout: float) -> int:
+        """Wait up to ``timeout`` s for the deliveries in hand; return how many are left."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=timeout)
+        return len(self.in_flight)
+
+    async def give_back(self, timeout: float = 2.0, *, waiting_only: bool = False) -> None:
+        """Cancel what is still in hand (or only what has not started): each delivery is
+        nacked back to its queue."""
+        tasks = set(self.waiting if waiting_only else self.in_flight)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
 
     def __call__(self, msg: Any, /, *, context: ContextRepo) -> _Settle:
         return _Settle(msg, context=context, settlement=self)
@@ -151,6 +198,9 @@ class _Settle(BaseMiddleware):
         if self.msg is None:  # publishing goes through broker middlewares too
             return
         raw = self.raw
+        if (task := asyncio.current_task()) is not None:
+            self.settlement.in_flight.add(task)
+            task.add_done_callback(self.settlement.in_flight.discard)
         self.queue = self.settlement.queue_of(raw)
         contract = self.settlement.contract_of(raw)
         ids = business_ids(raw.body, contract)
@@ -161,9 +211,22 @@ class _Settle(BaseMiddleware):
             queue=self.queue,
             **ids,
         )
-        # This is the delivery's first wait, so tasks queue for their turn in arrival order.
-        if (key := ordering_key(contract, ids, self.queue)) is not None:
-            await self.turn.enter_async_context(self.settlement.in_order.hold(key))
+        # These are the delivery's first waits (both first come, first served), so tasks
+        # queue for their turn in arrival order.
+        waiting = self.settlement.waiting
+        if task is not None:
+            waiting.add(task)
+        try:
+            await self.turn.enter_async_context(self.settlement.slots)
+            if (key := ordering_key(contract, ids, self.queue)) is not None:
+                await self.turn.enter_async_context(self.settlement.in_order.hold(key))
+        except BaseException:
+            await self.turn.aclose()  # cancelled while waiting: give the turn back
+            with contextlib.suppress(Exception):
+                await raw.nack(requeue=True)  # and the message to its queue
+            raise
+        finally:
+            waiting.discard(task)
 
     async def after_processed(
         self,
@@ -175,7 +238,12 @@ class _Settle(BaseMiddleware):
             return False
         async with self.turn:  # the next delivery about the same entity goes after this one
             if isinstance(exc_val, asyncio.CancelledError):
-                return False  # shutting down: unacked, the broker redelivers it
+                # Stopping, and it could not finish in time: back to its queue now (if the
+                # channel is already gone, the broker requeues what was never acked).
+                with contextlib.suppress(Exception):
+                    await self.raw.nack(requeue=True)
+                log.warning("message_given_back")
+                return False
             try:
                 await self._settle(exc_val)
             except Exception:
@@ -190,6 +258,8 @@ class _Settle(BaseMiddleware):
             await raw.ack()
         elif isinstance(error, DomainError):
             await self._refuse(error)
+        elif isinstance(error, UnknownCommand):
+            await self._dead_letter("unknown_command", str(error), error.answered_for)
         elif isinstance(error, TRANSIENT):
             log.warning("message_retry_later", error=repr(error))
             await asyncio.sleep(self.settlement.retry_backoff)
@@ -225,7 +295,7 @@ class _Settle(BaseMiddleware):
         else:
             await self._dead_letter(error.reason, error.detail)
 
-    async def _dead_letter(self, reason: str, detail: str) -> None:
+    async def _dead_letter(self, reason: str, detail: str, answered_for: str | None = None) -> None:
         raw = self.raw
         queue = self.queue
         log.error("message_dead_lettered", reason=reason, detail=detail)
@@ -251,12 +321,12 @@ class _Settle(BaseMiddleware):
             content_type=raw.content_type,
         )
         if self._is_command:
-            await self._answer(reason, detail)
+            await self._answer(reason, detail, answered_for)
         await raw.ack()
 
-    async def _answer(self, reason: str, detail: str) -> None:
+    async def _answer(self, reason: str, detail: str, answered_for: str | None = None) -> None:
         raw = self.raw
-        service = self.settlement.service
+        service = answered_for or self.settlement.service
         rejection = CommandRejected(
             command_message_id=_command_id(raw),
             command_type=raw.type or raw.routing_key or "unknown",

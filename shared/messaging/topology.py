@@ -2,6 +2,13 @@
 
 RabbitMQ refuses to redeclare an exchange or queue with other arguments (and closes the
 channel), so nothing else in the code base constructs a ``RabbitExchange`` or ``RabbitQueue``.
+
+``oms.commands`` routes what matches no binding to its alternate exchange ``oms.unrouted``
+(fanout), whose queue every service consumes. A broker whose ``oms.commands`` was declared
+before that argument existed refuses the new declaration; :func:`declare_commands_exchange`
+then uses the exchange as it is (the deployments' policy ``oms-alternate-exchange`` gives it the
+alternate exchange without a redeclaration; deploy/README.md). So subscribers and publishers
+only look ``oms.commands`` up (``EXCHANGES``), and the runtime declares it once, before them.
 """
 
 from __future__ import annotations
@@ -9,17 +16,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aio_pika
+import structlog
+from aiormq.exceptions import ChannelPreconditionFailed
 from faststream import StreamMessage
-from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue, RabbitRouter
-from faststream.rabbit.subscriber import RabbitSubscriber
+from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 
 from shared import names
 from shared.settings import QueueKind
 
-COMMANDS = RabbitExchange(names.COMMANDS, type=ExchangeType.TOPIC, durable=True)
+log = structlog.get_logger(__name__)
+
+COMMANDS_ARGUMENTS: dict[str, Any] = {"alternate-exchange": names.UNROUTED}
+COMMANDS = RabbitExchange(
+    names.COMMANDS, type=ExchangeType.TOPIC, durable=True, arguments=COMMANDS_ARGUMENTS
+)
 EVENTS = RabbitExchange(names.EVENTS, type=ExchangeType.TOPIC, durable=True)
 DEAD_LETTERS = RabbitExchange(names.DEAD_LETTERS, type=ExchangeType.TOPIC, durable=True)
-EXCHANGES = {ex.name: ex for ex in (COMMANDS, EVENTS, DEAD_LETTERS)}
+UNROUTED = RabbitExchange(names.UNROUTED, type=ExchangeType.FANOUT, durable=True)
+EXCHANGES = {
+    names.COMMANDS: RabbitExchange(
+        names.COMMANDS, type=ExchangeType.TOPIC, durable=True, declare=False
+    ),
+    **{ex.name: ex for ex in (EVENTS, DEAD_LETTERS, UNROUTED)},
+}
+"""What subscribers and publishers use; ``oms.commands`` only looked up (see above)."""
+
+
+async def declare_commands_exchange(connection: aio_pika.abc.AbstractConnection) -> bool:
+    """Declare ``oms.unrouted`` and ``oms.commands`` with it as alternate exchange; tell whether
+    ``oms.commands`` has that argument (False: an older exchange, used as it is)."""
+    async with connection.channel(publisher_confirms=False) as channel:
+        await channel.declare_exchange(UNROUTED.name, aio_pika.ExchangeType.FANOUT, durable=True)
+    try:
+        # On a channel of its own: a refusal closes the channel it came on.
+        async with connection.channel(publisher_confirms=False) as channel:
+            await channel.declare_exchange(
+                COMMANDS.name,
+                aio_pika.ExchangeType.TOPIC,
+                durable=True,
+                arguments=COMMANDS_ARGUMENTS,
+            )
+    except ChannelPreconditionFailed:
+        log.warning(
+            "commands_exchange_without_alternate_exchange",
+            detail="oms.commands predates its alternate exchange: misrouted commands reach "
+            "oms.unrouted only where the oms-alternate-exchange policy applies "
+            "(deploy/README.md, Migrating a broker)",
+        )
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -38,12 +84,6 @@ class Topology:
         if self.queue_kind is QueueKind.QUORUM:
             arguments["x-delivery-limit"] = self.delivery_limit
         return self._declare(name, binding_key, arguments)
-
-    def subscriber(
-        self, router: RabbitRouter, queue: str, binding_key: str, exchange: RabbitExchange
-    ) -> RabbitSubscriber:
-        """Consume ``queue``; answers are the service's own events, never FastStream's RPC reply."""
-        return router.subscriber(self.queue(queue, binding_key), exchange, no_reply=True)
 
     def dead_letter_queue(self, queue: str) -> RabbitQueue:
         return self._declare(names.dead_letter_queue(queue), queue, {})

@@ -16,6 +16,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from shared import names
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event, Message
 from shared.messaging.callers import USER_HEADER
+from shared.messaging.topology import COMMANDS_ARGUMENTS
 from tests.support.servers import as_user
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -74,11 +75,14 @@ class Bus:
         )
         channel = await self._connection.channel(publisher_confirms=True)
         self.channel = channel
-        # An operator may declare the exchanges; other callers only use them (they may not
-        # configure them: the services declare them).
+        # An operator may declare the exchanges (as the services do: oms.commands has an
+        # alternate exchange); other callers only use them (they may not configure them).
+        arguments = {names.COMMANDS: COMMANDS_ARGUMENTS}
         self.exchanges = {
             name: (
-                await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+                await channel.declare_exchange(
+                    name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments.get(name)
+                )
                 if self.user == "operator"
                 else await channel.get_exchange(name, ensure=False)
             )
@@ -148,6 +152,7 @@ class Bus:
         reply: bool = False,
         message_id: str | None = None,
         person: str = "tester",
+        correlation_id: str | None = None,
     ) -> None:
         """Publish arbitrary bytes, e.g. a broken message (for ``person``, from a gateway)."""
         await self.exchanges[exchange].publish(
@@ -155,6 +160,7 @@ class Bus:
                 body,
                 content_type=content_type,
                 message_id=message_id,
+                correlation_id=correlation_id,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 reply_to=self.reply_queue if reply else None,
                 user_id=self.user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from inspect import unwrap
 
+from shared import names
 from shared.runtime import OmsApp
 
 
@@ -17,11 +18,14 @@ class Consumer:
 
 
 def consumers(app: OmsApp) -> list[Consumer]:
-    """Every (queue, routing key, handler) the app's broker subscribes to."""
+    """Every (queue, routing key, handler) of a contract the app's broker subscribes to; the
+    consumer of unrouted commands takes no contract (tests/integration/test_unrouted.py)."""
     found = []
     assert app.broker is not None
     for subscriber in app.broker.subscribers:
         queue = subscriber.queue  # type: ignore[attr-defined]
+        if queue.name == names.UNROUTED_COMMANDS:
+            continue
         exchange = subscriber.exchange.name  # type: ignore[attr-defined]
         for call in subscriber.calls:
             key = getattr(unwrap(call.filter), "routing_key", None) or queue.routing_key

@@ -220,3 +220,30 @@ def _stop(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+class RestartableMongo:
+    """A MongoDB-wire server of a test's own, on SQLite so that its data survives a restart;
+    the test stops and starts it to play a database outage."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path = path
+        self.port = port
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self) -> None:
+        command = [sys.executable, str(MONGOWIRE), "--port", str(self.port)]
+        command += ["--engine", "sqlite", "--path", str(self.path)]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"the MongoDB-wire server did not start: {line!r}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            _stop(self.process)

@@ -85,7 +85,13 @@ async def running(app: OmsApp) -> AsyncIterator[OmsApp]:
 
 
 async def asgi_get(app: OmsApp, path: str, query: str = "") -> tuple[int, Any]:
-    """Call one of the app's HTTP routes in process, as its HTTP server would."""
+    """Call one of the app's JSON routes in process, as its HTTP server would."""
+    status, body = await asgi_text(app, path, query)
+    return status, json.loads(body)
+
+
+async def asgi_text(app: OmsApp, path: str, query: str = "") -> tuple[int, str]:
+    """Call one of the app's HTTP routes in process (``/metrics`` too); the body as text."""
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -100,9 +106,11 @@ async def asgi_get(app: OmsApp, path: str, query: str = "") -> tuple[int, Any]:
         "path": path,
         "query_string": query.encode(),
         "headers": [],
+        "root_path": "",
     }
     await app(scope, receive, send)  # type: ignore[arg-type]
-    return int(sent[0]["status"]), json.loads(sent[1]["body"])
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return int(sent[0]["status"]), body.decode()
 
 
 def free_port() -> int:
@@ -133,14 +141,31 @@ class ServiceProcess:
         return self
 
     def health(self, probe: str = "ready") -> int:
+        return self.probe(probe)[0]
+
+    def probe(self, probe: str = "ready") -> tuple[int, dict[str, Any]]:
+        """(HTTP status, JSON body) of a health endpoint; (0, {}) when nothing answers."""
         url = f"http://127.0.0.1:{self.port}/health/{probe}"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return int(response.status)
+                return int(response.status), json.loads(response.read())
         except urllib.error.HTTPError as error:
-            return int(error.code)
+            return int(error.code), json.loads(error.read() or b"{}")
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return 0
+            return 0, {}
+
+    async def until_ready_is(self, status: int, timeout: float = 10.0) -> float:
+        """Seconds until /health/ready answered ``status`` (the answer's arrival counts)."""
+        began = time.monotonic()
+        while (await asyncio.to_thread(self.health)) != status:
+            if time.monotonic() - began > timeout:
+                raise AssertionError(f"{self.service} never answered {status}:\n{self.log()}")
+            await asyncio.sleep(0.05)
+        return time.monotonic() - began
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ import yaml
 
 from deploy import generate
 from shared.registry import CALLERS, SERVICES, Need, ServiceEntry
+from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPING = ServiceEntry("shipping", 8091, "parcels, carriers and tracking")
@@ -136,3 +137,28 @@ def test_every_rabbitmq_user_logs_in_with_its_development_password() -> None:
         stored = base64.b64decode(user["password_hash"])
         salt, digest = stored[:4], stored[4:]
         assert digest == hashlib.sha256(salt + f"{name}-dev".encode()).digest(), name
+
+
+def test_the_stop_bound_and_both_grace_periods_agree() -> None:
+    """Compose and Kubernetes wait the documented bound (OMS_GRACEFUL_TIMEOUT + 5 s) and 5 s
+    more before SIGKILL; the definitions give oms.commands its alternate exchange."""
+    graceful = ServiceSettings.model_fields["graceful_timeout"].default
+    bound = graceful + STOP_MARGIN_SECONDS
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["x-oms-service"]["stop_grace_period"] == f"{int(bound) + 5}s"
+    assert compose["x-oms-environment"]["OMS_GRACEFUL_TIMEOUT"] == str(int(graceful))
+    for service in SERVICES:
+        deployment = by_kind(ROOT / f"deploy/k8s/{service.name}.yaml")["Deployment"]
+        assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == (
+            int(bound) + 5
+        )
+    readme = (ROOT / "deploy/README.md").read_text()
+    assert f"`OMS_GRACEFUL_TIMEOUT` + 5 s ({int(bound)} s)" in readme
+
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    exchanges = {e["name"]: e for e in definitions["exchanges"]}
+    assert exchanges["oms.commands"]["arguments"] == {"alternate-exchange": "oms.unrouted"}
+    assert exchanges["oms.unrouted"]["type"] == "fanout"
+    [policy] = definitions["policies"]
+    assert policy["definition"] == {"alternate-exchange": "oms.unrouted"}
+    assert policy["apply-to"] == "exchanges"
