@@ -347,11 +347,17 @@ def caller_permissions(caller: CallerEntry) -> dict[str, object]:
 def caller_topic_permissions(
     caller: CallerEntry, senders: CommandSenders
 ) -> list[dict[str, object]]:
-    """The commands a caller may send, by routing key; events only for an operator."""
+    """The commands a caller may send, by routing key (a caller that may send them all, any
+    key); events only for an operator."""
     if caller.replays_events:
         return []
     keys = sorted(key for key, allowed in senders.items() if caller.name in allowed)
-    commands = "^(" + "|".join(re.escape(key) for key in keys) + ")$" if keys else NOTHING
+    if keys and len(keys) == len(senders):
+        # It may send every command: any routing key, so that a mistyped one reaches the
+        # alternate exchange and is answered unknown_command rather than refused here.
+        commands = ".*"
+    else:
+        commands = "^(" + "|".join(re.escape(key) for key in keys) + ")$" if keys else NOTHING
     return [
         topic(caller.name, COMMANDS, commands, NOTHING),
         topic(caller.name, EVENTS, NOTHING, ".*"),
