@@ -1,7 +1,8 @@
 """A real SMTP server for the tests (aiosmtpd), recording what it receives.
 
 ``fail_next(n, code)`` makes it answer the next ``n`` messages with an error (4xx: try again
-later; 5xx: permanent), to exercise retries and failures.
+later; 5xx: permanent), to exercise retries and failures; ``hold_next(n)`` makes it hang on
+them, to catch a sender in the middle of sending.
 """
 
 from __future__ import annotations
@@ -38,9 +39,17 @@ class _Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refusals: list[str] = []
+        self.holds = 0
+        self.holding = threading.Event()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            hold = self.holds > 0
+            self.holds -= 1 if hold else 0
+        if hold:  # a mail server that never answers this one (until its sender goes away)
+            self.holding.set()
+            await asyncio.sleep(3600)
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
@@ -71,6 +80,12 @@ class SmtpServer:
     def fail_next(self, count: int, reply: str = "451 4.3.0 Try again later") -> None:
         with self.handler.lock:
             self.handler.refusals.extend([reply] * count)
+
+    def hold_next(self, count: int = 1) -> None:
+        """Take the next ``count`` messages' data and never answer (a server that hangs)."""
+        with self.handler.lock:
+            self.handler.holds += count
+            self.handler.holding.clear()
 
     def to(self, address: str) -> list[Received]:
         return [m for m in self.received if address in m.to]
