@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import utcnow
+from shared.logging import log_failure
 from shared.storage.mongo import Document
 
 log = structlog.get_logger(__name__)
@@ -80,6 +81,6 @@ class LeasedJob:
                 await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("job_failed", job=self.name, exc_info=True)
+            except Exception as error:
+                log_failure(log, "job_failed", error, job=self.name)
             await asyncio.sleep(self.interval)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -84,3 +84,26 @@ def _bind_service(service: str) -> structlog.typing.Processor:
         return event
 
     return processor
+
+
+_AWAY: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
+
+
+def dependency_away(error: BaseException) -> bool:
+    """Whether ``error`` says the broker or the database is away (expected, and retried): such a
+    failure is logged as a line with the error, not a stack trace."""
+    from aio_pika.exceptions import AMQPError
+    from pymongo.errors import PyMongoError
+
+    return isinstance(error, (*_AWAY, AMQPError, PyMongoError)) or (
+        error.__cause__ is not None and dependency_away(error.__cause__)
+    )
+
+
+def log_failure(log: Any, event: str, error: BaseException, **fields: Any) -> None:
+    """A warning for work that will be retried: the error alone when a dependency is away,
+    the stack trace when it is something else (a bug)."""
+    if dependency_away(error):
+        log.warning(event, error=repr(error), **fields)
+    else:
+        log.warning(event, exc_info=error, **fields)

@@ -16,6 +16,7 @@ from pymongo import ReturnDocument
 from services.notification.domain import Email, EmailStatus
 from services.notification.mailer import SendFailed, SmtpMailer
 from shared.contracts import utcnow
+from shared.logging import log_failure
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -69,8 +70,8 @@ class Dispatcher:
                 await self.dispatch_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("email_dispatch_failed", exc_info=True)
+            except Exception as error:
+                log_failure(log, "email_dispatch_failed", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()

@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.concurrency import KeyedLocks
 from shared.contracts.base import utcnow
+from shared.logging import log_failure
 from shared.storage.mongo import Document
 from shared.storage.writes import forget_pipeline
 
@@ -118,9 +119,9 @@ class OutboxRelay:
     async def _publish_logged(self, collection: str, doc_id: Any, entries: list[Document]) -> None:
         try:
             await self._publish_entries(collection, doc_id, entries)
-        except Exception:
+        except Exception as error:
             # The entries stay stored; the poll loop publishes them once the lease runs out.
-            log.warning("outbox_fast_path_failed", collection=collection, id=doc_id, exc_info=True)
+            log_failure(log, "outbox_fast_path_failed", error, collection=collection, id=doc_id)
 
     async def drain(self) -> int:
         """Claim and publish every document with entries left whose lease ran out."""
@@ -147,8 +148,8 @@ class OutboxRelay:
                 found = await self.drain()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("outbox_poll_failed", exc_info=True)
+            except Exception as error:
+                log_failure(log, "outbox_poll_failed", error)
                 found = 0
             interval = self.poll_seconds if found else min(interval * 2, self.max_poll_seconds)
             if (until_recovery := recovery_at - loop.time()) > 0:
@@ -188,7 +189,7 @@ class OutboxRelay:
                 await self.publish(entry)
                 sent.append(entry["message_id"])
         except Exception as error:
-            log.warning("outbox_publish_failed", collection=collection, id=doc_id, exc_info=True)
+            log_failure(log, "outbox_publish_failed", error, collection=collection, id=doc_id)
             # Give the document back at once so that a poll loop retries it.
             await self.db[collection].update_one(
                 {"_id": doc_id, "outbox_lease.owner": self.owner},
@@ -239,8 +240,8 @@ class _Forgetter:
                     ],
                     ordered=False,
                 )
-            except Exception:
-                log.warning("outbox_forget_failed", ids=list(batch), exc_info=True)
+            except Exception as error:  # published again once their lease runs out
+                log_failure(log, "outbox_forget_failed", error, ids=list(batch))
 
     async def stop(self) -> None:
         """Forget what is waiting now, without lingering."""
