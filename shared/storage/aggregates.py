@@ -38,7 +38,10 @@ HIDE_BOOKKEEPING: dict[str, int] = {
 """A projection for read-only queries: the document without the outbox and inbox fields."""
 
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
-_WITHOUT_OUTBOX = {"outbox": 0, "outbox_lease": 0, "outbox_pending": 0, "answers": 0}
+_WITHOUT_OUTBOX = {name: 0 for name in HIDE_BOOKKEEPING if name != "applied_messages"}
+"""What the store reads: everything but the outbox (it needs the applied message ids)."""
+FRESH = -1.0
+"""``get(max_age=FRESH)``: a remembered copy as fresh as the store trusts for plain reads."""
 
 
 class ConcurrencyConflict(Exception):
@@ -87,11 +90,11 @@ class AggregateStore(Generic[A]):
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
 
-    async def get(self, aggregate_id: str, *, max_age: float | None = -1.0) -> A | None:
+    async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
         (default: the store's freshness; ``None``: any age), else from the database."""
         if self.recent is not None:
-            age = self.recent.fresh_seconds if max_age == -1.0 else max_age
+            age = self.recent.fresh_seconds if max_age == FRESH else max_age
             if (doc := self.recent.get(aggregate_id, max_age=age)) is not None:
                 return self.from_document(doc)
         return await self.read(aggregate_id)

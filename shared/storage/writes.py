@@ -50,19 +50,9 @@ def save_pipeline(
     fields: Document = {name: _literal(value) for name, value in state.items()}
     fields["version"] = {"$add": ["$version", 1]}
     if applied is not None:
-        fields["applied_messages"] = {
-            "$slice": [
-                {"$concatArrays": [{"$ifNull": ["$applied_messages", []]}, _literal([applied])]},
-                -window,
-            ]
-        }
+        fields["applied_messages"] = _appended("applied_messages", applied, window)
     if answer is not None:
-        fields["answers"] = {
-            "$slice": [
-                {"$concatArrays": [{"$ifNull": ["$answers", []]}, _literal([answer])]},
-                -answers_window,
-            ]
-        }
+        fields["answers"] = _appended("answers", answer, answers_window)
     if entries or published:
         outbox = kept_entries(published) if published else {"$ifNull": ["$outbox", []]}
         fields["outbox"] = {"$concatArrays": [outbox, _literal(entries)]}
@@ -73,6 +63,13 @@ def save_pipeline(
     if published and not entries:
         stages.append(PENDING_WHILE_ENTRIES_LEFT)
     return stages
+
+
+def _appended(field: str, value: Any, window: int) -> Document:
+    """The array ``field`` with ``value`` appended, keeping the last ``window`` items."""
+    return {
+        "$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, _literal([value])]}, -window]
+    }
 
 
 def forget_pipeline(published: Sequence[str]) -> list[Document]:

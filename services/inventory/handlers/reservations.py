@@ -86,12 +86,10 @@ class ReservationHandlers:
         held: dict[str, Decimal] = {}
         for sku, need in plan.needs.items():
             stock = await self.stock.get(sku, plan.location_id)
-            if stock is None:
-                return False
-            wanted = stock.reservation_target(target=need, order_id=order.id, may_increase=True)
-            if wanted != stock.reserved_for(order.id):
+            already = _held_as_wanted(stock, order.id, need) if stock else None
+            if already is None:
                 return False  # the stock must change first: the two-step way
-            held[sku] = wanted
+            held[sku] = already
 
         def learn_and_record(order: TrackedOrder) -> None:
             learn(order)
@@ -168,9 +166,8 @@ class ReservationHandlers:
         stock = await self.stock.get(sku, plan.location_id)
         if stock is None:
             return ZERO  # nothing ever moved there (or the item is unknown)
-        wanted = stock.reservation_target(target=need, order_id=order_id, may_increase=True)
-        if wanted == stock.reserved_for(order_id):
-            return wanted
+        if (already := _held_as_wanted(stock, order_id, need)) is not None:
+            return already
         moved = await self.stock.change_existing(
             stock.id,
             cause,
@@ -202,6 +199,13 @@ class ReservationHandlers:
                 missing=lambda: UnknownOrder(order_id),
                 key=f"synced:{seq}:{cause.message_id}",
             )
+
+
+def _held_as_wanted(stock: Stock, order_id: str, need: Decimal) -> Decimal | None:
+    """What the stock holds for the order, if that is what reserving ``need`` would hold (so no
+    stock moves); None when reserving would change it."""
+    wanted = stock.reservation_target(target=need, order_id=order_id, may_increase=True)
+    return wanted if wanted == stock.reserved_for(order_id) else None
 
 
 def _trimmer(order_id: str, target: Decimal) -> Callable[[Stock], None]:
