@@ -25,6 +25,8 @@ from shared.contracts.approval import (
 from shared.contracts.base import Command, CommandRejected, Event, Message, utcnow
 from shared.contracts.common import (
     CurrencyCode,
+    Discount,
+    DiscountKind,
     Identifier,
     OrderKind,
     OrderLine,
@@ -68,6 +70,15 @@ from shared.contracts.orders import (
     SubmitOrder,
     UpdateOrder,
 )
+from shared.contracts.pricing import (
+    LineTax,
+    PricedDocument,
+    PricedLine,
+    PricingTerms,
+    TaxRate,
+    TaxRounding,
+    TaxTotal,
+)
 
 __all__ = [
     "AdjustStock",
@@ -89,6 +100,8 @@ __all__ = [
     "DefineCycle",
     "DefineItem",
     "DefineLocation",
+    "Discount",
+    "DiscountKind",
     "Event",
     "GoodsIssued",
     "GoodsReceived",
@@ -98,6 +111,7 @@ __all__ = [
     "LevelDecision",
     "LevelRule",
     "LineProgress",
+    "LineTax",
     "LocationDefined",
     "Message",
     "MovementKind",
@@ -113,6 +127,9 @@ __all__ = [
     "PartyAssigned",
     "PartyUnassigned",
     "Person",
+    "PricedDocument",
+    "PricedLine",
+    "PricingTerms",
     "ReceiveGoods",
     "RejectRequest",
     "ReleaseReason",
@@ -127,6 +144,9 @@ __all__ = [
     "StockReserved",
     "StockStatus",
     "SubmitOrder",
+    "TaxRate",
+    "TaxRounding",
+    "TaxTotal",
     "UnassignParty",
     "UpdateOrder",
     "UpsertUser",
