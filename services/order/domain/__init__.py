@@ -18,13 +18,28 @@ from services.order.domain.status import (
     PendingApproval,
     Rejection,
 )
+from services.order.pricing import (
+    DiscountExceedsDocument,
+    DiscountExceedsLine,
+    EmptyDocument,
+    InvalidDiscount,
+    InvalidLine,
+    PricingError,
+    UnknownPrice,
+    UnknownTaxRate,
+)
 
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
     "FULLY_DONE",
     "PARTLY_DONE",
+    "DiscountExceedsDocument",
+    "DiscountExceedsLine",
+    "EmptyDocument",
     "HistoryEntry",
+    "InvalidDiscount",
+    "InvalidLine",
     "InvalidTransition",
     "NotTheCreator",
     "Order",
@@ -32,6 +47,9 @@ __all__ = [
     "OrderLocked",
     "OrderStatus",
     "PendingApproval",
+    "PricingError",
     "Rejection",
     "UnknownOrder",
+    "UnknownPrice",
+    "UnknownTaxRate",
 ]

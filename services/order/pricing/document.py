@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from services.order.pricing.discounts import document_shares, line_discount
+from services.order.pricing.discounts import Keep, document_shares, line_discount
 from services.order.pricing.errors import EmptyDocument, InvalidLine, UnknownTaxRate
 from services.order.pricing.money import ZERO, minor_unit, round_to
-from services.order.pricing.taxes import line_taxes, tax_totals
+from services.order.pricing.taxes import LineTaxes, line_taxes, tax_totals
 from shared.contracts.common import Discount
 from shared.contracts.pricing import (
     LineTax,
@@ -21,7 +21,7 @@ from shared.contracts.pricing import (
     TaxRounding,
 )
 
-SHOWN = Decimal("0.000001")
+SHOWN_EXPONENT = -6
 """Exact line values (per-document rounding) are shown to 6 decimals; totals use them exact."""
 
 
@@ -42,12 +42,12 @@ class PricingLine(Protocol):
 
 @dataclass(frozen=True)
 class _Priced:
+    line: PricingLine
     amount: Decimal
     line_discount: Decimal
     document_discount: Decimal
-    rates: Sequence[TaxRate]
     net: Decimal
-    taxes: Sequence[Decimal]
+    taxes: LineTaxes
 
     @property
     def discounted(self) -> Decimal:
@@ -70,21 +70,26 @@ def price_document(
     def keep(amount: Decimal) -> Decimal:
         return round_to(amount, unit) if per_line else amount
 
-    amounts = [keep(_checked(line).quantity * line.unit_price) for line in lines]
-    line_offs = [
-        line_discount(line.discount, amount, unit=unit, keep=keep, sku=line.sku)
-        for line, amount in zip(lines, amounts, strict=True)
-    ]
-    after = [amount - off for amount, off in zip(amounts, line_offs, strict=True)]
+    offs = [_discounted(line, unit, keep) for line in lines]
+    after = [amount - off for amount, off in offs]
     shares = document_shares(terms.discount, after, unit=unit, keep=keep)
     priced = []
-    for line, amount, off, share in zip(lines, amounts, line_offs, shares, strict=True):
-        line_rates = _rates_of(line, rates)
+    for i, line in enumerate(lines):
+        amount, off = offs[i]
         net, taxes = line_taxes(
-            amount - off - share, line_rates, inclusive=terms.prices_include_tax, keep=keep
+            after[i] - shares[i],
+            _rates_of(line, rates),
+            inclusive=terms.prices_include_tax,
+            keep=keep,
         )
-        priced.append(_Priced(amount, off, share, line_rates, net, taxes))
-    return _document(lines, priced, terms, currency, unit)
+        priced.append(_Priced(line, amount, off, shares[i], net, taxes))
+    return _document(priced, terms, currency, unit)
+
+
+def _discounted(line: PricingLine, unit: Decimal, keep: Keep) -> tuple[Decimal, Decimal]:
+    """A line's amount and its own discount."""
+    amount = keep(_checked(line).quantity * line.unit_price)
+    return amount, line_discount(line.discount, amount, unit=unit, keep=keep, sku=line.sku)
 
 
 def _checked(line: PricingLine) -> PricingLine:
@@ -109,14 +114,13 @@ def _rates_of(line: PricingLine, rates: Mapping[str, TaxRate]) -> list[TaxRate]:
 
 
 def _document(
-    lines: Sequence[PricingLine],
     priced: Sequence[_Priced],
     terms: PricingTerms,
     currency: str,
     unit: Decimal,
 ) -> PricedDocument:
     """The totals, each rounded once from exact sums (see the package's docstring)."""
-    taxes = tax_totals([(p.rates, p.net, p.taxes) for p in priced], unit)
+    taxes = tax_totals([(p.net, p.taxes) for p in priced], unit)
     tax_total = sum((tax.tax for tax in taxes), ZERO)
     subtotal = round_to(sum((p.amount for p in priced), ZERO), unit)
     discounted = round_to(sum((p.discounted for p in priced), ZERO), unit)
@@ -127,7 +131,7 @@ def _document(
         currency=currency,
         prices_include_tax=inclusive,
         tax_rounding=terms.tax_rounding,
-        lines=[_line(line, p) for line, p in zip(lines, priced, strict=True)],
+        lines=[_line(p, inclusive) for p in priced],
         taxes=taxes,
         subtotal=subtotal,
         line_discount_total=subtotal - discounted - document_discount,
@@ -139,8 +143,11 @@ def _document(
     )
 
 
-def _line(line: PricingLine, p: _Priced) -> PricedLine:
-    tax = sum(p.taxes, ZERO)
+def _line(p: _Priced, inclusive: bool) -> PricedLine:
+    line = p.line
+    tax = sum((tax for _, tax in p.taxes), ZERO)
+    # net + tax, as the customer sees it: an inclusive line's total is its discounted amount.
+    total = p.discounted if inclusive else p.discounted + tax
     return PricedLine(
         sku=line.sku,
         quantity=line.quantity,
@@ -157,14 +164,14 @@ def _line(line: PricingLine, p: _Priced) -> PricedLine:
                 base=_shown(p.net),
                 tax=_shown(tax_),
             )
-            for rate, tax_ in zip(p.rates, p.taxes, strict=True)
+            for rate, tax_ in p.taxes
         ],
         tax=_shown(tax),
-        total=_shown(p.net + tax),
+        total=_shown(total),
     )
 
 
 def _shown(amount: Decimal) -> Decimal:
     """An exact value with more than 6 decimals (a backed-out tax) shown to 6."""
-    exponent = amount.as_tuple().exponent
-    return round_to(amount, SHOWN) if isinstance(exponent, int) and exponent < -6 else amount
+    exponent = max(int(amount.as_tuple().exponent), SHOWN_EXPONENT)
+    return round_to(amount, Decimal(f"1e{exponent}"))

@@ -6,10 +6,14 @@ from shared.domain import DomainError
 
 
 class PricingError(DomainError):
+    """A document cannot be priced as given."""
+
     reason = "invalid_pricing"
 
 
 class EmptyDocument(PricingError):
+    """A document to price has no lines."""
+
     reason = "empty_document"
 
 
@@ -26,16 +30,24 @@ class InvalidDiscount(PricingError):
 
 
 class DiscountExceedsLine(PricingError):
+    """A line's discount is larger than the line's amount (it is refused, not capped)."""
+
     reason = "discount_exceeds_line"
 
 
 class DiscountExceedsDocument(PricingError):
+    """A document discount is larger than the document after its line discounts."""
+
     reason = "discount_exceeds_document"
 
 
 class UnknownTaxRate(PricingError):
+    """A line names a tax rate code that is not defined (order.define_tax_rate)."""
+
     reason = "unknown_tax_rate"
 
 
 class UnknownPrice(PricingError):
+    """A line without a unit price names a sku its price list has no price for."""
+
     reason = "unknown_price"

@@ -9,10 +9,13 @@ from services.order.pricing.discounts import Keep
 from services.order.pricing.money import HUNDRED, ZERO, percent_of, round_to
 from shared.contracts.pricing import TaxRate, TaxTotal
 
+LineTaxes = list[tuple[TaxRate, Decimal]]
+"""A line's tax at each of its rates."""
+
 
 def line_taxes(
     amount: Decimal, rates: Sequence[TaxRate], *, inclusive: bool, keep: Keep
-) -> tuple[Decimal, list[Decimal]]:
+) -> tuple[Decimal, LineTaxes]:
     """The net amount of a line worth ``amount`` after discounts, and its tax at each rate.
 
     Every rate is computed on the same base, the net amount (no tax on tax). Tax-inclusive:
@@ -20,21 +23,19 @@ def line_taxes(
     then what is left of ``amount`` after the (kept) taxes, so that net + taxes == amount.
     """
     if not inclusive:
-        return amount, [keep(percent_of(amount, rate.rate)) for rate in rates]
+        return amount, [(rate, keep(percent_of(amount, rate.rate))) for rate in rates]
     combined = sum((rate.rate for rate in rates), ZERO)
     net = amount * HUNDRED / (HUNDRED + combined)
-    taxes = [keep(percent_of(net, rate.rate)) for rate in rates]
-    return amount - sum(taxes, ZERO), taxes
+    taxes = [(rate, keep(percent_of(net, rate.rate))) for rate in rates]
+    return amount - sum((tax for _, tax in taxes), ZERO), taxes
 
 
-def tax_totals(
-    lines: Sequence[tuple[Sequence[TaxRate], Decimal, Sequence[Decimal]]], unit: Decimal
-) -> list[TaxTotal]:
-    """Per rate code, over ``(rates, net, taxes)`` of every line: the base and the tax, each
-    rounded once from the exact sum (a sum of rounded line values is already round)."""
+def tax_totals(lines: Sequence[tuple[Decimal, LineTaxes]], unit: Decimal) -> list[TaxTotal]:
+    """Per rate code, over ``(net, taxes)`` of every line: the base and the tax, each rounded
+    once from the exact sum (a sum of rounded line values is already round)."""
     sums: dict[str, tuple[TaxRate, Decimal, Decimal]] = {}
-    for rates, net, taxes in lines:
-        for rate, tax in zip(rates, taxes, strict=True):
+    for net, taxes in lines:
+        for rate, tax in taxes:
             _, base_sum, tax_sum = sums.get(rate.code, (rate, ZERO, ZERO))
             sums[rate.code] = (rate, base_sum + net, tax_sum + tax)
     return [
