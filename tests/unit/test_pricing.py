@@ -32,6 +32,7 @@ from shared.contracts import (
 )
 
 D = Decimal
+ZERO = D(0)
 LINE = TaxRounding.LINE
 DOCUMENT = TaxRounding.DOCUMENT
 RATES = {
@@ -145,11 +146,11 @@ def test_rounding_is_half_even_whatever_the_callers_decimal_context() -> None:
 
 def test_untaxed_undiscounted_document_totals_the_lines() -> None:
     doc = price([line("19.99", "3"), line("0.12", "500", sku="BOLT")])
-    assert totals(doc) == (D("119.97"), 0, D("119.97"), 0, D("119.97"))
+    assert totals(doc) == (D("119.97"), ZERO, D("119.97"), ZERO, D("119.97"))
     assert doc.taxes == []
     assert [(p.amount, p.net, p.tax, p.total) for p in doc.lines] == [
-        (D("59.97"), D("59.97"), 0, D("59.97")),
-        (D("60.00"), D("60.00"), 0, D("60.00")),
+        (D("59.97"), D("59.97"), ZERO, D("59.97")),
+        (D("60.00"), D("60.00"), ZERO, D("60.00")),
     ]
     assert_consistent(doc)
 
@@ -180,9 +181,9 @@ def test_line_values_keep_their_exact_digits_up_to_six() -> None:
 
 def test_tax_is_added_to_an_exclusive_price() -> None:
     doc = price([line("100.00", "1", "TEN")])
-    assert totals(doc) == (D("100.00"), 0, D("100.00"), D("10.00"), D("110.00"))
+    assert totals(doc) == (D("100.00"), ZERO, D("100.00"), D("10.00"), D("110.00"))
     assert per_rate(doc) == {"TEN": (D("100.00"), D("10.00"))}
-    assert (doc.lines[0].net, doc.lines[0].tax, doc.lines[0].total) == (100, 10, 110)
+    assert (doc.lines[0].net, doc.lines[0].tax, doc.lines[0].total) == (D(100), D(10), D(110))
 
 
 def test_state_and_city_rates_are_each_computed_on_the_same_base() -> None:
@@ -194,7 +195,7 @@ def test_state_and_city_rates_are_each_computed_on_the_same_base() -> None:
     ]
     assert doc.lines[0].tax == D("5.25")
     assert doc.lines[0].total == D("65.22")
-    assert totals(doc) == (D("59.97"), 0, D("59.97"), D("5.25"), D("65.22"))
+    assert totals(doc) == (D("59.97"), ZERO, D("59.97"), D("5.25"), D("65.22"))
     assert_consistent(doc)
 
 
@@ -212,7 +213,7 @@ def test_totals_per_rate_add_up_only_the_lines_with_that_rate_sorted_by_code() -
         "STATE": (D("150.00"), D("9.38")),  # 9.375: half to even
     }
     assert doc.taxes[1].name == "State"
-    assert totals(doc) == (D("160.00"), 0, D("160.00"), D("11.88"), D("171.88"))
+    assert totals(doc) == (D("160.00"), ZERO, D("160.00"), D("11.88"), D("171.88"))
     assert_consistent(doc)
 
 
@@ -237,8 +238,8 @@ def test_a_zero_rate_is_listed_with_its_base_and_no_tax() -> None:
 
 def test_tax_is_backed_out_of_an_inclusive_price() -> None:
     doc = price([line("110.00", "1", "TEN")], inclusive=True)
-    assert totals(doc) == (D("110.00"), 0, D("100.00"), D("10.00"), D("110.00"))
-    assert (doc.lines[0].net, doc.lines[0].tax, doc.lines[0].total) == (100, 10, 110)
+    assert totals(doc) == (D("110.00"), ZERO, D("100.00"), D("10.00"), D("110.00"))
+    assert (doc.lines[0].net, doc.lines[0].tax, doc.lines[0].total) == (D(100), D(10), D(110))
     assert per_rate(doc) == {"TEN": (D("100.00"), D("10.00"))}
     assert doc.prices_include_tax is True
     assert_consistent(doc)
@@ -246,7 +247,7 @@ def test_tax_is_backed_out_of_an_inclusive_price() -> None:
 
 def test_an_inclusive_price_without_taxes_is_all_net() -> None:
     doc = price([line("9.99")], inclusive=True)
-    assert (doc.net_total, doc.tax_total, doc.grand_total) == (D("9.99"), 0, D("9.99"))
+    assert (doc.net_total, doc.tax_total, doc.grand_total) == (D("9.99"), ZERO, D("9.99"))
 
 
 def test_a_backed_out_tax_that_rounds_leaves_the_gross_unchanged() -> None:
@@ -262,7 +263,7 @@ def test_a_backed_out_tax_that_rounds_leaves_the_gross_unchanged() -> None:
     rounded = price([line("10.00", "1", "VAT")], inclusive=True, rounding=LINE).lines[0]
     assert (rounded.net, rounded.tax, rounded.total) == (D("8.33"), D("1.67"), D("10.00"))
     exact = price([line("10.00", "1", "VAT")], inclusive=True).lines[0]
-    assert (str(exact.net), str(exact.tax), exact.total) == ("8.333333", "1.666667", 10)
+    assert (str(exact.net), str(exact.tax), exact.total) == ("8.333333", "1.666667", D(10))
     assert str(exact.total) == "10.00"
 
 
@@ -323,7 +324,7 @@ def test_a_percent_line_discount_is_taken_before_tax() -> None:
     doc = price([line("20.00", "1", "TEN", discount=pct("15"))])
     assert doc.lines[0].line_discount == D("3.00")
     assert (doc.lines[0].net, doc.lines[0].tax) == (D("17.00"), D("1.70"))
-    assert (doc.line_discount_total, doc.document_discount) == (D("3.00"), 0)
+    assert (doc.line_discount_total, doc.document_discount) == (D("3.00"), ZERO)
     assert totals(doc) == (D("20.00"), D("3.00"), D("17.00"), D("1.70"), D("18.70"))
     assert_consistent(doc)
 
@@ -345,9 +346,9 @@ def test_an_amount_line_discount_is_taken_off_the_line() -> None:
 def test_a_line_discount_as_large_as_the_line_makes_it_free_and_untaxed() -> None:
     for discount in (pct("100"), off("20.00")):
         doc = price([line("20.00", "1", "TEN", discount=discount), line("1.00", sku="B")])
-        assert (doc.lines[0].net, doc.lines[0].tax) == (0, 0)
+        assert (doc.lines[0].net, doc.lines[0].tax) == (ZERO, ZERO)
         assert per_rate(doc) == {"TEN": (D("0.00"), D("0.00"))}
-        assert totals(doc) == (D("21.00"), D("20.00"), D("1.00"), 0, D("1.00"))
+        assert totals(doc) == (D("21.00"), D("20.00"), D("1.00"), ZERO, D("1.00"))
 
 
 def test_a_line_discount_larger_than_the_line_is_refused() -> None:
@@ -410,7 +411,7 @@ def test_a_document_amount_discount_is_shared_pro_rata_before_tax() -> None:
     )
     assert [p.document_discount for p in doc.lines] == [D("30.00"), D("10.00")]
     assert [p.tax for p in doc.lines] == [D("27.00"), 0]
-    assert (doc.document_discount, doc.line_discount_total) == (D("40.00"), 0)
+    assert (doc.document_discount, doc.line_discount_total) == (D("40.00"), ZERO)
     assert totals(doc) == (D("400.00"), D("40.00"), D("360.00"), D("27.00"), D("387.00"))
     assert_consistent(doc)
 
@@ -456,7 +457,7 @@ def test_a_document_discount_as_large_as_the_document_leaves_nothing_to_pay() ->
     lines = [line("10.00", "1", "TEN", sku="A"), line("5.00", "1", "TEN", sku="B")]
     for discount in (off("15.00"), pct("100")):
         doc = price(lines, discount=discount)
-        assert totals(doc) == (D("15.00"), D("15.00"), 0, 0, 0)
+        assert totals(doc) == (D("15.00"), D("15.00"), ZERO, ZERO, ZERO)
         assert_consistent(doc)
 
 
@@ -526,7 +527,7 @@ def test_no_quantity_or_a_negative_price_is_refused(quantity: str, unit_price: s
 
 def test_a_free_line_is_priced() -> None:
     doc = price([line("0", "3", "TEN")])
-    assert (doc.grand_total, doc.lines[0].amount) == (0, 0)
+    assert (doc.grand_total, doc.lines[0].amount) == (ZERO, ZERO)
 
 
 def test_every_refusal_is_a_pricing_error_with_its_own_reason() -> None:
