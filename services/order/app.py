@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from services.order.configuration import PricingConfiguration
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
-from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.repository import (
+    ORDERS,
+    PRICE_LISTS,
+    TAX_RATES,
+    Admins,
+    create_indexes,
+    order_store,
+    price_list_store,
+    tax_rate_store,
+)
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -12,6 +22,8 @@ from shared.contracts import (
     CancelOrder,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    DefinePriceList,
+    DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
     OrderApproved,
@@ -20,27 +32,36 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PriceListDefined,
     ReservationConfirmed,
     ReservationReleased,
     StockReserved,
     SubmitOrder,
+    TaxRateDefined,
     UpdateOrder,
     UserUpserted,
 )
 from shared.registry import entry
 from shared.runtime import Runtime
-from shared.service import OnQueue, Service
+from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
-    await create_indexes(runtime.database)
-    return OrderHandlers(order_store(runtime.database, runtime.outbox), Admins(runtime.database))
+    db, relay = runtime.database, runtime.outbox
+    await create_indexes(db)
+    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
+    return OrderHandlers(order_store(db, relay), Admins(db), config)
+
+
+def _config(handlers: OrderHandlers) -> PricingConfiguration:
+    return handlers.config
 
 
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, submission, approval outcome, history.",
+    description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
+    "submission, approval outcome, history.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -48,6 +69,8 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
+        DefinePriceList: via(_config, PricingConfiguration.define_price_list),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -68,7 +91,9 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
+        TaxRateDefined,
+        PriceListDefined,
     ],
-    outbox_collections=[ORDERS],
+    outbox_collections=[ORDERS, TAX_RATES, PRICE_LISTS],
     queries=queries,
 )
