@@ -18,12 +18,14 @@ from shared.contracts import (
     GoodsReceived,
     Message,
     OrderKind,
+    PricingTerms,
     ReservationConfirmed,
     ReservationReleased,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
     UserUpserted,
+    utcnow,
 )
 from shared.storage.aggregates import AggregateStore
 
@@ -48,6 +50,7 @@ class OrderHandlers:
             kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
+        terms = cmd.pricing or PricingTerms()
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -57,12 +60,16 @@ class OrderHandlers:
             currency=cmd.currency,
             lines=cmd.lines,
             notes=cmd.notes,
+            pricing=terms,
+            price_list=await self.config.price_list(terms.price_list_id),
+            rates=await self.config.rates_for(cmd.lines, utcnow()),
         )
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
         async def update(order: Order) -> None:
+            terms = cmd.pricing or order.terms
             order.update(
                 by=cmd.updated_by,
                 lines=cmd.lines,
@@ -70,6 +77,9 @@ class OrderHandlers:
                 currency=cmd.currency,
                 notes=cmd.notes,
                 by_admin=await self._admin_reworking(order, cmd.updated_by),
+                pricing=cmd.pricing,
+                price_list=await self.config.price_list(terms.price_list_id),
+                rates=await self.config.rates_for(cmd.lines or order.lines, utcnow()),
             )
 
         await self._apply(cmd.order_id, cmd, update)

@@ -141,6 +141,11 @@ class OrderLineInput(BaseModel):
         "none: untaxed (unknown_tax_rate for a code never defined)",
     )
 
+    @property
+    def amount(self) -> Decimal | None:
+        """Quantity x unit price; ``None`` while the price is to come from a price list."""
+        return None if self.unit_price is None else self.quantity * self.unit_price
+
 
 class OrderLine(OrderLineInput):
     """One line of an order: what, how many, at what unit price."""

@@ -5,9 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shared.contracts import DefinePriceList, DefineTaxRate, ItemPrice
+from shared.contracts import (
+    DefinePriceList,
+    DefineTaxRate,
+    Discount,
+    DiscountKind,
+    ItemPrice,
+    OrderLineInput,
+    PricingTerms,
+    SubmitOrder,
+)
 from tests.support.bus import Bus
-from tests.support.factories import unique
+from tests.support.factories import sales_order, unique
 from tests.support.services import asgi_get
 
 D = Decimal
@@ -76,3 +85,74 @@ async def test_a_price_list_naming_a_sku_twice_is_refused(bus: Bus, order_servic
     await bus.send(command, reply=True)
     reply = await bus.reply_for(command)
     assert reply.body["reason"] == "invalid_price_list"
+
+
+async def test_a_taxed_discounted_sales_order_carries_its_totals_and_keeps_its_rates(
+    bus: Bus, order_service: Any
+) -> None:
+    state, city, list_id = unique("ST"), unique("CITY"), unique("PL")
+    await ask(bus, tax_rate(state, "6.25"))
+    await ask(bus, tax_rate(city, "2.5", name="City"))
+    await ask(bus, price_list(list_id, ("WIDGET", "50.00")))
+    create = sales_order(
+        currency="USD",
+        lines=[
+            OrderLineInput(sku="WIDGET", quantity=D(2), tax_codes=[state, city]),
+            OrderLineInput(
+                sku="GADGET",
+                quantity=D(1),
+                unit_price=D("100.00"),
+                tax_codes=[state],
+                discount=Discount(kind=DiscountKind.PERCENT, value=D("10")),
+            ),
+        ],
+        pricing=PricingTerms(
+            price_list_id=list_id, discount=Discount(kind=DiscountKind.AMOUNT, value=D("19.00"))
+        ),
+    )
+    created = await ask(bus, create)
+
+    # 100.00 + 90.00 after the line discount; 19.00 off shared 10.00 / 9.00; taxes on the rest
+    pricing = created["pricing"]
+    assert [D(line["unit_price"]) for line in created["lines"]] == [D("50.00"), D("100.00")]
+    assert [D(line["document_discount"]) for line in pricing["lines"]] == [D(10), D(9)]
+    assert {t["code"]: (D(t["base"]), D(t["tax"]), t["version"]) for t in pricing["taxes"]} == {
+        state: (D("171.00"), D("10.69"), 1),  # 10.6875
+        city: (D("90.00"), D("2.25"), 1),
+    }
+    assert (D(pricing["subtotal"]), D(pricing["discount_total"])) == (D(200), D(29))
+    assert (D(pricing["net_total"]), D(pricing["tax_total"])) == (D(171), D("12.94"))
+    assert D(created["total"]) == D(pricing["grand_total"]) == D("183.94")
+    [event] = await bus.wait_for("order.created", lambda b: b["order_id"] == create.order_id)
+    assert event.body["pricing"] == pricing
+
+    await ask(bus, tax_rate(state, "7"))  # a new version: the order keeps the one it has
+    status, stored = await asgi_get(order_service, "/orders", f"order_id={create.order_id}")
+    assert status == 200
+    kept = {t["code"]: (D(t["rate"]), t["version"]) for t in stored["pricing"]["taxes"]}
+    assert kept == {state: (D("6.25"), 1), city: (D("2.5"), 1)}
+    assert D(stored["pricing"]["grand_total"]) == D("183.94")
+
+    submit = SubmitOrder(order_id=create.order_id, submitted_by="bob")
+    submitted = await ask(bus, submit)
+    assert D(submitted["total"]) == D("183.94")
+    assert submitted["pricing"]["taxes"] == pricing["taxes"]
+
+
+async def test_an_unknown_tax_code_or_price_is_refused_by_name(
+    bus: Bus, order_service: Any
+) -> None:
+    unknown_rate = sales_order(
+        lines=[OrderLineInput(sku="A", quantity=D(1), unit_price=D(1), tax_codes=["NOPE"])]
+    )
+    await bus.send(unknown_rate, reply=True)
+    reply = await bus.reply_for(unknown_rate)
+    assert (reply.body["reason"], "NOPE" in reply.body["detail"]) == ("unknown_tax_rate", True)
+
+    no_price = sales_order(lines=[OrderLineInput(sku="A", quantity=D(1))])
+    await bus.send(no_price, reply=True)
+    assert (await bus.reply_for(no_price)).body["reason"] == "unknown_price"
+
+    unknown_list = sales_order(pricing=PricingTerms(price_list_id="NOPE"))
+    await bus.send(unknown_list, reply=True)
+    assert (await bus.reply_for(unknown_list)).body["reason"] == "unknown_price_list"

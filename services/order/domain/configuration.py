@@ -8,20 +8,22 @@ The version that prices a document is the one in force when it is priced: the la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
 
-from services.order.pricing import UnknownPrice
+from services.order.pricing import UnknownPrice, price_document
 from shared.contracts import (
     DefinePriceList,
     DefineTaxRate,
     ItemPrice,
     OrderLine,
     OrderLineInput,
+    PricedDocument,
     PriceListDefined,
+    PricingTerms,
     TaxRate,
     TaxRateDefined,
     utcnow,
@@ -152,3 +154,19 @@ def with_prices(lines: Sequence[OrderLineInput], price_list: PriceList | None) -
             )
         priced.append(OrderLine(**{**line.model_dump(), "unit_price": price}))
     return priced
+
+
+def price_order(
+    lines: Sequence[OrderLineInput],
+    terms: PricingTerms,
+    *,
+    currency: str,
+    branch_id: str,
+    price_list: PriceList | None,
+    rates: Mapping[str, TaxRate],
+) -> tuple[list[OrderLine], PricedDocument]:
+    """An order's lines, each with its unit price, and the order priced on ``terms``."""
+    if price_list is not None:
+        price_list.check_usable(currency=currency, branch_id=branch_id)
+    priced_lines = with_prices(lines, price_list)
+    return priced_lines, price_document(priced_lines, terms, rates, currency=currency)

@@ -7,12 +7,13 @@ issues complete it. Every status change is kept in ``history`` with when, who an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
 
+from services.order.domain.configuration import PriceList, price_order
 from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
 from services.order.domain.status import (
     CANCELLABLE,
@@ -43,12 +44,16 @@ from shared.contracts import (
     OrderCreated,
     OrderKind,
     OrderLine,
+    OrderLineInput,
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PricedDocument,
+    PricingTerms,
     ReservedLine,
     StockLine,
     StockStatus,
+    TaxRate,
     round_money,
     utcnow,
 )
@@ -73,9 +78,17 @@ class Order(Aggregate):
     fulfilment: list[LineFulfilment] = Field(default_factory=list)
     deliveries: list[Delivery] = Field(default_factory=list)
     stock: StockCheck | None = None
+    terms: PricingTerms = Field(default_factory=PricingTerms)
+    pricing: PricedDocument | None = None
+    """The lines' amounts, discounts, taxes per rate and totals, with the rates used; kept
+    until the order is edited (orders stored before pricing have none)."""
 
     @property
     def total(self) -> Decimal:
+        """The grand total; for an order stored before pricing, the lines' sum rounded once
+        (what its grand total would be: nothing is taxed or discounted)."""
+        if self.pricing is not None:
+            return self.pricing.grand_total
         return round_money(sum((line.amount for line in self.lines), Decimal(0)))
 
     @property
@@ -92,9 +105,13 @@ class Order(Aggregate):
         branch_id: str,
         created_by: str,
         currency: str,
-        lines: list[OrderLine],
+        lines: Sequence[OrderLineInput],
         notes: str | None = None,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
     ) -> Order:
+        """A draft, priced: every line gets its unit price, discounts and taxes."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -102,9 +119,10 @@ class Order(Aggregate):
             branch_id=branch_id,
             created_by=created_by,
             currency=currency,
-            lines=lines,
+            lines=[],
             notes=notes,
         )
+        order._price(lines, pricing or PricingTerms(), price_list, rates or {})
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
         return order
@@ -113,24 +131,49 @@ class Order(Aggregate):
         self,
         *,
         by: str,
-        lines: list[OrderLine] | None = None,
+        lines: Sequence[OrderLineInput] | None = None,
         branch_id: str | None = None,
         currency: str | None = None,
         notes: str | None = None,
         by_admin: bool = False,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
     ) -> None:
+        """Change a draft or rejected order. A change of lines, branch, currency or pricing
+        terms prices it again, at the rates in force now; a change of notes only keeps its
+        prices."""
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value} and locked: it can be changed only as a "
                 "draft or after a rejection."
             )
         self._check_reworker(by, by_admin, "change")
-        self.lines = lines if lines is not None else self.lines
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        if lines is not None or branch_id or currency or pricing is not None:
+            new_lines = self.lines if lines is None else lines
+            self._price(new_lines, pricing or self.terms, price_list, rates or {})
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
+
+    def _price(
+        self,
+        lines: Sequence[OrderLineInput],
+        terms: PricingTerms,
+        price_list: PriceList | None,
+        rates: Mapping[str, TaxRate],
+    ) -> None:
+        self.lines, self.pricing = price_order(
+            lines,
+            terms,
+            currency=self.currency,
+            branch_id=self.branch_id,
+            price_list=price_list,
+            rates=rates,
+        )
+        self.terms = terms
 
     def submit(self, *, by: str, by_admin: bool = False) -> None:
         if self.locked:
@@ -358,4 +401,5 @@ class Order(Aggregate):
             "currency": self.currency,
             "lines": self.lines,
             "total": self.total,
+            "pricing": self.pricing,
         }
