@@ -179,3 +179,10 @@ def test_an_order_stored_before_pricing_totals_its_lines() -> None:
     stored = sales_order([taxed("A", "1", "0.005"), taxed("B", "2", "0.005")])
     old = Order.model_validate({**stored.model_dump(), "pricing": None})
     assert old.total == D("0.02")
+
+
+def test_an_edit_prices_new_lines_without_a_price_from_the_price_list() -> None:
+    terms = PricingTerms(price_list_id="PL-1")
+    order = sales_order([taxed("A", "1", None)], terms, retail())
+    order.update(by="bob", lines=[taxed("A", "4", None)], price_list=retail())
+    assert (order.lines[0].unit_price, order.total) == (D("20.00"), D("80.00"))

@@ -173,7 +173,9 @@ def test_lines_without_a_price_take_the_list_price_and_given_prices_win() -> Non
 def test_a_line_without_a_price_the_list_lacks_is_refused() -> None:
     price_list = PriceList.define(define_list(("A", "1.50")))
     with pytest.raises(
-        UnknownPrice, match=r"^Line Z has no unit price and price list PL-1 gives"
+        UnknownPrice,
+        match=r"^Line Z has no unit price and price list PL-1 gives one: give the unit price, "
+        r"or a price list that has the sku\.$",
     ) as e:
         with_prices([OrderLineInput(sku="Z", quantity=D("1"))], price_list)
     assert e.value.reason == "unknown_price"
