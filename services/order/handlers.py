@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
@@ -11,8 +12,10 @@ from shared.contracts import (
     ApprovalPending,
     ApprovalRejected,
     CancelOrder,
+    CloseOrderShort,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    Event,
     GoodsIssued,
     GoodsReceived,
     Message,
@@ -35,8 +38,17 @@ class OrderHandlers:
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
     ) -> None:
-        """Apply ``cause`` to the order it names, once; refuse it if there is no such order."""
-        await self.orders.change(order_id, cause, mutate, missing=lambda: UnknownOrder(order_id))
+        """Apply ``cause`` to the order it names, once; refuse it if there is no such order.
+        Another service's event goes on the order's timeline (the order's own are put there as
+        they are recorded)."""
+
+        async def apply(order: Order) -> None:
+            if inspect.isawaitable(outcome := mutate(order)):
+                await outcome
+            if isinstance(cause, Event):
+                order.saw(cause)
+
+        await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
 
     async def create(self, cmd: CreatePurchaseOrder | CreateSalesOrder) -> None:
         """Create a draft; a redelivered create is ignored, a second one for the id refused."""
@@ -95,6 +107,11 @@ class OrderHandlers:
             cmd.order_id,
             cmd,
             lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
+        )
+
+    async def close_short(self, cmd: CloseOrderShort) -> None:
+        await self._apply(
+            cmd.order_id, cmd, lambda order: order.close_short(by=cmd.closed_by, reason=cmd.reason)
         )
 
     async def approval_pending(self, event: ApprovalPending) -> None:

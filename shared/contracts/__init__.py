@@ -57,10 +57,12 @@ from shared.contracts.inventory import (
 )
 from shared.contracts.orders import (
     CancelOrder,
+    CloseOrderShort,
     CreatePurchaseOrder,
     CreateSalesOrder,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderRejected,
     OrderSubmitted,
@@ -80,6 +82,7 @@ __all__ = [
     "ApproverRule",
     "AssignParty",
     "CancelOrder",
+    "CloseOrderShort",
     "Command",
     "CommandRejected",
     "CreatePurchaseOrder",
@@ -104,6 +107,7 @@ __all__ = [
     "OpeningBalanceSet",
     "OrderApproved",
     "OrderCancelled",
+    "OrderCompleted",
     "OrderCreated",
     "OrderKind",
     "OrderLine",

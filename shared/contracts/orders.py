@@ -9,6 +9,7 @@ from pydantic import Field
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
+from shared.contracts.inventory import LineProgress
 
 Lines = list[OrderLine]
 NonEmptyLines = Field(min_length=1, max_length=500)
@@ -83,6 +84,21 @@ class CancelOrder(Command):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class CloseOrderShort(Command):
+    """Complete an approved order that will not be received (purchase) or issued (sales) in
+    full: what is still outstanding is given up, for the reason given. It is answered by
+    ``order.completed`` with ``closed_short`` true; inventory then refuses further receipts or
+    issues against it and lets a sales order's remaining reservation go."""
+
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.close_short"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.completed",)
+    acting_person: ClassVar[str | None] = "closed_by"
+    order_id: Identifier
+    closed_by: Identifier
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class _OrderFacts(Event):
     ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
@@ -151,3 +167,24 @@ class OrderCancelled(Event):
     party_id: Identifier
     cancelled_by: Identifier
     reason: str | None = None
+
+
+class OrderCompleted(Event):
+    """An order is done: every line received (purchase) or issued (sales) in full, or the
+    order was closed short (``closed_short``, with ``reason``) with ``lines`` saying how much
+    of each item was ordered and fulfilled."""
+
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.completed"
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier
+    branch_id: Identifier
+    lines: list[LineProgress] = Field(
+        description="per item: ordered, and received (purchase) or issued (sales) in the end"
+    )
+    closed_short: bool = False
+    reason: str | None = Field(default=None, description="why it was closed short")
+    completed_by: Identifier | None = Field(
+        default=None, description="who closed it short, or who received or issued the last goods"
+    )

@@ -35,6 +35,7 @@ from shared.contracts import (
     ApproveRequest,
     AssignParty,
     CancelOrder,
+    CloseOrderShort,
     DefineCycle,
     LevelRule,
     OrderApproved,
@@ -203,6 +204,14 @@ async def s_order_approved(ctx: Context) -> None:
     await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
 
 
+async def s_close_short(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(ApprovalApproved(**request_facts(order_id), basis=ApprovalBasis.NO_CYCLE))
+    await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
+    done = await ctx.ask(CloseOrderShort(order_id=order_id, closed_by="alice", reason="enough"))
+    assert done["closed_short"] is True
+
+
 async def s_order_rejected(ctx: Context) -> None:
     order_id = await ctx.submitted()
     await ctx.bus.send(
@@ -347,6 +356,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.update"): s_update,
     ("order.commands", "order.submit"): s_submit,
     ("order.commands", "order.cancel"): s_cancel,
+    ("order.commands", "order.close_short"): s_close_short,
     ("order.approval-pending", "approval.pending"): s_order_pending,
     ("order.approval-approved", "approval.approved"): s_order_approved,
     ("order.approval-rejected", "approval.rejected"): s_order_rejected,
