@@ -5,16 +5,20 @@ from __future__ import annotations
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    BranchConfigured,
     CancelOrder,
     CloseOrderShort,
+    ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
     GoodsIssued,
     GoodsReceived,
+    LocationDefined,
     OrderApproved,
     OrderCancelled,
     OrderCompleted,
@@ -24,6 +28,7 @@ from shared.contracts import (
     OrderUpdated,
     ReservationConfirmed,
     ReservationReleased,
+    StockMoved,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
@@ -37,7 +42,13 @@ from shared.settings import ServiceSettings
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     await create_indexes(runtime.database)
-    return OrderHandlers(order_store(runtime.database, runtime.outbox), Admins(runtime.database))
+    await create_stock_indexes(runtime.database)
+    return OrderHandlers(
+        order_store(runtime.database, runtime.outbox),
+        Admins(runtime.database),
+        StockLevels(runtime.database),
+        Branches(runtime.database, runtime.outbox),
+    )
 
 
 SERVICE = Service(
@@ -51,6 +62,7 @@ SERVICE = Service(
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
         CloseOrderShort: OrderHandlers.close_short,
+        ConfigureBranch: OrderHandlers.configure_branch,
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -63,6 +75,8 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        LocationDefined: OrderHandlers.location_defined,
+        StockMoved: OrderHandlers.stock_moved,
     },
     publishes=[
         OrderCreated,
@@ -72,7 +86,8 @@ SERVICE = Service(
         OrderRejected,
         OrderCancelled,
         OrderCompleted,
+        BranchConfigured,
     ],
-    outbox_collections=[ORDERS],
+    outbox_collections=[ORDERS, BRANCHES],
     queries=queries,
 )

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from services.order.domain.availability import check
 from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
 from services.order.domain.status import (
     CANCELLABLE,
@@ -51,8 +52,10 @@ from shared.contracts import (
     OrderSubmitted,
     OrderUpdated,
     ReservedLine,
+    StockAvailability,
     StockLine,
     StockStatus,
+    WhenStockShort,
     round_money,
     utcnow,
 )
@@ -78,6 +81,7 @@ class Order(Aggregate):
     deliveries: list[Delivery] = Field(default_factory=list)
     stock: StockCheck | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    availability: StockAvailability | None = None
 
     @property
     def total(self) -> Decimal:
@@ -108,7 +112,11 @@ class Order(Aggregate):
         currency: str,
         lines: list[OrderLine],
         notes: str | None = None,
+        availability: StockAvailability | None = None,
+        when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> Order:
+        """``availability``: for a sales order, how the branch's stock serves its lines;
+        ``when_stock_short``: the branch's rule when it cannot."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -119,6 +127,7 @@ class Order(Aggregate):
             lines=lines,
             notes=notes,
         )
+        order._assess(availability, when_stock_short)
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
         return order
@@ -132,19 +141,44 @@ class Order(Aggregate):
         currency: str | None = None,
         notes: str | None = None,
         by_admin: bool = False,
+        availability: StockAvailability | None = None,
+        when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> None:
+        """``availability``: for a sales order, how the stock of the branch it will have
+        serves the lines it will have (see ``changes_stock_need``)."""
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value} and locked: it can be changed only as a "
                 "draft or after a rejection."
             )
         self._check_reworker(by, by_admin, "change")
+        if self.changes_stock_need(lines, branch_id):
+            self._assess(availability, when_stock_short, branch_id=branch_id)
         self.lines = lines if lines is not None else self.lines
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
+
+    def changes_stock_need(self, lines: list[OrderLine] | None, branch_id: str | None) -> bool:
+        """Whether a change to these lines or branch asks the stock anew (sales orders)."""
+        return self.kind is OrderKind.SALES and (
+            (lines is not None and lines != self.lines)
+            or (branch_id is not None and branch_id != self.branch_id)
+        )
+
+    def _assess(
+        self,
+        availability: StockAvailability | None,
+        when_stock_short: WhenStockShort,
+        *,
+        branch_id: str | None = None,
+    ) -> None:
+        if self.kind is not OrderKind.SALES or availability is None:
+            return
+        check(availability, when_stock_short, branch_id=branch_id or self.branch_id)
+        self.availability = availability
 
     def submit(self, *, by: str, by_admin: bool = False) -> None:
         if self.locked:
@@ -420,4 +454,5 @@ class Order(Aggregate):
             "currency": self.currency,
             "lines": self.lines,
             "total": self.total,
+            "availability": self.availability,
         }
