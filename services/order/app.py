@@ -15,19 +15,25 @@ from services.order.repository import (
     price_list_store,
     tax_rate_store,
 )
+from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    BranchConfigured,
     CancelOrder,
+    CloseOrderShort,
+    ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
     DefinePriceList,
     DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
+    LocationDefined,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderRejected,
     OrderSubmitted,
@@ -35,6 +41,7 @@ from shared.contracts import (
     PriceListDefined,
     ReservationConfirmed,
     ReservationReleased,
+    StockMoved,
     StockReserved,
     SubmitOrder,
     TaxRateDefined,
@@ -50,8 +57,14 @@ from shared.settings import ServiceSettings
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
-    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
-    return OrderHandlers(order_store(db, relay), Admins(db), config)
+    await create_stock_indexes(db)
+    return OrderHandlers(
+        order_store(db, relay),
+        Admins(db),
+        StockLevels(db),
+        Branches(db, relay),
+        PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay)),
+    )
 
 
 def _config(handlers: OrderHandlers) -> PricingConfiguration:
@@ -69,6 +82,8 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CloseOrderShort: OrderHandlers.close_short,
+        ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
         DefinePriceList: via(_config, PricingConfiguration.define_price_list),
     },
@@ -83,6 +98,8 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        LocationDefined: OrderHandlers.location_defined,
+        StockMoved: OrderHandlers.stock_moved,
     },
     publishes=[
         OrderCreated,
@@ -91,9 +108,11 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
+        OrderCompleted,
+        BranchConfigured,
         TaxRateDefined,
         PriceListDefined,
     ],
-    outbox_collections=[ORDERS, TAX_RATES, PRICE_LISTS],
+    outbox_collections=[ORDERS, BRANCHES, TAX_RATES, PRICE_LISTS],
     queries=queries,
 )

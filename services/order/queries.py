@@ -21,6 +21,19 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             return 404, {"error": f"no order {order_id}"}
         return 200, {"order_id": doc.pop("_id"), **doc}
 
+    async def timeline(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders/timeline?order_id=...``: every event about the order, the order
+        service's own and those other services published (approval, inventory), oldest first."""
+        if not (order_id := params.get("order_id")):
+            return 400, {"error": "order_id is required"}
+        doc = await runtime.database[ORDERS].find_one(
+            {"_id": order_id}, {"timeline": 1, "status": 1}
+        )
+        if doc is None:
+            return 404, {"error": f"no order {order_id}"}
+        entries = sorted(doc.get("timeline", []), key=lambda e: (e["at"], e["event"]))
+        return 200, {"order_id": order_id, "status": doc.get("status"), "timeline": entries}
+
     async def tax_rates(_params: dict[str, str]) -> tuple[int, Any]:
         """``GET /tax-rates``: every tax rate code with all its versions."""
         cursor = runtime.database[TAX_RATES].find({}, HIDE_BOOKKEEPING, sort=[("_id", 1)])
@@ -40,6 +53,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
 
     return [
         ("/orders", json_query(order)),
+        ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),
     ]

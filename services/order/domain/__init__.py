@@ -11,7 +11,6 @@ from services.order.domain.order import Order
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
-    FULLY_DONE,
     PARTLY_DONE,
     HistoryEntry,
     OrderStatus,
@@ -32,7 +31,6 @@ from services.order.pricing import (
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
-    "FULLY_DONE",
     "PARTLY_DONE",
     "DiscountExceedsDocument",
     "DiscountExceedsLine",
