@@ -5,13 +5,26 @@ from __future__ import annotations
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.work_orders import repository as work_order_repository
+from services.order.work_orders.handlers import (
+    OrderServiceHandlers,
+    WorkOrderHandlers,
+    work_orders,
+)
+from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     CancelOrder,
+    CancelWorkOrder,
+    CompleteWorkOrder,
+    ComponentsIssued,
+    ComponentsReleased,
+    ComponentsShort,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    CreateWorkOrder,
     GoodsIssued,
     GoodsReceived,
     OrderApproved,
@@ -20,27 +33,40 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    ProductionReceived,
+    ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
     UserUpserted,
+    WorkOrderCancelled,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderPartiallyCompleted,
+    WorkOrderReleased,
 )
 from shared.registry import entry
 from shared.runtime import Runtime
-from shared.service import OnQueue, Service
+from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
     await create_indexes(runtime.database)
-    return OrderHandlers(order_store(runtime.database, runtime.outbox), Admins(runtime.database))
+    await work_order_repository.create_indexes(runtime.database)
+    return OrderServiceHandlers(
+        order_store(runtime.database, runtime.outbox),
+        Admins(runtime.database),
+        WorkOrderHandlers(work_order_repository.work_order_store(runtime.database, runtime.outbox)),
+    )
 
 
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, submission, approval outcome, history.",
+    description="Purchase and sales orders: drafting, submission, approval outcome, history; "
+    "work orders: release, completion, cancellation.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -48,6 +74,10 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CreateWorkOrder: via(work_orders, WorkOrderHandlers.create),
+        ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
+        CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
+        CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -60,6 +90,10 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        ComponentsIssued: via(work_orders, WorkOrderHandlers.components_issued),
+        ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
+        ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
+        ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
     },
     publishes=[
         OrderCreated,
@@ -68,7 +102,12 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
+        WorkOrderCreated,
+        WorkOrderReleased,
+        WorkOrderPartiallyCompleted,
+        WorkOrderCompleted,
+        WorkOrderCancelled,
     ],
-    outbox_collections=[ORDERS],
-    queries=queries,
+    outbox_collections=[ORDERS, work_order_repository.WORK_ORDERS],
+    queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )
