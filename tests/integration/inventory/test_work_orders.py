@@ -111,7 +111,8 @@ async def test_a_work_order_consumes_components_and_produces_the_item_with_the_l
         lambda doc: doc is not None and len(doc["receipts"]) == 2,
         what="both completions received",
     )
-    assert done is not None and done["status"] == "completed"
+    assert done is not None
+    assert done["status"] == "completed"
     assert [(r["completion_id"], r["quantity"]) for r in done["receipts"]] == [
         (first.completion_id, D(1)),
         (last.completion_id, D(2)),
@@ -184,7 +185,8 @@ async def test_a_short_release_waits_holding_what_is_there_and_a_cancel_releases
         lambda doc: doc is not None and doc["released_components"],
         what="the release shown on the work order",
     )
-    assert cancelled is not None and cancelled["status"] == "cancelled"
+    assert cancelled is not None
+    assert cancelled["status"] == "cancelled"
     assert cancelled["history"][-1]["note"] == "reservation released: 3 GEAR"
     refused = await inventory.refused(ReleaseWorkOrder(work_order_id=wo, released_by="planner"))
     assert refused.body["reason"] == "work_order_not_releasable"
