@@ -182,8 +182,8 @@ def test_short_components_are_shown_and_a_new_release_tries_again() -> None:
     order.release(by="lead")
     assert (order.attempt, order.status) == (2, WorkOrderStatus.RELEASED)
     order.components_issued(attempt=2, location_id="L-1", lines=order.components)
-    assert order.status is WorkOrderStatus.IN_PROGRESS
-    assert order.shortage is None
+    after = order.model_dump()
+    assert (after["status"], after["shortage"]) == (WorkOrderStatus.IN_PROGRESS, None)
 
 
 def test_a_line_that_is_not_short_is_not_named_short() -> None:
@@ -269,7 +269,7 @@ def test_partial_completions_until_the_whole_quantity_is_done() -> None:
     [done] = order.collect_events()
     assert isinstance(done, WorkOrderCompleted)
     assert (done.completed_total, done.scrapped_total, done.remaining) == (D(3), D(1), D(0))
-    assert order.status is WorkOrderStatus.COMPLETED
+    assert str(order.status) == "completed"
     assert [(c.completion_id, c.quantity, c.scrap) for c in order.completions] == [
         ("C-1", D(1), D(0)),
         ("C-2", D(2), D(1)),

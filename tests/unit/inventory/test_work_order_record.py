@@ -104,8 +104,7 @@ def test_everything_held_goes_on_to_the_issue_which_is_announced_once() -> None:
         "L",
         "B",
     )
-    assert event.lines == lines(FRAME="8", BOLT="6")
-    assert wo.phase is Phase.ISSUED
+    assert (event.lines, wo.phase) == (lines(FRAME="8", BOLT="6"), Phase.ISSUED)
     assert wo.reservation_targets() == {"FRAME|L": D(0), "BOLT|L": D(0)}
     wo.issued(attempt=1)
     assert wo.collect_events() == []
@@ -158,7 +157,12 @@ def test_a_new_release_after_a_shortage_reserves_again_at_the_same_place() -> No
     wo.released(
         attempt=2, item_sku="WIDGET", components=lines(FRAME="8"), location_id="M", unknown_skus=[]
     )
-    assert (wo.attempt, wo.phase, wo.location_id, wo.needs) == (2, "reserving", "L", {"FRAME": 8})
+    assert (wo.attempt, wo.phase, wo.location_id, wo.needs) == (
+        2,
+        Phase.RESERVING,
+        "L",
+        {"FRAME": D(8)},
+    )
     assert wo.touched == ["FRAME|L", "BOLT|L"]
     assert wo.reservation_targets() == {"FRAME|L": D(8), "BOLT|L": D(0)}
 
