@@ -3,6 +3,7 @@ completed or cancelled, and what inventory's reports do to it."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -386,3 +387,85 @@ def test_released_components_are_shown() -> None:
     assert order.released_components == lines
     assert order.history[-1].note == "reservation released: 3 FRAME"
     assert order.history[-1].status is WorkOrderStatus.CANCELLED
+
+
+# --- what the refusals and the history say ----------------------------------------------------
+
+
+def test_the_due_date_travels_with_the_work_order() -> None:
+    due = date(2026, 12, 15)
+    order = WorkOrder.create(
+        work_order_id="WO-2",
+        kind=WorkOrderKind.SERVICE,
+        branch_id="B-1",
+        item_sku=None,
+        description="repair pump",
+        quantity=D(1),
+        components=[],
+        created_by="planner",
+        due_date=due,
+    )
+    [event] = order.collect_events()
+    assert isinstance(event, WorkOrderCreated)
+    assert (order.due_date, event.due_date) == (due, due)
+
+
+def test_refusals_name_the_work_order_and_what_to_do() -> None:
+    with pytest.raises(InvalidWorkOrder, match=r"^Production work order WO-1 must name the item"):
+        created(item_sku=None)
+    with pytest.raises(InvalidWorkOrder, match=r"produces no item \(no item_sku\)\.$"):
+        created(kind=WorkOrderKind.SERVICE, item_sku="WIDGET", description="repair pump")
+    order = in_progress()
+    with pytest.raises(WorkOrderNotReleasable) as not_releasable:
+        order.release(by="lead")
+    assert not_releasable.value.detail == (
+        "Work order WO-1 is in_progress: only a created work order, or one short of "
+        "components, can be released."
+    )
+    with pytest.raises(EmptyCompletion) as empty:
+        order.complete(completion_id="C-1", quantity=D(0), scrap=D(0), by="foreman")
+    assert empty.value.detail == "A completion of work order WO-1 reports nothing."
+    with pytest.raises(WorkOrderNotReleased) as not_released:
+        created().complete(completion_id="C-1", quantity=D(1), scrap=D(0), by="foreman")
+    assert not_released.value.detail == "Work order WO-1 is not released yet: release it first."
+    with pytest.raises(ComponentsNotIssued) as not_issued:
+        released().complete(completion_id="C-1", quantity=D(1), scrap=D(0), by="foreman")
+    assert not_issued.value.detail == (
+        "Work order WO-1 is released: its components are not issued yet, so nothing can be "
+        "completed."
+    )
+    order.status = WorkOrderStatus.COMPLETED
+    with pytest.raises(WorkOrderClosed) as closed:
+        order.complete(completion_id="C-1", quantity=D(1), scrap=D(0), by="foreman")
+    assert closed.value.detail == "Work order WO-1 is completed."
+
+
+def test_scrap_adds_up_over_completions() -> None:
+    order = in_progress("4")
+    order.complete(completion_id="C-1", quantity=D(1), scrap=D(1), by="foreman")
+    order.complete(completion_id="C-2", quantity=D(0), scrap=D(1), by="foreman")
+    assert (order.completed, order.scrapped, order.remaining) == (D(1), D(2), D(1))
+
+
+def test_a_fraction_short_is_named_short() -> None:
+    order = released()
+    order.components_short(
+        attempt=1, location_id="L-1", lines=[short_line("8", "7.5")], unknown_skus=[]
+    )
+    assert order.history[-1].note == "components short: FRAME short by 0.5"
+
+
+def test_the_history_says_which_release_attempt_each_entry_belongs_to() -> None:
+    order = released()
+    order.components_short(attempt=1, location_id="L-1", lines=[], unknown_skus=[])
+    order.release(by="lead")
+    order.components_issued(attempt=2, location_id="L-1", lines=order.components)
+    order.production_received(completion_id="C-1", location_id="L-1", quantity=D(1))
+    assert [(h.status.value, h.attempt) for h in order.history] == [
+        ("created", 0),
+        ("released", 1),
+        ("short", 1),
+        ("released", 2),
+        ("in_progress", 2),
+        ("in_progress", 2),
+    ]

@@ -150,7 +150,7 @@ class WorkOrderRecord(Aggregate):
         )
 
     def issue_lines(self) -> list[StockLine]:
-        return [StockLine(sku=sku, quantity=need) for sku, need in self.needs.items() if need > 0]
+        return [StockLine(sku=sku, quantity=need) for sku, need in self.needs.items()]
 
     def issue_id(self) -> str:
         return f"{self.id}#{self.attempt}"

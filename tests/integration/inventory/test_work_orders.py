@@ -144,6 +144,31 @@ async def test_a_work_order_consumes_components_and_produces_the_item_with_the_l
         first.completion_id,
         last.completion_id,
     ]
+    await both_views_show_it_done(order_service, inventory_service, wo)
+
+
+async def both_views_show_it_done(order_service: Any, inventory_service: Any, wo: str) -> None:
+    """``GET /work-orders`` on the order service and on inventory."""
+    views = {}
+    for name, app in (("order", order_service), ("inventory", inventory_service)):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as http:
+            views[name] = (await http.get("/work-orders", params={"work_order_id": wo})).json()
+            assert (await http.get("/work-orders")).status_code == 400
+            assert (
+                await http.get("/work-orders", params={"work_order_id": "no"})
+            ).status_code == 404
+    order_view, inventory_view = views["order"], views["inventory"]
+    assert (order_view["work_order_id"], order_view["status"]) == (wo, "completed")
+    assert (order_view["completed"], order_view["scrapped"]) == ("3", "1")
+    assert "applied_messages" not in order_view
+    assert [h["status"] for h in order_view["history"]][:3] == [
+        "created",
+        "released",
+        "in_progress",
+    ]
+    assert (inventory_view["phase"], inventory_view["attempt"]) == ("issued", 1)
+    assert [r["quantity"] for r in inventory_view["receipts"]] == ["1", "2"]
 
 
 async def test_a_short_release_waits_holding_what_is_there_and_a_cancel_releases_it(

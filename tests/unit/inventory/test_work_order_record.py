@@ -4,6 +4,8 @@ rules for work orders: their reservations, issues and receipts in the ledger."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +25,7 @@ from shared.contracts import (
     StockLine,
     StockMoved,
     WorkOrderKind,
+    utcnow,
 )
 
 D = Decimal
@@ -345,3 +348,35 @@ def test_finished_units_are_received_as_a_work_order_receipt() -> None:
     assert (receipt.on_hand_change, receipt.on_hand_after) == (D(3), D(4))
     assert (stock.on_hand, stock.received) == (D(4), D(3))
     assert stock.on_hand == stock.opening + stock.received - stock.issued + stock.adjusted
+
+
+def test_a_fraction_short_is_a_shortage() -> None:
+    wo = released()
+    wo.reserved(attempt=1, held={"FRAME": D("7.5"), "BOLT": D(6)})
+    assert wo.phase is Phase.SHORT
+
+
+def test_every_change_is_dated() -> None:
+    before = utcnow()
+    wo = record()
+    wo.updated_at = before - timedelta(days=1)
+    wo.released(attempt=1, item_sku="W", components=lines(A="1"), location_id="L", unknown_skus=[])
+    assert wo.updated_at >= before
+    changes: list[Callable[[], None]] = [
+        lambda: wo.reserved(attempt=1, held={"A": D(1)}),
+        lambda: wo.issued(attempt=1),
+        lambda: wo.receive(completion_id="C-1", sku="W", quantity=D(1), location_id="L"),
+        lambda: wo.cancel(held={}),
+    ]
+    for change in changes:
+        wo.updated_at = before - timedelta(days=1)
+        change()
+        if wo.phase is not Phase.ISSUING:  # deciding to issue is not yet a change to tell
+            assert wo.updated_at >= before
+
+
+def test_received_production_adds_to_what_was_received() -> None:
+    stock = stock_with("0")
+    stock.receive_production(work_order_id="WO-1", completion_id="C-1", quantity=D(3))
+    stock.receive_production(work_order_id="WO-1", completion_id="C-2", quantity=D(2))
+    assert (stock.received, stock.on_hand) == (D(5), D(5))
