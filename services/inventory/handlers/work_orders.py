@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import structlog
 
-from services.inventory.domain import Stock
-from services.inventory.domain.errors import UnknownLocation
+from services.inventory.domain import Location, Stock
+from services.inventory.domain.errors import NoLocation
 from services.inventory.domain.stock import ZERO, work_order_holder
 from services.inventory.domain.work_orders import Phase, WorkOrderRecord
 from services.inventory.repository import Stores
@@ -149,12 +149,8 @@ class WorkOrderHandlers:
         record = await self.records.get(event.work_order_id)
         if record is not None and record.receipt(event.completion_id) is not None:
             return
-        location_id = (record.location_id if record else None) or (
-            await self.catalog.sales_location(event.branch_id)
-        )
-        if location_id is None:
-            raise UnknownLocation(f"(any location of branch {event.branch_id})")
-        location = await self.catalog.location(location_id)
+        location = await self._receiving_location(record, event.branch_id)
+        location_id = location.id
         (await self.catalog.item(event.item_sku)).check_quantity(event.quantity)
         sku, quantity = event.item_sku, event.quantity
         await self.stock.change(
@@ -178,6 +174,15 @@ class WorkOrderHandlers:
             ),
         )
         log.info("production_received", work_order_id=event.work_order_id, sku=sku)
+
+    async def _receiving_location(self, record: WorkOrderRecord | None, branch_id: str) -> Location:
+        """Where the components were issued, else the branch's sales location."""
+        location_id = (record.location_id if record else None) or (
+            await self.catalog.sales_location(branch_id)
+        )
+        if location_id is None:
+            raise NoLocation(f"Branch {branch_id} has no location to receive finished units at.")
+        return await self.catalog.location(location_id)
 
     async def _learn(
         self, event: WorkOrderEvent, mutate: Callable[[WorkOrderRecord], object]

@@ -51,9 +51,11 @@ class WorkOrderHandlers:
             raise WorkOrderExists(f"Work order {cmd.work_order_id} already exists.")
 
     async def release(self, cmd: ReleaseWorkOrder) -> None:
+        """Hand the work order to inventory (again, after a shortage) as a new attempt."""
         await self._apply(cmd.work_order_id, cmd, lambda wo: wo.release(by=cmd.released_by))
 
     async def complete(self, cmd: CompleteWorkOrder) -> None:
+        """Count finished and scrapped units; inventory receives the finished ones."""
         await self._apply(
             cmd.work_order_id,
             cmd,
@@ -66,6 +68,7 @@ class WorkOrderHandlers:
         )
 
     async def cancel(self, cmd: CancelWorkOrder) -> None:
+        """Close the work order; inventory releases what it still holds for it."""
         await self._apply(
             cmd.work_order_id, cmd, lambda wo: wo.cancel(by=cmd.cancelled_by, reason=cmd.reason)
         )
@@ -94,6 +97,7 @@ class WorkOrderHandlers:
         )
 
     async def production_received(self, event: ProductionReceived) -> None:
+        """Show which finished units are in stock, and where."""
         await self._apply(
             event.work_order_id,
             event,
@@ -105,6 +109,7 @@ class WorkOrderHandlers:
         )
 
     async def components_released(self, event: ComponentsReleased) -> None:
+        """Show what a cancellation gave back to stock."""
         await self._apply(
             event.work_order_id, event, lambda wo: wo.components_released(released=event.released)
         )

@@ -22,7 +22,7 @@ from shared.contracts import (
 )
 from shared.storage.mongo import Document
 from tests.support.factories import unique
-from tests.support.inventory import InventoryDriver, adjust, eventually, opening
+from tests.support.inventory import InventoryDriver, adjust, define_item, eventually, opening
 
 D = Decimal
 
@@ -256,3 +256,62 @@ async def test_released_again_once_stock_arrived_it_issues_and_the_event_is_appl
     [book] = (await ledgers(inventory_service, "BLADE")).values()
     assert book["balances"][loc]["balanced"] is True
     assert [e["kind"] for e in book["entries"]].count("issue") == 1
+
+
+async def test_cancelled_after_the_issue_the_components_stay_consumed(
+    inventory: InventoryDriver,
+    order_service: Any,
+    inventory_service: Any,
+    order_db: AsyncDatabase[Document],
+) -> None:
+    loc = await inventory.branch("BR-WC", "STOOL", "SEAT")
+    await inventory.accepted(opening("SEAT", loc, "5"))
+    create = create_work_order("BR-WC", "STOOL", "2", SEAT="1")
+    await inventory.accepted(create)
+    wo = create.work_order_id
+    await inventory.accepted(ReleaseWorkOrder(work_order_id=wo, released_by="planner"))
+    await work_order_status(order_db, wo, "in_progress")
+
+    await inventory.accepted(CancelWorkOrder(work_order_id=wo, cancelled_by="planner"))
+    [released] = await inventory.bus.wait_for(
+        "inventory.components_released", lambda b: b["work_order_id"] == wo
+    )
+    assert (released.body["released"], released.body["consumed"]) == (
+        [],
+        [{"sku": "SEAT", "quantity": "2"}],
+    )
+    seat = await inventory.stock("SEAT", loc)
+    assert (seat["on_hand"], seat["reserved"], seat["issued"]) == (D(3), D(0), D(2))
+    refused = await inventory.refused(complete(wo, "1"))
+    assert refused.body["reason"] == "work_order_closed"
+
+
+async def test_a_service_job_consumes_its_components_and_receives_nothing(
+    inventory: InventoryDriver,
+    order_service: Any,
+    inventory_service: Any,
+    order_db: AsyncDatabase[Document],
+) -> None:
+    await inventory.accepted(define_item("OIL", decimal_places=1))
+    loc = await inventory.branch("BR-WJ", "OIL")
+    await inventory.accepted(opening("OIL", loc, "10"))
+    job = CreateWorkOrder(
+        work_order_id=unique("WO"),
+        branch_id="BR-WJ",
+        kind=WorkOrderKind.SERVICE,
+        description="service the forklift",
+        quantity=D(1),
+        components=[ComponentLine(sku="OIL", quantity=D("2.5"), basis=ComponentBasis.TOTAL)],
+        created_by="planner",
+    )
+    await inventory.accepted(job)
+    wo = job.work_order_id
+    await inventory.accepted(ReleaseWorkOrder(work_order_id=wo, released_by="planner"))
+    await work_order_status(order_db, wo, "in_progress")
+    assert (await inventory.accepted(complete(wo, "1"))).type == "WorkOrderCompleted"
+    await inventory.bus.settle(0.5)
+    assert (await inventory.stock("OIL", loc))["on_hand"] == D("7.5")
+    assert (
+        inventory.bus.matching("inventory.production_received", lambda b: b["work_order_id"] == wo)
+        == []
+    )
