@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
 from services.order.work_orders.handlers import (
     OrderServiceHandlers,
@@ -16,19 +17,24 @@ from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    BranchConfigured,
     CancelOrder,
     CancelWorkOrder,
+    CloseOrderShort,
     CompleteWorkOrder,
     ComponentsIssued,
     ComponentsReleased,
     ComponentsShort,
+    ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
     CreateWorkOrder,
     GoodsIssued,
     GoodsReceived,
+    LocationDefined,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderRejected,
     OrderSubmitted,
@@ -37,6 +43,7 @@ from shared.contracts import (
     ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
+    StockMoved,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
@@ -55,11 +62,16 @@ from shared.settings import ServiceSettings
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
     await create_indexes(runtime.database)
+    await create_stock_indexes(runtime.database)
     await work_order_repository.create_indexes(runtime.database)
     return OrderServiceHandlers(
         order_store(runtime.database, runtime.outbox),
         Admins(runtime.database),
-        WorkOrderHandlers(work_order_repository.work_order_store(runtime.database, runtime.outbox)),
+        StockLevels(runtime.database),
+        Branches(runtime.database, runtime.outbox),
+        work_orders=WorkOrderHandlers(
+            work_order_repository.work_order_store(runtime.database, runtime.outbox)
+        ),
     )
 
 
@@ -78,6 +90,8 @@ SERVICE = Service(
         ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
         CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
         CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
+        CloseOrderShort: OrderHandlers.close_short,
+        ConfigureBranch: OrderHandlers.configure_branch,
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -94,6 +108,8 @@ SERVICE = Service(
         ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
         ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
         ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
+        LocationDefined: OrderHandlers.location_defined,
+        StockMoved: OrderHandlers.stock_moved,
     },
     publishes=[
         OrderCreated,
@@ -106,8 +122,14 @@ SERVICE = Service(
         WorkOrderReleased,
         WorkOrderPartiallyCompleted,
         WorkOrderCompleted,
+        OrderCompleted,
+        BranchConfigured,
+        WorkOrderCreated,
+        WorkOrderReleased,
+        WorkOrderPartiallyCompleted,
+        WorkOrderCompleted,
         WorkOrderCancelled,
     ],
-    outbox_collections=[ORDERS, work_order_repository.WORK_ORDERS],
+    outbox_collections=[ORDERS, BRANCHES, work_order_repository.WORK_ORDERS],
     queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )

@@ -11,7 +11,6 @@ from services.order.domain.order import Order
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
-    FULLY_DONE,
     PARTLY_DONE,
     HistoryEntry,
     OrderStatus,
@@ -22,7 +21,6 @@ from services.order.domain.status import (
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
-    "FULLY_DONE",
     "PARTLY_DONE",
     "HistoryEntry",
     "InvalidTransition",

@@ -28,3 +28,9 @@ class NotTheCreator(DomainError):
     """Only an order's creator, or an admin, may change or resubmit it after a rejection."""
 
     reason = "not_the_creator"
+
+
+class InsufficientStock(DomainError):
+    """The branch refuses sales orders its stock cannot serve (``order.configure_branch``)."""
+
+    reason = "insufficient_stock"

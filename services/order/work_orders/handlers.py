@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from services.order.domain import Order
 from services.order.domain.work_order import WorkOrder
 from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
 from services.order.handlers import OrderHandlers
-from services.order.repository import Admins
 from shared.contracts import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -118,13 +117,8 @@ class WorkOrderHandlers:
 class OrderServiceHandlers(OrderHandlers):
     """The order handlers with the work orders' beside them: what the service's setup makes."""
 
-    def __init__(
-        self,
-        orders: AggregateStore[Order],
-        admins: Admins,
-        work_orders: WorkOrderHandlers,
-    ) -> None:
-        super().__init__(orders, admins)
+    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers) -> None:
+        super().__init__(*orders)  # whatever the order handlers take
         self.work_orders = work_orders
 
 
