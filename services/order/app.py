@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from services.order.configuration import PricingConfiguration
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
-from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.repository import (
+    ORDERS,
+    PRICE_LISTS,
+    TAX_RATES,
+    Admins,
+    create_indexes,
+    order_store,
+    price_list_store,
+    tax_rate_store,
+)
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
 from services.order.work_orders.handlers import (
@@ -29,6 +39,8 @@ from shared.contracts import (
     CreatePurchaseOrder,
     CreateSalesOrder,
     CreateWorkOrder,
+    DefinePriceList,
+    DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
     LocationDefined,
@@ -39,6 +51,7 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PriceListDefined,
     ProductionReceived,
     ReleaseWorkOrder,
     ReservationConfirmed,
@@ -46,6 +59,7 @@ from shared.contracts import (
     StockMoved,
     StockReserved,
     SubmitOrder,
+    TaxRateDefined,
     UpdateOrder,
     UserUpserted,
     WorkOrderCancelled,
@@ -61,24 +75,28 @@ from shared.settings import ServiceSettings
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
-    await create_indexes(runtime.database)
-    await create_stock_indexes(runtime.database)
-    await work_order_repository.create_indexes(runtime.database)
+    db, relay = runtime.database, runtime.outbox
+    await create_indexes(db)
+    await create_stock_indexes(db)
+    await work_order_repository.create_indexes(db)
     return OrderServiceHandlers(
-        order_store(runtime.database, runtime.outbox),
-        Admins(runtime.database),
-        StockLevels(runtime.database),
-        Branches(runtime.database, runtime.outbox),
-        work_orders=WorkOrderHandlers(
-            work_order_repository.work_order_store(runtime.database, runtime.outbox)
-        ),
+        order_store(db, relay),
+        Admins(db),
+        StockLevels(db),
+        Branches(db, relay),
+        PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay)),
+        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
+
+
+def _config(handlers: OrderHandlers) -> PricingConfiguration:
+    return handlers.config
 
 
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, submission, approval outcome, history; "
-    "work orders: release, completion, cancellation.",
+    description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
+    "submission, approval outcome, history; work orders: release, completion, cancellation.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -92,6 +110,8 @@ SERVICE = Service(
         CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
+        DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
+        DefinePriceList: via(_config, PricingConfiguration.define_price_list),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -118,18 +138,22 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
-        WorkOrderCreated,
-        WorkOrderReleased,
-        WorkOrderPartiallyCompleted,
-        WorkOrderCompleted,
         OrderCompleted,
         BranchConfigured,
+        TaxRateDefined,
+        PriceListDefined,
         WorkOrderCreated,
         WorkOrderReleased,
         WorkOrderPartiallyCompleted,
         WorkOrderCompleted,
         WorkOrderCancelled,
     ],
-    outbox_collections=[ORDERS, BRANCHES, work_order_repository.WORK_ORDERS],
+    outbox_collections=[
+        ORDERS,
+        BRANCHES,
+        TAX_RATES,
+        PRICE_LISTS,
+        work_order_repository.WORK_ORDERS,
+    ],
     queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )

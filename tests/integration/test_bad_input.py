@@ -38,6 +38,9 @@ from shared.contracts import (
     CloseOrderShort,
     ConfigureBranch,
     DefineCycle,
+    DefinePriceList,
+    DefineTaxRate,
+    ItemPrice,
     LevelRule,
     LocationDefined,
     MovementKind,
@@ -181,6 +184,30 @@ async def s_submit(ctx: Context) -> None:
 
 async def s_cancel(ctx: Context) -> None:
     await ctx.ask(CancelOrder(order_id=await ctx.draft(), cancelled_by="alice"))
+
+
+async def s_define_tax_rate(ctx: Context) -> None:
+    code = unique("TAX")
+    answer = await ctx.ask(
+        DefineTaxRate(code=code, name="State", rate=Decimal("6.25"), defined_by="olga")
+    )
+    assert (answer["code"], answer["version"]) == (code, 1)
+    assert await ctx.db.tax_rates.find_one({"_id": code}) is not None
+
+
+async def s_define_price_list(ctx: Context) -> None:
+    price_list_id = unique("PL")
+    answer = await ctx.ask(
+        DefinePriceList(
+            price_list_id=price_list_id,
+            name="Retail",
+            currency="USD",
+            prices=[ItemPrice(sku="SKU-1", unit_price=Decimal("4.50"))],
+            defined_by="olga",
+        )
+    )
+    assert (answer["price_list_id"], answer["revision"]) == (price_list_id, 1)
+    assert await ctx.db.price_lists.find_one({"_id": price_list_id}) is not None
 
 
 async def s_order_pending(ctx: Context) -> None:
@@ -408,6 +435,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.update"): s_update,
     ("order.commands", "order.submit"): s_submit,
     ("order.commands", "order.cancel"): s_cancel,
+    ("order.commands", "order.define_tax_rate"): s_define_tax_rate,
+    ("order.commands", "order.define_price_list"): s_define_price_list,
     ("order.commands", "order.close_short"): s_close_short,
     ("order.commands", "order.configure_branch"): s_configure_branch,
     ("order.inventory-location-defined", "inventory.location_defined"): s_order_location_defined,

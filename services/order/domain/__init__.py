@@ -17,12 +17,27 @@ from services.order.domain.status import (
     PendingApproval,
     Rejection,
 )
+from services.order.pricing import (
+    DiscountExceedsDocument,
+    DiscountExceedsLine,
+    EmptyDocument,
+    InvalidDiscount,
+    InvalidLine,
+    PricingError,
+    UnknownPrice,
+    UnknownTaxRate,
+)
 
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
     "PARTLY_DONE",
+    "DiscountExceedsDocument",
+    "DiscountExceedsLine",
+    "EmptyDocument",
     "HistoryEntry",
+    "InvalidDiscount",
+    "InvalidLine",
     "InvalidTransition",
     "NotTheCreator",
     "Order",
@@ -30,6 +45,9 @@ __all__ = [
     "OrderLocked",
     "OrderStatus",
     "PendingApproval",
+    "PricingError",
     "Rejection",
     "UnknownOrder",
+    "UnknownPrice",
+    "UnknownTaxRate",
 ]
