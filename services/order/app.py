@@ -16,16 +16,29 @@ from services.order.repository import (
     tax_rate_store,
 )
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
+from services.order.work_orders import repository as work_order_repository
+from services.order.work_orders.handlers import (
+    OrderServiceHandlers,
+    WorkOrderHandlers,
+    work_orders,
+)
+from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
+    CancelWorkOrder,
     CloseOrderShort,
+    CompleteWorkOrder,
+    ComponentsIssued,
+    ComponentsReleased,
+    ComponentsShort,
     ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    CreateWorkOrder,
     DefinePriceList,
     DefineTaxRate,
     GoodsIssued,
@@ -39,6 +52,8 @@ from shared.contracts import (
     OrderSubmitted,
     OrderUpdated,
     PriceListDefined,
+    ProductionReceived,
+    ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
     StockMoved,
@@ -47,6 +62,11 @@ from shared.contracts import (
     TaxRateDefined,
     UpdateOrder,
     UserUpserted,
+    WorkOrderCancelled,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderPartiallyCompleted,
+    WorkOrderReleased,
 )
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -54,16 +74,18 @@ from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
-    return OrderHandlers(
+    await work_order_repository.create_indexes(db)
+    return OrderServiceHandlers(
         order_store(db, relay),
         Admins(db),
         StockLevels(db),
         Branches(db, relay),
         PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay)),
+        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
 
 
@@ -74,7 +96,7 @@ def _config(handlers: OrderHandlers) -> PricingConfiguration:
 SERVICE = Service(
     entry=entry("order"),
     description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
-    "submission, approval outcome, history.",
+    "submission, approval outcome, history; work orders: release, completion, cancellation.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -82,6 +104,10 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CreateWorkOrder: via(work_orders, WorkOrderHandlers.create),
+        ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
+        CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
+        CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
@@ -98,6 +124,10 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        ComponentsIssued: via(work_orders, WorkOrderHandlers.components_issued),
+        ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
+        ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
+        ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
     },
@@ -112,7 +142,18 @@ SERVICE = Service(
         BranchConfigured,
         TaxRateDefined,
         PriceListDefined,
+        WorkOrderCreated,
+        WorkOrderReleased,
+        WorkOrderPartiallyCompleted,
+        WorkOrderCompleted,
+        WorkOrderCancelled,
     ],
-    outbox_collections=[ORDERS, BRANCHES, TAX_RATES, PRICE_LISTS],
-    queries=queries,
+    outbox_collections=[
+        ORDERS,
+        BRANCHES,
+        TAX_RATES,
+        PRICE_LISTS,
+        work_order_repository.WORK_ORDERS,
+    ],
+    queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )
