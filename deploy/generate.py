@@ -231,7 +231,7 @@ def rabbitmq_definitions(services: Services, commands: CommandSenders | None = N
     permissions: list[dict[str, object]] = [{"user": ADMIN, "vhost": VHOST, **everything}]
     permissions += [rabbitmq_permissions(service) for service in services]
     permissions += [caller_permissions(caller) for caller in CALLERS]
-    topics = [t for service in services for t in service_topic_permissions(service)]
+    topics = [t for service in services for t in service_topic_permissions(service, senders)]
     topics += [t for caller in CALLERS for t in caller_topic_permissions(caller, senders)]
     definitions = {
         "users": users,
@@ -312,17 +312,22 @@ def topic(user: str, exchange_name: str, write: str, read: str) -> dict[str, obj
     return {"user": user, "vhost": VHOST, "exchange": exchange_name, "write": write, "read": read}
 
 
-def service_topic_permissions(service: ServiceEntry) -> list[dict[str, object]]:
-    """A service publishes only its own events (and dead letters of its own queues), sends no
-    commands, and binds its queues to whatever it consumes."""
+def service_topic_permissions(
+    service: ServiceEntry, senders: CommandSenders | None = None
+) -> list[dict[str, object]]:
+    """A service publishes only its own events (and dead letters of its own queues), sends
+    the commands whose contracts name it among their senders (billing: renewal orders), and
+    binds its queues to whatever it consumes."""
     own = rf"^{re.escape(service.name)}\."
+    sends = sorted(key for key, allowed in (senders or {}).items() if service.name in allowed)
+    commands = "^(" + "|".join(re.escape(key) for key in sends) + ")$" if sends else NOTHING
     # Any service answers a command addressed to no service (for the service it names, or
     # for ``oms``) and keeps it under the unrouted queue's name.
     events = rf"^({re.escape(service.name)}\.|[a-z_]+\.command_rejected$)"
     unrouted = re.escape(UNROUTED_COMMANDS)
     dead_letters = rf"^({re.escape(service.name)}\.|{unrouted}$)"
     return [
-        topic(service.rabbitmq_user, COMMANDS, NOTHING, own),
+        topic(service.rabbitmq_user, COMMANDS, commands, own),
         topic(service.rabbitmq_user, EVENTS, events, ".*"),
         topic(service.rabbitmq_user, DEAD_LETTERS, dead_letters, dead_letters),
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from shared.contracts.base import Event
+from shared.contracts.base import Command, Event
 
 
 class DomainError(Exception):
@@ -36,9 +36,22 @@ class Aggregate(BaseModel):
     applied_messages: list[str] = []
 
     _events: list[Event] = PrivateAttr(default_factory=list)
+    _commands: list[Command] = PrivateAttr(default_factory=list)
 
     def record(self, event: Event) -> None:
         self._events.append(event)
+
+    def send(self, command: Command) -> None:
+        """A command to another service, sent with the change (through the same outbox)."""
+        self._commands.append(command)
+
+    def collect_commands(self) -> list[Command]:
+        commands, self._commands = self._commands, []
+        return commands
+
+    @property
+    def pending_commands(self) -> tuple[Command, ...]:
+        return tuple(self._commands)
 
     def collect_events(self) -> list[Event]:
         events, self._events = self._events, []

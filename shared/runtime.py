@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import prometheus_client
@@ -166,7 +167,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         logger=None,
         description=service.description,
     )
-    publisher = Publisher(broker)
+    publisher = Publisher(broker, user=urlsplit(settings.amqp_url).username)
     settlement.bind(publisher)
     owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
     runtime = Runtime(

@@ -57,7 +57,8 @@ class CreateSalesOrder(_CreateOrder):
     routing_key: ClassVar[str] = "order.create_sales_order"
     answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
     acting_person: ClassVar[str | None] = "created_by"
-    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront"}
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront", "billing"}
+    """``billing`` places subscription renewals (``created_by`` is then ``billing``)."""
     customer_id: Identifier
 
 
@@ -87,7 +88,7 @@ class SubmitOrder(Command):
     routing_key: ClassVar[str] = "order.submit"
     answered_by: ClassVar[tuple[str, ...]] = ("order.submitted",)
     acting_person: ClassVar[str | None] = "submitted_by"
-    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront"}
+    senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront", "billing"}
     order_id: Identifier
     submitted_by: Identifier
 

@@ -18,8 +18,10 @@ JSON = "application/json"
 
 
 class Publisher:
-    def __init__(self, broker: RabbitBroker) -> None:
+    def __init__(self, broker: RabbitBroker, *, user: str | None = None) -> None:
         self.broker = broker
+        self.user = user
+        """The RabbitMQ login: a command this service sends names it as its ``user_id``."""
 
     async def publish(
         self,
@@ -53,6 +55,7 @@ class Publisher:
             message_type=entry.get("type"),
             timestamp=entry.get("created_at"),
             reply_to=entry.get("reply_to"),
+            user_id=self.user if entry["exchange"] == COMMANDS.name else None,
         )
 
     async def answer(self, entry: Document, reply_to: str) -> None:
@@ -82,10 +85,12 @@ class Publisher:
         reply_to: str | None = None,
         headers: dict[str, object] | None = None,
         content_type: str | None = JSON,
+        user_id: str | None = None,
     ) -> None:
         await self.broker.publish(
             body,
             exchange=EXCHANGES[exchange],
+            user_id=user_id,
             routing_key=routing_key,
             message_id=message_id,
             correlation_id=correlation_id,

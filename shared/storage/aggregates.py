@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
-from shared.names import EVENTS
+from shared.names import COMMANDS, EVENTS
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -52,11 +52,12 @@ class AlreadyExists(Exception):
     """An insert met a document with the same id."""
 
 
-def outbox_entry(event: Event, *, reply_to: str | None = None) -> Document:
-    """The stored form of an event waiting to be published (body kept as exact JSON)."""
+def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Document:
+    """The stored form of an event (or of a command to another service) waiting to be
+    published (body kept as exact JSON)."""
     return {
         "message_id": str(event.message_id),
-        "exchange": EVENTS,
+        "exchange": COMMANDS if isinstance(event, Command) else EVENTS,
         "routing_key": event.routing_key,
         "type": event.type_name(),
         "correlation_id": event.correlation_id,
@@ -291,6 +292,8 @@ class AggregateStore(Generic[A]):
             # Only the first event answers the command; later ones are consequences.
             entries.append(outbox_entry(stamped, reply_to=reply_to))
             reply_to = None
+        # Commands go after the events, in the order sent; each names its own flow.
+        entries += [outbox_entry(command) for command in aggregate.collect_commands()]
         return entries
 
     def _answer(self, cause: Message | None, entries: list[Document]) -> Document | None:
