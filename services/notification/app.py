@@ -14,6 +14,7 @@ from shared.contracts import (
     OrderApproved,
     OrderRejected,
 )
+from shared.contracts.billing import InvoiceOverdue, InvoiceUncollectible, SubscriptionCancelled
 from shared.contracts.notification import EmailFailed, EmailSent
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -39,8 +40,8 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending and withdrawn approvals, approvals and rejections, sent "
-    "once per event.",
+    description="E-mail about pending and withdrawn approvals, approvals and rejections, and "
+    "billing's payment reminders, write-offs and cancellations, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -49,6 +50,10 @@ SERVICE = Service(
         OrderApproved: NotificationHandlers.order_approved,
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
+        # Dunning: each step e-mails the customer's billing contact.
+        InvoiceOverdue: NotificationHandlers.invoice_overdue,
+        InvoiceUncollectible: NotificationHandlers.invoice_uncollectible,
+        SubscriptionCancelled: NotificationHandlers.subscription_cancelled,
     },
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],

@@ -1,4 +1,4 @@
-"""Turn approval events into e-mails, once per event and recipient."""
+"""Turn approval and billing events into e-mails, once per event and recipient."""
 
 from __future__ import annotations
 
@@ -15,7 +15,18 @@ from shared.contracts import (
     OrderRejected,
     Person,
 )
+from shared.contracts.billing import (
+    BillingContact,
+    InvoiceOverdue,
+    InvoiceUncollectible,
+    SubscriptionCancelled,
+)
 from shared.storage.aggregates import AggregateStore, AlreadyExists
+
+
+def _contact(contact: BillingContact) -> Person:
+    """A billing contact as a recipient (known by address: they need no user account)."""
+    return Person(user_id=str(contact.email), name=contact.name, email=contact.email)
 
 
 class NotificationHandlers:
@@ -51,6 +62,25 @@ class NotificationHandlers:
         if (decision := event.decision) is not None and decision.notify:
             subject, body = templates.rejected(decision)
             await self._queue(event, "order_rejected", decision.creator, subject, body)
+
+    async def invoice_overdue(self, event: InvoiceOverdue) -> None:
+        """Remind the customer's billing contact of an unpaid invoice (each dunning step)."""
+        subject, body = templates.invoice_overdue(event)
+        await self._queue(event, "invoice_overdue", _contact(event.billing_contact), subject, body)
+
+    async def invoice_uncollectible(self, event: InvoiceUncollectible) -> None:
+        """Tell the billing contact that dunning ended and the invoice was written off."""
+        subject, body = templates.invoice_uncollectible(event)
+        await self._queue(
+            event, "invoice_uncollectible", _contact(event.billing_contact), subject, body
+        )
+
+    async def subscription_cancelled(self, event: SubscriptionCancelled) -> None:
+        """Tell the billing contact that the subscription ends (now or at the period end)."""
+        subject, body = templates.subscription_cancelled(event)
+        await self._queue(
+            event, "subscription_cancelled", _contact(event.billing_contact), subject, body
+        )
 
     async def _queue(
         self, event: Event, kind: str, recipient: Person, subject: str, body: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from string import Template
 from urllib.parse import urlencode
 
@@ -15,6 +16,12 @@ from shared.contracts import (
     Person,
     RejectRequest,
     WithdrawalReason,
+)
+from shared.contracts.billing import (
+    BillingContact,
+    InvoiceOverdue,
+    InvoiceUncollectible,
+    SubscriptionCancelled,
 )
 from shared.names import COMMANDS, command_rejected
 
@@ -74,6 +81,41 @@ Notes from the approver:
 $notes
 
 Edit the order and submit it again; the approval cycle starts again from level 1.
+"""
+)
+
+
+OVERDUE = Template(
+    """Hello $contact,
+
+invoice $invoice_id ($total $currency, for subscription $subscription_id) was due on $due
+and $balance $currency of it is still unpaid. This is reminder $attempt of $attempts.
+
+$next
+"""
+)
+
+FINAL = {
+    "cancel_subscription": "This was the last reminder: subscription $subscription_id is "
+    "cancelled.",
+    "mark_uncollectible": "This was the last reminder: the invoice is written off as "
+    "uncollectible and handed to our accounts team.",
+}
+
+UNCOLLECTIBLE = Template(
+    """Hello $contact,
+
+invoice $invoice_id ($total $currency, for subscription $subscription_id) is still unpaid
+after every reminder; $balance $currency is written off as uncollectible. A payment is
+still recorded against it if you make one.
+"""
+)
+
+CANCELLED = Template(
+    """Hello $contact,
+
+subscription $subscription_id (plan $plan_id) $when.
+Reason: $reason
 """
 )
 
@@ -157,4 +199,60 @@ def rejected(event: ApprovalRejected) -> tuple[str, str]:
         level=event.level,
         approver=_name(event.approver),
         notes=event.notes or "(none)",
+    )
+
+
+def _contact(contact: BillingContact) -> str:
+    return contact.name or str(contact.email)
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+
+
+def invoice_overdue(event: InvoiceOverdue) -> tuple[str, str]:
+    if event.next_attempt_at is not None:
+        follow = f"Please pay it; the next reminder is due on {_day(event.next_attempt_at)}."
+    else:
+        follow = Template(FINAL[event.final_action]).substitute(
+            subscription_id=event.subscription_id
+        )
+    subject = f"Payment reminder {event.attempt}/{event.attempts}: invoice {event.invoice_id}"
+    return subject, OVERDUE.substitute(
+        contact=_contact(event.billing_contact),
+        invoice_id=event.invoice_id,
+        total=event.total,
+        currency=event.currency,
+        subscription_id=event.subscription_id,
+        due=_day(event.due_at),
+        balance=event.balance,
+        attempt=event.attempt,
+        attempts=event.attempts,
+        next=follow,
+    )
+
+
+def invoice_uncollectible(event: InvoiceUncollectible) -> tuple[str, str]:
+    return f"Invoice {event.invoice_id} written off", UNCOLLECTIBLE.substitute(
+        contact=_contact(event.billing_contact),
+        invoice_id=event.invoice_id,
+        total=event.total,
+        currency=event.currency,
+        subscription_id=event.subscription_id,
+        balance=event.balance,
+    )
+
+
+def subscription_cancelled(event: SubscriptionCancelled) -> tuple[str, str]:
+    when = (
+        f"ends with its current period, on {_day(event.current_period_end)}"
+        if event.at_period_end
+        else "is cancelled: nothing more is billed"
+    )
+    return f"Subscription {event.subscription_id} cancelled", CANCELLED.substitute(
+        contact=_contact(event.billing_contact),
+        subscription_id=event.subscription_id,
+        plan_id=event.plan_id,
+        when=when,
+        reason=event.reason or "(none given)",
     )
