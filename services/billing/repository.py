@@ -21,7 +21,7 @@ InvoiceMaker = Callable[[int], Invoice]
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
-    await db[SUBSCRIPTIONS].create_index([("next_billing_at", ASCENDING)])
+    await db[SUBSCRIPTIONS].create_index([("next_step_at", ASCENDING)])
     await db[SUBSCRIPTIONS].create_index([("renewals.order_id", ASCENDING)])
     await db[SUBSCRIPTIONS].create_index([("customer_id", ASCENDING)])
     await db[INVOICES].create_index([("series", ASCENDING), ("number", ASCENDING)], unique=True)
@@ -37,7 +37,7 @@ class Stores:
 
     async def due_subscriptions(self, now: datetime, limit: int) -> list[Subscription]:
         return await self.subscriptions.find(
-            {"next_billing_at": {"$lte": now}}, limit=limit, sort=[("next_billing_at", 1)]
+            {"next_step_at": {"$lte": now}}, limit=limit, sort=[("next_step_at", 1)]
         )
 
     async def renewing(self, order_id: str) -> Subscription | None:

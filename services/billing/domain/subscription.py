@@ -122,11 +122,25 @@ class Subscription(Aggregate):
     def ended(self) -> bool:
         return self.status in ENDED
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def next_billing_at(self) -> datetime | None:
-        """Stored with the document, so that the scheduler finds what is due by index."""
-        return None if self.ended else self.period_start(self.next_period)
+        """When the next period is billed: the first one that starts after any pause."""
+        if self.ended:
+            return None
+        n = self.next_period
+        while self.paused_until is not None and self.period_start(n) < self.paused_until:
+            n += 1
+        return self.period_start(n)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_step_at(self) -> datetime | None:
+        """When the calendar next asks for something (a period starts, a pause ends): stored
+        with the document, so that the schedule finds what is due by index."""
+        if self.ended:
+            return None
+        starts = self.period_start(self.next_period)
+        return starts if self.paused_until is None else min(starts, self.paused_until)
 
     @property
     def current_period(self) -> tuple[datetime, datetime] | None:
@@ -152,14 +166,20 @@ class Subscription(Aggregate):
     # --- billing --------------------------------------------------------------------------
 
     def is_due(self, now: datetime) -> bool:
-        return (due := self.next_billing_at) is not None and due <= now
+        return (due := self.next_step_at) is not None and due <= now
 
     def bill(self, plan: Plan, now: datetime, *, acting: str) -> Renewal | None:
-        """Take the next step the calendar calls for at ``now``: end the subscription, skip a
-        paused period, or bill the period that started. ``None`` when nothing was billed."""
+        """Take the next step the calendar calls for at ``now``: end a pause, end the
+        subscription, skip a period that starts during a pause, or bill the period that
+        started. ``None`` when nothing was billed; call again while :meth:`is_due`."""
         if not self.is_due(now):
             return None
         starts = self.period_start(self.next_period)
+        paused = self.paused_until
+        if paused is not None and (starts >= paused or starts > now):
+            self.paused_until, self.status = None, SubscriptionStatus.ACTIVE
+            self.record(SubscriptionResumed(**self.facts()))
+            return None
         if self.cancel_at_period_end:
             self._end(SubscriptionStatus.CANCELLED)
             return None
@@ -168,13 +188,9 @@ class Subscription(Aggregate):
                 self._end(SubscriptionStatus.EXPIRED)
                 return None
             self.term += 1
-        if self.paused_until is not None:
-            if starts < self.paused_until:
-                self.next_period += 1  # a period that starts during the pause is not billed
-                return None
-            self.paused_until = None
-            self.status = SubscriptionStatus.ACTIVE
-            self.record(SubscriptionResumed(**self.facts()))
+        if paused is not None:
+            self.next_period += 1  # a period that starts during the pause is not billed
+            return None
         return self._renew(plan, starts, acting=acting)
 
     def _term_over(self) -> bool:
