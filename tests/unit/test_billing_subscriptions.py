@@ -1,0 +1,469 @@
+"""Subscriptions: billed in advance per period, trials, terms, pauses, cancellations, plan
+changes, and what each renewal order became; plans that can or cannot be billed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.billing.domain import Plan, PlanTerms, Subscription
+from services.billing.domain.calendar import UnknownTimeZone
+from services.billing.domain.errors import InvalidChange, InvalidPlan, SubscriptionEnded
+from services.billing.domain.subscription import message_id
+from shared.contracts.billing import (
+    BillingContact,
+    BillingInterval,
+    PlanItem,
+    RenewalStatus,
+    SubscriptionCancelled,
+    SubscriptionExpired,
+    SubscriptionPastDue,
+    SubscriptionPaused,
+    SubscriptionPlanChanged,
+    SubscriptionRenewalUpdated,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+    SubscriptionStarted,
+    SubscriptionStatus,
+)
+from shared.contracts.orders import CreateSalesOrder, SubmitOrder
+from shared.contracts.pricing import PricingTerms
+
+CONTACT = BillingContact(email="pay@customer.example", name="Carla")
+START = datetime(2026, 1, 31, 9, tzinfo=UTC)
+ACTIVE, PAUSED = SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def item(sku: str, quantity: str, price: str, *codes: str) -> PlanItem:
+    return PlanItem(
+        sku=sku, quantity=Decimal(quantity), unit_price=Decimal(price), tax_codes=list(codes)
+    )
+
+
+def make_plan(plan_id: str = "BOX", price: str = "30.00", **overrides: Any) -> Plan:
+    values: dict[str, Any] = {
+        "name": "Box",
+        "price": Decimal(price),
+        "currency": "EUR",
+        "interval": BillingInterval.MONTH,
+        "branch_id": "BR-1",
+        **overrides,
+    }
+    values.setdefault("items", [item("SKU-A", "1", price)])
+    plan = Plan.define(plan_id, PlanTerms(**values), by="root")
+    plan.collect_events()
+    return plan
+
+
+def started(plan: Plan | None = None, **options: Any) -> Subscription:
+    subscription = Subscription.start(
+        "SUB-1",
+        customer_id="C-1",
+        plan=plan or make_plan(),
+        contact=CONTACT,
+        at=options.pop("at", START),
+        **options,
+    )
+    subscription.collect_events()
+    return subscription
+
+
+def bill(subscription: Subscription, plan: Plan, moment: str) -> list[Any]:
+    """Every step due at ``moment``; the events they recorded."""
+    now = at(moment)
+    while subscription.is_due(now):
+        subscription.bill(plan, now, acting="billing")
+    return subscription.collect_events()
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+def test_a_plans_items_must_add_up_to_its_price_and_name_each_sku_once() -> None:
+    with pytest.raises(InvalidPlan, match=r"add up to 20\.00 a period but the price is 30") as e:
+        make_plan(items=[item("A", "2", "10.00")])
+    assert e.value.reason == "invalid_plan"
+    with pytest.raises(InvalidPlan, match="names each sku once"):
+        make_plan(price="20", items=[item("A", "1", "10"), item("A", "1", "10")])
+    plan = make_plan(price="25", items=[item("A", "2", "10"), item("B", "0.5", "10")])
+    assert plan.terms.items_total() == Decimal(25)
+
+
+def test_a_plan_without_items_bills_itself_as_one_line() -> None:
+    plan = make_plan(items=[])
+    [line] = plan.terms.billed_items("BOX")
+    assert (line.sku, line.quantity, line.unit_price) == ("BOX", Decimal(1), Decimal("30.00"))
+    assert plan.terms.billed_items("BOX") != []
+    assert make_plan().terms.billed_items("BOX")[0].sku == "SKU-A"
+    assert PlanTerms(name="x", price=Decimal(0), currency="EUR", interval="day").items_total() == 0
+
+
+def test_a_redefinition_is_checked_and_announces_the_new_terms() -> None:
+    plan = make_plan()
+    with pytest.raises(InvalidPlan):
+        plan.redefine(
+            PlanTerms(
+                name="x",
+                price=Decimal(1),
+                currency="EUR",
+                interval="day",
+                items=[item("A", "1", "2")],
+            ),
+            by="root",
+        )
+    plan.redefine(
+        plan.terms.model_copy(update={"trial_days": 7, "invoice_series": "SUBS"}), by="ann"
+    )
+    [defined] = plan.collect_events()
+    assert (defined.revision, defined.trial_days, defined.invoice_series) == (2, 7, "SUBS")
+    assert (defined.branch_id, defined.items[0].sku) == ("BR-1", "SKU-A")
+    assert plan.trial_days == 7
+
+
+# --- starting and billing -----------------------------------------------------------------
+
+
+def test_a_subscription_without_trial_is_active_and_due_at_its_start() -> None:
+    subscription = Subscription.start(
+        "SUB-1", customer_id="C-1", plan=make_plan(), contact=CONTACT, at=START
+    )
+    [event] = subscription.collect_events()
+    assert isinstance(event, SubscriptionStarted)
+    assert (event.status, event.trial_end, event.next_billing_at) == (ACTIVE, None, START)
+    assert (event.current_period_start, event.current_period_end) == (None, None)
+    assert (event.customer_id, event.plan_id, event.billing_contact) == ("C-1", "BOX", CONTACT)
+    assert subscription.is_due(START)
+    assert not subscription.is_due(START - timedelta(seconds=1))
+    assert subscription.next_step_at == START
+
+
+def test_a_trial_delays_the_first_billing_and_the_anchor() -> None:
+    plan = make_plan(trial_days=14)
+    subscription = Subscription.start("S", customer_id="C", plan=plan, contact=CONTACT, at=START)
+    [event] = subscription.collect_events()
+    trial_end = START + timedelta(days=14)
+    assert (event.status, event.trial_end, event.next_billing_at) == (
+        SubscriptionStatus.TRIALING,
+        trial_end,
+        trial_end,
+    )
+    assert bill(subscription, plan, "2026-02-14T08:59") == []
+    [renewed] = bill(subscription, plan, "2026-02-14T09:00")
+    assert renewed.status is ACTIVE
+    assert renewed.next_billing_at == at("2026-03-14T09:00")
+
+
+def test_a_started_subscription_refuses_long_ids_and_unknown_time_zones() -> None:
+    with pytest.raises(InvalidChange, match="at most 56 characters"):
+        Subscription.start("S" * 57, customer_id="C", plan=make_plan(), contact=CONTACT, at=START)
+    Subscription.start("S" * 56, customer_id="C", plan=make_plan(), contact=CONTACT, at=START)
+    with pytest.raises(UnknownTimeZone):
+        started(time_zone="Nowhere/Town")
+
+
+def test_each_period_is_billed_once_as_a_renewal_order_created_then_submitted() -> None:
+    plan = make_plan(pricing=PricingTerms(prices_include_tax=True))
+    subscription = started(plan)
+    [renewed] = bill(subscription, plan, "2026-01-31T09:00")
+    assert isinstance(renewed, SubscriptionRenewed)
+    renewal = renewed.renewal
+    assert (renewal.period, renewal.order_id, renewal.status) == (0, "SUB-1-R1", "ordered")
+    assert (renewal.period_start, renewal.period_end) == (START, at("2026-02-28T09:00"))
+    assert (renewal.plan_id, renewal.plan_revision, renewal.adjustment) == ("BOX", 1, 0)
+    assert (renewed.current_period_start, renewed.current_period_end) == (
+        START,
+        at("2026-02-28T09:00"),
+    )
+    create, submit = subscription.collect_commands()
+    assert isinstance(create, CreateSalesOrder)
+    assert isinstance(submit, SubmitOrder)
+    assert (create.order_id, create.customer_id, create.branch_id) == ("SUB-1-R1", "C-1", "BR-1")
+    assert (create.created_by, submit.submitted_by, submit.order_id) == (
+        "billing",
+        "billing",
+        "SUB-1-R1",
+    )
+    assert (create.correlation_id, submit.correlation_id) == ("SUB-1-R1", "SUB-1-R1")
+    assert create.currency == "EUR"
+    assert create.pricing == PricingTerms(prices_include_tax=True)
+    [line] = create.lines
+    assert (line.sku, line.quantity, line.unit_price) == ("SKU-A", Decimal(1), Decimal(30))
+    assert create.notes == "Subscription SUB-1, plan BOX, period 2026-01-31 to 2026-02-28 (UTC)"
+    # The same ids whichever replica, however often: the order service applies them once.
+    assert create.message_id == message_id("SUB-1-R1", "create")
+    assert submit.message_id == message_id("SUB-1-R1", "submit")
+    assert create.message_id != submit.message_id
+    assert message_id("a", 1) == message_id("a", 1) != message_id("a", 2)
+    assert isinstance(message_id("x"), UUID)
+    assert bill(subscription, plan, "2026-02-28T08:59") == []
+    assert subscription.bill(plan, at("2026-02-28T08:59"), acting="billing") is None
+    assert subscription.collect_commands() == []
+
+
+def test_a_renewal_bills_the_plan_as_it_is_when_the_period_starts() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.collect_commands()
+    plan.redefine(
+        plan.terms.model_copy(update={"price": Decimal(45), "items": [item("SKU-A", "3", "15")]}),
+        by="ann",
+    )
+    [renewed] = bill(subscription, plan, "2026-02-28T09:00")
+    assert (renewed.renewal.plan_revision, renewed.renewal.order_id) == (2, "SUB-1-R2")
+    create, _ = subscription.collect_commands()
+    assert isinstance(create, CreateSalesOrder)
+    assert create.lines[0].unit_price == Decimal(15)
+    assert subscription.current_price == Decimal(45)
+
+
+def test_a_clock_moved_far_ahead_bills_every_missed_period_in_order() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    events = bill(subscription, plan, "2026-04-30T09:00")
+    assert [e.renewal.order_id for e in events] == ["SUB-1-R1", "SUB-1-R2", "SUB-1-R3", "SUB-1-R4"]
+    assert len(subscription.collect_commands()) == 8
+
+
+def test_a_term_without_auto_renew_expires_after_its_periods() -> None:
+    plan = make_plan()
+    subscription = started(plan, term_periods=2, auto_renew=False)
+    bill(subscription, plan, "2026-02-28T09:00")
+    [expired] = bill(subscription, plan, "2026-03-31T09:00")
+    assert isinstance(expired, SubscriptionExpired)
+    assert (expired.status, expired.next_billing_at) == (SubscriptionStatus.EXPIRED, None)
+    assert subscription.next_step_at is None
+    assert not subscription.is_due(at("2030-01-01T00:00"))
+    assert subscription.bill(plan, at("2030-01-01T00:00"), acting="billing") is None
+
+
+def test_a_term_with_auto_renew_starts_the_next_term() -> None:
+    plan = make_plan()
+    subscription = started(plan, term_periods=2)
+    events = bill(subscription, plan, "2026-04-30T09:00")
+    assert [e.renewal.period for e in events] == [0, 1, 2, 3]
+    assert subscription.term == 2
+    bill(subscription, plan, "2026-05-31T09:00")
+    assert subscription.term == 3
+
+
+# --- pauses --------------------------------------------------------------------------------
+
+
+def test_periods_starting_during_a_pause_are_skipped_and_the_pause_ends_on_its_date() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-04-15T00:00"), at("2026-02-10T00:00"))
+    [paused] = subscription.collect_events()
+    assert isinstance(paused, SubscriptionPaused)
+    assert (paused.status, paused.resume_at) == (PAUSED, at("2026-04-15T00:00"))
+    assert paused.next_billing_at == at("2026-04-30T09:00")
+    assert subscription.next_step_at == at("2026-02-28T09:00")
+    assert bill(subscription, plan, "2026-04-14T23:59") == []
+    assert subscription.status is PAUSED
+    assert subscription.next_period == 3  # February's and March's periods were skipped
+    assert subscription.next_step_at == at("2026-04-15T00:00")
+    [resumed] = bill(subscription, plan, "2026-04-15T00:00")
+    assert isinstance(resumed, SubscriptionResumed)
+    assert (resumed.status, subscription.paused_until) == (ACTIVE, None)
+    [renewed] = bill(subscription, plan, "2026-04-30T09:00")
+    assert (renewed.renewal.period, renewed.renewal.order_id) == (3, "SUB-1-R4")
+
+
+def test_a_pause_ending_before_the_next_period_skips_nothing() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-02-20T00:00"), at("2026-02-10T00:00"))
+    subscription.collect_events()
+    assert subscription.next_step_at == at("2026-02-20T00:00")
+    [resumed] = bill(subscription, plan, "2026-02-28T09:00")[:1]
+    assert isinstance(resumed, SubscriptionResumed)
+    assert subscription.next_period == 2  # February was billed after the pause
+
+
+def test_a_pause_is_refused_twice_into_the_past_or_once_ended() -> None:
+    subscription = started()
+    with pytest.raises(InvalidChange, match="resume date must be in the future"):
+        subscription.pause(START, START)
+    subscription.pause(START + timedelta(days=1), START)
+    with pytest.raises(InvalidChange, match="is paused until"):
+        subscription.pause(START + timedelta(days=2), START)
+    subscription.cancel(START, at_period_end=False, reason=None)
+    with pytest.raises(SubscriptionEnded, match="SUB-1 is cancelled: it changes no more") as e:
+        subscription.pause(START + timedelta(days=3), START)
+    assert e.value.reason == "subscription_ended"
+
+
+# --- cancellation ---------------------------------------------------------------------------
+
+
+def test_a_cancellation_now_stops_billing_at_once() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.cancel(at("2026-02-10T00:00"), at_period_end=False, reason="moving")
+    [cancelled] = subscription.collect_events()
+    assert isinstance(cancelled, SubscriptionCancelled)
+    assert (cancelled.status, cancelled.at_period_end, cancelled.reason) == (
+        SubscriptionStatus.CANCELLED,
+        False,
+        "moving",
+    )
+    assert cancelled.next_billing_at is None
+    assert bill(subscription, plan, "2027-01-01T00:00") == []
+
+
+def test_a_cancellation_at_period_end_lets_the_billed_period_run_out() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.cancel(at("2026-02-10T00:00"), at_period_end=True, reason=None)
+    [cancelled] = subscription.collect_events()
+    assert (cancelled.status, cancelled.at_period_end) == (ACTIVE, True)
+    assert cancelled.current_period_end == at("2026-02-28T09:00")
+    [ended] = bill(subscription, plan, "2026-02-28T09:00")
+    assert isinstance(ended, SubscriptionExpired)
+    assert ended.status is SubscriptionStatus.CANCELLED
+    assert subscription.collect_commands()[2:] == []
+
+
+def test_a_cancellation_at_period_end_before_anything_is_billed_is_immediate() -> None:
+    subscription = started()
+    subscription.cancel(START - timedelta(days=1), at_period_end=True, reason=None)
+    [cancelled] = subscription.collect_events()
+    assert (cancelled.status, cancelled.at_period_end) == (SubscriptionStatus.CANCELLED, False)
+    plan = make_plan()
+    other = started(plan)
+    bill(other, plan, "2026-01-31T09:00")
+    other.cancel(at("2026-02-28T09:00"), at_period_end=True, reason=None)  # the period is over
+    assert other.status is SubscriptionStatus.CANCELLED
+
+
+# --- plan changes -----------------------------------------------------------------------------
+
+
+def test_a_plan_change_prorates_the_billed_period_and_goes_on_the_next_renewal() -> None:
+    basic, plus = make_plan(), make_plan("PLUS", "60.00")
+    subscription = started(basic, at=at("2026-01-01T00:00"))
+    bill(subscription, basic, "2026-01-01T00:00")
+    proration = subscription.change_plan(plus, at("2026-01-16T00:00"))
+    [changed] = subscription.collect_events()
+    assert isinstance(changed, SubscriptionPlanChanged)
+    assert proration == changed.proration == Decimal("15.48")
+    assert (changed.plan_id, changed.previous_plan_id, changed.currency) == ("PLUS", "BOX", "EUR")
+    assert (subscription.pending_adjustment, subscription.current_price) == (
+        Decimal("15.48"),
+        Decimal(60),
+    )
+    [renewed] = bill(subscription, plus, "2026-02-01T00:00")
+    assert renewed.renewal.adjustment == Decimal("15.48")
+    assert renewed.renewal.plan_id == "PLUS"
+    assert subscription.pending_adjustment == 0
+
+
+def test_a_downgrade_credit_is_used_up_to_a_periods_price_and_the_rest_waits() -> None:
+    big, small = make_plan("BIG", "90.00"), make_plan("SMALL", "3.00")
+    subscription = started(big, at=at("2026-01-01T00:00"))
+    bill(subscription, big, "2026-01-01T00:00")
+    assert subscription.change_plan(small, at("2026-01-01T00:00")) == Decimal("-87.00")
+    subscription.collect_events()
+    [first] = bill(subscription, small, "2026-02-01T00:00")
+    assert first.renewal.adjustment == Decimal(-3)
+    assert subscription.pending_adjustment == Decimal(-84)
+
+
+def test_a_plan_change_before_the_first_billing_prorates_nothing() -> None:
+    subscription = started()
+    assert subscription.change_plan(make_plan("PLUS", "60.00"), START) == 0
+    assert subscription.current_price == 0
+    assert subscription.plan_id == "PLUS"
+
+
+def test_a_plan_change_keeps_the_currency_and_the_interval_and_needs_another_plan() -> None:
+    subscription = started()
+    for other in (
+        make_plan("USD", currency="USD"),
+        make_plan("YEAR", interval=BillingInterval.YEAR),
+        make_plan("TWO", interval_count=2),
+    ):
+        with pytest.raises(InvalidChange, match="subscribe anew") as e:
+            subscription.change_plan(other, START)
+        assert e.value.reason == "invalid_change"
+    with pytest.raises(InvalidChange, match="on plan BOX already"):
+        subscription.change_plan(make_plan(), START)
+    subscription.cancel(START, at_period_end=False, reason=None)
+    with pytest.raises(SubscriptionEnded):
+        subscription.change_plan(make_plan("PLUS"), START)
+    with pytest.raises(SubscriptionEnded):
+        subscription.cancel(START, at_period_end=False, reason=None)
+
+
+# --- what became of the renewals, and dunning ------------------------------------------------
+
+
+def test_a_renewals_fate_is_recorded_on_it_and_announced() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-02-28T09:00")
+    updated = subscription.renewal_update("SUB-1-R1", status=RenewalStatus.REJECTED, detail="no")
+    assert updated is not None
+    [event] = subscription.collect_events()
+    assert isinstance(event, SubscriptionRenewalUpdated)
+    assert (event.renewal.status, event.renewal.detail) == ("rejected", "no")
+    assert subscription.renewal("SUB-1-R1") == updated
+    assert subscription.renewal("SUB-1-R2").status == "ordered"  # type: ignore[union-attr]
+    assert subscription.renewal_update("SUB-9-R1", stock="short") is None
+    assert subscription.renewal("SUB-9-R1") is None
+    assert subscription.collect_events() == []
+
+
+def test_an_overdue_invoice_makes_it_past_due_until_every_overdue_invoice_is_settled() -> None:
+    subscription = started()
+    subscription.invoice_overdue("INV-1", cancel=False)
+    [past_due] = subscription.collect_events()
+    assert isinstance(past_due, SubscriptionPastDue)
+    assert (past_due.status, past_due.invoice_id) == (SubscriptionStatus.PAST_DUE, "INV-1")
+    subscription.invoice_overdue("INV-1", cancel=False)
+    subscription.invoice_overdue("INV-2", cancel=False)
+    assert subscription.collect_events() == []
+    assert subscription.overdue_invoices == ["INV-1", "INV-2"]
+    subscription.invoice_settled("INV-1")
+    subscription.invoice_settled("INV-9")
+    assert subscription.status is SubscriptionStatus.PAST_DUE
+    subscription.invoice_settled("INV-2")
+    [active] = subscription.collect_events()
+    assert isinstance(active, SubscriptionResumed)
+    assert active.status is ACTIVE
+
+
+def test_a_settled_invoice_leaves_a_paused_subscription_paused() -> None:
+    subscription = started()
+    subscription.invoice_overdue("INV-1", cancel=False)
+    subscription.pause(START + timedelta(days=5), START)
+    subscription.collect_events()
+    subscription.invoice_settled("INV-1")
+    assert subscription.status is PAUSED
+    assert subscription.collect_events() == []
+
+
+def test_dunning_that_gives_up_cancels_the_subscription_once() -> None:
+    subscription = started()
+    subscription.invoice_overdue("INV-1", cancel=True)
+    [cancelled] = subscription.collect_events()
+    assert isinstance(cancelled, SubscriptionCancelled)
+    assert cancelled.reason == "invoice INV-1 unpaid after every reminder"
+    assert subscription.cancel_reason == cancelled.reason
+    subscription.invoice_overdue("INV-1", cancel=True)
+    subscription.invoice_overdue("INV-2", cancel=False)
+    assert subscription.collect_events() == []
+    assert subscription.status is SubscriptionStatus.CANCELLED
