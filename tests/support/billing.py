@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -86,4 +87,12 @@ def payment(invoice: dict[str, Any], amount: str | None = None) -> RecordPayment
         amount=Decimal(amount or invoice["balance"]),
         currency=invoice["currency"],
         recorded_by="root",
+    )
+
+
+def about(order_id: str, **fields: object) -> Callable[[dict[str, Any]], bool]:
+    """Matches a message body about ``order_id`` (and with these field values)."""
+    return lambda body: (
+        body.get("order_id") == order_id
+        and all(body.get(name) == value for name, value in fields.items())
     )

@@ -110,11 +110,11 @@ def test_an_unknown_time_zone_is_refused_by_name() -> None:
 
 
 def test_adding_months_clamps_to_the_last_day_and_crosses_years() -> None:
-    assert add_months(datetime(2026, 1, 31), 1) == datetime(2026, 2, 28)
-    assert add_months(datetime(2026, 12, 31), 1) == datetime(2027, 1, 31)
-    assert add_months(datetime(2026, 11, 30), 2) == datetime(2027, 1, 30)
-    assert add_months(datetime(2026, 3, 31), -1) == datetime(2026, 2, 28)
-    assert add_months(datetime(2026, 1, 1), 0) == datetime(2026, 1, 1)
+    assert add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert add_months(datetime(2026, 12, 31, tzinfo=UTC), 1) == datetime(2027, 1, 31, tzinfo=UTC)
+    assert add_months(datetime(2026, 11, 30, tzinfo=UTC), 2) == datetime(2027, 1, 30, tzinfo=UTC)
+    assert add_months(datetime(2026, 3, 31, tzinfo=UTC), -1) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert add_months(datetime(2026, 1, 1, tzinfo=UTC), 0) == datetime(2026, 1, 1, tzinfo=UTC)
 
 
 # --- proration --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from shared.contracts import (
     RejectRequest,
     UpsertUser,
 )
-from tests.support.billing import MovedClock, payment, plan, subscribe, utc
+from tests.support.billing import MovedClock, about, payment, plan, subscribe, utc
 from tests.support.bus import Bus
 from tests.support.factories import unique
 from tests.support.flows import accepted, stockroom
@@ -40,14 +40,10 @@ async def test_a_monthly_subscription_bills_three_periods_as_three_approved_orde
     for n, moment in enumerate(("2026-01-31T09:00", "2026-02-28T09:00", "2026-03-31T09:00"), 1):
         clock.move_to(utc(moment))
         order_id = f"{sub}-R{n}"
-        [approved] = await bus.wait_for(
-            "order.approved", lambda b, o=order_id: b["order_id"] == o, timeout=SECONDS
-        )
+        [approved] = await bus.wait_for("order.approved", about(order_id), timeout=SECONDS)
         assert approved.body["created_by"] == "billing"
         assert approved.body["party_id"] == start.customer_id
-        [invoice] = await bus.wait_for(
-            "billing.invoice_issued", lambda b, o=order_id: b["order_id"] == o, timeout=SECONDS
-        )
+        [invoice] = await bus.wait_for("billing.invoice_issued", about(order_id), timeout=SECONDS)
         await accepted(bus, payment(invoice.body))
 
     invoices = bus.matching("billing.invoice_issued", lambda b: b["subscription_id"] == sub)
@@ -106,7 +102,7 @@ async def test_a_renewal_passes_both_levels_of_the_customers_cycle(
     for level, approver in ((1, mary), (2, adam)):
         [pending] = await bus.wait_for(
             "approval.pending",
-            lambda b, n=level: b["order_id"] == order_id and b["level"] == n,
+            about(order_id, level=level),
             timeout=SECONDS,
         )
         assert pending.body["approver"]["user_id"] == approver

@@ -21,7 +21,6 @@ from shared import names
 from tests.integration.billing.conftest import billing_app
 from tests.support.billing import MovedClock, billing_handlers, plan, subscribe, utc, with_clock
 from tests.support.bus import Bus
-from tests.support.factories import unique
 from tests.support.flows import accepted
 from tests.support.services import Environment, running
 
