@@ -66,6 +66,7 @@ from shared.runtime import build_app
 from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import database
+from tests.support.billing_samples import BILLING_SAMPLES, billing_sample_settings
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
@@ -73,11 +74,11 @@ from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
-APPS: dict[str, tuple[Service[Any, Any], type[Any]]] = {
+APPS: dict[str, tuple[Service[Any, Any], Callable[..., Any]]] = {
     "order": (ORDER, ServiceSettings),
     "approval": (APPROVAL, ServiceSettings),
     "inventory": (INVENTORY, InventorySettings),
-    "billing": (BILLING, ServiceSettings),
+    "billing": (BILLING, billing_sample_settings),
     "notification": (NOTIFICATION, NotificationSettings),
 }
 
@@ -462,6 +463,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
 
 SAMPLES |= INVENTORY_SAMPLES
 SAMPLES |= WORK_ORDER_SAMPLES
+SAMPLES |= BILLING_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

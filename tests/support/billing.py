@@ -53,6 +53,10 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+BillingContactFor = BillingContact(email="billing@customer.example", name="Carla")
+"""The billing contact of the tests' customers."""
+
+
 def plan(sku: str, branch_id: str, **overrides: Any) -> DefinePlan:
     values: dict[str, Any] = {
         "plan_id": unique("PLAN"),
@@ -72,7 +76,7 @@ def subscribe(plan_id: str, start_at: datetime, **overrides: Any) -> StartSubscr
         "subscription_id": unique("SUB"),
         "customer_id": unique("C"),
         "plan_id": plan_id,
-        "billing_contact": BillingContact(email="billing@customer.example", name="Carla"),
+        "billing_contact": BillingContactFor,
         "start_at": start_at,
         "started_by": "root",
     }
