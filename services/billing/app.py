@@ -30,7 +30,12 @@ from shared.contracts.billing import (
     SubscriptionStarted,
     VoidInvoice,
 )
-from shared.contracts.orders import OrderApproved, OrderCreated, OrderRejected
+from shared.contracts.orders import (
+    OrderApproved,
+    OrderCommandRejected,
+    OrderCreated,
+    OrderRejected,
+)
 from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -76,6 +81,7 @@ SERVICE = Service(
         OrderCreated: BillingHandlers.order_created,
         OrderApproved: BillingHandlers.order_approved,
         OrderRejected: BillingHandlers.order_rejected,
+        OrderCommandRejected: BillingHandlers.order_command_rejected,
         InvoiceIssued: BillingHandlers.invoice_issued,
         InvoiceOverdue: BillingHandlers.invoice_overdue,
         PaymentRecorded: BillingHandlers.invoice_settled,

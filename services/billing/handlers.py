@@ -41,7 +41,14 @@ from shared.contracts.billing import (
     VoidInvoice,
 )
 from shared.contracts.common import OrderKind
-from shared.contracts.orders import OrderApproved, OrderCreated, OrderRejected
+from shared.contracts.orders import (
+    CreateSalesOrder,
+    OrderApproved,
+    OrderCommandRejected,
+    OrderCreated,
+    OrderRejected,
+    SubmitOrder,
+)
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -54,6 +61,7 @@ MOST_STEPS = 1000
 plan catches up over several looks)."""
 
 Clock = Callable[[], datetime]
+RENEWAL_COMMANDS = frozenset({CreateSalesOrder.type_name(), SubmitOrder.type_name()})
 
 
 class BillingHandlers:
@@ -179,6 +187,22 @@ class BillingHandlers:
         if event.kind is OrderKind.SALES:
             detail = f"rejected at level {event.level} by {event.approver_id}: {event.notes or ''}"
             await self._renewal(event, event.order_id, status=RenewalStatus.REJECTED, detail=detail)
+
+    async def order_command_rejected(self, event: OrderCommandRejected) -> None:
+        """A renewal order the order service refused is shown as refused, with its reason."""
+        if event.command_type not in RENEWAL_COMMANDS or not event.correlation_id:
+            return
+        order_id = event.correlation_id
+        subscription = await self.stores.renewing(order_id)
+        if subscription is None:
+            return
+        detail = f"{event.reason}: {event.detail}"
+        await self.subscriptions.change(
+            subscription.id,
+            event,
+            lambda s: s.renewal_refused(order_id, detail),
+            missing=self._missing(subscription.id),
+        )
 
     async def _renewal(
         self, event: OrderCreated | OrderRejected | InvoiceIssued, order_id: str, **changes: object

@@ -9,7 +9,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
-from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
+from shared.contracts.base import PEOPLE_GATEWAYS, Command, CommandRejected, Event
 from shared.contracts.common import (
     CurrencyCode,
     DecimalText,
@@ -288,3 +288,10 @@ class OrderCompleted(Event):
     completed_by: Identifier | None = Field(
         default=None, description="who closed it short, or who received or issued the last goods"
     )
+
+
+class OrderCommandRejected(CommandRejected):
+    """The order service refused a command (``reason`` names the rule): what a service that
+    sends order commands (billing's renewals) listens to, by the command's correlation id."""
+
+    routing_key: ClassVar[str] = "order.command_rejected"

@@ -28,7 +28,7 @@ from shared.contracts.billing import (
     SubscriptionStatus,
     VoidInvoice,
 )
-from shared.contracts.orders import Availability, StockAvailability
+from shared.contracts.orders import Availability, OrderCommandRejected, StockAvailability
 from tests.support.billing import BillingContactFor, plan, subscribe
 from tests.support.factories import lines, unique
 from tests.support.inventory import eventually
@@ -180,6 +180,21 @@ async def s_order_rejected(ctx: SampleContext) -> None:
     await _renewal_is(ctx, order_id, status="rejected")
 
 
+async def s_order_command_rejected(ctx: SampleContext) -> None:
+    _, order_id = await _subscription(ctx)
+    await ctx.bus.send(
+        OrderCommandRejected(
+            command_message_id=None,
+            command_type="CreateSalesOrder",
+            reason="unknown_price",
+            detail="no price for SKU-1",
+            service="order",
+            correlation_id=order_id,
+        )
+    )
+    await _renewal_is(ctx, order_id, status="refused")
+
+
 async def s_invoice_issued(ctx: SampleContext) -> None:
     sub, order_id = await _subscription(ctx)
     facts = _facts(sub, order_id)
@@ -283,6 +298,7 @@ BILLING_SAMPLES: dict[tuple[str, str], Sample] = {
     ("billing.order-created", "order.created"): s_order_created,
     ("billing.order-approved", "order.approved"): s_order_approved,
     ("billing.order-rejected", "order.rejected"): s_order_rejected,
+    ("billing.order-command-rejected", "order.command_rejected"): s_order_command_rejected,
     ("billing.billing-invoice-issued", "billing.invoice_issued"): s_invoice_issued,
     ("billing.billing-invoice-overdue", "billing.invoice_overdue"): s_invoice_overdue,
     ("billing.billing-payment-recorded", "billing.payment_recorded"): s_payment_recorded,

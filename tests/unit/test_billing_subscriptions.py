@@ -473,3 +473,17 @@ def test_dunning_that_gives_up_cancels_the_subscription_once() -> None:
     subscription.invoice_overdue("INV-2", cancel=False)
     assert drained(subscription) == []
     assert subscription.status is SubscriptionStatus.CANCELLED
+
+
+def test_only_the_first_refusal_of_an_ordered_renewal_counts() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.renewal_refused("SUB-1-R1", "unknown_price: no price for SKU-A")
+    subscription.renewal_refused("SUB-1-R1", "unknown_order: no order SUB-1-R1")
+    subscription.renewal_refused("SUB-9-R1", "unknown_order")
+    [refused] = drained(subscription)
+    assert (refused.renewal.status, refused.renewal.detail) == (
+        "refused",
+        "unknown_price: no price for SKU-A",
+    )

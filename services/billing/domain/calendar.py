@@ -26,6 +26,8 @@ DAYS = {BillingInterval.DAY: 1, BillingInterval.WEEK: 7}
 
 
 class UnknownTimeZone(DomainError):
+    """A time zone that is not an IANA name (such as UTC or Europe/Berlin)."""
+
     reason = "unknown_time_zone"
 
 

@@ -12,6 +12,8 @@ class InvalidPlan(DomainError):
 
 
 class PlanNotFound(DomainError):
+    """No plan with this id: define it with billing.define_plan first."""
+
     reason = "unknown_plan"
 
 
@@ -22,10 +24,14 @@ class PlanNotBillable(DomainError):
 
 
 class SubscriptionNotFound(DomainError):
+    """No subscription with this id."""
+
     reason = "unknown_subscription"
 
 
 class SubscriptionExists(DomainError):
+    """A subscription with this id was started by another command."""
+
     reason = "subscription_exists"
 
 
@@ -43,6 +49,8 @@ class InvalidChange(DomainError):
 
 
 class InvoiceNotFound(DomainError):
+    """No invoice with this id."""
+
     reason = "unknown_invoice"
 
 
@@ -59,4 +67,6 @@ class Overpayment(DomainError):
 
 
 class CurrencyMismatch(DomainError):
+    """A payment in another currency than the invoice's."""
+
     reason = "currency_mismatch"

@@ -59,6 +59,8 @@ class DunningPolicy:
 
 
 class DuplicatePayment(DomainError):
+    """A payment_id already recorded on the invoice (by another command)."""
+
     reason = "duplicate_payment"
 
 

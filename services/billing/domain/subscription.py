@@ -272,6 +272,13 @@ class Subscription(Aggregate):
         self.record(SubscriptionRenewalUpdated(**self.facts(), renewal=updated))
         return updated
 
+    def renewal_refused(self, order_id: str, detail: str) -> None:
+        """The order service refused the renewal order (an unknown price or tax rate, say);
+        only its first refusal counts (a refused creation makes the submission fail too)."""
+        found = self.renewal(order_id)
+        if found is not None and found.status is RenewalStatus.ORDERED:
+            self.renewal_update(order_id, status=RenewalStatus.REFUSED, detail=detail)
+
     # --- changes ----------------------------------------------------------------------------
 
     def _refuse_if_ended(self) -> None:

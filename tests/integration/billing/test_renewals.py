@@ -15,6 +15,7 @@ from shared.contracts import (
     RejectRequest,
     UpsertUser,
 )
+from shared.contracts.billing import PlanItem
 from tests.support.billing import MovedClock, about, payment, plan, subscribe, utc
 from tests.support.bus import Bus
 from tests.support.factories import unique
@@ -162,3 +163,23 @@ async def test_a_rejected_renewal_is_shown_on_the_subscription_and_not_invoiced(
     assert subscription["renewals"][0]["status"] == "rejected"
     await bus.settle(0.5)
     assert not bus.matching("billing.invoice_issued", lambda b: b["order_id"] == order_id)
+
+
+async def test_a_renewal_the_order_service_refuses_is_shown_refused_with_its_reason(
+    billing: Any, bus: Bus, clock: MovedClock
+) -> None:
+    room = await stockroom(bus)
+    taxed = [PlanItem(sku=room.sku, unit_price=Decimal(30), tax_codes=["NO-SUCH-RATE"])]
+    monthly = plan(room.sku, room.branch_id, items=taxed)
+    await accepted(bus, monthly)
+    start = subscribe(monthly.plan_id, clock.now)
+    await accepted(bus, start)
+
+    [refused] = await bus.wait_for(
+        "billing.subscription_renewal_updated",
+        lambda b: b["renewal"]["status"] == "refused",
+        timeout=SECONDS,
+    )
+    assert refused.body["renewal"]["order_id"] == f"{start.subscription_id}-R1"
+    assert refused.body["renewal"]["detail"].startswith("unknown_tax_rate: ")
+    assert refused.body["status"] == "active"
