@@ -162,3 +162,20 @@ def test_the_stop_bound_and_both_grace_periods_agree() -> None:
     [policy] = definitions["policies"]
     assert policy["definition"] == {"alternate-exchange": "oms.unrouted"}
     assert policy["apply-to"] == "exchanges"
+
+
+def test_a_service_may_send_exactly_the_commands_whose_contracts_name_it() -> None:
+    import re
+
+    definitions = json.loads(Path("deploy/rabbitmq/definitions.json").read_text())
+    commands = {
+        grant["user"]: grant["write"]
+        for grant in definitions["topic_permissions"]
+        if grant["exchange"] == "oms.commands"
+    }
+    billing = re.compile(commands["billing"])
+    assert billing.match("order.create_sales_order")
+    assert billing.match("order.submit")
+    for key in ("order.cancel", "order.create_purchase_order", "order.submit.x", "billing.x"):
+        assert not billing.match(key), key
+    assert commands["inventory"] == commands["order"] == generate.NOTHING
