@@ -25,8 +25,9 @@ from shared.storage.aggregates import AggregateStore, AlreadyExists
 
 
 def _contact(contact: BillingContact) -> Person:
-    """A billing contact as a recipient (known by address: they need no user account)."""
-    return Person(user_id=str(contact.email), name=contact.name, email=contact.email)
+    """A billing contact as a recipient: known by address, with no user account (an event
+    has one billing contact, so the e-mail's id needs no more than the kind)."""
+    return Person(user_id="billing-contact", name=contact.name, email=contact.email)
 
 
 class NotificationHandlers:
