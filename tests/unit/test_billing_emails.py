@@ -1,0 +1,90 @@
+"""The dunning e-mails to a customer's billing contact: what each step says."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from services.notification import templates
+from shared.contracts.billing import (
+    BillingContact,
+    InvoiceOverdue,
+    InvoiceStatus,
+    InvoiceUncollectible,
+    SubscriptionCancelled,
+    SubscriptionStatus,
+)
+
+CONTACT = BillingContact(email="ap@customer.example", name="Accounts")
+DUE = datetime(2026, 2, 10, 9, tzinfo=UTC)
+
+
+def facts(**overrides: Any) -> dict[str, Any]:
+    return {
+        "invoice_id": "INV-000001",
+        "series": "INV",
+        "number": 1,
+        "subscription_id": "SUB-1",
+        "customer_id": "C-1",
+        "order_id": "SUB-1-R1",
+        "status": InvoiceStatus.OPEN,
+        "currency": "EUR",
+        "total": Decimal("30.00"),
+        "amount_paid": Decimal("10.00"),
+        "balance": Decimal("20.00"),
+        "due_at": DUE,
+        "billing_contact": CONTACT,
+        **overrides,
+    }
+
+
+def test_a_reminder_names_the_invoice_the_balance_and_the_next_step() -> None:
+    event = InvoiceOverdue(
+        **facts(),
+        attempt=1,
+        attempts=2,
+        next_attempt_at=datetime(2026, 2, 15, 9, tzinfo=UTC),
+        final_action="cancel_subscription",
+    )
+    subject, body = templates.invoice_overdue(event)
+    assert subject == "Payment reminder 1/2: invoice INV-000001"
+    assert body.startswith("Hello Accounts,")
+    assert "was due on 2026-02-10 09:00 UTC" in body
+    assert "20.00 EUR of it is still unpaid. This is reminder 1 of 2." in body
+    assert "the next reminder is due on 2026-02-15 09:00 UTC" in body
+
+
+def test_the_last_reminder_says_what_happens_now() -> None:
+    last = {"attempt": 2, "attempts": 2, "next_attempt_at": None}
+    cancel = InvoiceOverdue(**facts(), **last, final_action="cancel_subscription")
+    assert "subscription SUB-1 is cancelled" in templates.invoice_overdue(cancel)[1]
+    write_off = InvoiceOverdue(**facts(), **last, final_action="mark_uncollectible")
+    assert "written off as uncollectible" in templates.invoice_overdue(write_off)[1]
+
+
+def test_a_write_off_and_a_cancellation_are_told_to_the_contact() -> None:
+    subject, body = templates.invoice_uncollectible(
+        InvoiceUncollectible(**facts(status=InvoiceStatus.UNCOLLECTIBLE))
+    )
+    assert subject == "Invoice INV-000001 written off"
+    assert "20.00 EUR is written off" in body
+    cancelled = SubscriptionCancelled(
+        subscription_id="SUB-1",
+        customer_id="C-1",
+        plan_id="BOX",
+        status=SubscriptionStatus.CANCELLED,
+        billing_contact=BillingContact(email="ap@customer.example"),
+        reason="invoice INV-000001 unpaid after every reminder",
+    )
+    subject, body = templates.subscription_cancelled(cancelled)
+    assert subject == "Subscription SUB-1 cancelled"
+    assert body.startswith("Hello ap@customer.example,")
+    assert "is cancelled: nothing more is billed" in body
+    assert "Reason: invoice INV-000001 unpaid after every reminder" in body
+    later = cancelled.model_copy(
+        update={"at_period_end": True, "reason": None, "current_period_end": DUE}
+    )
+    _, body = templates.subscription_cancelled(later)
+    assert "ends with its current period, on 2026-02-10 09:00 UTC" in body
+    assert "Reason: (none given)" in body
