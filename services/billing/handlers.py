@@ -49,6 +49,7 @@ from shared.contracts.orders import (
     OrderRejected,
     SubmitOrder,
 )
+from shared.logging import log_failure
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -282,7 +283,10 @@ class BillingHandlers:
     async def bill_due(self, now: datetime) -> int:
         changed = 0
         for subscription in await self.stores.due_subscriptions(now, self.batch):
-            changed += await self._bill(subscription, now)
+            try:
+                changed += await self._bill(subscription, now)
+            except Exception as error:  # one subscription's failure does not stop the others
+                log_failure(log, "renewal_failed", error, subscription_id=subscription.id)
         return changed
 
     async def _bill(self, subscription: Subscription, now: datetime) -> int:

@@ -261,3 +261,15 @@ def test_the_dunning_policy_says_when_each_attempt_is_due() -> None:
     assert POLICY.attempt_at(due, 4) is None
     assert DunningPolicy().delays_days == (1, 3, 7)
     assert DunningPolicy().final_action is FinalAction.CANCEL_SUBSCRIPTION
+
+
+def test_an_unpriced_orders_lines_keep_their_skus() -> None:
+    order = approved().model_copy(update={"pricing": None, "total": Decimal("60.00")})
+    [line] = invoice_lines(order)[0]
+    assert (line.sku, line.description) == ("SKU-A", "SKU-A")
+
+
+def test_a_proration_is_taxed_in_the_invoices_currency() -> None:
+    order = approved().model_copy(update={"currency": "JPY"})
+    invoice = issue(order, adjustment=Decimal(1))  # 1 x 12 / 60 = 0.2 yen: no tax
+    assert invoice.lines[-1].tax == Decimal(0)

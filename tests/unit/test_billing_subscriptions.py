@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
@@ -487,3 +487,125 @@ def test_only_the_first_refusal_of_an_ordered_renewal_counts() -> None:
         "refused",
         "unknown_price: no price for SKU-A",
     )
+
+
+# --- the rules stated exactly (what mutation testing found unstated) ------------------------
+
+
+def test_refusals_say_exactly_what_to_do() -> None:
+    with pytest.raises(InvalidPlan) as twice:
+        make_plan(price="20", items=[item("A", "1", "10"), item("A", "1", "10")])
+    assert str(twice.value) == "A plan names each sku once; merge the lines of the same sku."
+    with pytest.raises(InvalidPlan) as apart:
+        make_plan(items=[item("A", "2", "10.00")])
+    assert str(apart.value) == (
+        "The items add up to 20.00 a period but the price is 30.00: make them agree."
+    )
+    subscription = started()
+    with pytest.raises(InvalidChange) as past:
+        subscription.pause(START, START)
+    assert str(past.value) == "The resume date must be in the future."
+
+
+def test_an_empty_plan_adds_up_to_a_decimal_zero() -> None:
+    total = PlanTerms(name="x", price=Decimal(0), currency="EUR", interval="day").items_total()
+    assert isinstance(total, Decimal)
+
+
+def test_renewal_ids_are_fixed_by_the_order_and_the_step() -> None:
+    assert message_id("SUB-1-R1", "create") == uuid5(NAMESPACE_URL, "oms-billing:SUB-1-R1:create")
+
+
+def test_a_subscription_keeps_its_time_zone_and_trial_end_and_bills_on_local_dates() -> None:
+    plan = make_plan(trial_days=3)
+    # 23:00 UTC on 28 February is midnight on 1 March in Berlin: it bills on each 1st.
+    subscription = started(plan, at=at("2026-02-25T23:00"), time_zone="Europe/Berlin")
+    assert subscription.time_zone == "Europe/Berlin"
+    assert subscription.trial_end == at("2026-02-28T23:00")
+    assert subscription.anchor == at("2026-02-28T23:00")
+    events = bill(subscription, plan, "2026-04-30T22:00")
+    starts = [e.renewal.period_start for e in events if isinstance(e, SubscriptionRenewed)]
+    assert starts == [at("2026-02-28T23:00"), at("2026-03-31T22:00"), at("2026-04-30T22:00")]
+
+
+def test_a_pause_ending_exactly_when_a_period_starts_bills_that_period() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-02-28T09:00"), at("2026-02-01T00:00"))
+    subscription.collect_events()
+    resumed, renewed = bill(subscription, plan, "2026-02-28T09:00")
+    assert isinstance(resumed, SubscriptionResumed)
+    assert renewed.renewal.order_id == "SUB-1-R2"
+
+
+def test_a_period_starting_now_during_a_pause_is_skipped_not_resumed() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-03-15T00:00"), at("2026-02-01T00:00"))
+    subscription.collect_events()
+    assert subscription.bill(plan, at("2026-02-28T09:00"), acting="billing") is None
+    assert (subscription.status, subscription.next_period) == (PAUSED, 2)
+    assert subscription.collect_events() == []
+    subscription.bill(plan, at("2026-03-15T00:00"), acting="billing")
+    assert subscription.status is ACTIVE
+    assert subscription.next_period == 2
+
+
+def test_a_renewal_order_carries_each_items_description_and_tax_codes() -> None:
+    described = PlanItem(
+        sku="TEA", unit_price=Decimal(30), description="Green tea", tax_codes=["VAT", "CITY"]
+    )
+    plan = make_plan(items=[described])
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    create, _ = subscription.collect_commands()
+    assert isinstance(create, CreateSalesOrder)
+    [line] = create.lines
+    assert (line.sku, line.description, line.tax_codes) == ("TEA", "Green tea", ["VAT", "CITY"])
+    bare = make_plan("BARE", items=[])
+    other = started(bare)
+    bill(other, bare, "2026-01-31T09:00")
+    create, _ = other.collect_commands()
+    assert isinstance(create, CreateSalesOrder)
+    assert [(li.sku, li.quantity, li.unit_price) for li in create.lines] == [
+        ("BARE", Decimal(1), Decimal("30.00"))
+    ]
+
+
+def test_a_plan_without_a_branch_refuses_its_renewal_instead_of_ordering() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    plan.branch_id = None
+    renewed, refused = bill(subscription, plan, "2026-01-31T09:00")
+    assert renewed.renewal.status == "ordered"
+    assert refused.renewal.status == "refused"
+    assert refused.renewal.detail == "plan BOX names no branch_id to place the renewal order at"
+    assert subscription.collect_commands() == []
+
+
+def test_proration_rounds_in_the_subscriptions_currency_and_adds_up_over_changes() -> None:
+    yen, yen_plus = (
+        make_plan("YEN", "1000", currency="JPY"),
+        make_plan("YEN2", "2001", currency="JPY"),
+    )
+    subscription = started(yen, at=at("2026-01-01T00:00"))
+    bill(subscription, yen, "2026-01-01T00:00")
+    half = at("2026-01-16T12:00")
+    assert subscription.change_plan(yen_plus, half) == Decimal(500)  # 1001 / 2 = 500.5
+    assert subscription.change_plan(make_plan("YEN3", "1000", currency="JPY"), half) == -500
+    assert subscription.pending_adjustment == 0
+    subscription.change_plan(yen_plus, half)
+    subscription.change_plan(make_plan("YEN4", "3001", currency="JPY"), half)
+    assert subscription.pending_adjustment == Decimal(1000)
+
+
+def test_a_cancellation_keeps_its_reason() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.cancel(at("2026-02-01T00:00"), at_period_end=True, reason="too much tea")
+    [cancelled] = drained(subscription)
+    assert (cancelled.at_period_end, cancelled.reason) == (True, "too much tea")
+    assert subscription.cancel_reason == "too much tea"

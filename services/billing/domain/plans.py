@@ -48,7 +48,7 @@ class PlanTerms(BaseModel):
 
     def billed_items(self, plan_id: str) -> list[PlanItem]:
         """The renewal order's lines: the items, or the plan itself as one line."""
-        return self.items or [PlanItem(sku=plan_id, quantity=Decimal(1), unit_price=self.price)]
+        return self.items or [PlanItem(sku=plan_id, unit_price=self.price)]
 
 
 class Plan(Aggregate):
@@ -84,7 +84,7 @@ class Plan(Aggregate):
             PlanDefined(
                 plan_id=self.id,
                 revision=self.revision,
-                **terms.model_dump(exclude={"pricing"}),
+                **terms.model_dump(),
             )
         )
 

@@ -25,10 +25,7 @@ TICK = timedelta(microseconds=1)
 
 def remaining_fraction(start: datetime, end: datetime, at: datetime) -> Decimal:
     """The part of [start, end) still ahead at ``at``: 1 before it starts, 0 after it ends."""
-    if at <= start:
-        return Decimal(1)
-    if at >= end:
-        return ZERO
+    at = min(max(at, start), end)
     return Decimal((end - at) // TICK) / Decimal((end - start) // TICK)
 
 

@@ -222,7 +222,10 @@ class Subscription(Aggregate):
     def _order(self, plan: Plan, renewal: Renewal, *, acting: str) -> None:
         """The renewal sales order: created, then submitted into the customer's cycle."""
         order_id = renewal.order_id
-        assert plan.branch_id is not None, "a plan without a branch is refused at subscribing"
+        if plan.branch_id is None:  # redefined without one since the subscription started
+            detail = f"plan {plan.id} names no branch_id to place the renewal order at"
+            self.renewal_refused(order_id, detail)
+            return
         lines = [
             OrderLineInput(
                 sku=item.sku,
