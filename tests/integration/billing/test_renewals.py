@@ -45,7 +45,10 @@ async def test_a_monthly_subscription_bills_three_periods_as_three_approved_orde
         assert approved.body["created_by"] == "billing"
         assert approved.body["party_id"] == start.customer_id
         [invoice] = await bus.wait_for("billing.invoice_issued", about(order_id), timeout=SECONDS)
-        await accepted(bus, payment(invoice.body))
+        paid = payment(invoice.body)
+        await accepted(bus, paid)
+        again = await accepted(bus, paid)  # sent twice: applied once (counted below)
+        assert again.body["status"] == "paid"
 
     invoices = bus.matching("billing.invoice_issued", lambda b: b["subscription_id"] == sub)
     assert len(invoices) == 3
@@ -58,6 +61,7 @@ async def test_a_monthly_subscription_bills_three_periods_as_three_approved_orde
     assert renewed[-1].body["next_billing_at"].startswith("2026-04-30T09:00")
     await bus.settle(1.0)
     assert len(bus.matching("order.created", lambda b: b["order_id"].startswith(sub))) == 3
+    assert len(bus.matching("billing.payment_recorded", lambda b: b["subscription_id"] == sub)) == 3
 
 
 async def _two_level_cycle(bus: Bus, customer_id: str) -> tuple[str, str]:
