@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
-from services.order.repository import ORDERS, Admins, create_indexes, order_store
+from services.order.repository import (
+    ORDERS,
+    QUOTATIONS,
+    RFQS,
+    Admins,
+    create_indexes,
+    order_store,
+    quotation_store,
+    rfq_store,
+)
 from shared.contracts import (
+    AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     CancelOrder,
+    CancelRfq,
+    ChooseRfqReply,
+    ConvertQuotation,
     CreatePurchaseOrder,
+    CreateQuotation,
+    CreateRfq,
     CreateSalesOrder,
+    DeclineQuotation,
     GoodsIssued,
     GoodsReceived,
     OrderApproved,
@@ -20,8 +37,22 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    QuotationAccepted,
+    QuotationConverted,
+    QuotationCreated,
+    QuotationDeclined,
+    QuotationExpired,
+    QuotationRevised,
+    QuotationSent,
+    RecordRfqReply,
     ReservationConfirmed,
     ReservationReleased,
+    ReviseQuotation,
+    RfqCancelled,
+    RfqCreated,
+    RfqReplyChosen,
+    RfqReplyRecorded,
+    SendQuotation,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
@@ -29,18 +60,26 @@ from shared.contracts import (
 )
 from shared.registry import entry
 from shared.runtime import Runtime
-from shared.service import OnQueue, Service
+from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
-    await create_indexes(runtime.database)
-    return OrderHandlers(order_store(runtime.database, runtime.outbox), Admins(runtime.database))
+    db, relay = runtime.database, runtime.outbox
+    await create_indexes(db)
+    orders = order_store(db, relay)
+    documents = DocumentHandlers(quotation_store(db, relay), rfq_store(db, relay), orders)
+    return OrderHandlers(orders, Admins(db), documents)
+
+
+def _documents(handlers: OrderHandlers) -> DocumentHandlers:
+    return handlers.documents
 
 
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, submission, approval outcome, history.",
+    description="Quotations, RFQs, purchase and sales orders: drafting, submission, approval "
+    "outcome, history.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -48,6 +87,16 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
+        ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
+        SendQuotation: via(_documents, DocumentHandlers.send_quotation),
+        AcceptQuotation: via(_documents, DocumentHandlers.accept_quotation),
+        DeclineQuotation: via(_documents, DocumentHandlers.decline_quotation),
+        ConvertQuotation: via(_documents, DocumentHandlers.convert_quotation),
+        CreateRfq: via(_documents, DocumentHandlers.create_rfq),
+        RecordRfqReply: via(_documents, DocumentHandlers.record_rfq_reply),
+        ChooseRfqReply: via(_documents, DocumentHandlers.choose_rfq_reply),
+        CancelRfq: via(_documents, DocumentHandlers.cancel_rfq),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -68,7 +117,18 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
+        QuotationCreated,
+        QuotationRevised,
+        QuotationSent,
+        QuotationAccepted,
+        QuotationDeclined,
+        QuotationExpired,
+        QuotationConverted,
+        RfqCreated,
+        RfqReplyRecorded,
+        RfqReplyChosen,
+        RfqCancelled,
     ],
-    outbox_collections=[ORDERS],
+    outbox_collections=[ORDERS, QUOTATIONS, RFQS],
     queries=queries,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.repository import Admins
 from shared.contracts import (
@@ -28,9 +29,13 @@ from shared.storage.aggregates import AggregateStore
 
 
 class OrderHandlers:
-    def __init__(self, orders: AggregateStore[Order], admins: Admins) -> None:
+    def __init__(
+        self, orders: AggregateStore[Order], admins: Admins, documents: DocumentHandlers
+    ) -> None:
         self.orders = orders
         self.admins = admins
+        self.documents = documents
+        """Quotations and RFQs, which make orders."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]

@@ -1,23 +1,33 @@
-"""Read-only HTTP queries of the order service: an order's status, lines and history."""
+"""Read-only HTTP queries of the order service: an order's, a quotation's or an RFQ's status,
+lines and history."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.order.repository import ORDERS
-from shared.http import Route, json_query
+from services.order.repository import ORDERS, QUOTATIONS, RFQS
+from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
-    async def order(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
-        if not (order_id := params.get("order_id")):
-            return 400, {"error": "order_id is required"}
-        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
-        if doc is None:
-            return 404, {"error": f"no order {order_id}"}
-        return 200, {"order_id": doc.pop("_id"), **doc}
+    def one(collection: str, key: str, what: str) -> Query:
+        async def query(params: dict[str, str]) -> tuple[int, Any]:
+            if not (doc_id := params.get(key)):
+                return 400, {"error": f"{key} is required"}
+            doc = await runtime.database[collection].find_one({"_id": doc_id}, HIDE_BOOKKEEPING)
+            if doc is None:
+                return 404, {"error": f"no {what} {doc_id}"}
+            return 200, {key: doc.pop("_id"), **doc}
 
-    return [("/orders", json_query(order))]
+        query.__doc__ = (
+            f"``GET /{collection}?{key}=...``: one {what} as stored, without bookkeeping fields."
+        )
+        return query
+
+    return [
+        ("/orders", json_query(one(ORDERS, "order_id", "order"))),
+        ("/quotations", json_query(one(QUOTATIONS, "quotation_id", "quotation"))),
+        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ"))),
+    ]

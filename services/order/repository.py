@@ -8,18 +8,28 @@ from datetime import datetime
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.order.domain import Order
+from services.order.domain import Order, Quotation, Rfq
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 
 ORDERS = "orders"
+QUOTATIONS = "quotations"
+RFQS = "rfqs"
 ADMINS = "admins"
 
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
     return AggregateStore(db[ORDERS], Order, relay, recent=RecentDocuments())
+
+
+def quotation_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Quotation]:
+    return AggregateStore(db[QUOTATIONS], Quotation, relay, recent=RecentDocuments())
+
+
+def rfq_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Rfq]:
+    return AggregateStore(db[RFQS], Rfq, relay, recent=RecentDocuments())
 
 
 class Admins:
@@ -46,3 +56,5 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     orders = db[ORDERS]
     await orders.create_index([("status", 1), ("updated_at", -1)])
     await orders.create_index([("party_id", 1), ("kind", 1)])
+    await db[QUOTATIONS].create_index([("customer_id", 1), ("status", 1)])
+    await db[RFQS].create_index([("status", 1), ("updated_at", -1)])

@@ -93,6 +93,12 @@ class _OrderFacts(Event):
     currency: CurrencyCode
     lines: Lines
     total: DecimalText
+    quotation_id: Identifier | None = Field(
+        default=None, description="the quotation this sales order was converted from"
+    )
+    rfq_id: Identifier | None = Field(
+        default=None, description="the RFQ whose chosen reply this purchase order was made from"
+    )
 
 
 class OrderCreated(_OrderFacts):

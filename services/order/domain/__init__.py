@@ -5,9 +5,16 @@ from services.order.domain.errors import (
     NotTheCreator,
     OrderExists,
     OrderLocked,
+    QuotationExists,
+    QuotationPastValidity,
+    RfqExists,
     UnknownOrder,
+    UnknownQuotation,
+    UnknownRfq,
 )
 from services.order.domain.order import Order
+from services.order.domain.quotation import Quotation
+from services.order.domain.rfq import Rfq
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
@@ -32,6 +39,13 @@ __all__ = [
     "OrderLocked",
     "OrderStatus",
     "PendingApproval",
+    "Quotation",
+    "QuotationExists",
+    "QuotationPastValidity",
     "Rejection",
+    "Rfq",
+    "RfqExists",
     "UnknownOrder",
+    "UnknownQuotation",
+    "UnknownRfq",
 ]

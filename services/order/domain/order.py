@@ -73,6 +73,8 @@ class Order(Aggregate):
     fulfilment: list[LineFulfilment] = Field(default_factory=list)
     deliveries: list[Delivery] = Field(default_factory=list)
     stock: StockCheck | None = None
+    quotation_id: str | None = None
+    rfq_id: str | None = None
 
     @property
     def total(self) -> Decimal:
@@ -94,7 +96,10 @@ class Order(Aggregate):
         currency: str,
         lines: list[OrderLine],
         notes: str | None = None,
+        quotation_id: str | None = None,
+        rfq_id: str | None = None,
     ) -> Order:
+        """A draft; ``quotation_id`` or ``rfq_id`` names the document it was made from."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -104,6 +109,8 @@ class Order(Aggregate):
             currency=currency,
             lines=lines,
             notes=notes,
+            quotation_id=quotation_id,
+            rfq_id=rfq_id,
         )
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
@@ -358,4 +365,6 @@ class Order(Aggregate):
             "currency": self.currency,
             "lines": self.lines,
             "total": self.total,
+            "quotation_id": self.quotation_id,
+            "rfq_id": self.rfq_id,
         }
