@@ -1,0 +1,204 @@
+"""The quotation and RFQ handlers with in-memory stores: a conversion or a choice makes its
+order once, whatever is resent or lost between the two writes; expiry is published."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.order.documents import DocumentHandlers
+from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
+from shared.contracts import (
+    AcceptQuotation,
+    ChooseRfqReply,
+    ConvertQuotation,
+    CreateQuotation,
+    CreateRfq,
+    Message,
+    OrderCreated,
+    OrderKind,
+    QuotationConverted,
+    QuotationExpired,
+    QuotedPrice,
+    RecordRfqReply,
+    RequestedLine,
+    RfqReplyChosen,
+    SendQuotation,
+    utcnow,
+)
+from tests.support.factories import lines, purchase_order, unique
+from tests.unit.fakes import FakeStore
+
+
+class FlakyOrders(FakeStore[Order]):
+    """Orders whose next insert is lost (the process died before it)."""
+
+    def __init__(self) -> None:
+        super().__init__(Order)
+        self.fail_next = False
+
+    async def add(self, aggregate: Order, *, cause: Message) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("the database went away")
+        await super().add(aggregate, cause=cause)
+
+
+class World:
+    def __init__(self) -> None:
+        self.quotations = FakeStore(Quotation)
+        self.rfqs = FakeStore(Rfq)
+        self.orders = FlakyOrders()
+        self.handlers = DocumentHandlers(self.quotations, self.rfqs, self.orders)  # type: ignore[arg-type]
+
+    async def accepted_quotation(self, valid_for: timedelta = timedelta(days=5)) -> str:
+        quotation_id = unique("Q")
+        await self.handlers.create_quotation(
+            CreateQuotation(
+                quotation_id=quotation_id,
+                customer_id="C-1",
+                branch_id="B-1",
+                created_by="sam",
+                currency="EUR",
+                lines=lines(("A", "2", "5.00")),
+                valid_until=utcnow() + valid_for,
+            )
+        )
+        await self.handlers.send_quotation(SendQuotation(quotation_id=quotation_id, sent_by="sam"))
+        await self.handlers.accept_quotation(
+            AcceptQuotation(quotation_id=quotation_id, accepted_by="sam")
+        )
+        return quotation_id
+
+    async def rfq_with_replies(self) -> str:
+        rfq_id = unique("R")
+        await self.handlers.create_rfq(
+            CreateRfq(
+                rfq_id=rfq_id,
+                branch_id="B-1",
+                created_by="pat",
+                currency="USD",
+                lines=[RequestedLine(sku="BOLT", quantity=Decimal(10))],
+                supplier_ids=["S-1", "S-2"],
+            )
+        )
+        for supplier, price in (("S-1", "2.00"), ("S-2", "1.50")):
+            await self.handlers.record_rfq_reply(
+                RecordRfqReply(
+                    rfq_id=rfq_id,
+                    supplier_id=supplier,
+                    recorded_by="pat",
+                    prices=[QuotedPrice(sku="BOLT", unit_price=Decimal(price))],
+                    lead_time_days=4,
+                    valid_until=utcnow() + timedelta(days=3),
+                )
+            )
+        return rfq_id
+
+
+async def test_a_conversion_resent_or_repeated_makes_one_sales_order() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+
+    await world.handlers.convert_quotation(convert)
+    await world.handlers.convert_quotation(convert)  # redelivered
+    await world.handlers.convert_quotation(  # sent again by someone else
+        ConvertQuotation(quotation_id=quotation_id, converted_by="ivy")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["id"] == f"SO-{quotation_id}"
+    assert order["quotation_id"] == quotation_id
+    assert order["created_by"] == "otto"
+    assert order["applied_messages"] == [str(convert.message_id)]
+    [created] = world.orders.events(OrderCreated)
+    assert created.quotation_id == quotation_id
+    assert [e.repeated for e in world.quotations.events(QuotationConverted)] == [False, True]
+
+
+async def test_an_order_lost_after_the_conversion_is_added_on_redelivery() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-X")
+    world.orders.fail_next = True
+
+    with pytest.raises(ConnectionError):
+        await world.handlers.convert_quotation(convert)
+    assert world.orders.docs == {}
+    await world.handlers.convert_quotation(convert)
+
+    assert list(world.orders.docs) == ["SO-X"]
+    assert len(world.quotations.events(QuotationConverted)) == 1
+
+
+async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
+    world = World()
+    taken = purchase_order(order_id="SO-TAKEN")
+    await world.orders.add(
+        Order.create(
+            order_id=taken.order_id,
+            kind=OrderKind.PURCHASE,
+            party_id=taken.vendor_id,
+            branch_id=taken.branch_id,
+            created_by=taken.created_by,
+            currency=taken.currency,
+            lines=taken.lines,
+        ),
+        cause=taken,
+    )
+    quotation_id = await world.accepted_quotation()
+
+    with pytest.raises(OrderExists):
+        await world.handlers.convert_quotation(
+            ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-TAKEN")
+        )
+
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    assert stored.order_id is None
+    assert world.quotations.events(QuotationConverted) == []
+
+
+async def test_an_expired_quotation_is_refused_and_its_expiry_published_once() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    await _past(quotation_id, world)
+
+    for _ in range(2):
+        with pytest.raises(QuotationPastValidity):
+            await world.handlers.convert_quotation(
+                ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+            )
+
+    [expired] = world.quotations.events(QuotationExpired)
+    assert expired.quotation_id == quotation_id
+    assert world.orders.docs == {}
+
+
+async def test_choosing_a_reply_resent_or_lost_midway_makes_one_purchase_order() -> None:
+    world = World()
+    rfq_id = await world.rfq_with_replies()
+    choose = ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
+    world.orders.fail_next = True
+
+    with pytest.raises(ConnectionError):
+        await world.handlers.choose_rfq_reply(choose)
+    await world.handlers.choose_rfq_reply(choose)
+    await world.handlers.choose_rfq_reply(
+        ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
+    )
+
+    [order] = world.orders.docs.values()
+    assert (order["id"], order["party_id"], order["rfq_id"]) == (f"PO-{rfq_id}", "S-2", rfq_id)
+    assert order["lines"][0]["unit_price"] == Decimal("1.50")
+    assert [e.repeated for e in world.rfqs.events(RfqReplyChosen)] == [False, True]
+
+
+async def _past(quotation_id: str, world: World) -> None:
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    while utcnow() <= stored.valid_until:
+        pass
