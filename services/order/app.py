@@ -58,10 +58,14 @@ from shared.contracts import (
     UpdateOrder,
     UserUpserted,
 )
+from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
+
+EXPIRY_INTERVAL_SECONDS = 30.0
+"""How often quotations past their validity are looked for and marked expired."""
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
@@ -69,6 +73,15 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     await create_indexes(db)
     orders = order_store(db, relay)
     documents = DocumentHandlers(quotation_store(db, relay), rfq_store(db, relay), orders)
+    runtime.jobs.append(
+        LeasedJob(
+            db,
+            "quotation-expiry",
+            documents.expire_due,
+            owner=runtime.owner,
+            interval_seconds=EXPIRY_INTERVAL_SECONDS,
+        )
+    )
     return OrderHandlers(orders, Admins(db), documents)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 import structlog
 
 from services.order.domain import (
+    OPEN_QUOTATIONS,
     Order,
     OrderExists,
     Quotation,
@@ -43,6 +44,8 @@ from shared.contracts import (
 from shared.storage.aggregates import AggregateStore
 
 log = structlog.get_logger(__name__)
+
+EXPIRY_BATCH = 100
 
 QuotationChange = Callable[[Quotation, datetime], object | Awaitable[object]]
 
@@ -138,15 +141,31 @@ class DocumentHandlers:
             )
         except QuotationPastValidity as refused:
             if refused.newly:
-                await self.quotations.change(
-                    quotation_id,
-                    Message(correlation_id=_flow(cmd, quotation_id)),
-                    lambda quotation: quotation.expire(now=now),
-                    missing=lambda: UnknownQuotation(quotation_id),
-                    key=f"expire:{cmd.message_id}",
-                )
-                log.info("quotation_expired", quotation_id=quotation_id)
+                flow = _flow(cmd, quotation_id)
+                await self._expire(quotation_id, flow, f"expire:{cmd.message_id}", now)
             raise
+
+    async def _expire(self, quotation_id: str, flow: str, key: str, now: datetime) -> None:
+        await self.quotations.change(
+            quotation_id,
+            Message(correlation_id=flow),
+            lambda quotation: quotation.expire(now=now),
+            missing=lambda: UnknownQuotation(quotation_id),
+            key=key,
+        )
+        log.info("quotation_expired", quotation_id=quotation_id)
+
+    async def expire_due(self) -> None:
+        """Mark open quotations past their validity expired (scheduled, one replica at a time;
+        a command that meets one first does the same)."""
+        now = utcnow()
+        due = await self.quotations.find(
+            {"status": {"$in": [s.value for s in OPEN_QUOTATIONS]}, "valid_until": {"$lt": now}},
+            limit=EXPIRY_BATCH,
+        )
+        for quotation in due:
+            # No message caused it: the clock did. Once per revision, whoever runs it.
+            await self._expire(quotation.id, quotation.id, f"expire:{quotation.revision}", now)
 
     async def create_rfq(self, cmd: CreateRfq) -> None:
         rfq = Rfq.create(

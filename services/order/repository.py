@@ -57,4 +57,5 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await orders.create_index([("status", 1), ("updated_at", -1)])
     await orders.create_index([("party_id", 1), ("kind", 1)])
     await db[QUOTATIONS].create_index([("customer_id", 1), ("status", 1)])
+    await db[QUOTATIONS].create_index([("status", 1), ("valid_until", 1)])
     await db[RFQS].create_index([("status", 1), ("updated_at", -1)])

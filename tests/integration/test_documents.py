@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.order.app import SERVICE as ORDER
 from shared.contracts import (
     AcceptQuotation,
     CancelRfq,
@@ -20,6 +21,8 @@ from shared.contracts import (
     utcnow,
 )
 from shared.names import COMMANDS
+from shared.runtime import build_app
+from shared.settings import ServiceSettings
 from tests.support.bus import Bus
 from tests.support.documents import (
     accepted_quotation,
@@ -30,7 +33,7 @@ from tests.support.documents import (
     rfq_reply,
 )
 from tests.support.factories import lines, sales_order
-from tests.support.services import asgi_get
+from tests.support.services import Environment, asgi_get, running
 
 
 async def refused(bus: Bus, command: Any) -> dict[str, Any]:
@@ -257,3 +260,23 @@ async def test_a_number_for_a_price_is_refused_as_invalid(bus: Bus, order_servic
     )
     assert answer.body["reason"] == "invalid_message"
     assert "prices.0.unit_price" in answer.body["detail"]
+
+
+async def test_two_replicas_expire_a_quotation_past_its_validity_once(
+    bus: Bus, env: Environment
+) -> None:
+    settings = ServiceSettings(**env.settings("order"))
+    async with running(build_app(ORDER, settings)):
+        create = await accepted_quotation(bus, valid_until=utcnow() + timedelta(seconds=1))
+    await asyncio.sleep(1.1)
+
+    # Each replica runs the expiry job as it starts; one of them holds the lease.
+    async with running(build_app(ORDER, settings)), running(build_app(ORDER, settings)):
+        [expired] = await bus.wait_for(
+            "order.quotation_expired", lambda b: b["quotation_id"] == create.quotation_id
+        )
+        await bus.settle()
+
+    assert expired.body["status"] == "expired"
+    assert expired.correlation_id == create.quotation_id
+    assert len(bus.matching("order.quotation_expired")) == 1

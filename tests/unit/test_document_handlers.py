@@ -202,3 +202,19 @@ async def _past(quotation_id: str, world: World) -> None:
     assert stored is not None
     while utcnow() <= stored.valid_until:
         pass
+
+
+async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_once() -> None:
+    world = World()
+    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    fresh = await world.accepted_quotation()
+    await _past(due, world)
+
+    await world.handlers.expire_due()
+    await world.handlers.expire_due()
+
+    [expired] = world.quotations.events(QuotationExpired)
+    assert expired.quotation_id == due
+    stored = await world.quotations.get(fresh)
+    assert stored is not None
+    assert stored.status == "accepted"

@@ -15,6 +15,7 @@ from services.order.domain.errors import (
     QuotationNotDraft,
     QuotationNotSent,
     QuotationPastValidity,
+    UnknownQuotation,
     ValidityInPast,
 )
 from services.order.domain.quotation import sales_order_id
@@ -117,7 +118,10 @@ def test_a_quotation_must_be_valid_for_some_time(until: datetime) -> None:
     with pytest.raises(ValidityInPast) as refused:
         draft(valid_until=until)
     assert refused.value.reason == "validity_in_past"
-    assert until.isoformat() in refused.value.detail
+    assert refused.value.detail == (
+        f"valid_until {until.isoformat()} is not in the future: an offer must be valid for some "
+        "time."
+    )
 
 
 def test_sending_a_draft_makes_it_sent() -> None:
@@ -136,7 +140,9 @@ def test_only_a_draft_is_sent() -> None:
     with pytest.raises(QuotationNotDraft) as refused:
         quotation.send(by="sam", now=NOW)
     assert refused.value.reason == "quotation_not_draft"
-    assert "Q-1 is sent" in refused.value.detail
+    assert refused.value.detail == (
+        "Quotation Q-1 is sent: only a draft can be sent (revise it to send a new version)."
+    )
 
 
 def test_the_customer_accepts_a_sent_quotation() -> None:
@@ -209,7 +215,9 @@ def test_past_its_validity_it_is_refused_and_due_to_expire(action: str) -> None:
         _act(quotation, action, later)
     assert refused.value.reason == "quotation_expired"
     assert refused.value.newly
-    assert UNTIL.isoformat() in refused.value.detail
+    assert refused.value.detail == (
+        f"Quotation Q-1 expired at {UNTIL.isoformat()}: revise it with a new valid_until first."
+    )
     assert quotation.pending_events == ()
 
 
@@ -383,7 +391,10 @@ def test_only_an_accepted_quotation_is_converted(make: object) -> None:
     with pytest.raises(QuotationNotAccepted) as refused:
         quotation.convert(by="otto", order_id=None, now=NOW)
     assert refused.value.reason == "quotation_not_accepted"
-    assert f"Q-1 is {quotation.status.value}" in refused.value.detail
+    assert refused.value.detail == (
+        f"Quotation Q-1 is {quotation.status.value}: only an accepted quotation can be converted "
+        "into a sales order."
+    )
     assert quotation.order_id is None
 
 
@@ -419,3 +430,11 @@ def test_the_sales_order_has_the_quotations_lines_and_links_back() -> None:
 def test_a_quotation_not_converted_has_no_sales_order() -> None:
     with pytest.raises(AssertionError):
         accepted().sales_order()
+
+
+def test_an_unknown_quotation_is_named() -> None:
+    refused = UnknownQuotation("Q-9")
+    assert (refused.reason, refused.detail) == (
+        "unknown_quotation",
+        "There is no quotation 'Q-9'; create it first.",
+    )

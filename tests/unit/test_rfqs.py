@@ -13,12 +13,14 @@ from services.order.domain.errors import (
     ReplyExpired,
     ReplyItemsMismatch,
     RfqClosed,
+    UnknownRfq,
     UnknownSupplier,
     UnknownSupplierReply,
     ValidityInPast,
 )
 from services.order.domain.rfq import purchase_order_id
 from shared.contracts import (
+    OrderCreated,
     OrderKind,
     QuotedPrice,
     RequestedLine,
@@ -123,7 +125,7 @@ def test_an_rfq_asks_each_supplier() -> None:
 @pytest.mark.parametrize(
     ("what", "changes"),
     [
-        ("item", {"lines": asked(("BOLT", "1"), ("NUT", "1"), ("BOLT", "2"))}),
+        ("item", {"lines": asked(("BOLT", "1"), ("NUT", "1"), ("NUT", "3"), ("BOLT", "2"))}),
         ("supplier", {"supplier_ids": ["S-1", "S-2", "S-1"]}),
     ],
 )
@@ -132,7 +134,8 @@ def test_each_item_and_supplier_is_named_once(what: str, changes: dict[str, obje
         rfq(**changes)
     assert refused.value.reason == "duplicate_entry"
     assert refused.value.detail == (
-        f"Each {what} is named once; named more than once: {'BOLT' if what == 'item' else 'S-1'}."
+        f"Each {what} is named once; named more than once: "
+        f"{'BOLT, NUT' if what == 'item' else 'S-1'}."
     )
 
 
@@ -199,7 +202,9 @@ def test_a_reply_prices_every_item_once(quoted: list[tuple[str, str]]) -> None:
             now=NOW,
         )
     assert refused.value.reason == "reply_items_mismatch"
-    assert "prices each of BOLT, NUT once" in refused.value.detail
+    assert refused.value.detail == (
+        "A reply to RFQ R-1 prices each of BOLT, NUT once, and nothing else."
+    )
     assert made.suppliers[0].reply is None
 
 
@@ -208,7 +213,10 @@ def test_a_reply_must_hold_for_some_time(until: datetime) -> None:
     with pytest.raises(ValidityInPast) as refused:
         reply(rfq(), "S-1", until=until)
     assert refused.value.reason == "validity_in_past"
-    assert until.isoformat() in refused.value.detail
+    assert refused.value.detail == (
+        f"valid_until {until.isoformat()} is not in the future: a reply must be valid for some "
+        "time."
+    )
 
 
 def test_choosing_a_reply_fixes_the_order_and_closes_the_others() -> None:
@@ -317,9 +325,20 @@ def test_the_purchase_order_has_the_items_at_the_chosen_prices_and_links_back() 
     assert order.rfq_id == "R-1"
     assert order.quotation_id is None
     assert order.total == D("60.00")
+    [created] = order.collect_events()
+    assert isinstance(created, OrderCreated)
+    assert (created.rfq_id, created.quotation_id) == ("R-1", None)
     assert [s.status for s in made.suppliers].count(SupplierStatus.CHOSEN) == 1
 
 
 def test_an_rfq_without_a_choice_has_no_purchase_order() -> None:
     with pytest.raises(ValueError, match="not enough values"):
         replied().purchase_order()
+
+
+def test_an_unknown_rfq_is_named() -> None:
+    refused = UnknownRfq("R-9")
+    assert (refused.reason, refused.detail) == (
+        "unknown_rfq",
+        "There is no RFQ 'R-9'; create it first.",
+    )

@@ -13,6 +13,7 @@ from services.order.domain.errors import (
     UnknownRfq,
 )
 from services.order.domain.order import Order
+from services.order.domain.quotation import OPEN as OPEN_QUOTATIONS
 from services.order.domain.quotation import Quotation
 from services.order.domain.rfq import Rfq
 from services.order.domain.status import (
@@ -30,6 +31,7 @@ __all__ = [
     "CANCELLABLE",
     "EDITABLE",
     "FULLY_DONE",
+    "OPEN_QUOTATIONS",
     "PARTLY_DONE",
     "HistoryEntry",
     "InvalidTransition",

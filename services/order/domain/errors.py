@@ -51,7 +51,7 @@ class QuotationPastValidity(DomainError):
 
     reason = "quotation_expired"
 
-    def __init__(self, detail: str, *, newly: bool = False) -> None:
+    def __init__(self, detail: str, *, newly: bool) -> None:
         super().__init__(detail)
         self.newly = newly
         """Whether the quotation still has to be marked expired (and that published)."""
