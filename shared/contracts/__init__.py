@@ -25,6 +25,8 @@ from shared.contracts.approval import (
 from shared.contracts.base import Command, CommandRejected, Event, Message, utcnow
 from shared.contracts.common import (
     CurrencyCode,
+    Discount,
+    DiscountKind,
     Identifier,
     OrderKind,
     OrderLine,
@@ -67,6 +69,15 @@ from shared.contracts.orders import (
     OrderUpdated,
     SubmitOrder,
     UpdateOrder,
+)
+from shared.contracts.pricing import (
+    LineTax,
+    PricedDocument,
+    PricedLine,
+    PricingTerms,
+    TaxRate,
+    TaxRounding,
+    TaxTotal,
 )
 from shared.contracts.quotations import (
     AcceptQuotation,
@@ -126,6 +137,8 @@ __all__ = [
     "DefineCycle",
     "DefineItem",
     "DefineLocation",
+    "Discount",
+    "DiscountKind",
     "Event",
     "GoodsIssued",
     "GoodsReceived",
@@ -135,6 +148,7 @@ __all__ = [
     "LevelDecision",
     "LevelRule",
     "LineProgress",
+    "LineTax",
     "LocationDefined",
     "Message",
     "MovementKind",
@@ -150,6 +164,9 @@ __all__ = [
     "PartyAssigned",
     "PartyUnassigned",
     "Person",
+    "PricedDocument",
+    "PricedLine",
+    "PricingTerms",
     "QuotationAccepted",
     "QuotationConverted",
     "QuotationCreated",
@@ -183,6 +200,9 @@ __all__ = [
     "StockStatus",
     "SubmitOrder",
     "SupplierStatus",
+    "TaxRate",
+    "TaxRounding",
+    "TaxTotal",
     "UnassignParty",
     "UpdateOrder",
     "UpsertUser",

@@ -78,6 +78,37 @@ def round_money(amount: Decimal) -> Decimal:
     return amount.quantize(MINOR_UNITS, rounding=ROUND_HALF_EVEN)
 
 
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=10, decimal_places=6, allow_inf_nan=False),
+    FROM_TEXT,
+    AS_TEXT,
+]
+"""A percentage from 0 to 100 as a decimal string: ``"8.25"`` is 8.25 %."""
+
+
+class DiscountKind(StrEnum):
+    PERCENT = "percent"
+    AMOUNT = "amount"
+
+
+class Discount(BaseModel):
+    """A discount: a percentage of the amount it applies to, or an amount of money off it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: DiscountKind = Field(
+        description="`percent`: `value` % of the amount (0-100); `amount`: `value` in the "
+        "document's currency, at most its minor unit's decimals (2 for USD, 0 for JPY)"
+    )
+    value: Annotated[
+        Decimal,
+        Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False),
+        FROM_TEXT,
+        AS_TEXT,
+    ] = Field(description="the percentage or the amount off, as a decimal string")
+
+
 class OrderKind(StrEnum):
     PURCHASE = "purchase"
     SALES = "sales"
@@ -92,6 +123,18 @@ class OrderLine(BaseModel):
     quantity: Quantity
     unit_price: UnitPrice
     description: str | None = Field(default=None, max_length=500)
+    discount: Discount | None = Field(
+        default=None,
+        description="a discount on this line (quantity x unit price); an amount larger than "
+        "the line is refused (discount_exceeds_line)",
+    )
+    tax_codes: list[Identifier] = Field(
+        default_factory=list,
+        max_length=5,
+        description="the codes of the tax rates on this line (e.g. a state and a city rate), "
+        "each computed on the same base, the line's amount after discounts (no tax on tax); "
+        "none: untaxed",
+    )
 
     @property
     def amount(self) -> Decimal:

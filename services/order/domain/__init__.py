@@ -26,6 +26,16 @@ from services.order.domain.status import (
     PendingApproval,
     Rejection,
 )
+from services.order.pricing import (
+    DiscountExceedsDocument,
+    DiscountExceedsLine,
+    EmptyDocument,
+    InvalidDiscount,
+    InvalidLine,
+    PricingError,
+    UnknownPrice,
+    UnknownTaxRate,
+)
 
 __all__ = [
     "CANCELLABLE",
@@ -33,7 +43,12 @@ __all__ = [
     "FULLY_DONE",
     "OPEN_QUOTATIONS",
     "PARTLY_DONE",
+    "DiscountExceedsDocument",
+    "DiscountExceedsLine",
+    "EmptyDocument",
     "HistoryEntry",
+    "InvalidDiscount",
+    "InvalidLine",
     "InvalidTransition",
     "NotTheCreator",
     "Order",
@@ -41,6 +56,7 @@ __all__ = [
     "OrderLocked",
     "OrderStatus",
     "PendingApproval",
+    "PricingError",
     "Quotation",
     "QuotationExists",
     "QuotationPastValidity",
@@ -48,6 +64,8 @@ __all__ = [
     "Rfq",
     "RfqExists",
     "UnknownOrder",
+    "UnknownPrice",
     "UnknownQuotation",
     "UnknownRfq",
+    "UnknownTaxRate",
 ]

@@ -1,0 +1,139 @@
+"""Value types of pricing: the terms a document is priced on, tax rates, and the priced result.
+
+The rules that turn lines, terms and rates into a priced document live in one pure module
+(``services/order/pricing``); these are the shapes that travel in messages. Every amount is a
+decimal string in the document's currency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.common import CurrencyCode, DecimalText, Discount, Identifier, Percent
+
+
+class TaxRounding(StrEnum):
+    """Where taxes are rounded to the currency's minor unit."""
+
+    LINE = "line"
+    DOCUMENT = "document"
+
+
+class PricingTerms(BaseModel):
+    """How a document's lines are priced: tax basis, document discount, price list, rounding."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    prices_include_tax: bool = Field(
+        default=False,
+        description="true: unit prices and amount discounts include the line's taxes, which "
+        "are backed out of them; false: taxes are added on top",
+    )
+    discount: Discount | None = Field(
+        default=None,
+        description="a discount on the whole document, after line discounts: a percent applies "
+        "to every line; an amount is shared over the lines pro rata to their amounts (whole "
+        "minor units, the units left over to the largest remainders, earlier line first), so "
+        "that taxes are computed on discounted amounts; larger than the document: refused "
+        "(discount_exceeds_document)",
+    )
+    price_list_id: Identifier | None = Field(
+        default=None,
+        description="the price list that prices lines sent without a unit price "
+        "(unknown_price when it has no price for the sku)",
+    )
+    tax_rounding: TaxRounding = Field(
+        default=TaxRounding.DOCUMENT,
+        description="`document` (default): line values are kept exact and each total (per "
+        "tax rate, net, grand) is rounded once, half to even, to the currency's minor unit; "
+        "`line`: every line value (amount, discounts, each tax) is rounded, and the totals "
+        "are sums of the rounded line values",
+    )
+
+
+class TaxRate(BaseModel):
+    """One version of a tax rate, as a document is priced with it (and keeps it)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: Identifier = Field(description="the rate's code, e.g. CA-STATE")
+    name: str = Field(default="", max_length=200)
+    rate: Percent = Field(description='the rate in percent, e.g. "7.25"')
+    version: int = Field(
+        default=1, ge=1, description="which definition of the code: 1, then 2 after a change"
+    )
+    effective_from: datetime | None = Field(
+        default=None, description="when this version applies from; none: from its definition"
+    )
+
+
+class LineTax(BaseModel):
+    """One tax on one line: the rate it was computed with, its base and the tax."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: Identifier
+    rate: DecimalText = Field(description="the rate in percent the line was priced with")
+    version: int = Field(ge=1, description="the version of the rate the line was priced with")
+    base: DecimalText = Field(description="the amount taxed: the line's net amount")
+    tax: DecimalText
+
+
+class PricedLine(BaseModel):
+    """A line as priced: its amount, discounts, net amount, taxes and total."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    quantity: DecimalText
+    unit_price: DecimalText
+    amount: DecimalText = Field(
+        description="quantity x unit price (tax included when the prices are)"
+    )
+    line_discount: DecimalText = Field(description="this line's own discount")
+    document_discount: DecimalText = Field(description="this line's share of the document's")
+    net: DecimalText = Field(description="the amount after discounts, without tax")
+    taxes: list[LineTax] = Field(default_factory=list)
+    tax: DecimalText = Field(description="the sum of this line's taxes")
+    total: DecimalText = Field(description="net + tax")
+
+
+class TaxTotal(BaseModel):
+    """The taxable base and the tax of one tax rate over a whole document."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: Identifier
+    name: str = ""
+    rate: DecimalText = Field(description="the rate in percent")
+    version: int = Field(ge=1)
+    base: DecimalText = Field(description="the net amount of the lines taxed at this rate")
+    tax: DecimalText
+
+
+class PricedDocument(BaseModel):
+    """A document's lines, priced, and its totals, in its currency.
+
+    ``subtotal - discount_total`` is ``grand_total`` when prices include tax and ``net_total``
+    when they do not; ``net_total + tax_total`` is always ``grand_total``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    currency: CurrencyCode
+    prices_include_tax: bool = False
+    tax_rounding: TaxRounding = TaxRounding.DOCUMENT
+    lines: list[PricedLine]
+    taxes: list[TaxTotal] = Field(
+        default_factory=list, description="one entry per tax rate code used, sorted by code"
+    )
+    subtotal: DecimalText = Field(description="the lines' amounts before any discount")
+    line_discount_total: DecimalText
+    document_discount: DecimalText
+    discount_total: DecimalText = Field(description="line discounts + the document discount")
+    net_total: DecimalText = Field(description="the total without tax, after discounts")
+    tax_total: DecimalText
+    grand_total: DecimalText = Field(description="what the document is for: net + tax")
