@@ -9,6 +9,7 @@ from pydantic import Field
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
+from shared.contracts.pricing import PricingTerms
 
 Lines = list[OrderLine]
 NonEmptyLines = Field(min_length=1, max_length=500)
@@ -98,6 +99,10 @@ class _OrderFacts(Event):
     )
     rfq_id: Identifier | None = Field(
         default=None, description="the RFQ whose chosen reply this purchase order was made from"
+    )
+    terms: PricingTerms | None = Field(
+        default=None,
+        description="the pricing terms of the quotation this sales order was converted from",
     )
 
 

@@ -16,11 +16,16 @@ from pydantic import AwareDatetime, Field
 from shared.contracts.base import Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier
 from shared.contracts.orders import Lines, NonEmptyLines
+from shared.contracts.pricing import PricingTerms
 
 DocumentId = Annotated[Identifier, Field(max_length=60)]
 """A quotation or RFQ id: at most 60 characters, so that the order made from it can be named
 ``SO-<id>`` or ``PO-<id>``."""
 
+TERMS_DESCRIPTION = (
+    "how the lines are priced (tax basis, document discount, price list, rounding); the sales "
+    "order made from the quotation gets them as they are, with its lines"
+)
 VALID_UNTIL = Field(
     description="the moment (ISO-8601 with a time zone) after which the offer no longer holds",
     examples=["2030-12-31T23:59:59Z"],
@@ -52,6 +57,7 @@ class CreateQuotation(_QuotationCommand):
     created_by: Identifier
     currency: CurrencyCode
     lines: Lines = NonEmptyLines
+    terms: PricingTerms = Field(default_factory=PricingTerms, description=TERMS_DESCRIPTION)
     valid_until: AwareDatetime = VALID_UNTIL
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -67,6 +73,7 @@ class ReviseQuotation(_QuotationCommand):
     branch_id: Identifier | None = None
     currency: CurrencyCode | None = None
     lines: Lines | None = Field(default=None, min_length=1, max_length=500)
+    terms: PricingTerms | None = Field(default=None, description=TERMS_DESCRIPTION)
     valid_until: AwareDatetime | None = Field(
         default=None, description="a new end of validity (ISO-8601 with a time zone)"
     )
@@ -124,7 +131,8 @@ class _QuotationFacts(Event):
     created_by: Identifier
     currency: CurrencyCode
     lines: Lines
-    total: DecimalText
+    terms: PricingTerms = Field(default_factory=PricingTerms)
+    total: DecimalText = Field(description="the lines' quantity x unit price, before pricing")
     valid_until: AwareDatetime
     order_id: Identifier | None = Field(
         default=None, description="the sales order it was converted into"

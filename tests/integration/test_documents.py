@@ -16,6 +16,10 @@ from shared.contracts import (
     ChooseRfqReply,
     ConvertQuotation,
     DeclineQuotation,
+    Discount,
+    DiscountKind,
+    OrderLine,
+    PricingTerms,
     ReviseQuotation,
     SendQuotation,
     utcnow,
@@ -82,7 +86,15 @@ async def test_a_quotation_is_sent_revised_declined_and_kept_with_its_revisions(
 async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_ways(
     bus: Bus, order_service: Any
 ) -> None:
-    create = await accepted_quotation(bus)
+    terms = PricingTerms(discount=Discount(kind=DiscountKind.PERCENT, value=Decimal("2.5")))
+    priced = OrderLine(
+        sku="SKU-5",
+        quantity=Decimal(2),
+        unit_price=Decimal("10.00"),
+        discount=Discount(kind=DiscountKind.AMOUNT, value=Decimal("1.00")),
+        tax_codes=["VAT-20"],
+    )
+    create = await accepted_quotation(bus, lines=[*quotation().lines, priced], terms=terms)
     qid = create.quotation_id
     convert = ConvertQuotation(quotation_id=qid, converted_by="otto", correlation_id="deal-1")
 
@@ -99,8 +111,13 @@ async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_way
     assert created.body["quotation_id"] == qid
     assert created.body["kind"] == "sales"
     assert created.body["party_id"] == create.customer_id
-    assert created.body["lines"] == json.loads(create.model_dump_json())["lines"]
-    assert created.body["total"] == "209.99"
+    sent = json.loads(create.model_dump_json())
+    assert created.body["lines"] == sent["lines"]
+    assert created.body["lines"][2]["discount"] == {"kind": "amount", "value": "1.00"}
+    assert created.body["lines"][2]["tax_codes"] == ["VAT-20"]
+    assert created.body["terms"] == sent["terms"]
+    assert created.body["terms"]["discount"]["value"] == "2.5"
+    assert created.body["total"] == "229.99"
     assert created.correlation_id == "deal-1"
     assert created.body["causation_id"] == str(convert.message_id)
     await bus.settle()

@@ -20,8 +20,12 @@ from services.order.domain.errors import (
 )
 from services.order.domain.quotation import sales_order_id
 from shared.contracts import (
+    Discount,
+    DiscountKind,
     OrderCreated,
     OrderKind,
+    OrderLine,
+    PricingTerms,
     QuotationAccepted,
     QuotationConverted,
     QuotationCreated,
@@ -30,6 +34,7 @@ from shared.contracts import (
     QuotationRevised,
     QuotationSent,
     QuotationStatus,
+    TaxRounding,
 )
 from tests.support.factories import lines
 
@@ -438,3 +443,52 @@ def test_an_unknown_quotation_is_named() -> None:
         "unknown_quotation",
         "There is no quotation 'Q-9'; create it first.",
     )
+
+
+TERMS = PricingTerms(
+    prices_include_tax=True,
+    discount=Discount(kind=DiscountKind.PERCENT, value=Decimal(5)),
+    price_list_id="PL-2026",
+    tax_rounding=TaxRounding.LINE,
+)
+PRICED_LINE = OrderLine(
+    sku="A",
+    quantity=Decimal(3),
+    unit_price=Decimal("9.99"),
+    description="with a discount and two taxes",
+    discount=Discount(kind=DiscountKind.AMOUNT, value=Decimal("1.50")),
+    tax_codes=["CA-STATE", "CA-CITY"],
+)
+
+
+def test_the_sales_order_has_the_quotations_discounts_taxes_and_terms_verbatim() -> None:
+    quotation = draft(lines=[PRICED_LINE], terms=TERMS)
+    assert quotation.terms == TERMS
+    quotation.send(by="sam", now=NOW)
+    quotation.accept(by="ann", now=NOW)
+    quotation.convert(by="otto", order_id=None, now=NOW)
+    events = quotation.collect_events()
+    assert {event.terms for event in events} == {TERMS}  # type: ignore[attr-defined]
+
+    order = quotation.sales_order()
+    assert order.lines == [PRICED_LINE]
+    assert order.terms == TERMS
+    [created] = order.collect_events()
+    assert isinstance(created, OrderCreated)
+    assert (created.lines, created.terms) == ([PRICED_LINE], TERMS)
+
+
+def test_without_terms_a_quotation_is_priced_on_the_default_terms() -> None:
+    quotation = draft()
+    assert quotation.terms == PricingTerms()
+    quotation.revise(by="sue", now=NOW)
+    assert quotation.terms == PricingTerms()
+
+
+def test_a_revision_may_change_the_terms_and_keeps_the_earlier_ones() -> None:
+    quotation = draft(terms=TERMS)
+    quotation.revise(by="sue", now=NOW, terms=PricingTerms(price_list_id="PL-2027"))
+    assert quotation.terms.price_list_id == "PL-2027"
+    assert quotation.revisions[0].terms == TERMS
+    quotation.revise(by="sue", now=NOW, notes="only notes")
+    assert quotation.terms.price_list_id == "PL-2027"

@@ -46,6 +46,7 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PricingTerms,
     ReservedLine,
     StockLine,
     StockStatus,
@@ -75,6 +76,7 @@ class Order(Aggregate):
     stock: StockCheck | None = None
     quotation_id: str | None = None
     rfq_id: str | None = None
+    terms: PricingTerms | None = None
 
     @property
     def total(self) -> Decimal:
@@ -98,8 +100,10 @@ class Order(Aggregate):
         notes: str | None = None,
         quotation_id: str | None = None,
         rfq_id: str | None = None,
+        terms: PricingTerms | None = None,
     ) -> Order:
-        """A draft; ``quotation_id`` or ``rfq_id`` names the document it was made from."""
+        """A draft; ``quotation_id`` or ``rfq_id`` names the document it was made from, and
+        ``terms`` are its quotation's pricing terms."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -111,6 +115,7 @@ class Order(Aggregate):
             notes=notes,
             quotation_id=quotation_id,
             rfq_id=rfq_id,
+            terms=terms,
         )
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
@@ -367,4 +372,5 @@ class Order(Aggregate):
             "total": self.total,
             "quotation_id": self.quotation_id,
             "rfq_id": self.rfq_id,
+            "terms": self.terms,
         }

@@ -28,6 +28,7 @@ from services.order.domain.order import Order
 from shared.contracts import (
     OrderKind,
     OrderLine,
+    PricingTerms,
     QuotationAccepted,
     QuotationConverted,
     QuotationCreated,
@@ -64,6 +65,7 @@ class Revision(BaseModel):
     branch_id: str
     currency: str
     lines: list[OrderLine]
+    terms: PricingTerms
     valid_until: datetime
     notes: str | None = None
     status: QuotationStatus
@@ -85,6 +87,7 @@ class Quotation(Aggregate):
     created_by: str
     currency: str
     lines: list[OrderLine]
+    terms: PricingTerms = Field(default_factory=PricingTerms)
     valid_until: datetime
     notes: str | None = None
     status: QuotationStatus = QuotationStatus.DRAFT
@@ -113,6 +116,7 @@ class Quotation(Aggregate):
         valid_until: datetime,
         notes: str | None,
         now: datetime,
+        terms: PricingTerms | None = None,
     ) -> Quotation:
         _check_validity(valid_until, now)
         quotation = cls(
@@ -122,6 +126,7 @@ class Quotation(Aggregate):
             created_by=created_by,
             currency=currency,
             lines=lines,
+            terms=terms or PricingTerms(),
             valid_until=valid_until,
             notes=notes,
             created_at=now,
@@ -137,6 +142,7 @@ class Quotation(Aggregate):
         by: str,
         now: datetime,
         lines: list[OrderLine] | None = None,
+        terms: PricingTerms | None = None,
         valid_until: datetime | None = None,
         branch_id: str | None = None,
         currency: str | None = None,
@@ -153,6 +159,7 @@ class Quotation(Aggregate):
                 branch_id=self.branch_id,
                 currency=self.currency,
                 lines=self.lines,
+                terms=self.terms,
                 valid_until=self.valid_until,
                 notes=self.notes,
                 status=self.status,
@@ -161,6 +168,7 @@ class Quotation(Aggregate):
             )
         )
         self.lines = lines or self.lines
+        self.terms = terms or self.terms
         self.valid_until = valid_until or self.valid_until
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
@@ -226,6 +234,7 @@ class Quotation(Aggregate):
             lines=self.lines,
             notes=self.notes,
             quotation_id=self.id,
+            terms=self.terms,
         )
 
     def is_due(self, now: datetime) -> bool:
@@ -280,6 +289,7 @@ class Quotation(Aggregate):
             "created_by": self.created_by,
             "currency": self.currency,
             "lines": self.lines,
+            "terms": self.terms,
             "total": self.total,
             "valid_until": self.valid_until,
             "order_id": self.order_id,
