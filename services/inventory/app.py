@@ -24,6 +24,7 @@ from shared.contracts import (
     OpeningBalanceSet,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderRejected,
     OrderSubmitted,
     ReceiveGoods,
@@ -95,6 +96,7 @@ SERVICE = Service(
         OrderApproved: via(_reservations, ReservationHandlers.order_approved),
         OrderRejected: via(_reservations, ReservationHandlers.order_rejected),
         OrderCancelled: via(_reservations, ReservationHandlers.order_cancelled),
+        OrderCompleted: via(_reservations, ReservationHandlers.order_completed),
         StockMoved: OnQueue(via(_ledger, LedgerProjection.record), queue="ledger"),
     },
     publishes=[

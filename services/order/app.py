@@ -15,14 +15,18 @@ from services.order.repository import (
     quotation_store,
     rfq_store,
 )
+from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from shared.contracts import (
     AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
+    BranchConfigured,
     CancelOrder,
     CancelRfq,
     ChooseRfqReply,
+    CloseOrderShort,
+    ConfigureBranch,
     ConvertQuotation,
     CreatePurchaseOrder,
     CreateQuotation,
@@ -31,8 +35,10 @@ from shared.contracts import (
     DeclineQuotation,
     GoodsIssued,
     GoodsReceived,
+    LocationDefined,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderRejected,
     OrderSubmitted,
@@ -53,6 +59,7 @@ from shared.contracts import (
     RfqReplyChosen,
     RfqReplyRecorded,
     SendQuotation,
+    StockMoved,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
@@ -71,8 +78,11 @@ EXPIRY_INTERVAL_SECONDS = 30.0
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
+    await create_stock_indexes(db)
     orders = order_store(db, relay)
-    documents = DocumentHandlers(quotation_store(db, relay), rfq_store(db, relay), orders)
+    stock, branches = StockLevels(db), Branches(db, relay)
+    quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
+    documents = DocumentHandlers(quotations, rfqs, orders, stock, branches)
     runtime.jobs.append(
         LeasedJob(
             db,
@@ -82,7 +92,7 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         )
     )
-    return OrderHandlers(orders, Admins(db), documents)
+    return OrderHandlers(orders, Admins(db), stock, branches, documents)
 
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
@@ -100,6 +110,8 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CloseOrderShort: OrderHandlers.close_short,
+        ConfigureBranch: OrderHandlers.configure_branch,
         CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
         ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
         SendQuotation: via(_documents, DocumentHandlers.send_quotation),
@@ -122,6 +134,8 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        LocationDefined: OrderHandlers.location_defined,
+        StockMoved: OrderHandlers.stock_moved,
     },
     publishes=[
         OrderCreated,
@@ -130,6 +144,8 @@ SERVICE = Service(
         OrderApproved,
         OrderRejected,
         OrderCancelled,
+        OrderCompleted,
+        BranchConfigured,
         QuotationCreated,
         QuotationRevised,
         QuotationSent,
@@ -142,6 +158,6 @@ SERVICE = Service(
         RfqReplyChosen,
         RfqCancelled,
     ],
-    outbox_collections=[ORDERS, QUOTATIONS, RFQS],
+    outbox_collections=[ORDERS, BRANCHES, QUOTATIONS, RFQS],
     queries=queries,
 )

@@ -26,6 +26,7 @@ from services.order.domain import (
     UnknownQuotation,
     UnknownRfq,
 )
+from services.order.stock import Branches, StockLevels
 from shared.contracts import (
     AcceptQuotation,
     CancelRfq,
@@ -39,6 +40,7 @@ from shared.contracts import (
     RecordRfqReply,
     ReviseQuotation,
     SendQuotation,
+    WhenStockShort,
     utcnow,
 )
 from shared.storage.aggregates import AggregateStore
@@ -56,10 +58,14 @@ class DocumentHandlers:
         quotations: AggregateStore[Quotation],
         rfqs: AggregateStore[Rfq],
         orders: AggregateStore[Order],
+        stock: StockLevels,
+        branches: Branches,
     ) -> None:
         self.quotations = quotations
         self.rfqs = rfqs
         self.orders = orders
+        self.stock = stock
+        self.branches = branches
 
     async def create_quotation(self, cmd: CreateQuotation) -> None:
         quotation = Quotation.create(
@@ -115,18 +121,32 @@ class DocumentHandlers:
         )
 
     async def convert_quotation(self, cmd: ConvertQuotation) -> None:
-        """Fix the sales order on the quotation, then add it (once)."""
+        """Fix the sales order on the quotation, then add it (once). The order is checked
+        against its branch's stock before the quotation is converted, as a created sales order
+        is (a branch that refuses short orders refuses the conversion)."""
 
         async def convert(quotation: Quotation, now: datetime) -> None:
+            first = quotation.order_id is None
             quotation.convert(by=cmd.converted_by, order_id=cmd.order_id, now=now)
             await self._check_free(
                 quotation.order_id, quotation.id, lambda order: order.quotation_id
             )
+            if first:
+                await self._sales_order(quotation, refuse_short=True)
 
         changed = await self._quotation(cmd.quotation_id, cmd, convert)
         quotation = changed or await self.quotations.read(cmd.quotation_id)
         if quotation is not None and quotation.order_id is not None:
-            await self._add_order(quotation.sales_order(), cmd, quotation.id)
+            # Decided: the order is added even if the stock changed since.
+            order = await self._sales_order(quotation, refuse_short=False)
+            await self._add_order(order, cmd, quotation.id)
+
+    async def _sales_order(self, quotation: Quotation, *, refuse_short: bool) -> Order:
+        availability = await self.stock.assess(quotation.branch_id, quotation.lines)
+        rule = WhenStockShort.ALLOW
+        if refuse_short:
+            rule = await self.branches.when_stock_short(quotation.branch_id)
+        return quotation.sales_order(availability=availability, when_stock_short=rule)
 
     async def _quotation(
         self, quotation_id: str, cmd: Command, change: QuotationChange

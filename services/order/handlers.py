@@ -2,53 +2,81 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
+from services.order.domain.availability import Branch
 from services.order.repository import Admins
+from services.order.stock import Branches, StockLevels
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     CancelOrder,
+    CloseOrderShort,
+    ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
+    Event,
     GoodsIssued,
     GoodsReceived,
+    LocationDefined,
     Message,
     OrderKind,
     ReservationConfirmed,
     ReservationReleased,
+    StockMoved,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
     UserUpserted,
+    WhenStockShort,
 )
 from shared.storage.aggregates import AggregateStore
 
 
 class OrderHandlers:
     def __init__(
-        self, orders: AggregateStore[Order], admins: Admins, documents: DocumentHandlers
+        self,
+        orders: AggregateStore[Order],
+        admins: Admins,
+        stock: StockLevels,
+        branches: Branches,
+        documents: DocumentHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
+        self.stock = stock
+        self.branches = branches
         self.documents = documents
         """Quotations and RFQs, which make orders."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
     ) -> None:
-        """Apply ``cause`` to the order it names, once; refuse it if there is no such order."""
-        await self.orders.change(order_id, cause, mutate, missing=lambda: UnknownOrder(order_id))
+        """Apply ``cause`` to the order it names, once; refuse it if there is no such order.
+        Another service's event goes on the order's timeline (the order's own are put there as
+        they are recorded)."""
+
+        async def apply(order: Order) -> None:
+            if inspect.isawaitable(outcome := mutate(order)):
+                await outcome
+            if isinstance(cause, Event):
+                order.saw(cause)
+
+        await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
 
     async def create(self, cmd: CreatePurchaseOrder | CreateSalesOrder) -> None:
         """Create a draft; a redelivered create is ignored, a second one for the id refused."""
+        availability, when_short = None, WhenStockShort.ALLOW
         if isinstance(cmd, CreatePurchaseOrder):
             kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
+            availability = await self.stock.assess(cmd.branch_id, cmd.lines)
+            when_short = await self.branches.when_stock_short(cmd.branch_id)
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -58,12 +86,19 @@ class OrderHandlers:
             currency=cmd.currency,
             lines=cmd.lines,
             notes=cmd.notes,
+            availability=availability,
+            when_stock_short=when_short,
         )
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
         async def update(order: Order) -> None:
+            availability, when_short = None, WhenStockShort.ALLOW
+            if order.changes_stock_need(cmd.lines, cmd.branch_id):
+                branch_id = cmd.branch_id or order.branch_id
+                availability = await self.stock.assess(branch_id, cmd.lines or order.lines)
+                when_short = await self.branches.when_stock_short(branch_id)
             order.update(
                 by=cmd.updated_by,
                 lines=cmd.lines,
@@ -71,6 +106,8 @@ class OrderHandlers:
                 currency=cmd.currency,
                 notes=cmd.notes,
                 by_admin=await self._admin_reworking(order, cmd.updated_by),
+                availability=availability,
+                when_stock_short=when_short,
             )
 
         await self._apply(cmd.order_id, cmd, update)
@@ -101,6 +138,33 @@ class OrderHandlers:
             cmd,
             lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
         )
+
+    async def close_short(self, cmd: CloseOrderShort) -> None:
+        await self._apply(
+            cmd.order_id, cmd, lambda order: order.close_short(by=cmd.closed_by, reason=cmd.reason)
+        )
+
+    async def configure_branch(self, cmd: ConfigureBranch) -> None:
+        def configure(branch: Branch) -> None:
+            branch.configure(when_stock_short=cmd.when_stock_short, by=cmd.configured_by)
+
+        def create() -> Branch:
+            branch = Branch(id=cmd.branch_id)
+            configure(branch)
+            return branch
+
+        await self.branches.store.create_or_change(
+            cmd.branch_id, cmd, create=create, change=configure
+        )
+        self.branches.forget(cmd.branch_id)
+
+    async def location_defined(self, event: LocationDefined) -> None:
+        """Learn a branch's stock locations (which one its sales orders are served from)."""
+        await self.stock.location_defined(event)
+
+    async def stock_moved(self, event: StockMoved) -> None:
+        """Keep the latest stock figures of an item at a location."""
+        await self.stock.stock_moved(event)
 
     async def approval_pending(self, event: ApprovalPending) -> None:
         await self._apply(

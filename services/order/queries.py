@@ -26,8 +26,22 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         )
         return query
 
+    async def timeline(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders/timeline?order_id=...``: every event about the order, the order
+        service's own and those other services published (approval, inventory), oldest first."""
+        if not (order_id := params.get("order_id")):
+            return 400, {"error": "order_id is required"}
+        doc = await runtime.database[ORDERS].find_one(
+            {"_id": order_id}, {"timeline": 1, "status": 1}
+        )
+        if doc is None:
+            return 404, {"error": f"no order {order_id}"}
+        entries = sorted(doc.get("timeline", []), key=lambda e: (e["at"], e["event"]))
+        return 200, {"order_id": order_id, "status": doc.get("status"), "timeline": entries}
+
     return [
         ("/orders", json_query(one(ORDERS, "order_id", "order"))),
+        ("/orders/timeline", json_query(timeline)),
         ("/quotations", json_query(one(QUOTATIONS, "quotation_id", "quotation"))),
         ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ"))),
     ]

@@ -267,6 +267,7 @@ class ReleaseReason(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    CLOSED_SHORT = "closed_short"
 
 
 class ReservationReleased(Event):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
+from shared.contracts.inventory import LineProgress
 from shared.contracts.pricing import PricingTerms
 
 Lines = list[OrderLine]
@@ -84,6 +87,84 @@ class CancelOrder(Command):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class CloseOrderShort(Command):
+    """Complete an approved order that will not be received (purchase) or issued (sales) in
+    full: what is still outstanding is given up, for the reason given. It is answered by
+    ``order.completed`` with ``closed_short`` true; inventory then refuses further receipts or
+    issues against it and lets a sales order's remaining reservation go."""
+
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.close_short"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.completed",)
+    acting_person: ClassVar[str | None] = "closed_by"
+    order_id: Identifier
+    closed_by: Identifier
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Availability(StrEnum):
+    AVAILABLE = "available"
+    SHORT = "short"
+    BACKORDER = "backorder"
+    UNKNOWN = "unknown"
+
+
+class LineAvailability(BaseModel):
+    """One item of a sales order against the stock of the branch's sales location."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: Identifier
+    requested: DecimalText = Field(description="the order's quantity of the item (all lines)")
+    available: DecimalText = Field(description="on hand minus reserved, when the order was made")
+    status: Availability = Field(
+        description="available: all of it can be served; short: part of it; backorder: none"
+    )
+
+
+class StockAvailability(BaseModel):
+    """Whether a sales order can be served from the stock inventory published, as seen when the
+    order was created or last changed (informative: stock is reserved when it is submitted)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Availability = Field(
+        description="the worst of its lines; unknown when the branch has no stock location yet"
+    )
+    location_id: Identifier | None = Field(
+        default=None, description="the branch's sales location the stock was read at"
+    )
+    lines: list[LineAvailability] = Field(default_factory=list)
+    checked_at: datetime
+
+
+class WhenStockShort(StrEnum):
+    ALLOW = "allow"
+    REFUSE = "refuse"
+
+
+class ConfigureBranch(Command):
+    """Set how a branch treats sales orders its stock cannot serve when they are created or
+    changed: ``allow`` (the default: created, with the shortage shown) or ``refuse`` (refused
+    as ``insufficient_stock``)."""
+
+    ordering_key: ClassVar[str | None] = "branch_id"
+    routing_key: ClassVar[str] = "order.configure_branch"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.branch_configured",)
+    acting_person: ClassVar[str | None] = "configured_by"
+    branch_id: Identifier
+    when_stock_short: WhenStockShort
+    configured_by: Identifier
+
+
+class BranchConfigured(Event):
+    ordering_key: ClassVar[str | None] = "branch_id"
+    routing_key: ClassVar[str] = "order.branch_configured"
+    branch_id: Identifier
+    when_stock_short: WhenStockShort
+    configured_by: Identifier
+
+
 class _OrderFacts(Event):
     ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
@@ -103,6 +184,11 @@ class _OrderFacts(Event):
     terms: PricingTerms | None = Field(
         default=None,
         description="the pricing terms of the quotation this sales order was converted from",
+    )
+    availability: StockAvailability | None = Field(
+        default=None,
+        description="sales orders: whether the branch's stock can serve it, as of the order's "
+        "creation or last change",
     )
 
 
@@ -162,3 +248,24 @@ class OrderCancelled(Event):
     party_id: Identifier
     cancelled_by: Identifier
     reason: str | None = None
+
+
+class OrderCompleted(Event):
+    """An order is done: every line received (purchase) or issued (sales) in full, or the
+    order was closed short (``closed_short``, with ``reason``) with ``lines`` saying how much
+    of each item was ordered and fulfilled."""
+
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.completed"
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier
+    branch_id: Identifier
+    lines: list[LineProgress] = Field(
+        description="per item: ordered, and received (purchase) or issued (sales) in the end"
+    )
+    closed_short: bool = False
+    reason: str | None = Field(default=None, description="why it was closed short")
+    completed_by: Identifier | None = Field(
+        default=None, description="who closed it short, or who received or issued the last goods"
+    )

@@ -1,16 +1,18 @@
-"""Group commit for inserts: documents inserted at about the same time share one round trip.
+"""Group commit: writes made at about the same time share one round trip.
 
 A consumer that stores one document per message (a ledger, a projection) awaits
-:meth:`InsertBatch.insert`; the documents of deliveries handled concurrently go to the
-database together (``insert_many``, unordered). A document whose key is already stored counts
-as stored (a redelivery); any other failure fails every insert of that batch, so each delivery
-is retried on its own.
+:meth:`InsertBatch.insert` or :meth:`LatestBatch.put`; the writes of deliveries handled
+concurrently go to the database together (one unordered bulk write). A write that finds its key
+already stored counts as done (a redelivery, or a newer version of a projected document); any
+other failure fails every write of that batch, so each delivery is retried on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -19,27 +21,29 @@ from shared.storage.mongo import Document
 DUPLICATE_KEY = 11000
 
 
-class InsertBatch:
-    def __init__(self, collection: AsyncCollection[Document], *, linger: float = 0.005) -> None:
+class _GroupCommit:
+    def __init__(self, collection: AsyncCollection[Document], *, linger: float) -> None:
         self.collection = collection
         self.linger = linger
         self._waiting: list[tuple[Document, asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def insert(self, doc: Document) -> None:
-        """Store ``doc`` once; returns when it is stored (or was already)."""
+    async def _add(self, doc: Document) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((doc, done))
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._flush_soon(), name="insert-batch")
+            self._task = asyncio.create_task(self._flush_soon(), name=type(self).__name__)
         await done
+
+    async def _write(self, docs: list[Document]) -> None:
+        raise NotImplementedError
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(self.linger)
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await self.collection.insert_many([doc for doc, _ in batch], ordered=False)
+                await self._write([doc for doc, _ in batch])
             except BulkWriteError as error:
                 others = [e for e in error.details["writeErrors"] if e["code"] != DUPLICATE_KEY]
                 failed = {e["index"] for e in others}
@@ -55,3 +59,53 @@ class InsertBatch:
                 continue
             for _, done in batch:
                 done.set_result(None)
+
+
+class InsertBatch(_GroupCommit):
+    """Inserts of new documents; one whose ``_id`` is stored already counts as stored."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, linger: float = 0.005) -> None:
+        super().__init__(collection, linger=linger)
+
+    async def insert(self, doc: Document) -> None:
+        """Store ``doc`` once; returns when it is stored (or was already)."""
+        await self._add(doc)
+
+    async def _write(self, docs: list[Document]) -> None:
+        await self.collection.insert_many(docs, ordered=False)
+
+
+class LatestBatch(_GroupCommit):
+    """Upserts of a projection whose documents carry an increasing ``field`` (a sequence
+    number): a document is replaced only by a newer one, so a late or repeated write changes
+    nothing, whatever order writes arrive in. A long ``linger`` trades the projection's delay
+    for fewer round trips."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, field: str, linger: float) -> None:
+        super().__init__(collection, linger=linger)
+        self.field = field
+
+    async def put(self, doc: Document) -> None:
+        """Store ``doc`` (with its ``_id``) unless a newer version is stored; returns when done."""
+        await self._add(doc)
+
+    async def _write(self, docs: list[Document]) -> None:
+        field = self.field
+        newest: dict[Any, Document] = {}
+        for doc in docs:  # one write per key: two upserts of one key could race each other
+            if (seen := newest.get(doc["_id"])) is None or seen[field] < doc[field]:
+                newest[doc["_id"]] = doc
+        writes: list[Any] = [
+            UpdateOne(
+                {"_id": key, field: {"$lt": doc[field]}},
+                {"$set": {k: v for k, v in doc.items() if k != "_id"}},
+                upsert=True,
+            )
+            for key, doc in newest.items()
+        ]
+        try:
+            await self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as error:
+            # A newer version stored: no match, and the upsert's insert hits the key (done).
+            if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
+                raise RuntimeError(f"projection write failed: {error.details}") from error

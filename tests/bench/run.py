@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from contextlib import ExitStack
 
-from tests.bench import ceiling, phases
+from tests.bench import ceiling, cpu, phases
 from tests.bench.growth import grow_orders
 from tests.bench.report import Results, table
 from tests.bench.system import lone_start_stop, start_all, stop_all
@@ -28,7 +29,9 @@ from tests.support.servers import ROOT, MongoServer, launch_mongowire, start_mon
 from tests.support.services import Environment
 
 
-async def measure(env: Environment, args: argparse.Namespace) -> Results:
+async def measure(
+    env: Environment, args: argparse.Namespace, database_pid: int | None = None
+) -> Results:
     out = Results()
     v = out.values
     log_dir = ROOT / ".run" / "bench"
@@ -45,8 +48,15 @@ async def measure(env: Environment, args: argparse.Namespace) -> Results:
             def so() -> phases.Flow:
                 return lambda: sales_flow(bus, room)
 
+            pids = {name: p.pid for name, p in processes.items()} | {"bench": os.getpid()}
+            if database_pid is not None:
+                pids["database"] = database_pid
+            if (broker := cpu.rabbitmq_pid()) is not None:
+                pids["rabbitmq"] = broker
+            cpu_before = cpu.snapshot(pids)
             flow = await phases.measured(bus, processes, so(), args.orders, args.in_flight)
             report_flow(out, flow, args)
+            report_cpu(out, cpu_before, cpu.snapshot(pids), flow)
             single = await phases.one_at_a_time_ms(bus, room, args.samples)
             v["so_one_at_a_time_p50_ms"] = phases.percentile(single, 50)
             po = await phases.measured(
@@ -104,6 +114,21 @@ def report_flow(out: Results, flow: phases.Run, args: argparse.Namespace) -> Non
     )
 
 
+def report_cpu(
+    out: Results, before: dict[str, float], after: dict[str, float], flow: phases.Run
+) -> None:
+    """CPU per order of each process in the sales-order flow, and how many cores were busy:
+    what the flow costs where every process shares the machine's cores."""
+    per_order = {name: (after[name] - before[name]) * 1000 / len(flow.done) for name in after}
+    out.breakdowns["SO CPU ms by process"] = sorted(per_order.items(), key=lambda kv: -kv[1])
+    out.values["so_cpu_ms_per_order"] = sum(per_order.values())
+    # The counters span the phase's settling pauses too: a slight overestimate of busy cores.
+    out.values["so_cores_busy"] = sum(per_order.values()) * len(flow.done) / 1000 / flow.seconds
+    if "database" in per_order:
+        round_trips = flow.round_trips.per_order
+        out.values["so_database_cpu_ms_per_round_trip"] = per_order["database"] / round_trips
+
+
 def database(stack: ExitStack, engine: str) -> MongoServer:
     if engine == "memory":
         return start_mongo(stack)
@@ -135,7 +160,7 @@ def main() -> None:
         vhost = rabbit.create_vhost()
         stack.callback(rabbit.delete_vhost, vhost)
         env = Environment(amqp_url=rabbit.url_for(vhost), mongodb_url=mongo.url)
-        results = asyncio.run(measure(env, args))
+        results = asyncio.run(measure(env, args, mongo.pid))
     origin = mongo.origin + (f" ({args.engine})" if mongo.origin == "mongoeco" else "")
     text = table(results, origin)
     print(text)

@@ -37,10 +37,14 @@ from shared.contracts import (
     CancelOrder,
     CancelRfq,
     ChooseRfqReply,
+    CloseOrderShort,
+    ConfigureBranch,
     ConvertQuotation,
     DeclineQuotation,
     DefineCycle,
     LevelRule,
+    LocationDefined,
+    MovementKind,
     OrderApproved,
     OrderCancelled,
     OrderKind,
@@ -50,11 +54,14 @@ from shared.contracts import (
     RejectRequest,
     ReviseQuotation,
     SendQuotation,
+    SourceType,
+    StockMoved,
     SubmitOrder,
     UnassignParty,
     UpdateOrder,
     UpsertUser,
     UserUpserted,
+    WhenStockShort,
     WithdrawalReason,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
@@ -274,6 +281,59 @@ async def s_order_approved(ctx: Context) -> None:
     await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
 
 
+async def s_configure_branch(ctx: Context) -> None:
+    branch = unique("BR")
+    configure = ConfigureBranch(
+        branch_id=branch, when_stock_short=WhenStockShort.REFUSE, configured_by="root"
+    )
+    assert (await ctx.ask(configure))["when_stock_short"] == "refuse"
+
+
+async def _stored(ctx: Context, collection: str, key: str) -> None:
+    for _ in range(100):
+        if await ctx.db[collection].find_one({"_id": key}):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the order service did not store {collection}/{key}")
+
+
+async def s_order_location_defined(ctx: Context) -> None:
+    location = unique("LOC")
+    await ctx.bus.send(
+        LocationDefined(location_id=location, branch_id="B1", warehouse="W", sales_location=True)
+    )
+    await _stored(ctx, "stock_locations", location)
+
+
+async def s_order_stock_moved(ctx: Context) -> None:
+    location = unique("LOC")
+    await ctx.bus.send(
+        StockMoved(
+            movement_id=unique("M"),
+            kind=MovementKind.OPENING,
+            sku="S",
+            location_id=location,
+            branch_id="B1",
+            on_hand_change=Decimal(2),
+            reserved_change=Decimal(0),
+            on_hand_after=Decimal(2),
+            reserved_after=Decimal(0),
+            source_type=SourceType.OPENING_BALANCE,
+            source_id="opening",
+            sequence=1,
+        )
+    )
+    await _stored(ctx, "stock_levels", f"S|{location}")
+
+
+async def s_close_short(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(ApprovalApproved(**request_facts(order_id), basis=ApprovalBasis.NO_CYCLE))
+    await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
+    done = await ctx.ask(CloseOrderShort(order_id=order_id, closed_by="alice", reason="enough"))
+    assert done["closed_short"] is True
+
+
 async def s_order_rejected(ctx: Context) -> None:
     order_id = await ctx.submitted()
     await ctx.bus.send(
@@ -428,6 +488,10 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.record_rfq_reply"): s_record_rfq_reply,
     ("order.commands", "order.choose_rfq_reply"): s_choose_rfq_reply,
     ("order.commands", "order.cancel_rfq"): s_cancel_rfq,
+    ("order.commands", "order.close_short"): s_close_short,
+    ("order.commands", "order.configure_branch"): s_configure_branch,
+    ("order.inventory-location-defined", "inventory.location_defined"): s_order_location_defined,
+    ("order.inventory-stock-moved", "inventory.stock_moved"): s_order_stock_moved,
     ("order.approval-pending", "approval.pending"): s_order_pending,
     ("order.approval-approved", "approval.approved"): s_order_approved,
     ("order.approval-rejected", "approval.rejected"): s_order_rejected,

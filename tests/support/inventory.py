@@ -22,6 +22,7 @@ from shared.contracts import (
     IssueGoods,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderKind,
     OrderLine,
     OrderRejected,
@@ -151,6 +152,20 @@ def cancelled(kind: OrderKind, order_id: str) -> OrderCancelled:
         kind=kind,
         party_id="PARTY-1",
         cancelled_by="alice",
+        correlation_id=order_id,
+    )
+
+
+def closed_short(kind: OrderKind, order_id: str) -> OrderCompleted:
+    return OrderCompleted(
+        order_id=order_id,
+        kind=kind,
+        party_id="PARTY-1",
+        branch_id="B1",
+        lines=[],
+        closed_short=True,
+        reason="no more",
+        completed_by="alice",
         correlation_id=order_id,
     )
 

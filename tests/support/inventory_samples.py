@@ -32,6 +32,7 @@ from tests.support.inventory import (
     adjust,
     approved,
     cancelled,
+    closed_short,
     define_item,
     define_location,
     eventually,
@@ -123,6 +124,12 @@ async def s_inventory_order_rejected(ctx: SampleContext) -> None:
 
 async def s_inventory_order_cancelled(ctx: SampleContext) -> None:
     await _applied(ctx, cancelled(OrderKind.PURCHASE, unique("PO")))
+
+
+async def s_inventory_order_completed(ctx: SampleContext) -> None:
+    order = unique("SO")
+    await _applied(ctx, approved(OrderKind.SALES, order, "B1", ("S", "1")))
+    await _applied(ctx, closed_short(OrderKind.SALES, order))
 
 
 async def s_ledger(ctx: SampleContext) -> None:
@@ -228,6 +235,7 @@ INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
     ("inventory.order-approved", "order.approved"): s_inventory_order_approved,
     ("inventory.order-rejected", "order.rejected"): s_inventory_order_rejected,
     ("inventory.order-cancelled", "order.cancelled"): s_inventory_order_cancelled,
+    ("inventory.order-completed", "order.completed"): s_inventory_order_completed,
     ("inventory.ledger", "inventory.stock_moved"): s_ledger,
     ("order.goods-received", "inventory.goods_received"): s_order_goods_received,
     ("order.goods-issued", "inventory.goods_issued"): s_order_goods_issued,

@@ -183,6 +183,8 @@ def _wait_for_api(api: str) -> None:
 class MongoServer:
     url: str
     origin: str
+    pid: int | None = None
+    """The embedded server's process, when this run started it."""
 
 
 def start_mongo(stack: ExitStack) -> MongoServer:
@@ -211,7 +213,9 @@ def launch_mongowire(stack: ExitStack, *args: str, stderr: IO[str] | None = None
     if not line.startswith("READY "):
         raise RuntimeError(f"the MongoDB-wire server did not start: {line!r}")
     port = int(line.split()[1])
-    return MongoServer(f"mongodb://127.0.0.1:{port}/?directConnection=true", "mongoeco")
+    return MongoServer(
+        f"mongodb://127.0.0.1:{port}/?directConnection=true", "mongoeco", process.pid
+    )
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

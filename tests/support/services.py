@@ -164,6 +164,11 @@ class ServiceProcess:
         return time.monotonic() - began
 
     @property
+    def pid(self) -> int:
+        assert self.process is not None, f"{self.service} is not started"
+        return self.process.pid
+
+    @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

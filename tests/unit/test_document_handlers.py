@@ -10,6 +10,8 @@ import pytest
 
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
+from services.order.domain.availability import assess
+from services.order.domain.errors import InsufficientStock
 from shared.contracts import (
     AcceptQuotation,
     ChooseRfqReply,
@@ -19,6 +21,7 @@ from shared.contracts import (
     Message,
     OrderCreated,
     OrderKind,
+    OrderLine,
     QuotationConverted,
     QuotationExpired,
     QuotedPrice,
@@ -26,6 +29,8 @@ from shared.contracts import (
     RequestedLine,
     RfqReplyChosen,
     SendQuotation,
+    StockAvailability,
+    WhenStockShort,
     utcnow,
 )
 from tests.support.factories import lines, purchase_order, unique
@@ -46,12 +51,39 @@ class FlakyOrders(FakeStore[Order]):
         await super().add(aggregate, cause=cause)
 
 
+class FakeStock:
+    """A branch's sales location holding ``available`` of each item (none known: unknown)."""
+
+    def __init__(self) -> None:
+        self.available: dict[str, Decimal] = {}
+
+    async def assess(self, branch_id: str, lines: list[OrderLine]) -> StockAvailability:
+        location = f"{branch_id}-SALES" if self.available else None
+        return assess(lines, location_id=location, available=self.available, at=utcnow())
+
+
+class FakeBranches:
+    def __init__(self) -> None:
+        self.rule = WhenStockShort.ALLOW
+
+    async def when_stock_short(self, branch_id: str) -> WhenStockShort:
+        return self.rule
+
+
 class World:
     def __init__(self) -> None:
         self.quotations = FakeStore(Quotation)
         self.rfqs = FakeStore(Rfq)
         self.orders = FlakyOrders()
-        self.handlers = DocumentHandlers(self.quotations, self.rfqs, self.orders)  # type: ignore[arg-type]
+        self.stock = FakeStock()
+        self.branches = FakeBranches()
+        self.handlers = DocumentHandlers(
+            self.quotations,  # type: ignore[arg-type]
+            self.rfqs,  # type: ignore[arg-type]
+            self.orders,  # type: ignore[arg-type]
+            self.stock,  # type: ignore[arg-type]
+            self.branches,  # type: ignore[arg-type]
+        )
 
     async def accepted_quotation(self, valid_for: timedelta = timedelta(days=5)) -> str:
         quotation_id = unique("Q")
@@ -218,3 +250,36 @@ async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_o
     stored = await world.quotations.get(fresh)
     assert stored is not None
     assert stored.status == "accepted"
+
+
+async def test_a_branch_that_refuses_short_orders_refuses_the_conversion() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    world.stock.available = {"A": Decimal(1)}
+    world.branches.rule = WhenStockShort.REFUSE
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+
+    with pytest.raises(InsufficientStock):
+        await world.handlers.convert_quotation(convert)
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    assert (stored.status, stored.order_id) == ("accepted", None)
+    assert world.orders.docs == {}
+
+    world.stock.available = {"A": Decimal(5)}
+    await world.handlers.convert_quotation(convert)
+    [order] = world.orders.docs.values()
+    assert order["availability"]["status"] == "available"
+
+
+async def test_a_branch_that_allows_short_orders_gets_one_showing_the_shortage() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    world.stock.available = {"A": Decimal(1)}
+
+    await world.handlers.convert_quotation(
+        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["availability"]["status"] == "short"

@@ -231,7 +231,7 @@ def deliver(order: Order, document_id: str, *, a: str, b: str, by: str = "clerk"
     )
 
 
-def test_receipts_move_a_purchase_order_to_partly_then_fully_received() -> None:
+def test_receipts_move_a_purchase_order_to_partly_then_fully_received_and_completed() -> None:
     order = approved(OrderKind.PURCHASE)
     statuses = []
     for document_id, a, b in (("GR-1", "1", "0"), ("GR-1", "1", "0"), ("GR-2", "2", "1")):
@@ -242,14 +242,15 @@ def test_receipts_move_a_purchase_order_to_partly_then_fully_received() -> None:
     assert statuses == [
         OrderStatus.PARTIALLY_RECEIVED,
         OrderStatus.PARTIALLY_RECEIVED,
-        OrderStatus.RECEIVED,
+        OrderStatus.COMPLETED,
     ]
 
     assert [d.document_id for d in order.deliveries] == ["GR-1", "GR-2", "GR-3"]
-    assert trail(order)[-3:] == [
+    assert trail(order)[-4:] == [
         ("partially_received", "clerk", None, "received GR-1: A x 1"),
         ("received", "clerk", None, "received GR-2: A x 2"),
-        ("received", "late", None, "received GR-3: A x 2"),
+        ("completed", "clerk", None, None),
+        ("completed", "late", None, "received GR-3: A x 2"),
     ]
 
 

@@ -427,9 +427,9 @@ def test_the_sales_order_has_the_quotations_lines_and_links_back() -> None:
     assert isinstance(created, OrderCreated)
     assert created.quotation_id == "Q-1"
     assert created.total == quotation.total
-    assert quotation.sales_order().model_dump(exclude={"history", "created_at", "updated_at"}) == (
-        order.model_dump(exclude={"history", "created_at", "updated_at"})
-    )
+    assert quotation.sales_order().model_dump(
+        exclude={"history", "timeline", "created_at", "updated_at"}
+    ) == (order.model_dump(exclude={"history", "timeline", "created_at", "updated_at"}))
 
 
 def test_a_quotation_not_converted_has_no_sales_order() -> None:

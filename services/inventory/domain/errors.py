@@ -60,6 +60,10 @@ class OrderNotApproved(DomainError):
     reason = "order_not_approved"
 
 
+class OrderClosed(DomainError):
+    reason = "order_closed"
+
+
 class NotOnOrder(DomainError):
     reason = "not_on_order"
 

@@ -19,6 +19,8 @@ class OrderState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    CLOSED = "closed"
+    """Closed short by the order service: nothing more is received or issued against it."""
 
 
 class TrackedLine(BaseModel):

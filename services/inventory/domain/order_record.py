@@ -22,6 +22,7 @@ from services.inventory.domain.catalog import Location
 from services.inventory.domain.errors import (
     DuplicateDocument,
     NotOnOrder,
+    OrderClosed,
     OrderNotApproved,
     OverIssue,
     OverReceipt,
@@ -162,6 +163,10 @@ class OrderRecord(Aggregate):
         if self.delivered(document_id):
             raise DuplicateDocument(
                 f"{document_id} was already {verb} against {self.name}; nothing changed."
+            )
+        if self.state is OrderState.CLOSED:
+            raise OrderClosed(
+                f"{self.name} was closed short: nothing more can be {verb} against it."
             )
         if self.state is not OrderState.APPROVED:
             state = self.state.value if self.state else "unknown"

@@ -37,6 +37,9 @@ from shared.contracts import (
     utcnow,
 )
 
+FINAL = frozenset({OrderState.CANCELLED, OrderState.CLOSED})
+"""Nothing moves an order on from these."""
+
 
 class TrackedOrder(OrderRecord):
     @classmethod
@@ -79,10 +82,18 @@ class TrackedOrder(OrderRecord):
         self._release(ReleaseReason.REJECTED)
 
     def cancelled(self) -> None:
-        if self.state is OrderState.CANCELLED:
+        if self.state in FINAL:
             return
         self.state = OrderState.CANCELLED
         self._release(ReleaseReason.CANCELLED)
+
+    def closed(self) -> None:
+        """The order was closed short: what it still holds is let go, and it takes no more
+        receipts or issues."""
+        if self.state in FINAL:
+            return
+        self.state = OrderState.CLOSED
+        self._release(ReleaseReason.CLOSED_SHORT)
 
     def expire_reservation(self, *, now: datetime) -> None:
         """A soft reservation of an order that was not approved in time lets its stock go."""
@@ -98,7 +109,7 @@ class TrackedOrder(OrderRecord):
 
     def _is_news(self, attempt: int, state: OrderState) -> bool:
         """Whether an event about ``attempt`` moves the order on (events may come out of order)."""
-        if self.state is OrderState.CANCELLED or attempt < self.attempt:
+        if self.state in FINAL or attempt < self.attempt:
             return False
         if attempt > self.attempt or self.state is None:
             return True

@@ -20,13 +20,14 @@ from shared.contracts import (
     Message,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderKind,
     OrderRejected,
     OrderSubmitted,
 )
 from shared.storage.aggregates import AlreadyExists
 
-OrderEvent = OrderSubmitted | OrderApproved | OrderRejected | OrderCancelled
+OrderEvent = OrderSubmitted | OrderApproved | OrderRejected | OrderCancelled | OrderCompleted
 
 
 class ReservationHandlers:
@@ -110,6 +111,14 @@ class ReservationHandlers:
 
     async def order_cancelled(self, event: OrderCancelled) -> None:
         await self._learn(event, lambda order: order.cancelled())
+        await self.trim(event.order_id, event)
+
+    async def order_completed(self, event: OrderCompleted) -> None:
+        """An order closed short takes no more goods and lets its reservation go; one completed
+        in full needs nothing more from inventory (and costs no database work)."""
+        if not event.closed_short:
+            return
+        await self._learn(event, lambda order: order.closed())
         await self.trim(event.order_id, event)
 
     async def _sales_location(self, event: OrderSubmitted | OrderApproved) -> str | None:

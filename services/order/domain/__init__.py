@@ -19,7 +19,6 @@ from services.order.domain.rfq import Rfq
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
-    FULLY_DONE,
     PARTLY_DONE,
     HistoryEntry,
     OrderStatus,

@@ -143,3 +143,9 @@ class ReplyExpired(DomainError):
     """The chosen reply is past its validity: record a new reply from the supplier first."""
 
     reason = "reply_expired"
+
+
+class InsufficientStock(DomainError):
+    """The branch refuses sales orders its stock cannot serve (``order.configure_branch``)."""
+
+    reason = "insufficient_stock"

@@ -13,17 +13,19 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from services.order.domain.availability import check
 from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
 from services.order.domain.status import (
     CANCELLABLE,
+    CLOSABLE,
     EDITABLE,
-    FULLY_DONE,
     PARTLY_DONE,
     HistoryEntry,
     OrderStatus,
     PendingApproval,
     Rejection,
 )
+from services.order.domain.timeline import TIMELINE_LIMIT, TimelineEntry, entry
 from services.order.fulfilment import (
     Delivery,
     LineFulfilment,
@@ -36,10 +38,13 @@ from services.order.fulfilment import (
 from shared.contracts import (
     ApprovalApproved,
     ApprovalRejected,
+    Event,
     LevelDecision,
     LineProgress,
+    Message,
     OrderApproved,
     OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderKind,
     OrderLine,
@@ -48,8 +53,10 @@ from shared.contracts import (
     OrderUpdated,
     PricingTerms,
     ReservedLine,
+    StockAvailability,
     StockLine,
     StockStatus,
+    WhenStockShort,
     round_money,
     utcnow,
 )
@@ -77,10 +84,21 @@ class Order(Aggregate):
     quotation_id: str | None = None
     rfq_id: str | None = None
     terms: PricingTerms | None = None
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    availability: StockAvailability | None = None
 
     @property
     def total(self) -> Decimal:
         return round_money(sum((line.amount for line in self.lines), Decimal(0)))
+
+    def record(self, event: Event) -> None:
+        super().record(event)
+        self.saw(event)
+
+    def saw(self, message: Message) -> None:
+        """Keep ``message`` (an event about this order, its own or another service's) on the
+        order's timeline."""
+        self.timeline = [*self.timeline, entry(message)][-TIMELINE_LIMIT:]
 
     @property
     def locked(self) -> bool:
@@ -101,9 +119,12 @@ class Order(Aggregate):
         quotation_id: str | None = None,
         rfq_id: str | None = None,
         terms: PricingTerms | None = None,
+        availability: StockAvailability | None = None,
+        when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> Order:
-        """A draft; ``quotation_id`` or ``rfq_id`` names the document it was made from, and
-        ``terms`` are its quotation's pricing terms."""
+        """``availability``: for a sales order, how the branch's stock serves its lines;
+        ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
+        names the document it was made from, and ``terms`` are its quotation's pricing terms."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -117,6 +138,7 @@ class Order(Aggregate):
             rfq_id=rfq_id,
             terms=terms,
         )
+        order._assess(availability, when_stock_short)
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
         return order
@@ -130,19 +152,44 @@ class Order(Aggregate):
         currency: str | None = None,
         notes: str | None = None,
         by_admin: bool = False,
+        availability: StockAvailability | None = None,
+        when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> None:
+        """``availability``: for a sales order, how the stock of the branch it will have
+        serves the lines it will have (see ``changes_stock_need``)."""
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value} and locked: it can be changed only as a "
                 "draft or after a rejection."
             )
         self._check_reworker(by, by_admin, "change")
+        if self.changes_stock_need(lines, branch_id):
+            self._assess(availability, when_stock_short, branch_id=branch_id)
         self.lines = lines if lines is not None else self.lines
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
+
+    def changes_stock_need(self, lines: list[OrderLine] | None, branch_id: str | None) -> bool:
+        """Whether a change to these lines or branch asks the stock anew (sales orders)."""
+        return self.kind is OrderKind.SALES and (
+            (lines is not None and lines != self.lines)
+            or (branch_id is not None and branch_id != self.branch_id)
+        )
+
+    def _assess(
+        self,
+        availability: StockAvailability | None,
+        when_stock_short: WhenStockShort,
+        *,
+        branch_id: str | None = None,
+    ) -> None:
+        if self.kind is not OrderKind.SALES or availability is None:
+            return
+        check(availability, when_stock_short, branch_id=branch_id or self.branch_id)
+        self.availability = availability
 
     def submit(self, *, by: str, by_admin: bool = False) -> None:
         if self.locked:
@@ -282,13 +329,61 @@ class Order(Aggregate):
         )
         self.fulfilment = spread(self.lines, self.fulfilment, to_date)
         purchase = self.kind is OrderKind.PURCHASE
-        partly, fully = PARTLY_DONE[self.kind], FULLY_DONE[self.kind]
+        partly = PARTLY_DONE[self.kind]
         note = f"{'received' if purchase else 'issued'} {document_id}: {describe(lines)}"
         if self.status in {OrderStatus.APPROVED, partly}:
-            done = all_fulfilled(self.fulfilment)
-            self._transition(fully if done else partly, by=by, note=note)
+            if not all_fulfilled(self.fulfilment):
+                self._transition(partly, by=by, note=note)
+            elif purchase:
+                self._transition(OrderStatus.RECEIVED, by=by, note=note)
+                self._complete(by=by)
+            else:
+                self._complete(by=by, note=note)
         else:
             self._note(note, by=by)
+
+    def close_short(self, *, by: str, reason: str) -> None:
+        """Give up what is still outstanding on an approved order: it is completed as it is."""
+        if self.status not in CLOSABLE:
+            raise InvalidTransition(
+                f"Order {self.id} is {self.status.value}: only an approved order, or one partly "
+                f"{'received' if self.kind is OrderKind.PURCHASE else 'issued'}, can be closed "
+                "short."
+            )
+        if not self.fulfilment:
+            self.fulfilment = spread(self.lines, [], [])
+        self._complete(by=by, reason=reason)
+
+    def _complete(
+        self, *, by: str | None, reason: str | None = None, note: str | None = None
+    ) -> None:
+        short = reason is not None
+        self._transition(
+            OrderStatus.COMPLETED, by=by, note=f"closed short: {reason}" if short else note
+        )
+        self.record(
+            OrderCompleted(
+                order_id=self.id,
+                kind=self.kind,
+                party_id=self.party_id,
+                branch_id=self.branch_id,
+                lines=self._progress(),
+                closed_short=short,
+                reason=reason,
+                completed_by=by,
+            )
+        )
+
+    def _progress(self) -> list[LineProgress]:
+        """Per item: how much was ordered and how much received or issued."""
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for item in self.fulfilment:
+            ordered, fulfilled = totals.get(item.sku, (Decimal(0), Decimal(0)))
+            totals[item.sku] = (ordered + item.ordered, fulfilled + item.fulfilled)
+        return [
+            LineProgress(sku=sku, ordered=ordered, fulfilled=fulfilled)
+            for sku, (ordered, fulfilled) in totals.items()
+        ]
 
     def record_stock(
         self,
@@ -373,4 +468,5 @@ class Order(Aggregate):
             "quotation_id": self.quotation_id,
             "rfq_id": self.rfq_id,
             "terms": self.terms,
+            "availability": self.availability,
         }

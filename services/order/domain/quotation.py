@@ -37,6 +37,8 @@ from shared.contracts import (
     QuotationRevised,
     QuotationSent,
     QuotationStatus,
+    StockAvailability,
+    WhenStockShort,
     round_money,
 )
 from shared.domain import Aggregate
@@ -220,8 +222,14 @@ class Quotation(Aggregate):
         self._enter(QuotationStatus.CONVERTED, by=by, now=now, note=f"sales order {self.order_id}")
         self.record(QuotationConverted(**self._facts(), converted_by=by))
 
-    def sales_order(self) -> Order:
-        """The sales order this converted quotation became: always the same one."""
+    def sales_order(
+        self,
+        *,
+        availability: StockAvailability | None = None,
+        when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
+    ) -> Order:
+        """The sales order this converted quotation became: always the same one, checked
+        against the branch's stock as ``order.create_sales_order`` is."""
         assert self.order_id
         assert self.converted_by
         return Order.create(
@@ -235,6 +243,8 @@ class Quotation(Aggregate):
             notes=self.notes,
             quotation_id=self.id,
             terms=self.terms,
+            availability=availability,
+            when_stock_short=when_stock_short,
         )
 
     def is_due(self, now: datetime) -> bool:

@@ -27,13 +27,15 @@ EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
 CANCELLABLE = frozenset(
     {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
 )
+CLOSABLE = frozenset(
+    {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.PARTIALLY_ISSUED}
+)
 
 
 PARTLY_DONE = {
     OrderKind.PURCHASE: OrderStatus.PARTIALLY_RECEIVED,
     OrderKind.SALES: OrderStatus.PARTIALLY_ISSUED,
 }
-FULLY_DONE = {OrderKind.PURCHASE: OrderStatus.RECEIVED, OrderKind.SALES: OrderStatus.COMPLETED}
 
 
 class HistoryEntry(BaseModel):

@@ -11,6 +11,7 @@ from services.inventory.domain import Location, ReservationChanged, TrackedOrder
 from services.inventory.domain.errors import (
     DuplicateDocument,
     NotOnOrder,
+    OrderClosed,
     OrderNotApproved,
     OverIssue,
     OverReceipt,
@@ -191,3 +192,42 @@ def test_only_a_soft_reservation_expires() -> None:
     assert soft.reservation.state == "expired"
     assert firm.reservation is not None
     assert firm.reservation.state == "firm"
+
+
+def test_an_order_closed_short_lets_its_reservation_go_and_takes_no_more_goods() -> None:
+    so = order(OrderKind.SALES, {"SKU-1": "5"})
+    assert so.reservation_plan() is not None
+
+    so.closed()
+
+    [released] = so.collect_events()
+    assert isinstance(released, ReservationReleased)
+    assert released.reason == "closed_short"
+    assert so.reservation_plan() is None
+    assert so.reservation_targets() == {"SKU-1|L-1": D(0)}
+    with pytest.raises(OrderClosed, match="closed short: nothing more can be issued"):
+        so.claim_issue(
+            issue_id="GI-1", message_id="m", location=HERE, lines=stock(**{"SKU-1": "1"}), by="c"
+        )
+    po = order(OrderKind.PURCHASE, {"SKU-1": "5"})
+    po.closed()
+    assert po.collect_events() == []  # a purchase order holds no stock
+    with pytest.raises(OrderClosed, match="received"):
+        receive(po, "GR-1", **{"SKU-1": "1"})
+
+
+def test_a_closed_order_stays_closed() -> None:
+    so = order(OrderKind.SALES, {"SKU-1": "5"})
+    so.closed()
+    so.collect_events()
+    so.closed()
+    so.cancelled()
+    so.approved(attempt=2, branch_id="BR-1", lines=lines(**{"SKU-1": "5"}), sales_location="L-1")
+    assert so.collect_events() == []
+    assert so.state == "closed"
+    cancelled = order(OrderKind.SALES, {"SKU-1": "5"})
+    cancelled.cancelled()
+    cancelled.collect_events()
+    cancelled.closed()
+    assert cancelled.collect_events() == []
+    assert cancelled.state == "cancelled"
