@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import (
     ORDERS,
+    PRICE_LISTS,
     QUOTATIONS,
     RFQS,
+    TAX_RATES,
     Admins,
     create_indexes,
     order_store,
+    price_list_store,
     quotation_store,
     rfq_store,
+    tax_rate_store,
 )
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from shared.contracts import (
@@ -33,6 +38,8 @@ from shared.contracts import (
     CreateRfq,
     CreateSalesOrder,
     DeclineQuotation,
+    DefinePriceList,
+    DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
     LocationDefined,
@@ -43,6 +50,7 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PriceListDefined,
     QuotationAccepted,
     QuotationConverted,
     QuotationCreated,
@@ -62,6 +70,7 @@ from shared.contracts import (
     StockMoved,
     StockReserved,
     SubmitOrder,
+    TaxRateDefined,
     UpdateOrder,
     UserUpserted,
 )
@@ -81,8 +90,11 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     await create_stock_indexes(db)
     orders = order_store(db, relay)
     stock, branches = StockLevels(db), Branches(db, relay)
+    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
     quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
-    documents = DocumentHandlers(quotations, rfqs, orders, stock, branches)
+    documents = DocumentHandlers(
+        quotations, rfqs, orders, stock=stock, branches=branches, config=config
+    )
     runtime.jobs.append(
         LeasedJob(
             db,
@@ -92,17 +104,21 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         )
     )
-    return OrderHandlers(orders, Admins(db), stock, branches, documents)
+    return OrderHandlers(orders, Admins(db), stock, branches, config, documents=documents)
 
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
     return handlers.documents
 
 
+def _config(handlers: OrderHandlers) -> PricingConfiguration:
+    return handlers.config
+
+
 SERVICE = Service(
     entry=entry("order"),
-    description="Quotations, RFQs, purchase and sales orders: drafting, submission, approval "
-    "outcome, history.",
+    description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
+    "price lists), submission, approval outcome, history.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -112,6 +128,8 @@ SERVICE = Service(
         CancelOrder: OrderHandlers.cancel,
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
+        DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
+        DefinePriceList: via(_config, PricingConfiguration.define_price_list),
         CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
         ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
         SendQuotation: via(_documents, DocumentHandlers.send_quotation),
@@ -146,6 +164,8 @@ SERVICE = Service(
         OrderCancelled,
         OrderCompleted,
         BranchConfigured,
+        TaxRateDefined,
+        PriceListDefined,
         QuotationCreated,
         QuotationRevised,
         QuotationSent,
@@ -158,6 +178,6 @@ SERVICE = Service(
         RfqReplyChosen,
         RfqCancelled,
     ],
-    outbox_collections=[ORDERS, BRANCHES, QUOTATIONS, RFQS],
+    outbox_collections=[ORDERS, BRANCHES, TAX_RATES, PRICE_LISTS, QUOTATIONS, RFQS],
     queries=queries,
 )

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import structlog
 
+from services.order.configuration import PricingConfiguration
 from services.order.domain import (
     OPEN_QUOTATIONS,
     Order,
@@ -37,6 +38,7 @@ from shared.contracts import (
     CreateRfq,
     DeclineQuotation,
     Message,
+    PricingTerms,
     RecordRfqReply,
     ReviseQuotation,
     SendQuotation,
@@ -58,16 +60,22 @@ class DocumentHandlers:
         quotations: AggregateStore[Quotation],
         rfqs: AggregateStore[Rfq],
         orders: AggregateStore[Order],
+        *,
         stock: StockLevels,
         branches: Branches,
+        config: PricingConfiguration,
     ) -> None:
         self.quotations = quotations
         self.rfqs = rfqs
         self.orders = orders
         self.stock = stock
         self.branches = branches
+        self.config = config
+        """Tax rates and price lists, which price quotations as they price orders."""
 
     async def create_quotation(self, cmd: CreateQuotation) -> None:
+        """Create a draft, priced as a sales order would be now."""
+        now, terms = utcnow(), cmd.pricing or PricingTerms()
         quotation = Quotation.create(
             quotation_id=cmd.quotation_id,
             customer_id=cmd.customer_id,
@@ -75,29 +83,33 @@ class DocumentHandlers:
             created_by=cmd.created_by,
             currency=cmd.currency,
             lines=cmd.lines,
-            terms=cmd.terms,
+            pricing=terms,
+            price_list=await self.config.price_list(terms.price_list_id),
+            rates=await self.config.rates_for(cmd.lines, now),
             valid_until=cmd.valid_until,
             notes=cmd.notes,
-            now=utcnow(),
+            now=now,
         )
         if not await self.quotations.add_once(quotation, cause=cmd):
             raise QuotationExists(f"Quotation {cmd.quotation_id} already exists.")
 
     async def revise_quotation(self, cmd: ReviseQuotation) -> None:
-        await self._quotation(
-            cmd.quotation_id,
-            cmd,
-            lambda quotation, now: quotation.revise(
+        async def revise(quotation: Quotation, now: datetime) -> None:
+            terms = cmd.pricing or quotation.terms
+            quotation.revise(
                 by=cmd.revised_by,
                 now=now,
                 lines=cmd.lines,
-                terms=cmd.terms,
+                pricing=cmd.pricing,
+                price_list=await self.config.price_list(terms.price_list_id),
+                rates=await self.config.rates_for(cmd.lines or quotation.lines, now),
                 valid_until=cmd.valid_until,
                 branch_id=cmd.branch_id,
                 currency=cmd.currency,
                 notes=cmd.notes,
-            ),
-        )
+            )
+
+        await self._quotation(cmd.quotation_id, cmd, revise)
 
     async def send_quotation(self, cmd: SendQuotation) -> None:
         await self._quotation(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 
+from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
@@ -25,6 +26,7 @@ from shared.contracts import (
     LocationDefined,
     Message,
     OrderKind,
+    PricingTerms,
     ReservationConfirmed,
     ReservationReleased,
     StockMoved,
@@ -33,6 +35,7 @@ from shared.contracts import (
     UpdateOrder,
     UserUpserted,
     WhenStockShort,
+    utcnow,
 )
 from shared.storage.aggregates import AggregateStore
 
@@ -44,12 +47,15 @@ class OrderHandlers:
         admins: Admins,
         stock: StockLevels,
         branches: Branches,
+        config: PricingConfiguration,
+        *,
         documents: DocumentHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
         self.stock = stock
         self.branches = branches
+        self.config = config
         self.documents = documents
         """Quotations and RFQs, which make orders."""
 
@@ -77,6 +83,7 @@ class OrderHandlers:
             kind, party_id = OrderKind.SALES, cmd.customer_id
             availability = await self.stock.assess(cmd.branch_id, cmd.lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
+        terms = cmd.pricing or PricingTerms()
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -86,6 +93,9 @@ class OrderHandlers:
             currency=cmd.currency,
             lines=cmd.lines,
             notes=cmd.notes,
+            pricing=terms,
+            price_list=await self.config.price_list(terms.price_list_id),
+            rates=await self.config.rates_for(cmd.lines, utcnow()),
             availability=availability,
             when_stock_short=when_short,
         )
@@ -94,6 +104,7 @@ class OrderHandlers:
 
     async def update(self, cmd: UpdateOrder) -> None:
         async def update(order: Order) -> None:
+            terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
             if order.changes_stock_need(cmd.lines, cmd.branch_id):
                 branch_id = cmd.branch_id or order.branch_id
@@ -106,6 +117,9 @@ class OrderHandlers:
                 currency=cmd.currency,
                 notes=cmd.notes,
                 by_admin=await self._admin_reworking(order, cmd.updated_by),
+                pricing=cmd.pricing,
+                price_list=await self.config.price_list(terms.price_list_id),
+                rates=await self.config.rates_for(cmd.lines or order.lines, utcnow()),
                 availability=availability,
                 when_stock_short=when_short,
             )

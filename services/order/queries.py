@@ -1,11 +1,11 @@
 """Read-only HTTP queries of the order service: an order's, a quotation's or an RFQ's status,
-lines and history."""
+lines, totals and history; the tax rates and price lists that price orders."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.order.repository import ORDERS, QUOTATIONS, RFQS
+from services.order.repository import ORDERS, PRICE_LISTS, QUOTATIONS, RFQS, TAX_RATES
 from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
@@ -39,9 +39,28 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         entries = sorted(doc.get("timeline", []), key=lambda e: (e["at"], e["event"]))
         return 200, {"order_id": order_id, "status": doc.get("status"), "timeline": entries}
 
+    async def tax_rates(_params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /tax-rates``: every tax rate code with all its versions."""
+        cursor = runtime.database[TAX_RATES].find({}, HIDE_BOOKKEEPING, sort=[("_id", 1)])
+        return 200, [{"code": doc.pop("_id"), **doc} async for doc in cursor]
+
+    async def price_lists(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /price-lists?price_list_id=...``: one price list with its prices; without
+        ``price_list_id``, every list (without its prices)."""
+        lists = runtime.database[PRICE_LISTS]
+        if not (price_list_id := params.get("price_list_id")):
+            cursor = lists.find({}, {**HIDE_BOOKKEEPING, "prices": 0}, sort=[("_id", 1)])
+            return 200, [{"price_list_id": doc.pop("_id"), **doc} async for doc in cursor]
+        doc = await lists.find_one({"_id": price_list_id}, HIDE_BOOKKEEPING)
+        if doc is None:
+            return 404, {"error": f"no price list {price_list_id}"}
+        return 200, {"price_list_id": doc.pop("_id"), **doc}
+
     return [
         ("/orders", json_query(one(ORDERS, "order_id", "order"))),
         ("/orders/timeline", json_query(timeline)),
+        ("/tax-rates", json_query(tax_rates)),
+        ("/price-lists", json_query(price_lists)),
         ("/quotations", json_query(one(QUOTATIONS, "quotation_id", "quotation"))),
         ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ"))),
     ]

@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.order.domain import Order, Quotation, Rfq
+from services.order.domain.configuration import PriceList, TaxRateCode
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -18,6 +19,8 @@ ORDERS = "orders"
 QUOTATIONS = "quotations"
 RFQS = "rfqs"
 ADMINS = "admins"
+TAX_RATES = "tax_rates"
+PRICE_LISTS = "price_lists"
 
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
@@ -30,6 +33,16 @@ def quotation_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> Aggregat
 
 def rfq_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Rfq]:
     return AggregateStore(db[RFQS], Rfq, relay, recent=RecentDocuments())
+
+
+def tax_rate_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[TaxRateCode]:
+    """One document per tax rate code, holding every version; remembered in process, since
+    every priced order reads its codes."""
+    return AggregateStore(db[TAX_RATES], TaxRateCode, relay, recent=RecentDocuments())
+
+
+def price_list_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[PriceList]:
+    return AggregateStore(db[PRICE_LISTS], PriceList, relay, recent=RecentDocuments())
 
 
 class Admins:

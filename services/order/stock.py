@@ -12,7 +12,7 @@ first look, and inventory decides what is held when the order is submitted.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from pymongo import ASCENDING, DESCENDING
@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.order.domain.availability import Branch, assess
 from shared.contracts import (
     LocationDefined,
-    OrderLine,
+    OrderLineInput,
     StockAvailability,
     StockMoved,
     WhenStockShort,
@@ -121,7 +121,7 @@ class StockLevels:
                 self._available[doc["_id"]] = (now, doc["sequence"], doc["available"])
         return found
 
-    async def assess(self, branch_id: str, lines: list[OrderLine]) -> StockAvailability:
+    async def assess(self, branch_id: str, lines: Sequence[OrderLineInput]) -> StockAvailability:
         location_id = await self.sales_location(branch_id)
         skus = {line.sku for line in lines}
         available = await self.available(location_id, skus) if location_id else {}

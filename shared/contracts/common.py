@@ -114,14 +114,19 @@ class OrderKind(StrEnum):
     SALES = "sales"
 
 
-class OrderLine(BaseModel):
-    """One line of an order: what, how many, at what unit price."""
+class OrderLineInput(BaseModel):
+    """A line as a caller sends it: what, how many, at what unit price (or from a price list)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     sku: Identifier
     quantity: Quantity
-    unit_price: UnitPrice
+    unit_price: UnitPrice | None = Field(
+        default=None,
+        description="the price of one unit (tax included when the order's pricing says "
+        "prices_include_tax); left out: the price of the sku in the order's price list "
+        "(unknown_price when there is none)",
+    )
     description: str | None = Field(default=None, max_length=500)
     discount: Discount | None = Field(
         default=None,
@@ -133,8 +138,19 @@ class OrderLine(BaseModel):
         max_length=5,
         description="the codes of the tax rates on this line (e.g. a state and a city rate), "
         "each computed on the same base, the line's amount after discounts (no tax on tax); "
-        "none: untaxed",
+        "none: untaxed (unknown_tax_rate for a code never defined)",
     )
+
+    @property
+    def amount(self) -> Decimal | None:
+        """Quantity x unit price; ``None`` while the price is to come from a price list."""
+        return None if self.unit_price is None else self.quantity * self.unit_price
+
+
+class OrderLine(OrderLineInput):
+    """One line of an order: what, how many, at what unit price."""
+
+    unit_price: UnitPrice
 
     @property
     def amount(self) -> Decimal:

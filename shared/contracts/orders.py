@@ -10,12 +10,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, Event
-from shared.contracts.common import CurrencyCode, DecimalText, Identifier, OrderKind, OrderLine
+from shared.contracts.common import (
+    CurrencyCode,
+    DecimalText,
+    Identifier,
+    OrderKind,
+    OrderLine,
+    OrderLineInput,
+)
 from shared.contracts.inventory import LineProgress
-from shared.contracts.pricing import PricingTerms
+from shared.contracts.pricing import PricedDocument, PricingTerms
 
 Lines = list[OrderLine]
+InputLines = list[OrderLineInput]
 NonEmptyLines = Field(min_length=1, max_length=500)
+PRICING_TERMS = (
+    "how the lines are priced: tax-inclusive prices or not, a document discount, the price "
+    "list for lines without a unit price, where taxes are rounded; none: tax-exclusive prices, "
+    "no document discount, no price list, rounded per document"
+)
 
 
 class _CreateOrder(Command):
@@ -24,8 +37,9 @@ class _CreateOrder(Command):
     branch_id: Identifier
     created_by: Identifier
     currency: CurrencyCode
-    lines: Lines = NonEmptyLines
+    lines: InputLines = NonEmptyLines
     notes: str | None = Field(default=None, max_length=2000)
+    pricing: PricingTerms | None = Field(default=None, description=PRICING_TERMS)
 
 
 class CreatePurchaseOrder(_CreateOrder):
@@ -48,7 +62,8 @@ class CreateSalesOrder(_CreateOrder):
 
 
 class UpdateOrder(Command):
-    """Change a draft or rejected order; fields left out stay as they are."""
+    """Change a draft or rejected order; fields left out stay as they are. A change of lines,
+    branch, currency or pricing prices the order again with the tax rates in force now."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.update"
@@ -58,8 +73,11 @@ class UpdateOrder(Command):
     updated_by: Identifier
     branch_id: Identifier | None = None
     currency: CurrencyCode | None = None
-    lines: Lines | None = Field(default=None, min_length=1, max_length=500)
+    lines: InputLines | None = Field(default=None, min_length=1, max_length=500)
     notes: str | None = Field(default=None, max_length=2000)
+    pricing: PricingTerms | None = Field(
+        default=None, description="new pricing terms; none: the order's stay as they are"
+    )
 
 
 class SubmitOrder(Command):
@@ -173,17 +191,23 @@ class _OrderFacts(Event):
     branch_id: Identifier
     created_by: Identifier
     currency: CurrencyCode
-    lines: Lines
-    total: DecimalText
+    lines: Lines = Field(description="the lines, each with its unit price")
+    total: DecimalText = Field(
+        description="the grand total (pricing.grand_total): net + taxes after discounts; "
+        "without taxes or discounts, the lines' quantity x unit price summed and rounded once"
+    )
     quotation_id: Identifier | None = Field(
         default=None, description="the quotation this sales order was converted from"
     )
     rfq_id: Identifier | None = Field(
         default=None, description="the RFQ whose chosen reply this purchase order was made from"
     )
-    terms: PricingTerms | None = Field(
+    pricing: PricedDocument | None = Field(
         default=None,
-        description="the pricing terms of the quotation this sales order was converted from",
+        description="the order priced: each line's amount, discounts, net, taxes (with the "
+        "rate and version used) and total; taxable base and tax per rate; subtotal, "
+        "discounts, net, tax and grand totals. Absent on events of orders stored before "
+        "pricing",
     )
     availability: StockAvailability | None = Field(
         default=None,

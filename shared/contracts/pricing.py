@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.contracts.common import CurrencyCode, DecimalText, Discount, Identifier, Percent
+from shared.contracts.base import Command, Event
+from shared.contracts.common import (
+    CurrencyCode,
+    DecimalText,
+    Discount,
+    Identifier,
+    Percent,
+    UnitPrice,
+)
 
 
 class TaxRounding(StrEnum):
@@ -137,3 +146,84 @@ class PricedDocument(BaseModel):
     net_total: DecimalText = Field(description="the total without tax, after discounts")
     tax_total: DecimalText
     grand_total: DecimalText = Field(description="what the document is for: net + tax")
+
+
+# --- configuration: tax rates and price lists (the order service keeps them) ----------------
+
+
+class DefineTaxRate(Command):
+    """Define a tax rate, or change one: a change is a new version of the code, and documents
+    priced before it keep the version they were priced with."""
+
+    ordering_key: ClassVar[str | None] = "code"
+    routing_key: ClassVar[str] = "order.define_tax_rate"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.tax_rate_defined",)
+    acting_person: ClassVar[str | None] = "defined_by"
+    code: Identifier = Field(description="the code lines name in tax_codes, e.g. CA-STATE")
+    name: str = Field(min_length=1, max_length=200)
+    rate: Percent = Field(description='the rate in percent, e.g. "7.25"; "0" for zero-rated')
+    effective_from: AwareDatetime | None = Field(
+        default=None,
+        description="when this version starts to price documents; none: at once. Until then "
+        "documents are priced with the version in force before (unknown_tax_rate if none)",
+    )
+    defined_by: Identifier
+
+
+class TaxRateDefined(Event):
+    """A tax rate code got a new version."""
+
+    ordering_key: ClassVar[str | None] = "code"
+    routing_key: ClassVar[str] = "order.tax_rate_defined"
+    code: Identifier
+    name: str
+    rate: DecimalText = Field(description="the rate in percent")
+    version: int = Field(ge=1, description="1 for the first definition, then one more each")
+    effective_from: AwareDatetime
+    defined_by: Identifier
+
+
+class ItemPrice(BaseModel):
+    """The unit price of one sku in a price list."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    unit_price: UnitPrice
+
+
+class DefinePriceList(Command):
+    """Define a price list, or replace its prices: orders that name it price their lines sent
+    without a unit price from it, when they are created or updated."""
+
+    ordering_key: ClassVar[str | None] = "price_list_id"
+    routing_key: ClassVar[str] = "order.define_price_list"
+    answered_by: ClassVar[tuple[str, ...]] = ("order.price_list_defined",)
+    acting_person: ClassVar[str | None] = "defined_by"
+    price_list_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    currency: CurrencyCode = Field(description="orders using the list must be in this currency")
+    branch_id: Identifier | None = Field(
+        default=None, description="only orders of this branch may use it; none: every branch"
+    )
+    prices: list[ItemPrice] = Field(
+        min_length=1,
+        max_length=5000,
+        description="one price per sku (a sku twice is refused: invalid_price_list); the "
+        "prices are tax-inclusive when an order using it says prices_include_tax",
+    )
+    defined_by: Identifier
+
+
+class PriceListDefined(Event):
+    """A price list was defined, or its prices replaced (``revision`` 2, 3...)."""
+
+    ordering_key: ClassVar[str | None] = "price_list_id"
+    routing_key: ClassVar[str] = "order.price_list_defined"
+    price_list_id: Identifier
+    name: str
+    currency: CurrencyCode
+    branch_id: Identifier | None = None
+    prices: list[ItemPrice]
+    revision: int = Field(ge=1)
+    defined_by: Identifier

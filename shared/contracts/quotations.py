@@ -15,16 +15,16 @@ from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import CurrencyCode, DecimalText, Identifier
-from shared.contracts.orders import Lines, NonEmptyLines
-from shared.contracts.pricing import PricingTerms
+from shared.contracts.orders import PRICING_TERMS, InputLines, Lines, NonEmptyLines
+from shared.contracts.pricing import PricedDocument, PricingTerms
 
 DocumentId = Annotated[Identifier, Field(max_length=60)]
 """A quotation or RFQ id: at most 60 characters, so that the order made from it can be named
 ``SO-<id>`` or ``PO-<id>``."""
 
 TERMS_DESCRIPTION = (
-    "how the lines are priced (tax basis, document discount, price list, rounding); the sales "
-    "order made from the quotation gets them as they are, with its lines"
+    f"{PRICING_TERMS}. The sales order made from the quotation is priced on the same terms, "
+    "lines and tax rates"
 )
 VALID_UNTIL = Field(
     description="the moment (ISO-8601 with a time zone) after which the offer no longer holds",
@@ -56,15 +56,16 @@ class CreateQuotation(_QuotationCommand):
     branch_id: Identifier
     created_by: Identifier
     currency: CurrencyCode
-    lines: Lines = NonEmptyLines
-    terms: PricingTerms = Field(default_factory=PricingTerms, description=TERMS_DESCRIPTION)
+    lines: InputLines = NonEmptyLines
+    pricing: PricingTerms | None = Field(default=None, description=TERMS_DESCRIPTION)
     valid_until: AwareDatetime = VALID_UNTIL
     notes: str | None = Field(default=None, max_length=2000)
 
 
 class ReviseQuotation(_QuotationCommand):
     """Change a quotation that is not accepted: a new revision, a draft to send again. Fields
-    left out stay as they are; an expired quotation needs a new ``valid_until``."""
+    left out stay as they are; an expired quotation needs a new ``valid_until``. A change of
+    lines, branch, currency or pricing prices it again with the tax rates in force now."""
 
     routing_key: ClassVar[str] = "order.revise_quotation"
     answered_by: ClassVar[tuple[str, ...]] = ("order.quotation_revised",)
@@ -72,8 +73,10 @@ class ReviseQuotation(_QuotationCommand):
     revised_by: Identifier
     branch_id: Identifier | None = None
     currency: CurrencyCode | None = None
-    lines: Lines | None = Field(default=None, min_length=1, max_length=500)
-    terms: PricingTerms | None = Field(default=None, description=TERMS_DESCRIPTION)
+    lines: InputLines | None = Field(default=None, min_length=1, max_length=500)
+    pricing: PricingTerms | None = Field(
+        default=None, description="new pricing terms; none: the quotation's stay as they are"
+    )
     valid_until: AwareDatetime | None = Field(
         default=None, description="a new end of validity (ISO-8601 with a time zone)"
     )
@@ -130,9 +133,12 @@ class _QuotationFacts(Event):
     branch_id: Identifier
     created_by: Identifier
     currency: CurrencyCode
-    lines: Lines
-    terms: PricingTerms = Field(default_factory=PricingTerms)
-    total: DecimalText = Field(description="the lines' quantity x unit price, before pricing")
+    lines: Lines = Field(description="the lines, each with its unit price")
+    total: DecimalText = Field(description="the grand total (pricing.grand_total)")
+    pricing: PricedDocument = Field(
+        description="the quotation priced, as its sales order will be: each line's amount, "
+        "discounts, net, taxes (with the rate and version used) and total; the totals"
+    )
     valid_until: AwareDatetime
     order_id: Identifier | None = Field(
         default=None, description="the sales order it was converted into"

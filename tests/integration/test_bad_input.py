@@ -42,6 +42,9 @@ from shared.contracts import (
     ConvertQuotation,
     DeclineQuotation,
     DefineCycle,
+    DefinePriceList,
+    DefineTaxRate,
+    ItemPrice,
     LevelRule,
     LocationDefined,
     MovementKind,
@@ -251,6 +254,30 @@ async def s_cancel_rfq(ctx: Context) -> None:
     create = rfq()
     await ctx.ask(create)
     await ctx.ask(CancelRfq(rfq_id=create.rfq_id, cancelled_by="pat"))
+
+
+async def s_define_tax_rate(ctx: Context) -> None:
+    code = unique("TAX")
+    answer = await ctx.ask(
+        DefineTaxRate(code=code, name="State", rate=Decimal("6.25"), defined_by="olga")
+    )
+    assert (answer["code"], answer["version"]) == (code, 1)
+    assert await ctx.db.tax_rates.find_one({"_id": code}) is not None
+
+
+async def s_define_price_list(ctx: Context) -> None:
+    price_list_id = unique("PL")
+    answer = await ctx.ask(
+        DefinePriceList(
+            price_list_id=price_list_id,
+            name="Retail",
+            currency="USD",
+            prices=[ItemPrice(sku="SKU-1", unit_price=Decimal("4.50"))],
+            defined_by="olga",
+        )
+    )
+    assert (answer["price_list_id"], answer["revision"]) == (price_list_id, 1)
+    assert await ctx.db.price_lists.find_one({"_id": price_list_id}) is not None
 
 
 async def s_order_pending(ctx: Context) -> None:
@@ -488,6 +515,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.record_rfq_reply"): s_record_rfq_reply,
     ("order.commands", "order.choose_rfq_reply"): s_choose_rfq_reply,
     ("order.commands", "order.cancel_rfq"): s_cancel_rfq,
+    ("order.commands", "order.define_tax_rate"): s_define_tax_rate,
+    ("order.commands", "order.define_price_list"): s_define_price_list,
     ("order.commands", "order.close_short"): s_close_short,
     ("order.commands", "order.configure_branch"): s_configure_branch,
     ("order.inventory-location-defined", "inventory.location_defined"): s_order_location_defined,

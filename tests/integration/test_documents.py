@@ -16,6 +16,7 @@ from shared.contracts import (
     ChooseRfqReply,
     ConvertQuotation,
     DeclineQuotation,
+    DefineTaxRate,
     Discount,
     DiscountKind,
     OrderLine,
@@ -86,6 +87,7 @@ async def test_a_quotation_is_sent_revised_declined_and_kept_with_its_revisions(
 async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_ways(
     bus: Bus, order_service: Any
 ) -> None:
+    await ask(bus, DefineTaxRate(code="VAT-20", name="VAT", rate=Decimal(20), defined_by="olga"))
     terms = PricingTerms(discount=Discount(kind=DiscountKind.PERCENT, value=Decimal("2.5")))
     priced = OrderLine(
         sku="SKU-5",
@@ -94,8 +96,13 @@ async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_way
         discount=Discount(kind=DiscountKind.AMOUNT, value=Decimal("1.00")),
         tax_codes=["VAT-20"],
     )
-    create = await accepted_quotation(bus, lines=[*quotation().lines, priced], terms=terms)
+    create = await accepted_quotation(bus, lines=[*quotation().lines, priced], pricing=terms)
     qid = create.quotation_id
+    _, offered = await asgi_get(order_service, "/quotations", f"quotation_id={qid}")
+    # 209.99 + 19.00, less 2.5 % = 223.27, and 20 % VAT on SKU-5's 18.525 = 3.705 -> 3.70
+    assert offered["pricing"]["grand_total"] == "226.97"
+    # The rate changes after the offer: the order keeps the rate the customer accepted.
+    await ask(bus, DefineTaxRate(code="VAT-20", name="VAT", rate=Decimal(21), defined_by="olga"))
     convert = ConvertQuotation(quotation_id=qid, converted_by="otto", correlation_id="deal-1")
 
     answer = await ask(bus, convert)
@@ -111,13 +118,11 @@ async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_way
     assert created.body["quotation_id"] == qid
     assert created.body["kind"] == "sales"
     assert created.body["party_id"] == create.customer_id
-    sent = json.loads(create.model_dump_json())
-    assert created.body["lines"] == sent["lines"]
+    assert created.body["lines"] == offered["lines"]
     assert created.body["lines"][2]["discount"] == {"kind": "amount", "value": "1.00"}
     assert created.body["lines"][2]["tax_codes"] == ["VAT-20"]
-    assert created.body["terms"] == sent["terms"]
-    assert created.body["terms"]["discount"]["value"] == "2.5"
-    assert created.body["total"] == "229.99"
+    assert created.body["pricing"] == offered["pricing"]
+    assert created.body["total"] == "226.97"
     assert created.correlation_id == "deal-1"
     assert created.body["causation_id"] == str(convert.message_id)
     await bus.settle()
@@ -129,6 +134,8 @@ async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_way
 
     _, order = await asgi_get(order_service, "/orders", f"order_id={order_id}")
     assert (order["quotation_id"], order["created_by"], order["status"]) == (qid, "otto", "draft")
+    assert order["terms"] == offered["terms"]
+    assert order["terms"]["discount"] == {"kind": "percent", "value": "2.5"}
     _, stored = await asgi_get(order_service, "/quotations", f"quotation_id={qid}")
     assert (stored["status"], stored["order_id"]) == ("converted", order_id)
 

@@ -3,7 +3,8 @@ order once, whatever is resent or lost between the two writes; expiry is publish
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,7 @@ from shared.contracts import (
     OrderCreated,
     OrderKind,
     OrderLine,
+    OrderLineInput,
     QuotationConverted,
     QuotationExpired,
     QuotedPrice,
@@ -30,10 +32,11 @@ from shared.contracts import (
     RfqReplyChosen,
     SendQuotation,
     StockAvailability,
+    TaxRate,
     WhenStockShort,
     utcnow,
 )
-from tests.support.factories import lines, purchase_order, unique
+from tests.support.factories import purchase_order, unique
 from tests.unit.fakes import FakeStore
 
 
@@ -70,6 +73,20 @@ class FakeBranches:
         return self.rule
 
 
+class FakeConfig:
+    """Tax rates in force and price lists, as the order service's configuration gives them."""
+
+    def __init__(self) -> None:
+        self.rates: dict[str, TaxRate] = {}
+
+    async def rates_for(self, lines: Iterable[OrderLineInput], at: datetime) -> dict[str, TaxRate]:
+        codes = {code for line in lines for code in line.tax_codes}
+        return {code: rate for code, rate in self.rates.items() if code in codes}
+
+    async def price_list(self, price_list_id: str | None) -> None:
+        assert price_list_id is None
+
+
 class World:
     def __init__(self) -> None:
         self.quotations = FakeStore(Quotation)
@@ -77,16 +94,23 @@ class World:
         self.orders = FlakyOrders()
         self.stock = FakeStock()
         self.branches = FakeBranches()
+        self.config = FakeConfig()
         self.handlers = DocumentHandlers(
             self.quotations,  # type: ignore[arg-type]
             self.rfqs,  # type: ignore[arg-type]
             self.orders,  # type: ignore[arg-type]
-            self.stock,  # type: ignore[arg-type]
-            self.branches,  # type: ignore[arg-type]
+            stock=self.stock,  # type: ignore[arg-type]
+            branches=self.branches,  # type: ignore[arg-type]
+            config=self.config,  # type: ignore[arg-type]
         )
 
-    async def accepted_quotation(self, valid_for: timedelta = timedelta(days=5)) -> str:
+    async def accepted_quotation(
+        self, valid_for: timedelta = timedelta(days=5), tax_codes: list[str] | None = None
+    ) -> str:
         quotation_id = unique("Q")
+        line = OrderLine(
+            sku="A", quantity=Decimal(2), unit_price=Decimal("5.00"), tax_codes=tax_codes or []
+        )
         await self.handlers.create_quotation(
             CreateQuotation(
                 quotation_id=quotation_id,
@@ -94,7 +118,7 @@ class World:
                 branch_id="B-1",
                 created_by="sam",
                 currency="EUR",
-                lines=lines(("A", "2", "5.00")),
+                lines=[line],
                 valid_until=utcnow() + valid_for,
             )
         )
@@ -283,3 +307,18 @@ async def test_a_branch_that_allows_short_orders_gets_one_showing_the_shortage()
 
     [order] = world.orders.docs.values()
     assert order["availability"]["status"] == "short"
+
+
+async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_with() -> None:
+    world = World()
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(20), version=1)}
+    quotation_id = await world.accepted_quotation(tax_codes=["VAT"])
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(25), version=2)}
+
+    await world.handlers.convert_quotation(
+        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["pricing"]["grand_total"] == Decimal("12.00")
+    assert [(t["code"], t["version"]) for t in order["pricing"]["taxes"]] == [("VAT", 1)]

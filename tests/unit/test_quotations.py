@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.order.domain import Order, OrderStatus, Quotation
+from services.order.domain.configuration import PriceList
 from services.order.domain.errors import (
     ConvertedElsewhere,
     QuotationAlreadyAccepted,
@@ -19,12 +20,15 @@ from services.order.domain.errors import (
     ValidityInPast,
 )
 from services.order.domain.quotation import sales_order_id
+from services.order.pricing import UnknownPrice
 from shared.contracts import (
     Discount,
     DiscountKind,
+    ItemPrice,
     OrderCreated,
     OrderKind,
     OrderLine,
+    OrderLineInput,
     PricingTerms,
     QuotationAccepted,
     QuotationConverted,
@@ -34,6 +38,7 @@ from shared.contracts import (
     QuotationRevised,
     QuotationSent,
     QuotationStatus,
+    TaxRate,
     TaxRounding,
 )
 from tests.support.factories import lines
@@ -446,49 +451,130 @@ def test_an_unknown_quotation_is_named() -> None:
 
 
 TERMS = PricingTerms(
-    prices_include_tax=True,
-    discount=Discount(kind=DiscountKind.PERCENT, value=Decimal(5)),
+    prices_include_tax=False,
+    discount=Discount(kind=DiscountKind.PERCENT, value=Decimal(10)),
     price_list_id="PL-2026",
     tax_rounding=TaxRounding.LINE,
 )
-PRICED_LINE = OrderLine(
+RATES = {
+    "CA-STATE": TaxRate(code="CA-STATE", name="State", rate=Decimal("6.25"), version=2),
+    "CA-CITY": TaxRate(code="CA-CITY", name="City", rate=Decimal("1.00"), version=1),
+}
+PRICE_LIST = PriceList(
+    id="PL-2026",
+    name="Retail",
+    currency="EUR",
+    prices=[ItemPrice(sku="LISTED", unit_price=Decimal("4.00"))],
+    revision=1,
+)
+DISCOUNTED_TAXED = OrderLine(
     sku="A",
     quantity=Decimal(3),
-    unit_price=Decimal("9.99"),
+    unit_price=Decimal("10.00"),
     description="with a discount and two taxes",
-    discount=Discount(kind=DiscountKind.AMOUNT, value=Decimal("1.50")),
+    discount=Discount(kind=DiscountKind.AMOUNT, value=Decimal("3.00")),
     tax_codes=["CA-STATE", "CA-CITY"],
 )
+FROM_THE_LIST = OrderLineInput(sku="LISTED", quantity=Decimal(5))
 
 
-def test_the_sales_order_has_the_quotations_discounts_taxes_and_terms_verbatim() -> None:
-    quotation = draft(lines=[PRICED_LINE], terms=TERMS)
+def priced_draft() -> Quotation:
+    return draft(
+        lines=[DISCOUNTED_TAXED, FROM_THE_LIST],
+        pricing=TERMS,
+        price_list=PRICE_LIST,
+        rates=RATES,
+    )
+
+
+def test_a_quotation_is_priced_as_an_order_is() -> None:
+    quotation = priced_draft()
     assert quotation.terms == TERMS
+    assert [(line.sku, line.unit_price) for line in quotation.lines] == [
+        ("A", Decimal("10.00")),
+        ("LISTED", Decimal("4.00")),
+    ]
+    priced = quotation.pricing
+    # A: 30 - 3 = 27, less 10 % = 24.30, taxed 6.25 % (1.52) and 1 % (0.24); LISTED: 20 - 2 = 18
+    assert (priced.subtotal, priced.discount_total) == (Decimal("50.00"), Decimal("7.70"))
+    assert [(t.code, t.version, t.tax) for t in priced.taxes] == [
+        ("CA-CITY", 1, Decimal("0.24")),
+        ("CA-STATE", 2, Decimal("1.52")),
+    ]
+    assert quotation.total == priced.grand_total == Decimal("44.06")
+    assert quotation.rates == {
+        "CA-STATE": TaxRate(code="CA-STATE", name="State", rate=Decimal("6.25"), version=2),
+        "CA-CITY": TaxRate(code="CA-CITY", name="City", rate=Decimal("1.00"), version=1),
+    }
+
+
+def test_the_sales_order_has_the_quotations_prices_discounts_taxes_and_terms() -> None:
+    quotation = priced_draft()
     quotation.send(by="sam", now=NOW)
     quotation.accept(by="ann", now=NOW)
     quotation.convert(by="otto", order_id=None, now=NOW)
     events = quotation.collect_events()
-    assert {event.terms for event in events} == {TERMS}  # type: ignore[attr-defined]
+    assert {event.total for event in events} == {Decimal("44.06")}  # type: ignore[attr-defined]
 
     order = quotation.sales_order()
-    assert order.lines == [PRICED_LINE]
+    assert order.lines == quotation.lines
     assert order.terms == TERMS
+    assert order.pricing == quotation.pricing
     [created] = order.collect_events()
     assert isinstance(created, OrderCreated)
-    assert (created.lines, created.terms) == ([PRICED_LINE], TERMS)
+    assert (created.lines, created.pricing, created.total) == (
+        quotation.lines,
+        quotation.pricing,
+        Decimal("44.06"),
+    )
 
 
 def test_without_terms_a_quotation_is_priced_on_the_default_terms() -> None:
     quotation = draft()
     assert quotation.terms == PricingTerms()
-    quotation.revise(by="sue", now=NOW)
+    assert quotation.pricing.taxes == []
+    assert quotation.total == Decimal("21.00")
+
+
+def test_a_revision_of_lines_or_terms_prices_it_again_and_keeps_the_earlier_prices() -> None:
+    quotation = priced_draft()
+    quotation.revise(by="sue", now=NOW, pricing=PricingTerms(), rates=RATES)
+    assert quotation.terms == PricingTerms()
+    assert quotation.total == Decimal("48.96")  # 27 + 20 + 6.25 % and 1 % of 27 (1.96)
+    [earlier] = quotation.revisions
+    assert (earlier.terms, earlier.pricing.grand_total) == (TERMS, Decimal("44.06"))
+
+    quotation.revise(by="sue", now=NOW, lines=lines(("B", "1", "2.00")))
+    assert quotation.total == Decimal("2.00")
     assert quotation.terms == PricingTerms()
 
 
-def test_a_revision_may_change_the_terms_and_keeps_the_earlier_ones() -> None:
-    quotation = draft(terms=TERMS)
-    quotation.revise(by="sue", now=NOW, terms=PricingTerms(price_list_id="PL-2027"))
-    assert quotation.terms.price_list_id == "PL-2027"
-    assert quotation.revisions[0].terms == TERMS
-    quotation.revise(by="sue", now=NOW, notes="only notes")
-    assert quotation.terms.price_list_id == "PL-2027"
+NEW_STATE_RATE = {
+    **RATES,
+    "CA-STATE": TaxRate(code="CA-STATE", name="State", rate=Decimal(7), version=3),
+}
+
+
+@pytest.mark.parametrize("change", [{"branch_id": "B-2"}, {"currency": "USD"}, {"pricing": TERMS}])
+def test_a_revision_of_branch_currency_or_terms_prices_it_at_the_rates_in_force(
+    change: dict[str, object],
+) -> None:
+    quotation = priced_draft()
+    quotation.revise(by="sue", now=NOW, rates=NEW_STATE_RATE, **change)  # type: ignore[arg-type]
+    assert [(t.code, t.version) for t in quotation.pricing.taxes] == [
+        ("CA-CITY", 1),
+        ("CA-STATE", 3),
+    ]
+    assert quotation.pricing.currency == quotation.currency
+
+
+def test_a_revision_of_notes_or_validity_keeps_the_prices() -> None:
+    quotation = priced_draft()
+    quotation.revise(by="sue", now=NOW, notes="n", valid_until=UNTIL + DAY, rates=NEW_STATE_RATE)
+    assert quotation.pricing == quotation.revisions[0].pricing
+    assert quotation.terms == TERMS
+
+
+def test_a_line_without_a_price_and_no_price_list_is_refused() -> None:
+    with pytest.raises(UnknownPrice):
+        draft(lines=[FROM_THE_LIST])

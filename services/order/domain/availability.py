@@ -21,7 +21,7 @@ from shared.contracts import (
     Availability,
     BranchConfigured,
     LineAvailability,
-    OrderLine,
+    OrderLineInput,
     StockAvailability,
     WhenStockShort,
 )
@@ -35,7 +35,7 @@ RANK = {
 }
 
 
-def requested(lines: Sequence[OrderLine]) -> dict[str, Decimal]:
+def requested(lines: Sequence[OrderLineInput]) -> dict[str, Decimal]:
     """Quantity per item over all lines, items in the order they first appear."""
     totals: dict[str, Decimal] = {}
     for line in lines:
@@ -44,7 +44,7 @@ def requested(lines: Sequence[OrderLine]) -> dict[str, Decimal]:
 
 
 def assess(
-    lines: Sequence[OrderLine],
+    lines: Sequence[OrderLineInput],
     *,
     location_id: str | None,
     available: Mapping[str, Decimal],

@@ -7,13 +7,14 @@ issues complete it. Every status change is kept in ``history`` with when, who an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
 
 from services.order.domain.availability import check
+from services.order.domain.configuration import PriceList, price_order
 from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
 from services.order.domain.status import (
     CANCELLABLE,
@@ -48,14 +49,17 @@ from shared.contracts import (
     OrderCreated,
     OrderKind,
     OrderLine,
+    OrderLineInput,
     OrderRejected,
     OrderSubmitted,
     OrderUpdated,
+    PricedDocument,
     PricingTerms,
     ReservedLine,
     StockAvailability,
     StockLine,
     StockStatus,
+    TaxRate,
     WhenStockShort,
     round_money,
     utcnow,
@@ -83,12 +87,19 @@ class Order(Aggregate):
     stock: StockCheck | None = None
     quotation_id: str | None = None
     rfq_id: str | None = None
-    terms: PricingTerms | None = None
+    terms: PricingTerms = Field(default_factory=PricingTerms)
+    pricing: PricedDocument | None = None
+    """The lines' amounts, discounts, taxes per rate and totals, with the rates used; kept
+    until the order is edited (orders stored before pricing have none)."""
     timeline: list[TimelineEntry] = Field(default_factory=list)
     availability: StockAvailability | None = None
 
     @property
     def total(self) -> Decimal:
+        """The grand total; for an order stored before pricing, the lines' sum rounded once
+        (what its grand total would be: nothing is taxed or discounted)."""
+        if self.pricing is not None:
+            return self.pricing.grand_total
         return round_money(sum((line.amount for line in self.lines), Decimal(0)))
 
     def record(self, event: Event) -> None:
@@ -114,17 +125,20 @@ class Order(Aggregate):
         branch_id: str,
         created_by: str,
         currency: str,
-        lines: list[OrderLine],
+        lines: Sequence[OrderLineInput],
         notes: str | None = None,
         quotation_id: str | None = None,
         rfq_id: str | None = None,
-        terms: PricingTerms | None = None,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
         availability: StockAvailability | None = None,
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> Order:
-        """``availability``: for a sales order, how the branch's stock serves its lines;
+        """A draft, priced: every line gets its unit price, discounts and taxes.
+        ``availability``: for a sales order, how the branch's stock serves its lines;
         ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
-        names the document it was made from, and ``terms`` are its quotation's pricing terms."""
+        names the document it was made from."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -132,13 +146,13 @@ class Order(Aggregate):
             branch_id=branch_id,
             created_by=created_by,
             currency=currency,
-            lines=lines,
+            lines=[],
             notes=notes,
             quotation_id=quotation_id,
             rfq_id=rfq_id,
-            terms=terms,
         )
         order._assess(availability, when_stock_short)
+        order._price(lines, pricing or PricingTerms(), price_list, rates or {})
         order._transition(OrderStatus.DRAFT, by=created_by)
         order.record(OrderCreated(**order._facts()))
         return order
@@ -147,15 +161,20 @@ class Order(Aggregate):
         self,
         *,
         by: str,
-        lines: list[OrderLine] | None = None,
+        lines: Sequence[OrderLineInput] | None = None,
         branch_id: str | None = None,
         currency: str | None = None,
         notes: str | None = None,
         by_admin: bool = False,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
         availability: StockAvailability | None = None,
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
     ) -> None:
-        """``availability``: for a sales order, how the stock of the branch it will have
+        """Change a draft or rejected order. A change of lines, branch, currency or pricing
+        terms prices it again, at the rates in force now; a change of notes only keeps its
+        prices. ``availability``: for a sales order, how the stock of the branch it will have
         serves the lines it will have (see ``changes_stock_need``)."""
         if self.locked:
             raise OrderLocked(
@@ -165,14 +184,35 @@ class Order(Aggregate):
         self._check_reworker(by, by_admin, "change")
         if self.changes_stock_need(lines, branch_id):
             self._assess(availability, when_stock_short, branch_id=branch_id)
-        self.lines = lines if lines is not None else self.lines
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        if lines is not None or branch_id or currency or pricing is not None:
+            new_lines = self.lines if lines is None else lines
+            self._price(new_lines, pricing or self.terms, price_list, rates or {})
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
 
-    def changes_stock_need(self, lines: list[OrderLine] | None, branch_id: str | None) -> bool:
+    def _price(
+        self,
+        lines: Sequence[OrderLineInput],
+        terms: PricingTerms,
+        price_list: PriceList | None,
+        rates: Mapping[str, TaxRate],
+    ) -> None:
+        self.lines, self.pricing = price_order(
+            lines,
+            terms,
+            currency=self.currency,
+            branch_id=self.branch_id,
+            price_list=price_list,
+            rates=rates,
+        )
+        self.terms = terms
+
+    def changes_stock_need(
+        self, lines: Sequence[OrderLineInput] | None, branch_id: str | None
+    ) -> bool:
         """Whether a change to these lines or branch asks the stock anew (sales orders)."""
         return self.kind is OrderKind.SALES and (
             (lines is not None and lines != self.lines)
@@ -467,6 +507,6 @@ class Order(Aggregate):
             "total": self.total,
             "quotation_id": self.quotation_id,
             "rfq_id": self.rfq_id,
-            "terms": self.terms,
+            "pricing": self.pricing,
             "availability": self.availability,
         }

@@ -6,15 +6,23 @@ revised (the earlier version is kept; the new revision is a draft to send again)
 quotation is converted into a sales order, made by the same ``Order.create`` as any other,
 with the same lines, currency, branch and customer: once, under an id fixed at the first
 conversion.
+
+A quotation is priced as an order is (``price_order``: unit prices from the lines or the price
+list, discounts, taxes at the rates in force, totals) when it is created and when a revision
+changes what its prices depend on. Its sales order is priced on the same lines (with their
+unit prices), terms and tax rate versions, so that it shows the same prices, discounts, taxes
+and totals as the quotation the customer accepted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from services.order.domain.configuration import PriceList, price_order
 from services.order.domain.errors import (
     ConvertedElsewhere,
     QuotationAlreadyAccepted,
@@ -28,6 +36,8 @@ from services.order.domain.order import Order
 from shared.contracts import (
     OrderKind,
     OrderLine,
+    OrderLineInput,
+    PricedDocument,
     PricingTerms,
     QuotationAccepted,
     QuotationConverted,
@@ -38,8 +48,8 @@ from shared.contracts import (
     QuotationSent,
     QuotationStatus,
     StockAvailability,
+    TaxRate,
     WhenStockShort,
-    round_money,
 )
 from shared.domain import Aggregate
 
@@ -68,6 +78,7 @@ class Revision(BaseModel):
     currency: str
     lines: list[OrderLine]
     terms: PricingTerms
+    pricing: PricedDocument
     valid_until: datetime
     notes: str | None = None
     status: QuotationStatus
@@ -89,7 +100,8 @@ class Quotation(Aggregate):
     created_by: str
     currency: str
     lines: list[OrderLine]
-    terms: PricingTerms = Field(default_factory=PricingTerms)
+    terms: PricingTerms
+    pricing: PricedDocument
     valid_until: datetime
     notes: str | None = None
     status: QuotationStatus = QuotationStatus.DRAFT
@@ -103,7 +115,15 @@ class Quotation(Aggregate):
 
     @property
     def total(self) -> Decimal:
-        return round_money(sum((line.amount for line in self.lines), Decimal(0)))
+        return self.pricing.grand_total
+
+    @property
+    def rates(self) -> dict[str, TaxRate]:
+        """The tax rate versions the quotation was priced with."""
+        return {
+            tax.code: TaxRate(code=tax.code, name=tax.name, rate=tax.rate, version=tax.version)
+            for tax in self.pricing.taxes
+        }
 
     @classmethod
     def create(
@@ -114,21 +134,34 @@ class Quotation(Aggregate):
         branch_id: str,
         created_by: str,
         currency: str,
-        lines: list[OrderLine],
+        lines: Sequence[OrderLineInput],
         valid_until: datetime,
         notes: str | None,
         now: datetime,
-        terms: PricingTerms | None = None,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
     ) -> Quotation:
+        """A draft, priced: every line gets its unit price, discounts and taxes."""
         _check_validity(valid_until, now)
+        terms = pricing or PricingTerms()
+        priced_lines, priced = price_order(
+            lines,
+            terms,
+            currency=currency,
+            branch_id=branch_id,
+            price_list=price_list,
+            rates=rates or {},
+        )
         quotation = cls(
             id=quotation_id,
             customer_id=customer_id,
             branch_id=branch_id,
             created_by=created_by,
             currency=currency,
-            lines=lines,
-            terms=terms or PricingTerms(),
+            lines=priced_lines,
+            terms=terms,
+            pricing=priced,
             valid_until=valid_until,
             notes=notes,
             created_at=now,
@@ -143,13 +176,17 @@ class Quotation(Aggregate):
         *,
         by: str,
         now: datetime,
-        lines: list[OrderLine] | None = None,
-        terms: PricingTerms | None = None,
+        lines: Sequence[OrderLineInput] | None = None,
+        pricing: PricingTerms | None = None,
+        price_list: PriceList | None = None,
+        rates: Mapping[str, TaxRate] | None = None,
         valid_until: datetime | None = None,
         branch_id: str | None = None,
         currency: str | None = None,
         notes: str | None = None,
     ) -> None:
+        """A new revision, a draft again. A change of lines, branch, currency or pricing
+        terms prices it again with ``price_list`` and ``rates``; otherwise its prices stay."""
         if self.status not in REVISABLE:
             raise QuotationAlreadyAccepted(
                 f"Quotation {self.id} is {self.status.value}: it can no longer be revised."
@@ -162,6 +199,7 @@ class Quotation(Aggregate):
                 currency=self.currency,
                 lines=self.lines,
                 terms=self.terms,
+                pricing=self.pricing,
                 valid_until=self.valid_until,
                 notes=self.notes,
                 status=self.status,
@@ -169,12 +207,21 @@ class Quotation(Aggregate):
                 replaced_by=by,
             )
         )
-        self.lines = lines or self.lines
-        self.terms = terms or self.terms
+        reprice = lines is not None or branch_id or currency or pricing is not None
         self.valid_until = valid_until or self.valid_until
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        if reprice:
+            self.terms = pricing or self.terms
+            self.lines, self.pricing = price_order(
+                self.lines if lines is None else lines,
+                self.terms,
+                currency=self.currency,
+                branch_id=self.branch_id,
+                price_list=price_list,
+                rates=rates or {},
+            )
         self.revision += 1
         self._enter(QuotationStatus.DRAFT, by=by, now=now, note=f"revision {self.revision}")
         self.record(QuotationRevised(**self._facts(), revised_by=by))
@@ -242,7 +289,8 @@ class Quotation(Aggregate):
             lines=self.lines,
             notes=self.notes,
             quotation_id=self.id,
-            terms=self.terms,
+            pricing=self.terms,
+            rates=self.rates,
             availability=availability,
             when_stock_short=when_stock_short,
         )
@@ -299,8 +347,8 @@ class Quotation(Aggregate):
             "created_by": self.created_by,
             "currency": self.currency,
             "lines": self.lines,
-            "terms": self.terms,
             "total": self.total,
+            "pricing": self.pricing,
             "valid_until": self.valid_until,
             "order_id": self.order_id,
         }
