@@ -13,8 +13,8 @@ from services.order.domain.errors import (
     UnknownRfq,
 )
 from services.order.domain.order import Order
-from services.order.domain.quotation import OPEN as OPEN_QUOTATIONS
 from services.order.domain.quotation import Quotation
+from services.order.domain.quotation_state import OPEN as OPEN_QUOTATIONS
 from services.order.domain.rfq import Rfq
 from services.order.domain.status import (
     CANCELLABLE,

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.order.domain.configuration import PriceList, price_order
 from services.order.domain.errors import (
@@ -33,6 +33,7 @@ from services.order.domain.errors import (
     ValidityInPast,
 )
 from services.order.domain.order import Order
+from services.order.domain.quotation_state import OPEN, REVISABLE, QuotationEntry, Revision
 from shared.contracts import (
     OrderKind,
     OrderLine,
@@ -53,45 +54,10 @@ from shared.contracts import (
 )
 from shared.domain import Aggregate
 
-OPEN = frozenset({QuotationStatus.DRAFT, QuotationStatus.SENT, QuotationStatus.ACCEPTED})
-"""What expires when its validity passes."""
-REVISABLE = frozenset(
-    {
-        QuotationStatus.DRAFT,
-        QuotationStatus.SENT,
-        QuotationStatus.DECLINED,
-        QuotationStatus.EXPIRED,
-    }
-)
-
 
 def sales_order_id(quotation_id: str) -> str:
     """The sales order a quotation becomes when the caller names none."""
     return f"SO-{quotation_id}"
-
-
-class Revision(BaseModel):
-    """An earlier version of the quotation, as it was before a revision replaced it."""
-
-    revision: int
-    branch_id: str
-    currency: str
-    lines: list[OrderLine]
-    terms: PricingTerms
-    pricing: PricedDocument
-    valid_until: datetime
-    notes: str | None = None
-    status: QuotationStatus
-    replaced_at: datetime
-    replaced_by: str
-
-
-class QuotationEntry(BaseModel):
-    status: QuotationStatus
-    revision: int
-    at: datetime
-    by: str | None = None
-    note: str | None = None
 
 
 class Quotation(Aggregate):
