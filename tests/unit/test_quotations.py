@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.order.domain import Order, OrderStatus, Quotation
-from services.order.domain.configuration import PriceList
+from services.order.domain.configuration import PriceList, PriceListMismatch
 from services.order.domain.errors import (
     ConvertedElsewhere,
     QuotationAlreadyAccepted,
@@ -578,3 +578,30 @@ def test_a_revision_of_notes_or_validity_keeps_the_prices() -> None:
 def test_a_line_without_a_price_and_no_price_list_is_refused() -> None:
     with pytest.raises(UnknownPrice):
         draft(lines=[FROM_THE_LIST])
+
+
+BRANCH_LIST = PRICE_LIST.model_copy(update={"id": "PL-B2", "branch_id": "B-2"})
+
+
+def test_a_price_list_of_another_branch_is_refused() -> None:
+    with pytest.raises(PriceListMismatch) as refused:
+        draft(lines=[FROM_THE_LIST], price_list=BRANCH_LIST)
+    assert refused.value.reason == "price_list_mismatch"
+    assert "for branch B-2, not B-1" in refused.value.detail
+    assert draft(branch_id="B-2", lines=[FROM_THE_LIST], price_list=BRANCH_LIST).total == (
+        Decimal("20.00")
+    )
+
+
+def test_a_revision_takes_prices_from_the_price_list_of_its_branch() -> None:
+    quotation = draft(branch_id="B-2", lines=[FROM_THE_LIST], price_list=BRANCH_LIST)
+    quotation.revise(
+        by="sue",
+        now=NOW,
+        lines=[FROM_THE_LIST, DISCOUNTED_TAXED],
+        price_list=BRANCH_LIST,
+        rates=RATES,
+    )
+    assert [line.unit_price for line in quotation.lines] == [Decimal("4.00"), Decimal("10.00")]
+    with pytest.raises(PriceListMismatch):
+        quotation.revise(by="sue", now=NOW, branch_id="B-3", price_list=BRANCH_LIST)
