@@ -158,3 +158,22 @@ def test_a_branch_is_configured_with_an_event() -> None:
         "refuse",
         "root",
     )
+
+
+def test_a_move_to_another_branch_is_assessed_and_refused_in_that_branchs_name() -> None:
+    order = new(OrderKind.SALES, at_l1(line("A", "2"), A="5"), WhenStockShort.ALLOW)
+    elsewhere = assess([line("A", "2"), line("B", "1")], location_id="L-9", available={}, at=NOW)
+    with pytest.raises(InsufficientStock) as refused:
+        order.update(
+            by="alice",
+            branch_id="BR-9",
+            availability=elsewhere,
+            when_stock_short=WhenStockShort.REFUSE,
+        )
+    assert refused.value.detail == (
+        "Branch BR-9 refuses sales orders its stock cannot serve (A: 2 requested, 0 available, "
+        "B: 1 requested, 0 available) at L-9."
+    )
+    assert order.branch_id == "BR-1"
+    order.update(by="alice", branch_id="BR-9", availability=elsewhere)
+    assert (order.branch_id, order.availability) == ("BR-9", elsewhere)

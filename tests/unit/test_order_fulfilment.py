@@ -162,6 +162,24 @@ def test_only_an_approved_or_partly_fulfilled_order_is_closed_short(state: str) 
     assert completions(order) == []
 
 
+@pytest.mark.parametrize(("kind", "done"), [("purchase", "received"), ("sales", "issued")])
+def test_a_refused_close_says_which_orders_can_be_closed(kind: str, done: str) -> None:
+    order = Order.create(
+        order_id="O-7",
+        kind=OrderKind(kind),
+        party_id="P-1",
+        branch_id="BR-1",
+        created_by="alice",
+        currency="USD",
+        lines=[line("A", "1")],
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        order.close_short(by="alice", reason="no")
+    assert refused.value.detail == (
+        f"Order O-7 is draft: only an approved order, or one partly {done}, can be closed short."
+    )
+
+
 def test_the_timeline_keeps_own_and_other_services_events_in_order() -> None:
     so = approved_order(OrderKind.SALES, line("A", "5"))
     issued = GoodsIssued(

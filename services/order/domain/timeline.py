@@ -75,7 +75,7 @@ def summarize(message: Message) -> str | None:
 def entry(message: Message) -> TimelineEntry:
     return TimelineEntry(
         at=message.occurred_at,
-        service=message.routing_key.split(".", 1)[0],
+        service=message.routing_key.partition(".")[0],
         event=message.routing_key,
         message_id=str(message.message_id),
         summary=summarize(message),
