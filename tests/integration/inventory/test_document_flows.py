@@ -23,7 +23,7 @@ from shared.storage.mongo import Document
 from tests.integration.inventory.test_order_flow import order_status
 from tests.support.documents import accepted_quotation, ask, rfq, rfq_reply
 from tests.support.factories import lines, unique
-from tests.support.flows import FlowBus, _approved, approval_cycles
+from tests.support.flows import FlowBus, approval_cycles, approved_by
 from tests.support.inventory import InventoryDriver, eventually, issue, opening, receive
 from tests.support.services import Environment
 
@@ -59,7 +59,7 @@ async def test_a_quotation_becomes_a_sales_order_that_is_approved_and_issued(
         assert created.body["total"] == "103.50"
 
         await ask(bus, SubmitOrder(order_id=order_id, submitted_by="bob", correlation_id=order_id))
-        await _approved(bus, order_id, APPROVER)
+        await approved_by(bus, order_id, APPROVER)
         await bus.first("inventory.reservation_confirmed", order_id)
         await inventory.accepted(issue(order_id, location, ("SKU-Q1", "3")))
 
@@ -104,7 +104,7 @@ async def test_an_rfq_to_three_suppliers_becomes_a_purchase_order_approved_and_r
         await ask(
             bus, SubmitOrder(order_id=order_id, submitted_by="alice", correlation_id=order_id)
         )
-        await _approved(bus, order_id, APPROVER)
+        await approved_by(bus, order_id, APPROVER)
         await eventually(
             lambda: inventory.order(order_id),
             lambda doc: doc is not None and doc["state"] == "approved",
