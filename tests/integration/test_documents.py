@@ -304,3 +304,24 @@ async def test_two_replicas_expire_a_quotation_past_its_validity_once(
     assert expired.body["status"] == "expired"
     assert expired.correlation_id == create.quotation_id
     assert len(bus.matching("order.quotation_expired")) == 1
+
+
+async def test_conversions_racing_on_two_replicas_make_one_sales_order(
+    bus: Bus, env: Environment
+) -> None:
+    settings = ServiceSettings(**env.settings("order"))
+    async with running(build_app(ORDER, settings)), running(build_app(ORDER, settings)):
+        create = await accepted_quotation(bus)
+        converts = [
+            ConvertQuotation(quotation_id=create.quotation_id, converted_by=f"clerk{i}")
+            for i in range(6)
+        ]
+        await asyncio.gather(*(bus.send(convert, reply=True) for convert in converts))
+        answers = [await bus.reply_for(convert, timeout=30) for convert in converts]
+        await bus.settle()
+
+    assert {answer.type for answer in answers} == {"QuotationConverted"}
+    assert {answer.body["order_id"] for answer in answers} == {f"SO-{create.quotation_id}"}
+    assert sorted(answer.body["repeated"] for answer in answers) == [False] + [True] * 5
+    [created] = bus.matching("order.created")
+    assert created.body["quotation_id"] == create.quotation_id
