@@ -10,19 +10,36 @@ from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
+LIST_LIMIT = 100
+LISTED = {**HIDE_BOOKKEEPING, "history": 0, "revisions": 0}
+"""A list shows each document without its history and earlier versions (ask for one for them)."""
+
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
-    def one(collection: str, key: str, what: str) -> Query:
+    def one(collection: str, key: str, what: str, *, filters: tuple[str, ...] = ()) -> Query:
         async def query(params: dict[str, str]) -> tuple[int, Any]:
-            if not (doc_id := params.get(key)):
-                return 400, {"error": f"{key} is required"}
-            doc = await runtime.database[collection].find_one({"_id": doc_id}, HIDE_BOOKKEEPING)
-            if doc is None:
-                return 404, {"error": f"no {what} {doc_id}"}
-            return 200, {key: doc.pop("_id"), **doc}
+            if doc_id := params.get(key):
+                doc = await runtime.database[collection].find_one({"_id": doc_id}, HIDE_BOOKKEEPING)
+                if doc is None:
+                    return 404, {"error": f"no {what} {doc_id}"}
+                return 200, {key: doc.pop("_id"), **doc}
+            if wanted := {name: params[name] for name in filters if params.get(name)}:
+                cursor = runtime.database[collection].find(
+                    wanted, LISTED, sort=[("updated_at", -1)], limit=LIST_LIMIT
+                )
+                return 200, [{key: doc.pop("_id"), **doc} async for doc in cursor]
+            either = f" (or {' and/or '.join(filters)})" if filters else ""
+            return 400, {"error": f"{key} is required{either}"}
 
+        listed = (
+            f"; by {' and/or '.join(filters)}: the latest {LIST_LIMIT}, without history or "
+            "earlier versions"
+            if filters
+            else ""
+        )
         query.__doc__ = (
-            f"``GET /{collection}?{key}=...``: one {what} as stored, without bookkeeping fields."
+            f"``GET /{collection}?{key}=...``: one {what} as stored, without bookkeeping "
+            f"fields{listed}."
         )
         return query
 
@@ -61,6 +78,11 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),
-        ("/quotations", json_query(one(QUOTATIONS, "quotation_id", "quotation"))),
-        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ"))),
+        (
+            "/quotations",
+            json_query(
+                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
+            ),
+        ),
+        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
     ]

@@ -83,6 +83,21 @@ async def test_a_quotation_is_sent_revised_declined_and_kept_with_its_revisions(
     assert (await asgi_get(order_service, "/quotations", "quotation_id=nope"))[0] == 404
     assert (await asgi_get(order_service, "/quotations"))[0] == 400
 
+    other = quotation(customer_id=create.customer_id)
+    await ask(bus, other)
+    status, listed = await asgi_get(
+        order_service, "/quotations", f"customer_id={create.customer_id}"
+    )
+    assert status == 200
+    assert [q["quotation_id"] for q in listed] == [other.quotation_id, qid]  # latest first
+    assert "history" not in listed[0]
+    _, drafts = await asgi_get(
+        order_service, "/quotations", f"customer_id={create.customer_id}&status=draft"
+    )
+    assert {q["quotation_id"] for q in drafts} == {qid, other.quotation_id}
+    _, sent = await asgi_get(order_service, "/quotations", "status=sent")
+    assert sent == []
+
 
 async def test_conversion_sent_three_times_makes_one_sales_order_linked_both_ways(
     bus: Bus, order_service: Any
@@ -242,6 +257,8 @@ async def test_an_rfq_takes_replies_and_the_chosen_one_becomes_the_purchase_orde
     await bus.settle()
     assert len(bus.matching("order.created", lambda b: b["order_id"] == order_id)) == 1
 
+    _, ordered = await asgi_get(order_service, "/rfqs", "status=ordered")
+    assert [r["rfq_id"] for r in ordered] == [create.rfq_id]
     _, stored = await asgi_get(order_service, "/rfqs", f"rfq_id={create.rfq_id}")
     assert (stored["status"], stored["order_id"], stored["chosen_supplier_id"]) == (
         "ordered",
