@@ -9,11 +9,15 @@ from services.inventory.handlers.catalog import CatalogHandlers
 from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
+from services.inventory.handlers.work_orders import WorkOrderHandlers
 from services.inventory.queries import queries
 from services.inventory.repository import OUTBOX_COLLECTIONS, create_indexes, stores
 from services.inventory.settings import InventorySettings
 from shared.contracts import (
     AdjustStock,
+    ComponentsIssued,
+    ComponentsReleased,
+    ComponentsShort,
     DefineItem,
     DefineLocation,
     GoodsIssued,
@@ -27,6 +31,7 @@ from shared.contracts import (
     OrderCompleted,
     OrderRejected,
     OrderSubmitted,
+    ProductionReceived,
     ReceiveGoods,
     ReservationConfirmed,
     ReservationReleased,
@@ -34,6 +39,10 @@ from shared.contracts import (
     StockAdjusted,
     StockMoved,
     StockReserved,
+    WorkOrderCancelled,
+    WorkOrderCompleted,
+    WorkOrderPartiallyCompleted,
+    WorkOrderReleased,
 )
 from shared.jobs import LeasedJob
 from shared.registry import entry
@@ -78,9 +87,14 @@ def _ledger(handlers: InventoryHandlers) -> LedgerProjection:
     return handlers.ledger
 
 
+def _work_orders(handlers: InventoryHandlers) -> WorkOrderHandlers:
+    return handlers.work_orders
+
+
 SERVICE = Service(
     entry=entry("inventory"),
-    description="Items, stock per branch and warehouse, reservations, goods receipt and issue.",
+    description="Items, stock per branch and warehouse, reservations, goods receipt and issue, "
+    "work orders' components and finished goods.",
     setup=setup,
     settings=InventorySettings,
     commands={
@@ -98,6 +112,10 @@ SERVICE = Service(
         OrderCancelled: via(_reservations, ReservationHandlers.order_cancelled),
         OrderCompleted: via(_reservations, ReservationHandlers.order_completed),
         StockMoved: OnQueue(via(_ledger, LedgerProjection.record), queue="ledger"),
+        WorkOrderReleased: via(_work_orders, WorkOrderHandlers.released),
+        WorkOrderPartiallyCompleted: via(_work_orders, WorkOrderHandlers.completed),
+        WorkOrderCompleted: via(_work_orders, WorkOrderHandlers.completed),
+        WorkOrderCancelled: via(_work_orders, WorkOrderHandlers.cancelled),
     },
     publishes=[
         ItemDefined,
@@ -110,6 +128,10 @@ SERVICE = Service(
         ReservationConfirmed,
         ReservationReleased,
         StockMoved,
+        ComponentsIssued,
+        ComponentsShort,
+        ProductionReceived,
+        ComponentsReleased,
     ],
     outbox_collections=OUTBOX_COLLECTIONS,
     queries=queries,

@@ -5,7 +5,9 @@
 - ``GET /ledger?sku=[&location_id=][&limit=]``: an item's ledger entries in order, and per
   location the balance they add up to;
 - ``GET /orders?order_id=``: what inventory knows of an order (approval, quantities,
-  reservation).
+  reservation);
+- ``GET /work-orders?work_order_id=``: what inventory knows of a work order (release phase,
+  components, receipts).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.inventory.repository import LEDGER, ORDERS, STOCK
+from services.inventory.repository import LEDGER, ORDERS, STOCK, WORK_ORDERS
 from shared.contracts import MovementKind
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -53,10 +55,19 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             return 404, {"error": f"inventory knows no order {order_id}"}
         return 200, {"order_id": doc.pop("_id"), **doc}
 
+    async def work_order(params: dict[str, str]) -> tuple[int, Any]:
+        if not (work_order_id := params.get("work_order_id")):
+            return 400, {"error": "work_order_id is required"}
+        doc = await runtime.database[WORK_ORDERS].find_one({"_id": work_order_id}, HIDE_BOOKKEEPING)
+        if doc is None:
+            return 404, {"error": f"inventory knows no work order {work_order_id}"}
+        return 200, {"work_order_id": doc.pop("_id"), **doc}
+
     return [
         ("/stock", json_query(stock)),
         ("/ledger", json_query(ledger)),
         ("/orders", json_query(order)),
+        ("/work-orders", json_query(work_order)),
     ]
 
 

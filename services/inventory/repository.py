@@ -1,8 +1,8 @@
 """Where inventory data lives: collections of the inventory service's own database.
 
-``items``, ``locations``, ``stock`` (one document per item and location), ``orders`` (orders as
-inventory knows them) carry their outbox; ``ledger`` is the projection of ``StockMoved``
-entries, keyed by movement id.
+``items``, ``locations``, ``stock`` (one document per item and location), ``orders`` and
+``work_orders`` (orders and work orders as inventory knows them) carry their outbox; ``ledger``
+is the projection of ``StockMoved`` entries, keyed by movement id.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.inventory.domain import Item, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import UnknownItem, UnknownLocation
+from services.inventory.domain.work_orders import WorkOrderRecord
 from shared.concurrency import KeyedLocks
 from shared.contracts import Message, StockLine
 from shared.storage.aggregates import AggregateStore
@@ -28,7 +29,8 @@ LOCATIONS = "locations"
 STOCK = "stock"
 ORDERS = "orders"
 LEDGER = "ledger"
-OUTBOX_COLLECTIONS = (ITEMS, LOCATIONS, STOCK, ORDERS)
+WORK_ORDERS = "work_orders"
+OUTBOX_COLLECTIONS = (ITEMS, LOCATIONS, STOCK, ORDERS, WORK_ORDERS)
 
 _BOOKKEEPING = {"id", "version", "applied_messages"}
 SALES_LOCATION_FRESH_SECONDS = 5.0
@@ -160,6 +162,7 @@ class Stores:
     stock: StockRecords
     orders: AggregateStore[TrackedOrder]
     db: AsyncDatabase[Document]
+    work_orders: AggregateStore[WorkOrderRecord]
 
 
 def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:
@@ -174,6 +177,9 @@ def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:
         stock=StockRecords(db, relay),
         orders=AggregateStore(db[ORDERS], TrackedOrder, relay, recent=RecentDocuments()),
         db=db,
+        work_orders=AggregateStore(
+            db[WORK_ORDERS], WorkOrderRecord, relay, recent=RecentDocuments()
+        ),
     )
 
 

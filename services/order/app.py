@@ -21,6 +21,13 @@ from services.order.repository import (
     tax_rate_store,
 )
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
+from services.order.work_orders import repository as work_order_repository
+from services.order.work_orders.handlers import (
+    OrderServiceHandlers,
+    WorkOrderHandlers,
+    work_orders,
+)
+from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
     AcceptQuotation,
     ApprovalApproved,
@@ -29,14 +36,20 @@ from shared.contracts import (
     BranchConfigured,
     CancelOrder,
     CancelRfq,
+    CancelWorkOrder,
     ChooseRfqReply,
     CloseOrderShort,
+    CompleteWorkOrder,
+    ComponentsIssued,
+    ComponentsReleased,
+    ComponentsShort,
     ConfigureBranch,
     ConvertQuotation,
     CreatePurchaseOrder,
     CreateQuotation,
     CreateRfq,
     CreateSalesOrder,
+    CreateWorkOrder,
     DeclineQuotation,
     DefinePriceList,
     DefineTaxRate,
@@ -51,6 +64,7 @@ from shared.contracts import (
     OrderSubmitted,
     OrderUpdated,
     PriceListDefined,
+    ProductionReceived,
     QuotationAccepted,
     QuotationConverted,
     QuotationCreated,
@@ -59,6 +73,7 @@ from shared.contracts import (
     QuotationRevised,
     QuotationSent,
     RecordRfqReply,
+    ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
     ReviseQuotation,
@@ -73,6 +88,11 @@ from shared.contracts import (
     TaxRateDefined,
     UpdateOrder,
     UserUpserted,
+    WorkOrderCancelled,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderPartiallyCompleted,
+    WorkOrderReleased,
 )
 from shared.jobs import LeasedJob
 from shared.registry import entry
@@ -84,10 +104,11 @@ EXPIRY_INTERVAL_SECONDS = 30.0
 """How often quotations past their validity are looked for and marked expired."""
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
+    await work_order_repository.create_indexes(db)
     orders = order_store(db, relay)
     stock, branches = StockLevels(db), Branches(db, relay)
     config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
@@ -104,7 +125,15 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         )
     )
-    return OrderHandlers(orders, Admins(db), stock, branches, config, documents=documents)
+    return OrderServiceHandlers(
+        orders,
+        Admins(db),
+        stock,
+        branches,
+        config,
+        documents=documents,
+        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
+    )
 
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
@@ -118,7 +147,8 @@ def _config(handlers: OrderHandlers) -> PricingConfiguration:
 SERVICE = Service(
     entry=entry("order"),
     description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
-    "price lists), submission, approval outcome, history.",
+    "price lists), submission, approval outcome, history; work orders: release, completion, "
+    "cancellation.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -126,6 +156,10 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
+        CreateWorkOrder: via(work_orders, WorkOrderHandlers.create),
+        ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
+        CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
+        CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
@@ -152,6 +186,10 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
+        ComponentsIssued: via(work_orders, WorkOrderHandlers.components_issued),
+        ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
+        ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
+        ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
     },
@@ -166,6 +204,11 @@ SERVICE = Service(
         BranchConfigured,
         TaxRateDefined,
         PriceListDefined,
+        WorkOrderCreated,
+        WorkOrderReleased,
+        WorkOrderPartiallyCompleted,
+        WorkOrderCompleted,
+        WorkOrderCancelled,
         QuotationCreated,
         QuotationRevised,
         QuotationSent,
@@ -178,6 +221,14 @@ SERVICE = Service(
         RfqReplyChosen,
         RfqCancelled,
     ],
-    outbox_collections=[ORDERS, BRANCHES, TAX_RATES, PRICE_LISTS, QUOTATIONS, RFQS],
-    queries=queries,
+    outbox_collections=[
+        ORDERS,
+        BRANCHES,
+        TAX_RATES,
+        PRICE_LISTS,
+        work_order_repository.WORK_ORDERS,
+        QUOTATIONS,
+        RFQS,
+    ],
+    queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )

@@ -296,6 +296,7 @@ class SourceType(StrEnum):
     ADJUSTMENT = "adjustment"
     PURCHASE_ORDER = "purchase_order"
     SALES_ORDER = "sales_order"
+    WORK_ORDER = "work_order"
 
 
 class StockMoved(Event):
@@ -318,7 +319,9 @@ class StockMoved(Event):
     on_hand_after: DecimalText
     reserved_after: DecimalText
     source_type: SourceType
-    source_id: str = Field(description="the order id, adjustment id, or 'opening'")
-    reference: str | None = Field(default=None, description="receipt or issue id")
+    source_id: str = Field(description="the order id, work order id, adjustment id, or 'opening'")
+    reference: str | None = Field(
+        default=None, description="receipt or issue id (a work order's completion id)"
+    )
     reason: str | None = None
     sequence: int = Field(ge=1)

@@ -84,6 +84,7 @@ from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
+from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
 APPS: dict[str, tuple[Service[Any, Any], type[Any]]] = {
     "order": (ORDER, ServiceSettings),
@@ -541,6 +542,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
 }
 
 SAMPLES |= INVENTORY_SAMPLES
+SAMPLES |= WORK_ORDER_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

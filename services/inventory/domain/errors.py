@@ -82,3 +82,9 @@ class WrongLocation(DomainError):
 
 class DuplicateDocument(DomainError):
     reason = "duplicate_document"
+
+
+class NoLocation(DomainError):
+    """The branch has no location to receive a work order's finished units at."""
+
+    reason = "no_location"

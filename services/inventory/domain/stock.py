@@ -7,8 +7,8 @@ the same write, so that for every item and location, always:
     on_hand == opening + received - issued + adjusted        (issued net of reversals)
     0 <= reserved <= on_hand
 
-A reservation belongs to a sales order; an issue for that order uses its reservation first,
-then stock nobody reserved.
+A reservation belongs to a sales order or a work order; an issue for it uses its reservation
+first, then stock nobody reserved.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ ZERO = Decimal(0)
 def stock_id(sku: str, location_id: str) -> str:
     # "|" cannot occur in an identifier, so no two pairs share an id.
     return f"{sku}|{location_id}"
+
+
+def work_order_holder(work_order_id: str) -> str:
+    """Who holds a work order's reservation: "|" cannot occur in a sales order id."""
+    return f"work_order|{work_order_id}"
 
 
 class StockInvariantBroken(Exception):
@@ -160,14 +165,24 @@ class Stock(Aggregate):
             )
 
     def issue(self, *, order_id: str, issue_id: str, quantity: Decimal) -> None:
-        self.check_issue(order_id=order_id, quantity=quantity)
-        from_reservation = min(quantity, self.reserved_for(order_id))
-        self._hold(order_id, self.reserved_for(order_id) - from_reservation)
+        self._issue(order_id, SourceType.SALES_ORDER, order_id, issue_id, quantity)
+
+    def _issue(
+        self,
+        holder: str,
+        source_type: SourceType,
+        source_id: str,
+        issue_id: str,
+        quantity: Decimal,
+    ) -> None:
+        self.check_issue(order_id=holder, quantity=quantity)
+        from_reservation = min(quantity, self.reserved_for(holder))
+        self._hold(holder, self.reserved_for(holder) - from_reservation)
         self.issued += quantity
         self._move(
             MovementKind.ISSUE,
-            SourceType.SALES_ORDER,
-            order_id,
+            source_type,
+            source_id,
             -quantity,
             reserved_change=-from_reservation,
             reference=issue_id,
@@ -205,15 +220,53 @@ class Stock(Aggregate):
 
     def reserve_toward(self, *, order_id: str, target: Decimal, may_increase: bool) -> None:
         """Hold as much of ``target`` as is available for the order (or only trim down to it)."""
+        self._reserve(order_id, SourceType.SALES_ORDER, order_id, target, may_increase)
+
+    def _reserve(
+        self,
+        holder: str,
+        source_type: SourceType,
+        source_id: str,
+        target: Decimal,
+        may_increase: bool,
+    ) -> None:
         quantity = self.reservation_target(
-            target=target, order_id=order_id, may_increase=may_increase
+            target=target, order_id=holder, may_increase=may_increase
         )
-        change = quantity - self.reserved_for(order_id)
+        change = quantity - self.reserved_for(holder)
         if change == 0:
             return
-        self._hold(order_id, quantity)
+        self._hold(holder, quantity)
+        self._move(MovementKind.RESERVATION, source_type, source_id, ZERO, reserved_change=change)
+
+    # --- work orders: components reserved and issued, the finished item received -------------
+
+    def held_for_work_order(self, work_order_id: str) -> Decimal:
+        return self.reserved_for(work_order_holder(work_order_id))
+
+    def reserve_for_work_order(
+        self, *, work_order_id: str, target: Decimal, may_increase: bool
+    ) -> None:
+        """Hold as much of ``target`` as is available for the work order (or only trim to it)."""
+        holder = work_order_holder(work_order_id)
+        self._reserve(holder, SourceType.WORK_ORDER, work_order_id, target, may_increase)
+
+    def issue_components(self, *, work_order_id: str, issue_id: str, quantity: Decimal) -> None:
+        """Issue a component to the work order, from its reservation first."""
+        holder = work_order_holder(work_order_id)
+        self._issue(holder, SourceType.WORK_ORDER, work_order_id, issue_id, quantity)
+
+    def receive_production(
+        self, *, work_order_id: str, completion_id: str, quantity: Decimal
+    ) -> None:
+        """The work order's finished units come into stock."""
+        self.received += quantity
         self._move(
-            MovementKind.RESERVATION, SourceType.SALES_ORDER, order_id, ZERO, reserved_change=change
+            MovementKind.RECEIPT,
+            SourceType.WORK_ORDER,
+            work_order_id,
+            quantity,
+            reference=completion_id,
         )
 
     # --- bookkeeping --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
 from services.inventory.handlers.upkeep import Upkeep
+from services.inventory.handlers.work_orders import WorkOrderHandlers
 from services.inventory.repository import Stores
 
 
@@ -21,6 +22,7 @@ class InventoryHandlers:
     movements: MovementHandlers
     ledger: LedgerProjection
     upkeep: Upkeep
+    work_orders: WorkOrderHandlers
 
 
 def inventory_handlers(
@@ -40,6 +42,7 @@ def inventory_handlers(
         movements=movements,
         ledger=LedgerProjection(stores.db),
         upkeep=Upkeep(stores, reservations, movements, stale_after=stale_after),
+        work_orders=WorkOrderHandlers(stores),
     )
 
 

@@ -1,0 +1,353 @@
+"""The work order aggregate: an item to produce or a job to do, and its bill of materials.
+
+created -> released (inventory reserves and issues the components) -> in_progress (issued) ->
+partially_completed ... -> completed. Released while a component is short, it waits as
+``short`` (what is available stays reserved) until it is released again. It may be cancelled
+until it is completed; components already issued stay consumed. Every status change and every
+fact inventory reports is kept in ``history``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from services.order.domain.work_order_errors import (
+    CompletionExceedsQuantity,
+    ComponentsNotIssued,
+    DuplicateCompletion,
+    EmptyCompletion,
+    InvalidWorkOrder,
+    WorkOrderClosed,
+    WorkOrderNotReleasable,
+    WorkOrderNotReleased,
+)
+from shared.contracts import (
+    ComponentBasis,
+    ComponentLine,
+    ReservedLine,
+    StockLine,
+    WorkOrderCancelled,
+    WorkOrderCompleted,
+    WorkOrderCreated,
+    WorkOrderKind,
+    WorkOrderPartiallyCompleted,
+    WorkOrderReleased,
+    utcnow,
+)
+from shared.domain import Aggregate
+
+ZERO = Decimal(0)
+
+
+class WorkOrderStatus(StrEnum):
+    CREATED = "created"
+    RELEASED = "released"
+    SHORT = "short"
+    IN_PROGRESS = "in_progress"
+    PARTIALLY_COMPLETED = "partially_completed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+RELEASABLE = frozenset({WorkOrderStatus.CREATED, WorkOrderStatus.SHORT})
+WAITING_FOR_STOCK = frozenset({WorkOrderStatus.RELEASED, WorkOrderStatus.SHORT})
+IN_PRODUCTION = frozenset({WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.PARTIALLY_COMPLETED})
+CLOSED = frozenset({WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED})
+
+
+class WorkOrderHistory(BaseModel):
+    status: WorkOrderStatus
+    at: datetime
+    by: str | None = None
+    attempt: int = 0
+    note: str | None = None
+
+
+class Completion(BaseModel):
+    completion_id: str
+    quantity: Decimal
+    scrap: Decimal
+    by: str
+    at: datetime
+
+
+class Receipt(BaseModel):
+    """Good units inventory received into stock for one completion."""
+
+    completion_id: str
+    location_id: str
+    quantity: Decimal
+    at: datetime
+
+
+class Shortage(BaseModel):
+    """What inventory could not reserve for the latest release."""
+
+    attempt: int
+    location_id: str | None
+    lines: list[ReservedLine]
+    unknown_skus: list[str] = Field(default_factory=list)
+
+
+def bill_of_materials(quantity: Decimal, components: list[ComponentLine]) -> list[StockLine]:
+    """What the whole work order consumes per sku: per-unit lines times the quantity, summed."""
+    totals: dict[str, Decimal] = {}
+    for line in components:
+        needed = (
+            line.quantity * quantity if line.basis is ComponentBasis.PER_UNIT else line.quantity
+        )
+        totals[line.sku] = totals.get(line.sku, ZERO) + needed
+    return [StockLine(sku=sku, quantity=qty) for sku, qty in totals.items()]
+
+
+def describe(lines: list[StockLine]) -> str:
+    return ", ".join(f"{line.quantity} {line.sku}" for line in lines) or "nothing"
+
+
+class WorkOrder(Aggregate):
+    kind: WorkOrderKind
+    branch_id: str
+    item_sku: str | None = None
+    description: str | None = None
+    quantity: Decimal
+    components: list[StockLine] = Field(default_factory=list)
+    created_by: str
+    due_date: date | None = None
+    status: WorkOrderStatus = WorkOrderStatus.CREATED
+    attempt: int = 0
+    location_id: str | None = None
+    issued: list[StockLine] = Field(default_factory=list)
+    shortage: Shortage | None = None
+    completions: list[Completion] = Field(default_factory=list)
+    completed: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    receipts: list[Receipt] = Field(default_factory=list)
+    released_components: list[StockLine] = Field(default_factory=list)
+    history: list[WorkOrderHistory] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.completed - self.scrapped
+
+    @property
+    def received(self) -> Decimal:
+        return sum((receipt.quantity for receipt in self.receipts), ZERO)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        work_order_id: str,
+        kind: WorkOrderKind,
+        branch_id: str,
+        item_sku: str | None,
+        description: str | None,
+        quantity: Decimal,
+        components: list[ComponentLine],
+        created_by: str,
+        due_date: date | None = None,
+    ) -> WorkOrder:
+        _check_definition(work_order_id, kind, item_sku, description, components)
+        order = cls(
+            id=work_order_id,
+            kind=kind,
+            branch_id=branch_id,
+            item_sku=item_sku,
+            description=description,
+            quantity=quantity,
+            components=bill_of_materials(quantity, components),
+            created_by=created_by,
+            due_date=due_date,
+        )
+        order._transition(WorkOrderStatus.CREATED, by=created_by)
+        order.record(WorkOrderCreated(**order._facts()))
+        return order
+
+    def release(self, *, by: str) -> None:
+        if self.status not in RELEASABLE:
+            raise WorkOrderNotReleasable(
+                f"Work order {self.id} is {self.status.value}: only a created work order, or one "
+                "short of components, can be released."
+            )
+        self.attempt += 1
+        self._transition(WorkOrderStatus.RELEASED, by=by)
+        self.record(WorkOrderReleased(**self._facts(), attempt=self.attempt, released_by=by))
+
+    def complete(self, *, completion_id: str, quantity: Decimal, scrap: Decimal, by: str) -> None:
+        self._check_completable(completion_id)
+        if quantity + scrap <= 0:
+            raise EmptyCompletion(f"A completion of work order {self.id} reports nothing.")
+        if quantity + scrap > self.remaining:
+            raise CompletionExceedsQuantity(
+                f"Work order {self.id} has {self.remaining} of {self.quantity} left to do; "
+                f"{quantity} finished and {scrap} scrapped is more than that."
+            )
+        self.completions.append(
+            Completion(
+                completion_id=completion_id, quantity=quantity, scrap=scrap, by=by, at=utcnow()
+            )
+        )
+        self.completed += quantity
+        self.scrapped += scrap
+        done = self.remaining == 0
+        status = WorkOrderStatus.COMPLETED if done else WorkOrderStatus.PARTIALLY_COMPLETED
+        note = f"{completion_id}: {quantity} finished, {scrap} scrapped"
+        self._transition(status, by=by, note=note)
+        event = WorkOrderCompleted if done else WorkOrderPartiallyCompleted
+        self.record(
+            event(
+                work_order_id=self.id,
+                kind=self.kind,
+                branch_id=self.branch_id,
+                item_sku=self.item_sku,
+                completion_id=completion_id,
+                quantity=quantity,
+                scrap=scrap,
+                completed_total=self.completed,
+                scrapped_total=self.scrapped,
+                remaining=self.remaining,
+                completed_by=by,
+            )
+        )
+
+    def _check_completable(self, completion_id: str) -> None:
+        if any(c.completion_id == completion_id for c in self.completions):
+            raise DuplicateCompletion(
+                f"Completion {completion_id} of work order {self.id} was reported already."
+            )
+        if self.status in CLOSED:
+            raise WorkOrderClosed(f"Work order {self.id} is {self.status.value}.")
+        if self.status is WorkOrderStatus.CREATED:
+            raise WorkOrderNotReleased(
+                f"Work order {self.id} is not released yet: release it first."
+            )
+        if self.status not in IN_PRODUCTION:
+            raise ComponentsNotIssued(
+                f"Work order {self.id} is {self.status.value}: its components are not issued "
+                "yet, so nothing can be completed."
+            )
+
+    def cancel(self, *, by: str, reason: str | None) -> None:
+        if self.status in CLOSED:
+            raise WorkOrderClosed(
+                f"Work order {self.id} is {self.status.value} and cannot be cancelled."
+            )
+        self._transition(WorkOrderStatus.CANCELLED, by=by, note=reason)
+        self.record(
+            WorkOrderCancelled(
+                work_order_id=self.id,
+                kind=self.kind,
+                branch_id=self.branch_id,
+                cancelled_by=by,
+                reason=reason,
+            )
+        )
+
+    # --- what inventory reports ---------------------------------------------------------------
+
+    def components_issued(self, *, attempt: int, location_id: str, lines: list[StockLine]) -> None:
+        """The components left stock; a cancellation that crossed the issue keeps them consumed."""
+        if attempt != self.attempt or self.issued:
+            return
+        self.issued, self.location_id, self.shortage = lines, location_id, None
+        note = f"components issued at {location_id}: {describe(lines)}"
+        if self.status in WAITING_FOR_STOCK:
+            self._transition(WorkOrderStatus.IN_PROGRESS, note=note)
+        else:
+            self._note(note)
+
+    def components_short(
+        self,
+        *,
+        attempt: int,
+        location_id: str | None,
+        lines: list[ReservedLine],
+        unknown_skus: list[str],
+    ) -> None:
+        if attempt != self.attempt or self.status is not WorkOrderStatus.RELEASED:
+            return
+        self.location_id = location_id
+        self.shortage = Shortage(
+            attempt=attempt, location_id=location_id, lines=lines, unknown_skus=unknown_skus
+        )
+        short = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
+        short += [f"{sku} unknown" for sku in unknown_skus]
+        self._transition(WorkOrderStatus.SHORT, note="components short: " + ", ".join(short))
+
+    def production_received(
+        self, *, completion_id: str, location_id: str, quantity: Decimal
+    ) -> None:
+        if any(receipt.completion_id == completion_id for receipt in self.receipts):
+            return
+        self.receipts.append(
+            Receipt(
+                completion_id=completion_id, location_id=location_id, quantity=quantity, at=utcnow()
+            )
+        )
+        self._note(f"{quantity} {self.item_sku} received at {location_id} ({completion_id})")
+
+    def components_released(self, *, released: list[StockLine]) -> None:
+        self.released_components = released
+        self._note(f"reservation released: {describe(released)}")
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+
+    def _note(self, note: str) -> None:
+        self.updated_at = utcnow()
+        self.history.append(
+            WorkOrderHistory(
+                status=self.status, at=self.updated_at, attempt=self.attempt, note=note
+            )
+        )
+
+    def _transition(
+        self, status: WorkOrderStatus, *, by: str | None = None, note: str | None = None
+    ) -> None:
+        self.status = status
+        self.updated_at = utcnow()
+        self.history.append(
+            WorkOrderHistory(
+                status=status, at=self.updated_at, by=by, attempt=self.attempt, note=note
+            )
+        )
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "work_order_id": self.id,
+            "kind": self.kind,
+            "branch_id": self.branch_id,
+            "item_sku": self.item_sku,
+            "description": self.description,
+            "quantity": self.quantity,
+            "components": self.components,
+            "created_by": self.created_by,
+            "due_date": self.due_date,
+        }
+
+
+def _check_definition(
+    work_order_id: str,
+    kind: WorkOrderKind,
+    item_sku: str | None,
+    description: str | None,
+    components: list[ComponentLine],
+) -> None:
+    if kind is WorkOrderKind.PRODUCTION and item_sku is None:
+        raise InvalidWorkOrder(
+            f"Production work order {work_order_id} must name the item it produces (item_sku)."
+        )
+    if kind is WorkOrderKind.SERVICE and (item_sku is not None or not (description or "").strip()):
+        raise InvalidWorkOrder(
+            f"Service work order {work_order_id} must describe the job (description) and "
+            "produces no item (no item_sku)."
+        )
+    if item_sku is not None and any(line.sku == item_sku for line in components):
+        raise InvalidWorkOrder(
+            f"Work order {work_order_id} cannot consume the item it produces ({item_sku})."
+        )

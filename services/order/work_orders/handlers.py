@@ -1,0 +1,126 @@
+"""One handler per work-order command or inventory event: load the work order, call it, save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from services.order.domain.work_order import WorkOrder
+from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
+from services.order.handlers import OrderHandlers
+from shared.contracts import (
+    CancelWorkOrder,
+    CompleteWorkOrder,
+    ComponentsIssued,
+    ComponentsReleased,
+    ComponentsShort,
+    CreateWorkOrder,
+    Message,
+    ProductionReceived,
+    ReleaseWorkOrder,
+)
+from shared.storage.aggregates import AggregateStore
+
+
+class WorkOrderHandlers:
+    def __init__(self, work_orders: AggregateStore[WorkOrder]) -> None:
+        self.work_orders = work_orders
+
+    async def _apply(
+        self, work_order_id: str, cause: Message, mutate: Callable[[WorkOrder], object]
+    ) -> None:
+        await self.work_orders.change(
+            work_order_id, cause, mutate, missing=lambda: UnknownWorkOrder(work_order_id)
+        )
+
+    async def create(self, cmd: CreateWorkOrder) -> None:
+        """Create a work order; a redelivered create is ignored, a second one for the id refused."""
+        work_order = WorkOrder.create(
+            work_order_id=cmd.work_order_id,
+            kind=cmd.kind,
+            branch_id=cmd.branch_id,
+            item_sku=cmd.item_sku,
+            description=cmd.description,
+            quantity=cmd.quantity,
+            components=cmd.components,
+            created_by=cmd.created_by,
+            due_date=cmd.due_date,
+        )
+        if not await self.work_orders.add_once(work_order, cause=cmd):
+            raise WorkOrderExists(f"Work order {cmd.work_order_id} already exists.")
+
+    async def release(self, cmd: ReleaseWorkOrder) -> None:
+        """Hand the work order to inventory (again, after a shortage) as a new attempt."""
+        await self._apply(cmd.work_order_id, cmd, lambda wo: wo.release(by=cmd.released_by))
+
+    async def complete(self, cmd: CompleteWorkOrder) -> None:
+        """Count finished and scrapped units; inventory receives the finished ones."""
+        await self._apply(
+            cmd.work_order_id,
+            cmd,
+            lambda wo: wo.complete(
+                completion_id=cmd.completion_id,
+                quantity=cmd.quantity,
+                scrap=cmd.scrap,
+                by=cmd.completed_by,
+            ),
+        )
+
+    async def cancel(self, cmd: CancelWorkOrder) -> None:
+        """Close the work order; inventory releases what it still holds for it."""
+        await self._apply(
+            cmd.work_order_id, cmd, lambda wo: wo.cancel(by=cmd.cancelled_by, reason=cmd.reason)
+        )
+
+    async def components_issued(self, event: ComponentsIssued) -> None:
+        """Inventory issued the components: production may start."""
+        await self._apply(
+            event.work_order_id,
+            event,
+            lambda wo: wo.components_issued(
+                attempt=event.attempt, location_id=event.location_id, lines=event.lines
+            ),
+        )
+
+    async def components_short(self, event: ComponentsShort) -> None:
+        """Show what is short; the work order waits to be released again."""
+        await self._apply(
+            event.work_order_id,
+            event,
+            lambda wo: wo.components_short(
+                attempt=event.attempt,
+                location_id=event.location_id,
+                lines=event.lines,
+                unknown_skus=event.unknown_skus,
+            ),
+        )
+
+    async def production_received(self, event: ProductionReceived) -> None:
+        """Show which finished units are in stock, and where."""
+        await self._apply(
+            event.work_order_id,
+            event,
+            lambda wo: wo.production_received(
+                completion_id=event.completion_id,
+                location_id=event.location_id,
+                quantity=event.quantity,
+            ),
+        )
+
+    async def components_released(self, event: ComponentsReleased) -> None:
+        """Show what a cancellation gave back to stock."""
+        await self._apply(
+            event.work_order_id, event, lambda wo: wo.components_released(released=event.released)
+        )
+
+
+class OrderServiceHandlers(OrderHandlers):
+    """The order handlers with the work orders' beside them: what the service's setup makes."""
+
+    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers, **more: Any) -> None:
+        super().__init__(*orders, **more)  # whatever the order handlers take
+        self.work_orders = work_orders
+
+
+def work_orders(handlers: OrderServiceHandlers) -> WorkOrderHandlers:
+    return handlers.work_orders
