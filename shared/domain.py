@@ -41,7 +41,7 @@ class Aggregate(BaseModel):
     def record(self, event: Event) -> None:
         self._events.append(event)
 
-    def send(self, command: Command) -> None:
+    def send_command(self, command: Command) -> None:
         """A command to another service, sent with the change (through the same outbox)."""
         self._commands.append(command)
 

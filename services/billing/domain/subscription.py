@@ -237,7 +237,7 @@ class Subscription(Aggregate):
             for item in plan.terms.billed_items(plan.id)
         ]
         days = f"{renewal.period_start:%Y-%m-%d} to {renewal.period_end:%Y-%m-%d}"
-        self.send(
+        self.send_command(
             CreateSalesOrder(
                 message_id=message_id(order_id, "create"),
                 correlation_id=order_id,
@@ -251,7 +251,7 @@ class Subscription(Aggregate):
                 customer_id=self.customer_id,
             )
         )
-        self.send(
+        self.send_command(
             SubmitOrder(
                 message_id=message_id(order_id, "submit"),
                 correlation_id=order_id,
