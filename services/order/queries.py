@@ -10,16 +10,43 @@ from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
+LIST_FILTERS = ("status", "kind", "branch_id", "party_id", "created_by", "currency")
+LIST_FIELDS = dict.fromkeys(
+    ("kind", "status", "party_id", "branch_id", "currency", "created_by", "created_at"), 1
+) | {"updated_at": 1, "pricing.grand_total": 1}
+
+
+def _listed(doc: dict[str, Any]) -> dict[str, Any]:
+    """One order of a list: its grand total beside its status (orders stored before pricing
+    show none)."""
+    pricing = doc.pop("pricing", None) or {}
+    return {"order_id": doc.pop("_id"), **doc, "total": pricing.get("grand_total")}
+
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
     async def order(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
+        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields;
+        without ``order_id``, a list (see :func:`order_list`)."""
         if not (order_id := params.get("order_id")):
-            return 400, {"error": "order_id is required"}
+            return await order_list(params)
         doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
         if doc is None:
             return 404, {"error": f"no order {order_id}"}
         return 200, {"order_id": doc.pop("_id"), **doc}
+
+    async def order_list(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders?status=&kind=&branch_id=&party_id=&created_by=&limit=``: orders,
+        newest first (at most ``limit``, 50 by default, 500 at most), each with its status,
+        party, total and dates but not its lines or history."""
+        query = {key: value for key in LIST_FILTERS if (value := params.get(key))}
+        try:
+            limit = min(max(int(params.get("limit") or 50), 1), 500)
+        except ValueError:
+            return 400, {"error": "limit must be a whole number"}
+        cursor = runtime.database[ORDERS].find(
+            query, LIST_FIELDS, sort=[("created_at", -1), ("_id", 1)], limit=limit
+        )
+        return 200, [_listed(doc) async for doc in cursor]
 
     async def timeline(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /orders/timeline?order_id=...``: every event about the order, the order
