@@ -47,7 +47,7 @@ test-e2e: install rabbitmq ## Run the end-to-end tests (every service as a proce
 lint: install ## ruff (lint and format check) and mypy (strict)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services tests deploy/local deploy/generate.py
+	$(BIN)/mypy shared services omsctl tests deploy/local deploy/generate.py
 
 format: install ## Format the code and fix what ruff can fix
 	$(BIN)/ruff format .

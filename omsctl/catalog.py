@@ -19,10 +19,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from shared.contracts.base import CommandRejected, Command, Message
+from shared.contracts.base import Command, CommandRejected, Message
 from shared.registry import SERVICES
 
-ENVELOPE = frozenset({"message_id", "occurred_at", "correlation_id", "causation_id", "schema_version"})
+ENVELOPE = frozenset(
+    {"message_id", "occurred_at", "correlation_id", "causation_id", "schema_version"}
+)
 """Fields omsctl fills itself; not options of a command."""
 
 
@@ -141,18 +143,29 @@ def type_text(annotation: Any) -> str:
         return f"list of {type_text(inner[0])}" if inner else "list"
     if origin is dict:
         return "object"
-    if isinstance(annotation, type):
-        if issubclass(annotation, Enum):
-            return " | ".join(str(member.value) for member in annotation)
-        if issubclass(annotation, bool):
-            return "true | false"
-        if issubclass(annotation, int):
-            return "integer"
-        if issubclass(annotation, Decimal):
-            return "decimal"
-        if issubclass(annotation, BaseModel):
-            return annotation.__name__
-    return "text"
+    return _scalar_text(annotation)
+
+
+def _scalar_text(annotation: Any) -> str:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return " | ".join(str(member.value) for member in annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"{annotation.__name__} {{{', '.join(annotation.model_fields)}}}"
+    return next(
+        (
+            name
+            for kind, name in SCALARS
+            if isinstance(annotation, type) and issubclass(annotation, kind)
+        ),
+        "text",
+    )
+
+
+SCALARS: tuple[tuple[type, str], ...] = (
+    (bool, "true | false"),
+    (int, "integer"),
+    (Decimal, "decimal"),
+)
 
 
 def describe(info: FieldInfo) -> str:

@@ -93,15 +93,30 @@ def show_command(ctl: Ctl, routing_key: str) -> None:
     """One command's fields (its options under ``omsctl send``)."""
     spec = commands().get(routing_key)
     if spec is None:
-        ctl.emit(Outcome(Exit.NOT_FOUND, {"error": f"no command {routing_key}"},
-                         f"no command {routing_key}: see omsctl commands list"))
+        ctl.emit(
+            Outcome(
+                Exit.NOT_FOUND,
+                {"error": f"no command {routing_key}"},
+                f"no command {routing_key}: see omsctl commands list",
+            )
+        )
     rows = [
-        {"option": f.option, "type": f.type_text, "required": f.required,
-         "description": f.description}
+        {
+            "option": f.option,
+            "type": f.type_text,
+            "required": f.required,
+            "description": f.description,
+        }
         for f in spec.fields()
     ]
-    data = {"routing_key": routing_key, "summary": spec.summary, "answered_by": spec.answered_by,
-            "senders": spec.senders, "acting_person": spec.acting_person, "fields": rows}
+    data = {
+        "routing_key": routing_key,
+        "summary": spec.summary,
+        "answered_by": spec.answered_by,
+        "senders": spec.senders,
+        "acting_person": spec.acting_person,
+        "fields": rows,
+    }
     ctl.emit(Outcome(Exit.DONE, data, f"{routing_key}: {spec.summary}", rows=rows))
 
 

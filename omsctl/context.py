@@ -127,16 +127,27 @@ def unreachable(text: str) -> Outcome:
 
 def answered(routing_key: str, message_id: str, answer: amqp.Answer) -> Outcome:
     body = answer.body
-    if answer.type == CommandRejected.type_name() or "reason" in body and "detail" in body:
+    if answer.type == CommandRejected.type_name() or ("reason" in body and "detail" in body):
         reason = str(body.get("reason"))
         code = Exit.INVALID if reason in INVALID_REASONS else Exit.REFUSED
         word = "invalid" if code is Exit.INVALID else "refused"
-        data = {"outcome": word, "routing_key": routing_key, "message_id": message_id,
-                "reason": reason, "detail": body.get("detail"), "answer": body}
+        data = {
+            "outcome": word,
+            "routing_key": routing_key,
+            "message_id": message_id,
+            "reason": reason,
+            "detail": body.get("detail"),
+            "answer": body,
+        }
         return Outcome(code, data, f"{word}: {routing_key} ({reason}): {body.get('detail')}")
     event = event_keys().get(answer.type or "", answer.type or "answer")
-    data = {"outcome": "done", "routing_key": routing_key, "message_id": message_id,
-            "event": event, "answer": body}
+    data = {
+        "outcome": "done",
+        "routing_key": routing_key,
+        "message_id": message_id,
+        "event": event,
+        "answer": body,
+    }
     rows = [{"field": key, "value": value} for key, value in body.items() if value is not None]
     return Outcome(Exit.DONE, data, f"done: {routing_key} answered by {event}", rows=rows)
 

@@ -54,14 +54,26 @@ def orders() -> None:
 @click.option("--price-list", help="Price the lines without a unit price from this list.")
 @click.option("--notes")
 @click.pass_obj
-def create_order(ctl: Ctl, order_id: str, vendor: str | None, customer: str | None,
-                 branch: str, currency: str, lines: tuple[str, ...], price_list: str | None,
-                 notes: str | None) -> None:
+def create_order(
+    ctl: Ctl,
+    *,
+    order_id: str,
+    vendor: str | None,
+    customer: str | None,
+    branch: str,
+    currency: str,
+    lines: tuple[str, ...],
+    price_list: str | None,
+    notes: str | None,
+) -> None:
     """Create a draft purchase order (--vendor) or sales order (--customer)."""
     if bool(vendor) == bool(customer):
         raise click.UsageError("give either --vendor (purchase order) or --customer (sales order)")
     fields: dict[str, Any] = {
-        "order_id": order_id, "branch_id": branch, "currency": currency, "notes": notes,
+        "order_id": order_id,
+        "branch_id": branch,
+        "currency": currency,
+        "notes": notes,
         "lines": [parse_line(line, priced=True) for line in lines],
     }
     if price_list:
@@ -107,13 +119,27 @@ def show_order(ctl: Ctl, order_id: str) -> None:
         ctl.emit(ended)
     party = order.get("party_id")
     total = (order.get("pricing") or {}).get("grand_total")
-    text = (f"{order['order_id']}  {order.get('kind')} order  {order.get('status')}  "
-            f"party {party}  branch {order.get('branch_id')}  total {total} "
-            f"{order.get('currency')}")
-    rows = [{"sku": line.get("sku"), "quantity": line.get("quantity"),
-             "unit_price": line.get("unit_price")} for line in order.get("lines", [])]
-    rows += [{"sku": f"history: {h.get('status')}", "quantity": h.get("at"),
-              "unit_price": h.get("by") or ""} for h in order.get("history", [])]
+    text = (
+        f"{order['order_id']}  {order.get('kind')} order  {order.get('status')}  "
+        f"party {party}  branch {order.get('branch_id')}  total {total} "
+        f"{order.get('currency')}"
+    )
+    rows = [
+        {
+            "sku": line.get("sku"),
+            "quantity": line.get("quantity"),
+            "unit_price": line.get("unit_price"),
+        }
+        for line in order.get("lines", [])
+    ]
+    rows += [
+        {
+            "sku": f"history: {h.get('status')}",
+            "quantity": h.get("at"),
+            "unit_price": h.get("by") or "",
+        }
+        for h in order.get("history", [])
+    ]
     ctl.emit(Outcome(Exit.DONE, order, text, rows=rows))
 
 
@@ -125,10 +151,19 @@ def show_order(ctl: Ctl, order_id: str) -> None:
 @click.option("--created-by")
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.pass_obj
-def list_orders(ctl: Ctl, **filters: Any) -> None:
+def list_orders(ctl: Ctl, /, **filters: Any) -> None:
     """Orders, newest first."""
-    columns = ["order_id", "kind", "status", "party_id", "branch_id", "total", "currency",
-               "created_by", "updated_at"]
+    columns = [
+        "order_id",
+        "kind",
+        "status",
+        "party_id",
+        "branch_id",
+        "total",
+        "currency",
+        "created_by",
+        "updated_at",
+    ]
     _listing(ctl, "order", "/orders", columns, **filters)
 
 
@@ -141,8 +176,10 @@ def timeline(ctl: Ctl, order_id: str) -> None:
     if ended:
         ctl.emit(ended)
     text = f"{order_id}: {body.get('status')}"
-    ctl.emit(Outcome(Exit.DONE, body, text, rows=body.get("timeline", [])),
-             columns=["at", "service", "event", "summary"])
+    ctl.emit(
+        Outcome(Exit.DONE, body, text, rows=body.get("timeline", [])),
+        columns=["at", "service", "event", "summary"],
+    )
 
 
 # -- approvals and cycles ----------------------------------------------------------------------
@@ -158,13 +195,21 @@ def approvals() -> None:
 @click.option("--order", "order_id", help="Every request (attempt) of this order.")
 @click.option("--status", default=None, help="pending (default without --order), approved, ...")
 @click.pass_obj
-def list_requests(ctl: Ctl, approver_id: str | None, order_id: str | None,
-                  status: str | None) -> None:
+def list_requests(
+    ctl: Ctl, approver_id: str | None, order_id: str | None, status: str | None
+) -> None:
     """Approval requests (an approver's inbox, or an order's attempts)."""
     status = status or (None if order_id else "pending")
     columns = ["id", "order_id", "status", "level", "approver", "attempt", "opened_at"]
-    _listing(ctl, "approval", "/requests", columns, approver_id=approver_id,
-             order_id=order_id, status=status)
+    _listing(
+        ctl,
+        "approval",
+        "/requests",
+        columns,
+        approver_id=approver_id,
+        order_id=order_id,
+        status=status,
+    )
 
 
 def _decide(ctl: Ctl, verb: str, request_id: str, level: int | None, notes: str | None) -> None:
@@ -173,11 +218,17 @@ def _decide(ctl: Ctl, verb: str, request_id: str, level: int | None, notes: str 
         if ended:
             ctl.emit(ended)
         if not found:
-            ctl.emit(Outcome(Exit.NOT_FOUND, {"error": f"no approval request {request_id}"},
-                             f"no approval request {request_id}"))
+            ctl.emit(
+                Outcome(
+                    Exit.NOT_FOUND,
+                    {"error": f"no approval request {request_id}"},
+                    f"no approval request {request_id}",
+                )
+            )
         level = found[0].get("level")
-    ctl.emit(ctl.command(f"approval.{verb}",
-                         {"request_id": request_id, "level": level, "notes": notes}))
+    ctl.emit(
+        ctl.command(f"approval.{verb}", {"request_id": request_id, "level": level, "notes": notes})
+    )
 
 
 @approvals.command("approve")
@@ -224,18 +275,40 @@ def parse_level(text: str) -> dict[str, str]:
 @click.argument("cycle_id")
 @click.option("--name", required=True)
 @click.option("--kind", "order_kind", type=click.Choice(["purchase", "sales"]), required=True)
-@click.option("--level", "levels", multiple=True, required=True,
-              help="'manager' or an admin's user id; once per level (one or two).")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    required=True,
+    help="'manager' or an admin's user id; once per level (one or two).",
+)
 @click.option("--fallback", help="The admin who approves when the rule cannot be resolved.")
 @click.option("--notify/--no-notify", default=True, show_default=True, help="Send e-mails.")
 @click.pass_obj
-def define_cycle(ctl: Ctl, cycle_id: str, name: str, order_kind: str, levels: tuple[str, ...],
-                 fallback: str | None, notify: bool) -> None:
+def define_cycle(
+    ctl: Ctl,
+    *,
+    cycle_id: str,
+    name: str,
+    order_kind: str,
+    levels: tuple[str, ...],
+    fallback: str | None,
+    notify: bool,
+) -> None:
     """Define (or change) a cycle."""
-    ctl.emit(ctl.command("approval.define_cycle", {
-        "cycle_id": cycle_id, "name": name, "order_kind": order_kind, "notify": notify,
-        "levels": [parse_level(level) for level in levels], "fallback_approver_id": fallback,
-    }))
+    ctl.emit(
+        ctl.command(
+            "approval.define_cycle",
+            {
+                "cycle_id": cycle_id,
+                "name": name,
+                "order_kind": order_kind,
+                "notify": notify,
+                "levels": [parse_level(level) for level in levels],
+                "fallback_approver_id": fallback,
+            },
+        )
+    )
 
 
 @cycles.command("assign")
@@ -255,12 +328,27 @@ def inventory() -> None:
     """Stock: receive against an approved purchase order, issue against a sales order."""
 
 
-def _movement(ctl: Ctl, verb: str, key: str, order_id: str, location: str,
-              lines: tuple[str, ...], movement_id: str | None) -> None:
-    ctl.emit(ctl.command(f"inventory.{verb}", {
-        key: movement_id or f"{order_id}-{uuid.uuid4().hex[:8]}", "order_id": order_id,
-        "location_id": location, "lines": [parse_line(line, priced=False) for line in lines],
-    }))
+def _movement(
+    ctl: Ctl,
+    *,
+    verb: str,
+    key: str,
+    order_id: str,
+    location: str,
+    lines: tuple[str, ...],
+    movement_id: str | None,
+) -> None:
+    ctl.emit(
+        ctl.command(
+            f"inventory.{verb}",
+            {
+                key: movement_id or f"{order_id}-{uuid.uuid4().hex[:8]}",
+                "order_id": order_id,
+                "location_id": location,
+                "lines": [parse_line(line, priced=False) for line in lines],
+            },
+        )
+    )
 
 
 @inventory.command("receive")
@@ -269,10 +357,19 @@ def _movement(ctl: Ctl, verb: str, key: str, order_id: str, location: str,
 @click.option("--line", "lines", multiple=True, required=True, help="SKU:QUANTITY")
 @click.option("--receipt-id", help="Default: a new one (give it to send a receipt again).")
 @click.pass_obj
-def receive(ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...],
-            receipt_id: str | None) -> None:
+def receive(
+    ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...], receipt_id: str | None
+) -> None:
     """Receive goods against an approved purchase order."""
-    _movement(ctl, "receive_goods", "receipt_id", order_id, location, lines, receipt_id)
+    _movement(
+        ctl,
+        verb="receive_goods",
+        key="receipt_id",
+        order_id=order_id,
+        location=location,
+        lines=lines,
+        movement_id=receipt_id,
+    )
 
 
 @inventory.command("issue")
@@ -281,10 +378,19 @@ def receive(ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...],
 @click.option("--line", "lines", multiple=True, required=True, help="SKU:QUANTITY")
 @click.option("--issue-id", help="Default: a new one (give it to send an issue again).")
 @click.pass_obj
-def issue(ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...],
-          issue_id: str | None) -> None:
+def issue(
+    ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...], issue_id: str | None
+) -> None:
     """Issue goods against an approved sales order."""
-    _movement(ctl, "issue_goods", "issue_id", order_id, location, lines, issue_id)
+    _movement(
+        ctl,
+        verb="issue_goods",
+        key="issue_id",
+        order_id=order_id,
+        location=location,
+        lines=lines,
+        movement_id=issue_id,
+    )
 
 
 @inventory.command("stock")
@@ -294,8 +400,9 @@ def issue(ctl: Ctl, order_id: str, location: str, lines: tuple[str, ...],
 @click.pass_obj
 def stock(ctl: Ctl, sku: str | None, location_id: str | None, branch_id: str | None) -> None:
     """Stock records (give at least one filter)."""
-    ended, body = ctl.query("inventory", "/stock", sku=sku, location_id=location_id,
-                            branch_id=branch_id)
+    ended, body = ctl.query(
+        "inventory", "/stock", sku=sku, location_id=location_id, branch_id=branch_id
+    )
     if ended:
         ctl.emit(ended)
     ctl.emit(Outcome(Exit.DONE, body, rows=body.get("stock", [])))

@@ -48,7 +48,7 @@ def command_for(spec: CommandSpec) -> click.Command:
     structured = {field.name for field in fields if field.structured}
 
     @click.pass_obj
-    def run(ctl: Ctl, **given: Any) -> None:
+    def run(ctl: Ctl, /, **given: Any) -> None:
         body_text = given.pop("_body")
         message_id, correlation_id = given.pop("_message_id"), given.pop("_correlation_id")
         try:
@@ -57,15 +57,22 @@ def command_for(spec: CommandSpec) -> click.Command:
                 if value is not None:
                     values[name] = json.loads(value) if name in structured else value
         except (ValueError, OSError) as error:
-            ctl.emit(Outcome(Exit.INVALID, {"outcome": "invalid", "detail": str(error)},
-                             f"invalid input: {error}"))
+            ctl.emit(
+                Outcome(
+                    Exit.INVALID,
+                    {"outcome": "invalid", "detail": str(error)},
+                    f"invalid input: {error}",
+                )
+            )
         ctl.emit(
             ctl.command(
                 spec.routing_key, values, message_id=message_id, correlation_id=correlation_id
             )
         )
 
-    acting = f" The person acting ({spec.acting_person}) defaults to --as." if spec.acting_person else ""
+    acting = (
+        f" The person acting ({spec.acting_person}) defaults to --as." if spec.acting_person else ""
+    )
     return click.Command(
         spec.routing_key,
         callback=run,
