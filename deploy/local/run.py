@@ -55,6 +55,31 @@ def start_embedded_mongo() -> tuple[subprocess.Popen[str], str]:
     return process, f"mongodb://127.0.0.1:{line.split()[1]}/?directConnection=true"
 
 
+def start_mailcatcher() -> tuple[subprocess.Popen[str], int, int]:
+    """The local SMTP catcher the notification service sends to; e-mails are read over HTTP."""
+    smtp = os.environ.get("OMS_LOCAL_SMTP_PORT", "1025")
+    web = os.environ.get("OMS_LOCAL_MAIL_PORT", "8025")
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "local" / "mailcatcher.py"),
+            "--smtp-port",
+            smtp,
+            "--http-port",
+            web,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(LOGS / "mailcatcher.log").open("w"),
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        sys.exit(f"the SMTP catcher did not start; see {LOGS / 'mailcatcher.log'}")
+    return process, int(smtp), int(web)
+
+
 def ready(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
@@ -91,6 +116,10 @@ def main() -> None:
     mongo, mongodb_url = None, os.environ.get("MONGODB_URL")
     if not mongodb_url:
         mongo, mongodb_url = start_embedded_mongo()
+    mail, mail_env, smtp_port, mail_port = None, {}, 0, 0
+    if not os.environ.get("OMS_SMTP_HOST"):
+        mail, smtp_port, mail_port = start_mailcatcher()
+        mail_env = {"OMS_SMTP_HOST": "127.0.0.1", "OMS_SMTP_PORT": str(smtp_port)}
     services = list(SERVICES)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     for name in services:
@@ -100,6 +129,7 @@ def main() -> None:
             "OMS_AMQP_URL": amqp_url(name),  # each service logs in as itself
             "OMS_HTTP_PORT": str(SERVICES[name]),
             "OMS_LOG_FORMAT": "json",
+            **(mail_env if name == "notification" else {}),
         }
         processes[name] = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", f"services.{name}"],
@@ -114,9 +144,10 @@ def main() -> None:
             process.send_signal(signal.SIGTERM)
         for process in processes.values():
             process.wait(timeout=60)
-        if mongo is not None:
-            mongo.terminate()
-            mongo.wait(timeout=30)
+        for helper in (mongo, mail):
+            if helper is not None:
+                helper.terminate()
+                helper.wait(timeout=30)
         say("stopped")
         sys.exit(0)
 
@@ -143,10 +174,16 @@ def main() -> None:
         f"  RabbitMQ  vhost oms; callers log in as {amqp_url('backoffice')} (or storefront, "
         "operator)"
     )
+    if mail is not None:
+        say(
+            f"  E-mails   http://127.0.0.1:{mail_port} (or omsctl mail list); the notification "
+            f"service sends to SMTP 127.0.0.1:{smtp_port}; kept in .run/mail/"
+        )
     say(
         "  Metrics   /metrics on every service port; queries e.g. "
-        "http://127.0.0.1:8081/orders?order_id=...\n"
+        "http://127.0.0.1:8081/orders?order_id=..."
     )
+    say("  omsctl    .venv/bin/omsctl --help (commands, orders, approvals, dead letters)\n")
     while True:
         for name, process in processes.items():
             if process.poll() is not None:

@@ -80,7 +80,7 @@ def test_answers_become_exit_codes() -> None:
         "order.submit", "m1", Answer("CommandRejected", {**refusal, "reason": "invalid_message"})
     )
     assert invalid.exit is Exit.INVALID
-    assert Exit.DONE == 0
+    assert int(Exit.DONE) == 0
     assert len({Exit.REFUSED, Exit.INVALID, Exit.UNREACHABLE, Exit.NOT_FOUND, Exit.USAGE}) == 5
 
 
