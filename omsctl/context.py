@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from omsctl import amqp
-from omsctl.catalog import commands, event_keys
+from omsctl.catalog import ENVELOPE, commands, event_keys
 from omsctl.outcome import INVALID_REASONS, Exit, Outcome, Unreachable
 from omsctl.queries import get
 from shared.contracts.base import PEOPLE_GATEWAYS, CommandRejected
@@ -99,6 +99,8 @@ class Ctl:
                 stream.print(outcome.text, markup=False, highlight=False)
             if outcome.rows or columns:
                 stream.print(table(outcome.rows, columns))
+            for title, rows in outcome.more:
+                stream.print(table(rows, title=title))
         raise SystemExit(int(outcome.exit))
 
 
@@ -148,8 +150,21 @@ def answered(routing_key: str, message_id: str, answer: amqp.Answer) -> Outcome:
         "event": event,
         "answer": body,
     }
-    rows = [{"field": key, "value": value} for key, value in body.items() if value is not None]
+    rows = [
+        {"field": key, "value": brief(value)}
+        for key, value in body.items()
+        if value is not None and key not in ENVELOPE
+    ]
     return Outcome(Exit.DONE, data, f"done: {routing_key} answered by {event}", rows=rows)
+
+
+def brief(value: Any) -> Any:
+    """A value short enough for a table cell (``--json`` prints it whole)."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return f"{len(value)} item(s), see --json"
+    if isinstance(value, dict) and len(json.dumps(value, default=str)) > 80:
+        return "see --json"
+    return value
 
 
 def _error_text(body: Any) -> str:
@@ -164,10 +179,12 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
+def table(
+    rows: list[dict[str, Any]], columns: list[str] | None = None, title: str | None = None
+) -> Table:
     """Rows as a readable table; ``columns`` picks and orders them (all keys otherwise)."""
     names = columns or list(dict.fromkeys(key for row in rows for key in row))
-    view = Table(header_style="bold")
+    view = Table(header_style="bold", title=title, title_justify="left")
     for name in names:
         view.add_column(name, overflow="fold")
     for row in rows:

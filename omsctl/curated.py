@@ -7,6 +7,7 @@ or reads a service's HTTP query and shows it as a table.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -28,11 +29,20 @@ def parse_line(text: str, *, priced: bool) -> dict[str, str]:
     return line
 
 
-def _listing(ctl: Ctl, service: str, path: str, columns: list[str], **params: Any) -> None:
+def _listing(
+    ctl: Ctl,
+    service: str,
+    path: str,
+    columns: list[str],
+    shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    **params: Any,
+) -> None:
+    """A query's rows as a table (``shown`` makes a row readable; --json prints them as is)."""
     ended, body = ctl.query(service, path, **params)
     if ended:
         ctl.emit(ended)
     rows = body if isinstance(body, list) else [body]
+    rows = [shown(row) for row in rows] if shown else rows
     ctl.emit(Outcome(Exit.DONE, body, rows=rows), columns=columns)
 
 
@@ -124,23 +134,16 @@ def show_order(ctl: Ctl, order_id: str) -> None:
         f"party {party}  branch {order.get('branch_id')}  total {total} "
         f"{order.get('currency')}"
     )
-    rows = [
-        {
-            "sku": line.get("sku"),
-            "quantity": line.get("quantity"),
-            "unit_price": line.get("unit_price"),
-        }
+    lines = [
+        {key: line.get(key) for key in ("sku", "quantity", "unit_price", "description")}
         for line in order.get("lines", [])
     ]
-    rows += [
-        {
-            "sku": f"history: {h.get('status')}",
-            "quantity": h.get("at"),
-            "unit_price": h.get("by") or "",
-        }
-        for h in order.get("history", [])
+    history = [
+        {key: entry.get(key) for key in ("at", "status", "by", "level", "note")}
+        for entry in order.get("history", [])
     ]
-    ctl.emit(Outcome(Exit.DONE, order, text, rows=rows))
+    more = [("lines", lines), ("history", history)]
+    ctl.emit(Outcome(Exit.DONE, order, text, more=more))
 
 
 @orders.command("list")
@@ -206,6 +209,7 @@ def list_requests(
         "approval",
         "/requests",
         columns,
+        shown=lambda row: {**row, "approver": (row.get("approver") or {}).get("user_id")},
         approver_id=approver_id,
         order_id=order_id,
         status=status,

@@ -37,6 +37,8 @@ class Outcome:
     text: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
     """Rows of a table to show people (``data`` is what ``--json`` prints)."""
+    more: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    """Further tables, each with a title."""
 
 
 class Unreachable(Exception):
