@@ -7,6 +7,7 @@ import click
 from omsctl import curated
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
+from omsctl.dlq import dlq
 from omsctl.mail import mail
 from omsctl.outcome import Exit, Outcome
 from omsctl.send import SendGroup
@@ -121,5 +122,5 @@ def show_command(ctl: Ctl, routing_key: str) -> None:
     ctl.emit(Outcome(Exit.DONE, data, f"{routing_key}: {spec.summary}", rows=rows))
 
 
-for group in (*curated.GROUPS, mail):
+for group in (*curated.GROUPS, mail, dlq):
     main.add_command(group)
