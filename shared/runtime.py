@@ -45,6 +45,7 @@ from shared.messaging.callers import acting_person, check_acting_person
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
 from shared.messaging.topology import EXCHANGES, Topology, routed
+from shared.metrics import Metrics
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
@@ -81,6 +82,8 @@ class Runtime(Generic[S]):
     client: AsyncMongoClient[Document] | None = None
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
+    metrics: Metrics = field(default_factory=lambda: Metrics(prometheus_client.CollectorRegistry()))
+    """The process's ``/metrics``: a service's set-up adds its own business figures."""
     db_commands: CommandCounter | None = None
     """Counts the database round trips this process makes (``oms_db_commands_total``)."""
     jobs: list[BackgroundJob] = field(default_factory=list)
@@ -152,6 +155,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         concurrency=settings.prefetch,
     )
     registry = prometheus_client.CollectorRegistry()
+    metrics = settlement.metrics = Metrics(registry)
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
@@ -170,7 +174,12 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     settlement.bind(publisher)
     owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
     runtime = Runtime(
-        name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
+        name=service.name,
+        settings=settings,
+        broker=broker,
+        publisher=publisher,
+        owner=owner,
+        metrics=metrics,
     )
     runtime.db_commands = commands = CommandCounter(registry)
     topology = Topology(settings.queue_type, settings.delivery_limit)
@@ -195,7 +204,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         asgi_routes=[
             ("/health/live", _live),
             ("/health/ready", _readiness(lifecycle)),
-            ("/metrics", prometheus_client.make_asgi_app(registry)),
+            ("/metrics", metrics.asgi()),
             ("/docs/asyncapi", _asyncapi(service)),
             *service.queries(runtime),
         ],

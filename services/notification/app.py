@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import prometheus_client
+
 from services.notification.dispatcher import Dispatcher
+from services.notification.domain import Email
 from services.notification.handlers import NotificationHandlers
 from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
@@ -20,6 +25,18 @@ from shared.runtime import Runtime
 from shared.service import Service
 
 
+def emails_failed(runtime: Runtime[NotificationSettings]) -> Callable[[Email], None]:
+    """``oms_emails_failed_total``: e-mails given up on (permanent failure or out of
+    attempts), by kind (pending, approved, rejected, withdrawn...)."""
+    failed = runtime.metrics.metric(
+        prometheus_client.Counter,
+        "oms_emails_failed",
+        "E-mails that failed for good (published as notification.email_failed), by kind.",
+        ("kind",),
+    )
+    return lambda email: failed.labels(email.kind).inc()
+
+
 async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
     settings = runtime.settings
     await create_indexes(runtime.database)
@@ -32,6 +49,7 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
         lease_seconds=settings.send_lease_seconds,
         max_attempts=settings.send_max_attempts,
         backoff_seconds=settings.send_backoff_seconds,
+        failed=emails_failed(runtime),
     )
     runtime.jobs.append(dispatcher)
     return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url)

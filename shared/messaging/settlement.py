@@ -40,6 +40,7 @@ from shared.concurrency import KeyedLocks
 from shared.contracts.base import CommandRejected, Message, utcnow
 from shared.domain import DomainError
 from shared.messaging.publisher import Publisher
+from shared.metrics import Metrics
 from shared.registry import SERVICES
 from shared.service import Route
 from shared.storage.aggregates import ConcurrencyConflict
@@ -128,6 +129,8 @@ class Settlement:
         concurrency: int = 32,
     ) -> None:
         self.service = service
+        self.metrics: Metrics | None = None
+        """Counts dead letters and refusals (set by the runtime)."""
         # RabbitMQ's prefetch counts per consumer, so a process with six queues and a backlog
         # would handle six times OMS_PREFETCH deliveries at once: no faster (the database is
         # the limit) and the event loop, starved, would answer probes only once the backlog
@@ -299,6 +302,8 @@ class _Settle(BaseMiddleware):
         raw = self.raw
         queue = self.queue
         log.error("message_dead_lettered", reason=reason, detail=detail)
+        if self.settlement.metrics is not None:
+            self.settlement.metrics.dead_lettered.labels(queue, reason).inc()
         headers: dict[str, object] = {
             **(raw.headers or {}),
             "x-oms-reason": reason,
@@ -326,6 +331,8 @@ class _Settle(BaseMiddleware):
 
     async def _answer(self, reason: str, detail: str, answered_for: str | None = None) -> None:
         raw = self.raw
+        if self.settlement.metrics is not None:
+            self.settlement.metrics.refused.labels(raw.routing_key or "", reason).inc()
         service = answered_for or self.settlement.service
         rejection = CommandRejected(
             command_message_id=_command_id(raw),
