@@ -31,6 +31,7 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient
@@ -50,6 +51,7 @@ from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
 from shared.storage.outbox import OutboxRelay
+from shared.tracing import configure_tracing, name_span
 
 log = structlog.get_logger(__name__)
 
@@ -146,6 +148,7 @@ class OmsApp(AsgiFastStream):
 def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     settings = settings if settings is not None else service.settings()
     configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
+    configure_tracing(service.name)
     routes = service.routes()
     settlement = Settlement(
         service=service.name,
@@ -162,6 +165,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         middlewares=[
             settlement,
             RabbitPrometheusMiddleware(registry=registry, app_name=service.name),
+            RabbitTelemetryMiddleware(),
         ],
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=settings.graceful_timeout,
@@ -269,6 +273,7 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
 
     async def consume(message: RabbitMessage) -> None:
         raw = message.raw_message  # FastStream invents a correlation_id when none was sent
+        name_span(route.queue)
         person = None
         if issubclass(contract, Command):  # who may send it, before reading what it says
             person = acting_person(contract, raw.user_id, raw.headers or {})
