@@ -69,6 +69,9 @@ def render(services: Services) -> dict[str, str]:
     }
     for service in services:
         files[f"deploy/k8s/{service.name}.yaml"] = manifest(service)
+    files["deploy/k8s/keda/scaledobjects.yaml"] = scaled_objects(services)
+    files["deploy/k8s/keda/kustomization.yaml"] = keda_kustomization(services)
+    files["deploy/k8s-keda/kustomization.yaml"] = NOTICE + fill("keda-overlay.yaml.tmpl")
     return files
 
 
@@ -175,6 +178,73 @@ def manifest(service: ServiceEntry) -> str:
     if service.autoscaled:
         text += fill("k8s-autoscaler.yaml.tmpl", name=service.name)
     return NOTICE + text
+
+
+KEDA_MIN_REPLICAS = 2
+KEDA_MAX_REPLICAS = 10
+KEDA_QUEUE_LENGTH = 100
+"""Messages waiting per replica: a replica handles ``OMS_PREFETCH`` (32) at a time."""
+
+
+def consumed_queues(service: ServiceEntry) -> list[str]:
+    """The queues a service consumes, from its handler table (its commands queue when its
+    package is not written yet)."""
+    from shared.asyncapi import load
+
+    if importlib.util.find_spec(service.module) is None:
+        return [f"{service.name}.commands"]
+    return sorted({route.queue for route in load(service.name).routes()})
+
+
+def scaled_objects(services: Services) -> str:
+    return NOTICE + "".join(
+        fill(
+            "keda-scaledobject.yaml.tmpl",
+            name=service.name,
+            min_replicas=KEDA_MIN_REPLICAS,
+            max_replicas=KEDA_MAX_REPLICAS,
+            keda_replicas=f"{KEDA_MIN_REPLICAS}-{KEDA_MAX_REPLICAS}",
+            queue_length=KEDA_QUEUE_LENGTH,
+            triggers="".join(rabbitmq_trigger(service, q) for q in consumed_queues(service)),
+        )
+        for service in services
+    )
+
+
+def rabbitmq_trigger(service: ServiceEntry, queue: str) -> str:
+    return textwrap.indent(
+        f"""- type: rabbitmq
+  name: {queue.replace(".", "-")}
+  metadata:
+    protocol: amqp
+    queueName: {queue}
+    mode: QueueLength
+    value: "{KEDA_QUEUE_LENGTH}"
+  authenticationRef:
+    name: oms-{service.name}-rabbitmq
+""",
+        "    ",
+    )
+
+
+def keda_kustomization(services: Services) -> str:
+    """Drop the CPU autoscalers and the fixed replica counts: the ScaledObjects own both."""
+    patches = [
+        (
+            f"  - patch: |-\n      apiVersion: autoscaling/v2\n"
+            f"      kind: HorizontalPodAutoscaler\n      metadata:\n"
+            f"        name: oms-{service.name}\n      $$patch: delete\n"
+        )
+        if service.autoscaled
+        else (
+            f"  - target:\n      kind: Deployment\n      name: oms-{service.name}\n"
+            f"    patch: |-\n      - op: remove\n        path: /spec/replicas\n"
+        )
+        for service in services
+    ]
+    return NOTICE + fill("keda-kustomization.yaml.tmpl", patches="".join(patches)).replace(
+        "$$patch", "$patch"
+    )
 
 
 def kustomization(services: Services) -> str:
