@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs generate bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster lint format docs generate bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 generate: install ## Regenerate from the code: Compose, k8s, RabbitMQ users, AsyncAPI documents
 	$(BIN)/python deploy/generate.py
 	$(BIN)/python -m shared.asyncapi
+
+test-cluster: install rabbitmq ## The three-node RabbitMQ cluster that loses a node (root; ~1.5 min)
+	$(BIN)/python -m pytest -m cluster $(PYTEST_ARGS)
 
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
