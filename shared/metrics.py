@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.base import utcnow
 from shared.logging import log_failure
-from shared.storage.mongo import Document
+from shared.storage.mongo import UNCOUNTED, Document
 
 log = structlog.get_logger(__name__)
 
@@ -109,7 +109,10 @@ class Metrics:
             now = utcnow()
             for name in collections:
                 cursor = db[name].find(
-                    {"outbox_pending": True}, {"outbox.created_at": 1}, limit=SCANNED
+                    {"outbox_pending": True},
+                    {"outbox.created_at": 1},
+                    limit=SCANNED,
+                    comment=UNCOUNTED,
                 )
                 created = [
                     entry["created_at"]

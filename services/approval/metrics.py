@@ -12,6 +12,7 @@ from services.approval.domain import ApprovalRequest, RequestStatus
 from services.approval.repository import REQUESTS
 from shared.contracts.base import utcnow
 from shared.runtime import Runtime
+from shared.storage.mongo import UNCOUNTED
 
 TURNAROUND_BUCKETS = (60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400)
 """Minutes to a week: people decide, not machines."""
@@ -43,9 +44,10 @@ def approval_metrics(runtime: Runtime[Any]) -> Observe:
     requests = runtime.database[REQUESTS]
 
     async def refresh() -> None:
-        count = await requests.count_documents({"status": RequestStatus.PENDING})
+        pending = {"status": RequestStatus.PENDING}
+        count = await requests.count_documents(pending, comment=UNCOUNTED)
         first = await requests.find_one(
-            {"status": RequestStatus.PENDING}, {"opened_at": 1}, sort=[("opened_at", 1)]
+            pending, {"opened_at": 1}, sort=[("opened_at", 1)], comment=UNCOUNTED
         )
         waiting.set(count)
         oldest.set((utcnow() - first["opened_at"]).total_seconds() if first else 0)

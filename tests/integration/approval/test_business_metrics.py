@@ -52,6 +52,11 @@ async def test_approval_figures_refusals_and_dead_letters(
     assert (await world.approve(request, by="mary")).type == "ApprovalApproved"
 
     decided = await scrape(approval_service)
+    again = await scrape(approval_service)  # the scrape's own reads are not round trips
+    for name in ("find", "aggregate"):
+        counted = value(decided, "oms_db_commands_total", command=name, collection="requests")
+        recounted = value(again, "oms_db_commands_total", command=name, collection="requests")
+        assert counted == recounted, name
     assert value(decided, "oms_approval_requests_waiting") == 0
     assert value(decided, "oms_approval_oldest_request_age_seconds") == 0
     kind = {"order_kind": "purchase", "outcome": "approved"}
