@@ -6,10 +6,12 @@ import inspect
 from collections.abc import Awaitable, Callable
 
 from services.order.configuration import PricingConfiguration
+from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
 from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
+from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -47,12 +49,18 @@ class OrderHandlers:
         stock: StockLevels,
         branches: Branches,
         config: PricingConfiguration,
+        *,
+        documents: DocumentHandlers,
+        work_orders: WorkOrderHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
         self.stock = stock
         self.branches = branches
         self.config = config
+        self.documents = documents
+        """Quotations and RFQs, which make orders."""
+        self.work_orders = work_orders
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
