@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omsctl import curated
+from omsctl import approvals, curated, lookup
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
 from omsctl.dlq import dlq
@@ -122,5 +122,13 @@ def show_command(ctl: Ctl, routing_key: str) -> None:
     ctl.emit(Outcome(Exit.DONE, data, f"{routing_key}: {spec.summary}", rows=rows))
 
 
-for group in (*curated.GROUPS, mail, dlq):
+for group in (
+    *curated.GROUPS,
+    approvals.approvals,
+    approvals.cycles,
+    lookup.users,
+    lookup.query,
+    mail,
+    dlq,
+):
     main.add_command(group)

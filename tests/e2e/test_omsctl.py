@@ -138,6 +138,11 @@ async def test_an_approval_cycle_driven_from_the_command_line(
     assert timeline.code == Exit.DONE
     for event in ("order.created", "order.submitted", "approval.pending", "approval.approved"):
         assert event in timeline.out, timeline
+    directory = await omsctl(env, "--json", "users", "list")
+    assert {manager, clerk} <= {user["id"] for user in directory.json}
+    queried = await omsctl(env, "--json", "query", "order", "/orders/timeline", f"order_id={order}")
+    assert queried.json["status"] == "approved"
+    assert (await omsctl(env, "query", "nowhere", "/x")).code == Exit.USAGE
     await system_smtp.wait_for(f"{manager}@example.com")
     mails = await until(
         env,

@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from omsctl.amqp import Answer, login
+from omsctl.approvals import parse_level
 from omsctl.catalog import commands, is_structured, type_text
 from omsctl.cli import main
 from omsctl.context import answered
-from omsctl.curated import parse_level, parse_line
+from omsctl.curated import parse_line
 from omsctl.outcome import Exit
 from shared.asyncapi import load
 from shared.contracts import ApproveRequest, CreatePurchaseOrder, DefineCycle, SubmitOrder
