@@ -57,6 +57,14 @@ SERVICES: tuple[ServiceEntry, ...] = (
 )
 
 
+GATEWAYS: tuple[ServiceEntry, ...] = (
+    ServiceEntry("backoffice", 8090, "the back office in the browser: approvals, orders, stock"),
+)
+"""Processes that are not domain services: no handler table, no AsyncAPI document of their own.
+They read the services' HTTP queries, keep a database of their own, and act only by sending the
+services' public commands as a caller (their RabbitMQ user is the caller of the same name)."""
+
+
 def entry(name: str) -> ServiceEntry:
     for service in SERVICES:
         if service.name == name:

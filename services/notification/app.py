@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.notification.dispatcher import Dispatcher
-from services.notification.handlers import NotificationHandlers
+from services.notification.handlers import BackofficeLinks, NotificationHandlers
 from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
@@ -34,7 +36,14 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
         backoff_seconds=settings.send_backoff_seconds,
     )
     runtime.jobs.append(dispatcher)
-    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url)
+    links = None
+    if settings.backoffice_url and settings.link_signing_key:
+        links = BackofficeLinks(
+            settings.backoffice_url,
+            settings.link_signing_key.get_secret_value(),
+            timedelta(hours=settings.approval_link_hours),
+        )
+    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url, links=links)
 
 
 SERVICE = Service(

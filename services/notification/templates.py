@@ -38,7 +38,7 @@ Add "notes" to explain your decision; a rejection's notes are sent to $creator. 
 answer is the request's next event, or $refused with the reason.
 
 The requests waiting for you: GET $inbox
-"""
+$link"""
 )
 
 WITHDRAWN = Template(
@@ -88,7 +88,20 @@ def inbox_url(approval_url: str, approver_id: str) -> str:
     return f"{approval_url.rstrip('/')}/requests?{query}"
 
 
-def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
+def backoffice_link(url: str | None) -> str:
+    """The paragraph that links to the request in the back office, when there is one."""
+    if not url:
+        return ""
+    return (
+        f"\nOr open the request in the back office, sign in, and approve or reject it there:\n"
+        f"{url}\n(the link works for this request only, until it is decided or the order "
+        "changes)\n"
+    )
+
+
+def pending(
+    event: ApprovalPending, *, approval_url: str, link: str | None = None
+) -> tuple[str, str]:
     label = KIND_LABEL[event.order_kind.value]
     subject = f"Approval needed: {label} {event.order_id} (level {event.level} of {event.levels})"
     command = {
@@ -113,6 +126,7 @@ def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
         refused=command_rejected("approval"),
         inbox=inbox_url(approval_url, event.approver.user_id),
         approver_id=event.approver.user_id,
+        link=backoffice_link(link),
     )
 
 

@@ -1,0 +1,116 @@
+"""The back office's wiring: its database, the broker, the services' queries, the pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import structlog
+import uvicorn
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from services.backoffice import pages_approvals, pages_config, pages_orders
+from services.backoffice.bus import Broker
+from services.backoffice.reads import Reads
+from services.backoffice.settings import BackofficeSettings
+from services.backoffice.store import People, Sessions, create_indexes
+from services.backoffice.web import HERE, Backoffice
+from shared.logging import configure_logging
+from shared.registry import GATEWAYS
+
+ENTRY = GATEWAYS[0]
+log = structlog.get_logger()
+
+
+async def _live(_request: Request) -> Response:
+    return JSONResponse({"status": "live"})
+
+
+async def _ready(request: Request) -> Response:
+    office: Backoffice | None = getattr(request.app.state, "backoffice", None)
+    if office is None or not office.broker.connected:
+        return JSONResponse({"status": "not ready", "waiting_for": "broker"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def _home(_request: Request) -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+def _database(settings: BackofficeSettings) -> tuple[AsyncMongoClient[Any], Any]:
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
+    return client, client[settings.mongodb_database or ENTRY.database]
+
+
+def build_app(settings: BackofficeSettings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        client, db = _database(settings)
+        await create_indexes(db)
+        people = People(db)
+        broker = Broker(settings.amqp_url, people, answer_timeout=settings.answer_timeout_seconds)
+        await broker.start()
+        reads = Reads(settings)
+        sessions = Sessions(
+            db,
+            lasts=timedelta(hours=settings.session_hours),
+            idle=timedelta(minutes=settings.session_idle_minutes),
+        )
+        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads)
+        log.info("backoffice_started")
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await reads.close()
+            await client.close()
+
+    routes = [
+        Route("/", _home),
+        Route("/health/live", _live),
+        Route("/health/ready", _ready),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *pages_approvals.ROUTES,
+        *pages_orders.ROUTES,
+        *pages_config.ROUTES,
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _set_password(settings: BackofficeSettings, user_id: str, password: str) -> int:
+    client, db = _database(settings)
+    try:
+        if await People(db).set_password(user_id, password):
+            return 0
+        print(f"no user {user_id}: add them to the approval directory first", file=sys.stderr)  # noqa: T201
+        return 1
+    finally:
+        await client.close()
+
+
+def main() -> None:
+    settings = BackofficeSettings()
+    configure_logging(ENTRY.name, fmt=settings.log_format, level=settings.log_level)
+    if sys.argv[1:2] == ["set-password"] and len(sys.argv) == 3:
+        password = (
+            sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass()
+        )
+        sys.exit(asyncio.run(_set_password(settings, sys.argv[2], password)))
+    uvicorn.run(
+        build_app(settings),
+        host=settings.http_host,
+        port=settings.http_port or ENTRY.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

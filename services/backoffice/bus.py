@@ -1,0 +1,146 @@
+"""The back office on the broker, as the RabbitMQ user ``backoffice``: it sends the services'
+public commands for the person signed in and waits for their answers on its own reply queue,
+and it learns the approval directory from ``approval.user_upserted``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from pydantic import ValidationError
+
+from services.backoffice.domain import refusal_words
+from services.backoffice.store import People
+from shared import names
+from shared.contracts import Command, UserUpserted
+from shared.messaging.callers import USER_HEADER
+
+log = structlog.get_logger()
+CALLER = "backoffice"
+DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A command's answer: its success event, or the refusal in words."""
+
+    routing_key: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.routing_key.endswith(".command_rejected") or self.routing_key == "timeout"
+
+    @property
+    def words(self) -> str:
+        if self.routing_key == "timeout":
+            return refusal_words("timeout", "")
+        return refusal_words(str(self.body.get("reason", "")), str(self.body.get("detail", "")))
+
+
+class Broker:
+    def __init__(self, amqp_url: str, people: People, *, answer_timeout: float) -> None:
+        self.amqp_url, self.people, self.answer_timeout = amqp_url, people, answer_timeout
+        self._waiting: dict[str, asyncio.Future[Answer]] = {}
+        self._connection: AbstractRobustConnection | None = None
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.amqp_url, client_properties={"connection_name": CALLER}
+        )
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=32)
+        self.channel = channel
+        self.commands = await channel.get_exchange(names.COMMANDS, ensure=False)
+        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
+        self.reply_queue = replies.name
+        await replies.consume(self._on_answer, no_ack=True)
+        directory = await channel.declare_queue(DIRECTORY_QUEUE, durable=True)
+        events = await channel.get_exchange(names.EVENTS, ensure=False)
+        await directory.bind(events, routing_key=UserUpserted.routing_key)
+        await directory.consume(self._on_user)
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def send(self, command: Command, person: str) -> Answer:
+        """Publish ``command`` for ``person`` and wait for its answer."""
+        message_id = str(command.message_id)
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiting[message_id] = waiting
+        try:
+            await self.commands.publish(
+                aio_pika.Message(
+                    command.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=message_id,
+                    correlation_id=command.correlation_id,
+                    type=command.type_name(),
+                    reply_to=self.reply_queue,
+                    user_id=CALLER,
+                    headers={USER_HEADER: person},
+                ),
+                routing_key=command.routing_key,
+            )
+            log.info("command_sent", routing_key=command.routing_key, message_id=message_id)
+            return await asyncio.wait_for(waiting, self.answer_timeout)
+        except TimeoutError:
+            return Answer("timeout")
+        finally:
+            self._waiting.pop(message_id, None)
+
+    async def _on_answer(self, message: AbstractIncomingMessage) -> None:
+        try:
+            body = json.loads(message.body)
+        except ValueError:
+            return
+        command = body.get("command_message_id") or body.get("causation_id")
+        waiting = self._waiting.get(str(command))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(Answer(message.routing_key or "", body))
+
+    async def _on_user(self, message: AbstractIncomingMessage) -> None:
+        """A user of the approval directory was added or changed; a bad event is set aside
+        in ``<queue>.dlq`` with the reason."""
+        try:
+            event = UserUpserted.model_validate_json(message.body)
+        except ValidationError as error:
+            await self._dead_letter(message, "invalid_message", str(error)[:500])
+            return
+        await self.people.learn(event)
+        await message.ack()
+        log.info("user_learnt", user_id=event.user_id, message_id=str(event.message_id))
+
+    async def _dead_letter(
+        self, message: AbstractIncomingMessage, reason: str, detail: str
+    ) -> None:
+        dlq = f"{DIRECTORY_QUEUE}.dlq"
+        await self.channel.declare_queue(dlq, durable=True)
+        await self.channel.default_exchange.publish(
+            aio_pika.Message(
+                message.body,
+                content_type=message.content_type,
+                message_id=message.message_id,
+                headers={
+                    "x-oms-reason": reason,
+                    "x-oms-detail": detail,
+                    "x-oms-queue": DIRECTORY_QUEUE,
+                    "x-oms-original-routing-key": message.routing_key or "",
+                },
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=dlq,
+        )
+        await message.ack()
+        log.warning("event_dead_lettered", reason=reason, message_id=message.message_id)
