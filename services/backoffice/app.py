@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import signal
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from types import FrameType
 from typing import Any
 
 import structlog
 import uvicorn
+from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -79,6 +82,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         Route("/", _home),
         Route("/health/live", _live),
         Route("/health/ready", _ready),
+        Mount("/metrics", make_asgi_app()),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         *pages_approvals.ROUTES,
         *pages_orders.ROUTES,
@@ -106,7 +110,7 @@ def main() -> None:
             sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass()
         )
         sys.exit(asyncio.run(_set_password(settings, sys.argv[2], password)))
-    uvicorn.run(
+    config = uvicorn.Config(
         build_app(settings),
         host=settings.http_host,
         port=settings.http_port or ENTRY.port,
@@ -114,3 +118,17 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=5,
     )
+    server = _Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)
+
+
+class _Server(uvicorn.Server):
+    """Asked to stop (SIGTERM, SIGINT), it finishes the pages in flight and exits 0; uvicorn
+    would re-raise the signal (exit status 143)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True
