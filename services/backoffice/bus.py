@@ -17,28 +17,32 @@ from pydantic import ValidationError
 from services.backoffice.domain import refusal_words
 from services.backoffice.store import People
 from shared import names
-from shared.contracts import Command, UserUpserted
+from shared.contracts import Command, CommandRejected, UserUpserted
 from shared.messaging.callers import USER_HEADER
 
 log = structlog.get_logger()
 CALLER = "backoffice"
 DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
+TIMEOUT = "timeout"
+DEAD_LETTERS = names.dead_letter_queue(DIRECTORY_QUEUE)
 
 
 @dataclass(frozen=True)
 class Answer:
     """A command's answer: its success event, or the refusal in words."""
 
-    routing_key: str
+    kind: str
+    """The answer's contract (the AMQP ``type``: ``UserUpserted``, ``CommandRejected``), or
+    ``timeout`` when none came in time."""
     body: dict[str, Any] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
-        return self.routing_key.endswith(".command_rejected") or self.routing_key == "timeout"
+        return self.kind in {CommandRejected.__name__, TIMEOUT}
 
     @property
     def words(self) -> str:
-        if self.routing_key == "timeout":
+        if self.kind == TIMEOUT:
             return refusal_words("timeout", "")
         return refusal_words(str(self.body.get("reason", "")), str(self.body.get("detail", "")))
 
@@ -61,6 +65,7 @@ class Broker:
         self.reply_queue = replies.name
         await replies.consume(self._on_answer, no_ack=True)
         directory = await channel.declare_queue(DIRECTORY_QUEUE, durable=True)
+        await channel.declare_queue(DEAD_LETTERS, durable=True)
         events = await channel.get_exchange(names.EVENTS, ensure=False)
         await directory.bind(events, routing_key=UserUpserted.routing_key)
         await directory.consume(self._on_user)
@@ -96,7 +101,7 @@ class Broker:
             log.info("command_sent", routing_key=command.routing_key, message_id=message_id)
             return await asyncio.wait_for(waiting, self.answer_timeout)
         except TimeoutError:
-            return Answer("timeout")
+            return Answer(TIMEOUT)
         finally:
             self._waiting.pop(message_id, None)
 
@@ -108,7 +113,7 @@ class Broker:
         command = body.get("command_message_id") or body.get("causation_id")
         waiting = self._waiting.get(str(command))
         if waiting is not None and not waiting.done():
-            waiting.set_result(Answer(message.routing_key or "", body))
+            waiting.set_result(Answer(message.type or "", body))
 
     async def _on_user(self, message: AbstractIncomingMessage) -> None:
         """A user of the approval directory was added or changed; a bad event is set aside
@@ -125,8 +130,6 @@ class Broker:
     async def _dead_letter(
         self, message: AbstractIncomingMessage, reason: str, detail: str
     ) -> None:
-        dlq = f"{DIRECTORY_QUEUE}.dlq"
-        await self.channel.declare_queue(dlq, durable=True)
         await self.channel.default_exchange.publish(
             aio_pika.Message(
                 message.body,
@@ -136,11 +139,12 @@ class Broker:
                     "x-oms-reason": reason,
                     "x-oms-detail": detail,
                     "x-oms-queue": DIRECTORY_QUEUE,
+                    "x-oms-service": CALLER,
                     "x-oms-original-routing-key": message.routing_key or "",
                 },
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             ),
-            routing_key=dlq,
+            routing_key=DEAD_LETTERS,
         )
         await message.ack()
         log.warning("event_dead_lettered", reason=reason, message_id=message.message_id)

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +116,6 @@ async def operator(system: System) -> AsyncIterator[Bus]:
 
 
 @pytest.fixture(scope="module")
-def screenshots() -> Iterator[Path]:
+def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield SCREENSHOTS
+    return SCREENSHOTS

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from shared.contracts import AssignParty, DefineCycle, LevelRule, UpsertUser
 from tests.browser.conftest import System
@@ -25,14 +25,16 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        launched = await driver.chromium.launch(
+            executable_path=str(chromium), args=["--no-sandbox"]
+        )
         yield launched
         await launched.close()
 
 
 async def person(browser: Browser, *, phone: bool = False) -> Page:
     """A browser of one's own (cookies are not shared between people)."""
-    size = {"width": 390, "height": 844} if phone else {"width": 1200, "height": 900}
+    size: ViewportSize = {"width": 390, "height": 844} if phone else {"width": 1200, "height": 900}
     return await (await browser.new_context(viewport=size)).new_page()
 
 
@@ -50,23 +52,51 @@ async def directory(bus: Bus, system: System, tag: str) -> dict[str, str]:
     """Ada (admin, level 2), Mona (manager, level 1), Carl (creates orders), a vendor in a
     two-level purchase cycle, each with a back-office password."""
     people = {name: f"{name}-{tag}" for name in ("ada", "mona", "carl")}
-    await accepted(bus, UpsertUser(user_id=people["ada"], name="Ada Admin",
-                                   email=f"ada-{tag}@example.com", admin=True, changed_by="root"))
-    await accepted(bus, UpsertUser(user_id=people["mona"], name="Mona Manager",
-                                   email=f"mona-{tag}@example.com", changed_by="root"))
-    await accepted(bus, UpsertUser(user_id=people["carl"], name="Carl Creator",
-                                   email=f"carl-{tag}@example.com", manager_id=people["mona"],
-                                   changed_by="root"))
+    await accepted(
+        bus,
+        UpsertUser(
+            user_id=people["ada"],
+            name="Ada Admin",
+            email=f"ada-{tag}@example.com",
+            admin=True,
+            changed_by="root",
+        ),
+    )
+    await accepted(
+        bus,
+        UpsertUser(
+            user_id=people["mona"],
+            name="Mona Manager",
+            email=f"mona-{tag}@example.com",
+            changed_by="root",
+        ),
+    )
+    await accepted(
+        bus,
+        UpsertUser(
+            user_id=people["carl"],
+            name="Carl Creator",
+            email=f"carl-{tag}@example.com",
+            manager_id=people["mona"],
+            changed_by="root",
+        ),
+    )
     cycle = DefineCycle(
-        cycle_id=unique("CYC"), name="Purchases", order_kind="purchase",
-        levels=[LevelRule(approver="creator_manager"),
-                LevelRule(approver="named_user", user_id=people["ada"])],
-        fallback_approver_id=people["ada"], defined_by="root",
+        cycle_id=unique("CYC"),
+        name="Purchases",
+        order_kind="purchase",
+        levels=[
+            LevelRule(approver="creator_manager"),
+            LevelRule(approver="named_user", user_id=people["ada"]),
+        ],
+        fallback_approver_id=people["ada"],
+        defined_by="root",
     )
     await accepted(bus, cycle)
     people["vendor"] = unique("ACME")
-    await accepted(bus, AssignParty(cycle_id=cycle.cycle_id, party_id=people["vendor"],
-                                    assigned_by="root"))
+    await accepted(
+        bus, AssignParty(cycle_id=cycle.cycle_id, party_id=people["vendor"], assigned_by="root")
+    )
     for name in ("ada", "mona", "carl"):
         await system.until_password_set(people[name], PASSWORD)
     return people
@@ -116,17 +146,20 @@ async def test_an_order_through_both_levels_in_the_browser(
 
     # The link is stale now; a forged one is refused outright.
     response = await mona.goto(link)
-    assert response is not None and response.status == 410
+    assert response is not None
+    assert response.status == 410
     await expect(mona.get_by_text("This link no longer works")).to_be_visible()
     await shot(mona, screenshots, "05-stale-link")
     response = await mona.goto(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"))
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     await expect(mona.get_by_text("This link is not valid")).to_be_visible()
     await shot(mona, screenshots, "06-forged-link")
 
     # An approver is no administrator: no configuration for her.
     response = await mona.goto(f"{system.url}/configuration")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     await expect(mona.get_by_role("link", name="Configuration")).to_have_count(0)
     await shot(mona, screenshots, "07-configuration-refused")
 
