@@ -119,6 +119,7 @@ REASON_WORDS = {
     "invalid_transition": "The order is not in a state that allows this.",
     "not_the_creator": "Only the order's creator (or an administrator) may do this.",
     "unknown_order": "There is no such order.",
+    "order_exists": "An order with this id exists already: choose another id.",
     "order_not_approved": "The order is not approved yet.",
     "over_receipt": "That is more than the order still expects.",
     "exceeds_ordered": "That is more than the order still expects.",

@@ -129,6 +129,16 @@ async def test_an_order_through_both_levels_in_the_browser(
     await carl.get_by_role("button", name="Submit for approval").click()
     await expect(carl.get_by_text("The order was submitted for approval.")).to_be_visible()
 
+    # A refusal reads as words: the same order id again.
+    await carl.goto(f"{system.url}/orders/new")
+    await carl.get_by_label("Order id").fill(order_id)
+    await carl.get_by_label("Vendor or customer").fill(people["vendor"])
+    await carl.get_by_label("Branch").fill(branch)
+    await carl.get_by_label("Lines, one per line").fill(f"{sku} 1 1")
+    await carl.get_by_role("button", name="Save").click()
+    await expect(carl.get_by_role("alert")).to_contain_text("An order with this id exists already")
+    await shot(carl, screenshots, "02b-refused-in-words")
+
     # Mona opens the e-mailed link, signs in, and rejects with notes.
     link = await system.link_in_email(f"mona-{tag}@example.com", 1)
     mona = await person(browser, phone=True)
@@ -184,9 +194,13 @@ async def test_an_order_through_both_levels_in_the_browser(
     await mona.get_by_role("button", name="Approve").click()
     await expect(mona.get_by_text("You approved the request.")).to_be_visible()
 
+    # Ada signs in with the keyboard alone and approves level 2 from her e-mail.
     ada = await person(browser)
     await ada.goto(await system.link_in_email(f"ada-{tag}@example.com", 1))
-    await sign_in(ada, people["ada"])
+    await ada.keyboard.type(people["ada"])  # the user id field has the focus
+    await ada.keyboard.press("Tab")
+    await ada.keyboard.type(PASSWORD)
+    await ada.keyboard.press("Enter")
     await expect(ada.get_by_role("heading", name="Your decision (level 2)")).to_be_visible()
     await expect(ada.get_by_text("Level 1 approved by Mona Manager")).to_be_visible()
     await shot(ada, screenshots, "10-level-two")

@@ -297,8 +297,11 @@ def test_a_refusal_reads_as_words_then_the_services_sentence() -> None:
     assert refusal_words("self_approval", "PO-1 was created by you.") == (
         "You cannot approve an order you created. PO-1 was created by you."
     )
-    assert refusal_words("order_exists", "Order PO-1 exists.") == (
-        "The request was refused. Order PO-1 exists."
+    assert refusal_words("frobnicated", "PO-1 is frobnicated.") == (
+        "The request was refused. PO-1 is frobnicated."
+    )
+    assert refusal_words("order_exists", "") == (
+        "An order with this id exists already: choose another id."
     )
     assert refusal_words("unknown_order", "") == "There is no such order."
     assert refusal_words("unknown_order", "There is no such order.") == "There is no such order."
