@@ -22,12 +22,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from services.backoffice import pages_approvals, pages_config, pages_orders
-from services.backoffice.bus import Broker
+from services.backoffice import orders_view, pages_approvals, pages_config, pages_orders
+from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, create_indexes
 from services.backoffice.web import HERE, Backoffice
+from shared.contracts import UserUpserted
 from shared.logging import configure_logging
 from shared.registry import GATEWAYS
 
@@ -50,6 +51,19 @@ async def _home(_request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
+ORDERS_QUEUE = "backoffice.orders"
+
+
+def subscriptions(people: People, orders: orders_view.OrderList) -> list[Subscription]:
+    """The back office's own views: the approval directory (who may sign in) and the list of
+    orders (the order service answers one order at a time)."""
+    return [
+        Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
+        Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
+    ]
+
+
 def _database(settings: BackofficeSettings) -> tuple[AsyncMongoClient[Any], Any]:
     client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
     return client, client[settings.mongodb_database or ENTRY.database]
@@ -60,8 +74,13 @@ def build_app(settings: BackofficeSettings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client, db = _database(settings)
         await create_indexes(db)
-        people = People(db)
-        broker = Broker(settings.amqp_url, people, answer_timeout=settings.answer_timeout_seconds)
+        await orders_view.create_indexes(db)
+        people, orders = People(db), orders_view.OrderList(db)
+        broker = Broker(
+            settings.amqp_url,
+            subscriptions(people, orders),
+            answer_timeout=settings.answer_timeout_seconds,
+        )
         await broker.start()
         reads = Reads(settings)
         sessions = Sessions(
@@ -69,7 +88,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
             lasts=timedelta(hours=settings.session_hours),
             idle=timedelta(minutes=settings.session_idle_minutes),
         )
-        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads)
+        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads, orders)
         log.info("backoffice_started")
         try:
             yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,16 +16,26 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import ValidationError
 
 from services.backoffice.domain import refusal_words
-from services.backoffice.store import People
 from shared import names
-from shared.contracts import Command, CommandRejected, UserUpserted
+from shared.contracts import Command, CommandRejected, Event
 from shared.messaging.callers import USER_HEADER
 
 log = structlog.get_logger()
 CALLER = "backoffice"
-DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
 TIMEOUT = "timeout"
-DEAD_LETTERS = names.dead_letter_queue(DIRECTORY_QUEUE)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Events the back office keeps a view of: on one durable queue of its own (``backoffice.*``),
+    each handed to ``learn`` once valid; a bad one is set aside in ``<queue>.dlq``."""
+
+    queue: str
+    contracts: Sequence[type[Event]]
+    learn: Callable[[Any], Awaitable[None]]
+
+    def contract(self, routing_key: str) -> type[Event] | None:
+        return next((c for c in self.contracts if c.routing_key == routing_key), None)
 
 
 @dataclass(frozen=True)
@@ -48,8 +59,11 @@ class Answer:
 
 
 class Broker:
-    def __init__(self, amqp_url: str, people: People, *, answer_timeout: float) -> None:
-        self.amqp_url, self.people, self.answer_timeout = amqp_url, people, answer_timeout
+    def __init__(
+        self, amqp_url: str, subscriptions: Sequence[Subscription], *, answer_timeout: float
+    ) -> None:
+        self.amqp_url, self.answer_timeout = amqp_url, answer_timeout
+        self.subscriptions: Mapping[str, Subscription] = {s.queue: s for s in subscriptions}
         self._waiting: dict[str, asyncio.Future[Answer]] = {}
         self._connection: AbstractRobustConnection | None = None
 
@@ -64,11 +78,13 @@ class Broker:
         replies = await channel.declare_queue(exclusive=True, auto_delete=True)
         self.reply_queue = replies.name
         await replies.consume(self._on_answer, no_ack=True)
-        directory = await channel.declare_queue(DIRECTORY_QUEUE, durable=True)
-        await channel.declare_queue(DEAD_LETTERS, durable=True)
         events = await channel.get_exchange(names.EVENTS, ensure=False)
-        await directory.bind(events, routing_key=UserUpserted.routing_key)
-        await directory.consume(self._on_user)
+        for subscription in self.subscriptions.values():
+            queue = await channel.declare_queue(subscription.queue, durable=True)
+            await channel.declare_queue(names.dead_letter_queue(subscription.queue), durable=True)
+            for contract in subscription.contracts:
+                await queue.bind(events, routing_key=contract.routing_key)
+            await queue.consume(self._consumer(subscription))
 
     async def stop(self) -> None:
         if self._connection is not None:
@@ -115,20 +131,32 @@ class Broker:
         if waiting is not None and not waiting.done():
             waiting.set_result(Answer(message.type or "", body))
 
-    async def _on_user(self, message: AbstractIncomingMessage) -> None:
-        """A user of the approval directory was added or changed; a bad event is set aside
-        in ``<queue>.dlq`` with the reason."""
-        try:
-            event = UserUpserted.model_validate_json(message.body)
-        except ValidationError as error:
-            await self._dead_letter(message, "invalid_message", str(error)[:500])
-            return
-        await self.people.learn(event)
-        await message.ack()
-        log.info("user_learnt", user_id=event.user_id, message_id=str(event.message_id))
+    def _consumer(
+        self, subscription: Subscription
+    ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+        async def on_event(message: AbstractIncomingMessage) -> None:
+            """An event for one of the views; a bad one is set aside with the reason. Learning
+            is idempotent (the newest word wins), so a redelivery changes nothing."""
+            queue = subscription.queue
+            contract = subscription.contract(message.routing_key or "")
+            if contract is None:
+                await self._dead_letter(message, queue, "unknown_message_type", "")
+                return
+            try:
+                event = contract.model_validate_json(message.body)
+            except ValidationError as error:
+                await self._dead_letter(message, queue, "invalid_message", str(error)[:500])
+                return
+            await subscription.learn(event)
+            await message.ack()
+            log.info(
+                "event_learnt", routing_key=contract.routing_key, message_id=message.message_id
+            )
+
+        return on_event
 
     async def _dead_letter(
-        self, message: AbstractIncomingMessage, reason: str, detail: str
+        self, message: AbstractIncomingMessage, queue: str, reason: str, detail: str
     ) -> None:
         await self.channel.default_exchange.publish(
             aio_pika.Message(
@@ -138,13 +166,13 @@ class Broker:
                 headers={
                     "x-oms-reason": reason,
                     "x-oms-detail": detail,
-                    "x-oms-queue": DIRECTORY_QUEUE,
+                    "x-oms-queue": queue,
                     "x-oms-service": CALLER,
                     "x-oms-original-routing-key": message.routing_key or "",
                 },
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             ),
-            routing_key=DEAD_LETTERS,
+            routing_key=names.dead_letter_queue(queue),
         )
         await message.ack()
         log.warning("event_dead_lettered", reason=reason, message_id=message.message_id)

@@ -4,7 +4,9 @@ in; every change is one of the services' public commands, sent for them."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -18,6 +20,7 @@ from services.backoffice.domain import (
     may_edit,
     parse_lines,
 )
+from services.backoffice.orders_view import Filters
 from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
 from shared.contracts import (
     Command,
@@ -66,10 +69,22 @@ async def _order(request: Request) -> dict[str, Any]:
 
 @signed_in
 async def orders(request: Request) -> Response:
-    """Open an order by its id."""
+    """Orders with filters (kind, status, party, branch, creation dates), newest first, a page
+    at a time; or straight to the order with a given id."""
     if order_id := request.query_params.get("order_id", "").strip():
         return RedirectResponse(f"/orders/{order_id}", status_code=303)
-    return render(request, "orders.html")
+    filters = Filters.read(dict(request.query_params))
+    found, more = await backoffice(request).orders.page(filters)
+    wanted = {k: v for k, v in asdict(filters).items() if v and k != "page"}
+    return render(
+        request,
+        "orders.html",
+        orders=found,
+        filters=filters,
+        more=more,
+        previous=urlencode({**wanted, "page": filters.page - 1}),
+        following=urlencode({**wanted, "page": filters.page + 1}),
+    )
 
 
 @signed_in

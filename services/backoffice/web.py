@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer
+from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import Reads, Unavailable
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions
@@ -40,6 +41,7 @@ class Backoffice:
     sessions: Sessions
     broker: Broker
     reads: Reads
+    orders: OrderList
 
 
 def backoffice(request: Request) -> Backoffice:

@@ -221,3 +221,11 @@ async def test_an_order_through_both_levels_in_the_browser(
     row = carl.get_by_role("row").filter(has_text=location.location_id)
     await expect(row.get_by_role("cell", name="400", exact=True)).to_have_count(2)  # on hand, free
     await shot(carl, screenshots, "13-stock")
+
+    # The list of orders, filtered by branch: the order, completed by the receipt.
+    await carl.goto(f"{system.url}/orders")
+    await carl.get_by_label("Branch").fill(branch)
+    await carl.get_by_role("button", name="Filter").click()
+    row = carl.get_by_role("row").filter(has_text=order_id)
+    await expect(row).to_contain_text("completed", timeout=10_000)
+    await shot(carl, screenshots, "14-orders")

@@ -9,17 +9,28 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from services.backoffice.bus import DIRECTORY_QUEUE, Broker
+from services.backoffice.app import DIRECTORY_QUEUE, ORDERS_QUEUE, subscriptions
+from services.backoffice.bus import Broker
+from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
 from services.backoffice.store import People
 from shared import names
-from shared.contracts import ApproveRequest, UpsertUser, UserUpserted
+from shared.contracts import (
+    ApproveRequest,
+    OrderCreated,
+    OrderKind,
+    OrderRejected,
+    OrderSubmitted,
+    UpsertUser,
+    UserUpserted,
+)
 from shared.storage.mongo import database
 from tests.support.bus import Bus
-from tests.support.factories import unique
+from tests.support.factories import lines, unique
 from tests.support.services import Environment
 
 pytestmark = pytest.mark.integration
@@ -28,12 +39,15 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def office(
     env: Environment, mongo_client: Any, bus: Bus
-) -> AsyncIterator[tuple[Broker, People]]:
+) -> AsyncIterator[tuple[Broker, People, OrderList]]:
     """Once the operator's bus declared the exchanges (as the broker's definitions do)."""
-    people = People(database(mongo_client, env.database("backoffice")))
-    broker = Broker(env.settings("backoffice")["amqp_url"], people, answer_timeout=10)
+    db = database(mongo_client, env.database("backoffice"))
+    people, orders = People(db), OrderList(db)
+    broker = Broker(
+        env.settings("backoffice")["amqp_url"], subscriptions(people, orders), answer_timeout=10
+    )
     await broker.start()
-    yield broker, people
+    yield broker, people, orders
     await broker.stop()
 
 
@@ -47,9 +61,9 @@ async def until_known(people: People, user_id: str, **expected: Any) -> dict[str
 
 
 async def test_the_directory_is_learnt_and_bad_events_are_set_aside(
-    office: tuple[Broker, People], bus: Bus
+    office: tuple[Broker, People, OrderList], bus: Bus
 ) -> None:
-    _broker, people = office
+    _broker, people, _orders = office
     user_id = unique("u")
     newer = UserUpserted(
         user_id=user_id, name="Mona", email=None, admin=False, manager_id="ada", active=True
@@ -78,9 +92,9 @@ async def test_the_directory_is_learnt_and_bad_events_are_set_aside(
 
 
 async def test_a_command_is_sent_for_the_person_and_its_refusal_reads_as_words(
-    office: tuple[Broker, People], approval_service: Any
+    office: tuple[Broker, People, OrderList], approval_service: Any
 ) -> None:
-    broker, _people = office
+    broker, _people, _orders = office
     made = await broker.send(
         UpsertUser(user_id=unique("u"), name="Ada", admin=True, changed_by="ada"), "ada"
     )
@@ -99,3 +113,69 @@ async def test_a_command_is_sent_for_the_person_and_its_refusal_reads_as_words(
     )
     assert someone_else.body["reason"] == "not_the_acting_user"
     assert json.dumps(someone_else.body)  # the whole answer is there to show
+
+
+async def test_the_order_list_follows_the_order_events_with_filters_and_pages(
+    office: tuple[Broker, People, OrderList], bus: Bus
+) -> None:
+    _broker, _people, orders = office
+    branch = unique("BR")
+    created = [purchase_created(branch) for _ in range(PAGE_SIZE + 2)]
+    for event in created:
+        await bus.send(event)
+    first = created[0]
+    later = first.occurred_at + timedelta(seconds=5)
+    rejected = OrderRejected(
+        order_id=first.order_id,
+        kind=first.kind,
+        party_id=first.party_id,
+        attempt=1,
+        occurred_at=later,
+    )
+    submitted = OrderSubmitted(
+        **first.model_dump(exclude={"message_id", "occurred_at"}),
+        attempt=1,
+        submitted_by="carl",
+        occurred_at=later - timedelta(seconds=1),
+    )
+    await bus.send(rejected)
+    await bus.send(submitted)  # arrives after the rejection it came before
+    await bus.send(submitted)
+    mine = Filters(branch_id=branch)
+    for _ in range(100):
+        page, more = await orders.page(mine)
+        rest, _ = await orders.page(Filters(branch_id=branch, page=2))
+        if len(page) + len(rest) == len(created) and any(
+            o["status"] == "rejected" for o in page + rest
+        ):
+            break
+        await asyncio.sleep(0.05)
+    assert len(page) == PAGE_SIZE
+    assert more
+    assert len(rest) == 2
+    everything = {o["order_id"]: o for o in page + rest}
+    assert everything[first.order_id]["status"] == "rejected"
+    assert everything[first.order_id]["total"] == "60.00"
+    [only] = (await orders.page(Filters(branch_id=branch, status="rejected")))[0]
+    assert only["order_id"] == first.order_id
+    assert (await orders.page(Filters(branch_id=branch, kind="sales")))[0] == []
+    day = first.occurred_at.date().isoformat()
+    assert (
+        len((await orders.page(Filters(branch_id=branch, created_from=day, created_to=day)))[0])
+        == PAGE_SIZE
+    )
+    assert (await orders.page(Filters(branch_id=branch, created_to="2000-01-01")))[0] == []
+    assert await bus.dead_letter_count(ORDERS_QUEUE) == 0
+
+
+def purchase_created(branch: str) -> OrderCreated:
+    return OrderCreated(
+        order_id=unique("PO"),
+        kind=OrderKind.PURCHASE,
+        party_id="ACME",
+        branch_id=branch,
+        created_by="carl",
+        currency="USD",
+        lines=lines(("BOLT", "500", "0.12")),
+        total=Decimal("60.00"),
+    )

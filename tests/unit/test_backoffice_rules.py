@@ -23,6 +23,7 @@ from services.backoffice.domain import (
     request_state,
     require_admin,
 )
+from services.backoffice.orders_view import Filters
 from shared.links import ApprovalLink, BadLink, ExpiredLink, approval_link, read, sign
 
 pytestmark = pytest.mark.unit
@@ -306,3 +307,16 @@ def test_a_refusal_reads_as_words_then_the_services_sentence() -> None:
     assert refusal_words("unknown_order", "") == "There is no such order."
     assert refusal_words("unknown_order", "There is no such order.") == "There is no such order."
     assert refusal_words("timeout", "").startswith("The service did not answer in time")
+
+
+def test_order_filters_are_read_from_the_query() -> None:
+    filters = Filters.read({"kind": "sales", "branch_id": " N ", "page": "3", "created_from": "x"})
+    assert (filters.kind, filters.branch_id, filters.page) == ("sales", "N", 3)
+    assert filters.query() == {"kind": "sales", "branch_id": "N"}
+    assert Filters.read({"page": "-1"}).page == 1
+    assert Filters.read({"page": "0"}).page == 1
+    dated = Filters(status="approved", created_from="2026-11-01", created_to="2026-11-30")
+    assert dated.query() == {
+        "status": "approved",
+        "created_on": {"$gte": "2026-11-01", "$lte": "2026-11-30T99"},
+    }
