@@ -22,7 +22,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from services.backoffice import orders_view, pages_approvals, pages_config, pages_orders
+from services.backoffice import (
+    orders_view,
+    pages_approvals,
+    pages_config,
+    pages_orders,
+    pages_reports,
+)
+from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
@@ -43,7 +50,8 @@ async def _live(_request: Request) -> Response:
 async def _ready(request: Request) -> Response:
     office: Backoffice | None = getattr(request.app.state, "backoffice", None)
     if office is None or not office.broker.connected:
-        return JSONResponse({"status": "not ready", "waiting_for": "broker"}, status_code=503)
+        waiting_for = office.broker.waiting_for if office else "start"
+        return JSONResponse({"status": "not ready", "waiting_for": waiting_for}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 
@@ -55,12 +63,19 @@ DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
 ORDERS_QUEUE = "backoffice.orders"
 
 
-def subscriptions(people: People, orders: orders_view.OrderList) -> list[Subscription]:
-    """The back office's own views: the approval directory (who may sign in) and the list of
-    orders (the order service answers one order at a time)."""
+APPROVALS_QUEUE = "backoffice.approvals"
+
+
+def subscriptions(
+    people: People, orders: orders_view.OrderList, levels: ApprovalLevels
+) -> list[Subscription]:
+    """The back office's own views: the approval directory (who may sign in), the list of
+    orders (the order service answers one order at a time) and every approval level (for the
+    reports)."""
     return [
         Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
         Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
+        Subscription(APPROVALS_QUEUE, APPROVAL_EVENTS, levels.learn),
     ]
 
 
@@ -75,24 +90,27 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         client, db = _database(settings)
         await create_indexes(db)
         await orders_view.create_indexes(db)
-        people, orders = People(db), orders_view.OrderList(db)
+        people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
         broker = Broker(
             settings.amqp_url,
-            subscriptions(people, orders),
+            subscriptions(people, orders, levels),
             answer_timeout=settings.answer_timeout_seconds,
         )
-        await broker.start()
+        starting = asyncio.create_task(broker.keep_starting())
         reads = Reads(settings)
         sessions = Sessions(
             db,
             lasts=timedelta(hours=settings.session_hours),
             idle=timedelta(minutes=settings.session_idle_minutes),
         )
-        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads, orders)
+        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads, orders, levels)
         log.info("backoffice_started")
         try:
             yield
         finally:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
             await broker.stop()
             await reads.close()
             await client.close()
@@ -106,6 +124,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_approvals.ROUTES,
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
+        *pages_reports.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -66,6 +66,7 @@ class Broker:
         self.subscriptions: Mapping[str, Subscription] = {s.queue: s for s in subscriptions}
         self._waiting: dict[str, asyncio.Future[Answer]] = {}
         self._connection: AbstractRobustConnection | None = None
+        self.waiting_for = "broker: connecting"
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -85,14 +86,32 @@ class Broker:
             for contract in subscription.contracts:
                 await queue.bind(events, routing_key=contract.routing_key)
             await queue.consume(self._consumer(subscription))
+        self.waiting_for = ""
+
+    async def keep_starting(self, every: float = 1.0) -> None:
+        """Start once the broker answers and its exchanges exist (a back office may come up
+        first); until then it is not ready and says why."""
+        while True:
+            try:
+                await self.start()
+            except (aio_pika.exceptions.AMQPException, OSError) as error:
+                self.waiting_for = f"broker: {error}"
+                log.warning("broker_not_ready", error=str(error))
+                await self.stop()
+                await asyncio.sleep(every)
+            else:
+                log.info("broker_connected")
+                return
 
     async def stop(self) -> None:
         if self._connection is not None:
             await self._connection.close()
+            self._connection = None
 
     @property
     def connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        connection = self._connection
+        return not self.waiting_for and connection is not None and not connection.is_closed
 
     async def send(self, command: Command, person: str) -> Answer:
         """Publish ``command`` for ``person`` and wait for its answer."""

@@ -113,6 +113,11 @@ class OrderList:
         if facts:
             await self.orders.update_one({"_id": order_id}, {"$set": facts}, upsert=True)
 
+    async def everything(self) -> list[Document]:
+        """Every order's facts and status (for the reports)."""
+        fields = dict.fromkeys((*FACTS, "status", "created_on"), 1)
+        return [doc async for doc in self.orders.find({}, fields)]
+
     async def page(self, filters: Filters) -> tuple[list[Document], bool]:
         """One page of orders, newest first, and whether there is a next page."""
         cursor = self.orders.find(

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer
 from services.backoffice.orders_view import OrderList
@@ -42,6 +43,7 @@ class Backoffice:
     broker: Broker
     reads: Reads
     orders: OrderList
+    levels: ApprovalLevels
 
 
 def backoffice(request: Request) -> Backoffice:

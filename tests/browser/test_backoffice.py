@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
-from shared.contracts import AssignParty, DefineCycle, LevelRule, UpsertUser
+from shared.contracts import AssignParty, DefineCycle, LevelRule, SubmitOrder, UpsertUser
 from tests.browser.conftest import System
 from tests.support.bus import Bus
-from tests.support.factories import unique
+from tests.support.factories import sales_order, unique
 from tests.support.flows import accepted
 from tests.support.inventory import define_item, define_location
 
@@ -113,6 +113,9 @@ async def test_an_order_through_both_levels_in_the_browser(
     await accepted(operator, define_item(sku))
     await accepted(operator, location)
     order_id = unique("PO")
+    sold = sales_order(branch_id=branch, customer_id=unique("SHOP"), created_by=people["carl"])
+    await accepted(operator, sold)  # a customer in no cycle: approved when submitted
+    await accepted(operator, SubmitOrder(order_id=sold.order_id, submitted_by=people["carl"]))
 
     # Carl creates the purchase order and submits it.
     carl = await person(browser)
@@ -172,6 +175,9 @@ async def test_an_order_through_both_levels_in_the_browser(
     assert response.status == 403
     await expect(mona.get_by_role("link", name="Configuration")).to_have_count(0)
     await shot(mona, screenshots, "07-configuration-refused")
+    response = await mona.goto(f"{system.url}/reports")
+    assert response is not None
+    assert response.status == 403
 
     # Carl sees the rejection, edits the order and resubmits it.
     await carl.goto(f"{system.url}/orders/{order_id}")
@@ -229,3 +235,21 @@ async def test_an_order_through_both_levels_in_the_browser(
     row = carl.get_by_role("row").filter(has_text=order_id)
     await expect(row).to_contain_text("completed", timeout=10_000)
     await shot(carl, screenshots, "14-orders")
+
+    # Reports: charts from the real data, each with its table and CSV.
+    ada_reports = f"{system.url}/reports?branch_id={branch}"
+    await ada.goto(ada_reports)
+    sales = ada.locator("section", has=ada.get_by_role("heading", name="Sales by branch"))
+    await expect(sales.locator("svg rect").first).to_be_visible()
+    await sales.get_by_text("Table").click()
+    await expect(sales.get_by_role("row").filter(has_text=branch)).to_contain_text("200.00")
+    rejected = ada.locator("section", has=ada.get_by_role("heading", name="Rejections with notes"))
+    await expect(rejected).to_contain_text("Too many bolts: 400 will do.")
+    turnaround = ada.locator("section", has=ada.get_by_role("heading", name="Approval turnaround"))
+    await expect(turnaround.locator("svg")).to_be_visible()
+    stock = ada.locator("section", has=ada.get_by_role("heading", name="Stock on hand"))
+    await expect(stock.locator("svg")).to_be_visible()
+    await shot(ada, screenshots, "15-reports")
+    csv = await ada.request.get(f"{system.url}/reports/rejections.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "Too many bolts: 400 will do." in await csv.text()

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from services.backoffice.app import DIRECTORY_QUEUE, ORDERS_QUEUE, subscriptions
+from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
 from services.backoffice.store import People
@@ -44,7 +45,9 @@ async def office(
     db = database(mongo_client, env.database("backoffice"))
     people, orders = People(db), OrderList(db)
     broker = Broker(
-        env.settings("backoffice")["amqp_url"], subscriptions(people, orders), answer_timeout=10
+        env.settings("backoffice")["amqp_url"],
+        subscriptions(people, orders, ApprovalLevels(db)),
+        answer_timeout=10,
     )
     await broker.start()
     yield broker, people, orders
