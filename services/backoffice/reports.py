@@ -59,7 +59,7 @@ def minutes(start: datetime, end: datetime) -> float:
 
 
 def turnaround(levels: Iterable[Mapping[str, Any]]) -> Report:
-    """Per cycle and level: decisions, and the median and slowest hours from waiting to
+    """Per cycle and level: decisions, and the median and slowest minutes from waiting to
     decided."""
     waited: dict[tuple[str, int], list[float]] = defaultdict(list)
     for level in levels:
