@@ -14,18 +14,21 @@ from typing import Any
 
 import pytest
 
-from services.backoffice.app import DIRECTORY_QUEUE, ORDERS_QUEUE, subscriptions
+from services.backoffice.app import APPROVALS_QUEUE, DIRECTORY_QUEUE, ORDERS_QUEUE, subscriptions
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
 from services.backoffice.store import People
 from shared import names
 from shared.contracts import (
+    ApprovalPending,
     ApproveRequest,
+    Event,
     OrderCreated,
     OrderKind,
     OrderRejected,
     OrderSubmitted,
+    Person,
     UpsertUser,
     UserUpserted,
 )
@@ -182,3 +185,65 @@ def purchase_created(branch: str) -> OrderCreated:
         lines=lines(("BOLT", "500", "0.12")),
         total=Decimal("60.00"),
     )
+
+
+@pytest.mark.parametrize(
+    ("queue", "routing_key"),
+    [
+        (DIRECTORY_QUEUE, "approval.user_upserted"),
+        (ORDERS_QUEUE, "order.submitted"),
+        (APPROVALS_QUEUE, "approval.pending"),
+    ],
+)
+async def test_every_view_sets_bad_events_aside_and_goes_on(
+    office: tuple[Broker, People, OrderList],
+    bus: Bus,
+    mongo_client: Any,
+    env: Environment,
+    queue: str,
+    routing_key: str,
+) -> None:
+    not_json, invalid = str(uuid.uuid4()), str(uuid.uuid4())
+    await bus.send_raw(names.EVENTS, routing_key, b"{not json", message_id=not_json)
+    body = json.dumps({"message_id": invalid, "order_id": 42, "lines": "many"}).encode()
+    await bus.send_raw(names.EVENTS, routing_key, body, message_id=invalid)
+    valid, collection, key = sample(queue)
+    await bus.send(valid)
+    dead = await bus.dead_letters(queue, count=2)
+    assert {d.message_id for d in dead} == {not_json, invalid}
+    assert {d.headers["x-oms-reason"] for d in dead} == {"invalid_message"}
+    assert {d.headers["x-oms-queue"] for d in dead} == {queue}
+    db = database(mongo_client, env.database("backoffice"))
+    for _ in range(100):  # the next, valid event is processed
+        if await db[collection].find_one({"_id": key}):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"the valid event after the bad ones was not learnt: {valid}")
+
+
+def sample(queue: str) -> tuple[Event, str, str]:
+    """A valid event for the view, where it lands and under which id."""
+    if queue == DIRECTORY_QUEUE:
+        user = unique("u")
+        upserted = UserUpserted(
+            user_id=user, name="U", email=None, admin=False, manager_id=None, active=True
+        )
+        return upserted, "people", user
+    if queue == ORDERS_QUEUE:
+        created = purchase_created(unique("BR"))
+        return created, "orders", created.order_id
+    request_id = f"{unique('PO')}:1"
+    pending = ApprovalPending(
+        request_id=request_id,
+        order_id=request_id[:-2],
+        order_kind=OrderKind.PURCHASE,
+        party_id="ACME",
+        attempt=1,
+        creator=Person(user_id="carl"),
+        cycle_id="CYC",
+        level=1,
+        levels=2,
+        approver=Person(user_id="mona"),
+    )
+    return pending, "approval_levels", f"{request_id}:1"
