@@ -139,10 +139,12 @@ def main() -> None:
 
     say("\nOMS is running (Ctrl-C stops it)\n")
     say(f"  {'service':<13} {'health':<40} {'AsyncAPI':<38} log")
+    gateways = {gateway.name for gateway in GATEWAYS}
     for name in services:
         base = f"http://127.0.0.1:{SERVICES[name]}"
+        docs = base + "/" if name in gateways else base + "/docs/asyncapi"
         say(
-            f"  {name:<13} {base + '/health/ready':<40} {base + '/docs/asyncapi':<38} "
+            f"  {name:<13} {base + '/health/ready':<40} {docs:<38} "
             f"{(LOGS / f'{name}.log').relative_to(ROOT)}"
         )
     say(f"\n  Back office  {BACKOFFICE_URL}  (README: The back office, for the first password)")

@@ -124,6 +124,6 @@ def new_login_csrf() -> str:
 
 def safe_next(target: str | None) -> str:
     """Only a path of this site, never another site's address."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/inbox"

@@ -320,3 +320,11 @@ def test_order_filters_are_read_from_the_query() -> None:
         "status": "approved",
         "created_on": {"$gte": "2026-11-01", "$lte": "2026-11-30T99"},
     }
+
+
+def test_after_sign_in_only_a_path_of_this_site() -> None:
+    from services.backoffice.web import safe_next
+
+    assert safe_next("/requests/PO-1:1") == "/requests/PO-1:1"
+    for elsewhere in ("https://evil.example/", "//evil.example", "/\\evil.example", "", None):
+        assert safe_next(elsewhere) == "/inbox"
