@@ -253,3 +253,72 @@ async def test_an_order_through_both_levels_in_the_browser(
     csv = await ada.request.get(f"{system.url}/reports/rejections.csv")
     assert csv.headers["content-type"].startswith("text/csv")
     assert "Too many bolts: 400 will do." in await csv.text()
+
+
+async def test_an_admin_configures_users_cycles_and_parties(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("c")[-6:]
+    admin, newcomer = f"root-{tag}", f"nina-{tag}"
+    await accepted(operator, UpsertUser(user_id=admin, name="Root", admin=True, changed_by="root"))
+    await system.until_password_set(admin, PASSWORD)
+    page = await person(browser)
+    await page.goto(f"{system.url}/configuration")
+    await sign_in(page, admin)
+
+    users = page.locator("form", has=page.get_by_role("heading", name="Add or change a user"))
+    await users.get_by_label("User id", exact=True).fill(newcomer)
+    await users.get_by_label("Name", exact=True).fill("Nina Newcomer")
+    await users.get_by_label("E-mail").fill(f"nina-{tag}@example.com")
+    await users.get_by_label("Manager (user id)").fill(admin)
+    await users.get_by_role("button", name="Save user").click()
+    await expect(page.get_by_text("The user was saved.")).to_be_visible()
+
+    cycle_id = unique("CYC")
+    cycles = page.locator("form", has=page.get_by_role("heading", name="Define a cycle"))
+    await cycles.get_by_label("Cycle id", exact=True).fill(cycle_id)
+    await cycles.get_by_label("Name", exact=True).fill("Big customers")
+    await cycles.get_by_label("Orders").select_option("sales")
+    await cycles.get_by_label("Level 1", exact=True).select_option("named_user")
+    await cycles.get_by_label("Level 1 admin (when named)").fill(admin)
+    await cycles.get_by_label("E-mail the creator on approval").uncheck()
+    await cycles.get_by_role("button", name="Save cycle").click()
+    await expect(page.get_by_text("The cycle was saved.")).to_be_visible()
+
+    # A refusal in words: a named approver who is no admin.
+    await cycles.get_by_label("Cycle id", exact=True).fill(unique("CYC"))
+    await cycles.get_by_label("Name", exact=True).fill("Wrong")
+    await cycles.get_by_label("Level 1", exact=True).select_option("named_user")
+    await cycles.get_by_label("Level 1 admin (when named)").fill(newcomer)
+    await cycles.get_by_role("button", name="Save cycle").click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "A named approver must be an administrator."
+    )
+
+    customer = unique("BIG")
+    parties = page.locator("form", has=page.get_by_role("heading", name="Put a vendor or customer"))
+    await parties.get_by_label("Vendor or customer id").fill(customer)
+    await parties.get_by_label("Cycle id", exact=True).fill(cycle_id)
+    await parties.get_by_role("button", name="Assign").click()
+    await expect(page.get_by_text("The party was assigned.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=cycle_id)
+    await expect(row).to_contain_text(customer)
+    await expect(row).to_contain_text("pending, rejected")  # approval e-mails switched off
+
+    passwords = page.locator("form", has=page.get_by_role("heading", name="Set a password"))
+    await passwords.get_by_label("User id", exact=True).fill(newcomer)
+    await passwords.get_by_label("New password").fill(PASSWORD)
+    for _ in range(50):  # once the back office has learnt the new user
+        await passwords.get_by_role("button", name="Set password").click()
+        if await page.get_by_text("The password was set.").count():
+            break
+        await passwords.get_by_label("User id", exact=True).fill(newcomer)
+        await passwords.get_by_label("New password").fill(PASSWORD)
+    await expect(page.get_by_text("The password was set.")).to_be_visible()
+    await shot(page, screenshots, "16-configured")
+
+    nina = await person(browser)
+    await nina.goto(f"{system.url}/inbox")
+    await sign_in(nina, newcomer)
+    await expect(nina.get_by_text("Nothing waits for your approval.")).to_be_visible()
+    await expect(nina.get_by_role("link", name="Configuration")).to_have_count(0)
