@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -12,10 +14,25 @@ from services.backoffice.web import backoffice, problem, render, signed_in, utcn
 
 
 async def _reports(request: Request) -> list[reports.Report]:
+    """Computed at most once per ``OMS_REPORTS_CACHE_SECONDS`` (they read every order), the
+    stock of the branch asked for always afresh."""
+    office = backoffice(request)
+    cached: tuple[float, list[reports.Report]] | None = getattr(request.app.state, "reports", None)
+    if cached is None or time.monotonic() - cached[0] > office.settings.reports_cache_seconds:
+        cached = (time.monotonic(), await _compute(request))
+        request.app.state.reports = cached
+    found = list(cached[1])
+    if branch := request.query_params.get("branch_id", "").strip():
+        stock = await office.reads.stock(branch_id=branch) or {}
+        found.append(reports.stock(stock.get("stock", [])))
+    return found
+
+
+async def _compute(request: Request) -> list[reports.Report]:
     office = backoffice(request)
     orders = await office.orders.everything()
     levels = await office.levels.all()
-    found = [
+    return [
         reports.sales(orders, "period"),
         reports.sales(orders, "branch"),
         reports.sales(orders, "customer"),
@@ -24,10 +41,6 @@ async def _reports(request: Request) -> list[reports.Report]:
         reports.rejections(levels),
         reports.waiting(levels, utcnow()),
     ]
-    if branch := request.query_params.get("branch_id", "").strip():
-        stock = await office.reads.stock(branch_id=branch) or {}
-        found.append(reports.stock(stock.get("stock", [])))
-    return found
 
 
 @signed_in

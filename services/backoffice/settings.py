@@ -30,6 +30,12 @@ class BackofficeSettings(ServiceSettings):
     secure_cookies: bool = Field(
         default=False, description="send the session cookie over HTTPS only (production)"
     )
+    reports_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="reports are computed at most so often (they read "
+        "every order); 0: on every visit",
+    )
     answer_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a page waits for a command's answer"
     )
