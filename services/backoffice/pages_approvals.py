@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -96,7 +98,9 @@ async def inbox(request: Request) -> Response:
     """The requests waiting for me, oldest first, with each order's party, branch and total."""
     office, me = backoffice(request), viewer(request)
     waiting = oldest_first(await office.reads.requests_waiting_for(me.user_id))
-    orders = {r["order_id"]: await office.reads.order(r["order_id"]) for r in waiting}
+    ids = sorted({r["order_id"] for r in waiting})
+    found = await asyncio.gather(*(office.reads.order(order_id) for order_id in ids))
+    orders = dict(zip(ids, found, strict=True))
     return render(request, "inbox.html", requests=waiting, orders=orders)
 
 
