@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -140,13 +141,17 @@ async def decide(request: Request) -> Response:
     if decision == "reject" and not notes:
         return await _again(request, found, "Say why you reject it: the creator reads your notes.")
     kind = ApproveRequest if decision == "approve" else RejectRequest
-    command = kind(
-        request_id=request_id,
-        level=int(sent.get("level") or 0),
-        approver_id=me.user_id,
-        notes=notes,
-        correlation_id=found["order_id"],
-    )
+    level = sent.get("level", "")
+    try:
+        command = kind(
+            request_id=request_id,
+            level=int(level) if level.isdigit() else 0,
+            approver_id=me.user_id,
+            notes=notes,
+            correlation_id=found["order_id"],
+        )
+    except ValidationError:
+        return await _again(request, found, "Reload the page: the form does not name a level.")
     answer = await office.broker.send(command, me.user_id)
     if answer.refused:
         return await _again(request, found, answer.words)
