@@ -322,3 +322,15 @@ async def test_an_admin_configures_users_cycles_and_parties(
     await sign_in(nina, newcomer)
     await expect(nina.get_by_text("Nothing waits for your approval.")).to_be_visible()
     await expect(nina.get_by_role("link", name="Configuration")).to_have_count(0)
+
+
+async def test_no_page_can_be_framed_or_run_a_script(system: System) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=system.url) as http:
+        page = await http.get("/login")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "oms_login_csrf" in page.headers["set-cookie"]
+    assert "httponly" in page.headers["set-cookie"].lower()
