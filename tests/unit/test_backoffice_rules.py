@@ -328,3 +328,44 @@ def test_after_sign_in_only_a_path_of_this_site() -> None:
     assert safe_next("/requests/PO-1:1") == "/requests/PO-1:1"
     for elsewhere in ("https://evil.example/", "//evil.example", "/\\evil.example", "", None):
         assert safe_next(elsewhere) == "/inbox"
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("not_the_approver", "This request does not wait for you."),
+        ("self_approval", "You cannot approve an order you created."),
+        ("request_already_decided", "Someone decided this request already."),
+        ("level_already_decided", "This level has already been decided."),
+        ("not_current_level", "This level is not the one waiting for a decision."),
+        ("unknown_request", "There is no such approval request."),
+        (
+            "order_locked",
+            "The order is waiting for approval or further along: it cannot be changed.",
+        ),
+        ("invalid_transition", "The order is not in a state that allows this."),
+        ("not_the_creator", "Only the order's creator (or an administrator) may do this."),
+        ("unknown_order", "There is no such order."),
+        ("order_exists", "An order with this id exists already: choose another id."),
+        ("order_not_approved", "The order is not approved yet."),
+        ("over_receipt", "That is more than the order still expects."),
+        ("exceeds_ordered", "That is more than the order still expects."),
+        ("invalid_message", "Some of what you entered is not valid."),
+        ("not_allowed", "The back office may not send this command."),
+        ("not_the_acting_user", "The command named someone other than you."),
+        ("approver_not_admin", "A named approver must be an administrator."),
+        (
+            "fallback_approver_required",
+            "A cycle that uses the creator's manager needs a fallback approver.",
+        ),
+        ("unknown_cycle", "There is no such cycle."),
+        ("unknown_user", "There is no such user."),
+        (
+            "timeout",
+            "The service did not answer in time; the command may still be carried out. "
+            "Reload the page in a moment.",
+        ),
+    ],
+)
+def test_each_refusal_reads_as_a_person_would_say_it(reason: str, words: str) -> None:
+    assert refusal_words(reason, "") == words
