@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from services.order.configuration import PricingConfiguration
+from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import (
     ORDERS,
     PRICE_LISTS,
+    QUOTATIONS,
+    RFQS,
     TAX_RATES,
     Admins,
     create_indexes,
     order_store,
     price_list_store,
+    quotation_store,
+    rfq_store,
     tax_rate_store,
 )
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
@@ -24,21 +29,28 @@ from services.order.work_orders.handlers import (
 )
 from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
+    AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
+    CancelRfq,
     CancelWorkOrder,
+    ChooseRfqReply,
     CloseOrderShort,
     CompleteWorkOrder,
     ComponentsIssued,
     ComponentsReleased,
     ComponentsShort,
     ConfigureBranch,
+    ConvertQuotation,
     CreatePurchaseOrder,
+    CreateQuotation,
+    CreateRfq,
     CreateSalesOrder,
     CreateWorkOrder,
+    DeclineQuotation,
     DefinePriceList,
     DefineTaxRate,
     GoodsIssued,
@@ -53,9 +65,23 @@ from shared.contracts import (
     OrderUpdated,
     PriceListDefined,
     ProductionReceived,
+    QuotationAccepted,
+    QuotationConverted,
+    QuotationCreated,
+    QuotationDeclined,
+    QuotationExpired,
+    QuotationRevised,
+    QuotationSent,
+    RecordRfqReply,
     ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
+    ReviseQuotation,
+    RfqCancelled,
+    RfqCreated,
+    RfqReplyChosen,
+    RfqReplyRecorded,
+    SendQuotation,
     StockMoved,
     StockReserved,
     SubmitOrder,
@@ -68,10 +94,14 @@ from shared.contracts import (
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
 )
+from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import OnQueue, Service, via
 from shared.settings import ServiceSettings
+
+EXPIRY_INTERVAL_SECONDS = 30.0
+"""How often quotations past their validity are looked for and marked expired."""
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
@@ -79,14 +109,35 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
     await create_indexes(db)
     await create_stock_indexes(db)
     await work_order_repository.create_indexes(db)
+    orders = order_store(db, relay)
+    stock, branches = StockLevels(db), Branches(db, relay)
+    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
+    quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
+    documents = DocumentHandlers(
+        quotations, rfqs, orders, stock=stock, branches=branches, config=config
+    )
+    runtime.jobs.append(
+        LeasedJob(
+            db,
+            "quotation-expiry",
+            documents.expire_due,
+            owner=runtime.owner,
+            interval_seconds=EXPIRY_INTERVAL_SECONDS,
+        )
+    )
     return OrderServiceHandlers(
-        order_store(db, relay),
+        orders,
         Admins(db),
-        StockLevels(db),
-        Branches(db, relay),
-        PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay)),
+        stock,
+        branches,
+        config,
+        documents=documents,
         work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
+
+
+def _documents(handlers: OrderHandlers) -> DocumentHandlers:
+    return handlers.documents
 
 
 def _config(handlers: OrderHandlers) -> PricingConfiguration:
@@ -95,8 +146,9 @@ def _config(handlers: OrderHandlers) -> PricingConfiguration:
 
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
-    "submission, approval outcome, history; work orders: release, completion, cancellation.",
+    description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
+    "price lists), submission, approval outcome, history; work orders: release, completion, "
+    "cancellation.",
     setup=setup,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
@@ -112,6 +164,16 @@ SERVICE = Service(
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
         DefinePriceList: via(_config, PricingConfiguration.define_price_list),
+        CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
+        ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
+        SendQuotation: via(_documents, DocumentHandlers.send_quotation),
+        AcceptQuotation: via(_documents, DocumentHandlers.accept_quotation),
+        DeclineQuotation: via(_documents, DocumentHandlers.decline_quotation),
+        ConvertQuotation: via(_documents, DocumentHandlers.convert_quotation),
+        CreateRfq: via(_documents, DocumentHandlers.create_rfq),
+        RecordRfqReply: via(_documents, DocumentHandlers.record_rfq_reply),
+        ChooseRfqReply: via(_documents, DocumentHandlers.choose_rfq_reply),
+        CancelRfq: via(_documents, DocumentHandlers.cancel_rfq),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -147,6 +209,17 @@ SERVICE = Service(
         WorkOrderPartiallyCompleted,
         WorkOrderCompleted,
         WorkOrderCancelled,
+        QuotationCreated,
+        QuotationRevised,
+        QuotationSent,
+        QuotationAccepted,
+        QuotationDeclined,
+        QuotationExpired,
+        QuotationConverted,
+        RfqCreated,
+        RfqReplyRecorded,
+        RfqReplyChosen,
+        RfqCancelled,
     ],
     outbox_collections=[
         ORDERS,
@@ -154,6 +227,8 @@ SERVICE = Service(
         TAX_RATES,
         PRICE_LISTS,
         work_order_repository.WORK_ORDERS,
+        QUOTATIONS,
+        RFQS,
     ],
     queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
 )

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 
 from services.order.configuration import PricingConfiguration
+from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
 from services.order.repository import Admins
@@ -47,12 +48,16 @@ class OrderHandlers:
         stock: StockLevels,
         branches: Branches,
         config: PricingConfiguration,
+        *,
+        documents: DocumentHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
         self.stock = stock
         self.branches = branches
         self.config = config
+        self.documents = documents
+        """Quotations and RFQs, which make orders."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]

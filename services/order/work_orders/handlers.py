@@ -117,8 +117,8 @@ class WorkOrderHandlers:
 class OrderServiceHandlers(OrderHandlers):
     """The order handlers with the work orders' beside them: what the service's setup makes."""
 
-    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers) -> None:
-        super().__init__(*orders)  # whatever the order handlers take
+    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers, **more: Any) -> None:
+        super().__init__(*orders, **more)  # whatever the order handlers take
         self.work_orders = work_orders
 
 
