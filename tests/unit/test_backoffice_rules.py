@@ -369,3 +369,9 @@ def test_after_sign_in_only_a_path_of_this_site() -> None:
 )
 def test_each_refusal_reads_as_a_person_would_say_it(reason: str, words: str) -> None:
     assert refusal_words(reason, "") == words
+
+
+def test_a_request_without_decisions_is_seen_by_its_people_only() -> None:
+    undecided = {"approver": {"user_id": "mona"}, "creator": {"user_id": "carl"}}
+    assert may_view_request(undecided, MONA)
+    assert not may_view_request(undecided, Viewer("eve", "Eve"))
