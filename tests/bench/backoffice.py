@@ -34,8 +34,9 @@ PAGES = {
     "orders, status and branch": "/orders?status=approved&branch_id=BR-3",
     "orders, page 200": "/orders?page=200",
     "reports": "/reports",
-    "inbox": "/inbox",
 }
+"""The pages that read only the back office's own database (the services are not started: the
+inbox and an order's page add one of their queries each)."""
 
 
 def orders(now: datetime) -> list[dict[str, Any]]:
@@ -113,7 +114,7 @@ async def measure(url: str, rounds: int) -> dict[str, list[float]]:
                 began = time.perf_counter()
                 response = await http.get(path)
                 times[name].append((time.perf_counter() - began) * 1000)
-                assert response.status_code in (200, 503), (path, response.status_code)
+                assert response.status_code == 200, (path, response.status_code)
         return times
 
 
