@@ -8,7 +8,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from services.backoffice.app import APPROVALS_QUEUE, DIRECTORY_QUEUE, ORDERS_QUE
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
-from services.backoffice.store import People
+from services.backoffice.store import People, Sessions
 from shared import names
 from shared.contracts import (
     ApprovalPending,
@@ -247,3 +247,40 @@ def sample(queue: str) -> tuple[Event, str, str]:
         approver=Person(user_id="mona"),
     )
     return pending, "approval_levels", f"{request_id}:1"
+
+
+async def test_passwords_and_sessions(mongo_client: Any, env: Environment) -> None:
+    db = database(mongo_client, env.database("backoffice"))
+    people = People(db)
+    sessions = Sessions(db, lasts=timedelta(hours=8), idle=timedelta(minutes=30))
+    user = unique("u")
+    assert not await people.set_password(user, "a long passphrase")  # not in the directory yet
+    await people.learn(
+        UserUpserted(user_id=user, name="U", email=None, admin=False, manager_id=None, active=True)
+    )
+    assert await people.check(user, "a long passphrase") is None  # no password yet
+    assert await people.set_password(user, "a long passphrase")
+    stored = await people.get(user)
+    assert stored is not None
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert (await people.check(user, "a long passphrase") or {}).get("_id") == user
+    assert await people.check(user, "a long passphrase!") is None
+    assert await people.check(unique("nobody"), "a long passphrase") is None
+
+    now = datetime.now(UTC)
+    token, csrf = await sessions.open(user, now)
+    assert await db["sessions"].find_one({"_id": token}) is None  # only its digest is kept
+    assert (await sessions.find(token, now + timedelta(minutes=29)) or {}).get("csrf") == csrf
+    assert await sessions.find(token, now + timedelta(minutes=58)) is not None  # idle renewed
+    assert await sessions.find(token, now + timedelta(minutes=89)) is None  # idle 31 minutes
+    token, _ = await sessions.open(user, now)
+    for minutes in range(25, 8 * 60, 25):  # used every 25 minutes, still over after 8 hours
+        assert await sessions.find(token, now + timedelta(minutes=minutes)) is not None
+    assert await sessions.find(token, now + timedelta(hours=8)) is None
+    await sessions.close(token)
+    assert await sessions.find(token, now) is None
+
+    await people.learn(
+        UserUpserted(user_id=user, name="U", email=None, admin=False, manager_id=None, active=False)
+    )
+    assert await people.check(user, "a long passphrase") is None  # inactive: no sign-in
