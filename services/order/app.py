@@ -22,11 +22,7 @@ from services.order.repository import (
 )
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
-from services.order.work_orders.handlers import (
-    OrderServiceHandlers,
-    WorkOrderHandlers,
-    work_orders,
-)
+from services.order.work_orders.handlers import WorkOrderHandlers
 from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
     AcceptQuotation,
@@ -104,7 +100,7 @@ EXPIRY_INTERVAL_SECONDS = 30.0
 """How often quotations past their validity are looked for and marked expired."""
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
@@ -125,7 +121,7 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         )
     )
-    return OrderServiceHandlers(
+    return OrderHandlers(
         orders,
         Admins(db),
         stock,
@@ -138,6 +134,10 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
     return handlers.documents
+
+
+def _work_orders(handlers: OrderHandlers) -> WorkOrderHandlers:
+    return handlers.work_orders
 
 
 def _config(handlers: OrderHandlers) -> PricingConfiguration:
@@ -156,10 +156,10 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
-        CreateWorkOrder: via(work_orders, WorkOrderHandlers.create),
-        ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
-        CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
-        CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
+        CreateWorkOrder: via(_work_orders, WorkOrderHandlers.create),
+        ReleaseWorkOrder: via(_work_orders, WorkOrderHandlers.release),
+        CompleteWorkOrder: via(_work_orders, WorkOrderHandlers.complete),
+        CancelWorkOrder: via(_work_orders, WorkOrderHandlers.cancel),
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
@@ -186,10 +186,10 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
-        ComponentsIssued: via(work_orders, WorkOrderHandlers.components_issued),
-        ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
-        ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
-        ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
+        ComponentsIssued: via(_work_orders, WorkOrderHandlers.components_issued),
+        ComponentsShort: via(_work_orders, WorkOrderHandlers.components_short),
+        ProductionReceived: via(_work_orders, WorkOrderHandlers.production_received),
+        ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
     },

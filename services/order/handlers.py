@@ -11,6 +11,7 @@ from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
 from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
+from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -50,6 +51,7 @@ class OrderHandlers:
         config: PricingConfiguration,
         *,
         documents: DocumentHandlers,
+        work_orders: WorkOrderHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
@@ -58,6 +60,7 @@ class OrderHandlers:
         self.config = config
         self.documents = documents
         """Quotations and RFQs, which make orders."""
+        self.work_orders = work_orders
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]

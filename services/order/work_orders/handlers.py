@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from services.order.domain.work_order import WorkOrder
 from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
-from services.order.handlers import OrderHandlers
 from shared.contracts import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -112,15 +110,3 @@ class WorkOrderHandlers:
         await self._apply(
             event.work_order_id, event, lambda wo: wo.components_released(released=event.released)
         )
-
-
-class OrderServiceHandlers(OrderHandlers):
-    """The order handlers with the work orders' beside them: what the service's setup makes."""
-
-    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers, **more: Any) -> None:
-        super().__init__(*orders, **more)  # whatever the order handlers take
-        self.work_orders = work_orders
-
-
-def work_orders(handlers: OrderServiceHandlers) -> WorkOrderHandlers:
-    return handlers.work_orders
