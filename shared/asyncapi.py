@@ -221,10 +221,11 @@ class _Document:
 
     def _channel(self, contract: type[Message], exchange: str, key: str) -> str:
         self._message(contract)
+        routed_by = contract.routed_by if "*" in key else None
         channel = self.channels.setdefault(
             key,
             {
-                "address": key,
+                "address": key.replace("*", f"{{{routed_by}}}") if routed_by else key,
                 "description": f"Routing key `{key}` on the topic exchange `{exchange}`.",
                 "messages": {},
                 "bindings": {
@@ -242,6 +243,13 @@ class _Document:
                 },
             },
         )
+        if routed_by:
+            channel["description"] += (
+                f" `{{{routed_by}}}` is the body's `{routed_by}`: each sender publishes on its "
+                "own keys only (its RabbitMQ user may publish nothing else), and a message on "
+                "another's key is dead-lettered (`wrong_routing_key`)."
+            )
+            channel["parameters"] = {routed_by: {"description": f"the body's `{routed_by}`"}}
         channel["messages"][contract.__name__] = {
             "$ref": f"#/components/messages/{contract.__name__}"
         }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from services.order.carts import repository as cart_repository
+from services.order.carts.handlers import CartHandlers
+from services.order.carts.queries import cart_queries
+from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
@@ -15,21 +19,26 @@ from services.order.repository import (
     price_list_store,
     tax_rate_store,
 )
+from services.order.settings import OrderSettings
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
 from services.order.work_orders.handlers import (
     OrderServiceHandlers,
     WorkOrderHandlers,
+    carts,
     work_orders,
 )
 from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
+    CART_EVENTS,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
     CancelWorkOrder,
+    CartConverted,
+    CartRecoveryDue,
     CloseOrderShort,
     CompleteWorkOrder,
     ComponentsIssued,
@@ -68,25 +77,42 @@ from shared.contracts import (
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
 )
+from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import OnQueue, Service, via
-from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderServiceHandlers:
+async def setup(runtime: Runtime[OrderSettings]) -> OrderServiceHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
     await work_order_repository.create_indexes(db)
-    return OrderServiceHandlers(
+    await cart_repository.create_indexes(db)
+    stock = StockLevels(db)
+    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
+    handlers = OrderServiceHandlers(
         order_store(db, relay),
         Admins(db),
-        StockLevels(db),
+        stock,
         Branches(db, relay),
-        PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay)),
+        config,
         work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
+    handlers.carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
+    recovery = CartRecovery(
+        handlers.carts.carts, stock, handlers.carts, runtime.settings.recovery_policy
+    )
+    runtime.jobs.append(
+        LeasedJob(
+            db,
+            "cart-recovery",
+            recovery.scan,
+            owner=runtime.owner,
+            interval_seconds=runtime.settings.cart_scan_interval_seconds,
+        )
+    )
+    return handlers
 
 
 def _config(handlers: OrderHandlers) -> PricingConfiguration:
@@ -96,8 +122,10 @@ def _config(handlers: OrderHandlers) -> PricingConfiguration:
 SERVICE = Service(
     entry=entry("order"),
     description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
-    "submission, approval outcome, history; work orders: release, completion, cancellation.",
+    "submission, approval outcome, history; work orders: release, completion, cancellation; "
+    "storefront carts: active carts, checkout into sales orders, abandoned-cart recovery.",
     setup=setup,
+    settings=OrderSettings,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
         CreateSalesOrder: OrderHandlers.create,
@@ -130,6 +158,8 @@ SERVICE = Service(
         ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
+        # Storefronts publish these on cart.<storefront_id>.<event>.
+        **{event: via(carts, CartHandlers.take) for event in CART_EVENTS},
     },
     publishes=[
         OrderCreated,
@@ -147,6 +177,8 @@ SERVICE = Service(
         WorkOrderPartiallyCompleted,
         WorkOrderCompleted,
         WorkOrderCancelled,
+        CartConverted,
+        CartRecoveryDue,
     ],
     outbox_collections=[
         ORDERS,
@@ -154,6 +186,11 @@ SERVICE = Service(
         TAX_RATES,
         PRICE_LISTS,
         work_order_repository.WORK_ORDERS,
+        cart_repository.CARTS,
     ],
-    queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
+    queries=lambda runtime: [
+        *queries(runtime),
+        *work_order_queries(runtime),
+        *cart_queries(runtime),
+    ],
 )

@@ -23,6 +23,20 @@ from shared.contracts.approval import (
     WithdrawalReason,
 )
 from shared.contracts.base import Command, CommandRejected, Event, Message, utcnow
+from shared.contracts.carts import (
+    CART_EVENTS,
+    CartCheckedOut,
+    CartCleared,
+    CartConverted,
+    CartCreated,
+    CartCustomerIdentified,
+    CartEvent,
+    CartItemAdded,
+    CartItemQuantityChanged,
+    CartItemRemoved,
+    CartRecoveryDue,
+    RecoveryItem,
+)
 from shared.contracts.common import (
     CurrencyCode,
     Discount,
@@ -113,6 +127,7 @@ from shared.contracts.work_orders import (
 )
 
 __all__ = [
+    "CART_EVENTS",
     "AdjustStock",
     "ApprovalApproved",
     "ApprovalBasis",
@@ -126,6 +141,16 @@ __all__ = [
     "BranchConfigured",
     "CancelOrder",
     "CancelWorkOrder",
+    "CartCheckedOut",
+    "CartCleared",
+    "CartConverted",
+    "CartCreated",
+    "CartCustomerIdentified",
+    "CartEvent",
+    "CartItemAdded",
+    "CartItemQuantityChanged",
+    "CartItemRemoved",
+    "CartRecoveryDue",
     "CloseOrderShort",
     "Command",
     "CommandRejected",
@@ -183,6 +208,7 @@ __all__ = [
     "PricingTerms",
     "ProductionReceived",
     "ReceiveGoods",
+    "RecoveryItem",
     "RejectRequest",
     "ReleaseReason",
     "ReleaseWorkOrder",

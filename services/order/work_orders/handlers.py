@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.order.carts.handlers import CartHandlers
 from services.order.domain.work_order import WorkOrder
 from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
 from services.order.handlers import OrderHandlers
@@ -117,6 +118,9 @@ class WorkOrderHandlers:
 class OrderServiceHandlers(OrderHandlers):
     """The order handlers with the work orders' beside them: what the service's setup makes."""
 
+    carts: CartHandlers
+    """Set by the service's setup: cart handlers use these order handlers for checkouts."""
+
     def __init__(self, *orders: Any, work_orders: WorkOrderHandlers) -> None:
         super().__init__(*orders)  # whatever the order handlers take
         self.work_orders = work_orders
@@ -124,3 +128,7 @@ class OrderServiceHandlers(OrderHandlers):
 
 def work_orders(handlers: OrderServiceHandlers) -> WorkOrderHandlers:
     return handlers.work_orders
+
+
+def carts(handlers: OrderServiceHandlers) -> CartHandlers:
+    return handlers.carts
