@@ -25,6 +25,7 @@ from services.inventory.settings import InventorySettings
 from services.notification.app import SERVICE as NOTIFICATION
 from services.notification.settings import NotificationSettings
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared import names
 from shared.contracts import (
     ApprovalApproved,
@@ -74,7 +75,7 @@ from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
 APPS: dict[str, tuple[Service[Any, Any], type[Any]]] = {
-    "order": (ORDER, ServiceSettings),
+    "order": (ORDER, OrderSettings),
     "approval": (APPROVAL, ServiceSettings),
     "inventory": (INVENTORY, InventorySettings),
     "billing": (BILLING, ServiceSettings),

@@ -52,6 +52,7 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
         shown = _shown({k: v for k, v in doc.items() if k != "entries"})
         shown["in_stock"] = await in_stock(levels(), cart)
         shown["missing_sequences"] = cart.missing_sequences
+        shown["event_count"] = len(cart.entries)
         return 200, shown
 
     async def recovery(params: dict[str, str]) -> tuple[int, Any]:
