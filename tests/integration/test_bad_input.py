@@ -70,6 +70,7 @@ from shared.storage.mongo import database
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
+from tests.support.cart_samples import CART_SAMPLES
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
@@ -463,6 +464,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
 
 SAMPLES |= INVENTORY_SAMPLES
 SAMPLES |= WORK_ORDER_SAMPLES
+SAMPLES |= CART_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")
