@@ -68,9 +68,9 @@ from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.bus import Bus
+from tests.support.cart_samples import CART_SAMPLES
 from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
-from tests.support.cart_samples import CART_SAMPLES
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
