@@ -42,7 +42,7 @@ def _first(kind: type[CartEvent], **fields: Any) -> Sample:
     async def sample(ctx: Any) -> None:
         cart_id = unique("CART")
         await ctx.bus.send(kind(storefront_id="demo", cart_id=cart_id, sequence=1, **fields))
-        await _stored(ctx.db, "carts", {"_id": cart_id, "entries.sequence": 1})
+        await _stored(ctx.db, "carts", {"_id": cart_id, "through": 1})
 
     return sample
 

@@ -79,7 +79,7 @@ def test_a_sequence_seen_is_ignored_even_under_a_new_message_id() -> None:
     again = s.events[1].model_copy(update={"message_id": s.events[2].message_id})
     assert cart.apply(again, now=T0 + timedelta(hours=1)) is False
     assert cart.last_activity_at == T0
-    assert len(cart.entries) == 7
+    assert cart.event_count == 7
 
 
 def test_a_new_event_is_activity_and_says_so() -> None:
@@ -235,14 +235,15 @@ def test_a_cart_holds_a_bounded_number_of_events() -> None:
     s = CartScript("C12")
     s.created()
     cart = replay(s.events)
-    cart.entries = [
-        CartEntry(sequence=n, kind="item_removed", sku="Z") for n in range(1, MAX_EVENTS + 1)
+    cart.pending = [
+        CartEntry(sequence=n, kind="item_removed", sku="Z") for n in range(3, MAX_EVENTS + 3)
     ]
-    with pytest.raises(CartTooLong, match=f"has {MAX_EVENTS} events"):
-        cart.apply(s.added("A", "1", "1.00").model_copy(update={"sequence": 9999}), now=T0)
+    late = s.added("A", "1", "1.00").model_copy(update={"sequence": 9999})
+    with pytest.raises(CartTooLong, match=f"waits for {MAX_EVENTS} events"):
+        cart.apply(late, now=T0)
     assert CartTooLong.reason == "cart_too_long"
-    cart.entries = cart.entries[:-1]
-    assert cart.apply(s.added("A", "1", "1.00").model_copy(update={"sequence": 9998}), now=T0)
+    cart.pending = cart.pending[:-1]
+    assert cart.apply(late, now=T0)
 
 
 RATE = TaxRate(code="ST", name="State", rate=D("10"), version=1, effective_from=T0)
@@ -289,3 +290,29 @@ def test_every_arrival_order_of_a_short_history_agrees() -> None:
     expected = contents(replay(s.events))
     for order in itertools.permutations(s.events):
         assert contents(replay(list(order))) == expected
+
+
+def test_events_in_order_are_settled_and_only_those_after_a_gap_are_kept() -> None:
+    events = script().events
+    in_order = replay(events)
+    assert (in_order.through, in_order.pending) == (7, [])
+    assert in_order.settled.items == in_order.items
+    gapped = replay([events[0], events[2], events[3]])
+    assert gapped.through == 1
+    assert [e.sequence for e in gapped.pending] == [3, 4]
+    assert gapped.event_count == 3
+    gapped.apply(events[1], now=T0)
+    assert (gapped.through, gapped.pending, gapped.event_count) == (4, [], 4)
+    assert gapped.apply(events[2], now=T0) is False  # settled: a duplicate
+
+
+def test_what_follows_a_checkout_never_changes_the_cart() -> None:
+    s = CartScript("C16")
+    s.created()
+    s.added("A", "1", "1.00")
+    s.checked_out()
+    s.identified("late@example.com")
+    s.cleared()
+    cart = replay(s.events)
+    assert (cart.email, [i.sku for i in cart.items]) == (None, ["A"])
+    assert cart.settled.checkout_sequence == 3

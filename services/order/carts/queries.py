@@ -18,6 +18,8 @@ from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 LIMIT = 200
+LOG = {"settled": 0, "pending": 0}
+"""The cart's own bookkeeping of its events, not shown."""
 
 
 def cart_queries(runtime: Runtime[Any]) -> list[Route]:
@@ -40,7 +42,7 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
             return await one(query)
         collection = runtime.database[CARTS]
         cursor = collection.find(
-            query, {**HIDE_BOOKKEEPING, "entries": 0}, sort=[("last_activity_at", 1)], limit=LIMIT
+            query, {**HIDE_BOOKKEEPING, **LOG}, sort=[("last_activity_at", 1)], limit=LIMIT
         )
         return 200, [_shown(doc) async for doc in cursor]
 
@@ -49,10 +51,10 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
         if doc is None:
             return 404, {"error": f"no cart {cart_id}"}
         cart = Cart.model_validate({**doc, "id": doc["_id"]})
-        shown = _shown({k: v for k, v in doc.items() if k != "entries"})
+        shown = _shown({k: v for k, v in doc.items() if k not in LOG})
         shown["in_stock"] = await in_stock(levels(), cart)
         shown["missing_sequences"] = cart.missing_sequences
-        shown["event_count"] = len(cart.entries)
+        shown["event_count"] = cart.event_count
         return 200, shown
 
     async def recovery(params: dict[str, str]) -> tuple[int, Any]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from services.order.pricing import PricingError, price_document
 from shared.contracts.carts import (
@@ -44,7 +44,8 @@ class CartStatus(StrEnum):
 
 
 class CartEntry(BaseModel):
-    """One storefront event as the cart keeps it."""
+    """One storefront event as the cart keeps it (stored without the fields it lacks: a cart's
+    document is rewritten at each event, and its size is what a write costs)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -61,6 +62,10 @@ class CartEntry(BaseModel):
     customer_id: str | None = None
     email: str | None = None
     recovery_emails: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        return {k: v for k, v in handler(self).items() if v is not None and v != []}
 
     @classmethod
     def of(cls, event: CartEvent) -> CartEntry:
@@ -136,9 +141,66 @@ class Recovery(BaseModel):
         return self.sent[-1].step if self.sent else None
 
 
+class CartState(BaseModel):
+    """What a cart's events say when taken in sequence order."""
+
+    currency: str | None = None
+    branch_id: str | None = None
+    cart_url: str | None = None
+    customer_id: str | None = None
+    email: str | None = None
+    recovery_emails: bool = True
+    items: list[CartItem] = []
+    checkout_sequence: int | None = None
+
+    def take(self, entry: CartEntry) -> None:
+        """Apply the next event; what comes after the checkout is not part of the order."""
+        if self.checkout_sequence is not None:
+            return
+        if entry.kind == "created":
+            self.currency, self.branch_id = entry.currency, entry.branch_id
+            self.cart_url = entry.cart_url
+            self.customer_id = entry.customer_id or self.customer_id
+        elif entry.kind == "customer_identified":
+            self.customer_id, self.email = entry.customer_id, entry.email
+            self.recovery_emails = bool(entry.recovery_emails)
+        elif entry.kind == "checked_out":
+            self.checkout_sequence = entry.sequence
+        else:
+            self.items = _items_after(entry, {item.sku: item for item in self.items})
+
+
+def _items_after(entry: CartEntry, items: dict[str, CartItem]) -> list[CartItem]:
+    if entry.kind == "item_added":
+        assert entry.sku is not None
+        assert entry.quantity is not None
+        assert entry.unit_price is not None
+        before = items.get(entry.sku)
+        items[entry.sku] = CartItem(
+            sku=entry.sku,
+            quantity=entry.quantity + (before.quantity if before else 0),
+            unit_price=entry.unit_price,
+            name=entry.name,
+            tax_codes=entry.tax_codes,
+        )
+    elif entry.kind == "item_quantity_changed":
+        if (item := items.get(entry.sku or "")) is not None:
+            items[item.sku] = item.model_copy(update={"quantity": entry.quantity})
+    elif entry.kind == "item_removed":
+        items.pop(entry.sku or "", None)
+    else:  # cleared
+        items.clear()
+    return list(items.values())
+
+
 class Cart(Aggregate):
     storefront_id: str
-    entries: list[CartEntry] = []
+    through: int = 0
+    """Every event up to this sequence arrived and is in ``settled``."""
+    settled: CartState = CartState()
+    pending: list[CartEntry] = []
+    """Events that came after a gap (a lower sequence not yet arrived), in sequence order."""
+    # The cart as its events say (settled, then pending), kept for queries and the scan.
     currency: str | None = None
     branch_id: str | None = None
     cart_url: str | None = None
@@ -194,22 +256,33 @@ class Cart(Aggregate):
                 f"Cart {self.id} belongs to storefront {self.storefront_id}, "
                 f"not {event.storefront_id}."
             )
-        if any(entry.sequence == event.sequence for entry in self.entries):
+        if event.sequence <= self.through or any(
+            entry.sequence == event.sequence for entry in self.pending
+        ):
             return False
-        if len(self.entries) >= MAX_EVENTS:
-            raise CartTooLong(f"Cart {self.id} has {MAX_EVENTS} events already.")
-        self.entries = sorted([*self.entries, CartEntry.of(event)], key=lambda e: e.sequence)
+        if len(self.pending) >= MAX_EVENTS:
+            raise CartTooLong(f"Cart {self.id} waits for {MAX_EVENTS} events already.")
+        self.pending = sorted([*self.pending, CartEntry.of(event)], key=lambda e: e.sequence)
+        # Events that follow every earlier one are settled for good: only those after a gap
+        # are kept, so a cart's document stays small when events come in order.
+        while self.pending and self.pending[0].sequence == self.through + 1:
+            self.settled.take(self.pending.pop(0))
+            self.through += 1
         self.last_activity_at = max(self.last_activity_at, now)
         self.recovery.finished = False
-        self._replay()
+        self._show()
         return True
+
+    @property
+    def event_count(self) -> int:
+        return self.through + len(self.pending)
 
     @property
     def missing_sequences(self) -> list[int]:
         """Sequences before the latest one that have not arrived yet."""
-        seen = {entry.sequence for entry in self.entries}
+        seen = {entry.sequence for entry in self.pending}
         last = max(seen, default=0)
-        return [n for n in range(1, last) if n not in seen]
+        return [n for n in range(self.through + 1, last) if n not in seen]
 
     @property
     def checkout_due(self) -> bool:
@@ -222,45 +295,14 @@ class Cart(Aggregate):
     def is_open(self) -> bool:
         return self.status is CartStatus.OPEN and self.checkout_sequence is None
 
-    def _replay(self) -> None:
-        items: dict[str, CartItem] = {}
-        self.checkout_sequence = None
-        for entry in self.entries:
-            if self.checkout_sequence is not None:
-                break  # what came after the checkout is not part of the order
-            self._take(entry, items)
-        self.items = list(items.values())
-
-    def _take(self, entry: CartEntry, items: dict[str, CartItem]) -> None:
-        if entry.kind == "created":
-            self.currency, self.branch_id = entry.currency, entry.branch_id
-            self.cart_url = entry.cart_url
-            self.customer_id = entry.customer_id or self.customer_id
-        elif entry.kind == "item_added":
-            assert entry.sku is not None
-            assert entry.quantity is not None
-            assert entry.unit_price is not None
-            before = items.get(entry.sku)
-            quantity = entry.quantity + (before.quantity if before else 0)
-            items[entry.sku] = CartItem(
-                sku=entry.sku,
-                quantity=quantity,
-                unit_price=entry.unit_price,
-                name=entry.name,
-                tax_codes=entry.tax_codes,
-            )
-        elif entry.kind == "item_quantity_changed":
-            if (item := items.get(entry.sku or "")) is not None:
-                items[item.sku] = item.model_copy(update={"quantity": entry.quantity})
-        elif entry.kind == "item_removed":
-            items.pop(entry.sku or "", None)
-        elif entry.kind == "cleared":
-            items.clear()
-        elif entry.kind == "customer_identified":
-            self.customer_id, self.email = entry.customer_id, entry.email
-            self.recovery_emails = bool(entry.recovery_emails)
-        else:
-            self.checkout_sequence = entry.sequence
+    def _show(self) -> None:
+        """The cart as its events say, in sequence order: the settled ones, then those that
+        came after a gap."""
+        state = self.settled.model_copy(deep=True)
+        for entry in self.pending:
+            state.take(entry)
+        for name in CartState.model_fields:
+            setattr(self, name, getattr(state, name))
 
     def checkout_problem(self) -> str | None:
         """Why the checked-out cart cannot become a sales order, if it cannot."""
