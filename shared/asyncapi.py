@@ -172,6 +172,15 @@ class _Document:
             lines += ["", f"Answered on success by: {answered or 'its first event'}."]
             lines += ["", self._who(contract)]
             lines += ["", ANSWERS.format(service=self.service.name)]
+        if contract.routed_by and not route.is_command:
+            key = contract.routing_key.replace("*", f"<{contract.routed_by}>")
+            lines += [
+                "",
+                f"Publish it to exchange `{route.exchange}` with routing key `{key}` (your own "
+                f"`{contract.routed_by}`), logged in as your own RabbitMQ user; set the AMQP "
+                "properties `message_id` (the body's), `content_type` `application/json`, "
+                "persistent delivery and `user_id` (your login).",
+            ]
         if contract.ordering_key:
             lines += [
                 "",

@@ -14,6 +14,8 @@ import aio_pika
 import pytest
 from aiormq.exceptions import ChannelAccessRefused
 
+from services.notification.app import SERVICE as NOTIFICATION
+from services.notification.settings import NotificationSettings
 from services.order.app import SERVICE as ORDER
 from services.order.settings import OrderSettings
 from shared import names
@@ -31,6 +33,7 @@ from tests.support.bus import Bus
 from tests.support.factories import unique
 from tests.support.inventory import eventually
 from tests.support.services import Environment, asgi_get, running
+from tests.support.smtp import SmtpServer
 from tests.support.storefront import CartScript, Storefront
 
 D = Decimal
@@ -320,3 +323,30 @@ async def test_a_checkout_waits_for_the_events_before_it(
     )
     lines = [OrderLineInput.model_validate(line) for line in created.body["lines"]]
     assert [(line.sku, line.quantity) for line in lines] == [("A", D(4)), ("C", D(1))]
+
+
+async def test_the_customer_is_emailed_each_reminder_once_with_the_cart_and_its_link(
+    env: Environment, shop: Storefront, bus: Bus
+) -> None:
+    smtp = SmtpServer().start()
+    try:
+        notification = NotificationSettings(
+            **env.settings("notification"), smtp_port=smtp.port, dispatch_interval_seconds=0.2
+        )
+        async with (
+            running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
+            running(build_app(NOTIFICATION, notification)),
+        ):
+            cart_id = unique("CART")
+            await abandoned(shop, cart_id)
+            address = f"{cart_id.lower()}@example.com"
+            first, second = await smtp.wait_for(address, count=2, timeout=15)
+            await bus.settle(1.0)
+            assert len(smtp.to(address)) == 2
+    finally:
+        smtp.stop()
+    assert first.subject == "You left something in your cart"
+    assert second.subject == "Your cart is still waiting"
+    assert "2 x Teapot (A) at 12.50" in first.body
+    assert "Total: 25.00 USD" in first.body
+    assert f"https://shop.example/cart/{cart_id}" in first.body
