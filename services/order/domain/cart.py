@@ -298,7 +298,7 @@ class Cart(Aggregate):
     def _show(self) -> None:
         """The cart as its events say, in sequence order: the settled ones, then those that
         came after a gap."""
-        state = self.settled.model_copy(deep=True)
+        state = self.settled.model_copy()  # take() replaces fields, never changes them in place
         for entry in self.pending:
             state.take(entry)
         for name in CartState.model_fields:
