@@ -224,6 +224,11 @@ async def test_checkout_between_steps_stops_the_sequence_and_counts_a_recovery(
 
     cart = await cart_of(orders, cart_id, status="checked_out")
     assert cart["order_id"] == order_id
+    _, order = await asgi_get(orders, "/orders", f"order_id={order_id}")
+    assert (order["party_id"], order["notes"]) == (
+        f"C-{cart_id}",
+        f"Storefront demo, cart {cart_id}",
+    )
     status, figures = await asgi_get(orders, "/carts/recovery", "storefront_id=demo")
     assert status == 200
     assert figures["recovered"] >= 1
@@ -350,3 +355,24 @@ async def test_the_customer_is_emailed_each_reminder_once_with_the_cart_and_its_
     assert "2 x Teapot (A) at 12.50" in first.body
     assert "Total: 25.00 USD" in first.body
     assert f"https://shop.example/cart/{cart_id}" in first.body
+
+
+async def test_two_replicas_send_each_reminder_once(
+    env: Environment, shop: Storefront, bus: Bus
+) -> None:
+    async with (
+        running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
+        running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
+    ):
+        carts = [unique("CART") for _ in range(5)]
+        for cart_id in carts:
+            await abandoned(shop, cart_id)
+        await bus.wait_for(
+            "order.cart_recovery_due",
+            lambda b: b["cart_id"] in carts and b["step"] == 2,
+            count=5,
+            timeout=15,
+        )
+        await bus.settle(1.0)
+    for cart_id in carts:
+        assert reminders(bus, cart_id) == [1, 2]

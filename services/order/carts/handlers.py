@@ -105,6 +105,7 @@ def sales_order(cart: Cart) -> CreateSalesOrder:
         created_by=f"storefront-{cart.storefront_id}",
         branch_id=cart.branch_id,
         currency=cart.currency,
+        notes=f"Storefront {cart.storefront_id}, cart {cart.id}",
         lines=[
             OrderLineInput(
                 sku=item.sku,
