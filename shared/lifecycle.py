@@ -229,6 +229,7 @@ class Lifecycle:
             owner=runtime.owner,
             lease_seconds=settings.outbox_lease_seconds,
             poll_seconds=settings.outbox_poll_seconds,
+            idle_poll_seconds=settings.outbox_idle_poll_seconds,
             answer=runtime.publisher.answer,
         )
         for name in self.service.outbox_collections:

@@ -56,6 +56,13 @@ class ServiceSettings(BaseSettings):
         description="how long events a process stored are its own to publish; then any replica's",
     )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_idle_poll_seconds: float = Field(
+        default=8.0,
+        gt=0,
+        description="the longest an idle outbox poller waits between looks: events a crashed "
+        "replica stored go out through another replica within the lease plus this (a replica "
+        "that restarts looks again one lease after its start)",
+    )
     startup_wait_seconds: float = Field(
         default=600.0,
         gt=0,

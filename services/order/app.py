@@ -7,47 +7,54 @@ from services.order.carts.handlers import CartHandlers
 from services.order.carts.queries import cart_queries
 from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
+from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
 from services.order.queries import queries
 from services.order.repository import (
     ORDERS,
     PRICE_LISTS,
+    QUOTATIONS,
+    RFQS,
     TAX_RATES,
     Admins,
     create_indexes,
     order_store,
     price_list_store,
+    quotation_store,
+    rfq_store,
     tax_rate_store,
 )
 from services.order.settings import OrderSettings
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
-from services.order.work_orders.handlers import (
-    OrderServiceHandlers,
-    WorkOrderHandlers,
-    carts,
-    work_orders,
-)
+from services.order.work_orders.handlers import WorkOrderHandlers
 from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
     CART_EVENTS,
+    AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
+    CancelRfq,
     CancelWorkOrder,
     CartConverted,
     CartRecoveryDue,
+    ChooseRfqReply,
     CloseOrderShort,
     CompleteWorkOrder,
     ComponentsIssued,
     ComponentsReleased,
     ComponentsShort,
     ConfigureBranch,
+    ConvertQuotation,
     CreatePurchaseOrder,
+    CreateQuotation,
+    CreateRfq,
     CreateSalesOrder,
     CreateWorkOrder,
+    DeclineQuotation,
     DefinePriceList,
     DefineTaxRate,
     GoodsIssued,
@@ -62,9 +69,23 @@ from shared.contracts import (
     OrderUpdated,
     PriceListDefined,
     ProductionReceived,
+    QuotationAccepted,
+    QuotationConverted,
+    QuotationCreated,
+    QuotationDeclined,
+    QuotationExpired,
+    QuotationRevised,
+    QuotationSent,
+    RecordRfqReply,
     ReleaseWorkOrder,
     ReservationConfirmed,
     ReservationReleased,
+    ReviseQuotation,
+    RfqCancelled,
+    RfqCreated,
+    RfqReplyChosen,
+    RfqReplyRecorded,
+    SendQuotation,
     StockMoved,
     StockReserved,
     SubmitOrder,
@@ -82,27 +103,43 @@ from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import OnQueue, Service, via
 
+EXPIRY_INTERVAL_SECONDS = 30.0
+"""How often quotations past their validity are looked for and marked expired."""
 
-async def setup(runtime: Runtime[OrderSettings]) -> OrderServiceHandlers:
+
+async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
     await work_order_repository.create_indexes(db)
     await cart_repository.create_indexes(db)
-    stock = StockLevels(db)
+    orders = order_store(db, relay)
+    stock, branches = StockLevels(db), Branches(db, relay)
     config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
-    handlers = OrderServiceHandlers(
-        order_store(db, relay),
+    quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
+    documents = DocumentHandlers(
+        quotations, rfqs, orders, stock=stock, branches=branches, config=config
+    )
+    runtime.jobs.append(
+        LeasedJob(
+            db,
+            "quotation-expiry",
+            documents.expire_due,
+            owner=runtime.owner,
+            interval_seconds=EXPIRY_INTERVAL_SECONDS,
+        )
+    )
+    handlers = OrderHandlers(
+        orders,
         Admins(db),
         stock,
-        Branches(db, relay),
+        branches,
         config,
+        documents=documents,
         work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
-    handlers.carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
-    recovery = CartRecovery(
-        handlers.carts.carts, stock, handlers.carts, runtime.settings.recovery_policy
-    )
+    handlers.carts = carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
+    recovery = CartRecovery(carts.carts, stock, carts, runtime.settings.recovery_policy)
     runtime.jobs.append(
         LeasedJob(
             db,
@@ -115,15 +152,28 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderServiceHandlers:
     return handlers
 
 
+def _documents(handlers: OrderHandlers) -> DocumentHandlers:
+    return handlers.documents
+
+
+def _work_orders(handlers: OrderHandlers) -> WorkOrderHandlers:
+    return handlers.work_orders
+
+
 def _config(handlers: OrderHandlers) -> PricingConfiguration:
     return handlers.config
 
 
+def _carts(handlers: OrderHandlers) -> CartHandlers:
+    return handlers.carts
+
+
 SERVICE = Service(
     entry=entry("order"),
-    description="Purchase and sales orders: drafting, pricing (tax rates, price lists), "
-    "submission, approval outcome, history; work orders: release, completion, cancellation; "
-    "storefront carts: active carts, checkout into sales orders, abandoned-cart recovery.",
+    description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
+    "price lists), submission, approval outcome, history; work orders: release, completion, "
+    "cancellation; storefront carts: active carts, checkout into sales orders, abandoned-cart "
+    "recovery.",
     setup=setup,
     settings=OrderSettings,
     commands={
@@ -132,14 +182,24 @@ SERVICE = Service(
         UpdateOrder: OrderHandlers.update,
         SubmitOrder: OrderHandlers.submit,
         CancelOrder: OrderHandlers.cancel,
-        CreateWorkOrder: via(work_orders, WorkOrderHandlers.create),
-        ReleaseWorkOrder: via(work_orders, WorkOrderHandlers.release),
-        CompleteWorkOrder: via(work_orders, WorkOrderHandlers.complete),
-        CancelWorkOrder: via(work_orders, WorkOrderHandlers.cancel),
+        CreateWorkOrder: via(_work_orders, WorkOrderHandlers.create),
+        ReleaseWorkOrder: via(_work_orders, WorkOrderHandlers.release),
+        CompleteWorkOrder: via(_work_orders, WorkOrderHandlers.complete),
+        CancelWorkOrder: via(_work_orders, WorkOrderHandlers.cancel),
         CloseOrderShort: OrderHandlers.close_short,
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
         DefinePriceList: via(_config, PricingConfiguration.define_price_list),
+        CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
+        ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
+        SendQuotation: via(_documents, DocumentHandlers.send_quotation),
+        AcceptQuotation: via(_documents, DocumentHandlers.accept_quotation),
+        DeclineQuotation: via(_documents, DocumentHandlers.decline_quotation),
+        ConvertQuotation: via(_documents, DocumentHandlers.convert_quotation),
+        CreateRfq: via(_documents, DocumentHandlers.create_rfq),
+        RecordRfqReply: via(_documents, DocumentHandlers.record_rfq_reply),
+        ChooseRfqReply: via(_documents, DocumentHandlers.choose_rfq_reply),
+        CancelRfq: via(_documents, DocumentHandlers.cancel_rfq),
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
@@ -152,14 +212,14 @@ SERVICE = Service(
         ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
         ReservationReleased: OnQueue(OrderHandlers.reservation_released, "reservation-released"),
         UserUpserted: OrderHandlers.user_upserted,
-        ComponentsIssued: via(work_orders, WorkOrderHandlers.components_issued),
-        ComponentsShort: via(work_orders, WorkOrderHandlers.components_short),
-        ProductionReceived: via(work_orders, WorkOrderHandlers.production_received),
-        ComponentsReleased: via(work_orders, WorkOrderHandlers.components_released),
+        ComponentsIssued: via(_work_orders, WorkOrderHandlers.components_issued),
+        ComponentsShort: via(_work_orders, WorkOrderHandlers.components_short),
+        ProductionReceived: via(_work_orders, WorkOrderHandlers.production_received),
+        ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
         # Storefronts publish these on cart.<storefront_id>.<event>.
-        **{event: via(carts, CartHandlers.take) for event in CART_EVENTS},
+        **{event: via(_carts, CartHandlers.take) for event in CART_EVENTS},
     },
     publishes=[
         OrderCreated,
@@ -177,6 +237,17 @@ SERVICE = Service(
         WorkOrderPartiallyCompleted,
         WorkOrderCompleted,
         WorkOrderCancelled,
+        QuotationCreated,
+        QuotationRevised,
+        QuotationSent,
+        QuotationAccepted,
+        QuotationDeclined,
+        QuotationExpired,
+        QuotationConverted,
+        RfqCreated,
+        RfqReplyRecorded,
+        RfqReplyChosen,
+        RfqCancelled,
         CartConverted,
         CartRecoveryDue,
     ],
@@ -186,6 +257,8 @@ SERVICE = Service(
         TAX_RATES,
         PRICE_LISTS,
         work_order_repository.WORK_ORDERS,
+        QUOTATIONS,
+        RFQS,
         cart_repository.CARTS,
     ],
     queries=lambda runtime: [

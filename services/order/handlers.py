@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from services.order.configuration import PricingConfiguration
+from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
 from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
+from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
@@ -38,6 +41,9 @@ from shared.contracts import (
 )
 from shared.storage.aggregates import AggregateStore
 
+if TYPE_CHECKING:
+    from services.order.carts.handlers import CartHandlers
+
 
 class OrderHandlers:
     def __init__(
@@ -47,12 +53,22 @@ class OrderHandlers:
         stock: StockLevels,
         branches: Branches,
         config: PricingConfiguration,
+        *,
+        documents: DocumentHandlers,
+        work_orders: WorkOrderHandlers,
     ) -> None:
         self.orders = orders
         self.admins = admins
         self.stock = stock
         self.branches = branches
         self.config = config
+        self.documents = documents
+        """Quotations and RFQs, which make orders."""
+        self.work_orders = work_orders
+
+    carts: CartHandlers
+    """Storefront carts; set by the service's setup once these handlers exist (a checkout
+    creates and submits its sales order through them)."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]

@@ -1,25 +1,47 @@
-"""Read-only HTTP queries of the order service: an order's status, lines, totals and history;
-the tax rates and price lists that price orders."""
+"""Read-only HTTP queries of the order service: an order's, a quotation's or an RFQ's status,
+lines, totals and history; the tax rates and price lists that price orders."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.order.repository import ORDERS, PRICE_LISTS, TAX_RATES
-from shared.http import Route, json_query
+from services.order.repository import ORDERS, PRICE_LISTS, QUOTATIONS, RFQS, TAX_RATES
+from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
+LIST_LIMIT = 100
+LISTED = {**HIDE_BOOKKEEPING, "history": 0, "revisions": 0}
+"""A list shows each document without its history and earlier versions (ask for one for them)."""
+
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
-    async def order(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields."""
-        if not (order_id := params.get("order_id")):
-            return 400, {"error": "order_id is required"}
-        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
-        if doc is None:
-            return 404, {"error": f"no order {order_id}"}
-        return 200, {"order_id": doc.pop("_id"), **doc}
+    def one(collection: str, key: str, what: str, *, filters: tuple[str, ...] = ()) -> Query:
+        async def query(params: dict[str, str]) -> tuple[int, Any]:
+            if doc_id := params.get(key):
+                doc = await runtime.database[collection].find_one({"_id": doc_id}, HIDE_BOOKKEEPING)
+                if doc is None:
+                    return 404, {"error": f"no {what} {doc_id}"}
+                return 200, {key: doc.pop("_id"), **doc}
+            if wanted := {name: params[name] for name in filters if params.get(name)}:
+                cursor = runtime.database[collection].find(
+                    wanted, LISTED, sort=[("updated_at", -1)], limit=LIST_LIMIT
+                )
+                return 200, [{key: doc.pop("_id"), **doc} async for doc in cursor]
+            either = f" (or {' and/or '.join(filters)})" if filters else ""
+            return 400, {"error": f"{key} is required{either}"}
+
+        listed = (
+            f"; by {' and/or '.join(filters)}: the latest {LIST_LIMIT}, without history or "
+            "earlier versions"
+            if filters
+            else ""
+        )
+        query.__doc__ = (
+            f"``GET /{collection}?{key}=...``: one {what} as stored, without bookkeeping "
+            f"fields{listed}."
+        )
+        return query
 
     async def timeline(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /orders/timeline?order_id=...``: every event about the order, the order
@@ -52,8 +74,15 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"price_list_id": doc.pop("_id"), **doc}
 
     return [
-        ("/orders", json_query(order)),
+        ("/orders", json_query(one(ORDERS, "order_id", "order"))),
         ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),
+        (
+            "/quotations",
+            json_query(
+                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
+            ),
+        ),
+        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
     ]

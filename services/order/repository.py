@@ -8,7 +8,7 @@ from datetime import datetime
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.order.domain import Order
+from services.order.domain import Order, Quotation, Rfq
 from services.order.domain.configuration import PriceList, TaxRateCode
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
@@ -16,6 +16,8 @@ from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 
 ORDERS = "orders"
+QUOTATIONS = "quotations"
+RFQS = "rfqs"
 ADMINS = "admins"
 TAX_RATES = "tax_rates"
 PRICE_LISTS = "price_lists"
@@ -23,6 +25,14 @@ PRICE_LISTS = "price_lists"
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
     return AggregateStore(db[ORDERS], Order, relay, recent=RecentDocuments())
+
+
+def quotation_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Quotation]:
+    return AggregateStore(db[QUOTATIONS], Quotation, relay, recent=RecentDocuments())
+
+
+def rfq_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Rfq]:
+    return AggregateStore(db[RFQS], Rfq, relay, recent=RecentDocuments())
 
 
 def tax_rate_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[TaxRateCode]:
@@ -59,3 +69,6 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     orders = db[ORDERS]
     await orders.create_index([("status", 1), ("updated_at", -1)])
     await orders.create_index([("party_id", 1), ("kind", 1)])
+    await db[QUOTATIONS].create_index([("customer_id", 1), ("status", 1)])
+    await db[QUOTATIONS].create_index([("status", 1), ("valid_until", 1)])
+    await db[RFQS].create_index([("status", 1), ("updated_at", -1)])

@@ -196,6 +196,12 @@ class _OrderFacts(Event):
         description="the grand total (pricing.grand_total): net + taxes after discounts; "
         "without taxes or discounts, the lines' quantity x unit price summed and rounded once"
     )
+    quotation_id: Identifier | None = Field(
+        default=None, description="the quotation this sales order was converted from"
+    )
+    rfq_id: Identifier | None = Field(
+        default=None, description="the RFQ whose chosen reply this purchase order was made from"
+    )
     pricing: PricedDocument | None = Field(
         default=None,
         description="the order priced: each line's amount, discounts, net, taxes (with the "

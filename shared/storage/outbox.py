@@ -55,6 +55,7 @@ class OutboxRelay:
         owner: str,
         lease_seconds: float = 15.0,
         poll_seconds: float = 1.0,
+        idle_poll_seconds: float = 8.0,
         answer: AnswerEntry | None = None,
     ) -> None:
         self.db = db
@@ -72,7 +73,9 @@ class OutboxRelay:
             name: _Forgetter(db, name, linger=FORGET_LINGER_SECONDS) for name in self.collections
         }
         self._wake = asyncio.Event()
-        self.max_poll_seconds = max(poll_seconds, min(lease_seconds, 10.0))
+        self.max_poll_seconds = max(poll_seconds, idle_poll_seconds)
+        """Idle polls cost one query per collection each: a service with many collections
+        with outboxes would otherwise pay for its pollers more than for its work."""
 
     def new_lease(self) -> Document:
         return {"owner": self.owner, "until": utcnow() + self.lease}
@@ -136,7 +139,7 @@ class OutboxRelay:
 
     async def _poll_forever(self) -> None:
         """Drain, then wait: ``poll_seconds`` after finding work, twice as long after each idle
-        round up to ``max_poll_seconds`` (leases run for longer anyway), and at once when the
+        round up to ``max_poll_seconds``, and at once when the
         fast path gives a document back."""
         interval = self.poll_seconds
         # What a process that died before this one started left behind comes free at the

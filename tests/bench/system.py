@@ -14,7 +14,12 @@ PRODUCTION_PACE = {
     # The tests poll outboxes and retry faster than production does; the bench must not, or
     # the pollers' round trips would count five times over.
     field: ServiceSettings.model_fields[field].default
-    for field in ("outbox_poll_seconds", "retry_backoff_seconds", "graceful_timeout")
+    for field in (
+        "outbox_poll_seconds",
+        "outbox_idle_poll_seconds",
+        "retry_backoff_seconds",
+        "graceful_timeout",
+    )
 }
 
 

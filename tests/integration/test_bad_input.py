@@ -36,8 +36,12 @@ from shared.contracts import (
     ApproveRequest,
     AssignParty,
     CancelOrder,
+    CancelRfq,
+    ChooseRfqReply,
     CloseOrderShort,
     ConfigureBranch,
+    ConvertQuotation,
+    DeclineQuotation,
     DefineCycle,
     DefinePriceList,
     DefineTaxRate,
@@ -52,6 +56,8 @@ from shared.contracts import (
     OrderSubmitted,
     Person,
     RejectRequest,
+    ReviseQuotation,
+    SendQuotation,
     SourceType,
     StockMoved,
     SubmitOrder,
@@ -69,6 +75,13 @@ from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.bus import Bus
 from tests.support.cart_samples import CART_SAMPLES
+from tests.support.documents import (
+    accepted_quotation,
+    quotation,
+    replied_rfq,
+    rfq,
+    rfq_reply,
+)
 from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
@@ -186,6 +199,64 @@ async def s_submit(ctx: Context) -> None:
 
 async def s_cancel(ctx: Context) -> None:
     await ctx.ask(CancelOrder(order_id=await ctx.draft(), cancelled_by="alice"))
+
+
+async def s_create_quotation(ctx: Context) -> None:
+    await ctx.ask(quotation())
+
+
+async def s_revise_quotation(ctx: Context) -> None:
+    create = quotation()
+    await ctx.ask(create)
+    await ctx.ask(ReviseQuotation(quotation_id=create.quotation_id, revised_by="sam", notes="n"))
+
+
+async def s_send_quotation(ctx: Context) -> None:
+    create = quotation()
+    await ctx.ask(create)
+    await ctx.ask(SendQuotation(quotation_id=create.quotation_id, sent_by="sam"))
+
+
+async def s_accept_quotation(ctx: Context) -> None:
+    await accepted_quotation(ctx.bus)
+
+
+async def s_decline_quotation(ctx: Context) -> None:
+    create = quotation()
+    await ctx.ask(create)
+    await ctx.ask(SendQuotation(quotation_id=create.quotation_id, sent_by="sam"))
+    await ctx.ask(DeclineQuotation(quotation_id=create.quotation_id, declined_by="sam"))
+
+
+async def s_convert_quotation(ctx: Context) -> None:
+    create = await accepted_quotation(ctx.bus)
+    answer = await ctx.ask(ConvertQuotation(quotation_id=create.quotation_id, converted_by="otto"))
+    await ctx.bus.wait_for("order.created", lambda b: b["order_id"] == answer["order_id"])
+
+
+async def s_create_rfq(ctx: Context) -> None:
+    await ctx.ask(rfq())
+
+
+async def s_record_rfq_reply(ctx: Context) -> None:
+    create = rfq()
+    await ctx.ask(create)
+    await ctx.ask(rfq_reply(create, create.supplier_ids[1], "0.10", "0.20"))
+
+
+async def s_choose_rfq_reply(ctx: Context) -> None:
+    create = await replied_rfq(ctx.bus)
+    choose = ChooseRfqReply(
+        rfq_id=create.rfq_id, supplier_id=create.supplier_ids[0], chosen_by="max"
+    )
+    answer = await ctx.ask(choose)
+    await ctx.bus.wait_for("order.created", lambda b: b["order_id"] == answer["order_id"])
+
+
+async def s_cancel_rfq(ctx: Context) -> None:
+    create = rfq()
+    await ctx.ask(create)
+    await ctx.ask(CancelRfq(rfq_id=create.rfq_id, cancelled_by="pat"))
 
 
 async def s_define_tax_rate(ctx: Context) -> None:
@@ -437,6 +508,16 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.update"): s_update,
     ("order.commands", "order.submit"): s_submit,
     ("order.commands", "order.cancel"): s_cancel,
+    ("order.commands", "order.create_quotation"): s_create_quotation,
+    ("order.commands", "order.revise_quotation"): s_revise_quotation,
+    ("order.commands", "order.send_quotation"): s_send_quotation,
+    ("order.commands", "order.accept_quotation"): s_accept_quotation,
+    ("order.commands", "order.decline_quotation"): s_decline_quotation,
+    ("order.commands", "order.convert_quotation"): s_convert_quotation,
+    ("order.commands", "order.create_rfq"): s_create_rfq,
+    ("order.commands", "order.record_rfq_reply"): s_record_rfq_reply,
+    ("order.commands", "order.choose_rfq_reply"): s_choose_rfq_reply,
+    ("order.commands", "order.cancel_rfq"): s_cancel_rfq,
     ("order.commands", "order.define_tax_rate"): s_define_tax_rate,
     ("order.commands", "order.define_price_list"): s_define_price_list,
     ("order.commands", "order.close_short"): s_close_short,

@@ -165,7 +165,9 @@ class Done:
         return self.finished - self.started
 
 
-async def _approved(bus: FlowBus, order_id: str, approver: str | None) -> None:
+async def approved_by(bus: FlowBus, order_id: str, approver: str | None) -> None:
+    """Approve the order's level-1 request as ``approver`` (none: no cycle, approved at once);
+    done when it is approved."""
     if approver is not None:
         pending = await bus.first("approval.pending", order_id)
         await bus.send(
@@ -190,7 +192,7 @@ async def purchase_flow(
     await bus.send(
         SubmitOrder(order_id=order.order_id, submitted_by="alice", correlation_id=order.order_id)
     )
-    await _approved(bus, order.order_id, approver)
+    await approved_by(bus, order.order_id, approver)
     return Done(order.order_id, started, time.perf_counter())
 
 
@@ -214,7 +216,7 @@ async def sales_flow(
     started = time.perf_counter()
     await bus.send(order)
     await bus.send(SubmitOrder(order_id=oid, submitted_by="bob", correlation_id=oid))
-    await _approved(bus, oid, approver)
+    await approved_by(bus, oid, approver)
     for retries in range(3):
         issue = IssueGoods(
             issue_id=unique("GI"),

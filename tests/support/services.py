@@ -44,6 +44,7 @@ class Environment:
             "mongodb_database": self.database(service),
             "environment": "test",
             "outbox_poll_seconds": 0.2,
+            "outbox_idle_poll_seconds": 1.0,
             "retry_backoff_seconds": 0.1,
             "graceful_timeout": 5.0,
             **overrides,

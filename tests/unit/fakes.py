@@ -43,6 +43,9 @@ class FakeStore(Generic[A]):
 
         return [self.model.model_validate(d) for d in self.docs.values() if matches(d)][:limit]
 
+    async def read(self, aggregate_id: str) -> A | None:
+        return await self.get(aggregate_id)
+
     async def add(self, aggregate: A, *, cause: Message) -> None:
         if aggregate.id in self.docs:
             raise AlreadyExists(aggregate.id)
@@ -50,13 +53,22 @@ class FakeStore(Generic[A]):
         aggregate.applied_messages = [str(cause.message_id)]
         self._keep(aggregate)
 
-    async def save(self, aggregate: A, *, cause: Message | None) -> None:
+    async def add_once(self, aggregate: A, *, cause: Message) -> bool:
+        try:
+            await self.add(aggregate, cause=cause)
+        except AlreadyExists:
+            existing = await self.get(aggregate.id)
+            return existing is not None and existing.has_applied(cause.message_id)
+        return True
+
+    async def save(self, aggregate: A, *, cause: Message | None, key: str | None = None) -> None:
         stored = self.docs.get(aggregate.id)
         if stored is None or stored["version"] != aggregate.version:
             raise ConcurrencyConflict(aggregate.id)
         aggregate.version += 1
         if cause is not None:
-            aggregate.applied_messages = [*aggregate.applied_messages, str(cause.message_id)]
+            applied = key or str(cause.message_id)
+            aggregate.applied_messages = [*aggregate.applied_messages, applied]
         self._keep(aggregate)
 
     async def change(
@@ -66,15 +78,16 @@ class FakeStore(Generic[A]):
         mutate: Callable[[A], object | Awaitable[object]],
         *,
         missing: Callable[[], Exception],
+        key: str | None = None,
     ) -> A | None:
         aggregate = await self.get(aggregate_id)
         if aggregate is None:
             raise missing()
-        if aggregate.has_applied(cause.message_id):
+        if aggregate.has_applied(key or cause.message_id):
             return None
         if inspect.isawaitable(outcome := mutate(aggregate)):
             await outcome
-        await self.save(aggregate, cause=cause)
+        await self.save(aggregate, cause=cause, key=key)
         return aggregate
 
     async def create_or_change(

@@ -5,9 +5,17 @@ from services.order.domain.errors import (
     NotTheCreator,
     OrderExists,
     OrderLocked,
+    QuotationExists,
+    QuotationPastValidity,
+    RfqExists,
     UnknownOrder,
+    UnknownQuotation,
+    UnknownRfq,
 )
 from services.order.domain.order import Order
+from services.order.domain.quotation import Quotation
+from services.order.domain.quotation_state import OPEN as OPEN_QUOTATIONS
+from services.order.domain.rfq import Rfq
 from services.order.domain.status import (
     CANCELLABLE,
     EDITABLE,
@@ -31,6 +39,8 @@ from services.order.pricing import (
 __all__ = [
     "CANCELLABLE",
     "EDITABLE",
+    "FULLY_DONE",
+    "OPEN_QUOTATIONS",
     "PARTLY_DONE",
     "DiscountExceedsDocument",
     "DiscountExceedsLine",
@@ -46,8 +56,15 @@ __all__ = [
     "OrderStatus",
     "PendingApproval",
     "PricingError",
+    "Quotation",
+    "QuotationExists",
+    "QuotationPastValidity",
     "Rejection",
+    "Rfq",
+    "RfqExists",
     "UnknownOrder",
     "UnknownPrice",
+    "UnknownQuotation",
+    "UnknownRfq",
     "UnknownTaxRate",
 ]

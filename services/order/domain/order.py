@@ -85,6 +85,8 @@ class Order(Aggregate):
     fulfilment: list[LineFulfilment] = Field(default_factory=list)
     deliveries: list[Delivery] = Field(default_factory=list)
     stock: StockCheck | None = None
+    quotation_id: str | None = None
+    rfq_id: str | None = None
     terms: PricingTerms = Field(default_factory=PricingTerms)
     pricing: PricedDocument | None = None
     """The lines' amounts, discounts, taxes per rate and totals, with the rates used; kept
@@ -125,6 +127,8 @@ class Order(Aggregate):
         currency: str,
         lines: Sequence[OrderLineInput],
         notes: str | None = None,
+        quotation_id: str | None = None,
+        rfq_id: str | None = None,
         pricing: PricingTerms | None = None,
         price_list: PriceList | None = None,
         rates: Mapping[str, TaxRate] | None = None,
@@ -133,7 +137,8 @@ class Order(Aggregate):
     ) -> Order:
         """A draft, priced: every line gets its unit price, discounts and taxes.
         ``availability``: for a sales order, how the branch's stock serves its lines;
-        ``when_stock_short``: the branch's rule when it cannot."""
+        ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
+        names the document it was made from."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -143,6 +148,8 @@ class Order(Aggregate):
             currency=currency,
             lines=[],
             notes=notes,
+            quotation_id=quotation_id,
+            rfq_id=rfq_id,
         )
         order._assess(availability, when_stock_short)
         order._price(lines, pricing or PricingTerms(), price_list, rates or {})
@@ -498,6 +505,8 @@ class Order(Aggregate):
             "currency": self.currency,
             "lines": self.lines,
             "total": self.total,
+            "quotation_id": self.quotation_id,
+            "rfq_id": self.rfq_id,
             "pricing": self.pricing,
             "availability": self.availability,
         }

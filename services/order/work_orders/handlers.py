@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from services.order.carts.handlers import CartHandlers
 from services.order.domain.work_order import WorkOrder
 from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
-from services.order.handlers import OrderHandlers
 from shared.contracts import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -113,22 +110,3 @@ class WorkOrderHandlers:
         await self._apply(
             event.work_order_id, event, lambda wo: wo.components_released(released=event.released)
         )
-
-
-class OrderServiceHandlers(OrderHandlers):
-    """The order handlers with the work orders' beside them: what the service's setup makes."""
-
-    carts: CartHandlers
-    """Set by the service's setup: cart handlers use these order handlers for checkouts."""
-
-    def __init__(self, *orders: Any, work_orders: WorkOrderHandlers) -> None:
-        super().__init__(*orders)  # whatever the order handlers take
-        self.work_orders = work_orders
-
-
-def work_orders(handlers: OrderServiceHandlers) -> WorkOrderHandlers:
-    return handlers.work_orders
-
-
-def carts(handlers: OrderServiceHandlers) -> CartHandlers:
-    return handlers.carts

@@ -1,0 +1,324 @@
+"""The quotation and RFQ handlers with in-memory stores: a conversion or a choice makes its
+order once, whatever is resent or lost between the two writes; expiry is published."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.order.documents import DocumentHandlers
+from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
+from services.order.domain.availability import assess
+from services.order.domain.errors import InsufficientStock
+from shared.contracts import (
+    AcceptQuotation,
+    ChooseRfqReply,
+    ConvertQuotation,
+    CreateQuotation,
+    CreateRfq,
+    Message,
+    OrderCreated,
+    OrderKind,
+    OrderLine,
+    OrderLineInput,
+    QuotationConverted,
+    QuotationExpired,
+    QuotedPrice,
+    RecordRfqReply,
+    RequestedLine,
+    RfqReplyChosen,
+    SendQuotation,
+    StockAvailability,
+    TaxRate,
+    WhenStockShort,
+    utcnow,
+)
+from tests.support.factories import purchase_order, unique
+from tests.unit.fakes import FakeStore
+
+
+class FlakyOrders(FakeStore[Order]):
+    """Orders whose next insert is lost (the process died before it)."""
+
+    def __init__(self) -> None:
+        super().__init__(Order)
+        self.fail_next = False
+
+    async def add(self, aggregate: Order, *, cause: Message) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("the database went away")
+        await super().add(aggregate, cause=cause)
+
+
+class FakeStock:
+    """A branch's sales location holding ``available`` of each item (none known: unknown)."""
+
+    def __init__(self) -> None:
+        self.available: dict[str, Decimal] = {}
+
+    async def assess(self, branch_id: str, lines: list[OrderLine]) -> StockAvailability:
+        location = f"{branch_id}-SALES" if self.available else None
+        return assess(lines, location_id=location, available=self.available, at=utcnow())
+
+
+class FakeBranches:
+    def __init__(self) -> None:
+        self.rule = WhenStockShort.ALLOW
+
+    async def when_stock_short(self, branch_id: str) -> WhenStockShort:
+        return self.rule
+
+
+class FakeConfig:
+    """Tax rates in force and price lists, as the order service's configuration gives them."""
+
+    def __init__(self) -> None:
+        self.rates: dict[str, TaxRate] = {}
+
+    async def rates_for(self, lines: Iterable[OrderLineInput], at: datetime) -> dict[str, TaxRate]:
+        codes = {code for line in lines for code in line.tax_codes}
+        return {code: rate for code, rate in self.rates.items() if code in codes}
+
+    async def price_list(self, price_list_id: str | None) -> None:
+        assert price_list_id is None
+
+
+class World:
+    def __init__(self) -> None:
+        self.quotations = FakeStore(Quotation)
+        self.rfqs = FakeStore(Rfq)
+        self.orders = FlakyOrders()
+        self.stock = FakeStock()
+        self.branches = FakeBranches()
+        self.config = FakeConfig()
+        self.handlers = DocumentHandlers(
+            self.quotations,  # type: ignore[arg-type]
+            self.rfqs,  # type: ignore[arg-type]
+            self.orders,  # type: ignore[arg-type]
+            stock=self.stock,  # type: ignore[arg-type]
+            branches=self.branches,  # type: ignore[arg-type]
+            config=self.config,  # type: ignore[arg-type]
+        )
+
+    async def accepted_quotation(
+        self, valid_for: timedelta = timedelta(days=5), tax_codes: list[str] | None = None
+    ) -> str:
+        quotation_id = unique("Q")
+        line = OrderLine(
+            sku="A", quantity=Decimal(2), unit_price=Decimal("5.00"), tax_codes=tax_codes or []
+        )
+        await self.handlers.create_quotation(
+            CreateQuotation(
+                quotation_id=quotation_id,
+                customer_id="C-1",
+                branch_id="B-1",
+                created_by="sam",
+                currency="EUR",
+                lines=[line],
+                valid_until=utcnow() + valid_for,
+            )
+        )
+        await self.handlers.send_quotation(SendQuotation(quotation_id=quotation_id, sent_by="sam"))
+        await self.handlers.accept_quotation(
+            AcceptQuotation(quotation_id=quotation_id, accepted_by="sam")
+        )
+        return quotation_id
+
+    async def rfq_with_replies(self) -> str:
+        rfq_id = unique("R")
+        await self.handlers.create_rfq(
+            CreateRfq(
+                rfq_id=rfq_id,
+                branch_id="B-1",
+                created_by="pat",
+                currency="USD",
+                lines=[RequestedLine(sku="BOLT", quantity=Decimal(10))],
+                supplier_ids=["S-1", "S-2"],
+            )
+        )
+        for supplier, price in (("S-1", "2.00"), ("S-2", "1.50")):
+            await self.handlers.record_rfq_reply(
+                RecordRfqReply(
+                    rfq_id=rfq_id,
+                    supplier_id=supplier,
+                    recorded_by="pat",
+                    prices=[QuotedPrice(sku="BOLT", unit_price=Decimal(price))],
+                    lead_time_days=4,
+                    valid_until=utcnow() + timedelta(days=3),
+                )
+            )
+        return rfq_id
+
+
+async def test_a_conversion_resent_or_repeated_makes_one_sales_order() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+
+    await world.handlers.convert_quotation(convert)
+    await world.handlers.convert_quotation(convert)  # redelivered
+    await world.handlers.convert_quotation(  # sent again by someone else
+        ConvertQuotation(quotation_id=quotation_id, converted_by="ivy")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["id"] == f"SO-{quotation_id}"
+    assert order["quotation_id"] == quotation_id
+    assert order["created_by"] == "otto"
+    assert order["applied_messages"] == [str(convert.message_id)]
+    [created] = world.orders.events(OrderCreated)
+    assert created.quotation_id == quotation_id
+    assert [e.repeated for e in world.quotations.events(QuotationConverted)] == [False, True]
+
+
+async def test_an_order_lost_after_the_conversion_is_added_on_redelivery() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-X")
+    world.orders.fail_next = True
+
+    with pytest.raises(ConnectionError):
+        await world.handlers.convert_quotation(convert)
+    assert world.orders.docs == {}
+    await world.handlers.convert_quotation(convert)
+
+    assert list(world.orders.docs) == ["SO-X"]
+    assert len(world.quotations.events(QuotationConverted)) == 1
+
+
+async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
+    world = World()
+    taken = purchase_order(order_id="SO-TAKEN")
+    await world.orders.add(
+        Order.create(
+            order_id=taken.order_id,
+            kind=OrderKind.PURCHASE,
+            party_id=taken.vendor_id,
+            branch_id=taken.branch_id,
+            created_by=taken.created_by,
+            currency=taken.currency,
+            lines=taken.lines,
+        ),
+        cause=taken,
+    )
+    quotation_id = await world.accepted_quotation()
+
+    with pytest.raises(OrderExists):
+        await world.handlers.convert_quotation(
+            ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-TAKEN")
+        )
+
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    assert stored.order_id is None
+    assert world.quotations.events(QuotationConverted) == []
+
+
+async def test_an_expired_quotation_is_refused_and_its_expiry_published_once() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    await _past(quotation_id, world)
+
+    for _ in range(2):
+        with pytest.raises(QuotationPastValidity):
+            await world.handlers.convert_quotation(
+                ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+            )
+
+    [expired] = world.quotations.events(QuotationExpired)
+    assert expired.quotation_id == quotation_id
+    assert world.orders.docs == {}
+
+
+async def test_choosing_a_reply_resent_or_lost_midway_makes_one_purchase_order() -> None:
+    world = World()
+    rfq_id = await world.rfq_with_replies()
+    choose = ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
+    world.orders.fail_next = True
+
+    with pytest.raises(ConnectionError):
+        await world.handlers.choose_rfq_reply(choose)
+    await world.handlers.choose_rfq_reply(choose)
+    await world.handlers.choose_rfq_reply(
+        ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
+    )
+
+    [order] = world.orders.docs.values()
+    assert (order["id"], order["party_id"], order["rfq_id"]) == (f"PO-{rfq_id}", "S-2", rfq_id)
+    assert order["lines"][0]["unit_price"] == Decimal("1.50")
+    assert [e.repeated for e in world.rfqs.events(RfqReplyChosen)] == [False, True]
+
+
+async def _past(quotation_id: str, world: World) -> None:
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    while utcnow() <= stored.valid_until:
+        pass
+
+
+async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_once() -> None:
+    world = World()
+    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    fresh = await world.accepted_quotation()
+    await _past(due, world)
+
+    await world.handlers.expire_due()
+    await world.handlers.expire_due()
+
+    [expired] = world.quotations.events(QuotationExpired)
+    assert expired.quotation_id == due
+    stored = await world.quotations.get(fresh)
+    assert stored is not None
+    assert stored.status == "accepted"
+
+
+async def test_a_branch_that_refuses_short_orders_refuses_the_conversion() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    world.stock.available = {"A": Decimal(1)}
+    world.branches.rule = WhenStockShort.REFUSE
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+
+    with pytest.raises(InsufficientStock):
+        await world.handlers.convert_quotation(convert)
+    stored = await world.quotations.get(quotation_id)
+    assert stored is not None
+    assert (stored.status, stored.order_id) == ("accepted", None)
+    assert world.orders.docs == {}
+
+    world.stock.available = {"A": Decimal(5)}
+    await world.handlers.convert_quotation(convert)
+    [order] = world.orders.docs.values()
+    assert order["availability"]["status"] == "available"
+
+
+async def test_a_branch_that_allows_short_orders_gets_one_showing_the_shortage() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    world.stock.available = {"A": Decimal(1)}
+
+    await world.handlers.convert_quotation(
+        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["availability"]["status"] == "short"
+
+
+async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_with() -> None:
+    world = World()
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(20), version=1)}
+    quotation_id = await world.accepted_quotation(tax_codes=["VAT"])
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(25), version=2)}
+
+    await world.handlers.convert_quotation(
+        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+    )
+
+    [order] = world.orders.docs.values()
+    assert order["pricing"]["grand_total"] == Decimal("12.00")
+    assert [(t["code"], t["version"]) for t in order["pricing"]["taxes"]] == [("VAT", 1)]
