@@ -32,9 +32,11 @@ from shared.registry import (  # noqa: E402
     CALLERS,
     GATEWAYS,
     SERVICES,
+    STOREFRONTS,
     CallerEntry,
     Need,
     ServiceEntry,
+    StorefrontEntry,
 )
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings  # noqa: E402
 
@@ -278,12 +280,15 @@ def rabbitmq_definitions(services: Services, commands: CommandSenders | None = N
     users = [rabbitmq_user(ADMIN, tags=["administrator"])]
     users += [rabbitmq_user(service.rabbitmq_user) for service in services]
     users += [rabbitmq_user(caller.name) for caller in CALLERS]
+    users += [rabbitmq_user(front.rabbitmq_user) for front in STOREFRONTS]
     everything = {"configure": ".*", "write": ".*", "read": ".*"}
     permissions: list[dict[str, object]] = [{"user": ADMIN, "vhost": VHOST, **everything}]
     permissions += [rabbitmq_permissions(service) for service in services]
     permissions += [caller_permissions(caller) for caller in CALLERS]
+    permissions += [storefront_permissions(front) for front in STOREFRONTS]
     topics = [t for service in services for t in service_topic_permissions(service)]
     topics += [t for caller in CALLERS for t in caller_topic_permissions(caller, senders)]
+    topics += [t for front in STOREFRONTS for t in storefront_topic_permissions(front)]
     definitions = {
         "users": users,
         "vhosts": [{"name": VHOST}],
@@ -412,6 +417,28 @@ def caller_topic_permissions(
     return [
         topic(caller.name, COMMANDS, commands, NOTHING),
         topic(caller.name, EVENTS, NOTHING, ".*"),
+    ]
+
+
+def storefront_permissions(front: StorefrontEntry) -> dict[str, object]:
+    """A storefront publishes to ``oms.events`` (nothing on ``oms.commands``) and may have
+    server-named queues of its own; it reads nothing of the system's."""
+    own = r"amq\.gen-.*|amq_.*"
+    return {
+        "user": front.rabbitmq_user,
+        "vhost": VHOST,
+        "configure": f"^({own})$",
+        "write": rf"^(oms\.events|{own})$",
+        "read": f"^({own})$",
+    }
+
+
+def storefront_topic_permissions(front: StorefrontEntry) -> list[dict[str, object]]:
+    """Its own cart events only: ``cart.<storefront_id>.<event>``."""
+    cart = rf"^cart\.{re.escape(front.storefront_id)}\.[a-z_]+$"
+    return [
+        topic(front.rabbitmq_user, COMMANDS, NOTHING, NOTHING),
+        topic(front.rabbitmq_user, EVENTS, cart, NOTHING),
     ]
 
 

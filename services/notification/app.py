@@ -13,6 +13,7 @@ from services.notification.settings import NotificationSettings
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
+    CartRecoveryDue,
     OrderApproved,
     OrderRejected,
 )
@@ -48,8 +49,8 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending and withdrawn approvals, approvals and rejections, sent "
-    "once per event.",
+    description="E-mail about pending and withdrawn approvals, approvals and rejections, and "
+    "reminders of abandoned carts, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -58,6 +59,7 @@ SERVICE = Service(
         OrderApproved: NotificationHandlers.order_approved,
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
+        CartRecoveryDue: NotificationHandlers.cart_recovery_due,
     },
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],

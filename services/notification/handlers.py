@@ -13,6 +13,7 @@ from services.notification.domain import Email
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
+    CartRecoveryDue,
     Event,
     OrderApproved,
     OrderRejected,
@@ -84,6 +85,22 @@ class NotificationHandlers:
         if (decision := event.decision) is not None and decision.notify:
             subject, body = templates.rejected(decision)
             await self._queue(event, "order_rejected", decision.creator, subject, body)
+
+    async def cart_recovery_due(self, event: CartRecoveryDue) -> None:
+        """Remind the shopper of the cart they left, once per cart and reminder step."""
+        subject, body = templates.cart_recovery(event)
+        email = Email.compose(
+            email_id=f"cart:{event.cart_id}:{event.message_id}",
+            kind="cart_recovery",
+            to=str(event.email),
+            subject=subject,
+            body=body,
+            source_message_id=str(event.message_id),
+            order_id=None,
+        )
+        with contextlib.suppress(AlreadyExists):
+            await self.emails.add(email, cause=event)
+            self.dispatcher.wake()
 
     async def _queue(
         self, event: Event, kind: str, recipient: Person, subject: str, body: str

@@ -12,6 +12,7 @@ from shared.contracts import (
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
+    CartRecoveryDue,
     Person,
     RejectRequest,
     WithdrawalReason,
@@ -172,3 +173,39 @@ def rejected(event: ApprovalRejected) -> tuple[str, str]:
         approver=_name(event.approver),
         notes=event.notes or "(none)",
     )
+
+
+CART_RECOVERY = Template(
+    """Hello,
+
+you left these items in your cart at $storefront:
+
+$items
+
+Total: $total $currency
+
+Your cart is waiting for you: $link
+
+You get this reminder because you gave us your e-mail address while shopping. To stop cart
+reminders, tell the storefront you do not want them.
+"""
+)
+
+CART_SUBJECTS = {1: "You left something in your cart", 2: "Your cart is still waiting"}
+
+
+def cart_recovery(event: CartRecoveryDue) -> tuple[str, str]:
+    """A reminder of an abandoned cart: its contents, its total and the link back to it."""
+    lines = "\n".join(
+        f"  {item.quantity} x {item.name or item.sku} ({item.sku}) at {item.unit_price}"
+        for item in event.items
+    )
+    subject = CART_SUBJECTS.get(event.step, "Last reminder: your cart is about to expire")
+    body = CART_RECOVERY.substitute(
+        storefront=event.storefront_id,
+        items=lines,
+        total=event.total,
+        currency=event.currency,
+        link=event.cart_url or f"the storefront {event.storefront_id}",
+    )
+    return subject, body
