@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster lint format docs generate bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster test-browser chromium lint format docs generate bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -26,14 +26,20 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed ## Create .venv with the project and its development tools
 
+chromium: ## Make sure Debian's Chromium is installed (the back office's browser tests drive it)
+	@deploy/local/ensure-chromium.sh
+
 rabbitmq: ## Make sure a local RabbitMQ (with management API) runs, installing it if needed
 	@deploy/local/ensure-rabbitmq.sh
 
-run: install rabbitmq ## Run all five services locally (embedded MongoDB unless MONGODB_URL is set)
+run: install rabbitmq ## Run all five services and the back office locally (embedded MongoDB unless MONGODB_URL is set)
 	$(BIN)/python deploy/local/run.py
 
 test: install rabbitmq ## Run the whole test suite against real RabbitMQ and a MongoDB-wire server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: install rabbitmq chromium ## Run the back office's browser tests (screenshots in .run/screenshots)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 test-unit: install ## Run the unit tests (no servers needed)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

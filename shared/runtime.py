@@ -42,7 +42,7 @@ from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
-from shared.messaging.callers import acting_person, check_acting_person
+from shared.messaging.callers import acting_person, check_acting_person, check_routing_key
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
 from shared.messaging.topology import EXCHANGES, Topology, routed
@@ -283,6 +283,7 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
             raise InvalidMessage(error) from None
         if isinstance(body, Command) and person is not None:
             check_acting_person(body, person)
+        check_routing_key(body, raw.routing_key)
         delivery = Delivery(
             reply_to=raw.reply_to,
             correlation_id=raw.correlation_id,

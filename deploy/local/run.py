@@ -19,9 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from shared.registry import SERVICES as REGISTRY  # noqa: E402 - after the path is set
+from shared.registry import GATEWAYS  # noqa: E402 - after the path is set
+from shared.registry import SERVICES as REGISTRY  # noqa: E402
 
-SERVICES = {service.name: service.port for service in REGISTRY}
+SERVICES = {service.name: service.port for service in (*REGISTRY, *GATEWAYS)}
+BACKOFFICE_URL = f"http://127.0.0.1:{SERVICES['backoffice']}"
+LINK_KEY = os.environ.get("OMS_LINK_SIGNING_KEY", "backoffice-dev-link-key")
+"""Notification signs the pending e-mail's link to the back office with it; the back office
+checks it."""
 LOGS = ROOT / ".run" / "logs"
 
 
@@ -129,6 +134,8 @@ def main() -> None:
             "OMS_AMQP_URL": amqp_url(name),  # each service logs in as itself
             "OMS_HTTP_PORT": str(SERVICES[name]),
             "OMS_LOG_FORMAT": "json",
+            "OMS_LINK_SIGNING_KEY": LINK_KEY,
+            "OMS_BACKOFFICE_URL": BACKOFFICE_URL,
             **(mail_env if name == "notification" else {}),
         }
         processes[name] = subprocess.Popen(  # noqa: S603
@@ -163,13 +170,16 @@ def main() -> None:
 
     say("\nOMS is running (Ctrl-C stops it)\n")
     say(f"  {'service':<13} {'health':<40} {'AsyncAPI':<38} log")
+    gateways = {gateway.name for gateway in GATEWAYS}
     for name in services:
         base = f"http://127.0.0.1:{SERVICES[name]}"
+        docs = base + "/" if name in gateways else base + "/docs/asyncapi"
         say(
-            f"  {name:<13} {base + '/health/ready':<40} {base + '/docs/asyncapi':<38} "
+            f"  {name:<13} {base + '/health/ready':<40} {docs:<38} "
             f"{(LOGS / f'{name}.log').relative_to(ROOT)}"
         )
-    say(f"\n  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
+    say(f"\n  Back office  {BACKOFFICE_URL}  (README: The back office, for the first password)")
+    say(f"  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
     say(
         f"  RabbitMQ  vhost oms; callers log in as {amqp_url('backoffice')} (or storefront, "
         "operator)"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import prometheus_client
 
 from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
-from services.notification.handlers import NotificationHandlers
+from services.notification.handlers import BackofficeLinks, NotificationHandlers
 from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
@@ -16,6 +17,7 @@ from services.notification.settings import NotificationSettings
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
+    CartRecoveryDue,
     OrderApproved,
     OrderRejected,
 )
@@ -52,13 +54,20 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
         failed=emails_failed(runtime),
     )
     runtime.jobs.append(dispatcher)
-    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url)
+    links = None
+    if settings.backoffice_url and settings.link_signing_key:
+        links = BackofficeLinks(
+            settings.backoffice_url,
+            settings.link_signing_key.get_secret_value(),
+            timedelta(hours=settings.approval_link_hours),
+        )
+    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url, links=links)
 
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending and withdrawn approvals, approvals and rejections, sent "
-    "once per event.",
+    description="E-mail about pending and withdrawn approvals, approvals and rejections, and "
+    "reminders of abandoned carts, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -67,6 +76,7 @@ SERVICE = Service(
         OrderApproved: NotificationHandlers.order_approved,
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
+        CartRecoveryDue: NotificationHandlers.cart_recovery_due,
     },
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],

@@ -148,6 +148,8 @@ class Settlement:
         """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
         stopping process gives them back at once."""
         self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
+        # Contracts routed per sender (``cart.*.created``): matched word by word.
+        self.patterns = [r for r in routes if "*" in r.contract.routing_key]
 
     def queue_of(self, raw: AbstractIncomingMessage) -> str:
         """The queue a delivery came from: commands share one, each event has its own, and a
@@ -157,10 +159,24 @@ class Settlement:
             if service == self.service and verb and "." not in verb:
                 return self.commands_queue
             return names.UNROUTED_COMMANDS
-        return self.event_queues.get(raw.routing_key or "", "")
+        if (queue := self.event_queues.get(raw.routing_key or "")) is not None:
+            return queue
+        route = self._pattern_route(raw)
+        return route.queue if route is not None else ""
 
     def contract_of(self, raw: AbstractIncomingMessage) -> type[Message] | None:
-        return self.contracts.get((raw.exchange or "", raw.routing_key or ""))
+        if (found := self.contracts.get((raw.exchange or "", raw.routing_key or ""))) is not None:
+            return found
+        route = self._pattern_route(raw)
+        return route.contract if route is not None else None
+
+    def _pattern_route(self, raw: AbstractIncomingMessage) -> Route | None:
+        for route in self.patterns:
+            if route.exchange == raw.exchange and names.topic_matches(
+                route.contract.routing_key, raw.routing_key or ""
+            ):
+                return route
+        return None
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher

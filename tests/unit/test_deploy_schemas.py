@@ -21,6 +21,8 @@ from shared.registry import SERVICES
 from tests.support.servers import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
+CONSUMERS = {f"oms-{service.name}" for service in SERVICES}
+"""The Deployments that consume queues (the back office, a gateway, consumes none)."""
 KUBERNETES = "1.30.0"
 
 
@@ -91,8 +93,10 @@ def test_the_keda_component_replaces_the_cpu_autoscalers_and_fixed_replicas() ->
         for doc in documents(path):
             if doc.get("kind") == "HorizontalPodAutoscaler":
                 assert ("HorizontalPodAutoscaler", doc["metadata"]["name"]) in deleted
-            if doc.get("kind") == "Deployment" and "replicas" in doc["spec"]:
+            consumer = doc.get("metadata", {}).get("name") in CONSUMERS
+            if doc.get("kind") == "Deployment" and "replicas" in doc["spec"] and consumer:
                 assert doc["metadata"]["name"] in unfixed
+    assert unfixed <= CONSUMERS  # a gateway (the back office) keeps its fixed replicas
     overlay = yaml.safe_load((ROOT / "deploy" / "k8s-keda" / "kustomization.yaml").read_text())
     assert overlay["resources"] == ["../k8s"]
     assert overlay["components"] == ["../k8s/keda"]
@@ -112,7 +116,7 @@ def test_the_keda_overlay_builds_with_no_autoscaler_left() -> None:
     assert "HorizontalPodAutoscaler" not in kinds
     assert kinds.count("ScaledObject") == len(SERVICES)
     for doc in resources:
-        if doc["kind"] == "Deployment":
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] in CONSUMERS:
             assert "replicas" not in doc["spec"]
         if doc["kind"] not in {"ScaledObject", "TriggerAuthentication"}:
             kubernetes_validate.validate(doc, KUBERNETES, strict=True)
