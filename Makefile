@@ -35,7 +35,7 @@ rabbitmq: ## Make sure a local RabbitMQ (with management API) runs, installing i
 run: install rabbitmq ## Run all five services and the back office locally (embedded MongoDB unless MONGODB_URL is set)
 	$(BIN)/python deploy/local/run.py
 
-test: install rabbitmq ## Run the whole test suite against real RabbitMQ and a MongoDB-wire server
+test: install rabbitmq chromium ## Run the whole test suite (real RabbitMQ, a MongoDB-wire server, Chromium for the back office)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-browser: install rabbitmq chromium ## Run the back office's browser tests (screenshots in .run/screenshots)
