@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e lint format docs generate bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster test-browser chromium lint format docs generate bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -26,14 +26,20 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed ## Create .venv with the project and its development tools
 
+chromium: ## Make sure Debian's Chromium is installed (the back office's browser tests drive it)
+	@deploy/local/ensure-chromium.sh
+
 rabbitmq: ## Make sure a local RabbitMQ (with management API) runs, installing it if needed
 	@deploy/local/ensure-rabbitmq.sh
 
-run: install rabbitmq ## Run all five services locally (embedded MongoDB unless MONGODB_URL is set)
+run: install rabbitmq ## Run all five services and the back office locally (embedded MongoDB unless MONGODB_URL is set)
 	$(BIN)/python deploy/local/run.py
 
-test: install rabbitmq ## Run the whole test suite against real RabbitMQ and a MongoDB-wire server
+test: install rabbitmq chromium ## Run the whole test suite (real RabbitMQ, a MongoDB-wire server, Chromium for the back office)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: install rabbitmq chromium ## Run the back office's browser tests (screenshots in .run/screenshots)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 test-unit: install ## Run the unit tests (no servers needed)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
@@ -47,7 +53,7 @@ test-e2e: install rabbitmq ## Run the end-to-end tests (every service as a proce
 lint: install ## ruff (lint and format check) and mypy (strict)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services tests deploy/local deploy/generate.py
+	$(BIN)/mypy shared services omsctl tests deploy/local deploy/generate.py
 
 format: install ## Format the code and fix what ruff can fix
 	$(BIN)/ruff format .
@@ -59,6 +65,9 @@ docs: install ## Regenerate the AsyncAPI documents in docs/asyncapi/
 generate: install ## Regenerate from the code: Compose, k8s, RabbitMQ users, AsyncAPI documents
 	$(BIN)/python deploy/generate.py
 	$(BIN)/python -m shared.asyncapi
+
+test-cluster: install rabbitmq ## The three-node RabbitMQ cluster that loses a node (root; ~1.5 min)
+	$(BIN)/python -m pytest -m cluster $(PYTEST_ARGS)
 
 bench: install rabbitmq ## Measure throughput and latency; record results in BENCHMARKS.md
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)

@@ -28,7 +28,16 @@ if str(ROOT) not in sys.path:  # run as a script, `python deploy/generate.py`
 
 from shared.messaging.topology import COMMANDS_ARGUMENTS  # noqa: E402
 from shared.names import COMMANDS, DEAD_LETTERS, EVENTS, UNROUTED, UNROUTED_COMMANDS  # noqa: E402
-from shared.registry import CALLERS, SERVICES, CallerEntry, Need, ServiceEntry  # noqa: E402
+from shared.registry import (  # noqa: E402
+    CALLERS,
+    GATEWAYS,
+    SERVICES,
+    STOREFRONTS,
+    CallerEntry,
+    Need,
+    ServiceEntry,
+    StorefrontEntry,
+)
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -58,18 +67,49 @@ LIFECYCLE = {
 Services = Sequence[ServiceEntry]
 
 
-def render(services: Services) -> dict[str, str]:
-    """Every generated file for these services, by path from the repository root."""
+def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
+    """Every generated file for these services (and gateways, which run like services but log
+    in to RabbitMQ as the caller of their name), by path from the repository root."""
+    processes = [*services, *gateways]
     files = {
-        "docker-compose.yml": compose(services),
-        "deploy/k8s/kustomization.yaml": kustomization(services),
-        "deploy/k8s/configmap.yaml": config_maps(services),
-        "deploy/k8s/secrets.template.yaml": secrets(services),
+        "docker-compose.yml": compose(processes),
+        "deploy/k8s/kustomization.yaml": kustomization(processes),
+        "deploy/k8s/configmap.yaml": config_maps(processes),
+        "deploy/k8s/secrets.template.yaml": secrets(processes),
         "deploy/rabbitmq/definitions.json": rabbitmq_definitions(services),
     }
-    for service in services:
+    for service in processes:
         files[f"deploy/k8s/{service.name}.yaml"] = manifest(service)
+    files["deploy/k8s/keda/scaledobjects.yaml"] = scaled_objects(services)
+    files["deploy/k8s/keda/kustomization.yaml"] = keda_kustomization(services)
+    files["deploy/k8s-keda/kustomization.yaml"] = NOTICE + fill("keda-overlay.yaml.tmpl")
     return files
+
+
+LINK_KEY = "OMS_LINK_SIGNING_KEY"
+"""Signs the pending e-mail's link to the back office: notification and backoffice share it."""
+SHARES_LINK_KEY = frozenset({"notification", "backoffice"})
+BACKOFFICE_READS = ("order", "approval", "inventory")
+
+
+def compose_environment(service: ServiceEntry) -> str:
+    """What a process needs beyond the common settings: the link key, the back office's address
+    (as a person's browser reaches it) and the services whose queries it reads."""
+    lines = []
+    if service.name in SHARES_LINK_KEY:
+        lines.append(f"      {LINK_KEY}: backoffice-dev-link-key\n")
+    if service.name == "notification":
+        lines.append(f"      OMS_BACKOFFICE_URL: http://127.0.0.1:{_port('backoffice')}\n")
+    if service.name == "backoffice":
+        lines += [
+            f"      OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n"
+            for name in BACKOFFICE_READS
+        ]
+    return "".join(lines)
+
+
+def _port(name: str) -> int:
+    return next(s.port for s in [*SERVICES, *GATEWAYS] if s.name == name)
 
 
 def fill(template: str, **values: object) -> str:
@@ -122,7 +162,8 @@ def compose_service(service: ServiceEntry, *, first: bool) -> str:
         password=dev_password(service.rabbitmq_user),
         depends_on=compose_depends_on(service),
         amqp_comment=AMQP_COMMENT if first else "",
-        smtp_environment=fill("compose-smtp.yml.tmpl") if smtp else "",
+        smtp_environment=(fill("compose-smtp.yml.tmpl") if smtp else "")
+        + compose_environment(service),
     )
 
 
@@ -153,7 +194,7 @@ def manifest(service: ServiceEntry) -> str:
     if service.autoscaled:
         kinds.append("HorizontalPodAutoscaler")
     extra_config_maps = ""
-    if Need.SMTP in service.needs:
+    if Need.SMTP in service.needs or service.name == "backoffice":
         extra_config_maps = (
             f"            - configMapRef:\n                name: {smtp_config_map(service)}\n"
         )
@@ -177,6 +218,73 @@ def manifest(service: ServiceEntry) -> str:
     return NOTICE + text
 
 
+KEDA_MIN_REPLICAS = 2
+KEDA_MAX_REPLICAS = 10
+KEDA_QUEUE_LENGTH = 100
+"""Messages waiting per replica: a replica handles ``OMS_PREFETCH`` (32) at a time."""
+
+
+def consumed_queues(service: ServiceEntry) -> list[str]:
+    """The queues a service consumes, from its handler table (its commands queue when its
+    package is not written yet)."""
+    from shared.asyncapi import load
+
+    if importlib.util.find_spec(service.module) is None:
+        return [f"{service.name}.commands"]
+    return sorted({route.queue for route in load(service.name).routes()})
+
+
+def scaled_objects(services: Services) -> str:
+    return NOTICE + "".join(
+        fill(
+            "keda-scaledobject.yaml.tmpl",
+            name=service.name,
+            min_replicas=KEDA_MIN_REPLICAS,
+            max_replicas=KEDA_MAX_REPLICAS,
+            keda_replicas=f"{KEDA_MIN_REPLICAS}-{KEDA_MAX_REPLICAS}",
+            queue_length=KEDA_QUEUE_LENGTH,
+            triggers="".join(rabbitmq_trigger(service, q) for q in consumed_queues(service)),
+        )
+        for service in services
+    )
+
+
+def rabbitmq_trigger(service: ServiceEntry, queue: str) -> str:
+    return textwrap.indent(
+        f"""- type: rabbitmq
+  name: {queue.replace(".", "-")}
+  metadata:
+    protocol: amqp
+    queueName: {queue}
+    mode: QueueLength
+    value: "{KEDA_QUEUE_LENGTH}"
+  authenticationRef:
+    name: oms-{service.name}-rabbitmq
+""",
+        "    ",
+    )
+
+
+def keda_kustomization(services: Services) -> str:
+    """Drop the CPU autoscalers and the fixed replica counts: the ScaledObjects own both."""
+    patches = [
+        (
+            f"  - patch: |-\n      apiVersion: autoscaling/v2\n"
+            f"      kind: HorizontalPodAutoscaler\n      metadata:\n"
+            f"        name: oms-{service.name}\n      $$patch: delete\n"
+        )
+        if service.autoscaled
+        else (
+            f"  - target:\n      kind: Deployment\n      name: oms-{service.name}\n"
+            f"    patch: |-\n      - op: remove\n        path: /spec/replicas\n"
+        )
+        for service in services
+    ]
+    return NOTICE + fill("keda-kustomization.yaml.tmpl", patches="".join(patches)).replace(
+        "$$patch", "$patch"
+    )
+
+
 def kustomization(services: Services) -> str:
     return NOTICE + fill(
         "kustomization.yaml.tmpl",
@@ -192,7 +300,20 @@ def config_maps(services: Services) -> str:
             fill("configmap-smtp.yaml.tmpl", name=service.name, config_map=smtp_config_map(service))
             for service in services
             if Need.SMTP in service.needs
-        ),
+        )
+        + "".join(backoffice_config_map(s) for s in services if s.name == "backoffice"),
+    )
+
+
+def backoffice_config_map(service: ServiceEntry) -> str:
+    """Where the back office reads the services' queries (their Kubernetes Services)."""
+    urls = "".join(
+        f"  OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n" for name in BACKOFFICE_READS
+    )
+    return (
+        "---\n# Where the back office reads the services' queries.\n"
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {smtp_config_map(service)}\n"
+        f"data:\n{urls}"
     )
 
 
@@ -210,6 +331,8 @@ def secret(service: ServiceEntry) -> str:
     smtp_login = ""
     if Need.SMTP in service.needs:
         smtp_login = "  OMS_SMTP_USERNAME: changeme\n  OMS_SMTP_PASSWORD: changeme\n"
+    if service.name in SHARES_LINK_KEY:
+        smtp_login += f"  {LINK_KEY}: changeme # the same key in notification and backoffice\n"
     return fill(
         "secret.yaml.tmpl",
         name=service.name,
@@ -227,12 +350,15 @@ def rabbitmq_definitions(services: Services, commands: CommandSenders | None = N
     users = [rabbitmq_user(ADMIN, tags=["administrator"])]
     users += [rabbitmq_user(service.rabbitmq_user) for service in services]
     users += [rabbitmq_user(caller.name) for caller in CALLERS]
+    users += [rabbitmq_user(front.rabbitmq_user) for front in STOREFRONTS]
     everything = {"configure": ".*", "write": ".*", "read": ".*"}
     permissions: list[dict[str, object]] = [{"user": ADMIN, "vhost": VHOST, **everything}]
     permissions += [rabbitmq_permissions(service) for service in services]
     permissions += [caller_permissions(caller) for caller in CALLERS]
+    permissions += [storefront_permissions(front) for front in STOREFRONTS]
     topics = [t for service in services for t in service_topic_permissions(service, senders)]
     topics += [t for caller in CALLERS for t in caller_topic_permissions(caller, senders)]
+    topics += [t for front in STOREFRONTS for t in storefront_topic_permissions(front)]
     definitions = {
         "users": users,
         "vhosts": [{"name": VHOST}],
@@ -366,6 +492,28 @@ def caller_topic_permissions(
     return [
         topic(caller.name, COMMANDS, commands, NOTHING),
         topic(caller.name, EVENTS, NOTHING, ".*"),
+    ]
+
+
+def storefront_permissions(front: StorefrontEntry) -> dict[str, object]:
+    """A storefront publishes to ``oms.events`` (nothing on ``oms.commands``) and may have
+    server-named queues of its own; it reads nothing of the system's."""
+    own = r"amq\.gen-.*|amq_.*"
+    return {
+        "user": front.rabbitmq_user,
+        "vhost": VHOST,
+        "configure": f"^({own})$",
+        "write": rf"^(oms\.events|{own})$",
+        "read": f"^({own})$",
+    }
+
+
+def storefront_topic_permissions(front: StorefrontEntry) -> list[dict[str, object]]:
+    """Its own cart events only: ``cart.<storefront_id>.<event>``."""
+    cart = rf"^cart\.{re.escape(front.storefront_id)}\.[a-z_]+$"
+    return [
+        topic(front.rabbitmq_user, COMMANDS, NOTHING, NOTHING),
+        topic(front.rabbitmq_user, EVENTS, cart, NOTHING),
     ]
 
 

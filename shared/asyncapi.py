@@ -172,6 +172,15 @@ class _Document:
             lines += ["", f"Answered on success by: {answered or 'its first event'}."]
             lines += ["", self._who(contract)]
             lines += ["", ANSWERS.format(service=self.service.name)]
+        if contract.routed_by and not route.is_command:
+            key = contract.routing_key.replace("*", f"<{contract.routed_by}>")
+            lines += [
+                "",
+                f"Publish it to exchange `{route.exchange}` with routing key `{key}` (your own "
+                f"`{contract.routed_by}`), logged in as your own RabbitMQ user; set the AMQP "
+                "properties `message_id` (the body's), `content_type` `application/json`, "
+                "persistent delivery and `user_id` (your login).",
+            ]
         if contract.ordering_key:
             lines += [
                 "",
@@ -221,10 +230,11 @@ class _Document:
 
     def _channel(self, contract: type[Message], exchange: str, key: str) -> str:
         self._message(contract)
+        routed_by = contract.routed_by if "*" in key else None
         channel = self.channels.setdefault(
             key,
             {
-                "address": key,
+                "address": key.replace("*", f"{{{routed_by}}}") if routed_by else key,
                 "description": f"Routing key `{key}` on the topic exchange `{exchange}`.",
                 "messages": {},
                 "bindings": {
@@ -242,6 +252,13 @@ class _Document:
                 },
             },
         )
+        if routed_by:
+            channel["description"] += (
+                f" `{{{routed_by}}}` is the body's `{routed_by}`: each sender publishes on its "
+                "own keys only (its RabbitMQ user may publish nothing else), and a message on "
+                "another's key is dead-lettered (`wrong_routing_key`)."
+            )
+            channel["parameters"] = {routed_by: {"description": f"the body's `{routed_by}`"}}
         channel["messages"][contract.__name__] = {
             "$ref": f"#/components/messages/{contract.__name__}"
         }

@@ -234,6 +234,7 @@ class Lifecycle:
         )
         for name in self.service.outbox_collections:
             await create_outbox_index(db, name)
+        runtime.metrics.watch_outbox(db, self.service.outbox_collections)
         runtime.jobs.clear()  # a set-up that failed half-way is done again
         self.handlers[:] = [await self.service.setup(runtime)]
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO, cast
 import structlog
 
 from shared.settings import LogFormat
+from shared.tracing import add_trace_ids
 
 
 def configure_logging(
@@ -27,6 +28,7 @@ def configure_logging(
     )
     shared_processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

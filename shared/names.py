@@ -35,5 +35,14 @@ def commands_queue(service: str) -> str:
 
 
 def event_queue(service: str, routing_key: str) -> str:
-    """``order`` consuming ``approval.pending``: ``order.approval-pending``."""
-    return f"{service}.{routing_key.replace('.', '-').replace('_', '-')}"
+    """``order`` consuming ``approval.pending``: ``order.approval-pending`` (a routing key with
+    a wildcard word, ``cart.*.created``, leaves it out: ``order.cart-created``)."""
+    key = routing_key.replace(".*", "")
+    return f"{service}.{key.replace('.', '-').replace('_', '-')}"
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """Whether ``routing_key`` matches ``pattern`` where ``*`` stands for exactly one word (as
+    a topic binding; ``#`` is not used by contracts)."""
+    words, keys = pattern.split("."), routing_key.split(".")
+    return len(words) == len(keys) and all(w in ("*", k) for w, k in zip(words, keys, strict=True))

@@ -57,6 +57,14 @@ SERVICES: tuple[ServiceEntry, ...] = (
 )
 
 
+GATEWAYS: tuple[ServiceEntry, ...] = (
+    ServiceEntry("backoffice", 8090, "the back office in the browser: approvals, orders, stock"),
+)
+"""Processes that are not domain services: no handler table, no AsyncAPI document of their own.
+They read the services' HTTP queries, keep a database of their own, and act only by sending the
+services' public commands as a caller (their RabbitMQ user is the caller of the same name)."""
+
+
 def entry(name: str) -> ServiceEntry:
     for service in SERVICES:
         if service.name == name:
@@ -82,3 +90,25 @@ CALLERS: tuple[CallerEntry, ...] = (
     CallerEntry("storefront", "storefronts: sales orders and cart events", False),
     CallerEntry("operator", "operators' tools: any command, and replaying events", True, True),
 )
+
+
+@dataclass(frozen=True)
+class StorefrontEntry:
+    """A storefront that publishes cart events: it logs in to RabbitMQ as its own user, which
+    may publish only ``cart.<storefront_id>.<event>`` on ``oms.events``: no command, and no
+    other storefront's cart events."""
+
+    storefront_id: str
+    summary: str
+
+    @property
+    def rabbitmq_user(self) -> str:
+        return f"storefront-{self.storefront_id}"
+
+
+STOREFRONTS: tuple[StorefrontEntry, ...] = (
+    StorefrontEntry("demo", "the demonstration storefront (development and tests)"),
+    StorefrontEntry("web-eu", "the European web shop"),
+)
+"""Storefronts with a RabbitMQ user of their own (the older ``storefront`` caller keeps its
+sales-order commands and publishes no cart events)."""

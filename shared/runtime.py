@@ -32,6 +32,7 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient
@@ -42,14 +43,16 @@ from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
-from shared.messaging.callers import acting_person, check_acting_person
+from shared.messaging.callers import acting_person, check_acting_person, check_routing_key
 from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
 from shared.messaging.topology import EXCHANGES, Topology, routed
+from shared.metrics import Metrics
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
 from shared.storage.outbox import OutboxRelay
+from shared.tracing import configure_tracing, name_span
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +85,8 @@ class Runtime(Generic[S]):
     client: AsyncMongoClient[Document] | None = None
     db: AsyncDatabase[Document] | None = None
     relay: OutboxRelay | None = None
+    metrics: Metrics = field(default_factory=lambda: Metrics(prometheus_client.CollectorRegistry()))
+    """The process's ``/metrics``: a service's set-up adds its own business figures."""
     db_commands: CommandCounter | None = None
     """Counts the database round trips this process makes (``oms_db_commands_total``)."""
     jobs: list[BackgroundJob] = field(default_factory=list)
@@ -144,6 +149,7 @@ class OmsApp(AsgiFastStream):
 def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     settings = settings if settings is not None else service.settings()
     configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
+    configure_tracing(service.name)
     routes = service.routes()
     settlement = Settlement(
         service=service.name,
@@ -153,12 +159,14 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         concurrency=settings.prefetch,
     )
     registry = prometheus_client.CollectorRegistry()
+    metrics = settlement.metrics = Metrics(registry)
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
         middlewares=[
             settlement,
             RabbitPrometheusMiddleware(registry=registry, app_name=service.name),
+            RabbitTelemetryMiddleware(),
         ],
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=settings.graceful_timeout,
@@ -171,7 +179,12 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     settlement.bind(publisher)
     owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
     runtime = Runtime(
-        name=service.name, settings=settings, broker=broker, publisher=publisher, owner=owner
+        name=service.name,
+        settings=settings,
+        broker=broker,
+        publisher=publisher,
+        owner=owner,
+        metrics=metrics,
     )
     runtime.db_commands = commands = CommandCounter(registry)
     topology = Topology(settings.queue_type, settings.delivery_limit)
@@ -196,7 +209,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         asgi_routes=[
             ("/health/live", _live),
             ("/health/ready", _readiness(lifecycle)),
-            ("/metrics", prometheus_client.make_asgi_app(registry)),
+            ("/metrics", metrics.asgi()),
             ("/docs/asyncapi", _asyncapi(service)),
             *service.queries(runtime),
         ],
@@ -261,6 +274,7 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
 
     async def consume(message: RabbitMessage) -> None:
         raw = message.raw_message  # FastStream invents a correlation_id when none was sent
+        name_span(route.queue)
         person = None
         if issubclass(contract, Command):  # who may send it, before reading what it says
             person = acting_person(contract, raw.user_id, raw.headers or {})
@@ -270,6 +284,7 @@ def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaita
             raise InvalidMessage(error) from None
         if isinstance(body, Command) and person is not None:
             check_acting_person(body, person)
+        check_routing_key(body, raw.routing_key)
         delivery = Delivery(
             reply_to=raw.reply_to,
             correlation_id=raw.correlation_id,

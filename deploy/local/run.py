@@ -19,9 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from shared.registry import SERVICES as REGISTRY  # noqa: E402 - after the path is set
+from shared.registry import GATEWAYS  # noqa: E402 - after the path is set
+from shared.registry import SERVICES as REGISTRY  # noqa: E402
 
-SERVICES = {service.name: service.port for service in REGISTRY}
+SERVICES = {service.name: service.port for service in (*REGISTRY, *GATEWAYS)}
+BACKOFFICE_URL = f"http://127.0.0.1:{SERVICES['backoffice']}"
+LINK_KEY = os.environ.get("OMS_LINK_SIGNING_KEY", "backoffice-dev-link-key")
+"""Notification signs the pending e-mail's link to the back office with it; the back office
+checks it."""
 LOGS = ROOT / ".run" / "logs"
 
 
@@ -53,6 +58,31 @@ def start_embedded_mongo() -> tuple[subprocess.Popen[str], str]:
     if not line.startswith("READY "):
         sys.exit(f"the embedded MongoDB-wire server did not start; see {LOGS / 'mongowire.log'}")
     return process, f"mongodb://127.0.0.1:{line.split()[1]}/?directConnection=true"
+
+
+def start_mailcatcher() -> tuple[subprocess.Popen[str], int, int]:
+    """The local SMTP catcher the notification service sends to; e-mails are read over HTTP."""
+    smtp = os.environ.get("OMS_LOCAL_SMTP_PORT", "1025")
+    web = os.environ.get("OMS_LOCAL_MAIL_PORT", "8025")
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "local" / "mailcatcher.py"),
+            "--smtp-port",
+            smtp,
+            "--http-port",
+            web,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(LOGS / "mailcatcher.log").open("w"),
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        sys.exit(f"the SMTP catcher did not start; see {LOGS / 'mailcatcher.log'}")
+    return process, int(smtp), int(web)
 
 
 def ready(port: int) -> bool:
@@ -91,6 +121,10 @@ def main() -> None:
     mongo, mongodb_url = None, os.environ.get("MONGODB_URL")
     if not mongodb_url:
         mongo, mongodb_url = start_embedded_mongo()
+    mail, mail_env, smtp_port, mail_port = None, {}, 0, 0
+    if not os.environ.get("OMS_SMTP_HOST"):
+        mail, smtp_port, mail_port = start_mailcatcher()
+        mail_env = {"OMS_SMTP_HOST": "127.0.0.1", "OMS_SMTP_PORT": str(smtp_port)}
     services = list(SERVICES)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     for name in services:
@@ -100,6 +134,9 @@ def main() -> None:
             "OMS_AMQP_URL": amqp_url(name),  # each service logs in as itself
             "OMS_HTTP_PORT": str(SERVICES[name]),
             "OMS_LOG_FORMAT": "json",
+            "OMS_LINK_SIGNING_KEY": LINK_KEY,
+            "OMS_BACKOFFICE_URL": BACKOFFICE_URL,
+            **(mail_env if name == "notification" else {}),
         }
         processes[name] = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", f"services.{name}"],
@@ -114,9 +151,10 @@ def main() -> None:
             process.send_signal(signal.SIGTERM)
         for process in processes.values():
             process.wait(timeout=60)
-        if mongo is not None:
-            mongo.terminate()
-            mongo.wait(timeout=30)
+        for helper in (mongo, mail):
+            if helper is not None:
+                helper.terminate()
+                helper.wait(timeout=30)
         say("stopped")
         sys.exit(0)
 
@@ -132,21 +170,30 @@ def main() -> None:
 
     say("\nOMS is running (Ctrl-C stops it)\n")
     say(f"  {'service':<13} {'health':<40} {'AsyncAPI':<38} log")
+    gateways = {gateway.name for gateway in GATEWAYS}
     for name in services:
         base = f"http://127.0.0.1:{SERVICES[name]}"
+        docs = base + "/" if name in gateways else base + "/docs/asyncapi"
         say(
-            f"  {name:<13} {base + '/health/ready':<40} {base + '/docs/asyncapi':<38} "
+            f"  {name:<13} {base + '/health/ready':<40} {docs:<38} "
             f"{(LOGS / f'{name}.log').relative_to(ROOT)}"
         )
-    say(f"\n  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
+    say(f"\n  Back office  {BACKOFFICE_URL}  (README: The back office, for the first password)")
+    say(f"  MongoDB   {mongodb_url}" + (" (embedded, data in .data/)" if mongo else ""))
     say(
         f"  RabbitMQ  vhost oms; callers log in as {amqp_url('backoffice')} (or storefront, "
         "operator)"
     )
+    if mail is not None:
+        say(
+            f"  E-mails   http://127.0.0.1:{mail_port} (or omsctl mail list); the notification "
+            f"service sends to SMTP 127.0.0.1:{smtp_port}; kept in .run/mail/"
+        )
     say(
         "  Metrics   /metrics on every service port; queries e.g. "
-        "http://127.0.0.1:8081/orders?order_id=...\n"
+        "http://127.0.0.1:8081/orders?order_id=..."
     )
+    say("  omsctl    .venv/bin/omsctl --help (commands, orders, approvals, dead letters)\n")
     while True:
         for name, process in processes.items():
             if process.poll() is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.approval.handlers import ApprovalHandlers
+from services.approval.metrics import approval_metrics
 from services.approval.queries import queries
 from services.approval.repository import COLLECTIONS, Stores, create_indexes
 from shared.contracts import (
@@ -31,7 +32,9 @@ from shared.settings import ServiceSettings
 
 async def setup(runtime: Runtime[ServiceSettings]) -> ApprovalHandlers:
     await create_indexes(runtime.database)
-    return ApprovalHandlers(Stores(runtime.database, runtime.outbox))
+    return ApprovalHandlers(
+        Stores(runtime.database, runtime.outbox), decided=approval_metrics(runtime)
+    )
 
 
 SERVICE = Service(

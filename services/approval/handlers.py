@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from services.approval.domain import (
     ApprovalRequest,
@@ -31,8 +32,12 @@ from shared.storage.aggregates import AlreadyExists
 
 
 class ApprovalHandlers:
-    def __init__(self, stores: Stores) -> None:
+    def __init__(
+        self, stores: Stores, decided: Callable[[ApprovalRequest], None] = lambda _: None
+    ) -> None:
         self.stores = stores
+        self.decided = decided
+        """Told of each request an approver's command decided (for the turnaround metric)."""
 
     async def upsert_user(self, cmd: UpsertUser) -> None:
         details = UserDetails(
@@ -158,17 +163,21 @@ class ApprovalHandlers:
                 by=cmd.approver_id, level=cmd.level, notes=cmd.notes, next_approver=following
             )
 
-        await self.stores.requests.change(
+        request = await self.stores.requests.change(
             cmd.request_id, cmd, approve, missing=lambda: UnknownRequest(_no_request(cmd))
         )
+        if request is not None:  # None: a redelivery, decided before
+            self.decided(request)
 
     async def reject(self, cmd: RejectRequest) -> None:
-        await self.stores.requests.change(
+        request = await self.stores.requests.change(
             cmd.request_id,
             cmd,
             lambda request: request.reject(by=cmd.approver_id, level=cmd.level, notes=cmd.notes),
             missing=lambda: UnknownRequest(_no_request(cmd)),
         )
+        if request is not None:
+            self.decided(request)
 
     async def _cycle(self, cycle_id: str) -> Cycle:
         cycle = await self.stores.cycles.get(cycle_id)

@@ -18,9 +18,12 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return [{"id": doc.pop("_id"), **doc} async for doc in cursor]
 
     async def requests(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /requests?order_id=..`` or ``?approver_id=..&status=pending``: an approver's
-        inbox, or every attempt of an order with its decisions."""
+        """``GET /requests?order_id=..`` or ``?approver_id=..&status=pending`` or
+        ``?request_id=..``: an approver's inbox, every attempt of an order with its decisions,
+        or one request."""
         query: dict[str, Any] = {}
+        if request_id := params.get("request_id"):
+            query["_id"] = request_id
         if order_id := params.get("order_id"):
             query["order_id"] = order_id
         if approver_id := params.get("approver_id"):
@@ -28,7 +31,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         if status := params.get("status"):
             query["status"] = status
         if not query:
-            return 400, {"error": "give order_id, approver_id or status"}
+            return 400, {"error": "give order_id, approver_id, status or request_id"}
         return 200, await listing(REQUESTS, query, "opened_at")
 
     async def cycles(params: dict[str, str]) -> tuple[int, Any]:

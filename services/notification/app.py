@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
+import prometheus_client
+
 from services.notification.dispatcher import Dispatcher
-from services.notification.handlers import NotificationHandlers
+from services.notification.domain import Email
+from services.notification.handlers import BackofficeLinks, NotificationHandlers
 from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
@@ -11,6 +17,7 @@ from services.notification.settings import NotificationSettings
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
+    CartRecoveryDue,
     OrderApproved,
     OrderRejected,
 )
@@ -19,6 +26,18 @@ from shared.contracts.notification import EmailFailed, EmailSent
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service
+
+
+def emails_failed(runtime: Runtime[NotificationSettings]) -> Callable[[Email], None]:
+    """``oms_emails_failed_total``: e-mails given up on (permanent failure or out of
+    attempts), by kind (pending, approved, rejected, withdrawn...)."""
+    failed = runtime.metrics.metric(
+        prometheus_client.Counter,
+        "oms_emails_failed",
+        "E-mails that failed for good (published as notification.email_failed), by kind.",
+        ("kind",),
+    )
+    return lambda email: failed.labels(email.kind).inc()
 
 
 async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
@@ -33,15 +52,24 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
         lease_seconds=settings.send_lease_seconds,
         max_attempts=settings.send_max_attempts,
         backoff_seconds=settings.send_backoff_seconds,
+        failed=emails_failed(runtime),
     )
     runtime.jobs.append(dispatcher)
-    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url)
+    links = None
+    if settings.backoffice_url and settings.link_signing_key:
+        links = BackofficeLinks(
+            settings.backoffice_url,
+            settings.link_signing_key.get_secret_value(),
+            timedelta(hours=settings.approval_link_hours),
+        )
+    return NotificationHandlers(emails, dispatcher, approval_url=settings.approval_url, links=links)
 
 
 SERVICE = Service(
     entry=entry("notification"),
     description="E-mail about pending and withdrawn approvals, approvals and rejections, and "
-    "billing's payment reminders, write-offs and cancellations, sent once per event.",
+    "reminders of abandoned carts, billing's payment reminders, write-offs and cancellations,"
+    " sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -50,6 +78,7 @@ SERVICE = Service(
         OrderApproved: NotificationHandlers.order_approved,
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
+        CartRecoveryDue: NotificationHandlers.cart_recovery_due,
         # Dunning: each step e-mails the customer's billing contact.
         InvoiceOverdue: NotificationHandlers.invoice_overdue,
         InvoiceUncollectible: NotificationHandlers.invoice_uncollectible,

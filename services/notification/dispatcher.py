@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
@@ -33,8 +34,11 @@ class Dispatcher:
         lease_seconds: float,
         max_attempts: int,
         backoff_seconds: float,
+        failed: Callable[[Email], None] = lambda _: None,
     ) -> None:
         self.emails = emails
+        self.failed = failed
+        """Told of each e-mail that failed for good (for the metric)."""
         self.mailer = mailer
         self.owner = owner
         self.interval = interval_seconds
@@ -134,6 +138,7 @@ class Dispatcher:
             log.error(
                 "email_failed", email_id=email.id, order_id=email.order_id, error=email.last_error
             )
+            self.failed(email)
         try:
             await self.emails.save(email, cause=None)
         except ConcurrencyConflict:  # pragma: no cover - only the lease holder writes

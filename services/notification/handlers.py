@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from services.notification import templates
 from services.notification.dispatcher import Dispatcher
@@ -10,6 +13,7 @@ from services.notification.domain import Email
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
+    CartRecoveryDue,
     Event,
     OrderApproved,
     OrderRejected,
@@ -21,7 +25,30 @@ from shared.contracts.billing import (
     InvoiceUncollectible,
     SubscriptionCancelled,
 )
+from shared.links import approval_link, sign
 from shared.storage.aggregates import AggregateStore, AlreadyExists
+
+
+@dataclass(frozen=True)
+class BackofficeLinks:
+    """Makes the pending e-mail's signed link to the request in the back office."""
+
+    url: str
+    key: str
+    valid_for: timedelta
+
+    def to(self, event: ApprovalPending) -> str:
+        # Dated from the event, not the clock: a redelivered event makes the same link.
+        link = approval_link(
+            request_id=event.request_id,
+            order_id=event.order_id,
+            attempt=event.attempt,
+            level=event.level,
+            approver_id=event.approver.user_id,
+            now=event.occurred_at,
+            valid_for=self.valid_for,
+        )
+        return f"{self.url.rstrip('/')}/link?{urlencode({'token': sign(link, self.key)})}"
 
 
 def _contact(contact: BillingContact) -> Person:
@@ -32,17 +59,24 @@ def _contact(contact: BillingContact) -> Person:
 
 class NotificationHandlers:
     def __init__(
-        self, emails: AggregateStore[Email], dispatcher: Dispatcher, *, approval_url: str
+        self,
+        emails: AggregateStore[Email],
+        dispatcher: Dispatcher,
+        *,
+        approval_url: str,
+        links: BackofficeLinks | None = None,
     ) -> None:
         self.emails = emails
         self.dispatcher = dispatcher
         self.approval_url = approval_url
+        self.links = links
 
     async def approval_pending(self, event: ApprovalPending) -> None:
         """Tell the approver of the current level that an order waits for them, and how to
         decide."""
         if event.notify:
-            subject, body = templates.pending(event, approval_url=self.approval_url)
+            link = self.links.to(event) if self.links else None
+            subject, body = templates.pending(event, approval_url=self.approval_url, link=link)
             await self._queue(event, "approval_pending", event.approver, subject, body)
 
     async def approval_withdrawn(self, event: ApprovalWithdrawn) -> None:
@@ -82,6 +116,22 @@ class NotificationHandlers:
         await self._queue(
             event, "subscription_cancelled", _contact(event.billing_contact), subject, body
         )
+
+    async def cart_recovery_due(self, event: CartRecoveryDue) -> None:
+        """Remind the shopper of the cart they left, once per cart and reminder step."""
+        subject, body = templates.cart_recovery(event)
+        email = Email.compose(
+            email_id=f"cart:{event.cart_id}:{event.message_id}",
+            kind="cart_recovery",
+            to=str(event.email),
+            subject=subject,
+            body=body,
+            source_message_id=str(event.message_id),
+            order_id=None,
+        )
+        with contextlib.suppress(AlreadyExists):
+            await self.emails.add(email, cause=event)
+            self.dispatcher.wake()
 
     async def _queue(
         self, event: Event, kind: str, recipient: Person, subject: str, body: str

@@ -21,6 +21,18 @@ class NotificationSettings(ServiceSettings):
         default=f"http://127.0.0.1:{entry('approval').port}",
         description="where approvers reach the approval service's queries (named in e-mails)",
     )
+    backoffice_url: str | None = Field(
+        default=None,
+        description="the back office's address: the pending e-mail links to the request there "
+        "(with OMS_LINK_SIGNING_KEY)",
+    )
+    link_signing_key: SecretStr | None = Field(
+        default=None,
+        description="signs the pending e-mail's link; the back office holds the same key",
+    )
+    approval_link_hours: float = Field(
+        default=72.0, gt=0, description="how long the pending e-mail's link works"
+    )
     send_max_attempts: int = Field(default=8, ge=1)
     send_backoff_seconds: float = Field(default=2.0, ge=0)
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)

@@ -13,6 +13,7 @@ from shared.contracts import (
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
+    CartRecoveryDue,
     Person,
     RejectRequest,
     WithdrawalReason,
@@ -45,7 +46,7 @@ Add "notes" to explain your decision; a rejection's notes are sent to $creator. 
 answer is the request's next event, or $refused with the reason.
 
 The requests waiting for you: GET $inbox
-"""
+$link"""
 )
 
 WITHDRAWN = Template(
@@ -130,7 +131,20 @@ def inbox_url(approval_url: str, approver_id: str) -> str:
     return f"{approval_url.rstrip('/')}/requests?{query}"
 
 
-def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
+def backoffice_link(url: str | None) -> str:
+    """The paragraph that links to the request in the back office, when there is one."""
+    if not url:
+        return ""
+    return (
+        f"\nOr open the request in the back office, sign in, and approve or reject it there:\n"
+        f"{url}\n(the link works for this request only, until it is decided or the order "
+        "changes)\n"
+    )
+
+
+def pending(
+    event: ApprovalPending, *, approval_url: str, link: str | None = None
+) -> tuple[str, str]:
     label = KIND_LABEL[event.order_kind.value]
     subject = f"Approval needed: {label} {event.order_id} (level {event.level} of {event.levels})"
     command = {
@@ -155,6 +169,7 @@ def pending(event: ApprovalPending, *, approval_url: str) -> tuple[str, str]:
         refused=command_rejected("approval"),
         inbox=inbox_url(approval_url, event.approver.user_id),
         approver_id=event.approver.user_id,
+        link=backoffice_link(link),
     )
 
 
@@ -256,3 +271,39 @@ def subscription_cancelled(event: SubscriptionCancelled) -> tuple[str, str]:
         when=when,
         reason=event.reason or "(none given)",
     )
+
+
+CART_RECOVERY = Template(
+    """Hello,
+
+you left these items in your cart at $storefront:
+
+$items
+
+Total: $total $currency
+
+Your cart is waiting for you: $link
+
+You get this reminder because you gave us your e-mail address while shopping. To stop cart
+reminders, tell the storefront you do not want them.
+"""
+)
+
+CART_SUBJECTS = {1: "You left something in your cart", 2: "Your cart is still waiting"}
+
+
+def cart_recovery(event: CartRecoveryDue) -> tuple[str, str]:
+    """A reminder of an abandoned cart: its contents, its total and the link back to it."""
+    lines = "\n".join(
+        f"  {item.quantity} x {item.name or item.sku} ({item.sku}) at {item.unit_price}"
+        for item in event.items
+    )
+    subject = CART_SUBJECTS.get(event.step, "Last reminder: your cart is about to expire")
+    body = CART_RECOVERY.substitute(
+        storefront=event.storefront_id,
+        items=lines,
+        total=event.total,
+        currency=event.currency,
+        link=event.cart_url or f"the storefront {event.storefront_id}",
+    )
+    return subject, body

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from services.order.carts import repository as cart_repository
+from services.order.carts.handlers import CartHandlers
+from services.order.carts.queries import cart_queries
+from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
@@ -20,11 +24,13 @@ from services.order.repository import (
     rfq_store,
     tax_rate_store,
 )
+from services.order.settings import OrderSettings
 from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_indexes
 from services.order.work_orders import repository as work_order_repository
 from services.order.work_orders.handlers import WorkOrderHandlers
 from services.order.work_orders.queries import work_order_queries
 from shared.contracts import (
+    CART_EVENTS,
     AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
@@ -33,6 +39,8 @@ from shared.contracts import (
     CancelOrder,
     CancelRfq,
     CancelWorkOrder,
+    CartConverted,
+    CartRecoveryDue,
     ChooseRfqReply,
     CloseOrderShort,
     CompleteWorkOrder,
@@ -94,17 +102,17 @@ from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import OnQueue, Service, via
-from shared.settings import ServiceSettings
 
 EXPIRY_INTERVAL_SECONDS = 30.0
 """How often quotations past their validity are looked for and marked expired."""
 
 
-async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
+async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
     db, relay = runtime.database, runtime.outbox
     await create_indexes(db)
     await create_stock_indexes(db)
     await work_order_repository.create_indexes(db)
+    await cart_repository.create_indexes(db)
     orders = order_store(db, relay)
     stock, branches = StockLevels(db), Branches(db, relay)
     config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
@@ -121,7 +129,7 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         )
     )
-    return OrderHandlers(
+    handlers = OrderHandlers(
         orders,
         Admins(db),
         stock,
@@ -130,6 +138,18 @@ async def setup(runtime: Runtime[ServiceSettings]) -> OrderHandlers:
         documents=documents,
         work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
     )
+    handlers.carts = carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
+    recovery = CartRecovery(carts.carts, stock, carts, runtime.settings.recovery_policy)
+    runtime.jobs.append(
+        LeasedJob(
+            db,
+            "cart-recovery",
+            recovery.scan,
+            owner=runtime.owner,
+            interval_seconds=runtime.settings.cart_scan_interval_seconds,
+        )
+    )
+    return handlers
 
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
@@ -144,12 +164,18 @@ def _config(handlers: OrderHandlers) -> PricingConfiguration:
     return handlers.config
 
 
+def _carts(handlers: OrderHandlers) -> CartHandlers:
+    return handlers.carts
+
+
 SERVICE = Service(
     entry=entry("order"),
     description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
     "price lists), submission, approval outcome, history; work orders: release, completion, "
-    "cancellation.",
+    "cancellation; storefront carts: active carts, checkout into sales orders, abandoned-cart "
+    "recovery.",
     setup=setup,
+    settings=OrderSettings,
     commands={
         CreatePurchaseOrder: OrderHandlers.create,
         CreateSalesOrder: OrderHandlers.create,
@@ -192,6 +218,8 @@ SERVICE = Service(
         ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
+        # Storefronts publish these on cart.<storefront_id>.<event>.
+        **{event: via(_carts, CartHandlers.take) for event in CART_EVENTS},
     },
     publishes=[
         OrderCreated,
@@ -220,6 +248,8 @@ SERVICE = Service(
         RfqReplyRecorded,
         RfqReplyChosen,
         RfqCancelled,
+        CartConverted,
+        CartRecoveryDue,
     ],
     outbox_collections=[
         ORDERS,
@@ -229,6 +259,11 @@ SERVICE = Service(
         work_order_repository.WORK_ORDERS,
         QUOTATIONS,
         RFQS,
+        cart_repository.CARTS,
     ],
-    queries=lambda runtime: [*queries(runtime), *work_order_queries(runtime)],
+    queries=lambda runtime: [
+        *queries(runtime),
+        *work_order_queries(runtime),
+        *cart_queries(runtime),
+    ],
 )

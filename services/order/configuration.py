@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from services.order.domain.configuration import PriceList, TaxRateCode, UnknownPriceList
-from shared.contracts import DefinePriceList, DefineTaxRate, OrderLineInput, TaxRate
+from shared.contracts import DefinePriceList, DefineTaxRate, TaxRate
 from shared.storage.aggregates import AggregateStore
+
+
+class Taxed(Protocol):
+    """A line that names tax rate codes (an order's, a cart's)."""
+
+    @property
+    def tax_codes(self) -> Sequence[str]: ...
 
 
 class PricingConfiguration:
@@ -35,7 +43,7 @@ class PricingConfiguration:
             change=lambda price_list: price_list.redefine(cmd),
         )
 
-    async def rates_for(self, lines: Iterable[OrderLineInput], at: datetime) -> dict[str, TaxRate]:
+    async def rates_for(self, lines: Iterable[Taxed], at: datetime) -> dict[str, TaxRate]:
         """The version in force at ``at`` of each tax code the lines name (a code not
         defined, or not yet in force, is left out: pricing refuses it by name)."""
         rates = {}

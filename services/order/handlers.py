@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
@@ -40,6 +41,9 @@ from shared.contracts import (
 )
 from shared.storage.aggregates import AggregateStore
 
+if TYPE_CHECKING:
+    from services.order.carts.handlers import CartHandlers
+
 
 class OrderHandlers:
     def __init__(
@@ -61,6 +65,10 @@ class OrderHandlers:
         self.documents = documents
         """Quotations and RFQs, which make orders."""
         self.work_orders = work_orders
+
+    carts: CartHandlers
+    """Storefront carts; set by the service's setup once these handlers exist (a checkout
+    creates and submits its sales order through them)."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]

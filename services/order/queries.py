@@ -15,6 +15,19 @@ LISTED = {**HIDE_BOOKKEEPING, "history": 0, "revisions": 0}
 """A list shows each document without its history and earlier versions (ask for one for them)."""
 
 
+LIST_FILTERS = ("status", "kind", "branch_id", "party_id", "created_by", "currency")
+LIST_FIELDS = dict.fromkeys(
+    ("kind", "status", "party_id", "branch_id", "currency", "created_by", "created_at"), 1
+) | {"updated_at": 1, "pricing.grand_total": 1}
+
+
+def _listed(doc: dict[str, Any]) -> dict[str, Any]:
+    """One order of a list: its grand total beside its status (orders stored before pricing
+    show none)."""
+    pricing = doc.pop("pricing", None) or {}
+    return {"order_id": doc.pop("_id"), **doc, "total": pricing.get("grand_total")}
+
+
 def queries(runtime: Runtime[Any]) -> list[Route]:
     def one(collection: str, key: str, what: str, *, filters: tuple[str, ...] = ()) -> Query:
         async def query(params: dict[str, str]) -> tuple[int, Any]:
@@ -42,6 +55,29 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             f"fields{listed}."
         )
         return query
+
+    find_order = one(ORDERS, "order_id", "order")
+
+    async def order(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders?order_id=...``: one order as stored, without bookkeeping fields;
+        without ``order_id``, a list (see ``order_list``)."""
+        if params.get("order_id"):
+            return await find_order(params)
+        return await order_list(params)
+
+    async def order_list(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders?status=&kind=&branch_id=&party_id=&created_by=&limit=``: orders,
+        newest first (at most ``limit``, 50 by default, 500 at most), each with its status,
+        party, total and dates but not its lines or history."""
+        query = {key: value for key in LIST_FILTERS if (value := params.get(key))}
+        try:
+            limit = min(max(int(params.get("limit") or 50), 1), 500)
+        except ValueError:
+            return 400, {"error": "limit must be a whole number"}
+        cursor = runtime.database[ORDERS].find(
+            query, LIST_FIELDS, sort=[("created_at", -1), ("_id", 1)], limit=limit
+        )
+        return 200, [_listed(doc) async for doc in cursor]
 
     async def timeline(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /orders/timeline?order_id=...``: every event about the order, the order
@@ -74,7 +110,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"price_list_id": doc.pop("_id"), **doc}
 
     return [
-        ("/orders", json_query(one(ORDERS, "order_id", "order"))),
+        ("/orders", json_query(order)),
         ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),

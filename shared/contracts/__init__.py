@@ -23,6 +23,20 @@ from shared.contracts.approval import (
     WithdrawalReason,
 )
 from shared.contracts.base import Command, CommandRejected, Event, Message, utcnow
+from shared.contracts.carts import (
+    CART_EVENTS,
+    CartCheckedOut,
+    CartCleared,
+    CartConverted,
+    CartCreated,
+    CartCustomerIdentified,
+    CartEvent,
+    CartItemAdded,
+    CartItemQuantityChanged,
+    CartItemRemoved,
+    CartRecoveryDue,
+    RecoveryItem,
+)
 from shared.contracts.common import (
     CurrencyCode,
     Discount,
@@ -143,6 +157,7 @@ from shared.contracts.work_orders import (
 )
 
 __all__ = [
+    "CART_EVENTS",
     "AcceptQuotation",
     "AdjustStock",
     "ApprovalApproved",
@@ -158,6 +173,16 @@ __all__ = [
     "CancelOrder",
     "CancelRfq",
     "CancelWorkOrder",
+    "CartCheckedOut",
+    "CartCleared",
+    "CartConverted",
+    "CartCreated",
+    "CartCustomerIdentified",
+    "CartEvent",
+    "CartItemAdded",
+    "CartItemQuantityChanged",
+    "CartItemRemoved",
+    "CartRecoveryDue",
     "ChooseRfqReply",
     "CloseOrderShort",
     "Command",
@@ -230,6 +255,7 @@ __all__ = [
     "QuotedPrice",
     "ReceiveGoods",
     "RecordRfqReply",
+    "RecoveryItem",
     "RejectRequest",
     "ReleaseReason",
     "ReleaseWorkOrder",

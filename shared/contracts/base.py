@@ -45,6 +45,9 @@ class Message(BaseModel):
 
     routing_key: ClassVar[str] = ""
     ordering_key: ClassVar[str | None] = None
+    routed_by: ClassVar[str | None] = None
+    """For a routing key with a ``*`` word (``cart.*.created``): the body field that word is,
+    so that each sender publishes on keys of its own (``cart.web-eu.created``)."""
     message_id: UUID = Field(default_factory=uuid4)
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     correlation_id: str | None = None
@@ -61,6 +64,13 @@ class Message(BaseModel):
     def business_keys(cls) -> tuple[str, ...]:
         """The fields that hold business ids (order, sku, user...), for logs."""
         return _identifier_fields(cls)
+
+    @property
+    def route(self) -> str:
+        """The routing key this message is published with."""
+        if self.routed_by is None:
+            return self.routing_key
+        return self.routing_key.replace("*", str(getattr(self, self.routed_by)))
 
     def delivered(self, delivery: Delivery) -> Self:
         """This message as received, with what its answer needs (it is the same message)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.contracts.base import PEOPLE_GATEWAYS, Command
+from shared.contracts.base import PEOPLE_GATEWAYS, Command, Message
 from shared.domain import DomainError
 
 USER_HEADER = "x-oms-user"
@@ -35,6 +35,22 @@ class NotTheActingUser(DomainError):
     """The body names another person than the one the caller authenticated."""
 
     reason = "not_the_acting_user"
+
+
+class WrongRoutingKey(DomainError):
+    """A message published on another sender's routing key than its body names."""
+
+    reason = "wrong_routing_key"
+
+
+def check_routing_key(message: Message, routing_key: str | None) -> None:
+    """A message routed per sender (``cart.<storefront_id>.created``) must come on its own
+    sender's key: the broker lets each sender publish only on its own keys."""
+    if type(message).routed_by is not None and routing_key != message.route:
+        raise WrongRoutingKey(
+            f"{type(message).routed_by} {getattr(message, type(message).routed_by or '')!r} "
+            f"publishes on {message.route}, not on {routing_key}."
+        )
 
 
 def acting_person(

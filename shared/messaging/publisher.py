@@ -13,6 +13,7 @@ from faststream.rabbit import RabbitBroker
 from shared.contracts.base import Command, Event, Message
 from shared.messaging.topology import COMMANDS, EVENTS, EXCHANGES
 from shared.storage.mongo import Document
+from shared.tracing import within
 
 JSON = "application/json"
 
@@ -45,7 +46,11 @@ class Publisher:
         )
 
     async def publish_entry(self, entry: Document) -> None:
-        """Publish an outbox entry exactly as it was stored."""
+        """Publish an outbox entry exactly as it was stored, in the trace it was caused in."""
+        with within(entry.get("trace")):
+            await self._publish_entry(entry)
+
+    async def _publish_entry(self, entry: Document) -> None:
         await self.publish_raw(
             body=entry["body"].encode(),
             exchange=entry["exchange"],

@@ -40,6 +40,7 @@ from shared.concurrency import KeyedLocks
 from shared.contracts.base import CommandRejected, Message, utcnow
 from shared.domain import DomainError
 from shared.messaging.publisher import Publisher
+from shared.metrics import Metrics
 from shared.registry import SERVICES
 from shared.service import Route
 from shared.storage.aggregates import ConcurrencyConflict
@@ -128,6 +129,8 @@ class Settlement:
         concurrency: int = 32,
     ) -> None:
         self.service = service
+        self.metrics: Metrics | None = None
+        """Counts dead letters and refusals (set by the runtime)."""
         # RabbitMQ's prefetch counts per consumer, so a process with six queues and a backlog
         # would handle six times OMS_PREFETCH deliveries at once: no faster (the database is
         # the limit) and the event loop, starved, would answer probes only once the backlog
@@ -145,6 +148,8 @@ class Settlement:
         """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
         stopping process gives them back at once."""
         self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
+        # Contracts routed per sender (``cart.*.created``): matched word by word.
+        self.patterns = [r for r in routes if "*" in r.contract.routing_key]
 
     def queue_of(self, raw: AbstractIncomingMessage) -> str:
         """The queue a delivery came from: commands share one, each event has its own, and a
@@ -154,10 +159,24 @@ class Settlement:
             if service == self.service and verb and "." not in verb:
                 return self.commands_queue
             return names.UNROUTED_COMMANDS
-        return self.event_queues.get(raw.routing_key or "", "")
+        if (queue := self.event_queues.get(raw.routing_key or "")) is not None:
+            return queue
+        route = self._pattern_route(raw)
+        return route.queue if route is not None else ""
 
     def contract_of(self, raw: AbstractIncomingMessage) -> type[Message] | None:
-        return self.contracts.get((raw.exchange or "", raw.routing_key or ""))
+        if (found := self.contracts.get((raw.exchange or "", raw.routing_key or ""))) is not None:
+            return found
+        route = self._pattern_route(raw)
+        return route.contract if route is not None else None
+
+    def _pattern_route(self, raw: AbstractIncomingMessage) -> Route | None:
+        for route in self.patterns:
+            if route.exchange == raw.exchange and names.topic_matches(
+                route.contract.routing_key, raw.routing_key or ""
+            ):
+                return route
+        return None
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher
@@ -299,6 +318,8 @@ class _Settle(BaseMiddleware):
         raw = self.raw
         queue = self.queue
         log.error("message_dead_lettered", reason=reason, detail=detail)
+        if self.settlement.metrics is not None:
+            self.settlement.metrics.dead_lettered.labels(queue, reason).inc()
         headers: dict[str, object] = {
             **(raw.headers or {}),
             "x-oms-reason": reason,
@@ -326,6 +347,8 @@ class _Settle(BaseMiddleware):
 
     async def _answer(self, reason: str, detail: str, answered_for: str | None = None) -> None:
         raw = self.raw
+        if self.settlement.metrics is not None:
+            self.settlement.metrics.refused.labels(raw.routing_key or "", reason).inc()
         service = answered_for or self.settlement.service
         rejection = CommandRejected(
             command_message_id=_command_id(raw),

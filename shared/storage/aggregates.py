@@ -22,6 +22,7 @@ from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 from shared.storage.writes import save_pipeline
+from shared.tracing import current_context_headers
 
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
@@ -64,6 +65,7 @@ def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Docu
         "body": event.model_dump_json(),
         "reply_to": reply_to,
         "created_at": utcnow(),
+        "trace": current_context_headers(),
     }
 
 

@@ -37,6 +37,10 @@ CODEC_OPTIONS: CodecOptions[Document] = CodecOptions(
 )
 
 
+UNCOUNTED = "oms-metrics"
+"""The comment of the reads ``/metrics`` makes for its figures: not the service's round trips."""
+
+
 class CommandCounter(monitoring.CommandListener):
     """Counts every command the process sends to the database: its round trips, by command and
     collection (``oms_db_commands_total``), for operators and for the round-trip budget."""
@@ -50,6 +54,8 @@ class CommandCounter(monitoring.CommandListener):
         )
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command.get("comment") == UNCOUNTED:
+            return
         target = event.command.get(event.command_name)
         collection = target if isinstance(target, str) else ""
         if event.command_name == "getMore":

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.bus import Bus
-from tests.support.servers import MongoServer, RabbitServer
+from tests.support.servers import MongoServer, RabbitServer, as_user
 from tests.support.services import SERVICES, Environment, ServiceProcess
 from tests.support.smtp import SmtpServer
 
@@ -58,3 +58,13 @@ async def system(
 async def system_bus(system_env: Environment) -> AsyncIterator[Bus]:
     async with Bus(system_env.amqp_url) as bus:
         yield bus
+
+
+@pytest.fixture(scope="module")
+def omsctl_env(system_env: Environment, system: dict[str, ServiceProcess]) -> dict[str, str]:
+    """Where omsctl finds the system: the broker as the back office, each service's port."""
+    urls = {
+        f"OMSCTL_{name.upper()}_URL": f"http://127.0.0.1:{process.port}"
+        for name, process in system.items()
+    }
+    return {"OMSCTL_AMQP_URL": as_user(system_env.amqp_url, "backoffice"), **urls}

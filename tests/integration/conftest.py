@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.approval.app import SERVICE as APPROVAL
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared.runtime import build_app
 from shared.settings import ServiceSettings
 from shared.storage.mongo import Document, database
@@ -18,7 +19,7 @@ from tests.support.services import Environment, running
 
 @pytest.fixture
 async def order_service(env: Environment) -> AsyncIterator[Any]:
-    async with running(build_app(ORDER, ServiceSettings(**env.settings("order")))) as app:
+    async with running(build_app(ORDER, OrderSettings(**env.settings("order")))) as app:
         yield app
 
 

@@ -25,6 +25,7 @@ from services.inventory.settings import InventorySettings
 from services.notification.app import SERVICE as NOTIFICATION
 from services.notification.settings import NotificationSettings
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared import names
 from shared.contracts import (
     ApprovalApproved,
@@ -74,6 +75,7 @@ from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.billing_samples import BILLING_SAMPLES, billing_sample_settings
 from tests.support.bus import Bus
+from tests.support.cart_samples import CART_SAMPLES
 from tests.support.documents import (
     accepted_quotation,
     quotation,
@@ -88,7 +90,7 @@ from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
 APPS: dict[str, tuple[Service[Any, Any], Callable[..., Any]]] = {
-    "order": (ORDER, ServiceSettings),
+    "order": (ORDER, OrderSettings),
     "approval": (APPROVAL, ServiceSettings),
     "inventory": (INVENTORY, InventorySettings),
     "billing": (BILLING, billing_sample_settings),
@@ -545,6 +547,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
 SAMPLES |= INVENTORY_SAMPLES
 SAMPLES |= WORK_ORDER_SAMPLES
 SAMPLES |= BILLING_SAMPLES
+SAMPLES |= CART_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared.contracts import (
     AcceptQuotation,
     CancelRfq,
@@ -27,7 +28,6 @@ from shared.contracts import (
 )
 from shared.names import COMMANDS
 from shared.runtime import build_app
-from shared.settings import ServiceSettings
 from tests.support.bus import Bus
 from tests.support.documents import (
     accepted_quotation,
@@ -306,7 +306,7 @@ async def test_a_number_for_a_price_is_refused_as_invalid(bus: Bus, order_servic
 async def test_two_replicas_expire_a_quotation_past_its_validity_once(
     bus: Bus, env: Environment
 ) -> None:
-    settings = ServiceSettings(**env.settings("order"))
+    settings = OrderSettings(**env.settings("order"))
     async with running(build_app(ORDER, settings)):
         create = await accepted_quotation(bus, valid_until=utcnow() + timedelta(seconds=1))
     await asyncio.sleep(1.1)
@@ -326,7 +326,7 @@ async def test_two_replicas_expire_a_quotation_past_its_validity_once(
 async def test_conversions_racing_on_two_replicas_make_one_sales_order(
     bus: Bus, env: Environment
 ) -> None:
-    settings = ServiceSettings(**env.settings("order"))
+    settings = OrderSettings(**env.settings("order"))
     async with running(build_app(ORDER, settings)), running(build_app(ORDER, settings)):
         create = await accepted_quotation(bus)
         converts = [

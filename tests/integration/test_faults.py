@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared.contracts import SubmitOrder
 from shared.runtime import build_app
-from shared.settings import ServiceSettings
 from tests.support.bus import TEST_CLIENT, Bus, having
 from tests.support.factories import purchase_order
 from tests.support.servers import MONGOWIRE, ROOT, RabbitServer
@@ -40,7 +40,7 @@ async def service_connections(rabbit: RabbitServer, vhost: str) -> list[dict[str
 async def test_a_dropped_broker_connection_is_reestablished_and_work_resumes(
     env: Environment, bus: Bus, rabbit: RabbitServer, vhost: str
 ) -> None:
-    async with running(build_app(ORDER, ServiceSettings(**env.settings("order")))) as app:
+    async with running(build_app(ORDER, OrderSettings(**env.settings("order")))) as app:
         before = purchase_order()
         await bus.send(before)
         await bus.wait_for("order.created", having(order_id=before.order_id))
@@ -101,7 +101,7 @@ async def test_a_database_restart_is_survived_and_the_message_is_redelivered(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     url, (start, stop) = restartable_mongo
-    settings = ServiceSettings(**env.settings("order", mongodb_url=url, retry_backoff_seconds=0.5))
+    settings = OrderSettings(**env.settings("order", mongodb_url=url, retry_backoff_seconds=0.5))
     async with running(build_app(ORDER, settings)):
         first = purchase_order()
         await bus.send(first)

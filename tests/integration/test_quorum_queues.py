@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared.runtime import build_app
-from shared.settings import ServiceSettings
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order
 from tests.support.servers import RabbitServer
@@ -18,7 +18,7 @@ from tests.support.services import Environment, running
 
 @pytest.fixture
 async def quorum_order_service(env: Environment) -> AsyncIterator[Any]:
-    settings = ServiceSettings(**env.settings("order"), queue_type="quorum", delivery_limit=3)
+    settings = OrderSettings(**env.settings("order"), queue_type="quorum", delivery_limit=3)
     async with running(build_app(ORDER, settings)) as app:
         yield app
 

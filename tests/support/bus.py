@@ -133,7 +133,7 @@ class Bus:
                 user_id=self.user,
                 headers=self._acting(message),
             ),
-            routing_key=routing_key or message.routing_key,
+            routing_key=routing_key or message.route,
         )
 
     def _acting(self, message: Message) -> dict[str, Any]:

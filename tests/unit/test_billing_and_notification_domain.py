@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from services.billing.domain import Plan, PlanTerms
 from services.notification import templates
 from services.notification.domain import Email, EmailStatus
+from services.notification.handlers import BackofficeLinks
 from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
@@ -22,6 +24,7 @@ from shared.contracts import (
 )
 from shared.contracts.billing import BillingInterval, PlanDefined
 from shared.contracts.notification import EmailFailed, EmailSent
+from shared.links import read
 
 MONTHLY = PlanTerms(name="Basic", price=Decimal("9.90"), currency="EUR", interval="month")
 YEARLY = PlanTerms(
@@ -162,6 +165,33 @@ def test_the_pending_email_names_the_request_and_how_to_decide_it() -> None:
     assert RejectRequest.model_validate_json(command).request_id == "PO-7:2"
     assert "approval.command_rejected" in body
     assert "GET http://approval.example:8082/requests?approver_id=ann%40hq&status=pending" in body
+
+
+def test_the_pending_email_links_to_the_request_in_the_back_office() -> None:
+    event = ApprovalPending(**_request_facts())
+    links = BackofficeLinks("https://office.example/", "key", timedelta(hours=72))
+    url = links.to(event)
+    assert url == links.to(event)  # dated from the event: a redelivery makes the same link
+    assert url.startswith("https://office.example/link?token=")
+    token = parse_qs(urlsplit(url).query)["token"][0]
+    link = read(token, "key", now=event.occurred_at)
+    assert (link.request_id, link.order_id, link.attempt, link.level, link.approver_id) == (
+        "PO-7:2",
+        "PO-7",
+        2,
+        2,
+        "ann@hq",
+    )
+    assert link.expires_at == event.occurred_at.replace(microsecond=0) + timedelta(hours=72)
+
+    _, body = templates.pending(event, approval_url="http://approval.example:8082/", link=url)
+    assert (
+        f"open the request in the back office, sign in, and approve or reject it there:\n{url}\n"
+        in body
+    )
+    _, without = templates.pending(event, approval_url="http://approval.example:8082/")
+    assert "back office, sign in" not in without
+    assert without.endswith("status=pending\n")
 
 
 @pytest.mark.parametrize(

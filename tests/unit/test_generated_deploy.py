@@ -4,6 +4,7 @@ every one of them without a hand edit."""
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import yaml
 
 from deploy import generate
-from shared.registry import CALLERS, SERVICES, Need, ServiceEntry
+from shared.registry import CALLERS, SERVICES, STOREFRONTS, Need, ServiceEntry
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +133,7 @@ def test_every_rabbitmq_user_logs_in_with_its_development_password() -> None:
 
     assert set(users) == {"admin"} | {service.rabbitmq_user for service in SERVICES} | {
         caller.name for caller in CALLERS
-    }
+    } | {front.rabbitmq_user for front in STOREFRONTS}
     for name, user in users.items():
         stored = base64.b64decode(user["password_hash"])
         salt, digest = stored[:4], stored[4:]
@@ -165,8 +166,6 @@ def test_the_stop_bound_and_both_grace_periods_agree() -> None:
 
 
 def test_a_service_may_send_exactly_the_commands_whose_contracts_name_it() -> None:
-    import re
-
     definitions = json.loads(Path("deploy/rabbitmq/definitions.json").read_text())
     commands = {
         grant["user"]: grant["write"]
@@ -179,3 +178,25 @@ def test_a_service_may_send_exactly_the_commands_whose_contracts_name_it() -> No
     for key in ("order.cancel", "order.create_purchase_order", "order.submit.x", "billing.x"):
         assert not billing.match(key), key
     assert commands["inventory"] == commands["order"] == generate.NOTHING
+
+
+def test_a_storefront_user_publishes_only_its_own_cart_events() -> None:
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    topics = {
+        (grant["user"], grant["exchange"]): grant
+        for grant in definitions["topic_permissions"]
+        if grant["user"] == "storefront-demo"
+    }
+    grants = [g for g in definitions["permissions"] if g["user"] == "storefront-demo"]
+
+    events = re.compile(topics[("storefront-demo", "oms.events")]["write"])
+    assert events.match("cart.demo.item_added")
+    assert not events.match("cart.web-eu.item_added")
+    assert not events.match("order.created")
+    assert topics[("storefront-demo", "oms.commands")]["write"] == "^$"
+    assert not re.match(grants[0]["write"], "oms.commands")
+    # The older storefront caller keeps its sales-order commands.
+    legacy = {
+        g["exchange"]: g for g in definitions["topic_permissions"] if g["user"] == "storefront"
+    }
+    assert re.match(legacy["oms.commands"]["write"], "order.create_sales_order")

@@ -16,6 +16,7 @@ from services.inventory.settings import InventorySettings
 from services.notification.app import SERVICE as NOTIFICATION
 from services.notification.settings import NotificationSettings
 from services.order.app import SERVICE as ORDER
+from services.order.settings import OrderSettings
 from shared.runtime import OmsApp, build_app
 from shared.settings import ServiceSettings
 from tests.support.billing import MovedClock, utc, with_clock
@@ -39,7 +40,7 @@ def billing_app(env: Environment, **overrides: Any) -> OmsApp:
 @pytest.fixture
 async def pipeline(env: Environment) -> AsyncIterator[None]:
     """Order, approval and inventory: the pipeline a renewal order goes through."""
-    order = build_app(ORDER, ServiceSettings(**env.settings("order")))
+    order = build_app(ORDER, OrderSettings(**env.settings("order")))
     approval = build_app(APPROVAL, ServiceSettings(**env.settings("approval")))
     inventory = build_app(INVENTORY, InventorySettings(**env.settings("inventory")))
     async with running(order), running(approval), running(inventory):

@@ -1,0 +1,40 @@
+"""Reading the services' HTTP queries (``GET :8081/orders?...``): where each service answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from omsctl.outcome import Unreachable
+from shared.registry import entry
+
+
+def base_url(service: str) -> str:
+    """``OMSCTL_<SERVICE>_URL`` if set, else the service's registry port on ``OMSCTL_HOST``
+    (127.0.0.1 by default, as under ``make run``)."""
+    if url := os.environ.get(f"OMSCTL_{service.upper()}_URL"):
+        return url.rstrip("/")
+    host = os.environ.get("OMSCTL_HOST", "127.0.0.1")
+    return f"http://{host}:{entry(service).port}"
+
+
+def get(service: str, path: str, params: dict[str, Any], timeout: float) -> tuple[int, Any]:
+    """(HTTP status, JSON body) of one query; parameters that are ``None`` are left out."""
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    url = f"{base_url(service)}{path}" + (f"?{query}" if query else "")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        try:
+            return int(error.code), json.loads(body)
+        except ValueError:
+            return int(error.code), {"error": body.decode(errors="replace")}
+    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        reason = getattr(error, "reason", error)
+        raise Unreachable(f"the {service} service does not answer at {url}: {reason}") from error

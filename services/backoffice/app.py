@@ -1,0 +1,194 @@
+"""The back office's wiring: its database, the broker, the services' queries, the pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+import structlog
+import uvicorn
+from prometheus_client import make_asgi_app
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from services.backoffice import (
+    orders_view,
+    pages_approvals,
+    pages_config,
+    pages_orders,
+    pages_reports,
+)
+from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
+from services.backoffice.bus import Broker, Subscription
+from services.backoffice.reads import Reads
+from services.backoffice.settings import BackofficeSettings
+from services.backoffice.store import People, Sessions, create_indexes
+from services.backoffice.web import HERE, Backoffice
+from shared.contracts import UserUpserted
+from shared.logging import configure_logging
+from shared.registry import GATEWAYS
+
+ENTRY = GATEWAYS[0]
+log = structlog.get_logger()
+
+
+async def _live(_request: Request) -> Response:
+    return JSONResponse({"status": "live"})
+
+
+async def _ready(request: Request) -> Response:
+    office: Backoffice | None = getattr(request.app.state, "backoffice", None)
+    if office is None or not office.broker.connected:
+        waiting_for = office.broker.waiting_for if office else "start"
+        return JSONResponse({"status": "not ready", "waiting_for": waiting_for}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def _home(_request: Request) -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
+ORDERS_QUEUE = "backoffice.orders"
+
+
+APPROVALS_QUEUE = "backoffice.approvals"
+
+
+def subscriptions(
+    people: People, orders: orders_view.OrderList, levels: ApprovalLevels
+) -> list[Subscription]:
+    """The back office's own views: the approval directory (who may sign in), the list of
+    orders (the order service answers one order at a time) and every approval level (for the
+    reports)."""
+    return [
+        Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
+        Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
+        Subscription(APPROVALS_QUEUE, APPROVAL_EVENTS, levels.learn),
+    ]
+
+
+def _database(settings: BackofficeSettings) -> tuple[AsyncMongoClient[Any], Any]:
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
+    return client, client[settings.mongodb_database or ENTRY.database]
+
+
+def build_app(settings: BackofficeSettings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        client, db = _database(settings)
+        await create_indexes(db)
+        await orders_view.create_indexes(db)
+        people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
+        broker = Broker(
+            settings.amqp_url,
+            subscriptions(people, orders, levels),
+            answer_timeout=settings.answer_timeout_seconds,
+        )
+        starting = asyncio.create_task(broker.keep_starting())
+        reads = Reads(settings)
+        sessions = Sessions(
+            db,
+            lasts=timedelta(hours=settings.session_hours),
+            idle=timedelta(minutes=settings.session_idle_minutes),
+        )
+        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads, orders, levels)
+        log.info("backoffice_started")
+        try:
+            yield
+        finally:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            await broker.stop()
+            await reads.close()
+            await client.close()
+
+    routes = [
+        Route("/", _home),
+        Route("/health/live", _live),
+        Route("/health/ready", _ready),
+        Mount("/metrics", make_asgi_app()),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *pages_approvals.ROUTES,
+        *pages_orders.ROUTES,
+        *pages_config.ROUTES,
+        *pages_reports.ROUTES,
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+
+
+HEADERS = {
+    # No page may be framed (the approve button cannot be clicked through another site), and
+    # nothing but this site's own files loads: there is no script at all.
+    "x-frame-options": "DENY",
+    "content-security-policy": "default-src 'self'; script-src 'none'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+async def _set_password(settings: BackofficeSettings, user_id: str, password: str) -> int:
+    client, db = _database(settings)
+    try:
+        if await People(db).set_password(user_id, password):
+            return 0
+        print(f"no user {user_id}: add them to the approval directory first", file=sys.stderr)  # noqa: T201
+        return 1
+    finally:
+        await client.close()
+
+
+def main() -> None:
+    settings = BackofficeSettings()
+    configure_logging(ENTRY.name, fmt=settings.log_format, level=settings.log_level)
+    if sys.argv[1:2] == ["set-password"] and len(sys.argv) == 3:
+        password = (
+            sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass()
+        )
+        sys.exit(asyncio.run(_set_password(settings, sys.argv[2], password)))
+    config = uvicorn.Config(
+        build_app(settings),
+        host=settings.http_host,
+        port=settings.http_port or ENTRY.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = _Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)
+
+
+class _Server(uvicorn.Server):
+    """Asked to stop (SIGTERM, SIGINT), it finishes the pages in flight and exits 0; uvicorn
+    would re-raise the signal (exit status 143)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True

@@ -1,0 +1,197 @@
+"""The back office on the broker, as the RabbitMQ user ``backoffice``: it sends the services'
+public commands for the person signed in and waits for their answers on its own reply queue,
+and it learns the approval directory from ``approval.user_upserted``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from pydantic import ValidationError
+
+from services.backoffice.domain import refusal_words
+from shared import names
+from shared.contracts import Command, CommandRejected, Event
+from shared.messaging.callers import USER_HEADER
+
+log = structlog.get_logger()
+CALLER = "backoffice"
+TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Events the back office keeps a view of: on one durable queue of its own (``backoffice.*``),
+    each handed to ``learn`` once valid; a bad one is set aside in ``<queue>.dlq``."""
+
+    queue: str
+    contracts: Sequence[type[Event]]
+    learn: Callable[[Any], Awaitable[None]]
+
+    def contract(self, routing_key: str) -> type[Event] | None:
+        return next((c for c in self.contracts if c.routing_key == routing_key), None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A command's answer: its success event, or the refusal in words."""
+
+    kind: str
+    """The answer's contract (the AMQP ``type``: ``UserUpserted``, ``CommandRejected``), or
+    ``timeout`` when none came in time."""
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.kind in {CommandRejected.__name__, TIMEOUT}
+
+    @property
+    def words(self) -> str:
+        if self.kind == TIMEOUT:
+            return refusal_words("timeout", "")
+        return refusal_words(str(self.body.get("reason", "")), str(self.body.get("detail", "")))
+
+
+class Broker:
+    def __init__(
+        self, amqp_url: str, subscriptions: Sequence[Subscription], *, answer_timeout: float
+    ) -> None:
+        self.amqp_url, self.answer_timeout = amqp_url, answer_timeout
+        self.subscriptions: Mapping[str, Subscription] = {s.queue: s for s in subscriptions}
+        self._waiting: dict[str, asyncio.Future[Answer]] = {}
+        self._connection: AbstractRobustConnection | None = None
+        self.waiting_for = "broker: connecting"
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.amqp_url, client_properties={"connection_name": CALLER}
+        )
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=32)
+        self.channel = channel
+        self.commands = await channel.get_exchange(names.COMMANDS, ensure=False)
+        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
+        self.reply_queue = replies.name
+        await replies.consume(self._on_answer, no_ack=True)
+        events = await channel.get_exchange(names.EVENTS, ensure=False)
+        for subscription in self.subscriptions.values():
+            queue = await channel.declare_queue(subscription.queue, durable=True)
+            await channel.declare_queue(names.dead_letter_queue(subscription.queue), durable=True)
+            for contract in subscription.contracts:
+                await queue.bind(events, routing_key=contract.routing_key)
+            await queue.consume(self._consumer(subscription))
+        self.waiting_for = ""
+
+    async def keep_starting(self, every: float = 1.0) -> None:
+        """Start once the broker answers and its exchanges exist (a back office may come up
+        first); until then it is not ready and says why."""
+        while True:
+            try:
+                await self.start()
+            except (aio_pika.exceptions.AMQPException, OSError) as error:
+                self.waiting_for = f"broker: {error}"
+                log.warning("broker_not_ready", error=str(error))
+                await self.stop()
+                await asyncio.sleep(every)
+            else:
+                log.info("broker_connected")
+                return
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    @property
+    def connected(self) -> bool:
+        connection = self._connection
+        return not self.waiting_for and connection is not None and not connection.is_closed
+
+    async def send(self, command: Command, person: str) -> Answer:
+        """Publish ``command`` for ``person`` and wait for its answer."""
+        message_id = str(command.message_id)
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiting[message_id] = waiting
+        try:
+            await self.commands.publish(
+                aio_pika.Message(
+                    command.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=message_id,
+                    correlation_id=command.correlation_id,
+                    type=command.type_name(),
+                    reply_to=self.reply_queue,
+                    user_id=CALLER,
+                    headers={USER_HEADER: person},
+                ),
+                routing_key=command.routing_key,
+            )
+            log.info("command_sent", routing_key=command.routing_key, message_id=message_id)
+            return await asyncio.wait_for(waiting, self.answer_timeout)
+        except TimeoutError:
+            return Answer(TIMEOUT)
+        finally:
+            self._waiting.pop(message_id, None)
+
+    async def _on_answer(self, message: AbstractIncomingMessage) -> None:
+        try:
+            body = json.loads(message.body)
+        except ValueError:
+            return
+        command = body.get("command_message_id") or body.get("causation_id")
+        waiting = self._waiting.get(str(command))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(Answer(message.type or "", body))
+
+    def _consumer(
+        self, subscription: Subscription
+    ) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+        async def on_event(message: AbstractIncomingMessage) -> None:
+            """An event for one of the views; a bad one is set aside with the reason. Learning
+            is idempotent (the newest word wins), so a redelivery changes nothing."""
+            queue = subscription.queue
+            contract = subscription.contract(message.routing_key or "")
+            if contract is None:
+                await self._dead_letter(message, queue, "unknown_message_type", "")
+                return
+            try:
+                event = contract.model_validate_json(message.body)
+            except ValidationError as error:
+                await self._dead_letter(message, queue, "invalid_message", str(error)[:500])
+                return
+            await subscription.learn(event)
+            await message.ack()
+            log.info(
+                "event_learnt", routing_key=contract.routing_key, message_id=message.message_id
+            )
+
+        return on_event
+
+    async def _dead_letter(
+        self, message: AbstractIncomingMessage, queue: str, reason: str, detail: str
+    ) -> None:
+        await self.channel.default_exchange.publish(
+            aio_pika.Message(
+                message.body,
+                content_type=message.content_type,
+                message_id=message.message_id,
+                headers={
+                    "x-oms-reason": reason,
+                    "x-oms-detail": detail,
+                    "x-oms-queue": queue,
+                    "x-oms-service": CALLER,
+                    "x-oms-original-routing-key": message.routing_key or "",
+                },
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=names.dead_letter_queue(queue),
+        )
+        await message.ack()
+        log.warning("event_dead_lettered", reason=reason, message_id=message.message_id)

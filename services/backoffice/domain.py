@@ -1,0 +1,170 @@
+"""What a signed-in person may see and do in the back office, and how a refusal reads: pure
+rules, no I/O (unit-tested and mutation-tested like the services' domains)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person signed in, as the approval directory knows them."""
+
+    user_id: str
+    name: str
+    admin: bool = False
+    active: bool = True
+
+
+class Forbidden(Exception):
+    """The person may not see or do this; the message says why, for them."""
+
+
+def require_admin(viewer: Viewer, what: str) -> None:
+    if not viewer.admin:
+        raise Forbidden(f"Only administrators of the approval directory may {what}.")
+
+
+def may_sign_in(person: Mapping[str, Any] | None) -> bool:
+    """A directory user who is active and has a password set."""
+    return bool(person and person.get("active", True) and person.get("password_hash"))
+
+
+# --- approval requests ------------------------------------------------------------------------
+
+STATUS_WORDS = {
+    "pending": "is waiting for a decision",
+    "approved": "was approved",
+    "rejected": "was rejected",
+    "superseded": "was superseded: the order was submitted again or cancelled, and a newer "
+    "request (if any) replaced this one",
+    "cancelled": "was approved, but the order was cancelled",
+}
+
+
+def request_state(request: Mapping[str, Any], viewer: Viewer) -> str | None:
+    """Why ``viewer`` cannot decide ``request`` now, in words; ``None`` when they can."""
+    status = request.get("status", "")
+    if status != "pending":
+        return f"This request {STATUS_WORDS.get(status, status)}; nothing is left to decide."
+    approver = (request.get("approver") or {}).get("user_id")
+    if approver != viewer.user_id:
+        return f"Level {request.get('level')} waits for {approver}, not for you."
+    return None
+
+
+def may_view_request(request: Mapping[str, Any], viewer: Viewer) -> bool:
+    """The approver it waits for, anyone who decided it, its creator, or an admin."""
+    if viewer.admin:
+        return True
+    people = {(request.get("approver") or {}).get("user_id")}
+    people.add((request.get("creator") or {}).get("user_id"))
+    people |= {d.get("approver", {}).get("user_id") for d in request.get("decisions", [])}
+    return viewer.user_id in people
+
+
+def oldest_first(requests: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(requests, key=lambda request: str(request.get("opened_at", "")))
+
+
+def link_refusal(
+    request: Mapping[str, Any] | None, *, attempt: int, level: int, approver_id: str
+) -> str | None:
+    """Why a genuine e-mailed link no longer works, or ``None`` while its request still waits
+    for the same approver at the same level of the same attempt."""
+    if request is None:
+        return "The request this link was made for does not exist."
+    if request.get("attempt") != attempt:
+        return "The order has changed since this link was sent: it was submitted again."
+    if request.get("status") != "pending":
+        return f"This request {STATUS_WORDS.get(request.get('status', ''), 'is closed')}."
+    if request.get("level") != level:
+        return f"Level {level} of this request has already been decided."
+    if (request.get("approver") or {}).get("user_id") != approver_id:
+        return "This request no longer waits for the person this link was sent to."
+    return None
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+EDITABLE = frozenset({"draft", "rejected"})
+FULFILLABLE = frozenset({"approved", "partially_received", "partially_issued"})
+
+
+def may_edit(order: Mapping[str, Any], viewer: Viewer) -> bool:
+    """Its creator (or an admin) while it is a draft or rejected."""
+    mine = order.get("created_by") == viewer.user_id or viewer.admin
+    return mine and order.get("status") in EDITABLE
+
+
+def fulfilment_step(order: Mapping[str, Any]) -> str | None:
+    """``receive`` (purchase) or ``issue`` (sales) when the order is approved and not complete."""
+    if order.get("status") not in FULFILLABLE:
+        return None
+    return "receive" if order.get("kind") == "purchase" else "issue"
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+REASON_WORDS = {
+    "not_the_approver": "This request does not wait for you.",
+    "self_approval": "You cannot approve an order you created.",
+    "request_already_decided": "Someone decided this request already.",
+    "level_already_decided": "This level has already been decided.",
+    "not_current_level": "This level is not the one waiting for a decision.",
+    "unknown_request": "There is no such approval request.",
+    "order_locked": "The order is waiting for approval or further along: it cannot be changed.",
+    "invalid_transition": "The order is not in a state that allows this.",
+    "not_the_creator": "Only the order's creator (or an administrator) may do this.",
+    "unknown_order": "There is no such order.",
+    "order_exists": "An order with this id exists already: choose another id.",
+    "order_not_approved": "The order is not approved yet.",
+    "over_receipt": "That is more than the order still expects.",
+    "exceeds_ordered": "That is more than the order still expects.",
+    "invalid_message": "Some of what you entered is not valid.",
+    "not_allowed": "The back office may not send this command.",
+    "not_the_acting_user": "The command named someone other than you.",
+    "approver_not_admin": "A named approver must be an administrator.",
+    "fallback_approver_required": "A cycle that uses the creator's manager needs a fallback "
+    "approver.",
+    "unknown_cycle": "There is no such cycle.",
+    "unknown_user": "There is no such user.",
+    "timeout": "The service did not answer in time; the command may still be carried out. "
+    "Reload the page in a moment.",
+}
+
+
+def refusal_words(reason: str, detail: str) -> str:
+    """A refusal in words a person understands: what happened, then the service's sentence."""
+    headline = REASON_WORDS.get(reason, "The request was refused.")
+    return headline if not detail or detail == headline else f"{headline} {detail}"
+
+
+def parse_lines(text: str) -> list[dict[str, str]]:
+    """Order lines typed one per line as ``sku quantity [unit price]`` (commas allowed)."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) not in (2, 3):
+            raise ValueError(f"Line {number}: write the item, the quantity and the unit price.")
+        line = {"sku": parts[0], "quantity": parts[1]}
+        if len(parts) == 3:
+            line["unit_price"] = parts[2]
+        lines.append(line)
+    if not lines:
+        raise ValueError("An order needs at least one line.")
+    return lines
+
+
+def format_lines(lines: Iterable[Mapping[str, Any]]) -> str:
+    """The inverse of :func:`parse_lines`, to edit an order's lines."""
+    return "\n".join(
+        " ".join(
+            str(part) for part in (line["sku"], line["quantity"], line.get("unit_price")) if part
+        )
+        for line in lines
+    )

@@ -1,0 +1,139 @@
+"""Approval configuration, for administrators only: users, their managers and passwords, cycles
+with one or two levels and their e-mail switches, and which parties are in which cycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from services.backoffice.domain import require_admin
+from services.backoffice.web import backoffice, form, render, signed_in, viewer
+from shared.contracts import AssignParty, Command, DefineCycle, UpsertUser
+
+DONE = {
+    "password": "The password was set.",
+    "user": "The user was saved.",
+    "cycle": "The cycle was saved.",
+    "party": "The party was assigned.",
+}
+MIN_PASSWORD = 12
+
+
+async def _page(request: Request, status: int = 200, error: str = "") -> Response:
+    office = backoffice(request)
+    return render(
+        request,
+        "configuration.html",
+        status,
+        people=await office.people.all(),
+        cycles=await office.reads.cycles(),
+        error=error,
+        done=DONE.get(request.query_params.get("done", "")),
+    )
+
+
+@signed_in
+async def configuration(request: Request) -> Response:
+    """Everything an administrator configures, on one page."""
+    require_admin(viewer(request), "configure approvals")
+    return await _page(request)
+
+
+async def _send(request: Request, build: type[Command], done: str, **fields: Any) -> Response:
+    me = viewer(request)
+    try:
+        command = build(**fields)
+    except ValidationError as error:
+        words = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return await _page(request, 422, words)
+    answer = await backoffice(request).broker.send(command, me.user_id)
+    if answer.refused:
+        return await _page(request, 409, answer.words)
+    return RedirectResponse(f"/configuration?done={done}", status_code=303)
+
+
+@signed_in
+async def set_password(request: Request) -> Response:
+    """Set a directory user's back-office password (hashed with Argon2id)."""
+    require_admin(viewer(request), "set passwords")
+    sent = form(request)
+    if len(sent.get("password", "")) < MIN_PASSWORD:
+        return await _page(request, 422, f"A password needs at least {MIN_PASSWORD} characters.")
+    if not await backoffice(request).people.set_password(sent.get("user_id", ""), sent["password"]):
+        return await _page(request, 404, "The approval directory has no such user (yet).")
+    return RedirectResponse("/configuration?done=password", status_code=303)
+
+
+@signed_in
+async def upsert_user(request: Request) -> Response:
+    require_admin(viewer(request), "change users")
+    sent = form(request)
+    return await _send(
+        request,
+        UpsertUser,
+        "user",
+        user_id=sent.get("user_id", "").strip(),
+        name=sent.get("name", "").strip(),
+        email=sent.get("email") or None,
+        admin=sent.get("admin") == "on",
+        manager_id=sent.get("manager_id") or None,
+        active=sent.get("active", "on") == "on",
+        changed_by=viewer(request).user_id,
+    )
+
+
+def _level(sent: dict[str, str], number: int) -> dict[str, Any] | None:
+    rule = sent.get(f"level{number}", "")
+    if rule == "creator_manager":
+        return {"approver": rule}
+    if rule == "named_user":
+        return {"approver": rule, "user_id": sent.get(f"level{number}_user") or None}
+    return None
+
+
+@signed_in
+async def define_cycle(request: Request) -> Response:
+    require_admin(viewer(request), "define cycles")
+    sent = form(request)
+    levels = [level for number in (1, 2) if (level := _level(sent, number))]
+    return await _send(
+        request,
+        DefineCycle,
+        "cycle",
+        cycle_id=sent.get("cycle_id", "").strip(),
+        name=sent.get("name", "").strip(),
+        order_kind=sent.get("order_kind"),
+        levels=levels,
+        notify_pending=sent.get("notify_pending") == "on",
+        notify_approved=sent.get("notify_approved") == "on",
+        notify_rejected=sent.get("notify_rejected") == "on",
+        fallback_approver_id=sent.get("fallback_approver_id") or None,
+        defined_by=viewer(request).user_id,
+    )
+
+
+@signed_in
+async def assign_party(request: Request) -> Response:
+    require_admin(viewer(request), "assign parties to cycles")
+    sent = form(request)
+    return await _send(
+        request,
+        AssignParty,
+        "party",
+        cycle_id=sent.get("cycle_id", "").strip(),
+        party_id=sent.get("party_id", "").strip(),
+        assigned_by=viewer(request).user_id,
+    )
+
+
+ROUTES = [
+    Route("/configuration", configuration),
+    Route("/configuration/password", set_password, methods=["POST"]),
+    Route("/configuration/users", upsert_user, methods=["POST"]),
+    Route("/configuration/cycles", define_cycle, methods=["POST"]),
+    Route("/configuration/parties", assign_party, methods=["POST"]),
+]

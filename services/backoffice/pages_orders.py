@@ -1,0 +1,242 @@
+"""Orders (open by id, create, edit, submit, receive or issue) and stock, for the person signed
+in; every change is one of the services' public commands, sent for them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from services.backoffice.domain import (
+    Forbidden,
+    format_lines,
+    fulfilment_step,
+    may_edit,
+    parse_lines,
+)
+from services.backoffice.orders_view import Filters
+from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
+from shared.contracts import (
+    Command,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    IssueGoods,
+    ReceiveGoods,
+    SubmitOrder,
+    UpdateOrder,
+)
+
+DONE = {
+    "created": "The order was created as a draft.",
+    "updated": "Your changes were saved.",
+    "submitted": "The order was submitted for approval.",
+    "received": "The goods were received into stock.",
+    "issued": "The goods were issued from stock.",
+}
+
+
+def _invalid(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()
+    )
+
+
+async def _send(request: Request, build: Any, **fields: Any) -> str | None:
+    """Build and send a command for the person signed in: ``None``, or why it failed."""
+    me = viewer(request)
+    try:
+        command: Command = build(**fields)
+    except ValidationError as error:
+        return _invalid(error)
+    except ValueError as error:
+        return str(error)
+    answer = await backoffice(request).broker.send(command, me.user_id)
+    return answer.words if answer.refused else None
+
+
+async def _order(request: Request) -> dict[str, Any]:
+    order = await backoffice(request).reads.order(request.path_params["order_id"])
+    if order is None:
+        raise Forbidden(f"There is no order {request.path_params['order_id']}.")
+    return order
+
+
+@signed_in
+async def orders(request: Request) -> Response:
+    """Orders with filters (kind, status, party, branch, creation dates), newest first, a page
+    at a time; or straight to the order with a given id."""
+    if order_id := request.query_params.get("order_id", "").strip():
+        return RedirectResponse(f"/orders/{order_id}", status_code=303)
+    filters = Filters.read(dict(request.query_params))
+    found, more = await backoffice(request).orders.page(filters)
+    wanted = {k: v for k, v in asdict(filters).items() if v and k != "page"}
+    return render(
+        request,
+        "orders.html",
+        orders=found,
+        filters=filters,
+        more=more,
+        previous=urlencode({**wanted, "page": filters.page - 1}),
+        following=urlencode({**wanted, "page": filters.page + 1}),
+    )
+
+
+@signed_in
+async def order_page(request: Request) -> Response:
+    """An order's lines, totals, status history and the timeline of what every service did."""
+    return await _show_order(request)
+
+
+async def _show_order(request: Request, error: str = "", status: int = 200) -> Response:
+    office, me = backoffice(request), viewer(request)
+    order = await office.reads.order(request.path_params["order_id"])
+    if order is None:
+        return problem(request, 404, "No such order", "There is no such order.")
+    return render(
+        request,
+        "order.html",
+        status,
+        order=order,
+        error=error,
+        timeline=await office.reads.timeline(order["order_id"]),
+        requests=await office.reads.requests_of(order["order_id"]),
+        editable=may_edit(order, me),
+        step=fulfilment_step(order),
+        done=DONE.get(request.query_params.get("done", "")),
+    )
+
+
+@signed_in
+async def new_order(request: Request) -> Response:
+    """Create a purchase or sales order as a draft, for the person signed in."""
+    if request.method == "GET":
+        return render(request, "order_form.html", values={}, order=None)
+    sent, me = form(request), viewer(request)
+    order_id = sent.get("order_id", "").strip()
+    purchase = sent.get("kind") == "purchase"
+    party = {"vendor_id" if purchase else "customer_id": sent.get("party_id", "").strip()}
+    try:
+        lines = parse_lines(sent.get("lines", ""))
+    except ValueError as error:
+        return render(request, "order_form.html", 422, values=sent, order=None, error=str(error))
+    why = await _send(
+        request,
+        CreatePurchaseOrder if purchase else CreateSalesOrder,
+        order_id=order_id,
+        branch_id=sent.get("branch_id", "").strip(),
+        created_by=me.user_id,
+        currency=sent.get("currency", "").strip().upper(),
+        lines=lines,
+        notes=sent.get("notes") or None,
+        correlation_id=order_id,
+        **party,
+    )
+    if why:
+        return render(request, "order_form.html", 409, values=sent, order=None, error=why)
+    return RedirectResponse(f"/orders/{order_id}?done=created", status_code=303)
+
+
+@signed_in
+async def edit_order(request: Request) -> Response:
+    """Change a draft or rejected order's lines and notes, as its creator."""
+    order, me = await _order(request), viewer(request)
+    if not may_edit(order, me):
+        raise Forbidden("Only its creator may change an order, and only a draft or a rejected one.")
+    if request.method == "GET":
+        values = {"lines": format_lines(order["lines"]), "notes": order.get("notes") or ""}
+        return render(request, "order_form.html", values=values, order=order)
+    sent = form(request)
+    try:
+        lines = parse_lines(sent.get("lines", ""))
+    except ValueError as error:
+        return render(request, "order_form.html", 422, values=sent, order=order, error=str(error))
+    why = await _send(
+        request,
+        UpdateOrder,
+        order_id=order["order_id"],
+        updated_by=me.user_id,
+        lines=lines,
+        notes=sent.get("notes") or None,
+        correlation_id=order["order_id"],
+    )
+    if why:
+        return render(request, "order_form.html", 409, values=sent, order=order, error=why)
+    return RedirectResponse(f"/orders/{order['order_id']}?done=updated", status_code=303)
+
+
+@signed_in
+async def submit_order(request: Request) -> Response:
+    """Send a draft or rejected order (again) into its approval cycle."""
+    order, me = await _order(request), viewer(request)
+    why = await _send(
+        request,
+        SubmitOrder,
+        order_id=order["order_id"],
+        submitted_by=me.user_id,
+        correlation_id=order["order_id"],
+    )
+    if why:
+        return await _show_order(request, why, 409)
+    return RedirectResponse(f"/orders/{order['order_id']}?done=submitted", status_code=303)
+
+
+@signed_in
+async def fulfil_order(request: Request) -> Response:
+    """Receive goods against an approved purchase order, or issue them against a sales order."""
+    order, me, sent = await _order(request), viewer(request), form(request)
+    step = fulfilment_step(order)
+    if step is None:
+        raise Forbidden("Goods are received or issued only against an approved order.")
+    try:
+        lines = [
+            {"sku": line["sku"], "quantity": line["quantity"]}
+            for line in parse_lines(sent.get("lines", ""))
+        ]
+    except ValueError as error:
+        return await _show_order(request, str(error), 422)
+    document = f"{order['order_id']}-{uuid.uuid4().hex[:8]}"
+    common = {
+        "order_id": order["order_id"],
+        "location_id": sent.get("location_id", "").strip(),
+        "lines": lines,
+        "correlation_id": order["order_id"],
+    }
+    if step == "receive":
+        why = await _send(
+            request, ReceiveGoods, receipt_id=document, received_by=me.user_id, **common
+        )
+    else:
+        why = await _send(request, IssueGoods, issue_id=document, issued_by=me.user_id, **common)
+    if why:
+        return await _show_order(request, why, 409)
+    done = "received" if step == "receive" else "issued"
+    return RedirectResponse(f"/orders/{order['order_id']}?done={done}", status_code=303)
+
+
+@signed_in
+async def stock(request: Request) -> Response:
+    """Stock per item and location: on hand, reserved, free."""
+    wanted = {
+        key: value.strip()
+        for key in ("sku", "location_id", "branch_id")
+        if (value := request.query_params.get(key, "")).strip()
+    }
+    found = await backoffice(request).reads.stock(**wanted) if wanted else None
+    return render(request, "stock.html", query=wanted, found=found)
+
+
+ROUTES = [
+    Route("/orders", orders),
+    Route("/orders/new", new_order, methods=["GET", "POST"]),
+    Route("/orders/{order_id}", order_page),
+    Route("/orders/{order_id}/edit", edit_order, methods=["GET", "POST"]),
+    Route("/orders/{order_id}/submit", submit_order, methods=["POST"]),
+    Route("/orders/{order_id}/fulfil", fulfil_order, methods=["POST"]),
+    Route("/stock", stock),
+]

@@ -1,0 +1,67 @@
+"""What the back office shows, read from the services' HTTP queries (it keeps no copy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from services.backoffice.settings import BackofficeSettings
+
+
+class Unavailable(Exception):
+    """A service did not answer; the page says which."""
+
+
+class Reads:
+    def __init__(self, settings: BackofficeSettings) -> None:
+        self.urls = {
+            "order": settings.order_url,
+            "approval": settings.approval_url,
+            "inventory": settings.inventory_url,
+        }
+        self.client = httpx.AsyncClient(timeout=5.0)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def _get(self, service: str, path: str, **params: str) -> Any:
+        url = f"{self.urls[service].rstrip('/')}{path}"
+        try:
+            response = await self.client.get(url, params=params)
+        except httpx.HTTPError as error:
+            raise Unavailable(f"The {service} service does not answer ({error}).") from error
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise Unavailable(f"The {service} service answered {response.status_code}.")
+        return response.json()
+
+    async def order(self, order_id: str) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await self._get("order", "/orders", order_id=order_id)
+        return result
+
+    async def timeline(self, order_id: str) -> list[dict[str, Any]]:
+        found = await self._get("order", "/orders/timeline", order_id=order_id)
+        return list((found or {}).get("timeline", []))
+
+    async def requests_waiting_for(self, approver_id: str) -> list[dict[str, Any]]:
+        found = await self._get("approval", "/requests", approver_id=approver_id, status="pending")
+        return list(found or [])
+
+    async def requests_of(self, order_id: str) -> list[dict[str, Any]]:
+        return list(await self._get("approval", "/requests", order_id=order_id) or [])
+
+    async def request(self, request_id: str) -> dict[str, Any] | None:
+        """One request by its id (``<order_id>:<attempt>``), among its order's attempts."""
+        order_id = request_id.rpartition(":")[0]
+        for request in await self.requests_of(order_id) if order_id else []:
+            if request.get("id") == request_id:
+                return request
+        return None
+
+    async def cycles(self) -> list[dict[str, Any]]:
+        return list(await self._get("approval", "/cycles") or [])
+
+    async def stock(self, **params: str) -> Any:
+        return await self._get("inventory", "/stock", **params)

@@ -1,0 +1,51 @@
+"""Back-office settings (``OMS_*`` environment variables)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from shared.registry import entry
+from shared.settings import ServiceSettings
+
+
+def _local(service: str) -> str:
+    return f"http://127.0.0.1:{entry(service).port}"
+
+
+class BackofficeSettings(ServiceSettings):
+    order_url: str = Field(default=_local("order"), description="the order service's queries")
+    approval_url: str = Field(default=_local("approval"), description="approval's queries")
+    inventory_url: str = Field(default=_local("inventory"), description="inventory's queries")
+    link_signing_key: SecretStr = Field(
+        default=SecretStr("backoffice-dev-link-key"),
+        description="checks the signed links of the pending e-mails (the notification service "
+        "signs them with the same key)",
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="a sign-in lasts so long")
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, description="a session unused for so long ends"
+    )
+    secure_cookies: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (production)"
+    )
+    reports_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="reports are computed at most so often (they read "
+        "every order); 0: on every visit",
+    )
+    answer_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long a page waits for a command's answer"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_development_key(self) -> Self:
+        if self.environment == "production" and self.link_signing_key.get_secret_value() in {
+            "backoffice-dev-link-key",
+            "changeme",
+            "",
+        }:
+            raise ValueError("set OMS_LINK_SIGNING_KEY to a real secret in production")
+        return self

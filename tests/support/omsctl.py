@@ -1,0 +1,54 @@
+"""Running omsctl as its users do: the installed command, as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.support.servers import ROOT
+
+OMSCTL = Path(sys.executable).with_name("omsctl")
+
+
+class Run:
+    def __init__(self, completed: subprocess.CompletedProcess[str]) -> None:
+        self.code = completed.returncode
+        self.out = completed.stdout
+        self.err = completed.stderr
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:
+        return f"exit {self.code}\nstdout: {self.out}\nstderr: {self.err}"
+
+
+async def omsctl(env: dict[str, str], *args: str, **extra_env: str) -> Run:
+    completed = await asyncio.to_thread(
+        subprocess.run,
+        [str(OMSCTL), *args],
+        cwd=ROOT,
+        env={**os.environ, **env, **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return Run(completed)
+
+
+async def until(env: dict[str, str], check: Any, *args: str, timeout: float = 10.0) -> Run:
+    """Run ``omsctl --json *args`` until ``check(result)`` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = await omsctl(env, "--json", *args)
+        if run.code == 0 and check(run.json):
+            return run
+        assert time.monotonic() < deadline, run
+        await asyncio.sleep(0.3)
