@@ -203,7 +203,9 @@ async def test_an_order_through_both_levels_in_the_browser(
     # Ada signs in with the keyboard alone and approves level 2 from her e-mail.
     ada = await person(browser)
     await ada.goto(await system.link_in_email(f"ada-{tag}@example.com", 1))
-    await ada.keyboard.type(people["ada"])  # the user id field has the focus
+    # the user id field has the focus once the page has loaded: wait for it, or keys are lost
+    await expect(ada.get_by_label("User id")).to_be_focused()
+    await ada.keyboard.type(people["ada"])
     await ada.keyboard.press("Tab")
     await ada.keyboard.type(PASSWORD)
     await ada.keyboard.press("Enter")
