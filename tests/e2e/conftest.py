@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,13 @@ def start(env: Environment, service: str, log_dir: Path, **overrides: Any) -> Se
     return ServiceProcess(service, env.env(service, **overrides), log_dir).start()
 
 
-@pytest.fixture(scope="module")
-async def system(
-    system_env: Environment, system_smtp: SmtpServer, log_dir: Path
+@contextlib.asynccontextmanager
+async def five_services(
+    env: Environment, log_dir: Path, *, smtp_port: int
 ) -> AsyncIterator[dict[str, ServiceProcess]]:
-    extra = {"notification": {"smtp_port": system_smtp.port, "dispatch_interval_seconds": 0.2}}
-    processes = {name: start(system_env, name, log_dir, **extra.get(name, {})) for name in SERVICES}
+    """Every service as a process, notification sending to ``smtp_port``; each must exit 0."""
+    extra = {"notification": {"smtp_port": smtp_port, "dispatch_interval_seconds": 0.2}}
+    processes = {name: start(env, name, log_dir, **extra.get(name, {})) for name in SERVICES}
     try:
         await asyncio.gather(*(p.wait_ready() for p in processes.values()))
         yield processes
@@ -52,6 +54,14 @@ async def system(
             process.terminate()
         codes = {name: await p.wait_exit() for name, p in processes.items()}
         assert codes == dict.fromkeys(SERVICES, 0), codes
+
+
+@pytest.fixture(scope="module")
+async def system(
+    system_env: Environment, system_smtp: SmtpServer, log_dir: Path
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    async with five_services(system_env, log_dir, smtp_port=system_smtp.port) as processes:
+        yield processes
 
 
 @pytest.fixture

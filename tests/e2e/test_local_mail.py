@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -14,11 +13,11 @@ from typing import Any
 import pytest
 
 from omsctl.outcome import Exit
-from tests.e2e.conftest import start
+from tests.e2e.conftest import five_services
 from tests.support.factories import unique
-from tests.support.omsctl import omsctl, until
+from tests.support.omsctl import omsctl, purchase_cycle, until
 from tests.support.servers import ROOT
-from tests.support.services import SERVICES, Environment, ServiceProcess, free_port
+from tests.support.services import Environment, ServiceProcess, free_port
 
 
 class Catcher:
@@ -62,16 +61,8 @@ async def system(
     system_env: Environment, catcher: Catcher, log_dir: Path
 ) -> AsyncIterator[dict[str, ServiceProcess]]:
     """The five services, notification sending to the catcher as under ``make run``."""
-    extra = {"notification": {"smtp_port": catcher.smtp_port, "dispatch_interval_seconds": 0.2}}
-    processes = {name: start(system_env, name, log_dir, **extra.get(name, {})) for name in SERVICES}
-    try:
-        await asyncio.gather(*(p.wait_ready() for p in processes.values()))
+    async with five_services(system_env, log_dir, smtp_port=catcher.smtp_port) as processes:
         yield processes
-    finally:
-        for process in processes.values():
-            process.terminate()
-        codes = {name: await p.wait_exit() for name, p in processes.items()}
-        assert codes == dict.fromkeys(SERVICES, 0), codes
 
 
 def fetch(url: str) -> Any:
@@ -83,48 +74,9 @@ async def test_the_pending_approval_email_is_readable_locally(
     omsctl_env: dict[str, str], catcher: Catcher
 ) -> None:
     env = {**omsctl_env, "OMSCTL_MAIL_URL": catcher.url}
-    manager, clerk, vendor, cycle = unique("mgr"), unique("clerk"), unique("V"), unique("CYC")
-    for args in (
-        [
-            "send",
-            "approval.upsert_user",
-            "--user-id",
-            manager,
-            "--name",
-            "Manager",
-            "--email",
-            f"{manager}@example.com",
-            "--admin",
-            "true",
-        ],
-        [
-            "send",
-            "approval.upsert_user",
-            "--user-id",
-            clerk,
-            "--name",
-            "Clerk",
-            "--email",
-            f"{clerk}@example.com",
-            "--manager-id",
-            manager,
-        ],
-        [
-            "cycles",
-            "define",
-            cycle,
-            "--name",
-            "purchases",
-            "--kind",
-            "purchase",
-            "--level",
-            "manager",
-            "--fallback",
-            manager,
-        ],
-        ["cycles", "assign", cycle, vendor],
-    ):
-        assert (run := await omsctl(env, "--as", "root", *args)).code == Exit.DONE, run
+    manager, clerk, vendor, _ = await purchase_cycle(
+        env, lambda manager: ["manager", "--fallback", manager]
+    )
     order = unique("PO")
     for args in (
         [
