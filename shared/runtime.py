@@ -174,6 +174,10 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         app_id=f"oms-{service.name}",
         logger=None,
         description=service.description,
+        # Each consumer validates the body itself and reads the delivery's properties from the
+        # message (the decoder passes it through). FastDepends' injection would resolve the
+        # message as a context field in a worker thread, once per delivery.
+        apply_types=False,
     )
     publisher = Publisher(broker, user=urlsplit(settings.amqp_url).username)
     settlement.bind(publisher)
@@ -233,7 +237,7 @@ def _subscribe(
             topology.queue(queue, first.binding_key),
             EXCHANGES[first.exchange],
             no_reply=True,
-            decoder=_undecoded,
+            decoder=_delivery,
         )
         for route in on_queue:
             subscriber(filter=routed(route.contract.routing_key))(_consumer(route, handlers))
@@ -253,7 +257,7 @@ def _subscribe_unrouted(
         topology.queue(names.UNROUTED_COMMANDS, ""),
         EXCHANGES[names.UNROUTED],
         no_reply=True,
-        decoder=_undecoded,
+        decoder=_delivery,
     )
 
     @subscriber
@@ -263,9 +267,10 @@ def _subscribe_unrouted(
         raise UnknownCommand(message.raw_message.routing_key or "")
 
 
-async def _undecoded(message: RabbitMessage) -> bytes:
-    """The body stays bytes: each consumer validates it against its contract, once."""
-    return message.body
+async def _delivery(message: RabbitMessage) -> RabbitMessage:
+    """The consumer gets the message itself: it validates the body against its contract, once,
+    and reads who sent it, how it was routed and where to answer."""
+    return message
 
 
 def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaitable[None]]:
