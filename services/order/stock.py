@@ -45,8 +45,9 @@ once; a change of the sales flag reaches the replica that learns it at once, oth
 this)."""
 BRANCH_FRESH_SECONDS = 5.0
 """How long a replica trusts a branch's setting (a change applies everywhere within this)."""
-PROJECTION_LINGER = 1.0
-"""How long a stock movement waits for others to be written with it."""
+PROJECTION_LINGER = 0.5
+"""How long a stock movement waits for others to be written with it (at most two writes a
+second; the delivery waits meanwhile, holding one of the process's ``OMS_PREFETCH`` turns)."""
 
 
 class StockLevels:

@@ -39,8 +39,10 @@ class _GroupCommit:
         raise NotImplementedError
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.linger)
+        # Every round lingers, the first and the later ones: writes that arrive while a batch is
+        # being written wait for the next round rather than each taking a round trip at once.
         while self._waiting:
+            await asyncio.sleep(self.linger)
             batch, self._waiting = self._waiting, []
             try:
                 await self._write([doc for doc, _ in batch])

@@ -228,23 +228,31 @@ class _Forgetter:
         return self._waiting.pop(doc_id, [])
 
     async def _flush_soon(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._now.wait(), self.linger)
-        await self.flush()
+        # Every round lingers: what is published during a write waits for the next round
+        # (where a save may absorb it) instead of going out in a round trip of its own.
+        while self._waiting:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._now.wait(), self.linger)
+            await self._flush_once()
 
     async def flush(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting, {}
-            try:
-                await self.collection.bulk_write(
-                    [
-                        UpdateOne({"_id": doc_id}, forget_pipeline(sent))
-                        for doc_id, sent in batch.items()
-                    ],
-                    ordered=False,
-                )
-            except Exception as error:  # published again once their lease runs out
-                log_failure(log, "outbox_forget_failed", error, ids=list(batch))
+            await self._flush_once()
+
+    async def _flush_once(self) -> None:
+        batch, self._waiting = self._waiting, {}
+        if not batch:
+            return
+        try:
+            await self.collection.bulk_write(
+                [
+                    UpdateOne({"_id": doc_id}, forget_pipeline(sent))
+                    for doc_id, sent in batch.items()
+                ],
+                ordered=False,
+            )
+        except Exception as error:  # published again once their lease runs out
+            log_failure(log, "outbox_forget_failed", error, ids=list(batch))
 
     async def stop(self) -> None:
         """Forget what is waiting now, without lingering."""

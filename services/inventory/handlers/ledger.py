@@ -13,12 +13,16 @@ from shared.contracts import StockMoved
 from shared.storage.batch import InsertBatch
 from shared.storage.mongo import Document
 
+LEDGER_LINGER = 0.2
+"""How long an entry waits for others to be stored with it: at most five ledger writes a
+second, whatever the rate of movements (each delivery waits meanwhile, holding a turn)."""
+
 
 class LedgerProjection:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.ledger = db[LEDGER]
-        # Entries arriving together (many items move at once) are stored in one round trip.
-        self.batch = InsertBatch(self.ledger)
+        # Entries arriving within LEDGER_LINGER of each other are stored in one round trip.
+        self.batch = InsertBatch(self.ledger, linger=LEDGER_LINGER)
 
     async def record(self, entry: StockMoved) -> None:
         """Store one ledger entry; a second delivery of it changes nothing."""

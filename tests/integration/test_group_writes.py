@@ -1,0 +1,111 @@
+"""Writes that wait to share a round trip: the ledger's and projections' group commits, and the
+outbox's forgetting of published entries. However the writes trickle in, and however slow the
+database answers, each round lingers before it writes: no more than one write per linger."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from shared.storage.batch import InsertBatch, LatestBatch
+from shared.storage.mongo import Document, database
+from shared.storage.outbox import OutboxRelay
+from tests.support.services import Environment
+
+SLOW_WRITE = 0.05
+"""A database answering this slowly: writes arrive while a batch is being written."""
+LINGER = 0.15
+SPACING = 0.01
+COUNT = 60
+"""60 writes, one every 10 ms: 0.6 s of arrivals, four lingers' worth."""
+
+
+class _Slow:
+    """A collection whose bulk writes take ``SLOW_WRITE`` longer, counting them."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+        self.name = collection.name
+        self.writes: list[int] = []
+
+    async def insert_many(self, docs: list[Document], **options: Any) -> Any:
+        self.writes.append(len(docs))
+        await asyncio.sleep(SLOW_WRITE)
+        return await self.collection.insert_many(docs, **options)
+
+    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
+        self.writes.append(len(requests))
+        await asyncio.sleep(SLOW_WRITE)
+        return await self.collection.bulk_write(requests, **options)
+
+
+async def _trickle(write: Any) -> None:
+    async def one(i: int) -> None:
+        await asyncio.sleep(i * SPACING)
+        await write(i)
+
+    await asyncio.gather(*(one(i) for i in range(COUNT)))
+
+
+def _most_writes() -> int:
+    # One round per linger plus its write, over the arrivals, and the last round's.
+    return int(COUNT * SPACING / (LINGER + SLOW_WRITE)) + 2
+
+
+async def test_inserts_trickling_in_share_one_write_per_linger(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    batch = InsertBatch(db.ledger, linger=LINGER)
+    slow = batch.collection = _Slow(db.ledger)  # type: ignore[assignment]
+
+    await _trickle(lambda i: batch.insert({"_id": f"E-{i}", "n": i}))
+
+    assert sum(slow.writes) == COUNT
+    assert len(slow.writes) <= _most_writes(), slow.writes
+    assert await db.ledger.count_documents({}) == COUNT
+
+
+async def test_projection_updates_trickling_in_keep_the_newest_in_one_write_per_linger(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    batch = LatestBatch(db.levels, field="sequence", linger=LINGER)
+    slow = batch.collection = _Slow(db.levels)  # type: ignore[assignment]
+
+    await _trickle(lambda i: batch.put({"_id": f"S-{i % 3}", "sequence": i, "on_hand": i}))
+
+    assert len(slow.writes) <= _most_writes(), slow.writes
+    stored = {doc["_id"]: doc["sequence"] async for doc in db.levels.find()}
+    assert stored == {"S-0": COUNT - 3, "S-1": COUNT - 2, "S-2": COUNT - 1}
+
+
+async def test_published_entries_are_forgotten_in_one_write_per_linger(
+    env: Environment, mongo_client: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("shared.storage.outbox.FORGET_LINGER_SECONDS", LINGER)
+    db = database(mongo_client, env.database("group"))
+    docs = [
+        {"_id": f"D-{i}", "outbox": [{"message_id": f"M-{i}"}], "outbox_pending": True}
+        for i in range(COUNT)
+    ]
+    await db.orders.insert_many(docs)
+
+    async def never(_entry: Document) -> None:
+        raise AssertionError("nothing is published here")
+
+    relay = OutboxRelay(db, ["orders"], never, owner="test")
+    forgetter = relay._forgetting["orders"]  # the write path under test
+    slow = forgetter.collection = _Slow(db.orders)  # type: ignore[assignment]
+
+    async def published(i: int) -> None:
+        relay.forget_later("orders", f"D-{i}", [f"M-{i}"])
+
+    await _trickle(published)
+    await relay.stop()
+
+    assert sum(slow.writes) == COUNT
+    assert len(slow.writes) <= _most_writes(), slow.writes
+    left = await db.orders.count_documents({"outbox_pending": True})
+    assert left == 0
+    assert await db.orders.count_documents({"outbox": []}) == COUNT
