@@ -37,6 +37,9 @@ class Aggregate(BaseModel):
 
     _events: list[Event] = PrivateAttr(default_factory=list)
     _commands: list[Command] = PrivateAttr(default_factory=list)
+    _stored: object = PrivateAttr(default=None)
+    """What the store last read or wrote of this aggregate (the store's business: it writes
+    only the fields that differ from it)."""
 
     def record(self, event: Event) -> None:
         self._events.append(event)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -43,6 +44,63 @@ _WITHOUT_OUTBOX = {name: 0 for name in HIDE_BOOKKEEPING if name != "applied_mess
 """What the store reads: everything but the outbox (it needs the applied message ids)."""
 FRESH = -1.0
 """``get(max_age=FRESH)``: a remembered copy as fresh as the store trusts for plain reads."""
+
+
+_NOT_STATE = frozenset({"_id", "version", "applied_messages", *HIDE_BOOKKEEPING})
+
+
+class Stored:
+    """The document an aggregate was built from or last saved as: what the database holds at
+    the aggregate's version. Never changed, so copies of the aggregate share it."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def __copy__(self) -> Stored:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Stored:
+        return self
+
+
+def changed_fields(state: Document, stored: object) -> Document:
+    """The fields of ``state`` that differ from what is stored (all of them when that is not
+    known). The save is conditional on the version, so the stored document is exactly the
+    snapshot, and the fields left out hold the same values already."""
+    if not isinstance(stored, Stored):
+        return state
+    before = stored.doc
+    return {
+        name: value
+        for name, value in state.items()
+        if name not in before or not same_value(before[name], value)
+    }
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two stored values are the same, stored: of one type (text and its enums alike),
+    lists and documents item by item and in order, decimals digit for digit (``1.0`` is not
+    ``1.00``), ``1`` not ``1.0`` nor ``True``. Uncertain means different: the field is
+    written."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_value(a[key], b[key]) for key in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(_exact(a) == _exact(b))
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.as_tuple()  # digits and exponent
+    if isinstance(value, float):
+        return repr(value)  # -0.0 and 0.0 differ, NaN is NaN
+    return value
 
 
 class ConcurrencyConflict(Exception):
@@ -127,7 +185,9 @@ class AggregateStore(Generic[A]):
         return found
 
     def from_document(self, doc: Document) -> A:
-        return self.model.model_validate({**doc, "id": doc["_id"]})
+        aggregate = self.model.model_validate({**doc, "id": doc["_id"]})
+        aggregate._stored = Stored(doc)
+        return aggregate
 
     async def change(
         self,
@@ -216,7 +276,7 @@ class AggregateStore(Generic[A]):
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
-        self._remember_saved(aggregate)
+        self._remember_saved(aggregate, doc)
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
     async def add_once(self, aggregate: A, *, cause: Message) -> bool:
@@ -246,8 +306,9 @@ class AggregateStore(Generic[A]):
             applied = [*applied, applied_key][-APPLIED_WINDOW:]
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
+        state = self._state(aggregate)
         update = save_pipeline(
-            self._state(aggregate),
+            changed_fields(state, aggregate._stored),
             applied=applied_key,
             window=APPLIED_WINDOW,
             entries=entries,
@@ -268,19 +329,20 @@ class AggregateStore(Generic[A]):
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1
         aggregate.applied_messages = applied
-        self._remember_saved(aggregate)
+        self._remember_saved(aggregate, state)
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
-    def _remember_saved(self, aggregate: A) -> None:
+    def _remember_saved(self, aggregate: A, state: Document) -> None:
+        """What is stored now: the aggregate's snapshot, and this process's remembered copy."""
+        doc = {
+            "_id": aggregate.id,
+            **{name: state[name] for name in state if name not in _NOT_STATE},
+            "version": aggregate.version,
+            "applied_messages": list(aggregate.applied_messages),
+        }
+        aggregate._stored = Stored(doc)
         if self.recent is not None:
-            self._remember(
-                {
-                    "_id": aggregate.id,
-                    **self._state(aggregate),
-                    "version": aggregate.version,
-                    "applied_messages": list(aggregate.applied_messages),
-                }
-            )
+            self._remember(doc)
 
     def _entries(self, aggregate: A, cause: Message | None) -> list[Document]:
         # The caller that sent the cause asked for its answer on its own queue.

@@ -1,0 +1,64 @@
+"""A save writes only the fields that differ from what is stored: the comparison must never call
+two values the same when the database would store them differently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import pytest
+
+from shared.storage.aggregates import Stored, changed_fields, same_value
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("red", Colour.RED),
+        (Decimal("1.50"), Decimal("1.50")),
+        ([{"sku": "A", "qty": Decimal("2")}], [{"sku": "A", "qty": Decimal("2")}]),
+        (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)),
+        (None, None),
+        (3, 3),
+    ],
+)
+def test_values_stored_alike_are_the_same(a: object, b: object) -> None:
+    assert same_value(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (Decimal("1.0"), Decimal("1.00")),  # equal numbers, stored with different digits
+        (1, 1.0),
+        (1, True),
+        (0.0, -0.0),
+        ("1", 1),
+        ([1, 2], [2, 1]),
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}),  # a document's field order is stored too
+        ({"a": 1}, {"a": 1, "b": None}),
+        ([{"qty": Decimal("1")}], [{"qty": Decimal("1.0")}]),
+        (datetime(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC)),  # noqa: DTZ001 - naive on purpose
+        (None, 0),
+    ],
+)
+def test_values_stored_differently_are_not_the_same(a: object, b: object) -> None:
+    assert not same_value(a, b)
+
+
+def test_only_the_fields_that_differ_are_written() -> None:
+    stored = Stored({"_id": "O-1", "status": "draft", "lines": [1, 2], "note": None, "version": 3})
+    state = {"status": "submitted", "lines": [1, 2], "note": None, "added": "x"}
+
+    assert changed_fields(state, stored) == {"status": "submitted", "added": "x"}
+
+
+def test_everything_is_written_when_what_is_stored_is_not_known() -> None:
+    state = {"status": "submitted", "lines": [1, 2]}
+
+    assert changed_fields(state, None) == state
