@@ -18,12 +18,20 @@ from tests.support.services import Environment, ServiceProcess, free_port
 
 NOTICED = 2.0
 """/health/ready turns 503 within this of losing a dependency, and 200 within this of its return."""
+STARTING = 10.0
+"""How long a process may take to answer its first probe on a loaded machine."""
 
 
 async def waits_for(process: ServiceProcess, dependency: str, seconds: float = 3.0) -> None:
-    """For ``seconds`` the process stays alive, not ready, naming ``dependency``."""
+    """For ``seconds`` the process stays alive, not ready, naming ``dependency`` (asked again
+    until it answers: on a loaded machine the interpreter may take longer than ``seconds`` to
+    start serving)."""
     await asyncio.sleep(seconds)
-    status, body = await asyncio.to_thread(process.probe)
+    deadline = asyncio.get_running_loop().time() + STARTING
+    while (answer := await asyncio.to_thread(process.probe))[0] == 0:
+        assert asyncio.get_running_loop().time() < deadline, "no answer on /health/ready"
+        await asyncio.sleep(0.1)
+    status, body = answer
     assert (status, body["status"]) == (503, "not_ready"), body
     assert dependency in body["waiting_for"], body
     assert body[dependency] is False
