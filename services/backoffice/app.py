@@ -35,7 +35,7 @@ from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
-from services.backoffice.store import People, Sessions, create_indexes
+from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
 from shared.contracts import UserUpserted
 from shared.logging import configure_logging
@@ -105,7 +105,18 @@ def build_app(settings: BackofficeSettings) -> Starlette:
             lasts=timedelta(hours=settings.session_hours),
             idle=timedelta(minutes=settings.session_idle_minutes),
         )
-        app.state.backoffice = Backoffice(settings, people, sessions, broker, reads, orders, levels)
+        longest = timedelta(minutes=settings.sign_in_lock_max_minutes)
+        guard = SignInGuard(
+            db,
+            attempts=settings.sign_in_attempts,
+            address_attempts=settings.sign_in_address_attempts,
+            lock=timedelta(seconds=settings.sign_in_lock_seconds),
+            longest=longest,
+            window=longest,
+        )
+        app.state.backoffice = Backoffice(
+            settings, people, sessions, guard, broker, reads, orders, levels
+        )
         log.info("backoffice_started")
         try:
             yield

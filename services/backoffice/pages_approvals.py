@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -69,10 +70,24 @@ async def login(request: Request) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or sent.get("csrf") != expected:
         return await login_page(request, 403, "The form expired; please sign in again.")
-    person = await office.people.check(str(sent.get("user_id", "")), str(sent.get("password", "")))
+    user_id, now = str(sent.get("user_id", "")), utcnow()
+    address = request.client.host if request.client else "unknown"
+    if (wait := await office.guard.locked_for(user_id, address, now)) is not None:
+        seconds = math.ceil(wait.total_seconds())
+        minutes = math.ceil(seconds / 60)
+        response = await login_page(
+            request,
+            429,
+            f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+        )
+        response.headers["retry-after"] = str(seconds)
+        return response
+    person = await office.people.check(user_id, str(sent.get("password", "")))
     if person is None:
+        await office.guard.failed(user_id, address, now)
         return await login_page(request, 401, "That user id and password do not match.")
-    token, _csrf = await office.sessions.open(person["_id"], utcnow())
+    await office.guard.succeeded(user_id)
+    token, _csrf = await office.sessions.open(person["_id"], now)
     response = RedirectResponse(safe_next(str(sent.get("next", ""))), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

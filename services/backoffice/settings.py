@@ -30,6 +30,18 @@ class BackofficeSettings(ServiceSettings):
     secure_cookies: bool = Field(
         default=False, description="send the session cookie over HTTPS only (production)"
     )
+    sign_in_attempts: int = Field(
+        default=5, gt=0, description="failed sign-ins of one user id before sign-in is held back"
+    )
+    sign_in_address_attempts: int = Field(
+        default=20, gt=0, description="failed sign-ins from one client address before the same"
+    )
+    sign_in_lock_seconds: float = Field(
+        default=30.0, gt=0, description="the first hold; each further failure doubles it"
+    )
+    sign_in_lock_max_minutes: float = Field(
+        default=15.0, gt=0, description="the longest hold; failures are counted for as long"
+    )
     reports_cache_seconds: float = Field(
         default=30.0,
         ge=0,

@@ -1,5 +1,6 @@
 """The back office's own database: the people of the approval directory (learnt from
-``approval.user_upserted``) with their password hashes, and the sessions of those signed in."""
+``approval.user_upserted``) with their password hashes, the sessions of those signed in, and
+the failed sign-ins that hold further attempts back."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.contracts import UserUpserted
 Document = dict[str, Any]
 PEOPLE = "people"
 SESSIONS = "sessions"
+FAILURES = "sign_in_failures"
 HASHER = PasswordHasher()
 # Verified when the name is unknown too, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
@@ -105,6 +107,67 @@ class Sessions:
         await self.sessions.delete_one({"_id": _digest(token)})
 
 
+class SignInGuard:
+    """Failed sign-ins, counted per user id and per client address in the database, so that
+    every replica sees them.
+
+    After ``attempts`` failures for one user id (``address_attempts`` from one address) within
+    ``window`` of each other, sign-in there is refused for ``lock``, twice as long after each
+    further failure, up to ``longest``; the password is not even looked at meanwhile. A
+    success clears the user id's count; counts end ``window`` after the last failure (or when
+    the lock does, if later). An unknown user id is counted like a known one, so the answers
+    tell nobody which ids exist.
+    """
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        *,
+        attempts: int,
+        address_attempts: int,
+        lock: timedelta,
+        longest: timedelta,
+        window: timedelta,
+    ) -> None:
+        self.failures = db[FAILURES]
+        self.attempts, self.address_attempts = attempts, address_attempts
+        self.lock, self.longest, self.window = lock, longest, window
+
+    def _limits(self, user_id: str, address: str) -> dict[str, int]:
+        return {_user_key(user_id): self.attempts, f"address:{address}": self.address_attempts}
+
+    async def locked_for(self, user_id: str, address: str, now: datetime) -> timedelta | None:
+        """How long sign-in stays refused for this user id or from this address; None: open."""
+        locked = self.failures.find(
+            {"_id": {"$in": list(self._limits(user_id, address))}, "locked_until": {"$gt": now}}
+        )
+        ends = [doc["locked_until"] async for doc in locked]
+        return max(ends) - now if ends else None
+
+    async def failed(self, user_id: str, address: str, now: datetime) -> None:
+        for key, limit in self._limits(user_id, address).items():
+            doc = await self.failures.find_one_and_update(
+                {"_id": key},
+                {"$inc": {"count": 1}, "$set": {"last_at": now, "expires_at": now + self.window}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            count = doc["count"] if doc else 1  # an upsert always returns the document
+            if (beyond := count - limit) >= 0:
+                lock = min(self.lock * 2 ** min(beyond, 20), self.longest)
+                held = {"locked_until": now + lock, "expires_at": now + max(lock, self.window)}
+                await self.failures.update_one({"_id": key}, {"$set": held})
+
+    async def succeeded(self, user_id: str) -> None:
+        await self.failures.delete_one({"_id": _user_key(user_id)})
+
+
+def _user_key(user_id: str) -> str:
+    return f"user:{user_id.strip().casefold()}"
+
+
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
     # Expired sessions are deleted by the server; `find` refuses them before that.
     await db[SESSIONS].create_index("expires_at", expireAfterSeconds=0)
+    # Failure counts are forgotten by the server; `locked_for` reads the lock's own end.
+    await db[FAILURES].create_index("expires_at", expireAfterSeconds=0)

@@ -21,7 +21,7 @@ from services.backoffice.domain import Forbidden, Viewer
 from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import Reads, Unavailable
 from services.backoffice.settings import BackofficeSettings
-from services.backoffice.store import People, Sessions
+from services.backoffice.store import People, Sessions, SignInGuard
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -40,6 +40,7 @@ class Backoffice:
     settings: BackofficeSettings
     people: People
     sessions: Sessions
+    guard: SignInGuard
     broker: Broker
     reads: Reads
     orders: OrderList

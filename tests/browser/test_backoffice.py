@@ -5,6 +5,7 @@ the configuration. Every page is saved as a screenshot under .run/screenshots/."
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -336,3 +337,26 @@ async def test_no_page_can_be_framed_or_run_a_script(system: System) -> None:
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "oms_login_csrf" in page.headers["set-cookie"]
     assert "httponly" in page.headers["set-cookie"].lower()
+
+
+async def test_repeated_failed_sign_ins_are_held_back(system: System) -> None:
+    import httpx
+
+    user = unique("guesser")
+
+    async def attempt(http: httpx.AsyncClient) -> httpx.Response:
+        form = await http.get("/login")
+        found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert found, form.text
+        sent = {"csrf": found.group(1), "user_id": user, "password": "not the password"}
+        return await http.post("/login", data=sent)
+
+    async with httpx.AsyncClient(base_url=system.url) as http:
+        refused = [await attempt(http) for _ in range(5)]
+        held = await attempt(http)
+
+    assert [answer.status_code for answer in refused] == [401] * 5
+    assert "That user id and password do not match." in refused[0].text
+    assert held.status_code == 429
+    assert "Too many failed sign-ins. Try again in 1 minute." in held.text
+    assert 0 < int(held.headers["retry-after"]) <= 30

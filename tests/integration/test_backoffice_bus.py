@@ -18,7 +18,7 @@ from services.backoffice.app import APPROVALS_QUEUE, DIRECTORY_QUEUE, ORDERS_QUE
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
-from services.backoffice.store import People, Sessions
+from services.backoffice.store import People, Sessions, SignInGuard
 from shared import names
 from shared.contracts import (
     ApprovalPending,
@@ -284,3 +284,64 @@ async def test_passwords_and_sessions(mongo_client: Any, env: Environment) -> No
         UserUpserted(user_id=user, name="U", email=None, admin=False, manager_id=None, active=False)
     )
     assert await people.check(user, "a long passphrase") is None  # inactive: no sign-in
+
+
+def stored_now() -> datetime:
+    """Now, to the millisecond (as the database keeps times)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def test_failed_sign_ins_hold_further_attempts_back(
+    mongo_client: Any, env: Environment
+) -> None:
+    db = database(mongo_client, env.database("backoffice"))
+    guard = SignInGuard(
+        db,
+        attempts=5,
+        address_attempts=20,
+        lock=timedelta(seconds=30),
+        longest=timedelta(minutes=15),
+        window=timedelta(minutes=15),
+    )
+    user, here, there = unique("mona"), unique("10.0.0."), unique("10.0.1.")
+    now = stored_now()
+    for second in range(4):
+        await guard.failed(user, here, now + timedelta(seconds=second))
+        assert await guard.locked_for(user, here, now + timedelta(seconds=second)) is None
+    await guard.failed(f" {user.upper()}", here, now + timedelta(seconds=4))  # the same id
+    held = await guard.locked_for(user, there, now + timedelta(seconds=4))  # from anywhere
+    assert held == timedelta(seconds=30)
+
+    await guard.failed(user, here, now + timedelta(seconds=40))  # once more: twice as long
+    assert await guard.locked_for(user, here, now + timedelta(seconds=40)) == timedelta(minutes=1)
+    for minutes in range(2, 40, 2):  # it never holds longer than the longest
+        await guard.failed(user, here, now + timedelta(minutes=minutes))
+    longest = await guard.locked_for(user, here, now + timedelta(minutes=38))
+    assert longest == timedelta(minutes=15)
+    assert await guard.locked_for(user, here, now + timedelta(minutes=53, seconds=1)) is None
+
+    await guard.succeeded(user)  # a success clears the user id's count
+    await guard.failed(user, there, now + timedelta(minutes=60))
+    assert await guard.locked_for(user, there, now + timedelta(minutes=60)) is None
+
+
+async def test_failures_from_one_address_hold_back_every_user_id_from_it(
+    mongo_client: Any, env: Environment
+) -> None:
+    db = database(mongo_client, env.database("backoffice"))
+    guard = SignInGuard(
+        db,
+        attempts=5,
+        address_attempts=20,
+        lock=timedelta(seconds=30),
+        longest=timedelta(minutes=15),
+        window=timedelta(minutes=15),
+    )
+    here, there = unique("10.0.2."), unique("10.0.3.")
+    now = stored_now()
+    for i in range(20):  # twenty ids, one guess each
+        await guard.failed(unique(f"guess{i}-"), here, now)
+
+    assert await guard.locked_for(unique("anyone"), here, now) == timedelta(seconds=30)
+    assert await guard.locked_for(unique("anyone"), there, now) is None
