@@ -286,24 +286,26 @@ async def test_passwords_and_sessions(mongo_client: Any, env: Environment) -> No
     assert await people.check(user, "a long passphrase") is None  # inactive: no sign-in
 
 
-def stored_now() -> datetime:
-    """Now, to the millisecond (as the database keeps times)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-async def test_failed_sign_ins_hold_further_attempts_back(
-    mongo_client: Any, env: Environment
-) -> None:
-    db = database(mongo_client, env.database("backoffice"))
-    guard = SignInGuard(
-        db,
+@pytest.fixture
+def guard(mongo_client: Any, env: Environment) -> SignInGuard:
+    """The back office's settings: 5 failures per user id, 20 per address, 30 s to 15 min."""
+    return SignInGuard(
+        database(mongo_client, env.database("backoffice")),
         attempts=5,
         address_attempts=20,
         lock=timedelta(seconds=30),
         longest=timedelta(minutes=15),
         window=timedelta(minutes=15),
     )
+
+
+def stored_now() -> datetime:
+    """Now, to the millisecond (as the database keeps times)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def test_failed_sign_ins_hold_further_attempts_back(guard: SignInGuard) -> None:
     user, here, there = unique("mona"), unique("10.0.0."), unique("10.0.1.")
     now = stored_now()
     for second in range(4):
@@ -327,17 +329,8 @@ async def test_failed_sign_ins_hold_further_attempts_back(
 
 
 async def test_failures_from_one_address_hold_back_every_user_id_from_it(
-    mongo_client: Any, env: Environment
+    guard: SignInGuard,
 ) -> None:
-    db = database(mongo_client, env.database("backoffice"))
-    guard = SignInGuard(
-        db,
-        attempts=5,
-        address_attempts=20,
-        lock=timedelta(seconds=30),
-        longest=timedelta(minutes=15),
-        window=timedelta(minutes=15),
-    )
     here, there = unique("10.0.2."), unique("10.0.3.")
     now = stored_now()
     for i in range(20):  # twenty ids, one guess each
