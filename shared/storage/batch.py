@@ -2,14 +2,16 @@
 
 A consumer that stores one document per message (a ledger, a projection) awaits
 :meth:`InsertBatch.insert` or :meth:`LatestBatch.put`; the writes of deliveries handled
-concurrently go to the database together (one unordered bulk write). A write that finds its key
-already stored counts as done (a redelivery, or a newer version of a projected document); any
-other failure fails every write of that batch, so each delivery is retried on its own.
+concurrently go to the database together (one unordered bulk write), after ``linger`` or as
+soon as ``full`` of them wait. A write that finds its key already stored counts as done (a
+redelivery, or a newer version of a projected document); any other failure fails every write
+of that batch, so each delivery is retried on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from pymongo import UpdateOne
@@ -21,16 +23,27 @@ from shared.storage.mongo import Document
 DUPLICATE_KEY = 11000
 
 
+FULL_BATCH = 16
+"""A round is written at once when this many writes wait: each is a delivery waiting, holding
+one of the process's ``OMS_PREFETCH`` turns, so under load a batch must not wait to be large."""
+
+
 class _GroupCommit:
-    def __init__(self, collection: AsyncCollection[Document], *, linger: float) -> None:
+    def __init__(
+        self, collection: AsyncCollection[Document], *, linger: float, full: int = FULL_BATCH
+    ) -> None:
         self.collection = collection
         self.linger = linger
+        self.full = full
         self._waiting: list[tuple[Document, asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._filled = asyncio.Event()
 
     async def _add(self, doc: Document) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((doc, done))
+        if len(self._waiting) >= self.full:
+            self._filled.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush_soon(), name=type(self).__name__)
         await done
@@ -42,7 +55,9 @@ class _GroupCommit:
         # Every round lingers, the first and the later ones: writes that arrive while a batch is
         # being written wait for the next round rather than each taking a round trip at once.
         while self._waiting:
-            await asyncio.sleep(self.linger)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._filled.wait(), self.linger)
+            self._filled.clear()
             batch, self._waiting = self._waiting, []
             try:
                 await self._write([doc for doc, _ in batch])

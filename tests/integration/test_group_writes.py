@@ -109,3 +109,18 @@ async def test_published_entries_are_forgotten_in_one_write_per_linger(
     left = await db.orders.count_documents({"outbox_pending": True})
     assert left == 0
     assert await db.orders.count_documents({"outbox": []}) == COUNT
+
+
+async def test_a_full_batch_is_written_without_waiting_out_the_linger(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    batch = InsertBatch(db.ledger, linger=30.0)  # would hold every delivery half a minute
+    slow = batch.collection = _Slow(db.ledger)  # type: ignore[assignment]
+
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(batch.insert({"_id": f"F-{i}", "n": i}) for i in range(2 * batch.full)))
+
+    assert asyncio.get_running_loop().time() - started < 5
+    assert sum(slow.writes) == 2 * batch.full
+    assert len(slow.writes) <= 2
