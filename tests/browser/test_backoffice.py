@@ -1,7 +1,8 @@
 """The back office in Chromium against the running system: an approver opens the e-mailed link
 and rejects with notes, the creator edits and resubmits, both levels approve, the order shows
-approved and goods are received; forged and stale links are refused; an approver cannot open
-the configuration. Every page is saved as a screenshot under .run/screenshots/."""
+approved and goods are received, and goods are issued against a sales order; forged and stale
+links are refused; an approver cannot open the configuration; repeated failed sign-ins are
+held back. Every page is saved as a screenshot under .run/screenshots/."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright, 
 from shared.contracts import AssignParty, DefineCycle, LevelRule, SubmitOrder, UpsertUser
 from tests.browser.conftest import System
 from tests.support.bus import Bus
-from tests.support.factories import sales_order, unique
+from tests.support.factories import lines, sales_order, unique
 from tests.support.flows import accepted
 from tests.support.inventory import define_item, define_location
 
@@ -231,6 +232,25 @@ async def test_an_order_through_both_levels_in_the_browser(
     await expect(row.get_by_role("cell", name="400", exact=True)).to_have_count(2)  # on hand, free
     await shot(carl, screenshots, "13-stock")
 
+    # A sales order of 150 of them (a customer in no cycle: approved when submitted), issued.
+    shipped = sales_order(
+        branch_id=branch,
+        customer_id=unique("SHOP"),
+        created_by=people["carl"],
+        lines=lines((sku, "150", "0.30")),
+    )
+    await accepted(operator, shipped)
+    await accepted(operator, SubmitOrder(order_id=shipped.order_id, submitted_by=people["carl"]))
+    await carl.goto(f"{system.url}/orders/{shipped.order_id}")
+    await expect(carl.locator(".facts .status")).to_have_text("approved", timeout=10_000)
+    await carl.get_by_label("Location").fill(location.location_id)
+    await carl.get_by_role("button", name="Issue").click()
+    await expect(carl.get_by_text("The goods were issued from stock.")).to_be_visible()
+    await shot(carl, screenshots, "13b-goods-issued")
+    await carl.goto(f"{system.url}/stock?sku={sku}")
+    row = carl.get_by_role("row").filter(has_text=location.location_id)
+    await expect(row.get_by_role("cell", name="250", exact=True)).to_have_count(2)
+
     # The list of orders, filtered by branch: the order, completed by the receipt.
     await carl.goto(f"{system.url}/orders")
     await carl.get_by_label("Branch").fill(branch)
@@ -245,7 +265,8 @@ async def test_an_order_through_both_levels_in_the_browser(
     sales = ada.locator("section", has=ada.get_by_role("heading", name="Sales by branch"))
     await expect(sales.locator("svg rect").first).to_be_visible()
     await sales.get_by_text("Table").click()
-    await expect(sales.get_by_role("row").filter(has_text=branch)).to_contain_text("200.00")
+    # the first sales order (200.00) and the one issued above (45.00)
+    await expect(sales.get_by_role("row").filter(has_text=branch)).to_contain_text("245.00")
     rejected = ada.locator("section", has=ada.get_by_role("heading", name="Rejections with notes"))
     await expect(rejected).to_contain_text("Too many bolts: 400 will do.")
     turnaround = ada.locator("section", has=ada.get_by_role("heading", name="Approval turnaround"))
