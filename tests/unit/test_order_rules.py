@@ -306,7 +306,7 @@ def test_a_stock_check_is_kept_with_the_shortages_named() -> None:
         ],
         at=AT,
     )
-    assert order.history[-1].note == "stock short: A short by 2, B short by 0.5"
+    assert order.history[-1].note == "stock short, held firm: A short by 2, B short by 0.5"
     report(order, reserved="2", at_offset=1)
     assert order.history[-1].note == "stock confirmed"
     assert order.stock is not None

@@ -447,7 +447,10 @@ class Order(Aggregate):
             at=at,
         )
         shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
-        self._note(f"stock {status.value}" + (f": {', '.join(shortages)}" if shortages else ""))
+        held = ", held firm" if firm else ""  # once approved: told apart from the first report
+        self._note(
+            f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
+        )
 
     def record_stock_released(self, *, attempt: int, reason: str, at: datetime) -> None:
         if not self._stock_news(attempt, at):
