@@ -37,8 +37,10 @@ from shared.contracts.billing import (
     PaymentRecorded,
     RecordPayment,
     RenewalStatus,
+    ResumeSubscription,
     StartSubscription,
     VoidInvoice,
+    WithdrawCancellation,
 )
 from shared.contracts.common import OrderKind
 from shared.contracts.orders import (
@@ -135,6 +137,24 @@ class BillingHandlers:
             cmd.subscription_id,
             cmd,
             lambda s: s.pause(cmd.resume_at, self.clock()),
+            missing=self._missing(cmd.subscription_id),
+        )
+
+    async def resume(self, cmd: ResumeSubscription) -> None:
+        """End a pause now; billing goes on with the next period that starts."""
+        await self.subscriptions.change(
+            cmd.subscription_id,
+            cmd,
+            lambda s: s.resume(self.clock()),
+            missing=self._missing(cmd.subscription_id),
+        )
+
+    async def withdraw_cancellation(self, cmd: WithdrawCancellation) -> None:
+        """Keep a subscription whose cancellation at period end is still ahead."""
+        await self.subscriptions.change(
+            cmd.subscription_id,
+            cmd,
+            lambda s: s.withdraw_cancellation(),
             missing=self._missing(cmd.subscription_id),
         )
 

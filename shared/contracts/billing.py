@@ -127,7 +127,9 @@ from shared.contracts.subscriptions import (  # noqa: E402
     PauseSubscription,
     Renewal,
     RenewalStatus,
+    ResumeSubscription,
     StartSubscription,
+    SubscriptionCancellationWithdrawn,
     SubscriptionCancelled,
     SubscriptionExpired,
     SubscriptionPastDue,
@@ -138,6 +140,7 @@ from shared.contracts.subscriptions import (  # noqa: E402
     SubscriptionResumed,
     SubscriptionStarted,
     SubscriptionStatus,
+    WithdrawCancellation,
 )
 
 __all__ = [
@@ -159,7 +162,9 @@ __all__ = [
     "RecordPayment",
     "Renewal",
     "RenewalStatus",
+    "ResumeSubscription",
     "StartSubscription",
+    "SubscriptionCancellationWithdrawn",
     "SubscriptionCancelled",
     "SubscriptionExpired",
     "SubscriptionPastDue",
@@ -171,4 +176,5 @@ __all__ = [
     "SubscriptionStarted",
     "SubscriptionStatus",
     "VoidInvoice",
+    "WithdrawCancellation",
 ]

@@ -86,6 +86,33 @@ class PauseSubscription(Command):
     paused_by: Identifier
 
 
+class ResumeSubscription(Command):
+    """End a pause now. Billing resumes with the next period that starts from now on: the
+    period in progress started during the pause and stays unbilled."""
+
+    ordering_key: ClassVar[str | None] = "subscription_id"
+    routing_key: ClassVar[str] = "billing.resume_subscription"
+    answered_by: ClassVar[tuple[str, ...]] = (
+        "billing.subscription_resumed",
+        "billing.subscription_expired",
+    )
+    acting_person: ClassVar[str | None] = "resumed_by"
+    subscription_id: Identifier
+    resumed_by: Identifier
+
+
+class WithdrawCancellation(Command):
+    """Keep a subscription whose cancellation at the end of the billed period is still ahead:
+    it renews as if it had never been cancelled."""
+
+    ordering_key: ClassVar[str | None] = "subscription_id"
+    routing_key: ClassVar[str] = "billing.withdraw_cancellation"
+    answered_by: ClassVar[tuple[str, ...]] = ("billing.subscription_cancellation_withdrawn",)
+    acting_person: ClassVar[str | None] = "withdrawn_by"
+    subscription_id: Identifier
+    withdrawn_by: Identifier
+
+
 class CancelSubscription(Command):
     """End a subscription now, or at the end of the period already billed."""
 
@@ -168,7 +195,8 @@ class SubscriptionPaused(_SubscriptionFacts):
 
 
 class SubscriptionResumed(_SubscriptionFacts):
-    """Active again: its pause ended, or the overdue invoices were settled."""
+    """Active again (or past due, with invoices still overdue): its pause ended, was ended
+    early, or the overdue invoices were settled."""
 
     routing_key: ClassVar[str] = "billing.subscription_resumed"
 
@@ -186,6 +214,12 @@ class SubscriptionCancelled(_SubscriptionFacts):
     routing_key: ClassVar[str] = "billing.subscription_cancelled"
     at_period_end: bool = False
     reason: str | None = None
+
+
+class SubscriptionCancellationWithdrawn(_SubscriptionFacts):
+    """The cancellation at period end was withdrawn: the subscription goes on renewing."""
+
+    routing_key: ClassVar[str] = "billing.subscription_cancellation_withdrawn"
 
 
 class SubscriptionExpired(_SubscriptionFacts):

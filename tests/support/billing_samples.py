@@ -24,9 +24,11 @@ from shared.contracts.billing import (
     PauseSubscription,
     PaymentRecorded,
     RecordPayment,
+    ResumeSubscription,
     SubscriptionCancelled,
     SubscriptionStatus,
     VoidInvoice,
+    WithdrawCancellation,
 )
 from shared.contracts.orders import Availability, OrderCommandRejected, StockAvailability
 from tests.support.billing import BillingContactFor, plan, subscribe
@@ -122,6 +124,20 @@ async def s_pause(ctx: SampleContext) -> None:
 async def s_cancel(ctx: SampleContext) -> None:
     sub, _ = await _subscription(ctx)
     await _asked(ctx, CancelSubscription(subscription_id=sub, cancelled_by="root"))
+
+
+async def s_resume(ctx: SampleContext) -> None:
+    sub, _ = await _subscription(ctx)
+    resume = utcnow() + timedelta(days=30)
+    await _asked(ctx, PauseSubscription(subscription_id=sub, resume_at=resume, paused_by="root"))
+    await _asked(ctx, ResumeSubscription(subscription_id=sub, resumed_by="root"))
+
+
+async def s_withdraw_cancellation(ctx: SampleContext) -> None:
+    sub, _ = await _subscription(ctx)
+    cancel = CancelSubscription(subscription_id=sub, at_period_end=True, cancelled_by="root")
+    await _asked(ctx, cancel)
+    await _asked(ctx, WithdrawCancellation(subscription_id=sub, withdrawn_by="root"))
 
 
 async def _invoice(ctx: SampleContext) -> str:
@@ -293,6 +309,8 @@ BILLING_SAMPLES: dict[tuple[str, str], Sample] = {
     ("billing.commands", "billing.change_subscription_plan"): s_change_plan,
     ("billing.commands", "billing.pause_subscription"): s_pause,
     ("billing.commands", "billing.cancel_subscription"): s_cancel,
+    ("billing.commands", "billing.resume_subscription"): s_resume,
+    ("billing.commands", "billing.withdraw_cancellation"): s_withdraw_cancellation,
     ("billing.commands", "billing.record_payment"): s_record_payment,
     ("billing.commands", "billing.void_invoice"): s_void_invoice,
     ("billing.order-created", "order.created"): s_order_created,

@@ -19,6 +19,7 @@ from shared.contracts.billing import (
     BillingInterval,
     PlanItem,
     RenewalStatus,
+    SubscriptionCancellationWithdrawn,
     SubscriptionCancelled,
     SubscriptionExpired,
     SubscriptionPastDue,
@@ -310,7 +311,107 @@ def test_a_pause_is_refused_twice_into_the_past_or_once_ended() -> None:
     assert e.value.reason == "subscription_ended"
 
 
+def test_a_pause_ended_early_skips_the_period_in_progress_and_bills_the_next() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-12-31T00:00"), at("2026-02-10T00:00"))
+    drained(subscription)
+
+    subscription.resume(at("2026-04-05T00:00"))  # the periods of 28 Feb and 31 Mar began paused
+
+    [resumed] = drained(subscription)
+    assert isinstance(resumed, SubscriptionResumed)
+    assert (resumed.status, subscription.paused_until) == (ACTIVE, None)
+    assert subscription.next_period == 3
+    assert resumed.next_billing_at == at("2026-04-30T09:00")
+    assert bill(subscription, plan, "2026-04-30T08:59") == []
+    [renewed] = bill(subscription, plan, "2026-04-30T09:00")
+    assert renewed.renewal.order_id == "SUB-1-R4"
+
+
+def test_a_pause_ended_early_before_any_period_began_bills_the_next_as_due() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.pause(at("2026-06-01T00:00"), at("2026-02-10T00:00"))
+    subscription.resume(at("2026-02-11T00:00"))
+
+    assert subscription.next_period == 1
+    assert subscription.next_step_at == at("2026-02-28T09:00")
+
+
+def test_a_resumed_subscription_with_invoices_overdue_is_past_due() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.invoice_overdue("INV-1", cancel=False)
+    subscription.pause(at("2026-06-01T00:00"), at("2026-02-20T00:00"))
+    drained(subscription)
+
+    subscription.resume(at("2026-02-21T00:00"))
+
+    [resumed] = drained(subscription)
+    assert resumed.status is SubscriptionStatus.PAST_DUE
+
+
+def test_a_pause_ended_early_past_a_cancellation_at_period_end_ends_the_subscription() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.cancel(at("2026-02-05T00:00"), at_period_end=True, reason=None)
+    subscription.pause(at("2026-06-01T00:00"), at("2026-02-10T00:00"))
+    drained(subscription)
+
+    subscription.resume(at("2026-03-05T00:00"))
+
+    [ended] = drained(subscription)
+    assert isinstance(ended, SubscriptionExpired)
+    assert ended.status is SubscriptionStatus.CANCELLED
+
+
+def test_only_a_paused_running_subscription_is_resumed() -> None:
+    subscription = started()
+    with pytest.raises(InvalidChange, match="SUB-1 is not paused") as refused:
+        subscription.resume(START)
+    assert refused.value.reason == "invalid_change"
+    subscription.pause(START + timedelta(days=5), START)
+    subscription.cancel(START, at_period_end=False, reason=None)
+    with pytest.raises(SubscriptionEnded):
+        subscription.resume(START + timedelta(days=1))
+
+
 # --- cancellation ---------------------------------------------------------------------------
+
+
+def test_a_cancellation_at_period_end_is_withdrawn_and_the_subscription_renews() -> None:
+    plan = make_plan()
+    subscription = started(plan)
+    bill(subscription, plan, "2026-01-31T09:00")
+    subscription.cancel(at("2026-02-10T00:00"), at_period_end=True, reason="too dear")
+    drained(subscription)
+
+    subscription.withdraw_cancellation()
+
+    [kept] = drained(subscription)
+    assert isinstance(kept, SubscriptionCancellationWithdrawn)
+    assert (kept.status, subscription.cancel_at_period_end, subscription.cancel_reason) == (
+        ACTIVE,
+        False,
+        None,
+    )
+    assert kept.next_billing_at == at("2026-02-28T09:00")
+    [renewed] = bill(subscription, plan, "2026-02-28T09:00")
+    assert renewed.renewal.order_id == "SUB-1-R2"
+
+
+def test_only_a_cancellation_still_ahead_is_withdrawn() -> None:
+    subscription = started()
+    with pytest.raises(InvalidChange, match="SUB-1 has no cancellation ahead to withdraw"):
+        subscription.withdraw_cancellation()
+    subscription.cancel(START, at_period_end=False, reason=None)
+    with pytest.raises(SubscriptionEnded):
+        subscription.withdraw_cancellation()
 
 
 def test_a_cancellation_now_stops_billing_at_once() -> None:

@@ -23,6 +23,7 @@ from shared.contracts.billing import (
     BillingInterval,
     Renewal,
     RenewalStatus,
+    SubscriptionCancellationWithdrawn,
     SubscriptionCancelled,
     SubscriptionExpired,
     SubscriptionPastDue,
@@ -172,26 +173,35 @@ class Subscription(Aggregate):
         """Take the next step the calendar calls for at ``now``: end a pause, end the
         subscription, skip a period that starts during a pause, or bill the period that
         started. ``None`` when nothing was billed; call again while :meth:`is_due`."""
-        if not self.is_due(now):
+        if not self.is_due(now) or self._step_without_billing(now):
             return None
+        return self._renew(plan, self.period_start(self.next_period), acting=acting)
+
+    def _step_without_billing(self, now: datetime) -> bool:
+        """End a pause, end the subscription, or skip a period that starts during a pause;
+        False when the next period is to be billed."""
         starts = self.period_start(self.next_period)
         paused = self.paused_until
         if paused is not None and (starts >= paused or starts > now):
-            self.paused_until, self.status = None, SubscriptionStatus.ACTIVE
+            self.paused_until, self.status = None, self._running_status()
             self.record(SubscriptionResumed(**self.facts()))
-            return None
+            return True
         if self.cancel_at_period_end:
             self._end(SubscriptionStatus.CANCELLED)
-            return None
+            return True
         if self._term_over():
             if not self.auto_renew:
                 self._end(SubscriptionStatus.EXPIRED)
-                return None
+                return True
             self.term += 1
         if paused is not None:
             self.next_period += 1  # a period that starts during the pause is not billed
-            return None
-        return self._renew(plan, starts, acting=acting)
+            return True
+        return False
+
+    def _running_status(self) -> SubscriptionStatus:
+        """Out of a pause: past due while invoices are overdue, else active."""
+        return SubscriptionStatus.PAST_DUE if self.overdue_invoices else SubscriptionStatus.ACTIVE
 
     def _term_over(self) -> bool:
         terms = self.term_periods
@@ -334,6 +344,24 @@ class Subscription(Aggregate):
             raise InvalidChange("The resume date must be in the future.")
         self.paused_until, self.status = resume_at, SubscriptionStatus.PAUSED
         self.record(SubscriptionPaused(**self.facts(), resume_at=resume_at))
+
+    def resume(self, now: datetime) -> None:
+        """End the pause now: the periods that started during it stay unbilled, and billing
+        goes on with the next one that starts from now on."""
+        self._refuse_if_ended()
+        if self.paused_until is None:
+            raise InvalidChange(f"Subscription {self.id} is not paused.")
+        self.paused_until = now
+        while self.paused_until is not None and not self.ended:
+            self._step_without_billing(now)
+
+    def withdraw_cancellation(self) -> None:
+        """Keep renewing: the cancellation at period end that is still ahead is dropped."""
+        self._refuse_if_ended()
+        if not self.cancel_at_period_end:
+            raise InvalidChange(f"Subscription {self.id} has no cancellation ahead to withdraw.")
+        self.cancel_at_period_end, self.cancel_reason = False, None
+        self.record(SubscriptionCancellationWithdrawn(**self.facts()))
 
     def cancel(self, now: datetime, *, at_period_end: bool, reason: str | None) -> None:
         """Now, or when the billed period ends (nothing billed yet: now)."""

@@ -1,5 +1,6 @@
-"""Plan changes mid-period (prorated on the next invoice, taxed as the plan's lines are), and
-pauses (periods that start during a pause are not billed)."""
+"""Plan changes mid-period (prorated on the next invoice, taxed as the plan's lines are),
+pauses (periods that start during a pause are not billed), a pause ended early, and a
+cancellation at period end withdrawn."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 
 from shared.contracts import DefineTaxRate
 from shared.contracts.billing import (
+    CancelSubscription,
     ChangeSubscriptionPlan,
     PauseSubscription,
     PlanItem,
+    ResumeSubscription,
+    WithdrawCancellation,
 )
 from tests.support.billing import MovedClock, payment, plan, subscribe, utc
 from tests.support.bus import Bus
@@ -117,3 +121,71 @@ async def test_periods_starting_during_a_pause_are_not_billed(
     # Renewal orders are numbered by period: the 2nd and 3rd were skipped, this is the 4th.
     assert renewed.body["renewal"]["order_id"] == f"{sub}-R4"
     assert renewed.body["renewal"]["period"] == 3
+
+
+async def _billed_on_31_january(bus: Bus, clock: MovedClock) -> str:
+    """A monthly subscription started (and billed) on 31 January 09:00: its id."""
+    room = await stockroom(bus)
+    monthly = plan(room.sku, room.branch_id)
+    await accepted(bus, monthly)
+    start = subscribe(monthly.plan_id, clock.now)
+    await accepted(bus, start)
+    sub = start.subscription_id
+    [first] = await bus.wait_for(
+        "billing.invoice_issued", lambda b: b["order_id"] == f"{sub}-R1", timeout=SECONDS
+    )
+    await accepted(bus, payment(first.body))
+    return sub
+
+
+async def test_a_pause_ended_early_bills_the_next_period_that_starts(
+    billing: Any, bus: Bus, clock: MovedClock
+) -> None:
+    """Paused on 10 February until December; resumed on 5 April: 28 February and 31 March
+    began paused and are not billed, 30 April is."""
+    sub = await _billed_on_31_january(bus, clock)
+    clock.move_to(utc("2026-02-10T12:00:00"))
+    pause = PauseSubscription(
+        subscription_id=sub, resume_at=utc("2026-12-01T00:00"), paused_by="root"
+    )
+    await accepted(bus, pause)
+
+    clock.move_to(utc("2026-04-05T00:00:00"))
+    resumed = await accepted(bus, ResumeSubscription(subscription_id=sub, resumed_by="root"))
+
+    assert resumed.type == "SubscriptionResumed"
+    assert resumed.body["status"] == "active"
+    assert resumed.body["next_billing_at"].startswith("2026-04-30T09:00")
+    clock.move_to(utc("2026-04-30T09:00:00"))
+    [renewed] = await bus.wait_for(
+        "billing.subscription_renewed",
+        lambda b: b["subscription_id"] == sub and b["renewal"]["period"] == 3,
+        timeout=SECONDS,
+    )
+    assert renewed.body["renewal"]["order_id"] == f"{sub}-R4"
+    again = ResumeSubscription(subscription_id=sub, resumed_by="root")  # not paused any more
+    await bus.send(again, reply=True)
+    answer = await bus.reply_for(again, timeout=SECONDS)
+    assert (answer.type, answer.body["reason"]) == ("CommandRejected", "invalid_change")
+
+
+async def test_a_withdrawn_cancellation_lets_the_subscription_renew(
+    billing: Any, bus: Bus, clock: MovedClock
+) -> None:
+    sub = await _billed_on_31_january(bus, clock)
+    clock.move_to(utc("2026-02-10T12:00:00"))
+    cancel = CancelSubscription(subscription_id=sub, at_period_end=True, cancelled_by="root")
+    await accepted(bus, cancel)
+
+    kept = await accepted(bus, WithdrawCancellation(subscription_id=sub, withdrawn_by="root"))
+
+    assert kept.type == "SubscriptionCancellationWithdrawn"
+    assert kept.body["status"] == "active"
+    clock.move_to(utc("2026-02-28T09:00:00"))
+    [renewed] = await bus.wait_for(
+        "billing.subscription_renewed",
+        lambda b: b["subscription_id"] == sub and b["renewal"]["period"] == 1,
+        timeout=SECONDS,
+    )
+    assert renewed.body["renewal"]["order_id"] == f"{sub}-R2"
+    assert not bus.matching("billing.subscription_expired", lambda b: b["subscription_id"] == sub)
