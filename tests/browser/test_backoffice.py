@@ -241,6 +241,10 @@ async def test_an_order_through_both_levels_in_the_browser(
     )
     await accepted(operator, shipped)
     await accepted(operator, SubmitOrder(order_id=shipped.order_id, submitted_by=people["carl"]))
+    # On a loaded machine approval may take a while: wait for it on the bus, then look.
+    await operator.wait_for(
+        "order.approved", lambda b: b["order_id"] == shipped.order_id, timeout=30
+    )
     await carl.goto(f"{system.url}/orders/{shipped.order_id}")
     await expect(carl.locator(".facts .status")).to_have_text("approved", timeout=10_000)
     await carl.get_by_label("Location").fill(location.location_id)

@@ -83,16 +83,7 @@ async def test_periods_starting_during_a_pause_are_not_billed(
 ) -> None:
     """Billed 31 January; paused on 10 February until 15 April: neither 28 February nor 31
     March is billed; active again on 15 April; billed again on 30 April."""
-    room = await stockroom(bus)
-    monthly = plan(room.sku, room.branch_id)
-    await accepted(bus, monthly)
-    start = subscribe(monthly.plan_id, clock.now)
-    await accepted(bus, start)
-    sub = start.subscription_id
-    [first] = await bus.wait_for(
-        "billing.invoice_issued", lambda b: b["order_id"] == f"{sub}-R1", timeout=SECONDS
-    )
-    await accepted(bus, payment(first.body))
+    sub = await _billed_on_31_january(bus, clock)
 
     clock.move_to(utc("2026-02-10T12:00:00"))
     paused = await accepted(
