@@ -148,12 +148,14 @@ async def test_the_order_list_follows_the_order_events_with_filters_and_pages(
     await bus.send(submitted)  # arrives after the rejection it came before
     await bus.send(submitted)
     mine = Filters(branch_id=branch)
-    for _ in range(300):  # up to 15 s on a loaded machine; done as soon as all are learnt
+    # Up to 15 s on a loaded machine, done as soon as everything is learnt. Both pages are
+    # read again until they agree: a page read while an event updates one of its orders can
+    # miss that order on the embedded server (seen once in a few full-suite runs).
+    for _ in range(300):
         page, more = await orders.page(mine)
         rest, _ = await orders.page(Filters(branch_id=branch, page=2))
-        if len(page) + len(rest) == len(created) and any(
-            o["status"] == "rejected" for o in page + rest
-        ):
+        learnt = len(page) + len(rest) == len(created) and more
+        if learnt and any(o["status"] == "rejected" for o in page + rest):
             break
         await asyncio.sleep(0.05)
     assert len(page) == PAGE_SIZE
