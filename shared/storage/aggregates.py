@@ -46,9 +46,6 @@ FRESH = -1.0
 """``get(max_age=FRESH)``: a remembered copy as fresh as the store trusts for plain reads."""
 
 
-_NOT_STATE = frozenset({"_id", "version", "applied_messages", *HIDE_BOOKKEEPING})
-
-
 class Stored:
     """The document an aggregate was built from or last saved as: what the database holds at
     the aggregate's version. Never changed, so copies of the aggregate share it."""
@@ -262,9 +259,10 @@ class AggregateStore(Generic[A]):
         """Insert a new aggregate with its recorded events; ``AlreadyExists`` if the id is taken."""
         entries = self._entries(aggregate, cause)
         applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
+        state = self._state(aggregate)
         doc = {
             "_id": aggregate.id,
-            **self._state(aggregate),
+            **state,
             "version": 1,
             "applied_messages": applied,
             "outbox": entries,
@@ -276,7 +274,7 @@ class AggregateStore(Generic[A]):
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
-        self._remember_saved(aggregate, doc)
+        self._remember_saved(aggregate, state)
         self.relay.notify(self.collection.name, aggregate.id, entries)
 
     async def add_once(self, aggregate: A, *, cause: Message) -> bool:
@@ -336,7 +334,7 @@ class AggregateStore(Generic[A]):
         """What is stored now: the aggregate's snapshot, and this process's remembered copy."""
         doc = {
             "_id": aggregate.id,
-            **{name: state[name] for name in state if name not in _NOT_STATE},
+            **state,
             "version": aggregate.version,
             "applied_messages": list(aggregate.applied_messages),
         }
