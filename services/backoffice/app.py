@@ -105,14 +105,12 @@ def build_app(settings: BackofficeSettings) -> Starlette:
             lasts=timedelta(hours=settings.session_hours),
             idle=timedelta(minutes=settings.session_idle_minutes),
         )
-        longest = timedelta(minutes=settings.sign_in_lock_max_minutes)
         guard = SignInGuard(
             db,
             attempts=settings.sign_in_attempts,
             address_attempts=settings.sign_in_address_attempts,
             lock=timedelta(seconds=settings.sign_in_lock_seconds),
-            longest=longest,
-            window=longest,
+            longest=timedelta(minutes=settings.sign_in_lock_max_minutes),
         )
         app.state.backoffice = Backoffice(
             settings, people, sessions, guard, broker, reads, orders, levels

@@ -112,11 +112,11 @@ class SignInGuard:
     every replica sees them.
 
     After ``attempts`` failures for one user id (``address_attempts`` from one address) within
-    ``window`` of each other, sign-in there is refused for ``lock``, twice as long after each
+    ``longest`` of each other, sign-in there is refused for ``lock``, twice as long after each
     further failure, up to ``longest``; the password is not even looked at meanwhile. A
-    success clears the user id's count; counts end ``window`` after the last failure (or when
-    the lock does, if later). An unknown user id is counted like a known one, so the answers
-    tell nobody which ids exist.
+    success clears the user id's count; counts end ``longest`` after the last failure (the
+    longest hold then has ended too). An unknown user id is counted like a known one, so the
+    answers tell nobody which ids exist.
     """
 
     def __init__(
@@ -127,11 +127,10 @@ class SignInGuard:
         address_attempts: int,
         lock: timedelta,
         longest: timedelta,
-        window: timedelta,
     ) -> None:
         self.failures = db[FAILURES]
         self.attempts, self.address_attempts = attempts, address_attempts
-        self.lock, self.longest, self.window = lock, longest, window
+        self.lock, self.longest = lock, longest
 
     def _limits(self, user_id: str, address: str) -> dict[str, int]:
         return {_user_key(user_id): self.attempts, f"address:{address}": self.address_attempts}
@@ -148,14 +147,14 @@ class SignInGuard:
         for key, limit in self._limits(user_id, address).items():
             doc = await self.failures.find_one_and_update(
                 {"_id": key},
-                {"$inc": {"count": 1}, "$set": {"last_at": now, "expires_at": now + self.window}},
+                {"$inc": {"count": 1}, "$set": {"last_at": now, "expires_at": now + self.longest}},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
             count = doc["count"] if doc else 1  # an upsert always returns the document
             if (beyond := count - limit) >= 0:
                 lock = min(self.lock * 2 ** min(beyond, 20), self.longest)
-                held = {"locked_until": now + lock, "expires_at": now + max(lock, self.window)}
+                held = {"locked_until": now + lock, "expires_at": now + self.longest}
                 await self.failures.update_one({"_id": key}, {"$set": held})
 
     async def succeeded(self, user_id: str) -> None:

@@ -297,7 +297,6 @@ def guard(mongo_client: Any, env: Environment) -> SignInGuard:
         address_attempts=20,
         lock=timedelta(seconds=30),
         longest=timedelta(minutes=15),
-        window=timedelta(minutes=15),
     )
 
 
