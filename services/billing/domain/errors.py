@@ -43,7 +43,8 @@ class SubscriptionEnded(DomainError):
 
 class InvalidChange(DomainError):
     """A change the subscription's state does not allow (pause a paused one, resume in the
-    past, another currency)."""
+    past, another currency, resume one that is not paused, withdraw a cancellation that is not
+    ahead)."""
 
     reason = "invalid_change"
 
