@@ -50,9 +50,10 @@ test-integration: install rabbitmq ## Run the integration tests (real broker and
 test-e2e: install rabbitmq ## Run the end-to-end tests (every service as a process)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
-lint: install ## ruff (lint and format check) and mypy (strict)
+lint: install ## ruff (lint and format check), mypy (strict) and the import contracts (no service imports another)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy shared services omsctl tests deploy/local deploy/generate.py
 
 format: install ## Format the code and fix what ruff can fix

@@ -1,7 +1,7 @@
 """Value types of pricing: the terms a document is priced on, tax rates, and the priced result.
 
 The rules that turn lines, terms and rates into a priced document live in one pure module
-(``services/order/pricing``); these are the shapes that travel in messages. Every amount is a
+(``shared/pricing``); these are the shapes that travel in messages. Every amount is a
 decimal string in the document's currency.
 """
 

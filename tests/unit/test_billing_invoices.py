@@ -12,7 +12,6 @@ import pytest
 from services.billing.domain import DunningPolicy, FinalAction, Invoice
 from services.billing.domain.errors import CurrencyMismatch, InvoiceClosed, Overpayment
 from services.billing.domain.invoice import DuplicatePayment, invoice_lines
-from services.order.pricing import price_document
 from shared.contracts.billing import (
     BillingContact,
     InvoiceIssued,
@@ -26,6 +25,7 @@ from shared.contracts.common import OrderKind, OrderLine, OrderLineInput
 from shared.contracts.orders import OrderApproved
 from shared.contracts.pricing import PricingTerms, TaxRate
 from shared.domain import Aggregate
+from shared.pricing import price_document
 
 CONTACT = BillingContact(email="pay@customer.example")
 ISSUED = datetime(2026, 3, 1, 9, tzinfo=UTC)

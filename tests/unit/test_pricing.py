@@ -7,7 +7,16 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
-from services.order.pricing import (
+from shared.contracts import (
+    Discount,
+    DiscountKind,
+    OrderLine,
+    PricedDocument,
+    PricingTerms,
+    TaxRate,
+    TaxRounding,
+)
+from shared.pricing import (
     DiscountExceedsDocument,
     DiscountExceedsLine,
     EmptyDocument,
@@ -19,17 +28,8 @@ from services.order.pricing import (
     price_document,
     round_to,
 )
-from services.order.pricing.discounts import allocate
-from services.order.pricing.money import NO_DECIMALS, THREE_DECIMALS
-from shared.contracts import (
-    Discount,
-    DiscountKind,
-    OrderLine,
-    PricedDocument,
-    PricingTerms,
-    TaxRate,
-    TaxRounding,
-)
+from shared.pricing.discounts import allocate
+from shared.pricing.money import NO_DECIMALS, THREE_DECIMALS
 
 D = Decimal
 ZERO = D(0)

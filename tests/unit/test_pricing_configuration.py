@@ -14,7 +14,6 @@ from services.order.domain.configuration import (
     TaxRateCode,
     with_prices,
 )
-from services.order.pricing import UnknownPrice
 from shared.contracts import (
     DefinePriceList,
     DefineTaxRate,
@@ -27,6 +26,7 @@ from shared.contracts import (
     TaxRateDefined,
     utcnow,
 )
+from shared.pricing import UnknownPrice
 
 D = Decimal
 

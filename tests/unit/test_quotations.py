@@ -20,7 +20,6 @@ from services.order.domain.errors import (
     ValidityInPast,
 )
 from services.order.domain.quotation import sales_order_id
-from services.order.pricing import UnknownPrice
 from shared.contracts import (
     Discount,
     DiscountKind,
@@ -41,6 +40,7 @@ from shared.contracts import (
     TaxRate,
     TaxRounding,
 )
+from shared.pricing import UnknownPrice
 from tests.support.factories import lines
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from services.order.pricing import minor_unit, round_to
+from shared.pricing import minor_unit, round_to
 
 ZERO = Decimal(0)
 TICK = timedelta(microseconds=1)

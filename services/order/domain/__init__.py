@@ -25,7 +25,7 @@ from services.order.domain.status import (
     PendingApproval,
     Rejection,
 )
-from services.order.pricing import (
+from shared.pricing import (
     DiscountExceedsDocument,
     DiscountExceedsLine,
     EmptyDocument,

@@ -16,7 +16,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
-from services.order.pricing import PricingError, price_document
 from shared.contracts.carts import (
     CartCheckedOut,
     CartCleared,
@@ -29,6 +28,7 @@ from shared.contracts.carts import (
 )
 from shared.contracts.pricing import PricingTerms, TaxRate
 from shared.domain import Aggregate, DomainError
+from shared.pricing import PricingError, price_document
 
 MAX_EVENTS = 2000
 """A cart keeps at most this many events; a storefront that sends more is refused."""

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.order.pricing import UnknownPrice, price_document
 from shared.contracts import (
     DefinePriceList,
     DefineTaxRate,
@@ -29,6 +28,7 @@ from shared.contracts import (
     utcnow,
 )
 from shared.domain import Aggregate, DomainError
+from shared.pricing import UnknownPrice, price_document
 
 
 class UnknownPriceList(DomainError):

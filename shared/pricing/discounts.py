@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from services.order.pricing.errors import (
+from shared.contracts.common import Discount, DiscountKind
+from shared.pricing.errors import (
     DiscountExceedsDocument,
     DiscountExceedsLine,
     InvalidDiscount,
 )
-from services.order.pricing.money import HUNDRED, ZERO, percent_of, round_to
-from shared.contracts.common import Discount, DiscountKind
+from shared.pricing.money import HUNDRED, ZERO, percent_of, round_to
 
 Keep = Callable[[Decimal], Decimal]
 """What a line value becomes: rounded to the minor unit (per-line rounding) or kept exact."""

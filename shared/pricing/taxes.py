@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from services.order.pricing.discounts import Keep
-from services.order.pricing.money import HUNDRED, ZERO, percent_of, round_to
 from shared.contracts.pricing import TaxRate, TaxTotal
+from shared.pricing.discounts import Keep
+from shared.pricing.money import HUNDRED, ZERO, percent_of, round_to
 
 LineTaxes = list[tuple[TaxRate, Decimal]]
 """A line's tax at each of its rates."""

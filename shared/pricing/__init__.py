@@ -36,8 +36,8 @@ throughout, no I/O. The rules, in the order they apply:
    grand total = discounted total, net total = grand - tax.
 """
 
-from services.order.pricing.document import PricingLine, price_document
-from services.order.pricing.errors import (
+from shared.pricing.document import PricingLine, price_document
+from shared.pricing.errors import (
     DiscountExceedsDocument,
     DiscountExceedsLine,
     EmptyDocument,
@@ -47,7 +47,7 @@ from services.order.pricing.errors import (
     UnknownPrice,
     UnknownTaxRate,
 )
-from services.order.pricing.money import minor_unit, round_to
+from shared.pricing.money import minor_unit, round_to
 
 __all__ = [
     "DiscountExceedsDocument",

@@ -7,10 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from services.order.pricing.discounts import Keep, document_shares, line_discount
-from services.order.pricing.errors import EmptyDocument, InvalidLine, UnknownTaxRate
-from services.order.pricing.money import ZERO, minor_unit, round_to
-from services.order.pricing.taxes import LineTaxes, line_taxes, tax_totals
 from shared.contracts.common import Discount
 from shared.contracts.pricing import (
     LineTax,
@@ -20,6 +16,10 @@ from shared.contracts.pricing import (
     TaxRate,
     TaxRounding,
 )
+from shared.pricing.discounts import Keep, document_shares, line_discount
+from shared.pricing.errors import EmptyDocument, InvalidLine, UnknownTaxRate
+from shared.pricing.money import ZERO, minor_unit, round_to
+from shared.pricing.taxes import LineTaxes, line_taxes, tax_totals
 
 SHOWN_EXPONENT = -6
 """Exact line values (per-document rounding) are shown to 6 decimals; totals use them exact."""
