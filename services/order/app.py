@@ -15,6 +15,7 @@ from services.order.repository import (
     PRICE_LISTS,
     QUOTATIONS,
     RFQS,
+    STOREFRONTS,
     TAX_RATES,
     Admins,
     create_indexes,
@@ -22,6 +23,7 @@ from services.order.repository import (
     price_list_store,
     quotation_store,
     rfq_store,
+    storefront_store,
     tax_rate_store,
 )
 from services.order.settings import OrderSettings
@@ -39,6 +41,7 @@ from shared.contracts import (
     CancelOrder,
     CancelRfq,
     CancelWorkOrder,
+    CartCheckoutFailed,
     CartConverted,
     CartRecoveryDue,
     ChooseRfqReply,
@@ -48,6 +51,7 @@ from shared.contracts import (
     ComponentsReleased,
     ComponentsShort,
     ConfigureBranch,
+    ConfigureStorefront,
     ConvertQuotation,
     CreatePurchaseOrder,
     CreateQuotation,
@@ -88,6 +92,7 @@ from shared.contracts import (
     SendQuotation,
     StockMoved,
     StockReserved,
+    StorefrontConfigured,
     SubmitOrder,
     TaxRateDefined,
     UpdateOrder,
@@ -115,7 +120,9 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
     await cart_repository.create_indexes(db)
     orders = order_store(db, relay)
     stock, branches = StockLevels(db), Branches(db, relay)
-    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
+    config = PricingConfiguration(
+        tax_rate_store(db, relay), price_list_store(db, relay), storefront_store(db, relay)
+    )
     quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
     documents = DocumentHandlers(
         quotations, rfqs, orders, stock=stock, branches=branches, config=config
@@ -190,6 +197,7 @@ SERVICE = Service(
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
         DefinePriceList: via(_config, PricingConfiguration.define_price_list),
+        ConfigureStorefront: via(_config, PricingConfiguration.configure_storefront),
         CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
         ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
         SendQuotation: via(_documents, DocumentHandlers.send_quotation),
@@ -232,6 +240,7 @@ SERVICE = Service(
         BranchConfigured,
         TaxRateDefined,
         PriceListDefined,
+        StorefrontConfigured,
         WorkOrderCreated,
         WorkOrderReleased,
         WorkOrderPartiallyCompleted,
@@ -249,6 +258,7 @@ SERVICE = Service(
         RfqReplyChosen,
         RfqCancelled,
         CartConverted,
+        CartCheckoutFailed,
         CartRecoveryDue,
     ],
     outbox_collections=[
@@ -256,6 +266,7 @@ SERVICE = Service(
         BRANCHES,
         TAX_RATES,
         PRICE_LISTS,
+        STOREFRONTS,
         work_order_repository.WORK_ORDERS,
         QUOTATIONS,
         RFQS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from services.order.configuration import PricingConfiguration
@@ -14,6 +14,7 @@ from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
 from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.contracts import (
+    LEGACY_STOREFRONT,
     ApprovalApproved,
     ApprovalPending,
     ApprovalRejected,
@@ -28,6 +29,7 @@ from shared.contracts import (
     LocationDefined,
     Message,
     OrderKind,
+    OrderLineInput,
     PricingTerms,
     ReservationConfirmed,
     ReservationReleased,
@@ -85,16 +87,26 @@ class OrderHandlers:
 
         await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
 
-    async def create(self, cmd: CreatePurchaseOrder | CreateSalesOrder) -> None:
-        """Create a draft; a redelivered create is ignored, a second one for the id refused."""
+    async def create(
+        self, cmd: CreatePurchaseOrder | CreateSalesOrder, *, storefront_id: str | None = None
+    ) -> None:
+        """Create a draft; a redelivered create is ignored, a second one for the id refused.
+        A storefront's sales order (the ``storefront`` caller's, or a cart's checkout naming
+        ``storefront_id``) is priced from the storefront's price list, not from the body."""
         availability, when_short = None, WhenStockShort.ALLOW
+        lines: Sequence[OrderLineInput] = cmd.lines
+        terms = cmd.pricing or PricingTerms()
+        held: list[str] = []
         if isinstance(cmd, CreatePurchaseOrder):
             kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
-            availability = await self.stock.assess(cmd.branch_id, cmd.lines)
+            if (storefront_id := storefront_id or _storefront_caller(cmd)) is not None:
+                prices = await self.config.storefront_prices(storefront_id)
+                lines, held = prices.lines(cmd.lines)
+                terms = prices.terms(cmd.pricing)
+            availability = await self.stock.assess(cmd.branch_id, lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
-        terms = cmd.pricing or PricingTerms()
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -102,13 +114,14 @@ class OrderHandlers:
             branch_id=cmd.branch_id,
             created_by=cmd.created_by,
             currency=cmd.currency,
-            lines=cmd.lines,
+            lines=lines,
             notes=cmd.notes,
             pricing=terms,
             price_list=await self.config.price_list(terms.price_list_id),
-            rates=await self.config.rates_for(cmd.lines, utcnow()),
+            rates=await self.config.rates_for(lines, utcnow()),
             availability=availability,
             when_stock_short=when_short,
+            held_items=held,
         )
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
@@ -281,3 +294,9 @@ class OrderHandlers:
                 attempt=event.attempt, reason=event.reason.value, at=event.occurred_at
             ),
         )
+
+
+def _storefront_caller(cmd: CreateSalesOrder) -> str | None:
+    """The storefront whose prices a command from the ``storefront`` caller takes."""
+    sender = cmd.delivery.sender if cmd.delivery else None
+    return LEGACY_STOREFRONT if sender == LEGACY_STOREFRONT else None

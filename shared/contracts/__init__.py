@@ -26,6 +26,7 @@ from shared.contracts.base import Command, CommandRejected, Event, Message, utcn
 from shared.contracts.carts import (
     CART_EVENTS,
     CartCheckedOut,
+    CartCheckoutFailed,
     CartCleared,
     CartConverted,
     CartCreated,
@@ -137,6 +138,13 @@ from shared.contracts.rfqs import (
     RfqStatus,
     SupplierStatus,
 )
+from shared.contracts.storefronts import (
+    LEGACY_STOREFRONT,
+    ConfigureStorefront,
+    PriceDifference,
+    StorefrontConfigured,
+    UnknownItemPolicy,
+)
 from shared.contracts.work_orders import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -158,6 +166,7 @@ from shared.contracts.work_orders import (
 
 __all__ = [
     "CART_EVENTS",
+    "LEGACY_STOREFRONT",
     "AcceptQuotation",
     "AdjustStock",
     "ApprovalApproved",
@@ -174,6 +183,7 @@ __all__ = [
     "CancelRfq",
     "CancelWorkOrder",
     "CartCheckedOut",
+    "CartCheckoutFailed",
     "CartCleared",
     "CartConverted",
     "CartCreated",
@@ -194,6 +204,7 @@ __all__ = [
     "ComponentsReleased",
     "ComponentsShort",
     "ConfigureBranch",
+    "ConfigureStorefront",
     "ConvertQuotation",
     "CreatePurchaseOrder",
     "CreateQuotation",
@@ -239,6 +250,7 @@ __all__ = [
     "PartyAssigned",
     "PartyUnassigned",
     "Person",
+    "PriceDifference",
     "PriceListDefined",
     "PricedDocument",
     "PricedLine",
@@ -278,6 +290,7 @@ __all__ = [
     "StockMoved",
     "StockReserved",
     "StockStatus",
+    "StorefrontConfigured",
     "SubmitOrder",
     "SupplierStatus",
     "TaxRate",
@@ -285,6 +298,7 @@ __all__ = [
     "TaxRounding",
     "TaxTotal",
     "UnassignParty",
+    "UnknownItemPolicy",
     "UpdateOrder",
     "UpsertUser",
     "UserUpserted",

@@ -215,6 +215,12 @@ class _OrderFacts(Event):
         description="sales orders: whether the branch's stock can serve it, as of the order's "
         "creation or last change",
     )
+    held_items: list[Identifier] = Field(
+        default_factory=list,
+        description="a storefront's order: the items its price list does not know, priced at "
+        "the storefront's price and held for a person (order.submit is refused items_held "
+        "until an order.update gives the lines)",
+    )
 
 
 class OrderCreated(_OrderFacts):

@@ -26,6 +26,7 @@ from services.order.domain.status import (
     PendingApproval,
     Rejection,
 )
+from services.order.domain.storefront import ItemsHeld
 from services.order.domain.timeline import TIMELINE_LIMIT, TimelineEntry, entry
 from services.order.fulfilment import (
     Delivery,
@@ -93,6 +94,8 @@ class Order(Aggregate):
     until the order is edited (orders stored before pricing have none)."""
     timeline: list[TimelineEntry] = Field(default_factory=list)
     availability: StockAvailability | None = None
+    held_items: list[str] = Field(default_factory=list)
+    """A storefront's items its price list does not know: the order waits for a person."""
 
     @property
     def total(self) -> Decimal:
@@ -134,11 +137,13 @@ class Order(Aggregate):
         rates: Mapping[str, TaxRate] | None = None,
         availability: StockAvailability | None = None,
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
+        held_items: Sequence[str] = (),
     ) -> Order:
         """A draft, priced: every line gets its unit price, discounts and taxes.
         ``availability``: for a sales order, how the branch's stock serves its lines;
         ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
-        names the document it was made from."""
+        names the document it was made from; ``held_items``: a storefront's items its price
+        list does not know (the order waits for a person to price them)."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -150,10 +155,12 @@ class Order(Aggregate):
             notes=notes,
             quotation_id=quotation_id,
             rfq_id=rfq_id,
+            held_items=list(held_items),
         )
         order._assess(availability, when_stock_short)
         order._price(lines, pricing or PricingTerms(), price_list, rates or {})
-        order._transition(OrderStatus.DRAFT, by=created_by)
+        held = f"held: {', '.join(held_items)} not in the price list" if held_items else None
+        order._transition(OrderStatus.DRAFT, by=created_by, note=held)
         order.record(OrderCreated(**order._facts()))
         return order
 
@@ -187,6 +194,8 @@ class Order(Aggregate):
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        if lines is not None:
+            self.held_items = []  # a person gave every line's price
         if lines is not None or branch_id or currency or pricing is not None:
             new_lines = self.lines if lines is None else lines
             self._price(new_lines, pricing or self.terms, price_list, rates or {})
@@ -238,6 +247,12 @@ class Order(Aggregate):
                 "submitted."
             )
         self._check_reworker(by, by_admin, "resubmit")
+        if self.held_items:
+            raise ItemsHeld(
+                f"Order {self.id} holds {', '.join(self.held_items)}, which the storefront's "
+                "price list does not know: a person gives their prices (order.update with the "
+                "lines) before it is submitted."
+            )
         self.attempt += 1
         self.pending = PendingApproval()
         self._transition(OrderStatus.PENDING_APPROVAL, by=by)
@@ -512,4 +527,5 @@ class Order(Aggregate):
             "rfq_id": self.rfq_id,
             "pricing": self.pricing,
             "availability": self.availability,
+            "held_items": self.held_items,
         }
