@@ -13,11 +13,11 @@ import pytest
 from services.order.domain.cart import (
     MAX_EVENTS,
     Cart,
-    CartEntry,
     CartStatus,
     CartTooLong,
     ForeignCart,
 )
+from services.order.domain.cart_contents import CartEntry
 from services.order.domain.configuration import PriceList
 from services.order.domain.storefront import StorefrontPrices
 from shared.contracts import (
@@ -54,7 +54,7 @@ def replay(events: list[CartEvent], *, now: datetime = T0) -> Cart:
     return cart
 
 
-def contents(cart: Cart) -> list[tuple[str, Decimal, Decimal, str | None]]:
+def contents(cart: Cart) -> list[tuple[str, Decimal, Decimal | None, str | None]]:
     return [(i.sku, i.quantity, i.sent_price, i.name) for i in cart.items]
 
 
