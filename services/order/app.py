@@ -69,6 +69,8 @@ from shared.contracts import (
     OrderCompleted,
     OrderCreated,
     OrderRejected,
+    OrderStockHoldRefused,
+    OrderStockHoldRequested,
     OrderSubmitted,
     OrderUpdated,
     PriceListDefined,
@@ -226,6 +228,9 @@ SERVICE = Service(
         ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
+        # A cart's sales order that waited for its stock hold: checked out, or refused.
+        OrderSubmitted: via(_carts, CartHandlers.order_settled),
+        OrderStockHoldRefused: via(_carts, CartHandlers.order_settled),
         # Storefronts publish these on cart.<storefront_id>.<event>.
         **{event: via(_carts, CartHandlers.take) for event in CART_EVENTS},
     },
@@ -233,6 +238,8 @@ SERVICE = Service(
         OrderCreated,
         OrderUpdated,
         OrderSubmitted,
+        OrderStockHoldRequested,
+        OrderStockHoldRefused,
         OrderApproved,
         OrderRejected,
         OrderCancelled,

@@ -88,7 +88,11 @@ class OrderHandlers:
         await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
 
     async def create(
-        self, cmd: CreatePurchaseOrder | CreateSalesOrder, *, storefront_id: str | None = None
+        self,
+        cmd: CreatePurchaseOrder | CreateSalesOrder,
+        *,
+        storefront_id: str | None = None,
+        cart_id: str | None = None,
     ) -> None:
         """Create a draft; a redelivered create is ignored, a second one for the id refused.
         A storefront's sales order (the ``storefront`` caller's, or a cart's checkout naming
@@ -122,6 +126,7 @@ class OrderHandlers:
             availability=availability,
             when_stock_short=when_short,
             held_items=held,
+            cart_id=cart_id,
         )
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
@@ -153,7 +158,16 @@ class OrderHandlers:
     async def submit(self, cmd: SubmitOrder) -> None:
         async def submit(order: Order) -> None:
             by_admin = await self._admin_reworking(order, cmd.submitted_by)
-            order.submit(by=cmd.submitted_by, by_admin=by_admin)
+            refuses_short = (
+                order.kind is OrderKind.SALES
+                and await self.branches.when_stock_short(order.branch_id) is WhenStockShort.REFUSE
+            )
+            order.submit(
+                by=cmd.submitted_by,
+                by_admin=by_admin,
+                hold_stock=refuses_short,
+                command_id=cmd.message_id,
+            )
 
         await self._apply(cmd.order_id, cmd, submit)
 
@@ -291,7 +305,10 @@ class OrderHandlers:
             event.order_id,
             event,
             lambda order: order.record_stock_released(
-                attempt=event.attempt, reason=event.reason.value, at=event.occurred_at
+                attempt=event.attempt,
+                reason=event.reason.value,
+                at=event.occurred_at,
+                lines=event.lines,
             ),
         )
 

@@ -272,6 +272,8 @@ class ReleaseReason(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     CLOSED_SHORT = "closed_short"
+    STOCK_SHORT = "stock_short"
+    """A stock hold (``order.stock_hold_requested``) could not hold everything: nothing is held."""
 
 
 class ReservationReleased(Event):

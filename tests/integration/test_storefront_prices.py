@@ -20,8 +20,11 @@ from shared.contracts import (
     CreateSalesOrder,
     LocationDefined,
     MovementKind,
+    ReservedLine,
     SourceType,
     StockMoved,
+    StockReserved,
+    StockStatus,
     SubmitOrder,
     UnknownItemPolicy,
     WhenStockShort,
@@ -267,3 +270,57 @@ def moved(sku: str, location: str, branch: str, *, on_hand: str, sequence: int) 
         source_id="opening",
         sequence=sequence,
     )
+
+
+@pytest.mark.parametrize("held", ["3", "1"])
+async def test_a_cart_at_a_refusing_branch_checks_out_once_inventory_held_its_stock(
+    env: Environment, orders: Any, shop: Storefront, bus: Bus, held: str
+) -> None:
+    """The order service's stock figures pass the order; inventory's hold (played here) decides:
+    all held, the cart is checked out; short, the checkout fails naming the item."""
+    branch, location = unique("BR"), unique("LOC")
+    await configure_storefront(env.amqp_url, storefront_id=shop.storefront_id)
+    configure = ConfigureBranch(
+        branch_id=branch, when_stock_short=WhenStockShort.REFUSE, configured_by="olga"
+    )
+    await bus.send(configure, reply=True)
+    await bus.reply_for(configure)
+    await bus.send(
+        LocationDefined(location_id=location, branch_id=branch, warehouse="W", sales_location=True)
+    )
+    await bus.send(moved("A", location, branch, on_hand="5", sequence=1))
+    script = CartScript(unique("CART"), shop.storefront_id)
+    script.created(branch_id=branch)
+    script.added("A", "3", "12.50")
+    await shop.publish_all(script.events)
+    await cart_of(orders, script.cart_id, in_stock={"A": True})
+    await shop.publish(script.checked_out())
+
+    order_id = f"SO-{script.cart_id}"
+    [asked] = await bus.wait_for("order.stock_hold_requested", having(order_id=order_id))
+    assert asked.body["cart_id"] == script.cart_id
+    await cart_of(orders, script.cart_id, status="checking_out")
+    short = held != "3"
+    await bus.send(
+        StockReserved(
+            order_id=order_id,
+            attempt=1,
+            location_id=location,
+            lines=[ReservedLine(sku="A", needed=D(3), reserved=D(held))],
+            stock_status=StockStatus.SHORT if short else StockStatus.CONFIRMED,
+            expires_at=None,
+        )
+    )
+    if short:
+        [failed] = await bus.wait_for("order.cart_checkout_failed", having(cart_id=script.cart_id))
+        assert failed.body["reason"] == "insufficient_stock"
+        assert [(s["sku"], s["requested"], s["available"]) for s in failed.body["shortages"]] == [
+            ("A", "3", "1")
+        ]
+        await cart_of(orders, script.cart_id, status="checkout_failed")
+        _, order = await asgi_get(orders, "/orders", f"order_id={order_id}")
+        assert order["status"] == "draft"
+    else:
+        await bus.wait_for("order.submitted", having(order_id=order_id))
+        await bus.wait_for("order.cart_converted", having(cart_id=script.cart_id))
+        await cart_of(orders, script.cart_id, status="checked_out", order_id=order_id)

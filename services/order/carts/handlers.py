@@ -6,7 +6,8 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from services.order.configuration import PricingConfiguration
-from services.order.domain.cart import Cart
+from services.order.domain import Order, OrderStatus
+from services.order.domain.cart import Cart, CartStatus
 from services.order.domain.cart_recovery import checked_out
 from services.order.domain.errors import InsufficientStock
 from services.order.domain.storefront import ItemsHeld
@@ -16,6 +17,8 @@ from shared.contracts import (
     CartEvent,
     CreateSalesOrder,
     OrderLineInput,
+    OrderStockHoldRefused,
+    OrderSubmitted,
     PriceDifference,
     SubmitOrder,
     utcnow,
@@ -70,7 +73,8 @@ class CartHandlers:
         submit (approval and stock then follow as for any order), and link the two. Safe to
         repeat: the commands' ids come from the cart, so a second attempt changes nothing.
         The order is priced from the storefront's price list; one that holds items the list
-        does not know stays a draft for a person."""
+        does not know stays a draft for a person. At a branch that refuses short orders the
+        cart stays ``checking_out`` until inventory held the stock (``order_settled``)."""
         if (problem := cart.checkout_problem()) is not None:
             cart.refused(None, *problem)
             await self.carts.save(cart, cause=None)
@@ -78,9 +82,8 @@ class CartHandlers:
         cart.converting()
         await self.carts.save(cart, cause=None)
         create = sales_order(cart)
-        held: list[str] = []
         try:
-            await self.orders.create(create, storefront_id=cart.storefront_id)
+            await self.orders.create(create, storefront_id=cart.storefront_id, cart_id=cart.id)
             await self.orders.submit(
                 SubmitOrder(
                     message_id=uuid5(NAMESPACE_URL, f"oms:cart:{cart.id}:submit"),
@@ -90,27 +93,46 @@ class CartHandlers:
                 )
             )
         except ItemsHeld:
-            held = [item.sku for item in cart.items if item.unit_price is None]
+            pass  # made, and waiting for a person: the cart is checked out all the same
         except DomainError as refusal:
             shortages = refusal.lines if isinstance(refusal, InsufficientStock) else []
             cart.refused(create.order_id, refusal.reason, refusal.detail, shortages)
             await self.carts.save(cart, cause=None)
             return
-        cart.converted(create.order_id, held_items=held)
-        checked_out(cart.recovery)
-        cart.record(
-            CartConverted(
-                cart_id=cart.id,
-                storefront_id=cart.storefront_id,
-                order_id=create.order_id,
-                total=cart.value or 0,
-                currency=cart.currency or "XXX",
-                recovered_after_step=cart.recovery.recovered_after_step,
-                price_differences=price_differences(cart),
-                held_items=held,
-                correlation_id=cart.id,
+        await self._settle(cart, await self.orders.orders.read(create.order_id))
+
+    async def order_settled(self, event: OrderSubmitted | OrderStockHoldRefused) -> None:
+        """A cart's sales order that waited for its stock entered approval, or was refused."""
+        if event.cart_id is None:
+            return
+        cart = await self.carts.read(event.cart_id)
+        if cart is not None and cart.status is CartStatus.CHECKING_OUT:
+            await self._settle(cart, await self.orders.orders.read(event.order_id))
+
+    async def _settle(self, cart: Cart, order: Order | None) -> None:
+        """Link the cart to its order as the order now stands: entered approval (or held for
+        a person) is a conversion; refused for stock at submission is a failed checkout."""
+        if order is None or order.status is OrderStatus.AWAITING_STOCK:
+            return  # the stock hold decides; its outcome comes back here
+        refusal = order.stock_refusal
+        if refusal is not None and refusal.attempt == order.attempt and not order.locked:
+            cart.refused(order.id, InsufficientStock.reason, refusal.detail, refusal.shortages)
+        else:
+            cart.converted(order.id, held_items=order.held_items)
+            checked_out(cart.recovery)
+            cart.record(
+                CartConverted(
+                    cart_id=cart.id,
+                    storefront_id=cart.storefront_id,
+                    order_id=order.id,
+                    total=cart.value or 0,
+                    currency=cart.currency or "XXX",
+                    recovered_after_step=cart.recovery.recovered_after_step,
+                    price_differences=price_differences(cart),
+                    held_items=order.held_items,
+                    correlation_id=cart.id,
+                )
             )
-        )
         await self.carts.save(cart, cause=None)
 
 
