@@ -9,6 +9,7 @@ from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
+from services.order.items import ItemCatalog
 from services.order.queries import queries
 from services.order.repository import (
     ORDERS,
@@ -63,6 +64,7 @@ from shared.contracts import (
     DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
+    ItemDefined,
     LocationDefined,
     OrderApproved,
     OrderCancelled,
@@ -126,8 +128,9 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
         tax_rate_store(db, relay), price_list_store(db, relay), storefront_store(db, relay)
     )
     quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
+    items = ItemCatalog(db)
     documents = DocumentHandlers(
-        quotations, rfqs, orders, stock=stock, branches=branches, config=config
+        quotations, rfqs, orders, stock=stock, branches=branches, config=config, items=items
     )
     runtime.jobs.append(
         LeasedJob(
@@ -145,7 +148,8 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
         branches,
         config,
         documents=documents,
-        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
+        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay), items),
+        items=items,
     )
     handlers.carts = carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
     recovery = CartRecovery(carts.carts, stock, carts, runtime.settings.recovery_policy)
@@ -226,6 +230,7 @@ SERVICE = Service(
         ComponentsShort: via(_work_orders, WorkOrderHandlers.components_short),
         ProductionReceived: via(_work_orders, WorkOrderHandlers.production_received),
         ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
+        ItemDefined: OrderHandlers.item_defined,
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
         # A cart's sales order that waited for its stock hold: checked out, or refused.

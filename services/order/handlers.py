@@ -10,6 +10,8 @@ from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
+from services.order.domain.quantities import numbered
+from services.order.items import ItemCatalog
 from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
 from services.order.work_orders.handlers import WorkOrderHandlers
@@ -26,6 +28,7 @@ from shared.contracts import (
     Event,
     GoodsIssued,
     GoodsReceived,
+    ItemDefined,
     LocationDefined,
     Message,
     OrderKind,
@@ -58,6 +61,7 @@ class OrderHandlers:
         *,
         documents: DocumentHandlers,
         work_orders: WorkOrderHandlers,
+        items: ItemCatalog,
     ) -> None:
         self.orders = orders
         self.admins = admins
@@ -67,6 +71,8 @@ class OrderHandlers:
         self.documents = documents
         """Quotations and RFQs, which make orders."""
         self.work_orders = work_orders
+        self.items = items
+        """How finely each item is counted: every quantity taken is checked against it."""
 
     carts: CartHandlers
     """Storefront carts; set by the service's setup once these handlers exist (a checkout
@@ -111,6 +117,7 @@ class OrderHandlers:
                 terms = prices.terms(cmd.pricing)
             availability = await self.stock.assess(cmd.branch_id, lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
+        await self.items.check(numbered(lines))
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -132,6 +139,9 @@ class OrderHandlers:
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
+        if cmd.lines is not None:
+            await self.items.check(numbered(cmd.lines))
+
         async def update(order: Order) -> None:
             terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
@@ -209,6 +219,10 @@ class OrderHandlers:
             cmd.branch_id, cmd, create=create, change=configure
         )
         self.branches.forget(cmd.branch_id)
+
+    async def item_defined(self, event: ItemDefined) -> None:
+        """Learn how finely an item is counted."""
+        await self.items.item_defined(event)
 
     async def location_defined(self, event: LocationDefined) -> None:
         """Learn a branch's stock locations (which one its sales orders are served from)."""

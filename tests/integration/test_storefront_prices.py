@@ -10,6 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.order.app import SERVICE as ORDER
 from services.order.settings import OrderSettings
@@ -18,6 +19,7 @@ from shared.contracts import (
     ConfigureBranch,
     ConfigureStorefront,
     CreateSalesOrder,
+    ItemDefined,
     LocationDefined,
     MovementKind,
     ReservedLine,
@@ -30,6 +32,7 @@ from shared.contracts import (
     WhenStockShort,
 )
 from shared.runtime import build_app
+from shared.storage.mongo import Document
 from tests.support.bus import Bus, having
 from tests.support.factories import lines, unique
 from tests.support.inventory import eventually
@@ -324,3 +327,25 @@ async def test_a_cart_at_a_refusing_branch_checks_out_once_inventory_held_its_st
         await bus.wait_for("order.submitted", having(order_id=order_id))
         await bus.wait_for("order.cart_converted", having(cart_id=script.cart_id))
         await cart_of(orders, script.cart_id, status="checked_out", order_id=order_id)
+
+
+async def test_a_cart_with_a_quantity_finer_than_its_item_fails_checkout_naming_it(
+    env: Environment, orders: Any, shop: Storefront, bus: Bus, order_db: AsyncDatabase[Document]
+) -> None:
+    await configure_storefront(env.amqp_url, storefront_id=shop.storefront_id)
+    await bus.send(ItemDefined(sku="A", name="Rope", unit_of_measure="m", decimal_places=1))
+    script = CartScript(unique("CART"), shop.storefront_id)
+    script.created()
+    script.added("A", "0.25", "12.50")
+    script.checked_out()
+    await eventually(
+        lambda: order_db["items"].find_one({"_id": "A"}),
+        lambda doc: doc is not None,
+        what="the order service to learn the item",
+    )
+    await shop.publish_all(script.events)
+    [failed] = await bus.wait_for("order.cart_checkout_failed", having(cart_id=script.cart_id))
+    assert failed.body["reason"] == "invalid_quantity"
+    assert failed.body["detail"] == (
+        "line 1: 0.25 m of A is finer than A is counted in (1 decimal place)."
+    )

@@ -127,9 +127,7 @@ def test_a_purchase_order_or_an_allowing_branch_enters_approval_at_once() -> Non
     assert allowing.status is OrderStatus.PENDING_APPROVAL
 
 
-def test_an_order_waiting_for_stock_may_be_cancelled_and_a_late_report_changes_nothing() -> (
-    None
-):
+def test_an_order_waiting_for_stock_may_be_cancelled_and_a_late_report_changes_nothing() -> None:
     order = sales_order()
     order.submit(by="bob", hold_stock=True)
     order.cancel(by="bob", reason="changed mind")
