@@ -260,13 +260,14 @@ class AggregateStore(Generic[A]):
         entries = self._entries(aggregate, cause)
         applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
         state = self._state(aggregate)
+        lease = self.relay.new_lease()
         doc = {
             "_id": aggregate.id,
             **state,
             "version": 1,
             "applied_messages": applied,
             "outbox": entries,
-            **self._lease(entries),
+            **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
             "answers": [answer] if (answer := self._answer(cause, entries)) else [],
         }
         try:
@@ -275,7 +276,7 @@ class AggregateStore(Generic[A]):
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
         self._remember_saved(aggregate, state)
-        self.relay.notify(self.collection.name, aggregate.id, entries)
+        self.relay.notify(self.collection.name, aggregate.id, entries, lease)
 
     async def add_once(self, aggregate: A, *, cause: Message) -> bool:
         """Insert for ``cause``; a resent ``cause`` is answered again. False when another
@@ -305,12 +306,13 @@ class AggregateStore(Generic[A]):
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
         state = self._state(aggregate)
+        lease = self.relay.new_lease()
         update = save_pipeline(
             changed_fields(state, aggregate._stored),
             applied=applied_key,
             window=APPLIED_WINDOW,
             entries=entries,
-            lease=self.relay.new_lease(),
+            lease=lease,
             published=published,
             answer=self._answer(cause, entries),
             answers_window=ANSWER_WINDOW,
@@ -328,7 +330,8 @@ class AggregateStore(Generic[A]):
         aggregate.version += 1
         aggregate.applied_messages = applied
         self._remember_saved(aggregate, state)
-        self.relay.notify(self.collection.name, aggregate.id, entries)
+        self.relay.recorded(self.collection.name, aggregate.id, published)
+        self.relay.notify(self.collection.name, aggregate.id, entries, lease)
 
     def _remember_saved(self, aggregate: A, state: Document) -> None:
         """What is stored now: the aggregate's snapshot, and this process's remembered copy."""
@@ -377,9 +380,6 @@ class AggregateStore(Generic[A]):
         for answer in (doc or {}).get("answers", []):
             if answer["command"] == command:
                 await self.relay.answer(answer["entry"], reply_to)
-
-    def _lease(self, entries: list[Document]) -> Document:
-        return {"outbox_lease": self.relay.new_lease(), "outbox_pending": True} if entries else {}
 
     @staticmethod
     def _state(aggregate: Aggregate) -> Document:
