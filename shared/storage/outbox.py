@@ -218,17 +218,17 @@ class OutboxRelay:
 
     async def _claim(self, collection: str) -> tuple[Document, float] | None:
         now = utcnow()
-        lease = {"owner": self.owner, "until": now + self.lease}
+        until = now + self.lease
         doc = await self.db[collection].find_one_and_update(
             {
                 "outbox_pending": True,
                 "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
             },
-            {"$set": {"outbox_lease": lease}},
+            {"$set": {"outbox_lease": {"owner": self.owner, "until": until}}},
             projection={"outbox": 1},
             return_document=ReturnDocument.AFTER,
         )
-        return None if doc is None else (doc, self._loop_time(lease["until"]))
+        return None if doc is None else (doc, self._loop_time(until))
 
     # --- publishing ------------------------------------------------------------------------
 
