@@ -28,7 +28,9 @@ from shared.tracing import current_context_headers
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
 ANSWER_WINDOW = 10
-"""How many recent commands' answers an aggregate keeps, to answer a resent command again."""
+"""How many recent commands' answers an aggregate keeps, to answer a resent command again.
+A command resent after that, while its id is still among the ``APPLIED_WINDOW`` remembered,
+is answered :class:`AlreadyApplied` instead: never silence (README, "Sent again")."""
 
 HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox": 0,
@@ -98,6 +100,12 @@ def _exact(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)  # -0.0 and 0.0 differ, NaN is NaN
     return value
+
+
+class AlreadyApplied(DomainError):
+    """A command applied long ago was sent again: its first answer is no longer kept."""
+
+    reason = "already_applied"
 
 
 class ConcurrencyConflict(Exception):
@@ -369,17 +377,26 @@ class AggregateStore(Generic[A]):
 
     async def answer_again(self, aggregate_id: str, cause: Message) -> None:
         """A command applied before was sent again (its sender lost the answer, say): the
-        sender gets the same answer again on its ``reply_to``, and nothing else happens."""
-        reply_to = cause.delivery.reply_to if cause.delivery else None
-        if not reply_to or not self.answers:
+        sender gets the same answer again on its ``reply_to``, and nothing else happens. Past
+        the last ``ANSWER_WINDOW`` commands the answer is no longer kept: the repeat is refused
+        as ``already_applied`` (on ``oms.events`` and ``reply_to``), never left unanswered."""
+        if not self.answers or not isinstance(cause, Command):
             return
+        reply_to = cause.delivery.reply_to if cause.delivery else None
         command = str(cause.message_id)
         doc = await self.collection.find_one(
             {"_id": aggregate_id, "answers.command": command}, {"answers": 1}
         )
         for answer in (doc or {}).get("answers", []):
             if answer["command"] == command:
-                await self.relay.answer(answer["entry"], reply_to)
+                if reply_to:
+                    await self.relay.answer(answer["entry"], reply_to)
+                return
+        raise AlreadyApplied(
+            f"{cause.type_name()} {command} was applied to {aggregate_id} before, and its "
+            f"answer is no longer kept (only the last {ANSWER_WINDOW} commands' answers are): "
+            f"read {aggregate_id} through its query for its state now"
+        )
 
     @staticmethod
     def _state(aggregate: Aggregate) -> Document:
