@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from shared.pricing import minor_unit, round_to
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def link_refusal(
 # --- orders -----------------------------------------------------------------------------------
 
 EDITABLE = frozenset({"draft", "rejected"})
+CANCELLABLE = frozenset({"draft", "rejected", "pending_approval", "approved"})
+"""As the order service allows: before anything was received or issued."""
 FULFILLABLE = frozenset({"approved", "partially_received", "partially_issued"})
 
 
@@ -97,6 +102,12 @@ def may_edit(order: Mapping[str, Any], viewer: Viewer) -> bool:
     """Its creator (or an admin) while it is a draft or rejected."""
     mine = order.get("created_by") == viewer.user_id or viewer.admin
     return mine and order.get("status") in EDITABLE
+
+
+def may_cancel(order: Mapping[str, Any], viewer: Viewer) -> bool:
+    """Its creator (or an admin) until goods were received or issued against it."""
+    mine = order.get("created_by") == viewer.user_id or viewer.admin
+    return mine and order.get("status") in CANCELLABLE
 
 
 def fulfilment_step(order: Mapping[str, Any]) -> str | None:
@@ -160,11 +171,23 @@ def parse_lines(text: str) -> list[dict[str, str]]:
     return lines
 
 
-def format_lines(lines: Iterable[Mapping[str, Any]]) -> str:
-    """The inverse of :func:`parse_lines`, to edit an order's lines."""
-    return "\n".join(
-        " ".join(
-            str(part) for part in (line["sku"], line["quantity"], line.get("unit_price")) if part
-        )
-        for line in lines
-    )
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def figure(value: Any) -> str:
+    """A decimal as a person writes it: ``7.25`` for ``7.250000``, ``400`` for ``400.000``."""
+    if value is None or value == "":
+        return ""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def money(value: Any, currency: str = "") -> str:
+    """An amount with the currency's decimals (``38.40`` in EUR, ``1200`` in JPY); an exact line
+    value finer than that keeps its further digits, so that shown lines add up to the totals."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    unit = minor_unit(currency)
+    if number == round_to(number, unit):
+        return format(round_to(number, unit), "f")
+    return format(number.normalize(), "f")
