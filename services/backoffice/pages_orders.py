@@ -4,9 +4,7 @@ in; every change is one of the services' public commands, sent for them."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -20,7 +18,6 @@ from services.backoffice.domain import (
     may_edit,
     parse_lines,
 )
-from services.backoffice.orders_view import Filters
 from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
 from shared.contracts import (
     CancelOrder,
@@ -64,26 +61,6 @@ async def load_order(request: Request) -> dict[str, Any]:
     if order is None:
         raise Forbidden(f"There is no order {request.path_params['order_id']}.")
     return order
-
-
-@signed_in
-async def orders(request: Request) -> Response:
-    """Orders with filters (kind, status, party, branch, creation dates), newest first, a page
-    at a time; or straight to the order with a given id."""
-    if order_id := request.query_params.get("order_id", "").strip():
-        return RedirectResponse(f"/orders/{order_id}", status_code=303)
-    filters = Filters.read(dict(request.query_params))
-    found, more = await backoffice(request).orders.page(filters)
-    wanted = {k: v for k, v in asdict(filters).items() if v and k != "page"}
-    return render(
-        request,
-        "orders.html",
-        orders=found,
-        filters=filters,
-        more=more,
-        previous=urlencode({**wanted, "page": filters.page - 1}),
-        following=urlencode({**wanted, "page": filters.page + 1}),
-    )
 
 
 @signed_in
@@ -196,7 +173,6 @@ async def stock(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/orders", orders),
     Route("/orders/{order_id}", order_page),
     Route("/orders/{order_id}/submit", submit_order, methods=["POST"]),
     Route("/orders/{order_id}/cancel", cancel_order, methods=["POST"]),

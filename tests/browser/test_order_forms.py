@@ -20,19 +20,24 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from shared.contracts import (
+    AssignParty,
     CreateSalesOrder,
+    DefineCycle,
     DefinePriceList,
     DefineTaxRate,
     Discount,
     ItemPrice,
+    LevelRule,
     OrderLineInput,
     PricingTerms,
+    SubmitOrder,
     UpsertUser,
 )
 from tests.browser.conftest import System
 from tests.support.bus import Bus
-from tests.support.factories import unique
-from tests.support.flows import accepted
+from tests.support.factories import lines, sales_order, unique
+from tests.support.flows import accepted, stockroom
+from tests.support.inventory import issue
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -212,3 +217,158 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     total_row = lines.get_by_role("row", name=re.compile(r"^Total"))
     await expect(total_row).to_contain_text("70.89 EUR")
     await shot(page, screenshots, "21-order-taxes-per-rate")
+
+
+async def listed(page: Page, url: str, row_text: str, wanted: str) -> None:
+    """Reload the list until the row of ``row_text`` shows ``wanted``: the list follows the
+    events, a second or so behind (longer on a loaded machine)."""
+    for _ in range(60):
+        await page.goto(url)
+        row = page.get_by_role("row").filter(has_text=row_text)
+        if await row.count() and wanted in (await row.inner_text()):
+            return
+        await page.wait_for_timeout(250)
+    raise AssertionError(f"{row_text} never showed {wanted!r} at {url}")
+
+
+async def test_a_new_order_with_taxes_then_the_inbox_the_list_and_a_cancellation(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("n")[-6:]
+    carl = await person(operator, system, f"carl-{tag}", name="Carl Creator")
+    ada = await person(operator, system, f"ada-{tag}", name="Ada Admin", admin=True)
+    names = await pricing_set_up(operator, tag)
+    room = await stockroom(operator)
+    big = unique("BIG")
+    cycle = DefineCycle(
+        cycle_id=unique("CYC"),
+        name="Big customers",
+        order_kind="sales",
+        levels=[LevelRule(approver="named_user", user_id=ada)],
+        fallback_approver_id=ada,
+        defined_by="root",
+    )
+    await accepted(operator, cycle)
+    await accepted(operator, AssignParty(cycle_id=cycle.cycle_id, party_id=big, assigned_by="root"))
+
+    # Carl enters a sales order with tax codes, discounts, a description and a price list.
+    order_id = unique("SO")
+    page = await signed_in(browser, system, carl, "/orders/new")
+    await page.get_by_label("Kind").select_option("sales")
+    await page.get_by_label("Order id").fill(order_id)
+    await page.get_by_label("Vendor or customer").fill(big)
+    await page.get_by_label("Branch").fill(room.branch_id)
+    await page.get_by_label("Currency").fill("EUR")
+    await page.get_by_label("Line 1 item").fill(names["widget"])  # priced from the list
+    await page.get_by_label("Line 1 quantity").fill("3")
+    await page.get_by_label("Line 1 discount").fill("10%")
+    await page.get_by_label("Line 1 tax codes").fill(names["vat"])
+    await page.get_by_label("Line 1 description").fill("Red widgets")
+    await page.get_by_label("Line 2 item").fill(names["gadget"])
+    await page.get_by_label("Line 2 quantity").fill("1")
+    await page.get_by_label("Line 2 unit price").fill("19.90")
+    await page.get_by_label("Line 2 tax codes").fill(f"{names['vat']} {names['eco']}")
+    await page.get_by_label("Price list").select_option(names["list"])
+    await page.get_by_label("Discount on the whole order").fill("2.00")
+    await page.get_by_role("button", name="Show the total").click()
+    # 32.40 + 19.90 less 2.00 shared 1.24 / 0.76: 50.30 net; VAT 10.06, ECO 5.5 % of 19.14 1.05
+    total = page.get_by_role("status").filter(has_text="Total when saved")
+    await expect(total).to_contain_text("61.41 EUR")
+    await shot(page, screenshots, "22-new-order-preview")
+
+    # A wrong entry is named by its line, and nothing is sent.
+    await page.get_by_label("Line 2 discount").fill("lots")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Line 2: write a discount as a")
+    await page.get_by_label("Line 2 discount").fill("")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("The order was created as a draft.")).to_be_visible()
+    saved = await stored(system, order_id)
+    assert saved["pricing"]["grand_total"] == "61.41"
+    assert saved["lines"][0]["unit_price"] == "12.00"
+    await expect(page.get_by_text("Red widgets")).to_be_visible()
+    await page.get_by_role("button", name="Submit for approval").click()
+    await expect(page.get_by_text("The order was submitted for approval.")).to_be_visible()
+
+    # Ada's inbox counts what waits and names who created it.
+    inbox = await signed_in(browser, system, ada, "/inbox")
+    for _ in range(60):
+        if await inbox.get_by_role("link", name=order_id).count():
+            break
+        await inbox.wait_for_timeout(250)
+        await inbox.reload()
+    await expect(inbox.get_by_role("status")).to_contain_text("1 request waits")
+    row = inbox.get_by_role("row").filter(has_text=order_id)
+    await expect(row).to_contain_text("Carl Creator")
+    await expect(row).to_contain_text("61.41 EUR")
+    await shot(inbox, screenshots, "23-inbox-creator-count")
+
+    # Carl withdraws it: cancelled from its page, and Ada's inbox is empty again.
+    await page.get_by_text("Cancel this order").click()
+    await page.get_by_label("Reason").fill("The customer ordered by phone instead.")
+    await page.get_by_role("button", name="Cancel order").click()
+    await expect(page.get_by_text("The order was cancelled.")).to_be_visible()
+    await expect(page.locator(".facts .status")).to_have_text("cancelled")
+    await expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+    for _ in range(60):
+        await inbox.reload()
+        if await inbox.get_by_text("Nothing waits for your approval.").count():
+            break
+        await inbox.wait_for_timeout(250)
+    await expect(inbox.get_by_text("Nothing waits for your approval.")).to_be_visible()
+
+    # Two more orders at the branch: one partly issued, one a large draft.
+    shop = unique("SHOP")
+    part = sales_order(
+        branch_id=room.branch_id,
+        customer_id=shop,
+        created_by=carl,
+        lines=lines((room.sku, "10", "5.00")),
+    )
+    large = sales_order(
+        branch_id=room.branch_id,
+        customer_id=shop,
+        created_by=carl,
+        lines=lines((room.sku, "1", "999.00")),
+    )
+    await accepted(operator, part)
+    await accepted(operator, large)
+    await accepted(operator, SubmitOrder(order_id=part.order_id, submitted_by=carl))
+    await operator.wait_for("order.approved", lambda b: b["order_id"] == part.order_id, timeout=30)
+    await accepted(operator, issue(part.order_id, room.location_id, (room.sku, "4")))
+
+    # The list: the partial status as a filter, a count, sorting by total, CSV of every page.
+    at_branch = f"{system.url}/orders?branch_id={room.branch_id}"
+    await listed(page, f"{at_branch}&status=partially_issued", part.order_id, "partially issued")
+    await expect(page.get_by_label("Status")).to_have_value("partially_issued")
+    await expect(page.get_by_role("status")).to_contain_text("1 order matches")
+    await listed(page, at_branch, order_id, "cancelled")
+    await expect(page.get_by_role("status")).to_contain_text("3 orders match")
+    await page.get_by_role("link", name="Total").click()
+    body = page.locator("tbody tr")
+    await expect(body.first).to_contain_text(large.order_id)
+    await expect(page.get_by_role("columnheader", name="Total")).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    await page.get_by_role("link", name="Total").click()
+    await expect(body.first).to_contain_text(part.order_id)
+    await expect(body.last).to_contain_text(large.order_id)
+    await page.get_by_label("Orders a page").select_option("50")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(body.first).to_contain_text(part.order_id)  # the sort is kept
+    await expect(page).to_have_url(re.compile(r"size=50"))
+    await shot(page, screenshots, "24-orders-sorted-counted")
+
+    answer = await page.request.get(
+        f"{system.url}/orders.csv?branch_id={room.branch_id}&sort=total&direction=desc"
+    )
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(await answer.text())))
+    assert rows[0] == [
+        "order", "kind", "status", "party", "branch", "created by", "created", "currency", "total"
+    ]  # fmt: skip
+    assert [(r[0], r[2], r[8]) for r in rows[1:]] == [
+        (large.order_id, "draft", "999.00"),
+        (order_id, "cancelled", "61.41"),
+        (part.order_id, "partially_issued", "50.00"),
+    ]
