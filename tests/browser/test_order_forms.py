@@ -237,6 +237,7 @@ async def test_a_new_order_with_taxes_then_the_inbox_the_list_and_a_cancellation
     tag = unique("n")[-6:]
     carl = await person(operator, system, f"carl-{tag}", name="Carl Creator")
     ada = await person(operator, system, f"ada-{tag}", name="Ada Admin", admin=True)
+    mona = await person(operator, system, f"mona-{tag}", name="Mona")
     names = await pricing_set_up(operator, tag)
     room = await stockroom(operator)
     big = unique("BIG")
@@ -372,3 +373,14 @@ async def test_a_new_order_with_taxes_then_the_inbox_the_list_and_a_cancellation
         (order_id, "cancelled", "61.41"),
         (part.order_id, "partially_issued", "50.00"),
     ]
+
+    # Someone who neither created the order nor administers gets no button, and is refused.
+    nosy = await signed_in(browser, system, mona, f"/orders/{large.order_id}")
+    await expect(nosy.get_by_role("button", name="Cancel order")).to_have_count(0)
+    token = await nosy.locator("form.signout input[name=csrf]").input_value()
+    refused = await nosy.request.post(
+        f"{system.url}/orders/{large.order_id}/cancel", form={"csrf": token}
+    )
+    assert refused.status == 403
+    assert "Only its creator (or an administrator) may cancel an order" in await refused.text()
+    assert (await stored(system, large.order_id))["status"] == "draft"

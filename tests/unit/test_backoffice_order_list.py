@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pymongo import ASCENDING, DESCENDING
 
-from services.backoffice.domain import Viewer, may_cancel
+from services.backoffice.domain import Viewer, may_cancel, refusal_words
 from services.backoffice.orders_view import Filters, status_after
 from shared.contracts import GoodsIssued, GoodsReceived, LineProgress, StockLine
 from tests.support.factories import unique
@@ -67,3 +67,11 @@ def test_its_creator_or_an_admin_cancels_an_order_until_goods_moved() -> None:
         assert not may_cancel(order, MONA)
     for status in ("partially_received", "partially_issued", "completed", "cancelled"):
         assert not may_cancel({"created_by": "carl", "status": status}, CARL)
+
+
+def test_a_pricing_refusal_reads_as_words() -> None:
+    detail = "Line A names tax code CITY, which is not defined."
+    assert refusal_words("unknown_tax_rate", detail) == (
+        f"A tax code is not defined, or not in force yet. {detail}"
+    )
+    assert refusal_words("discount_exceeds_document", "").startswith("The discount on the order")
