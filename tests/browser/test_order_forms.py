@@ -121,7 +121,7 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     system: System, operator: Bus, browser: Browser, screenshots: Path
 ) -> None:
     tag = unique("e")[-6:]
-    carl = await person(operator, system, f"carl-{tag}")
+    carl = await person(operator, system, f"carl-{tag}", name="Carl Creator")
     names = await pricing_set_up(operator, tag)
     order = CreateSalesOrder(
         order_id=unique("SO"),
