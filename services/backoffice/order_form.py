@@ -8,6 +8,7 @@ form leaves out is a field an edit clears (tax codes once were). ``LINE_FIELDS``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -210,6 +211,8 @@ def preview(
 ) -> tuple[list[OrderLine], PricedDocument]:
     """The lines and totals the order service will store for ``draft`` when it is sent at
     ``at``: the same pricing rules, the same tax rate versions, the same price list."""
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise Refused("Give the order's currency (three letters, such as EUR) to see its total.")
     lines = _with_prices(draft, price_list, currency, branch_id)
     codes = {code for line in lines for code in line.tax_codes}
     rates = rates_in_force(tax_rates, codes, at)

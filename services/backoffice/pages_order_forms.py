@@ -41,6 +41,7 @@ async def _priced(request: Request, values: dict[str, str], draft: Draft) -> dic
     return {
         "lines": [line.model_dump(mode="json") for line in lines],
         "pricing": priced.model_dump(mode="json"),
+        "terms": draft.terms.model_dump(mode="json"),
         "currency": currency,
     }
 

@@ -218,6 +218,13 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     await expect(total_row).to_contain_text("70.89 EUR")
     await shot(page, screenshots, "21-order-taxes-per-rate")
 
+    # At phone width the page does not scroll sideways: the lines scroll in their own box.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"/orders/{order.order_id}", f"/orders/{order.order_id}/edit"):
+        await page.goto(f"{system.url}{path}")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await shot(page, screenshots, "21b-edit-form-phone")
+
 
 async def listed(page: Page, url: str, row_text: str, wanted: str) -> None:
     """Reload the list until the row of ``row_text`` shows ``wanted``: the list follows the

@@ -185,6 +185,8 @@ def test_the_preview_refuses_what_the_order_service_would_refuse() -> None:
     unpriced = values | {"unit_price-1": "", "price_list_id": ""}
     with pytest.raises(Refused, match=r"Line GADGET has no unit price and no price list"):
         preview(read_form(unpriced), currency="EUR", price_list=None, **common)
+    with pytest.raises(Refused, match=r"^Give the order's currency"):
+        preview(read_form(values), currency="", price_list=PRICE_LIST, **common)
     unknown = values | {"tax_codes-0": "VAT CITY"}
     with pytest.raises(Refused, match=r"CITY"):
         preview(read_form(unknown), currency="EUR", price_list=PRICE_LIST, **common)
