@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bson.decimal128 import Decimal128
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -33,6 +33,7 @@ Document = dict[str, Any]
 ORDERS = "orders"
 PAGE_SIZE = 25
 PAGE_SIZES = (25, 50, 100)
+BACKFILL_BATCH = 500
 EXPORT_LIMIT = 10_000
 """At most this many orders in one CSV download (narrow the filters for the rest)."""
 ORDER_EVENTS: tuple[type[Event], ...] = (
@@ -182,9 +183,14 @@ class OrderList:
         found = await self._find(filters, (filters.page - 1) * filters.size, filters.size + 1)
         return found[: filters.size], len(found) > filters.size
 
-    async def count(self, filters: Filters) -> int:
-        """How many orders match the filters (on every page)."""
-        return await self.orders.count_documents(filters.query())
+    async def count(self, filters: Filters) -> tuple[int, bool]:
+        """How many orders match the filters (on every page), and whether there are more: a
+        filtered count stops after ``EXPORT_LIMIT``. Without filters, the collection's own
+        count (counting documents one by one took 300 ms at 10,000 on the embedded server)."""
+        if not (query := filters.query()):
+            return await self.orders.estimated_document_count(), False
+        found = await self.orders.count_documents(query, limit=EXPORT_LIMIT + 1)
+        return min(found, EXPORT_LIMIT), found > EXPORT_LIMIT
 
     async def export(self, filters: Filters) -> list[Document]:
         """Every order that matches, in the filters' order, up to ``EXPORT_LIMIT``."""
@@ -205,8 +211,14 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[ORDERS].create_index([("created_on", DESCENDING)])
     await db[ORDERS].create_index([("status", 1), ("created_on", DESCENDING)])
     await db[ORDERS].create_index([("total_value", DESCENDING)])
-    # Orders learnt before the list sorted by total get their sortable total once.
+    # Orders learnt before the list sorted by total get their sortable total once, in batches.
     unsorted = db[ORDERS].find({"total": {"$type": "string"}, "total_value": None}, {"total": 1})
+    batch: list[UpdateOne] = []
     async for doc in unsorted:
         total = Decimal128(Decimal(doc["total"]))
-        await db[ORDERS].update_one({"_id": doc["_id"]}, {"$set": {"total_value": total}})
+        batch.append(UpdateOne({"_id": doc["_id"]}, {"$set": {"total_value": total}}))
+        if len(batch) == BACKFILL_BATCH:
+            await db[ORDERS].bulk_write(batch, ordered=False)
+            batch = []
+    if batch:
+        await db[ORDERS].bulk_write(batch, ordered=False)

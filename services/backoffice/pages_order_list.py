@@ -53,13 +53,15 @@ async def orders(request: Request) -> Response:
     office = backoffice(request)
     filters = Filters.read(dict(request.query_params))
     found, more = await office.orders.page(filters)
+    count, more_than = await office.orders.count(filters)
     return render(
         request,
         "orders.html",
         orders=found,
         filters=filters,
         more=more,
-        count=await office.orders.count(filters),
+        count=count,
+        more_than=more_than,
         statuses=STATUSES,
         sorts=_sort_links(filters),
         previous=urlencode(_wanted(filters, page=filters.page - 1)),
