@@ -77,7 +77,13 @@ def form_values(order: Mapping[str, Any]) -> dict[str, str]:
             f"description-{i}": str(line.get("description") or ""),
         }
     values["rows"] = str(len(lines) + BLANK_ROWS)
+    values["seen"] = changed_at(order)
     return values
+
+
+def changed_at(order: Mapping[str, Any]) -> str:
+    """When the order last changed: an edit opened before then would undo that change."""
+    return str(order.get("updated_at") or "")
 
 
 def row_count(values: Mapping[str, str], *, more: bool = False) -> int:

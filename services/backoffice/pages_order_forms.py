@@ -14,6 +14,7 @@ from services.backoffice.domain import Forbidden, may_edit
 from services.backoffice.order_form import (
     Draft,
     Refused,
+    changed_at,
     form_values,
     preview,
     rates_in_force,
@@ -23,6 +24,11 @@ from services.backoffice.order_form import (
 from services.backoffice.pages_orders import load_order, send
 from services.backoffice.web import backoffice, form, render, signed_in, utcnow, viewer
 from shared.contracts import CreatePurchaseOrder, CreateSalesOrder, UpdateOrder
+
+CHANGED_MEANWHILE = (
+    "Someone changed this order after you opened it, so your changes were not saved: here it "
+    "is as it is now. Make your changes again, then save."
+)
 
 
 async def _priced(request: Request, values: dict[str, str], draft: Draft) -> dict[str, Any]:
@@ -129,6 +135,8 @@ async def edit_order(request: Request) -> Response:
     sent = form(request)
     if (action := sent.get("action")) in {"preview", "more"}:
         return await _form(request, order, sent, priced=action == "preview", more=action == "more")
+    if sent.get("seen", "") != changed_at(order):
+        return await _form(request, order, form_values(order), status=409, error=CHANGED_MEANWHILE)
     try:
         draft = read_form(sent)
     except Refused as refused:

@@ -31,6 +31,7 @@ from shared.contracts import (
     OrderLineInput,
     PricingTerms,
     SubmitOrder,
+    UpdateOrder,
     UpsertUser,
 )
 from tests.browser.conftest import System
@@ -177,6 +178,16 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     await expect(total).to_contain_text("70.89 EUR")
     await expect(total).to_contain_text("tax 13.51")
     await shot(page, screenshots, "20-edit-form-preview")
+
+    # Someone else changes the order meanwhile: the save is refused, nothing is overwritten.
+    await accepted(
+        operator, UpdateOrder(order_id=order.order_id, updated_by=carl, notes="Deliver to dock 4")
+    )
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Someone changed this order")
+    await expect(page.get_by_label("Notes")).to_have_value("Deliver to dock 4")
+    assert (await stored(system, order.order_id))["pricing"] == before["pricing"]
+    await page.get_by_label("Line 2 quantity").fill("2")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_text("Your changes were saved.")).to_be_visible()
 
@@ -194,7 +205,7 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     assert after["lines"][0]["description"] == "Blue widgets, boxed"
     assert after["terms"]["price_list_id"] == names["list"]
     assert after["terms"]["discount"] == {"kind": "percent", "value": "5"}
-    assert after["notes"] == "Deliver to dock 3"
+    assert after["notes"] == "Deliver to dock 4"
 
     # The order page: tax per rate, line net amounts that add up to the net, descriptions.
     lines = page.get_by_role("table").filter(has_text="Subtotal")
