@@ -31,7 +31,9 @@ CHANGED_MEANWHILE = (
 )
 
 
-async def _priced(request: Request, values: dict[str, str], draft: Draft) -> dict[str, Any]:
+async def _priced(
+    request: Request, values: dict[str, str], draft: Draft, tax_rates: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The order as the order service would price it now: its lines, pricing and currency."""
     reads = backoffice(request).reads
     list_id = draft.terms.price_list_id
@@ -40,7 +42,7 @@ async def _priced(request: Request, values: dict[str, str], draft: Draft) -> dic
         draft,
         currency=currency,
         branch_id=values.get("branch_id", "").strip(),
-        tax_rates=await reads.tax_rates(),
+        tax_rates=tax_rates,
         price_list=await reads.price_list(list_id) if list_id else None,
         at=utcnow(),
     )
@@ -69,7 +71,7 @@ async def _form(
     shown = None
     if priced and not error:
         try:
-            shown = await _priced(request, values, read_form(values))
+            shown = await _priced(request, values, read_form(values), tax_rates)
         except Refused as refused:
             status, error = 422, str(refused)
     in_force = rates_in_force(tax_rates, {str(r.get("code")) for r in tax_rates}, utcnow())
