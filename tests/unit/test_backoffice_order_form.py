@@ -200,3 +200,30 @@ def test_amounts_show_the_currencys_decimals_and_no_fewer_digits_than_they_have(
     assert money(None, "EUR") == ""
     assert figure("7.250000") == "7.25"
     assert figure("400.000") == "400"
+
+
+def test_the_order_page_shows_included_tax_per_line_when_prices_include_it() -> None:
+    from services.backoffice.web import TEMPLATES
+
+    order = stored_order() | {"terms": {"prices_include_tax": True}}
+    lines, priced = preview(
+        read_form(form_values(order)),
+        currency="EUR",
+        branch_id="NORTH",
+        tax_rates=RATES,
+        price_list=PRICE_LIST,
+        at=NOW,
+    )
+    shown = {
+        "currency": "EUR",
+        "lines": [line.model_dump(mode="json") for line in lines],
+        "pricing": priced.model_dump(mode="json"),
+    }
+    html = TEMPLATES.env.get_template("_order_lines.html").render(order=shown)
+    assert "Included tax" in html
+    assert "(prices include tax)" in html
+    for line in priced.lines:  # amount - discounts = net + included tax, each shown
+        assert line.amount - line.line_discount - line.document_discount == line.net + line.tax
+        assert f">{money(line.tax, 'EUR')}<" in html
+        assert f">{money(line.net, 'EUR')}<" in html
+    assert f"{money(priced.grand_total, 'EUR')}&nbsp;EUR" in html
