@@ -75,3 +75,11 @@ def test_a_pricing_refusal_reads_as_words() -> None:
         f"A tax code is not defined, or not in force yet. {detail}"
     )
     assert refusal_words("discount_exceeds_document", "").startswith("The discount on the order")
+
+
+def test_a_partly_issued_sales_order_still_counts_as_sold_in_the_reports() -> None:
+    from services.backoffice import reports
+
+    sold = {"kind": "sales", "branch_id": "N", "currency": "USD", "total": "50.00"}
+    found = reports.sales([sold | {"status": "partially_issued"}], "branch")
+    assert found.rows == [["N", "USD", 1, Decimal("50.00")]]
