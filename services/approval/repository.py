@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain.directory import MAX_CHAIN
 from services.approval.domain.resolution import Resolved, resolve_approver
 from shared.contracts import LevelRule, Person
 from shared.storage.aggregates import AggregateStore
@@ -25,9 +26,13 @@ COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 class Stores:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.requests = AggregateStore(
-            db[REQUESTS], ApprovalRequest, relay, recent=RecentDocuments()
+        recent_requests = RecentDocuments()
+        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay, recent=recent_requests)
+        self.moved_requests = AggregateStore(
+            db[REQUESTS], ApprovalRequest, relay, answers=False, recent=recent_requests
         )
+        """The same requests, changed as consequences of a directory command: their events do
+        not answer it (the user's change does)."""
         self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
         self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
         self.users = AggregateStore(db[USERS], User, relay, recent=RecentDocuments())
@@ -65,6 +70,21 @@ class Directory:
             return Person(user_id=user_id)
         self._unknown.pop(user_id, None)
         return user.person()
+
+    async def managers_from(self, manager_id: str | None) -> dict[str, str | None]:
+        """Each user's manager along the chain that starts at ``manager_id``, as stored now."""
+        managers: dict[str, str | None] = {}
+        current = manager_id
+        while current is not None and current not in managers and len(managers) < MAX_CHAIN:
+            user = await self.users.read(current)
+            managers[current] = user.manager_id if user else None
+            current = managers[current]
+        return managers
+
+    async def other_active_admins(self, user_id: str) -> int:
+        """How many active admins there are besides ``user_id`` (0 or 1: enough to know)."""
+        query = {"admin": True, "active": True, "_id": {"$ne": user_id}}
+        return len(await self.users.find(query, limit=1))
 
     async def resolve(
         self, rule: LevelRule, *, creator_id: str, fallback_id: str | None

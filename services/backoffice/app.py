@@ -30,6 +30,7 @@ from services.backoffice import (
     pages_config,
     pages_orders,
     pages_reports,
+    pages_users,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
@@ -135,6 +136,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_approvals.ROUTES,
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
+        *pages_users.ROUTES,
         *pages_reports.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])

@@ -53,3 +53,19 @@ class SelfApproval(DomainError):
 
 class NotAnApprover(DomainError):
     reason = "not_the_approver"
+
+
+class ManagerCycle(DomainError):
+    reason = "manager_cycle"
+
+
+class LastAdmin(DomainError):
+    reason = "last_admin"
+
+
+class RequestsWaiting(DomainError):
+    reason = "requests_waiting"
+
+
+class InvalidReassignment(DomainError):
+    reason = "invalid_reassignment"
