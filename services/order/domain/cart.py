@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
+from services.order.domain.timeline import Chronicled
 from shared.contracts.carts import (
     CartCheckedOut,
     CartCleared,
@@ -27,7 +29,7 @@ from shared.contracts.carts import (
     CartItemRemoved,
 )
 from shared.contracts.pricing import PricingTerms, TaxRate
-from shared.domain import Aggregate, DomainError
+from shared.domain import DomainError
 from shared.pricing import PricingError, price_document
 
 MAX_EVENTS = 2000
@@ -193,7 +195,9 @@ def _items_after(entry: CartEntry, items: dict[str, CartItem]) -> list[CartItem]
     return list(items.values())
 
 
-class Cart(Aggregate):
+class Cart(Chronicled):
+    timeline_limit: ClassVar[int] = 100
+    """A cart's document is rewritten at each event: it keeps its latest 100 on its timeline."""
     storefront_id: str
     through: int = 0
     """Every event up to this sequence arrived and is in ``settled``."""
@@ -271,6 +275,7 @@ class Cart(Aggregate):
         self.last_activity_at = max(self.last_activity_at, now)
         self.recovery.finished = False
         self._show()
+        self.saw(event)
         return True
 
     @property
