@@ -106,17 +106,19 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         doc = await runtime.database[ORDERS].find_one({"_id": order_id}, ORDER_TOLD)
         if doc is None:
             return 404, {"error": f"no order {order_id}"}
-        sources = [("order", doc), *await origins(doc)]
+        came_from = await origins(doc)
+        # Within a millisecond (what the database keeps of a time) entries stay in the order
+        # they were recorded, the document the order came from first.
         entries = [
             {**entry, "document": kind, "document_id": source["_id"]}
-            for kind, source in sources
+            for kind, source in [*came_from, ("order", doc)]
             for entry in source.get("timeline", [])
         ]
-        entries.sort(key=lambda e: (e["at"], e["event"]))
+        entries.sort(key=lambda e: e["at"])
         return 200, {
             "order_id": order_id,
             "status": doc.get("status"),
-            "came_from": [{"document": kind, "id": source["_id"]} for kind, source in sources[1:]],
+            "came_from": [{"document": kind, "id": source["_id"]} for kind, source in came_from],
             "timeline": entries,
         }
 
