@@ -56,18 +56,21 @@ class ApprovalHandlers:
             manager_id=cmd.manager_id,
             active=cmd.active,
         )
-        moving, successor = await self._check_directory(cmd, details)
-        ids = [request.id for request in moving]
+        async with self.stores.directory_lock.changing(str(cmd.message_id)):
+            moving, successor = await self._check_directory(cmd, details)
+            ids = [request.id for request in moving]
 
-        def change(user: User) -> None:
-            user.change(details, by=cmd.changed_by, reassigned_to=cmd.reassign_to, reassigned=ids)
+            def change(user: User) -> None:
+                user.change(
+                    details, by=cmd.changed_by, reassigned_to=cmd.reassign_to, reassigned=ids
+                )
 
-        await self.stores.users.create_or_change(
-            cmd.user_id,
-            cmd,
-            create=lambda: User.register(cmd.user_id, details, by=cmd.changed_by),
-            change=change,
-        )
+            await self.stores.users.create_or_change(
+                cmd.user_id,
+                cmd,
+                create=lambda: User.register(cmd.user_id, details, by=cmd.changed_by),
+                change=change,
+            )
         for request in moving:
             assert successor is not None, "requests move only to a successor"
             await self.stores.moved_requests.change(

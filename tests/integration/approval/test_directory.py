@@ -176,3 +176,34 @@ async def test_reassign_to_without_deactivating_is_invalid(world: World):
     reply = await world.bus.reply_for_id(message_id)
     assert reply.body["reason"] == "invalid_message"
     assert "reassign_to is for deactivating a user" in reply.body["detail"]
+
+
+async def both_at_once(world: World, *commands: UpsertUser) -> list[Received]:
+    """Send the commands together (each may reach another replica): answers in order."""
+    for command in commands:
+        await world.bus.send(command, reply=True)
+    return [await world.bus.reply_for(command) for command in commands]
+
+
+async def test_changes_sent_at_once_cannot_together_make_a_loop(world: World):
+    answers = await both_at_once(
+        world,
+        UpsertUser(user_id="mary", name="Mary", manager_id="bob", changed_by="root"),
+        UpsertUser(user_id="bob", name="Bob", manager_id="mary", changed_by="root"),
+    )
+    assert sorted(a.type for a in answers) == ["CommandRejected", "UserUpserted"]
+    [refused] = [a for a in answers if a.type == "CommandRejected"]
+    assert refused.body["reason"] == "manager_cycle"
+
+
+async def test_admins_deactivated_at_once_leave_one_active(world: World):
+    answers = await both_at_once(
+        world,
+        UpsertUser(user_id="adam", name="Adam", admin=True, active=False, changed_by="root"),
+        UpsertUser(user_id="ann", name="Ann", admin=True, active=False, changed_by="root"),
+    )
+    assert sorted(a.type for a in answers) == ["CommandRejected", "UserUpserted"]
+    [refused] = [a for a in answers if a.type == "CommandRejected"]
+    assert refused.body["reason"] == "last_admin"
+    active = await world.approval_db.users.count_documents({"admin": True, "active": True})
+    assert active == 1
