@@ -257,4 +257,4 @@ def test_reassign_to_is_only_for_deactivating_someone_else(
     fields: dict[str, object], words: str
 ) -> None:
     with pytest.raises(ValueError, match=words):
-        UpsertUser(user_id="mary", name="Mary", changed_by="root", **fields)  # type: ignore[arg-type]
+        UpsertUser(user_id="mary", name="Mary", changed_by="root", **fields)

@@ -44,7 +44,7 @@ async def test_the_timeline_names_who_was_behind_each_entry(world: World, order_
     await world.order_status(order_id, "approved")
 
     async def shown() -> dict[str, Any]:
-        return (await asgi_get(order_service, "/orders/timeline", f"order_id={order_id}"))[1]
+        return dict((await asgi_get(order_service, "/orders/timeline", f"order_id={order_id}"))[1])
 
     timeline = await eventually(
         shown,
@@ -76,7 +76,7 @@ async def test_the_timeline_of_a_reassigned_level_names_who_moved_it(
     assert reply.type == "UserUpserted", reply.body
 
     async def shown() -> dict[str, Any]:
-        return (await asgi_get(order_service, "/orders/timeline", f"order_id={order_id}"))[1]
+        return dict((await asgi_get(order_service, "/orders/timeline", f"order_id={order_id}"))[1])
 
     timeline = await eventually(
         shown,
