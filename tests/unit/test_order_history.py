@@ -98,3 +98,47 @@ def test_a_reassigned_level_says_from_whom_to_whom_and_by_whom() -> None:
     assert (order.pending.approver_id, order.pending.approver_name) == ("bob", "Bob")
     assert notes(order)[-1] == "level 1 reassigned from mary to bob by root"
     assert order.history[-1].by == "bob"
+
+
+def test_news_of_a_level_that_arrives_late_changes_nothing() -> None:
+    order = submitted()
+    now = utcnow()
+    order.mark_pending(
+        attempt=1,
+        level=1,
+        levels=2,
+        approver_id="bob",
+        approver_name=None,
+        at=now,
+        reassigned=("mary", "root"),
+    )
+    # The level's first word (waiting for mary) comes after the reassignment it preceded.
+    order.mark_pending(
+        attempt=1,
+        level=1,
+        levels=2,
+        approver_id="mary",
+        approver_name=None,
+        at=now - timedelta(seconds=1),
+    )
+    assert order.pending is not None
+    assert order.pending.approver_id == "bob"
+    order.mark_pending(
+        attempt=1,
+        level=2,
+        levels=2,
+        approver_id="ann",
+        approver_name=None,
+        at=now + timedelta(seconds=1),
+    )
+    order.mark_pending(  # level 1's news after level 2 waits
+        attempt=1,
+        level=1,
+        levels=2,
+        approver_id="bob",
+        approver_name=None,
+        at=now + timedelta(seconds=2),
+        reassigned=("mary", "root"),
+    )
+    assert (order.pending.level, order.pending.approver_id) == (2, "ann")
+    assert notes(order)[-1] == "waiting for approval at level 2 of 2"

@@ -267,11 +267,15 @@ class Order(Aggregate):
         go into the history first, so that it reads in the order things happened.
         ``reassigned``: (from whom, by whom) when the level was moved from an approver who
         left."""
-        if not self._awaits(attempt):
+        if not self._awaits(attempt) or self._stale(level, at):
             return
         self._keep_decisions(decisions)
         self.pending = PendingApproval(
-            level=level, levels=levels, approver_id=approver_id, approver_name=approver_name
+            level=level,
+            levels=levels,
+            approver_id=approver_id,
+            approver_name=approver_name,
+            since=at,
         )
         note = f"waiting for approval at level {level} of {levels}"
         if reassigned is not None:
@@ -288,6 +292,15 @@ class Order(Aggregate):
                 note=note,
             )
         )
+
+    def _stale(self, level: int, at: datetime | None) -> bool:
+        """News of an earlier level, or older news of this one, than the order has."""
+        known = self.pending
+        if known is None or known.level is None:
+            return False
+        if level != known.level:
+            return level < known.level
+        return at is not None and known.since is not None and at < known.since
 
     def approve(
         self,
