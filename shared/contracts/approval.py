@@ -161,8 +161,8 @@ class UpsertUser(Command):
     admin: bool = False
     manager_id: Identifier | None = Field(
         default=None,
-        description="their manager: a user of the directory, not themselves, and no chain of "
-        "managers may lead back to them (refused as manager_cycle)",
+        description="their manager's user id: not themselves (invalid_manager), and no chain "
+        "of managers may lead back to them (manager_cycle)",
     )
     active: bool = Field(
         default=True,
