@@ -126,6 +126,12 @@ async def test_an_admin_deactivates_users_on_their_page(
     await shot(page, screenshots, "23-requests-reassigned")
     await open_user(page, system, dora)
     await expect(page.get_by_role("row").filter(has_text=order.order_id)).to_be_visible()
+    await page.goto(f"{system.url}/requests/{order.order_id}:1")
+    await expect(
+        page.get_by_text(f"Level 1 moved from Mia Manager to Dora Deputy by {root}")
+    ).to_be_visible()
+    await expect(page.get_by_text("Level 1 waits for Dora Deputy")).to_be_visible()
+    await shot(page, screenshots, "24-request-moved")
     [mail] = await system.smtp.wait_for(f"{dora}@example.com", timeout=20)
     assert mail.subject.startswith("Reassigned to you")
 
