@@ -34,6 +34,7 @@ from shared.contracts import (
     utcnow,
 )
 from tests.unit.test_quotations import converted
+from tests.unit.test_rfqs import chosen
 
 D = Decimal
 FACTS = {
@@ -190,3 +191,13 @@ def test_a_cart_keeps_its_storefronts_events_once_each_and_at_most_a_hundred() -
     assert len(cart.timeline) == 100
     assert cart.timeline[-1].event == "cart.web.item_added"
     assert {e.by for e in cart.timeline} == {"storefront-web"}
+
+
+def test_an_rfq_keeps_the_events_about_it_with_who_did_each() -> None:
+    made = chosen()
+    assert [(e.event, e.by, e.by_kind) for e in made.timeline] == [
+        ("order.rfq_created", "pat", "person"),
+        ("order.rfq_reply_recorded", "pat", "person"),
+        ("order.rfq_reply_recorded", "pat", "person"),
+        ("order.rfq_reply_chosen", "max", "person"),
+    ]
