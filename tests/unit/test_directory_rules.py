@@ -7,6 +7,7 @@ import pytest
 
 from services.approval.domain import ApprovalRequest, Cycle, User, UserDetails, resolve_approver
 from services.approval.domain.directory import (
+    MAX_CHAIN,
     check_admins_left,
     check_manager_chain,
     check_reassignment,
@@ -258,3 +259,20 @@ def test_reassign_to_is_only_for_deactivating_someone_else(
 ) -> None:
     with pytest.raises(ValueError, match=words):
         UpsertUser(user_id="mary", name="Mary", changed_by="root", **fields)
+
+
+def test_a_user_who_left_before_is_changed_without_moving_what_waits() -> None:
+    gone = USERS["old"]
+    assert (
+        check_reassignment(
+            "old", gone, leaving("old"), [waiting_request()], reassign_to=None, successor=None
+        )
+        == []
+    )
+
+
+def test_a_chain_too_long_to_be_real_is_not_followed_to_its_end() -> None:
+    managers = {f"u{n}": f"u{n + 1}" for n in range(MAX_CHAIN + 5)} | {f"u{MAX_CHAIN + 5}": "a"}
+    check_manager_chain("a", "u0", managers)  # broken data, not this change's loop
+    with pytest.raises(ManagerCycle):
+        check_manager_chain("a", f"u{MAX_CHAIN - 1}", {f"u{MAX_CHAIN - 1}": "a"})
