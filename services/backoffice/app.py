@@ -32,6 +32,7 @@ from services.backoffice import (
     pages_order_list,
     pages_orders,
     pages_reports,
+    pages_users,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
@@ -139,6 +140,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_order_forms.ROUTES,  # before /orders/{order_id}
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
+        *pages_users.ROUTES,
         *pages_reports.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])

@@ -150,6 +150,11 @@ REASON_WORDS = {
     "approver.",
     "unknown_cycle": "There is no such cycle.",
     "unknown_user": "There is no such user.",
+    "invalid_manager": "A user cannot be their own manager.",
+    "manager_cycle": "That manager would make the chain of managers loop.",
+    "last_admin": "The directory needs at least one active administrator.",
+    "requests_waiting": "Approval requests wait for this user.",
+    "invalid_reassignment": "That person cannot take over these approval requests.",
     "timeout": "The service did not answer in time; the command may still be carried out. "
     "Reload the page in a moment.",
 }

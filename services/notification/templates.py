@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
@@ -177,6 +178,19 @@ def pending(
         approver_id=event.approver.user_id,
         link=backoffice_link(link),
     )
+
+
+def reassigned(
+    event: ApprovalReassigned, *, approval_url: str, link: str | None = None
+) -> tuple[str, str]:
+    """The pending e-mail, saying whose request it was and who moved it to the reader."""
+    subject, body = pending(event, approval_url=approval_url, link=link)
+    greeting, _, rest = body.partition("\n\n")
+    moved = (
+        f"This request waited for {_name(event.previous_approver)}, who has left; "
+        f"{event.reassigned_by} reassigned it to you."
+    )
+    return f"Reassigned to you: {subject}", f"{greeting}\n\n{moved}\n\n{rest}"
 
 
 def withdrawn(event: ApprovalWithdrawn) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from shared.contracts import (
     AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
@@ -217,6 +218,7 @@ SERVICE = Service(
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
+        ApprovalReassigned: OrderHandlers.approval_pending,
         ApprovalApproved: OrderHandlers.approval_approved,
         ApprovalRejected: OrderHandlers.approval_rejected,
         # These queues were named before the <service>.<event> rule; they keep their names.

@@ -19,6 +19,7 @@ from shared.contracts import (
     LEGACY_STOREFRONT,
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     CancelOrder,
     CloseOrderShort,
@@ -233,6 +234,8 @@ class OrderHandlers:
         await self.stock.stock_moved(event)
 
     async def approval_pending(self, event: ApprovalPending) -> None:
+        """A level waits for its approver (after the levels decided before it); an
+        ``approval.reassigned`` moved it from an approver who left."""
         await self._apply(
             event.order_id,
             event,
@@ -242,6 +245,11 @@ class OrderHandlers:
                 levels=event.levels,
                 approver_id=event.approver.user_id,
                 approver_name=event.approver.name,
+                decisions=event.decisions,
+                at=event.occurred_at,
+                reassigned=(event.previous_approver.user_id, event.reassigned_by)
+                if isinstance(event, ApprovalReassigned)
+                else None,
             ),
         )
 

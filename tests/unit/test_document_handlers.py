@@ -237,7 +237,7 @@ async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
 
 async def test_an_expired_quotation_is_refused_and_its_expiry_published_once() -> None:
     world = World()
-    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=50))
     await _past(quotation_id, world)
 
     for _ in range(2):
@@ -279,7 +279,7 @@ async def _past(quotation_id: str, world: World) -> None:
 
 async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_once() -> None:
     world = World()
-    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=50))
     fresh = await world.accepted_quotation()
     await _past(due, world)
 

@@ -13,16 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel
 
 from services.order.domain.cart_contents import CartEntry, CartItem, CartState
 from services.order.domain.storefront import StorefrontNotConfigured, StorefrontPrices
+from services.order.domain.timeline import Chronicled
 from shared.contracts.carts import CartCheckoutFailed, CartEvent
 from shared.contracts.common import OrderLine
 from shared.contracts.orders import LineAvailability
 from shared.contracts.pricing import PricingTerms, TaxRate
-from shared.domain import Aggregate, DomainError
+from shared.domain import DomainError
 from shared.pricing import PricingError, price_document
 
 MAX_EVENTS = 2000
@@ -69,7 +71,9 @@ class Recovery(BaseModel):
         return self.sent[-1].step if self.sent else None
 
 
-class Cart(Aggregate):
+class Cart(Chronicled):
+    timeline_limit: ClassVar[int] = 100
+    """A cart's document is rewritten at each event: it keeps its latest 100 on its timeline."""
     storefront_id: str
     through: int = 0
     """Every event up to this sequence arrived and is in ``settled``."""
@@ -177,6 +181,7 @@ class Cart(Aggregate):
         self.last_activity_at = max(self.last_activity_at, now)
         self.recovery.finished = False
         self._show()
+        self.saw(event)
         return True
 
     @property

@@ -375,23 +375,55 @@ class Order(Aggregate):
             )
 
     def mark_pending(
-        self, *, attempt: int, level: int, levels: int, approver_id: str, approver_name: str | None
+        self,
+        *,
+        attempt: int,
+        level: int,
+        levels: int,
+        approver_id: str,
+        approver_name: str | None,
+        decisions: Sequence[LevelDecision] = (),
+        at: datetime | None = None,
+        reassigned: tuple[str, str] | None = None,
     ) -> None:
-        if not self._awaits(attempt):
+        """A level now waits for ``approver_id``; the levels decided before it (``decisions``)
+        go into the history first, so that it reads in the order things happened.
+        ``reassigned``: (from whom, by whom) when the level was moved from an approver who
+        left."""
+        if not self._awaits(attempt) or self._stale(level, at):
             return
+        self._keep_decisions(decisions)
         self.pending = PendingApproval(
-            level=level, levels=levels, approver_id=approver_id, approver_name=approver_name
+            level=level,
+            levels=levels,
+            approver_id=approver_id,
+            approver_name=approver_name,
+            since=at,
         )
+        note = f"waiting for approval at level {level} of {levels}"
+        if reassigned is not None:
+            note = (
+                f"level {level} reassigned from {reassigned[0]} to {approver_id} by {reassigned[1]}"
+            )
         self.history.append(
             HistoryEntry(
                 status=self.status,
-                at=utcnow(),
+                at=at or utcnow(),
                 attempt=attempt,
                 by=approver_id,
                 level=level,
-                note=f"waiting for approval at level {level} of {levels}",
+                note=note,
             )
         )
+
+    def _stale(self, level: int, at: datetime | None) -> bool:
+        """News of an earlier level, or older news of this one, than the order has."""
+        known = self.pending
+        if known is None or known.level is None:
+            return False
+        if level != known.level:
+            return level < known.level
+        return at is not None and known.since is not None and at < known.since
 
     def approve(
         self,
@@ -459,9 +491,17 @@ class Order(Aggregate):
         )
 
     def _keep_decisions(self, decisions: Iterable[LevelDecision]) -> None:
-        """Each level's decision goes into the history, with the approver's notes."""
+        """Each level's decision goes into the history, with the approver's notes, once
+        (a level's approval is told with the next level's request and again at the end)."""
         for decision in decisions:
             note = f"level {decision.level} {decision.decision}"
+            if any(
+                kept.attempt == self.attempt
+                and kept.level == decision.level
+                and (kept.note or "").startswith(note)
+                for kept in self.history
+            ):
+                continue
             self.history.append(
                 HistoryEntry(
                     status=self.status,

@@ -62,6 +62,9 @@ class PendingApproval(BaseModel):
     levels: int | None = None
     approver_id: str | None = None
     approver_name: str | None = None
+    since: datetime | None = None
+    """When the approval service said so (its event's time): older news of the level is
+    stale (a reassignment's and the level's first word may arrive in either order)."""
 
 
 class Rejection(BaseModel):
