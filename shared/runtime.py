@@ -39,6 +39,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import names
+from shared.access.guard import QueryGuard
+from shared.access.keys import KeySet
 from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
@@ -138,6 +140,17 @@ class OmsApp(AsgiFastStream):
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             self.runtime.fatal(f"the broker went away while consumers started: {error!r}")
 
+    metrics_port: int | None = None
+    """When set, ``/metrics`` answers on this port only, and nothing else does."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.metrics_port is not None and scope["type"] == "http":
+            on_metrics_port = (scope.get("server") or ("", 0))[1] == self.metrics_port
+            if on_metrics_port != (scope.get("path") == "/metrics"):
+                await self.not_found(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
     async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await super().not_found(scope, receive, send)
@@ -193,6 +206,8 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     runtime.db_commands = commands = CommandCounter(registry)
     topology = Topology(settings.queue_type, settings.delivery_limit)
     lifecycle = Lifecycle(service, runtime, settlement, topology, [commands])
+    keys = KeySet.from_setting(settings.query_keys, production=settings.environment == "production")
+    guard = QueryGuard(service.name, keys, service.query_access, registry)
     _subscribe(broker, topology, routes, lambda: lifecycle.handlers[0])
     _subscribe_unrouted(broker, topology, registry)
 
@@ -215,11 +230,12 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
             ("/health/ready", _readiness(lifecycle)),
             ("/metrics", metrics.asgi()),
             ("/docs/asyncapi", _asyncapi(service)),
-            *service.queries(runtime),
+            *guard.wrap(list(service.queries(runtime))),
         ],
         logger=None,
     )
     app.runtime, app.lifecycle = runtime, lifecycle
+    app.metrics_port = settings.metrics_port
     return app
 
 
@@ -328,6 +344,15 @@ def _asyncapi(service: Service[Any, Any]) -> Any:
     return asyncapi
 
 
+def _listening(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM after a graceful shutdown (exit status 143); a service that
     stopped cleanly because it was asked to exits 0."""
@@ -376,6 +401,10 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     server.lifecycle = app.lifecycle
     server.stop_bound = settings.graceful_timeout + STOP_MARGIN
     app.runtime.on_fatal = lambda: setattr(server, "should_exit", True)
-    server.run()
+    sockets = None
+    if settings.metrics_port is not None:  # Prometheus's port beside the queries' one
+        metrics = _listening(settings.http_host, settings.metrics_port)
+        sockets = [server.config.bind_socket(), metrics]
+    server.run(sockets=sockets)
     if not server.started or app.runtime.failed:
         sys.exit(3)
