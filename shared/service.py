@@ -101,7 +101,7 @@ class Service(Generic[H, S]):
     outbox_collections: Sequence[str] = ()
     queries: Callable[[Runtime[S]], Sequence[HttpRoute]] = _no_queries
     """Read-only HTTP endpoints, e.g. stock levels or an order's status."""
-    query_access: QueryAccess = QueryAccess()
+    query_access: QueryAccess = field(default_factory=QueryAccess)
     """Who besides the back office and operators reads which query (storefronts their own
     data), and which fields only operators see; every query needs a credential."""
 

@@ -21,6 +21,7 @@ class Reads:
             "inventory": settings.inventory_url,
         }
         self.client = httpx.AsyncClient(timeout=5.0)
+        self.signer = settings.query_signer()
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -28,11 +29,16 @@ class Reads:
     async def _get(self, service: str, path: str, **params: str) -> Any:
         url = f"{self.urls[service].rstrip('/')}{path}"
         try:
-            response = await self.client.get(url, params=params)
+            response = await self.client.get(
+                url, params=params, headers=self.signer.header(service)
+            )
         except httpx.HTTPError as error:
             raise Unavailable(f"The {service} service does not answer ({error}).") from error
         if response.status_code == 404:
             return None
+        if response.status_code in {401, 403}:  # a key not trusted there, or a policy change
+            detail = _detail(response)
+            raise Unavailable(f"The {service} service refused the back office: {detail}")
         if response.status_code != 200:
             raise Unavailable(f"The {service} service answered {response.status_code}.")
         return response.json()
@@ -65,3 +71,10 @@ class Reads:
 
     async def stock(self, **params: str) -> Any:
         return await self._get("inventory", "/stock", **params)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail"))
+    except ValueError:
+        return response.text[:200]

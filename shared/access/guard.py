@@ -14,6 +14,7 @@ import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import prometheus_client
@@ -27,7 +28,6 @@ from shared.access.keys import KeySet
 from shared.access.policy import (
     Caller,
     Forbidden,
-    OwnData,
     QueryAccess,
     check_caller,
     check_owned,
@@ -102,16 +102,16 @@ class QueryGuard:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            source = (scope.get("client") or ("unknown",))[0]
+            exchange = _Exchange(scope, receive, send)
             try:
                 caller = self._caller(scope)
             except Refused as refused:
-                await self._refuse(401, refused.reason, refused.detail, source, scope, send)
+                await self._refuse(exchange, 401, refused.reason, refused.detail)
                 return
             try:
-                await self._answer(caller, path, app, apps, scope, receive, send)
+                await self._answer(caller, path, app, apps, exchange)
             except Forbidden as error:
-                await self._refuse(403, "forbidden", str(error), source, scope, send, caller)
+                await self._refuse(exchange, 403, "forbidden", str(error), caller)
 
         return guarded
 
@@ -135,55 +135,44 @@ class QueryGuard:
         path: str,
         app: ASGIApp,
         apps: Mapping[str, ASGIApp],
-        scope: Scope,
-        receive: Receive,
-        send: Send,
+        exchange: _Exchange,
     ) -> None:
         rule = check_caller(caller, self.service, path, self.access)
         redacted = self.access.redacted.get(path)
         if rule is None and redacted is None:
-            await app(scope, receive, send)
+            await app(exchange.scope, exchange.receive, exchange.send)
             self._read(caller, path)
             return
-        params = _params(scope)
+        params = _params(exchange.scope)
         if rule is not None:
             params = scoped_params(rule, caller, params)
-            if rule.via is not None:
-                await self._check_via(rule, caller, apps, params)
-        status, headers, body = await call(app, scope, params)
+            if rule.via is not None and rule.key is not None and params.get(rule.key):
+                status, owner = await call(apps[rule.via], {rule.key: params[rule.key]})
+                if status == 200:
+                    check_owned(rule, caller, owner)
+        status, body = await call(app, params, exchange.scope)
         if status == 200:
             if rule is not None and rule.via is None:
                 check_owned(rule, caller, body)
             if redacted is not None:
                 body = redact(redacted, caller, body)
-        await json_response(status, body)(scope, receive, send)
+        await json_response(status, body)(exchange.scope, exchange.receive, exchange.send)
         self._read(caller, path)
-
-    async def _check_via(
-        self, rule: OwnData, caller: Caller, apps: Mapping[str, ASGIApp], params: dict[str, str]
-    ) -> None:
-        assert rule.via is not None and rule.key is not None
-        if not (wanted := params.get(rule.key)):
-            return  # the query itself answers that the key is required
-        status, _, owner = await call(apps[rule.via], {"type": "http"}, {rule.key: wanted})
-        if status == 200:
-            check_owned(rule, caller, owner)
 
     def _read(self, caller: Caller, path: str) -> None:
         log.debug("query_read", caller=caller.name, person=caller.person, path=path)
 
     async def _refuse(
         self,
+        exchange: _Exchange,
         status: int,
         reason: str,
         detail: str,
-        source: str,
-        scope: Scope,
-        send: Send,
         caller: Caller | None = None,
     ) -> None:
         self.refusals.labels(reason).inc()
-        path = scope.get("path", "")
+        scope = exchange.scope
+        path, source = scope.get("path", ""), (scope.get("client") or ("unknown",))[0]
         self.log.refused(source, reason, path=path, caller=caller.name if caller else None)
         error = "unauthenticated" if status == 401 else "forbidden"
         body = {"error": error, "reason": reason, "detail": detail, "path": path}
@@ -191,7 +180,16 @@ class QueryGuard:
         if status == 401:  # RFC 6750: how to authenticate, and why this one failed
             invalid = "" if reason == "missing_credential" else ', error="invalid_token"'
             headers["www-authenticate"] = f'Bearer realm="oms-{self.service}"{invalid}'
-        await json_response(status, body, headers)(scope, _no_body, send)
+        await json_response(status, body, headers)(scope, _no_body, exchange.send)
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """One HTTP request's ASGI triple."""
+
+    scope: Scope
+    receive: Receive
+    send: Send
 
 
 class _Route(HttpHandler):
@@ -201,7 +199,7 @@ class _Route(HttpHandler):
     def __init__(self, inner: ASGIApp, guarded: ASGIApp) -> None:
         handler = inner if isinstance(inner, HttpHandler) else None
         super().__init__(
-            guarded,
+            guarded,  # type: ignore[arg-type]  # never called: __call__ is overridden
             description=handler.description if handler else None,
             methods=handler.methods if handler else ("GET", "HEAD"),
             include_in_schema=handler.include_in_schema if handler else False,
@@ -236,17 +234,15 @@ def _params(scope: Scope) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
 
 
-async def call(
-    app: ASGIApp, scope: Scope, params: dict[str, str]
-) -> tuple[int, dict[str, str], Any]:
-    """Run a query route in process with ``params``: (status, headers, JSON body)."""
+async def call(app: ASGIApp, params: dict[str, str], scope: Scope | None = None) -> tuple[int, Any]:
+    """Run a query route in process with ``params``: (status, JSON body)."""
     sent: list[dict[str, Any]] = []
 
     async def send(message: Any) -> None:
         sent.append(message)
 
     inner = {
-        **scope,
+        **(scope or {}),
         "type": "http",
         "method": "GET",
         "query_string": urllib.parse.urlencode(params).encode(),
@@ -256,5 +252,4 @@ async def call(
     await app(inner, _no_body, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     raw = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    headers = {k.decode(): v.decode() for k, v in start.get("headers", [])}
-    return int(start["status"]), headers, json.loads(raw) if raw else None
+    return int(start["status"]), json.loads(raw) if raw else None

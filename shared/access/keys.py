@@ -74,7 +74,7 @@ def is_development_key(jwk: dict[str, Any]) -> bool:
         caller = owner(kid)
     except KeyProblem:
         return False
-    return jwk.get("x") == development_private_jwk(caller)["x"]
+    return bool(jwk.get("x") == development_private_jwk(caller)["x"])
 
 
 def read_json(value: str, setting: str) -> Any:

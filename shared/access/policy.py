@@ -103,7 +103,7 @@ def check_caller(caller: Caller, service: str, path: str, access: QueryAccess) -
             msg = f"{path} needs a storefront's own credential (storefront-<id>)."
             raise Forbidden(msg)
         return rule
-    open_to = [p for p in access.own_data] if kind is CallerKind.STOREFRONT else []
+    open_to = list(access.own_data) if kind is CallerKind.STOREFRONT else []
     msg = f"{caller.name} may not read {service}'s {path}: it needs the back office's or an " + (
         "operator's credential"
         + (f"; a storefront reads {', '.join(sorted(open_to))} only" if open_to else "")

@@ -87,8 +87,8 @@ def verify(token: str, keys: KeySet, audience: str) -> Claims:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise Refused("malformed_credential", "The credential is not a JWT.") from None
-    kid = header.get("kid")
-    trusted = keys.get(kid) if isinstance(kid, str) else None
+    kid = str(header.get("kid"))
+    trusted = keys.get(kid)
     if trusted is None:
         raise Refused("unknown_key", f"The credential's key id {kid!r} is not trusted here.")
     if header.get("alg") != trusted.key.algorithm_name:

@@ -118,7 +118,7 @@ async def asgi_text(
         ],
         "root_path": "",
     }
-    await app(scope, receive, send)  # type: ignore[arg-type]
+    await app(scope, receive, send)
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return int(sent[0]["status"]), body.decode()
 
