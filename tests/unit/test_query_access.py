@@ -12,6 +12,8 @@ from shared.access.guard import RefusalLog
 from shared.access.keys import KeyProblem, KeySet, development_key_set, public_jwk
 from shared.access.policy import Caller, Forbidden, OwnData, check_owned, scoped_params
 from shared.access.tokens import Refused, Signer, verify
+from shared.logging import configure_logging
+from shared.settings import LogFormat
 from tests.support.credentials import new_private_jwk
 
 pytestmark = pytest.mark.unit
@@ -89,3 +91,20 @@ def test_refusals_are_logged_once_per_source_and_reason_per_interval() -> None:
     for n in range(10):  # a flood of sources is remembered up to the capacity
         refusals.refused(f"203.0.113.{n}", "missing_credential")
     assert len(refusals.seen) == 3
+
+
+def test_a_log_line_carries_no_email_address(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("notification", fmt=LogFormat.JSON)
+    try:
+        structlog.get_logger().error(
+            "email_failed",
+            email_id="E-1",
+            error="SMTPRecipientsRefused({'bob.o+1@mail.example.com': (550, b'unknown')})",
+            fields={"to": ["ann@example.org"]},
+        )
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        structlog.reset_defaults()
+    assert line["email_id"] == "E-1"
+    assert "@" not in json.dumps(line)
+    assert "<e-mail address>" in line["error"]
