@@ -50,6 +50,7 @@ from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
 from shared.messaging.topology import EXCHANGES, Topology, routed
 from shared.metrics import Metrics
+from shared.ports import listening, on_its_own_port
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
@@ -144,11 +145,9 @@ class OmsApp(AsgiFastStream):
     """When set, ``/metrics`` answers on this port only, and nothing else does."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.metrics_port is not None and scope["type"] == "http":
-            on_metrics_port = (scope.get("server") or ("", 0))[1] == self.metrics_port
-            if on_metrics_port != (scope.get("path") == "/metrics"):
-                await self.not_found(scope, receive, send)
-                return
+        if not on_its_own_port(scope, self.metrics_port):
+            await self.not_found(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
@@ -344,15 +343,6 @@ def _asyncapi(service: Service[Any, Any]) -> Any:
     return asyncapi
 
 
-def _listening(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
-
-
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM after a graceful shutdown (exit status 143); a service that
     stopped cleanly because it was asked to exits 0."""
@@ -403,7 +393,7 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     app.runtime.on_fatal = lambda: setattr(server, "should_exit", True)
     sockets = None
     if settings.metrics_port is not None:  # Prometheus's port beside the queries' one
-        metrics = _listening(settings.http_host, settings.metrics_port)
+        metrics = listening(settings.http_host, settings.metrics_port)
         sockets = [server.config.bind_socket(), metrics]
     server.run(sockets=sockets)
     if not server.started or app.runtime.failed:

@@ -39,6 +39,7 @@ from services.backoffice.store import People, Sessions, SignInGuard, create_inde
 from services.backoffice.web import HERE, Backoffice
 from shared.contracts import UserUpserted
 from shared.logging import configure_logging
+from shared.ports import listening, metrics_apart
 from shared.registry import GATEWAYS
 
 ENTRY = GATEWAYS[0]
@@ -180,7 +181,7 @@ def main() -> None:
         )
         sys.exit(asyncio.run(_set_password(settings, sys.argv[2], password)))
     config = uvicorn.Config(
-        build_app(settings),
+        metrics_apart(build_app(settings), settings.metrics_port),
         host=settings.http_host,
         port=settings.http_port or ENTRY.port,
         log_config=None,
@@ -188,7 +189,10 @@ def main() -> None:
         timeout_graceful_shutdown=5,
     )
     server = _Server(config)
-    server.run()
+    sockets = None
+    if settings.metrics_port is not None:  # Prometheus's port beside the pages' one
+        sockets = [config.bind_socket(), listening(settings.http_host, settings.metrics_port)]
+    server.run(sockets=sockets)
     if not server.started:
         sys.exit(3)
 
