@@ -89,7 +89,7 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
 
 
 GATEWAY_NAMES = frozenset(gateway.name for gateway in GATEWAYS)
-QUERY_KEYS_SECRET = "oms-query-keys"
+QUERY_KEYS_SECRET = "oms-query-keys"  # noqa: S105 - a Secret's name
 QUERY_KEYS_REF = f"            - secretRef:\n                name: {QUERY_KEYS_SECRET}\n"
 """Every service checks query credentials with the callers' public keys, kept in one Secret."""
 LINK_KEY = "OMS_LINK_SIGNING_KEY"
@@ -172,7 +172,11 @@ def compose_service(service: ServiceEntry, *, first: bool) -> str:
         + compose_environment(service),
         # Only the back office is published to the host: the services' queries are read
         # inside the Compose network (the back office; omsctl through `docker compose exec`).
-        ports=f'    ports: ["{service.port}:{service.port}"]\n' if service.name in GATEWAY_NAMES else "",
+        ports=(
+            f'    ports: ["{service.port}:{service.port}"]\n'
+            if service.name in GATEWAY_NAMES
+            else ""
+        ),
     )
 
 

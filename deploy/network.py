@@ -71,9 +71,7 @@ def _metrics_ingress() -> dict[str, Any]:
 
 
 def service_policy(entry: ServiceEntry, *, read_by_backoffice: bool) -> dict[str, Any]:
-    readers: list[dict[str, Any]] = [
-        {"podSelector": {"matchLabels": {QUERY_CLIENT_LABEL: "true"}}}
-    ]
+    readers: list[dict[str, Any]] = [{"podSelector": {"matchLabels": {QUERY_CLIENT_LABEL: "true"}}}]
     if read_by_backoffice:
         readers.insert(0, _pods("backoffice"))
     spec = {
