@@ -25,13 +25,14 @@ wait_for_port() {
   return 1
 }
 
-# For a node this script starts: listeners, the management API, epmd and the distribution port
-# on 127.0.0.1 (conf.d is read by RabbitMQ 3.9 and later; rabbitmq-env.conf by every version).
+# For the node at its next start: AMQP, epmd and the distribution port on 127.0.0.1
+# (rabbitmq-env.conf), the management API too (conf.d, read by RabbitMQ 3.9 and later). No port
+# is named: other nodes started on this machine with a config of their own (the cluster tests)
+# read conf.d as well.
 local_only_config() {
   as_root mkdir -p /etc/rabbitmq/conf.d
   printf '%s\n' "# Written by OMS's deploy/local/ensure-rabbitmq.sh: this machine only." \
-    "listeners.tcp.local = 127.0.0.1:$AMQP_PORT" \
-    "management.tcp.ip = 127.0.0.1" "management.tcp.port = $API_PORT" |
+    "management.tcp.ip = 127.0.0.1" |
     as_root tee /etc/rabbitmq/conf.d/10-oms-local-only.conf >/dev/null
   if ! grep -qs '^ERL_EPMD_ADDRESS=' /etc/rabbitmq/rabbitmq-env.conf; then
     printf '%s\n' "ERL_EPMD_ADDRESS=127.0.0.1" "NODE_IP_ADDRESS=127.0.0.1" \

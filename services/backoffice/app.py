@@ -27,11 +27,13 @@ from starlette.staticfiles import StaticFiles
 from services.backoffice import (
     orders_view,
     pages_approvals,
+    pages_audit,
     pages_config,
     pages_orders,
     pages_reports,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
+from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
@@ -94,6 +96,8 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         await create_indexes(db)
         await orders_view.create_indexes(db)
         people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
+        app.state.audit = AuditTrail(db, timedelta(days=settings.audit_days))
+        await app.state.audit.create_indexes()
         broker = Broker(
             settings.amqp_url,
             subscriptions(people, orders, levels),
@@ -137,6 +141,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
         *pages_reports.ROUTES,
+        *pages_audit.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
 

@@ -57,6 +57,9 @@ class BackofficeSettings(ServiceSettings):
         description="reports are computed at most so often (they read "
         "every order); 0: on every visit",
     )
+    audit_days: float = Field(
+        default=365, gt=0, description="how long the audit trail keeps who read or changed what"
+    )
     answer_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a page waits for a command's answer"
     )
