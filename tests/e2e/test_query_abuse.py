@@ -10,8 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from shared.access.tokens import Signer
 from tests.e2e.conftest import start
-from tests.support.credentials import Signer, headers, new_private_jwk
+from tests.support.credentials import headers, new_private_jwk
 from tests.support.services import Environment, free_port
 
 REQUESTS = 2000

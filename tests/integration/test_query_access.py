@@ -24,7 +24,7 @@ from shared.asyncapi import load
 from shared.contracts import CartRecoveryDue, RecoveryItem
 from shared.runtime import OmsApp, build_app
 from shared.settings import ServiceSettings
-from tests.support.bus import Bus
+from tests.support.bus import Bus, having
 from tests.support.credentials import new_private_jwk
 from tests.support.factories import unique
 from tests.support.inventory import eventually
@@ -55,7 +55,9 @@ def query_paths(app: OmsApp) -> list[str]:
     return [path for path, _ in app.routes if path not in OPEN and not path.startswith("/docs")]
 
 
-async def raw_get(app: OmsApp, path: str, query: str = "", **header: str) -> tuple[int, Any, dict]:
+async def raw_get(
+    app: OmsApp, path: str, query: str = "", **header: str
+) -> tuple[int, Any, dict[str, str]]:
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -123,7 +125,7 @@ async def test_forged_expired_misaddressed_and_oversized_credentials_are_refused
         too_long_lived = Signer(operator).mint(name, lifetime=3600)
         unsigned = jwt.encode(
             {"iss": "operator", "sub": "operator", "aud": name, "iat": now, "exp": now + 60},
-            None,
+            "",
             algorithm="none",
             headers={"kid": "operator:dev"},
         )
@@ -170,7 +172,7 @@ async def test_a_storefront_reads_its_own_carts_and_orders_and_nothing_else(
             await shop.publish_all(script.events)
         carts[storefront] = script.cart_id
     for cart_id in carts.values():
-        await bus.wait_for("order.created", lambda b, c=cart_id: b["order_id"] == f"SO-{c}")
+        await bus.wait_for("order.created", having(order_id=f"SO-{cart_id}"))
     mine, theirs = carts["demo"], carts["web-eu"]
 
     async def read(path: str, query: str = "") -> tuple[int, Any]:

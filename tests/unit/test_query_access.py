@@ -4,6 +4,7 @@ the storefront rules and the refusal log's once-per-interval."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import structlog
@@ -38,7 +39,7 @@ def test_a_key_signs_for_its_owner_only() -> None:
 
 def test_key_sets_that_cannot_work_are_refused_with_the_reason() -> None:
     private = new_private_jwk("operator:1")
-    problems = {
+    problems: dict[str, dict[str, Any]] = {
         "private key": {"keys": [private]},
         "<caller>:<label>": {"keys": [public_jwk({**private, "kid": "operator"})]},
         "at least one key": {"keys": []},
