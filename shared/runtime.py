@@ -40,7 +40,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import names
 from shared.access.guard import QueryGuard
-from shared.access.keys import KeySet
+from shared.access.keys import KeyProblem, KeySet
 from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
@@ -365,7 +365,12 @@ class _Server(uvicorn.Server):
 def main(service: Service[Any, Any]) -> None:
     """``python -m services.<name>``: run the service with settings from the environment."""
     settings = service.settings()
-    serve(build_app(service, settings), settings, default_port=service.entry.port)
+    try:
+        app = build_app(service, settings)
+    except KeyProblem as problem:  # a setting, not a bug: one line, no stack trace
+        log.error("service_failed", reason=str(problem))
+        sys.exit(3)
+    serve(app, settings, default_port=service.entry.port)
 
 
 def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:

@@ -9,11 +9,19 @@ from typing import Any
 import pytest
 import structlog
 
+from services.backoffice.settings import BackofficeSettings
 from shared.access.guard import RefusalLog
-from shared.access.keys import KeyProblem, KeySet, development_key_set, public_jwk
+from shared.access.keys import (
+    KeyProblem,
+    KeySet,
+    development_key_set,
+    development_private_jwk,
+    public_jwk,
+)
 from shared.access.policy import Caller, Forbidden, OwnData, check_owned, scoped_params
 from shared.access.tokens import Refused, Signer, verify
 from shared.logging import configure_logging
+from shared.ports import on_its_own_port
 from shared.settings import LogFormat
 from tests.support.credentials import new_private_jwk
 
@@ -109,3 +117,33 @@ def test_a_log_line_carries_no_email_address(capsys: pytest.CaptureFixture[str])
     assert line["email_id"] == "E-1"
     assert "@" not in json.dumps(line)
     assert "<e-mail address>" in line["error"]
+
+
+def test_the_back_office_signs_with_its_own_key_and_production_refuses_the_development_one() -> (
+    None
+):
+    assert BackofficeSettings().query_signer().caller == "backoffice"
+    development = json.dumps(development_private_jwk("backoffice"))
+    real = json.dumps(new_private_jwk("backoffice:2026-12"))
+    production: dict[str, Any] = {
+        "environment": "production",
+        "link_signing_key": "a real link key",
+        "amqp_url": "amqp://backoffice:a-real-password@rabbitmq:5672/oms",
+    }
+    with pytest.raises(ValueError, match="OMS_QUERY_SIGNING_KEY"):
+        BackofficeSettings(**production)
+    with pytest.raises(ValueError, match="development key"):
+        BackofficeSettings(**production, query_signing_key=development)
+    signer = BackofficeSettings(**production, query_signing_key=real).query_signer()
+    assert signer.kid == "backoffice:2026-12"
+
+
+def test_metrics_answer_on_their_own_port_only_when_one_is_set() -> None:
+    def scope(path: str, port: int) -> dict[str, Any]:
+        return {"type": "http", "path": path, "server": ("127.0.0.1", port)}
+
+    assert on_its_own_port(scope("/metrics", 8081), None)
+    assert on_its_own_port(scope("/metrics", 9464), 9464)
+    assert not on_its_own_port(scope("/metrics", 8081), 9464)
+    assert not on_its_own_port(scope("/orders", 9464), 9464)
+    assert on_its_own_port(scope("/orders", 8081), 9464)
