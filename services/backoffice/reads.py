@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
 
 from services.backoffice.settings import BackofficeSettings
+
+ACTING_FOR: ContextVar[str | None] = ContextVar("acting_for", default=None)
+"""The person signed in on the page being answered: named in the credential of its reads."""
 
 
 class Unavailable(Exception):
@@ -28,10 +32,9 @@ class Reads:
 
     async def _get(self, service: str, path: str, **params: str) -> Any:
         url = f"{self.urls[service].rstrip('/')}{path}"
+        credential = self.signer.header(service, person=ACTING_FOR.get())
         try:
-            response = await self.client.get(
-                url, params=params, headers=self.signer.header(service)
-            )
+            response = await self.client.get(url, params=params, headers=credential)
         except httpx.HTTPError as error:
             raise Unavailable(f"The {service} service does not answer ({error}).") from error
         if response.status_code == 404:

@@ -20,7 +20,7 @@ from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer
 from services.backoffice.orders_view import OrderList
-from services.backoffice.reads import Reads, Unavailable
+from services.backoffice.reads import ACTING_FOR, Reads, Unavailable
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard
 
@@ -79,6 +79,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     request.state.viewer = Viewer(
         person["_id"], person.get("name") or person["_id"], bool(person.get("admin"))
     )
+    ACTING_FOR.set(person["_id"])
     request.state.csrf = session["csrf"]
     return request.state.viewer  # type: ignore[no-any-return]
 
