@@ -90,8 +90,27 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
 
 GATEWAY_NAMES = frozenset(gateway.name for gateway in GATEWAYS)
 QUERY_KEYS_SECRET = "oms-query-keys"  # noqa: S105 - a Secret's name
-QUERY_KEYS_REF = f"            - secretRef:\n                name: {QUERY_KEYS_SECRET}\n"
-"""Every service checks query credentials with the callers' public keys, kept in one Secret."""
+QUERY_KEYS_FILE = "query-keys.json"
+QUERY_KEYS_DIR = "/etc/oms/query-keys"
+"""Every service checks query credentials with the callers' public keys, kept in one Secret
+mounted as a file: a service reads a changed file again without a restart."""
+QUERY_KEYS = {
+    "query_keys_env": (
+        "\n            # The callers' public keys (README: Reading the queries), followed as they"
+        "\n            # change."
+        "\n            - name: OMS_QUERY_KEYS"
+        f'\n              value: "@{QUERY_KEYS_DIR}/{QUERY_KEYS_FILE}"'
+    ),
+    "query_keys_mount": f"""\
+            - name: query-keys
+              mountPath: {QUERY_KEYS_DIR}
+              readOnly: true
+""",
+    "query_keys_volume": f"""
+        - name: query-keys
+          secret:
+            secretName: {QUERY_KEYS_SECRET}""",
+}
 LINK_KEY = "OMS_LINK_SIGNING_KEY"
 """Signs the pending e-mail's link to the back office: notification and backoffice share it."""
 SHARES_LINK_KEY = frozenset({"notification", "backoffice"})
@@ -226,7 +245,7 @@ def manifest(service: ServiceEntry) -> str:
         ),
         extra_config_maps=extra_config_maps,
         metrics_port=METRICS_PORT,
-        query_keys=QUERY_KEYS_REF if service.name not in GATEWAY_NAMES else "",
+        **(QUERY_KEYS if service.name not in GATEWAY_NAMES else dict.fromkeys(QUERY_KEYS, "")),
     )
     if service.autoscaled:
         text += fill("k8s-autoscaler.yaml.tmpl", name=service.name)
@@ -337,6 +356,7 @@ def secrets(services: Services) -> str:
         "secrets.template.yaml.tmpl",
         secrets="".join(map(secret, services)),
         query_keys_secret=QUERY_KEYS_SECRET,
+        query_keys_file=QUERY_KEYS_FILE,
     )
 
 

@@ -24,7 +24,7 @@ from faststream._internal.di.config import FastDependsConfig
 from faststream.asgi.handlers import HttpHandler
 from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 
-from shared.access.keys import KeySet
+from shared.access.keys import Keys
 from shared.access.policy import (
     Caller,
     Forbidden,
@@ -77,7 +77,7 @@ class QueryGuard:
     def __init__(
         self,
         service: str,
-        keys: KeySet,
+        keys: Keys,
         access: QueryAccess,
         registry: prometheus_client.CollectorRegistry | None = None,
     ) -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
@@ -28,6 +30,9 @@ from shared.registry import CALLERS, SERVICES, STOREFRONTS
 ALGORITHMS = frozenset({"EdDSA", "ES256"})
 """Asymmetric algorithms only: a service never holds what signs."""
 DEV_LABEL = "dev"
+RELOAD_SECONDS = 10.0
+"""How often a key set read from a file (``OMS_QUERY_KEYS=@path``) looks for a change."""
+log = structlog.get_logger(__name__)
 
 
 class KeyProblem(ValueError):
@@ -124,12 +129,19 @@ class KeySet:
         self.keys[kid] = TrustedKey(kid, owner(kid), key)
 
     @classmethod
-    def from_setting(cls, value: str | None, *, production: bool) -> KeySet:
-        """``OMS_QUERY_KEYS``; without it, the development keys (refused in production)."""
+    def from_setting(cls, value: str | None, *, production: bool) -> KeySet | KeyFile:
+        """``OMS_QUERY_KEYS``; without it, the development keys (refused in production); from
+        ``@path``, a set that follows the file (a mounted Secret) without a restart."""
         if not value:
             if production:
                 raise KeyProblem("set OMS_QUERY_KEYS (the callers' public keys) in production")
             return cls(development_key_set())
+        if value.startswith("@"):
+            return KeyFile(Path(value[1:]), production=production)
+        return cls.checked(value, production=production)
+
+    @classmethod
+    def checked(cls, value: str, *, production: bool) -> KeySet:
         jwks = read_json(value, "OMS_QUERY_KEYS")
         found = cls(jwks)
         if production and (dev := [k for k in jwks["keys"] if is_development_key(k)]):
@@ -143,3 +155,49 @@ class KeySet:
 
     def callers(self) -> Iterable[str]:
         return sorted({key.caller for key in self.keys.values()})
+
+
+class Keys(Protocol):
+    """What checks a credential: the trusted key of a ``kid``."""
+
+    def get(self, kid: str) -> TrustedKey | None: ...
+
+    def callers(self) -> Iterable[str]: ...
+
+
+class KeyFile:
+    """A key set kept in a file (a Kubernetes Secret mounted as a volume): read again when the
+    file changes, looked at every ``RELOAD_SECONDS``, so a key is added or withdrawn without
+    restarting the service. A changed file that cannot be used is logged and the keys in use
+    are kept."""
+
+    def __init__(self, path: Path, *, production: bool) -> None:
+        self.path, self.production = path, production
+        self.stamp = self._stamp()
+        self.keys = KeySet.checked(f"@{path}", production=production)
+        self.looked = time.monotonic()
+
+    def _stamp(self) -> tuple[float, int]:
+        found = self.path.stat()
+        return found.st_mtime, found.st_size
+
+    def _fresh(self) -> KeySet:
+        now = time.monotonic()
+        if now - self.looked < RELOAD_SECONDS:
+            return self.keys
+        self.looked = now
+        try:
+            stamp = self._stamp()
+            if stamp != self.stamp:
+                self.keys = KeySet.checked(f"@{self.path}", production=self.production)
+                self.stamp = stamp
+                log.info("query_keys_reloaded", callers=list(self.keys.callers()))
+        except (OSError, KeyProblem) as error:
+            log.error("query_keys_not_reloaded", path=str(self.path), error=str(error))
+        return self.keys
+
+    def get(self, kid: str) -> TrustedKey | None:
+        return self._fresh().get(kid)
+
+    def callers(self) -> Iterable[str]:
+        return self._fresh().callers()

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from shared.access.keys import KeyProblem, KeySet, read_json
+from shared.access.keys import KeyProblem, Keys, read_json
 
 LIFETIME = 60
 """Seconds a credential minted here is valid: one is minted per request."""
@@ -81,7 +81,7 @@ class Signer:
         return {"authorization": f"Bearer {self.mint(audience, person=person)}"}
 
 
-def verify(token: str, keys: KeySet, audience: str) -> Claims:
+def verify(token: str, keys: Keys, audience: str) -> Claims:
     """Who signed ``token`` for ``audience``; :class:`Refused` when it proves nothing."""
     try:
         header = jwt.get_unverified_header(token)

@@ -245,7 +245,7 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
     assert reached == {f"oms-{name}" for name in generate.BACKOFFICE_READS}
 
 
-def test_metrics_are_scraped_on_their_own_port() -> None:
+def test_metrics_are_scraped_on_their_own_port_and_query_keys_mounted_as_a_file() -> None:
     for service in SERVICES:
         manifest = by_kind(ROOT / f"deploy/k8s/{service.name}.yaml")
         pod = manifest["Deployment"]["spec"]["template"]
@@ -253,5 +253,8 @@ def test_metrics_are_scraped_on_their_own_port() -> None:
         env = {item["name"]: item.get("value") for item in container["env"]}
         assert env["OMS_METRICS_PORT"] == str(network.METRICS_PORT)
         assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(network.METRICS_PORT)
-        refs = [ref["secretRef"]["name"] for ref in container["envFrom"] if "secretRef" in ref]
-        assert "oms-query-keys" in refs
+        keys_file = env["OMS_QUERY_KEYS"].removeprefix("@")  # followed without a restart
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == "query-keys"]
+        assert keys_file.startswith(mount["mountPath"] + "/")
+        [volume] = [v for v in pod["spec"]["volumes"] if v["name"] == "query-keys"]
+        assert volume["secret"]["secretName"] == "oms-query-keys"

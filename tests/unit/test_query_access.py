@@ -4,6 +4,7 @@ the storefront rules and the refusal log's once-per-interval."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import structlog
 from services.backoffice.settings import BackofficeSettings
 from shared.access.guard import RefusalLog
 from shared.access.keys import (
+    RELOAD_SECONDS,
+    KeyFile,
     KeyProblem,
     KeySet,
     development_key_set,
@@ -147,3 +150,22 @@ def test_metrics_answer_on_their_own_port_only_when_one_is_set() -> None:
     assert not on_its_own_port(scope("/metrics", 8081), 9464)
     assert not on_its_own_port(scope("/orders", 9464), 9464)
     assert on_its_own_port(scope("/orders", 8081), 9464)
+
+
+def test_a_key_set_in_a_file_follows_the_file_without_a_restart(tmp_path: Path) -> None:
+    old, new = new_private_jwk("operator:2026-06"), new_private_jwk("operator:2026-12")
+    path = tmp_path / "query-keys.json"
+    path.write_text(json.dumps({"keys": [public_jwk(old)]}))
+    keys = KeySet.from_setting(f"@{path}", production=True)
+    assert verify(Signer(old).mint("order"), keys, "order").kid == "operator:2026-06"
+
+    path.write_text(json.dumps({"keys": [public_jwk(old), public_jwk(new)]}))
+    assert isinstance(keys, KeyFile)
+    keys.looked -= RELOAD_SECONDS  # as if the interval had passed
+    assert verify(Signer(new).mint("order"), keys, "order").kid == "operator:2026-12"
+
+    path.write_text("not JSON")  # a broken update keeps the keys in use
+    keys.looked -= RELOAD_SECONDS
+    with structlog.testing.capture_logs() as logs:
+        assert verify(Signer(old).mint("order"), keys, "order").caller == "operator"
+    assert logs[0]["event"] == "query_keys_not_reloaded"
