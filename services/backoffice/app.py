@@ -29,6 +29,8 @@ from services.backoffice import (
     pages_approvals,
     pages_audit,
     pages_config,
+    pages_order_forms,
+    pages_order_list,
     pages_orders,
     pages_reports,
 )
@@ -138,6 +140,8 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         Mount("/metrics", make_asgi_app()),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         *pages_approvals.ROUTES,
+        *pages_order_list.ROUTES,
+        *pages_order_forms.ROUTES,  # before /orders/{order_id}
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
         *pages_reports.ROUTES,

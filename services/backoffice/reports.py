@@ -14,7 +14,8 @@ from typing import Any
 
 from services.backoffice.exports import csv_text
 
-SOLD = frozenset({"approved", "completed"})
+SOLD = frozenset({"approved", "partially_issued", "completed"})
+"""A partly issued sales order is sold as much as an approved one (the list learns that status)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker
-from services.backoffice.domain import Forbidden, Viewer
+from services.backoffice.domain import Forbidden, Viewer, figure, money
 from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import ACTING_FOR, Reads, Unavailable
 from services.backoffice.settings import BackofficeSettings
@@ -26,6 +27,9 @@ from services.backoffice.store import People, Sessions, SignInGuard
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TEMPLATES.env.filters["money"] = money
+TEMPLATES.env.filters["figure"] = figure
+TEMPLATES.env.filters["decimal"] = lambda value: Decimal(str(value or 0))
 SESSION_COOKIE = "oms_session"
 LOGIN_CSRF_COOKIE = "oms_login_csrf"
 
