@@ -29,7 +29,7 @@ from tests.support.credentials import new_private_jwk
 from tests.support.factories import unique
 from tests.support.inventory import eventually
 from tests.support.services import Environment, asgi_get, running
-from tests.support.storefront import CartScript, Storefront
+from tests.support.storefront import CartScript, Storefront, configure_storefront
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "order": OrderSettings,
@@ -164,6 +164,7 @@ async def test_a_storefront_reads_its_own_carts_and_orders_and_nothing_else(
     order = system["order"]
     carts = {}
     for storefront in ("demo", "web-eu"):
+        await configure_storefront(env.amqp_url, storefront_id=storefront)
         script = CartScript(unique("CART"), storefront)
         script.created()
         script.added("A", "2", "10.00")
