@@ -16,6 +16,7 @@ RUN python -m venv /opt/oms
 COPY pyproject.toml README.m[d] ./
 COPY shared ./shared
 COPY services ./services
+COPY omsctl ./omsctl
 # A regular (not editable) install without the dev or embedded extras: production talks to a
 # real MongoDB, so the image carries neither test tools nor the embedded server.
 RUN /opt/oms/bin/pip install .

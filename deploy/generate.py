@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script, `python deploy/generate.py`
     sys.path.insert(0, str(ROOT))
 
+from deploy.network import METRICS_PORT, network_policies  # noqa: E402
 from shared.messaging.topology import COMMANDS_ARGUMENTS  # noqa: E402
 from shared.names import COMMANDS, DEAD_LETTERS, EVENTS, UNROUTED, UNROUTED_COMMANDS  # noqa: E402
 from shared.registry import (  # noqa: E402
@@ -76,6 +77,7 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
         "deploy/k8s/kustomization.yaml": kustomization(processes),
         "deploy/k8s/configmap.yaml": config_maps(processes),
         "deploy/k8s/secrets.template.yaml": secrets(processes),
+        "deploy/k8s/networkpolicy.yaml": network_policies(services, gateways, BACKOFFICE_READS),
         "deploy/rabbitmq/definitions.json": rabbitmq_definitions(services),
     }
     for service in processes:
@@ -86,6 +88,29 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
     return files
 
 
+GATEWAY_NAMES = frozenset(gateway.name for gateway in GATEWAYS)
+QUERY_KEYS_SECRET = "oms-query-keys"  # noqa: S105 - a Secret's name
+QUERY_KEYS_FILE = "query-keys.json"
+QUERY_KEYS_DIR = "/etc/oms/query-keys"
+"""Every service checks query credentials with the callers' public keys, kept in one Secret
+mounted as a file: a service reads a changed file again without a restart."""
+QUERY_KEYS = {
+    "query_keys_env": (
+        "\n            # The callers' public keys (README: Reading the queries), followed as they"
+        "\n            # change."
+        "\n            - name: OMS_QUERY_KEYS"
+        f'\n              value: "@{QUERY_KEYS_DIR}/{QUERY_KEYS_FILE}"'
+    ),
+    "query_keys_mount": f"""\
+            - name: query-keys
+              mountPath: {QUERY_KEYS_DIR}
+              readOnly: true
+""",
+    "query_keys_volume": f"""
+        - name: query-keys
+          secret:
+            secretName: {QUERY_KEYS_SECRET}""",
+}
 LINK_KEY = "OMS_LINK_SIGNING_KEY"
 """Signs the pending e-mail's link to the back office: notification and backoffice share it."""
 SHARES_LINK_KEY = frozenset({"notification", "backoffice"})
@@ -164,6 +189,13 @@ def compose_service(service: ServiceEntry, *, first: bool) -> str:
         amqp_comment=AMQP_COMMENT if first else "",
         smtp_environment=(fill("compose-smtp.yml.tmpl") if smtp else "")
         + compose_environment(service),
+        # Only the back office is published to the host: the services' queries are read
+        # inside the Compose network (the back office; omsctl through `docker compose exec`).
+        ports=(
+            f'    ports: ["{service.port}:{service.port}"]\n'
+            if service.name in GATEWAY_NAMES
+            else ""
+        ),
     )
 
 
@@ -212,6 +244,8 @@ def manifest(service: ServiceEntry) -> str:
             else f"replicas: {FIXED_REPLICAS}"
         ),
         extra_config_maps=extra_config_maps,
+        metrics_port=METRICS_PORT,
+        **(QUERY_KEYS if service.name not in GATEWAY_NAMES else dict.fromkeys(QUERY_KEYS, "")),
     )
     if service.autoscaled:
         text += fill("k8s-autoscaler.yaml.tmpl", name=service.name)
@@ -318,7 +352,12 @@ def backoffice_config_map(service: ServiceEntry) -> str:
 
 
 def secrets(services: Services) -> str:
-    return NOTICE + fill("secrets.template.yaml.tmpl", secrets="".join(map(secret, services)))
+    return NOTICE + fill(
+        "secrets.template.yaml.tmpl",
+        secrets="".join(map(secret, services)),
+        query_keys_secret=QUERY_KEYS_SECRET,
+        query_keys_file=QUERY_KEYS_FILE,
+    )
 
 
 def secret(service: ServiceEntry) -> str:
@@ -333,6 +372,11 @@ def secret(service: ServiceEntry) -> str:
         smtp_login = "  OMS_SMTP_USERNAME: changeme\n  OMS_SMTP_PASSWORD: changeme\n"
     if service.name in SHARES_LINK_KEY:
         smtp_login += f"  {LINK_KEY}: changeme # the same key in notification and backoffice\n"
+    if service.name == "backoffice":
+        smtp_login += (
+            "  # Its private key for the services' queries: a JWK whose kid is backoffice:<label>\n"
+            "  OMS_QUERY_SIGNING_KEY: changeme\n"
+        )
     return fill(
         "secret.yaml.tmpl",
         name=service.name,

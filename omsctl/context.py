@@ -16,7 +16,7 @@ from rich.table import Table
 from omsctl import amqp
 from omsctl.catalog import ENVELOPE, commands, event_keys
 from omsctl.outcome import INVALID_REASONS, Exit, Outcome, Unreachable
-from omsctl.queries import get
+from omsctl.queries import get, signer
 from shared.contracts.base import PEOPLE_GATEWAYS, CommandRejected
 
 DEFAULT_AMQP_URL = "amqp://backoffice:backoffice-dev@127.0.0.1:5672/oms"
@@ -79,9 +79,12 @@ class Ctl:
     def query(self, service: str, path: str, **params: Any) -> tuple[Outcome | None, Any]:
         """The query's JSON body, or the outcome to end with (unreachable, not found, bad)."""
         try:
-            status, body = get(service, path, params, self.timeout)
+            credential = signer(self.login).header(service, person=self.person)
+            status, body = get(service, path, params, self.timeout, credential)
         except Unreachable as error:
             return unreachable(str(error)), None
+        if status in {401, 403}:
+            return Outcome(Exit.REFUSED, body, _error_text(body)), None
         if status == 404:
             return Outcome(Exit.NOT_FOUND, body, _error_text(body)), None
         if status != 200:
@@ -168,7 +171,9 @@ def brief(value: Any) -> Any:
 
 
 def _error_text(body: Any) -> str:
-    return str(body.get("error", body)) if isinstance(body, dict) else str(body)
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("error", body))
+    return str(body)
 
 
 def cell(value: Any) -> str:

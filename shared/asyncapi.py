@@ -257,6 +257,7 @@ class _Document:
                 "address": key.replace("*", f"{{{routed_by}}}") if routed_by else key,
                 "description": f"Routing key `{key}` on the topic exchange `{exchange}`.",
                 "messages": {},
+                "servers": [{"$ref": "#/servers/oms"}],
                 "bindings": {
                     "amqp": {
                         "is": "routingKey",
@@ -331,15 +332,67 @@ class _Document:
                     "description": "RabbitMQ, virtual host `oms`, as `make up` (Docker Compose) "
                     "and the Kubernetes manifests deploy it; each caller logs in with its own "
                     "user (deploy/README.md).",
-                }
+                    "security": [{"$ref": "#/components/securitySchemes/rabbitmqUser"}],
+                },
+                "queries": query_server(service),
             },
             "channels": dict(sorted(self.channels.items())),
             "operations": dict(sorted(self.operations.items())),
             "components": {
+                "securitySchemes": SECURITY_SCHEMES,
                 "messages": dict(sorted(self.messages.items())),
                 "schemas": dict(sorted(self.schemas.items())),
             },
         }
+
+
+SECURITY_SCHEMES = {
+    "rabbitmqUser": {
+        "type": "userPassword",
+        "description": "Each caller logs in to RabbitMQ as its own user (backoffice, operator, "
+        "storefront-<id>, one per service); the AMQP `user_id` of a command must be that login.",
+    },
+    "queryCredential": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "Every HTTP query needs `Authorization: Bearer <JWT>`: a JWT the caller "
+        "signs with its own private key (EdDSA/Ed25519 or ES256), header `kid` "
+        "`<caller>:<label>` (a key the service trusts, OMS_QUERY_KEYS), claims `iss` and `sub` "
+        "the caller, `aud` the service's name, `iat` and `exp` at most 300 s apart, and from "
+        "a gateway acting for people `oms_person`. Who issues them: the back office for the "
+        "people it signed in (OMS_QUERY_SIGNING_KEY), operators with omsctl (OMSCTL_QUERY_KEY), "
+        "a storefront with its own key. Without a valid one: 401 (`reason` says why: "
+        "missing_credential, expired_credential, bad_signature, unknown_key, wrong_audience, "
+        "...); a caller that may not read this: 403 naming what is missing. `/health/*` and "
+        "`/docs/asyncapi` need none; `/metrics` is on OMS_METRICS_PORT when set (where "
+        "Prometheus scrapes).",
+    },
+}
+
+
+def query_server(service: Service[Any, Any]) -> dict[str, Any]:
+    """The service's HTTP port: its read-only queries, each behind a query credential."""
+    paths = [path for path, _ in service.queries(None)]  # type: ignore[arg-type]
+    storefront = sorted(service.query_access.own_data)
+    readers = (
+        f" A storefront reads {', '.join(f'`{p}`' for p in storefront)}, for its own data only."
+        if storefront
+        else " Storefronts and services read none of them."
+    )
+    redacted = "".join(
+        f" In `{path}`, {', '.join(f'`{f}`' for f in rule.fields)} only for "
+        f"{', '.join(sorted(rule.shown_to))}."
+        for path, rule in service.query_access.redacted.items()
+    )
+    return {
+        "host": f"localhost:{service.entry.port}",
+        "protocol": "http",
+        "description": f"The {service.name} service's read-only queries: "
+        f"{', '.join(f'`GET {p}`' for p in paths)}. The back office and operators read every "
+        f"one.{readers}{redacted} Send a query credential (README: Reading the queries).",
+        "security": [{"$ref": "#/components/securitySchemes/queryCredential"}],
+    }
 
 
 def _rejections(service: Service[Any, Any]) -> str:

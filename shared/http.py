@@ -19,9 +19,11 @@ Query = Callable[[dict[str, str]], Awaitable[tuple[int, Any]]]
 Route = tuple[str, ASGIApp]
 
 
-def json_response(status: int, body: Any) -> AsgiResponse:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> AsgiResponse:
     return AsgiResponse(
-        to_json(body, serialize_unknown=True), status, {"content-type": "application/json"}
+        to_json(body, serialize_unknown=True),
+        status,
+        {"content-type": "application/json", **(headers or {})},
     )
 
 

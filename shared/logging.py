@@ -8,6 +8,7 @@ messages.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any, TextIO, cast
 
@@ -33,6 +34,7 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
+        hide_addresses,
     ]
     structlog.configure(
         processors=[*shared_processors, renderer],
@@ -66,6 +68,29 @@ def configure_logging(
     # It logs each failed connection attempt as an error with a stack trace; the runtime says
     # what it waits for ("waiting_for_dependency") and aio-pika says when it reconnects.
     logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
+
+
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+"""An e-mail address, wherever it appears in a log line (an SMTP error, an invalid field)."""
+
+
+def hide_addresses(
+    _logger: object, _name: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """Logs carry ids, not e-mail addresses: any address in a field is replaced."""
+    for key, value in event.items():
+        event[key] = _hidden(value)
+    return event
+
+
+def _hidden(value: Any) -> Any:
+    if isinstance(value, str):
+        return ADDRESS.sub("<e-mail address>", value) if "@" in value else value
+    if isinstance(value, dict):
+        return {key: _hidden(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_hidden(item) for item in value]
+    return value
 
 
 class _Stderr:

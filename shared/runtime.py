@@ -39,6 +39,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import names
+from shared.access.guard import QueryGuard
+from shared.access.keys import KeyProblem, KeySet
 from shared.contracts.base import Command, Delivery
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
@@ -48,6 +50,7 @@ from shared.messaging.publisher import Publisher
 from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
 from shared.messaging.topology import EXCHANGES, Topology, routed
 from shared.metrics import Metrics
+from shared.ports import listening, on_its_own_port
 from shared.service import Route, Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
@@ -138,6 +141,15 @@ class OmsApp(AsgiFastStream):
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             self.runtime.fatal(f"the broker went away while consumers started: {error!r}")
 
+    metrics_port: int | None = None
+    """When set, ``/metrics`` answers on this port only, and nothing else does."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not on_its_own_port(scope, self.metrics_port):
+            await self.not_found(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
     async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await super().not_found(scope, receive, send)
@@ -193,6 +205,8 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     runtime.db_commands = commands = CommandCounter(registry)
     topology = Topology(settings.queue_type, settings.delivery_limit)
     lifecycle = Lifecycle(service, runtime, settlement, topology, [commands])
+    keys = KeySet.from_setting(settings.query_keys, production=settings.environment == "production")
+    guard = QueryGuard(service.name, keys, service.query_access, registry)
     _subscribe(broker, topology, routes, lambda: lifecycle.handlers[0])
     _subscribe_unrouted(broker, topology, registry)
 
@@ -215,11 +229,12 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
             ("/health/ready", _readiness(lifecycle)),
             ("/metrics", metrics.asgi()),
             ("/docs/asyncapi", _asyncapi(service)),
-            *service.queries(runtime),
+            *guard.wrap(list(service.queries(runtime))),
         ],
         logger=None,
     )
     app.runtime, app.lifecycle = runtime, lifecycle
+    app.metrics_port = settings.metrics_port
     return app
 
 
@@ -350,7 +365,12 @@ class _Server(uvicorn.Server):
 def main(service: Service[Any, Any]) -> None:
     """``python -m services.<name>``: run the service with settings from the environment."""
     settings = service.settings()
-    serve(build_app(service, settings), settings, default_port=service.entry.port)
+    try:
+        app = build_app(service, settings)
+    except KeyProblem as problem:  # a setting, not a bug: one line, no stack trace
+        log.error("service_failed", reason=str(problem))
+        sys.exit(3)
+    serve(app, settings, default_port=service.entry.port)
 
 
 def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
@@ -376,6 +396,10 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     server.lifecycle = app.lifecycle
     server.stop_bound = settings.graceful_timeout + STOP_MARGIN
     app.runtime.on_fatal = lambda: setattr(server, "should_exit", True)
-    server.run()
+    sockets = None
+    if settings.metrics_port is not None:  # Prometheus's port beside the queries' one
+        metrics = listening(settings.http_host, settings.metrics_port)
+        sockets = [server.config.bind_socket(), metrics]
+    server.run(sockets=sockets)
     if not server.started or app.runtime.failed:
         sys.exit(3)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from shared import names
+from shared.access.policy import QueryAccess
 from shared.contracts.base import Command, Event, Message
 from shared.registry import ServiceEntry
 from shared.settings import ServiceSettings
@@ -100,6 +101,9 @@ class Service(Generic[H, S]):
     outbox_collections: Sequence[str] = ()
     queries: Callable[[Runtime[S]], Sequence[HttpRoute]] = _no_queries
     """Read-only HTTP endpoints, e.g. stock levels or an order's status."""
+    query_access: QueryAccess = field(default_factory=QueryAccess)
+    """Who besides the back office and operators reads which query (storefronts their own
+    data), and which fields only operators see; every query needs a credential."""
 
     @property
     def name(self) -> str:

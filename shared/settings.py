@@ -41,6 +41,16 @@ class ServiceSettings(BaseSettings):
     mongodb_database: str | None = Field(default=None, description="default: oms_<service>")
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, description="default: the registry's port")
+    metrics_port: int | None = Field(
+        default=None,
+        description="serve /metrics on this port only (where Prometheus scrapes), not on "
+        "OMS_HTTP_PORT; default: on OMS_HTTP_PORT (development)",
+    )
+    query_keys: str | None = Field(
+        default=None,
+        description="the callers' public keys that query credentials are checked with: a JSON "
+        "Web Key Set, or @file holding one; default outside production: the development keys",
+    )
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
     queue_type: QueueKind = QueueKind.CLASSIC

@@ -190,8 +190,8 @@ def main() -> None:
             f"service sends to SMTP 127.0.0.1:{smtp_port}; kept in .run/mail/"
         )
     say(
-        "  Metrics   /metrics on every service port; queries e.g. "
-        "http://127.0.0.1:8081/orders?order_id=..."
+        "  Queries   need a credential (README: Reading the queries); omsctl sends one "
+        "signed with the development key of its login. /metrics on every service port"
     )
     say("  omsctl    .venv/bin/omsctl --help (commands, orders, approvals, dead letters)\n")
     while True:

@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from services.backoffice import (
     orders_view,
     pages_approvals,
+    pages_audit,
     pages_config,
     pages_order_forms,
     pages_order_list,
@@ -36,6 +37,7 @@ from services.backoffice import (
     pages_users,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
+from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
@@ -43,6 +45,7 @@ from services.backoffice.store import People, Sessions, SignInGuard, create_inde
 from services.backoffice.web import HERE, Backoffice
 from shared.contracts import UserUpserted
 from shared.logging import configure_logging
+from shared.ports import listening, metrics_apart
 from shared.registry import GATEWAYS
 from shared.storage.mongo import CommandCounter
 
@@ -102,6 +105,8 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         await create_indexes(db)
         await orders_view.create_indexes(db)
         people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
+        app.state.audit = AuditTrail(db, timedelta(days=settings.audit_days))
+        await app.state.audit.create_indexes()
         broker = Broker(
             settings.amqp_url,
             subscriptions(people, orders, levels),
@@ -148,6 +153,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_config.ROUTES,
         *pages_users.ROUTES,
         *pages_reports.ROUTES,
+        *pages_audit.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
 
@@ -192,7 +198,7 @@ def main() -> None:
         )
         sys.exit(asyncio.run(_set_password(settings, sys.argv[2], password)))
     config = uvicorn.Config(
-        build_app(settings),
+        metrics_apart(build_app(settings), settings.metrics_port),
         host=settings.http_host,
         port=settings.http_port or ENTRY.port,
         log_config=None,
@@ -200,7 +206,10 @@ def main() -> None:
         timeout_graceful_shutdown=5,
     )
     server = _Server(config)
-    server.run()
+    sockets = None
+    if settings.metrics_port is not None:  # Prometheus's port beside the pages' one
+        sockets = [config.bind_socket(), listening(settings.http_host, settings.metrics_port)]
+    server.run(sockets=sockets)
     if not server.started:
         sys.exit(3)
 

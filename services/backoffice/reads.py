@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
 
 from services.backoffice.settings import BackofficeSettings
+
+ACTING_FOR: ContextVar[str | None] = ContextVar("acting_for", default=None)
+"""The person signed in on the page being answered: named in the credential of its reads."""
 
 
 class Unavailable(Exception):
@@ -21,18 +25,23 @@ class Reads:
             "inventory": settings.inventory_url,
         }
         self.client = httpx.AsyncClient(timeout=5.0)
+        self.signer = settings.query_signer()
 
     async def close(self) -> None:
         await self.client.aclose()
 
     async def _get(self, service: str, path: str, **params: str) -> Any:
         url = f"{self.urls[service].rstrip('/')}{path}"
+        credential = self.signer.header(service, person=ACTING_FOR.get())
         try:
-            response = await self.client.get(url, params=params)
+            response = await self.client.get(url, params=params, headers=credential)
         except httpx.HTTPError as error:
             raise Unavailable(f"The {service} service does not answer ({error}).") from error
         if response.status_code == 404:
             return None
+        if response.status_code in {401, 403}:  # a key not trusted there, or a policy change
+            detail = _detail(response)
+            raise Unavailable(f"The {service} service refused the back office: {detail}")
         if response.status_code != 200:
             raise Unavailable(f"The {service} service answered {response.status_code}.")
         return response.json()
@@ -79,3 +88,10 @@ class Reads:
             "order", "/price-lists", price_list_id=price_list_id
         )
         return found
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail"))
+    except ValueError:
+        return response.text[:200]

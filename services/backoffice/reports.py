@@ -3,8 +3,6 @@ drawn as SVG on the server (no script, readable by screen readers through its ta
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 from typing import Any
+
+from services.backoffice.exports import csv_text
 
 SOLD = frozenset({"approved", "partially_issued", "completed"})
 """A partly issued sales order is sold as much as an approved one (the list learns that status)."""
@@ -28,11 +28,7 @@ class Report:
     """Which columns the chart draws (a bar each per row)."""
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue()
+        return csv_text(self.columns, self.rows)
 
 
 def sales(orders: Iterable[Mapping[str, Any]], by: str) -> Report:

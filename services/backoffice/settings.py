@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from shared.access.keys import development_private_jwk, is_development_key, read_json
+from shared.access.tokens import Signer
 from shared.registry import entry
 from shared.settings import ServiceSettings
 
@@ -22,6 +25,12 @@ class BackofficeSettings(ServiceSettings):
         default=SecretStr("backoffice-dev-link-key"),
         description="checks the signed links of the pending e-mails (the notification service "
         "signs them with the same key)",
+    )
+    query_signing_key: SecretStr | None = Field(
+        default=None,
+        description="the back office's private key (a JWK with kid backoffice:<label>, or @file) "
+        "that signs its credentials for the services' queries; default outside production: "
+        "the development key",
     )
     session_hours: float = Field(default=8.0, gt=0, description="a sign-in lasts so long")
     session_idle_minutes: float = Field(
@@ -48,6 +57,9 @@ class BackofficeSettings(ServiceSettings):
         description="reports are computed at most so often (they read "
         "every order); 0: on every visit",
     )
+    audit_days: float = Field(
+        default=365, gt=0, description="how long the audit trail keeps who read or changed what"
+    )
     answer_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a page waits for a command's answer"
     )
@@ -60,4 +72,17 @@ class BackofficeSettings(ServiceSettings):
             "",
         }:
             raise ValueError("set OMS_LINK_SIGNING_KEY to a real secret in production")
+        self.query_signer()  # a key that cannot sign is refused at start, not at the first page
         return self
+
+    def query_signer(self) -> Signer:
+        """What signs the back office's query credentials (caller ``backoffice``)."""
+        production = self.environment == "production"
+        if self.query_signing_key is None:
+            if production:
+                raise ValueError("set OMS_QUERY_SIGNING_KEY (the back office's key) in production")
+            return Signer(development_private_jwk("backoffice"))
+        found = read_json(self.query_signing_key.get_secret_value(), "OMS_QUERY_SIGNING_KEY")
+        if production and is_development_key(found):
+            raise ValueError("OMS_QUERY_SIGNING_KEY is the development key; production refuses it")
+        return Signer.from_setting(json.dumps(found), "OMS_QUERY_SIGNING_KEY")

@@ -17,10 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from services.backoffice.approvals_view import ApprovalLevels
+from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer, figure, money
 from services.backoffice.orders_view import OrderList
-from services.backoffice.reads import Reads, Unavailable
+from services.backoffice.reads import ACTING_FOR, Reads, Unavailable
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard
 
@@ -82,6 +83,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     request.state.viewer = Viewer(
         person["_id"], person.get("name") or person["_id"], bool(person.get("admin"))
     )
+    ACTING_FOR.set(person["_id"])
     request.state.csrf = session["csrf"]
     return request.state.viewer  # type: ignore[no-any-return]
 
@@ -96,6 +98,11 @@ def signed_in(page: Page) -> Page:
     async def guarded(request: Request) -> Response:
         if await current_viewer(request) is None:
             return login_redirect(request)
+        response = await _answered(request)
+        await audited(request, response.status_code)
+        return response
+
+    async def _answered(request: Request) -> Response:
         if request.method == "POST":
             form = await request.form()
             sent = str(form.get("csrf", ""))
@@ -111,6 +118,20 @@ def signed_in(page: Page) -> Page:
 
     guarded.__doc__ = page.__doc__
     return guarded
+
+
+async def audited(request: Request, status: int) -> None:
+    """The audit trail's entry for what the signed-in person just read or changed."""
+    trail: AuditTrail | None = getattr(request.app.state, "audit", None)
+    if trail is not None:
+        await trail.record(
+            viewer(request).user_id,
+            request.method,
+            request.url.path,
+            query=request.url.query,
+            status=status,
+            at=utcnow(),
+        )
 
 
 def form(request: Request) -> dict[str, str]:

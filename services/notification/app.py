@@ -14,6 +14,7 @@ from services.notification.mailer import SmtpMailer
 from services.notification.queries import queries
 from services.notification.repository import EMAILS, create_indexes, email_store
 from services.notification.settings import NotificationSettings
+from shared.access.policy import QueryAccess, Redacted
 from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
@@ -89,4 +90,6 @@ SERVICE = Service(
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],
     queries=queries,
+    # The recipients' addresses are personal data: operators see them, the back office not.
+    query_access=QueryAccess(redacted={"/emails": Redacted(("to",))}),
 )

@@ -32,6 +32,7 @@ from services.order.stock import BRANCHES, Branches, StockLevels, create_stock_i
 from services.order.work_orders import repository as work_order_repository
 from services.order.work_orders.handlers import WorkOrderHandlers
 from services.order.work_orders.queries import work_order_queries
+from shared.access.policy import OwnData, QueryAccess
 from shared.contracts import (
     CART_EVENTS,
     AcceptQuotation,
@@ -291,4 +292,13 @@ SERVICE = Service(
         *work_order_queries(runtime),
         *cart_queries(runtime),
     ],
+    query_access=QueryAccess(
+        # A storefront reads its own carts and the orders it created (checkouts), nothing else.
+        own_data={
+            "/carts": OwnData("storefront_id", "carts"),
+            "/carts/recovery": OwnData("storefront_id", "carts"),
+            "/orders": OwnData("created_by", "orders"),
+            "/orders/timeline": OwnData("created_by", "orders", via="/orders", key="order_id"),
+        }
+    ),
 )

@@ -36,6 +36,7 @@ from shared.contracts import (
 )
 from tests.browser.conftest import System
 from tests.support.bus import Bus
+from tests.support.credentials import headers
 from tests.support.factories import lines, sales_order, unique
 from tests.support.flows import accepted, stockroom
 from tests.support.inventory import issue
@@ -85,7 +86,7 @@ async def person(operator: Bus, system: System, user_id: str, **fields: Any) -> 
 async def stored(system: System, order_id: str) -> dict[str, Any]:
     """The order as the order service keeps it."""
     url = f"http://127.0.0.1:{system.processes['order'].port}/orders"
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(headers=headers("order")) as http:
         answer = await http.get(url, params={"order_id": order_id})
     answer.raise_for_status()
     found: dict[str, Any] = answer.json()

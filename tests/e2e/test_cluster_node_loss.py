@@ -6,8 +6,6 @@ shared node on 5672 is not touched."""
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,9 +57,7 @@ async def lead_from(url: str, topology: Topology) -> None:
 
 
 def order_status(process: ServiceProcess, order_id: str) -> Any:
-    url = f"http://127.0.0.1:{process.port}/orders?order_id={order_id}"
-    with urllib.request.urlopen(url, timeout=5) as reply:
-        return json.loads(reply.read())["status"]
+    return process.query(f"/orders?order_id={order_id}")["status"]
 
 
 async def test_no_order_is_lost_when_the_node_leading_the_busiest_queues_stops(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from itertools import groupby
 from typing import Any
 
@@ -23,8 +21,7 @@ from tests.support.smtp import SmtpServer
 
 
 def get(process: ServiceProcess, path: str) -> Any:
-    with urllib.request.urlopen(f"http://127.0.0.1:{process.port}{path}", timeout=5) as reply:
-        return json.loads(reply.read())
+    return process.query(path)
 
 
 async def test_a_purchase_and_a_sales_order_without_a_cycle_are_approved(

@@ -21,6 +21,7 @@ from typing import Any
 
 from shared.registry import SERVICES as REGISTRY
 from shared.runtime import OmsApp
+from tests.support.credentials import DEFAULT_CALLER, headers
 from tests.support.servers import ROOT, as_user
 
 SERVICES = tuple(service.name for service in REGISTRY)
@@ -85,13 +86,18 @@ async def running(app: OmsApp) -> AsyncIterator[OmsApp]:
         await task
 
 
-async def asgi_get(app: OmsApp, path: str, query: str = "") -> tuple[int, Any]:
-    """Call one of the app's JSON routes in process, as its HTTP server would."""
-    status, body = await asgi_text(app, path, query)
+async def asgi_get(
+    app: OmsApp, path: str, query: str = "", *, caller: str | None = DEFAULT_CALLER
+) -> tuple[int, Any]:
+    """Call one of the app's JSON routes in process, as its HTTP server would, with the
+    credential of ``caller`` (an operator's by default; None: without a credential)."""
+    status, body = await asgi_text(app, path, query, caller=caller)
     return status, json.loads(body)
 
 
-async def asgi_text(app: OmsApp, path: str, query: str = "") -> tuple[int, str]:
+async def asgi_text(
+    app: OmsApp, path: str, query: str = "", *, caller: str | None = DEFAULT_CALLER
+) -> tuple[int, str]:
     """Call one of the app's HTTP routes in process (``/metrics`` too); the body as text."""
     sent: list[dict[str, Any]] = []
 
@@ -106,10 +112,13 @@ async def asgi_text(app: OmsApp, path: str, query: str = "") -> tuple[int, str]:
         "method": "GET",
         "path": path,
         "query_string": query.encode(),
-        "headers": [],
+        "headers": [
+            (name.encode(), value.encode())
+            for name, value in (headers(app.runtime.name, caller) if caller else {}).items()
+        ],
         "root_path": "",
     }
-    await app(scope, receive, send)  # type: ignore[arg-type]
+    await app(scope, receive, send)
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return int(sent[0]["status"]), body.decode()
 
@@ -140,6 +149,14 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
         )
         return self
+
+    def query(self, path: str, caller: str = DEFAULT_CALLER) -> Any:
+        """The JSON answer of one of the service's queries, read with ``caller``'s credential."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers=headers(self.service, caller)
+        )
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            return json.loads(reply.read())
 
     def health(self, probe: str = "ready") -> int:
         return self.probe(probe)[0]

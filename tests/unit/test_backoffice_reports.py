@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.backoffice import reports
+from services.backoffice.exports import neutralised
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -146,3 +149,23 @@ def test_the_chart_draws_a_bar_per_value_scaled_to_the_largest() -> None:
     assert "<title>b: 20</title>" in svg
     assert reports.bar_chart(reports.Report("e", "E", ["a"], [], [0])) == ""
     assert reports.bar_chart(reports.Report("t", "T", ["a"], [["x"]], [])) == ""
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_neutralised() -> None:
+    formula = '=HYPERLINK("http://x","click")'
+    report = reports.rejections([level(1, decision="rejected", decided_at=T0, notes=formula)])
+    [_, row] = list(csv.reader(io.StringIO(report.csv())))
+    assert row[-1] == "'" + formula
+    cells = ["+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "\x01x", "\uff1d1", "plain", "a=b"]
+    assert [neutralised(cell) for cell in cells] == [
+        "'+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'\x01x",
+        "'\uff1d1",
+        "plain",
+        "a=b",
+    ]
+    assert [neutralised(n) for n in (Decimal(-3), -2, None)] == [Decimal(-3), -2, None]

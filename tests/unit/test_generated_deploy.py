@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from deploy import generate
+from deploy import generate, network
 from shared.registry import CALLERS, SERVICES, STOREFRONTS, Need, ServiceEntry
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
@@ -73,7 +73,7 @@ def test_a_new_service_gets_compose_k8s_secret_and_rabbitmq_user(tmp_path: Path)
     assert (
         shipping["environment"]["OMS_AMQP_URL"] == "amqp://shipping:shipping-dev@rabbitmq:5672/oms"
     )
-    assert shipping["ports"] == ["8091:8091"]
+    assert "ports" not in shipping  # read inside the Compose network only
     assert set(shipping["depends_on"]) == {"mongo", "rabbitmq"}
 
     kustomization = yaml.safe_load((root / "deploy/k8s/kustomization.yaml").read_text())
@@ -200,3 +200,61 @@ def test_a_storefront_user_publishes_only_its_own_cart_events() -> None:
         g["exchange"]: g for g in definitions["topic_permissions"] if g["user"] == "storefront"
     }
     assert re.match(legacy["oms.commands"]["write"], "order.create_sales_order")
+
+
+def test_only_the_back_office_and_local_helpers_are_published_by_compose() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    published = {name: spec.get("ports", []) for name, spec in compose["services"].items()}
+    assert published.pop("backoffice") == ["8090:8090"]
+    for service in SERVICES:
+        assert published.pop(service.name) == [], service.name
+    for name, ports in published.items():  # RabbitMQ, MongoDB, Mailpit: this machine only
+        assert all(str(port).startswith("127.0.0.1:") for port in ports), (name, ports)
+
+
+def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None:
+    policies = {
+        doc["metadata"]["name"]: doc["spec"]
+        for doc in documents(ROOT / "deploy/k8s/networkpolicy.yaml")
+    }
+    assert policies["oms-default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    kustomization = yaml.safe_load((ROOT / "deploy/k8s/kustomization.yaml").read_text())
+    assert "networkpolicy.yaml" in kustomization["resources"]
+    for service in SERVICES:
+        spec = policies[f"oms-{service.name}"]
+        queries, metrics = spec["ingress"]
+        assert queries["ports"] == [{"protocol": "TCP", "port": service.port}]
+        readers = [peer["podSelector"]["matchLabels"] for peer in queries["from"]]
+        assert {"oms.io/query-client": "true"} in readers
+        reads = service.name in generate.BACKOFFICE_READS
+        assert ({"app.kubernetes.io/name": "oms-backoffice"} in readers) is reads
+        assert metrics["ports"] == [{"protocol": "TCP", "port": network.METRICS_PORT}]
+        assert metrics["from"][0]["namespaceSelector"]["matchLabels"] == {
+            "kubernetes.io/metadata.name": "monitoring"
+        }
+        [egress] = spec["egress"]
+        ports = {rule["port"] for rule in egress["ports"]}
+        smtp = set(network.SMTP_PORTS) if Need.SMTP in service.needs else set()
+        assert ports == {5672, 27017} | smtp, service.name
+    backoffice = policies["oms-backoffice"]
+    reached = {
+        rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for rule in backoffice["egress"]
+        if "to" in rule
+    }
+    assert reached == {f"oms-{name}" for name in generate.BACKOFFICE_READS}
+
+
+def test_metrics_are_scraped_on_their_own_port_and_query_keys_mounted_as_a_file() -> None:
+    for service in SERVICES:
+        manifest = by_kind(ROOT / f"deploy/k8s/{service.name}.yaml")
+        pod = manifest["Deployment"]["spec"]["template"]
+        [container] = pod["spec"]["containers"]
+        env = {item["name"]: item.get("value") for item in container["env"]}
+        assert env["OMS_METRICS_PORT"] == str(network.METRICS_PORT)
+        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(network.METRICS_PORT)
+        keys_file = env["OMS_QUERY_KEYS"].removeprefix("@")  # followed without a restart
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == "query-keys"]
+        assert keys_file.startswith(mount["mountPath"] + "/")
+        [volume] = [v for v in pod["spec"]["volumes"] if v["name"] == "query-keys"]
+        assert volume["secret"]["secretName"] == "oms-query-keys"

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from shared.contracts import OrderKind
+from tests.support.credentials import headers
 from tests.support.factories import unique
 from tests.support.inventory import InventoryDriver, adjust, approved, opening
 
@@ -27,7 +28,9 @@ async def test_stock_by_item_location_and_branch_and_an_items_ledger(
     await inventory.ledger_caught_up()
 
     transport = httpx.ASGITransport(app=inventory_service)
-    async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://inventory", headers=headers("inventory")
+    ) as http:
         one = (await http.get("/stock", params={"sku": "SKU-1", "location_id": north})).json()
         item = (await http.get("/stock", params={"sku": "SKU-1"})).json()
         branch = (await http.get("/stock", params={"branch_id": "BR-N"})).json()

@@ -21,6 +21,7 @@ from shared.contracts import (
     WorkOrderReleased,
 )
 from shared.storage.mongo import Document
+from tests.support.credentials import headers
 from tests.support.factories import unique
 from tests.support.inventory import InventoryDriver, adjust, define_item, eventually, opening
 
@@ -71,7 +72,9 @@ async def work_order_status(order_db: AsyncDatabase[Document], wo: str, status: 
 
 async def ledgers(inventory_service: Any, *skus: str) -> dict[str, Any]:
     transport = httpx.ASGITransport(app=inventory_service)
-    async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://inventory", headers=headers("inventory")
+    ) as http:
         return {sku: (await http.get("/ledger", params={"sku": sku})).json() for sku in skus}
 
 
@@ -152,7 +155,9 @@ async def both_views_show_it_done(order_service: Any, inventory_service: Any, wo
     views = {}
     for name, app in (("order", order_service), ("inventory", inventory_service)):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{name}", headers=headers(name)
+        ) as http:
             views[name] = (await http.get("/work-orders", params={"work_order_id": wo})).json()
             assert (await http.get("/work-orders")).status_code == 400
             assert (
