@@ -15,6 +15,7 @@ from shared.contracts import (
     ApprovalWithdrawn,
     Event,
 )
+from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
 
 Document = dict[str, Any]
 LEVELS = "approval_levels"
@@ -30,9 +31,10 @@ APPROVAL_EVENTS: tuple[type[Event], ...] = (
 class ApprovalLevels:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.levels = db[LEVELS]
+        self.writes = UpdateBatch(self.levels, linger=VIEW_LINGER_SECONDS)
 
     async def _set(self, request_id: str, level: int, facts: Document, **fields: Any) -> None:
-        await self.levels.update_one(
+        await self.writes.update(
             {"_id": f"{request_id}:{level}"},
             {"$set": fields, "$setOnInsert": {**facts, "level": level}},
             upsert=True,
@@ -57,7 +59,7 @@ class ApprovalLevels:
                 waiting_since=event.occurred_at,
             )
             if event.level > 1:  # the level before was approved just now
-                await self.levels.update_one(
+                await self.writes.update(
                     {"_id": f"{event.request_id}:{event.level - 1}", "decision": None},
                     {"$set": {"decision": "approved", "decided_at": event.occurred_at}},
                 )

@@ -28,6 +28,7 @@ from shared.contracts import (
     OrderSubmitted,
     OrderUpdated,
 )
+from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
 
 Document = dict[str, Any]
 ORDERS = "orders"
@@ -149,6 +150,9 @@ def _is_date(text: str) -> bool:
 class OrderList:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.orders = db[ORDERS]
+        self.writes = UpdateBatch(self.orders, linger=VIEW_LINGER_SECONDS)
+        """What events teach the list is written in rounds: one round trip for the events
+        of many orders, not one per event."""
 
     async def learn(self, event: Event) -> None:
         """Keep an order's facts and its status as of the newest event about it."""
@@ -163,15 +167,14 @@ class OrderList:
         if status is not None:
             newer = {"$or": [{"status_at": {"$lte": at}}, {"status_at": None}]}
             with contextlib.suppress(DuplicateKeyError):  # an older event: facts only
-                done = await self.orders.update_one(
+                await self.writes.update(
                     {"_id": order_id, **newer},
                     {"$set": {**facts, "status": status, "status_at": at}},
                     upsert=True,
                 )
-                if done.matched_count or done.upserted_id is not None:
-                    return
+                return
         if facts:
-            await self.orders.update_one({"_id": order_id}, {"$set": facts}, upsert=True)
+            await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
 
     async def everything(self) -> list[Document]:
         """Every order's facts and status (for the reports)."""

@@ -16,12 +16,16 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.storage.mongo import Document
 
 DUPLICATE_KEY = 11000
 
+
+VIEW_LINGER_SECONDS = 0.3
+"""How long a projection's write waits for others to share its round trip: views a person reads
+(the back office's order list) are a fraction of a second behind the events."""
 
 FULL_BATCH = 16
 """A round is written at once when this many writes wait: each is a delivery waiting, holding
@@ -59,23 +63,27 @@ class _GroupCommit:
                 await asyncio.wait_for(self._filled.wait(), self.linger)
             self._filled.clear()
             batch, self._waiting = self._waiting, []
-            try:
-                await self._write([doc for doc, _ in batch])
-            except BulkWriteError as error:
-                others = [e for e in error.details["writeErrors"] if e["code"] != DUPLICATE_KEY]
-                failed = {e["index"] for e in others}
-                for index, (_, done) in enumerate(batch):
-                    if index in failed:
-                        done.set_exception(error)
-                    else:
-                        done.set_result(None)
-                continue
-            except Exception as error:  # the database is away: every delivery retries
-                for _, done in batch:
+            await self._round(batch)
+
+    async def _round(self, batch: list[tuple[Document, asyncio.Future[None]]]) -> None:
+        """Write one round, then tell each waiting delivery how its write went."""
+        try:
+            await self._write([doc for doc, _ in batch])
+        except BulkWriteError as error:
+            others = [e for e in error.details["writeErrors"] if e["code"] != DUPLICATE_KEY]
+            failed = {e["index"] for e in others}
+            for index, (_, done) in enumerate(batch):
+                if index in failed:
                     done.set_exception(error)
-                continue
+                else:
+                    done.set_result(None)
+            return
+        except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
-                done.set_result(None)
+                done.set_exception(error)
+            return
+        for _, done in batch:
+            done.set_result(None)
 
 
 class InsertBatch(_GroupCommit):
@@ -126,3 +134,41 @@ class LatestBatch(_GroupCommit):
             # A newer version stored: no match, and the upsert's insert hits the key (done).
             if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
                 raise RuntimeError(f"projection write failed: {error.details}") from error
+
+
+class UpdateBatch(_GroupCommit):
+    """Updates and upserts of a projection, made by deliveries handled at about the same
+    time, in one ordered bulk write: each applies as if it had been awaited alone, in the
+    order they were made. One that fails raises its own error to its caller (a duplicate key
+    of an upsert that matched nothing, say); those after it go in the next round."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, linger: float) -> None:
+        super().__init__(collection, linger=linger)
+
+    async def update(self, where: Document, change: Document, *, upsert: bool = False) -> None:
+        """Apply ``change`` to the document ``where`` finds; returns once it is written."""
+        await self._add({"where": where, "change": change, "upsert": upsert})
+
+    async def _round(self, batch: list[tuple[Document, asyncio.Future[None]]]) -> None:
+        writes = [UpdateOne(op["where"], op["change"], upsert=op["upsert"]) for op, _ in batch]
+        try:
+            await self.collection.bulk_write(writes, ordered=True)
+        except BulkWriteError as error:
+            failed = error.details["writeErrors"][0]
+            index = failed["index"]
+            for _, done in batch[:index]:
+                done.set_result(None)
+            cause = (
+                DuplicateKeyError(failed.get("errmsg", "duplicate key"), DUPLICATE_KEY, failed)
+                if failed["code"] == DUPLICATE_KEY
+                else error
+            )
+            batch[index][1].set_exception(cause)
+            self._waiting[:0] = batch[index + 1 :]  # not tried: first in the next round
+            return
+        except Exception as error:  # the database is away: every delivery retries
+            for _, done in batch:
+                done.set_exception(error)
+            return
+        for _, done in batch:
+            done.set_result(None)

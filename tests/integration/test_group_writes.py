@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from shared.storage.batch import InsertBatch, LatestBatch
+from pymongo.errors import DuplicateKeyError
+
+from shared.storage.batch import InsertBatch, LatestBatch, UpdateBatch
 from shared.storage.mongo import Document, database
 from shared.storage.outbox import OutboxRelay
 from tests.support.services import Environment
@@ -124,3 +126,45 @@ async def test_a_full_batch_is_written_without_waiting_out_the_linger(
     assert asyncio.get_running_loop().time() - started < 5
     assert sum(slow.writes) == 2 * batch.full
     assert len(slow.writes) <= 2
+
+
+async def test_updates_trickling_in_apply_in_order_one_write_per_linger(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    batch = UpdateBatch(db.views, linger=LINGER)
+    slow = batch.collection = _Slow(db.views)  # type: ignore[assignment]
+
+    async def change(i: int) -> None:  # three documents, each counting its changes in order
+        await batch.update(
+            {"_id": f"V-{i % 3}"}, {"$push": {"seen": i}, "$inc": {"n": 1}}, upsert=True
+        )
+
+    await _trickle(change)
+
+    assert sum(slow.writes) == COUNT
+    assert len(slow.writes) <= _most_writes(), slow.writes
+    stored = {doc["_id"]: doc["seen"] async for doc in db.views.find()}
+    assert stored == {f"V-{k}": list(range(k, COUNT, 3)) for k in range(3)}
+
+
+async def test_an_update_that_fails_fails_alone_and_those_after_it_still_apply(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    await db.views.insert_one({"_id": "V-1", "status_at": 5})
+    batch = UpdateBatch(db.views, linger=LINGER)
+
+    older = batch.update(  # matches nothing (a newer status is stored): the upsert collides
+        {"_id": "V-1", "status_at": {"$lte": 3}}, {"$set": {"status_at": 3}}, upsert=True
+    )
+    before = batch.update({"_id": "V-0"}, {"$set": {"n": 1}}, upsert=True)
+    after = batch.update({"_id": "V-2"}, {"$set": {"n": 2}}, upsert=True)
+    results = await asyncio.gather(before, older, after, return_exceptions=True)
+
+    assert results[0] is None
+    assert isinstance(results[1], DuplicateKeyError)
+    assert results[2] is None
+    stored = {doc["_id"]: doc async for doc in db.views.find()}
+    assert stored["V-1"]["status_at"] == 5
+    assert (stored["V-0"]["n"], stored["V-2"]["n"]) == (1, 2)
