@@ -29,11 +29,13 @@ from services.backoffice import (
     pages_approvals,
     pages_config,
     pages_orders,
+    pages_prefs,
     pages_reports,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
+from services.backoffice.sales_view import SALES_EVENTS, SalesView
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
@@ -66,18 +68,20 @@ ORDERS_QUEUE = "backoffice.orders"
 
 
 APPROVALS_QUEUE = "backoffice.approvals"
+SALES_QUEUE = "backoffice.sales"
 
 
 def subscriptions(
-    people: People, orders: orders_view.OrderList, levels: ApprovalLevels
+    people: People, orders: orders_view.OrderList, levels: ApprovalLevels, sales: SalesView
 ) -> list[Subscription]:
     """The back office's own views: the approval directory (who may sign in), the list of
-    orders (the order service answers one order at a time) and every approval level (for the
-    reports)."""
+    orders (the order service answers one order at a time), every approval level and every
+    order's amounts, goods issues and invoices (for the reports)."""
     return [
         Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
         Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
         Subscription(APPROVALS_QUEUE, APPROVAL_EVENTS, levels.learn),
+        Subscription(SALES_QUEUE, SALES_EVENTS, sales.learn),
     ]
 
 
@@ -93,9 +97,10 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         await create_indexes(db)
         await orders_view.create_indexes(db)
         people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
+        sales = SalesView(db)
         broker = Broker(
             settings.amqp_url,
-            subscriptions(people, orders, levels),
+            subscriptions(people, orders, levels, sales),
             answer_timeout=settings.answer_timeout_seconds,
         )
         starting = asyncio.create_task(broker.keep_starting())
@@ -113,7 +118,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
             longest=timedelta(minutes=settings.sign_in_lock_max_minutes),
         )
         app.state.backoffice = Backoffice(
-            settings, people, sessions, guard, broker, reads, orders, levels
+            settings, people, sessions, guard, broker, reads, orders, levels, sales
         )
         log.info("backoffice_started")
         try:
@@ -136,6 +141,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
         *pages_reports.ROUTES,
+        *pages_prefs.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
 

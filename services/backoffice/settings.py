@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from services.backoffice.formats import time_zone
 from shared.registry import entry
 from shared.settings import ServiceSettings
 
@@ -48,9 +49,20 @@ class BackofficeSettings(ServiceSettings):
         description="reports are computed at most so often (they read "
         "every order); 0: on every visit",
     )
+    time_zone: str = Field(
+        default="UTC",
+        description="the time zone dates are shown and reports are made in for people who "
+        "chose none on their preferences page (an IANA name: Europe/Berlin)",
+    )
     answer_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a page waits for a command's answer"
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        time_zone(name)  # a ValueError naming the zone
+        return name
 
     @model_validator(mode="after")
     def _refuse_development_key(self) -> Self:

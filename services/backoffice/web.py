@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -18,8 +19,10 @@ from starlette.templating import Jinja2Templates
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer
+from services.backoffice.formats import Formats, amount_text
 from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import Reads, Unavailable
+from services.backoffice.sales_view import SalesView
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard
 
@@ -45,6 +48,7 @@ class Backoffice:
     reads: Reads
     orders: OrderList
     levels: ApprovalLevels
+    sales: SalesView
 
 
 def backoffice(request: Request) -> Backoffice:
@@ -52,10 +56,46 @@ def backoffice(request: Request) -> Backoffice:
     return found
 
 
+@pass_context
+def _when(context: Mapping[str, Any], value: Any) -> str:
+    """``{{ at|when }}``: a moment in the viewer's date format and time zone."""
+    formats: Formats = context.get("fmt") or Formats()
+    return formats.when(value)
+
+
+@pass_context
+def _day(context: Mapping[str, Any], value: Any) -> str:
+    """``{{ at|day }}``: a date in the viewer's date format (and time zone)."""
+    formats: Formats = context.get("fmt") or Formats()
+    return formats.date(value)
+
+
+def _money(value: Any, currency: str) -> str:
+    """``{{ amount|money(currency) }}``: the currency's decimals, grouped by thousands."""
+    return amount_text(value, currency or "")
+
+
+TEMPLATES.env.filters.update(when=_when, day=_day, money=_money)
+
+
+def formats_for(request: Request, person: Mapping[str, Any] | None) -> Formats:
+    """The person's saved formats, else their browser's language and the office's zone."""
+    return Formats.of(
+        (person or {}).get("preferences"),
+        request.headers.get("accept-language", ""),
+        backoffice(request).settings.time_zone,
+    )
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     context.setdefault("viewer", getattr(request.state, "viewer", None))
     context.setdefault("csrf", getattr(request.state, "csrf", ""))
+    context.setdefault("fmt", getattr(request.state, "formats", None) or _anonymous(request))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+def _anonymous(request: Request) -> Formats:
+    return Formats.of(None, request.headers.get("accept-language", ""))
 
 
 def problem(request: Request, status: int, title: str, words: str) -> Response:
@@ -79,6 +119,7 @@ async def current_viewer(request: Request) -> Viewer | None:
         person["_id"], person.get("name") or person["_id"], bool(person.get("admin"))
     )
     request.state.csrf = session["csrf"]
+    request.state.formats = formats_for(request, person)
     return request.state.viewer  # type: ignore[no-any-return]
 
 
