@@ -139,9 +139,9 @@ class Formats:
             return "" if value is None else str(value)
         return local.strftime(DATE_STYLES[self.date_style][0])
 
-    def when(self, value: Any) -> str:
+    def when(self, value: Any, *, seconds: bool = False) -> str:
         """A moment as the person reads it: their date format, 24-hour time, their zone."""
         local = self.local(value)
         if local is None:
             return "" if value is None else str(value)
-        return f"{self.date(local)} {local:%H:%M}"
+        return f"{self.date(local)} {local:{'%H:%M:%S' if seconds else '%H:%M'}}"

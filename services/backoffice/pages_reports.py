@@ -114,7 +114,7 @@ async def page(request: Request) -> Response:
         request,
         "reports.html",
         reports=found,
-        charts={r.name: [charts.svg(c) for c in charts.charts(r)] for r in found},
+        charts={r.name: [(c.title, charts.svg(c)) for c in charts.charts(r)] for r in found},
         choice=choice,
         bases=reports.BASES,
         zones=time_zones(),

@@ -57,10 +57,10 @@ def backoffice(request: Request) -> Backoffice:
 
 
 @pass_context
-def _when(context: Mapping[str, Any], value: Any) -> str:
+def _when(context: Mapping[str, Any], value: Any, seconds: bool = False) -> str:
     """``{{ at|when }}``: a moment in the viewer's date format and time zone."""
     formats: Formats = context.get("fmt") or Formats()
-    return formats.when(value)
+    return formats.when(value, seconds=seconds)
 
 
 @pass_context

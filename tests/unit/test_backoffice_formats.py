@@ -61,6 +61,7 @@ def test_dates_are_written_in_the_persons_style_and_time_zone() -> None:
     assert american.when(AT.isoformat()) == "12/31/2026 23:30"
     berlin = Formats.of({"date_style": "dmy-dot", "time_zone": "Europe/Berlin"}, "en-US")
     assert berlin.when(AT) == "01.01.2027 00:30"  # the saved choice beats the browser
+    assert berlin.when(AT, seconds=True) == "01.01.2027 00:30:00"
     assert berlin.date("2026-12-31T23:30:00+00:00") == "01.01.2027"
     assert Formats.of(None, "", "Asia/Tokyo").zone == ZoneInfo("Asia/Tokyo")
     assert berlin.when("not a date") == "not a date"
