@@ -10,6 +10,7 @@ README under docs/screenshots/; otherwise they go to .run/screenshots/ like the 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import os
 from collections.abc import AsyncIterator
@@ -241,6 +242,21 @@ async def test_a_person_chooses_their_date_format_and_time_zone(
     assert hint.split("Now it is ")[1][2] == "."  # 06.12.2026
     await ada.goto(f"{system.url}/reports")
     await expect(ada.get_by_text("Dates are in Europe/Berlin")).to_be_visible()
+
+    # What the page does not offer is refused in words, and nothing changes.
+    await ada.goto(f"{system.url}/preferences")
+    csrf = await ada.locator("main input[name=csrf]").get_attribute("value")
+    for sent, words in [
+        ({"date_style": "klingon"}, "date style: 'klingon' is none of iso, dmy, dmy-dot, mdy."),
+        ({"time_zone": "Mars/Base"}, "time zone: 'Mars/Base' is not a time zone name"),
+    ]:
+        answer = await ada.request.post(
+            f"{system.url}/preferences", form={"csrf": csrf or "", **sent}
+        )
+        assert answer.status == 422
+        assert words in html.unescape(await answer.text())
+    await ada.reload()
+    await expect(ada.get_by_label("Time zone")).to_have_value("Europe/Berlin")
 
 
 PAGES = ("/inbox", "/orders", "/orders/{euro}", "/stock?branch_id={branch}", "/reports",

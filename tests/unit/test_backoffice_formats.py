@@ -80,3 +80,25 @@ def test_a_time_zone_must_be_a_real_one() -> None:
     zones = time_zones()
     assert zones[0] == "UTC"
     assert "America/New_York" in zones
+
+
+def test_a_report_query_names_what_it_cannot_use() -> None:
+    from services.backoffice.pages_reports import BadQuery, Choice
+
+    mine = Formats.of({"time_zone": "Europe/Berlin"})
+    chosen = Choice.read({"from": "2026-11-01", "to": "2026-11-30"}, mine)
+    assert (chosen.basis, chosen.zone) == ("ordered", "Europe/Berlin")  # the person's zone
+    assert chosen.query() == "basis=ordered&tz=Europe%2FBerlin&from=2026-11-01&to=2026-11-30"
+    assert Choice.read({"basis": "issued", "tz": "Asia/Tokyo"}, mine).period.zone == ZoneInfo(
+        "Asia/Tokyo"
+    )
+    for params, words in [
+        ({"basis": "paid"}, "basis: 'paid' is none of ordered, issued, invoiced."),
+        ({"tz": "Mars/Base"}, "time zone: 'Mars/Base' is not a time zone name"),
+        ({"from": "2026-13-01"}, "from: '2026-13-01' is not a date (YYYY-MM-DD)."),
+        ({"to": "yesterday"}, "to: 'yesterday' is not a date (YYYY-MM-DD)."),
+        ({"from": "2026-12-02", "to": "2026-12-01"}, "from: 2026-12-02 is after to (2026-12-01)."),
+    ]:
+        with pytest.raises(BadQuery) as refused:
+            Choice.read(params, mine)
+        assert str(refused.value).startswith(words)
