@@ -29,6 +29,7 @@ from shared.domain import DomainError
 from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
 from shared.service import Route, Service
+from shared.storage.aggregates import ANSWER_WINDOW, APPLIED_WINDOW
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
 VERSION = "0.1.0"
@@ -43,6 +44,10 @@ TRANSPORT_REASONS = {
     "invalid_message": "The body is not JSON or does not match the contract; the detail names "
     "each wrong field. The message is also kept in the queue's dead-letter queue.",
     "unknown_message_type": "No handler takes this routing key; check the command's name.",
+    "already_applied": "The command was sent again with the `message_id` of one applied "
+    f"before, and its first answer is no longer kept (it is for the last {ANSWER_WINDOW} "
+    "commands applied to the same document). It was not applied again; read the document's "
+    "state through its query.",
     "handler_failed": "The service failed on this command (a bug); it is kept in the "
     "dead-letter queue for operators.",
     "unknown_command": "No service's queue is bound to the routing key (a typo such as "
@@ -51,6 +56,21 @@ TRANSPORT_REASONS = {
     "is `<service>.command_rejected` when the key's first word names a service, otherwise "
     "`oms.command_rejected`; the command is kept in `oms.unrouted-commands.dlq`.",
 }
+
+AT_LEAST_ONCE = (
+    "**Delivery is at least once.** Every event and every answer carries the AMQP property "
+    "`message_id` (the same as the body's `message_id`). The services publish each event once; "
+    "a consumer may still receive one twice, after a service crashed between the broker's "
+    "confirm and its own record of it, or when the broker redelivers what a consumer had not "
+    "acknowledged: a repeat always has the same `message_id`. To drop repeats, record the "
+    "`message_id`s you applied, in the same write as their effect, and ignore one you have "
+    "seen (keep them at least a day). A command sent again with the same `message_id` is "
+    "applied once: while it is among the last "
+    f"{ANSWER_WINDOW} commands applied to the same document (order, quotation, stock record, "
+    "...) it is answered again with its first answer (the same `message_id`, on `reply_to` "
+    "only); after that, while its id is among the last "
+    f"{APPLIED_WINDOW} messages applied to that document, it is refused as `already_applied`."
+)
 
 ANSWERS = (
     "Every command gets exactly one answer, published on `oms.events` and, when the command "
@@ -62,7 +82,7 @@ ANSWERS = (
     "are told apart without reading the body; `correlation_id` is the one the command carried. "
     "A command whose routing key matches no binding is not dropped: it is answered with reason "
     "`unknown_command`. Do not declare `oms.commands` yourself (or declare it exactly as the "
-    "services do, with the argument `alternate-exchange: oms.unrouted`)."
+    "services do, with the argument `alternate-exchange: oms.unrouted`).\n\n" + AT_LEAST_ONCE
 )
 
 

@@ -28,7 +28,9 @@ from shared.tracing import current_context_headers
 APPLIED_WINDOW = 200
 """How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
 ANSWER_WINDOW = 10
-"""How many recent commands' answers an aggregate keeps, to answer a resent command again."""
+"""How many recent commands' answers an aggregate keeps, to answer a resent command again.
+A command resent after that, while its id is still among the ``APPLIED_WINDOW`` remembered,
+is answered :class:`AlreadyApplied` instead: never silence (README, "Sent again")."""
 
 HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox": 0,
@@ -98,6 +100,12 @@ def _exact(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)  # -0.0 and 0.0 differ, NaN is NaN
     return value
+
+
+class AlreadyApplied(DomainError):
+    """A command applied long ago was sent again: its first answer is no longer kept."""
+
+    reason = "already_applied"
 
 
 class ConcurrencyConflict(Exception):
@@ -260,13 +268,14 @@ class AggregateStore(Generic[A]):
         entries = self._entries(aggregate, cause)
         applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
         state = self._state(aggregate)
+        lease = self.relay.new_lease()
         doc = {
             "_id": aggregate.id,
             **state,
             "version": 1,
             "applied_messages": applied,
             "outbox": entries,
-            **self._lease(entries),
+            **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
             "answers": [answer] if (answer := self._answer(cause, entries)) else [],
         }
         try:
@@ -275,7 +284,7 @@ class AggregateStore(Generic[A]):
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
         self._remember_saved(aggregate, state)
-        self.relay.notify(self.collection.name, aggregate.id, entries)
+        self.relay.notify(self.collection.name, aggregate.id, entries, lease)
 
     async def add_once(self, aggregate: A, *, cause: Message) -> bool:
         """Insert for ``cause``; a resent ``cause`` is answered again. False when another
@@ -305,12 +314,13 @@ class AggregateStore(Generic[A]):
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
         state = self._state(aggregate)
+        lease = self.relay.new_lease()
         update = save_pipeline(
             changed_fields(state, aggregate._stored),
             applied=applied_key,
             window=APPLIED_WINDOW,
             entries=entries,
-            lease=self.relay.new_lease(),
+            lease=lease,
             published=published,
             answer=self._answer(cause, entries),
             answers_window=ANSWER_WINDOW,
@@ -328,7 +338,8 @@ class AggregateStore(Generic[A]):
         aggregate.version += 1
         aggregate.applied_messages = applied
         self._remember_saved(aggregate, state)
-        self.relay.notify(self.collection.name, aggregate.id, entries)
+        self.relay.recorded(self.collection.name, aggregate.id, published)
+        self.relay.notify(self.collection.name, aggregate.id, entries, lease)
 
     def _remember_saved(self, aggregate: A, state: Document) -> None:
         """What is stored now: the aggregate's snapshot, and this process's remembered copy."""
@@ -366,20 +377,26 @@ class AggregateStore(Generic[A]):
 
     async def answer_again(self, aggregate_id: str, cause: Message) -> None:
         """A command applied before was sent again (its sender lost the answer, say): the
-        sender gets the same answer again on its ``reply_to``, and nothing else happens."""
-        reply_to = cause.delivery.reply_to if cause.delivery else None
-        if not reply_to or not self.answers:
+        sender gets the same answer again on its ``reply_to``, and nothing else happens. Past
+        the last ``ANSWER_WINDOW`` commands the answer is no longer kept: the repeat is refused
+        as ``already_applied`` (on ``oms.events`` and ``reply_to``), never left unanswered."""
+        if not self.answers or not isinstance(cause, Command):
             return
+        reply_to = cause.delivery.reply_to if cause.delivery else None
         command = str(cause.message_id)
         doc = await self.collection.find_one(
             {"_id": aggregate_id, "answers.command": command}, {"answers": 1}
         )
         for answer in (doc or {}).get("answers", []):
             if answer["command"] == command:
-                await self.relay.answer(answer["entry"], reply_to)
-
-    def _lease(self, entries: list[Document]) -> Document:
-        return {"outbox_lease": self.relay.new_lease(), "outbox_pending": True} if entries else {}
+                if reply_to:
+                    await self.relay.answer(answer["entry"], reply_to)
+                return
+        raise AlreadyApplied(
+            f"{cause.type_name()} {command} was applied to {aggregate_id} before, and its "
+            f"answer is no longer kept (only the last {ANSWER_WINDOW} commands' answers are): "
+            f"read {aggregate_id} through its query for its state now"
+        )
 
     @staticmethod
     def _state(aggregate: Aggregate) -> Document:

@@ -1,23 +1,40 @@
-"""The outbox relay: publishes events that were stored with a state change, then forgets them.
+"""The outbox relay: publishes events that were stored with a state change, each once.
 
-Publishing happens at least once: an entry leaves the document only after the broker confirmed
-it, so a crash in between re-publishes it (consumers drop the duplicate by ``message_id``).
-Each document is claimed with a lease, so N replicas do not publish the same entry N times.
+An entry leaves its document only after the broker confirmed it. The relay publishes an entry
+once and never again, however long the write that records it (removes it from the document)
+is delayed, because of three rules:
+
+1. **What this process published it remembers** until the database has recorded it: the entry's
+   message id stays in :attr:`OutboxRelay.unrecorded` from the broker's confirm until the write
+   that removes it (a forget round, or the document's next save) is acknowledged. Whatever path
+   finds the entry again in this process (its own poll loop, a claim after a lease ran out)
+   skips it.
+2. **Other processes keep out while the lease lasts**, and the record is sent before it ends.
+   A document's entries are published under a lease (``outbox_lease``: owner and end) that a
+   poll loop elsewhere respects. Published entries wait for their forget round at most until
+   their lease's end less a margin (a quarter of the lease), not the whole linger, so the
+   removal is on its way to the database before any other relay may claim the document; a
+   claim sent later arrives after it. A publication still waiting for the broker's confirm
+   near the end of its lease renews the lease first (a write conditional on still holding it;
+   if another relay took it meanwhile, this one stops and leaves the rest to it).
+3. **Only a crash between the broker's confirm and the record** publishes an entry again: a
+   process that dies forgets rule 1, and its lease runs out. Consumers drop the repeat by its
+   ``message_id`` (delivery is at least once, and says so in the README and AsyncAPI).
 
 Documents with entries left carry ``outbox_pending: true`` (sparse-indexed), so that looking
 for work does not scan a collection.
 
 Fast path: the process that saved a document already holds its lease and publishes the new
-entries at once. Slow path: a poll loop claims documents whose lease expired with entries left
-(their writer crashed or could not reach the broker) and publishes everything they hold.
+entries at once. Slow path: a poll loop claims documents whose lease ran out with entries left
+(their writer crashed or could not reach the broker) and publishes what this process has not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -32,17 +49,26 @@ from shared.storage.writes import forget_pipeline
 
 PublishEntry = Callable[[Document], Awaitable[None]]
 AnswerEntry = Callable[[Document, str], Awaitable[None]]
+Key = tuple[str, Any]
+"""(collection, document id)"""
 
 RECOVERY_MARGIN_SECONDS = 0.25
 FORGET_LINGER_SECONDS = 1.0
 """How long published entries wait to be forgotten: the document's next save removes them at
 no cost, and what is left then is forgotten in one round trip per collection."""
+LEASE_MARGIN = 0.25
+"""The share of a lease kept in hand: records and renewals are sent before it is reached."""
+FORGET_RETRY_SECONDS = 1.0
 
 log = structlog.get_logger(__name__)
 
 
 class PublishFailed(Exception):
     """The broker did not confirm an entry; it stays stored and is retried."""
+
+
+class LeaseLost(Exception):
+    """Another relay claimed the document while this one was still publishing it."""
 
 
 class OutboxRelay:
@@ -64,13 +90,17 @@ class OutboxRelay:
         self.publish = publish
         self.owner = owner
         self.lease = timedelta(seconds=lease_seconds)
+        self.margin = lease_seconds * LEASE_MARGIN
         self.poll_seconds = poll_seconds
+        self.unrecorded: dict[Key, set[str]] = {}
+        """Entries the broker confirmed whose removal the database has not acknowledged yet."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks = KeyedLocks()
         self._poller: asyncio.Task[None] | None = None
         self._running = False
         self._forgetting = {
-            name: _Forgetter(db, name, linger=FORGET_LINGER_SECONDS) for name in self.collections
+            name: _Forgetter(self, db, name, linger=FORGET_LINGER_SECONDS)
+            for name in self.collections
         }
         self._wake = asyncio.Event()
         self.max_poll_seconds = max(poll_seconds, idle_poll_seconds)
@@ -101,38 +131,63 @@ class OutboxRelay:
         if self._answer is not None:
             await self._answer(entry, reply_to)
 
+    # --- what a save writes along ----------------------------------------------------------
+
     def take_published(self, collection: str, doc_id: Any) -> list[str]:
         """Published entries of a document not yet forgotten: the caller's write removes them
-        (and gives them back with :meth:`forget_later` if it fails)."""
+        and says so with :meth:`recorded` (or gives them back with :meth:`forget_later`)."""
         forgetter = self._forgetting.get(collection)
         return forgetter.take(doc_id) if forgetter is not None else []
 
     def forget_later(self, collection: str, doc_id: Any, published: list[str]) -> None:
         if published:
-            self._forgetting[collection].forget(doc_id, published)
+            # A save that failed gives them back: the next round (one linger) records them.
+            self._forgetting[collection].forget(doc_id, published, float("inf"))
 
-    def notify(self, collection: str, doc_id: Any, entries: list[Document]) -> None:
-        """The caller just stored ``entries`` under its own lease: publish them now."""
+    def recorded(self, collection: str, doc_id: Any, published: Iterable[str]) -> None:
+        """The database acknowledged a write that removed these published entries."""
+        key = (collection, doc_id)
+        if (left := self.unrecorded.get(key)) is not None:
+            left.difference_update(published)
+            if not left:
+                del self.unrecorded[key]
+
+    def notify(
+        self, collection: str, doc_id: Any, entries: list[Document], lease: Document
+    ) -> None:
+        """The caller just stored ``entries`` under its own ``lease``: publish them now."""
         if not entries or not self._running:
             return
-        task = asyncio.create_task(self._publish_logged(collection, doc_id, entries))
+        deadline = self._loop_time(lease["until"])
+        task = asyncio.create_task(self._publish_logged(collection, doc_id, entries, deadline))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _publish_logged(self, collection: str, doc_id: Any, entries: list[Document]) -> None:
+    async def _publish_logged(
+        self, collection: str, doc_id: Any, entries: list[Document], deadline: float
+    ) -> None:
         try:
-            await self._publish_entries(collection, doc_id, entries)
+            await self._publish_entries(collection, doc_id, entries, deadline)
+        except LeaseLost:
+            pass  # another relay publishes what is left
         except Exception as error:
             # The entries stay stored; the poll loop publishes them once the lease runs out.
             log_failure(log, "outbox_fast_path_failed", error, collection=collection, id=doc_id)
+
+    # --- the poll loop ---------------------------------------------------------------------
 
     async def drain(self) -> int:
         """Claim and publish every document with entries left whose lease ran out."""
         published = 0
         for name in self.collections:
-            while (doc := await self._claim(name)) is not None:
+            while (claimed := await self._claim(name)) is not None:
+                doc, deadline = claimed
                 try:
-                    published += await self._publish_entries(name, doc["_id"], doc["outbox"])
+                    published += await self._publish_entries(
+                        name, doc["_id"], doc["outbox"], deadline
+                    )
+                except LeaseLost:
+                    continue
                 except PublishFailed:
                     break  # the broker is likely away: try this collection again next round
         return published
@@ -161,36 +216,57 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
 
-    async def _claim(self, collection: str) -> Document | None:
+    async def _claim(self, collection: str) -> tuple[Document, float] | None:
         now = utcnow()
-        return await self.db[collection].find_one_and_update(
+        until = now + self.lease
+        doc = await self.db[collection].find_one_and_update(
             {
                 "outbox_pending": True,
                 "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
             },
-            {"$set": {"outbox_lease": {"owner": self.owner, "until": now + self.lease}}},
+            {"$set": {"outbox_lease": {"owner": self.owner, "until": until}}},
             projection={"outbox": 1},
             return_document=ReturnDocument.AFTER,
         )
+        return None if doc is None else (doc, self._loop_time(until))
 
-    async def _publish_entries(self, collection: str, doc_id: Any, entries: list[Document]) -> int:
+    # --- publishing ------------------------------------------------------------------------
+
+    async def _publish_entries(
+        self, collection: str, doc_id: Any, entries: list[Document], deadline: float
+    ) -> int:
         sent: list[str] = []
+        lease = _Lease(deadline)
         try:
             # One document's entries go out in the order they were recorded.
             async with self._locks.hold((collection, doc_id)):
-                await self._publish_in_order(collection, doc_id, entries, sent)
+                await self._publish_in_order(collection, doc_id, entries, sent, lease)
         finally:
             if sent:
-                self._forgetting[collection].forget(doc_id, sent)
+                self._forgetting[collection].forget(doc_id, sent, lease.deadline - self.margin)
         return len(sent)
 
     async def _publish_in_order(
-        self, collection: str, doc_id: Any, entries: list[Document], sent: list[str]
+        self,
+        collection: str,
+        doc_id: Any,
+        entries: list[Document],
+        sent: list[str],
+        lease: _Lease,
     ) -> None:
+        key = (collection, doc_id)
         try:
             for entry in entries:
+                message_id = entry["message_id"]
+                if message_id in self.unrecorded.get(key, ()):
+                    continue  # published already; its removal is on its way
+                if asyncio.get_running_loop().time() > lease.deadline - self.margin:
+                    await self._renew(collection, doc_id, lease)
                 await self.publish(entry)
-                sent.append(entry["message_id"])
+                self.unrecorded.setdefault(key, set()).add(message_id)
+                sent.append(message_id)
+        except LeaseLost:
+            raise
         except Exception as error:
             log_failure(log, "outbox_publish_failed", error, collection=collection, id=doc_id)
             # Give the document back at once so that a poll loop retries it.
@@ -201,26 +277,62 @@ class OutboxRelay:
             self._wake.set()
             raise PublishFailed(f"{collection}/{doc_id}") from error
 
+    async def _renew(self, collection: str, doc_id: Any, lease: _Lease) -> None:
+        """Extend the lease before publishing near its end, if this relay still holds it."""
+        until = utcnow() + self.lease
+        result = await self.db[collection].update_one(
+            {"_id": doc_id, "outbox_lease.owner": self.owner},
+            {"$set": {"outbox_lease.until": until}},
+        )
+        if result.matched_count == 0:
+            log.info("outbox_lease_lost", collection=collection, id=doc_id)
+            raise LeaseLost(f"{collection}/{doc_id}")
+        lease.deadline = self._loop_time(until)
+
+    # --- time ------------------------------------------------------------------------------
+
+    def _loop_time(self, until: datetime) -> float:
+        """A lease's end as event-loop time (the loop's clock does not jump)."""
+        return asyncio.get_running_loop().time() + (until - utcnow()).total_seconds()
+
+
+class _Lease:
+    __slots__ = ("deadline",)
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
 
 class _Forgetter:
     """Removes published entries from their documents, off the publishing path.
 
     Entries published within ``linger`` seconds of each other are forgotten in one round trip
-    (one bulk write, one update per document). Each update removes exactly the published
-    entries and drops the ``outbox_pending`` marker only when nothing is left: a writer may have
-    added entries meanwhile. An entry not forgotten (a crash, the database away) is published
-    again once its lease runs out; consumers drop the duplicate.
+    (one bulk write, one update per document), but none waits past its deadline (its lease's
+    end less the margin). Each update removes exactly the published entries and drops the
+    ``outbox_pending`` marker only when nothing is left: a writer may have added entries
+    meanwhile. A round that fails is tried again; rounds do not wait for each other, so a slow
+    write holds up no deadline.
     """
 
-    def __init__(self, db: AsyncDatabase[Document], collection: str, linger: float) -> None:
+    def __init__(
+        self, relay: OutboxRelay, db: AsyncDatabase[Document], collection: str, linger: float
+    ) -> None:
+        self.relay = relay
+        self.name = collection
         self.collection = db[collection]
         self.linger = linger
         self._waiting: dict[Any, list[str]] = {}
+        self._deadline = float("inf")
         self._task: asyncio.Task[None] | None = None
-        self._now = asyncio.Event()
+        self._writes: set[asyncio.Task[None]] = set()
+        self._sooner = asyncio.Event()
+        self._stopping = False
 
-    def forget(self, doc_id: Any, sent: list[str]) -> None:
+    def forget(self, doc_id: Any, sent: list[str], deadline: float) -> None:
         self._waiting.setdefault(doc_id, []).extend(sent)
+        if deadline < self._deadline:
+            self._deadline = deadline
+            self._sooner.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush_soon(), name="outbox-forget")
 
@@ -230,19 +342,27 @@ class _Forgetter:
     async def _flush_soon(self) -> None:
         # Every round lingers: what is published during a write waits for the next round
         # (where a save may absorb it) instead of going out in a round trip of its own.
+        loop = asyncio.get_running_loop()
         while self._waiting:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._now.wait(), self.linger)
-            await self._flush_once()
+            started = loop.time()
+            while not self._stopping:
+                wait = min(started + self.linger, self._deadline) - loop.time()
+                if wait <= 0:
+                    break
+                self._sooner.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._sooner.wait(), wait)
+            self._round()
+            await asyncio.sleep(0)
 
-    async def flush(self) -> None:
-        while self._waiting:
-            await self._flush_once()
+    def _round(self) -> None:
+        batch, self._waiting, self._deadline = self._waiting, {}, float("inf")
+        if batch:
+            write = asyncio.create_task(self._write(batch), name="outbox-forget-write")
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
 
-    async def _flush_once(self) -> None:
-        batch, self._waiting = self._waiting, {}
-        if not batch:
-            return
+    async def _write(self, batch: dict[Any, list[str]]) -> None:
         try:
             await self.collection.bulk_write(
                 [
@@ -251,12 +371,27 @@ class _Forgetter:
                 ],
                 ordered=False,
             )
-        except Exception as error:  # published again once their lease runs out
+        except Exception as error:
             log_failure(log, "outbox_forget_failed", error, ids=list(batch))
+            if not self._stopping:
+                await asyncio.sleep(FORGET_RETRY_SECONDS)
+                retry_by = asyncio.get_running_loop().time()
+                for doc_id, sent in batch.items():
+                    self.forget(doc_id, sent, retry_by)
+            return
+        for doc_id, sent in batch.items():
+            self.relay.recorded(self.name, doc_id, sent)
+
+    async def flush(self) -> None:
+        while self._waiting or self._writes:
+            self._round()
+            if self._writes:
+                await asyncio.gather(*set(self._writes))
 
     async def stop(self) -> None:
         """Forget what is waiting now, without lingering."""
-        self._now.set()
+        self._stopping = True
+        self._sooner.set()
         if self._task is not None:
             await self._task
         await self.flush()

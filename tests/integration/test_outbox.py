@@ -143,3 +143,62 @@ async def test_a_stale_write_is_refused_not_lost(orders_db: Any, publisher: Publ
     assert stored is not None
     assert stored.notes == "first writer"
     assert stored.version == 2
+
+
+async def test_a_confirmed_entry_is_not_published_again_while_its_removal_lingers(
+    bus: Bus, orders_db: Any, publisher: Publisher, monkeypatch: Any
+) -> None:
+    # Published entries linger longer than the writer's lease before they are removed: other
+    # relays (and the writer's own poll loop) look for work all the while.
+    monkeypatch.setattr("shared.storage.outbox.FORGET_LINGER_SECONDS", 1.5)
+    writer = relay(orders_db, publisher.publish_entry, "writer", lease=0.6)
+    others = [relay(orders_db, publisher.publish_entry, f"replica-{i}", lease=0.6) for i in (1, 2)]
+    for each in (writer, *others):
+        await each.start()
+    try:
+        store = AggregateStore(orders_db.orders, Order, writer)
+        orders = [await submitted_order(store) for _ in range(10)]
+        for _ in range(15):
+            await asyncio.gather(*(each.drain() for each in (writer, *others)))
+            await asyncio.sleep(0.1)
+        await bus.wait_for("order.submitted", count=10)
+        await bus.settle(0.5)
+    finally:
+        for each in (writer, *others):
+            await each.stop()
+
+    ids = {o.id for o in orders}
+    mine = [m for m in bus.events if m.body.get("order_id") in ids]
+    assert len(mine) == 20
+    assert bus.duplicates() == 0, [
+        (m.routing_key, m.body["order_id"]) for m in bus.repeated_events()
+    ]
+    left = await orders_db.orders.count_documents({"_id": {"$in": list(ids)}, "outbox": []})
+    assert left == 10
+
+
+async def test_a_publication_near_its_lease_end_renews_it_first(
+    bus: Bus, orders_db: Any, publisher: Publisher
+) -> None:
+    slow_broker = asyncio.Event()
+
+    async def slow(entry: Document) -> None:
+        await asyncio.sleep(0.4)  # the broker confirms late: the lease is nearly over
+        await publisher.publish_entry(entry)
+        slow_broker.set()
+
+    writer = relay(orders_db, slow, "writer", lease=0.6)
+    other = relay(orders_db, publisher.publish_entry, "replica", lease=0.6)
+    await writer.start()
+    try:
+        order = await submitted_order(AggregateStore(orders_db.orders, Order, writer))
+        for _ in range(12):
+            await other.drain()
+            await asyncio.sleep(0.1)
+        await bus.wait_for("order.submitted", lambda b: b["order_id"] == order.id)
+        await bus.settle(0.3)
+    finally:
+        await writer.stop()
+
+    about = [m for m in bus.events if m.body.get("order_id") == order.id]
+    assert sorted(m.routing_key for m in about) == ["order.created", "order.submitted"]

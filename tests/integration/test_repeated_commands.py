@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.contracts import SubmitOrder
+from shared.contracts import SubmitOrder, UpdateOrder
+from shared.storage.aggregates import ANSWER_WINDOW
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order
 
@@ -56,3 +57,33 @@ async def test_every_answer_and_event_carries_the_callers_correlation_id(
     await bus.send(rejected, reply=True)  # approved orders are locked: refused
     refusal = await bus.reply_for(rejected)
     assert (refusal.type, refusal.correlation_id) == ("CommandRejected", flow)
+
+
+async def test_a_command_resent_after_its_answer_is_no_longer_kept_is_answered_already_applied(
+    bus: Bus, order_service: Any
+) -> None:
+    create = purchase_order()
+    await bus.send(create, reply=True)
+    await bus.reply_for(create)
+    first = UpdateOrder(order_id=create.order_id, updated_by="alice", notes="first")
+    await bus.send(first, reply=True)
+    assert (await bus.reply_for(first)).type == "OrderUpdated"
+    for n in range(ANSWER_WINDOW):  # more later commands on the order than answers are kept
+        later = UpdateOrder(order_id=create.order_id, updated_by="alice", notes=f"later {n}")
+        await bus.send(later, reply=True)
+        latest = await bus.reply_for(later)
+
+    bus.replies.clear()
+    await bus.send(first, reply=True)  # resent with its first message id
+    answer = await bus.reply_for(first)
+    assert answer.type == "CommandRejected"
+    assert answer.body["reason"] == "already_applied"
+    assert create.order_id in answer.body["detail"]
+    await bus.settle()
+    updated = bus.matching("order.updated", having(order_id=create.order_id))
+    assert len(updated) == ANSWER_WINDOW + 1, "applied once, not again"
+
+    bus.replies.clear()
+    await bus.send(later, reply=True)  # still among the answers kept: the first answer
+    again = await bus.reply_for(later)
+    assert (again.type, again.message_id) == ("OrderUpdated", latest.message_id)

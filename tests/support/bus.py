@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -65,6 +66,9 @@ class Bus:
         self.user = user
         self.events: list[Received] = []
         self.replies: list[Received] = []
+        self.event_ids: Counter[str] = Counter()
+        """How often each message id was published on ``oms.events`` (delivery is at least
+        once; a count above one is a second publication of the same event)."""
         self.reply_queue = ""
         self._connection: AbstractRobustConnection | None = None
         self._changed = asyncio.Condition()
@@ -103,6 +107,8 @@ class Bus:
     def _record(self, into: list[Received]) -> Callable[[AbstractIncomingMessage], Any]:
         async def on_message(message: AbstractIncomingMessage) -> None:
             into.append(_decode(message))
+            if into is self.events and message.message_id:
+                self.event_ids[message.message_id] += 1
             async with self._changed:
                 self._changed.notify_all()
 
@@ -228,6 +234,21 @@ class Bus:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
         return found
+
+    def duplicates(self) -> int:
+        """Deliveries on ``oms.events`` that repeated a message id already published."""
+        return sum(count - 1 for count in self.event_ids.values())
+
+    def repeated_events(self) -> list[Received]:
+        """One of each event published more than once."""
+        seen: set[str] = set()
+        repeated = []
+        for event in self.events:
+            mid = event.message_id or ""
+            if self.event_ids[mid] > 1 and mid not in seen:
+                seen.add(mid)
+                repeated.append(event)
+        return repeated
 
     async def settle(self, seconds: float = 0.5) -> None:
         """Let in-flight messages arrive before asserting that something did not happen."""
