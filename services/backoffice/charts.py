@@ -12,6 +12,8 @@ from services.backoffice.reports import Report
 
 COLOURS = ("#0b5cad", "#c76b00")
 BAR, GAP, LABEL_GAP, WIDTH, TEXT = 18, 12, 16, 640, 150
+MOST = 20
+"""Bars a chart draws at most (the largest); the table beside it lists every row."""
 """A bar's height, the space between rows, under each row's label, the chart's width, and
 room kept right of the longest bar for its number."""
 
@@ -35,19 +37,25 @@ class Chart:
     legend: list[str]
 
 
-def charts(report: Report) -> list[Chart]:
-    """The report's charts: one per currency for money, else one; none without values."""
+def charts(report: Report, most: int = MOST) -> list[Chart]:
+    """The report's charts: one per currency for money, else one; none without values. A
+    chart of more than ``most`` rows draws the largest (by its first value), in table order."""
     if not report.value_columns or not report.rows:
         return []
     by_currency: dict[str, list[int]] = {}
     for index, row in enumerate(report.rows):
         by_currency.setdefault(report.currency(row), []).append(index)
-    return [_chart(report, currency, rows) for currency, rows in by_currency.items()]
+    return [_chart(report, currency, rows, most) for currency, rows in by_currency.items()]
 
 
-def _chart(report: Report, currency: str, rows: list[int]) -> Chart:
+def _chart(report: Report, currency: str, rows: list[int], most: int) -> Chart:
     names = [report.columns[c] for c in report.value_columns]
     title = f"{report.title}: {', '.join(names)}" + (f" in {currency}" if currency else "")
+    if len(rows) > most:
+        first = report.value_columns[0]
+        largest = sorted(rows, key=lambda i: float(report.rows[i][first]), reverse=True)[:most]
+        title += f" (the {most} largest of {len(rows)}; the table lists every one)"
+        rows = sorted(largest)
     groups = [
         (report.label(i), [_bar(report, i, c, currency) for c in report.value_columns])
         for i in rows

@@ -4,7 +4,7 @@ date basis, period and time zone the page names (the person's own zone unless th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -67,29 +67,47 @@ class Choice:
         return urlencode({**asked, "branch_id": self.branch} if self.branch else asked)
 
 
-async def _views(request: Request) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The sales and approval views, read at most once per ``OMS_REPORTS_CACHE_SECONDS`` (they
-    hold every order)."""
+@dataclass
+class Views:
+    """The sales and approval views as read at ``read_at``, and the reports made from them so
+    far, by what was asked (the same reports are not made twice from the same views)."""
+
+    read_at: float
+    levels: list[dict[str, Any]]
+    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """The sales view as each date basis needs it, read when first asked for."""
+    made: dict[tuple[str, str, str, str], list[reports.Report]] = field(default_factory=dict)
+
+
+async def _views(request: Request) -> Views:
+    """The views, read at most once per ``OMS_REPORTS_CACHE_SECONDS`` (they hold every
+    order)."""
     office = backoffice(request)
-    cached = getattr(request.app.state, "report_views", None)
-    if cached is None or time.monotonic() - cached[0] > office.settings.reports_cache_seconds:
-        cached = (time.monotonic(), await office.sales.everything(), await office.levels.all())
+    cached: Views | None = getattr(request.app.state, "report_views", None)
+    if cached is None or time.monotonic() - cached.read_at > office.settings.reports_cache_seconds:
+        cached = Views(time.monotonic(), await office.levels.all())
         request.app.state.report_views = cached
-    return cached[1], cached[2]
+    return cached
 
 
 async def _reports(request: Request, choice: Choice) -> list[reports.Report]:
     """Every report for ``choice``; the stock of the branch asked for, always afresh."""
-    documents, levels = await _views(request)
-    found = [sale for doc in documents for sale in reports.sales_of(doc, choice.basis)]
-    period = choice.period
-    made = [
-        *(reports.sales(found, by, choice.basis, period) for by in reports.GROUPS),
-        reports.turnaround(levels),
-        reports.rejection_counts(levels),
-        reports.rejections(levels),
-        reports.waiting(levels, utcnow()),
-    ]
+    views = await _views(request)
+    key = (choice.basis, choice.zone, choice.first, choice.last)
+    if choice.basis not in views.documents:
+        sales = backoffice(request).sales
+        views.documents[choice.basis] = await sales.everything(choice.basis)
+    if key not in views.made:
+        documents = views.documents[choice.basis]
+        found = [s for doc in documents for s in reports.sales_of(doc, choice.basis)]
+        views.made[key] = [
+            *(reports.sales(found, by, choice.basis, choice.period) for by in reports.GROUPS),
+            reports.turnaround(views.levels),
+            reports.rejection_counts(views.levels),
+            reports.rejections(views.levels),
+            reports.waiting(views.levels, utcnow()),
+        ]
+    made = list(views.made[key])
     if choice.branch:
         stock = await backoffice(request).reads.stock(branch_id=choice.branch) or {}
         made.append(reports.stock(stock.get("stock", [])))

@@ -138,35 +138,44 @@ def _issued(order: Mapping[str, Any]) -> list[Sale]:
     currency = order["currency"]
     net, tax = Decimal(order["net"]), Decimal(order["tax"])
     lines = order.get("lines") or []
+    by_net, by_tax = _weights(lines, "net"), _weights(lines, "tax")
     issues = sorted(order.get("issues", []), key=lambda issue: (issue["at"], issue["issue_id"]))
     counted_net = counted_tax = ZERO
     found = []
     for issue in issues:
-        progress = {p["sku"]: p for p in issue["progress"]}
-        share_net = _share(lines, progress, "net")
-        share_tax = _share(lines, progress, "tax")
-        upto_net = quantized(net * share_net, currency)
-        upto_tax = quantized(tax * share_tax, currency)
+        issued = _issued_shares(issue["progress"])
+        upto_net = quantized(net * _share(by_net, issued), currency)
+        upto_tax = quantized(tax * _share(by_tax, issued), currency)
         found.append(_sale(order, issue["at"], upto_net - counted_net, upto_tax - counted_tax))
         counted_net, counted_tax = upto_net, upto_tax
     return found
 
 
-def _share(lines: Sequence[Mapping[str, Any]], progress: Mapping[str, Any], amount: str) -> Decimal:
-    """How much of the order's ``amount`` (net or tax) is issued: each item's issued share
-    weighted by its lines' amount (by item alone when the amounts are all zero)."""
-    issued = {
-        sku: min(Decimal(p["issued"]) / Decimal(p["ordered"]), Decimal(1))
-        for sku, p in progress.items()
-        if Decimal(p["ordered"]) > 0
-    }
+def _weights(lines: Sequence[Mapping[str, Any]], amount: str) -> dict[str, Decimal]:
+    """Each item's part of the order's ``amount`` (net or tax): its lines' amounts."""
     weights: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         weights[line["sku"]] += Decimal(line[amount])
+    return weights
+
+
+def _issued_shares(progress: Sequence[Mapping[str, Any]]) -> dict[str, Decimal]:
+    """How much of each item is issued so far, from 0 to 1."""
+    shares = {}
+    for item in progress:
+        ordered = Decimal(item["ordered"])
+        if ordered > 0:
+            shares[item["sku"]] = min(Decimal(item["issued"]) / ordered, Decimal(1))
+    return shares
+
+
+def _share(weights: Mapping[str, Decimal], issued: Mapping[str, Decimal]) -> Decimal:
+    """How much of an amount is issued: each item's issued share weighted by its part of the
+    amount (by item alone when the parts are all zero: an untaxed order's tax)."""
     whole = sum(weights.values(), ZERO)
     if whole == 0:
         return sum(issued.values(), ZERO) / len(issued) if issued else ZERO
-    return sum((weights[sku] * issued.get(sku, ZERO) for sku in weights), ZERO) / whole
+    return sum((part * issued.get(sku, ZERO) for sku, part in weights.items()), ZERO) / whole
 
 
 @dataclass(frozen=True)
@@ -180,8 +189,7 @@ class Period:
     def day(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
 
-    def covers(self, at: datetime) -> bool:
-        day = self.day(at)
+    def covers(self, day: date) -> bool:
         return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
 
 
@@ -190,12 +198,12 @@ def sales(found: Iterable[Sale], by: str, basis: str, period: Period) -> Report:
     orders they come from, for the sales whose local date is in ``period``."""
     groups: dict[tuple[str, str], list[Sale]] = defaultdict(list)
     for sale in found:
-        if period.covers(sale.at):
-            group = {
-                "period": f"{period.day(sale.at):%Y-%m}",
-                "branch": sale.branch_id,
-                "customer": sale.party_id,
-            }[by]
+        day = period.day(sale.at)
+        if period.covers(day):
+            if by == "period":
+                group = f"{day.year:04d}-{day.month:02d}"
+            else:
+                group = sale.branch_id if by == "branch" else sale.party_id
             groups[(group, sale.currency)].append(sale)
     rows: list[Sequence[Any]] = []
     labels: list[str] = []

@@ -25,6 +25,11 @@ from shared.contracts.billing import InvoiceIssued, InvoiceVoided
 Document = dict[str, Any]
 SALES = "sales"
 SALES_EVENTS: tuple[type[Event], ...] = (*ORDER_EVENTS, GoodsIssued, InvoiceIssued, InvoiceVoided)
+NOT_NEEDED = {
+    "ordered": ("lines", "issues", "invoices", "voided"),
+    "issued": ("invoices", "voided"),
+    "invoiced": ("lines", "issues"),
+}
 PricedEvent = OrderCreated | OrderUpdated | OrderSubmitted | OrderApproved
 
 
@@ -121,5 +126,9 @@ class SalesView:
                 upsert=True,
             )
 
-    async def everything(self) -> list[Document]:
-        return [doc async for doc in self.sales.find({})]
+    async def everything(self, basis: str) -> list[Document]:
+        """Every order's document, with what a report by ``basis`` needs (``ordered``: no
+        lines, issues or invoices; ``issued``: no invoices; ``invoiced``: no lines or issues)."""
+        left_out = NOT_NEEDED[basis]
+        projection = dict.fromkeys(left_out, 0) if left_out else None
+        return [doc async for doc in self.sales.find({"kind": "sales"}, projection)]

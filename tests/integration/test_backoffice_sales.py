@@ -115,7 +115,7 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     for event in (second, first, first, approved, created, billed, wrong, voided):
         await bus.send(event)
     for _ in range(200):
-        [doc] = [d for d in await sales.everything() if d["_id"] == order_id] or [{}]
+        doc = await sales.sales.find_one({"_id": order_id}) or {}
         if (
             doc.get("status") == "approved"
             and len(doc.get("issues", [])) == 2
@@ -140,3 +140,9 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
         ["SHOP", "EUR", 1, Decimal("10.00"), Decimal("1.90"), Decimal("11.90")]
     ]
     assert await bus.dead_letter_count(SALES_QUEUE) == 0
+    # Each basis reads what it needs, and only sales orders.
+    [ordered] = [d for d in await sales.everything("ordered") if d["_id"] == order_id]
+    assert not {"lines", "issues", "invoices"} & set(ordered)
+    [by_invoice] = [d for d in await sales.everything("invoiced") if d["_id"] == order_id]
+    assert by_invoice["invoices"] == doc["invoices"]
+    assert "issues" not in by_invoice

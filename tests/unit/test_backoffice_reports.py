@@ -275,3 +275,12 @@ def test_sales_have_one_chart_per_currency_each_equal_to_its_rows_of_the_table_a
     # A bar is scaled within its own currency: each chart's largest bar is full width.
     assert f'width="{charts.WIDTH - charts.TEXT:.1f}"' in charts.svg(found[0])
     assert f'width="{charts.WIDTH - charts.TEXT:.1f}"' in charts.svg(found[1])
+
+
+def test_a_chart_of_many_rows_draws_the_largest_and_says_so() -> None:
+    rows: list[Any] = [[f"C{n}", "EUR", 1, Decimal(n), Decimal(0), Decimal(n)] for n in range(30)]
+    report = reports.Report("s", "Sales", ["c", "currency", "orders", "net", "tax", "gross"],
+                            rows, [3], currency_column=1, money_columns=[3, 4, 5])  # fmt: skip
+    [chart] = charts.charts(report, most=5)
+    assert [bars[0].row for _, bars in chart.groups] == [25, 26, 27, 28, 29]
+    assert chart.title == "Sales: net in EUR (the 5 largest of 30; the table lists every one)"
