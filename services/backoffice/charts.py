@@ -11,11 +11,12 @@ from typing import Any
 from services.backoffice.reports import Report
 
 COLOURS = ("#0b5cad", "#c76b00")
-BAR, GAP, LABEL_GAP, WIDTH, TEXT = 18, 12, 16, 640, 150
+BAR, GAP, LABEL_GAP, LONGEST = 18, 12, 16, 60.0
+"""A bar's height, the space between rows and under each row's label (pixels), and the longest
+bar in percent of the chart's width: the rest is room for its number. Widths are percentages
+and text is not scaled, so the numbers stay readable on a phone."""
 MOST = 20
 """Bars a chart draws at most (the largest); the table beside it lists every row."""
-"""A bar's height, the space between rows, under each row's label, the chart's width, and
-room kept right of the longest bar for its number."""
 
 
 @dataclass(frozen=True)
@@ -79,33 +80,33 @@ def svg(chart: Chart) -> str:
     per_row = LABEL_GAP + BAR * len(chart.groups[0][1]) + GAP
     height = per_row * len(chart.groups) + 24
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" height="{height}" '
         f'class="chart" aria-label="{escape(chart.title)}" '
         f'data-currency="{escape(chart.currency)}">'
     ]
     for index, (label, bars) in enumerate(chart.groups):
         y = index * per_row
-        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{escape(label[:60])}</text>')
+        parts.append(f'<text x="0" y="{y + 12}" font-size="13">{escape(label[:60])}</text>')
         for n, bar in enumerate(bars):
             parts.append(_rect(bar, y + LABEL_GAP + n * BAR, top, n))
     legend_y = height - 6
     for n, name in enumerate(chart.legend):
-        x = n * 200
+        x = n * 50
         parts.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="10" height="10" '
-            f'fill="{COLOURS[n % len(COLOURS)]}"/><text x="{x + 14}" y="{legend_y}" '
-            f'font-size="11">{escape(name)}</text>'
+            f'<rect x="{x}%" y="{legend_y - 10}" width="10" height="10" '
+            f'fill="{COLOURS[n % len(COLOURS)]}"/><text x="{x}%" dx="14" y="{legend_y}" '
+            f'font-size="12">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _rect(bar: Bar, y: int, top: float, n: int) -> str:
-    width = max((WIDTH - TEXT) * bar.value / top, 1 if bar.value else 0)
+    width = max(LONGEST * bar.value / top, 0.2 if bar.value else 0)
     data: dict[str, Any] = {"row": bar.row, "column": bar.column, "value": bar.plain}
     attributes = " ".join(f'data-{key}="{escape(str(value))}"' for key, value in data.items())
     return (
-        f'<rect x="0" y="{y}" width="{width:.1f}" height="{BAR - 3}" '
+        f'<rect x="0" y="{y}" width="{width:.1f}%" height="{BAR - 3}" '
         f'fill="{COLOURS[n % len(COLOURS)]}" {attributes}><title>{escape(bar.text)}</title></rect>'
-        f'<text x="{width + 4:.1f}" y="{y + BAR - 6}" font-size="11">{escape(bar.text)}</text>'
+        f'<text x="{width:.1f}%" dx="4" y="{y + BAR - 5}" font-size="12">{escape(bar.text)}</text>'
     )

@@ -256,7 +256,6 @@ def turnaround(levels: Iterable[Mapping[str, Any]]) -> Report:
         rows,
         [3, 4],
         labels=[f"{r[0] or 'no cycle'} level {r[1]} · {r[2]} decisions" for r in rows],
-        units={3: "min", 4: "min"},
         numbers=[1, 2, 3, 4],
         note="Minutes from a level starting to wait until its decision.",
         empty="No approval decided yet. Orders submitted into an approval cycle show here "
@@ -306,7 +305,6 @@ def rejection_counts(levels: Iterable[Mapping[str, Any]]) -> Report:
         rows,
         [2],
         labels=[f"{r[0] or 'no cycle'} level {r[1]}" for r in rows],
-        units={2: "rejections"},
         numbers=[1, 2],
         empty="No rejections.",
     )
@@ -327,7 +325,6 @@ def waiting(levels: Iterable[Mapping[str, Any]], now: datetime) -> Report:
         ["approver", "waiting", "oldest minutes"],
         rows,
         [1],
-        units={1: "waiting"},
         numbers=[1, 2],
         empty="Nothing waits for a decision.",
     )

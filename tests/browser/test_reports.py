@@ -276,6 +276,8 @@ async def test_every_main_page_fits_a_phone_and_shows_amounts_in_their_decimals(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
         assert wide[0] <= wide[1] == 390, f"{path} scrolls sideways on a phone: {wide}"
+        name = path.split("?")[0].strip("/").replace("/", "-").replace("{euro}", "order")
+        await phone.screenshot(path=screenshots / f"phone-{name}.png", full_page=True)
     desk = await person(browser)
     await desk.goto(f"{system.url}/orders/{shop.euro}")
     await sign_in(desk, shop.admin)

@@ -240,10 +240,9 @@ def test_the_chart_draws_a_bar_per_value_scaled_to_the_largest() -> None:
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" role="img"')
     assert 'aria-label="R &amp; D: a, b"' in svg
     assert ">x&lt;y</text>" in svg
-    full = charts.WIDTH - charts.TEXT
-    assert f'width="{full:.1f}"' in svg  # 20, the largest
-    assert f'width="{full / 2:.1f}"' in svg  # 10
-    assert 'width="0.0"' in svg  # nothing, no bar
+    assert 'width="60.0%"' in svg  # 20, the largest
+    assert 'width="30.0%"' in svg  # 10
+    assert 'width="0.0%"' in svg  # nothing, no bar
     assert svg.count("<rect") == 4 + 2  # four bars, two legend keys
     assert "<title>a 10 min</title>" in svg  # every number says what it counts
     assert "<title>b 20</title>" in svg
@@ -273,8 +272,8 @@ def test_sales_have_one_chart_per_currency_each_equal_to_its_rows_of_the_table_a
     eur = found[0].groups[0]
     assert eur == ("N · 1 order", [charts.Bar(0, 3, 1234.5, "1234.50", "net 1,234.50 EUR")])
     # A bar is scaled within its own currency: each chart's largest bar is full width.
-    assert f'width="{charts.WIDTH - charts.TEXT:.1f}"' in charts.svg(found[0])
-    assert f'width="{charts.WIDTH - charts.TEXT:.1f}"' in charts.svg(found[1])
+    assert 'width="60.0%"' in charts.svg(found[0])
+    assert 'width="60.0%"' in charts.svg(found[1])
 
 
 def test_a_chart_of_many_rows_draws_the_largest_and_says_so() -> None:
