@@ -17,6 +17,7 @@ from shared.contracts import (
     GoodsIssued,
     OrderApproved,
     OrderCreated,
+    OrderKind,
     OrderSubmitted,
     OrderUpdated,
 )
@@ -75,6 +76,8 @@ class SalesView:
             await self._order(event)
 
     async def _order(self, event: Event) -> None:
+        if getattr(event, "kind", None) != OrderKind.SALES:
+            return  # purchases are no sales
         at = event.occurred_at
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
         facts = order_facts(event) if isinstance(event, PricedEvent) else {}

@@ -244,7 +244,7 @@ def sample(queue: str) -> tuple[Event, str, str]:
         created = purchase_created(unique("BR"))
         return created, "orders", created.order_id
     if queue == SALES_QUEUE:
-        created = purchase_created(unique("BR"))
+        created = purchase_created(unique("BR")).model_copy(update={"kind": OrderKind.SALES})
         return created, "sales", created.order_id
     request_id = f"{unique('PO')}:1"
     pending = ApprovalPending(

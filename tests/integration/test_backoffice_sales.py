@@ -111,8 +111,10 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
         **invoice(order_id, "INV-2"), lines=[], tax_total=Decimal("1.90"), issued_at=T0
     )
     voided = InvoiceVoided(**invoice(order_id, "INV-2", status="void"), reason="twice")
-    # The issues before the order itself, one of them twice; the invoice voided.
-    for event in (second, first, first, approved, created, billed, wrong, voided):
+    bought = created.model_copy(update={"order_id": unique("PO"), "kind": OrderKind.PURCHASE})
+    # A purchase order first (delivered before the rest); the issues before the order itself,
+    # one of them twice; the invoice voided.
+    for event in (bought, second, first, first, approved, created, billed, wrong, voided):
         await bus.send(event)
     for _ in range(200):
         doc = await sales.sales.find_one({"_id": order_id}) or {}
@@ -140,6 +142,7 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
         ["SHOP", "EUR", 1, Decimal("10.00"), Decimal("1.90"), Decimal("11.90")]
     ]
     assert await bus.dead_letter_count(SALES_QUEUE) == 0
+    assert await sales.sales.find_one({"_id": bought.order_id}) is None  # no sale
     # Each basis reads what it needs, and only sales orders.
     [ordered] = [d for d in await sales.everything("ordered") if d["_id"] == order_id]
     assert not {"lines", "issues", "invoices"} & set(ordered)
