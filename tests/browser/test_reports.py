@@ -259,8 +259,8 @@ async def test_a_person_chooses_their_date_format_and_time_zone(
     await expect(ada.get_by_label("Time zone")).to_have_value("Europe/Berlin")
 
 
-PAGES = ("/inbox", "/orders", "/orders/{euro}", "/stock?branch_id={branch}", "/reports",
-         "/reports?branch_id={branch}", "/preferences", "/configuration")  # fmt: skip
+PAGES = ("/inbox", "/orders", "/orders/new", "/orders/{euro}", "/stock?branch_id={branch}",
+         "/reports", "/reports?branch_id={branch}", "/preferences", "/configuration")  # fmt: skip
 
 
 async def test_every_main_page_fits_a_phone_and_shows_amounts_in_their_decimals(
