@@ -174,14 +174,16 @@ def list_orders(ctl: Ctl, /, **filters: Any) -> None:
 @click.argument("order_id")
 @click.pass_obj
 def timeline(ctl: Ctl, order_id: str) -> None:
-    """Every event about an order, from every service, oldest first."""
+    """Every event about an order, from every service, oldest first, with the quotation, RFQ
+    or cart it came from, and who was behind each."""
     ended, body = ctl.query("order", "/orders/timeline", order_id=order_id)
     if ended:
         ctl.emit(ended)
-    text = f"{order_id}: {body.get('status')}"
+    came_from = ", ".join(f"{d['document']} {d['id']}" for d in body.get("came_from", []))
+    text = f"{order_id}: {body.get('status')}" + (f" (from {came_from})" if came_from else "")
     ctl.emit(
         Outcome(Exit.DONE, body, text, rows=body.get("timeline", [])),
-        columns=["at", "service", "event", "summary"],
+        columns=["at", "document", "service", "event", "by", "summary"],
     )
 
 

@@ -51,7 +51,7 @@ MAX_DELAY = 3.0
 PROBE_TIMEOUT = 1.5
 """Each readiness check answers within this, so a probe answers within 2 s."""
 STOP_MARGIN = STOP_MARGIN_SECONDS
-OWED_EVENTS_TIMEOUT = 2.0
+OWED_EVENTS_TIMEOUT = 1.5
 """After in-flight messages: the relay's publications under way, and the jobs, get this."""
 
 REFUSED: tuple[type[BaseException], ...] = (
@@ -313,13 +313,18 @@ class Lifecycle:
         log.info("service_stopping", in_flight=len(settlement.in_flight))
         if self._watchdog is not None:
             self._watchdog.cancel()
+        # Every subscriber at once: none handles a new delivery from now on (what arrives
+        # stays unacknowledged and goes back to its queue when the channel closes); each
+        # waits (up to the broker's graceful timeout) for what it has in hand, then cancels
+        # its consumer.
+        stops = [
+            asyncio.create_task(_bounded(sub.stop(), graceful + 1))
+            for sub in runtime.broker.subscribers
+        ]
+        await asyncio.sleep(0)  # every subscriber has stopped taking deliveries
         # What has not started yet goes back at once; what has, gets the graceful time.
         await settlement.give_back(waiting_only=True)
-        # Every subscriber at once: none takes a new delivery; each waits (up to the broker's
-        # graceful timeout) for the messages it has in hand, then cancels its consumer.
-        await asyncio.gather(
-            *(_bounded(sub.stop(), graceful + 1) for sub in runtime.broker.subscribers)
-        )
+        await asyncio.gather(*stops)
         if left := len(settlement.in_flight):
             log.warning("stop_giving_back", messages=left)
             await settlement.give_back(timeout=1.0)

@@ -47,7 +47,10 @@ class ServiceSettings(BaseSettings):
     delivery_limit: int = Field(default=20, ge=1, description="redeliveries before a dead letter")
     prefetch: int = Field(default=32, ge=1, le=1000)
     graceful_timeout: float = Field(
-        default=20.0, gt=0, description="on SIGTERM, seconds in-flight messages get to finish"
+        default=3.0,
+        gt=0,
+        description="on SIGTERM, seconds in-flight messages get to finish (what does not is "
+        "given back to its queue, and handled again by any replica: handlers are idempotent)",
     )
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
     outbox_lease_seconds: float = Field(

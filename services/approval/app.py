@@ -9,6 +9,7 @@ from services.approval.repository import COLLECTIONS, Stores, create_indexes
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
@@ -58,6 +59,7 @@ SERVICE = Service(
         ApprovalApproved,
         ApprovalRejected,
         ApprovalWithdrawn,
+        ApprovalReassigned,
         CycleDefined,
         PartyAssigned,
         PartyUnassigned,

@@ -16,6 +16,11 @@ from services.approval.domain import (
     UserDetails,
     assignment_id,
 )
+from services.approval.domain.directory import (
+    check_admins_left,
+    check_manager_chain,
+    check_reassignment,
+)
 from services.approval.repository import Stores
 from shared.contracts import (
     ApproveRequest,
@@ -23,6 +28,7 @@ from shared.contracts import (
     DefineCycle,
     OrderCancelled,
     OrderSubmitted,
+    Person,
     RejectRequest,
     UnassignParty,
     UpsertUser,
@@ -40,6 +46,9 @@ class ApprovalHandlers:
         """Told of each request an approver's command decided (for the turnaround metric)."""
 
     async def upsert_user(self, cmd: UpsertUser) -> None:
+        """Add or change a user, keeping the directory whole (see ``domain.directory``); a
+        user who leaves hands the requests waiting for them to ``reassign_to``, each moved
+        once the user's change is saved (a redelivery moves what is left)."""
         details = UserDetails(
             name=cmd.name,
             email=str(cmd.email) if cmd.email else None,
@@ -47,12 +56,51 @@ class ApprovalHandlers:
             manager_id=cmd.manager_id,
             active=cmd.active,
         )
-        await self.stores.users.create_or_change(
-            cmd.user_id,
-            cmd,
-            create=lambda: User.register(cmd.user_id, details),
-            change=lambda user: user.change(details),
+        async with self.stores.directory_lock.changing(str(cmd.message_id)):
+            moving, successor = await self._check_directory(cmd, details)
+            ids = [request.id for request in moving]
+
+            def change(user: User) -> None:
+                user.change(
+                    details, by=cmd.changed_by, reassigned_to=cmd.reassign_to, reassigned=ids
+                )
+
+            await self.stores.users.create_or_change(
+                cmd.user_id,
+                cmd,
+                create=lambda: User.register(cmd.user_id, details, by=cmd.changed_by),
+                change=change,
+            )
+        for request in moving:
+            assert successor is not None, "requests move only to a successor"
+            await self.stores.moved_requests.change(
+                request.id,
+                cmd,
+                lambda r: r.reassign(leaving=cmd.user_id, to=successor, by=cmd.changed_by),
+                missing=LookupError,
+            )
+
+    async def _check_directory(
+        self, cmd: UpsertUser, details: UserDetails
+    ) -> tuple[list[ApprovalRequest], Person | None]:
+        """Refuse a change that would break the directory; else the requests that move, and
+        to whom."""
+        directory = self.stores.directory
+        before = await self.stores.users.read(cmd.user_id)
+        check_manager_chain(
+            cmd.user_id, cmd.manager_id, await directory.managers_from(cmd.manager_id)
         )
+        check_admins_left(before, details, await directory.other_active_admins(cmd.user_id))
+        if details.active:
+            return [], None
+        waiting = await self.stores.requests.find(
+            {"status": RequestStatus.PENDING, "approver.user_id": cmd.user_id}, limit=10_000
+        )
+        successor = await self.stores.users.read(cmd.reassign_to) if cmd.reassign_to else None
+        moving = check_reassignment(
+            cmd.user_id, before, details, waiting, reassign_to=cmd.reassign_to, successor=successor
+        )
+        return moving, successor.person() if successor and moving else None
 
     async def define_cycle(self, cmd: DefineCycle) -> None:
         """Create or change a cycle; named and fallback approvers must be admin-level users."""

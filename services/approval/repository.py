@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from datetime import timedelta
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain.directory import MAX_CHAIN
 from services.approval.domain.resolution import Resolved, resolve_approver
-from shared.contracts import LevelRule, Person
-from shared.storage.aggregates import AggregateStore
+from shared.contracts import LevelRule, Person, utcnow
+from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -20,18 +26,27 @@ REQUESTS = "requests"
 CYCLES = "cycles"
 ASSIGNMENTS = "assignments"
 USERS = "users"
+LOCKS = "locks"
+DIRECTORY_LEASE = timedelta(seconds=30)
+"""How long a directory change may hold the directory (a replica that died frees it then)."""
+DIRECTORY_WAIT_SECONDS = 5.0
 COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 
 class Stores:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
-        self.requests = AggregateStore(
-            db[REQUESTS], ApprovalRequest, relay, recent=RecentDocuments()
+        recent_requests = RecentDocuments()
+        self.requests = AggregateStore(db[REQUESTS], ApprovalRequest, relay, recent=recent_requests)
+        self.moved_requests = AggregateStore(
+            db[REQUESTS], ApprovalRequest, relay, answers=False, recent=recent_requests
         )
+        """The same requests, changed as consequences of a directory command: their events do
+        not answer it (the user's change does)."""
         self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
         self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
         self.users = AggregateStore(db[USERS], User, relay, recent=RecentDocuments())
         self.directory = Directory(self.users)
+        self.directory_lock = DirectoryLock(db[LOCKS])
 
 
 class Directory:
@@ -66,6 +81,21 @@ class Directory:
         self._unknown.pop(user_id, None)
         return user.person()
 
+    async def managers_from(self, manager_id: str | None) -> dict[str, str | None]:
+        """Each user's manager along the chain that starts at ``manager_id``, as stored now."""
+        managers: dict[str, str | None] = {}
+        current = manager_id
+        while current is not None and current not in managers and len(managers) < MAX_CHAIN:
+            user = await self.users.read(current)
+            managers[current] = user.manager_id if user else None
+            current = managers[current]
+        return managers
+
+    async def other_active_admins(self, user_id: str) -> int:
+        """How many active admins there are besides ``user_id`` (0 or 1: enough to know)."""
+        query = {"admin": True, "active": True, "_id": {"$ne": user_id}}
+        return len(await self.users.find(query, limit=1))
+
     async def resolve(
         self, rule: LevelRule, *, creator_id: str, fallback_id: str | None
     ) -> Resolved:
@@ -74,6 +104,43 @@ class Directory:
         if creator is not None and creator.manager_id and creator.manager_id not in users:
             users |= await self.get([creator.manager_id])
         return resolve_approver(rule, creator_id=creator_id, fallback_id=fallback_id, users=users)
+
+
+class DirectoryLock:
+    """Directory changes take turns, across replicas."""
+
+    def __init__(self, locks: AsyncCollection[Document]) -> None:
+        self.locks = locks
+
+    @contextlib.asynccontextmanager
+    async def changing(self, holder: str) -> AsyncIterator[None]:
+        """Hold the directory while ``holder`` (a command's id) checks its rules and changes it.
+
+        The rules span users (the last admin, a chain of managers), so two changes checked at
+        once could each pass and together break them: changes take turns, across replicas, on
+        a lease in the ``locks`` collection. One that waits too long is retried later.
+        """
+        deadline = time.monotonic() + DIRECTORY_WAIT_SECONDS
+        while not await self._claim(holder):
+            if time.monotonic() > deadline:
+                raise ConcurrencyConflict("the user directory is being changed; retry")
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            await self.locks.delete_one({"_id": "directory", "holder": holder})
+
+    async def _claim(self, holder: str) -> bool:
+        now = utcnow()
+        try:
+            await self.locks.find_one_and_update(
+                {"_id": "directory", "$or": [{"until": {"$lt": now}}, {"holder": holder}]},
+                {"$set": {"holder": holder, "until": now + DIRECTORY_LEASE}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # another change holds it
+        return True
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:

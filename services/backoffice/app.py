@@ -28,9 +28,12 @@ from services.backoffice import (
     orders_view,
     pages_approvals,
     pages_config,
+    pages_order_forms,
+    pages_order_list,
     pages_orders,
     pages_prefs,
     pages_reports,
+    pages_users,
 )
 from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.bus import Broker, Subscription
@@ -138,8 +141,11 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         Mount("/metrics", make_asgi_app()),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         *pages_approvals.ROUTES,
+        *pages_order_list.ROUTES,
+        *pages_order_forms.ROUTES,  # before /orders/{order_id}
         *pages_orders.ROUTES,
         *pages_config.ROUTES,
+        *pages_users.ROUTES,
         *pages_reports.ROUTES,
         *pages_prefs.ROUTES,
     ]

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
     Event,
@@ -19,6 +20,7 @@ Document = dict[str, Any]
 LEVELS = "approval_levels"
 APPROVAL_EVENTS: tuple[type[Event], ...] = (
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalApproved,
     ApprovalRejected,
     ApprovalWithdrawn,
@@ -42,7 +44,11 @@ class ApprovalLevels:
             event, ApprovalPending | ApprovalApproved | ApprovalRejected | ApprovalWithdrawn
         )
         facts = {"order_id": event.order_id, "cycle_id": event.cycle_id}
-        if isinstance(event, ApprovalPending):
+        if isinstance(event, ApprovalReassigned):  # the same wait, for someone else now
+            await self._set(
+                event.request_id, event.level, facts, approver_id=event.approver.user_id
+            )
+        elif isinstance(event, ApprovalPending):
             await self._set(
                 event.request_id,
                 event.level,

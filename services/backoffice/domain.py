@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from shared.pricing import minor_unit, round_to
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def link_refusal(
 # --- orders -----------------------------------------------------------------------------------
 
 EDITABLE = frozenset({"draft", "rejected"})
+CANCELLABLE = frozenset({"draft", "rejected", "pending_approval", "approved"})
+"""As the order service allows: before anything was received or issued."""
 FULFILLABLE = frozenset({"approved", "partially_received", "partially_issued"})
 
 
@@ -97,6 +102,12 @@ def may_edit(order: Mapping[str, Any], viewer: Viewer) -> bool:
     """Its creator (or an admin) while it is a draft or rejected."""
     mine = order.get("created_by") == viewer.user_id or viewer.admin
     return mine and order.get("status") in EDITABLE
+
+
+def may_cancel(order: Mapping[str, Any], viewer: Viewer) -> bool:
+    """Its creator (or an admin) until goods were received or issued against it."""
+    mine = order.get("created_by") == viewer.user_id or viewer.admin
+    return mine and order.get("status") in CANCELLABLE
 
 
 def fulfilment_step(order: Mapping[str, Any]) -> str | None:
@@ -124,6 +135,14 @@ REASON_WORDS = {
     "over_receipt": "That is more than the order still expects.",
     "exceeds_ordered": "That is more than the order still expects.",
     "invalid_message": "Some of what you entered is not valid.",
+    "unknown_tax_rate": "A tax code is not defined, or not in force yet.",
+    "unknown_price_list": "There is no such price list.",
+    "price_list_mismatch": "That price list is for another currency or branch.",
+    "unknown_price": "A line has no unit price, and the price list has none for its item.",
+    "discount_exceeds_line": "A line's discount is larger than the line.",
+    "discount_exceeds_document": "The discount on the order is larger than the order.",
+    "invalid_discount": "A discount is not valid.",
+    "invalid_line": "A line is not valid.",
     "not_allowed": "The back office may not send this command.",
     "not_the_acting_user": "The command named someone other than you.",
     "approver_not_admin": "A named approver must be an administrator.",
@@ -131,6 +150,11 @@ REASON_WORDS = {
     "approver.",
     "unknown_cycle": "There is no such cycle.",
     "unknown_user": "There is no such user.",
+    "invalid_manager": "A user cannot be their own manager.",
+    "manager_cycle": "That manager would make the chain of managers loop.",
+    "last_admin": "The directory needs at least one active administrator.",
+    "requests_waiting": "Approval requests wait for this user.",
+    "invalid_reassignment": "That person cannot take over these approval requests.",
     "timeout": "The service did not answer in time; the command may still be carried out. "
     "Reload the page in a moment.",
 }
@@ -160,11 +184,24 @@ def parse_lines(text: str) -> list[dict[str, str]]:
     return lines
 
 
-def format_lines(lines: Iterable[Mapping[str, Any]]) -> str:
-    """The inverse of :func:`parse_lines`, to edit an order's lines."""
-    return "\n".join(
-        " ".join(
-            str(part) for part in (line["sku"], line["quantity"], line.get("unit_price")) if part
-        )
-        for line in lines
-    )
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def figure(value: Any) -> str:
+    """A decimal as a person writes it: ``7.25`` for ``7.250000``, ``400`` for ``400.000``."""
+    if value is None or value == "":
+        return ""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def money(value: Any, currency: str = "") -> str:
+    """An amount with the currency's decimals (``38.40`` in EUR, ``1,200`` in JPY, ``1.250`` in
+    BHD), grouped by thousands; an exact line value finer than that keeps its further digits,
+    so that shown lines add up to the totals. Files (CSV) write amounts without grouping."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    unit = minor_unit(currency.upper())
+    if number == round_to(number, unit):
+        return format(round_to(number, unit), ",f")
+    return format(number.normalize(), ",f")

@@ -1,11 +1,11 @@
-"""How the back office writes numbers and dates for a person: amounts with their currency's
-decimals (JPY 0, BHD 3), dates in the person's own format and time zone. Pure: no I/O."""
+"""How the back office writes dates for a person (their own format and time zone), and rounds
+report amounts to their currency (amounts are written by ``domain.money``). Pure: no I/O."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -77,16 +77,6 @@ def style_for_language(accept_language: str) -> str:
             if candidate in LOCALE_STYLES:
                 return LOCALE_STYLES[candidate]
     return "iso"
-
-
-def amount_text(value: Any, currency: str, *, grouped: bool = True) -> str:
-    """An amount with exactly its currency's decimals: ``1,234.50`` (EUR), ``1,235`` (JPY),
-    ``1.250`` (BHD); without grouping for files. Anything not a number is written as it is."""
-    try:
-        number = round_to(Decimal(str(value)), minor_unit(currency.upper()))
-    except (InvalidOperation, ValueError):
-        return "" if value is None else str(value)
-    return f"{number:,}" if grouped else str(number)
 
 
 def quantized(value: Decimal, currency: str) -> Decimal:

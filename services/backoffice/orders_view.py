@@ -1,6 +1,6 @@
-"""The back office's list of orders, fed by the order service's events (``GET /orders`` of the
-order service answers one order at a time): filters, paging, newest first. The order page
-itself reads the order service, so it is never behind."""
+"""The back office's list of orders, fed by the order service's events and inventory's receipts
+and issues (``GET /orders`` of the order service answers one order at a time): filters, sorting,
+paging, a count. The order page itself reads the order service, so it is never behind."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from pymongo import DESCENDING
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import (
     Event,
+    GoodsIssued,
+    GoodsReceived,
     OrderApproved,
     OrderCancelled,
     OrderCompleted,
@@ -28,6 +32,10 @@ from shared.contracts import (
 Document = dict[str, Any]
 ORDERS = "orders"
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
+BACKFILL_BATCH = 500
+EXPORT_LIMIT = 10_000
+"""At most this many orders in one CSV download (narrow the filters for the rest)."""
 ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderCreated,
     OrderUpdated,
@@ -36,7 +44,29 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderRejected,
     OrderCancelled,
     OrderCompleted,
+    GoodsReceived,
+    GoodsIssued,
 )
+STATUSES = (
+    "draft",
+    "pending_approval",
+    "approved",
+    "partially_received",
+    "partially_issued",
+    "rejected",
+    "cancelled",
+    "completed",
+)
+SORTS = {
+    "created": "created_on",
+    "order": "_id",
+    "party": "party_id",
+    "branch": "branch_id",
+    "creator": "created_by",
+    "status": "status",
+    "total": "total_value",
+}
+"""What the list sorts by (the page's word: the stored field)."""
 STATUS_AFTER: dict[str, str | None] = {
     "order.created": "draft",
     "order.updated": None,  # a draft stays a draft, a rejected order stays rejected
@@ -46,6 +76,19 @@ STATUS_AFTER: dict[str, str | None] = {
     "order.cancelled": "cancelled",
     "order.completed": "completed",
 }
+
+
+def status_after(event: Event) -> str | None:
+    """The order's status once ``event`` happened; ``None``: the event leaves it as it is. A
+    receipt or an issue that does not finish the order leaves it partly done; one that does
+    is followed by ``order.completed``."""
+    if isinstance(event, GoodsReceived):
+        return None if event.fully_received else "partially_received"
+    if isinstance(event, GoodsIssued):
+        return None if event.completed else "partially_issued"
+    return STATUS_AFTER[event.routing_key]
+
+
 FACTS = ("kind", "party_id", "branch_id", "created_by", "currency", "total")
 
 
@@ -58,12 +101,27 @@ class Filters:
     created_from: str = ""
     created_to: str = ""
     page: int = 1
+    sort: str = "created"
+    direction: str = "desc"
+    size: int = PAGE_SIZE
 
     @classmethod
     def read(cls, params: dict[str, str]) -> Filters:
-        page = params.get("page", "1")
+        """The filters a page asked for; what is not understood falls back to the default."""
+        page, size = params.get("page", "1"), params.get("size", "")
         fields = {key: params.get(key, "").strip() for key in FACTS_FILTERED}
-        return cls(**fields, page=max(int(page) if page.isdigit() else 1, 1))
+        return cls(
+            **fields,
+            page=max(int(page) if page.isdigit() else 1, 1),
+            sort=sort if (sort := params.get("sort", "")) in SORTS else "created",
+            direction="asc" if params.get("direction") == "asc" else "desc",
+            size=int(size) if size.isdigit() and int(size) in PAGE_SIZES else PAGE_SIZE,
+        )
+
+    def order_by(self) -> list[tuple[str, int]]:
+        """The sort, then the order id, so that equal values keep one order between pages."""
+        way = ASCENDING if self.direction == "asc" else DESCENDING
+        return [(key, way) for key in dict.fromkeys((SORTS[self.sort], "_id"))]
 
     def query(self) -> Document:
         query: Document = {
@@ -98,7 +156,9 @@ class OrderList:
         facts = event.model_dump(mode="json", include=set(FACTS))
         if isinstance(event, OrderCreated):
             facts["created_on"] = at.isoformat()
-        status = STATUS_AFTER[event.routing_key]
+        if "total" in facts:
+            facts["total_value"] = Decimal128(Decimal(facts["total"]))
+        status = status_after(event)
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
         if status is not None:
             newer = {"$or": [{"status_at": {"$lte": at}}, {"status_at": None}]}
@@ -119,17 +179,46 @@ class OrderList:
         return [doc async for doc in self.orders.find({}, fields)]
 
     async def page(self, filters: Filters) -> tuple[list[Document], bool]:
-        """One page of orders, newest first, and whether there is a next page."""
+        """One page of orders in the filters' order, and whether there is a next page."""
+        found = await self._find(filters, (filters.page - 1) * filters.size, filters.size + 1)
+        return found[: filters.size], len(found) > filters.size
+
+    async def count(self, filters: Filters) -> tuple[int, bool]:
+        """How many orders match the filters (on every page), and whether there are more: a
+        filtered count stops after ``EXPORT_LIMIT``. Without filters, the collection's own
+        count (counting documents one by one took 300 ms at 10,000 on the embedded server)."""
+        if not (query := filters.query()):
+            return await self.orders.estimated_document_count(), False
+        found = await self.orders.count_documents(query, limit=EXPORT_LIMIT + 1)
+        return min(found, EXPORT_LIMIT), found > EXPORT_LIMIT
+
+    async def export(self, filters: Filters) -> list[Document]:
+        """Every order that matches, in the filters' order, up to ``EXPORT_LIMIT``."""
+        return await self._find(filters, 0, EXPORT_LIMIT)
+
+    async def _find(self, filters: Filters, skip: int, limit: int) -> list[Document]:
         cursor = self.orders.find(
             filters.query(),
-            sort=[("created_on", DESCENDING), ("_id", DESCENDING)],
-            skip=(filters.page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE + 1,
+            {"total_value": 0, "status_at": 0},
+            sort=filters.order_by(),
+            skip=skip,
+            limit=limit,
         )
-        found = [{"order_id": doc.pop("_id"), **doc} async for doc in cursor]
-        return found[:PAGE_SIZE], len(found) > PAGE_SIZE
+        return [{"order_id": doc.pop("_id"), **doc} async for doc in cursor]
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[ORDERS].create_index([("created_on", DESCENDING)])
     await db[ORDERS].create_index([("status", 1), ("created_on", DESCENDING)])
+    await db[ORDERS].create_index([("total_value", DESCENDING)])
+    # Orders learnt before the list sorted by total get their sortable total once, in batches.
+    unsorted = db[ORDERS].find({"total": {"$type": "string"}, "total_value": None}, {"total": 1})
+    batch: list[UpdateOne] = []
+    async for doc in unsorted:
+        total = Decimal128(Decimal(doc["total"]))
+        batch.append(UpdateOne({"_id": doc["_id"]}, {"$set": {"total_value": total}}))
+        if len(batch) == BACKFILL_BATCH:
+            await db[ORDERS].bulk_write(batch, ordered=False)
+            batch = []
+    if batch:
+        await db[ORDERS].bulk_write(batch, ordered=False)

@@ -3,6 +3,7 @@ with one or two levels and their e-mail switches, and which parties are in which
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,8 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from services.backoffice.domain import require_admin
+from services.backoffice.pages_users import invalid_words, learn_answer, user_command
 from services.backoffice.web import backoffice, form, render, signed_in, viewer
-from shared.contracts import AssignParty, Command, DefineCycle, UpsertUser
+from shared.contracts import AssignParty, Command, DefineCycle
 
 DONE = {
     "password": "The password was set.",
@@ -43,16 +45,16 @@ async def configuration(request: Request) -> Response:
     return await _page(request)
 
 
-async def _send(request: Request, build: type[Command], done: str, **fields: Any) -> Response:
+async def _send(request: Request, build: Callable[[], Command], done: str) -> Response:
     me = viewer(request)
     try:
-        command = build(**fields)
+        command = build()
     except ValidationError as error:
-        words = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        return await _page(request, 422, words)
+        return await _page(request, 422, invalid_words(error))
     answer = await backoffice(request).broker.send(command, me.user_id)
     if answer.refused:
         return await _page(request, 409, answer.words)
+    await learn_answer(request, answer)
     return RedirectResponse(f"/configuration?done={done}", status_code=303)
 
 
@@ -72,18 +74,10 @@ async def set_password(request: Request) -> Response:
 async def upsert_user(request: Request) -> Response:
     require_admin(viewer(request), "change users")
     sent = form(request)
-    return await _send(
-        request,
-        UpsertUser,
-        "user",
-        user_id=sent.get("user_id", "").strip(),
-        name=sent.get("name", "").strip(),
-        email=sent.get("email") or None,
-        admin=sent.get("admin") == "on",
-        manager_id=sent.get("manager_id") or None,
-        active=sent.get("active", "on") == "on",
-        changed_by=viewer(request).user_id,
-    )
+    # An unticked box is not sent at all: absent means off (it defaulted to on, so unticking
+    # "Active" was read as active and the page said "saved" while nothing changed).
+    user_id, me = sent.get("user_id", "").strip(), viewer(request).user_id
+    return await _send(request, lambda: user_command(user_id, sent, me), "user")
 
 
 def _level(sent: dict[str, str], number: int) -> dict[str, Any] | None:
@@ -100,33 +94,30 @@ async def define_cycle(request: Request) -> Response:
     require_admin(viewer(request), "define cycles")
     sent = form(request)
     levels = [level for number in (1, 2) if (level := _level(sent, number))]
-    return await _send(
-        request,
-        DefineCycle,
-        "cycle",
-        cycle_id=sent.get("cycle_id", "").strip(),
-        name=sent.get("name", "").strip(),
-        order_kind=sent.get("order_kind"),
-        levels=levels,
-        notify_pending=sent.get("notify_pending") == "on",
-        notify_approved=sent.get("notify_approved") == "on",
-        notify_rejected=sent.get("notify_rejected") == "on",
-        fallback_approver_id=sent.get("fallback_approver_id") or None,
-        defined_by=viewer(request).user_id,
-    )
+    fields: dict[str, Any] = {
+        "cycle_id": sent.get("cycle_id", "").strip(),
+        "name": sent.get("name", "").strip(),
+        "order_kind": sent.get("order_kind"),
+        "levels": levels,
+        "notify_pending": sent.get("notify_pending") == "on",
+        "notify_approved": sent.get("notify_approved") == "on",
+        "notify_rejected": sent.get("notify_rejected") == "on",
+        "fallback_approver_id": sent.get("fallback_approver_id") or None,
+        "defined_by": viewer(request).user_id,
+    }
+    return await _send(request, lambda: DefineCycle(**fields), "cycle")
 
 
 @signed_in
 async def assign_party(request: Request) -> Response:
     require_admin(viewer(request), "assign parties to cycles")
     sent = form(request)
+    cycle_id, party_id = sent.get("cycle_id", "").strip(), sent.get("party_id", "").strip()
+    me = viewer(request).user_id
     return await _send(
         request,
-        AssignParty,
+        lambda: AssignParty(cycle_id=cycle_id, party_id=party_id, assigned_by=me),
         "party",
-        cycle_id=sent.get("cycle_id", "").strip(),
-        party_id=sent.get("party_id", "").strip(),
-        assigned_by=viewer(request).user_id,
     )
 
 

@@ -4,9 +4,7 @@ in; every change is one of the services' public commands, sent for them."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -15,21 +13,18 @@ from starlette.routing import Route
 
 from services.backoffice.domain import (
     Forbidden,
-    format_lines,
     fulfilment_step,
+    may_cancel,
     may_edit,
     parse_lines,
 )
-from services.backoffice.orders_view import Filters
 from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
 from shared.contracts import (
+    CancelOrder,
     Command,
-    CreatePurchaseOrder,
-    CreateSalesOrder,
     IssueGoods,
     ReceiveGoods,
     SubmitOrder,
-    UpdateOrder,
 )
 
 DONE = {
@@ -38,6 +33,7 @@ DONE = {
     "submitted": "The order was submitted for approval.",
     "received": "The goods were received into stock.",
     "issued": "The goods were issued from stock.",
+    "cancelled": "The order was cancelled.",
 }
 
 
@@ -47,7 +43,7 @@ def _invalid(error: ValidationError) -> str:
     )
 
 
-async def _send(request: Request, build: Any, **fields: Any) -> str | None:
+async def send(request: Request, build: Any, **fields: Any) -> str | None:
     """Build and send a command for the person signed in: ``None``, or why it failed."""
     me = viewer(request)
     try:
@@ -60,31 +56,11 @@ async def _send(request: Request, build: Any, **fields: Any) -> str | None:
     return answer.words if answer.refused else None
 
 
-async def _order(request: Request) -> dict[str, Any]:
+async def load_order(request: Request) -> dict[str, Any]:
     order = await backoffice(request).reads.order(request.path_params["order_id"])
     if order is None:
         raise Forbidden(f"There is no order {request.path_params['order_id']}.")
     return order
-
-
-@signed_in
-async def orders(request: Request) -> Response:
-    """Orders with filters (kind, status, party, branch, creation dates), newest first, a page
-    at a time; or straight to the order with a given id."""
-    if order_id := request.query_params.get("order_id", "").strip():
-        return RedirectResponse(f"/orders/{order_id}", status_code=303)
-    filters = Filters.read(dict(request.query_params))
-    found, more = await backoffice(request).orders.page(filters)
-    wanted = {k: v for k, v in asdict(filters).items() if v and k != "page"}
-    return render(
-        request,
-        "orders.html",
-        orders=found,
-        filters=filters,
-        more=more,
-        previous=urlencode({**wanted, "page": filters.page - 1}),
-        following=urlencode({**wanted, "page": filters.page + 1}),
-    )
 
 
 @signed_in
@@ -107,74 +83,17 @@ async def _show_order(request: Request, error: str = "", status: int = 200) -> R
         timeline=await office.reads.timeline(order["order_id"]),
         requests=await office.reads.requests_of(order["order_id"]),
         editable=may_edit(order, me),
+        cancellable=may_cancel(order, me),
         step=fulfilment_step(order),
         done=DONE.get(request.query_params.get("done", "")),
     )
 
 
 @signed_in
-async def new_order(request: Request) -> Response:
-    """Create a purchase or sales order as a draft, for the person signed in."""
-    if request.method == "GET":
-        return render(request, "order_form.html", values={}, order=None)
-    sent, me = form(request), viewer(request)
-    order_id = sent.get("order_id", "").strip()
-    purchase = sent.get("kind") == "purchase"
-    party = {"vendor_id" if purchase else "customer_id": sent.get("party_id", "").strip()}
-    try:
-        lines = parse_lines(sent.get("lines", ""))
-    except ValueError as error:
-        return render(request, "order_form.html", 422, values=sent, order=None, error=str(error))
-    why = await _send(
-        request,
-        CreatePurchaseOrder if purchase else CreateSalesOrder,
-        order_id=order_id,
-        branch_id=sent.get("branch_id", "").strip(),
-        created_by=me.user_id,
-        currency=sent.get("currency", "").strip().upper(),
-        lines=lines,
-        notes=sent.get("notes") or None,
-        correlation_id=order_id,
-        **party,
-    )
-    if why:
-        return render(request, "order_form.html", 409, values=sent, order=None, error=why)
-    return RedirectResponse(f"/orders/{order_id}?done=created", status_code=303)
-
-
-@signed_in
-async def edit_order(request: Request) -> Response:
-    """Change a draft or rejected order's lines and notes, as its creator."""
-    order, me = await _order(request), viewer(request)
-    if not may_edit(order, me):
-        raise Forbidden("Only its creator may change an order, and only a draft or a rejected one.")
-    if request.method == "GET":
-        values = {"lines": format_lines(order["lines"]), "notes": order.get("notes") or ""}
-        return render(request, "order_form.html", values=values, order=order)
-    sent = form(request)
-    try:
-        lines = parse_lines(sent.get("lines", ""))
-    except ValueError as error:
-        return render(request, "order_form.html", 422, values=sent, order=order, error=str(error))
-    why = await _send(
-        request,
-        UpdateOrder,
-        order_id=order["order_id"],
-        updated_by=me.user_id,
-        lines=lines,
-        notes=sent.get("notes") or None,
-        correlation_id=order["order_id"],
-    )
-    if why:
-        return render(request, "order_form.html", 409, values=sent, order=order, error=why)
-    return RedirectResponse(f"/orders/{order['order_id']}?done=updated", status_code=303)
-
-
-@signed_in
 async def submit_order(request: Request) -> Response:
     """Send a draft or rejected order (again) into its approval cycle."""
-    order, me = await _order(request), viewer(request)
-    why = await _send(
+    order, me = await load_order(request), viewer(request)
+    why = await send(
         request,
         SubmitOrder,
         order_id=order["order_id"],
@@ -187,9 +106,31 @@ async def submit_order(request: Request) -> Response:
 
 
 @signed_in
+async def cancel_order(request: Request) -> Response:
+    """Withdraw an order before anything was received or issued against it (order.cancel)."""
+    order, me = await load_order(request), viewer(request)
+    if not may_cancel(order, me):
+        raise Forbidden(
+            "Only its creator (or an administrator) may cancel an order, and only before goods "
+            "were received or issued against it."
+        )
+    why = await send(
+        request,
+        CancelOrder,
+        order_id=order["order_id"],
+        cancelled_by=me.user_id,
+        reason=form(request).get("reason", "").strip() or None,
+        correlation_id=order["order_id"],
+    )
+    if why:
+        return await _show_order(request, why, 409)
+    return RedirectResponse(f"/orders/{order['order_id']}?done=cancelled", status_code=303)
+
+
+@signed_in
 async def fulfil_order(request: Request) -> Response:
     """Receive goods against an approved purchase order, or issue them against a sales order."""
-    order, me, sent = await _order(request), viewer(request), form(request)
+    order, me, sent = await load_order(request), viewer(request), form(request)
     step = fulfilment_step(order)
     if step is None:
         raise Forbidden("Goods are received or issued only against an approved order.")
@@ -208,11 +149,11 @@ async def fulfil_order(request: Request) -> Response:
         "correlation_id": order["order_id"],
     }
     if step == "receive":
-        why = await _send(
+        why = await send(
             request, ReceiveGoods, receipt_id=document, received_by=me.user_id, **common
         )
     else:
-        why = await _send(request, IssueGoods, issue_id=document, issued_by=me.user_id, **common)
+        why = await send(request, IssueGoods, issue_id=document, issued_by=me.user_id, **common)
     if why:
         return await _show_order(request, why, 409)
     done = "received" if step == "receive" else "issued"
@@ -232,11 +173,9 @@ async def stock(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/orders", orders),
-    Route("/orders/new", new_order, methods=["GET", "POST"]),
     Route("/orders/{order_id}", order_page),
-    Route("/orders/{order_id}/edit", edit_order, methods=["GET", "POST"]),
     Route("/orders/{order_id}/submit", submit_order, methods=["POST"]),
+    Route("/orders/{order_id}/cancel", cancel_order, methods=["POST"]),
     Route("/orders/{order_id}/fulfil", fulfil_order, methods=["POST"]),
     Route("/stock", stock),
 ]

@@ -65,3 +65,17 @@ class Reads:
 
     async def stock(self, **params: str) -> Any:
         return await self._get("inventory", "/stock", **params)
+
+    async def tax_rates(self) -> list[dict[str, Any]]:
+        """Every tax rate code with its versions (to preview an order's total)."""
+        return list(await self._get("order", "/tax-rates") or [])
+
+    async def price_lists(self) -> list[dict[str, Any]]:
+        """Every price list, without its prices (to choose one on the order form)."""
+        return list(await self._get("order", "/price-lists") or [])
+
+    async def price_list(self, price_list_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._get(
+            "order", "/price-lists", price_list_id=price_list_id
+        )
+        return found

@@ -14,9 +14,10 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from services.backoffice.formats import amount_text, quantized
+from services.backoffice.domain import money
+from services.backoffice.formats import quantized
 
-SOLD = frozenset({"approved", "completed"})
+SOLD = frozenset({"approved", "partially_issued", "completed"})
 BASES = {
     "ordered": "order date",
     "issued": "goods-issue date",
@@ -69,7 +70,7 @@ class Report:
         grouped by thousands; the CSV has the same number without grouping."""
         value = row[column]
         if column in self.money_columns:
-            return amount_text(value, self.currency(row))
+            return money(value, self.currency(row))
         return str(value)
 
     def csv(self) -> str:

@@ -23,6 +23,8 @@ PEOPLE = "people"
 SESSIONS = "sessions"
 FAILURES = "sign_in_failures"
 HASHER = PasswordHasher()
+MOVES = {"reassigned_to", "reassigned_requests"}
+"""What a deactivation moved is the requests' story, not the person's."""
 # Verified when the name is unknown too, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
 
@@ -38,7 +40,7 @@ class People:
 
     async def learn(self, event: UserUpserted) -> None:
         """Keep the directory's latest word about a user; an older event changes nothing."""
-        fields = event.model_dump(mode="json", include=set(UserUpserted.model_fields))
+        fields = event.model_dump(mode="json", include=set(UserUpserted.model_fields) - MOVES)
         fields.pop("message_id", None)
         fields.pop("user_id")
         fields["seen_at"] = event.occurred_at

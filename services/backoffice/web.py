@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,8 +19,8 @@ from starlette.templating import Jinja2Templates
 
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
-from services.backoffice.domain import Forbidden, Viewer
-from services.backoffice.formats import Formats, amount_text
+from services.backoffice.domain import Forbidden, Viewer, figure, money
+from services.backoffice.formats import Formats
 from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import Reads, Unavailable
 from services.backoffice.sales_view import SalesView
@@ -28,6 +29,9 @@ from services.backoffice.store import People, Sessions, SignInGuard
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TEMPLATES.env.filters["money"] = money
+TEMPLATES.env.filters["figure"] = figure
+TEMPLATES.env.filters["decimal"] = lambda value: Decimal(str(value or 0))
 SESSION_COOKIE = "oms_session"
 LOGIN_CSRF_COOKIE = "oms_login_csrf"
 
@@ -70,12 +74,7 @@ def _day(context: Mapping[str, Any], value: Any) -> str:
     return formats.date(value)
 
 
-def _money(value: Any, currency: str) -> str:
-    """``{{ amount|money(currency) }}``: the currency's decimals, grouped by thousands."""
-    return amount_text(value, currency or "")
-
-
-TEMPLATES.env.filters.update(when=_when, day=_day, money=_money)
+TEMPLATES.env.filters.update(when=_when, day=_day)
 
 
 def formats_for(request: Request, person: Mapping[str, Any] | None) -> Formats:

@@ -30,6 +30,7 @@ from shared.contracts import (
     OrderCancelled,
     OrderCompleted,
     OrderRejected,
+    OrderStockHoldRequested,
     OrderSubmitted,
     ProductionReceived,
     ReceiveGoods,
@@ -107,6 +108,7 @@ SERVICE = Service(
     },
     events={
         OrderSubmitted: via(_reservations, ReservationHandlers.order_submitted),
+        OrderStockHoldRequested: via(_reservations, ReservationHandlers.order_submitted),
         OrderApproved: via(_reservations, ReservationHandlers.order_approved),
         OrderRejected: via(_reservations, ReservationHandlers.order_rejected),
         OrderCancelled: via(_reservations, ReservationHandlers.order_cancelled),

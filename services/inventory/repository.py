@@ -61,8 +61,8 @@ class Catalog:
 
     async def check_lines(self, lines: Sequence[StockLine]) -> None:
         """Every item exists and every quantity is one it can be counted in."""
-        for line in lines:
-            (await self.item(line.sku)).check_quantity(line.quantity)
+        for n, line in enumerate(lines, start=1):
+            (await self.item(line.sku)).check_quantity(line.quantity, where=f"line {n}")
 
     async def sales_location(self, branch_id: str) -> str | None:
         """Where a branch's sales orders reserve and issue: its flagged location, else its first.

@@ -16,6 +16,7 @@ from services.notification.repository import EMAILS, create_indexes, email_store
 from services.notification.settings import NotificationSettings
 from shared.contracts import (
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalWithdrawn,
     CartRecoveryDue,
     OrderApproved,
@@ -67,9 +68,9 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending and withdrawn approvals, approvals and rejections, and "
-    "reminders of abandoned carts, billing's payment reminders, write-offs and cancellations,"
-    " sent once per event.",
+    description="E-mail about pending, reassigned and withdrawn approvals, approvals and "
+    "rejections, and reminders of abandoned carts, billing's payment reminders, write-offs and "
+    "cancellations, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -78,6 +79,7 @@ SERVICE = Service(
         OrderApproved: NotificationHandlers.order_approved,
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
+        ApprovalReassigned: NotificationHandlers.approval_reassigned,
         CartRecoveryDue: NotificationHandlers.cart_recovery_due,
         # Dunning: each step e-mails the customer's billing contact.
         InvoiceOverdue: NotificationHandlers.invoice_overdue,

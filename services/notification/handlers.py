@@ -12,6 +12,7 @@ from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
 from shared.contracts import (
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalWithdrawn,
     CartRecoveryDue,
     Event,
@@ -78,6 +79,14 @@ class NotificationHandlers:
             link = self.links.to(event) if self.links else None
             subject, body = templates.pending(event, approval_url=self.approval_url, link=link)
             await self._queue(event, "approval_pending", event.approver, subject, body)
+
+    async def approval_reassigned(self, event: ApprovalReassigned) -> None:
+        """Tell the user a request was moved to from an approver who left that it now waits
+        for them, and how to decide."""
+        if event.notify:
+            link = self.links.to(event) if self.links else None
+            subject, body = templates.reassigned(event, approval_url=self.approval_url, link=link)
+            await self._queue(event, "approval_reassigned", event.approver, subject, body)
 
     async def approval_withdrawn(self, event: ApprovalWithdrawn) -> None:
         """Tell the approver that the request they were asked to decide no longer waits."""

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
@@ -96,11 +97,15 @@ $next
 """
 )
 
+# The last reminder is not the final notice: the e-mail that follows it (the cancellation, or
+# the write-off) is, and says so.
 FINAL = {
-    "cancel_subscription": "This was the last reminder: subscription $subscription_id is "
-    "cancelled.",
-    "mark_uncollectible": "This was the last reminder: the invoice is written off as "
-    "uncollectible and handed to our accounts team.",
+    "cancel_subscription": "No further reminder follows: because the invoice is still unpaid, "
+    "subscription $subscription_id is being cancelled. A separate e-mail, the final notice, "
+    "confirms the cancellation.",
+    "mark_uncollectible": "No further reminder follows: because the invoice is still unpaid, it "
+    "is being written off as uncollectible and handed to our accounts team. A separate e-mail, "
+    "the final notice, confirms the write-off.",
 }
 
 UNCOLLECTIBLE = Template(
@@ -109,6 +114,8 @@ UNCOLLECTIBLE = Template(
 invoice $invoice_id ($total $currency, for subscription $subscription_id) is still unpaid
 after every reminder; $balance $currency is written off as uncollectible. A payment is
 still recorded against it if you make one.
+
+This is the final notice about this invoice.
 """
 )
 
@@ -117,7 +124,7 @@ CANCELLED = Template(
 
 subscription $subscription_id (plan $plan_id) $when.
 Reason: $reason
-"""
+$final"""
 )
 
 
@@ -171,6 +178,19 @@ def pending(
         approver_id=event.approver.user_id,
         link=backoffice_link(link),
     )
+
+
+def reassigned(
+    event: ApprovalReassigned, *, approval_url: str, link: str | None = None
+) -> tuple[str, str]:
+    """The pending e-mail, saying whose request it was and who moved it to the reader."""
+    subject, body = pending(event, approval_url=approval_url, link=link)
+    greeting, _, rest = body.partition("\n\n")
+    moved = (
+        f"This request waited for {_name(event.previous_approver)}, who has left; "
+        f"{event.reassigned_by} reassigned it to you."
+    )
+    return f"Reassigned to you: {subject}", f"{greeting}\n\n{moved}\n\n{rest}"
 
 
 def withdrawn(event: ApprovalWithdrawn) -> tuple[str, str]:
@@ -258,6 +278,10 @@ def invoice_uncollectible(event: InvoiceUncollectible) -> tuple[str, str]:
     )
 
 
+FINAL_CANCELLATION = "\nThis is the final notice about this subscription.\n"
+"""Only a cancellation that takes effect now ends the correspondence (not one at period end)."""
+
+
 def subscription_cancelled(event: SubscriptionCancelled) -> tuple[str, str]:
     when = (
         f"ends with its current period, on {_day(event.current_period_end)}"
@@ -270,6 +294,7 @@ def subscription_cancelled(event: SubscriptionCancelled) -> tuple[str, str]:
         plan_id=event.plan_id,
         when=when,
         reason=event.reason or "(none given)",
+        final="" if event.at_period_end else FINAL_CANCELLATION,
     )
 
 
@@ -290,6 +315,8 @@ reminders, tell the storefront you do not want them.
 )
 
 CART_SUBJECTS = {1: "You left something in your cart", 2: "Your cart is still waiting"}
+LATER_CART_SUBJECT = "A reminder: your cart is still saved"
+"""Steps after the second (carts do not expire, and the event does not say which is last)."""
 
 
 def cart_recovery(event: CartRecoveryDue) -> tuple[str, str]:
@@ -298,7 +325,7 @@ def cart_recovery(event: CartRecoveryDue) -> tuple[str, str]:
         f"  {item.quantity} x {item.name or item.sku} ({item.sku}) at {item.unit_price}"
         for item in event.items
     )
-    subject = CART_SUBJECTS.get(event.step, "Last reminder: your cart is about to expire")
+    subject = CART_SUBJECTS.get(event.step, LATER_CART_SUBJECT)
     body = CART_RECOVERY.substitute(
         storefront=event.storefront_id,
         items=lines,

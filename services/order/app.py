@@ -9,12 +9,14 @@ from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
+from services.order.items import ItemCatalog
 from services.order.queries import queries
 from services.order.repository import (
     ORDERS,
     PRICE_LISTS,
     QUOTATIONS,
     RFQS,
+    STOREFRONTS,
     TAX_RATES,
     Admins,
     create_indexes,
@@ -22,6 +24,7 @@ from services.order.repository import (
     price_list_store,
     quotation_store,
     rfq_store,
+    storefront_store,
     tax_rate_store,
 )
 from services.order.settings import OrderSettings
@@ -34,11 +37,13 @@ from shared.contracts import (
     AcceptQuotation,
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     BranchConfigured,
     CancelOrder,
     CancelRfq,
     CancelWorkOrder,
+    CartCheckoutFailed,
     CartConverted,
     CartRecoveryDue,
     ChooseRfqReply,
@@ -48,6 +53,7 @@ from shared.contracts import (
     ComponentsReleased,
     ComponentsShort,
     ConfigureBranch,
+    ConfigureStorefront,
     ConvertQuotation,
     CreatePurchaseOrder,
     CreateQuotation,
@@ -59,12 +65,15 @@ from shared.contracts import (
     DefineTaxRate,
     GoodsIssued,
     GoodsReceived,
+    ItemDefined,
     LocationDefined,
     OrderApproved,
     OrderCancelled,
     OrderCompleted,
     OrderCreated,
     OrderRejected,
+    OrderStockHoldRefused,
+    OrderStockHoldRequested,
     OrderSubmitted,
     OrderUpdated,
     PriceListDefined,
@@ -88,6 +97,7 @@ from shared.contracts import (
     SendQuotation,
     StockMoved,
     StockReserved,
+    StorefrontConfigured,
     SubmitOrder,
     TaxRateDefined,
     UpdateOrder,
@@ -115,10 +125,13 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
     await cart_repository.create_indexes(db)
     orders = order_store(db, relay)
     stock, branches = StockLevels(db), Branches(db, relay)
-    config = PricingConfiguration(tax_rate_store(db, relay), price_list_store(db, relay))
+    config = PricingConfiguration(
+        tax_rate_store(db, relay), price_list_store(db, relay), storefront_store(db, relay)
+    )
     quotations, rfqs = quotation_store(db, relay), rfq_store(db, relay)
+    items = ItemCatalog(db)
     documents = DocumentHandlers(
-        quotations, rfqs, orders, stock=stock, branches=branches, config=config
+        quotations, rfqs, orders, stock=stock, branches=branches, config=config, items=items
     )
     runtime.jobs.append(
         LeasedJob(
@@ -136,7 +149,8 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
         branches,
         config,
         documents=documents,
-        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay)),
+        work_orders=WorkOrderHandlers(work_order_repository.work_order_store(db, relay), items),
+        items=items,
     )
     handlers.carts = carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
     recovery = CartRecovery(carts.carts, stock, carts, runtime.settings.recovery_policy)
@@ -190,6 +204,7 @@ SERVICE = Service(
         ConfigureBranch: OrderHandlers.configure_branch,
         DefineTaxRate: via(_config, PricingConfiguration.define_tax_rate),
         DefinePriceList: via(_config, PricingConfiguration.define_price_list),
+        ConfigureStorefront: via(_config, PricingConfiguration.configure_storefront),
         CreateQuotation: via(_documents, DocumentHandlers.create_quotation),
         ReviseQuotation: via(_documents, DocumentHandlers.revise_quotation),
         SendQuotation: via(_documents, DocumentHandlers.send_quotation),
@@ -203,6 +218,7 @@ SERVICE = Service(
     },
     events={
         ApprovalPending: OrderHandlers.approval_pending,
+        ApprovalReassigned: OrderHandlers.approval_pending,
         ApprovalApproved: OrderHandlers.approval_approved,
         ApprovalRejected: OrderHandlers.approval_rejected,
         # These queues were named before the <service>.<event> rule; they keep their names.
@@ -216,8 +232,12 @@ SERVICE = Service(
         ComponentsShort: via(_work_orders, WorkOrderHandlers.components_short),
         ProductionReceived: via(_work_orders, WorkOrderHandlers.production_received),
         ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
+        ItemDefined: OrderHandlers.item_defined,
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
+        # A cart's sales order that waited for its stock hold: checked out, or refused.
+        OrderSubmitted: via(_carts, CartHandlers.order_settled),
+        OrderStockHoldRefused: via(_carts, CartHandlers.order_settled),
         # Storefronts publish these on cart.<storefront_id>.<event>.
         **{event: via(_carts, CartHandlers.take) for event in CART_EVENTS},
     },
@@ -225,6 +245,8 @@ SERVICE = Service(
         OrderCreated,
         OrderUpdated,
         OrderSubmitted,
+        OrderStockHoldRequested,
+        OrderStockHoldRefused,
         OrderApproved,
         OrderRejected,
         OrderCancelled,
@@ -232,6 +254,7 @@ SERVICE = Service(
         BranchConfigured,
         TaxRateDefined,
         PriceListDefined,
+        StorefrontConfigured,
         WorkOrderCreated,
         WorkOrderReleased,
         WorkOrderPartiallyCompleted,
@@ -249,6 +272,7 @@ SERVICE = Service(
         RfqReplyChosen,
         RfqCancelled,
         CartConverted,
+        CartCheckoutFailed,
         CartRecoveryDue,
     ],
     outbox_collections=[
@@ -256,6 +280,7 @@ SERVICE = Service(
         BRANCHES,
         TAX_RATES,
         PRICE_LISTS,
+        STOREFRONTS,
         work_order_repository.WORK_ORDERS,
         QUOTATIONS,
         RFQS,

@@ -1,4 +1,5 @@
-"""Tax rates and price lists: defined by commands, read whenever an order is priced."""
+"""Tax rates, price lists and storefronts' prices: defined by commands, read whenever an order
+or a cart is priced."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from datetime import datetime
 from typing import Protocol
 
 from services.order.domain.configuration import PriceList, TaxRateCode, UnknownPriceList
-from shared.contracts import DefinePriceList, DefineTaxRate, TaxRate
+from services.order.domain.storefront import (
+    Storefront,
+    StorefrontNotConfigured,
+    StorefrontPrices,
+)
+from shared.contracts import ConfigureStorefront, DefinePriceList, DefineTaxRate, TaxRate
 from shared.storage.aggregates import AggregateStore
 
 
@@ -20,10 +26,14 @@ class Taxed(Protocol):
 
 class PricingConfiguration:
     def __init__(
-        self, tax_rates: AggregateStore[TaxRateCode], price_lists: AggregateStore[PriceList]
+        self,
+        tax_rates: AggregateStore[TaxRateCode],
+        price_lists: AggregateStore[PriceList],
+        storefronts: AggregateStore[Storefront],
     ) -> None:
         self.tax_rates = tax_rates
         self.price_lists = price_lists
+        self.storefronts = storefronts
 
     async def define_tax_rate(self, cmd: DefineTaxRate) -> None:
         """The first version of a code, or its next one (documents keep the one they had)."""
@@ -63,3 +73,33 @@ class PricingConfiguration:
                 "(order.define_price_list), or give the unit prices."
             )
         return price_list
+
+    async def configure_storefront(self, cmd: ConfigureStorefront) -> None:
+        """The price list that prices a storefront's carts and orders (it must exist), and its
+        rule for items the list does not know."""
+        await self.price_list(cmd.price_list_id)
+
+        def configure(storefront: Storefront) -> None:
+            storefront.configure(
+                price_list_id=cmd.price_list_id,
+                unknown_item=cmd.unknown_item,
+                by=cmd.configured_by,
+            )
+
+        def create() -> Storefront:
+            storefront = Storefront(id=cmd.storefront_id, price_list_id=cmd.price_list_id)
+            configure(storefront)
+            return storefront
+
+        await self.storefronts.create_or_change(
+            cmd.storefront_id, cmd, create=create, change=configure
+        )
+
+    async def storefront_prices(self, storefront_id: str) -> StorefrontPrices:
+        """What prices the storefront's lines; refused while it is not configured."""
+        storefront = await self.storefronts.get(storefront_id)
+        if storefront is None:
+            raise StorefrontNotConfigured(storefront_id)
+        price_list = await self.price_list(storefront.price_list_id)
+        assert price_list is not None
+        return StorefrontPrices(storefront_id, price_list, storefront.unknown_item)

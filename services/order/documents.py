@@ -27,6 +27,8 @@ from services.order.domain import (
     UnknownQuotation,
     UnknownRfq,
 )
+from services.order.domain.quantities import numbered
+from services.order.items import ItemCatalog
 from services.order.stock import Branches, StockLevels
 from shared.contracts import (
     AcceptQuotation,
@@ -64,6 +66,7 @@ class DocumentHandlers:
         stock: StockLevels,
         branches: Branches,
         config: PricingConfiguration,
+        items: ItemCatalog,
     ) -> None:
         self.quotations = quotations
         self.rfqs = rfqs
@@ -72,10 +75,12 @@ class DocumentHandlers:
         self.branches = branches
         self.config = config
         """Tax rates and price lists, which price quotations as they price orders."""
+        self.items = items
 
     async def create_quotation(self, cmd: CreateQuotation) -> None:
         """Create a draft, priced as a sales order would be now."""
         now, terms = utcnow(), cmd.pricing or PricingTerms()
+        await self.items.check(numbered(cmd.lines))
         quotation = Quotation.create(
             quotation_id=cmd.quotation_id,
             customer_id=cmd.customer_id,
@@ -94,6 +99,9 @@ class DocumentHandlers:
             raise QuotationExists(f"Quotation {cmd.quotation_id} already exists.")
 
     async def revise_quotation(self, cmd: ReviseQuotation) -> None:
+        if cmd.lines is not None:
+            await self.items.check(numbered(cmd.lines))
+
         async def revise(quotation: Quotation, now: datetime) -> None:
             terms = cmd.pricing or quotation.terms
             quotation.revise(
@@ -202,6 +210,7 @@ class DocumentHandlers:
             await self._expire(quotation.id, quotation.id, f"expire:{quotation.revision}", now)
 
     async def create_rfq(self, cmd: CreateRfq) -> None:
+        await self.items.check(numbered(cmd.lines))
         rfq = Rfq.create(
             rfq_id=cmd.rfq_id,
             branch_id=cmd.branch_id,

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from services.order.configuration import PricingConfiguration
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
 from services.order.domain.availability import Branch
+from services.order.domain.quantities import numbered
+from services.order.items import ItemCatalog
 from services.order.repository import Admins
 from services.order.stock import Branches, StockLevels
 from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.contracts import (
+    LEGACY_STOREFRONT,
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     CancelOrder,
     CloseOrderShort,
@@ -25,9 +29,11 @@ from shared.contracts import (
     Event,
     GoodsIssued,
     GoodsReceived,
+    ItemDefined,
     LocationDefined,
     Message,
     OrderKind,
+    OrderLineInput,
     PricingTerms,
     ReservationConfirmed,
     ReservationReleased,
@@ -56,6 +62,7 @@ class OrderHandlers:
         *,
         documents: DocumentHandlers,
         work_orders: WorkOrderHandlers,
+        items: ItemCatalog,
     ) -> None:
         self.orders = orders
         self.admins = admins
@@ -65,6 +72,8 @@ class OrderHandlers:
         self.documents = documents
         """Quotations and RFQs, which make orders."""
         self.work_orders = work_orders
+        self.items = items
+        """How finely each item is counted: every quantity taken is checked against it."""
 
     carts: CartHandlers
     """Storefront carts; set by the service's setup once these handlers exist (a checkout
@@ -85,16 +94,31 @@ class OrderHandlers:
 
         await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
 
-    async def create(self, cmd: CreatePurchaseOrder | CreateSalesOrder) -> None:
-        """Create a draft; a redelivered create is ignored, a second one for the id refused."""
+    async def create(
+        self,
+        cmd: CreatePurchaseOrder | CreateSalesOrder,
+        *,
+        storefront_id: str | None = None,
+        cart_id: str | None = None,
+    ) -> None:
+        """Create a draft; a redelivered create is ignored, a second one for the id refused.
+        A storefront's sales order (the ``storefront`` caller's, or a cart's checkout naming
+        ``storefront_id``) is priced from the storefront's price list, not from the body."""
         availability, when_short = None, WhenStockShort.ALLOW
+        lines: Sequence[OrderLineInput] = cmd.lines
+        terms = cmd.pricing or PricingTerms()
+        held: list[str] = []
         if isinstance(cmd, CreatePurchaseOrder):
             kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
-            availability = await self.stock.assess(cmd.branch_id, cmd.lines)
+            if (storefront_id := storefront_id or _storefront_caller(cmd)) is not None:
+                prices = await self.config.storefront_prices(storefront_id)
+                lines, held = prices.lines(cmd.lines)
+                terms = prices.terms(cmd.pricing)
+            availability = await self.stock.assess(cmd.branch_id, lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
-        terms = cmd.pricing or PricingTerms()
+        await self.items.check(numbered(lines))
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -102,18 +126,23 @@ class OrderHandlers:
             branch_id=cmd.branch_id,
             created_by=cmd.created_by,
             currency=cmd.currency,
-            lines=cmd.lines,
+            lines=lines,
             notes=cmd.notes,
             pricing=terms,
             price_list=await self.config.price_list(terms.price_list_id),
-            rates=await self.config.rates_for(cmd.lines, utcnow()),
+            rates=await self.config.rates_for(lines, utcnow()),
             availability=availability,
             when_stock_short=when_short,
+            held_items=held,
+            cart_id=cart_id,
         )
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
+        if cmd.lines is not None:
+            await self.items.check(numbered(cmd.lines))
+
         async def update(order: Order) -> None:
             terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
@@ -140,7 +169,16 @@ class OrderHandlers:
     async def submit(self, cmd: SubmitOrder) -> None:
         async def submit(order: Order) -> None:
             by_admin = await self._admin_reworking(order, cmd.submitted_by)
-            order.submit(by=cmd.submitted_by, by_admin=by_admin)
+            refuses_short = (
+                order.kind is OrderKind.SALES
+                and await self.branches.when_stock_short(order.branch_id) is WhenStockShort.REFUSE
+            )
+            order.submit(
+                by=cmd.submitted_by,
+                by_admin=by_admin,
+                hold_stock=refuses_short,
+                command_id=cmd.message_id,
+            )
 
         await self._apply(cmd.order_id, cmd, submit)
 
@@ -183,6 +221,10 @@ class OrderHandlers:
         )
         self.branches.forget(cmd.branch_id)
 
+    async def item_defined(self, event: ItemDefined) -> None:
+        """Learn how finely an item is counted."""
+        await self.items.item_defined(event)
+
     async def location_defined(self, event: LocationDefined) -> None:
         """Learn a branch's stock locations (which one its sales orders are served from)."""
         await self.stock.location_defined(event)
@@ -192,6 +234,8 @@ class OrderHandlers:
         await self.stock.stock_moved(event)
 
     async def approval_pending(self, event: ApprovalPending) -> None:
+        """A level waits for its approver (after the levels decided before it); an
+        ``approval.reassigned`` moved it from an approver who left."""
         await self._apply(
             event.order_id,
             event,
@@ -201,6 +245,11 @@ class OrderHandlers:
                 levels=event.levels,
                 approver_id=event.approver.user_id,
                 approver_name=event.approver.name,
+                decisions=event.decisions,
+                at=event.occurred_at,
+                reassigned=(event.previous_approver.user_id, event.reassigned_by)
+                if isinstance(event, ApprovalReassigned)
+                else None,
             ),
         )
 
@@ -278,6 +327,15 @@ class OrderHandlers:
             event.order_id,
             event,
             lambda order: order.record_stock_released(
-                attempt=event.attempt, reason=event.reason.value, at=event.occurred_at
+                attempt=event.attempt,
+                reason=event.reason.value,
+                at=event.occurred_at,
+                lines=event.lines,
             ),
         )
+
+
+def _storefront_caller(cmd: CreateSalesOrder) -> str | None:
+    """The storefront whose prices a command from the ``storefront`` caller takes."""
+    sender = cmd.delivery.sender if cmd.delivery else None
+    return LEGACY_STOREFRONT if sender == LEGACY_STOREFRONT else None

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.order.carts.repository import CARTS
 from services.order.repository import ORDERS, PRICE_LISTS, QUOTATIONS, RFQS, TAX_RATES
 from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 LIST_LIMIT = 100
-LISTED = {**HIDE_BOOKKEEPING, "history": 0, "revisions": 0}
-"""A list shows each document without its history and earlier versions (ask for one for them)."""
+LISTED = {**HIDE_BOOKKEEPING, "history": 0, "revisions": 0, "timeline": 0}
+"""A list shows each document without its history, earlier versions and timeline (ask for one
+for them)."""
 
 
 LIST_FILTERS = ("status", "kind", "branch_id", "party_id", "created_by", "currency")
 LIST_FIELDS = dict.fromkeys(
     ("kind", "status", "party_id", "branch_id", "currency", "created_by", "created_at"), 1
 ) | {"updated_at": 1, "pricing.grand_total": 1}
+
+
+TOLD = {"timeline": 1}
+ORDER_TOLD = {"timeline": 1, "status": 1, "kind": 1, "quotation_id": 1, "rfq_id": 1}
 
 
 def _listed(doc: dict[str, Any]) -> dict[str, Any]:
@@ -79,18 +85,42 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         )
         return 200, [_listed(doc) async for doc in cursor]
 
+    async def origins(order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """The documents the order came from, with their timelines: its quotation or RFQ, or
+        the cart a storefront checked out into it."""
+        db, found = runtime.database, []
+        if quotation_id := order.get("quotation_id"):
+            found.append(("quotation", await db[QUOTATIONS].find_one({"_id": quotation_id}, TOLD)))
+        if rfq_id := order.get("rfq_id"):
+            found.append(("rfq", await db[RFQS].find_one({"_id": rfq_id}, TOLD)))
+        if order.get("kind") == "sales" and not found:
+            found.append(("cart", await db[CARTS].find_one({"order_id": order["_id"]}, TOLD)))
+        return [(kind, doc) for kind, doc in found if doc is not None]
+
     async def timeline(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /orders/timeline?order_id=...``: every event about the order, the order
-        service's own and those other services published (approval, inventory), oldest first."""
+        service's own and those other services published (approval, inventory), and those of
+        the quotation, RFQ or cart it came from, oldest first; each names who was behind it."""
         if not (order_id := params.get("order_id")):
             return 400, {"error": "order_id is required"}
-        doc = await runtime.database[ORDERS].find_one(
-            {"_id": order_id}, {"timeline": 1, "status": 1}
-        )
+        doc = await runtime.database[ORDERS].find_one({"_id": order_id}, ORDER_TOLD)
         if doc is None:
             return 404, {"error": f"no order {order_id}"}
-        entries = sorted(doc.get("timeline", []), key=lambda e: (e["at"], e["event"]))
-        return 200, {"order_id": order_id, "status": doc.get("status"), "timeline": entries}
+        came_from = await origins(doc)
+        # Within a millisecond (what the database keeps of a time) entries stay in the order
+        # they were recorded, the document the order came from first.
+        entries = [
+            {**entry, "document": kind, "document_id": source["_id"]}
+            for kind, source in [*came_from, ("order", doc)]
+            for entry in source.get("timeline", [])
+        ]
+        entries.sort(key=lambda e: e["at"])
+        return 200, {
+            "order_id": order_id,
+            "status": doc.get("status"),
+            "came_from": [{"document": kind, "id": source["_id"]} for kind, source in came_from],
+            "timeline": entries,
+        }
 
     async def tax_rates(_params: dict[str, str]) -> tuple[int, Any]:
         """``GET /tax-rates``: every tax rate code with all its versions."""

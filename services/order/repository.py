@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.order.domain import Order, Quotation, Rfq
 from services.order.domain.configuration import PriceList, TaxRateCode
+from services.order.domain.storefront import Storefront
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -21,6 +22,7 @@ RFQS = "rfqs"
 ADMINS = "admins"
 TAX_RATES = "tax_rates"
 PRICE_LISTS = "price_lists"
+STOREFRONTS = "storefronts"
 
 
 def order_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Order]:
@@ -43,6 +45,10 @@ def tax_rate_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> Aggregate
 
 def price_list_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[PriceList]:
     return AggregateStore(db[PRICE_LISTS], PriceList, relay, recent=RecentDocuments())
+
+
+def storefront_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Storefront]:
+    return AggregateStore(db[STOREFRONTS], Storefront, relay, recent=RecentDocuments())
 
 
 class Admins:

@@ -84,7 +84,14 @@ class ApprovalPending(_RequestFacts):
     levels: int = Field(ge=1, le=2)
     approver: Person
     via: str | None = Field(
-        default=None, description="how the approver was found: manager, named or fallback"
+        default=None,
+        description="how the approver was found: manager, named or fallback (reassigned: "
+        "the level was moved to them when the approver it waited for left)",
+    )
+    decisions: list[LevelDecision] = Field(
+        default_factory=list,
+        description="the levels of this attempt decided before this one (level 1's approval "
+        "when level 2 waits), in the order they were decided",
     )
 
 
@@ -124,6 +131,20 @@ class ApprovalWithdrawn(_RequestFacts):
     )
 
 
+class ApprovalReassigned(ApprovalPending):
+    """A level that waited for a user who left (was deactivated) now waits for ``approver``:
+    the same request, moved, with who it moved from and who moved it."""
+
+    routing_key: ClassVar[str] = "approval.reassigned"
+    previous_approver: Person = Field(description="who the level waited for until now")
+    reassigned_by: Identifier = Field(description="who deactivated the previous approver")
+    reason: str = Field(
+        default="approver_deactivated",
+        description="why it moved: approver_deactivated (approval.upsert_user with "
+        "active false and reassign_to)",
+    )
+
+
 # --- configuration: the user directory ------------------------------------------------------
 
 
@@ -138,9 +159,33 @@ class UpsertUser(Command):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
     admin: bool = False
-    manager_id: Identifier | None = None
-    active: bool = True
+    manager_id: Identifier | None = Field(
+        default=None,
+        description="their manager's user id: not themselves (invalid_manager), and no chain "
+        "of managers may lead back to them (manager_cycle)",
+    )
+    active: bool = Field(
+        default=True,
+        description="false deactivates them: refused for the last active admin (last_admin), "
+        "and while approval requests wait for them unless reassign_to names who takes those "
+        "over (requests_waiting)",
+    )
+    reassign_to: Identifier | None = Field(
+        default=None,
+        description="with active false: the active user who takes over the approval requests "
+        "waiting for this user (not an order's creator; an admin for levels approved by a "
+        "named admin or the fallback); each request moved is published as "
+        "approval.reassigned",
+    )
     changed_by: Identifier
+
+    @model_validator(mode="after")
+    def _reassign_only_when_leaving(self) -> UpsertUser:
+        if self.reassign_to is not None and self.active:
+            raise ValueError("reassign_to is for deactivating a user: give it with active false")
+        if self.reassign_to == self.user_id:
+            raise ValueError("reassign_to must name another user than the one deactivated")
+        return self
 
 
 class UserUpserted(Event):
@@ -152,6 +197,15 @@ class UserUpserted(Event):
     admin: bool
     manager_id: Identifier | None
     active: bool
+    changed_by: Identifier | None = Field(default=None, description="who made the change")
+    reassigned_to: Identifier | None = Field(
+        default=None, description="who took over the requests that waited for this user"
+    )
+    reassigned_requests: list[str] = Field(
+        default_factory=list,
+        description="the approval requests moved to reassigned_to (each also published as "
+        "approval.reassigned)",
+    )
 
 
 # --- configuration: cycles and which parties are in them -----------------------------------

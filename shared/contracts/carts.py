@@ -23,6 +23,8 @@ from shared.contracts.common import (
     Quantity,
     UnitPrice,
 )
+from shared.contracts.orders import LineAvailability
+from shared.contracts.storefronts import PriceDifference
 
 CART_ROUTING_PREFIX = "cart"
 """Cart events travel as ``cart.<storefront_id>.<event>``."""
@@ -153,6 +155,36 @@ class CartConverted(Event):
     recovered_after_step: int | None = Field(
         default=None,
         description="the last recovery e-mail step sent before checkout; none: not recovered",
+    )
+    price_differences: list[PriceDifference] = Field(
+        default_factory=list,
+        description="items the storefront sent at another price than its price list's (the "
+        "order has the price list's)",
+    )
+    held_items: list[Identifier] = Field(
+        default_factory=list,
+        description="items the price list does not know, under the storefront's `hold` rule: "
+        "the order is a draft waiting for a person, not submitted",
+    )
+
+
+class CartCheckoutFailed(Event):
+    """A checked-out cart did not become a submitted sales order: ``reason`` says why
+    (``insufficient_stock``, ``unknown_item``, ``empty_cart``...), ``detail`` in a sentence,
+    and for stock each item short with the quantity wanted and what is available."""
+
+    routing_key: ClassVar[str] = "order.cart_checkout_failed"
+    ordering_key: ClassVar[str | None] = "cart_id"
+    cart_id: Identifier
+    storefront_id: Identifier
+    order_id: Identifier | None = Field(
+        default=None, description="the sales order, when it was made and then refused"
+    )
+    reason: str
+    detail: str
+    shortages: list[LineAvailability] = Field(
+        default_factory=list,
+        description="insufficient_stock: each item short, `requested` and `available`",
     )
 
 

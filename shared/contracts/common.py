@@ -151,6 +151,11 @@ class OrderLine(OrderLineInput):
     """One line of an order: what, how many, at what unit price."""
 
     unit_price: UnitPrice
+    storefront_unit_price: UnitPrice | None = Field(
+        default=None,
+        description="a storefront's order: the price the storefront sent, kept as information "
+        "(unit_price is the storefront's price list's)",
+    )
 
     @property
     def amount(self) -> Decimal:

@@ -110,7 +110,11 @@ class AdjustStock(Command):
 
 
 class ReceiveGoods(Command):
-    """Goods arrived against an approved purchase order (all or part of it)."""
+    """Goods arrived against an approved purchase order (all or part of it). An item may be
+    over-received by up to the inventory service's tolerance, ``OMS_RECEIPT_TOLERANCE_PERCENT``
+    (5 % of the ordered quantity by default), counting receipts in flight: 105 of 100 ordered
+    are taken, 106 are refused as ``over_receipt``. Each quantity must suit the item's
+    ``decimal_places`` (``invalid_quantity``)."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.receive_goods"
@@ -268,6 +272,8 @@ class ReleaseReason(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     CLOSED_SHORT = "closed_short"
+    STOCK_SHORT = "stock_short"
+    """A stock hold (``order.stock_hold_requested``) could not hold everything: nothing is held."""
 
 
 class ReservationReleased(Event):

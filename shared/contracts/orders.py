@@ -82,11 +82,18 @@ class UpdateOrder(Command):
 
 
 class SubmitOrder(Command):
-    """Send a draft or rejected order into its approval cycle; it is locked from then on."""
+    """Send a draft or rejected order into its approval cycle; it is locked from then on.
+
+    A sales order of a branch that refuses short orders (``order.configure_branch``
+    ``refuse``) first has its stock held by inventory, all or nothing: it is answered
+    ``order.stock_hold_requested`` (status ``awaiting_stock``), then either enters approval
+    (``order.submitted``) or, when its stock is short, goes back to what it was with the reason
+    (``order.stock_hold_refused`` naming each item, requested and available, and
+    ``order.command_rejected`` for this command, reason ``insufficient_stock``)."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.submit"
-    answered_by: ClassVar[tuple[str, ...]] = ("order.submitted",)
+    answered_by: ClassVar[tuple[str, ...]] = ("order.submitted", "order.stock_hold_requested")
     acting_person: ClassVar[str | None] = "submitted_by"
     senders: ClassVar[frozenset[str]] = PEOPLE_GATEWAYS | {"storefront", "billing"}
     order_id: Identifier
@@ -215,6 +222,15 @@ class _OrderFacts(Event):
         description="sales orders: whether the branch's stock can serve it, as of the order's "
         "creation or last change",
     )
+    held_items: list[Identifier] = Field(
+        default_factory=list,
+        description="a storefront's order: the items its price list does not know, priced at "
+        "the storefront's price and held for a person (order.submit is refused items_held "
+        "until an order.update gives the lines)",
+    )
+    cart_id: Identifier | None = Field(
+        default=None, description="the storefront cart this sales order was checked out from"
+    )
 
 
 class OrderCreated(_OrderFacts):
@@ -232,6 +248,38 @@ class OrderSubmitted(_OrderFacts):
     routing_key: ClassVar[str] = "order.submitted"
     attempt: int = Field(ge=1)
     submitted_by: Identifier
+
+
+class OrderStockHoldRequested(_OrderFacts):
+    """A sales order of a branch that refuses short orders was submitted: before it enters
+    approval, inventory holds its stock, all of it or none (answered by
+    ``inventory.stock_reserved``). Inventory's reservation is the one place where concurrent
+    orders meet, so two orders cannot both pass on the same stock."""
+
+    routing_key: ClassVar[str] = "order.stock_hold_requested"
+    attempt: int = Field(ge=1)
+    submitted_by: Identifier
+
+
+class OrderStockHoldRefused(Event):
+    """A submitted sales order's stock was short at its branch, which refuses short orders:
+    the order is back to what it was before the submission (draft or rejected), nothing is
+    held, and ``shortages`` names each item short."""
+
+    ordering_key: ClassVar[str | None] = "order_id"
+    routing_key: ClassVar[str] = "order.stock_hold_refused"
+    order_id: Identifier
+    kind: OrderKind
+    party_id: Identifier
+    branch_id: Identifier
+    attempt: int = Field(ge=1)
+    submitted_by: Identifier
+    reason: str = Field(default="insufficient_stock")
+    detail: str
+    shortages: list[LineAvailability] = Field(
+        description="each item short: requested, and available (what inventory could hold)"
+    )
+    cart_id: Identifier | None = None
 
 
 class OrderApproved(_OrderFacts):

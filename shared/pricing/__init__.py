@@ -48,6 +48,7 @@ from shared.pricing.errors import (
     UnknownTaxRate,
 )
 from shared.pricing.money import minor_unit, round_to
+from shared.pricing.rates import in_force
 
 __all__ = [
     "DiscountExceedsDocument",
@@ -59,6 +60,7 @@ __all__ = [
     "PricingLine",
     "UnknownPrice",
     "UnknownTaxRate",
+    "in_force",
     "minor_unit",
     "price_document",
     "round_to",

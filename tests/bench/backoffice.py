@@ -33,6 +33,8 @@ PAGES = {
     "orders, first page": "/orders",
     "orders, status and branch": "/orders?status=approved&branch_id=BR-3",
     "orders, page 200": "/orders?page=200",
+    "orders, by total, 100 a page": "/orders?sort=total&size=100",
+    "orders as CSV, one branch": "/orders.csv?branch_id=BR-3",
     "reports": "/reports",
     "reports by goods-issue date": "/reports?basis=issued&tz=Europe/Berlin",
 }

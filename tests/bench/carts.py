@@ -28,7 +28,7 @@ from pymongo import AsyncMongoClient
 from shared.contracts import CartEvent
 from tests.support.servers import ROOT, start_mongo, start_rabbit
 from tests.support.services import Environment, ServiceProcess
-from tests.support.storefront import CartScript, Storefront
+from tests.support.storefront import CartScript, Storefront, configure_storefront
 
 SKUS = [f"SKU-{n}" for n in range(40)]
 PRICES = {sku: Decimal(random.Random(sku).randint(100, 9999)) / 100 for sku in SKUS}
@@ -88,6 +88,9 @@ async def measure(env: Environment, args: argparse.Namespace, log_dir: Path) -> 
     order = ServiceProcess("order", env.env("order"), log_dir).start()
     try:
         await order.wait_ready()
+        # The storefront's prices are the ones it sends: its price list says the same.
+        prices = tuple((sku, str(price)) for sku, price in PRICES.items())
+        await configure_storefront(env.amqp_url, prices)
         client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(env.mongodb_url)
         carts = client[env.database("order")]["carts"]
         async with Storefront(env.amqp_url, "demo") as shop:

@@ -40,6 +40,7 @@ from shared.contracts import (
     ChooseRfqReply,
     CloseOrderShort,
     ConfigureBranch,
+    ConfigureStorefront,
     ConvertQuotation,
     DeclineQuotation,
     DefineCycle,
@@ -312,6 +313,21 @@ async def s_order_approved(ctx: Context) -> None:
     await ctx.bus.wait_for("order.approved", lambda b: b["order_id"] == order_id)
 
 
+async def s_configure_storefront(ctx: Context) -> None:
+    prices = DefinePriceList(
+        price_list_id=unique("PL"),
+        name="Web",
+        currency="USD",
+        prices=[ItemPrice(sku="SKU-1", unit_price=Decimal("4.50"))],
+        defined_by="olga",
+    )
+    await ctx.ask(prices)
+    configure = ConfigureStorefront(
+        storefront_id=unique("SF"), price_list_id=prices.price_list_id, configured_by="olga"
+    )
+    assert (await ctx.ask(configure))["unknown_item"] == "refuse"
+
+
 async def s_configure_branch(ctx: Context) -> None:
     branch = unique("BR")
     configure = ConfigureBranch(
@@ -523,6 +539,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     ("order.commands", "order.define_price_list"): s_define_price_list,
     ("order.commands", "order.close_short"): s_close_short,
     ("order.commands", "order.configure_branch"): s_configure_branch,
+    ("order.commands", "order.configure_storefront"): s_configure_storefront,
     ("order.inventory-location-defined", "inventory.location_defined"): s_order_location_defined,
     ("order.inventory-stock-moved", "inventory.stock_moved"): s_order_stock_moved,
     ("order.approval-pending", "approval.pending"): s_order_pending,

@@ -33,6 +33,7 @@ from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order, sales_order, unique
 from tests.support.servers import as_user
 from tests.support.services import Environment
+from tests.support.storefront import configure_storefront
 
 
 async def _publish_as(
@@ -71,6 +72,9 @@ async def test_the_broker_refuses_routing_keys_a_caller_may_not_publish(
 async def test_a_storefront_creates_and_submits_sales_orders_as_itself(
     env: Environment, order_service: Any
 ) -> None:
+    await configure_storefront(
+        env.amqp_url, (("SKU-9", "100.00"),), storefront_id="storefront", currency="EUR"
+    )
     async with Bus(env.amqp_url, user="storefront") as storefront:
         create = sales_order(created_by="storefront")
         await storefront.send(create, reply=True)

@@ -34,7 +34,7 @@ from tests.support.factories import unique
 from tests.support.inventory import eventually
 from tests.support.services import Environment, asgi_get, running
 from tests.support.smtp import SmtpServer
-from tests.support.storefront import CartScript, Storefront
+from tests.support.storefront import CartScript, Storefront, configure_storefront
 
 D = Decimal
 STEPS = [1.5, 3.0, 4.5]
@@ -53,6 +53,7 @@ def recovering(env: Environment, steps: list[float] = STEPS) -> OrderSettings:
 @pytest.fixture
 async def orders(env: Environment) -> AsyncIterator[Any]:
     async with running(build_app(ORDER, recovering(env))) as app:
+        await configure_storefront(env.amqp_url)
         yield app
 
 
@@ -78,12 +79,12 @@ async def cart_of(app: Any, cart_id: str, **expected: Any) -> dict[str, Any]:
 def shopping(cart_id: str) -> CartScript:
     script = CartScript(cart_id)
     script.created()
-    script.added("A", "2", "10.00", name="Mug")
-    script.added("B", "1", "5.50")
+    script.added("A", "2", "12.50", name="Mug")
+    script.added("B", "1", "3.00")
     script.changed("A", "3")
     script.removed("B")
     script.added("C", "1", "2.00")
-    script.added("A", "1", "10.00", name="Mug")
+    script.added("A", "1", "12.50", name="Mug")
     return script
 
 
@@ -106,7 +107,7 @@ async def test_duplicated_and_reordered_events_give_the_same_cart(
         ("A", D(4)),
         ("C", D(1)),
     ]
-    assert D(first["value"]) == D(second["value"]) == D("42.00")
+    assert D(first["value"]) == D(second["value"]) == D("52.00")
     assert second["missing_sequences"] == []
 
 
@@ -239,6 +240,7 @@ async def test_checkout_between_steps_stops_the_sequence_and_counts_a_recovery(
 
 async def test_a_change_restarts_the_sequence(env: Environment, shop: Storefront, bus: Bus) -> None:
     async with running(build_app(ORDER, recovering(env, [1.5, 5.0]))):
+        await configure_storefront(env.amqp_url)
         cart_id = unique("CART")
         script = await abandoned(shop, cart_id)
         await bus.wait_for("order.cart_recovery_due", lambda b: b["cart_id"] == cart_id)
@@ -321,7 +323,7 @@ async def test_a_checkout_waits_for_the_events_before_it(
     [converted] = await bus.wait_for(
         "order.cart_converted", lambda b: b["cart_id"] == script.cart_id
     )
-    assert D(converted.body["total"]) == D("42.00")
+    assert D(converted.body["total"]) == D("52.00")
     assert converted.body["recovered_after_step"] is None
     [created] = await bus.wait_for(
         "order.created", lambda b: b["order_id"] == converted.body["order_id"]
@@ -342,6 +344,7 @@ async def test_the_customer_is_emailed_each_reminder_once_with_the_cart_and_its_
             running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
             running(build_app(NOTIFICATION, notification)),
         ):
+            await configure_storefront(env.amqp_url)
             cart_id = unique("CART")
             await abandoned(shop, cart_id)
             address = f"{cart_id.lower()}@example.com"
@@ -364,6 +367,7 @@ async def test_two_replicas_send_each_reminder_once(
         running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
         running(build_app(ORDER, recovering(env, [1.5, 3.0]))),
     ):
+        await configure_storefront(env.amqp_url)
         carts = [unique("CART") for _ in range(5)]
         for cart_id in carts:
             await abandoned(shop, cart_id)

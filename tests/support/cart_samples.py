@@ -21,7 +21,19 @@ from shared.contracts import (
     CartItemQuantityChanged,
     CartItemRemoved,
     CartRecoveryDue,
+    ConfigureBranch,
+    ConfigureStorefront,
+    DefinePriceList,
+    ItemPrice,
+    LocationDefined,
+    MovementKind,
     RecoveryItem,
+    ReservedLine,
+    SourceType,
+    StockMoved,
+    StockReserved,
+    StockStatus,
+    WhenStockShort,
 )
 from tests.support.factories import unique
 
@@ -61,6 +73,84 @@ async def s_notify_cart_recovery(ctx: Any) -> None:
     await _stored(ctx.db, "emails", {"source_message_id": str(due.message_id)})
 
 
+async def _awaiting_stock(ctx: Any) -> tuple[str, str]:
+    """A cart checked out at a branch that refuses short orders: its sales order waits for
+    inventory's stock hold (played here). Returns (cart id, order id)."""
+    branch, location, cart_id = unique("BR"), unique("LOC"), unique("CART")
+    prices = DefinePriceList(
+        price_list_id=unique("WEB"),
+        name="Web",
+        currency="USD",
+        prices=[ItemPrice(sku="A", unit_price=Decimal(2))],
+        defined_by="olga",
+    )
+    for command in (
+        prices,
+        ConfigureStorefront(
+            storefront_id="demo", price_list_id=prices.price_list_id, configured_by="olga"
+        ),
+        ConfigureBranch(
+            branch_id=branch, when_stock_short=WhenStockShort.REFUSE, configured_by="olga"
+        ),
+    ):
+        await ctx.bus.send(command, reply=True)
+        await ctx.bus.reply_for(command)
+    await ctx.bus.send(
+        LocationDefined(location_id=location, branch_id=branch, warehouse="W", sales_location=True)
+    )
+    await ctx.bus.send(
+        StockMoved(
+            movement_id=unique("M"),
+            kind=MovementKind.OPENING,
+            sku="A",
+            location_id=location,
+            branch_id=branch,
+            on_hand_change=Decimal(5),
+            reserved_change=Decimal(0),
+            on_hand_after=Decimal(5),
+            reserved_after=Decimal(0),
+            source_type=SourceType.OPENING_BALANCE,
+            source_id="opening",
+            sequence=1,
+        )
+    )
+    await _stored(ctx.db, "stock_levels", {"location_id": location})
+    facts = {"storefront_id": "demo", "cart_id": cart_id}
+    for event in (
+        CartCreated(**facts, sequence=1, currency="USD", branch_id=branch),
+        CartItemAdded(**facts, sequence=2, sku="A", quantity=Decimal(1), unit_price=Decimal(2)),
+        CartCheckedOut(**facts, sequence=3),
+    ):
+        await ctx.bus.send(event)
+    order_id = f"SO-{cart_id}"
+    await _stored(ctx.db, "orders", {"_id": order_id, "status": "awaiting_stock"})
+    return cart_id, order_id
+
+
+def _held(order_id: str, reserved: str) -> StockReserved:
+    short = reserved != "1"
+    return StockReserved(
+        order_id=order_id,
+        attempt=1,
+        location_id=None,
+        lines=[ReservedLine(sku="A", needed=Decimal(1), reserved=Decimal(reserved))],
+        stock_status=StockStatus.SHORT if short else StockStatus.CONFIRMED,
+        expires_at=None,
+    )
+
+
+async def s_cart_order_submitted(ctx: Any) -> None:
+    cart_id, order_id = await _awaiting_stock(ctx)
+    await ctx.bus.send(_held(order_id, "1"))
+    await _stored(ctx.db, "carts", {"_id": cart_id, "status": "checked_out"})
+
+
+async def s_cart_stock_hold_refused(ctx: Any) -> None:
+    cart_id, order_id = await _awaiting_stock(ctx)
+    await ctx.bus.send(_held(order_id, "0"))
+    await _stored(ctx.db, "carts", {"_id": cart_id, "status": "checkout_failed"})
+
+
 CART_SAMPLES: dict[tuple[str, str], Sample] = {
     ("order.cart-created", "cart.*.created"): _first(CartCreated, currency="USD", branch_id="B1"),
     ("order.cart-item-added", "cart.*.item_added"): _first(
@@ -76,4 +166,6 @@ CART_SAMPLES: dict[tuple[str, str], Sample] = {
     ("order.cart-checked-out", "cart.*.checked_out"): _first(CartCheckedOut),
     ("order.cart-cleared", "cart.*.cleared"): _first(CartCleared),
     ("notification.order-cart-recovery-due", "order.cart_recovery_due"): s_notify_cart_recovery,
+    ("order.order-submitted", "order.submitted"): s_cart_order_submitted,
+    ("order.order-stock-hold-refused", "order.stock_hold_refused"): s_cart_stock_hold_refused,
 }

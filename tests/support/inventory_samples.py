@@ -17,8 +17,10 @@ from shared.contracts import (
     Command,
     GoodsIssued,
     GoodsReceived,
+    ItemDefined,
     LineProgress,
     OrderKind,
+    OrderStockHoldRequested,
     ReleaseReason,
     ReservationConfirmed,
     ReservationReleased,
@@ -112,6 +114,22 @@ async def s_issue_goods(ctx: SampleContext) -> None:
 
 async def s_inventory_order_submitted(ctx: SampleContext) -> None:
     await _applied(ctx, submitted(OrderKind.SALES, unique("SO"), "B1", ("S", "1")))
+
+
+async def s_inventory_stock_hold_requested(ctx: SampleContext) -> None:
+    facts = submitted(OrderKind.SALES, unique("SO"), "B1", ("S", "1")).model_dump()
+    facts.pop("message_id")
+    await _applied(ctx, OrderStockHoldRequested.model_validate(facts))
+
+
+async def s_order_item_defined(ctx: SampleContext) -> None:
+    event = ItemDefined(sku=unique("SKU"), name="Rope", unit_of_measure="m", decimal_places=1)
+    await ctx.bus.send(event)
+    await eventually(
+        lambda: ctx.db["items"].find_one({"_id": event.sku}),
+        lambda doc: doc is not None and doc["decimal_places"] == 1,
+        what="the item learnt",
+    )
 
 
 async def s_inventory_order_approved(ctx: SampleContext) -> None:
@@ -233,6 +251,10 @@ INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
     ("inventory.commands", "inventory.issue_goods"): s_issue_goods,
     ("inventory.order-submitted", "order.submitted"): s_inventory_order_submitted,
     ("inventory.order-approved", "order.approved"): s_inventory_order_approved,
+    ("inventory.order-stock-hold-requested", "order.stock_hold_requested"): (
+        s_inventory_stock_hold_requested
+    ),
+    ("order.inventory-item-defined", "inventory.item_defined"): s_order_item_defined,
     ("inventory.order-rejected", "order.rejected"): s_inventory_order_rejected,
     ("inventory.order-cancelled", "order.cancelled"): s_inventory_order_cancelled,
     ("inventory.order-completed", "order.completed"): s_inventory_order_completed,

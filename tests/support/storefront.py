@@ -20,7 +20,13 @@ from shared.contracts import (
     CartItemAdded,
     CartItemQuantityChanged,
     CartItemRemoved,
+    ConfigureStorefront,
+    DefinePriceList,
+    ItemPrice,
+    UnknownItemPolicy,
 )
+from tests.support.bus import Bus
+from tests.support.factories import unique
 from tests.support.servers import as_user
 
 
@@ -111,3 +117,36 @@ class CartScript:
 
     def cleared(self) -> CartEvent:
         return self._add(CartCleared)
+
+
+WEB_PRICES = (("A", "12.50"), ("B", "3.00"), ("C", "2.00"))
+"""The demo storefront's price list: what its carts are worth, whatever it sends."""
+
+
+async def configure_storefront(
+    amqp_url: str,
+    prices: tuple[tuple[str, str], ...] = WEB_PRICES,
+    unknown_item: UnknownItemPolicy = UnknownItemPolicy.REFUSE,
+    storefront_id: str = "demo",
+    currency: str = "USD",
+) -> None:
+    """Give the storefront a price list (the order service must be running)."""
+    async with Bus(amqp_url) as bus:
+        price_list = unique("WEB")
+        for command in (
+            DefinePriceList(
+                price_list_id=price_list,
+                name="Web shop",
+                currency=currency,
+                prices=[ItemPrice(sku=sku, unit_price=Decimal(price)) for sku, price in prices],
+                defined_by="olga",
+            ),
+            ConfigureStorefront(
+                storefront_id=storefront_id,
+                price_list_id=price_list,
+                unknown_item=unknown_item,
+                configured_by="olga",
+            ),
+        ):
+            await bus.send(command, reply=True)
+            assert (await bus.reply_for(command)).type != "CommandRejected"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
@@ -26,6 +28,14 @@ from tests.support.factories import lines
 from tests.unit.fakes import FakeStore
 
 
+class FakeLock:
+    """One handler at a time in these tests: the directory needs no turns."""
+
+    @contextlib.asynccontextmanager
+    async def changing(self, holder: str) -> AsyncIterator[None]:
+        yield
+
+
 class FakeStores:
     def __init__(self) -> None:
         self.requests = FakeStore(ApprovalRequest)
@@ -33,6 +43,8 @@ class FakeStores:
         self.assignments = FakeStore(Assignment)
         self.users = FakeStore(User)
         self.directory = Directory(self.users)  # type: ignore[arg-type]
+        self.directory_lock = FakeLock()
+        self.moved_requests = self.requests
 
 
 def submitted(vendor: str, attempt: int = 1) -> OrderSubmitted:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.backoffice.domain import money
 from services.backoffice.formats import (
     Formats,
     UnknownTimeZone,
-    amount_text,
     style_for_language,
     time_zone,
     time_zones,
@@ -24,20 +24,16 @@ AT = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     ("value", "currency", "text"),
     [
         ("1234.5", "EUR", "1,234.50"),
-        ("1234.5", "JPY", "1,234"),  # half to even, as pricing rounds
-        ("1235.5", "JPY", "1,236"),
-        ("1.2345", "BHD", "1.234"),
+        ("1234", "JPY", "1,234"),
+        ("1.25", "BHD", "1.250"),
         ("0", "usd", "0.00"),
+        ("10.123333", "EUR", "10.123333"),  # an exact line value keeps its digits
+        ("1234567.5", "EUR", "1,234,567.50"),
         (None, "EUR", ""),
-        ("n/a", "EUR", "n/a"),
     ],
 )
-def test_an_amount_has_exactly_its_currencys_decimals(value: str, currency: str, text: str) -> None:
-    assert amount_text(value, currency) == text
-
-
-def test_files_get_amounts_without_grouping() -> None:
-    assert amount_text("1234567.891", "EUR", grouped=False) == "1234567.89"
+def test_an_amount_has_its_currencys_decimals_grouped(value: str, currency: str, text: str) -> None:
+    assert money(value, currency) == text
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ import pytest
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
-    format_lines,
     fulfilment_step,
     link_refusal,
     may_edit,
@@ -280,15 +279,6 @@ def test_lines_are_typed_one_per_line() -> None:
         parse_lines("A 1 2 3")
     with pytest.raises(ValueError, match=r"^An order needs at least one line\.$"):
         parse_lines(" \n")
-
-
-def test_lines_are_shown_as_they_are_typed() -> None:
-    lines = [
-        {"sku": "BOLT", "quantity": "500", "unit_price": "0.12"},
-        {"sku": "NUT", "quantity": "1"},
-    ]
-    assert format_lines(lines) == "BOLT 500 0.12\nNUT 1"
-    assert parse_lines(format_lines(lines)) == lines
 
 
 # --- refusals -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The dunning e-mails to a customer's billing contact: what each step says."""
+"""The e-mails to a customer: dunning steps, the final notices, cart reminders."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shared.contracts.billing import (
     SubscriptionCancelled,
     SubscriptionStatus,
 )
+from shared.contracts.carts import CartRecoveryDue, RecoveryItem
 
 CONTACT = BillingContact(email="ap@customer.example", name="Accounts")
 DUE = datetime(2026, 2, 10, 9, tzinfo=UTC)
@@ -58,9 +59,41 @@ def test_a_reminder_names_the_invoice_the_balance_and_the_next_step() -> None:
 def test_the_last_reminder_says_what_happens_now() -> None:
     last = {"attempt": 2, "attempts": 2, "next_attempt_at": None}
     cancel = InvoiceOverdue(**facts(), **last, final_action="cancel_subscription")
-    assert "subscription SUB-1 is cancelled" in templates.invoice_overdue(cancel)[1]
+    subject, body = templates.invoice_overdue(cancel)
+    assert subject == "Payment reminder 2/2: invoice INV-000001"
+    assert "subscription SUB-1 is being cancelled" in body
     write_off = InvoiceOverdue(**facts(), **last, final_action="mark_uncollectible")
     assert "written off as uncollectible" in templates.invoice_overdue(write_off)[1]
+
+
+def test_only_the_email_after_the_last_reminder_calls_itself_the_final_notice() -> None:
+    last = {"attempt": 3, "attempts": 3, "next_attempt_at": None}
+    for action in ("cancel_subscription", "mark_uncollectible"):
+        _, reminder = templates.invoice_overdue(
+            InvoiceOverdue(**facts(), **last, final_action=action)
+        )
+        assert "This is the final notice" not in reminder
+        assert "This was the last reminder" not in reminder
+        assert "No further reminder follows" in reminder
+    cancelled = SubscriptionCancelled(
+        subscription_id="SUB-1",
+        customer_id="C-1",
+        plan_id="BOX",
+        status=SubscriptionStatus.CANCELLED,
+        billing_contact=CONTACT,
+        reason="invoice INV-000001 unpaid after every reminder",
+    )
+    assert (
+        "This is the final notice about this subscription."
+        in (templates.subscription_cancelled(cancelled)[1])
+    )
+    at_period_end = cancelled.model_copy(update={"at_period_end": True, "current_period_end": DUE})
+    assert "final notice" not in templates.subscription_cancelled(at_period_end)[1]
+    written_off = InvoiceUncollectible(**facts(status=InvoiceStatus.UNCOLLECTIBLE))
+    assert (
+        "This is the final notice about this invoice."
+        in (templates.invoice_uncollectible(written_off)[1])
+    )
 
 
 def test_a_write_off_and_a_cancellation_are_told_to_the_contact() -> None:
@@ -88,3 +121,18 @@ def test_a_write_off_and_a_cancellation_are_told_to_the_contact() -> None:
     _, body = templates.subscription_cancelled(later)
     assert "ends with its current period, on 2026-02-10 09:00 UTC" in body
     assert "Reason: (none given)" in body
+
+
+def test_a_later_cart_reminder_claims_no_expiry_nor_to_be_the_last() -> None:
+    due = CartRecoveryDue(
+        cart_id="C-1",
+        storefront_id="demo",
+        step=3,
+        email="shopper@example.com",
+        currency="EUR",
+        total=Decimal("2.00"),
+        items=[RecoveryItem(sku="A", quantity=Decimal(1), unit_price=Decimal(2))],
+    )
+    subject, _ = templates.cart_recovery(due)
+    assert subject == "A reminder: your cart is still saved"
+    assert "expire" not in subject

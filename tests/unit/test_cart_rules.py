@@ -13,12 +13,21 @@ import pytest
 from services.order.domain.cart import (
     MAX_EVENTS,
     Cart,
-    CartEntry,
     CartStatus,
     CartTooLong,
     ForeignCart,
 )
-from shared.contracts import CartEvent, TaxRate
+from services.order.domain.cart_contents import CartEntry
+from services.order.domain.configuration import PriceList
+from services.order.domain.storefront import StorefrontPrices
+from shared.contracts import (
+    CartCheckoutFailed,
+    CartEvent,
+    ItemPrice,
+    LineAvailability,
+    TaxRate,
+    UnknownItemPolicy,
+)
 from tests.support.storefront import CartScript
 
 D = Decimal
@@ -45,8 +54,8 @@ def replay(events: list[CartEvent], *, now: datetime = T0) -> Cart:
     return cart
 
 
-def contents(cart: Cart) -> list[tuple[str, Decimal, Decimal, str | None]]:
-    return [(i.sku, i.quantity, i.unit_price, i.name) for i in cart.items]
+def contents(cart: Cart) -> list[tuple[str, Decimal, Decimal | None, str | None]]:
+    return [(i.sku, i.quantity, i.sent_price, i.name) for i in cart.items]
 
 
 def test_a_cart_is_its_events_in_sequence_order() -> None:
@@ -199,27 +208,38 @@ def test_only_an_open_cart_converts() -> None:
 
 def test_a_refused_checkout_keeps_its_reason() -> None:
     cart = replay(script().events)
-    cart.refused("SO-1", "unknown_tax_rate")
-    assert (cart.status, cart.order_id, cart.checkout_refusal) == (
+    cart.refused("SO-1", "unknown_tax_rate", "There is no tax rate ST.")
+    assert (cart.status, cart.order_id, cart.checkout_refusal, cart.checkout_detail) == (
         CartStatus.CHECKOUT_FAILED,
         "SO-1",
         "unknown_tax_rate",
+        "There is no tax rate ST.",
     )
+    [failed] = cart.collect_events()
+    assert isinstance(failed, CartCheckoutFailed)
+    assert (failed.reason, failed.order_id) == ("unknown_tax_rate", "SO-1")
 
 
 def test_what_stops_a_checkout() -> None:
     s = CartScript("C9")
     s.added("A", "1", "1.00")
-    assert replay(s.events).checkout_problem() == "cart_not_created"
+    assert replay(s.events).checkout_problem() == (
+        "cart_not_created",
+        "Cart C9 was checked out but its created event (currency, branch) never arrived.",
+    )
     s2 = CartScript("C10")
     s2.created()
-    assert replay(s2.events).checkout_problem() == "empty_cart"
+    assert replay(s2.events).checkout_problem() == (
+        "empty_cart",
+        "Cart C10 was checked out with no items in it.",
+    )
     assert replay(script().events).checkout_problem() is None
     branchless = CartScript("C11")
     created = branchless.created()
     cart = Cart.start(created, now=T0)
     cart.branch_id = None
-    assert cart.checkout_problem() == "cart_not_created"
+    assert cart.checkout_problem() is not None
+    assert cart.checkout_problem()[0] == "cart_not_created"  # type: ignore[index]
 
 
 def test_another_storefronts_event_is_refused() -> None:
@@ -249,9 +269,25 @@ def test_a_cart_holds_a_bounded_number_of_events() -> None:
 RATE = TaxRate(code="ST", name="State", rate=D("10"), version=1, effective_from=T0)
 
 
+def prices(
+    *skus: tuple[str, str], unknown: UnknownItemPolicy = UnknownItemPolicy.REFUSE
+) -> StorefrontPrices:
+    """The storefront demo's prices: a USD price list with these skus."""
+    listed = PriceList(
+        id="WEB",
+        name="Web",
+        currency="USD",
+        prices=[ItemPrice(sku=sku, unit_price=D(price)) for sku, price in skus],
+    )
+    return StorefrontPrices("demo", listed, unknown)
+
+
+LISTED = prices(("A", "10.00"), ("B", "5.50"), ("C", "2.00"))
+
+
 def test_a_cart_is_valued_with_the_shared_pricing_rules() -> None:
     cart = replay(script().events)
-    cart.price({"ST": RATE})
+    cart.price({"ST": RATE}, LISTED)
     # A: 4 x 10.00 = 40.00 + 10 % tax; C: 2.00 untaxed.
     assert cart.value == D("46.00")
     assert cart.pricing_problem is None
@@ -259,10 +295,10 @@ def test_a_cart_is_valued_with_the_shared_pricing_rules() -> None:
 
 def test_a_cart_with_an_unknown_tax_rate_is_not_valued_and_says_why() -> None:
     cart = replay(script().events)
-    cart.price({})
+    cart.price({}, LISTED)
     assert cart.value is None
     assert cart.pricing_problem == "unknown_tax_rate"
-    cart.price({"ST": RATE})
+    cart.price({"ST": RATE}, LISTED)
     assert cart.pricing_problem is None
 
 
@@ -270,13 +306,13 @@ def test_an_empty_cart_is_worth_nothing_and_one_without_currency_is_not_valued()
     s = CartScript("C13")
     s.created()
     cart = replay(s.events)
-    cart.price({})
+    cart.price({}, LISTED)
     assert cart.value == D(0)
     s2 = CartScript("C14")
     s2.added("A", "1", "1.00")
     cart2 = replay(s2.events)
     cart2.value = D(5)
-    cart2.price({})
+    cart2.price({}, LISTED)
     assert cart2.value is None
 
 
@@ -316,3 +352,90 @@ def test_what_follows_a_checkout_never_changes_the_cart() -> None:
     cart = replay(s.events)
     assert (cart.email, [i.sku for i in cart.items]) == (None, ["A"])
     assert cart.settled.checkout_sequence == 3
+
+
+def test_items_are_priced_from_the_storefront_price_list_and_its_own_price_is_kept() -> None:
+    s = CartScript("C20")
+    s.created()
+    s.added("A", "2", "0.01")  # the storefront says 0.01; the business says 10.00
+    s.added("C", "1", "2.00")
+    cart = replay(s.events)
+    cart.price({}, LISTED)
+    a, c = cart.items
+    assert (a.unit_price, a.storefront_unit_price, a.price_difference) == (
+        D("10.00"),
+        D("0.01"),
+        D("-9.99"),
+    )
+    assert (c.unit_price, c.price_difference) == (D("2.00"), D(0))
+    assert cart.value == D("22.00")
+
+
+def test_an_item_the_list_does_not_know_has_no_price_and_is_not_valued() -> None:
+    s = CartScript("C21")
+    s.created()
+    s.added("A", "1", "10.00")
+    s.added("NEW", "1", "3.00")
+    cart = replay(s.events)
+    cart.price({}, LISTED)
+    assert [(i.sku, i.unit_price, i.storefront_unit_price) for i in cart.items] == [
+        ("A", D("10.00"), D("10.00")),
+        ("NEW", None, D("3.00")),
+    ]
+    assert cart.value == D("10.00")
+
+
+def test_a_storefront_without_a_price_list_has_its_cart_unvalued_saying_why() -> None:
+    cart = replay(script().events)
+    cart.price({"ST": RATE}, None)
+    assert cart.value is None
+    assert cart.pricing_problem == "storefront_not_configured"
+    assert all(item.unit_price is None for item in cart.items)
+
+
+def test_a_price_list_of_another_currency_does_not_value_the_cart() -> None:
+    s = CartScript("C22")
+    s.created(currency="EUR")
+    s.added("A", "1", "10.00")
+    cart = replay(s.events)
+    cart.price({}, LISTED)
+    assert (cart.value, cart.pricing_problem) == (None, "price_list_mismatch")
+
+
+def test_a_cleared_cart_is_cleared_until_an_item_is_added_again() -> None:
+    s = CartScript("C23")
+    s.created()
+    s.added("A", "1", "1.00")
+    s.cleared()
+    cart = replay(s.events)
+    assert (cart.status, cart.items, cart.is_open) == (CartStatus.CLEARED, [], False)
+    s.added("B", "1", "1.00")
+    reopened = replay(s.events)
+    assert reopened.status is CartStatus.OPEN
+    assert [i.sku for i in reopened.items] == ["B"]
+
+
+def test_a_cleared_cart_checked_out_is_refused_as_empty() -> None:
+    s = CartScript("C24")
+    s.created()
+    s.added("A", "1", "1.00")
+    s.cleared()
+    s.checked_out()
+    cart = replay(s.events)
+    assert cart.checkout_due
+    assert cart.checkout_problem() == (
+        "empty_cart",
+        "Cart C24 was checked out with no items in it.",
+    )
+
+
+def test_a_checkout_refused_for_stock_names_each_item_wanted_and_available() -> None:
+    cart = replay(script().events)
+    short = LineAvailability(sku="A", requested=D(4), available=D(1), status="short")
+    cart.refused("SO-C1", "insufficient_stock", "Branch B1 refuses ...", [short])
+    assert cart.checkout_shortages == [short]
+    [failed] = cart.collect_events()
+    assert isinstance(failed, CartCheckoutFailed)
+    assert [(line.sku, line.requested, line.available) for line in failed.shortages] == [
+        ("A", D(4), D(1))
+    ]

@@ -13,6 +13,12 @@ from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
 from services.order.domain.availability import assess
 from services.order.domain.errors import InsufficientStock
+from services.order.domain.quantities import (
+    Counted,
+    Counting,
+    InvalidQuantity,
+    check_quantities,
+)
 from shared.contracts import (
     AcceptQuotation,
     ChooseRfqReply,
@@ -87,6 +93,16 @@ class FakeConfig:
         assert price_list_id is None
 
 
+class FakeItems:
+    """Items counted in whole units, as inventory defined them."""
+
+    def __init__(self) -> None:
+        self.counted = {"CHAIR": Counted(0, "each")}
+
+    async def check(self, quantities: Iterable[Counting]) -> None:
+        check_quantities(quantities, self.counted)
+
+
 class World:
     def __init__(self) -> None:
         self.quotations = FakeStore(Quotation)
@@ -102,6 +118,7 @@ class World:
             stock=self.stock,  # type: ignore[arg-type]
             branches=self.branches,  # type: ignore[arg-type]
             config=self.config,  # type: ignore[arg-type]
+            items=FakeItems(),  # type: ignore[arg-type]
         )
 
     async def accepted_quotation(
@@ -220,7 +237,7 @@ async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
 
 async def test_an_expired_quotation_is_refused_and_its_expiry_published_once() -> None:
     world = World()
-    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    quotation_id = await world.accepted_quotation(valid_for=timedelta(milliseconds=50))
     await _past(quotation_id, world)
 
     for _ in range(2):
@@ -262,7 +279,7 @@ async def _past(quotation_id: str, world: World) -> None:
 
 async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_once() -> None:
     world = World()
-    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=1))
+    due = await world.accepted_quotation(valid_for=timedelta(milliseconds=50))
     fresh = await world.accepted_quotation()
     await _past(due, world)
 
@@ -322,3 +339,21 @@ async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_wi
     [order] = world.orders.docs.values()
     assert order["pricing"]["grand_total"] == Decimal("12.00")
     assert [(t["code"], t["version"]) for t in order["pricing"]["taxes"]] == [("VAT", 1)]
+
+
+async def test_a_quotation_line_finer_than_its_item_is_counted_is_refused_naming_it() -> None:
+    world = World()
+    half = OrderLine(sku="CHAIR", quantity=Decimal("0.5"), unit_price=Decimal(80))
+    whole = OrderLine(sku="CHAIR", quantity=Decimal(2), unit_price=Decimal(80))
+    create = CreateQuotation(
+        quotation_id=unique("Q"),
+        customer_id="C-1",
+        branch_id="B-1",
+        created_by="sam",
+        currency="EUR",
+        lines=[whole, half],
+        valid_until=utcnow() + timedelta(days=5),
+    )
+    with pytest.raises(InvalidQuantity, match=r"line 2: 0\.5 each of CHAIR is finer"):
+        await world.handlers.create_quotation(create)
+    assert await world.quotations.get(create.quotation_id) is None

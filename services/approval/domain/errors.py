@@ -53,3 +53,30 @@ class SelfApproval(DomainError):
 
 class NotAnApprover(DomainError):
     reason = "not_the_approver"
+
+
+class ManagerCycle(DomainError):
+    """approval.upsert_user: the manager named would make the chain of managers lead back to
+    the user (at any depth); the detail names the chain."""
+
+    reason = "manager_cycle"
+
+
+class LastAdmin(DomainError):
+    """approval.upsert_user: the change would deactivate or demote the last active admin."""
+
+    reason = "last_admin"
+
+
+class RequestsWaiting(DomainError):
+    """approval.upsert_user: approval requests wait for the user being deactivated and no
+    reassign_to names who takes them over; the detail says how many, and which."""
+
+    reason = "requests_waiting"
+
+
+class InvalidReassignment(DomainError):
+    """approval.upsert_user: reassign_to is unknown or inactive, created one of the orders, or
+    is no admin while a request waits at a level a named admin or the fallback approves."""
+
+    reason = "invalid_reassignment"

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.approval.domain.cycles import Cycle, Emails, emails_from_notify
 from services.approval.domain.errors import (
@@ -28,8 +28,10 @@ from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
+    ApproverRule,
     LevelDecision,
     LevelRule,
     OrderKind,
@@ -49,6 +51,18 @@ class RequestStatus(StrEnum):
     SUPERSEDED = "superseded"
     CANCELLED = "cancelled"
     """Approved, but its order was cancelled (after the approval, or crossing it)."""
+
+
+class Reassignment(BaseModel):
+    """A level moved from an approver who left to another: who, from whom, by whom, when."""
+
+    level: int
+    from_approver: Person
+    to_approver: Person
+    via: str | None
+    """How the level's first approver had been found (manager, named or fallback)."""
+    by: str
+    at: datetime
 
 
 def request_id(order_id: str, attempt: int) -> str:
@@ -72,6 +86,7 @@ class ApprovalRequest(Aggregate):
     approver: Person | None = None
     approver_via: str | None = None
     decisions: list[LevelDecision] = Field(default_factory=list)
+    reassignments: list[Reassignment] = Field(default_factory=list)
     opened_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
 
@@ -120,6 +135,50 @@ class ApprovalRequest(Aggregate):
         if self.status is RequestStatus.PENDING and self.level < len(self.levels):
             return self.levels[self.level]
         return None
+
+    def waits_for(self, user_id: str) -> bool:
+        return self.status is RequestStatus.PENDING and (
+            self.approver is not None and self.approver.user_id == user_id
+        )
+
+    @property
+    def needs_admin(self) -> bool:
+        """Whether the waiting level is one only an admin may approve: a named admin's, or one
+        that fell back to the cycle's fallback admin."""
+        if self.levels[self.level - 1].approver is ApproverRule.NAMED_USER:
+            return True
+        moved = [r for r in self.reassignments if r.level == self.level]
+        return (moved[0].via if moved else self.approver_via) == "fallback"
+
+    def reassign(self, *, leaving: str, to: Person, by: str) -> None:
+        """The approver this level waits for left: it waits for ``to`` from now on (a request
+        that no longer waits for them is left as it is)."""
+        if not self.waits_for(leaving):
+            return
+        assert self.approver is not None
+        self.reassignments.append(
+            Reassignment(
+                level=self.level,
+                from_approver=self.approver,
+                to_approver=to,
+                via=self.approver_via,
+                by=by,
+                at=utcnow(),
+            )
+        )
+        previous, self.approver, self.approver_via = self.approver, to, "reassigned"
+        self.record(
+            ApprovalReassigned(
+                **self._facts(notify=self.emails.pending),
+                level=self.level,
+                levels=len(self.levels),
+                approver=to,
+                via="reassigned",
+                decisions=self.decisions,
+                previous_approver=previous,
+                reassigned_by=by,
+            )
+        )
 
     def approve(
         self, *, by: str, level: int, notes: str | None, next_approver: Resolved | None
@@ -183,6 +242,7 @@ class ApprovalRequest(Aggregate):
                 levels=len(self.levels),
                 approver=resolved.approver,
                 via=resolved.via,
+                decisions=self.decisions,
             )
         )
 

@@ -3,6 +3,7 @@ and who their manager is. It is kept by ``approval.upsert_user`` commands."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,18 +32,35 @@ class User(Aggregate):
     updated_at: datetime = Field(default_factory=utcnow)
 
     @classmethod
-    def register(cls, user_id: str, details: UserDetails) -> User:
+    def register(cls, user_id: str, details: UserDetails, *, by: str | None = None) -> User:
         user = cls(id=user_id, name=details.name)
-        user.change(details)
+        user.change(details, by=by)
         return user
 
-    def change(self, details: UserDetails) -> None:
+    def change(
+        self,
+        details: UserDetails,
+        *,
+        by: str | None = None,
+        reassigned_to: str | None = None,
+        reassigned: Sequence[str] = (),
+    ) -> None:
+        """Take the new details; ``reassigned``: the requests that waited for this user and
+        move to ``reassigned_to`` as they leave (the directory's rules were checked before)."""
         if details.manager_id == self.id:
             raise InvalidManager(f"User {self.id} cannot be their own manager.")
         for field, value in details:
             setattr(self, field, value)
         self.updated_at = utcnow()
-        self.record(UserUpserted(user_id=self.id, **details.model_dump()))
+        self.record(
+            UserUpserted(
+                user_id=self.id,
+                **details.model_dump(),
+                changed_by=by,
+                reassigned_to=reassigned_to if reassigned else None,
+                reassigned_requests=list(reassigned),
+            )
+        )
 
     @property
     def can_approve_as_admin(self) -> bool:

@@ -32,13 +32,15 @@ class Item(Aggregate):
         )
         return item
 
-    def check_quantity(self, quantity: Decimal) -> None:
-        """Refuse a quantity finer than the item is counted in (half a chair, 0.001 kg...)."""
+    def check_quantity(self, quantity: Decimal, *, where: str | None = None) -> None:
+        """Refuse a quantity finer than the item is counted in (half a chair, 0.001 kg...);
+        ``where`` names the line it is on."""
         step = Decimal(1).scaleb(-self.decimal_places)
         if quantity != quantity.quantize(step):
             unit = "whole units" if self.decimal_places == 0 else f"{self.decimal_places} decimals"
+            line = f"{where}: " if where else ""
             raise InvalidQuantity(
-                f"{quantity} {self.unit_of_measure} of {self.id} is not a valid quantity: "
+                f"{line}{quantity} {self.unit_of_measure} of {self.id} is not a valid quantity: "
                 f"{self.id} is counted in {unit}."
             )
 

@@ -20,26 +20,40 @@ class UnknownLocation(DomainError):
 
 
 class ItemExists(DomainError):
+    """An item with this sku is defined already (by another message)."""
+
     reason = "item_exists"
 
 
 class LocationExists(DomainError):
+    """A location with this id is defined already (by another message)."""
+
     reason = "location_exists"
 
 
 class InvalidQuantity(DomainError):
+    """A quantity finer than its item is counted in (the item's decimal_places): 0.25 of an
+    item counted in tenths, half a chair."""
+
     reason = "invalid_quantity"
 
 
 class OpeningAlreadySet(DomainError):
+    """An item's opening balance at a location is set once, before any other movement;
+    correct it with inventory.adjust_stock."""
+
     reason = "opening_already_set"
 
 
 class InsufficientStock(DomainError):
+    """Not enough stock on hand (or free of reservations) for the issue or adjustment."""
+
     reason = "insufficient_stock"
 
 
 class StockReservedForOrders(DomainError):
+    """The adjustment would leave less on hand than is reserved for orders."""
+
     reason = "stock_reserved"
 
 
@@ -53,34 +67,53 @@ class UnknownOrder(DomainError):
 
 
 class WrongOrderKind(DomainError):
+    """A receipt names a sales order, or an issue a purchase order."""
+
     reason = "wrong_order_kind"
 
 
 class OrderNotApproved(DomainError):
+    """Goods are received or issued against approved orders only."""
+
     reason = "order_not_approved"
 
 
 class OrderClosed(DomainError):
+    """The order was completed, closed short or cancelled: nothing more is received or
+    issued against it."""
+
     reason = "order_closed"
 
 
 class NotOnOrder(DomainError):
+    """The item is not on the order."""
+
     reason = "not_on_order"
 
 
 class OverReceipt(DomainError):
+    """A receipt would take an item beyond its ordered quantity plus the over-receipt
+    tolerance (OMS_RECEIPT_TOLERANCE_PERCENT, 5 % by default), counting receipts in flight."""
+
     reason = "over_receipt"
 
 
 class OverIssue(DomainError):
+    """An issue would take more of an item than the sales order ordered (no tolerance)."""
+
     reason = "exceeds_ordered"
 
 
 class WrongLocation(DomainError):
+    """Goods are issued from the branch's sales location, and received at a location of the
+    order's branch."""
+
     reason = "wrong_location"
 
 
 class DuplicateDocument(DomainError):
+    """The receipt_id or issue_id was used by another message already."""
+
     reason = "duplicate_document"
 
 

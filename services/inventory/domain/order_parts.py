@@ -94,6 +94,11 @@ class Reservation(BaseModel):
     announced: bool = Field(
         default=False, description="whether ``lines`` in this state were told to the order service"
     )
+    all_or_nothing: bool = Field(
+        default=False,
+        description="a stock hold before approval (order.stock_hold_requested): short, it "
+        "holds nothing",
+    )
 
 
 class ReservationPlan(BaseModel):

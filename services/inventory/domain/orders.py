@@ -56,12 +56,17 @@ class TrackedOrder(OrderRecord):
         lines: list[OrderLine],
         sales_location: str | None,
         expires_at: datetime,
+        all_or_nothing: bool = False,
     ) -> None:
+        """Submitted (or, ``all_or_nothing``, asked to hold its stock before approval at a
+        branch that refuses short orders; its ``order.submitted`` then changes nothing)."""
         if not self._is_news(attempt, OrderState.SUBMITTED):
             return
         self._learn(attempt, OrderState.SUBMITTED, branch_id, lines)
         if self.kind is OrderKind.SALES:
             self._plan(ReservationState.SOFT, sales_location, expires_at=expires_at)
+            assert self.reservation is not None
+            self.reservation.all_or_nothing = all_or_nothing
 
     def approved(
         self, *, attempt: int, branch_id: str, lines: list[OrderLine], sales_location: str | None
@@ -226,6 +231,11 @@ class TrackedOrder(OrderRecord):
             self.record(StockReserved(**facts, expires_at=reservation.expires_at))
         else:
             self.record(ReservationConfirmed(**facts))
+        if reservation.all_or_nothing:
+            reservation.all_or_nothing = False  # decided: held in full, or not at all
+            if short:
+                self.state = OrderState.REJECTED  # the order service sends it back
+                self._release(ReleaseReason.STOCK_SHORT)
 
     def mark_synced(self, seq: int) -> None:
         """The stock matches the reservation as it stood at ``seq``."""

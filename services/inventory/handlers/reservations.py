@@ -23,11 +23,19 @@ from shared.contracts import (
     OrderCompleted,
     OrderKind,
     OrderRejected,
+    OrderStockHoldRequested,
     OrderSubmitted,
 )
 from shared.storage.aggregates import AlreadyExists
 
-OrderEvent = OrderSubmitted | OrderApproved | OrderRejected | OrderCancelled | OrderCompleted
+OrderEvent = (
+    OrderSubmitted
+    | OrderStockHoldRequested
+    | OrderApproved
+    | OrderRejected
+    | OrderCancelled
+    | OrderCompleted
+)
 
 
 class ReservationHandlers:
@@ -37,8 +45,10 @@ class ReservationHandlers:
         self.orders = stores.orders
         self.reservation_ttl = reservation_ttl
 
-    async def order_submitted(self, event: OrderSubmitted) -> None:
-        """Learn the order; for a sales order, hold what is available (softly) and say so."""
+    async def order_submitted(self, event: OrderSubmitted | OrderStockHoldRequested) -> None:
+        """Learn the order; for a sales order, hold what is available (softly) and say so. A
+        stock hold (a branch that refuses short orders) holds everything or nothing: the stock
+        records are the one place concurrent orders meet, so two cannot both be held in full."""
         location = await self._sales_location(event)
         expires_at = event.occurred_at + self.reservation_ttl
         await self._learn(
@@ -49,6 +59,7 @@ class ReservationHandlers:
                 lines=event.lines,
                 sales_location=location,
                 expires_at=expires_at,
+                all_or_nothing=isinstance(event, OrderStockHoldRequested),
             ),
         )
         await self.reserve(event.order_id, event)
@@ -121,7 +132,9 @@ class ReservationHandlers:
         await self._learn(event, lambda order: order.closed())
         await self.trim(event.order_id, event)
 
-    async def _sales_location(self, event: OrderSubmitted | OrderApproved) -> str | None:
+    async def _sales_location(
+        self, event: OrderSubmitted | OrderStockHoldRequested | OrderApproved
+    ) -> str | None:
         if event.kind is not OrderKind.SALES:
             return None
         return await self.catalog.sales_location(event.branch_id)
@@ -155,14 +168,16 @@ class ReservationHandlers:
                 for sku, need in plan.needs.items()
             }
             try:
-                await self.orders.change(
+                recorded = await self.orders.change(
                     order_id,
                     cause,
                     lambda order: order.record_reservation(plan, held),
                     missing=lambda: UnknownOrder(order_id),
                     key=f"reservation:{plan.seq}:{cause.message_id}",
                 )
-                return
+                if recorded is None or recorded.dirty_since is None:
+                    return
+                # A stock hold that came up short lets everything go at once.
             except ReservationChanged:
                 pass  # the newer change announces itself; we only undo what we may over-hold
         await self.trim(order_id, cause)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from services.order.configuration import PricingConfiguration
-from services.order.domain.cart import Cart
+from services.order.domain import Order, OrderStatus
+from services.order.domain.cart import Cart, CartStatus
 from services.order.domain.cart_recovery import checked_out
+from services.order.domain.errors import InsufficientStock
+from services.order.domain.storefront import ItemsHeld
 from services.order.handlers import OrderHandlers
 from shared.contracts import (
     CartConverted,
     CartEvent,
     CreateSalesOrder,
     OrderLineInput,
+    OrderStockHoldRefused,
+    OrderSubmitted,
+    PriceDifference,
     SubmitOrder,
     utcnow,
 )
@@ -36,12 +43,12 @@ class CartHandlers:
 
         async def apply(cart: Cart) -> None:
             if cart.apply(event, now=now):
-                cart.price(await self.config.rates_for(cart.items, now))
+                await self._price(cart, now)
 
         cart: Cart | None = None
         if await self.carts.get(event.cart_id) is None:
             cart = Cart.start(event, now=now)
-            cart.price(await self.config.rates_for(cart.items, now))
+            await self._price(cart, now)
             try:
                 await self.carts.add(cart, cause=event)
             except AlreadyExists:
@@ -53,19 +60,30 @@ class CartHandlers:
         if cart is not None and cart.checkout_due:
             await self.convert(cart)
 
+    async def _price(self, cart: Cart, now: datetime) -> None:
+        """Price the cart from its storefront's price list, at the tax rates in force."""
+        try:
+            prices = await self.config.storefront_prices(cart.storefront_id)
+        except DomainError:  # not configured (or its list is gone): the cart says so
+            prices = None
+        cart.price(await self.config.rates_for(cart.items, now), prices)
+
     async def convert(self, cart: Cart) -> None:
         """Make the checked-out cart a sales order through the order service's own create and
         submit (approval and stock then follow as for any order), and link the two. Safe to
-        repeat: the commands' ids come from the cart, so a second attempt changes nothing."""
+        repeat: the commands' ids come from the cart, so a second attempt changes nothing.
+        The order is priced from the storefront's price list; one that holds items the list
+        does not know stays a draft for a person. At a branch that refuses short orders the
+        cart stays ``checking_out`` until inventory held the stock (``order_settled``)."""
         if (problem := cart.checkout_problem()) is not None:
-            cart.refused(None, problem)
+            cart.refused(None, *problem)
             await self.carts.save(cart, cause=None)
             return
         cart.converting()
         await self.carts.save(cart, cause=None)
         create = sales_order(cart)
         try:
-            await self.orders.create(create)
+            await self.orders.create(create, storefront_id=cart.storefront_id, cart_id=cart.id)
             await self.orders.submit(
                 SubmitOrder(
                     message_id=uuid5(NAMESPACE_URL, f"oms:cart:{cart.id}:submit"),
@@ -74,19 +92,44 @@ class CartHandlers:
                     correlation_id=cart.id,
                 )
             )
+        except ItemsHeld:
+            pass  # made, and waiting for a person: the cart is checked out all the same
         except DomainError as refusal:
-            cart.refused(create.order_id, refusal.reason)
+            shortages = refusal.lines if isinstance(refusal, InsufficientStock) else []
+            cart.refused(create.order_id, refusal.reason, refusal.detail, shortages)
+            await self.carts.save(cart, cause=None)
+            return
+        await self._settle(cart, await self.orders.orders.read(create.order_id))
+
+    async def order_settled(self, event: OrderSubmitted | OrderStockHoldRefused) -> None:
+        """A cart's sales order that waited for its stock entered approval, or was refused."""
+        if event.cart_id is None:
+            return
+        cart = await self.carts.read(event.cart_id)
+        if cart is not None and cart.status is CartStatus.CHECKING_OUT:
+            await self._settle(cart, await self.orders.orders.read(event.order_id))
+
+    async def _settle(self, cart: Cart, order: Order | None) -> None:
+        """Link the cart to its order as the order now stands: entered approval (or held for
+        a person) is a conversion; refused for stock at submission is a failed checkout."""
+        if order is None or order.status is OrderStatus.AWAITING_STOCK:
+            return  # the stock hold decides; its outcome comes back here
+        refusal = order.stock_refusal
+        if refusal is not None and refusal.attempt == order.attempt and not order.locked:
+            cart.refused(order.id, InsufficientStock.reason, refusal.detail, refusal.shortages)
         else:
-            cart.converted(create.order_id)
+            cart.converted(order.id, held_items=order.held_items)
             checked_out(cart.recovery)
             cart.record(
                 CartConverted(
                     cart_id=cart.id,
                     storefront_id=cart.storefront_id,
-                    order_id=create.order_id,
+                    order_id=order.id,
                     total=cart.value or 0,
                     currency=cart.currency or "XXX",
                     recovered_after_step=cart.recovery.recovered_after_step,
+                    price_differences=price_differences(cart),
+                    held_items=order.held_items,
                     correlation_id=cart.id,
                 )
             )
@@ -110,7 +153,7 @@ def sales_order(cart: Cart) -> CreateSalesOrder:
             OrderLineInput(
                 sku=item.sku,
                 quantity=item.quantity,
-                unit_price=item.unit_price,
+                unit_price=item.sent_price,  # the storefront's: the order prices it anew
                 description=item.name,
                 tax_codes=item.tax_codes,
             )
@@ -118,3 +161,19 @@ def sales_order(cart: Cart) -> CreateSalesOrder:
         ],
         correlation_id=cart.id,
     )
+
+
+def price_differences(cart: Cart) -> list[PriceDifference]:
+    """The items the storefront sent at another price than its price list's."""
+    return [
+        PriceDifference(
+            sku=item.sku,
+            unit_price=item.unit_price,
+            storefront_unit_price=item.storefront_unit_price,
+            difference=item.price_difference,
+        )
+        for item in cart.items
+        if item.unit_price is not None
+        and item.storefront_unit_price is not None
+        and item.price_difference
+    ]

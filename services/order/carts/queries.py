@@ -42,7 +42,10 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
             return await one(query)
         collection = runtime.database[CARTS]
         cursor = collection.find(
-            query, {**HIDE_BOOKKEEPING, **LOG}, sort=[("last_activity_at", 1)], limit=LIMIT
+            query,
+            {**HIDE_BOOKKEEPING, **LOG, "timeline": 0},  # one cart's query shows its timeline
+            sort=[("last_activity_at", 1)],
+            limit=LIMIT,
         )
         return 200, [_shown(doc) async for doc in cursor]
 

@@ -120,7 +120,11 @@ def reminder(cart: Cart, step: int) -> CartRecoveryDue:
         total=cart.value if cart.value is not None else Decimal(0),
         items=[
             RecoveryItem(
-                sku=item.sku, name=item.name, quantity=item.quantity, unit_price=item.unit_price
+                sku=item.sku,
+                name=item.name,
+                quantity=item.quantity,
+                # the business's price; an item its list does not know, at the one the shopper saw
+                unit_price=item.unit_price if item.unit_price is not None else item.sent_price or 0,
             )
             for item in cart.items
         ],

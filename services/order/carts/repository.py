@@ -23,3 +23,4 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await carts.create_index([("storefront_id", 1), ("last_activity_at", 1)])
     await carts.create_index([("customer_id", 1)])
     await carts.create_index([("status", 1), ("last_activity_at", 1)])
+    await carts.create_index([("order_id", 1)], sparse=True)  # an order's timeline finds its cart

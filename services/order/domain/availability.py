@@ -78,14 +78,14 @@ def check(availability: StockAvailability, policy: WhenStockShort, *, branch_id:
             f"Branch {branch_id} refuses sales orders its stock cannot serve, and it has no "
             "stock location yet."
         )
+    short = [line for line in availability.lines if line.status is not Availability.AVAILABLE]
     lacking = ", ".join(
-        f"{line.sku}: {line.requested} requested, {line.available} available"
-        for line in availability.lines
-        if line.status is not Availability.AVAILABLE
+        f"{line.sku}: {line.requested} requested, {line.available} available" for line in short
     )
     raise InsufficientStock(
         f"Branch {branch_id} refuses sales orders its stock cannot serve ({lacking}) at "
-        f"{availability.location_id}."
+        f"{availability.location_id}.",
+        lines=short,
     )
 
 

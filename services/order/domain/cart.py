@@ -9,25 +9,22 @@ becomes a sales order is the one the customer saw.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel
 
-from shared.contracts.carts import (
-    CartCheckedOut,
-    CartCleared,
-    CartCreated,
-    CartCustomerIdentified,
-    CartEvent,
-    CartItemAdded,
-    CartItemQuantityChanged,
-    CartItemRemoved,
-)
+from services.order.domain.cart_contents import CartEntry, CartItem, CartState
+from services.order.domain.storefront import StorefrontNotConfigured, StorefrontPrices
+from services.order.domain.timeline import Chronicled
+from shared.contracts.carts import CartCheckoutFailed, CartEvent
+from shared.contracts.common import OrderLine
+from shared.contracts.orders import LineAvailability
 from shared.contracts.pricing import PricingTerms, TaxRate
-from shared.domain import Aggregate, DomainError
+from shared.domain import DomainError
 from shared.pricing import PricingError, price_document
 
 MAX_EVENTS = 2000
@@ -41,75 +38,8 @@ class CartStatus(StrEnum):
     CHECKED_OUT = "checked_out"
     CHECKOUT_FAILED = "checkout_failed"
     """The sales order was refused (the reason is on the cart)."""
-
-
-class CartEntry(BaseModel):
-    """One storefront event as the cart keeps it (stored without the fields it lacks: a cart's
-    document is rewritten at each event, and its size is what a write costs)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    sequence: int
-    kind: str
-    sku: str | None = None
-    quantity: Decimal | None = None
-    unit_price: Decimal | None = None
-    name: str | None = None
-    tax_codes: list[str] = []
-    currency: str | None = None
-    branch_id: str | None = None
-    cart_url: str | None = None
-    customer_id: str | None = None
-    email: str | None = None
-    recovery_emails: bool | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        return {k: v for k, v in handler(self).items() if v is not None and v != []}
-
-    @classmethod
-    def of(cls, event: CartEvent) -> CartEntry:
-        fields = event.model_dump(
-            include={
-                "sku",
-                "quantity",
-                "unit_price",
-                "name",
-                "tax_codes",
-                "currency",
-                "branch_id",
-                "cart_url",
-                "customer_id",
-                "email",
-                "recovery_emails",
-            }
-        )
-        return cls(sequence=event.sequence, kind=KINDS[type(event)], **fields)
-
-
-KINDS: dict[type[CartEvent], str] = {
-    CartCreated: "created",
-    CartItemAdded: "item_added",
-    CartItemQuantityChanged: "item_quantity_changed",
-    CartItemRemoved: "item_removed",
-    CartCustomerIdentified: "customer_identified",
-    CartCheckedOut: "checked_out",
-    CartCleared: "cleared",
-}
-
-
-class CartItem(BaseModel):
-    """An item in the cart: what pricing needs of a line, and its name for e-mails."""
-
-    sku: str
-    quantity: Decimal
-    unit_price: Decimal
-    name: str | None = None
-    tax_codes: list[str] = []
-
-    @property
-    def discount(self) -> None:
-        return None
+    CLEARED = "cleared"
+    """The storefront cleared it: not an active cart (an item added later opens it again)."""
 
 
 class SentStep(BaseModel):
@@ -141,59 +71,9 @@ class Recovery(BaseModel):
         return self.sent[-1].step if self.sent else None
 
 
-class CartState(BaseModel):
-    """What a cart's events say when taken in sequence order."""
-
-    currency: str | None = None
-    branch_id: str | None = None
-    cart_url: str | None = None
-    customer_id: str | None = None
-    email: str | None = None
-    recovery_emails: bool = True
-    items: list[CartItem] = []
-    checkout_sequence: int | None = None
-
-    def take(self, entry: CartEntry) -> None:
-        """Apply the next event; what comes after the checkout is not part of the order."""
-        if self.checkout_sequence is not None:
-            return
-        if entry.kind == "created":
-            self.currency, self.branch_id = entry.currency, entry.branch_id
-            self.cart_url = entry.cart_url
-            self.customer_id = entry.customer_id or self.customer_id
-        elif entry.kind == "customer_identified":
-            self.customer_id, self.email = entry.customer_id, entry.email
-            self.recovery_emails = bool(entry.recovery_emails)
-        elif entry.kind == "checked_out":
-            self.checkout_sequence = entry.sequence
-        else:
-            self.items = _items_after(entry, {item.sku: item for item in self.items})
-
-
-def _items_after(entry: CartEntry, items: dict[str, CartItem]) -> list[CartItem]:
-    if entry.kind == "item_added":
-        assert entry.sku is not None
-        assert entry.quantity is not None
-        assert entry.unit_price is not None
-        before = items.get(entry.sku)
-        items[entry.sku] = CartItem(
-            sku=entry.sku,
-            quantity=entry.quantity + (before.quantity if before else 0),
-            unit_price=entry.unit_price,
-            name=entry.name,
-            tax_codes=entry.tax_codes,
-        )
-    elif entry.kind == "item_quantity_changed":
-        if (item := items.get(entry.sku or "")) is not None:
-            items[item.sku] = item.model_copy(update={"quantity": entry.quantity})
-    elif entry.kind == "item_removed":
-        items.pop(entry.sku or "", None)
-    else:  # cleared
-        items.clear()
-    return list(items.values())
-
-
-class Cart(Aggregate):
+class Cart(Chronicled):
+    timeline_limit: ClassVar[int] = 100
+    """A cart's document is rewritten at each event: it keeps its latest 100 on its timeline."""
     storefront_id: str
     through: int = 0
     """Every event up to this sequence arrived and is in ``settled``."""
@@ -209,33 +89,63 @@ class Cart(Aggregate):
     recovery_emails: bool = True
     items: list[CartItem] = []
     checkout_sequence: int | None = None
+    cleared: bool = False
     status: CartStatus = CartStatus.OPEN
     created_at: datetime
     last_activity_at: datetime
     """When the cart last changed (this service's clock): what idle time is measured from."""
     order_id: str | None = None
     checkout_refusal: str | None = None
+    checkout_detail: str | None = None
+    """The refusal in a sentence (for stock: each item, wanted and available)."""
+    checkout_shortages: list[LineAvailability] = []
+    held_items: list[str] = []
+    """Items the price list does not know, held at checkout (the order waits for a person)."""
     recovery: Recovery = Recovery()
     value: Decimal | None = None
     """The grand total by the shared pricing rules; ``None`` until it can be priced."""
     pricing_problem: str | None = None
     """Why it cannot be priced (e.g. ``unknown_tax_rate``)."""
 
-    def price(self, rates: Mapping[str, TaxRate]) -> None:
-        """Value the cart with the shared pricing rules (tax-exclusive prices, rounded per
-        cart); an empty cart is worth 0, a cart without its currency yet is not valued."""
-        self.pricing_problem = None
+    def price(self, rates: Mapping[str, TaxRate], prices: StorefrontPrices | None) -> None:
+        """Price each item from the storefront's price list (``None``: not configured; the
+        storefront's own price is kept beside) and value the cart with the shared pricing rules
+        (tax-exclusive prices, rounded per cart): the items the list knows. An empty cart is
+        worth 0; a cart without its currency yet, or of a storefront without a price list, is
+        not valued."""
+        self.items = [
+            item.priced(prices.price_of(item.sku) if prices else None, item.sent_price)
+            for item in self.items
+        ]
+        self.value, self.pricing_problem = None, None
         if self.currency is None:
-            self.value = None
-        elif not self.items:
+            return
+        if prices is None and self.items:
+            self.pricing_problem = StorefrontNotConfigured.reason
+            return
+        lines = [
+            OrderLine(
+                sku=item.sku,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                tax_codes=item.tax_codes,
+            )
+            for item in self.items
+            if item.unit_price is not None
+        ]
+        if not lines:
             self.value = Decimal(0)
+            return
+        try:
+            if prices is not None:
+                prices.price_list.check_usable(
+                    currency=self.currency, branch_id=self.branch_id or ""
+                )
+            priced = price_document(lines, PricingTerms(), rates, currency=self.currency)
+        except (PricingError, DomainError) as problem:
+            self.pricing_problem = problem.reason
         else:
-            try:
-                priced = price_document(self.items, PricingTerms(), rates, currency=self.currency)
-            except PricingError as problem:
-                self.value, self.pricing_problem = None, problem.reason
-            else:
-                self.value = priced.grand_total
+            self.value = priced.grand_total
 
     @classmethod
     def start(cls, event: CartEvent, *, now: datetime) -> Cart:
@@ -271,6 +181,7 @@ class Cart(Aggregate):
         self.last_activity_at = max(self.last_activity_at, now)
         self.recovery.finished = False
         self._show()
+        self.saw(event)
         return True
 
     @property
@@ -287,7 +198,7 @@ class Cart(Aggregate):
     @property
     def checkout_due(self) -> bool:
         """Checked out, every earlier event arrived, and no sales order made yet."""
-        if self.checkout_sequence is None or self.status is not CartStatus.OPEN:
+        if self.checkout_sequence is None or self.status not in ACTIVE:
             return False
         return all(n > self.checkout_sequence for n in self.missing_sequences)
 
@@ -303,25 +214,54 @@ class Cart(Aggregate):
             state.take(entry)
         for name in CartState.model_fields:
             setattr(self, name, getattr(state, name))
+        if self.status in ACTIVE:
+            self.status = CartStatus.CLEARED if self.cleared else CartStatus.OPEN
 
-    def checkout_problem(self) -> str | None:
-        """Why the checked-out cart cannot become a sales order, if it cannot."""
+    def checkout_problem(self) -> tuple[str, str] | None:
+        """Why the checked-out cart cannot become a sales order (reason, sentence), if not."""
         if self.currency is None or self.branch_id is None:
-            return "cart_not_created"
+            return "cart_not_created", (
+                f"Cart {self.id} was checked out but its created event (currency, branch) "
+                "never arrived."
+            )
         if not self.items:
-            return "empty_cart"
+            return "empty_cart", f"Cart {self.id} was checked out with no items in it."
         return None
 
     def converting(self) -> None:
         """The sales order is being made from the cart."""
         self.status = CartStatus.CHECKING_OUT
 
-    def converted(self, order_id: str) -> None:
+    def converted(self, order_id: str, *, held_items: Sequence[str] = ()) -> None:
         self.status, self.order_id = CartStatus.CHECKED_OUT, order_id
+        self.held_items = list(held_items)
 
-    def refused(self, order_id: str | None, reason: str) -> None:
+    def refused(
+        self,
+        order_id: str | None,
+        reason: str,
+        detail: str,
+        shortages: Sequence[LineAvailability] = (),
+    ) -> None:
+        """The checkout made no submitted sales order: say why, in the cart and in an event."""
         self.status, self.order_id = CartStatus.CHECKOUT_FAILED, order_id
-        self.checkout_refusal = reason
+        self.checkout_refusal, self.checkout_detail = reason, detail
+        self.checkout_shortages = list(shortages)
+        self.record(
+            CartCheckoutFailed(
+                cart_id=self.id,
+                storefront_id=self.storefront_id,
+                order_id=order_id,
+                reason=reason,
+                detail=detail,
+                shortages=self.checkout_shortages,
+                correlation_id=self.id,
+            )
+        )
+
+
+ACTIVE = frozenset({CartStatus.OPEN, CartStatus.CLEARED})
+"""A cart the storefront's events still shape (not checked out)."""
 
 
 class ForeignCart(DomainError):

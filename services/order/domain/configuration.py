@@ -28,7 +28,7 @@ from shared.contracts import (
     utcnow,
 )
 from shared.domain import Aggregate, DomainError
-from shared.pricing import UnknownPrice, price_document
+from shared.pricing import UnknownPrice, in_force, price_document
 
 
 class UnknownPriceList(DomainError):
@@ -83,8 +83,7 @@ class TaxRateCode(Aggregate):
 
     def in_force(self, at: datetime) -> TaxRate | None:
         """The version that prices a document at ``at``; ``None`` before the first starts."""
-        started = [v for v in self.versions if v.effective_from and v.effective_from <= at]
-        return max(started, key=lambda v: (v.effective_from, v.version), default=None)
+        return in_force(self.versions, at)
 
 
 class PriceList(Aggregate):

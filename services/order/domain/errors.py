@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from shared.contracts import LineAvailability
 from shared.domain import DomainError
 
 
@@ -149,3 +152,8 @@ class InsufficientStock(DomainError):
     """The branch refuses sales orders its stock cannot serve (``order.configure_branch``)."""
 
     reason = "insufficient_stock"
+
+    def __init__(self, detail: str, *, lines: Sequence[LineAvailability] = ()) -> None:
+        super().__init__(detail)
+        self.lines = list(lines)
+        """Each item short: requested and available."""

@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
 from pydantic import Field
 
 from services.order.domain.availability import check
 from services.order.domain.configuration import PriceList, price_order
-from services.order.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
+from services.order.domain.errors import (
+    InsufficientStock,
+    InvalidTransition,
+    NotTheCreator,
+    OrderLocked,
+)
 from services.order.domain.status import (
     CANCELLABLE,
     CLOSABLE,
@@ -25,7 +31,10 @@ from services.order.domain.status import (
     OrderStatus,
     PendingApproval,
     Rejection,
+    StockHold,
+    StockRefusal,
 )
+from services.order.domain.storefront import ItemsHeld
 from services.order.domain.timeline import TIMELINE_LIMIT, TimelineEntry, entry
 from services.order.fulfilment import (
     Delivery,
@@ -39,8 +48,10 @@ from services.order.fulfilment import (
 from shared.contracts import (
     ApprovalApproved,
     ApprovalRejected,
+    Availability,
     Event,
     LevelDecision,
+    LineAvailability,
     LineProgress,
     Message,
     OrderApproved,
@@ -51,19 +62,24 @@ from shared.contracts import (
     OrderLine,
     OrderLineInput,
     OrderRejected,
+    OrderStockHoldRefused,
+    OrderStockHoldRequested,
     OrderSubmitted,
     OrderUpdated,
     PricedDocument,
     PricingTerms,
+    ReleaseReason,
     ReservedLine,
     StockAvailability,
     StockLine,
     StockStatus,
+    SubmitOrder,
     TaxRate,
     WhenStockShort,
     round_money,
     utcnow,
 )
+from shared.contracts.orders import OrderCommandRejected
 from shared.domain import Aggregate
 
 
@@ -93,6 +109,12 @@ class Order(Aggregate):
     until the order is edited (orders stored before pricing have none)."""
     timeline: list[TimelineEntry] = Field(default_factory=list)
     availability: StockAvailability | None = None
+    held_items: list[str] = Field(default_factory=list)
+    """A storefront's items its price list does not know: the order waits for a person."""
+    cart_id: str | None = None
+    hold: StockHold | None = None
+    """The stock hold a submission waits for (at a branch that refuses short orders)."""
+    stock_refusal: StockRefusal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -134,11 +156,14 @@ class Order(Aggregate):
         rates: Mapping[str, TaxRate] | None = None,
         availability: StockAvailability | None = None,
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
+        held_items: Sequence[str] = (),
+        cart_id: str | None = None,
     ) -> Order:
         """A draft, priced: every line gets its unit price, discounts and taxes.
         ``availability``: for a sales order, how the branch's stock serves its lines;
         ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
-        names the document it was made from."""
+        names the document it was made from; ``held_items``: a storefront's items its price
+        list does not know (the order waits for a person to price them)."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -150,10 +175,13 @@ class Order(Aggregate):
             notes=notes,
             quotation_id=quotation_id,
             rfq_id=rfq_id,
+            held_items=list(held_items),
+            cart_id=cart_id,
         )
         order._assess(availability, when_stock_short)
         order._price(lines, pricing or PricingTerms(), price_list, rates or {})
-        order._transition(OrderStatus.DRAFT, by=created_by)
+        held = f"held: {', '.join(held_items)} not in the price list" if held_items else None
+        order._transition(OrderStatus.DRAFT, by=created_by, note=held)
         order.record(OrderCreated(**order._facts()))
         return order
 
@@ -187,6 +215,8 @@ class Order(Aggregate):
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        if lines is not None:
+            self.held_items = []  # a person gave every line's price
         if lines is not None or branch_id or currency or pricing is not None:
             new_lines = self.lines if lines is None else lines
             self._price(new_lines, pricing or self.terms, price_list, rates or {})
@@ -231,17 +261,110 @@ class Order(Aggregate):
         check(availability, when_stock_short, branch_id=branch_id or self.branch_id)
         self.availability = availability
 
-    def submit(self, *, by: str, by_admin: bool = False) -> None:
+    def submit(
+        self,
+        *,
+        by: str,
+        by_admin: bool = False,
+        hold_stock: bool = False,
+        command_id: UUID | None = None,
+    ) -> None:
+        """Lock the order and send it into approval; ``hold_stock`` (a sales order of a branch
+        that refuses short orders): first have inventory hold its stock, all of it or none
+        (``record_stock`` then sends it into approval, or back with the reason)."""
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value}: only a draft or a rejected order can be "
                 "submitted."
             )
         self._check_reworker(by, by_admin, "resubmit")
+        if self.held_items:
+            raise ItemsHeld(
+                f"Order {self.id} holds {', '.join(self.held_items)}, which the storefront's "
+                "price list does not know: a person gives their prices (order.update with the "
+                "lines) before it is submitted."
+            )
         self.attempt += 1
+        if hold_stock and self.kind is OrderKind.SALES:
+            self.hold = StockHold(
+                attempt=self.attempt,
+                submitted_by=by,
+                command_id=str(command_id) if command_id else None,
+                returns_to=self.status,
+            )
+            self._transition(
+                OrderStatus.AWAITING_STOCK,
+                by=by,
+                note="holding its stock before approval (the branch refuses short orders)",
+            )
+            self.record(
+                OrderStockHoldRequested(**self._facts(), attempt=self.attempt, submitted_by=by)
+            )
+            return
+        self._enter_approval(by)
+
+    def _enter_approval(self, by: str) -> None:
         self.pending = PendingApproval()
         self._transition(OrderStatus.PENDING_APPROVAL, by=by)
         self.record(OrderSubmitted(**self._facts(), attempt=self.attempt, submitted_by=by))
+
+    def _holding(self, attempt: int) -> StockHold | None:
+        hold = self.hold
+        if self.status is OrderStatus.AWAITING_STOCK and hold and hold.attempt == attempt:
+            return hold
+        return None
+
+    def _refuse_hold(self, hold: StockHold, lines: Sequence[ReservedLine], at: datetime) -> None:
+        """The stock was short: back to where the submission found it, saying what is short."""
+        self.hold = None
+        shortages = [
+            LineAvailability(
+                sku=line.sku,
+                requested=line.needed,
+                available=line.reserved,
+                status=Availability.SHORT if line.reserved > 0 else Availability.BACKORDER,
+            )
+            for line in lines
+            if line.short > 0
+        ]
+        lacking = (
+            ", ".join(
+                f"{line.sku}: {line.requested} requested, {line.available} available"
+                for line in shortages
+            )
+            or "it has no stock location yet"
+        )
+        detail = (
+            f"Branch {self.branch_id} refuses sales orders its stock cannot serve, and when "
+            f"order {self.id} was submitted its stock was short ({lacking}): it is "
+            f"{hold.returns_to.value} again and holds no stock."
+        )
+        self.stock_refusal = StockRefusal(
+            attempt=hold.attempt, detail=detail, shortages=shortages, at=at
+        )
+        self._transition(hold.returns_to, by=hold.submitted_by, note=f"stock short: {lacking}")
+        self.record(
+            OrderStockHoldRefused(
+                order_id=self.id,
+                kind=self.kind,
+                party_id=self.party_id,
+                branch_id=self.branch_id,
+                attempt=hold.attempt,
+                submitted_by=hold.submitted_by,
+                detail=detail,
+                shortages=shortages,
+                cart_id=self.cart_id,
+            )
+        )
+        self.record(
+            OrderCommandRejected(
+                command_message_id=UUID(hold.command_id) if hold.command_id else None,
+                command_type=SubmitOrder.type_name(),
+                reason=InsufficientStock.reason,
+                detail=detail,
+                service="order",
+            )
+        )
 
     def _check_reworker(self, by: str, by_admin: bool, action: str) -> None:
         """After a rejection, the order goes back to its creator (or an admin) to rework."""
@@ -252,23 +375,55 @@ class Order(Aggregate):
             )
 
     def mark_pending(
-        self, *, attempt: int, level: int, levels: int, approver_id: str, approver_name: str | None
+        self,
+        *,
+        attempt: int,
+        level: int,
+        levels: int,
+        approver_id: str,
+        approver_name: str | None,
+        decisions: Sequence[LevelDecision] = (),
+        at: datetime | None = None,
+        reassigned: tuple[str, str] | None = None,
     ) -> None:
-        if not self._awaits(attempt):
+        """A level now waits for ``approver_id``; the levels decided before it (``decisions``)
+        go into the history first, so that it reads in the order things happened.
+        ``reassigned``: (from whom, by whom) when the level was moved from an approver who
+        left."""
+        if not self._awaits(attempt) or self._stale(level, at):
             return
+        self._keep_decisions(decisions)
         self.pending = PendingApproval(
-            level=level, levels=levels, approver_id=approver_id, approver_name=approver_name
+            level=level,
+            levels=levels,
+            approver_id=approver_id,
+            approver_name=approver_name,
+            since=at,
         )
+        note = f"waiting for approval at level {level} of {levels}"
+        if reassigned is not None:
+            note = (
+                f"level {level} reassigned from {reassigned[0]} to {approver_id} by {reassigned[1]}"
+            )
         self.history.append(
             HistoryEntry(
                 status=self.status,
-                at=utcnow(),
+                at=at or utcnow(),
                 attempt=attempt,
                 by=approver_id,
                 level=level,
-                note=f"waiting for approval at level {level} of {levels}",
+                note=note,
             )
         )
+
+    def _stale(self, level: int, at: datetime | None) -> bool:
+        """News of an earlier level, or older news of this one, than the order has."""
+        known = self.pending
+        if known is None or known.level is None:
+            return False
+        if level != known.level:
+            return level < known.level
+        return at is not None and known.since is not None and at < known.since
 
     def approve(
         self,
@@ -336,9 +491,17 @@ class Order(Aggregate):
         )
 
     def _keep_decisions(self, decisions: Iterable[LevelDecision]) -> None:
-        """Each level's decision goes into the history, with the approver's notes."""
+        """Each level's decision goes into the history, with the approver's notes, once
+        (a level's approval is told with the next level's request and again at the end)."""
         for decision in decisions:
             note = f"level {decision.level} {decision.decision}"
+            if any(
+                kept.attempt == self.attempt
+                and kept.level == decision.level
+                and (kept.note or "").startswith(note)
+                for kept in self.history
+            ):
+                continue
             self.history.append(
                 HistoryEntry(
                     status=self.status,
@@ -435,7 +598,14 @@ class Order(Aggregate):
         lines: list[ReservedLine],
         at: datetime,
     ) -> None:
-        """Inventory validated a sales order's stock: confirmed, or short by how much."""
+        """Inventory validated a sales order's stock: confirmed, or short by how much. A hold
+        the submission waits for decides it: confirmed enters approval, short sends it back."""
+        if (hold := self._holding(attempt)) is not None and not firm:
+            if status is StockStatus.CONFIRMED:
+                self.hold = None
+                self._enter_approval(hold.submitted_by)
+            else:
+                self._refuse_hold(hold, lines, at)
         if not self._stock_news(attempt, at):
             return
         self.stock = StockCheck(
@@ -452,7 +622,14 @@ class Order(Aggregate):
             f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
         )
 
-    def record_stock_released(self, *, attempt: int, reason: str, at: datetime) -> None:
+    def record_stock_released(
+        self, *, attempt: int, reason: str, at: datetime, lines: Sequence[ReservedLine] = ()
+    ) -> None:
+        """Inventory let the order's stock go; a hold it could not fill refuses the submission
+        (whichever of its two reports comes first)."""
+        hold = self._holding(attempt)
+        if hold is not None and reason == ReleaseReason.STOCK_SHORT.value:
+            self._refuse_hold(hold, lines, at)
         if not self._stock_news(attempt, at):
             return
         self.stock = StockCheck(
@@ -512,4 +689,6 @@ class Order(Aggregate):
             "rfq_id": self.rfq_id,
             "pricing": self.pricing,
             "availability": self.availability,
+            "held_items": self.held_items,
+            "cart_id": self.cart_id,
         }

@@ -34,6 +34,7 @@ from services.order.domain.errors import (
 )
 from services.order.domain.order import Order
 from services.order.domain.quotation_state import OPEN, REVISABLE, QuotationEntry, Revision
+from services.order.domain.timeline import Chronicled
 from shared.contracts import (
     OrderKind,
     OrderLine,
@@ -52,7 +53,6 @@ from shared.contracts import (
     TaxRate,
     WhenStockShort,
 )
-from shared.domain import Aggregate
 
 
 def sales_order_id(quotation_id: str) -> str:
@@ -60,7 +60,7 @@ def sales_order_id(quotation_id: str) -> str:
     return f"SO-{quotation_id}"
 
 
-class Quotation(Aggregate):
+class Quotation(Chronicled):
     customer_id: str
     branch_id: str
     created_by: str

@@ -26,6 +26,7 @@ from services.order.domain.errors import (
     ValidityInPast,
 )
 from services.order.domain.order import Order
+from services.order.domain.timeline import Chronicled
 from shared.contracts import (
     OrderKind,
     OrderLine,
@@ -38,7 +39,6 @@ from shared.contracts import (
     RfqStatus,
     SupplierStatus,
 )
-from shared.domain import Aggregate
 
 
 def purchase_order_id(rfq_id: str) -> str:
@@ -64,7 +64,7 @@ class Supplier(BaseModel):
     replies: int = 0
 
 
-class Rfq(Aggregate):
+class Rfq(Chronicled):
     branch_id: str
     created_by: str
     currency: str

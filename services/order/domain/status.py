@@ -7,11 +7,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from shared.contracts import OrderKind
+from shared.contracts import LineAvailability, OrderKind
 
 
 class OrderStatus(StrEnum):
     DRAFT = "draft"
+    AWAITING_STOCK = "awaiting_stock"
+    """Submitted at a branch that refuses short orders: inventory is holding its stock."""
     PENDING_APPROVAL = "pending_approval"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -25,7 +27,13 @@ class OrderStatus(StrEnum):
 
 EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
 CANCELLABLE = frozenset(
-    {OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}
+    {
+        OrderStatus.DRAFT,
+        OrderStatus.REJECTED,
+        OrderStatus.AWAITING_STOCK,
+        OrderStatus.PENDING_APPROVAL,
+        OrderStatus.APPROVED,
+    }
 )
 CLOSABLE = frozenset(
     {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.PARTIALLY_ISSUED}
@@ -54,6 +62,9 @@ class PendingApproval(BaseModel):
     levels: int | None = None
     approver_id: str | None = None
     approver_name: str | None = None
+    since: datetime | None = None
+    """When the approval service said so (its event's time): older news of the level is
+    stale (a reassignment's and the level's first word may arrive in either order)."""
 
 
 class Rejection(BaseModel):
@@ -61,4 +72,24 @@ class Rejection(BaseModel):
     level: int | None = None
     approver_id: str | None = None
     notes: str | None = None
+    at: datetime
+
+
+class StockHold(BaseModel):
+    """A submission waiting for inventory to hold the order's stock, all of it or none."""
+
+    attempt: int
+    submitted_by: str
+    command_id: str | None = None
+    """The ``order.submit`` that asked: a refusal answers it (``order.command_rejected``)."""
+    returns_to: OrderStatus
+    """Where a refused hold sends the order back: draft, or rejected for a resubmission."""
+
+
+class StockRefusal(BaseModel):
+    """Why the latest submission was refused for stock: each item, requested and available."""
+
+    attempt: int
+    detail: str
+    shortages: list[LineAvailability]
     at: datetime

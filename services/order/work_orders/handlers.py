@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.order.domain.work_order import WorkOrder
+from services.order.domain.quantities import Counting
+from services.order.domain.work_order import WorkOrder, bill_of_materials
 from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
+from services.order.items import ItemCatalog
 from shared.contracts import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -21,8 +23,9 @@ from shared.storage.aggregates import AggregateStore
 
 
 class WorkOrderHandlers:
-    def __init__(self, work_orders: AggregateStore[WorkOrder]) -> None:
+    def __init__(self, work_orders: AggregateStore[WorkOrder], items: ItemCatalog) -> None:
         self.work_orders = work_orders
+        self.items = items
 
     async def _apply(
         self, work_order_id: str, cause: Message, mutate: Callable[[WorkOrder], object]
@@ -32,7 +35,14 @@ class WorkOrderHandlers:
         )
 
     async def create(self, cmd: CreateWorkOrder) -> None:
-        """Create a work order; a redelivered create is ignored, a second one for the id refused."""
+        """Create a work order; a redelivered create is ignored, a second one for the id refused.
+        The item's quantity, and what each component comes to in all, must be quantities the
+        items are counted in."""
+        made = [Counting("quantity", cmd.item_sku, cmd.quantity)] if cmd.item_sku else []
+        totals = bill_of_materials(cmd.quantity, cmd.components)
+        await self.items.check(
+            [*made, *(Counting(f"component {c.sku} (in all)", c.sku, c.quantity) for c in totals)]
+        )
         work_order = WorkOrder.create(
             work_order_id=cmd.work_order_id,
             kind=cmd.kind,
@@ -53,6 +63,12 @@ class WorkOrderHandlers:
 
     async def complete(self, cmd: CompleteWorkOrder) -> None:
         """Count finished and scrapped units; inventory receives the finished ones."""
+        work_order = await self.work_orders.get(cmd.work_order_id)
+        if work_order is not None and work_order.item_sku is not None:
+            sku = work_order.item_sku
+            await self.items.check(
+                [Counting("quantity", sku, cmd.quantity), Counting("scrap", sku, cmd.scrap)]
+            )
         await self._apply(
             cmd.work_order_id,
             cmd,

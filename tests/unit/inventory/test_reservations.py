@@ -275,3 +275,57 @@ def test_a_new_attempt_announces_its_reservation_even_when_it_holds_the_same() -
     [again] = tracked.collect_events()
     assert isinstance(again, StockReserved)
     assert again.attempt == 2
+
+
+def held_before_approval(**q: str) -> TrackedOrder:
+    tracked = TrackedOrder.new(order_id="SO-1", kind=OrderKind.SALES, party_id="C-1")
+    tracked.submitted(
+        attempt=1,
+        branch_id="BR-1",
+        lines=lines(**q),
+        sales_location="L-1",
+        expires_at=EXPIRES,
+        all_or_nothing=True,
+    )
+    return tracked
+
+
+def test_a_stock_hold_that_comes_up_short_holds_nothing_and_says_why() -> None:
+    tracked = held_before_approval(A="4", B="1")
+    plan = tracked.reservation_plan()
+    assert plan is not None
+    tracked.record_reservation(plan, {"A": D(1), "B": D(1)})
+
+    reserved, released = tracked.collect_events()
+    assert isinstance(reserved, StockReserved)
+    assert reserved.stock_status == "short"
+    assert isinstance(released, ReservationReleased)
+    assert released.reason is ReleaseReason.STOCK_SHORT
+    assert [(line.sku, line.needed, line.reserved) for line in released.lines] == [
+        ("A", D(4), D(1)),
+        ("B", D(1), D(1)),
+    ]
+    assert tracked.reservation_plan() is None  # trimmed to nothing
+    assert tracked.reservation_targets() == {"A|L-1": D(0), "B|L-1": D(0)}
+    assert tracked.dirty_since is not None
+
+
+def test_a_stock_hold_held_in_full_stays_held_through_its_submission() -> None:
+    tracked = held_before_approval(A="4")
+    plan = tracked.reservation_plan()
+    assert plan is not None
+    tracked.record_reservation(plan, {"A": D(4)})
+    [reserved] = tracked.collect_events()
+    assert isinstance(reserved, StockReserved)
+    assert reserved.stock_status == "confirmed"
+    seq = tracked.seq
+    tracked.submitted(  # order.submitted for the same attempt: nothing new
+        attempt=1, branch_id="BR-1", lines=lines(A="4"), sales_location="L-1", expires_at=EXPIRES
+    )
+    assert tracked.seq == seq
+    again = tracked.reservation_plan()
+    assert again is not None
+    tracked.record_reservation(again, {"A": D(4)})
+    assert tracked.collect_events() == []
+    assert tracked.reservation is not None
+    assert tracked.reservation.state is ReservationState.SOFT
