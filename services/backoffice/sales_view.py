@@ -11,13 +11,16 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.backoffice.orders_view import ORDER_EVENTS, STATUS_AFTER
+from services.backoffice.orders_view import STATUS_AFTER
 from shared.contracts import (
     Event,
     GoodsIssued,
     OrderApproved,
+    OrderCancelled,
+    OrderCompleted,
     OrderCreated,
     OrderKind,
+    OrderRejected,
     OrderSubmitted,
     OrderUpdated,
 )
@@ -25,7 +28,16 @@ from shared.contracts.billing import InvoiceIssued, InvoiceVoided
 
 Document = dict[str, Any]
 SALES = "sales"
-SALES_EVENTS: tuple[type[Event], ...] = (*ORDER_EVENTS, GoodsIssued, InvoiceIssued, InvoiceVoided)
+ORDER_FACTS: tuple[type[Event], ...] = (
+    OrderCreated,
+    OrderUpdated,
+    OrderSubmitted,
+    OrderApproved,
+    OrderRejected,
+    OrderCancelled,
+    OrderCompleted,
+)
+SALES_EVENTS: tuple[type[Event], ...] = (*ORDER_FACTS, GoodsIssued, InvoiceIssued, InvoiceVoided)
 NOT_NEEDED = {
     "ordered": ("lines", "issues", "invoices", "voided"),
     "issued": ("invoices", "voided"),
