@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 from typing import Any
 
+import bson
 import prometheus_client
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128, create_decimal128_context
@@ -52,6 +53,12 @@ class CommandCounter(monitoring.CommandListener):
             ["command", "collection"],
             registry=registry,
         )
+        self.bytes = prometheus_client.Counter(
+            "oms_db_command_bytes",
+            "Bytes of the commands sent to the database (BSON), by command and collection.",
+            ["command", "collection"],
+            registry=registry,
+        )
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command.get("comment") == UNCOUNTED:
@@ -61,6 +68,8 @@ class CommandCounter(monitoring.CommandListener):
         if event.command_name == "getMore":
             collection = str(event.command.get("collection", ""))
         self.total.labels(event.command_name, collection).inc()
+        size = len(bson.encode(event.command, codec_options=CODEC_OPTIONS))
+        self.bytes.labels(event.command_name, collection).inc(size)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from shared.contracts import OrderKind
 from tests.support.factories import unique
 from tests.support.flows import Done, FlowBus, Stockroom, approval_cycles, purchase_flow, sales_flow
-from tests.support.metrics import RoundTrips, snapshot
+from tests.support.metrics import BYTES, RoundTrips, snapshot
 from tests.support.services import ServiceProcess
 
 SETTLE_SECONDS = 1.0
@@ -35,6 +35,8 @@ class Run:
     seconds: float
     round_trips: RoundTrips
     messages: int
+    db_bytes: RoundTrips
+    """Bytes sent to the database, counted like the round trips."""
 
     @property
     def throughput(self) -> float:
@@ -59,6 +61,7 @@ async def measured(
     first and right after the last order completed (pollers' idle time counts too)."""
     await asyncio.sleep(SETTLE_SECONDS)
     before, sent = await snapshot(processes), bus.sent
+    bytes_before = await snapshot(processes, BYTES)
     slots = asyncio.Semaphore(in_flight)
 
     async def one() -> Done:
@@ -68,10 +71,13 @@ async def measured(
     started = time.perf_counter()
     done = await asyncio.gather(*(one() for _ in range(count)))
     seconds = time.perf_counter() - started
-    after = await snapshot(processes)
+    after, bytes_after = await snapshot(processes), await snapshot(processes, BYTES)
     await asyncio.sleep(SETTLE_SECONDS)  # the last events of the last orders arrive
     messages = bus.sent - sent + bus.messages_about(d.order_id for d in done)
-    return Run(list(done), seconds, RoundTrips.between(before, after, count), messages)
+    trips = RoundTrips.between(before, after, count)
+    return Run(
+        list(done), seconds, trips, messages, RoundTrips.between(bytes_before, bytes_after, count)
+    )
 
 
 async def one_at_a_time_ms(bus: FlowBus, room: Stockroom, count: int) -> list[float]:
@@ -123,3 +129,49 @@ async def mixed_load(
     return Mixed(
         [d.seconds for d in done], len(results) - len(done), rate, time.perf_counter() - started
     )
+
+
+@dataclass(frozen=True)
+class Faults:
+    """A mixed load during which every process was stopped (or killed) and started again."""
+
+    mixed: Mixed
+    duplicates: int
+    """Deliveries on ``oms.events`` that repeated a message id published before."""
+    stop_seconds: dict[str, float]
+    """Signal to exit, per process."""
+
+
+async def under_faults(
+    bus: FlowBus,
+    room: Stockroom,
+    processes: dict[str, ServiceProcess],
+    *,
+    signal: int,
+    rate: float,
+    gap: float,
+) -> Faults:
+    """``rate`` orders/s offered while each process in turn gets ``signal`` (SIGTERM or
+    SIGKILL), ``gap`` seconds apart, and is started again at once (``processes`` is updated
+    with the new ones). Terminal as in :func:`mixed_load`: every order must still finish."""
+    repeated_before = bus.duplicates()
+    stops: dict[str, float] = {}
+
+    async def faults() -> None:
+        for name in list(processes):
+            await asyncio.sleep(gap)
+            old = processes[name]
+            assert old.process is not None
+            began = time.perf_counter()
+            old.process.send_signal(signal)
+            await old.wait_exit(timeout=60)
+            stops[name] = time.perf_counter() - began
+            again = ServiceProcess(name, old.env, old.log_path.parent)
+            again.log_path = old.log_path.with_suffix(f".{len(stops)}.log")
+            processes[name] = again.start()
+            await again.wait_ready(timeout=60)
+
+    seconds = gap * (len(processes) + 1)
+    mixed, _ = await asyncio.gather(mixed_load(bus, room, rate=rate, seconds=seconds), faults())
+    await asyncio.sleep(3 * SETTLE_SECONDS)
+    return Faults(mixed, bus.duplicates() - repeated_before, stops)

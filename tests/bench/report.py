@@ -8,12 +8,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 TARGETS = {
-    "so_round_trips_per_order": ("<=", 20.0),
+    "so_round_trips_per_order": ("<=", 12.0),
+    "so_db_kib_per_order": ("<=", 12.0),
+    "so_oms_cpu_ms_per_order": ("<=", 30.0),
+    "so_database_cpu_ms_per_order": ("<=", 40.0),
     "po_round_trips_per_order": ("<=", 10.0),
-    "ceiling_ratio": (">=", 0.7),
-    "mixed_p50_s": ("<", 2.0),
+    "mixed_p50_s": ("<", 1.0),
+    "mixed_p95_s": ("<", 3.0),
+    "mixed_duplicates": ("<=", 0.0),
+    "sigterm_slowest_stop_s": ("<=", 5.0),
     "growth_throughput_ratio": (">=", 0.8),
 }
+"""The ceiling ratio (>= 0.7) is withdrawn: on two shared cores beside a single-threaded
+embedded server it measures the machine, not OMS (BENCHMARKS.md); it is still printed."""
 
 
 @dataclass

@@ -16,17 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import Iterable
 from contextlib import ExitStack
 
 from tests.bench import ceiling, cpu, phases
 from tests.bench.growth import grow_orders
 from tests.bench.report import Results, table
 from tests.bench.system import lone_start_stop, start_all, stop_all
-from tests.support.flows import FlowBus, purchase_flow, sales_flow, stockroom
+from tests.support.flows import FlowBus, Stockroom, purchase_flow, sales_flow, stockroom
 from tests.support.servers import ROOT, MongoServer, launch_mongowire, start_mongo, start_rabbit
-from tests.support.services import Environment
+from tests.support.services import Environment, ServiceProcess
 
 
 async def measure(
@@ -56,7 +58,7 @@ async def measure(
             cpu_before = cpu.snapshot(pids)
             flow = await phases.measured(bus, processes, so(), args.orders, args.in_flight)
             report_flow(out, flow, args)
-            report_cpu(out, cpu_before, cpu.snapshot(pids), flow)
+            report_cpu(out, cpu_before, cpu.snapshot(pids), flow, processes)
             single = await phases.one_at_a_time_ms(bus, room, args.samples)
             v["so_one_at_a_time_p50_ms"] = phases.percentile(single, 50)
             po = await phases.measured(
@@ -65,13 +67,19 @@ async def measure(
             v["po_round_trips_per_order"] = po.round_trips.per_order
             v["po_messages_per_order"] = po.messages_per_order
             out.breakdowns["PO round trips by service, command, collection"] = po.round_trips.top()
+            repeated = bus.duplicates()
             mixed = await phases.mixed_load(
                 bus, room, rate=args.mixed_rate, seconds=args.mixed_seconds
             )
+            await asyncio.sleep(3 * phases.SETTLE_SECONDS)
             v["mixed_p50_s"] = phases.percentile(mixed.latencies_s, 50)
             v["mixed_p95_s"] = phases.percentile(mixed.latencies_s, 95)
             v["mixed_failed"] = mixed.failed
+            v["mixed_duplicates"] = bus.duplicates() - repeated
+            await report_faults(out, bus, room, processes, args)
             sample = flow.done[0].order_id
+            if args.skip_growth:
+                return out
             for label, target in (("small", args.growth_small), ("large", args.growth_large)):
                 v[f"growth_{label}_stored_orders"], v[f"growth_{label}_copy_s"] = await grow_orders(
                     env, sample, target
@@ -90,9 +98,40 @@ async def measure(
     return out
 
 
+async def report_faults(
+    out: Results,
+    bus: FlowBus,
+    room: Stockroom,
+    processes: dict[str, ServiceProcess],
+    args: argparse.Namespace,
+) -> None:
+    """The mixed load again while each process is stopped with SIGTERM (how long each takes
+    to exit, with orders arriving), then while each is killed with SIGKILL: every order must
+    finish, and only a kill may publish an event twice (those it had published, not yet
+    recorded)."""
+    v = out.values
+    term = await phases.under_faults(
+        bus, room, processes, signal=signal.SIGTERM, rate=args.mixed_rate, gap=args.fault_gap
+    )
+    v["sigterm_slowest_stop_s"] = max(term.stop_seconds.values())
+    v["sigterm_failed"] = term.mixed.failed
+    v["sigterm_duplicates"] = term.duplicates
+    out.breakdowns["SIGTERM under load: seconds to exit"] = list(term.stop_seconds.items())
+    kill = await phases.under_faults(
+        bus, room, processes, signal=signal.SIGKILL, rate=args.mixed_rate, gap=args.fault_gap
+    )
+    v["sigkill_failed"] = kill.mixed.failed
+    v["sigkill_duplicates"] = kill.duplicates
+    v["sigkill_p50_s"] = phases.percentile(kill.mixed.latencies_s, 50)
+
+
 def report_flow(out: Results, flow: phases.Run, args: argparse.Namespace) -> None:
     v = out.values
     v["so_round_trips_per_order"] = flow.round_trips.per_order
+    v["so_db_kib_per_order"] = flow.db_bytes.per_order / 1024
+    out.breakdowns["SO KiB sent to the database by service, command, collection"] = [
+        (name, kib / 1024) for name, kib in flow.db_bytes.top()
+    ]
     v["so_messages_per_order"] = flow.messages_per_order
     v["so_orders_per_s"] = flow.throughput
     broker = v["ceiling_broker_msg_per_s"] / flow.messages_per_order
@@ -115,13 +154,21 @@ def report_flow(out: Results, flow: phases.Run, args: argparse.Namespace) -> Non
 
 
 def report_cpu(
-    out: Results, before: dict[str, float], after: dict[str, float], flow: phases.Run
+    out: Results,
+    before: dict[str, float],
+    after: dict[str, float],
+    flow: phases.Run,
+    processes_named: Iterable[str],
 ) -> None:
     """CPU per order of each process in the sales-order flow, and how many cores were busy:
     what the flow costs where every process shares the machine's cores."""
     per_order = {name: (after[name] - before[name]) * 1000 / len(flow.done) for name in after}
     out.breakdowns["SO CPU ms by process"] = sorted(per_order.items(), key=lambda kv: -kv[1])
     out.values["so_cpu_ms_per_order"] = sum(per_order.values())
+    oms = set(processes_named) & set(per_order)
+    out.values["so_oms_cpu_ms_per_order"] = sum(per_order[name] for name in oms)
+    if "database" in per_order:
+        out.values["so_database_cpu_ms_per_order"] = per_order["database"]
     # The counters span the phase's settling pauses too: a slight overestimate of busy cores.
     out.values["so_cores_busy"] = sum(per_order.values()) * len(flow.done) / 1000 / flow.seconds
     if "database" in per_order:
@@ -149,9 +196,14 @@ def main() -> None:
     parser.add_argument(
         "--engine",
         choices=("memory", "sqlite"),
-        default="memory",
-        help="the embedded server's engine when no OMS_TEST_MONGODB_URL is set",
+        default="sqlite",
+        help="the embedded server's engine when no OMS_TEST_MONGODB_URL is set (make run uses "
+        "sqlite)",
     )
+    parser.add_argument(
+        "--fault-gap", type=float, default=4.0, help="seconds between stops under load"
+    )
+    parser.add_argument("--skip-growth", action="store_true", help="end after the faults")
     parser.add_argument("--record", action="store_true", help="append to BENCHMARKS.md")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()

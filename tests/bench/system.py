@@ -7,6 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
+from shared.registry import GATEWAYS
 from shared.settings import ServiceSettings
 from tests.support.services import SERVICES, Environment, ServiceProcess
 
@@ -38,10 +39,13 @@ async def _ready_after(process: ServiceProcess, started: float, timeout: float =
 
 
 async def start_all(env: Environment, log_dir: Path) -> tuple[dict[str, ServiceProcess], float]:
-    """Every service at once; returns them and the time until the last one was ready."""
+    """Every process ``make run`` starts (the five services and the back office, whose order
+    list and reports follow the events) at once; returns them and the time until the last one
+    was ready."""
     started = time.perf_counter()
     processes = {
-        name: ServiceProcess(name, service_env(env, name), log_dir).start() for name in SERVICES
+        name: ServiceProcess(name, service_env(env, name), log_dir).start()
+        for name in (*SERVICES, *(gateway.name for gateway in GATEWAYS))
     }
     waits = await asyncio.gather(*(_ready_after(p, started) for p in processes.values()))
     return processes, max(waits)

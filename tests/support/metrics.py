@@ -17,26 +17,31 @@ Key = tuple[str, str, str]
 """(service, command, collection)"""
 
 
-def read_commands(process: ServiceProcess) -> Counter[Key]:
-    """What one service process has sent to its database so far, by command and collection."""
+BYTES = "oms_db_command_bytes"
+"""The same commands' size in bytes (BSON), as sent."""
+
+
+def read_commands(process: ServiceProcess, counter: str = COUNTER) -> Counter[Key]:
+    """What one service process has sent to its database so far, by command and collection
+    (``counter``: how many commands, or with ``BYTES`` how many bytes)."""
     url = f"http://127.0.0.1:{process.port}/metrics"
     with urllib.request.urlopen(url, timeout=5) as reply:
         text = reply.read().decode()
     counts: Counter[Key] = Counter()
     for family in text_string_to_metric_families(text):
-        if family.name != COUNTER:
+        if family.name != counter:
             continue
         for sample in family.samples:
-            if sample.name == f"{COUNTER}_total":
+            if sample.name == f"{counter}_total":
                 key = (process.service, sample.labels["command"], sample.labels["collection"])
                 counts[key] += int(sample.value)
     return counts
 
 
-async def snapshot(processes: Mapping[str, ServiceProcess]) -> Counter[Key]:
+async def snapshot(processes: Mapping[str, ServiceProcess], counter: str = COUNTER) -> Counter[Key]:
     """Every service's counters at one moment (read off the event loop)."""
     readings = await asyncio.gather(
-        *(asyncio.to_thread(read_commands, p) for p in processes.values())
+        *(asyncio.to_thread(read_commands, p, counter) for p in processes.values())
     )
     total: Counter[Key] = Counter()
     for reading in readings:
