@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --record
 
-.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster test-browser chromium lint format docs generate bench up down logs clean
+.PHONY: help install rabbitmq run test test-unit test-integration test-e2e test-cluster test-browser screenshots chromium lint format docs generate bench up down logs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test: install rabbitmq chromium ## Run the whole test suite (real RabbitMQ, a Mo
 
 test-browser: install rabbitmq chromium ## Run the back office's browser tests (screenshots in .run/screenshots)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+screenshots: install rabbitmq chromium ## Retake the README's back-office screenshots (docs/screenshots/) from a seeded system
+	OMS_README_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/test_reports.py $(PYTEST_ARGS)
 
 test-unit: install ## Run the unit tests (no servers needed)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

@@ -33,6 +33,7 @@ from services.backoffice import (
     pages_order_forms,
     pages_order_list,
     pages_orders,
+    pages_prefs,
     pages_reports,
     pages_users,
 )
@@ -40,6 +41,7 @@ from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
+from services.backoffice.sales_view import SALES_EVENTS, SalesView
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
@@ -74,18 +76,20 @@ ORDERS_QUEUE = "backoffice.orders"
 
 
 APPROVALS_QUEUE = "backoffice.approvals"
+SALES_QUEUE = "backoffice.sales"
 
 
 def subscriptions(
-    people: People, orders: orders_view.OrderList, levels: ApprovalLevels
+    people: People, orders: orders_view.OrderList, levels: ApprovalLevels, sales: SalesView
 ) -> list[Subscription]:
     """The back office's own views: the approval directory (who may sign in), the list of
-    orders (the order service answers one order at a time) and every approval level (for the
-    reports)."""
+    orders (the order service answers one order at a time), every approval level and every
+    order's amounts, goods issues and invoices (for the reports)."""
     return [
         Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
         Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
         Subscription(APPROVALS_QUEUE, APPROVAL_EVENTS, levels.learn),
+        Subscription(SALES_QUEUE, SALES_EVENTS, sales.learn),
     ]
 
 
@@ -107,9 +111,10 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
         app.state.audit = AuditTrail(db, timedelta(days=settings.audit_days))
         await app.state.audit.create_indexes()
+        sales = SalesView(db)
         broker = Broker(
             settings.amqp_url,
-            subscriptions(people, orders, levels),
+            subscriptions(people, orders, levels, sales),
             answer_timeout=settings.answer_timeout_seconds,
         )
         starting = asyncio.create_task(broker.keep_starting())
@@ -127,7 +132,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
             longest=timedelta(minutes=settings.sign_in_lock_max_minutes),
         )
         app.state.backoffice = Backoffice(
-            settings, people, sessions, guard, broker, reads, orders, levels
+            settings, people, sessions, guard, broker, reads, orders, levels, sales
         )
         log.info("backoffice_started")
         try:
@@ -154,6 +159,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_users.ROUTES,
         *pages_reports.ROUTES,
         *pages_audit.ROUTES,
+        *pages_prefs.ROUTES,
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
 

@@ -195,12 +195,13 @@ def figure(value: Any) -> str:
 
 
 def money(value: Any, currency: str = "") -> str:
-    """An amount with the currency's decimals (``38.40`` in EUR, ``1200`` in JPY); an exact line
-    value finer than that keeps its further digits, so that shown lines add up to the totals."""
+    """An amount with the currency's decimals (``38.40`` in EUR, ``1,200`` in JPY, ``1.250`` in
+    BHD), grouped by thousands; an exact line value finer than that keeps its further digits,
+    so that shown lines add up to the totals. Files (CSV) write amounts without grouping."""
     if value is None or value == "":
         return ""
     number = Decimal(str(value))
-    unit = minor_unit(currency)
+    unit = minor_unit(currency.upper())
     if number == round_to(number, unit):
-        return format(round_to(number, unit), "f")
-    return format(number.normalize(), "f")
+        return format(round_to(number, unit), ",f")
+    return format(number.normalize(), ",f")

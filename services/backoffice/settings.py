@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from services.backoffice.formats import time_zone
 from shared.access.keys import development_private_jwk, is_development_key, read_json
 from shared.access.tokens import Signer
 from shared.registry import entry
@@ -60,9 +61,20 @@ class BackofficeSettings(ServiceSettings):
     audit_days: float = Field(
         default=365, gt=0, description="how long the audit trail keeps who read or changed what"
     )
+    time_zone: str = Field(
+        default="UTC",
+        description="the time zone dates are shown and reports are made in for people who "
+        "chose none on their preferences page (an IANA name: Europe/Berlin)",
+    )
     answer_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a page waits for a command's answer"
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        time_zone(name)  # a ValueError naming the zone
+        return name
 
     @model_validator(mode="after")
     def _refuse_development_key(self) -> Self:

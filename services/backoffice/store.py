@@ -64,6 +64,11 @@ class People:
         )
         return done.matched_count == 1
 
+    async def set_preferences(self, user_id: str, preferences: dict[str, str]) -> None:
+        """The person's own formats (date style, time zone); an empty value: the default."""
+        chosen = {key: value for key, value in preferences.items() if value}
+        await self.people.update_one({"_id": user_id}, {"$set": {"preferences": chosen}})
+
     async def check(self, user_id: str, password: str) -> Document | None:
         """The person, if the password is theirs and they may sign in."""
         person = await self.get(user_id)

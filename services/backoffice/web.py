@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from jinja2 import pass_context
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -20,8 +21,10 @@ from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer, figure, money
+from services.backoffice.formats import Formats
 from services.backoffice.orders_view import OrderList
 from services.backoffice.reads import ACTING_FOR, Reads, Unavailable
+from services.backoffice.sales_view import SalesView
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard
 
@@ -50,6 +53,7 @@ class Backoffice:
     reads: Reads
     orders: OrderList
     levels: ApprovalLevels
+    sales: SalesView
 
 
 def backoffice(request: Request) -> Backoffice:
@@ -57,10 +61,41 @@ def backoffice(request: Request) -> Backoffice:
     return found
 
 
+@pass_context
+def _when(context: Mapping[str, Any], value: Any, seconds: bool = False) -> str:
+    """``{{ at|when }}``: a moment in the viewer's date format and time zone."""
+    formats: Formats = context.get("fmt") or Formats()
+    return formats.when(value, seconds=seconds)
+
+
+@pass_context
+def _day(context: Mapping[str, Any], value: Any) -> str:
+    """``{{ at|day }}``: a date in the viewer's date format (and time zone)."""
+    formats: Formats = context.get("fmt") or Formats()
+    return formats.date(value)
+
+
+TEMPLATES.env.filters.update(when=_when, day=_day)
+
+
+def formats_for(request: Request, person: Mapping[str, Any] | None) -> Formats:
+    """The person's saved formats, else their browser's language and the office's zone."""
+    return Formats.of(
+        (person or {}).get("preferences"),
+        request.headers.get("accept-language", ""),
+        backoffice(request).settings.time_zone,
+    )
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     context.setdefault("viewer", getattr(request.state, "viewer", None))
     context.setdefault("csrf", getattr(request.state, "csrf", ""))
+    context.setdefault("fmt", getattr(request.state, "formats", None) or _anonymous(request))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+def _anonymous(request: Request) -> Formats:
+    return Formats.of(None, request.headers.get("accept-language", ""))
 
 
 def problem(request: Request, status: int, title: str, words: str) -> Response:
@@ -85,6 +120,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     )
     ACTING_FOR.set(person["_id"])
     request.state.csrf = session["csrf"]
+    request.state.formats = formats_for(request, person)
     return request.state.viewer  # type: ignore[no-any-return]
 
 

@@ -36,6 +36,7 @@ PAGES = {
     "orders, by total, 100 a page": "/orders?sort=total&size=100",
     "orders as CSV, one branch": "/orders.csv?branch_id=BR-3",
     "reports": "/reports",
+    "reports by goods-issue date": "/reports?basis=issued&tz=Europe/Berlin",
 }
 """The pages that read only the back office's own database (the services are not started: the
 inbox and an order's page add one of their queries each)."""
@@ -58,6 +59,33 @@ def orders(now: datetime) -> list[dict[str, Any]]:
         }
         for n in range(ORDERS)
     ]
+
+
+def sales(now: datetime) -> list[dict[str, Any]]:
+    """The sales view of the same orders: net, tax, one line, half of it issued."""
+    found = []
+    for order in orders(now):
+        if order["kind"] != "sales":
+            continue
+        net = f"{(int(order['_id'][3:]) % 977) + 0.5:.2f}"
+        found.append(
+            {
+                **{key: order[key] for key in ("_id", "kind", "party_id", "branch_id", "status")},
+                "currency": "USD",
+                "net": net,
+                "tax": "1.90",
+                "lines": [{"sku": "A", "net": net, "tax": "1.90"}],
+                "ordered_at": datetime.fromisoformat(order["created_on"]),
+                "issues": [
+                    {
+                        "issue_id": "GI-1",
+                        "at": now,
+                        "progress": [{"sku": "A", "ordered": "4", "issued": "2"}],
+                    }
+                ],
+            }
+        )
+    return found
 
 
 def levels(now: datetime) -> list[dict[str, Any]]:
@@ -98,6 +126,9 @@ async def seed(mongodb_url: str, database: str) -> None:
     batch = orders(now)
     for start in range(0, len(batch), 1000):
         await db["orders"].insert_many(batch[start : start + 1000])
+    sold = sales(now)
+    for start in range(0, len(sold), 1000):
+        await db["sales"].insert_many(sold[start : start + 1000])
     await db["approval_levels"].insert_many(levels(now))
     await client.close()
 

@@ -14,10 +14,17 @@ from typing import Any
 
 import pytest
 
-from services.backoffice.app import APPROVALS_QUEUE, DIRECTORY_QUEUE, ORDERS_QUEUE, subscriptions
+from services.backoffice.app import (
+    APPROVALS_QUEUE,
+    DIRECTORY_QUEUE,
+    ORDERS_QUEUE,
+    SALES_QUEUE,
+    subscriptions,
+)
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import PAGE_SIZE, Filters, OrderList
+from services.backoffice.sales_view import SalesView
 from services.backoffice.store import People, Sessions, SignInGuard
 from shared import names
 from shared.contracts import (
@@ -49,7 +56,7 @@ async def office(
     people, orders = People(db), OrderList(db)
     broker = Broker(
         env.settings("backoffice")["amqp_url"],
-        subscriptions(people, orders, ApprovalLevels(db)),
+        subscriptions(people, orders, ApprovalLevels(db), SalesView(db)),
         answer_timeout=10,
     )
     await broker.start()
@@ -195,6 +202,7 @@ def purchase_created(branch: str) -> OrderCreated:
         (DIRECTORY_QUEUE, "approval.user_upserted"),
         (ORDERS_QUEUE, "order.submitted"),
         (APPROVALS_QUEUE, "approval.pending"),
+        (SALES_QUEUE, "inventory.goods_issued"),
     ],
 )
 async def test_every_view_sets_bad_events_aside_and_goes_on(
@@ -235,6 +243,9 @@ def sample(queue: str) -> tuple[Event, str, str]:
     if queue == ORDERS_QUEUE:
         created = purchase_created(unique("BR"))
         return created, "orders", created.order_id
+    if queue == SALES_QUEUE:
+        created = purchase_created(unique("BR")).model_copy(update={"kind": OrderKind.SALES})
+        return created, "sales", created.order_id
     request_id = f"{unique('PO')}:1"
     pending = ApprovalPending(
         request_id=request_id,

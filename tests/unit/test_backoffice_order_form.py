@@ -195,7 +195,7 @@ def test_the_preview_refuses_what_the_order_service_would_refuse() -> None:
 def test_amounts_show_the_currencys_decimals_and_no_fewer_digits_than_they_have() -> None:
     assert money("38.400000", "EUR") == "38.40"
     assert money("2.784", "EUR") == "2.784"
-    assert money("1200", "JPY") == "1200"
+    assert money("1200", "JPY") == "1,200"  # grouped by thousands
     assert money("1.5", "KWD") == "1.500"
     assert money(None, "EUR") == ""
     assert figure("7.250000") == "7.25"

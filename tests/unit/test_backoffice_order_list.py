@@ -78,8 +78,21 @@ def test_a_pricing_refusal_reads_as_words() -> None:
 
 
 def test_a_partly_issued_sales_order_still_counts_as_sold_in_the_reports() -> None:
+    from datetime import UTC, datetime
+
     from services.backoffice import reports
 
-    sold = {"kind": "sales", "branch_id": "N", "currency": "USD", "total": "50.00"}
-    found = reports.sales([sold | {"status": "partially_issued"}], "branch")
-    assert found.rows == [["N", "USD", 1, Decimal("50.00")]]
+    sold = {
+        "_id": "SO-1",
+        "kind": "sales",
+        "branch_id": "N",
+        "currency": "USD",
+        "net": "50.00",
+        "tax": "0",
+        "ordered_at": datetime(2026, 12, 1, tzinfo=UTC),
+        "status": "partially_issued",
+    }
+    found = reports.sales(
+        reports.sales_of(sold, "ordered"), "branch", "ordered", reports.Period(UTC)
+    )
+    assert found.rows == [["N", "USD", 1, Decimal("50.00"), Decimal("0"), Decimal("50.00")]]

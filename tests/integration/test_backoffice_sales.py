@@ -1,0 +1,151 @@
+"""The back office's sales view on the real broker and database: an order's amounts, its goods
+issues and its invoices are learnt from the order, inventory and billing events (each once,
+whatever the order they arrive in), and the sales reports add them up by each date basis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from services.backoffice import reports
+from services.backoffice.app import SALES_QUEUE, subscriptions
+from services.backoffice.approvals_view import ApprovalLevels
+from services.backoffice.bus import Broker
+from services.backoffice.orders_view import OrderList
+from services.backoffice.sales_view import SalesView
+from services.backoffice.store import People
+from shared.contracts import GoodsIssued, LineProgress, OrderApproved, OrderCreated, OrderKind
+from shared.contracts.billing import BillingContact, InvoiceIssued, InvoiceVoided
+from shared.contracts.inventory import StockLine
+from shared.storage.mongo import database
+from tests.support.bus import Bus
+from tests.support.factories import lines, unique
+from tests.support.services import Environment
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sales(env: Environment, mongo_client: Any, bus: Bus) -> AsyncIterator[SalesView]:
+    db = database(mongo_client, env.database("backoffice"))
+    view = SalesView(db)
+    broker = Broker(
+        env.settings("backoffice")["amqp_url"],
+        subscriptions(People(db), OrderList(db), ApprovalLevels(db), view),
+        answer_timeout=10,
+    )
+    await broker.start()
+    yield view
+    await broker.stop()
+
+
+def issued(order_id: str, issue_id: str, done: str, at: datetime) -> GoodsIssued:
+    return GoodsIssued(
+        order_id=order_id,
+        issue_id=issue_id,
+        location_id="L",
+        branch_id="BR",
+        lines=[StockLine(sku="BOLT", quantity=Decimal(1))],
+        issued_by="carl",
+        order_lines=[LineProgress(sku="BOLT", ordered=Decimal(4), fulfilled=Decimal(done))],
+        backorder=[],
+        completed=done == "4",
+        occurred_at=at,
+    )
+
+
+def invoice(order_id: str, invoice_id: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice_id,
+        "series": "INV",
+        "number": int(invoice_id[-1]),
+        "subscription_id": "SUB-1",
+        "customer_id": "SHOP",
+        "order_id": order_id,
+        "status": "open",
+        "currency": "EUR",
+        "total": Decimal("11.90"),
+        "amount_paid": Decimal(0),
+        "balance": Decimal("11.90"),
+        "due_at": T0 + timedelta(days=14),
+        "billing_contact": BillingContact(email="ap@example.com"),
+        **fields,
+    }
+
+
+async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
+    sales: SalesView, bus: Bus
+) -> None:
+    order_id = unique("SO")
+    created = OrderCreated(
+        order_id=order_id,
+        kind=OrderKind.SALES,
+        party_id="SHOP",
+        branch_id="BR",
+        created_by="carl",
+        currency="EUR",
+        lines=lines(("BOLT", "4", "2.50")),
+        total=Decimal("10.00"),
+        occurred_at=T0,
+    )
+    approved = OrderApproved(
+        **created.model_dump(exclude={"message_id", "occurred_at"}),
+        attempt=1,
+        occurred_at=T0 + timedelta(minutes=5),
+    )
+    first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))
+    second = issued(order_id, "ISS-2", "4", T0 + timedelta(days=3))
+    billed = InvoiceIssued(
+        **invoice(order_id, "INV-1"),
+        lines=[],
+        tax_total=Decimal("1.90"),
+        issued_at=T0 + timedelta(days=4),
+    )
+    wrong = InvoiceIssued(
+        **invoice(order_id, "INV-2"), lines=[], tax_total=Decimal("1.90"), issued_at=T0
+    )
+    voided = InvoiceVoided(**invoice(order_id, "INV-2", status="void"), reason="twice")
+    bought = created.model_copy(update={"order_id": unique("PO"), "kind": OrderKind.PURCHASE})
+    # A purchase order first (delivered before the rest); the issues before the order itself,
+    # one of them twice; the invoice voided.
+    for event in (bought, second, first, first, approved, created, billed, wrong, voided):
+        await bus.send(event)
+    for _ in range(200):
+        doc = await sales.sales.find_one({"_id": order_id}) or {}
+        if (
+            doc.get("status") == "approved"
+            and len(doc.get("issues", [])) == 2
+            and len(doc.get("invoices", [])) == 2
+            and doc.get("voided") == ["INV-2"]
+        ):
+            break
+        await asyncio.sleep(0.05)
+    assert doc["ordered_at"] == T0
+    assert (doc["net"], doc["tax"], doc["gross"]) == ("10.00", "0", "10.00")
+    assert len(doc["invoices"]) == 2
+
+    def report(basis: str, by: str = "period") -> list[Any]:
+        return reports.sales(reports.sales_of(doc, basis), by, basis, reports.Period(UTC)).rows
+
+    assert report("ordered") == [["2026-11", "EUR", 1, Decimal("10.00"), 0, Decimal("10.00")]]
+    assert report("issued") == [
+        ["2026-11", "EUR", 1, Decimal("2.50"), 0, Decimal("2.50")],
+        ["2026-12", "EUR", 1, Decimal("7.50"), 0, Decimal("7.50")],
+    ]
+    assert report("invoiced", "customer") == [
+        ["SHOP", "EUR", 1, Decimal("10.00"), Decimal("1.90"), Decimal("11.90")]
+    ]
+    assert await bus.dead_letter_count(SALES_QUEUE) == 0
+    assert await sales.sales.find_one({"_id": bought.order_id}) is None  # no sale
+    # Each basis reads what it needs, and only sales orders.
+    [ordered] = [d for d in await sales.everything("ordered") if d["_id"] == order_id]
+    assert not {"lines", "issues", "invoices"} & set(ordered)
+    [by_invoice] = [d for d in await sales.everything("invoiced") if d["_id"] == order_id]
+    assert by_invoice["invoices"] == doc["invoices"]
+    assert "issues" not in by_invoice
