@@ -25,6 +25,7 @@ from shared.contracts import (
     OrderUpdated,
 )
 from shared.contracts.billing import InvoiceIssued, InvoiceVoided
+from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
 
 Document = dict[str, Any]
 SALES = "sales"
@@ -73,6 +74,8 @@ def order_facts(event: PricedEvent) -> Document:
 class SalesView:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.sales = db[SALES]
+        self.writes = UpdateBatch(self.sales, linger=VIEW_LINGER_SECONDS)
+        """Written in rounds: the events of many orders share a round trip."""
 
     async def learn(self, event: Event) -> None:
         """Each event sets what it knows; redeliveries and reorderings change nothing."""
@@ -81,7 +84,7 @@ class SalesView:
         elif isinstance(event, InvoiceIssued):
             await self._invoiced(event)
         elif isinstance(event, InvoiceVoided):  # kept apart: it may come before the invoice
-            await self.sales.update_one(
+            await self.writes.update(
                 {"_id": event.order_id}, {"$addToSet": {"voided": event.invoice_id}}, upsert=True
             )
         else:
@@ -99,15 +102,14 @@ class SalesView:
         if status is not None:
             newer = {"$or": [{"status_at": {"$lte": at}}, {"status_at": None}]}
             with contextlib.suppress(DuplicateKeyError):  # an older event: its facts only
-                done = await self.sales.update_one(
+                await self.writes.update(
                     {"_id": order_id, **newer},
                     {"$set": {**facts, "status": status, "status_at": at}},
                     upsert=True,
                 )
-                if done.matched_count or done.upserted_id is not None:
-                    return
+                return
         if facts:
-            await self.sales.update_one({"_id": order_id}, {"$set": facts}, upsert=True)
+            await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
 
     async def _issued(self, event: GoodsIssued) -> None:
         issue = {
@@ -135,7 +137,7 @@ class SalesView:
     async def _append(self, order_id: str, field: str, key: str, entry: Document) -> None:
         """Add ``entry`` to the order's ``field`` once (its ``key`` not there yet)."""
         with contextlib.suppress(DuplicateKeyError):  # there: it was learnt already
-            await self.sales.update_one(
+            await self.writes.update(
                 {"_id": order_id, f"{field}.{key}": {"$ne": entry[key]}},
                 {"$push": {field: entry}},
                 upsert=True,
