@@ -235,7 +235,7 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
         [egress] = spec["egress"]
         ports = {rule["port"] for rule in egress["ports"]}
         smtp = set(network.SMTP_PORTS) if Need.SMTP in service.needs else set()
-        assert ports == {5672, 27017} | smtp, service.name
+        assert ports == {5672, 5671, 27017} | smtp, service.name
     backoffice = policies["oms-backoffice"]
     reached = {
         rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
