@@ -29,7 +29,7 @@ from shared.domain import DomainError
 from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
 from shared.service import Route, Service
-from shared.storage.aggregates import ANSWER_WINDOW, APPLIED_WINDOW
+from shared.storage.writes import ANSWER_WINDOW, APPLIED_WINDOW
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
 VERSION = "0.1.0"
