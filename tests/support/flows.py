@@ -202,8 +202,8 @@ async def sales_flow(
     """Create, submit, (approve), then issue a sales order's goods; done when they are issued.
 
     An issue that reaches inventory before inventory has learnt of the order or its approval
-    is refused (``unknown_order``, ``order_not_approved``); like a clerk, the flow then waits until inventory confirmed the
-    reservation and issues again, and counts the retry.
+    is refused (``unknown_order``, ``order_not_approved``); like a clerk, the flow then waits
+    until inventory confirmed the reservation and issues again, and counts the retry.
     """
     oid = unique("SO")
     order = sales_order(
