@@ -85,6 +85,7 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
     files["deploy/k8s/keda/scaledobjects.yaml"] = scaled_objects(services)
     files["deploy/k8s/keda/kustomization.yaml"] = keda_kustomization(services)
     files["deploy/k8s-keda/kustomization.yaml"] = NOTICE + fill("keda-overlay.yaml.tmpl")
+    files["Dockerfile"] = dockerfile(processes, (ROOT / "Dockerfile").read_text())
     return files
 
 
@@ -216,6 +217,30 @@ def compose_depends_on(service: ServiceEntry) -> str:
         if condition:
             lines.append(f"      {dependency}:\n        condition: {condition}\n")
     return "".join(lines)
+
+
+# --- the image -----------------------------------------------------------------------------
+
+EXPOSED = re.compile(r"^# HTTP \(health, [^\n]*\n(?:#[^\n]*\n)*EXPOSE [^\n]*\n", re.MULTILINE)
+"""The Dockerfile's EXPOSE line and the comment above it: the rest is written by hand."""
+
+
+def dockerfile(processes: Services, text: str) -> str:
+    """The Dockerfile ``text`` with its EXPOSE line naming every process's HTTP port."""
+    names = ", ".join(process.name for process in processes)
+    comment = textwrap.fill(
+        f"HTTP (health, metrics, AsyncAPI, queries) of {names}: generated from "
+        "shared/registry.py by `make generate`.",
+        width=100,
+        initial_indent="# ",
+        subsequent_indent="# ",
+    )
+    ports = " ".join(str(process.port) for process in processes)
+    block = f"{comment}\nEXPOSE {ports}\n"
+    if not EXPOSED.search(text):
+        msg = "the Dockerfile has no '# HTTP (health, ...' comment above an EXPOSE line"
+        raise ValueError(msg)
+    return EXPOSED.sub(lambda _: block, text, count=1)
 
 
 # --- Kubernetes ----------------------------------------------------------------------------
