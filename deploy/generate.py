@@ -38,6 +38,7 @@ from shared.registry import (  # noqa: E402
     Need,
     ServiceEntry,
     StorefrontEntry,
+    gateway,
 )
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings  # noqa: E402
 
@@ -115,7 +116,7 @@ QUERY_KEYS = {
 LINK_KEY = "OMS_LINK_SIGNING_KEY"
 """Signs the pending e-mail's link to the back office: notification and backoffice share it."""
 SHARES_LINK_KEY = frozenset({"notification", "backoffice"})
-BACKOFFICE_READS = ("order", "approval", "inventory")
+BACKOFFICE_READS = gateway("backoffice").reads
 
 
 def compose_environment(service: ServiceEntry) -> str:
@@ -126,11 +127,9 @@ def compose_environment(service: ServiceEntry) -> str:
         lines.append(f"      {LINK_KEY}: backoffice-dev-link-key\n")
     if service.name == "notification":
         lines.append(f"      OMS_BACKOFFICE_URL: http://127.0.0.1:{_port('backoffice')}\n")
-    if service.name == "backoffice":
-        lines += [
-            f"      OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n"
-            for name in BACKOFFICE_READS
-        ]
+    lines += [
+        f"      OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n" for name in service.reads
+    ]
     return "".join(lines)
 
 

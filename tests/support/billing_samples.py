@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.billing.handlers import ACTING_USER
 from services.billing.settings import BillingSettings
 from shared.contracts import OrderApproved, OrderCreated, OrderKind, OrderRejected, utcnow
 from shared.contracts.billing import (
@@ -168,7 +169,7 @@ def _approved(order_id: str) -> dict[str, Any]:
     return _order(
         order_id,
         branch_id="BR-1",
-        created_by="billing",
+        created_by=ACTING_USER,
         currency="EUR",
         lines=lines(("SKU-1", "3", "10.00")),
         total=Decimal(30),
