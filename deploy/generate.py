@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from string import Template
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script, `python deploy/generate.py`
@@ -40,6 +41,7 @@ from shared.registry import (  # noqa: E402
     StorefrontEntry,
     gateway,
 )
+from shared.service import Service  # noqa: E402
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -282,14 +284,20 @@ KEDA_QUEUE_LENGTH = 100
 """Messages waiting per replica: a replica handles ``OMS_PREFETCH`` (32) at a time."""
 
 
+def handler_table(service: ServiceEntry) -> Service[Any, Any] | None:
+    """Its ``Service`` table (``<module>.app``), or None while its package is not written yet."""
+    if importlib.util.find_spec(service.module) is None:
+        return None
+    table: Service[Any, Any] = importlib.import_module(f"{service.module}.app").SERVICE
+    return table
+
+
 def consumed_queues(service: ServiceEntry) -> list[str]:
     """The queues a service consumes, from its handler table (its commands queue when its
     package is not written yet)."""
-    from shared.asyncapi import load
-
-    if importlib.util.find_spec(service.module) is None:
+    if (table := handler_table(service)) is None:
         return [f"{service.name}.commands"]
-    return sorted({route.queue for route in load(service.name).routes()})
+    return sorted({route.queue for route in table.routes()})
 
 
 def scaled_objects(services: Services) -> str:
@@ -488,13 +496,11 @@ CommandSenders = dict[str, frozenset[str]]
 
 def command_senders(services: Services) -> CommandSenders:
     """Read from the services' handler tables (their contracts say who may send them)."""
-    from shared.asyncapi import load
-
     return {
         route.contract.routing_key: getattr(route.contract, "senders", frozenset())
         for service in services
-        if importlib.util.find_spec(service.module) is not None  # is its package written yet?
-        for route in load(service.name).routes()
+        if (table := handler_table(service)) is not None  # is its package written yet?
+        for route in table.routes()
         if route.is_command
     }
 

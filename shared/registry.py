@@ -30,11 +30,13 @@ class ServiceEntry:
     """Whether Kubernetes scales it on CPU (a HorizontalPodAutoscaler) or runs fixed replicas."""
     reads: tuple[str, ...] = ()
     """The services whose HTTP queries it reads (a gateway; ``OMS_<SERVICE>_URL`` says where)."""
+    package: str = "services"
+    """Where its package lives (the tests' example service lives in ``tests.example``)."""
 
     @property
     def module(self) -> str:
         """``python -m <module>`` starts it; ``<module>.app`` holds its handler table."""
-        return f"services.{self.name}"
+        return f"{self.package}.{self.name}"
 
     @property
     def rabbitmq_user(self) -> str:

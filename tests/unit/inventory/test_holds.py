@@ -21,6 +21,14 @@ def stock_with(on_hand: str = "10") -> Stock:
     return stock
 
 
+def hold(stock: Stock, holder: Holder, quantity: Decimal) -> None:
+    if holder.work_order:
+        stock.reserve_for_work_order(work_order_id=holder.id, target=quantity, may_increase=True)
+    else:
+        stock.reserve_toward(order_id=holder.id, target=quantity, may_increase=True)
+    stock.collect_events()
+
+
 def test_a_holder_may_hold_its_needs_at_its_location_and_nothing_where_else_it_held() -> None:
     targets = reservation_targets(["A|L-0", "A|L-1"], "L-1", {"A": D(2), "B": D(3)})
     assert targets == {"A|L-0": D(0), "A|L-1": D(2), "B|L-1": D(3)}
@@ -42,11 +50,7 @@ def test_trimming_releases_only_what_is_held_beyond_the_target(
     holder: Holder, key: str, source: SourceType
 ) -> None:
     stock = stock_with("10")
-    if holder.work_order:
-        stock.reserve_for_work_order(work_order_id=holder.id, target=D(6), may_increase=True)
-    else:
-        stock.reserve_toward(order_id=holder.id, target=D(6), may_increase=True)
-    stock.collect_events()
+    hold(stock, holder, D(6))
     assert holder.held(stock) == stock.reserved_for(key) == D(6)
 
     assert holder.holds_more(stock, D(4))
@@ -63,11 +67,10 @@ def test_trimming_releases_only_what_is_held_beyond_the_target(
     assert move.reserved_change == D(-2)
 
 
-def test_trimming_never_adds_and_a_holder_at_its_target_is_left_alone() -> None:
+@pytest.mark.parametrize("holder", [Holder.sales_order("SO-1"), Holder.for_work_order("SO-1")])
+def test_trimming_never_adds_and_a_holder_at_its_target_is_left_alone(holder: Holder) -> None:
     stock = stock_with("10")
-    holder = Holder.sales_order("SO-1")
-    stock.reserve_toward(order_id="SO-1", target=D(2), may_increase=True)
-    stock.collect_events()
+    hold(stock, holder, D(2))
 
     assert not holder.holds_more(stock, D(2))
     assert not holder.holds_more(stock, D(5))
