@@ -9,6 +9,7 @@ without one fails here.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,14 +19,6 @@ from typing import Any
 
 import pytest
 
-from services.approval.app import SERVICE as APPROVAL
-from services.billing.app import SERVICE as BILLING
-from services.inventory.app import SERVICE as INVENTORY
-from services.inventory.settings import InventorySettings
-from services.notification.app import SERVICE as NOTIFICATION
-from services.notification.settings import NotificationSettings
-from services.order.app import SERVICE as ORDER
-from services.order.settings import OrderSettings
 from shared import names
 from shared.contracts import (
     ApprovalApproved,
@@ -70,9 +63,9 @@ from shared.contracts import (
     WithdrawalReason,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
+from shared.registry import SERVICES, ServiceEntry
 from shared.runtime import build_app
 from shared.service import Service
-from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.billing_samples import BILLING_SAMPLES, billing_sample_settings
 from tests.support.bus import Bus
@@ -91,13 +84,17 @@ from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
-APPS: dict[str, tuple[Service[Any, Any], Callable[..., Any]]] = {
-    "order": (ORDER, OrderSettings),
-    "approval": (APPROVAL, ServiceSettings),
-    "inventory": (INVENTORY, InventorySettings),
-    "billing": (BILLING, billing_sample_settings),
-    "notification": (NOTIFICATION, NotificationSettings),
-}
+SAMPLE_SETTINGS: dict[str, Callable[..., Any]] = {"billing": billing_sample_settings}
+"""A service whose samples need other settings than its defaults (billing: a fast schedule)."""
+
+
+def _app(entry: ServiceEntry) -> tuple[Service[Any, Any], Callable[..., Any]]:
+    service: Service[Any, Any] = importlib.import_module(f"{entry.module}.app").SERVICE
+    return service, SAMPLE_SETTINGS.get(entry.name, service.settings)
+
+
+APPS = {entry.name: _app(entry) for entry in SERVICES}
+"""Every service of the registry: a new one is covered without an edit here."""
 
 
 @dataclass
