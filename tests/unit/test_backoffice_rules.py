@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.backoffice.audit import about
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
@@ -365,3 +366,12 @@ def test_a_request_without_decisions_is_seen_by_its_people_only() -> None:
     undecided = {"approver": {"user_id": "mona"}, "creator": {"user_id": "carl"}}
     assert may_view_request(undecided, MONA)
     assert not may_view_request(undecided, Viewer("eve", "Eve"))
+
+
+def test_the_audit_trail_names_what_a_form_changed_by_its_ids_and_never_its_secrets() -> None:
+    sent = {"csrf": "t", "user_id": "alice", "password": "a long passphrase", "notes": "fine"}
+    assert about(sent) == "user_id=alice"
+    assert about({"order_id": "PO-1", "decision": "approve", "notes": "x"}) == (
+        "order_id=PO-1 decision=approve"
+    )
+    assert about({"date_style": "iso"}) == ""

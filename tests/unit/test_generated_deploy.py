@@ -245,7 +245,7 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
         [egress] = spec["egress"]
         ports = {rule["port"] for rule in egress["ports"]}
         smtp = set(network.SMTP_PORTS) if Need.SMTP in service.needs else set()
-        assert ports == {5672, 27017} | smtp, service.name
+        assert ports == {5672, 5671, 27017} | smtp, service.name
     backoffice = policies["oms-backoffice"]
     reached = {
         rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
@@ -253,6 +253,25 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
         if "to" in rule
     }
     assert reached == {f"oms-{name}" for name in generate.BACKOFFICE_READS}
+
+
+def test_every_pod_resolves_names_and_notification_reaches_the_configured_smtp_port() -> None:
+    policies = {
+        doc["metadata"]["name"]: doc["spec"]
+        for doc in documents(ROOT / "deploy/k8s/networkpolicy.yaml")
+    }
+    dns = policies["oms-allow-dns"]
+    assert dns["podSelector"] == {}
+    [rule] = dns["egress"]
+    assert rule["to"][0]["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+    assert {(p["protocol"], p["port"]) for p in rule["ports"]} == {("UDP", 53), ("TCP", 53)}
+    settings = {
+        doc["metadata"]["name"]: doc["data"]
+        for doc in documents(ROOT / "deploy/k8s/configmap.yaml")
+    }
+    smtp_port = int(settings["oms-notification-settings"]["OMS_SMTP_PORT"])
+    [egress] = policies["oms-notification"]["egress"]
+    assert smtp_port in {rule["port"] for rule in egress["ports"]}
 
 
 def test_metrics_are_scraped_on_their_own_port_and_query_keys_mounted_as_a_file() -> None:
