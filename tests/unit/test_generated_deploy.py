@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from deploy import generate, network
-from shared.registry import CALLERS, SERVICES, STOREFRONTS, Need, ServiceEntry
+from shared.registry import CALLERS, GATEWAYS, SERVICES, STOREFRONTS, Need, ServiceEntry
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +98,16 @@ def test_a_new_service_gets_compose_k8s_secret_and_rabbitmq_user(tmp_path: Path)
     assert permissions["vhost"] == "oms"
     assert permissions["configure"] == permissions["read"] == r"^(oms\.|shipping\.)"
     assert permissions["write"] == r"^(oms\.|shipping\.|amq\.default$)"
+
+
+def test_the_image_exposes_every_port_of_the_registry(tmp_path: Path) -> None:
+    exposed = (ROOT / "Dockerfile").read_text().split("\nEXPOSE ")[1].split("\n")[0]
+    assert exposed.split() == [str(s.port) for s in (*SERVICES, *GATEWAYS)]
+    assert "8090" in exposed.split()  # the back office's port, missing before it was generated
+
+    root = generated(tmp_path, SHIPPING)
+    assert "EXPOSE 8081 8082 8083 8084 8085 8091 8090\n" in (root / "Dockerfile").read_text()
+    assert (root / "Dockerfile").read_text().startswith("# syntax=docker/dockerfile:1\n")
 
 
 def test_an_autoscaled_mail_sending_service_gets_an_autoscaler_and_smtp_settings(
