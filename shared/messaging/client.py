@@ -6,7 +6,7 @@ acting for people, the person in ``x-oms-user`` (:mod:`shared.messaging.callers`
 the services' side). Its answer (its success event or a ``CommandRejected``) comes to the
 caller's own exclusive queue, named in ``reply_to``, and names the command in
 ``command_message_id`` or ``causation_id``. Dead letters are read and replayed by
-:mod:`shared.messaging.deadletters` over the same connection.
+:mod:`shared.messaging.deadletters`, connecting the same way.
 """
 
 from __future__ import annotations
