@@ -1,7 +1,10 @@
 """The work order aggregate: an item to produce or a job to do, and its bill of materials.
 
 created -> released (inventory reserves and issues the components) -> in_progress (issued) ->
-partially_completed ... -> completed. Released while a component is short, it waits as
+partially_completed ... -> completed. A completion with good units of an item moves the status
+only when inventory answers: received (``inventory.production_received``), or refused
+(``inventory.production_refused``: the completion is taken back and may be reported again);
+until then it is counted, and waits for its receipt (``awaiting_receipt``). Released while a component is short, it waits as
 ``short`` (what is available stays reserved) until it is released again. It may be cancelled
 until it is completed; components already issued stay consumed. Every status change and every
 fact inventory reports is kept in ``history``.
@@ -73,6 +76,18 @@ class Completion(BaseModel):
     scrap: Decimal
     by: str
     at: datetime
+    awaiting_receipt: bool = False
+    """Good units inventory has not answered for yet: the status waits for its answer."""
+    refused: str | None = None
+    """Why inventory could not receive them: the completion no longer counts."""
+
+    @property
+    def counts(self) -> bool:
+        return self.refused is None
+
+    @property
+    def settled(self) -> bool:
+        return self.counts and not self.awaiting_receipt
 
 
 class Receipt(BaseModel):
@@ -188,17 +203,26 @@ class WorkOrder(Aggregate):
                 f"Work order {self.id} has {self.remaining} of {self.quantity} left to do; "
                 f"{quantity} finished and {scrap} scrapped is more than that."
             )
+        # Good units of an item wait for inventory; a job or scrap has nothing to receive.
+        waits = self.item_sku is not None and quantity > 0
         self.completions.append(
             Completion(
-                completion_id=completion_id, quantity=quantity, scrap=scrap, by=by, at=utcnow()
+                completion_id=completion_id,
+                quantity=quantity,
+                scrap=scrap,
+                by=by,
+                at=utcnow(),
+                awaiting_receipt=waits,
             )
         )
         self.completed += quantity
         self.scrapped += scrap
         done = self.remaining == 0
-        status = WorkOrderStatus.COMPLETED if done else WorkOrderStatus.PARTIALLY_COMPLETED
         note = f"{completion_id}: {quantity} finished, {scrap} scrapped"
-        self._transition(status, by=by, note=note)
+        if waits:
+            self._note(f"{note}; waiting for inventory to receive them", by=by)
+        else:
+            self._settle(by=by, note=note)
         event = WorkOrderCompleted if done else WorkOrderPartiallyCompleted
         self.record(
             event(
@@ -283,6 +307,7 @@ class WorkOrder(Aggregate):
     def production_received(
         self, *, completion_id: str, location_id: str, quantity: Decimal
     ) -> None:
+        """Inventory received a completion's good units: the status follows."""
         if any(receipt.completion_id == completion_id for receipt in self.receipts):
             return
         self.receipts.append(
@@ -290,7 +315,40 @@ class WorkOrder(Aggregate):
                 completion_id=completion_id, location_id=location_id, quantity=quantity, at=utcnow()
             )
         )
-        self._note(f"{quantity} {self.item_sku} received at {location_id} ({completion_id})")
+        note = f"{quantity} {self.item_sku} received at {location_id} ({completion_id})"
+        if (completion := self._completion(completion_id)) is not None:
+            completion.awaiting_receipt = False
+        self._settle(note=note)
+
+    def production_refused(self, *, completion_id: str, reason: str, detail: str) -> None:
+        """Inventory could not receive a completion's good units: the completion is taken back
+        (report it again, with a new completion id, once the cause is fixed)."""
+        completion = self._completion(completion_id)
+        if completion is None or not completion.awaiting_receipt:
+            return
+        completion.awaiting_receipt, completion.refused = False, reason
+        self.completed -= completion.quantity
+        self.scrapped -= completion.scrap
+        self._settle(note=f"{completion_id} taken back, inventory refused it ({reason}): {detail}")
+
+    def _completion(self, completion_id: str) -> Completion | None:
+        return next((c for c in self.completions if c.completion_id == completion_id), None)
+
+    def _settle(self, *, by: str | None = None, note: str) -> None:
+        """The status the completions inventory answered for give (only while in production):
+        completed once nothing is left to do and nothing awaits its receipt."""
+        if self.status not in IN_PRODUCTION:
+            self._note(note, by=by)
+            return
+        status = WorkOrderStatus.IN_PROGRESS
+        if any(c.settled for c in self.completions):
+            waiting = any(c.awaiting_receipt for c in self.completions)
+            done = self.remaining == 0 and not waiting
+            status = WorkOrderStatus.COMPLETED if done else WorkOrderStatus.PARTIALLY_COMPLETED
+        if status is self.status:
+            self._note(note, by=by)
+        else:
+            self._transition(status, by=by, note=note)
 
     def components_released(self, *, released: list[StockLine]) -> None:
         self.released_components = released
@@ -298,11 +356,11 @@ class WorkOrder(Aggregate):
 
     # --- bookkeeping ----------------------------------------------------------------------------
 
-    def _note(self, note: str) -> None:
+    def _note(self, note: str, *, by: str | None = None) -> None:
         self.updated_at = utcnow()
         self.history.append(
             WorkOrderHistory(
-                status=self.status, at=self.updated_at, attempt=self.attempt, note=note
+                status=self.status, at=self.updated_at, by=by, attempt=self.attempt, note=note
             )
         )
 

@@ -17,6 +17,7 @@ from shared.contracts import (
     CreateWorkOrder,
     Message,
     ProductionReceived,
+    ProductionRefused,
     ReleaseWorkOrder,
 )
 from shared.storage.aggregates import AggregateStore
@@ -110,7 +111,7 @@ class WorkOrderHandlers:
         )
 
     async def production_received(self, event: ProductionReceived) -> None:
-        """Show which finished units are in stock, and where."""
+        """Show which finished units are in stock, and where; the status follows."""
         await self._apply(
             event.work_order_id,
             event,
@@ -118,6 +119,16 @@ class WorkOrderHandlers:
                 completion_id=event.completion_id,
                 location_id=event.location_id,
                 quantity=event.quantity,
+            ),
+        )
+
+    async def production_refused(self, event: ProductionRefused) -> None:
+        """Inventory could not receive a completion: the work order takes it back."""
+        await self._apply(
+            event.work_order_id,
+            event,
+            lambda wo: wo.production_refused(
+                completion_id=event.completion_id, reason=event.reason, detail=event.detail
             ),
         )
 
