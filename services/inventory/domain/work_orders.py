@@ -11,8 +11,9 @@ A release is carried out in steps that can each be repeated (each stock move is 
 
 A completion receives the good units of the finished item (``ProductionReceived``), once per
 completion; one that cannot be received (unknown item, no location, a quantity finer than the
-item is counted in) is answered ``ProductionRefused``, so that the work order takes it back. A cancellation releases what is held (``ComponentsReleased``); components issued,
-or being issued, stay consumed.
+item is counted in) is answered ``ProductionRefused``, so that the work order takes it back.
+A cancellation releases what is held (``ComponentsReleased``); components issued, or being
+issued, stay consumed.
 """
 
 from __future__ import annotations

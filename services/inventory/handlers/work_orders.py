@@ -157,14 +157,15 @@ class WorkOrderHandlers:
             location = await self._receiving_location(record, event.branch_id)
             (await self.catalog.item(sku)).check_quantity(quantity)
         except DomainError as refusal:
+            reason, detail = refusal.reason, refusal.detail
             await self._learn(
                 event,
                 lambda r: r.refuse_receipt(
                     completion_id=event.completion_id,
                     sku=sku,
                     quantity=quantity,
-                    reason=refusal.reason,
-                    detail=refusal.detail,
+                    reason=reason,
+                    detail=detail,
                 ),
             )
             log.warning("production_refused", work_order_id=event.work_order_id, sku=sku)

@@ -4,9 +4,10 @@ created -> released (inventory reserves and issues the components) -> in_progres
 partially_completed ... -> completed. A completion with good units of an item moves the status
 only when inventory answers: received (``inventory.production_received``), or refused
 (``inventory.production_refused``: the completion is taken back and may be reported again);
-until then it is counted, and waits for its receipt (``awaiting_receipt``). Released while a component is short, it waits as
-``short`` (what is available stays reserved) until it is released again. It may be cancelled
-until it is completed; components already issued stay consumed. Every status change and every
+until then it is counted, and waits for its receipt (``awaiting_receipt``). Released while a
+component is short, it waits as ``short`` (what is available stays reserved) until it is
+released again. It may be cancelled until it is completed; components already issued stay
+consumed. Every status change and every
 fact inventory reports is kept in ``history``.
 """
 

@@ -20,11 +20,11 @@ from shared.contracts import (
     ProductionRefused,
     ReleaseWorkOrder,
 )
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 
 class WorkOrderHandlers:
-    def __init__(self, work_orders: AggregateStore[WorkOrder], items: ItemCatalog) -> None:
+    def __init__(self, work_orders: Store[WorkOrder], items: ItemCatalog) -> None:
         self.work_orders = work_orders
         self.items = items
 

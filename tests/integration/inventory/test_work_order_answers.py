@@ -16,7 +16,6 @@ from shared.contracts import (
     ProductionReceived,
     ProductionRefused,
     ReleaseWorkOrder,
-    StockLine,
     WorkOrderCompleted,
     WorkOrderKind,
 )
