@@ -199,8 +199,9 @@ class WorkOrderRecord(Aggregate):
         )
 
     def receive(self, *, completion_id: str, sku: str, quantity: Decimal, location_id: str) -> None:
-        """Good units of a completion came into stock (counted once per completion)."""
-        if self.receipt(completion_id) is not None:
+        """Good units of a completion came into stock (counted once per completion; never
+        after it was refused: the work order took it back)."""
+        if self.answered(completion_id):
             return
         self.receipts.append(
             ProductionReceipt(
