@@ -36,10 +36,10 @@ def fail_once(monkeypatch: pytest.MonkeyPatch, which: Callable[[Order], bool]) -
     insert = AggregateStore.add
 
     async def add(self: AggregateStore[Any], aggregate: Aggregate, *, cause: Message) -> None:
-        if self.collection.name == ORDERS and isinstance(aggregate, Order) and not failed:
-            if which(aggregate):
-                failed.append(aggregate.id)
-                raise RuntimeError("the process died between the two writes")
+        ours = self.collection.name == ORDERS and not failed
+        if ours and isinstance(aggregate, Order) and which(aggregate):
+            failed.append(aggregate.id)
+            raise RuntimeError("the process died between the two writes")
         await insert(self, aggregate, cause=cause)
 
     monkeypatch.setattr(AggregateStore, "add", add)
