@@ -13,6 +13,7 @@ from services.order.domain.storefront import (
     ItemsHeld,
     Storefront,
     StorefrontDiscount,
+    StorefrontNotConfigured,
     StorefrontPrices,
     UnknownItem,
 )
@@ -128,3 +129,43 @@ def test_a_held_order_is_not_submitted_until_a_person_gives_the_lines() -> None:
     assert order.held_items == []
     order.submit(by="ann")
     assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_every_storefront_refusal_says_what_to_do_in_full() -> None:
+    assert str(StorefrontNotConfigured("shop")) == (
+        "Storefront shop has no price list, and its own prices are not the business's: "
+        "configure it with order.configure_storefront (price_list_id, unknown_item) first."
+    )
+    with pytest.raises(StorefrontDiscount) as discount:
+        prices().lines([line("MUG", "1", None, discount={"kind": "percent", "value": "5"})])
+    assert str(discount.value) == (
+        "Storefront shop sent a line discount: a storefront's lines are priced by its price "
+        "list, without discounts."
+    )
+    with pytest.raises(StorefrontDiscount) as document:
+        prices().terms(PricingTerms(discount=Discount(kind="percent", value=D(5))))
+    assert str(document.value) == (
+        "Storefront shop sent a document discount: a storefront's orders are priced by its "
+        "price list, without discounts."
+    )
+    with pytest.raises(UnknownItem) as unknown:
+        prices().lines([line("GHOST", "1", "1"), line("SPOOK", "1", "1"), line("GHOST", "2", "1")])
+    assert str(unknown.value) == (
+        "Price list WEB of storefront shop does not know GHOST, SPOOK: add them to the list, "
+        "or remove them from the order."
+    )
+    with pytest.raises(UnknownPrice) as held:
+        prices(UnknownItemPolicy.HOLD).lines([line("GHOST", "1", None)])
+    assert str(held.value) == (
+        "Line GHOST is held (price list WEB does not know it) and the storefront sent no price "
+        "for it: send one, or add the item to the list."
+    )
+
+
+def test_a_priced_line_keeps_everything_else_the_storefront_sent() -> None:
+    sent = line("MUG", "2", "0.01", tax_codes=["VAT"], description="Blue mug")
+    [priced], _ = prices().lines([sent])
+    assert (priced.tax_codes, priced.description) == (["VAT"], "Blue mug")
+    assert priced.model_dump(exclude={"unit_price", "storefront_unit_price"}) == sent.model_dump(
+        exclude={"unit_price"}
+    )
