@@ -128,3 +128,16 @@ def test_a_held_order_is_not_submitted_until_a_person_gives_the_lines() -> None:
     assert order.held_items == []
     order.submit(by="ann")
     assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_a_persons_edit_keeps_the_price_the_storefront_sent() -> None:
+    order = held_order()
+    order.update(
+        by="ann", lines=[line("MUG", "3", None), line("GHOST", "2", "9.00")], price_list=WEB
+    )
+    assert [(x.sku, x.unit_price, x.storefront_unit_price) for x in order.lines] == [
+        ("MUG", D("12.50"), D(1)),
+        ("GHOST", D("9.00"), D("7.00")),
+    ]
+    order.update(by="ann", notes="call first")
+    assert [x.storefront_unit_price for x in order.lines] == [D(1), D("7.00")]

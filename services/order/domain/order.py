@@ -218,8 +218,10 @@ class Order(Aggregate):
         if lines is not None:
             self.held_items = []  # a person gave every line's price
         if lines is not None or branch_id or currency or pricing is not None:
+            sent = {line.sku: line.storefront_unit_price for line in self.lines}
             new_lines = self.lines if lines is None else lines
             self._price(new_lines, pricing or self.terms, price_list, rates or {})
+            self.lines = _storefront_prices_kept(self.lines, sent)
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
 
@@ -692,3 +694,16 @@ class Order(Aggregate):
             "held_items": self.held_items,
             "cart_id": self.cart_id,
         }
+
+
+def _storefront_prices_kept(
+    lines: Sequence[OrderLine], sent: Mapping[str, Decimal | None]
+) -> list[OrderLine]:
+    """The lines with the price the storefront sent for each item kept: a person's edit gives
+    the business's prices, and cannot say what the storefront sent, so it clears nothing."""
+    return [
+        line
+        if line.storefront_unit_price is not None or sent.get(line.sku) is None
+        else line.model_copy(update={"storefront_unit_price": sent[line.sku]})
+        for line in lines
+    ]
