@@ -73,6 +73,12 @@ DONE = {"order_id": "O-1", "kind": OrderKind.SALES, "party_id": "C-1", "branch_i
             "stock confirmed at L-1, held firm",
         ),
         (
+            StockReserved(
+                **{**HELD, "location_id": None}, stock_status=StockStatus.SHORT, expires_at=None
+            ),
+            "stock short (the branch has no sales location)",
+        ),
+        (
             ReservationReleased(**HELD, reason=ReleaseReason.EXPIRED),
             "reservation released (expired)",
         ),

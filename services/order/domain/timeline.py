@@ -149,6 +149,11 @@ def _completed(message: OrderCompleted) -> str | None:
     return f"closed short by {message.completed_by}: {message.reason}"
 
 
+def _where(location_id: str | None) -> str:
+    """Where stock was held: a branch without a sales location has nowhere to hold it."""
+    return f"at {location_id}" if location_id else "(the branch has no sales location)"
+
+
 _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     OrderSubmitted: lambda m: f"attempt {m.attempt} submitted by {m.submitted_by}",
     ApprovalPending: lambda m: (
@@ -160,8 +165,10 @@ _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
         f"level {m.level} moved from {m.previous_approver.user_id} to "
         f"{m.approver.name or m.approver.user_id}"
     ),
-    StockReserved: lambda m: f"stock {m.stock_status.value} at {m.location_id}",
-    ReservationConfirmed: lambda m: f"stock {m.stock_status.value} at {m.location_id}, held firm",
+    StockReserved: lambda m: f"stock {m.stock_status.value} {_where(m.location_id)}",
+    ReservationConfirmed: lambda m: (
+        f"stock {m.stock_status.value} {_where(m.location_id)}, held firm"
+    ),
     ReservationReleased: lambda m: f"reservation released ({m.reason.value})",
     GoodsReceived: lambda m: f"receipt {m.receipt_id} at {m.location_id}",
     GoodsIssued: lambda m: f"issue {m.issue_id} at {m.location_id}",
