@@ -117,6 +117,17 @@ def fulfilment_step(order: Mapping[str, Any]) -> str | None:
     return "receive" if order.get("kind") == "purchase" else "issue"
 
 
+def came_from(timeline: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The documents an order came from (its quotation, RFQ or cart), as its timeline names
+    them, each once and in the order they first appear."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in timeline:
+        document, key = str(entry.get("document") or "order"), str(entry.get("document_id"))
+        if document != "order":
+            found.setdefault((document, key), {"document": document, "id": key})
+    return list(found.values())
+
+
 # --- answers ----------------------------------------------------------------------------------
 
 REASON_WORDS = {

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from services.backoffice.domain import (
     Forbidden,
+    came_from,
     fulfilment_step,
     may_cancel,
     may_edit,
@@ -74,13 +75,15 @@ async def _show_order(request: Request, error: str = "", status: int = 200) -> R
     order = await office.reads.order(request.path_params["order_id"])
     if order is None:
         return problem(request, 404, "No such order", "There is no such order.")
+    timeline = await office.reads.timeline(order["order_id"])
     return render(
         request,
         "order.html",
         status,
         order=order,
         error=error,
-        timeline=await office.reads.timeline(order["order_id"]),
+        timeline=timeline,
+        came_from=came_from(timeline),
         requests=await office.reads.requests_of(order["order_id"]),
         editable=may_edit(order, me),
         cancellable=may_cancel(order, me),

@@ -11,6 +11,7 @@ import pytest
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
+    came_from,
     fulfilment_step,
     link_refusal,
     may_edit,
@@ -365,3 +366,14 @@ def test_a_request_without_decisions_is_seen_by_its_people_only() -> None:
     undecided = {"approver": {"user_id": "mona"}, "creator": {"user_id": "carl"}}
     assert may_view_request(undecided, MONA)
     assert not may_view_request(undecided, Viewer("eve", "Eve"))
+
+
+def test_an_orders_origins_are_named_once_in_the_order_its_timeline_meets_them() -> None:
+    timeline = [
+        {"document": "quotation", "document_id": "Q-1", "event": "order.quotation_created"},
+        {"document": "quotation", "document_id": "Q-1", "event": "order.quotation_converted"},
+        {"document": "order", "document_id": "SO-Q-1", "event": "order.created"},
+        {"event": "order.submitted"},  # an entry recorded before documents were named
+    ]
+    assert came_from(timeline) == [{"document": "quotation", "id": "Q-1"}]
+    assert came_from([]) == []

@@ -1,0 +1,143 @@
+"""An order's page in Chromium tells its story as it happened: the quotation it came from, a
+two-level approval with level 1's approval before level 2's wait, and who was behind every
+entry of the timeline (a person by name, or the service acting on its own)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+
+from shared.contracts import (
+    AcceptQuotation,
+    ApproveRequest,
+    AssignParty,
+    ConvertQuotation,
+    CreateQuotation,
+    DefineCycle,
+    LevelRule,
+    OrderLineInput,
+    SendQuotation,
+    SubmitOrder,
+)
+from tests.browser.conftest import System
+from tests.browser.test_order_forms import person, shot, signed_in
+from tests.support.bus import Bus
+from tests.support.factories import unique
+from tests.support.flows import accepted
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as driver:
+        launched = await driver.chromium.launch(
+            executable_path=str(chromium), args=["--no-sandbox"]
+        )
+        yield launched
+        await launched.close()
+
+
+async def approve(operator: Bus, order_id: str, level: int, approver: str) -> None:
+    [pending] = await operator.wait_for(
+        "approval.pending",
+        lambda b: b["order_id"] == order_id and b["level"] == level,
+        timeout=30,
+    )
+    await accepted(
+        operator,
+        ApproveRequest(
+            request_id=pending.body["request_id"], level=level, approver_id=approver, notes="ok"
+        ),
+    )
+
+
+async def test_the_order_page_shows_the_quotation_the_approvals_in_order_and_who_did_each(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("s")[-6:]
+    carl = await person(operator, system, f"carl-{tag}", name="Carl Creator")
+    mia = await person(operator, system, f"mia-{tag}", name="Mia First", admin=True)
+    max_ = await person(operator, system, f"max-{tag}", name="Max Second", admin=True)
+    customer = unique("SHOP")
+    cycle = DefineCycle(
+        cycle_id=unique("CYC"),
+        name="Two levels",
+        order_kind="sales",
+        levels=[
+            LevelRule(approver="named_user", user_id=mia),
+            LevelRule(approver="named_user", user_id=max_),
+        ],
+        fallback_approver_id=mia,
+        defined_by="root",
+    )
+    await accepted(operator, cycle)
+    await accepted(
+        operator, AssignParty(cycle_id=cycle.cycle_id, party_id=customer, assigned_by="root")
+    )
+
+    # A quotation, sent, accepted and converted by Carl; the order goes through two levels.
+    quotation_id = unique("Q")
+    await accepted(
+        operator,
+        CreateQuotation(
+            quotation_id=quotation_id,
+            customer_id=customer,
+            branch_id=unique("BR"),
+            created_by=carl,
+            currency="EUR",
+            valid_until=datetime.now(UTC) + timedelta(days=30),
+            lines=[OrderLineInput(sku="CHAIR", quantity=Decimal(4), unit_price=Decimal("79.00"))],
+        ),
+    )
+    for step in (
+        SendQuotation(quotation_id=quotation_id, sent_by=carl),
+        AcceptQuotation(quotation_id=quotation_id, accepted_by=carl),
+        ConvertQuotation(quotation_id=quotation_id, converted_by=carl),
+    ):
+        await accepted(operator, step)
+    order_id = f"SO-{quotation_id}"
+    await accepted(operator, SubmitOrder(order_id=order_id, submitted_by=carl))
+    await approve(operator, order_id, 1, mia)
+    await approve(operator, order_id, 2, max_)
+    await operator.wait_for("order.approved", lambda b: b["order_id"] == order_id, timeout=30)
+
+    page = await signed_in(browser, system, carl, f"/orders/{order_id}")
+    await expect(page.locator(".facts")).to_contain_text(f"quotation {quotation_id}")
+
+    # The history in the order things happened: level 1 approved, then level 2 waited.
+    history = page.get_by_role("table").filter(has_text="Attempt")
+    notes = [
+        text.strip() for text in await history.locator("tbody tr td:nth-child(6)").all_inner_texts()
+    ]
+    assert [n for n in notes if n.startswith(("waiting", "level"))] == [
+        "waiting for approval at level 1 of 2",
+        "level 1 approved: ok",
+        "waiting for approval at level 2 of 2",
+        "level 2 approved: ok",
+    ], notes
+
+    # The timeline starts with the quotation and names who was behind each entry.
+    timeline = page.get_by_role("table").filter(has_text="About")
+    for _ in range(40):  # approval's events reach the order's timeline a moment later
+        if await timeline.get_by_role("row").filter(has_text="approval.approved").count():
+            break
+        await page.wait_for_timeout(250)
+        await page.reload()
+    rows = timeline.locator("tbody tr")
+    await expect(rows.first).to_contain_text(f"quotation {quotation_id}")
+    await expect(rows.first).to_contain_text(carl)
+    approved = timeline.get_by_role("row").filter(has_text="approval.approved")
+    await expect(approved).to_contain_text(f"Max Second ({max_})")
+    opened = timeline.get_by_role("row").filter(has_text="approval.pending").first
+    await expect(opened).to_contain_text("approval (service)")
+    converted = timeline.get_by_role("row").filter(has_text="order.quotation_converted")
+    await expect(converted).to_contain_text(carl)
+    for cell in await rows.locator("td:nth-child(6)").all_inner_texts():
+        assert cell.strip(), "every timeline entry names who was behind it"
+    await shot(page, screenshots, "25-order-story")
