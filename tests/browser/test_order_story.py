@@ -1,6 +1,7 @@
 """An order's page in Chromium tells its story as it happened: the quotation it came from, a
 two-level approval with level 1's approval before level 2's wait, and who was behind every
-entry of the timeline (a person by name, or the service acting on its own)."""
+entry of the timeline (a person by name, or the service acting on its own); a storefront's order
+shows the prices the storefront sent beside the price list's, and what it holds for a person."""
 
 from __future__ import annotations
 
@@ -18,17 +19,20 @@ from shared.contracts import (
     AssignParty,
     ConvertQuotation,
     CreateQuotation,
+    CreateSalesOrder,
     DefineCycle,
     LevelRule,
     OrderLineInput,
     SendQuotation,
     SubmitOrder,
+    UnknownItemPolicy,
 )
 from tests.browser.conftest import System
-from tests.browser.test_order_forms import person, shot, signed_in
+from tests.browser.test_order_forms import person, shot, signed_in, stored
 from tests.support.bus import Bus
-from tests.support.factories import unique
+from tests.support.factories import lines, unique
 from tests.support.flows import accepted
+from tests.support.storefront import configure_storefront
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +145,46 @@ async def test_the_order_page_shows_the_quotation_the_approvals_in_order_and_who
     for cell in await rows.locator("td:nth-child(6)").all_inner_texts():
         assert cell.strip(), "every timeline entry names who was behind it"
     await shot(page, screenshots, "25-order-story")
+
+
+async def test_a_storefronts_held_order_shows_its_prices_and_is_priced_by_a_person(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("h")[-6:]
+    ada = await person(operator, system, f"ada-{tag}", name="Ada Admin", admin=True)
+    await configure_storefront(
+        system.env.amqp_url, storefront_id="storefront", unknown_item=UnknownItemPolicy.HOLD
+    )
+    order_id = unique("SO")
+    async with Bus(system.env.amqp_url, user="storefront") as storefront:
+        await accepted(
+            storefront,
+            CreateSalesOrder(
+                order_id=order_id,
+                customer_id=unique("C"),
+                branch_id=unique("BR"),
+                created_by="storefront",
+                currency="USD",
+                lines=lines(("A", "2", "0.01"), ("GHOST", "1", "7.00")),
+            ),
+        )
+
+    page = await signed_in(browser, system, ada, f"/orders/{order_id}")
+    await expect(page.locator(".facts")).to_contain_text("GHOST: not in the storefront's price")
+    mug = page.get_by_role("row").filter(has_text="storefront sent")
+    await expect(mug).to_contain_text("12.50")  # the price list's, not the 0.01 it sent
+    await expect(mug).to_contain_text("storefront sent 0.01")
+    await shot(page, screenshots, "26-storefront-order-held")
+
+    # A person gives the held item's price; the storefront's prices stay beside the lines.
+    await page.get_by_role("link", name="Edit").click()
+    await page.get_by_label("Line 2 unit price").fill("9.00")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    await expect(page.locator(".facts")).not_to_contain_text("Held")
+    saved = await stored(system, order_id)
+    assert saved["held_items"] == []
+    assert [(x["unit_price"], x["storefront_unit_price"]) for x in saved["lines"]] == [
+        ("12.50", "0.01"),
+        ("9.00", "7.00"),
+    ]
