@@ -27,15 +27,29 @@ MIN_PASSWORD = 12
 
 async def _page(request: Request, status: int = 200, error: str = "") -> Response:
     office = backoffice(request)
+    cycles = await office.reads.cycles()
+    chosen = request.query_params.get("cycle")
     return render(
         request,
         "configuration.html",
         status,
         people=await office.people.all(),
-        cycles=await office.reads.cycles(),
+        cycles=cycles,
+        cycle=cycle_values(next((c for c in cycles if c.get("id") == chosen), None)),
         error=error,
         done=DONE.get(request.query_params.get("done", "")),
     )
+
+
+def cycle_values(cycle: dict[str, Any] | None) -> dict[str, Any]:
+    """The cycle form's fields as the stored cycle has them (a new cycle's defaults without
+    one), so that changing one field of a cycle sends every other as it was."""
+    if cycle is None:
+        return {"emails": {"pending": True, "approved": True, "rejected": True}, "levels": []}
+    emails = cycle.get("emails")
+    if not isinstance(emails, dict):  # stored before each e-mail had its own switch
+        emails = dict.fromkeys(("pending", "approved", "rejected"), bool(cycle.get("notify")))
+    return {**cycle, "emails": emails, "levels": list(cycle.get("levels") or [])}
 
 
 @signed_in

@@ -1,7 +1,8 @@
 """An order's page in Chromium tells its story as it happened: the quotation it came from, a
 two-level approval with level 1's approval before level 2's wait, and who was behind every
 entry of the timeline (a person by name, or the service acting on its own); a storefront's order
-shows the prices the storefront sent beside the price list's, and what it holds for a person."""
+shows the prices the storefront sent beside the price list's, and what it holds for a person; a
+cycle's form is filled with the cycle, so a change keeps what it does not touch."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
@@ -30,6 +32,7 @@ from shared.contracts import (
 from tests.browser.conftest import System
 from tests.browser.test_order_forms import person, shot, signed_in, stored
 from tests.support.bus import Bus
+from tests.support.credentials import headers
 from tests.support.factories import lines, unique
 from tests.support.flows import accepted
 from tests.support.storefront import configure_storefront
@@ -188,3 +191,49 @@ async def test_a_storefronts_held_order_shows_its_prices_and_is_priced_by_a_pers
         ("12.50", "0.01"),
         ("9.00", "7.00"),
     ]
+
+
+async def test_changing_a_cycle_keeps_what_the_form_does_not_change(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("c")[-6:]
+    ada = await person(operator, system, f"ada-{tag}", name="Ada Admin", admin=True)
+    cycle = DefineCycle(
+        cycle_id=unique("CYC"),
+        name="Large purchases",
+        order_kind="purchase",
+        levels=[
+            LevelRule(approver="creator_manager"),
+            LevelRule(approver="named_user", user_id=ada),
+        ],
+        notify_pending=False,
+        notify_approved=True,
+        notify_rejected=False,
+        fallback_approver_id=ada,
+        defined_by="root",
+    )
+    await accepted(operator, cycle)
+
+    page = await signed_in(browser, system, ada, "/configuration")
+    await page.get_by_role("link", name=f"Change cycle {cycle.cycle_id}").click()
+    form = page.locator("#define-cycle")
+    await expect(form.get_by_label("Name", exact=True)).to_have_value("Large purchases")
+    await expect(form.get_by_label("Level 2", exact=True)).to_have_value("named_user")
+    await expect(form.get_by_label("E-mail approvers when a request waits")).not_to_be_checked()
+    await form.get_by_label("Name", exact=True).fill("Purchases over 10,000")
+    await shot(page, screenshots, "27-cycle-change-form")
+    await form.get_by_role("button", name="Save cycle").click()
+    await expect(page.get_by_text("The cycle was saved.")).to_be_visible()
+
+    url = f"http://127.0.0.1:{system.processes['approval'].port}/cycles"
+    async with httpx.AsyncClient(headers=headers("approval")) as http:
+        cycles = (await http.get(url)).json()
+    [saved] = [c for c in cycles if c["id"] == cycle.cycle_id]
+    assert saved["name"] == "Purchases over 10,000"
+    assert saved["order_kind"] == "purchase"
+    assert [(lv["approver"], lv.get("user_id")) for lv in saved["levels"]] == [
+        ("creator_manager", None),
+        ("named_user", ada),
+    ]
+    assert saved["emails"] == {"pending": False, "approved": True, "rejected": False}
+    assert saved["fallback_approver_id"] == ada

@@ -24,6 +24,7 @@ from services.backoffice.domain import (
     require_admin,
 )
 from services.backoffice.orders_view import Filters
+from services.backoffice.pages_config import cycle_values
 from shared.links import ApprovalLink, BadLink, ExpiredLink, approval_link, read, sign
 
 pytestmark = pytest.mark.unit
@@ -377,3 +378,17 @@ def test_an_orders_origins_are_named_once_in_the_order_its_timeline_meets_them()
     ]
     assert came_from(timeline) == [{"document": "quotation", "id": "Q-1"}]
     assert came_from([]) == []
+
+
+def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
+    stored = {
+        "id": "CYC-1",
+        "name": "Big",
+        "levels": [{"approver": "named_user", "user_id": "ada"}],
+        "emails": {"pending": False, "approved": True, "rejected": False},
+    }
+    assert cycle_values(stored)["emails"] == stored["emails"]
+    assert cycle_values(stored)["levels"] == stored["levels"]
+    older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
+    assert cycle_values(older)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), False)
+    assert cycle_values(None)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), True)
