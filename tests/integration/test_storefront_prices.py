@@ -22,6 +22,7 @@ from shared.contracts import (
     ItemDefined,
     LocationDefined,
     MovementKind,
+    PricingTerms,
     ReservedLine,
     SourceType,
     StockMoved,
@@ -187,6 +188,19 @@ async def test_the_storefront_callers_sales_order_takes_the_price_list_price(
         )
         await storefront.send(unknown, reply=True)
         assert (await storefront.reply_for(unknown)).body["reason"] == "unknown_item"
+
+        # Its own tax basis would lower what the list's prices come to: refused, as discounts.
+        gross = unconfigured.model_copy(
+            update={
+                "order_id": unique("SO"),
+                "message_id": uuid4(),
+                "pricing": PricingTerms(prices_include_tax=True),
+            }
+        )
+        await storefront.send(gross, reply=True)
+        refused = await storefront.reply_for(gross)
+        assert refused.body["reason"] == "not_allowed"
+        assert "prices_include_tax" in refused.body["detail"]
 
 
 async def test_configuring_a_storefront_needs_an_existing_price_list(orders: Any, bus: Bus) -> None:

@@ -77,6 +77,8 @@ def test_a_storefront_sets_no_discount_and_its_terms_take_its_price_list() -> No
         prices().lines([line("MUG", "1", "1", discount=off)])
     with pytest.raises(StorefrontDiscount, match="document discount"):
         prices().terms(PricingTerms(discount=off))
+    with pytest.raises(StorefrontDiscount, match="prices_include_tax"):
+        prices().terms(PricingTerms(prices_include_tax=True))
     assert prices().terms(PricingTerms(price_list_id="CHEAP")).price_list_id == "WEB"
     assert prices().terms(None).price_list_id == "WEB"
 
