@@ -297,10 +297,22 @@ async def test_a_purchase_order_edit_keeps_its_tax_basis_rounding_and_discounts(
     assert after["terms"] == before["terms"]
     assert after["pricing"] == before["pricing"]
     assert [
-        (line["sku"], line["quantity"], line.get("discount"), line["tax_codes"], line["description"])
+        (
+            line["sku"],
+            line["quantity"],
+            line.get("discount"),
+            line["tax_codes"],
+            line["description"],
+        )
         for line in after["lines"]
     ] == [
-        (line["sku"], line["quantity"], line.get("discount"), line["tax_codes"], line["description"])
+        (
+            line["sku"],
+            line["quantity"],
+            line.get("discount"),
+            line["tax_codes"],
+            line["description"],
+        )
         for line in before["lines"]
     ]
     await shot(page, screenshots, "21c-purchase-edit-kept")

@@ -390,5 +390,7 @@ def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
     assert cycle_values(stored)["emails"] == stored["emails"]
     assert cycle_values(stored)["levels"] == stored["levels"]
     older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
-    assert cycle_values(older)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), False)
+    assert cycle_values(older)["emails"] == dict.fromkeys(
+        ("pending", "approved", "rejected"), False
+    )
     assert cycle_values(None)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), True)
