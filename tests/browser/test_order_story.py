@@ -2,14 +2,17 @@
 two-level approval with level 1's approval before level 2's wait, and who was behind every
 entry of the timeline (a person by name, or the service acting on its own); a storefront's order
 shows the prices the storefront sent beside the price list's, and what it holds for a person; a
-cycle's form is filled with the cycle, so a change keeps what it does not touch."""
+cycle's form is filled with the cycle, so a change keeps what it does not touch; a submit at a
+branch that refuses short orders says it waits for stock, then shows what was short."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -19,6 +22,7 @@ from shared.contracts import (
     AcceptQuotation,
     ApproveRequest,
     AssignParty,
+    ConfigureBranch,
     ConvertQuotation,
     CreateQuotation,
     CreateSalesOrder,
@@ -28,13 +32,14 @@ from shared.contracts import (
     SendQuotation,
     SubmitOrder,
     UnknownItemPolicy,
+    WhenStockShort,
 )
 from tests.browser.conftest import System
 from tests.browser.test_order_forms import person, shot, signed_in, stored
 from tests.support.bus import Bus
 from tests.support.credentials import headers
-from tests.support.factories import lines, unique
-from tests.support.flows import accepted
+from tests.support.factories import lines, sales_order, unique
+from tests.support.flows import accepted, stockroom
 from tests.support.storefront import configure_storefront
 
 pytestmark = pytest.mark.e2e
@@ -237,3 +242,57 @@ async def test_changing_a_cycle_keeps_what_the_form_does_not_change(
     ]
     assert saved["emails"] == {"pending": False, "approved": True, "rejected": False}
     assert saved["fallback_approver_id"] == ada
+
+
+async def created_once_stock_is_known(operator: Bus, order: CreateSalesOrder) -> None:
+    """The order service learns the opening stock a moment after inventory records it; until
+    then a refusing branch sees none free (``insufficient_stock``): send again, as a clerk would."""
+    for _ in range(40):
+        attempt = order.model_copy(update={"message_id": uuid4()})
+        await operator.send(attempt, reply=True)
+        answer = await operator.reply_for(attempt, timeout=30)
+        if answer.type != "CommandRejected":
+            return
+        assert answer.body["reason"] == "insufficient_stock", answer.body
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{order.order_id} was never created")
+
+
+async def test_a_submit_at_a_refusing_branch_says_it_waits_for_stock_then_what_is_short(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("r")[-6:]
+    carl = await person(operator, system, f"carl-{tag}", name="Carl Creator")
+    room = await stockroom(operator, quantity="5")
+    await accepted(
+        operator,
+        ConfigureBranch(
+            branch_id=room.branch_id, when_stock_short=WhenStockShort.REFUSE, configured_by="root"
+        ),
+    )
+    first, mine = (
+        sales_order(branch_id=room.branch_id, created_by=carl, lines=lines((room.sku, "4", "1")))
+        for _ in range(2)
+    )
+    for order in (first, mine):
+        await created_once_stock_is_known(operator, order)
+    await accepted(operator, SubmitOrder(order_id=first.order_id, submitted_by=carl))
+    await operator.wait_for("order.submitted", lambda b: b["order_id"] == first.order_id)
+
+    page = await signed_in(browser, system, carl, f"/orders/{mine.order_id}")
+    await page.get_by_role("button", name="Submit for approval").click()
+    # Either it still waits for inventory, or inventory's answer came before the page did.
+    waits = page.get_by_role("status").filter(has_text="Its branch holds stock")
+    await expect(waits.or_(page.locator(".facts dd.held")).first).to_be_visible()
+    short = page.locator(".facts dd.held")
+    for _ in range(40):  # inventory answers a moment later
+        if await short.count():
+            break
+        await page.wait_for_timeout(250)
+        await page.reload()
+    await expect(short).to_contain_text(f"{room.sku} (4 requested, 1 available)")
+    await expect(page.locator(".facts .status")).to_have_text("draft")
+    await expect(waits).to_have_count(0)
+    refused = page.get_by_role("row").filter(has_text="order.stock_hold_refused")
+    await expect(refused).to_contain_text(f"stock short: {room.sku} 4 requested, 1 available")
+    await shot(page, screenshots, "28-stock-short-at-submit")

@@ -32,6 +32,8 @@ from shared.contracts import (
     OrderApproved,
     OrderCompleted,
     OrderRejected,
+    OrderStockHoldRefused,
+    OrderStockHoldRequested,
     OrderSubmitted,
     Person,
     ReservationConfirmed,
@@ -156,6 +158,15 @@ def _where(location_id: str | None) -> str:
 
 _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     OrderSubmitted: lambda m: f"attempt {m.attempt} submitted by {m.submitted_by}",
+    OrderStockHoldRequested: lambda m: (
+        f"attempt {m.attempt} submitted by {m.submitted_by}: stock to be held before approval"
+    ),
+    OrderStockHoldRefused: lambda m: (
+        "stock short: "
+        + ", ".join(
+            f"{s.sku} {s.requested} requested, {s.available} available" for s in m.shortages
+        )
+    ),
     ApprovalPending: lambda m: (
         f"level {m.level} of {m.levels} waiting for {m.approver.name or m.approver.user_id}"
     ),
