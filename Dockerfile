@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for all five OMS services; the command picks the service:
+# One image for every OMS service and the back office; the command picks the process:
 #   docker run oms services.order        (the default)
 #   docker run oms services.inventory
 # Settings come from OMS_* environment variables (see deploy/README.md).
@@ -34,8 +34,9 @@ ENV PATH=/opt/oms/bin:$PATH \
 # Not /src: the source tree is not in this image; the packages run from the virtualenv.
 WORKDIR /opt/oms
 USER 10001:10001
-# HTTP (health, metrics, AsyncAPI, queries) of order, approval, inventory, billing, notification.
-EXPOSE 8081 8082 8083 8084 8085
+# HTTP (health, metrics, AsyncAPI, queries) of order, approval, inventory, billing, notification,
+# backoffice: generated from shared/registry.py by `make generate`.
+EXPOSE 8081 8082 8083 8084 8085 8090
 # SIGTERM reaches Python directly (exec form, no shell): the service stops consuming, finishes
 # in-flight messages and exits 0.
 ENTRYPOINT ["python", "-m"]

@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from string import Template
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script, `python deploy/generate.py`
@@ -38,7 +39,9 @@ from shared.registry import (  # noqa: E402
     Need,
     ServiceEntry,
     StorefrontEntry,
+    gateway,
 )
+from shared.service import Service  # noqa: E402
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -85,6 +88,7 @@ def render(services: Services, gateways: Services = GATEWAYS) -> dict[str, str]:
     files["deploy/k8s/keda/scaledobjects.yaml"] = scaled_objects(services)
     files["deploy/k8s/keda/kustomization.yaml"] = keda_kustomization(services)
     files["deploy/k8s-keda/kustomization.yaml"] = NOTICE + fill("keda-overlay.yaml.tmpl")
+    files["Dockerfile"] = dockerfile(processes, (ROOT / "Dockerfile").read_text())
     return files
 
 
@@ -114,7 +118,7 @@ QUERY_KEYS = {
 LINK_KEY = "OMS_LINK_SIGNING_KEY"
 """Signs the pending e-mail's link to the back office: notification and backoffice share it."""
 SHARES_LINK_KEY = frozenset({"notification", "backoffice"})
-BACKOFFICE_READS = ("order", "approval", "inventory")
+BACKOFFICE_READS = gateway("backoffice").reads
 
 
 def compose_environment(service: ServiceEntry) -> str:
@@ -125,11 +129,9 @@ def compose_environment(service: ServiceEntry) -> str:
         lines.append(f"      {LINK_KEY}: backoffice-dev-link-key\n")
     if service.name == "notification":
         lines.append(f"      OMS_BACKOFFICE_URL: http://127.0.0.1:{_port('backoffice')}\n")
-    if service.name == "backoffice":
-        lines += [
-            f"      OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n"
-            for name in BACKOFFICE_READS
-        ]
+    lines += [
+        f"      OMS_{name.upper()}_URL: http://{name}:{_port(name)}\n" for name in service.reads
+    ]
     return "".join(lines)
 
 
@@ -218,6 +220,30 @@ def compose_depends_on(service: ServiceEntry) -> str:
     return "".join(lines)
 
 
+# --- the image -----------------------------------------------------------------------------
+
+EXPOSED = re.compile(r"^# HTTP \(health, [^\n]*\n(?:#[^\n]*\n)*EXPOSE [^\n]*\n", re.MULTILINE)
+"""The Dockerfile's EXPOSE line and the comment above it: the rest is written by hand."""
+
+
+def dockerfile(processes: Services, text: str) -> str:
+    """The Dockerfile ``text`` with its EXPOSE line naming every process's HTTP port."""
+    names = ", ".join(process.name for process in processes)
+    comment = textwrap.fill(
+        f"HTTP (health, metrics, AsyncAPI, queries) of {names}: generated from "
+        "shared/registry.py by `make generate`.",
+        width=100,
+        initial_indent="# ",
+        subsequent_indent="# ",
+    )
+    ports = " ".join(str(process.port) for process in processes)
+    block = f"{comment}\nEXPOSE {ports}\n"
+    if not EXPOSED.search(text):
+        msg = "the Dockerfile has no '# HTTP (health, ...' comment above an EXPOSE line"
+        raise ValueError(msg)
+    return EXPOSED.sub(lambda _: block, text, count=1)
+
+
 # --- Kubernetes ----------------------------------------------------------------------------
 
 
@@ -258,14 +284,20 @@ KEDA_QUEUE_LENGTH = 100
 """Messages waiting per replica: a replica handles ``OMS_PREFETCH`` (32) at a time."""
 
 
+def handler_table(service: ServiceEntry) -> Service[Any, Any] | None:
+    """Its ``Service`` table (``<module>.app``), or None while its package is not written yet."""
+    if importlib.util.find_spec(service.module) is None:
+        return None
+    table: Service[Any, Any] = importlib.import_module(f"{service.module}.app").SERVICE
+    return table
+
+
 def consumed_queues(service: ServiceEntry) -> list[str]:
     """The queues a service consumes, from its handler table (its commands queue when its
     package is not written yet)."""
-    from shared.asyncapi import load
-
-    if importlib.util.find_spec(service.module) is None:
+    if (table := handler_table(service)) is None:
         return [f"{service.name}.commands"]
-    return sorted({route.queue for route in load(service.name).routes()})
+    return sorted({route.queue for route in table.routes()})
 
 
 def scaled_objects(services: Services) -> str:
@@ -464,13 +496,11 @@ CommandSenders = dict[str, frozenset[str]]
 
 def command_senders(services: Services) -> CommandSenders:
     """Read from the services' handler tables (their contracts say who may send them)."""
-    from shared.asyncapi import load
-
     return {
         route.contract.routing_key: getattr(route.contract, "senders", frozenset())
         for service in services
-        if importlib.util.find_spec(service.module) is not None  # is its package written yet?
-        for route in load(service.name).routes()
+        if (table := handler_table(service)) is not None  # is its package written yet?
+        for route in table.routes()
         if route.is_command
     }
 

@@ -14,6 +14,7 @@ import click
 
 from omsctl.context import Ctl
 from omsctl.outcome import Exit, Outcome
+from shared.contracts import OrderStatus
 
 
 def parse_line(text: str, *, priced: bool) -> dict[str, str]:
@@ -147,7 +148,7 @@ def show_order(ctl: Ctl, order_id: str) -> None:
 
 
 @orders.command("list")
-@click.option("--status", help="draft, pending_approval, approved, rejected, cancelled, ...")
+@click.option("--status", help=f"One of: {', '.join(OrderStatus)}.")
 @click.option("--kind", type=click.Choice(["purchase", "sales"]))
 @click.option("--branch", "branch_id")
 @click.option("--party", "party_id", help="Vendor or customer.")

@@ -29,7 +29,7 @@ from shared.domain import DomainError
 from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
 from shared.service import Route, Service
-from shared.storage.aggregates import ANSWER_WINDOW, APPLIED_WINDOW
+from shared.storage.writes import ANSWER_WINDOW, APPLIED_WINDOW
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
 VERSION = "0.1.0"
@@ -362,9 +362,17 @@ SECURITY_SCHEMES = {
         "the caller, `aud` the service's name, `iat` and `exp` at most 300 s apart, and from "
         "a gateway acting for people `oms_person`. Who issues them: the back office for the "
         "people it signed in (OMS_QUERY_SIGNING_KEY), operators with omsctl (OMSCTL_QUERY_KEY), "
-        "a storefront with its own key. Without a valid one: 401 (`reason` says why: "
-        "missing_credential, expired_credential, bad_signature, unknown_key, wrong_audience, "
-        "...); a caller that may not read this: 403 naming what is missing. `/health/*` and "
+        "a storefront with its own key (kid `storefront-<id>:<label>`). In development "
+        "(`make run`, no OMS_QUERY_KEYS) every service trusts each caller's development key, "
+        "kid `<caller>:dev`, an Ed25519 key derived from the caller's name "
+        "(`shared.access.keys.development_private_jwk('<caller>')`; the README shows a curl "
+        "example); production refuses development keys. Refusals are JSON "
+        '`{"error", "reason", "detail", "path"}`. Without a valid credential: 401 with '
+        "`WWW-Authenticate: Bearer` (`reason` says why: missing_credential, "
+        "not_a_bearer_credential, credential_too_long (over 4096 bytes), malformed_credential, "
+        "unknown_key, wrong_algorithm, bad_signature, expired_credential, wrong_audience, "
+        "lifetime_too_long, invalid_credential); a caller that may not read this: 403 "
+        "`forbidden`, `detail` naming what is missing. `/health/*` and "
         "`/docs/asyncapi` need none; `/metrics` is on OMS_METRICS_PORT when set (where "
         "Prometheus scrapes).",
     },
@@ -382,7 +390,9 @@ def query_server(service: Service[Any, Any]) -> dict[str, Any]:
     )
     redacted = "".join(
         f" In `{path}`, {', '.join(f'`{f}`' for f in rule.fields)} only for "
-        f"{', '.join(sorted(rule.shown_to))}."
+        f"{', '.join(sorted(rule.shown_to))}"
+        + "".join(f" (and the e-mail addresses in `{f}`)" for f in rule.masked)
+        + "."
         for path, rule in service.query_access.redacted.items()
     )
     return {

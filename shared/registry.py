@@ -28,11 +28,15 @@ class ServiceEntry:
     needs: frozenset[Need] = frozenset({Need.DATABASE})
     autoscaled: bool = False
     """Whether Kubernetes scales it on CPU (a HorizontalPodAutoscaler) or runs fixed replicas."""
+    reads: tuple[str, ...] = ()
+    """The services whose HTTP queries it reads (a gateway; ``OMS_<SERVICE>_URL`` says where)."""
+    package: str = "services"
+    """Where its package lives (the tests' example service lives in ``tests.example``)."""
 
     @property
     def module(self) -> str:
         """``python -m <module>`` starts it; ``<module>.app`` holds its handler table."""
-        return f"services.{self.name}"
+        return f"{self.package}.{self.name}"
 
     @property
     def rabbitmq_user(self) -> str:
@@ -58,7 +62,12 @@ SERVICES: tuple[ServiceEntry, ...] = (
 
 
 GATEWAYS: tuple[ServiceEntry, ...] = (
-    ServiceEntry("backoffice", 8090, "the back office in the browser: approvals, orders, stock"),
+    ServiceEntry(
+        "backoffice",
+        8090,
+        "the back office in the browser: approvals, orders, stock",
+        reads=("order", "approval", "inventory"),
+    ),
 )
 """Processes that are not domain services: no handler table, no AsyncAPI document of their own.
 They read the services' HTTP queries, keep a database of their own, and act only by sending the
@@ -70,6 +79,14 @@ def entry(name: str) -> ServiceEntry:
         if service.name == name:
             return service
     msg = f"no service named {name!r} in shared/registry.py"
+    raise LookupError(msg)
+
+
+def gateway(name: str) -> ServiceEntry:
+    for found in GATEWAYS:
+        if found.name == name:
+            return found
+    msg = f"no gateway named {name!r} in shared/registry.py"
     raise LookupError(msg)
 
 

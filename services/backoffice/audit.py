@@ -2,13 +2,16 @@
 form they sent, kept ``OMS_AUDIT_DAYS`` and shown to administrators on ``/audit``.
 
 An entry names the person by id (never their name or address), the method (GET reads, POST
-changes), the path with its query (which order, request or filter), the answer's status and
-when. Writing it never fails the page: a database that does not answer is logged instead.
+changes), the path with its query (which order, request or filter), for a form the ids it names
+(``about``: a form such as ``/configuration/users`` names its user in the form, not the path),
+the answer's status and when. Writing it never fails the page: a database that does not answer
+is logged instead.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +22,13 @@ from pymongo.errors import PyMongoError
 AUDIT = "audit"
 LIMIT = 500
 log = structlog.get_logger(__name__)
+ABOUT = ("order_id", "user_id", "cycle_id", "order_kind", "party_id", "location_id", "decision")
+"""The fields of a form that say which document it changes (never a password or a note)."""
+
+
+def about(form: Mapping[str, str]) -> str:
+    """What a form changed, by the ids it names: ``user_id=alice``."""
+    return " ".join(f"{name}={form[name]}" for name in ABOUT if form.get(name))
 
 
 class AuditTrail:
@@ -31,7 +41,15 @@ class AuditTrail:
         await self.collection.create_index([("person", 1), ("at", DESCENDING)])
 
     async def record(
-        self, person: str, method: str, path: str, *, query: str, status: int, at: datetime
+        self,
+        person: str,
+        method: str,
+        path: str,
+        *,
+        query: str,
+        status: int,
+        at: datetime,
+        about: str = "",
     ) -> None:
         entry = {
             "at": at,
@@ -40,6 +58,7 @@ class AuditTrail:
             "method": method,
             "path": path,
             "query": query,
+            "about": about,
             "status": status,
         }
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shared.contracts import statuses
 from shared.pricing import minor_unit, round_to
 
 
@@ -92,10 +93,10 @@ def link_refusal(
 
 # --- orders -----------------------------------------------------------------------------------
 
-EDITABLE = frozenset({"draft", "rejected"})
-CANCELLABLE = frozenset({"draft", "rejected", "pending_approval", "approved"})
+EDITABLE = statuses.EDITABLE
+CANCELLABLE = statuses.CANCELLABLE
 """As the order service allows: before anything was received or issued."""
-FULFILLABLE = frozenset({"approved", "partially_received", "partially_issued"})
+FULFILLABLE = statuses.CLOSABLE
 
 
 def may_edit(order: Mapping[str, Any], viewer: Viewer) -> bool:

@@ -25,6 +25,7 @@ from shared.contracts import (
     OrderCompleted,
     OrderCreated,
     OrderRejected,
+    OrderStatus,
     OrderSubmitted,
     OrderUpdated,
 )
@@ -48,16 +49,8 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     GoodsReceived,
     GoodsIssued,
 )
-STATUSES = (
-    "draft",
-    "pending_approval",
-    "approved",
-    "partially_received",
-    "partially_issued",
-    "rejected",
-    "cancelled",
-    "completed",
-)
+STATUSES = tuple(OrderStatus)
+"""What the list filters by: every status an order can have (the contract's enum)."""
 SORTS = {
     "created": "created_on",
     "order": "_id",
@@ -68,25 +61,25 @@ SORTS = {
     "total": "total_value",
 }
 """What the list sorts by (the page's word: the stored field)."""
-STATUS_AFTER: dict[str, str | None] = {
-    "order.created": "draft",
+STATUS_AFTER: dict[str, OrderStatus | None] = {
+    "order.created": OrderStatus.DRAFT,
     "order.updated": None,  # a draft stays a draft, a rejected order stays rejected
-    "order.submitted": "pending_approval",
-    "order.approved": "approved",
-    "order.rejected": "rejected",
-    "order.cancelled": "cancelled",
-    "order.completed": "completed",
+    "order.submitted": OrderStatus.PENDING_APPROVAL,
+    "order.approved": OrderStatus.APPROVED,
+    "order.rejected": OrderStatus.REJECTED,
+    "order.cancelled": OrderStatus.CANCELLED,
+    "order.completed": OrderStatus.COMPLETED,
 }
 
 
-def status_after(event: Event) -> str | None:
+def status_after(event: Event) -> OrderStatus | None:
     """The order's status once ``event`` happened; ``None``: the event leaves it as it is. A
     receipt or an issue that does not finish the order leaves it partly done; one that does
     is followed by ``order.completed``."""
     if isinstance(event, GoodsReceived):
-        return None if event.fully_received else "partially_received"
+        return None if event.fully_received else OrderStatus.PARTIALLY_RECEIVED
     if isinstance(event, GoodsIssued):
-        return None if event.completed else "partially_issued"
+        return None if event.completed else OrderStatus.PARTIALLY_ISSUED
     return STATUS_AFTER[event.routing_key]
 
 

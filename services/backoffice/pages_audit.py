@@ -14,7 +14,7 @@ from services.backoffice.domain import require_admin
 from services.backoffice.exports import csv_text
 from services.backoffice.web import render, signed_in, viewer
 
-COLUMNS = ("at", "person", "action", "method", "path", "query", "status")
+COLUMNS = ("at", "person", "action", "method", "path", "query", "about", "status")
 
 
 def trail(request: Request) -> AuditTrail:

@@ -19,11 +19,7 @@ class Unavailable(Exception):
 
 class Reads:
     def __init__(self, settings: BackofficeSettings) -> None:
-        self.urls = {
-            "order": settings.order_url,
-            "approval": settings.approval_url,
-            "inventory": settings.inventory_url,
-        }
+        self.urls = settings.query_urls()
         self.client = httpx.AsyncClient(timeout=5.0)
         self.signer = settings.query_signer()
 

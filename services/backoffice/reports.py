@@ -15,8 +15,9 @@ from typing import Any
 from services.backoffice.domain import money
 from services.backoffice.exports import csv_text
 from services.backoffice.formats import quantized
+from shared.contracts import OrderStatus
 
-SOLD = frozenset({"approved", "partially_issued", "completed"})
+SOLD = frozenset({OrderStatus.APPROVED, OrderStatus.PARTIALLY_ISSUED, OrderStatus.COMPLETED})
 BASES = {
     "ordered": "order date",
     "issued": "goods-issue date",

@@ -10,8 +10,11 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from services.backoffice.formats import time_zone
 from shared.access.keys import development_private_jwk, is_development_key, read_json
 from shared.access.tokens import Signer
-from shared.registry import entry
+from shared.registry import entry, gateway
 from shared.settings import ServiceSettings
+
+READS = gateway("backoffice").reads
+"""The services whose queries the back office reads (shared/registry.py)."""
 
 
 def _local(service: str) -> str:
@@ -86,6 +89,10 @@ class BackofficeSettings(ServiceSettings):
             raise ValueError("set OMS_LINK_SIGNING_KEY to a real secret in production")
         self.query_signer()  # a key that cannot sign is refused at start, not at the first page
         return self
+
+    def query_urls(self) -> dict[str, str]:
+        """Where each service the back office reads answers (``OMS_<SERVICE>_URL``)."""
+        return {service: str(getattr(self, f"{service}_url")) for service in READS}
 
     def query_signer(self) -> Signer:
         """What signs the back office's query credentials (caller ``backoffice``)."""

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from services.backoffice.approvals_view import ApprovalLevels
-from services.backoffice.audit import AuditTrail
+from services.backoffice.audit import AuditTrail, about
 from services.backoffice.bus import Broker
 from services.backoffice.domain import Forbidden, Viewer, figure, money
 from services.backoffice.formats import Formats
@@ -167,6 +167,7 @@ async def audited(request: Request, status: int) -> None:
             query=request.url.query,
             status=status,
             at=utcnow(),
+            about=about(form(request)),
         )
 
 

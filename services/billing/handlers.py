@@ -52,11 +52,12 @@ from shared.contracts.orders import (
     SubmitOrder,
 )
 from shared.logging import log_failure
+from shared.registry import entry
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
 
-ACTING_USER = "billing"
+ACTING_USER = entry("billing").rabbitmq_user
 """Who creates and submits renewal orders: the service's own RabbitMQ user, which the order
 service accepts as ``created_by``/``submitted_by`` (see the README's approval note)."""
 MOST_STEPS = 1000

@@ -40,7 +40,10 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         if not (sku := params.get("sku")):
             return 400, {"error": "sku is required"}
         query = {"sku": sku} | ({"location_id": loc} if (loc := params.get("location_id")) else {})
-        limit = min(int(params.get("limit") or 1000), MAX_LIMIT)
+        try:
+            limit = min(max(int(params.get("limit") or 1000), 1), MAX_LIMIT)
+        except ValueError:
+            return 400, {"error": f"limit must be a whole number (at most {MAX_LIMIT})"}
         cursor = runtime.database[LEDGER].find(
             query, sort=[("location_id", ASCENDING), ("sequence", ASCENDING)], limit=limit
         )

@@ -90,6 +90,7 @@ SERVICE = Service(
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],
     queries=queries,
-    # The recipients' addresses are personal data: operators see them, the back office not.
-    query_access=QueryAccess(redacted={"/emails": Redacted(("to",))}),
+    # The recipients' addresses are personal data: operators see them, the back office not (nor
+    # an address a mail server quoted in its refusal).
+    query_access=QueryAccess(redacted={"/emails": Redacted(("to",), masked=("last_error",))}),
 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from shared.logging import ADDRESS
 from shared.registry import SERVICES
 
 
@@ -73,10 +74,12 @@ class OwnData:
 
 @dataclass(frozen=True)
 class Redacted:
-    """Fields of a query's answer shown only to the callers named in ``shown_to``."""
+    """Fields of a query's answer shown only to the callers named in ``shown_to``; in the
+    ``masked`` fields (a mail server's error, say) only the e-mail addresses are hidden."""
 
     fields: Sequence[str]
     shown_to: frozenset[str] = frozenset({"operator"})
+    masked: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def check_owned(rule: OwnData, caller: Caller, body: Any) -> None:
     documents = body if isinstance(body, list) else [body]
     for doc in documents:
         if isinstance(doc, dict) and doc.get(rule.field) != own:
-            msg = f"This {rule.what} belongs to someone else: {caller.name} reads only its own."
+            msg = f"{caller.name} reads only its own {rule.what}: this one is someone else's."
             raise Forbidden(msg)
 
 
@@ -141,4 +144,7 @@ def redact(rule: Redacted, caller: Caller, body: Any) -> Any:
             for name in rule.fields:
                 if doc.get(name) is not None:
                     doc[name] = "(hidden)"
+            for name in rule.masked:
+                if isinstance(text := doc.get(name), str):
+                    doc[name] = ADDRESS.sub("<e-mail address>", text)
     return body

@@ -141,6 +141,7 @@ from shared.contracts.rfqs import (
     RfqStatus,
     SupplierStatus,
 )
+from shared.contracts.statuses import OrderStatus
 from shared.contracts.storefronts import (
     LEGACY_STOREFRONT,
     ConfigureStorefront,
@@ -249,6 +250,7 @@ __all__ = [
     "OrderLine",
     "OrderLineInput",
     "OrderRejected",
+    "OrderStatus",
     "OrderStockHoldRefused",
     "OrderStockHoldRequested",
     "OrderSubmitted",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -22,15 +23,8 @@ from shared.names import COMMANDS, EVENTS
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
-from shared.storage.writes import save_pipeline
+from shared.storage.writes import ANSWER_TO, ANSWER_WINDOW, APPLIED_WINDOW, save_pipeline
 from shared.tracing import current_context_headers
-
-APPLIED_WINDOW = 200
-"""How many recent message ids an aggregate remembers; far more than redeliveries ever lag."""
-ANSWER_WINDOW = 10
-"""How many recent commands' answers an aggregate keeps, to answer a resent command again.
-A command resent after that, while its id is still among the ``APPLIED_WINDOW`` remembered,
-is answered :class:`AlreadyApplied` instead: never silence (README, "Sent again")."""
 
 HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox": 0,
@@ -78,6 +72,25 @@ def changed_fields(state: Document, stored: object) -> Document:
     }
 
 
+def appended_items(changed: Document, stored: object) -> dict[str, list[Any]]:
+    """The changed lists that only grew since the aggregate was read (a history, a timeline):
+    their new items, which are all a save needs to send."""
+    if not isinstance(stored, Stored):
+        return {}
+    before = stored.doc
+    tails = {}
+    for name, value in changed.items():
+        old = before.get(name)
+        if (
+            isinstance(value, list)
+            and isinstance(old, list)
+            and 0 < len(old) < len(value)
+            and same_value(old, value[: len(old)])
+        ):
+            tails[name] = value[len(old) :]
+    return tails
+
+
 def same_value(a: Any, b: Any) -> bool:
     """Whether two stored values are the same, stored: of one type (text and its enums alike),
     lists and documents item by item and in order, decimals digit for digit (``1.0`` is not
@@ -97,6 +110,9 @@ def same_value(a: Any, b: Any) -> bool:
 def _exact(value: Any) -> Any:
     if isinstance(value, Decimal):
         return value.as_tuple()  # digits and exponent
+    if isinstance(value, datetime):
+        # Stored to the millisecond: a time read back is the same as the one written.
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
     if isinstance(value, float):
         return repr(value)  # -0.0 and 0.0 differ, NaN is NaN
     return value
@@ -276,7 +292,6 @@ class AggregateStore(Generic[A]):
             "applied_messages": applied,
             "outbox": entries,
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
-            "answers": [answer] if (answer := self._answer(cause, entries)) else [],
         }
         try:
             await self.collection.insert_one(doc)
@@ -315,15 +330,16 @@ class AggregateStore(Generic[A]):
         published = self.relay.take_published(self.collection.name, aggregate.id)
         state = self._state(aggregate)
         lease = self.relay.new_lease()
+        changed = changed_fields(state, aggregate._stored)
         update = save_pipeline(
-            changed_fields(state, aggregate._stored),
+            changed,
             applied=applied_key,
             window=APPLIED_WINDOW,
             entries=entries,
             lease=lease,
             published=published,
-            answer=self._answer(cause, entries),
-            answers_window=ANSWER_WINDOW,
+            answering=self.relay.answering_among(published),
+            appended=appended_items(changed, aggregate._stored),
         )
         try:
             result = await self.collection.update_one(
@@ -365,15 +381,11 @@ class AggregateStore(Generic[A]):
             # Only the first event answers the command; later ones are consequences.
             entries.append(outbox_entry(stamped, reply_to=reply_to))
             reply_to = None
+        if entries and self.answers and isinstance(cause, Command):
+            entries[0][ANSWER_TO] = str(cause.message_id)  # kept among the answers once sent
         # Commands go after the events, in the order sent; each names its own flow.
         entries += [outbox_entry(command) for command in aggregate.collect_commands()]
         return entries
-
-    def _answer(self, cause: Message | None, entries: list[Document]) -> Document | None:
-        """What answered a command (its first event), kept to answer it again if it is resent."""
-        if not self.answers or not isinstance(cause, Command) or not entries:
-            return None
-        return {"command": str(cause.message_id), "entry": {**entries[0], "reply_to": None}}
 
     async def answer_again(self, aggregate_id: str, cause: Message) -> None:
         """A command applied before was sent again (its sender lost the answer, say): the
@@ -384,14 +396,15 @@ class AggregateStore(Generic[A]):
             return
         reply_to = cause.delivery.reply_to if cause.delivery else None
         command = str(cause.message_id)
-        doc = await self.collection.find_one(
-            {"_id": aggregate_id, "answers.command": command}, {"answers": 1}
-        )
-        for answer in (doc or {}).get("answers", []):
-            if answer["command"] == command:
-                if reply_to:
-                    await self.relay.answer(answer["entry"], reply_to)
-                return
+        doc = await self.collection.find_one({"_id": aggregate_id}, {"answers": 1, "outbox": 1})
+        doc = doc or {}
+        sent = [a["entry"] for a in doc.get("answers", []) if a.get("command") == command]
+        sent += [a for a in doc.get("answers", []) if a.get(ANSWER_TO) == command]
+        waiting = [e for e in doc.get("outbox", []) if e.get(ANSWER_TO) == command]
+        for entry in [*sent, *waiting][:1]:  # sent already, or still to be sent
+            if reply_to:
+                await self.relay.answer(entry, reply_to)
+            return
         raise AlreadyApplied(
             f"{cause.type_name()} {command} was applied to {aggregate_id} before, and its "
             f"answer is no longer kept (only the last {ANSWER_WINDOW} commands' answers are): "

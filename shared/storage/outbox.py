@@ -45,7 +45,7 @@ from shared.concurrency import KeyedLocks
 from shared.contracts.base import utcnow
 from shared.logging import log_failure
 from shared.storage.mongo import Document
-from shared.storage.writes import forget_pipeline
+from shared.storage.writes import ANSWER_TO, forget_pipeline
 
 PublishEntry = Callable[[Document], Awaitable[None]]
 AnswerEntry = Callable[[Document, str], Awaitable[None]]
@@ -94,6 +94,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.unrecorded: dict[Key, set[str]] = {}
         """Entries the broker confirmed whose removal the database has not acknowledged yet."""
+        self.answering: set[str] = set()
+        """Of those, the ones that answer a command (their removal keeps them as answers)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks = KeyedLocks()
         self._poller: asyncio.Task[None] | None = None
@@ -144,11 +146,17 @@ class OutboxRelay:
             # A save that failed gives them back: the next round (one linger) records them.
             self._forgetting[collection].forget(doc_id, published, float("inf"))
 
+    def answering_among(self, published: Iterable[str]) -> list[str]:
+        """Which of these published entries answer a command."""
+        return [message_id for message_id in published if message_id in self.answering]
+
     def recorded(self, collection: str, doc_id: Any, published: Iterable[str]) -> None:
         """The database acknowledged a write that removed these published entries."""
         key = (collection, doc_id)
+        done = set(published)
+        self.answering.difference_update(done)
         if (left := self.unrecorded.get(key)) is not None:
-            left.difference_update(published)
+            left.difference_update(done)
             if not left:
                 del self.unrecorded[key]
 
@@ -264,6 +272,8 @@ class OutboxRelay:
                     await self._renew(collection, doc_id, lease)
                 await self.publish(entry)
                 self.unrecorded.setdefault(key, set()).add(message_id)
+                if entry.get(ANSWER_TO) is not None:
+                    self.answering.add(message_id)
                 sent.append(message_id)
         except LeaseLost:
             raise
@@ -366,7 +376,9 @@ class _Forgetter:
         try:
             await self.collection.bulk_write(
                 [
-                    UpdateOne({"_id": doc_id}, forget_pipeline(sent))
+                    UpdateOne(
+                        {"_id": doc_id}, forget_pipeline(sent, self.relay.answering_among(sent))
+                    )
                     for doc_id, sent in batch.items()
                 ],
                 ordered=False,

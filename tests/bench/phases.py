@@ -140,6 +140,8 @@ class Faults:
     """Deliveries on ``oms.events`` that repeated a message id published before."""
     stop_seconds: dict[str, float]
     """Signal to exit, per process."""
+    ready_seconds: dict[str, float]
+    """Start again to ready, per process (a backlog waits for it meanwhile)."""
 
 
 async def under_faults(
@@ -156,6 +158,7 @@ async def under_faults(
     with the new ones). Terminal as in :func:`mixed_load`: every order must still finish."""
     repeated_before = bus.duplicates()
     stops: dict[str, float] = {}
+    ready: dict[str, float] = {}
 
     async def faults() -> None:
         for name in list(processes):
@@ -167,11 +170,13 @@ async def under_faults(
             await old.wait_exit(timeout=60)
             stops[name] = time.perf_counter() - began
             again = ServiceProcess(name, old.env, old.log_path.parent)
-            again.log_path = old.log_path.with_suffix(f".{len(stops)}.log")
+            again.log_path = old.log_path.with_name(f"{name}-{signal}-{len(stops)}.log")
+            started = time.perf_counter()
             processes[name] = again.start()
-            await again.wait_ready(timeout=60)
+            await again.wait_ready(timeout=180)
+            ready[name] = time.perf_counter() - started
 
     seconds = gap * (len(processes) + 1)
     mixed, _ = await asyncio.gather(mixed_load(bus, room, rate=rate, seconds=seconds), faults())
     await asyncio.sleep(3 * SETTLE_SECONDS)
-    return Faults(mixed, bus.duplicates() - repeated_before, stops)
+    return Faults(mixed, bus.duplicates() - repeated_before, stops, ready)

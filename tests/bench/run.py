@@ -120,6 +120,7 @@ async def report_faults(
     kill = await phases.under_faults(
         bus, room, processes, signal=signal.SIGKILL, rate=args.mixed_rate, gap=args.fault_gap
     )
+    v["sigkill_slowest_ready_s"] = max(kill.ready_seconds.values())
     v["sigkill_failed"] = kill.mixed.failed
     v["sigkill_duplicates"] = kill.duplicates
     v["sigkill_p50_s"] = phases.percentile(kill.mixed.latencies_s, 50)

@@ -50,6 +50,12 @@ async def test_what_people_read_is_in_the_audit_trail_for_admins_only(
         assert (await http.get("/audit")).status_code == 403
     async with httpx.AsyncClient(base_url=system.url, follow_redirects=True) as http:
         await sign_in(http, admin)
+        form = await http.get("/configuration")
+        found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert found, form.text
+        sent = {"csrf": found.group(1), "user_id": clerk, "password": PASSWORD}
+        assert (await http.post("/configuration/password", data=sent)).status_code == 200
+        changes = await http.get("/audit.csv", params={"person": admin, "action": "change"})
         page = await http.get("/audit", params={"person": clerk})
         assert page.status_code == 200
         assert f"/orders/{order_id}" in page.text
@@ -60,3 +66,7 @@ async def test_what_people_read_is_in_the_audit_trail_for_admins_only(
     assert (clerk, "read", f"/orders/{order_id}", "404") in paths
     assert (clerk, "read", "/audit", "403") in paths
     assert {row["person"] for row in rows} == {clerk}
+    # A form names what it changed (the user whose password was set), never the password.
+    [changed] = list(csv.DictReader(io.StringIO(changes.text)))
+    assert (changed["path"], changed["about"]) == ("/configuration/password", f"user_id={clerk}")
+    assert PASSWORD not in changes.text

@@ -9,6 +9,7 @@ without one fails here.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,14 +19,6 @@ from typing import Any
 
 import pytest
 
-from services.approval.app import SERVICE as APPROVAL
-from services.billing.app import SERVICE as BILLING
-from services.inventory.app import SERVICE as INVENTORY
-from services.inventory.settings import InventorySettings
-from services.notification.app import SERVICE as NOTIFICATION
-from services.notification.settings import NotificationSettings
-from services.order.app import SERVICE as ORDER
-from services.order.settings import OrderSettings
 from shared import names
 from shared.contracts import (
     ApprovalApproved,
@@ -70,13 +63,14 @@ from shared.contracts import (
     WithdrawalReason,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
+from shared.registry import SERVICES, ServiceEntry
 from shared.runtime import build_app
 from shared.service import Service
-from shared.settings import ServiceSettings
 from shared.storage.mongo import database
 from tests.support.billing_samples import BILLING_SAMPLES, billing_sample_settings
 from tests.support.bus import Bus
 from tests.support.cart_samples import CART_SAMPLES
+from tests.support.consumers import command, event
 from tests.support.documents import (
     accepted_quotation,
     quotation,
@@ -90,13 +84,17 @@ from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
-APPS: dict[str, tuple[Service[Any, Any], Callable[..., Any]]] = {
-    "order": (ORDER, OrderSettings),
-    "approval": (APPROVAL, ServiceSettings),
-    "inventory": (INVENTORY, InventorySettings),
-    "billing": (BILLING, billing_sample_settings),
-    "notification": (NOTIFICATION, NotificationSettings),
-}
+SAMPLE_SETTINGS: dict[str, Callable[..., Any]] = {"billing": billing_sample_settings}
+"""A service whose samples need other settings than its defaults (billing: a fast schedule)."""
+
+
+def _app(entry: ServiceEntry) -> tuple[Service[Any, Any], Callable[..., Any]]:
+    service: Service[Any, Any] = importlib.import_module(f"{entry.module}.app").SERVICE
+    return service, SAMPLE_SETTINGS.get(entry.name, service.settings)
+
+
+APPS = {entry.name: _app(entry) for entry in SERVICES}
+"""Every service of the registry: a new one is covered without an edit here."""
 
 
 @dataclass
@@ -520,45 +518,45 @@ async def s_notify_withdrawn(ctx: Context) -> None:
 
 
 SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
-    ("order.commands", "order.create_purchase_order"): s_create_po,
-    ("order.commands", "order.create_sales_order"): s_create_so,
-    ("order.commands", "order.update"): s_update,
-    ("order.commands", "order.submit"): s_submit,
-    ("order.commands", "order.cancel"): s_cancel,
-    ("order.commands", "order.create_quotation"): s_create_quotation,
-    ("order.commands", "order.revise_quotation"): s_revise_quotation,
-    ("order.commands", "order.send_quotation"): s_send_quotation,
-    ("order.commands", "order.accept_quotation"): s_accept_quotation,
-    ("order.commands", "order.decline_quotation"): s_decline_quotation,
-    ("order.commands", "order.convert_quotation"): s_convert_quotation,
-    ("order.commands", "order.create_rfq"): s_create_rfq,
-    ("order.commands", "order.record_rfq_reply"): s_record_rfq_reply,
-    ("order.commands", "order.choose_rfq_reply"): s_choose_rfq_reply,
-    ("order.commands", "order.cancel_rfq"): s_cancel_rfq,
-    ("order.commands", "order.define_tax_rate"): s_define_tax_rate,
-    ("order.commands", "order.define_price_list"): s_define_price_list,
-    ("order.commands", "order.close_short"): s_close_short,
-    ("order.commands", "order.configure_branch"): s_configure_branch,
-    ("order.commands", "order.configure_storefront"): s_configure_storefront,
-    ("order.inventory-location-defined", "inventory.location_defined"): s_order_location_defined,
-    ("order.inventory-stock-moved", "inventory.stock_moved"): s_order_stock_moved,
-    ("order.approval-pending", "approval.pending"): s_order_pending,
-    ("order.approval-approved", "approval.approved"): s_order_approved,
-    ("order.approval-rejected", "approval.rejected"): s_order_rejected,
-    ("order.approval-user-upserted", "approval.user_upserted"): s_order_user_upserted,
-    ("approval.commands", "approval.upsert_user"): s_upsert_user,
-    ("approval.commands", "approval.define_cycle"): s_define_cycle,
-    ("approval.commands", "approval.assign_party"): s_define_cycle,
-    ("approval.commands", "approval.unassign_party"): s_unassign,
-    ("approval.commands", "approval.approve"): s_approve,
-    ("approval.commands", "approval.reject"): s_reject,
-    ("approval.order-submitted", "order.submitted"): s_order_submitted,
-    ("approval.order-cancelled", "order.cancelled"): s_order_cancelled,
-    ("billing.commands", "billing.define_plan"): s_define_plan,
-    ("notification.approval-pending", "approval.pending"): s_notify_pending,
-    ("notification.order-approved", "order.approved"): s_notify_approved,
-    ("notification.order-rejected", "order.rejected"): s_notify_rejected,
-    ("notification.approval-withdrawn", "approval.withdrawn"): s_notify_withdrawn,
+    command("order.create_purchase_order"): s_create_po,
+    command("order.create_sales_order"): s_create_so,
+    command("order.update"): s_update,
+    command("order.submit"): s_submit,
+    command("order.cancel"): s_cancel,
+    command("order.create_quotation"): s_create_quotation,
+    command("order.revise_quotation"): s_revise_quotation,
+    command("order.send_quotation"): s_send_quotation,
+    command("order.accept_quotation"): s_accept_quotation,
+    command("order.decline_quotation"): s_decline_quotation,
+    command("order.convert_quotation"): s_convert_quotation,
+    command("order.create_rfq"): s_create_rfq,
+    command("order.record_rfq_reply"): s_record_rfq_reply,
+    command("order.choose_rfq_reply"): s_choose_rfq_reply,
+    command("order.cancel_rfq"): s_cancel_rfq,
+    command("order.define_tax_rate"): s_define_tax_rate,
+    command("order.define_price_list"): s_define_price_list,
+    command("order.close_short"): s_close_short,
+    command("order.configure_branch"): s_configure_branch,
+    command("order.configure_storefront"): s_configure_storefront,
+    event("order", "inventory.location_defined"): s_order_location_defined,
+    event("order", "inventory.stock_moved"): s_order_stock_moved,
+    event("order", "approval.pending"): s_order_pending,
+    event("order", "approval.approved"): s_order_approved,
+    event("order", "approval.rejected"): s_order_rejected,
+    event("order", "approval.user_upserted"): s_order_user_upserted,
+    command("approval.upsert_user"): s_upsert_user,
+    command("approval.define_cycle"): s_define_cycle,
+    command("approval.assign_party"): s_define_cycle,
+    command("approval.unassign_party"): s_unassign,
+    command("approval.approve"): s_approve,
+    command("approval.reject"): s_reject,
+    event("approval", "order.submitted"): s_order_submitted,
+    event("approval", "order.cancelled"): s_order_cancelled,
+    command("billing.define_plan"): s_define_plan,
+    event("notification", "approval.pending"): s_notify_pending,
+    event("notification", "order.approved"): s_notify_approved,
+    event("notification", "order.rejected"): s_notify_rejected,
+    event("notification", "approval.withdrawn"): s_notify_withdrawn,
 }
 
 SAMPLES |= INVENTORY_SAMPLES

@@ -1,4 +1,5 @@
-"""A service defined only here (contracts, handlers, registry entry) runs over the real broker.
+"""The example service (``tests/example/parcels``: contracts, handlers, registry entry) runs over
+the real broker.
 
 This is the "adding a service" path of the README: the table in ``Service`` is all the wiring
 it needs. It gets its queues and bindings, dead-lettering with reasons, answers on
@@ -9,100 +10,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.asyncapi import document
 from shared.contracts import OrderCancelled, OrderKind
-from shared.contracts.base import Command, Event
-from shared.contracts.common import Identifier
-from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS
-from shared.registry import ServiceEntry
-from shared.runtime import Runtime, build_app
-from shared.service import Service
+from shared.runtime import build_app
 from shared.settings import ServiceSettings
-from shared.storage.aggregates import AggregateStore, AlreadyExists
 from shared.storage.mongo import Document, database
+from tests.example.parcels.app import SERVICE as PARCELS
+from tests.example.parcels.contracts import RegisterParcel
 from tests.support.bus import Bus, having
 from tests.support.servers import RabbitServer, as_user
-from tests.support.services import Environment, free_port, running
-
-# --- the service's contracts ----------------------------------------------------------------
-
-
-class RegisterParcel(Command):
-    """Register a parcel to be shipped for an order."""
-
-    routing_key: ClassVar[str] = "parcels.register"
-    ordering_key: ClassVar[str | None] = "parcel_id"
-    answered_by: ClassVar[tuple[str, ...]] = ("parcels.registered",)
-    parcel_id: Identifier
-    order_id: Identifier
-
-
-class ParcelRegistered(Event):
-    """A parcel was registered."""
-
-    routing_key: ClassVar[str] = "parcels.registered"
-    ordering_key: ClassVar[str | None] = "parcel_id"
-    parcel_id: Identifier
-    order_id: Identifier
-
-
-# --- its domain and handlers ------------------------------------------------------------------
-
-
-class ParcelExists(DomainError):
-    """A parcel with this id is registered already."""
-
-    reason = "parcel_exists"
-
-
-class Parcel(Aggregate):
-    order_id: str
-    cancelled: bool = False
-
-    @classmethod
-    def register(cls, parcel_id: str, order_id: str) -> Parcel:
-        parcel = cls(id=parcel_id, order_id=order_id)
-        parcel.record(ParcelRegistered(parcel_id=parcel_id, order_id=order_id))
-        return parcel
-
-
-class ParcelHandlers:
-    def __init__(self, parcels: AggregateStore[Parcel]) -> None:
-        self.parcels = parcels
-
-    async def register(self, cmd: RegisterParcel) -> None:
-        try:
-            await self.parcels.add(Parcel.register(cmd.parcel_id, cmd.order_id), cause=cmd)
-        except AlreadyExists:
-            raise ParcelExists(f"Parcel {cmd.parcel_id} is registered already.") from None
-
-    async def order_cancelled(self, event: OrderCancelled) -> None:
-        for parcel in await self.parcels.find({"order_id": event.order_id}):
-            parcel.cancelled = True
-            await self.parcels.save(parcel, cause=event)
-
-
-async def setup(runtime: Runtime[ServiceSettings]) -> ParcelHandlers:
-    return ParcelHandlers(AggregateStore(runtime.database["parcels"], Parcel, runtime.outbox))
-
-
-PARCELS = Service(
-    entry=ServiceEntry("parcels", free_port(), "parcels to ship"),
-    description="Parcels to ship for orders (a service that exists only in this test).",
-    setup=setup,
-    commands={RegisterParcel: ParcelHandlers.register},
-    events={OrderCancelled: ParcelHandlers.order_cancelled},
-    publishes=[ParcelRegistered],
-    outbox_collections=["parcels"],
-)
-
-
-# --- the tests --------------------------------------------------------------------------------
+from tests.support.services import Environment, ServiceProcess, running
 
 
 async def test_a_service_defined_as_a_table_is_answered_refused_and_dead_lettered(
@@ -168,3 +91,22 @@ def test_the_new_service_has_an_asyncapi_document_naming_each_command() -> None:
     assert "`invalid_message`" in rejected
     assert "parcels.order-cancelled" in doc["operations"]["order.cancelled:receive"]["description"]
     assert doc["servers"]["oms"]["pathname"] == "/oms"
+
+
+async def test_the_example_starts_from_its_registry_entry_as_a_process_and_answers(
+    bus: Bus, env: Environment, tmp_path: Path
+) -> None:
+    """``python -m tests.example.parcels``, as ``python -m services.<name>`` starts a real one."""
+    entry = PARCELS.entry
+    assert entry.module == "tests.example.parcels"
+    settings = env.env("parcels", amqp_url=as_user(env.amqp_url, "operator"))
+    process = ServiceProcess(entry.name, settings, tmp_path, module=entry.module).start()
+    try:
+        await process.wait_ready()
+        register = RegisterParcel(parcel_id="P-9", order_id="SO-9")
+        await bus.send(register, reply=True)
+        answer = await bus.reply_for(register)
+        assert (answer.type, answer.body["parcel_id"]) == ("ParcelRegistered", "P-9")
+    finally:
+        process.terminate()
+        assert await process.wait_exit() == 0, process.log()

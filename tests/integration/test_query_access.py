@@ -209,6 +209,11 @@ async def test_a_storefront_reads_its_own_carts_and_orders_and_nothing_else(
         status, body = await read(path, query)
         assert (status, body["error"]) == (403, "forbidden"), (path, query, body)
         assert "storefront-demo" in body["detail"]
+    opened = set(load("order").query_access.own_data)
+    assert opened == {"/carts", "/carts/recovery", "/orders", "/orders/timeline"}
+    for path in set(query_paths(order)) - opened:  # every other query, new ones included
+        status, body = await read(path)
+        assert (status, body["error"]) == (403, "forbidden"), (path, body)
     for name in ("approval", "inventory", "billing", "notification"):
         for path in query_paths(system[name]):
             status, body = await asgi_get(system[name], path, caller="storefront-demo")

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from shared.contracts import SubmitOrder, UpdateOrder
-from shared.storage.aggregates import ANSWER_WINDOW
+from shared.storage.writes import ANSWER_WINDOW
 from tests.support.bus import Bus, having
 from tests.support.factories import purchase_order
 
@@ -73,6 +73,7 @@ async def test_a_command_resent_after_its_answer_is_no_longer_kept_is_answered_a
         await bus.send(later, reply=True)
         latest = await bus.reply_for(later)
 
+    await bus.settle(2.0)  # the last answers are published and kept among the answers
     bus.replies.clear()
     await bus.send(first, reply=True)  # resent with its first message id
     answer = await bus.reply_for(first)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.billing.handlers import ACTING_USER
 from services.billing.settings import BillingSettings
 from shared.contracts import OrderApproved, OrderCreated, OrderKind, OrderRejected, utcnow
 from shared.contracts.billing import (
@@ -32,6 +33,7 @@ from shared.contracts.billing import (
 )
 from shared.contracts.orders import Availability, OrderCommandRejected, StockAvailability
 from tests.support.billing import BillingContactFor, plan, subscribe
+from tests.support.consumers import command, event
 from tests.support.factories import lines, unique
 from tests.support.inventory import eventually
 from tests.support.inventory_samples import Sample, SampleContext, _answered
@@ -168,7 +170,7 @@ def _approved(order_id: str) -> dict[str, Any]:
     return _order(
         order_id,
         branch_id="BR-1",
-        created_by="billing",
+        created_by=ACTING_USER,
         currency="EUR",
         lines=lines(("SKU-1", "3", "10.00")),
         total=Decimal(30),
@@ -305,30 +307,24 @@ async def s_mail_cancelled(ctx: SampleContext) -> None:
 
 
 BILLING_SAMPLES: dict[tuple[str, str], Sample] = {
-    ("billing.commands", "billing.start_subscription"): s_start,
-    ("billing.commands", "billing.change_subscription_plan"): s_change_plan,
-    ("billing.commands", "billing.pause_subscription"): s_pause,
-    ("billing.commands", "billing.cancel_subscription"): s_cancel,
-    ("billing.commands", "billing.resume_subscription"): s_resume,
-    ("billing.commands", "billing.withdraw_cancellation"): s_withdraw_cancellation,
-    ("billing.commands", "billing.record_payment"): s_record_payment,
-    ("billing.commands", "billing.void_invoice"): s_void_invoice,
-    ("billing.order-created", "order.created"): s_order_created,
-    ("billing.order-approved", "order.approved"): s_order_approved,
-    ("billing.order-rejected", "order.rejected"): s_order_rejected,
-    ("billing.order-command-rejected", "order.command_rejected"): s_order_command_rejected,
-    ("billing.billing-invoice-issued", "billing.invoice_issued"): s_invoice_issued,
-    ("billing.billing-invoice-overdue", "billing.invoice_overdue"): s_invoice_overdue,
-    ("billing.billing-payment-recorded", "billing.payment_recorded"): s_payment_recorded,
-    ("billing.billing-invoice-uncollectible", "billing.invoice_uncollectible"): (
-        s_invoice_uncollectible
-    ),
-    ("billing.billing-invoice-voided", "billing.invoice_voided"): s_invoice_voided,
-    ("notification.billing-invoice-overdue", "billing.invoice_overdue"): s_mail_overdue,
-    ("notification.billing-invoice-uncollectible", "billing.invoice_uncollectible"): (
-        s_mail_uncollectible
-    ),
-    ("notification.billing-subscription-cancelled", "billing.subscription_cancelled"): (
-        s_mail_cancelled
-    ),
+    command("billing.start_subscription"): s_start,
+    command("billing.change_subscription_plan"): s_change_plan,
+    command("billing.pause_subscription"): s_pause,
+    command("billing.cancel_subscription"): s_cancel,
+    command("billing.resume_subscription"): s_resume,
+    command("billing.withdraw_cancellation"): s_withdraw_cancellation,
+    command("billing.record_payment"): s_record_payment,
+    command("billing.void_invoice"): s_void_invoice,
+    event("billing", "order.created"): s_order_created,
+    event("billing", "order.approved"): s_order_approved,
+    event("billing", "order.rejected"): s_order_rejected,
+    event("billing", "order.command_rejected"): s_order_command_rejected,
+    event("billing", "billing.invoice_issued"): s_invoice_issued,
+    event("billing", "billing.invoice_overdue"): s_invoice_overdue,
+    event("billing", "billing.payment_recorded"): s_payment_recorded,
+    event("billing", "billing.invoice_uncollectible"): (s_invoice_uncollectible),
+    event("billing", "billing.invoice_voided"): s_invoice_voided,
+    event("notification", "billing.invoice_overdue"): s_mail_overdue,
+    event("notification", "billing.invoice_uncollectible"): (s_mail_uncollectible),
+    event("notification", "billing.subscription_cancelled"): (s_mail_cancelled),
 }

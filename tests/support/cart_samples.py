@@ -35,6 +35,7 @@ from shared.contracts import (
     StockStatus,
     WhenStockShort,
 )
+from tests.support import consumers
 from tests.support.factories import unique
 
 Sample = Callable[[Any], Awaitable[None]]
@@ -152,20 +153,20 @@ async def s_cart_stock_hold_refused(ctx: Any) -> None:
 
 
 CART_SAMPLES: dict[tuple[str, str], Sample] = {
-    ("order.cart-created", "cart.*.created"): _first(CartCreated, currency="USD", branch_id="B1"),
-    ("order.cart-item-added", "cart.*.item_added"): _first(
+    consumers.event("order", "cart.*.created"): _first(CartCreated, currency="USD", branch_id="B1"),
+    consumers.event("order", "cart.*.item_added"): _first(
         CartItemAdded, sku="A", quantity=Decimal(1), unit_price=Decimal(2)
     ),
-    ("order.cart-item-quantity-changed", "cart.*.item_quantity_changed"): _first(
+    consumers.event("order", "cart.*.item_quantity_changed"): _first(
         CartItemQuantityChanged, sku="A", quantity=Decimal(3)
     ),
-    ("order.cart-item-removed", "cart.*.item_removed"): _first(CartItemRemoved, sku="A"),
-    ("order.cart-customer-identified", "cart.*.customer_identified"): _first(
+    consumers.event("order", "cart.*.item_removed"): _first(CartItemRemoved, sku="A"),
+    consumers.event("order", "cart.*.customer_identified"): _first(
         CartCustomerIdentified, customer_id="C1", email="c1@example.com"
     ),
-    ("order.cart-checked-out", "cart.*.checked_out"): _first(CartCheckedOut),
-    ("order.cart-cleared", "cart.*.cleared"): _first(CartCleared),
-    ("notification.order-cart-recovery-due", "order.cart_recovery_due"): s_notify_cart_recovery,
-    ("order.order-submitted", "order.submitted"): s_cart_order_submitted,
-    ("order.order-stock-hold-refused", "order.stock_hold_refused"): s_cart_stock_hold_refused,
+    consumers.event("order", "cart.*.checked_out"): _first(CartCheckedOut),
+    consumers.event("order", "cart.*.cleared"): _first(CartCleared),
+    consumers.event("notification", "order.cart_recovery_due"): s_notify_cart_recovery,
+    consumers.event("order", "order.submitted"): s_cart_order_submitted,
+    consumers.event("order", "order.stock_hold_refused"): s_cart_stock_hold_refused,
 }

@@ -29,6 +29,7 @@ from shared.contracts import (
     StockStatus,
 )
 from tests.support.bus import Bus
+from tests.support.consumers import command, event
 from tests.support.factories import purchase_order, sales_order, unique
 from tests.support.inventory import (
     adjust,
@@ -243,21 +244,19 @@ async def s_order_reservation_released(ctx: SampleContext) -> None:
 
 
 INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
-    ("inventory.commands", "inventory.define_item"): s_define_item,
-    ("inventory.commands", "inventory.define_location"): s_define_location,
-    ("inventory.commands", "inventory.set_opening_balance"): s_set_opening_balance,
-    ("inventory.commands", "inventory.adjust_stock"): s_adjust_stock,
-    ("inventory.commands", "inventory.receive_goods"): s_receive_goods,
-    ("inventory.commands", "inventory.issue_goods"): s_issue_goods,
-    ("inventory.order-submitted", "order.submitted"): s_inventory_order_submitted,
-    ("inventory.order-approved", "order.approved"): s_inventory_order_approved,
-    ("inventory.order-stock-hold-requested", "order.stock_hold_requested"): (
-        s_inventory_stock_hold_requested
-    ),
-    ("order.inventory-item-defined", "inventory.item_defined"): s_order_item_defined,
-    ("inventory.order-rejected", "order.rejected"): s_inventory_order_rejected,
-    ("inventory.order-cancelled", "order.cancelled"): s_inventory_order_cancelled,
-    ("inventory.order-completed", "order.completed"): s_inventory_order_completed,
+    command("inventory.define_item"): s_define_item,
+    command("inventory.define_location"): s_define_location,
+    command("inventory.set_opening_balance"): s_set_opening_balance,
+    command("inventory.adjust_stock"): s_adjust_stock,
+    command("inventory.receive_goods"): s_receive_goods,
+    command("inventory.issue_goods"): s_issue_goods,
+    event("inventory", "order.submitted"): s_inventory_order_submitted,
+    event("inventory", "order.approved"): s_inventory_order_approved,
+    event("inventory", "order.stock_hold_requested"): (s_inventory_stock_hold_requested),
+    event("order", "inventory.item_defined"): s_order_item_defined,
+    event("inventory", "order.rejected"): s_inventory_order_rejected,
+    event("inventory", "order.cancelled"): s_inventory_order_cancelled,
+    event("inventory", "order.completed"): s_inventory_order_completed,
     ("inventory.ledger", "inventory.stock_moved"): s_ledger,
     ("order.goods-received", "inventory.goods_received"): s_order_goods_received,
     ("order.goods-issued", "inventory.goods_issued"): s_order_goods_issued,

@@ -132,8 +132,11 @@ def free_port() -> int:
 class ServiceProcess:
     """One service as its own OS process, started the way operators start it."""
 
-    def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, service: str, env: dict[str, str], log_dir: Path, *, module: str | None = None
+    ) -> None:
         self.service = service
+        self.module = module or f"services.{service}"
         self.env = env
         self.port = int(env["OMS_HTTP_PORT"])
         self.log_path = log_dir / f"{service}-{self.port}.log"
@@ -142,7 +145,7 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.service}"],
+            [sys.executable, "-m", self.module],
             cwd=ROOT,
             env={**os.environ, **self.env},
             stdout=log,

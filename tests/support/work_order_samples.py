@@ -28,6 +28,7 @@ from shared.contracts import (
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
 )
+from tests.support.consumers import command, event
 from tests.support.factories import unique
 from tests.support.inventory import eventually
 from tests.support.inventory_samples import Sample, SampleContext, _answered, _location_with_item
@@ -223,30 +224,18 @@ async def s_inventory_work_order_cancelled(ctx: SampleContext) -> None:
 
 
 WORK_ORDER_SAMPLES: dict[tuple[str, str], Sample] = {
-    ("order.commands", "order.create_work_order"): s_create_work_order,
-    ("order.commands", "order.release_work_order"): s_release_work_order,
-    ("order.commands", "order.complete_work_order"): s_complete_work_order,
-    ("order.commands", "order.cancel_work_order"): s_cancel_work_order,
-    ("order.inventory-components-issued", "inventory.components_issued"): (
-        s_order_components_issued
-    ),
-    ("order.inventory-components-short", "inventory.components_short"): s_order_components_short,
-    ("order.inventory-production-received", "inventory.production_received"): (
-        s_order_production_received
-    ),
-    ("order.inventory-components-released", "inventory.components_released"): (
-        s_order_components_released
-    ),
-    ("inventory.order-work-order-released", "order.work_order_released"): (
-        s_inventory_work_order_released
-    ),
-    ("inventory.order-work-order-partially-completed", "order.work_order_partially_completed"): (
+    command("order.create_work_order"): s_create_work_order,
+    command("order.release_work_order"): s_release_work_order,
+    command("order.complete_work_order"): s_complete_work_order,
+    command("order.cancel_work_order"): s_cancel_work_order,
+    event("order", "inventory.components_issued"): (s_order_components_issued),
+    event("order", "inventory.components_short"): s_order_components_short,
+    event("order", "inventory.production_received"): (s_order_production_received),
+    event("order", "inventory.components_released"): (s_order_components_released),
+    event("inventory", "order.work_order_released"): (s_inventory_work_order_released),
+    event("inventory", "order.work_order_partially_completed"): (
         s_inventory_work_order_partially_completed
     ),
-    ("inventory.order-work-order-completed", "order.work_order_completed"): (
-        s_inventory_work_order_completed
-    ),
-    ("inventory.order-work-order-cancelled", "order.work_order_cancelled"): (
-        s_inventory_work_order_cancelled
-    ),
+    event("inventory", "order.work_order_completed"): (s_inventory_work_order_completed),
+    event("inventory", "order.work_order_cancelled"): (s_inventory_work_order_cancelled),
 }

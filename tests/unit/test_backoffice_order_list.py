@@ -8,13 +8,34 @@ from decimal import Decimal
 import pytest
 from pymongo import ASCENDING, DESCENDING
 
-from services.backoffice.domain import Viewer, may_cancel, refusal_words
-from services.backoffice.orders_view import Filters, status_after
-from shared.contracts import GoodsIssued, GoodsReceived, LineProgress, StockLine
+from services.backoffice.domain import (
+    CANCELLABLE,
+    EDITABLE,
+    FULFILLABLE,
+    Viewer,
+    may_cancel,
+    refusal_words,
+)
+from services.backoffice.orders_view import STATUSES, Filters, status_after
+from services.order.domain import status as order_rules
+from shared.contracts import GoodsIssued, GoodsReceived, LineProgress, OrderStatus, StockLine
 from tests.support.factories import unique
 
 pytestmark = pytest.mark.unit
 CARL, ADA, MONA = Viewer("carl", "Carl"), Viewer("ada", "Ada", admin=True), Viewer("mona", "Mona")
+
+
+def test_the_status_filter_offers_every_status_of_the_contract_with_its_label() -> None:
+    assert tuple(OrderStatus) == STATUSES
+    assert {"partially_received", "partially_issued", "awaiting_stock"} <= set(STATUSES)
+    assert OrderStatus.PARTIALLY_RECEIVED.label == "partially received"
+    assert Filters.read({"status": "awaiting_stock"}).query() == {"status": "awaiting_stock"}
+
+
+def test_the_order_page_offers_what_the_order_service_allows() -> None:
+    assert EDITABLE == order_rules.EDITABLE
+    assert CANCELLABLE == order_rules.CANCELLABLE
+    assert FULFILLABLE == order_rules.CLOSABLE
 
 
 def test_the_list_sorts_by_a_known_column_and_pages_by_a_known_size() -> None:

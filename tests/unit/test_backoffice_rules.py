@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.backoffice.audit import about
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
@@ -400,3 +401,12 @@ def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
         ("pending", "approved", "rejected"), False
     )
     assert cycle_values(None)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), True)
+
+
+def test_the_audit_trail_names_what_a_form_changed_by_its_ids_and_never_its_secrets() -> None:
+    sent = {"csrf": "t", "user_id": "alice", "password": "a long passphrase", "notes": "fine"}
+    assert about(sent) == "user_id=alice"
+    assert about({"order_id": "PO-1", "decision": "approve", "notes": "x"}) == (
+        "order_id=PO-1 decision=approve"
+    )
+    assert about({"date_style": "iso"}) == ""

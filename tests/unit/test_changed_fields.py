@@ -9,7 +9,7 @@ from enum import StrEnum
 
 import pytest
 
-from shared.storage.aggregates import Stored, changed_fields, same_value
+from shared.storage.aggregates import Stored, appended_items, changed_fields, same_value
 
 
 class Colour(StrEnum):
@@ -62,3 +62,13 @@ def test_everything_is_written_when_what_is_stored_is_not_known() -> None:
     state = {"status": "submitted", "lines": [1, 2]}
 
     assert changed_fields(state, None) == state
+
+
+def test_a_list_that_only_grew_is_sent_as_its_new_items() -> None:
+    stored = Stored({"history": [{"s": "draft"}], "lines": [1, 2], "notes": "x"})
+    state = {"history": [{"s": "draft"}, {"s": "submitted"}], "lines": [2], "notes": "y"}
+    changed = changed_fields(state, stored)
+    assert appended_items(changed, stored) == {"history": [{"s": "submitted"}]}
+    assert appended_items(changed, None) == {}
+    rewritten = {"history": [{"s": "submitted"}, {"s": "draft"}]}
+    assert appended_items(changed_fields(rewritten, stored), stored) == {}

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from deploy import generate, network
-from shared.registry import CALLERS, SERVICES, STOREFRONTS, Need, ServiceEntry
+from shared.registry import CALLERS, GATEWAYS, SERVICES, STOREFRONTS, Need, ServiceEntry
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +98,16 @@ def test_a_new_service_gets_compose_k8s_secret_and_rabbitmq_user(tmp_path: Path)
     assert permissions["vhost"] == "oms"
     assert permissions["configure"] == permissions["read"] == r"^(oms\.|shipping\.)"
     assert permissions["write"] == r"^(oms\.|shipping\.|amq\.default$)"
+
+
+def test_the_image_exposes_every_port_of_the_registry(tmp_path: Path) -> None:
+    exposed = (ROOT / "Dockerfile").read_text().split("\nEXPOSE ")[1].split("\n")[0]
+    assert exposed.split() == [str(s.port) for s in (*SERVICES, *GATEWAYS)]
+    assert "8090" in exposed.split()  # the back office's port, missing before it was generated
+
+    root = generated(tmp_path, SHIPPING)
+    assert "EXPOSE 8081 8082 8083 8084 8085 8091 8090\n" in (root / "Dockerfile").read_text()
+    assert (root / "Dockerfile").read_text().startswith("# syntax=docker/dockerfile:1\n")
 
 
 def test_an_autoscaled_mail_sending_service_gets_an_autoscaler_and_smtp_settings(
@@ -235,7 +245,7 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
         [egress] = spec["egress"]
         ports = {rule["port"] for rule in egress["ports"]}
         smtp = set(network.SMTP_PORTS) if Need.SMTP in service.needs else set()
-        assert ports == {5672, 27017} | smtp, service.name
+        assert ports == {5672, 5671, 27017} | smtp, service.name
     backoffice = policies["oms-backoffice"]
     reached = {
         rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
@@ -243,6 +253,25 @@ def test_network_policies_deny_by_default_and_open_only_what_oms_needs() -> None
         if "to" in rule
     }
     assert reached == {f"oms-{name}" for name in generate.BACKOFFICE_READS}
+
+
+def test_every_pod_resolves_names_and_notification_reaches_the_configured_smtp_port() -> None:
+    policies = {
+        doc["metadata"]["name"]: doc["spec"]
+        for doc in documents(ROOT / "deploy/k8s/networkpolicy.yaml")
+    }
+    dns = policies["oms-allow-dns"]
+    assert dns["podSelector"] == {}
+    [rule] = dns["egress"]
+    assert rule["to"][0]["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+    assert {(p["protocol"], p["port"]) for p in rule["ports"]} == {("UDP", 53), ("TCP", 53)}
+    settings = {
+        doc["metadata"]["name"]: doc["data"]
+        for doc in documents(ROOT / "deploy/k8s/configmap.yaml")
+    }
+    smtp_port = int(settings["oms-notification-settings"]["OMS_SMTP_PORT"])
+    [egress] = policies["oms-notification"]["egress"]
+    assert smtp_port in {rule["port"] for rule in egress["ports"]}
 
 
 def test_metrics_are_scraped_on_their_own_port_and_query_keys_mounted_as_a_file() -> None:

@@ -21,7 +21,15 @@ from shared.access.keys import (
     development_private_jwk,
     public_jwk,
 )
-from shared.access.policy import Caller, Forbidden, OwnData, check_owned, scoped_params
+from shared.access.policy import (
+    Caller,
+    Forbidden,
+    OwnData,
+    Redacted,
+    check_owned,
+    redact,
+    scoped_params,
+)
 from shared.access.tokens import Refused, Signer, verify
 from shared.logging import configure_logging
 from shared.ports import on_its_own_port
@@ -80,8 +88,25 @@ def test_a_storefront_list_is_narrowed_to_its_own_and_another_ones_is_refused() 
     with pytest.raises(Forbidden, match="only its own carts"):
         scoped_params(rule, demo, {"storefront_id": "web-eu"})
     check_owned(rule, demo, [{"storefront_id": "demo"}])
-    with pytest.raises(Forbidden, match="belongs to someone else"):
+    with pytest.raises(Forbidden, match="reads only its own carts: this one is someone else's"):
         check_owned(rule, demo, {"storefront_id": "web-eu"})
+
+
+def test_the_notification_log_hides_addresses_from_all_but_operators_even_in_an_error() -> None:
+    rule = Redacted(("to",), masked=("last_error",))
+    refused = "SMTP 550: 5.1.1 <bob@example.com>: Recipient address rejected"
+
+    def sent() -> list[dict[str, Any]]:
+        return [{"to": "bob@example.com", "last_error": refused}, {"to": None, "last_error": None}]
+
+    assert redact(rule, Caller("backoffice"), sent()) == [
+        {
+            "to": "(hidden)",
+            "last_error": "SMTP 550: 5.1.1 <<e-mail address>>: Recipient address rejected",
+        },
+        {"to": None, "last_error": None},
+    ]
+    assert redact(rule, Caller("operator"), sent()) == sent()
 
 
 def test_refusals_are_logged_once_per_source_and_reason_per_interval() -> None:

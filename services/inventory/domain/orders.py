@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from services.inventory.domain.holds import reservation_targets
 from services.inventory.domain.order_parts import (
     ACTIVE,
     OrderState,
@@ -196,11 +197,9 @@ class TrackedOrder(OrderRecord):
     def reservation_targets(self) -> dict[str, Decimal]:
         """At most how much the order may hold per stock id (zero where it should hold none)."""
         plan = self.reservation_plan()
-        targets = dict.fromkeys(self.touched, ZERO)
-        if plan is not None and plan.location_id is not None:
-            for sku, need in plan.needs.items():
-                targets[stock_id(sku, plan.location_id)] = need
-        return targets
+        if plan is None:
+            return reservation_targets(self.touched, None, {})
+        return reservation_targets(self.touched, plan.location_id, plan.needs)
 
     def record_reservation(self, plan: ReservationPlan, held: dict[str, Decimal]) -> None:
         """Note what the stock holds for the plan and tell the order service, once per fact.

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.inventory.domain.holds import reservation_targets
 from services.inventory.domain.stock import ZERO, stock_id
 from shared.contracts import (
     ComponentsIssued,
@@ -157,12 +158,8 @@ class WorkOrderRecord(Aggregate):
 
     def reservation_targets(self) -> dict[str, Decimal]:
         """At most how much the work order may hold per stock id (zero where none)."""
-        targets = dict.fromkeys(self.touched, ZERO)
         keeps = self.phase is Phase.ISSUING or (self.phase in HOLDING and not self.cancelled)
-        if keeps and self.location_id is not None:
-            for sku, need in self.needs.items():
-                targets[stock_id(sku, self.location_id)] = need
-        return targets
+        return reservation_targets(self.touched, self.location_id if keeps else None, self.needs)
 
     # --- cancellation and completion ----------------------------------------------------------
 

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from services.inventory.domain import ReservationChanged, ReservationPlan, Stock, TrackedOrder
 from services.inventory.domain.errors import UnknownOrder
+from services.inventory.domain.holds import Holder
 from services.inventory.domain.stock import ZERO
+from services.inventory.handlers.holds import trim_holds
 from services.inventory.repository import Stores
 from shared.contracts import (
     Message,
@@ -205,15 +207,13 @@ class ReservationHandlers:
         order = await self.orders.get(order_id)
         if order is None:
             return
-        for record_id, target in order.reservation_targets().items():
-            stock = await self.stock.by_id(record_id)
-            if stock is not None and stock.reserved_for(order_id) > target:
-                await self.stock.change_existing(
-                    record_id,
-                    cause,
-                    _trimmer(order_id, target),
-                    key=f"trim:{order_id}:{order.seq}:{cause.message_id}",
-                )
+        await trim_holds(
+            self.stock,
+            Holder.sales_order(order_id),
+            order.reservation_targets(),
+            cause,
+            key=f"trim:{order_id}:{order.seq}:{cause.message_id}",
+        )
         if order.dirty_since is not None:
             seq = order.seq
             await self.orders.change(
@@ -230,13 +230,6 @@ def _held_as_wanted(stock: Stock, order_id: str, need: Decimal) -> Decimal | Non
     stock moves); None when reserving would change it."""
     wanted = stock.reservation_target(target=need, order_id=order_id, may_increase=True)
     return wanted if wanted == stock.reserved_for(order_id) else None
-
-
-def _trimmer(order_id: str, target: Decimal) -> Callable[[Stock], None]:
-    def trim(stock: Stock) -> None:
-        stock.reserve_toward(order_id=order_id, target=target, may_increase=False)
-
-    return trim
 
 
 def _gone(event: OrderEvent) -> Callable[[], Exception]:

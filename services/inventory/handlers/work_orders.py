@@ -15,8 +15,10 @@ import structlog
 
 from services.inventory.domain import Location, Stock
 from services.inventory.domain.errors import NoLocation
+from services.inventory.domain.holds import Holder
 from services.inventory.domain.stock import ZERO, work_order_holder
 from services.inventory.domain.work_orders import Phase, WorkOrderRecord
+from services.inventory.handlers.holds import trim_holds
 from services.inventory.repository import Stores
 from shared.contracts import (
     Message,
@@ -122,15 +124,13 @@ class WorkOrderHandlers:
         record = await self.records.get(work_order_id)
         if record is None:
             return
-        for record_id, target in record.reservation_targets().items():
-            stock = await self.stock.by_id(record_id)
-            if stock is not None and stock.held_for_work_order(work_order_id) > target:
-                await self.stock.change_existing(
-                    record_id,
-                    cause,
-                    _reserver(work_order_id, target, may_increase=False),
-                    key=f"wo-trim:{work_order_id}:{cause.message_id}",
-                )
+        await trim_holds(
+            self.stock,
+            Holder.for_work_order(work_order_id),
+            record.reservation_targets(),
+            cause,
+            key=f"wo-trim:{work_order_id}:{cause.message_id}",
+        )
 
     async def cancelled(self, event: WorkOrderCancelled) -> None:
         """Release what is reserved; components issued (or being issued) stay consumed."""

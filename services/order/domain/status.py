@@ -3,42 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel
 
 from shared.contracts import LineAvailability, OrderKind
+from shared.contracts.statuses import CANCELLABLE, CLOSABLE, EDITABLE, OrderStatus
 
-
-class OrderStatus(StrEnum):
-    DRAFT = "draft"
-    AWAITING_STOCK = "awaiting_stock"
-    """Submitted at a branch that refuses short orders: inventory is holding its stock."""
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    # goods receipt (PO) and goods issue (SO), reported by the inventory service
-    PARTIALLY_RECEIVED = "partially_received"
-    RECEIVED = "received"
-    PARTIALLY_ISSUED = "partially_issued"
-    COMPLETED = "completed"
-
-
-EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
-CANCELLABLE = frozenset(
-    {
-        OrderStatus.DRAFT,
-        OrderStatus.REJECTED,
-        OrderStatus.AWAITING_STOCK,
-        OrderStatus.PENDING_APPROVAL,
-        OrderStatus.APPROVED,
-    }
-)
-CLOSABLE = frozenset(
-    {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.PARTIALLY_ISSUED}
-)
-
+__all__ = [
+    "CANCELLABLE",
+    "CLOSABLE",
+    "EDITABLE",
+    "PARTLY_DONE",
+    "HistoryEntry",
+    "OrderStatus",
+    "PendingApproval",
+    "Rejection",
+    "StockHold",
+    "StockRefusal",
+]
 
 PARTLY_DONE = {
     OrderKind.PURCHASE: OrderStatus.PARTIALLY_RECEIVED,

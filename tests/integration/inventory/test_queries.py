@@ -36,6 +36,8 @@ async def test_stock_by_item_location_and_branch_and_an_items_ledger(
         branch = (await http.get("/stock", params={"branch_id": "BR-N"})).json()
         missing = await http.get("/stock")
         ledger = (await http.get("/ledger", params={"sku": "SKU-1"})).json()
+        first = (await http.get("/ledger", params={"sku": "SKU-1", "limit": "1"})).json()
+        bad_limit = await http.get("/ledger", params={"sku": "SKU-1", "limit": "ten"})
         order = (await http.get("/orders", params={"order_id": so})).json()
 
     [record] = one["stock"]
@@ -47,6 +49,9 @@ async def test_stock_by_item_location_and_branch_and_an_items_ledger(
         "SKU-2": {"on_hand": "1", "reserved": "0", "available": "1"},
     }
     assert missing.status_code == 400
+    assert len(first["entries"]) == 1
+    assert bad_limit.status_code == 400
+    assert "limit must be a whole number" in bad_limit.json()["error"]
     assert [e["kind"] for e in ledger["entries"] if e["location_id"] == north] == [
         "opening",
         "adjustment",
