@@ -72,7 +72,9 @@ class CreateSalesOrder(_CreateOrder):
 
 class UpdateOrder(Command):
     """Change a draft or rejected order; fields left out stay as they are. A change of lines,
-    branch, currency or pricing prices the order again with the tax rates in force now."""
+    branch, currency or pricing prices the order again with the tax rates in force now. New
+    lines keep the price a storefront sent for their item (``storefront_unit_price``), and
+    giving every line clears a storefront order's ``held_items``."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.update"
