@@ -601,28 +601,29 @@ class Order(Aggregate):
         at: datetime,
     ) -> None:
         """Inventory validated a sales order's stock: confirmed, or short by how much. A hold
-        the submission waits for decides it: confirmed enters approval, short sends it back."""
-        if (hold := self._holding(attempt)) is not None and not firm:
+        the submission waits for decides it: confirmed enters approval, short sends it back.
+        The history notes the report before what it caused, in the order things happened."""
+        hold = None if firm else self._holding(attempt)
+        if self._stock_news(attempt, at):
+            self.stock = StockCheck(
+                attempt=attempt,
+                status=StockState(status.value),
+                firm=firm,
+                location_id=location_id,
+                lines=lines,
+                at=at,
+            )
+            shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
+            held = ", held firm" if firm else ""  # once approved: told from the first report
+            self._note(
+                f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
+            )
+        if hold is not None:
             if status is StockStatus.CONFIRMED:
                 self.hold = None
                 self._enter_approval(hold.submitted_by)
             else:
                 self._refuse_hold(hold, lines, at)
-        if not self._stock_news(attempt, at):
-            return
-        self.stock = StockCheck(
-            attempt=attempt,
-            status=StockState(status.value),
-            firm=firm,
-            location_id=location_id,
-            lines=lines,
-            at=at,
-        )
-        shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
-        held = ", held firm" if firm else ""  # once approved: told apart from the first report
-        self._note(
-            f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
-        )
 
     def record_stock_released(
         self, *, attempt: int, reason: str, at: datetime, lines: Sequence[ReservedLine] = ()
