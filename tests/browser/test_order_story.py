@@ -27,11 +27,12 @@ from shared.contracts import (
     CreateQuotation,
     CreateSalesOrder,
     DefineCycle,
+    DefinePriceList,
+    ItemPrice,
     LevelRule,
     OrderLineInput,
     SendQuotation,
     SubmitOrder,
-    UnknownItemPolicy,
     WhenStockShort,
 )
 from tests.browser.conftest import System
@@ -40,7 +41,6 @@ from tests.support.bus import Bus
 from tests.support.credentials import headers
 from tests.support.factories import lines, sales_order, unique
 from tests.support.flows import accepted, stockroom
-from tests.support.storefront import configure_storefront
 
 pytestmark = pytest.mark.e2e
 
@@ -160,9 +160,29 @@ async def test_a_storefronts_held_order_shows_its_prices_and_is_priced_by_a_pers
 ) -> None:
     tag = unique("h")[-6:]
     ada = await person(operator, system, f"ada-{tag}", name="Ada Admin", admin=True)
-    await configure_storefront(
-        system.env.amqp_url, storefront_id="storefront", unknown_item=UnknownItemPolicy.HOLD
+    web = unique("WEB")
+    await accepted(
+        operator,
+        DefinePriceList(
+            price_list_id=web,
+            name="Web shop",
+            currency="USD",
+            prices=[ItemPrice(sku="A", unit_price=Decimal("12.50"))],
+            defined_by="root",
+        ),
     )
+
+    # Ada prices the storefront caller's orders from that list, holding unknown items.
+    page = await signed_in(browser, system, ada, "/configuration")
+    await page.get_by_label("Storefront id").fill("storefront")
+    await page.get_by_label("Price list", exact=True).select_option(web)
+    await page.get_by_label("An item the list does not know").select_option("hold")
+    await page.get_by_role("button", name="Save storefront").click()
+    await expect(page.get_by_text("The storefront's pricing was saved.")).to_be_visible()
+    priced = page.get_by_role("row").filter(has_text=web)
+    await expect(priced).to_contain_text("hold the order for a person")
+    await shot(page, screenshots, "26a-storefront-priced")
+
     order_id = unique("SO")
     async with Bus(system.env.amqp_url, user="storefront") as storefront:
         await accepted(
@@ -177,7 +197,7 @@ async def test_a_storefronts_held_order_shows_its_prices_and_is_priced_by_a_pers
             ),
         )
 
-    page = await signed_in(browser, system, ada, f"/orders/{order_id}")
+    await page.goto(f"{system.url}/orders/{order_id}")
     await expect(page.locator(".facts")).to_contain_text("GHOST: not in the storefront's price")
     mug = page.get_by_role("row").filter(has_text="storefront sent")
     await expect(mug).to_contain_text("12.50")  # the price list's, not the 0.01 it sent

@@ -363,3 +363,19 @@ async def test_a_cart_with_a_quantity_finer_than_its_item_fails_checkout_naming_
     assert failed.body["detail"] == (
         "line 1: 0.25 m of A is finer than A is counted in (1 decimal place)."
     )
+
+
+async def test_a_storefronts_settings_are_read_back(env: Environment, orders: Any) -> None:
+    await configure_storefront(
+        env.amqp_url, storefront_id="web-qa", unknown_item=UnknownItemPolicy.HOLD
+    )
+    status, found = await asgi_get(orders, "/storefronts", "storefront_id=web-qa")
+    assert status == 200
+    assert (found["storefront_id"], found["unknown_item"]) == ("web-qa", "hold")
+    assert found["price_list_id"].startswith("WEB")
+    _, every = await asgi_get(orders, "/storefronts")
+    assert "web-qa" in [s["storefront_id"] for s in every]
+    status, _ = await asgi_get(orders, "/storefronts", "storefront_id=nowhere")
+    assert status == 404
+    status, _ = await asgi_get(orders, "/storefronts", caller="storefront-demo")
+    assert status == 403  # a storefront reads its carts and orders only
