@@ -130,6 +130,23 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             "timeline": entries,
         }
 
+    return [
+        ("/orders", json_query(order)),
+        ("/orders/timeline", json_query(timeline)),
+        *configuration_queries(runtime),
+        (
+            "/quotations",
+            json_query(
+                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
+            ),
+        ),
+        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
+    ]
+
+
+def configuration_queries(runtime: Runtime[Any]) -> list[Route]:
+    """What prices orders: tax rates, price lists, and each storefront's pricing."""
+
     async def tax_rates(_params: dict[str, str]) -> tuple[int, Any]:
         """``GET /tax-rates``: every tax rate code with all its versions."""
         cursor = runtime.database[TAX_RATES].find({}, HIDE_BOOKKEEPING, sort=[("_id", 1)])
@@ -160,16 +177,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"storefront_id": doc.pop("_id"), **doc}
 
     return [
-        ("/orders", json_query(order)),
-        ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),
         ("/storefronts", json_query(storefronts)),
-        (
-            "/quotations",
-            json_query(
-                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
-            ),
-        ),
-        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
     ]
