@@ -538,6 +538,9 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     command("order.close_short"): s_close_short,
     command("order.configure_branch"): s_configure_branch,
     command("order.configure_storefront"): s_configure_storefront,
+    # Its own events, which finish a conversion a crash left half done (the sample converts).
+    event("order", "order.quotation_converted"): s_convert_quotation,
+    event("order", "order.rfq_reply_chosen"): s_choose_rfq_reply,
     event("order", "inventory.location_defined"): s_order_location_defined,
     event("order", "inventory.stock_moved"): s_order_stock_moved,
     event("order", "approval.pending"): s_order_pending,
