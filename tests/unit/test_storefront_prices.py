@@ -78,6 +78,8 @@ def test_a_storefront_sets_no_discount_and_its_terms_take_its_price_list() -> No
         prices().lines([line("MUG", "1", "1", discount=off)])
     with pytest.raises(StorefrontDiscount, match="document discount"):
         prices().terms(PricingTerms(discount=off))
+    with pytest.raises(StorefrontDiscount, match="prices_include_tax"):
+        prices().terms(PricingTerms(prices_include_tax=True))
     assert prices().terms(PricingTerms(price_list_id="CHEAP")).price_list_id == "WEB"
     assert prices().terms(None).price_list_id == "WEB"
 
@@ -169,3 +171,16 @@ def test_a_priced_line_keeps_everything_else_the_storefront_sent() -> None:
     assert priced.model_dump(exclude={"unit_price", "storefront_unit_price"}) == sent.model_dump(
         exclude={"unit_price"}
     )
+
+
+def test_a_persons_edit_keeps_the_price_the_storefront_sent() -> None:
+    order = held_order()
+    order.update(
+        by="ann", lines=[line("MUG", "3", None), line("GHOST", "2", "9.00")], price_list=WEB
+    )
+    assert [(x.sku, x.unit_price, x.storefront_unit_price) for x in order.lines] == [
+        ("MUG", D("12.50"), D(1)),
+        ("GHOST", D("9.00"), D("7.00")),
+    ]
+    order.update(by="ann", notes="call first")
+    assert [x.storefront_unit_price for x in order.lines] == [D(1), D("7.00")]
