@@ -32,6 +32,17 @@ FULL_BATCH = 16
 one of the process's ``OMS_PREFETCH`` turns, so under load a batch must not wait to be large."""
 
 
+def _settle(done: asyncio.Future[None], error: BaseException | None = None) -> None:
+    """Tell a waiting write how it went, unless its delivery stopped waiting (given back to
+    its queue while the process stops: the write was still made, or redone on redelivery)."""
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 class _GroupCommit:
     def __init__(
         self, collection: AsyncCollection[Document], *, linger: float, full: int = FULL_BATCH
@@ -74,16 +85,16 @@ class _GroupCommit:
             failed = {e["index"] for e in others}
             for index, (_, done) in enumerate(batch):
                 if index in failed:
-                    done.set_exception(error)
+                    _settle(done, error)
                 else:
-                    done.set_result(None)
+                    _settle(done)
             return
         except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
-                done.set_exception(error)
+                _settle(done, error)
             return
         for _, done in batch:
-            done.set_result(None)
+            _settle(done)
 
 
 class InsertBatch(_GroupCommit):
@@ -157,18 +168,18 @@ class UpdateBatch(_GroupCommit):
             failed = error.details["writeErrors"][0]
             index = failed["index"]
             for _, done in batch[:index]:
-                done.set_result(None)
+                _settle(done)
             cause = (
                 DuplicateKeyError(failed.get("errmsg", "duplicate key"), DUPLICATE_KEY, failed)
                 if failed["code"] == DUPLICATE_KEY
                 else error
             )
-            batch[index][1].set_exception(cause)
+            _settle(batch[index][1], cause)
             self._waiting[:0] = batch[index + 1 :]  # not tried: first in the next round
             return
         except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
-                done.set_exception(error)
+                _settle(done, error)
             return
         for _, done in batch:
-            done.set_result(None)
+            _settle(done)
