@@ -20,6 +20,7 @@ from services.approval.domain.directory import (
     check_admins_left,
     check_manager_chain,
     check_reassignment,
+    needs_turn,
 )
 from services.approval.repository import ApprovalStores
 from shared.contracts import (
@@ -56,7 +57,13 @@ class ApprovalHandlers:
             manager_id=cmd.manager_id,
             active=cmd.active,
         )
-        async with self.stores.directory_lock.changing(str(cmd.message_id)):
+        before = await self.stores.users.read(cmd.user_id)
+        turn = (
+            self.stores.directory_lock.changing(str(cmd.message_id))
+            if needs_turn(before, details)
+            else contextlib.nullcontext()
+        )
+        async with turn:
             moving, successor = await self._check_directory(cmd, details)
             ids = [request.id for request in moving]
 

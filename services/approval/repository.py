@@ -30,9 +30,10 @@ CYCLES = "cycles"
 ASSIGNMENTS = "assignments"
 USERS = "users"
 LOCKS = "locks"
-DIRECTORY_LEASE = timedelta(seconds=30)
+DIRECTORY_LEASE = timedelta(seconds=10)
 """How long a directory change may hold the directory (a replica that died frees it then)."""
-DIRECTORY_WAIT_SECONDS = 5.0
+DIRECTORY_WAIT_SECONDS = 12.0
+"""Longer than the lease: a change waiting behind one whose replica died gets its turn."""
 COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
 
 

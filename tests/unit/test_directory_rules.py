@@ -11,6 +11,7 @@ from services.approval.domain.directory import (
     check_admins_left,
     check_manager_chain,
     check_reassignment,
+    needs_turn,
 )
 from services.approval.domain.errors import (
     InvalidReassignment,
@@ -276,3 +277,18 @@ def test_a_chain_too_long_to_be_real_is_not_followed_to_its_end() -> None:
     check_manager_chain("a", "u0", managers)  # broken data, not this change's loop
     with pytest.raises(ManagerCycle):
         check_manager_chain("a", f"u{MAX_CHAIN - 1}", {f"u{MAX_CHAIN - 1}": "a"})
+
+
+def test_only_a_change_that_could_break_a_rule_with_another_takes_its_turn() -> None:
+    admin = User.register("ann", UserDetails(name="Ann", admin=True), by="root")
+    clerk = User.register("bob", UserDetails(name="Bob"), by="root")
+    plain = UserDetails(name="New")
+    assert not needs_turn(None, plain)  # a new user with no manager
+    assert not needs_turn(clerk, plain)  # a name or e-mail changed
+    assert not needs_turn(admin, UserDetails(name="Ann", admin=True))
+    assert needs_turn(None, UserDetails(name="New", manager_id="ann"))  # a chain could loop
+    assert needs_turn(clerk, UserDetails(name="Bob", active=False))  # requests move
+    assert needs_turn(admin, UserDetails(name="Ann"))  # an admin taken away
+    assert needs_turn(admin, UserDetails(name="Ann", admin=True, active=False))
+    inactive_admin = User.register("cy", UserDetails(name="Cy", admin=True, active=False), by="r")
+    assert not needs_turn(inactive_admin, UserDetails(name="Cy"))

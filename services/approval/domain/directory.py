@@ -24,6 +24,16 @@ MAX_CHAIN = 1000
 """A manager chain longer than this is treated as broken data, not followed further."""
 
 
+def needs_turn(before: User | None, details: UserDetails) -> bool:
+    """Whether a change could break a rule together with another change made at the same
+    time, so that it must take its turn: it names a manager (two changes could close a loop),
+    deactivates someone (their waiting requests move), or takes an active admin away (two
+    could take the last two). Adding or changing anyone else cannot, and needs no turn."""
+    if details.manager_id is not None or not details.active:
+        return True
+    return before is not None and before.admin and before.active and not details.admin
+
+
 def check_manager_chain(
     user_id: str, manager_id: str | None, managers: Mapping[str, str | None]
 ) -> None:
