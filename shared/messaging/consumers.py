@@ -2,15 +2,15 @@
 chose for it when it arrived (:mod:`shared.messaging.routing`), so nothing decides twice.
 
 FastStream's decoder (a public hook) gives each consumer an :class:`Arrival`: the message and its
-route. The consumer takes it as its one argument, not as FastStream's ``Context`` field (the
-message, or a route put in the context by the settlement): FastDepends resolves a ``Context``
-field in a worker thread, once per delivery, which cost more CPU than the handlers' own work.
+route, as its one argument. Not as FastStream's ``Context`` fields (the message, or a route the
+settlement put in the context): FastDepends resolves a ``Context`` field in a worker thread, once
+per delivery, which cost more CPU than the handlers' own work; and the broker runs without
+injection (``apply_types=False``), which has nothing to resolve here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import prometheus_client
@@ -27,13 +27,18 @@ from shared.service import Route
 from shared.tracing import name_span
 
 
-@dataclass(frozen=True, slots=True)
 class Arrival:
     """What a consumer is called with: the delivery, and the route chosen for it (None: no
-    handler of the service takes its routing key)."""
+    handler of the service takes its routing key).
 
-    message: RabbitMessage
-    route: Route | None
+    A plain class: were injection on, FastDepends would only check that the argument is one,
+    where it validates a dataclass field by field (the route's too) at every delivery.
+    """
+
+    __slots__ = ("message", "route")
+
+    def __init__(self, message: RabbitMessage, route: Route | None) -> None:
+        self.message, self.route = message, route
 
 
 def subscribe(
