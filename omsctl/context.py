@@ -13,11 +13,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from omsctl import amqp
 from omsctl.catalog import ENVELOPE, commands, event_keys
 from omsctl.outcome import INVALID_REASONS, Exit, Outcome, Unreachable
 from omsctl.queries import get, signer
-from shared.contracts.base import PEOPLE_GATEWAYS, CommandRejected
+from shared.contracts.base import PEOPLE_GATEWAYS, Command, CommandRejected
+from shared.messaging.client import Answer, calling, login
+
+CLIENT_NAME = "omsctl"
+"""omsctl's connections, as the broker's management lists them."""
 
 DEFAULT_AMQP_URL = "amqp://backoffice:backoffice-dev@127.0.0.1:5672/oms"
 
@@ -31,7 +34,7 @@ class Ctl:
 
     @property
     def login(self) -> str:
-        return amqp.login(self.amqp_url)
+        return login(self.amqp_url)
 
     def command(
         self,
@@ -53,19 +56,10 @@ class Ctl:
             command = spec.contract.model_validate_json(json.dumps(fields))
         except ValidationError as error:
             return invalid(routing_key, error)
+        sent_id = str(command.message_id)
+        acting_for = person if self.login in PEOPLE_GATEWAYS else None
         try:
-            sent_id, answer = asyncio.run(
-                amqp.send_command(
-                    self.amqp_url,
-                    routing_key,
-                    command.model_dump_json().encode(),
-                    message_type=command.type_name(),
-                    person=person if self.login in PEOPLE_GATEWAYS else None,
-                    message_id=str(command.message_id),
-                    correlation_id=correlation_id,
-                    timeout=self.timeout,
-                )
-            )
+            answer = asyncio.run(self.send(command, acting_for, correlation_id))
         except Unreachable as error:
             return unreachable(str(error))
         if answer is None:
@@ -75,6 +69,15 @@ class Ctl:
                 "sending it again with --message-id is safe."
             )
         return answered(routing_key, sent_id, answer)
+
+    async def send(
+        self, command: Command, person: str | None, correlation_id: str | None
+    ) -> Answer | None:
+        """Send ``command`` and wait for its answer: None when none came in time."""
+        async with calling(self.amqp_url, CLIENT_NAME, self.timeout) as caller:
+            return await caller.send(
+                command, person=person, timeout=self.timeout, correlation_id=correlation_id
+            )
 
     def query(self, service: str, path: str, **params: Any) -> tuple[Outcome | None, Any]:
         """The query's JSON body, or the outcome to end with (unreachable, not found, bad)."""
@@ -130,7 +133,7 @@ def unreachable(text: str) -> Outcome:
     return Outcome(Exit.UNREACHABLE, {"outcome": "unreachable", "detail": text}, text)
 
 
-def answered(routing_key: str, message_id: str, answer: amqp.Answer) -> Outcome:
+def answered(routing_key: str, message_id: str, answer: Answer) -> Outcome:
     body = answer.body
     if answer.type == CommandRejected.type_name() or ("reason" in body and "detail" in body):
         reason = str(body.get("reason"))

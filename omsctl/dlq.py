@@ -9,12 +9,26 @@ from typing import Any, TypeVar
 
 import click
 
-from omsctl import deadletters
-from omsctl.context import Ctl, unreachable
+from omsctl.context import CLIENT_NAME, Ctl, unreachable
 from omsctl.outcome import Exit, Outcome, Unreachable
 from omsctl.send import body as read_body
+from shared import names
+from shared.messaging.deadletters import DeadLetters, NoSuchQueue
+from shared.registry import SERVICES
 
 T = TypeVar("T")
+
+
+def queues() -> list[str]:
+    """Every queue the services consume (their dead letters go to ``<queue>.dlq``)."""
+    from shared.asyncapi import load
+
+    found = {route.queue for entry in SERVICES for route in load(entry.name).routes()}
+    return sorted(found | {names.UNROUTED_COMMANDS})
+
+
+def dead_letters(ctl: Ctl) -> DeadLetters:
+    return DeadLetters(ctl.amqp_url, name=CLIENT_NAME, timeout=ctl.timeout)
 
 
 def _run(ctl: Ctl, work: Coroutine[Any, Any, T]) -> T:
@@ -32,7 +46,7 @@ def _run(ctl: Ctl, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(work)
     except Unreachable as error:
         ctl.emit(unreachable(str(error)))
-    except deadletters.NoSuchQueue as error:
+    except NoSuchQueue as error:
         ctl.emit(
             Outcome(
                 Exit.NOT_FOUND,
@@ -57,11 +71,11 @@ def list_dead_letters(ctl: Ctl, queue: str | None, show_all: bool, limit: int) -
     approval.order-submitted): its dead letters, oldest first, with reason, original routing
     key, first and last failure and how often it failed."""
     if queue is None:
-        found = _run(ctl, deadletters.counts(ctl.amqp_url, ctl.timeout))
+        found = _run(ctl, dead_letters(ctl).counts(queues()))
         rows = [row for row in found if show_all or row["dead_letters"]]
         text = "" if rows else "no dead letters"
         ctl.emit(Outcome(Exit.DONE, rows, text, rows=rows))
-    letters = _run(ctl, deadletters.peek(ctl.amqp_url, queue, limit, ctl.timeout))
+    letters = _run(ctl, dead_letters(ctl).peek(queue, limit))
     rows = [letter.summary() for letter in letters]
     columns = [
         "message_id",
@@ -82,7 +96,7 @@ def list_dead_letters(ctl: Ctl, queue: str | None, show_all: bool, limit: int) -
 @click.pass_obj
 def show_dead_letter(ctl: Ctl, queue: str, message_id: str, body_only: bool) -> None:
     """One dead letter: its reason, history, headers and body."""
-    letters = _run(ctl, deadletters.peek(ctl.amqp_url, queue, 10_000, ctl.timeout))
+    letters = _run(ctl, dead_letters(ctl).peek(queue, 10_000))
     found = [letter for letter in letters if letter.message_id == message_id]
     if not found:
         ctl.emit(
@@ -144,7 +158,7 @@ def replay(
                 )
             )
     text_body = None if fixed is None else json.dumps(fixed)
-    done = _run(ctl, deadletters.replay(ctl.amqp_url, queue, chosen, text_body, ctl.timeout))
+    done = _run(ctl, dead_letters(ctl).replay(queue, chosen, text_body))
     if chosen is not None and len(done) < len(chosen):
         missing = chosen - {row["replay_of"] for row in done}
         ctl.emit(
@@ -170,7 +184,7 @@ def purge(ctl: Ctl, queue: str, message_ids: tuple[str, ...], every: bool, yes: 
     if not yes:
         what = "every dead letter" if chosen is None else f"{len(chosen)} dead letter(s)"
         click.confirm(f"Remove {what} of {queue}.dlq for good?", abort=True)
-    removed = _run(ctl, deadletters.purge(ctl.amqp_url, queue, chosen, ctl.timeout))
+    removed = _run(ctl, dead_letters(ctl).purge(queue, chosen))
     ctl.emit(
         Outcome(Exit.DONE, removed, f"removed {len(removed)}", rows=removed),
         columns=["message_id", "routing_key", "reason", "failures"],

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from shared.messaging.client import Unreachable
+
+__all__ = ["INVALID_REASONS", "Exit", "Outcome", "Unreachable"]
+
 
 class Exit(IntEnum):
     """omsctl's exit codes (``2`` is Click's: the command line itself was wrong)."""
@@ -39,7 +43,3 @@ class Outcome:
     """Rows of a table to show people (``data`` is what ``--json`` prints)."""
     more: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     """Further tables, each with a title."""
-
-
-class Unreachable(Exception):
-    """The broker or a service's HTTP port did not answer."""

@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 import prometheus_client
@@ -42,6 +41,7 @@ from shared.faststream_adapter import DeferredBrokerStart
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
+from shared.messaging.client import login
 from shared.messaging.consumers import subscribe, subscribe_unrouted
 from shared.messaging.publisher import Publisher
 from shared.messaging.routing import Routing
@@ -190,7 +190,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         # delivery (9 % of an event's handling, BENCHMARKS.md).
         apply_types=False,
     )
-    publisher = Publisher(broker, user=urlsplit(settings.amqp_url).username)
+    publisher = Publisher(broker, user=login(settings.amqp_url))
     settlement.bind(publisher)
     owner = f"{service.name}@{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
     runtime = Runtime(

@@ -21,7 +21,7 @@ from services.approval.domain.directory import (
     check_manager_chain,
     check_reassignment,
 )
-from services.approval.repository import Stores
+from services.approval.repository import ApprovalStores
 from shared.contracts import (
     ApproveRequest,
     AssignParty,
@@ -39,7 +39,7 @@ from shared.storage.aggregates import AlreadyExists
 
 class ApprovalHandlers:
     def __init__(
-        self, stores: Stores, decided: Callable[[ApprovalRequest], None] = lambda _: None
+        self, stores: ApprovalStores, decided: Callable[[ApprovalRequest], None] = lambda _: None
     ) -> None:
         self.stores = stores
         self.decided = decided

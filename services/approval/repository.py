@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from typing import Protocol
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,6 +22,7 @@ from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
+from shared.storage.store import Store
 
 UNKNOWN_FOR_SECONDS = 2.0
 REQUESTS = "requests"
@@ -31,6 +34,31 @@ DIRECTORY_LEASE = timedelta(seconds=30)
 """How long a directory change may hold the directory (a replica that died frees it then)."""
 DIRECTORY_WAIT_SECONDS = 5.0
 COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
+
+
+class Turns(Protocol):
+    def changing(self, holder: str) -> AbstractAsyncContextManager[None]:
+        """Hold the directory while ``holder`` changes it."""
+        ...
+
+
+class ApprovalStores(Protocol):
+    """What the handlers use: :class:`Stores` in the service, in-memory ones in unit tests."""
+
+    @property
+    def requests(self) -> Store[ApprovalRequest]: ...
+    @property
+    def moved_requests(self) -> Store[ApprovalRequest]: ...
+    @property
+    def cycles(self) -> Store[Cycle]: ...
+    @property
+    def assignments(self) -> Store[Assignment]: ...
+    @property
+    def users(self) -> Store[User]: ...
+    @property
+    def directory(self) -> Directory: ...
+    @property
+    def directory_lock(self) -> Turns: ...
 
 
 class Stores:
@@ -52,7 +80,7 @@ class Stores:
 class Directory:
     """Reads the user directory for the decisions that need it."""
 
-    def __init__(self, users: AggregateStore[User]) -> None:
+    def __init__(self, users: Store[User]) -> None:
         self.users = users
         self._unknown: dict[str, float] = {}
         """Ids the directory lacked a moment ago (most order creators are in no directory)."""

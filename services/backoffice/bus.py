@@ -5,20 +5,20 @@ and it learns the approval directory from ``approval.user_upserted``."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
 from services.backoffice.domain import refusal_words
 from shared import names
 from shared.contracts import Command, CommandRejected, Event
-from shared.messaging.callers import USER_HEADER
+from shared.messaging.client import Caller
+from shared.messaging.deadletters import failure_headers
 
 log = structlog.get_logger()
 CALLER = "backoffice"
@@ -64,21 +64,13 @@ class Broker:
     ) -> None:
         self.amqp_url, self.answer_timeout = amqp_url, answer_timeout
         self.subscriptions: Mapping[str, Subscription] = {s.queue: s for s in subscriptions}
-        self._waiting: dict[str, asyncio.Future[Answer]] = {}
-        self._connection: AbstractRobustConnection | None = None
+        self.caller = Caller(amqp_url, name=CALLER, user=CALLER)
         self.waiting_for = "broker: connecting"
 
     async def start(self) -> None:
-        self._connection = await aio_pika.connect_robust(
-            self.amqp_url, client_properties={"connection_name": CALLER}
-        )
-        channel = await self._connection.channel(publisher_confirms=True)
+        channel = await self.caller.open(robust=True)
         await channel.set_qos(prefetch_count=32)
         self.channel = channel
-        self.commands = await channel.get_exchange(names.COMMANDS, ensure=False)
-        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
-        self.reply_queue = replies.name
-        await replies.consume(self._on_answer, no_ack=True)
         events = await channel.get_exchange(names.EVENTS, ensure=False)
         for subscription in self.subscriptions.values():
             queue = await channel.declare_queue(subscription.queue, durable=True)
@@ -104,51 +96,17 @@ class Broker:
                 return
 
     async def stop(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        await self.caller.close()
 
     @property
     def connected(self) -> bool:
-        connection = self._connection
-        return not self.waiting_for and connection is not None and not connection.is_closed
+        return not self.waiting_for and self.caller.connected
 
     async def send(self, command: Command, person: str) -> Answer:
         """Publish ``command`` for ``person`` and wait for its answer."""
-        message_id = str(command.message_id)
-        waiting = asyncio.get_running_loop().create_future()
-        self._waiting[message_id] = waiting
-        try:
-            await self.commands.publish(
-                aio_pika.Message(
-                    command.model_dump_json().encode(),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=message_id,
-                    correlation_id=command.correlation_id,
-                    type=command.type_name(),
-                    reply_to=self.reply_queue,
-                    user_id=CALLER,
-                    headers={USER_HEADER: person},
-                ),
-                routing_key=command.routing_key,
-            )
-            log.info("command_sent", routing_key=command.routing_key, message_id=message_id)
-            return await asyncio.wait_for(waiting, self.answer_timeout)
-        except TimeoutError:
-            return Answer(TIMEOUT)
-        finally:
-            self._waiting.pop(message_id, None)
-
-    async def _on_answer(self, message: AbstractIncomingMessage) -> None:
-        try:
-            body = json.loads(message.body)
-        except ValueError:
-            return
-        command = body.get("command_message_id") or body.get("causation_id")
-        waiting = self._waiting.get(str(command))
-        if waiting is not None and not waiting.done():
-            waiting.set_result(Answer(message.type or "", body))
+        log.info("command_sent", routing_key=command.route, message_id=str(command.message_id))
+        answer = await self.caller.send(command, person=person, timeout=self.answer_timeout)
+        return Answer(TIMEOUT) if answer is None else Answer(answer.type or "", answer.body)
 
     def _consumer(
         self, subscription: Subscription
@@ -183,11 +141,14 @@ class Broker:
                 content_type=message.content_type,
                 message_id=message.message_id,
                 headers={
-                    "x-oms-reason": reason,
-                    "x-oms-detail": detail,
-                    "x-oms-queue": queue,
-                    "x-oms-service": CALLER,
-                    "x-oms-original-routing-key": message.routing_key or "",
+                    **failure_headers(
+                        reason=reason,
+                        detail=detail,
+                        service=CALLER,
+                        queue=queue,
+                        exchange=message.exchange or "",
+                        routing_key=message.routing_key or "",
+                    )
                 },
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             ),

@@ -118,6 +118,17 @@ def fulfilment_step(order: Mapping[str, Any]) -> str | None:
     return "receive" if order.get("kind") == "purchase" else "issue"
 
 
+def came_from(timeline: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The documents an order came from (its quotation, RFQ or cart), as its timeline names
+    them, each once and in the order they first appear."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in timeline:
+        document, key = str(entry.get("document") or "order"), str(entry.get("document_id"))
+        if document != "order":
+            found.setdefault((document, key), {"document": document, "id": key})
+    return list(found.values())
+
+
 # --- answers ----------------------------------------------------------------------------------
 
 REASON_WORDS = {
@@ -132,7 +143,12 @@ REASON_WORDS = {
     "not_the_creator": "Only the order's creator (or an administrator) may do this.",
     "unknown_order": "There is no such order.",
     "order_exists": "An order with this id exists already: choose another id.",
-    "order_not_approved": "The order is not approved yet.",
+    "order_not_approved": "The stockroom does not know of the order's approval yet (it learns "
+    "it a moment after the approval): try again in a few seconds.",
+    "invalid_quantity": "A quantity is finer than its item is counted in.",
+    "insufficient_stock": "There is not enough stock free for this.",
+    "items_held": "The order holds items the storefront's price list does not know: give "
+    "their unit prices with Edit first.",
     "over_receipt": "That is more than the order still expects.",
     "exceeds_ordered": "That is more than the order still expects.",
     "invalid_message": "Some of what you entered is not valid.",

@@ -14,28 +14,45 @@ from starlette.routing import Route
 from services.backoffice.domain import require_admin
 from services.backoffice.pages_users import invalid_words, learn_answer, user_command
 from services.backoffice.web import backoffice, form, render, signed_in, viewer
-from shared.contracts import AssignParty, Command, DefineCycle
+from shared.contracts import AssignParty, Command, ConfigureStorefront, DefineCycle
 
 DONE = {
     "password": "The password was set.",
     "user": "The user was saved.",
     "cycle": "The cycle was saved.",
     "party": "The party was assigned.",
+    "storefront": "The storefront's pricing was saved.",
 }
 MIN_PASSWORD = 12
 
 
 async def _page(request: Request, status: int = 200, error: str = "") -> Response:
     office = backoffice(request)
+    cycles = await office.reads.cycles()
+    chosen = request.query_params.get("cycle")
     return render(
         request,
         "configuration.html",
         status,
         people=await office.people.all(),
-        cycles=await office.reads.cycles(),
+        cycles=cycles,
+        storefronts=await office.reads.storefronts(),
+        price_lists=await office.reads.price_lists(),
+        cycle=cycle_values(next((c for c in cycles if c.get("id") == chosen), None)),
         error=error,
         done=DONE.get(request.query_params.get("done", "")),
     )
+
+
+def cycle_values(cycle: dict[str, Any] | None) -> dict[str, Any]:
+    """The cycle form's fields as the stored cycle has them (a new cycle's defaults without
+    one), so that changing one field of a cycle sends every other as it was."""
+    if cycle is None:
+        return {"emails": {"pending": True, "approved": True, "rejected": True}, "levels": []}
+    emails = cycle.get("emails")
+    if not isinstance(emails, dict):  # stored before each e-mail had its own switch
+        emails = dict.fromkeys(("pending", "approved", "rejected"), bool(cycle.get("notify")))
+    return {**cycle, "emails": emails, "levels": list(cycle.get("levels") or [])}
 
 
 @signed_in
@@ -121,10 +138,26 @@ async def assign_party(request: Request) -> Response:
     )
 
 
+@signed_in
+async def configure_storefront(request: Request) -> Response:
+    """Which price list prices a storefront's carts and orders, and whether an item it does not
+    know refuses the checkout or holds the order for a person."""
+    require_admin(viewer(request), "configure storefronts")
+    sent, me = form(request), viewer(request).user_id
+    fields = {
+        "storefront_id": sent.get("storefront_id", "").strip(),
+        "price_list_id": sent.get("price_list_id", "").strip(),
+        "unknown_item": sent.get("unknown_item") or "refuse",
+        "configured_by": me,
+    }
+    return await _send(request, lambda: ConfigureStorefront(**fields), "storefront")
+
+
 ROUTES = [
     Route("/configuration", configuration),
     Route("/configuration/password", set_password, methods=["POST"]),
     Route("/configuration/users", upsert_user, methods=["POST"]),
     Route("/configuration/cycles", define_cycle, methods=["POST"]),
     Route("/configuration/parties", assign_party, methods=["POST"]),
+    Route("/configuration/storefronts", configure_storefront, methods=["POST"]),
 ]

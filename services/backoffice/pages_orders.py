@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from services.backoffice.domain import (
     Forbidden,
+    came_from,
     fulfilment_step,
     may_cancel,
     may_edit,
@@ -23,6 +24,7 @@ from shared.contracts import (
     CancelOrder,
     Command,
     IssueGoods,
+    OrderStockHoldRequested,
     ReceiveGoods,
     SubmitOrder,
 )
@@ -31,6 +33,9 @@ DONE = {
     "created": "The order was created as a draft.",
     "updated": "Your changes were saved.",
     "submitted": "The order was submitted for approval.",
+    "awaiting_stock": "The order was submitted. Its branch holds stock before approval: once "
+    "inventory holds all of it the order enters approval; if some is short it comes back as it "
+    "was, naming what is short. Reload this page in a moment.",
     "received": "The goods were received into stock.",
     "issued": "The goods were issued from stock.",
     "cancelled": "The order was cancelled.",
@@ -74,35 +79,45 @@ async def _show_order(request: Request, error: str = "", status: int = 200) -> R
     order = await office.reads.order(request.path_params["order_id"])
     if order is None:
         return problem(request, 404, "No such order", "There is no such order.")
+    timeline = await office.reads.timeline(order["order_id"])
     return render(
         request,
         "order.html",
         status,
         order=order,
         error=error,
-        timeline=await office.reads.timeline(order["order_id"]),
+        timeline=timeline,
+        came_from=came_from(timeline),
         requests=await office.reads.requests_of(order["order_id"]),
         editable=may_edit(order, me),
         cancellable=may_cancel(order, me),
         step=fulfilment_step(order),
-        done=DONE.get(request.query_params.get("done", "")),
+        done=_done(request.query_params.get("done", ""), order),
     )
+
+
+def _done(done: str, order: dict[str, Any]) -> str | None:
+    """What the person's last action did; the wait for stock is over once the order moved on."""
+    if done == "awaiting_stock" and order.get("status") != "awaiting_stock":
+        return None
+    return DONE.get(done)
 
 
 @signed_in
 async def submit_order(request: Request) -> Response:
     """Send a draft or rejected order (again) into its approval cycle."""
     order, me = await load_order(request), viewer(request)
-    why = await send(
-        request,
-        SubmitOrder,
-        order_id=order["order_id"],
-        submitted_by=me.user_id,
-        correlation_id=order["order_id"],
+    command = SubmitOrder(
+        order_id=order["order_id"], submitted_by=me.user_id, correlation_id=order["order_id"]
     )
-    if why:
-        return await _show_order(request, why, 409)
-    return RedirectResponse(f"/orders/{order['order_id']}?done=submitted", status_code=303)
+    answer = await backoffice(request).broker.send(command, me.user_id)
+    if answer.refused:
+        return await _show_order(request, answer.words, 409)
+    # A branch that refuses short orders holds the stock first: the answer says so, and the
+    # outcome comes later (into approval, or back with the shortage).
+    held = answer.kind == OrderStockHoldRequested.__name__
+    done = "awaiting_stock" if held else "submitted"
+    return RedirectResponse(f"/orders/{order['order_id']}?done={done}", status_code=303)
 
 
 @signed_in

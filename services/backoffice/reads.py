@@ -75,6 +75,10 @@ class Reads:
         """Every tax rate code with its versions (to preview an order's total)."""
         return list(await self._get("order", "/tax-rates") or [])
 
+    async def storefronts(self) -> list[dict[str, Any]]:
+        """Every storefront's pricing: its price list and what becomes of unknown items."""
+        return list(await self._get("order", "/storefronts") or [])
+
     async def price_lists(self) -> list[dict[str, Any]]:
         """Every price list, without its prices (to choose one on the order form)."""
         return list(await self._get("order", "/price-lists") or [])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.order.carts import repository as cart_repository
 from services.order.carts.handlers import CartHandlers
 from services.order.carts.queries import cart_queries
 from services.order.carts.recovery import CartRecovery
 from services.order.configuration import PricingConfiguration
+from services.order.conversions import Conversions
 from services.order.documents import DocumentHandlers
 from services.order.handlers import OrderHandlers
 from services.order.items import ItemCatalog
@@ -79,6 +82,7 @@ from shared.contracts import (
     OrderUpdated,
     PriceListDefined,
     ProductionReceived,
+    ProductionRefused,
     QuotationAccepted,
     QuotationConverted,
     QuotationCreated,
@@ -154,7 +158,13 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
         items=items,
     )
     handlers.carts = carts = CartHandlers(cart_repository.cart_store(db, relay), handlers, config)
-    recovery = CartRecovery(carts.carts, stock, carts, runtime.settings.recovery_policy)
+    recovery = CartRecovery(
+        carts.carts,
+        stock,
+        carts,
+        runtime.settings.recovery_policy,
+        checkout_grace=timedelta(seconds=runtime.settings.cart_checkout_grace_seconds),
+    )
     runtime.jobs.append(
         LeasedJob(
             db,
@@ -169,6 +179,10 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderHandlers:
 
 def _documents(handlers: OrderHandlers) -> DocumentHandlers:
     return handlers.documents
+
+
+def _conversions(handlers: OrderHandlers) -> Conversions:
+    return handlers.documents.conversions
 
 
 def _work_orders(handlers: OrderHandlers) -> WorkOrderHandlers:
@@ -232,10 +246,14 @@ SERVICE = Service(
         ComponentsIssued: via(_work_orders, WorkOrderHandlers.components_issued),
         ComponentsShort: via(_work_orders, WorkOrderHandlers.components_short),
         ProductionReceived: via(_work_orders, WorkOrderHandlers.production_received),
+        ProductionRefused: via(_work_orders, WorkOrderHandlers.production_refused),
         ComponentsReleased: via(_work_orders, WorkOrderHandlers.components_released),
         ItemDefined: OrderHandlers.item_defined,
         LocationDefined: OrderHandlers.location_defined,
         StockMoved: OrderHandlers.stock_moved,
+        # Its own: the order a conversion promised exists, also after a crash between writes.
+        QuotationConverted: via(_conversions, Conversions.quotation_converted),
+        RfqReplyChosen: via(_conversions, Conversions.rfq_reply_chosen),
         # A cart's sales order that waited for its stock hold: checked out, or refused.
         OrderSubmitted: via(_carts, CartHandlers.order_settled),
         OrderStockHoldRefused: via(_carts, CartHandlers.order_settled),

@@ -14,7 +14,7 @@ from services.order.domain.storefront import (
     StorefrontPrices,
 )
 from shared.contracts import ConfigureStorefront, DefinePriceList, DefineTaxRate, TaxRate
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 
 class Taxed(Protocol):
@@ -27,9 +27,9 @@ class Taxed(Protocol):
 class PricingConfiguration:
     def __init__(
         self,
-        tax_rates: AggregateStore[TaxRateCode],
-        price_lists: AggregateStore[PriceList],
-        storefronts: AggregateStore[Storefront],
+        tax_rates: Store[TaxRateCode],
+        price_lists: Store[PriceList],
+        storefronts: Store[Storefront],
     ) -> None:
         self.tax_rates = tax_rates
         self.price_lists = price_lists

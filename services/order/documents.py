@@ -1,10 +1,8 @@
 """Quotations and RFQs: one handler per command: load, call the aggregate, save.
 
-Converting a quotation, or choosing an RFQ reply, first fixes the order's id on the document
-(one conditional write, the decision), then adds that order (a second write, which is
-idempotent: the id is fixed and a redelivery or a repeat finds it there). A crash between the
-two leaves the command unacknowledged; its redelivery, or any repeat of the command, adds the
-order that is missing.
+Converting a quotation, or choosing an RFQ reply, changes the document and adds an order: what
+those two writes commit, and how a crash between them is finished without the command being
+sent again, is in :mod:`services.order.conversions`.
 """
 
 from __future__ import annotations
@@ -14,11 +12,10 @@ from datetime import datetime
 
 import structlog
 
-from services.order.configuration import PricingConfiguration
+from services.order.conversions import Conversions
 from services.order.domain import (
     OPEN_QUOTATIONS,
     Order,
-    OrderExists,
     Quotation,
     QuotationExists,
     QuotationPastValidity,
@@ -28,8 +25,7 @@ from services.order.domain import (
     UnknownRfq,
 )
 from services.order.domain.quantities import numbered
-from services.order.items import ItemCatalog
-from services.order.stock import Branches, StockLevels
+from services.order.ports import BranchRules, Items, Prices, StockAssessor
 from shared.contracts import (
     AcceptQuotation,
     CancelRfq,
@@ -44,10 +40,9 @@ from shared.contracts import (
     RecordRfqReply,
     ReviseQuotation,
     SendQuotation,
-    WhenStockShort,
     utcnow,
 )
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 log = structlog.get_logger(__name__)
 
@@ -59,23 +54,22 @@ QuotationChange = Callable[[Quotation, datetime], object | Awaitable[object]]
 class DocumentHandlers:
     def __init__(
         self,
-        quotations: AggregateStore[Quotation],
-        rfqs: AggregateStore[Rfq],
-        orders: AggregateStore[Order],
+        quotations: Store[Quotation],
+        rfqs: Store[Rfq],
+        orders: Store[Order],
         *,
-        stock: StockLevels,
-        branches: Branches,
-        config: PricingConfiguration,
-        items: ItemCatalog,
+        stock: StockAssessor,
+        branches: BranchRules,
+        config: Prices,
+        items: Items,
     ) -> None:
         self.quotations = quotations
         self.rfqs = rfqs
-        self.orders = orders
-        self.stock = stock
-        self.branches = branches
         self.config = config
         """Tax rates and price lists, which price quotations as they price orders."""
         self.items = items
+        self.conversions = Conversions(quotations, rfqs, orders, stock=stock, branches=branches)
+        """Orders made from quotations and RFQs."""
 
     async def create_quotation(self, cmd: CreateQuotation) -> None:
         """Create a draft, priced as a sales order would be now."""
@@ -141,32 +135,26 @@ class DocumentHandlers:
         )
 
     async def convert_quotation(self, cmd: ConvertQuotation) -> None:
-        """Fix the sales order on the quotation, then add it (once). The order is checked
-        against its branch's stock before the quotation is converted, as a created sales order
-        is (a branch that refuses short orders refuses the conversion)."""
+        """Write 1: fix the sales order on the quotation; write 2: add it (once). The order is
+        checked against its branch's stock before the quotation is converted, as a created
+        sales order is (a branch that refuses short orders refuses the conversion)."""
+        conversions = self.conversions
 
         async def convert(quotation: Quotation, now: datetime) -> None:
             first = quotation.order_id is None
             quotation.convert(by=cmd.converted_by, order_id=cmd.order_id, now=now)
-            await self._check_free(
+            await conversions.check_free(
                 quotation.order_id, quotation.id, lambda order: order.quotation_id
             )
             if first:
-                await self._sales_order(quotation, refuse_short=True)
+                await conversions.sales_order(quotation, refuse_short=True)
 
         changed = await self._quotation(cmd.quotation_id, cmd, convert)
         quotation = changed or await self.quotations.read(cmd.quotation_id)
         if quotation is not None and quotation.order_id is not None:
             # Decided: the order is added even if the stock changed since.
-            order = await self._sales_order(quotation, refuse_short=False)
-            await self._add_order(order, cmd, quotation.id)
-
-    async def _sales_order(self, quotation: Quotation, *, refuse_short: bool) -> Order:
-        availability = await self.stock.assess(quotation.branch_id, quotation.lines)
-        rule = WhenStockShort.ALLOW
-        if refuse_short:
-            rule = await self.branches.when_stock_short(quotation.branch_id)
-        return quotation.sales_order(availability=availability, when_stock_short=rule)
+            order = await conversions.sales_order(quotation, refuse_short=False)
+            await conversions.finish(order, _order_cause(cmd, quotation.id), quotation.id)
 
     async def _quotation(
         self, quotation_id: str, cmd: Command, change: QuotationChange
@@ -240,17 +228,18 @@ class DocumentHandlers:
         )
 
     async def choose_rfq_reply(self, cmd: ChooseRfqReply) -> None:
-        """Fix the purchase order on the RFQ, then add it (once)."""
+        """Write 1: fix the purchase order on the RFQ; write 2: add it (once)."""
+        conversions = self.conversions
 
         async def choose(rfq: Rfq) -> None:
             rfq.choose(
                 supplier_id=cmd.supplier_id, by=cmd.chosen_by, order_id=cmd.order_id, now=utcnow()
             )
-            await self._check_free(rfq.order_id, rfq.id, lambda order: order.rfq_id)
+            await conversions.check_free(rfq.order_id, rfq.id, lambda order: order.rfq_id)
 
         rfq = await self._rfq(cmd.rfq_id, cmd, choose) or await self.rfqs.read(cmd.rfq_id)
         if rfq is not None and rfq.order_id is not None:
-            await self._add_order(rfq.purchase_order(), cmd, rfq.id)
+            await conversions.finish(rfq.purchase_order(), _order_cause(cmd, rfq.id), rfq.id)
 
     async def cancel_rfq(self, cmd: CancelRfq) -> None:
         await self._rfq(
@@ -264,27 +253,10 @@ class DocumentHandlers:
     ) -> Rfq | None:
         return await self.rfqs.change(rfq_id, cmd, change, missing=lambda: UnknownRfq(rfq_id))
 
-    async def _check_free(
-        self, order_id: str | None, document_id: str, source: Callable[[Order], str | None]
-    ) -> None:
-        """The order id a document fixes is new, or the order made from that document."""
-        if order_id is None:
-            return
-        existing = await self.orders.get(order_id)
-        if existing is not None and source(existing) != document_id:
-            raise OrderExists(
-                f"Order {order_id} exists already and was not made from this document: name "
-                "another order_id."
-            )
 
-    async def _add_order(self, order: Order, cmd: Command, document_id: str) -> None:
-        """Add the order a document fixed; the command answers with the document's event, so
-        the order is added for a plain message (no reply), remembered by the command's id."""
-        cause = Message(message_id=cmd.message_id, correlation_id=_flow(cmd, document_id))
-        if not await self.orders.add_once(order, cause=cause):
-            existing = await self.orders.read(order.id)
-            if existing is None or document_id not in {existing.quotation_id, existing.rfq_id}:
-                log.error("order_id_taken", order_id=order.id, document_id=document_id)
+def _order_cause(cmd: Command, document_id: str) -> Message:
+    """What the order is added for: the command, as a plain message (it answers nobody)."""
+    return Message(message_id=cmd.message_id, correlation_id=_flow(cmd, document_id))
 
 
 def _flow(cmd: Command, document_id: str) -> str:

@@ -45,7 +45,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 if TYPE_CHECKING:
     from services.order.carts.handlers import CartHandlers
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 class OrderHandlers:
     def __init__(
         self,
-        orders: AggregateStore[Order],
+        orders: Store[Order],
         admins: Admins,
         stock: StockLevels,
         branches: Branches,

@@ -1,12 +1,20 @@
 """Read-only HTTP queries of the order service: an order's, a quotation's or an RFQ's status,
-lines, totals and history; the tax rates and price lists that price orders."""
+lines, totals and history; the tax rates, price lists and storefront settings that price
+orders."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.order.carts.repository import CARTS
-from services.order.repository import ORDERS, PRICE_LISTS, QUOTATIONS, RFQS, TAX_RATES
+from services.order.repository import (
+    ORDERS,
+    PRICE_LISTS,
+    QUOTATIONS,
+    RFQS,
+    STOREFRONTS,
+    TAX_RATES,
+)
 from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
@@ -122,6 +130,23 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             "timeline": entries,
         }
 
+    return [
+        ("/orders", json_query(order)),
+        ("/orders/timeline", json_query(timeline)),
+        *configuration_queries(runtime),
+        (
+            "/quotations",
+            json_query(
+                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
+            ),
+        ),
+        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
+    ]
+
+
+def configuration_queries(runtime: Runtime[Any]) -> list[Route]:
+    """What prices orders: tax rates, price lists, and each storefront's pricing."""
+
     async def tax_rates(_params: dict[str, str]) -> tuple[int, Any]:
         """``GET /tax-rates``: every tax rate code with all its versions."""
         cursor = runtime.database[TAX_RATES].find({}, HIDE_BOOKKEEPING, sort=[("_id", 1)])
@@ -139,16 +164,20 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             return 404, {"error": f"no price list {price_list_id}"}
         return 200, {"price_list_id": doc.pop("_id"), **doc}
 
+    async def storefronts(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /storefronts?storefront_id=...``: how a storefront's carts and orders are priced
+        (its price list, and ``unknown_item``); without ``storefront_id``, every storefront."""
+        found = runtime.database[STOREFRONTS]
+        if not (storefront_id := params.get("storefront_id")):
+            cursor = found.find({}, HIDE_BOOKKEEPING, sort=[("_id", 1)])
+            return 200, [{"storefront_id": doc.pop("_id"), **doc} async for doc in cursor]
+        doc = await found.find_one({"_id": storefront_id}, HIDE_BOOKKEEPING)
+        if doc is None:
+            return 404, {"error": f"storefront {storefront_id} is not configured"}
+        return 200, {"storefront_id": doc.pop("_id"), **doc}
+
     return [
-        ("/orders", json_query(order)),
-        ("/orders/timeline", json_query(timeline)),
         ("/tax-rates", json_query(tax_rates)),
         ("/price-lists", json_query(price_lists)),
-        (
-            "/quotations",
-            json_query(
-                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
-            ),
-        ),
-        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
+        ("/storefronts", json_query(storefronts)),
     ]

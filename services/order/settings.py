@@ -25,6 +25,12 @@ class OrderSettings(ServiceSettings):
     cart_scan_interval_seconds: float = Field(
         default=30.0, gt=0, description="how often the abandoned-cart scan runs (one replica)"
     )
+    cart_checkout_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a checkout still not a sales order after this long (the process died "
+        "midway) is finished by the scan",
+    )
 
     @property
     def recovery_policy(self) -> RecoveryPolicy:

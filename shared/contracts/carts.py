@@ -72,7 +72,12 @@ class CartItemAdded(CartEvent):
     routing_key: ClassVar[str] = "cart.*.item_added"
     sku: Identifier
     quantity: Quantity = Field(description="how many units were added, as a decimal string")
-    unit_price: UnitPrice = Field(description="the storefront's price of one unit")
+    unit_price: UnitPrice = Field(
+        description="the storefront's price of one unit: information only, kept as the item's "
+        "storefront_unit_price; the storefront's price list (order.configure_storefront) prices "
+        "the cart and its order, and an item the list does not know is refused or held at "
+        "checkout (unknown_item)"
+    )
     name: str | None = Field(default=None, max_length=200, description="shown in e-mails")
     tax_codes: list[Identifier] = Field(
         default_factory=list,
@@ -115,7 +120,9 @@ class CartCheckedOut(CartEvent):
 
 
 class CartCleared(CartEvent):
-    """Every item was taken out of the cart."""
+    """Every item was taken out of the cart: it is ``cleared``, not an active cart (never listed
+    as open, never reminded of) until an item is added again; a checkout of it is refused
+    (``empty_cart``)."""
 
     routing_key: ClassVar[str] = "cart.*.cleared"
 

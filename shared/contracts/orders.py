@@ -52,7 +52,15 @@ class CreatePurchaseOrder(_CreateOrder):
 
 
 class CreateSalesOrder(_CreateOrder):
-    """Create a draft sales order for a customer."""
+    """Create a draft sales order for a customer.
+
+    From the ``storefront`` caller, the lines are priced from the price list of the storefront
+    configured as ``storefront`` (``order.configure_storefront``), whatever prices it sends:
+    each ``unit_price`` sent is kept as the line's ``storefront_unit_price``; an item the list
+    does not know is refused (``unknown_item``) or held (``held_items``: a draft a person
+    prices before it is submitted, ``items_held``) as that configuration says; discounts and
+    ``pricing.prices_include_tax`` are refused (``not_allowed``); without a configuration the
+    order is refused ``storefront_not_configured``."""
 
     routing_key: ClassVar[str] = "order.create_sales_order"
     answered_by: ClassVar[tuple[str, ...]] = ("order.created",)
@@ -64,7 +72,9 @@ class CreateSalesOrder(_CreateOrder):
 
 class UpdateOrder(Command):
     """Change a draft or rejected order; fields left out stay as they are. A change of lines,
-    branch, currency or pricing prices the order again with the tax rates in force now."""
+    branch, currency or pricing prices the order again with the tax rates in force now. New
+    lines keep the price a storefront sent for their item (``storefront_unit_price``), and
+    giving every line clears a storefront order's ``held_items``."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "order.update"

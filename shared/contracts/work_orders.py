@@ -229,6 +229,22 @@ class ProductionReceived(Event):
     received_total: DecimalText
 
 
+class ProductionRefused(Event):
+    """Inventory could not receive a completion's good units (an item it does not know, no
+    location at the branch, a quantity finer than the item is counted in): the work order takes
+    the completion back, and may be completed again with a new completion id."""
+
+    ordering_key: ClassVar[str | None] = "work_order_id"
+    routing_key: ClassVar[str] = "inventory.production_refused"
+    work_order_id: Identifier
+    completion_id: Identifier
+    branch_id: Identifier
+    sku: Identifier
+    quantity: DecimalText
+    reason: str = Field(description="the rule, e.g. unknown_item, no_location, invalid_quantity")
+    detail: str = Field(description="what is wrong, in a sentence a person can act on")
+
+
 class ComponentsReleased(Event):
     """A cancelled work order's reservation was released; what was issued stays consumed."""
 

@@ -37,8 +37,9 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from shared import names
 from shared.concurrency import KeyedLocks
-from shared.contracts.base import CommandRejected, Message, utcnow
+from shared.contracts.base import CommandRejected, Message
 from shared.domain import DomainError
+from shared.messaging.deadletters import failure_headers
 from shared.messaging.publisher import Publisher
 from shared.messaging.routing import Routed, Routing
 from shared.metrics import Metrics
@@ -299,14 +300,15 @@ class _Settle(BaseMiddleware):
         if self.settlement.metrics is not None:
             self.settlement.metrics.dead_lettered.labels(queue, reason).inc()
         headers: dict[str, object] = {
-            **(raw.headers or {}),
-            "x-oms-reason": reason,
-            "x-oms-detail": detail[:2000],
-            "x-oms-service": self.settlement.service,
-            "x-oms-queue": queue,
-            "x-oms-original-exchange": raw.exchange or "",
-            "x-oms-original-routing-key": raw.routing_key or "",
-            "x-oms-dead-lettered-at": utcnow().isoformat(),
+            **(raw.headers or {}),  # a replayed message's history stays with it
+            **failure_headers(
+                reason=reason,
+                detail=detail,
+                service=self.settlement.service,
+                queue=queue,
+                exchange=raw.exchange or "",
+                routing_key=raw.routing_key or "",
+            ),
         }
         await self._publisher.publish_raw(
             body=raw.body,

@@ -21,6 +21,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from shared.contracts import (
     AssignParty,
+    CreatePurchaseOrder,
     CreateSalesOrder,
     DefineCycle,
     DefinePriceList,
@@ -238,6 +239,85 @@ async def test_an_edit_keeps_the_taxes_discounts_and_price_list_it_does_not_chan
     await shot(page, screenshots, "21b-edit-form-phone")
 
 
+async def test_a_purchase_order_edit_keeps_its_tax_basis_rounding_and_discounts(
+    system: System, operator: Bus, browser: Browser, screenshots: Path
+) -> None:
+    tag = unique("p")[-6:]
+    pia = await person(operator, system, f"pia-{tag}", name="Pia Purchaser")
+    names = await pricing_set_up(operator, tag)
+    order = CreatePurchaseOrder(
+        order_id=unique("PO"),
+        vendor_id=unique("VEND"),
+        branch_id=unique("BR"),
+        created_by=pia,
+        currency="EUR",
+        notes="Call before delivery",
+        pricing=PricingTerms(
+            price_list_id=names["list"],
+            discount=Discount(kind="amount", value=Decimal("3.00")),
+            prices_include_tax=True,
+            tax_rounding="line",
+        ),
+        lines=[
+            OrderLineInput(
+                sku=names["widget"],
+                quantity=Decimal("5"),
+                description="Widgets, pallet of 5",
+                tax_codes=[names["vat"]],
+            ),
+            OrderLineInput(
+                sku=names["gadget"],
+                quantity=Decimal("2"),
+                unit_price=Decimal("25.00"),
+                discount=Discount(kind="percent", value=Decimal("4")),
+                tax_codes=[names["vat"], names["eco"]],
+                description="Gadgets",
+            ),
+        ],
+    )
+    await accepted(operator, order)
+    before = await stored(system, order.order_id)
+
+    page = await signed_in(browser, system, pia, f"/orders/{order.order_id}/edit")
+    await expect(page.get_by_label("Prices include tax")).to_be_checked()
+    await expect(page.get_by_label("Taxes rounded")).to_have_value("line")
+    await expect(page.get_by_label("Discount on the whole order")).to_have_value("3.00")
+    await expect(page.get_by_label("Line 2 discount")).to_have_value("4%")
+    await expect(page.get_by_label("Line 1 unit price")).to_have_value("12.00")
+    total = page.get_by_role("status").filter(has_text="Total when saved")
+    await expect(total).to_contain_text(f"{before['pricing']['grand_total']} EUR")
+
+    # Only the notes change: every price, tax and term is sent back as it was.
+    await page.get_by_label("Notes").fill("Call the day before delivery")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    await expect(page.get_by_text("Widgets, pallet of 5")).to_be_visible()
+    after = await stored(system, order.order_id)
+    assert after["notes"] == "Call the day before delivery"
+    assert after["terms"] == before["terms"]
+    assert after["pricing"] == before["pricing"]
+    assert [
+        (
+            line["sku"],
+            line["quantity"],
+            line.get("discount"),
+            line["tax_codes"],
+            line["description"],
+        )
+        for line in after["lines"]
+    ] == [
+        (
+            line["sku"],
+            line["quantity"],
+            line.get("discount"),
+            line["tax_codes"],
+            line["description"],
+        )
+        for line in before["lines"]
+    ]
+    await shot(page, screenshots, "21c-purchase-edit-kept")
+
+
 async def listed(page: Page, url: str, row_text: str, wanted: str) -> None:
     """Reload the list until the row of ``row_text`` shows ``wanted``: the list follows the
     events, a second or so behind (longer on a loaded machine)."""
@@ -355,6 +435,11 @@ async def test_a_new_order_with_taxes_then_the_inbox_the_list_and_a_cancellation
     await accepted(operator, large)
     await accepted(operator, SubmitOrder(order_id=part.order_id, submitted_by=carl))
     await operator.wait_for("order.approved", lambda b: b["order_id"] == part.order_id, timeout=30)
+    # Like a clerk, issue once the stockroom knows of the approval: inventory confirms the
+    # reservation when it learns it (an issue before that is refused `order_not_approved`).
+    await operator.wait_for(
+        "inventory.reservation_confirmed", lambda b: b["order_id"] == part.order_id, timeout=30
+    )
     await accepted(operator, issue(part.order_id, room.location_id, (room.sku, "4")))
 
     # The list: the partial status as a filter, a count, sorting by total, CSV of every page.

@@ -107,6 +107,12 @@ async def shop(system: System) -> Shop:
         await bus.wait_for(
             "order.approved", lambda body: body["order_id"] in approved, count=3, timeout=30
         )
+        # Issued once inventory knows of the approval (it confirms the reservation then).
+        await bus.wait_for(
+            "inventory.reservation_confirmed",
+            lambda body: body["order_id"] == orders[0].order_id,
+            timeout=30,
+        )
         await accepted(bus, issue(orders[0].order_id, location.location_id, (tea, "2")))
     await system.until_password_set(admin, PASSWORD)
     return Shop(admin, branch, *(order.order_id for order in orders))
@@ -282,4 +288,7 @@ async def test_every_main_page_fits_a_phone_and_shows_amounts_in_their_decimals(
     await desk.goto(f"{system.url}/orders/{shop.euro}")
     await sign_in(desk, shop.admin)
     await expect(desk.locator("td.num", has_text="58.30").first).to_be_visible()
+    # The goods issue form offers what is left to issue: 2 of the 4 TEA, both CUP.
+    left = (await desk.get_by_label("Items, one per line").input_value()).split("\n")
+    assert [row.split()[1] for row in left if row.strip()] == ["2", "2"], left
     await desk.screenshot(path=shots_folder(screenshots) / "order.png", full_page=True)

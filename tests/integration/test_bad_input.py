@@ -24,6 +24,7 @@ from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApprovalWithdrawn,
     ApproveRequest,
@@ -293,6 +294,26 @@ async def s_order_pending(ctx: Context) -> None:
     await _pending_seen(ctx, order_id)
 
 
+async def s_order_reassigned(ctx: Context) -> None:
+    order_id = await ctx.submitted()
+    await ctx.bus.send(
+        ApprovalReassigned(
+            **request_facts(order_id),
+            level=1,
+            levels=1,
+            approver=Person(user_id="bob"),
+            previous_approver=Person(user_id="mary"),
+            reassigned_by="root",
+        )
+    )
+    for _ in range(100):
+        doc = await ctx.db.orders.find_one({"_id": order_id})
+        if doc and (doc.get("pending") or {}).get("approver_id") == "bob":
+            return
+        await ctx.bus.settle(0.05)
+    raise AssertionError("approval.reassigned was not applied")
+
+
 async def s_order_user_upserted(ctx: Context) -> None:
     user = unique("U")
     await ctx.bus.send(
@@ -465,6 +486,19 @@ async def s_notify_pending(ctx: Context) -> None:
     await _mail_failed(ctx, ApprovalPending(**facts, level=1, levels=1, approver=NO_MAIL))
 
 
+async def s_notify_reassigned(ctx: Context) -> None:
+    facts = request_facts(unique("PO"), notify=True)
+    moved = ApprovalReassigned(
+        **facts,
+        level=1,
+        levels=1,
+        approver=NO_MAIL,
+        previous_approver=Person(user_id="mary"),
+        reassigned_by="root",
+    )
+    await _mail_failed(ctx, moved)
+
+
 async def s_notify_approved(ctx: Context) -> None:
     order_id = unique("PO")
     facts = {**request_facts(order_id, notify=True), "creator": NO_MAIL}
@@ -538,9 +572,13 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     command("order.close_short"): s_close_short,
     command("order.configure_branch"): s_configure_branch,
     command("order.configure_storefront"): s_configure_storefront,
+    # Its own events, which finish a conversion a crash left half done (the sample converts).
+    event("order", "order.quotation_converted"): s_convert_quotation,
+    event("order", "order.rfq_reply_chosen"): s_choose_rfq_reply,
     event("order", "inventory.location_defined"): s_order_location_defined,
     event("order", "inventory.stock_moved"): s_order_stock_moved,
     event("order", "approval.pending"): s_order_pending,
+    event("order", "approval.reassigned"): s_order_reassigned,
     event("order", "approval.approved"): s_order_approved,
     event("order", "approval.rejected"): s_order_rejected,
     event("order", "approval.user_upserted"): s_order_user_upserted,
@@ -554,6 +592,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     event("approval", "order.cancelled"): s_order_cancelled,
     command("billing.define_plan"): s_define_plan,
     event("notification", "approval.pending"): s_notify_pending,
+    event("notification", "approval.reassigned"): s_notify_reassigned,
     event("notification", "order.approved"): s_notify_approved,
     event("notification", "order.rejected"): s_notify_rejected,
     event("notification", "approval.withdrawn"): s_notify_withdrawn,

@@ -20,7 +20,7 @@ from tests.support.factories import lines, unique
 from tests.support.flows import accepted
 from tests.support.inventory import eventually
 from tests.support.services import Environment, asgi_get
-from tests.support.storefront import CartScript, Storefront
+from tests.support.storefront import CartScript, Storefront, configure_storefront
 
 
 async def timeline_of(app: Any, order_id: str, until: str) -> dict[str, Any]:
@@ -74,6 +74,7 @@ async def test_a_quotations_events_open_its_orders_timeline(
 async def test_a_carts_events_open_the_timeline_of_its_order(
     env: Environment, bus: Bus, order_service: Any, approval_service: Any
 ) -> None:
+    await configure_storefront(env.amqp_url)  # its price list prices the cart
     script = CartScript(unique("CART"))
     script.created()
     await asyncio.sleep(0.01)  # a storefront's events are moments apart, not in one millisecond

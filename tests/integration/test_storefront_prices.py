@@ -22,6 +22,7 @@ from shared.contracts import (
     ItemDefined,
     LocationDefined,
     MovementKind,
+    PricingTerms,
     ReservedLine,
     SourceType,
     StockMoved,
@@ -188,6 +189,19 @@ async def test_the_storefront_callers_sales_order_takes_the_price_list_price(
         await storefront.send(unknown, reply=True)
         assert (await storefront.reply_for(unknown)).body["reason"] == "unknown_item"
 
+        # Its own tax basis would lower what the list's prices come to: refused, as discounts.
+        gross = unconfigured.model_copy(
+            update={
+                "order_id": unique("SO"),
+                "message_id": uuid4(),
+                "pricing": PricingTerms(prices_include_tax=True),
+            }
+        )
+        await storefront.send(gross, reply=True)
+        refused = await storefront.reply_for(gross)
+        assert refused.body["reason"] == "not_allowed"
+        assert "prices_include_tax" in refused.body["detail"]
+
 
 async def test_configuring_a_storefront_needs_an_existing_price_list(orders: Any, bus: Bus) -> None:
     configure = ConfigureStorefront(
@@ -349,3 +363,19 @@ async def test_a_cart_with_a_quantity_finer_than_its_item_fails_checkout_naming_
     assert failed.body["detail"] == (
         "line 1: 0.25 m of A is finer than A is counted in (1 decimal place)."
     )
+
+
+async def test_a_storefronts_settings_are_read_back(env: Environment, orders: Any) -> None:
+    await configure_storefront(
+        env.amqp_url, storefront_id="web-qa", unknown_item=UnknownItemPolicy.HOLD
+    )
+    status, found = await asgi_get(orders, "/storefronts", "storefront_id=web-qa")
+    assert status == 200
+    assert (found["storefront_id"], found["unknown_item"]) == ("web-qa", "hold")
+    assert found["price_list_id"].startswith("WEB")
+    _, every = await asgi_get(orders, "/storefronts")
+    assert "web-qa" in [s["storefront_id"] for s in every]
+    status, _ = await asgi_get(orders, "/storefronts", "storefront_id=nowhere")
+    assert status == 404
+    status, _ = await asgi_get(orders, "/storefronts", caller="storefront-demo")
+    assert status == 403  # a storefront reads its carts and orders only

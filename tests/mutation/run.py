@@ -75,7 +75,8 @@ def run_mutmut(*, reuse: bool) -> None:
 def collect() -> list[Module]:
     patterns = mutated_patterns()
     modules = []
-    for meta in sorted(MUTANTS.glob("services/**/*.py.meta")):
+    metas = [*MUTANTS.glob("services/**/*.py.meta"), *MUTANTS.glob("shared/**/*.py.meta")]
+    for meta in sorted(metas):
         path = str(meta.relative_to(MUTANTS).with_suffix(""))
         if not any(fnmatch.fnmatch(path, pattern) for pattern in patterns):
             continue

@@ -110,7 +110,8 @@ class FlowBus(Bus):
 
 async def accepted(bus: Bus, command: Command) -> Received:
     await bus.send(command, reply=True)
-    reply = await bus.reply_for(command, timeout=30)
+    # A flow bus under a backlog waits as long as it waits for the flow's events.
+    reply = await bus.reply_for(command, timeout=max(30.0, getattr(bus, "timeout", 30.0)))
     assert reply.type != "CommandRejected", f"{command.type_name()} refused: {reply.body}"
     return reply
 

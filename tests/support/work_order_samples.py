@@ -19,6 +19,7 @@ from shared.contracts import (
     ComponentsShort,
     CreateWorkOrder,
     ProductionReceived,
+    ProductionRefused,
     ReleaseWorkOrder,
     ReservedLine,
     StockLine,
@@ -137,6 +138,21 @@ async def s_order_production_received(ctx: SampleContext) -> None:
     )
 
 
+async def s_order_production_refused(ctx: SampleContext) -> None:
+    await _applied(
+        ctx,
+        ProductionRefused(
+            work_order_id=await _released(ctx),
+            completion_id="WC-1",
+            branch_id="B1",
+            sku="WIDGET",
+            quantity=Decimal(1),
+            reason="no_location",
+            detail="Branch B1 has no location to receive finished units at.",
+        ),
+    )
+
+
 async def s_order_components_released(ctx: SampleContext) -> None:
     await _applied(
         ctx,
@@ -231,6 +247,7 @@ WORK_ORDER_SAMPLES: dict[tuple[str, str], Sample] = {
     event("order", "inventory.components_issued"): (s_order_components_issued),
     event("order", "inventory.components_short"): s_order_components_short,
     event("order", "inventory.production_received"): (s_order_production_received),
+    event("order", "inventory.production_refused"): s_order_production_refused,
     event("order", "inventory.components_released"): (s_order_components_released),
     event("inventory", "order.work_order_released"): (s_inventory_work_order_released),
     event("inventory", "order.work_order_partially_completed"): (

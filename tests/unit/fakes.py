@@ -1,7 +1,8 @@
 """In-memory stand-ins for the MongoDB stores, for unit tests of handlers.
 
 They keep the semantics the handlers rely on (versions, remembered message ids, recorded
-events), with none of the I/O.
+events stamped with their cause), with none of the I/O; :class:`FakeStore` is a
+:class:`shared.storage.store.Store`, checked by the type checker wherever a handler takes one.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class FakeStore(Generic[A]):
             raise AlreadyExists(aggregate.id)
         aggregate.version = 1
         aggregate.applied_messages = [str(cause.message_id)]
-        self._keep(aggregate)
+        self._keep(aggregate, cause)
 
     async def add_once(self, aggregate: A, *, cause: Message) -> bool:
         try:
@@ -69,7 +70,7 @@ class FakeStore(Generic[A]):
         if cause is not None:
             applied = key or str(cause.message_id)
             aggregate.applied_messages = [*aggregate.applied_messages, applied]
-        self._keep(aggregate)
+        self._keep(aggregate, cause)
 
     async def change(
         self,
@@ -103,8 +104,9 @@ class FakeStore(Generic[A]):
         else:
             await self.change(aggregate_id, cause, change, missing=LookupError)
 
-    def _keep(self, aggregate: A) -> None:
-        self.published.extend(aggregate.collect_events())
+    def _keep(self, aggregate: A, cause: Message | None) -> None:
+        events = aggregate.collect_events()
+        self.published.extend(e if cause is None else e.caused_by(cause) for e in events)
         self.docs[aggregate.id] = aggregate.model_dump(mode="python")
 
     def events(self, kind: type[Event]) -> list[Any]:

@@ -42,7 +42,7 @@ class FakeStores:
         self.cycles = FakeStore(Cycle)
         self.assignments = FakeStore(Assignment)
         self.users = FakeStore(User)
-        self.directory = Directory(self.users)  # type: ignore[arg-type]
+        self.directory = Directory(self.users)
         self.directory_lock = FakeLock()
         self.moved_requests = self.requests
 
@@ -64,7 +64,7 @@ def submitted(vendor: str, attempt: int = 1) -> OrderSubmitted:
 
 async def test_a_party_moves_between_cycles_and_orders_follow_its_new_cycle() -> None:
     stores = FakeStores()
-    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    handlers = ApprovalHandlers(stores)
     for user in (
         UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"),
         UpsertUser(user_id="ann", name="N", admin=True, changed_by="r"),
@@ -100,7 +100,7 @@ async def test_a_party_moves_between_cycles_and_orders_follow_its_new_cycle() ->
 
 async def test_a_new_attempt_supersedes_a_pending_earlier_one() -> None:
     stores = FakeStores()
-    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    handlers = ApprovalHandlers(stores)
     await handlers.upsert_user(UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"))
     await handlers.define_cycle(
         DefineCycle(
@@ -128,7 +128,7 @@ async def test_a_new_attempt_supersedes_a_pending_earlier_one() -> None:
 
 async def test_cancelling_the_order_withdraws_its_pending_request_from_the_approver() -> None:
     stores = FakeStores()
-    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    handlers = ApprovalHandlers(stores)
     await handlers.upsert_user(UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"))
     await handlers.define_cycle(
         DefineCycle(
@@ -164,7 +164,7 @@ async def test_cancelling_the_order_withdraws_its_pending_request_from_the_appro
 
 async def test_an_unresolvable_level_two_approver_falls_back_to_the_cycles_fallback() -> None:
     stores = FakeStores()
-    handlers = ApprovalHandlers(stores)  # type: ignore[arg-type]
+    handlers = ApprovalHandlers(stores)
     for user in (
         UpsertUser(user_id="adam", name="A", admin=True, changed_by="r"),
         UpsertUser(user_id="ann", name="N", admin=True, changed_by="r"),

@@ -12,6 +12,7 @@ from services.backoffice.audit import about
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
+    came_from,
     fulfilment_step,
     link_refusal,
     may_edit,
@@ -24,6 +25,7 @@ from services.backoffice.domain import (
     require_admin,
 )
 from services.backoffice.orders_view import Filters
+from services.backoffice.pages_config import cycle_values
 from shared.links import ApprovalLink, BadLink, ExpiredLink, approval_link, read, sign
 
 pytestmark = pytest.mark.unit
@@ -338,7 +340,13 @@ def test_after_sign_in_only_a_path_of_this_site() -> None:
         ("not_the_creator", "Only the order's creator (or an administrator) may do this."),
         ("unknown_order", "There is no such order."),
         ("order_exists", "An order with this id exists already: choose another id."),
-        ("order_not_approved", "The order is not approved yet."),
+        (
+            "order_not_approved",
+            "The stockroom does not know of the order's approval yet (it learns it a moment "
+            "after the approval): try again in a few seconds.",
+        ),
+        ("invalid_quantity", "A quantity is finer than its item is counted in."),
+        ("insufficient_stock", "There is not enough stock free for this."),
         ("over_receipt", "That is more than the order still expects."),
         ("exceeds_ordered", "That is more than the order still expects."),
         ("invalid_message", "Some of what you entered is not valid."),
@@ -366,6 +374,33 @@ def test_a_request_without_decisions_is_seen_by_its_people_only() -> None:
     undecided = {"approver": {"user_id": "mona"}, "creator": {"user_id": "carl"}}
     assert may_view_request(undecided, MONA)
     assert not may_view_request(undecided, Viewer("eve", "Eve"))
+
+
+def test_an_orders_origins_are_named_once_in_the_order_its_timeline_meets_them() -> None:
+    timeline = [
+        {"document": "quotation", "document_id": "Q-1", "event": "order.quotation_created"},
+        {"document": "quotation", "document_id": "Q-1", "event": "order.quotation_converted"},
+        {"document": "order", "document_id": "SO-Q-1", "event": "order.created"},
+        {"event": "order.submitted"},  # an entry recorded before documents were named
+    ]
+    assert came_from(timeline) == [{"document": "quotation", "id": "Q-1"}]
+    assert came_from([]) == []
+
+
+def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
+    stored = {
+        "id": "CYC-1",
+        "name": "Big",
+        "levels": [{"approver": "named_user", "user_id": "ada"}],
+        "emails": {"pending": False, "approved": True, "rejected": False},
+    }
+    assert cycle_values(stored)["emails"] == stored["emails"]
+    assert cycle_values(stored)["levels"] == stored["levels"]
+    older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
+    assert cycle_values(older)["emails"] == dict.fromkeys(
+        ("pending", "approved", "rejected"), False
+    )
+    assert cycle_values(None)["emails"] == dict.fromkeys(("pending", "approved", "rejected"), True)
 
 
 def test_the_audit_trail_names_what_a_form_changed_by_its_ids_and_never_its_secrets() -> None:

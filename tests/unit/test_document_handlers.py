@@ -3,12 +3,13 @@ order once, whatever is resent or lost between the two writes; expiry is publish
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from services.order.configuration import Taxed
 from services.order.documents import DocumentHandlers
 from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
 from services.order.domain.availability import assess
@@ -66,7 +67,7 @@ class FakeStock:
     def __init__(self) -> None:
         self.available: dict[str, Decimal] = {}
 
-    async def assess(self, branch_id: str, lines: list[OrderLine]) -> StockAvailability:
+    async def assess(self, branch_id: str, lines: Sequence[OrderLineInput]) -> StockAvailability:
         location = f"{branch_id}-SALES" if self.available else None
         return assess(lines, location_id=location, available=self.available, at=utcnow())
 
@@ -85,7 +86,7 @@ class FakeConfig:
     def __init__(self) -> None:
         self.rates: dict[str, TaxRate] = {}
 
-    async def rates_for(self, lines: Iterable[OrderLineInput], at: datetime) -> dict[str, TaxRate]:
+    async def rates_for(self, lines: Iterable[Taxed], at: datetime) -> dict[str, TaxRate]:
         codes = {code for line in lines for code in line.tax_codes}
         return {code: rate for code, rate in self.rates.items() if code in codes}
 
@@ -112,13 +113,13 @@ class World:
         self.branches = FakeBranches()
         self.config = FakeConfig()
         self.handlers = DocumentHandlers(
-            self.quotations,  # type: ignore[arg-type]
-            self.rfqs,  # type: ignore[arg-type]
-            self.orders,  # type: ignore[arg-type]
-            stock=self.stock,  # type: ignore[arg-type]
-            branches=self.branches,  # type: ignore[arg-type]
-            config=self.config,  # type: ignore[arg-type]
-            items=FakeItems(),  # type: ignore[arg-type]
+            self.quotations,
+            self.rfqs,
+            self.orders,
+            stock=self.stock,
+            branches=self.branches,
+            config=self.config,
+            items=FakeItems(),
         )
 
     async def accepted_quotation(
@@ -207,6 +208,38 @@ async def test_an_order_lost_after_the_conversion_is_added_on_redelivery() -> No
     assert len(world.quotations.events(QuotationConverted)) == 1
 
 
+async def test_an_order_lost_after_the_conversion_is_added_by_its_event_without_a_resend() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-X")
+    world.orders.fail_next = True
+    with pytest.raises(ConnectionError):
+        await world.handlers.convert_quotation(convert)  # died between its two writes
+    [converted] = world.quotations.events(QuotationConverted)
+
+    await world.handlers.conversions.quotation_converted(converted)  # published from the outbox
+    await world.handlers.conversions.quotation_converted(converted)  # and redelivered
+
+    [order] = world.orders.docs.values()
+    assert (order["id"], order["quotation_id"]) == ("SO-X", quotation_id)
+    assert order["applied_messages"] == [str(convert.message_id)]  # as if the handler added it
+    [created] = world.orders.events(OrderCreated)
+    assert created.causation_id == convert.message_id
+    await world.handlers.convert_quotation(convert)  # a resend finds it made
+    assert list(world.orders.docs) == ["SO-X"]
+
+
+async def test_a_conversion_event_finds_the_order_made_and_adds_nothing() -> None:
+    world = World()
+    quotation_id = await world.accepted_quotation()
+    await world.handlers.convert_quotation(
+        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
+    )
+    [converted] = world.quotations.events(QuotationConverted)
+    await world.handlers.conversions.quotation_converted(converted)
+    assert len(world.orders.events(OrderCreated)) == 1
+
+
 async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
     world = World()
     taken = purchase_order(order_id="SO-TAKEN")
@@ -268,6 +301,23 @@ async def test_choosing_a_reply_resent_or_lost_midway_makes_one_purchase_order()
     assert (order["id"], order["party_id"], order["rfq_id"]) == (f"PO-{rfq_id}", "S-2", rfq_id)
     assert order["lines"][0]["unit_price"] == Decimal("1.50")
     assert [e.repeated for e in world.rfqs.events(RfqReplyChosen)] == [False, True]
+
+
+async def test_a_purchase_order_lost_after_the_choice_is_added_by_its_event() -> None:
+    world = World()
+    rfq_id = await world.rfq_with_replies()
+    choose = ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
+    world.orders.fail_next = True
+    with pytest.raises(ConnectionError):
+        await world.handlers.choose_rfq_reply(choose)
+    [chosen] = world.rfqs.events(RfqReplyChosen)
+
+    await world.handlers.conversions.rfq_reply_chosen(chosen)
+    await world.handlers.conversions.rfq_reply_chosen(chosen)
+
+    [order] = world.orders.docs.values()
+    assert (order["id"], order["rfq_id"]) == (f"PO-{rfq_id}", rfq_id)
+    assert order["applied_messages"] == [str(choose.message_id)]
 
 
 async def _past(quotation_id: str, world: World) -> None:

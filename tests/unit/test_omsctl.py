@@ -8,7 +8,6 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from omsctl.amqp import Answer, login
 from omsctl.approvals import parse_level
 from omsctl.catalog import commands, is_structured, type_text
 from omsctl.cli import main
@@ -17,6 +16,7 @@ from omsctl.curated import parse_line
 from omsctl.outcome import Exit
 from shared.asyncapi import load
 from shared.contracts import ApproveRequest, CreatePurchaseOrder, DefineCycle, SubmitOrder
+from shared.messaging.client import Answer, login
 from shared.registry import SERVICES
 
 

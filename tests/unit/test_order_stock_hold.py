@@ -91,6 +91,11 @@ def test_short_the_order_is_a_draft_again_naming_each_item_and_the_submit_is_ref
     assert order.stock_refusal.attempt == 1
     notes = [h.note for h in order.history if h.status is OrderStatus.DRAFT]
     assert "stock short: A: 4 requested, 1 available" in notes
+    # In the order things happened: inventory's report while waiting, then back to a draft.
+    assert [(h.status, h.note) for h in order.history[-2:]] == [
+        (OrderStatus.AWAITING_STOCK, "stock short: A short by 3"),
+        (OrderStatus.DRAFT, "stock short: A: 4 requested, 1 available"),
+    ]
 
 
 def test_the_release_may_come_first_and_refuses_the_same_way_once() -> None:

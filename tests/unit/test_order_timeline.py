@@ -12,11 +12,14 @@ from shared.contracts import (
     ApprovalBasis,
     ApprovalPending,
     ApprovalRejected,
+    Availability,
     GoodsReceived,
+    LineAvailability,
     LineProgress,
     Message,
     OrderCompleted,
     OrderKind,
+    OrderStockHoldRefused,
     OrderSubmitted,
     Person,
     ReleaseReason,
@@ -71,6 +74,29 @@ DONE = {"order_id": "O-1", "kind": OrderKind.SALES, "party_id": "C-1", "branch_i
         (
             ReservationConfirmed(**HELD, stock_status=StockStatus.CONFIRMED),
             "stock confirmed at L-1, held firm",
+        ),
+        (
+            OrderStockHoldRefused(
+                **DONE,
+                attempt=1,
+                submitted_by="bob",
+                detail="A: 4 requested, 1 available",
+                shortages=[
+                    LineAvailability(
+                        sku="A",
+                        requested=D(4),
+                        available=D(1),
+                        status=Availability.SHORT,
+                    )
+                ],
+            ),
+            "stock short: A 4 requested, 1 available",
+        ),
+        (
+            StockReserved(
+                **{**HELD, "location_id": None}, stock_status=StockStatus.SHORT, expires_at=None
+            ),
+            "stock short (the branch has no sales location)",
         ),
         (
             ReservationReleased(**HELD, reason=ReleaseReason.EXPIRED),

@@ -13,6 +13,7 @@ from services.order.domain.storefront import (
     ItemsHeld,
     Storefront,
     StorefrontDiscount,
+    StorefrontNotConfigured,
     StorefrontPrices,
     UnknownItem,
 )
@@ -77,6 +78,8 @@ def test_a_storefront_sets_no_discount_and_its_terms_take_its_price_list() -> No
         prices().lines([line("MUG", "1", "1", discount=off)])
     with pytest.raises(StorefrontDiscount, match="document discount"):
         prices().terms(PricingTerms(discount=off))
+    with pytest.raises(StorefrontDiscount, match="prices_include_tax"):
+        prices().terms(PricingTerms(prices_include_tax=True))
     assert prices().terms(PricingTerms(price_list_id="CHEAP")).price_list_id == "WEB"
     assert prices().terms(None).price_list_id == "WEB"
 
@@ -128,3 +131,56 @@ def test_a_held_order_is_not_submitted_until_a_person_gives_the_lines() -> None:
     assert order.held_items == []
     order.submit(by="ann")
     assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_every_storefront_refusal_says_what_to_do_in_full() -> None:
+    assert str(StorefrontNotConfigured("shop")) == (
+        "Storefront shop has no price list, and its own prices are not the business's: "
+        "configure it with order.configure_storefront (price_list_id, unknown_item) first."
+    )
+    with pytest.raises(StorefrontDiscount) as discount:
+        prices().lines([line("MUG", "1", None, discount={"kind": "percent", "value": "5"})])
+    assert str(discount.value) == (
+        "Storefront shop sent a line discount: a storefront's lines are priced by its price "
+        "list, without discounts."
+    )
+    with pytest.raises(StorefrontDiscount) as document:
+        prices().terms(PricingTerms(discount=Discount(kind="percent", value=D(5))))
+    assert str(document.value) == (
+        "Storefront shop sent a document discount: a storefront's orders are priced by its "
+        "price list, without discounts."
+    )
+    with pytest.raises(UnknownItem) as unknown:
+        prices().lines([line("GHOST", "1", "1"), line("SPOOK", "1", "1"), line("GHOST", "2", "1")])
+    assert str(unknown.value) == (
+        "Price list WEB of storefront shop does not know GHOST, SPOOK: add them to the list, "
+        "or remove them from the order."
+    )
+    with pytest.raises(UnknownPrice) as held:
+        prices(UnknownItemPolicy.HOLD).lines([line("GHOST", "1", None)])
+    assert str(held.value) == (
+        "Line GHOST is held (price list WEB does not know it) and the storefront sent no price "
+        "for it: send one, or add the item to the list."
+    )
+
+
+def test_a_priced_line_keeps_everything_else_the_storefront_sent() -> None:
+    sent = line("MUG", "2", "0.01", tax_codes=["VAT"], description="Blue mug")
+    [priced], _ = prices().lines([sent])
+    assert (priced.tax_codes, priced.description) == (["VAT"], "Blue mug")
+    assert priced.model_dump(exclude={"unit_price", "storefront_unit_price"}) == sent.model_dump(
+        exclude={"unit_price"}
+    )
+
+
+def test_a_persons_edit_keeps_the_price_the_storefront_sent() -> None:
+    order = held_order()
+    order.update(
+        by="ann", lines=[line("MUG", "3", None), line("GHOST", "2", "9.00")], price_list=WEB
+    )
+    assert [(x.sku, x.unit_price, x.storefront_unit_price) for x in order.lines] == [
+        ("MUG", D("12.50"), D(1)),
+        ("GHOST", D("9.00"), D("7.00")),
+    ]
+    order.update(by="ann", notes="call first")
+    assert [x.storefront_unit_price for x in order.lines] == [D(1), D("7.00")]

@@ -262,14 +262,21 @@ def test_partial_completions_until_the_whole_quantity_is_done() -> None:
         "B-1",
         "WO-1",
     )
-    assert order.status is WorkOrderStatus.PARTIALLY_COMPLETED
-    assert order.history[-1].note == "C-1: 1 finished, 0 scrapped"
+    assert order.status is WorkOrderStatus.IN_PROGRESS  # until inventory has the units
+    assert order.history[-1].note == (
+        "C-1: 1 finished, 0 scrapped; waiting for inventory to receive them"
+    )
     assert order.history[-1].by == "foreman"
+    order.production_received(completion_id="C-1", location_id="L-1", quantity=D(1))
+    assert str(order.status) == WorkOrderStatus.PARTIALLY_COMPLETED.value
+    assert order.history[-1].note == "1 WIDGET received at L-1 (C-1)"
 
     order.complete(completion_id="C-2", quantity=D(2), scrap=D(1), by="foreman")
     [done] = order.collect_events()
     assert isinstance(done, WorkOrderCompleted)
     assert (done.completed_total, done.scrapped_total, done.remaining) == (D(3), D(1), D(0))
+    assert str(order.status) == WorkOrderStatus.PARTIALLY_COMPLETED.value
+    order.production_received(completion_id="C-2", location_id="L-1", quantity=D(2))
     assert str(order.status) == "completed"
     assert [(c.completion_id, c.quantity, c.scrap) for c in order.completions] == [
         ("C-1", D(1), D(0)),
@@ -277,10 +284,76 @@ def test_partial_completions_until_the_whole_quantity_is_done() -> None:
     ]
 
 
-def test_completing_exactly_what_is_left_completes_it() -> None:
+def test_completing_exactly_what_is_left_completes_it_once_inventory_received_it() -> None:
     order = in_progress("2")
     order.complete(completion_id="C-1", quantity=D(2), scrap=D(0), by="foreman")
+    assert order.status is WorkOrderStatus.IN_PROGRESS
+    assert order.completions[0].awaiting_receipt
+    order.production_received(completion_id="C-1", location_id="L-1", quantity=D(2))
+    assert str(order.status) == WorkOrderStatus.COMPLETED.value
+    assert not order.completions[0].awaiting_receipt
+
+
+def test_a_refused_receipt_takes_the_completion_back_and_it_may_be_reported_again() -> None:
+    order = in_progress("2")
+    order.complete(completion_id="C-1", quantity=D(2), scrap=D(0), by="foreman")
+    order.production_refused(
+        completion_id="C-1", reason="no_location", detail="Branch B-1 has no location."
+    )
+    assert order.status is WorkOrderStatus.IN_PROGRESS  # it never moved
+    assert (order.completed, order.remaining) == (D(0), D(2))
+    assert order.completions[0].refused == "no_location"
+    assert order.history[-1].note == (
+        "C-1 taken back, inventory refused it (no_location): Branch B-1 has no location."
+    )
+    order.production_refused(completion_id="C-1", reason="again", detail="redelivered")
+    assert order.history[-1].note.startswith("C-1 taken back")  # answered once
+    assert order.completed == D(0)
+    with pytest.raises(DuplicateCompletion):
+        order.complete(completion_id="C-1", quantity=D(2), scrap=D(0), by="foreman")
+    order.complete(completion_id="C-2", quantity=D(2), scrap=D(0), by="foreman")
+    order.production_received(completion_id="C-2", location_id="L-1", quantity=D(2))
+    assert str(order.status) == WorkOrderStatus.COMPLETED.value
+
+
+def test_the_status_waits_for_every_receipt_whatever_order_they_come_in() -> None:
+    order = in_progress("3")
+    order.complete(completion_id="C-1", quantity=D(1), scrap=D(0), by="foreman")
+    order.complete(completion_id="C-2", quantity=D(1), scrap=D(0), by="foreman")
+    order.complete(completion_id="C-3", quantity=D(0), scrap=D(1), by="foreman")
+    assert order.status is WorkOrderStatus.PARTIALLY_COMPLETED  # scrap has nothing to receive
+    order.production_received(completion_id="C-2", location_id="L-1", quantity=D(1))
+    assert order.status is WorkOrderStatus.PARTIALLY_COMPLETED
+    order.production_received(completion_id="C-1", location_id="L-1", quantity=D(1))
+    assert str(order.status) == WorkOrderStatus.COMPLETED.value
+
+
+def test_a_refusal_of_the_only_completion_leaves_it_in_progress() -> None:
+    order = in_progress("3")
+    order.complete(completion_id="C-1", quantity=D(1), scrap=D(1), by="foreman")
+    order.production_refused(completion_id="C-1", reason="unknown_item", detail="no WIDGET")
+    assert (order.status, order.completed, order.scrapped) == (
+        WorkOrderStatus.IN_PROGRESS,
+        D(0),
+        D(0),
+    )
+
+
+def test_a_service_job_completes_at_once_as_inventory_has_nothing_to_receive() -> None:
+    order = created("1", kind=WorkOrderKind.SERVICE, item_sku=None, description="Repaint")
+    order.release(by="lead")
+    order.components_issued(attempt=1, location_id="L-1", lines=order.components)
+    order.complete(completion_id="C-1", quantity=D(1), scrap=D(0), by="crew")
     assert order.status is WorkOrderStatus.COMPLETED
+
+
+def test_a_receipt_after_a_cancellation_is_noted_and_the_status_stays() -> None:
+    order = in_progress("2")
+    order.complete(completion_id="C-1", quantity=D(2), scrap=D(0), by="foreman")
+    order.cancel(by="lead", reason=None)
+    order.production_received(completion_id="C-1", location_id="L-1", quantity=D(2))
+    assert order.status is WorkOrderStatus.CANCELLED
+    assert order.history[-1].note == "2 WIDGET received at L-1 (C-1)"
 
 
 def test_a_completion_cannot_exceed_what_is_left() -> None:

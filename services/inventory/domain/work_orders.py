@@ -10,8 +10,10 @@ A release is carried out in steps that can each be repeated (each stock move is 
 5. *issued*: ``ComponentsIssued``.
 
 A completion receives the good units of the finished item (``ProductionReceived``), once per
-completion. A cancellation releases what is held (``ComponentsReleased``); components issued,
-or being issued, stay consumed.
+completion; one that cannot be received (unknown item, no location, a quantity finer than the
+item is counted in) is answered ``ProductionRefused``, so that the work order takes it back.
+A cancellation releases what is held (``ComponentsReleased``); components issued, or being
+issued, stay consumed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from shared.contracts import (
     ComponentsReleased,
     ComponentsShort,
     ProductionReceived,
+    ProductionRefused,
     ReservedLine,
     StockLine,
     WorkOrderKind,
@@ -56,6 +59,12 @@ class ProductionReceipt(BaseModel):
     at: datetime
 
 
+class RefusedReceipt(BaseModel):
+    completion_id: str
+    reason: str
+    at: datetime
+
+
 class WorkOrderRecord(Aggregate):
     kind: WorkOrderKind
     branch_id: str
@@ -68,6 +77,7 @@ class WorkOrderRecord(Aggregate):
     touched: list[str] = Field(default_factory=list, description="stock ids it may hold")
     cancelled: bool = False
     receipts: list[ProductionReceipt] = Field(default_factory=list)
+    refused_receipts: list[RefusedReceipt] = Field(default_factory=list)
     updated_at: datetime = Field(default_factory=utcnow)
 
     @classmethod
@@ -80,6 +90,11 @@ class WorkOrderRecord(Aggregate):
 
     def receipt(self, completion_id: str) -> ProductionReceipt | None:
         return next((r for r in self.receipts if r.completion_id == completion_id), None)
+
+    def answered(self, completion_id: str) -> bool:
+        """Whether the completion was received or refused already."""
+        refused = any(r.completion_id == completion_id for r in self.refused_receipts)
+        return refused or self.receipt(completion_id) is not None
 
     # --- release ------------------------------------------------------------------------------
 
@@ -184,8 +199,9 @@ class WorkOrderRecord(Aggregate):
         )
 
     def receive(self, *, completion_id: str, sku: str, quantity: Decimal, location_id: str) -> None:
-        """Good units of a completion came into stock (counted once per completion)."""
-        if self.receipt(completion_id) is not None:
+        """Good units of a completion came into stock (counted once per completion; never
+        after it was refused: the work order took it back)."""
+        if self.answered(completion_id):
             return
         self.receipts.append(
             ProductionReceipt(
@@ -206,5 +222,27 @@ class WorkOrderRecord(Aggregate):
                 sku=sku,
                 quantity=quantity,
                 received_total=self.received,
+            )
+        )
+
+    def refuse_receipt(
+        self, *, completion_id: str, sku: str, quantity: Decimal, reason: str, detail: str
+    ) -> None:
+        """The good units of a completion cannot come into stock: the work order is told."""
+        if self.answered(completion_id):
+            return
+        self.updated_at = utcnow()
+        self.refused_receipts.append(
+            RefusedReceipt(completion_id=completion_id, reason=reason, at=self.updated_at)
+        )
+        self.record(
+            ProductionRefused(
+                work_order_id=self.id,
+                completion_id=completion_id,
+                branch_id=self.branch_id,
+                sku=sku,
+                quantity=quantity,
+                reason=reason,
+                detail=detail,
             )
         )

@@ -9,7 +9,7 @@ from services.inventory.domain.errors import ItemExists, LocationExists
 from services.inventory.repository import Stores
 from shared.contracts import AdjustStock, DefineItem, DefineLocation, SetOpeningBalance
 from shared.domain import Aggregate
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 
 class CatalogHandlers:
@@ -74,8 +74,6 @@ class CatalogHandlers:
 A = TypeVar("A", bound=Aggregate)
 
 
-async def _add_once(
-    store: AggregateStore[A], aggregate: A, cmd: DefineItem | DefineLocation
-) -> bool:
+async def _add_once(store: Store[A], aggregate: A, cmd: DefineItem | DefineLocation) -> bool:
     """Insert; False when the id is taken by another command (a redelivery counts as done)."""
     return await store.add_once(aggregate, cause=cmd)

@@ -27,6 +27,7 @@ from shared.contracts import (
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
 )
+from shared.domain import DomainError
 from shared.storage.aggregates import AlreadyExists
 
 log = structlog.get_logger(__name__)
@@ -143,16 +144,32 @@ class WorkOrderHandlers:
         await self.trim(event.work_order_id, event)
 
     async def completed(self, event: WorkOrderCompleted | WorkOrderPartiallyCompleted) -> None:
-        """Receive the good units of a completion into stock where the components were issued."""
+        """Receive the good units of a completion into stock where the components were issued;
+        when they cannot be, say so (``inventory.production_refused``): the work order's status
+        follows this answer."""
         if event.item_sku is None or event.quantity == 0:
             return  # a service job, or only scrap: nothing comes into stock
         record = await self.records.get(event.work_order_id)
-        if record is not None and record.receipt(event.completion_id) is not None:
+        if record is not None and record.answered(event.completion_id):
             return
-        location = await self._receiving_location(record, event.branch_id)
-        location_id = location.id
-        (await self.catalog.item(event.item_sku)).check_quantity(event.quantity)
         sku, quantity = event.item_sku, event.quantity
+        try:
+            location = await self._receiving_location(record, event.branch_id)
+            (await self.catalog.item(sku)).check_quantity(quantity)
+        except DomainError as refusal:
+            reason, detail = refusal.reason, refusal.detail
+            await self._learn(
+                event,
+                lambda r: r.refuse_receipt(
+                    completion_id=event.completion_id,
+                    sku=sku,
+                    quantity=quantity,
+                    reason=reason,
+                    detail=detail,
+                ),
+            )
+            log.warning("production_refused", work_order_id=event.work_order_id, sku=sku)
+            return
         await self.stock.change(
             location,
             sku,
@@ -170,7 +187,7 @@ class WorkOrderHandlers:
                 completion_id=event.completion_id,
                 sku=sku,
                 quantity=quantity,
-                location_id=location_id,
+                location_id=location.id,
             ),
         )
         log.info("production_received", work_order_id=event.work_order_id, sku=sku)

@@ -1,7 +1,21 @@
-"""Storefront cart events: keep the cart, value it, and turn a checkout into a sales order."""
+"""Storefront cart events: keep the cart, value it, and turn a checkout into a sales order.
+
+A checkout changes two aggregates, in single-document writes, in this order:
+
+1. the cart: ``checking_out``, the process record (a cart checking out promises its order);
+2. the sales order ``SO-<cart_id>``, created, then submitted (each command's id comes from the
+   cart, so each step is done once whoever repeats it);
+3. the cart: ``checked_out`` with ``order.cart_converted`` in its outbox, or ``checkout_failed``.
+
+Should the process die between them, the cart stays ``checking_out``; the leased cart scan
+(:mod:`services.order.carts.recovery`) runs :meth:`CartHandlers.convert` again for a checkout
+older than ``OMS_CART_CHECKOUT_GRACE_SECONDS``, and each step finds what was done: no
+storefront has to send its checkout again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
@@ -24,12 +38,13 @@ from shared.contracts import (
     utcnow,
 )
 from shared.domain import DomainError
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.aggregates import AlreadyApplied, AlreadyExists
+from shared.storage.store import Store
 
 
 class CartHandlers:
     def __init__(
-        self, carts: AggregateStore[Cart], orders: OrderHandlers, config: PricingConfiguration
+        self, carts: Store[Cart], orders: OrderHandlers, config: PricingConfiguration
     ) -> None:
         self.carts = carts
         self.orders = orders
@@ -79,19 +94,15 @@ class CartHandlers:
             cart.refused(None, *problem)
             await self.carts.save(cart, cause=None)
             return
-        cart.converting()
-        await self.carts.save(cart, cause=None)
+        if cart.status is not CartStatus.CHECKING_OUT:  # else resumed by the scan
+            cart.converting()
+            await self.carts.save(cart, cause=None)
         create = sales_order(cart)
         try:
-            await self.orders.create(create, storefront_id=cart.storefront_id, cart_id=cart.id)
-            await self.orders.submit(
-                SubmitOrder(
-                    message_id=uuid5(NAMESPACE_URL, f"oms:cart:{cart.id}:submit"),
-                    order_id=create.order_id,
-                    submitted_by=create.created_by,
-                    correlation_id=cart.id,
-                )
-            )
+            with contextlib.suppress(AlreadyApplied):  # made before, its answer since forgotten
+                await self.orders.create(create, storefront_id=cart.storefront_id, cart_id=cart.id)
+            with contextlib.suppress(AlreadyApplied):
+                await self.orders.submit(submit_order(cart, create))
         except ItemsHeld:
             pass  # made, and waiting for a person: the cart is checked out all the same
         except DomainError as refusal:
@@ -159,6 +170,16 @@ def sales_order(cart: Cart) -> CreateSalesOrder:
             )
             for item in cart.items
         ],
+        correlation_id=cart.id,
+    )
+
+
+def submit_order(cart: Cart, create: CreateSalesOrder) -> SubmitOrder:
+    """The submission of the cart's sales order, with an id of its own from the cart."""
+    return SubmitOrder(
+        message_id=uuid5(NAMESPACE_URL, f"oms:cart:{cart.id}:submit"),
+        order_id=create.order_id,
+        submitted_by=create.created_by,
         correlation_id=cart.id,
     )
 

@@ -18,28 +18,31 @@ from services.order.domain.cart import Cart, CartStatus
 from services.order.domain.cart_recovery import Decision, RecoveryPolicy, decide
 from services.order.stock import StockLevels
 from shared.contracts import CartRecoveryDue, RecoveryItem, utcnow
-from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
+from shared.storage.aggregates import ConcurrencyConflict
+from shared.storage.store import Store
 
 log = structlog.get_logger(__name__)
 
 BATCH = 500
 """Carts looked at per pass, the longest idle first."""
-CHECKOUT_GRACE = timedelta(seconds=30)
-"""A checkout still not turned into an order after this is finished by the scan."""
 
 
 class CartRecovery:
     def __init__(
         self,
-        carts: AggregateStore[Cart],
+        carts: Store[Cart],
         stock: StockLevels,
         handlers: CartHandlers,
         policy: RecoveryPolicy,
+        *,
+        checkout_grace: timedelta,
     ) -> None:
         self.carts = carts
         self.stock = stock
         self.handlers = handlers
         self.policy = policy
+        self.checkout_grace = checkout_grace
+        """A checkout still not turned into an order after this is finished by the scan."""
 
     async def scan(self) -> None:
         """One pass: reminders due now, then checkouts left unfinished (a crash mid-way)."""
@@ -69,12 +72,11 @@ class CartRecovery:
             "last_activity_at": {"$lte": now - self.policy.abandon_after},
         }
 
-    @staticmethod
-    def _unfinished(now: datetime) -> dict[str, object]:
+    def _unfinished(self, now: datetime) -> dict[str, object]:
         return {
             "status": {"$in": [CartStatus.OPEN.value, CartStatus.CHECKING_OUT.value]},
             "checkout_sequence": {"$ne": None},
-            "last_activity_at": {"$lte": now - CHECKOUT_GRACE},
+            "last_activity_at": {"$lte": now - self.checkout_grace},
         }
 
     async def remind(self, cart: Cart, now: datetime) -> None:

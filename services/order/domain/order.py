@@ -218,8 +218,10 @@ class Order(Aggregate):
         if lines is not None:
             self.held_items = []  # a person gave every line's price
         if lines is not None or branch_id or currency or pricing is not None:
+            sent = {line.sku: line.storefront_unit_price for line in self.lines}
             new_lines = self.lines if lines is None else lines
             self._price(new_lines, pricing or self.terms, price_list, rates or {})
+            self.lines = _storefront_prices_kept(self.lines, sent)
         self.updated_at = utcnow()
         self.record(OrderUpdated(**self._facts(), updated_by=by))
 
@@ -599,28 +601,29 @@ class Order(Aggregate):
         at: datetime,
     ) -> None:
         """Inventory validated a sales order's stock: confirmed, or short by how much. A hold
-        the submission waits for decides it: confirmed enters approval, short sends it back."""
-        if (hold := self._holding(attempt)) is not None and not firm:
+        the submission waits for decides it: confirmed enters approval, short sends it back.
+        The history notes the report before what it caused, in the order things happened."""
+        hold = None if firm else self._holding(attempt)
+        if self._stock_news(attempt, at):
+            self.stock = StockCheck(
+                attempt=attempt,
+                status=StockState(status.value),
+                firm=firm,
+                location_id=location_id,
+                lines=lines,
+                at=at,
+            )
+            shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
+            held = ", held firm" if firm else ""  # once approved: told from the first report
+            self._note(
+                f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
+            )
+        if hold is not None:
             if status is StockStatus.CONFIRMED:
                 self.hold = None
                 self._enter_approval(hold.submitted_by)
             else:
                 self._refuse_hold(hold, lines, at)
-        if not self._stock_news(attempt, at):
-            return
-        self.stock = StockCheck(
-            attempt=attempt,
-            status=StockState(status.value),
-            firm=firm,
-            location_id=location_id,
-            lines=lines,
-            at=at,
-        )
-        shortages = [f"{line.sku} short by {line.short}" for line in lines if line.short > 0]
-        held = ", held firm" if firm else ""  # once approved: told apart from the first report
-        self._note(
-            f"stock {status.value}{held}" + (f": {', '.join(shortages)}" if shortages else "")
-        )
 
     def record_stock_released(
         self, *, attempt: int, reason: str, at: datetime, lines: Sequence[ReservedLine] = ()
@@ -692,3 +695,16 @@ class Order(Aggregate):
             "held_items": self.held_items,
             "cart_id": self.cart_id,
         }
+
+
+def _storefront_prices_kept(
+    lines: Sequence[OrderLine], sent: Mapping[str, Decimal | None]
+) -> list[OrderLine]:
+    """The lines with the price the storefront sent for each item kept: a person's edit gives
+    the business's prices, and cannot say what the storefront sent, so it clears nothing."""
+    return [
+        line
+        if line.storefront_unit_price is not None or sent.get(line.sku) is None
+        else line.model_copy(update={"storefront_unit_price": sent[line.sku]})
+        for line in lines
+    ]

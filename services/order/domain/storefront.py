@@ -52,7 +52,7 @@ class ItemsHeld(DomainError):
 
 
 class StorefrontDiscount(DomainError):
-    """A storefront does not set discounts: the business's prices and terms decide."""
+    """A storefront sets no discount and no tax basis: the business's prices and terms decide."""
 
     reason = "not_allowed"
 
@@ -122,11 +122,17 @@ class StorefrontPrices:
         return priced, list(dict.fromkeys(unknown))
 
     def terms(self, terms: PricingTerms | None) -> PricingTerms:
-        """The order's terms with the storefront's price list; a document discount is refused."""
+        """The order's terms with the storefront's price list; a document discount, or prices
+        said to include tax (which would lower what the list's prices come to), are refused."""
         terms = terms or PricingTerms()
         if terms.discount is not None:
             raise StorefrontDiscount(
                 f"Storefront {self.storefront_id} sent a document discount: a storefront's "
                 "orders are priced by its price list, without discounts."
+            )
+        if terms.prices_include_tax:
+            raise StorefrontDiscount(
+                f"Storefront {self.storefront_id} sent prices_include_tax: a storefront's "
+                "orders are priced by its price list, taxes added on top, as its carts are."
             )
         return terms.model_copy(update={"price_list_id": self.price_list.id})

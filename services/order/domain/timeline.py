@@ -32,6 +32,8 @@ from shared.contracts import (
     OrderApproved,
     OrderCompleted,
     OrderRejected,
+    OrderStockHoldRefused,
+    OrderStockHoldRequested,
     OrderSubmitted,
     Person,
     ReservationConfirmed,
@@ -149,8 +151,22 @@ def _completed(message: OrderCompleted) -> str | None:
     return f"closed short by {message.completed_by}: {message.reason}"
 
 
+def _where(location_id: str | None) -> str:
+    """Where stock was held: a branch without a sales location has nowhere to hold it."""
+    return f"at {location_id}" if location_id else "(the branch has no sales location)"
+
+
 _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     OrderSubmitted: lambda m: f"attempt {m.attempt} submitted by {m.submitted_by}",
+    OrderStockHoldRequested: lambda m: (
+        f"attempt {m.attempt} submitted by {m.submitted_by}: stock to be held before approval"
+    ),
+    OrderStockHoldRefused: lambda m: (
+        "stock short: "
+        + ", ".join(
+            f"{s.sku} {s.requested} requested, {s.available} available" for s in m.shortages
+        )
+    ),
     ApprovalPending: lambda m: (
         f"level {m.level} of {m.levels} waiting for {m.approver.name or m.approver.user_id}"
     ),
@@ -160,8 +176,10 @@ _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
         f"level {m.level} moved from {m.previous_approver.user_id} to "
         f"{m.approver.name or m.approver.user_id}"
     ),
-    StockReserved: lambda m: f"stock {m.stock_status.value} at {m.location_id}",
-    ReservationConfirmed: lambda m: f"stock {m.stock_status.value} at {m.location_id}, held firm",
+    StockReserved: lambda m: f"stock {m.stock_status.value} {_where(m.location_id)}",
+    ReservationConfirmed: lambda m: (
+        f"stock {m.stock_status.value} {_where(m.location_id)}, held firm"
+    ),
     ReservationReleased: lambda m: f"reservation released ({m.reason.value})",
     GoodsReceived: lambda m: f"receipt {m.receipt_id} at {m.location_id}",
     GoodsIssued: lambda m: f"issue {m.issue_id} at {m.location_id}",

@@ -1,19 +1,21 @@
 """The work order aggregate: an item to produce or a job to do, and its bill of materials.
 
 created -> released (inventory reserves and issues the components) -> in_progress (issued) ->
-partially_completed ... -> completed. Released while a component is short, it waits as
-``short`` (what is available stays reserved) until it is released again. It may be cancelled
-until it is completed; components already issued stay consumed. Every status change and every
-fact inventory reports is kept in ``history``.
+partially_completed ... -> completed. A completion with good units of an item moves the status
+only when inventory answers: received (``inventory.production_received``), or refused
+(``inventory.production_refused``: the completion is taken back and may be reported again);
+until then it is counted, and waits for its receipt (``awaiting_receipt``). Released while a
+component is short, it waits as ``short`` (what is available stays reserved) until it is
+released again. It may be cancelled until it is completed; components already issued stay
+consumed. Every status change and every fact inventory reports is kept in ``history``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.order.domain.work_order_errors import (
     CompletionExceedsQuantity,
@@ -25,8 +27,21 @@ from services.order.domain.work_order_errors import (
     WorkOrderNotReleasable,
     WorkOrderNotReleased,
 )
+from services.order.domain.work_order_parts import (
+    CLOSED,
+    IN_PRODUCTION,
+    RELEASABLE,
+    WAITING_FOR_STOCK,
+    ZERO,
+    Completion,
+    Receipt,
+    Shortage,
+    WorkOrderHistory,
+    WorkOrderStatus,
+    bill_of_materials,
+    describe,
+)
 from shared.contracts import (
-    ComponentBasis,
     ComponentLine,
     ReservedLine,
     StockLine,
@@ -40,72 +55,7 @@ from shared.contracts import (
 )
 from shared.domain import Aggregate
 
-ZERO = Decimal(0)
-
-
-class WorkOrderStatus(StrEnum):
-    CREATED = "created"
-    RELEASED = "released"
-    SHORT = "short"
-    IN_PROGRESS = "in_progress"
-    PARTIALLY_COMPLETED = "partially_completed"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-RELEASABLE = frozenset({WorkOrderStatus.CREATED, WorkOrderStatus.SHORT})
-WAITING_FOR_STOCK = frozenset({WorkOrderStatus.RELEASED, WorkOrderStatus.SHORT})
-IN_PRODUCTION = frozenset({WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.PARTIALLY_COMPLETED})
-CLOSED = frozenset({WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED})
-
-
-class WorkOrderHistory(BaseModel):
-    status: WorkOrderStatus
-    at: datetime
-    by: str | None = None
-    attempt: int = 0
-    note: str | None = None
-
-
-class Completion(BaseModel):
-    completion_id: str
-    quantity: Decimal
-    scrap: Decimal
-    by: str
-    at: datetime
-
-
-class Receipt(BaseModel):
-    """Good units inventory received into stock for one completion."""
-
-    completion_id: str
-    location_id: str
-    quantity: Decimal
-    at: datetime
-
-
-class Shortage(BaseModel):
-    """What inventory could not reserve for the latest release."""
-
-    attempt: int
-    location_id: str | None
-    lines: list[ReservedLine]
-    unknown_skus: list[str] = Field(default_factory=list)
-
-
-def bill_of_materials(quantity: Decimal, components: list[ComponentLine]) -> list[StockLine]:
-    """What the whole work order consumes per sku: per-unit lines times the quantity, summed."""
-    totals: dict[str, Decimal] = {}
-    for line in components:
-        needed = (
-            line.quantity * quantity if line.basis is ComponentBasis.PER_UNIT else line.quantity
-        )
-        totals[line.sku] = totals.get(line.sku, ZERO) + needed
-    return [StockLine(sku=sku, quantity=qty) for sku, qty in totals.items()]
-
-
-def describe(lines: list[StockLine]) -> str:
-    return ", ".join(f"{line.quantity} {line.sku}" for line in lines) or "nothing"
+__all__ = ["WorkOrder", "WorkOrderStatus", "bill_of_materials", "describe"]
 
 
 class WorkOrder(Aggregate):
@@ -188,17 +138,26 @@ class WorkOrder(Aggregate):
                 f"Work order {self.id} has {self.remaining} of {self.quantity} left to do; "
                 f"{quantity} finished and {scrap} scrapped is more than that."
             )
+        # Good units of an item wait for inventory; a job or scrap has nothing to receive.
+        waits = self.item_sku is not None and quantity > 0
         self.completions.append(
             Completion(
-                completion_id=completion_id, quantity=quantity, scrap=scrap, by=by, at=utcnow()
+                completion_id=completion_id,
+                quantity=quantity,
+                scrap=scrap,
+                by=by,
+                at=utcnow(),
+                awaiting_receipt=waits,
             )
         )
         self.completed += quantity
         self.scrapped += scrap
         done = self.remaining == 0
-        status = WorkOrderStatus.COMPLETED if done else WorkOrderStatus.PARTIALLY_COMPLETED
         note = f"{completion_id}: {quantity} finished, {scrap} scrapped"
-        self._transition(status, by=by, note=note)
+        if waits:
+            self._note(f"{note}; waiting for inventory to receive them", by=by)
+        else:
+            self._settle(by=by, note=note)
         event = WorkOrderCompleted if done else WorkOrderPartiallyCompleted
         self.record(
             event(
@@ -283,6 +242,7 @@ class WorkOrder(Aggregate):
     def production_received(
         self, *, completion_id: str, location_id: str, quantity: Decimal
     ) -> None:
+        """Inventory received a completion's good units: the status follows."""
         if any(receipt.completion_id == completion_id for receipt in self.receipts):
             return
         self.receipts.append(
@@ -290,7 +250,37 @@ class WorkOrder(Aggregate):
                 completion_id=completion_id, location_id=location_id, quantity=quantity, at=utcnow()
             )
         )
-        self._note(f"{quantity} {self.item_sku} received at {location_id} ({completion_id})")
+        note = f"{quantity} {self.item_sku} received at {location_id} ({completion_id})"
+        if (completion := self._completion(completion_id)) is not None:
+            completion.awaiting_receipt = False
+        self._settle(note=note)
+
+    def production_refused(self, *, completion_id: str, reason: str, detail: str) -> None:
+        """Inventory could not receive a completion's good units: the completion is taken back
+        (report it again, with a new completion id, once the cause is fixed)."""
+        completion = self._completion(completion_id)
+        if completion is None or not completion.awaiting_receipt:
+            return
+        completion.awaiting_receipt, completion.refused = False, reason
+        self.completed -= completion.quantity
+        self.scrapped -= completion.scrap
+        self._settle(note=f"{completion_id} taken back, inventory refused it ({reason}): {detail}")
+
+    def _completion(self, completion_id: str) -> Completion | None:
+        return next((c for c in self.completions if c.completion_id == completion_id), None)
+
+    def _settle(self, *, by: str | None = None, note: str) -> None:
+        """The status the completions inventory answered for give (only while in production):
+        completed once nothing is left to do and nothing awaits its receipt."""
+        if self.status not in IN_PRODUCTION:
+            self._note(note, by=by)
+            return
+        status = WorkOrderStatus.IN_PROGRESS
+        if any(c.settled for c in self.completions):
+            waiting = any(c.awaiting_receipt for c in self.completions)
+            done = self.remaining == 0 and not waiting
+            status = WorkOrderStatus.COMPLETED if done else WorkOrderStatus.PARTIALLY_COMPLETED
+        self._transition(status, by=by, note=note)  # the same status: a note in the history
 
     def components_released(self, *, released: list[StockLine]) -> None:
         self.released_components = released
@@ -298,11 +288,11 @@ class WorkOrder(Aggregate):
 
     # --- bookkeeping ----------------------------------------------------------------------------
 
-    def _note(self, note: str) -> None:
+    def _note(self, note: str, *, by: str | None = None) -> None:
         self.updated_at = utcnow()
         self.history.append(
             WorkOrderHistory(
-                status=self.status, at=self.updated_at, attempt=self.attempt, note=note
+                status=self.status, at=self.updated_at, by=by, attempt=self.attempt, note=note
             )
         )
 

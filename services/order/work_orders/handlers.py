@@ -17,13 +17,14 @@ from shared.contracts import (
     CreateWorkOrder,
     Message,
     ProductionReceived,
+    ProductionRefused,
     ReleaseWorkOrder,
 )
-from shared.storage.aggregates import AggregateStore
+from shared.storage.store import Store
 
 
 class WorkOrderHandlers:
-    def __init__(self, work_orders: AggregateStore[WorkOrder], items: ItemCatalog) -> None:
+    def __init__(self, work_orders: Store[WorkOrder], items: ItemCatalog) -> None:
         self.work_orders = work_orders
         self.items = items
 
@@ -110,7 +111,7 @@ class WorkOrderHandlers:
         )
 
     async def production_received(self, event: ProductionReceived) -> None:
-        """Show which finished units are in stock, and where."""
+        """Show which finished units are in stock, and where; the status follows."""
         await self._apply(
             event.work_order_id,
             event,
@@ -118,6 +119,16 @@ class WorkOrderHandlers:
                 completion_id=event.completion_id,
                 location_id=event.location_id,
                 quantity=event.quantity,
+            ),
+        )
+
+    async def production_refused(self, event: ProductionRefused) -> None:
+        """Inventory could not receive a completion: the work order takes it back."""
+        await self._apply(
+            event.work_order_id,
+            event,
+            lambda wo: wo.production_refused(
+                completion_id=event.completion_id, reason=event.reason, detail=event.detail
             ),
         )
 

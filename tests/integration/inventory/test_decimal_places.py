@@ -4,6 +4,7 @@ and issues), each refusal naming the line."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,12 +12,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts import (
     ComponentLine,
+    CreateQuotation,
     CreateRfq,
     CreateWorkOrder,
     OrderKind,
     RequestedLine,
     UpdateOrder,
     WorkOrderKind,
+    utcnow,
 )
 from shared.storage.mongo import Document
 from tests.support.factories import lines, sales_order, unique
@@ -64,6 +67,17 @@ async def test_a_quarter_of_an_item_counted_in_tenths_is_refused_on_every_docume
     await inventory.accepted(fine)
     edit = UpdateOrder(order_id=fine.order_id, updated_by="bob", lines=lines((rope, "0.05", "1")))
     assert (await inventory.refused(edit)).body["reason"] == "invalid_quantity"
+
+    quotation = CreateQuotation(
+        quotation_id=unique("Q"),
+        customer_id="C-1",
+        branch_id="BR",
+        created_by="sam",
+        currency="EUR",
+        lines=lines((rope, "0.25", "4.00")),
+        valid_until=utcnow() + timedelta(days=30),
+    )
+    assert "line 1: 0.25 kg" in (await inventory.refused(quotation)).body["detail"]
 
     rfq = CreateRfq(
         rfq_id=unique("RFQ"),

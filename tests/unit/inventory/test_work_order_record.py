@@ -20,6 +20,7 @@ from shared.contracts import (
     ComponentsShort,
     MovementKind,
     ProductionReceived,
+    ProductionRefused,
     ReservedLine,
     SourceType,
     StockLine,
@@ -243,6 +244,24 @@ def test_a_cancellation_of_a_work_order_never_released_here_is_quiet() -> None:
 
 
 # --- receipts ---------------------------------------------------------------------------------
+
+
+def test_a_completion_that_cannot_be_received_is_answered_once_and_never_received() -> None:
+    wo = issuing()
+    wo.refuse_receipt(
+        completion_id="C-1", sku="WIDGET", quantity=D(1), reason="no_location", detail="none"
+    )
+    wo.refuse_receipt(
+        completion_id="C-1", sku="WIDGET", quantity=D(1), reason="no_location", detail="none"
+    )
+    wo.receive(completion_id="C-1", sku="WIDGET", quantity=D(1), location_id="L")
+    [refused] = wo.collect_events()
+    assert isinstance(refused, ProductionRefused)
+    assert (refused.work_order_id, refused.completion_id, refused.branch_id) == ("WO-1", "C-1", "B")
+    assert (refused.sku, refused.quantity, refused.reason) == ("WIDGET", D(1), "no_location")
+    assert wo.answered("C-1")
+    assert not wo.answered("C-2")
+    assert wo.received == D(0)
 
 
 def test_each_completion_is_received_once() -> None:

@@ -1,4 +1,4 @@
-"""How omsctl reads a dead letter's headers and what a replay carries (no broker needed)."""
+"""How a dead letter is read from its headers and what a replay carries (no broker needed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from omsctl.deadletters import DeadLetter
+from shared.messaging.deadletters import DeadLetter
 
 
 @dataclass
