@@ -16,7 +16,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import FrameType
@@ -28,34 +28,32 @@ import structlog
 import uvicorn
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from faststream import AckPolicy
-from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi import AsgiResponse, get
 from faststream.rabbit import Channel, RabbitBroker
-from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
-from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import names
 from shared.access.guard import QueryGuard
 from shared.access.keys import KeyProblem, KeySet
-from shared.contracts.base import Command, Delivery
+from shared.faststream_adapter import DeferredBrokerStart
 from shared.http import json_response
 from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
-from shared.messaging.callers import acting_person, check_acting_person, check_routing_key
 from shared.messaging.client import login
+from shared.messaging.consumers import subscribe, subscribe_unrouted
 from shared.messaging.publisher import Publisher
-from shared.messaging.settlement import InvalidMessage, Settlement, UnknownCommand
-from shared.messaging.topology import EXCHANGES, Topology, routed
+from shared.messaging.routing import Routing
+from shared.messaging.settlement import Settlement
+from shared.messaging.topology import Topology
 from shared.metrics import Metrics
 from shared.ports import listening, on_its_own_port
-from shared.service import Route, Service
+from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
 from shared.storage.outbox import OutboxRelay
-from shared.tracing import configure_tracing, name_span
+from shared.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -123,7 +121,7 @@ class Runtime(Generic[S]):
         return self.relay
 
 
-class OmsApp(AsgiFastStream):
+class OmsApp(DeferredBrokerStart):
     """The service's ASGI application; it knows its :class:`Runtime`, and answers unknown
     paths with a JSON 404."""
 
@@ -131,13 +129,15 @@ class OmsApp(AsgiFastStream):
 
     lifecycle: Lifecycle
 
-    async def _start_broker(self) -> None:
+    routing: Routing
+
+    async def start_broker(self) -> None:
         """FastStream starts the broker right after the lifespan, while HTTP already answers:
         first wait for the broker and the database, and prepare the database."""
         if not await self.lifecycle.start():
             return
         try:
-            await super()._start_broker()
+            await super().start_broker()
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             self.runtime.fatal(f"the broker went away while consumers started: {error!r}")
 
@@ -162,11 +162,10 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     settings = settings if settings is not None else service.settings()
     configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
     configure_tracing(service.name)
-    routes = service.routes()
+    routing = Routing(service.name, service.commands_queue, service.routes())
     settlement = Settlement(
         service=service.name,
-        commands_queue=service.commands_queue,
-        routes=routes,
+        routing=routing,
         retry_backoff=settings.retry_backoff_seconds,
         concurrency=settings.prefetch,
     )
@@ -186,9 +185,9 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         app_id=f"oms-{service.name}",
         logger=None,
         description=service.description,
-        # Each consumer validates the body itself and reads the delivery's properties from the
-        # message (the decoder passes it through). FastDepends' injection would resolve the
-        # message as a context field in a worker thread, once per delivery.
+        # FastStream's public switch: consumers take only what the decoder makes (the message
+        # and its route), so injection would resolve nothing, and it cost 40-50 us CPU per
+        # delivery (9 % of an event's handling, BENCHMARKS.md).
         apply_types=False,
     )
     publisher = Publisher(broker, user=login(settings.amqp_url))
@@ -207,13 +206,13 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
     lifecycle = Lifecycle(service, runtime, settlement, topology, [commands])
     keys = KeySet.from_setting(settings.query_keys, production=settings.environment == "production")
     guard = QueryGuard(service.name, keys, service.query_access, registry)
-    _subscribe(broker, topology, routes, lambda: lifecycle.handlers[0])
-    _subscribe_unrouted(broker, topology, registry)
+    subscribe(broker, topology, settlement, lambda: lifecycle.handlers[0])
+    subscribe_unrouted(broker, topology, settlement, registry)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         # Nothing here waits: uvicorn answers /health/* once the lifespan yields, and
-        # OmsApp._start_broker waits for the broker and the database meanwhile.
+        # OmsApp.start_broker waits for the broker and the database meanwhile.
         try:
             yield
         finally:
@@ -233,89 +232,9 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         ],
         logger=None,
     )
-    app.runtime, app.lifecycle = runtime, lifecycle
+    app.runtime, app.lifecycle, app.routing = runtime, lifecycle, routing
     app.metrics_port = settings.metrics_port
     return app
-
-
-def _subscribe(
-    broker: RabbitBroker, topology: Topology, routes: list[Route], handlers: Callable[[], Any]
-) -> None:
-    """One subscriber per queue; on a queue that carries several contracts (the commands
-    queue), each handler takes the messages sent with its contract's routing key."""
-    by_queue: dict[str, list[Route]] = {}
-    for route in routes:
-        by_queue.setdefault(route.queue, []).append(route)
-    for queue, on_queue in by_queue.items():
-        first = on_queue[0]
-        subscriber = broker.subscriber(
-            topology.queue(queue, first.binding_key),
-            EXCHANGES[first.exchange],
-            no_reply=True,
-            decoder=_delivery,
-        )
-        for route in on_queue:
-            subscriber(filter=routed(route.contract.routing_key))(_consumer(route, handlers))
-
-
-def _subscribe_unrouted(
-    broker: RabbitBroker, topology: Topology, registry: prometheus_client.CollectorRegistry
-) -> None:
-    """Every service takes its turn at the commands that reached no service's queue: each is
-    answered ``unknown_command`` and dead-lettered (the settlement does both), and counted."""
-    unrouted = prometheus_client.Counter(
-        "oms_unrouted_commands",
-        "Commands whose routing key matched no binding on oms.commands (taken by this process).",
-        registry=registry,
-    )
-    subscriber = broker.subscriber(
-        topology.queue(names.UNROUTED_COMMANDS, ""),
-        EXCHANGES[names.UNROUTED],
-        no_reply=True,
-        decoder=_delivery,
-    )
-
-    @subscriber
-    async def unknown_command(message: RabbitMessage) -> None:
-        """A command addressed to no service: answered ``unknown_command``, kept for operators."""
-        unrouted.inc()
-        raise UnknownCommand(message.raw_message.routing_key or "")
-
-
-async def _delivery(message: RabbitMessage) -> RabbitMessage:
-    """The consumer gets the message itself: it validates the body against its contract, once,
-    and reads who sent it, how it was routed and where to answer."""
-    return message
-
-
-def _consumer(route: Route, handlers: Callable[[], Any]) -> Callable[..., Awaitable[None]]:
-    """Validate the body against the route's contract, then hand it to the route's handler."""
-    contract, handler = route.contract, route.handler
-
-    async def consume(message: RabbitMessage) -> None:
-        raw = message.raw_message  # FastStream invents a correlation_id when none was sent
-        name_span(route.queue)
-        person = None
-        if issubclass(contract, Command):  # who may send it, before reading what it says
-            person = acting_person(contract, raw.user_id, raw.headers or {})
-        try:
-            body = contract.model_validate_json(message.body)
-        except ValidationError as error:
-            raise InvalidMessage(error) from None
-        if isinstance(body, Command) and person is not None:
-            check_acting_person(body, person)
-        check_routing_key(body, raw.routing_key)
-        delivery = Delivery(
-            reply_to=raw.reply_to,
-            correlation_id=raw.correlation_id,
-            sender=raw.user_id,
-            person=person,
-        )
-        await handler(handlers(), body.delivered(delivery))
-
-    consume.__name__ = consume.__qualname__ = f"{route.queue}:{contract.routing_key}"
-    consume.__doc__ = route.summary
-    return consume
 
 
 @get

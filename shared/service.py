@@ -2,9 +2,9 @@
 
 Like Cosmic Python's ``COMMAND_HANDLERS``/``EVENT_HANDLERS``: a service lists its handlers by
 the contract they take, and everything else is derived from that table: the queues and their
-bindings, dead-letter queues, the routing-key filters, answers to commands, the per-entity
-ordering and the AsyncAPI document. A handler is a function of the service's handlers object
-(what its ``setup`` returns) and the message, usually an unbound method::
+bindings, dead-letter queues, which handler takes each routing key, answers to commands, the
+per-entity ordering and the AsyncAPI document. A handler is a function of the service's handlers
+object (what its ``setup`` returns) and the message, usually an unbound method::
 
     SERVICE = Service(
         entry=registry.entry("order"),

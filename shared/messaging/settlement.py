@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterable
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 from uuid import UUID, uuid4
@@ -31,7 +32,6 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError
 from faststream import BaseMiddleware, ContextRepo
-from faststream.exceptions import SubscriberNotFound
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
@@ -41,9 +41,9 @@ from shared.contracts.base import CommandRejected, Message
 from shared.domain import DomainError
 from shared.messaging.deadletters import failure_headers
 from shared.messaging.publisher import Publisher
+from shared.messaging.routing import Routed, Routing
 from shared.metrics import Metrics
 from shared.registry import SERVICES
-from shared.service import Route
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -59,7 +59,6 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 UNREADABLE: tuple[type[BaseException], ...] = (
     json.JSONDecodeError,
     UnicodeDecodeError,
-    SubscriberNotFound,
 )
 
 
@@ -74,6 +73,13 @@ class UnknownCommand(Exception):
         )
         prefix = routing_key.split(".", 1)[0]
         self.answered_for = prefix if prefix in {s.name for s in SERVICES} else names.SYSTEM
+
+
+class NoHandler(Exception):
+    """No route of the queue's service takes this routing key: an unknown message type."""
+
+    def __init__(self, routing_key: str) -> None:
+        super().__init__(f"no handler takes {routing_key!r} on this queue")
 
 
 class InvalidMessage(Exception):
@@ -124,12 +130,13 @@ class Settlement:
         self,
         *,
         service: str,
-        commands_queue: str,
-        routes: Iterable[Route],
+        routing: Routing,
         retry_backoff: float = 1.0,
         concurrency: int = 32,
     ) -> None:
         self.service = service
+        self.routing = routing
+        self._routed: ContextVar[Routed] = ContextVar("routed")
         self.metrics: Metrics | None = None
         """Counts dead letters and refusals (set by the runtime)."""
         # RabbitMQ's prefetch counts per consumer, so a process with six queues and a backlog
@@ -140,44 +147,16 @@ class Settlement:
         self.retry_backoff = retry_backoff
         self.publisher: Publisher | None = None
         self.in_order = KeyedLocks()
-        self.commands_queue = commands_queue
-        self.contracts = {(r.exchange, r.contract.routing_key): r.contract for r in routes}
         self.in_flight: set[asyncio.Task[Any]] = set()
         """Deliveries in hand, so that a stopping process can wait for them, or give back to
         their queue those that cannot finish in time (:meth:`give_back`)."""
         self.waiting: set[asyncio.Task[Any]] = set()
         """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
         stopping process gives them back at once."""
-        self.event_queues = {r.contract.routing_key: r.queue for r in routes if not r.is_command}
-        # Contracts routed per sender (``cart.*.created``): matched word by word.
-        self.patterns = [r for r in routes if "*" in r.contract.routing_key]
 
-    def queue_of(self, raw: AbstractIncomingMessage) -> str:
-        """The queue a delivery came from: commands share one, each event has its own, and a
-        command that matched no binding (``<service>.*``) came through ``oms.unrouted``."""
-        if raw.exchange == names.COMMANDS:
-            service, _, verb = (raw.routing_key or "").partition(".")
-            if service == self.service and verb and "." not in verb:
-                return self.commands_queue
-            return names.UNROUTED_COMMANDS
-        if (queue := self.event_queues.get(raw.routing_key or "")) is not None:
-            return queue
-        route = self._pattern_route(raw)
-        return route.queue if route is not None else ""
-
-    def contract_of(self, raw: AbstractIncomingMessage) -> type[Message] | None:
-        if (found := self.contracts.get((raw.exchange or "", raw.routing_key or ""))) is not None:
-            return found
-        route = self._pattern_route(raw)
-        return route.contract if route is not None else None
-
-    def _pattern_route(self, raw: AbstractIncomingMessage) -> Route | None:
-        for route in self.patterns:
-            if route.exchange == raw.exchange and names.topic_matches(
-                route.contract.routing_key, raw.routing_key or ""
-            ):
-                return route
-        return None
+    def routed(self) -> Routed:
+        """The routing decision for the delivery in hand (made once, when it arrived)."""
+        return self._routed.get()
 
     def bind(self, publisher: Publisher) -> None:
         self.publisher = publisher
@@ -221,8 +200,11 @@ class _Settle(BaseMiddleware):
         if (task := asyncio.current_task()) is not None:
             self.settlement.in_flight.add(task)
             task.add_done_callback(self.settlement.in_flight.discard)
-        self.queue = self.settlement.queue_of(raw)
-        contract = self.settlement.contract_of(raw)
+        # The one routing decision for this delivery; its consumer asks for it (routed()).
+        routed = self.settlement.routing.decide(raw.exchange or "", raw.routing_key or "")
+        self.turn.callback(self.settlement._routed.reset, self.settlement._routed.set(routed))
+        self.queue = routed.queue
+        contract = routed.route.contract if routed.route is not None else None
         ids = business_ids(raw.body, contract)
         structlog.contextvars.bind_contextvars(
             message_id=raw.message_id,
@@ -284,15 +266,11 @@ class _Settle(BaseMiddleware):
             log.warning("message_retry_later", error=repr(error))
             await asyncio.sleep(self.settlement.retry_backoff)
             await raw.nack(requeue=True)
-        elif isinstance(error, (*UNREADABLE, InvalidMessage)):
-            if self._is_command and not isinstance(error, SubscriberNotFound):
+        elif isinstance(error, (*UNREADABLE, InvalidMessage, NoHandler)):
+            if self._is_command and not isinstance(error, NoHandler):
                 await self._refuse_invalid(describe(error))
                 return
-            reason = (
-                "unknown_message_type"
-                if isinstance(error, SubscriberNotFound)
-                else "invalid_message"
-            )
+            reason = "unknown_message_type" if isinstance(error, NoHandler) else "invalid_message"
             await self._dead_letter(reason, describe(error))
         else:
             log.error("handler_failed", exc_info=error)
@@ -401,7 +379,7 @@ def describe(error: BaseException) -> str:
         return f"the body is not valid JSON: {error.msg} at position {error.pos}"
     if isinstance(error, UnicodeDecodeError):
         return "the body is not UTF-8 text"
-    if isinstance(error, SubscriberNotFound):
+    if isinstance(error, NoHandler):
         return "no handler accepts this routing key on this queue"
     return str(error)
 

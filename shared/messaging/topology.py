@@ -19,7 +19,6 @@ from typing import Any
 import aio_pika
 import structlog
 from aiormq.exceptions import ChannelPreconditionFailed
-from faststream import StreamMessage
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 
 from shared import names
@@ -98,21 +97,3 @@ class Topology:
             routing_key=binding_key,
         )
         return queue
-
-
-class routed:  # noqa: N801 - used like a function: filter=routed("order.submit")
-    """A subscriber filter: this handler takes the queue's messages sent with ``routing_key``
-    (or matching it, for a contract whose routing key has a ``*`` word).
-
-    A coroutine on purpose: FastStream runs a plain function filter in a worker thread, and a
-    queue tries its handlers' filters one after another until one matches; a thread hop per
-    filter per message cost more CPU than the handlers' own work.
-    """
-
-    def __init__(self, routing_key: str) -> None:
-        self.routing_key = routing_key
-        self.__name__ = f"routed_{routing_key.replace('.', '_')}"
-
-    async def __call__(self, message: StreamMessage[Any]) -> bool:
-        key = getattr(message.raw_message, "routing_key", None) or ""
-        return key == self.routing_key or names.topic_matches(self.routing_key, key)

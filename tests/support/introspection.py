@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from inspect import unwrap
 
 from shared import names
 from shared.runtime import OmsApp
@@ -27,7 +26,8 @@ def consumers(app: OmsApp) -> list[Consumer]:
         if queue.name == names.UNROUTED_COMMANDS:
             continue
         exchange = subscriber.exchange.name  # type: ignore[attr-defined]
-        for call in subscriber.calls:
-            key = getattr(unwrap(call.filter), "routing_key", None) or queue.routing_key
-            found.append(Consumer(queue.name, exchange, key, call.name))
+        # One consumer per queue; the routes it hands deliveries to are the service's table's.
+        for route in app.routing.on_queue(queue.name):
+            key = route.contract.routing_key
+            found.append(Consumer(queue.name, exchange, key, f"{queue.name}:{key}"))
     return found
