@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from services.backoffice.settings import BackofficeSettings
+from shared.access import guard
 from shared.access.guard import RefusalLog
 from shared.access.keys import (
     RELOAD_SECONDS,
@@ -109,9 +110,13 @@ def test_the_notification_log_hides_addresses_from_all_but_operators_even_in_an_
     assert redact(rule, Caller("operator"), sent()) == sent()
 
 
-def test_refusals_are_logged_once_per_source_and_reason_per_interval() -> None:
+def test_refusals_are_logged_once_per_source_and_reason_per_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     refusals = RefusalLog(interval=60, capacity=3)
     with structlog.testing.capture_logs() as logs:
+        # A logger made now logs into the capture, whatever another test configured and cached.
+        monkeypatch.setattr(guard, "log", structlog.get_logger())
         for _ in range(1000):
             refusals.refused("198.51.100.1", "missing_credential")
         refusals.refused("198.51.100.2", "missing_credential")
@@ -123,6 +128,7 @@ def test_refusals_are_logged_once_per_source_and_reason_per_interval() -> None:
     ]
     refusals.interval = 0
     with structlog.testing.capture_logs() as logs:
+        monkeypatch.setattr(guard, "log", structlog.get_logger())
         refusals.refused("198.51.100.1", "missing_credential")
     assert logs[0]["not_logged"] == 999
     for n in range(10):  # a flood of sources is remembered up to the capacity
