@@ -35,30 +35,23 @@ def _literal(value: Any) -> Document:
     return {"$literal": value}
 
 
+def _outbox_entries(ids: Sequence[str], *, among: bool) -> Document:
+    """The outbox entries whose message ids are (``among``) or are not among ``ids``."""
+    position = {"$indexOfArray": [_literal(list(ids)), "$$this.message_id"]}
+    test = "$ne" if among else "$eq"
+    return {"$filter": {"input": {"$ifNull": ["$outbox", []]}, "cond": {test: [position, -1]}}}
+
+
 def kept_entries(published: Sequence[str]) -> Document:
     """The outbox without the entries whose message ids are ``published``."""
-    return {
-        "$filter": {
-            "input": {"$ifNull": ["$outbox", []]},
-            "cond": {
-                "$eq": [{"$indexOfArray": [_literal(list(published)), "$$this.message_id"]}, -1]
-            },
-        }
-    }
+    return _outbox_entries(published, among=False)
 
 
 def kept_answers(answering: Sequence[str]) -> Document:
     """The document's answers with the outbox entries ``answering`` added (published entries
     that answer a command, which the write removes from the outbox): the last
     ``ANSWER_WINDOW``."""
-    moved = {
-        "$filter": {
-            "input": {"$ifNull": ["$outbox", []]},
-            "cond": {
-                "$ne": [{"$indexOfArray": [_literal(list(answering)), "$$this.message_id"]}, -1]
-            },
-        }
-    }
+    moved = _outbox_entries(answering, among=True)
     return {"$slice": [{"$concatArrays": [{"$ifNull": ["$answers", []]}, moved]}, -ANSWER_WINDOW]}
 
 
