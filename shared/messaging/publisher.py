@@ -12,6 +12,7 @@ from faststream.rabbit import RabbitBroker
 
 from shared.contracts.base import Command, Event, Message
 from shared.messaging.topology import COMMANDS, EVENTS, EXCHANGES
+from shared.storage.bodies import entry_body
 from shared.storage.mongo import Document
 from shared.tracing import within
 
@@ -52,7 +53,7 @@ class Publisher:
 
     async def _publish_entry(self, entry: Document) -> None:
         await self.publish_raw(
-            body=entry["body"].encode(),
+            body=entry_body(entry),
             exchange=entry["exchange"],
             routing_key=entry["routing_key"],
             message_id=entry["message_id"],
@@ -66,7 +67,7 @@ class Publisher:
     async def answer(self, entry: Document, reply_to: str) -> None:
         """Send a stored answer to ``reply_to`` only (a resent command's answer)."""
         await self.broker.publish(
-            entry["body"].encode(),
+            entry_body(entry),
             routing_key=reply_to,
             message_id=entry["message_id"],
             correlation_id=entry.get("correlation_id"),

@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
+from shared.storage.bodies import stored_body
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -134,14 +135,14 @@ class AlreadyExists(Exception):
 
 def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Document:
     """The stored form of an event (or of a command to another service) waiting to be
-    published (body kept as exact JSON)."""
+    published (body kept as exact JSON, compressed when long: :func:`stored_body`)."""
     return {
         "message_id": str(event.message_id),
         "exchange": COMMANDS if isinstance(event, Command) else EVENTS,
         "routing_key": event.routing_key,
         "type": event.type_name(),
         "correlation_id": event.correlation_id,
-        "body": event.model_dump_json(),
+        "body": stored_body(event.model_dump_json()),
         "reply_to": reply_to,
         "created_at": utcnow(),
         "trace": current_context_headers(),
