@@ -187,7 +187,7 @@ class OutboxRelay:
     async def drain(self) -> int:
         """Claim and publish every document with entries left whose lease ran out."""
         published = 0
-        for name in self.collections:
+        for name in await self._with_work():
             while (claimed := await self._claim(name)) is not None:
                 doc, deadline = claimed
                 try:
@@ -224,14 +224,34 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), interval)
             self._wake.clear()
 
+    async def _with_work(self) -> Sequence[str]:
+        """The collections holding a document to claim, asked in one round trip for all of
+        them (``$unionWith``): an idle poll costs one query per process, not one per
+        collection. With one collection, the claim itself asks."""
+        if len(self.collections) < 2:
+            return self.collections
+        claimable = _claimable(utcnow())
+
+        def first(name: str) -> list[Document]:
+            return [
+                {"$match": claimable},
+                {"$limit": 1},
+                {"$project": {"_id": 0, "collection": _literal(name)}},
+            ]
+
+        head, *rest = self.collections
+        pipeline = first(head) + [
+            {"$unionWith": {"coll": name, "pipeline": first(name)}} for name in rest
+        ]
+        cursor = await self.db[head].aggregate(pipeline)
+        found = {doc["collection"] async for doc in cursor}
+        return [name for name in self.collections if name in found]
+
     async def _claim(self, collection: str) -> tuple[Document, float] | None:
         now = utcnow()
         until = now + self.lease
         doc = await self.db[collection].find_one_and_update(
-            {
-                "outbox_pending": True,
-                "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
-            },
+            _claimable(now),
             {"$set": {"outbox_lease": {"owner": self.owner, "until": until}}},
             projection={"outbox": 1},
             return_document=ReturnDocument.AFTER,
@@ -412,3 +432,15 @@ class _Forgetter:
 async def create_outbox_index(db: AsyncDatabase[Document], collection: str) -> None:
     """The relay looks for pending documents through this sparse index."""
     await db[collection].create_index("outbox_pending", sparse=True)
+
+
+def _claimable(now: datetime) -> Document:
+    """Documents with entries left whose lease ran out (or that never had one)."""
+    return {
+        "outbox_pending": True,
+        "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
+    }
+
+
+def _literal(value: Any) -> Document:
+    return {"$literal": value}

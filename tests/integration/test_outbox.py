@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from faststream.rabbit import RabbitBroker
+from pymongo import AsyncMongoClient, monitoring
 
 from services.order.domain import Order
 from shared.contracts import OrderKind
@@ -202,3 +203,38 @@ async def test_a_publication_near_its_lease_end_renews_it_first(
 
     about = [m for m in bus.events if m.body.get("order_id") == order.id]
     assert sorted(m.routing_key for m in about) == ["order.created", "order.submitted"]
+
+
+async def test_one_query_finds_work_across_collections_and_an_idle_poll_costs_one(
+    bus: Bus, env: Environment, mongo_client: Any, publisher: Publisher
+) -> None:
+    db = database(mongo_client, env.database("outbox-many"))
+    names = ["carts", "orders", "quotations"]
+    for name in names:
+        await create_outbox_index(db, name)
+    dead = relay(db, publisher.publish_entry, "dead", lease=0.2)
+    # A writer that died after saving: its entries wait in two of the three collections.
+    for name in ("orders", "quotations"):
+        await submitted_order(AggregateStore(db[name], Order, dead))
+    await asyncio.sleep(0.3)  # its lease runs out
+    sent: Counter[str] = Counter()
+
+    class Count(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            sent[event.command_name] += 1
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+    client = AsyncMongoClient(env.mongodb_url, event_listeners=[Count()])
+    try:
+        poller = OutboxRelay(client[db.name], names, publisher.publish_entry, owner="poller")
+        assert await poller.drain() == 4
+        await bus.wait_for("order.submitted", count=2)
+        await poller.stop()
+        sent.clear()
+        assert await poller.drain() == 0
+        assert sent == {"aggregate": 1}
+    finally:
+        await client.close()
