@@ -5,8 +5,10 @@
 
 A document lists every command the service takes, each with its own routing key on
 ``oms.commands``, what answers it (its success events, or ``<service>.command_rejected`` with the
-reason codes), the events it consumes (and from which queue) and the events it publishes; a
-service serves the same document at ``/docs/asyncapi``.
+reason codes), the events it consumes (and from which queue), the events it publishes, and its
+read-only HTTP queries (the ``queries`` server; under ``x-oms-queries`` each query's answer and
+error, JSON Schemas in ``components/schemas`` beside the messages'); a service serves the same
+document at ``/docs/asyncapi``.
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ import importlib
 import inspect
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from shared import names
 from shared.contracts.base import Command, CommandRejected, Message
 from shared.contracts.common import DECIMAL_PATTERN
 from shared.domain import DomainError
+from shared.http import ERROR, QueryHandler
+from shared.http import Route as HttpRoute
 from shared.messaging.callers import USER_HEADER
 from shared.registry import SERVICES
 from shared.service import Route, Service
@@ -334,7 +340,7 @@ class _Document:
                     "user (deploy/README.md).",
                     "security": [{"$ref": "#/components/securitySchemes/rabbitmqUser"}],
                 },
-                "queries": query_server(service),
+                "queries": query_server(service, self.schemas),
             },
             "channels": dict(sorted(self.channels.items())),
             "operations": dict(sorted(self.operations.items())),
@@ -379,9 +385,11 @@ SECURITY_SCHEMES = {
 }
 
 
-def query_server(service: Service[Any, Any]) -> dict[str, Any]:
-    """The service's HTTP port: its read-only queries, each behind a query credential."""
-    paths = [path for path, _ in service.queries(None)]  # type: ignore[arg-type]
+def query_server(service: Service[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """The service's HTTP port: its read-only queries, each behind a query credential, and
+    the models of their answers (added to ``schemas``)."""
+    routes = service.queries(None)  # type: ignore[arg-type]
+    paths = [path for path, _ in routes]
     storefront = sorted(service.query_access.own_data)
     readers = (
         f" A storefront reads {', '.join(f'`{p}`' for p in storefront)}, for its own data only."
@@ -402,6 +410,36 @@ def query_server(service: Service[Any, Any]) -> dict[str, Any]:
         f"{', '.join(f'`GET {p}`' for p in paths)}. The back office and operators read every "
         f"one.{readers}{redacted} Send a query credential (README: Reading the queries).",
         "security": [{"$ref": "#/components/securitySchemes/queryCredential"}],
+        **({"x-oms-queries": answered} if (answered := query_answers(routes, schemas)) else {}),
+    }
+
+
+def query_answers(routes: Sequence[HttpRoute], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Each query that names its answer model: what it is for, its answer's JSON Schema (200)
+    and its error's (400, 404); the models go to ``schemas``, beside the messages'."""
+    answered = [(path, app) for path, app in routes if isinstance(app, QueryHandler)]
+    if not answered:
+        return {}
+    # Validation mode, as for the messages: an answer reads back through its model, and the
+    # schemas of the models both share (a stock line, a person) stay one and the same.
+    mode: JsonSchemaMode = "validation"
+    keys = [(path, mode, TypeAdapter(app.answer)) for path, app in answered]
+    keys.append(("error", mode, ERROR))
+    found, definitions = TypeAdapter.json_schemas(
+        keys, ref_template=SCHEMAS, schema_generator=ContractSchema
+    )
+    for name, schema in definitions.get("$defs", {}).items():
+        if schemas.setdefault(name, schema) != schema:  # only ever add to the document
+            msg = f"the answer schema {name} differs from a message schema of that name"
+            raise ValueError(msg)
+    error = found["error", mode]
+    return {
+        path: {
+            "description": inspect.cleandoc(app.description or path),
+            "answer": found[path, mode],
+            "error": error,
+        }
+        for path, app in answered
     }
 
 

@@ -1,7 +1,9 @@
 """JSON over HTTP for health probes and read-only queries, on FastStream's ASGI support.
 
 Bodies are encoded the way events are (pydantic's JSON mode): ISO-8601 timestamps, decimals
-as strings.
+as strings. A query names the model of its answer (:class:`Answer`): what it answers is built
+through that model, so a field stored beside the ones the model names never reaches a caller,
+and each service's AsyncAPI document gives the model's JSON Schema.
 """
 
 from __future__ import annotations
@@ -9,14 +11,32 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream.asgi import AsgiResponse, Request, get
-from faststream.asgi.handlers import HttpHandler
+from faststream.asgi import AsgiResponse, Request
+from faststream.asgi.handlers import GetHandler
 from faststream.asgi.types import ASGIApp
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic_core import to_json
 
 Query = Callable[[dict[str, str]], Awaitable[tuple[int, Any]]]
 """A read-only query: the request's query parameters in, (HTTP status, JSON body) out."""
 Route = tuple[str, ASGIApp]
+
+
+class Answer(BaseModel):
+    """What a query answers, documented: frozen, and blind to any stored field it does not
+    name (bookkeeping, outbox, leases). Fields are only ever added."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class QueryError(Answer):
+    """Why a query was not answered: 400 (a parameter is missing or wrong) or 404 (no such
+    document)."""
+
+    error: str
+
+
+ERROR = TypeAdapter(QueryError)
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> AsgiResponse:
@@ -27,12 +47,37 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def json_query(query: Query) -> HttpHandler:
-    """A GET endpoint answering ``query``'s (status, body) as JSON."""
+class QueryHandler(GetHandler):
+    """A GET endpoint whose answer is ``answer`` (a model, a list of one, or a union of
+    them): on 200 the query's body is read into it, otherwise into :class:`QueryError`."""
 
+    def __init__(self, query: Query, answer: Any) -> None:
+        adapter: TypeAdapter[Any] = TypeAdapter(answer)
+        self.answer = answer
+
+        async def endpoint(request: Request) -> AsgiResponse:
+            params = {key: values[-1] for key, values in request.query_params.items()}
+            status, body = await query(params)
+            shape = adapter if status == 200 else ERROR
+            return AsgiResponse(
+                shape.dump_json(shape.validate_python(body)),
+                status,
+                {"content-type": "application/json"},
+            )
+
+        super().__init__(endpoint, description=query.__doc__)
+
+
+def json_query(query: Query, answer: Any = None) -> GetHandler:
+    """A GET endpoint answering ``query``'s (status, body) as JSON, through the model
+    ``answer`` when the query names one (see :class:`QueryHandler`)."""
+    if answer is not None:
+        return QueryHandler(query, answer)
+
+    # The order service's queries, until they name their answers: the body as it comes.
     async def endpoint(request: Request) -> AsgiResponse:
         params = {key: values[-1] for key, values in request.query_params.items()}
         status, body = await query(params)
         return json_response(status, body)
 
-    return get(endpoint, description=query.__doc__)
+    return GetHandler(endpoint, description=query.__doc__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.approval.answers import ApprovalRequestAnswer, CycleAnswer, UserAnswer
 from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -47,7 +48,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, await listing(USERS, {}, "updated_at")
 
     return [
-        ("/requests", json_query(requests)),
-        ("/cycles", json_query(cycles)),
-        ("/users", json_query(users)),
+        ("/requests", json_query(requests, list[ApprovalRequestAnswer])),
+        ("/cycles", json_query(cycles, list[CycleAnswer])),
+        ("/users", json_query(users, list[UserAnswer])),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.billing.answers import InvoiceAnswer, SubscriptionAnswer
 from services.billing.repository import INVOICES, SUBSCRIPTIONS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -32,4 +33,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         )
         return 200, [{"invoice_id": doc.pop("_id"), **doc} async for doc in cursor]
 
-    return [("/subscriptions", json_query(subscriptions)), ("/invoices", json_query(invoices))]
+    return [
+        ("/subscriptions", json_query(subscriptions, list[SubscriptionAnswer])),
+        ("/invoices", json_query(invoices, list[InvoiceAnswer])),
+    ]

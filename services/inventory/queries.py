@@ -1,14 +1,5 @@
-"""Read-only HTTP queries of the inventory service: stock levels, the ledger, an order's view.
-
-- ``GET /stock?sku=&location_id=&branch_id=`` (any combination, at least one): stock records,
-  and per-sku totals over the records found;
-- ``GET /ledger?sku=[&location_id=][&limit=]``: an item's ledger entries in order, and per
-  location the balance they add up to;
-- ``GET /orders?order_id=``: what inventory knows of an order (approval, quantities,
-  reservation);
-- ``GET /work-orders?work_order_id=``: what inventory knows of a work order (release phase,
-  components, receipts).
-"""
+"""Read-only HTTP queries of the inventory service: stock levels, the ledger, what it knows
+of an order or a work order (each query says its parameters; ``answers`` their answers)."""
 
 from __future__ import annotations
 
@@ -17,6 +8,12 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from services.inventory.answers import (
+    InventoryOrderAnswer,
+    InventoryWorkOrderAnswer,
+    LedgerAnswer,
+    StockAnswer,
+)
 from services.inventory.repository import LEDGER, ORDERS, STOCK, WORK_ORDERS
 from shared.contracts import MovementKind
 from shared.http import Route, json_query
@@ -29,6 +26,8 @@ MAX_LIMIT = 5000
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
     async def stock(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /stock?sku=&location_id=&branch_id=`` (at least one): stock records, and
+        per-sku totals over the records found."""
         query = {key: params[key] for key in ("sku", "location_id", "branch_id") if params.get(key)}
         if not query:
             return 400, {"error": "give sku, location_id and/or branch_id"}
@@ -37,6 +36,8 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"query": query, "stock": records, "totals": _totals(records)}
 
     async def ledger(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /ledger?sku=[&location_id=][&limit=]``: an item's ledger entries in order,
+        and per location the balance they add up to."""
         if not (sku := params.get("sku")):
             return 400, {"error": "sku is required"}
         query = {"sku": sku} | ({"location_id": loc} if (loc := params.get("location_id")) else {})
@@ -51,6 +52,8 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"query": query, "entries": entries, "balances": ledger_balances(entries)}
 
     async def order(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /orders?order_id=``: what inventory knows of an order (approval, quantities,
+        reservation)."""
         if not (order_id := params.get("order_id")):
             return 400, {"error": "order_id is required"}
         doc = await runtime.database[ORDERS].find_one({"_id": order_id}, HIDE_BOOKKEEPING)
@@ -59,6 +62,8 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"order_id": doc.pop("_id"), **doc}
 
     async def work_order(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /work-orders?work_order_id=``: what inventory knows of a work order (release
+        phase, components, receipts)."""
         if not (work_order_id := params.get("work_order_id")):
             return 400, {"error": "work_order_id is required"}
         doc = await runtime.database[WORK_ORDERS].find_one({"_id": work_order_id}, HIDE_BOOKKEEPING)
@@ -67,10 +72,10 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"work_order_id": doc.pop("_id"), **doc}
 
     return [
-        ("/stock", json_query(stock)),
-        ("/ledger", json_query(ledger)),
-        ("/orders", json_query(order)),
-        ("/work-orders", json_query(work_order)),
+        ("/stock", json_query(stock, StockAnswer)),
+        ("/ledger", json_query(ledger, LedgerAnswer)),
+        ("/orders", json_query(order, InventoryOrderAnswer)),
+        ("/work-orders", json_query(work_order, InventoryWorkOrderAnswer)),
     ]
 
 

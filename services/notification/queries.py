@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.notification.answers import EmailAnswer
 from services.notification.domain import EmailStatus
 from services.notification.repository import EMAILS
 from shared.http import Route, json_query
@@ -26,4 +27,4 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         cursor = runtime.database[EMAILS].find(query, FIELDS, sort=[("created_at", -1)], limit=100)
         return 200, [{"email_id": doc.pop("_id"), **doc} async for doc in cursor]
 
-    return [("/emails", json_query(emails))]
+    return [("/emails", json_query(emails, list[EmailAnswer]))]

@@ -21,6 +21,7 @@ from typing import Any
 
 from shared.registry import SERVICES as REGISTRY
 from shared.runtime import OmsApp
+from tests.support.answers import check_answer
 from tests.support.credentials import DEFAULT_CALLER, headers
 from tests.support.servers import ROOT, as_user
 
@@ -91,8 +92,10 @@ async def asgi_get(
 ) -> tuple[int, Any]:
     """Call one of the app's JSON routes in process, as its HTTP server would, with the
     credential of ``caller`` (an operator's by default; None: without a credential)."""
-    status, body = await asgi_text(app, path, query, caller=caller)
-    return status, json.loads(body)
+    status, text = await asgi_text(app, path, query, caller=caller)
+    body = json.loads(text)
+    check_answer(app.runtime.name, path, status, body)
+    return status, body
 
 
 async def asgi_text(
@@ -159,7 +162,9 @@ class ServiceProcess:
             f"http://127.0.0.1:{self.port}{path}", headers=headers(self.service, caller)
         )
         with urllib.request.urlopen(request, timeout=5) as reply:
-            return json.loads(reply.read())
+            body = json.loads(reply.read())
+        check_answer(self.service, path, 200, body)
+        return body
 
     def health(self, probe: str = "ready") -> int:
         return self.probe(probe)[0]

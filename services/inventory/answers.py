@@ -1,0 +1,221 @@
+"""What the inventory service's queries answer: stock, the ledger, an order's or a work
+order's view.
+
+Each model names the fields a caller reads; what else is stored (the outbox, the ids of the
+messages applied, which stock records a reservation may touch) is left out. Fields are only
+ever added.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from services.inventory.domain.order_parts import ClaimState, OrderState, ReservationState
+from services.inventory.domain.work_orders import Phase
+from shared.contracts import (
+    MovementKind,
+    OrderKind,
+    ReleaseReason,
+    ReservedLine,
+    SourceType,
+    StockLine,
+    WorkOrderKind,
+)
+from shared.contracts.common import DecimalText
+from shared.http import Answer
+
+# --- GET /stock ---------------------------------------------------------------------------
+
+
+class HeldAnswer(Answer):
+    """What one order or work order holds of a stock record."""
+
+    order_id: str
+    quantity: DecimalText
+
+
+class StockRecordAnswer(Answer):
+    """One item at one location: on hand, reserved, available, and what moved it."""
+
+    stock_id: str
+    sku: str
+    location_id: str
+    branch_id: str
+    on_hand: DecimalText
+    reserved: DecimalText
+    available: DecimalText
+    opening: DecimalText
+    received: DecimalText
+    issued: DecimalText
+    adjusted: DecimalText
+    opening_set: bool = False
+    held: list[HeldAnswer] = []
+    movements: int = 0
+    updated_at: datetime
+    version: int
+
+
+class StockTotal(Answer):
+    on_hand: DecimalText
+    reserved: DecimalText
+    available: DecimalText
+
+
+class StockAnswer(Answer):
+    """The stock records found (by ``_id``) and, per sku, their totals."""
+
+    query: dict[str, str]
+    stock: list[StockRecordAnswer]
+    totals: dict[str, StockTotal]
+
+
+# --- GET /ledger --------------------------------------------------------------------------
+
+
+class LedgerEntryAnswer(Answer):
+    """One ``inventory.stock_moved`` entry as the ledger keeps it."""
+
+    movement_id: str
+    kind: MovementKind
+    sku: str
+    location_id: str
+    branch_id: str
+    on_hand_change: DecimalText
+    reserved_change: DecimalText
+    on_hand_after: DecimalText
+    reserved_after: DecimalText
+    source_type: SourceType
+    source_id: str
+    reference: str | None = None
+    reason: str | None = None
+    sequence: int
+    occurred_at: datetime
+    correlation_id: str | None = None
+    schema_version: int = 1
+    message_id: str
+    caused_by: str | None = None
+
+
+class LedgerBalance(Answer):
+    """Per location: opening + receipts - issues + adjustments, and whether that is on hand."""
+
+    opening: DecimalText
+    receipts: DecimalText
+    issues: DecimalText
+    adjustments: DecimalText
+    reserved: DecimalText
+    on_hand: DecimalText
+    movements: int
+    balanced: bool
+
+
+class LedgerAnswer(Answer):
+    """An item's ledger entries in order and, per location, the balance they add up to."""
+
+    query: dict[str, str]
+    entries: list[LedgerEntryAnswer]
+    balances: dict[str, LedgerBalance]
+
+
+# --- GET /orders --------------------------------------------------------------------------
+
+
+class TrackedLineAnswer(Answer):
+    sku: str
+    ordered: DecimalText
+    fulfilled: DecimalText = Decimal(0)
+
+
+class ClaimAnswer(Answer):
+    """A receipt or issue being carried out."""
+
+    document_id: str
+    kind: OrderKind
+    message_id: str
+    location_id: str
+    lines: list[StockLine]
+    by: str
+    state: ClaimState
+    taken: list[str] = []
+    failure: str | None = None
+    claimed_at: datetime
+
+
+class DeliveryAnswer(Answer):
+    """A completed receipt (purchase order) or issue (sales order)."""
+
+    document_id: str
+    message_id: str
+    location_id: str
+    lines: list[StockLine]
+    by: str
+    at: datetime
+
+
+class ReservationAnswer(Answer):
+    """What a sales order should hold, and what it was last found to hold."""
+
+    attempt: int
+    location_id: str | None
+    state: ReservationState
+    expires_at: datetime | None = None
+    lines: list[ReservedLine] = []
+    reason: ReleaseReason | None = None
+    announced: bool = False
+    all_or_nothing: bool = False
+
+
+class InventoryOrderAnswer(Answer):
+    """What inventory knows of an order: approval, quantities, receipts or issues, and its
+    reservation."""
+
+    order_id: str
+    kind: OrderKind
+    party_id: str
+    branch_id: str | None = None
+    attempt: int = 0
+    state: OrderState | None = None
+    lines: list[TrackedLineAnswer] = []
+    claims: list[ClaimAnswer] = []
+    deliveries: list[DeliveryAnswer] = []
+    reservation: ReservationAnswer | None = None
+    dirty_since: datetime | None = None
+    updated_at: datetime
+    version: int
+
+
+# --- GET /work-orders ---------------------------------------------------------------------
+
+
+class ProductionReceiptAnswer(Answer):
+    completion_id: str
+    location_id: str
+    sku: str
+    quantity: DecimalText
+    at: datetime
+
+
+class RefusedReceiptAnswer(Answer):
+    completion_id: str
+    reason: str
+    at: datetime
+
+
+class InventoryWorkOrderAnswer(Answer):
+    """What inventory knows of a work order: its release phase, components and receipts."""
+
+    work_order_id: str
+    kind: WorkOrderKind
+    branch_id: str
+    item_sku: str | None = None
+    attempt: int = 0
+    phase: Phase | None = None
+    location_id: str | None = None
+    needs: dict[str, DecimalText] = {}
+    unknown_skus: list[str] = []
+    cancelled: bool = False
+    receipts: list[ProductionReceiptAnswer] = []
+    refused_receipts: list[RefusedReceiptAnswer] = []
+    updated_at: datetime
+    version: int
