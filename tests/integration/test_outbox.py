@@ -227,7 +227,9 @@ async def test_one_query_finds_work_across_collections_and_an_idle_poll_costs_on
 
         def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
 
-    client = AsyncMongoClient(env.mongodb_url, event_listeners=[Count()])
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        env.mongodb_url, event_listeners=[Count()]
+    )
     try:
         poller = OutboxRelay(client[db.name], names, publisher.publish_entry, owner="poller")
         assert await poller.drain() == 4
