@@ -22,7 +22,7 @@ from tests.support.flows import FlowBus, Stockroom, purchase_flow, sales_flow, s
 from tests.support.metrics import RoundTrips
 from tests.support.services import Environment, ServiceProcess
 
-SALES_ORDER_BUDGET = 21
+SALES_ORDER_BUDGET = 18
 """Auto-approved sales order: create, submit, approved, goods issued; every process `make run`
 starts, the back office included (its views are written in rounds: about one per order)."""
 PURCHASE_ORDER_BUDGET = 10

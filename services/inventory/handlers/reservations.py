@@ -53,18 +53,64 @@ class ReservationHandlers:
         records are the one place concurrent orders meet, so two cannot both be held in full."""
         location = await self._sales_location(event)
         expires_at = event.occurred_at + self.reservation_ttl
-        await self._learn(
-            event,
-            lambda order: order.submitted(
+
+        def submit(order: TrackedOrder) -> None:
+            order.submitted(
                 attempt=event.attempt,
                 branch_id=event.branch_id,
                 lines=event.lines,
                 sales_location=location,
                 expires_at=expires_at,
                 all_or_nothing=isinstance(event, OrderStockHoldRequested),
-            ),
-        )
+            )
+
+        if event.attempt == 1 and await self._add_holding(event, submit):
+            return
+        await self._learn(event, submit)
         await self.reserve(event.order_id, event)
+
+    async def _add_holding(
+        self,
+        event: OrderSubmitted | OrderStockHoldRequested,
+        submit: Callable[[TrackedOrder], None],
+    ) -> bool:
+        """The first we hear of a sales order: hold its stock, then store the order with what is
+        held, in one write (not a write to learn it and another to record the hold). Tells
+        whether it did; False when the order is known already (another event, or this one
+        delivered again, stored it): this hold gives back what the stored order may not hold,
+        and the usual way applies the event to the stored order."""
+        order = TrackedOrder.new(order_id=event.order_id, kind=event.kind, party_id=event.party_id)
+        submit(order)
+        plan = order.reservation_plan()
+        if plan is None or plan.location_id is None:
+            return False
+        held = {
+            sku: await self._hold(order.id, plan, sku, need, event)
+            for sku, need in plan.needs.items()
+        }
+        order.record_reservation(plan, held)
+        try:
+            await self.orders.add(order, cause=event)
+        except AlreadyExists:
+            await self._release_beyond_stored(order, event)
+            return False
+        if order.dirty_since is not None:
+            await self.trim(order.id, event)  # a stock hold that came up short lets all go
+        return True
+
+    async def _release_beyond_stored(self, mine: TrackedOrder, event: Message) -> None:
+        """The order was stored by someone else while this hold was taken: whatever the hold
+        took beyond what the stored order may hold goes back (the stored order does not know
+        of this hold, so its own trims would not)."""
+        stored = await self.orders.read(mine.id)
+        allowed = stored.reservation_targets() if stored is not None else {}
+        await trim_holds(
+            self.stock,
+            Holder.sales_order(mine.id),
+            {record: allowed.get(record, ZERO) for record in mine.reservation_targets()},
+            event,
+            key=f"trim:{mine.id}:unstored:{event.message_id}",
+        )
 
     async def order_approved(self, event: OrderApproved) -> None:
         """Receipts or issues may start; a sales order's reservation turns firm (and tops up)."""
