@@ -53,7 +53,7 @@ from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
 from shared.storage.outbox import OutboxRelay
-from shared.tracing import configure_tracing
+from shared.tracing import configure_tracing, trace_messages
 
 log = structlog.get_logger(__name__)
 
@@ -177,7 +177,7 @@ def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
         middlewares=[
             settlement,
             RabbitPrometheusMiddleware(registry=registry, app_name=service.name),
-            RabbitTelemetryMiddleware(),
+            trace_messages(RabbitTelemetryMiddleware()),
         ],
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=settings.graceful_timeout,
