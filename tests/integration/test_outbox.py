@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from faststream.rabbit import RabbitBroker
 
-from services.order.domain import Order
+from services.order.orders.domain.order import Order
 from shared.contracts import OrderKind
 from shared.messaging.publisher import Publisher
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict

@@ -8,10 +8,12 @@ them (the same code runs on a standalone server), so the change is two writes, i
    the process record: a document that names an order promises that order;
 2. the order, added once (its id is fixed: a second add finds it, made from this document).
 
-The command's handler writes both. Should the process die, or the second write fail, between
-them, the first write's event is still published (the outbox relay publishes what a document
-holds, after a restart too), and this service consumes that event itself: :meth:`finish` adds
-the order that is missing. Nobody has to send the command again.
+The command's handler (``services.order.quotations.handlers``, ``services.order.rfqs.handlers``)
+writes both. Should the process die, or the second write fail, between them, the first write's
+event is still published (the outbox relay publishes what a document holds, after a restart
+too), and this service consumes that event itself: :meth:`Conversions.finish` adds the order
+that is missing. Nobody has to send the command again. This module is the orders' side of it,
+the same for every kind of document.
 """
 
 from __future__ import annotations
@@ -20,54 +22,17 @@ from collections.abc import Callable
 
 import structlog
 
-from services.order.domain import Order, OrderExists, Quotation, Rfq
-from services.order.ports import BranchRules, StockAssessor
-from shared.contracts import Message, QuotationConverted, RfqReplyChosen, WhenStockShort
+from services.order.orders.domain.errors import OrderExists
+from services.order.orders.domain.order import Order
+from shared.contracts import Command, Event, Message
 from shared.storage.store import Store
 
 log = structlog.get_logger(__name__)
 
 
 class Conversions:
-    def __init__(
-        self,
-        quotations: Store[Quotation],
-        rfqs: Store[Rfq],
-        orders: Store[Order],
-        *,
-        stock: StockAssessor,
-        branches: BranchRules,
-    ) -> None:
-        self.quotations = quotations
-        self.rfqs = rfqs
+    def __init__(self, orders: Store[Order]) -> None:
         self.orders = orders
-        self.stock = stock
-        self.branches = branches
-
-    async def quotation_converted(self, event: QuotationConverted) -> None:
-        """The sales order a conversion promised exists (write 2, if a crash skipped it)."""
-        quotation = await self.quotations.read(event.quotation_id)
-        if quotation is None or quotation.order_id is None:
-            return
-        if not await self._made(quotation.order_id, quotation.id):
-            order = await self.sales_order(quotation, refuse_short=False)
-            await self.finish(order, _cause(event), quotation.id)
-
-    async def rfq_reply_chosen(self, event: RfqReplyChosen) -> None:
-        """The purchase order a chosen reply promised exists (write 2, if a crash skipped it)."""
-        rfq = await self.rfqs.read(event.rfq_id)
-        if rfq is None or rfq.order_id is None:
-            return
-        if not await self._made(rfq.order_id, rfq.id):
-            await self.finish(rfq.purchase_order(), _cause(event), rfq.id)
-
-    async def sales_order(self, quotation: Quotation, *, refuse_short: bool) -> Order:
-        """The converted quotation's sales order, checked against its branch's stock."""
-        availability = await self.stock.assess(quotation.branch_id, quotation.lines)
-        rule = WhenStockShort.ALLOW
-        if refuse_short:
-            rule = await self.branches.when_stock_short(quotation.branch_id)
-        return quotation.sales_order(availability=availability, when_stock_short=rule)
 
     async def check_free(
         self, order_id: str | None, document_id: str, source: Callable[[Order], str | None]
@@ -90,13 +55,25 @@ class Conversions:
             if existing is None or document_id not in {existing.quotation_id, existing.rfq_id}:
                 log.error("order_id_taken", order_id=order.id, document_id=document_id)
 
-    async def _made(self, order_id: str, document_id: str) -> bool:
+    async def made(self, order_id: str, document_id: str) -> bool:
+        """Whether the order a document fixed exists (made from that document)."""
         existing = await self.orders.get(order_id)
         return existing is not None and document_id in {existing.quotation_id, existing.rfq_id}
 
 
-def _cause(event: QuotationConverted | RfqReplyChosen) -> Message:
+def order_cause(cmd: Command, document_id: str) -> Message:
+    """What the order is added for: the command, as a plain message (it answers nobody)."""
+    return Message(message_id=cmd.message_id, correlation_id=flow(cmd, document_id))
+
+
+def decision_cause(event: Event) -> Message:
     """The command that made the decision (the event's cause), as the handler remembered it."""
     return Message(
         message_id=event.causation_id or event.message_id, correlation_id=event.correlation_id
     )
+
+
+def flow(cmd: Command, document_id: str) -> str:
+    """The business flow a command belongs to: its sender's correlation id, or the document."""
+    sent_as = cmd.delivery.correlation_id if cmd.delivery else None
+    return sent_as or cmd.correlation_id or document_id

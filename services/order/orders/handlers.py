@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
 
-from services.order.configuration import PricingConfiguration
-from services.order.documents import DocumentHandlers
-from services.order.domain import Order, OrderExists, OrderStatus, UnknownOrder
-from services.order.domain.availability import Branch
-from services.order.domain.quantities import numbered
-from services.order.items import ItemCatalog
-from services.order.repository import Admins
-from services.order.stock import Branches, StockLevels
-from services.order.work_orders.handlers import WorkOrderHandlers
+from services.order.orders.domain.errors import OrderExists, UnknownOrder
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.orders.repository import Admins
+from services.order.pricing.handlers import PricingConfiguration
+from services.order.stock.domain.quantities import numbered
+from services.order.stock.ports import BranchRules, Items, StockAssessor
 from shared.contracts import (
     LEGACY_STOREFRONT,
     ApprovalApproved,
@@ -23,21 +20,17 @@ from shared.contracts import (
     ApprovalRejected,
     CancelOrder,
     CloseOrderShort,
-    ConfigureBranch,
     CreatePurchaseOrder,
     CreateSalesOrder,
     Event,
     GoodsIssued,
     GoodsReceived,
-    ItemDefined,
-    LocationDefined,
     Message,
     OrderKind,
     OrderLineInput,
     PricingTerms,
     ReservationConfirmed,
     ReservationReleased,
-    StockMoved,
     StockReserved,
     SubmitOrder,
     UpdateOrder,
@@ -47,37 +40,26 @@ from shared.contracts import (
 )
 from shared.storage.store import Store
 
-if TYPE_CHECKING:
-    from services.order.carts.handlers import CartHandlers
-
 
 class OrderHandlers:
     def __init__(
         self,
         orders: Store[Order],
         admins: Admins,
-        stock: StockLevels,
-        branches: Branches,
-        config: PricingConfiguration,
         *,
-        documents: DocumentHandlers,
-        work_orders: WorkOrderHandlers,
-        items: ItemCatalog,
+        stock: StockAssessor,
+        branches: BranchRules,
+        items: Items,
+        pricing: PricingConfiguration,
     ) -> None:
         self.orders = orders
         self.admins = admins
         self.stock = stock
         self.branches = branches
-        self.config = config
-        self.documents = documents
-        """Quotations and RFQs, which make orders."""
-        self.work_orders = work_orders
         self.items = items
         """How finely each item is counted: every quantity taken is checked against it."""
-
-    carts: CartHandlers
-    """Storefront carts; set by the service's setup once these handlers exist (a checkout
-    creates and submits its sales order through them)."""
+        self.pricing = pricing
+        """Tax rates, price lists and storefronts' prices."""
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
@@ -113,7 +95,7 @@ class OrderHandlers:
         else:
             kind, party_id = OrderKind.SALES, cmd.customer_id
             if (storefront_id := storefront_id or _storefront_caller(cmd)) is not None:
-                prices = await self.config.storefront_prices(storefront_id)
+                prices = await self.pricing.storefront_prices(storefront_id)
                 lines, held = prices.lines(cmd.lines)
                 terms = prices.terms(cmd.pricing)
             availability = await self.stock.assess(cmd.branch_id, lines)
@@ -129,8 +111,8 @@ class OrderHandlers:
             lines=lines,
             notes=cmd.notes,
             pricing=terms,
-            price_list=await self.config.price_list(terms.price_list_id),
-            rates=await self.config.rates_for(lines, utcnow()),
+            price_list=await self.pricing.price_list(terms.price_list_id),
+            rates=await self.pricing.rates_for(lines, utcnow()),
             availability=availability,
             when_stock_short=when_short,
             held_items=held,
@@ -158,8 +140,8 @@ class OrderHandlers:
                 notes=cmd.notes,
                 by_admin=await self._admin_reworking(order, cmd.updated_by),
                 pricing=cmd.pricing,
-                price_list=await self.config.price_list(terms.price_list_id),
-                rates=await self.config.rates_for(cmd.lines or order.lines, utcnow()),
+                price_list=await self.pricing.price_list(terms.price_list_id),
+                rates=await self.pricing.rates_for(cmd.lines or order.lines, utcnow()),
                 availability=availability,
                 when_stock_short=when_short,
             )
@@ -206,32 +188,6 @@ class OrderHandlers:
         await self._apply(
             cmd.order_id, cmd, lambda order: order.close_short(by=cmd.closed_by, reason=cmd.reason)
         )
-
-    async def configure_branch(self, cmd: ConfigureBranch) -> None:
-        def configure(branch: Branch) -> None:
-            branch.configure(when_stock_short=cmd.when_stock_short, by=cmd.configured_by)
-
-        def create() -> Branch:
-            branch = Branch(id=cmd.branch_id)
-            configure(branch)
-            return branch
-
-        await self.branches.store.create_or_change(
-            cmd.branch_id, cmd, create=create, change=configure
-        )
-        self.branches.forget(cmd.branch_id)
-
-    async def item_defined(self, event: ItemDefined) -> None:
-        """Learn how finely an item is counted."""
-        await self.items.item_defined(event)
-
-    async def location_defined(self, event: LocationDefined) -> None:
-        """Learn a branch's stock locations (which one its sales orders are served from)."""
-        await self.stock.location_defined(event)
-
-    async def stock_moved(self, event: StockMoved) -> None:
-        """Keep the latest stock figures of an item at a location."""
-        await self.stock.stock_moved(event)
 
     async def approval_pending(self, event: ApprovalPending) -> None:
         """A level waits for its approver (after the levels decided before it); an

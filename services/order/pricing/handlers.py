@@ -3,28 +3,23 @@ or a cart is priced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
 
-from services.order.domain.configuration import PriceList, TaxRateCode, UnknownPriceList
-from services.order.domain.storefront import (
+from services.order.pricing.domain.configuration import PriceList, TaxRateCode, UnknownPriceList
+from services.order.pricing.domain.storefront import (
     Storefront,
     StorefrontNotConfigured,
     StorefrontPrices,
 )
+from services.order.pricing.ports import Taxed
 from shared.contracts import ConfigureStorefront, DefinePriceList, DefineTaxRate, TaxRate
 from shared.storage.store import Store
 
 
-class Taxed(Protocol):
-    """A line that names tax rate codes (an order's, a cart's)."""
-
-    @property
-    def tax_codes(self) -> Sequence[str]: ...
-
-
 class PricingConfiguration:
+    """The pricing commands' handlers, and what the other parts read to price a document."""
+
     def __init__(
         self,
         tax_rates: Store[TaxRateCode],

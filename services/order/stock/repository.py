@@ -1,4 +1,8 @@
-"""What the order service knows of inventory's stock: its own copy, fed by inventory's events.
+"""What the order service knows of inventory: its own copy of items and stock, fed by inventory's
+events, and each branch's settings.
+
+``inventory.item_defined`` says how finely an item is counted: every quantity the order service
+takes is checked against it (:class:`ItemCatalog`).
 
 ``inventory.location_defined`` says which locations a branch has (and which is its sales
 location); ``inventory.stock_moved`` carries, after every movement, the on-hand and reserved
@@ -18,8 +22,10 @@ from decimal import Decimal
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.order.domain.availability import Branch, assess
+from services.order.stock.domain.availability import Branch, assess
+from services.order.stock.domain.quantities import Counted, Counting, check_quantities
 from shared.contracts import (
+    ItemDefined,
     LocationDefined,
     OrderLineInput,
     StockAvailability,
@@ -36,6 +42,7 @@ from shared.storage.recent import RecentDocuments
 LOCATIONS = "stock_locations"
 LEVELS = "stock_levels"
 BRANCHES = "branches"
+ITEMS = "items"
 
 FRESH_SECONDS = 1.0
 """How long a replica answers a stock figure from memory (or that a branch has no location)."""
@@ -45,6 +52,8 @@ once; a change of the sales flag reaches the replica that learns it at once, oth
 this)."""
 BRANCH_FRESH_SECONDS = 5.0
 """How long a replica trusts a branch's setting (a change applies everywhere within this)."""
+ITEM_FRESH_SECONDS = 5.0
+"""How long a replica answers an item's definition from memory (items are defined once)."""
 PROJECTION_LINGER = 0.5
 """How long a stock movement waits for others to be written with it (at most two writes a
 second; the delivery waits meanwhile, holding one of the process's ``OMS_PREFETCH`` turns)."""
@@ -149,11 +158,55 @@ class Branches:
         self._policies.pop(branch_id, None)
 
 
+class ItemCatalog:
+    """Which items inventory defined and how finely each is counted."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.items = db[ITEMS]
+        self._known: dict[str, tuple[float, Counted | None]] = {}
+
+    async def item_defined(self, event: ItemDefined) -> None:
+        await self.items.update_one(
+            {"_id": event.sku},
+            {
+                "$set": {
+                    "decimal_places": event.decimal_places,
+                    "unit_of_measure": event.unit_of_measure,
+                    "name": event.name,
+                }
+            },
+            upsert=True,
+        )
+        self._known.pop(event.sku, None)
+
+    async def check(self, quantities: Iterable[Counting]) -> None:
+        """Refuse (``invalid_quantity``, naming each line) what an item cannot be counted in."""
+        wanted = list(quantities)
+        check_quantities(wanted, await self._counted({q.sku for q in wanted}))
+
+    async def _counted(self, skus: set[str]) -> dict[str, Counted]:
+        now = time.monotonic()
+        found: dict[str, Counted] = {}
+        missing = set()
+        for sku in skus:
+            seen_at, counted = self._known.get(sku, (0.0, None))
+            if now - seen_at > ITEM_FRESH_SECONDS:
+                missing.add(sku)
+            elif counted is not None:
+                found[sku] = counted
+        if missing:
+            async for doc in self.items.find({"_id": {"$in": sorted(missing)}}):
+                found[doc["_id"]] = Counted(doc["decimal_places"], doc["unit_of_measure"])
+            for sku in missing:
+                self._known[sku] = (now, found.get(sku))
+        return found
+
+
 def level_id(sku: str, location_id: str) -> str:
     return f"{sku}|{location_id}"
 
 
-async def create_stock_indexes(db: AsyncDatabase[Document]) -> None:
+async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[LOCATIONS].create_index(
         [("branch_id", ASCENDING), ("sales_location", DESCENDING), ("defined_at", ASCENDING)]
     )

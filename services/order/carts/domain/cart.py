@@ -17,9 +17,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from services.order.domain.cart_contents import CartEntry, CartItem, CartState
-from services.order.domain.storefront import StorefrontNotConfigured, StorefrontPrices
-from services.order.domain.timeline import Chronicled
+from services.order.carts.domain.contents import CartEntry, CartItem, CartState
+from services.order.common.domain.timeline import Chronicled
+from services.order.pricing.domain.storefront import StorefrontNotConfigured, StorefrontPrices
 from shared.contracts.carts import CartCheckoutFailed, CartEvent
 from shared.contracts.common import OrderLine
 from shared.contracts.orders import LineAvailability

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from services.order.domain.cart import Cart, Recovery, SentStep
+from services.order.carts.domain.cart import Cart, Recovery, SentStep
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,18 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.order.domain.availability import check
-from services.order.domain.configuration import PriceList, price_order
-from services.order.domain.errors import (
-    InsufficientStock,
-    InvalidTransition,
-    NotTheCreator,
-    OrderLocked,
+from services.order.common.domain.timeline import TIMELINE_LIMIT, TimelineEntry, entry
+from services.order.orders.domain.errors import InvalidTransition, NotTheCreator, OrderLocked
+from services.order.orders.domain.fulfilment import (
+    Delivery,
+    LineFulfilment,
+    StockCheck,
+    StockState,
+    all_fulfilled,
+    describe,
+    spread,
 )
-from services.order.domain.status import (
+from services.order.orders.domain.status import (
     CANCELLABLE,
     CLOSABLE,
     EDITABLE,
@@ -34,17 +37,9 @@ from services.order.domain.status import (
     StockHold,
     StockRefusal,
 )
-from services.order.domain.storefront import ItemsHeld
-from services.order.domain.timeline import TIMELINE_LIMIT, TimelineEntry, entry
-from services.order.fulfilment import (
-    Delivery,
-    LineFulfilment,
-    StockCheck,
-    StockState,
-    all_fulfilled,
-    describe,
-    spread,
-)
+from services.order.pricing.domain.configuration import PriceList, price_order
+from services.order.pricing.domain.storefront import ItemsHeld
+from services.order.stock.domain.availability import InsufficientStock, check
 from shared.contracts import (
     ApprovalApproved,
     ApprovalRejected,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.order.domain.configuration import PriceList
+from services.order.pricing.domain.configuration import PriceList
 from shared.contracts import (
     OrderLine,
     OrderLineInput,

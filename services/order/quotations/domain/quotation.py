@@ -22,19 +22,19 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.order.domain.configuration import PriceList, price_order
-from services.order.domain.errors import (
+from services.order.common.domain.errors import ValidityInPast
+from services.order.common.domain.timeline import Chronicled
+from services.order.orders.domain.order import Order
+from services.order.pricing.domain.configuration import PriceList, price_order
+from services.order.quotations.domain.errors import (
     ConvertedElsewhere,
     QuotationAlreadyAccepted,
     QuotationNotAccepted,
     QuotationNotDraft,
     QuotationNotSent,
     QuotationPastValidity,
-    ValidityInPast,
 )
-from services.order.domain.order import Order
-from services.order.domain.quotation_state import OPEN, REVISABLE, QuotationEntry, Revision
-from services.order.domain.timeline import Chronicled
+from services.order.quotations.domain.state import OPEN, REVISABLE, QuotationEntry, Revision
 from shared.contracts import (
     OrderKind,
     OrderLine,

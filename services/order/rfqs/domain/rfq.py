@@ -16,17 +16,17 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.order.domain.errors import (
+from services.order.common.domain.errors import ValidityInPast
+from services.order.common.domain.timeline import Chronicled
+from services.order.orders.domain.order import Order
+from services.order.rfqs.domain.errors import (
     DuplicateEntry,
     ReplyExpired,
     ReplyItemsMismatch,
     RfqClosed,
     UnknownSupplier,
     UnknownSupplierReply,
-    ValidityInPast,
 )
-from services.order.domain.order import Order
-from services.order.domain.timeline import Chronicled
 from shared.contracts import (
     OrderKind,
     OrderLine,

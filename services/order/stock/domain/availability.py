@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from services.order.domain.errors import InsufficientStock
 from shared.contracts import (
     Availability,
     BranchConfigured,
@@ -25,7 +24,19 @@ from shared.contracts import (
     StockAvailability,
     WhenStockShort,
 )
-from shared.domain import Aggregate
+from shared.domain import Aggregate, DomainError
+
+
+class InsufficientStock(DomainError):
+    """The branch refuses sales orders its stock cannot serve (``order.configure_branch``)."""
+
+    reason = "insufficient_stock"
+
+    def __init__(self, detail: str, *, lines: Sequence[LineAvailability] = ()) -> None:
+        super().__init__(detail)
+        self.lines = list(lines)
+        """Each item short: requested and available."""
+
 
 RANK = {
     Availability.AVAILABLE: 0,

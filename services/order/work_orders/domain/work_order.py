@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.order.domain.work_order_errors import (
+from services.order.work_orders.domain.errors import (
     CompletionExceedsQuantity,
     ComponentsNotIssued,
     DuplicateCompletion,
@@ -27,7 +27,7 @@ from services.order.domain.work_order_errors import (
     WorkOrderNotReleasable,
     WorkOrderNotReleased,
 )
-from services.order.domain.work_order_parts import (
+from services.order.work_orders.domain.parts import (
     CLOSED,
     IN_PRODUCTION,
     RELEASABLE,
