@@ -184,14 +184,16 @@ class QuotationHandlers:
             )
         except QuotationPastValidity as refused:
             if refused.newly:
-                flowing = flow(cmd, quotation_id)
-                await self._expire(quotation_id, flowing, f"expire:{cmd.message_id}", now)
+                key = f"expire:{cmd.message_id}"
+                await self._expire(quotation_id, flow(cmd, quotation_id), key, now)
             raise
 
-    async def _expire(self, quotation_id: str, flow: str, key: str, now: datetime) -> None:
+    async def _expire(
+        self, quotation_id: str, correlation_id: str, key: str, now: datetime
+    ) -> None:
         await self.quotations.change(
             quotation_id,
-            Message(correlation_id=flow),
+            Message(correlation_id=correlation_id),
             lambda quotation: quotation.expire(now=now),
             missing=lambda: UnknownQuotation(quotation_id),
             key=key,
