@@ -63,50 +63,64 @@ class OrderParts:
 
 
 async def setup(runtime: Runtime[OrderSettings]) -> OrderParts:
-    db, relay, settings = runtime.database, runtime.outbox, runtime.settings
+    """Each part's handlers, the parts below first: the parts above are given what they use."""
+    db, relay = runtime.database, runtime.outbox
     for part in (stock, orders, quotations, rfqs, work_orders, carts):
         await part.create_indexes(db)
-    held = StockHandlers(stock.StockLevels(db), stock.Branches(db, relay), stock.ItemCatalog(db))
-    priced = PricingConfiguration(
+    levels = stock.StockLevels(db)
+    branches = stock.Branches(db, relay)
+    items = stock.ItemCatalog(db)
+    prices = PricingConfiguration(
         pricing.tax_rate_store(db, relay),
         pricing.price_list_store(db, relay),
         pricing.storefront_store(db, relay),
     )
-    levels, branches, items = held.levels, held.branches, held.items
-    ordered = orders.order_store(db, relay)
-    made = OrderHandlers(
-        ordered, orders.Admins(db), stock=levels, branches=branches, items=items, pricing=priced
+    order_store = orders.order_store(db, relay)
+    order_handlers = OrderHandlers(
+        order_store, orders.Admins(db), stock=levels, branches=branches, items=items, pricing=prices
     )
-    conversions = Conversions(ordered)
-    quoted = QuotationHandlers(
+    conversions = Conversions(order_store)
+    quotation_handlers = QuotationHandlers(
         quotations.quotation_store(db, relay),
         conversions,
         stock=levels,
         branches=branches,
-        pricing=priced,
+        pricing=prices,
         items=items,
     )
-    parts = OrderParts(
-        stock=held,
-        pricing=priced,
-        orders=made,
-        quotations=quoted,
+    cart_handlers = CartHandlers(carts.cart_store(db, relay), order_handlers, prices)
+    runtime.jobs += _scheduled(runtime, quotation_handlers, cart_handlers, levels)
+    return OrderParts(
+        stock=StockHandlers(levels, branches, items),
+        pricing=prices,
+        orders=order_handlers,
+        quotations=quotation_handlers,
         rfqs=RfqHandlers(rfqs.rfq_store(db, relay), conversions, items=items),
         work_orders=WorkOrderHandlers(work_orders.work_order_store(db, relay), items),
-        carts=CartHandlers(carts.cart_store(db, relay), made, priced),
+        carts=cart_handlers,
     )
+
+
+def _scheduled(
+    runtime: Runtime[OrderSettings],
+    quotation_handlers: QuotationHandlers,
+    cart_handlers: CartHandlers,
+    levels: stock.StockLevels,
+) -> list[LeasedJob]:
+    """The leased jobs (one replica runs each): quotations' expiry, the abandoned-cart scan."""
+    db, settings = runtime.database, runtime.settings
     recovery = CartRecovery(
-        parts.carts.carts,
+        cart_handlers.carts,
         levels,
-        parts.carts,
+        cart_handlers,
         settings.recovery_policy,
         checkout_grace=timedelta(seconds=settings.cart_checkout_grace_seconds),
     )
-    runtime.jobs += [
+    return [
         LeasedJob(
             db,
             "quotation-expiry",
-            quoted.expire_due,
+            quotation_handlers.expire_due,
             owner=runtime.owner,
             interval_seconds=EXPIRY_INTERVAL_SECONDS,
         ),
@@ -118,7 +132,6 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderParts:
             interval_seconds=settings.cart_scan_interval_seconds,
         ),
     ]
-    return parts
 
 
 PARTS: Part[OrderParts] = joined(
