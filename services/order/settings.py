@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from services.order.domain.cart_recovery import RecoveryPolicy
+from services.order.carts.domain.recovery import RecoveryPolicy
 from shared.settings import ServiceSettings
 
 

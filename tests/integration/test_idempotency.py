@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.order.domain import OrderStatus
+from services.order.orders.domain.status import OrderStatus
 from shared.contracts import OrderKind, OrderSubmitted, SubmitOrder
 from tests.support.bus import Bus
 from tests.support.factories import lines, purchase_order, unique

@@ -11,7 +11,7 @@ import pytest
 from faststream.rabbit import RabbitBroker
 from pymongo import AsyncMongoClient, monitoring
 
-from services.order.domain import Order
+from services.order.orders.domain.order import Order
 from shared.contracts import OrderKind
 from shared.messaging.publisher import Publisher
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict

@@ -12,7 +12,7 @@ import bson
 import pytest
 from pymongo import monitoring
 
-from services.order.domain import Order
+from services.order.orders.domain.order import Order
 from shared.storage.aggregates import AggregateStore, same_value
 from shared.storage.mongo import CODEC_OPTIONS, Document, connect, database
 from shared.storage.outbox import OutboxRelay

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from services.order.app import SERVICE as ORDER
-from services.order.domain import Order
-from services.order.repository import ORDERS
+from services.order.orders.domain.order import Order
+from services.order.orders.repository import ORDERS
 from services.order.settings import OrderSettings
 from shared import names
 from shared.contracts import ChooseRfqReply, ConvertQuotation, Message

@@ -17,7 +17,7 @@ from services.backoffice.domain import (
     refusal_words,
 )
 from services.backoffice.orders_view import STATUSES, Filters, status_after
-from services.order.domain import status as order_rules
+from services.order.orders.domain import status as order_rules
 from shared.contracts import GoodsIssued, GoodsReceived, LineProgress, OrderStatus, StockLine
 from tests.support.factories import unique
 

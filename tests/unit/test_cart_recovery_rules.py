@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.cart import Cart, Recovery
-from services.order.domain.cart_recovery import (
+from services.order.carts.domain.cart import Cart, Recovery
+from services.order.carts.domain.recovery import (
     CartFigures,
     Decision,
     Outcome,

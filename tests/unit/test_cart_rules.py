@@ -10,16 +10,16 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.cart import (
+from services.order.carts.domain.cart import (
     MAX_EVENTS,
     Cart,
     CartStatus,
     CartTooLong,
     ForeignCart,
 )
-from services.order.domain.cart_contents import CartEntry
-from services.order.domain.configuration import PriceList
-from services.order.domain.storefront import StorefrontPrices
+from services.order.carts.domain.contents import CartEntry
+from services.order.pricing.domain.configuration import PriceList
+from services.order.pricing.domain.storefront import StorefrontPrices
 from shared.contracts import (
     CartCheckoutFailed,
     CartEvent,

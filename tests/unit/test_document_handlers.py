@@ -9,12 +9,17 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.configuration import Taxed
-from services.order.documents import DocumentHandlers
-from services.order.domain import Order, OrderExists, Quotation, QuotationPastValidity, Rfq
-from services.order.domain.availability import assess
-from services.order.domain.errors import InsufficientStock
-from services.order.domain.quantities import (
+from services.order.orders.conversions import Conversions
+from services.order.orders.domain.errors import OrderExists
+from services.order.orders.domain.order import Order
+from services.order.pricing.ports import Taxed
+from services.order.quotations.domain.errors import QuotationPastValidity
+from services.order.quotations.domain.quotation import Quotation
+from services.order.quotations.handlers import QuotationHandlers
+from services.order.rfqs.domain.rfq import Rfq
+from services.order.rfqs.handlers import RfqHandlers
+from services.order.stock.domain.availability import InsufficientStock, assess
+from services.order.stock.domain.quantities import (
     Counted,
     Counting,
     InvalidQuantity,
@@ -112,15 +117,16 @@ class World:
         self.stock = FakeStock()
         self.branches = FakeBranches()
         self.config = FakeConfig()
-        self.handlers = DocumentHandlers(
+        conversions, items = Conversions(self.orders), FakeItems()
+        self.quoting = QuotationHandlers(
             self.quotations,
-            self.rfqs,
-            self.orders,
+            conversions,
             stock=self.stock,
             branches=self.branches,
-            config=self.config,
-            items=FakeItems(),
+            pricing=self.config,
+            items=items,
         )
+        self.sourcing = RfqHandlers(self.rfqs, conversions, items=items)
 
     async def accepted_quotation(
         self, valid_for: timedelta = timedelta(days=5), tax_codes: list[str] | None = None
@@ -129,7 +135,7 @@ class World:
         line = OrderLine(
             sku="A", quantity=Decimal(2), unit_price=Decimal("5.00"), tax_codes=tax_codes or []
         )
-        await self.handlers.create_quotation(
+        await self.quoting.create(
             CreateQuotation(
                 quotation_id=quotation_id,
                 customer_id="C-1",
@@ -140,15 +146,13 @@ class World:
                 valid_until=utcnow() + valid_for,
             )
         )
-        await self.handlers.send_quotation(SendQuotation(quotation_id=quotation_id, sent_by="sam"))
-        await self.handlers.accept_quotation(
-            AcceptQuotation(quotation_id=quotation_id, accepted_by="sam")
-        )
+        await self.quoting.send(SendQuotation(quotation_id=quotation_id, sent_by="sam"))
+        await self.quoting.accept(AcceptQuotation(quotation_id=quotation_id, accepted_by="sam"))
         return quotation_id
 
     async def rfq_with_replies(self) -> str:
         rfq_id = unique("R")
-        await self.handlers.create_rfq(
+        await self.sourcing.create(
             CreateRfq(
                 rfq_id=rfq_id,
                 branch_id="B-1",
@@ -159,7 +163,7 @@ class World:
             )
         )
         for supplier, price in (("S-1", "2.00"), ("S-2", "1.50")):
-            await self.handlers.record_rfq_reply(
+            await self.sourcing.record_reply(
                 RecordRfqReply(
                     rfq_id=rfq_id,
                     supplier_id=supplier,
@@ -177,9 +181,9 @@ async def test_a_conversion_resent_or_repeated_makes_one_sales_order() -> None:
     quotation_id = await world.accepted_quotation()
     convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
 
-    await world.handlers.convert_quotation(convert)
-    await world.handlers.convert_quotation(convert)  # redelivered
-    await world.handlers.convert_quotation(  # sent again by someone else
+    await world.quoting.convert(convert)
+    await world.quoting.convert(convert)  # redelivered
+    await world.quoting.convert(  # sent again by someone else
         ConvertQuotation(quotation_id=quotation_id, converted_by="ivy")
     )
 
@@ -200,9 +204,9 @@ async def test_an_order_lost_after_the_conversion_is_added_on_redelivery() -> No
     world.orders.fail_next = True
 
     with pytest.raises(ConnectionError):
-        await world.handlers.convert_quotation(convert)
+        await world.quoting.convert(convert)
     assert world.orders.docs == {}
-    await world.handlers.convert_quotation(convert)
+    await world.quoting.convert(convert)
 
     assert list(world.orders.docs) == ["SO-X"]
     assert len(world.quotations.events(QuotationConverted)) == 1
@@ -214,29 +218,27 @@ async def test_an_order_lost_after_the_conversion_is_added_by_its_event_without_
     convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-X")
     world.orders.fail_next = True
     with pytest.raises(ConnectionError):
-        await world.handlers.convert_quotation(convert)  # died between its two writes
+        await world.quoting.convert(convert)  # died between its two writes
     [converted] = world.quotations.events(QuotationConverted)
 
-    await world.handlers.conversions.quotation_converted(converted)  # published from the outbox
-    await world.handlers.conversions.quotation_converted(converted)  # and redelivered
+    await world.quoting.converted(converted)  # published from the outbox
+    await world.quoting.converted(converted)  # and redelivered
 
     [order] = world.orders.docs.values()
     assert (order["id"], order["quotation_id"]) == ("SO-X", quotation_id)
     assert order["applied_messages"] == [str(convert.message_id)]  # as if the handler added it
     [created] = world.orders.events(OrderCreated)
     assert created.causation_id == convert.message_id
-    await world.handlers.convert_quotation(convert)  # a resend finds it made
+    await world.quoting.convert(convert)  # a resend finds it made
     assert list(world.orders.docs) == ["SO-X"]
 
 
 async def test_a_conversion_event_finds_the_order_made_and_adds_nothing() -> None:
     world = World()
     quotation_id = await world.accepted_quotation()
-    await world.handlers.convert_quotation(
-        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
-    )
+    await world.quoting.convert(ConvertQuotation(quotation_id=quotation_id, converted_by="otto"))
     [converted] = world.quotations.events(QuotationConverted)
-    await world.handlers.conversions.quotation_converted(converted)
+    await world.quoting.converted(converted)
     assert len(world.orders.events(OrderCreated)) == 1
 
 
@@ -258,7 +260,7 @@ async def test_a_conversion_into_someone_elses_order_id_is_refused() -> None:
     quotation_id = await world.accepted_quotation()
 
     with pytest.raises(OrderExists):
-        await world.handlers.convert_quotation(
+        await world.quoting.convert(
             ConvertQuotation(quotation_id=quotation_id, converted_by="otto", order_id="SO-TAKEN")
         )
 
@@ -275,7 +277,7 @@ async def test_an_expired_quotation_is_refused_and_its_expiry_published_once() -
 
     for _ in range(2):
         with pytest.raises(QuotationPastValidity):
-            await world.handlers.convert_quotation(
+            await world.quoting.convert(
                 ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
             )
 
@@ -291,9 +293,9 @@ async def test_choosing_a_reply_resent_or_lost_midway_makes_one_purchase_order()
     world.orders.fail_next = True
 
     with pytest.raises(ConnectionError):
-        await world.handlers.choose_rfq_reply(choose)
-    await world.handlers.choose_rfq_reply(choose)
-    await world.handlers.choose_rfq_reply(
+        await world.sourcing.choose_reply(choose)
+    await world.sourcing.choose_reply(choose)
+    await world.sourcing.choose_reply(
         ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
     )
 
@@ -309,11 +311,11 @@ async def test_a_purchase_order_lost_after_the_choice_is_added_by_its_event() ->
     choose = ChooseRfqReply(rfq_id=rfq_id, supplier_id="S-2", chosen_by="max")
     world.orders.fail_next = True
     with pytest.raises(ConnectionError):
-        await world.handlers.choose_rfq_reply(choose)
+        await world.sourcing.choose_reply(choose)
     [chosen] = world.rfqs.events(RfqReplyChosen)
 
-    await world.handlers.conversions.rfq_reply_chosen(chosen)
-    await world.handlers.conversions.rfq_reply_chosen(chosen)
+    await world.sourcing.reply_chosen(chosen)
+    await world.sourcing.reply_chosen(chosen)
 
     [order] = world.orders.docs.values()
     assert (order["id"], order["rfq_id"]) == (f"PO-{rfq_id}", rfq_id)
@@ -333,8 +335,8 @@ async def test_the_scheduled_run_expires_each_open_quotation_past_its_validity_o
     fresh = await world.accepted_quotation()
     await _past(due, world)
 
-    await world.handlers.expire_due()
-    await world.handlers.expire_due()
+    await world.quoting.expire_due()
+    await world.quoting.expire_due()
 
     [expired] = world.quotations.events(QuotationExpired)
     assert expired.quotation_id == due
@@ -351,14 +353,14 @@ async def test_a_branch_that_refuses_short_orders_refuses_the_conversion() -> No
     convert = ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
 
     with pytest.raises(InsufficientStock):
-        await world.handlers.convert_quotation(convert)
+        await world.quoting.convert(convert)
     stored = await world.quotations.get(quotation_id)
     assert stored is not None
     assert (stored.status, stored.order_id) == ("accepted", None)
     assert world.orders.docs == {}
 
     world.stock.available = {"A": Decimal(5)}
-    await world.handlers.convert_quotation(convert)
+    await world.quoting.convert(convert)
     [order] = world.orders.docs.values()
     assert order["availability"]["status"] == "available"
 
@@ -368,9 +370,7 @@ async def test_a_branch_that_allows_short_orders_gets_one_showing_the_shortage()
     quotation_id = await world.accepted_quotation()
     world.stock.available = {"A": Decimal(1)}
 
-    await world.handlers.convert_quotation(
-        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
-    )
+    await world.quoting.convert(ConvertQuotation(quotation_id=quotation_id, converted_by="otto"))
 
     [order] = world.orders.docs.values()
     assert order["availability"]["status"] == "short"
@@ -382,9 +382,7 @@ async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_wi
     quotation_id = await world.accepted_quotation(tax_codes=["VAT"])
     world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(25), version=2)}
 
-    await world.handlers.convert_quotation(
-        ConvertQuotation(quotation_id=quotation_id, converted_by="otto")
-    )
+    await world.quoting.convert(ConvertQuotation(quotation_id=quotation_id, converted_by="otto"))
 
     [order] = world.orders.docs.values()
     assert order["pricing"]["grand_total"] == Decimal("12.00")
@@ -405,5 +403,5 @@ async def test_a_quotation_line_finer_than_its_item_is_counted_is_refused_naming
         valid_until=utcnow() + timedelta(days=5),
     )
     with pytest.raises(InvalidQuantity, match=r"line 2: 0\.5 each of CHAIR is finer"):
-        await world.handlers.create_quotation(create)
+        await world.quoting.create(create)
     assert await world.quotations.get(create.quotation_id) is None

@@ -7,9 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import Order
-from services.order.domain.availability import Branch, assess, check, requested
-from services.order.domain.errors import InsufficientStock
+from services.order.orders.domain.order import Order
+from services.order.stock.domain.availability import (
+    Branch,
+    InsufficientStock,
+    assess,
+    check,
+    requested,
+)
 from shared.contracts import (
     Availability,
     BranchConfigured,

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import InvalidTransition, Order, OrderLocked, OrderStatus
+from services.order.orders.domain.errors import InvalidTransition, OrderLocked
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
 from shared.contracts import (
     LevelDecision,
     OrderApproved,

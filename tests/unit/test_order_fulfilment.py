@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import InvalidTransition, Order, OrderStatus
-from services.order.domain.timeline import TIMELINE_LIMIT
-from services.order.fulfilment import LineFulfilment, spread
+from services.order.common.domain.timeline import TIMELINE_LIMIT
+from services.order.orders.domain.errors import InvalidTransition
+from services.order.orders.domain.fulfilment import LineFulfilment, spread
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
 from shared.contracts import (
     GoodsIssued,
     LineProgress,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.order.domain import Order
+from services.order.orders.domain.order import Order
 from shared.contracts import LevelDecision, OrderKind, Person, utcnow
 from tests.support.factories import lines
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.order.domain import Order, UnknownPrice, UnknownTaxRate
-from services.order.domain.configuration import PriceList, PriceListMismatch
+from services.order.orders.domain.order import Order
+from services.order.pricing.domain.configuration import PriceList, PriceListMismatch
 from shared.contracts import (
     DefinePriceList,
     Discount,
@@ -23,6 +23,7 @@ from shared.contracts import (
     TaxRate,
     TaxRounding,
 )
+from shared.pricing import UnknownPrice, UnknownTaxRate
 from tests.support.factories import lines
 
 D = Decimal

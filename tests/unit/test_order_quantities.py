@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.quantities import (
+from services.order.stock.domain.quantities import (
     Counted,
     Counting,
     InvalidQuantity,

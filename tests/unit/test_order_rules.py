@@ -8,16 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import (
+from services.order.orders.domain.errors import (
     InvalidTransition,
     NotTheCreator,
-    Order,
     OrderLocked,
-    OrderStatus,
-    PendingApproval,
     UnknownOrder,
 )
-from services.order.fulfilment import StockState
+from services.order.orders.domain.fulfilment import StockState
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus, PendingApproval
 from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import uuid4
 
-from services.order.domain import Order, OrderStatus
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
 from shared.contracts import (
     OrderKind,
     OrderLineInput,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.timeline import entry, summarize
+from services.order.common.domain.timeline import entry, summarize
 from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,

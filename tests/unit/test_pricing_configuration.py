@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.configuration import (
+from services.order.pricing.domain.configuration import (
     InvalidPriceList,
     PriceList,
     PriceListMismatch,

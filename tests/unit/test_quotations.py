@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import Order, OrderStatus, Quotation
-from services.order.domain.configuration import PriceList, PriceListMismatch
-from services.order.domain.errors import (
+from services.order.common.domain.errors import ValidityInPast
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.pricing.domain.configuration import PriceList, PriceListMismatch
+from services.order.quotations.domain.errors import (
     ConvertedElsewhere,
     QuotationAlreadyAccepted,
     QuotationNotAccepted,
@@ -17,9 +19,8 @@ from services.order.domain.errors import (
     QuotationNotSent,
     QuotationPastValidity,
     UnknownQuotation,
-    ValidityInPast,
 )
-from services.order.domain.quotation import sales_order_id
+from services.order.quotations.domain.quotation import Quotation, sales_order_id
 from shared.contracts import (
     Discount,
     DiscountKind,

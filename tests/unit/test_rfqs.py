@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import Order, OrderStatus, Rfq
-from services.order.domain.errors import (
+from services.order.common.domain.errors import ValidityInPast
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.rfqs.domain.errors import (
     DuplicateEntry,
     ReplyExpired,
     ReplyItemsMismatch,
@@ -16,9 +18,8 @@ from services.order.domain.errors import (
     UnknownRfq,
     UnknownSupplier,
     UnknownSupplierReply,
-    ValidityInPast,
 )
-from services.order.domain.rfq import purchase_order_id
+from services.order.rfqs.domain.rfq import Rfq, purchase_order_id
 from shared.contracts import (
     OrderCreated,
     OrderKind,

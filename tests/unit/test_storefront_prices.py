@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain import Order, OrderStatus
-from services.order.domain.configuration import PriceList
-from services.order.domain.storefront import (
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.pricing.domain.configuration import PriceList
+from services.order.pricing.domain.storefront import (
     ItemsHeld,
     Storefront,
     StorefrontDiscount,

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.cart import Cart
-from services.order.domain.timeline import actor, entry
+from services.order.carts.domain.cart import Cart
+from services.order.common.domain.timeline import actor, entry
 from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,

@@ -8,13 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.order.domain.work_order import (
-    WorkOrder,
-    WorkOrderStatus,
-    bill_of_materials,
-    describe,
-)
-from services.order.domain.work_order_errors import (
+from services.order.work_orders.domain.errors import (
     CompletionExceedsQuantity,
     ComponentsNotIssued,
     DuplicateCompletion,
@@ -24,6 +18,12 @@ from services.order.domain.work_order_errors import (
     WorkOrderClosed,
     WorkOrderNotReleasable,
     WorkOrderNotReleased,
+)
+from services.order.work_orders.domain.work_order import (
+    WorkOrder,
+    WorkOrderStatus,
+    bill_of_materials,
+    describe,
 )
 from shared.contracts import (
     ComponentBasis,

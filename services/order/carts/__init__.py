@@ -1,3 +1,2 @@
-"""Storefront carts in the order service: the carts from storefront events, checkout into
-sales orders, abandoned-cart recovery (the rules are in ``services.order.domain.cart`` and
-``services.order.domain.cart_recovery``)."""
+"""Storefront carts: the carts from storefront events (``cart.<storefront_id>.*``), checkout into
+sales orders, abandoned-cart recovery. Its contract is ``shared.contracts.carts``."""

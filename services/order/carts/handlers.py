@@ -19,13 +19,14 @@ import contextlib
 from datetime import datetime
 from uuid import NAMESPACE_URL, uuid5
 
-from services.order.configuration import PricingConfiguration
-from services.order.domain import Order, OrderStatus
-from services.order.domain.cart import Cart, CartStatus
-from services.order.domain.cart_recovery import checked_out
-from services.order.domain.errors import InsufficientStock
-from services.order.domain.storefront import ItemsHeld
-from services.order.handlers import OrderHandlers
+from services.order.carts.domain.cart import Cart, CartStatus
+from services.order.carts.domain.recovery import checked_out
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.orders.handlers import OrderHandlers
+from services.order.pricing.domain.storefront import ItemsHeld
+from services.order.pricing.handlers import PricingConfiguration
+from services.order.stock.domain.availability import InsufficientStock
 from shared.contracts import (
     CartConverted,
     CartEvent,
@@ -44,11 +45,11 @@ from shared.storage.store import Store
 
 class CartHandlers:
     def __init__(
-        self, carts: Store[Cart], orders: OrderHandlers, config: PricingConfiguration
+        self, carts: Store[Cart], orders: OrderHandlers, pricing: PricingConfiguration
     ) -> None:
         self.carts = carts
         self.orders = orders
-        self.config = config
+        self.pricing = pricing
 
     async def take(self, event: CartEvent) -> None:
         """Apply one storefront event to its cart (once per sequence, in sequence order
@@ -78,10 +79,10 @@ class CartHandlers:
     async def _price(self, cart: Cart, now: datetime) -> None:
         """Price the cart from its storefront's price list, at the tax rates in force."""
         try:
-            prices = await self.config.storefront_prices(cart.storefront_id)
+            prices = await self.pricing.storefront_prices(cart.storefront_id)
         except DomainError:  # not configured (or its list is gone): the cart says so
             prices = None
-        cart.price(await self.config.rates_for(cart.items, now), prices)
+        cart.price(await self.pricing.rates_for(cart.items, now), prices)
 
     async def convert(self, cart: Cart) -> None:
         """Make the checked-out cart a sales order through the order service's own create and

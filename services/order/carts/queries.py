@@ -1,5 +1,6 @@
 """Read-only HTTP queries about carts: one cart, carts by storefront, customer, value and idle
-time (with which items are in stock), and the recovery figures per storefront."""
+time (with which items are in stock), and the recovery figures per storefront. And how an
+order's timeline finds the cart it was checked out from."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.order.carts.domain.cart import Cart, CartStatus
+from services.order.carts.domain.recovery import CartFigures, figures
 from services.order.carts.recovery import in_stock
 from services.order.carts.repository import CARTS
-from services.order.domain.cart import Cart, CartStatus
-from services.order.domain.cart_recovery import CartFigures, figures
-from services.order.stock import StockLevels
+from services.order.orders.queries import Origin
+from services.order.stock.repository import StockLevels
 from shared.contracts import utcnow
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -20,6 +22,14 @@ from shared.storage.aggregates import HIDE_BOOKKEEPING
 LIMIT = 200
 LOG = {"settled": 0, "pending": 0}
 """The cart's own bookkeeping of its events, not shown."""
+
+ORIGIN = Origin(
+    "cart",
+    CARTS,
+    lambda order: {"order_id": order["_id"]} if order.get("kind") == "sales" else None,
+)
+"""A sales order a storefront's checkout made is named on its cart (an order's timeline asks the
+cart last: any sales order could be a checkout's)."""
 
 
 def cart_queries(runtime: Runtime[Any]) -> list[Route]:

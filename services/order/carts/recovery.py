@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import structlog
 
+from services.order.carts.domain.cart import Cart, CartStatus
+from services.order.carts.domain.recovery import Decision, RecoveryPolicy, decide
 from services.order.carts.handlers import CartHandlers
-from services.order.domain.cart import Cart, CartStatus
-from services.order.domain.cart_recovery import Decision, RecoveryPolicy, decide
-from services.order.stock import StockLevels
+from services.order.stock.repository import StockLevels
 from shared.contracts import CartRecoveryDue, RecoveryItem, utcnow
 from shared.storage.aggregates import ConcurrencyConflict
 from shared.storage.store import Store

@@ -1,2 +1,2 @@
-"""Work orders in the order service: their store, handlers and query (the rules are in
-``services.order.domain.work_order``)."""
+"""Work orders: an item to produce or a job to do, released to inventory for its components,
+completed or cancelled. Its contract is ``shared.contracts.work_orders``."""

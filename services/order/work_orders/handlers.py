@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.order.domain.quantities import Counting
-from services.order.domain.work_order import WorkOrder, bill_of_materials
-from services.order.domain.work_order_errors import UnknownWorkOrder, WorkOrderExists
-from services.order.items import ItemCatalog
+from services.order.stock.domain.quantities import Counting
+from services.order.stock.ports import Items
+from services.order.work_orders.domain.errors import UnknownWorkOrder, WorkOrderExists
+from services.order.work_orders.domain.work_order import WorkOrder, bill_of_materials
 from shared.contracts import (
     CancelWorkOrder,
     CompleteWorkOrder,
@@ -24,7 +24,7 @@ from shared.storage.store import Store
 
 
 class WorkOrderHandlers:
-    def __init__(self, work_orders: Store[WorkOrder], items: ItemCatalog) -> None:
+    def __init__(self, work_orders: Store[WorkOrder], items: Items) -> None:
         self.work_orders = work_orders
         self.items = items
 

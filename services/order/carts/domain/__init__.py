@@ -1,0 +1,1 @@
+"""Storefront carts, pure: a cart from its events, what it holds, abandoned-cart recovery."""

@@ -1,0 +1,297 @@
+"""One handler per command or event: load the order, call it, save it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+
+from services.order.orders.domain.errors import OrderExists, UnknownOrder
+from services.order.orders.domain.order import Order
+from services.order.orders.domain.status import OrderStatus
+from services.order.orders.repository import Admins
+from services.order.pricing.handlers import PricingConfiguration
+from services.order.stock.domain.quantities import numbered
+from services.order.stock.ports import BranchRules, Items, StockAssessor
+from shared.contracts import (
+    LEGACY_STOREFRONT,
+    ApprovalApproved,
+    ApprovalPending,
+    ApprovalReassigned,
+    ApprovalRejected,
+    CancelOrder,
+    CloseOrderShort,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    Event,
+    GoodsIssued,
+    GoodsReceived,
+    Message,
+    OrderKind,
+    OrderLineInput,
+    PricingTerms,
+    ReservationConfirmed,
+    ReservationReleased,
+    StockReserved,
+    SubmitOrder,
+    UpdateOrder,
+    UserUpserted,
+    WhenStockShort,
+    utcnow,
+)
+from shared.storage.store import Store
+
+
+class OrderHandlers:
+    def __init__(
+        self,
+        orders: Store[Order],
+        admins: Admins,
+        *,
+        stock: StockAssessor,
+        branches: BranchRules,
+        items: Items,
+        pricing: PricingConfiguration,
+    ) -> None:
+        self.orders = orders
+        self.admins = admins
+        self.stock = stock
+        self.branches = branches
+        self.items = items
+        """How finely each item is counted: every quantity taken is checked against it."""
+        self.pricing = pricing
+        """Tax rates, price lists and storefronts' prices."""
+
+    async def _apply(
+        self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
+    ) -> None:
+        """Apply ``cause`` to the order it names, once; refuse it if there is no such order.
+        Another service's event goes on the order's timeline (the order's own are put there as
+        they are recorded)."""
+
+        async def apply(order: Order) -> None:
+            if inspect.isawaitable(outcome := mutate(order)):
+                await outcome
+            if isinstance(cause, Event):
+                order.saw(cause)
+
+        await self.orders.change(order_id, cause, apply, missing=lambda: UnknownOrder(order_id))
+
+    async def create(
+        self,
+        cmd: CreatePurchaseOrder | CreateSalesOrder,
+        *,
+        storefront_id: str | None = None,
+        cart_id: str | None = None,
+    ) -> None:
+        """Create a draft; a redelivered create is ignored, a second one for the id refused.
+        A storefront's sales order (the ``storefront`` caller's, or a cart's checkout naming
+        ``storefront_id``) is priced from the storefront's price list, not from the body."""
+        availability, when_short = None, WhenStockShort.ALLOW
+        lines: Sequence[OrderLineInput] = cmd.lines
+        terms = cmd.pricing or PricingTerms()
+        held: list[str] = []
+        if isinstance(cmd, CreatePurchaseOrder):
+            kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
+        else:
+            kind, party_id = OrderKind.SALES, cmd.customer_id
+            if (storefront_id := storefront_id or _storefront_caller(cmd)) is not None:
+                prices = await self.pricing.storefront_prices(storefront_id)
+                lines, held = prices.lines(cmd.lines)
+                terms = prices.terms(cmd.pricing)
+            availability = await self.stock.assess(cmd.branch_id, lines)
+            when_short = await self.branches.when_stock_short(cmd.branch_id)
+        await self.items.check(numbered(lines))
+        order = Order.create(
+            order_id=cmd.order_id,
+            kind=kind,
+            party_id=party_id,
+            branch_id=cmd.branch_id,
+            created_by=cmd.created_by,
+            currency=cmd.currency,
+            lines=lines,
+            notes=cmd.notes,
+            pricing=terms,
+            price_list=await self.pricing.price_list(terms.price_list_id),
+            rates=await self.pricing.rates_for(lines, utcnow()),
+            availability=availability,
+            when_stock_short=when_short,
+            held_items=held,
+            cart_id=cart_id,
+        )
+        if not await self.orders.add_once(order, cause=cmd):
+            raise OrderExists(f"Order {cmd.order_id} already exists.")
+
+    async def update(self, cmd: UpdateOrder) -> None:
+        if cmd.lines is not None:
+            await self.items.check(numbered(cmd.lines))
+
+        async def update(order: Order) -> None:
+            terms = cmd.pricing or order.terms
+            availability, when_short = None, WhenStockShort.ALLOW
+            if order.changes_stock_need(cmd.lines, cmd.branch_id):
+                branch_id = cmd.branch_id or order.branch_id
+                availability = await self.stock.assess(branch_id, cmd.lines or order.lines)
+                when_short = await self.branches.when_stock_short(branch_id)
+            order.update(
+                by=cmd.updated_by,
+                lines=cmd.lines,
+                branch_id=cmd.branch_id,
+                currency=cmd.currency,
+                notes=cmd.notes,
+                by_admin=await self._admin_reworking(order, cmd.updated_by),
+                pricing=cmd.pricing,
+                price_list=await self.pricing.price_list(terms.price_list_id),
+                rates=await self.pricing.rates_for(cmd.lines or order.lines, utcnow()),
+                availability=availability,
+                when_stock_short=when_short,
+            )
+
+        await self._apply(cmd.order_id, cmd, update)
+
+    async def submit(self, cmd: SubmitOrder) -> None:
+        async def submit(order: Order) -> None:
+            by_admin = await self._admin_reworking(order, cmd.submitted_by)
+            refuses_short = (
+                order.kind is OrderKind.SALES
+                and await self.branches.when_stock_short(order.branch_id) is WhenStockShort.REFUSE
+            )
+            order.submit(
+                by=cmd.submitted_by,
+                by_admin=by_admin,
+                hold_stock=refuses_short,
+                command_id=cmd.message_id,
+            )
+
+        await self._apply(cmd.order_id, cmd, submit)
+
+    async def _admin_reworking(self, order: Order, by: str) -> bool:
+        """Whether someone else than the creator reworking a rejected order is an admin (asked
+        only then)."""
+        if order.status is not OrderStatus.REJECTED or by == order.created_by:
+            return False
+        return await self.admins.is_admin(by)
+
+    async def user_upserted(self, event: UserUpserted) -> None:
+        """Learn who is an admin, for the rule on reworking rejected orders."""
+        await self.admins.learn(
+            event.user_id, admin=event.admin, active=event.active, at=event.occurred_at
+        )
+
+    async def cancel(self, cmd: CancelOrder) -> None:
+        await self._apply(
+            cmd.order_id,
+            cmd,
+            lambda order: order.cancel(by=cmd.cancelled_by, reason=cmd.reason),
+        )
+
+    async def close_short(self, cmd: CloseOrderShort) -> None:
+        await self._apply(
+            cmd.order_id, cmd, lambda order: order.close_short(by=cmd.closed_by, reason=cmd.reason)
+        )
+
+    async def approval_pending(self, event: ApprovalPending) -> None:
+        """A level waits for its approver (after the levels decided before it); an
+        ``approval.reassigned`` moved it from an approver who left."""
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.mark_pending(
+                attempt=event.attempt,
+                level=event.level,
+                levels=event.levels,
+                approver_id=event.approver.user_id,
+                approver_name=event.approver.name,
+                decisions=event.decisions,
+                at=event.occurred_at,
+                reassigned=(event.previous_approver.user_id, event.reassigned_by)
+                if isinstance(event, ApprovalReassigned)
+                else None,
+            ),
+        )
+
+    async def approval_approved(self, event: ApprovalApproved) -> None:
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.approve(
+                attempt=event.attempt,
+                note=event.basis.value,
+                decisions=event.decisions,
+                decision=event,
+            ),
+        )
+
+    async def approval_rejected(self, event: ApprovalRejected) -> None:
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.reject(
+                attempt=event.attempt,
+                level=event.level,
+                approver_id=event.approver.user_id,
+                notes=event.notes,
+                decisions=event.decisions,
+                decision=event,
+            ),
+        )
+
+    async def goods_received(self, event: GoodsReceived) -> None:
+        """Count a receipt against the PO; fully received when every line is."""
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.record_delivery(
+                document_id=event.receipt_id,
+                location_id=event.location_id,
+                lines=event.lines,
+                by=event.received_by,
+                to_date=event.order_lines,
+            ),
+        )
+
+    async def goods_issued(self, event: GoodsIssued) -> None:
+        """Count an issue against the SO; what is left is its backorder, none left completes it."""
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.record_delivery(
+                document_id=event.issue_id,
+                location_id=event.location_id,
+                lines=event.lines,
+                by=event.issued_by,
+                to_date=event.order_lines,
+            ),
+        )
+
+    async def stock_validated(self, event: StockReserved | ReservationConfirmed) -> None:
+        """Show whether a sales order's stock is confirmed or short (and whether firmly held)."""
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.record_stock(
+                attempt=event.attempt,
+                status=event.stock_status,
+                firm=isinstance(event, ReservationConfirmed),
+                location_id=event.location_id,
+                lines=event.lines,
+                at=event.occurred_at,
+            ),
+        )
+
+    async def reservation_released(self, event: ReservationReleased) -> None:
+        await self._apply(
+            event.order_id,
+            event,
+            lambda order: order.record_stock_released(
+                attempt=event.attempt,
+                reason=event.reason.value,
+                at=event.occurred_at,
+                lines=event.lines,
+            ),
+        )
+
+
+def _storefront_caller(cmd: CreateSalesOrder) -> str | None:
+    """The storefront whose prices a command from the ``storefront`` caller takes."""
+    sender = cmd.delivery.sender if cmd.delivery else None
+    return LEGACY_STOREFRONT if sender == LEGACY_STOREFRONT else None

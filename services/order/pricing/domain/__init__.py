@@ -1,0 +1,1 @@
+"""Pricing configuration, pure: tax rate codes, price lists, a storefront's prices."""

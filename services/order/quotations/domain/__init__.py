@@ -1,0 +1,1 @@
+"""Quotations, pure: the aggregate, where it stands, its refusals."""

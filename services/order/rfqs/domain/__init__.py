@@ -1,0 +1,1 @@
+"""RFQs, pure: the aggregate and its refusals."""

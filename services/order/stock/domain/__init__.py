@@ -1,0 +1,1 @@
+"""Stock, pure: whether a sales order can be served, and how finely an item is counted."""

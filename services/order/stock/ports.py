@@ -1,0 +1,28 @@
+"""What the other parts ask of the stock part, as types: ``StockLevels``, ``Branches`` and
+``ItemCatalog`` (``repository``) satisfy them, and so do a unit test's in-memory stand-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from services.order.stock.domain.quantities import Counting
+from shared.contracts import OrderLineInput, StockAvailability, WhenStockShort
+
+
+class StockAssessor(Protocol):
+    async def assess(self, branch_id: str, lines: Sequence[OrderLineInput]) -> StockAvailability:
+        """What the branch's sales location has of each line, as last heard from inventory."""
+        ...
+
+
+class BranchRules(Protocol):
+    async def when_stock_short(self, branch_id: str) -> WhenStockShort:
+        """Whether the branch allows, or refuses, sales orders it is short for."""
+        ...
+
+
+class Items(Protocol):
+    async def check(self, quantities: Iterable[Counting]) -> None:
+        """Refuse what an item cannot be counted in."""
+        ...

@@ -1,0 +1,212 @@
+"""What the order service knows of inventory: its own copy of items and stock, fed by inventory's
+events, and each branch's settings.
+
+``inventory.item_defined`` says how finely an item is counted: every quantity the order service
+takes is checked against it (:class:`ItemCatalog`).
+
+``inventory.location_defined`` says which locations a branch has (and which is its sales
+location); ``inventory.stock_moved`` carries, after every movement, the on-hand and reserved
+quantities of one item at one location with a sequence number. The latest per item and location
+is kept in ``stock_levels`` (a late or repeated movement changes nothing); movements handled at
+about the same time are written together. A sales order reads them when it is created or
+changed. Reads are answered from memory for a moment (``FRESH_SECONDS``): the figures are a
+first look, and inventory decides what is held when the order is submitted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.order.stock.domain.availability import Branch, assess
+from services.order.stock.domain.quantities import Counted, Counting, check_quantities
+from shared.contracts import (
+    ItemDefined,
+    LocationDefined,
+    OrderLineInput,
+    StockAvailability,
+    StockMoved,
+    WhenStockShort,
+    utcnow,
+)
+from shared.storage.aggregates import AggregateStore
+from shared.storage.batch import LatestBatch
+from shared.storage.mongo import Document
+from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
+
+LOCATIONS = "stock_locations"
+LEVELS = "stock_levels"
+BRANCHES = "branches"
+ITEMS = "items"
+
+FRESH_SECONDS = 1.0
+"""How long a replica answers a stock figure from memory (or that a branch has no location)."""
+LOCATION_FRESH_SECONDS = 30.0
+"""How long a replica trusts the sales location it found for a branch (locations are defined
+once; a change of the sales flag reaches the replica that learns it at once, others within
+this)."""
+BRANCH_FRESH_SECONDS = 5.0
+"""How long a replica trusts a branch's setting (a change applies everywhere within this)."""
+ITEM_FRESH_SECONDS = 5.0
+"""How long a replica answers an item's definition from memory (items are defined once)."""
+PROJECTION_LINGER = 0.5
+"""How long a stock movement waits for others to be written with it (at most two writes a
+second; the delivery waits meanwhile, holding one of the process's ``OMS_PREFETCH`` turns)."""
+
+
+class StockLevels:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.locations = db[LOCATIONS]
+        self.levels = db[LEVELS]
+        self.batch = LatestBatch(self.levels, field="sequence", linger=PROJECTION_LINGER)
+        self._sales_locations: dict[str, tuple[float, str | None]] = {}
+        self._available: dict[str, tuple[float, int, Decimal]] = {}
+
+    async def location_defined(self, event: LocationDefined) -> None:
+        await self.locations.update_one(
+            {"_id": event.location_id},
+            {
+                "$set": {"branch_id": event.branch_id, "sales_location": event.sales_location},
+                "$setOnInsert": {"defined_at": event.occurred_at},
+            },
+            upsert=True,
+        )
+        self._sales_locations.pop(event.branch_id, None)
+
+    async def stock_moved(self, event: StockMoved) -> None:
+        key = level_id(event.sku, event.location_id)
+        available = event.on_hand_after - event.reserved_after
+        await self.batch.put(
+            {
+                "_id": key,
+                "sku": event.sku,
+                "location_id": event.location_id,
+                "branch_id": event.branch_id,
+                "on_hand": event.on_hand_after,
+                "reserved": event.reserved_after,
+                "available": available,
+                "sequence": event.sequence,
+            }
+        )
+        known = self._available.get(key)
+        if known is None or known[1] < event.sequence:
+            self._available[key] = (time.monotonic(), event.sequence, available)
+
+    async def sales_location(self, branch_id: str) -> str | None:
+        """The branch's flagged sales location, else its first (inventory's rule)."""
+        seen_at, location_id = self._sales_locations.get(branch_id, (0.0, None))
+        fresh = LOCATION_FRESH_SECONDS if location_id else FRESH_SECONDS
+        if time.monotonic() - seen_at <= fresh:
+            return location_id
+        found = await self.locations.find_one(
+            {"branch_id": branch_id},
+            sort=[("sales_location", DESCENDING), ("defined_at", ASCENDING), ("_id", ASCENDING)],
+        )
+        location_id = found["_id"] if found else None
+        self._sales_locations[branch_id] = (time.monotonic(), location_id)
+        return location_id
+
+    async def available(self, location_id: str, skus: Iterable[str]) -> dict[str, Decimal]:
+        """On hand minus reserved per item at the location (items never moved there: absent)."""
+        now = time.monotonic()
+        found: dict[str, Decimal] = {}
+        missing: dict[str, str] = {}
+        for sku in skus:
+            key = level_id(sku, location_id)
+            known = self._available.get(key)
+            if known is not None and now - known[0] <= FRESH_SECONDS:
+                found[sku] = known[2]
+            else:
+                missing[key] = sku
+        if missing:
+            async for doc in self.levels.find(
+                {"_id": {"$in": list(missing)}}, {"available": 1, "sequence": 1}
+            ):
+                found[missing[doc["_id"]]] = doc["available"]
+                self._available[doc["_id"]] = (now, doc["sequence"], doc["available"])
+        return found
+
+    async def assess(self, branch_id: str, lines: Sequence[OrderLineInput]) -> StockAvailability:
+        location_id = await self.sales_location(branch_id)
+        skus = {line.sku for line in lines}
+        available = await self.available(location_id, skus) if location_id else {}
+        return assess(lines, location_id=location_id, available=available, at=utcnow())
+
+
+class Branches:
+    """Each branch's settings for sales orders (``order.configure_branch``)."""
+
+    def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
+        self.store = AggregateStore(db[BRANCHES], Branch, relay, recent=RecentDocuments())
+        self._policies: dict[str, tuple[float, WhenStockShort]] = {}
+
+    async def when_stock_short(self, branch_id: str) -> WhenStockShort:
+        seen_at, policy = self._policies.get(branch_id, (0.0, WhenStockShort.ALLOW))
+        if time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
+            return policy
+        branch = await self.store.read(branch_id)
+        policy = branch.when_stock_short if branch else WhenStockShort.ALLOW
+        self._policies[branch_id] = (time.monotonic(), policy)
+        return policy
+
+    def forget(self, branch_id: str) -> None:
+        self._policies.pop(branch_id, None)
+
+
+class ItemCatalog:
+    """Which items inventory defined and how finely each is counted."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.items = db[ITEMS]
+        self._known: dict[str, tuple[float, Counted | None]] = {}
+
+    async def item_defined(self, event: ItemDefined) -> None:
+        await self.items.update_one(
+            {"_id": event.sku},
+            {
+                "$set": {
+                    "decimal_places": event.decimal_places,
+                    "unit_of_measure": event.unit_of_measure,
+                    "name": event.name,
+                }
+            },
+            upsert=True,
+        )
+        self._known.pop(event.sku, None)
+
+    async def check(self, quantities: Iterable[Counting]) -> None:
+        """Refuse (``invalid_quantity``, naming each line) what an item cannot be counted in."""
+        wanted = list(quantities)
+        check_quantities(wanted, await self._counted({q.sku for q in wanted}))
+
+    async def _counted(self, skus: set[str]) -> dict[str, Counted]:
+        now = time.monotonic()
+        found: dict[str, Counted] = {}
+        missing = set()
+        for sku in skus:
+            seen_at, counted = self._known.get(sku, (0.0, None))
+            if now - seen_at > ITEM_FRESH_SECONDS:
+                missing.add(sku)
+            elif counted is not None:
+                found[sku] = counted
+        if missing:
+            async for doc in self.items.find({"_id": {"$in": sorted(missing)}}):
+                found[doc["_id"]] = Counted(doc["decimal_places"], doc["unit_of_measure"])
+            for sku in missing:
+                self._known[sku] = (now, found.get(sku))
+        return found
+
+
+def level_id(sku: str, location_id: str) -> str:
+    return f"{sku}|{location_id}"
+
+
+async def create_indexes(db: AsyncDatabase[Document]) -> None:
+    await db[LOCATIONS].create_index(
+        [("branch_id", ASCENDING), ("sales_location", DESCENDING), ("defined_at", ASCENDING)]
+    )

@@ -1,0 +1,1 @@
+"""Work orders, pure: the aggregate, what it is made of, its refusals."""
