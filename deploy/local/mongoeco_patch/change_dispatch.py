@@ -21,6 +21,8 @@ its readers are exactly the methods that first deliver what is pending, a stream
 exists has registered a watcher, so the writes it can see are handed over at once, and a
 failed hand-over marks the hub as mongoeco does. While nobody watches, mongoeco records the
 changes as gaps anyway (``ChangePublicationPolicy.RECORD_GAP``), so no event is held back.
+If the server stops within those 200 ms, the changes stay in the SQLite outbox, as any change
+not yet handed over does, and the hub they were for ends with the process.
 
 Drop once mongoeco skips or batches the hand-over upstream.
 """
