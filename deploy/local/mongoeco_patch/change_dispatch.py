@@ -50,15 +50,19 @@ class _Pending:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self._timers: dict[tuple[int, int], asyncio.AbstractEventLoop] = {}
         self._dispatching = threading.local()
 
-    def add(self, adapter: Any, sink: Any) -> bool:
-        """Record a postponed hand-over; True when no timer was armed for it yet."""
+    def add(self, adapter: Any, sink: Any, loop: asyncio.AbstractEventLoop) -> bool:
+        """Record a postponed hand-over; True when ``loop`` must arm a timer for it."""
         key = (id(adapter.engine), id(sink))
         with self._lock:
-            armed = key in self._entries
+            armed_on = self._timers.get(key) if key in self._entries else None
             self._entries[key] = (adapter, sink)
-        return not armed
+            if armed_on is loop and not loop.is_closed():
+                return False
+            self._timers[key] = loop
+        return True
 
     def forget(self, adapter: Any, sink: Any) -> None:
         with self._lock:
@@ -129,7 +133,7 @@ def _batching(original: Dispatch) -> Dispatch:
             with _pending.dispatching():
                 original(self, sink)
             return
-        if _pending.add(self, sink):
+        if _pending.add(self, sink, loop):
             loop.call_later(_DELAY_SECONDS, lambda: _pending.run(original, _pending.take(sink)))
 
     setattr(dispatch, _MARK, True)
