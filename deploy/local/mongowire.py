@@ -10,9 +10,10 @@ starts mongoeco's wire proxy (Python >= 3.13, the ``embedded`` extra) in memory 
 It prints ``READY <port>`` once clients can connect and stops cleanly on SIGTERM or SIGINT.
 Clients connect with ``mongodb://127.0.0.1:<port>/?directConnection=true``.
 
-It first applies ``mongoeco_patch`` (next to this file): a narrow, version-pinned correction
-that keeps mongoeco's inserts and upserts from slowing down with every stored document.
-``--unpatched`` runs mongoeco as released, e.g. to check whether upstream fixed it.
+It first applies ``mongoeco_patch`` (next to this file): narrow, version-pinned corrections
+that keep mongoeco's cost per write from growing with the stored data or the write rate
+(the unique-``_id`` scan, the planner's per-write collection scans, the per-write change
+hand-over). ``--unpatched`` runs mongoeco as released, e.g. to check whether upstream fixed it.
 """
 
 from __future__ import annotations

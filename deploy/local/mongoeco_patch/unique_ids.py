@@ -1,4 +1,4 @@
-"""A narrow correction to mongoeco 4.11.0, applied by the development launcher only.
+"""Inserts and upserts stop comparing a new ``_id`` with every stored document.
 
 Why: on every single-document insert and upsert, mongoeco passes ``scan_payload_id=True`` to
 its unique-index check (``MemoryEngine._ensure_unique_indexes``, and
@@ -16,38 +16,20 @@ Nothing else changes: multi-document inserts, updates and secondary unique index
 mongoeco's own path. ``tests/integration/test_mongowire_patch.py`` checks that duplicates
 (strings, integers, ``1`` vs ``1.0``, compound ids) are still refused and upserts stay unique.
 
-Pinned: applied only to mongoeco ``4.11.0``, the version it was read against; with any other
-version the launcher warns and runs mongoeco unpatched. Drop this module once mongoeco limits
-the scan upstream. Production never loads it: the image runs against a real MongoDB.
+Drop once mongoeco limits the scan upstream.
 """
 
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
-PINNED_VERSION = "4.11.0"
 _MARK = "__oms_narrowed_id_scan__"
 
 
-def _warn(event: str, **fields: object) -> None:
-    # stdout carries the launcher's READY line; diagnostics go to stderr.
-    details = " ".join(f"{key}={value}" for key, value in fields.items())
-    print(f"{event} {details}".strip(), file=sys.stderr, flush=True)  # noqa: T201
-
-
-def apply() -> bool:
-    """Narrow mongoeco's unique-``_id`` scan; False (and a warning) when it cannot be applied."""
-    try:
-        installed = metadata.version("mongoeco")
-    except metadata.PackageNotFoundError:
-        return False
-    if installed != PINNED_VERSION:
-        _warn("mongoeco_patch_skipped", installed=installed, pinned=PINNED_VERSION)
-        return False
+def install() -> None:
+    """Narrow both engines' unique-``_id`` scan (idempotent)."""
     from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines.memory import MemoryEngine
     from mongoeco.engines.sqlite import SQLiteEngine
@@ -60,8 +42,6 @@ def apply() -> bool:
         original = getattr(engine, name)
         if not getattr(original, _MARK, False):
             setattr(engine, name, _narrowed(original, id_contains_numeric_value))
-    _warn("mongoeco_patch_applied", version=installed, scope="unique_id_scan")
-    return True
 
 
 def _narrowed(original: Callable[..., None], numeric: Callable[[Any], bool]) -> Callable[..., None]:

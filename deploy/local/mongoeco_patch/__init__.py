@@ -1,0 +1,56 @@
+"""Narrow corrections to mongoeco 4.11.0, applied by the development launcher only.
+
+Each correction removes work whose cost grows with the data or with the write rate while
+a real MongoDB's does not, and leaves every answer the server gives unchanged. Each module
+says why, what, why it is exact, and when to drop it:
+
+- ``unique_ids``: inserts and upserts stop comparing a new string ``_id`` with every stored
+  document.
+- ``feature_cache``: a write no longer makes the SQLite planner rescan the whole collection
+  to learn again whether a field holds decimals or arrays; only the written documents are
+  looked at.
+- ``change_dispatch``: while no change stream watches, committed changes are handed to the
+  change hub at most every 200 ms instead of after each write (one SQLite write transaction,
+  one thread start and join each); any read of the hub first delivers what is pending.
+
+``tests/integration/test_mongowire_patch.py`` checks each against the server over the wire.
+
+Pinned: applied only to mongoeco ``4.11.0``, the version they were read against; with any
+other version the launcher warns and runs mongoeco unpatched. Production never loads this:
+the image runs against a real MongoDB.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+
+PINNED_VERSION = "4.11.0"
+
+
+def _warn(event: str, **fields: object) -> None:
+    # stdout carries the launcher's READY line; diagnostics go to stderr.
+    details = " ".join(f"{key}={value}" for key, value in fields.items())
+    print(f"{event} {details}".strip(), file=sys.stderr, flush=True)  # noqa: T201
+
+
+def apply() -> bool:
+    """Apply every correction (idempotent); False (and a warning) when they cannot be applied."""
+    try:
+        installed = metadata.version("mongoeco")
+    except metadata.PackageNotFoundError:
+        return False
+    if installed != PINNED_VERSION:
+        _warn("mongoeco_patch_skipped", installed=installed, pinned=PINNED_VERSION)
+        return False
+    from deploy.local.mongoeco_patch import change_dispatch, feature_cache, unique_ids
+
+    unique_ids.install()
+    feature_cache.install()
+    change_dispatch.install()
+    _warn(
+        "mongoeco_patch_applied",
+        version=installed,
+        scope="unique_id_scan,feature_cache,change_dispatch",
+    )
+    return True

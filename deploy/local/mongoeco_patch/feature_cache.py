@@ -1,0 +1,187 @@
+"""A write no longer makes the SQLite planner rescan the collection for decimals and arrays.
+
+Why: before it translates a filter to SQL, ``SQLiteEngine`` asks per field whether any stored
+document holds a decimal-tagged value there (``_field_contains_tagged_value_type_in_collection``,
+from ``_plan_requires_python_for_decimal_numeric``) or a top-level array
+(``_field_is_top_level_array_in_collection``), and caches the answer per collection. Every
+write to the collection drops all of its answers (``_invalidate_collection_features_cache``,
+called at the end of each write in ``engines/_sqlite_write_ops.py``,
+``engines/_sqlite_modify_ops.py`` and ``engines/sqlite.py``), so the next read runs a
+``json_extract`` scan over the whole collection for each field and type: about 13 % of the
+server's CPU under the development load, growing with the data.
+
+What: on a per-collection invalidation the answers of these two kinds survive. A ``True``
+stays as it is. A ``False`` stays only if none of the documents written since the last
+invalidation has the feature at that field, tested with the SQL predicate mongoeco's own
+scan uses, restricted to those documents (its answer flips to ``True`` otherwise). The
+written documents are known exactly: a ``TEMP`` trigger on the connection records the key of
+every row an ``INSERT`` or ``UPDATE`` writes to ``documents`` (upserts and renames included)
+in a ``TEMP`` table, inside the writer's own transaction, so a rolled-back write leaves no
+record. Other kinds of answers, invalidations of every collection (rollbacks, reconnects,
+dropped databases) and any invalidation outside a write transaction, or before the trigger
+exists on the writing connection, take mongoeco's own path.
+
+Why exact: a ``False`` can only become wrong by a document that gains the feature, i.e. by a
+written row, and every row written to the collection is re-checked (mongoeco 4.11.0 writes
+documents only in those write paths, each ending with the invalidation, under the engine's
+lock). A ``True`` that turns stale (its documents deleted or changed) only sends the planner
+down its general path, which it must take anyway whenever some other document of the
+collection has the feature, so the answers are the same. ``TEMP`` objects live on one
+connection and never reach the database file.
+
+Drop once mongoeco maintains these answers per written document upstream.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+_MARK = "__oms_kept_feature_answers__"
+_KINDS = ("tagged_type:", "top_level_array:")
+_JOURNAL = "oms_written_documents"
+_TRIGGERS = (f"{_JOURNAL}_insert", f"{_JOURNAL}_update")
+
+Answers = dict[tuple[str, str, str], Any]
+
+
+def install() -> None:
+    """Keep the two kinds of answers across per-collection invalidations (idempotent)."""
+    from mongoeco.core.codec import DocumentCodec
+    from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.engines.sqlite_query import json_path_for_field
+
+    def tagged_type_path(field: str) -> str:
+        # The path mongoeco's own scan tests, ``_field_contains_tagged_value_type_in_collection``.
+        return f'{json_path_for_field(field)}."{DocumentCodec._MARKER}".{DocumentCodec._TYPE}'
+
+    name = "_invalidate_collection_features_cache"
+    original = getattr(SQLiteEngine, name)
+    if not getattr(original, _MARK, False):
+        setattr(SQLiteEngine, name, _keeping(original, json_path_for_field, tagged_type_path))
+
+
+def _keeping(
+    original: Callable[..., None],
+    field_path: Callable[[str], str],
+    tagged_type_path: Callable[[str], str],
+) -> Callable[..., None]:
+    @functools.wraps(original)
+    def invalidate(self: Any, db_name: str | None = None, coll_name: str | None = None) -> None:
+        if db_name is None or coll_name is None:
+            original(self, db_name, coll_name)
+            return
+        cache: Answers = self._collection_features_cache
+        learnt = {
+            key: value
+            for key, value in cache.items()
+            if key[:2] == (db_name, coll_name) and key[2].startswith(_KINDS)
+        }
+        original(self, db_name, coll_name)
+        connection = getattr(self._thread_local, "connection", None) or self._connection
+        checks = _Checks(field_path, tagged_type_path)
+        cache.update(_still_true(connection, db_name, coll_name, learnt, checks))
+
+    setattr(invalidate, _MARK, True)
+    return invalidate
+
+
+class _Checks:
+    """The SQL predicate mongoeco's scan uses for an answer's key, on one document row."""
+
+    def __init__(self, field_path: Callable[[str], str], tagged_path: Callable[[str], str]):
+        self._field_path = field_path
+        self._tagged_path = tagged_path
+
+    def predicate(self, kind: str) -> tuple[str, list[str]]:
+        if kind.startswith("top_level_array:"):
+            field = kind.removeprefix("top_level_array:")
+            return "json_type(document, ?) = 'array'", [self._field_path(field)]
+        field, _, value_type = kind.removeprefix("tagged_type:").rpartition(":")
+        return "json_extract(document, ?) = ?", [self._tagged_path(field), value_type]
+
+
+def _still_true(
+    connection: sqlite3.Connection | None,
+    db_name: str,
+    coll_name: str,
+    learnt: Answers,
+    checks: _Checks,
+) -> Answers:
+    """``learnt`` re-checked against the documents written since; empty when not known exactly."""
+    if connection is None or not connection.in_transaction:
+        return {}
+    try:
+        if not _journal_ready(connection):
+            _create_journal(connection)
+            return {}
+        kept = _recheck(connection, db_name, coll_name, learnt, checks)
+        connection.execute(
+            f"DELETE FROM temp.{_JOURNAL} WHERE db_name = ? AND coll_name = ?",  # noqa: S608
+            (db_name, coll_name),
+        )
+    except (sqlite3.Error, ValueError, TypeError):
+        return {}
+    return kept
+
+
+def _recheck(
+    connection: sqlite3.Connection,
+    db_name: str,
+    coll_name: str,
+    learnt: Answers,
+    checks: _Checks,
+) -> Answers:
+    kept = {key: True for key, value in learnt.items() if value is True}
+    open_questions = [key for key, value in learnt.items() if value is False]
+    if not open_questions:
+        return kept
+    columns: list[str] = []
+    params: list[str] = []
+    for key in open_questions:
+        predicate, predicate_params = checks.predicate(key[2])
+        columns.append(f"MAX({predicate})")
+        params += predicate_params
+    row = connection.execute(
+        f"""
+        SELECT {", ".join(columns)} FROM main.documents
+        WHERE db_name = ? AND coll_name = ? AND storage_key IN (
+            SELECT storage_key FROM temp.{_JOURNAL} WHERE db_name = ? AND coll_name = ?
+        )
+        """,  # noqa: S608 - identifiers are this module's constants, values are bound
+        (*params, db_name, coll_name, db_name, coll_name),
+    ).fetchone()
+    for key, found in zip(open_questions, row, strict=True):
+        kept[key] = bool(found)
+    return kept
+
+
+def _journal_ready(connection: sqlite3.Connection) -> bool:
+    (count,) = connection.execute(
+        "SELECT COUNT(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+        _TRIGGERS,
+    ).fetchone()
+    return bool(count == len(_TRIGGERS))
+
+
+def _create_journal(connection: sqlite3.Connection) -> None:
+    """Record each written row's key; created inside the write, so a rollback removes it too."""
+    # No uniqueness constraint: an outer statement's conflict clause would override the
+    # trigger's, so a duplicate must never be able to fail mongoeco's own write.
+    key = "db_name, coll_name, storage_key"
+    connection.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_JOURNAL} ({key})")
+    connection.execute(f"CREATE INDEX IF NOT EXISTS temp.{_JOURNAL}_key ON {_JOURNAL} ({key})")
+    for trigger, event in zip(_TRIGGERS, ("INSERT", "UPDATE"), strict=True):
+        connection.execute(
+            f"""
+            CREATE TEMP TRIGGER IF NOT EXISTS {trigger} AFTER {event} ON main.documents BEGIN
+                INSERT INTO {_JOURNAL} SELECT NEW.db_name, NEW.coll_name, NEW.storage_key
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {_JOURNAL} WHERE db_name = NEW.db_name
+                    AND coll_name = NEW.coll_name AND storage_key = NEW.storage_key
+                );
+            END
+            """  # noqa: S608 - identifiers are this module's constants
+        )
