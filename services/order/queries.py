@@ -6,6 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.order.answers import (
+    OrderAnswer,
+    OrderListed,
+    OrderTimelineAnswer,
+    PriceListAnswer,
+    PriceListListed,
+    QuotationAnswer,
+    QuotationListed,
+    RfqAnswer,
+    RfqListed,
+    StorefrontAnswer,
+    TaxRateCodeAnswer,
+)
 from services.order.carts.repository import CARTS
 from services.order.repository import (
     ORDERS,
@@ -131,16 +144,22 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         }
 
     return [
-        ("/orders", json_query(order)),
-        ("/orders/timeline", json_query(timeline)),
+        ("/orders", json_query(order, OrderAnswer | list[OrderListed])),
+        ("/orders/timeline", json_query(timeline, OrderTimelineAnswer)),
         *configuration_queries(runtime),
         (
             "/quotations",
             json_query(
-                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status"))
+                one(QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status")),
+                QuotationAnswer | list[QuotationListed],
             ),
         ),
-        ("/rfqs", json_query(one(RFQS, "rfq_id", "RFQ", filters=("status",)))),
+        (
+            "/rfqs",
+            json_query(
+                one(RFQS, "rfq_id", "RFQ", filters=("status",)), RfqAnswer | list[RfqListed]
+            ),
+        ),
     ]
 
 
@@ -177,7 +196,7 @@ def configuration_queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"storefront_id": doc.pop("_id"), **doc}
 
     return [
-        ("/tax-rates", json_query(tax_rates)),
-        ("/price-lists", json_query(price_lists)),
-        ("/storefronts", json_query(storefronts)),
+        ("/tax-rates", json_query(tax_rates, list[TaxRateCodeAnswer])),
+        ("/price-lists", json_query(price_lists, PriceListAnswer | list[PriceListListed])),
+        ("/storefronts", json_query(storefronts, StorefrontAnswer | list[StorefrontAnswer])),
     ]

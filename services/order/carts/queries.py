@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.order.answers import CartAnswer, CartListed, CartRecoveryAnswer
 from services.order.carts.recovery import in_stock
 from services.order.carts.repository import CARTS
 from services.order.domain.cart import Cart, CartStatus
@@ -96,7 +97,10 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
             ],
         }
 
-    return [("/carts", json_query(carts)), ("/carts/recovery", json_query(recovery))]
+    return [
+        ("/carts", json_query(carts, CartAnswer | list[CartListed])),
+        ("/carts/recovery", json_query(recovery, CartRecoveryAnswer)),
+    ]
 
 
 def _filter(params: dict[str, str]) -> dict[str, Any] | str:
