@@ -68,16 +68,7 @@ class QueryHandler(GetHandler):
         super().__init__(endpoint, description=query.__doc__)
 
 
-def json_query(query: Query, answer: Any = None) -> GetHandler:
+def json_query(query: Query, answer: Any) -> QueryHandler:
     """A GET endpoint answering ``query``'s (status, body) as JSON, through the model
-    ``answer`` when the query names one (see :class:`QueryHandler`)."""
-    if answer is not None:
-        return QueryHandler(query, answer)
-
-    # The order service's queries, until they name their answers: the body as it comes.
-    async def endpoint(request: Request) -> AsgiResponse:
-        params = {key: values[-1] for key, values in request.query_params.items()}
-        status, body = await query(params)
-        return json_response(status, body)
-
-    return GetHandler(endpoint, description=query.__doc__)
+    ``answer`` (see :class:`QueryHandler`)."""
+    return QueryHandler(query, answer)

@@ -1,4 +1,4 @@
-"""The queries of the services that document their answers, over stored documents that carry
+"""The queries of every service, over stored documents that carry
 more than a caller may see (bookkeeping, an outbox, a lease, a field the answer does not name):
 each answer is what the AsyncAPI document says (``asgi_get`` checks it against the schema, made
 strict) and none of the rest."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,13 +23,29 @@ from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.settings import InventorySettings
 from services.notification.domain import Email
 from services.notification.settings import NotificationSettings
+from services.order.carts.domain.cart import Cart
+from services.order.orders.domain.order import Order
+from services.order.pricing.domain.configuration import PriceList, TaxRateCode
+from services.order.pricing.domain.storefront import Storefront
+from services.order.quotations.domain.quotation import Quotation
+from services.order.rfqs.domain.rfq import Rfq
+from services.order.settings import OrderSettings
+from services.order.work_orders.domain.work_order import WorkOrder
 from shared.asyncapi import load
 from shared.contracts import (
     ApproverRule,
+    CartCreated,
+    CartItemAdded,
+    ComponentLine,
+    DefinePriceList,
+    DefineTaxRate,
+    ItemPrice,
     LevelRule,
     MovementKind,
     OrderKind,
+    OrderLineInput,
     Person,
+    RequestedLine,
     SourceType,
     StockMoved,
     WorkOrderKind,
@@ -49,6 +65,7 @@ from tests.support.factories import unique
 from tests.support.services import Environment, asgi_get, running
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
+    "order": OrderSettings,
     "approval": ServiceSettings,
     "inventory": InventorySettings,
     "billing": BillingSettings,
@@ -228,3 +245,145 @@ async def test_billing_and_notification_answer_as_documented(system: dict[str, A
     [sent] = await answered(notification, "/emails", f"order_id={order_id}")
     assert (sent["email_id"], sent["to"]) == (email.id, "mary@example.com")
     assert "body" not in sent
+
+
+async def test_order_answers_its_documents_as_documented(system: dict[str, Any]) -> None:
+    app, db = system["order"], system["order_db"]
+    now, customer, storefront = utcnow(), unique("CUST"), unique("web")
+    sold = [OrderLineInput(sku="A", quantity=Decimal(2), unit_price=Decimal("9.50"))]
+    quotation = Quotation.create(
+        quotation_id=unique("Q"),
+        customer_id=customer,
+        branch_id="B",
+        created_by="ada",
+        currency="USD",
+        lines=sold,
+        valid_until=now + timedelta(days=30),
+        notes=None,
+        now=now,
+    )
+    await store(db, "quotations", quotation)
+    order = Order.create(
+        order_id=unique("SO"),
+        kind=OrderKind.SALES,
+        party_id=customer,
+        branch_id="B",
+        created_by="ada",
+        currency="USD",
+        lines=sold,
+        quotation_id=quotation.id,
+    )
+    await store(db, "orders", order)
+    # A made-up field inside a stored entry is no more answered than one beside it.
+    await db["orders"].update_one({"_id": order.id}, {"$set": {"history.0.seq": 7}})
+
+    found = await answered(app, "/orders", f"order_id={order.id}")
+    assert (found["order_id"], found["status"], found["version"]) == (order.id, "draft", 2)
+    assert found["pricing"]["grand_total"] == "19.00"
+    assert found["lines"][0]["unit_price"] == "9.50"
+    assert [entry["status"] for entry in found["history"]] == ["draft"]
+    [listed] = await answered(app, "/orders", f"party_id={customer}")
+    assert (listed["order_id"], listed["total"], listed["created_by"]) == (order.id, "19.00", "ada")
+    assert "lines" not in listed
+    story = await answered(app, "/orders/timeline", f"order_id={order.id}")
+    assert story["came_from"] == [{"document": "quotation", "id": quotation.id}]
+    assert [(e["document"], e["event"]) for e in story["timeline"]] == [
+        ("quotation", "order.quotation_created"),
+        ("order", "order.created"),
+    ]
+    shown = await answered(app, "/quotations", f"quotation_id={quotation.id}")
+    assert (shown["quotation_id"], shown["status"], shown["history"][0]["revision"]) == (
+        quotation.id,
+        "draft",
+        1,
+    )
+    [offered] = await answered(app, "/quotations", f"customer_id={customer}")
+    assert offered["quotation_id"] == quotation.id
+    assert "history" not in offered
+    assert "timeline" not in offered
+
+    rfq = Rfq.create(
+        rfq_id=unique("RFQ"),
+        branch_id="B",
+        created_by="ada",
+        currency="USD",
+        lines=[RequestedLine(sku="A", quantity=Decimal(5))],
+        supplier_ids=["V1", "V2"],
+        notes=None,
+        now=now,
+    )
+    await store(db, "rfqs", rfq)
+    asked = await answered(app, "/rfqs", f"rfq_id={rfq.id}")
+    assert [s["status"] for s in asked["suppliers"]] == ["invited", "invited"]
+    assert rfq.id in {r["rfq_id"] for r in await answered(app, "/rfqs", "status=open")}
+
+    await _pricing_answers(app, db, storefront)
+    await _cart_and_work_order_answers(app, db, storefront, now)
+    assert (await asgi_get(app, "/orders", "order_id=nothing"))[0] == 404
+    assert (await asgi_get(app, "/orders/timeline", ""))[0] == 400
+
+
+async def _pricing_answers(app: OmsApp, db: AsyncDatabase[Document], storefront: str) -> None:
+    code, price_list_id = unique("TAX"), unique("PL")
+    rate = DefineTaxRate(code=code, name="State", rate=Decimal("7.25"), defined_by="ada")
+    await store(db, "tax_rates", TaxRateCode.define(rate))
+    prices = [ItemPrice(sku="A", unit_price=Decimal("9.50"))]
+    defined = DefinePriceList(
+        price_list_id=price_list_id, name="Web", currency="USD", prices=prices, defined_by="ada"
+    )
+    await store(db, "price_lists", PriceList.define(defined))
+    await store(db, "storefronts", Storefront(id=storefront, price_list_id=price_list_id))
+
+    [taxed] = [t for t in await answered(app, "/tax-rates", "") if t["code"] == code]
+    assert [(v["rate"], v["version"]) for v in taxed["versions"]] == [("7.25", 1)]
+    price_list = await answered(app, "/price-lists", f"price_list_id={price_list_id}")
+    assert price_list["prices"] == [{"sku": "A", "unit_price": "9.50"}]
+    [listed] = [
+        p for p in await answered(app, "/price-lists", "") if p["price_list_id"] == price_list_id
+    ]
+    assert "prices" not in listed
+    shop = await answered(app, "/storefronts", f"storefront_id={storefront}")
+    assert (shop["price_list_id"], shop["unknown_item"]) == (price_list_id, "refuse")
+    assert storefront in {s["storefront_id"] for s in await answered(app, "/storefronts", "")}
+
+
+async def _cart_and_work_order_answers(
+    app: OmsApp, db: AsyncDatabase[Document], storefront: str, now: datetime
+) -> None:
+    cart_id = unique("CART")
+    facts = {"storefront_id": storefront, "cart_id": cart_id}
+    cart = Cart.start(CartCreated(**facts, sequence=1, currency="USD", branch_id="B"), now=now)
+    added = CartItemAdded(**facts, sequence=2, sku="A", quantity=Decimal(1), unit_price=Decimal(9))
+    cart.apply(added, now=now)
+    await store(db, "carts", cart)
+    shown = await answered(app, "/carts", f"cart_id={cart_id}")
+    assert [(i["sku"], i["quantity"]) for i in shown["items"]] == [("A", "1")]
+    assert (shown["in_stock"], shown["missing_sequences"], shown["event_count"]) == (
+        {"A": None},
+        [],
+        2,
+    )
+    assert "settled" not in shown
+    [listed] = await answered(app, "/carts", f"storefront_id={storefront}")
+    assert (listed["cart_id"], listed["status"]) == (cart_id, "open")
+    assert "timeline" not in listed
+    recovery = await answered(app, "/carts/recovery", f"storefront_id={storefront}")
+    assert (recovery["abandoned"], recovery["recovery_rate"], recovery["steps"]) == (0, "0", [])
+
+    work_order = WorkOrder.create(
+        work_order_id=unique("WO"),
+        kind=WorkOrderKind.PRODUCTION,
+        branch_id="B",
+        item_sku="A",
+        description=None,
+        quantity=Decimal(3),
+        components=[ComponentLine(sku="C", quantity=Decimal(2))],
+        created_by="ada",
+    )
+    await store(db, "work_orders", work_order)
+    made = await answered(app, "/work-orders", f"work_order_id={work_order.id}")
+    assert (made["status"], made["quantity"], made["components"]) == (
+        "created",
+        "3",
+        [{"sku": "C", "quantity": "6"}],
+    )

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.order.carts.answers import CartAnswer, CartListed, CartRecoveryAnswer
 from services.order.carts.domain.cart import Cart, CartStatus
 from services.order.carts.domain.recovery import CartFigures, figures
 from services.order.carts.recovery import in_stock
@@ -106,7 +107,10 @@ def cart_queries(runtime: Runtime[Any]) -> list[Route]:
             ],
         }
 
-    return [("/carts", json_query(carts)), ("/carts/recovery", json_query(recovery))]
+    return [
+        ("/carts", json_query(carts, CartAnswer | list[CartListed])),
+        ("/carts/recovery", json_query(recovery, CartRecoveryAnswer)),
+    ]
 
 
 def _filter(params: dict[str, str]) -> dict[str, Any] | str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.order.common.queries import document_query
+from services.order.orders.answers import OrderAnswer, OrderListed, OrderTimelineAnswer
 from services.order.orders.repository import ORDERS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -102,6 +103,6 @@ def order_queries(runtime: Runtime[Any], origins: Sequence[Origin]) -> list[Rout
         }
 
     return [
-        ("/orders", json_query(order)),
-        ("/orders/timeline", json_query(timeline)),
+        ("/orders", json_query(order, OrderAnswer | list[OrderListed])),
+        ("/orders/timeline", json_query(timeline, OrderTimelineAnswer)),
     ]

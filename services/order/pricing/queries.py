@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.order.pricing.answers import (
+    PriceListAnswer,
+    PriceListListed,
+    StorefrontAnswer,
+    TaxRateCodeAnswer,
+)
 from services.order.pricing.repository import PRICE_LISTS, STOREFRONTS, TAX_RATES
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -44,7 +50,7 @@ def pricing_queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, {"storefront_id": doc.pop("_id"), **doc}
 
     return [
-        ("/tax-rates", json_query(tax_rates)),
-        ("/price-lists", json_query(price_lists)),
-        ("/storefronts", json_query(storefronts)),
+        ("/tax-rates", json_query(tax_rates, list[TaxRateCodeAnswer])),
+        ("/price-lists", json_query(price_lists, PriceListAnswer | list[PriceListListed])),
+        ("/storefronts", json_query(storefronts, StorefrontAnswer | list[StorefrontAnswer])),
     ]

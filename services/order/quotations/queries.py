@@ -7,6 +7,7 @@ from typing import Any
 
 from services.order.common.queries import document_query
 from services.order.orders.queries import Origin
+from services.order.quotations.answers import QuotationAnswer, QuotationListed
 from services.order.quotations.repository import QUOTATIONS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -23,4 +24,4 @@ def quotation_queries(runtime: Runtime[Any]) -> list[Route]:
     query = document_query(
         runtime, QUOTATIONS, "quotation_id", "quotation", filters=("customer_id", "status")
     )
-    return [("/quotations", json_query(query))]
+    return [("/quotations", json_query(query, QuotationAnswer | list[QuotationListed]))]

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.order.common.queries import document_query
 from services.order.orders.queries import Origin
+from services.order.rfqs.answers import RfqAnswer, RfqListed
 from services.order.rfqs.repository import RFQS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -18,6 +19,5 @@ ORIGIN = Origin(
 
 
 def rfq_queries(runtime: Runtime[Any]) -> list[Route]:
-    return [
-        ("/rfqs", json_query(document_query(runtime, RFQS, "rfq_id", "RFQ", filters=("status",))))
-    ]
+    query = document_query(runtime, RFQS, "rfq_id", "RFQ", filters=("status",))
+    return [("/rfqs", json_query(query, RfqAnswer | list[RfqListed]))]

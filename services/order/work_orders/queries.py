@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.order.work_orders.answers import WorkOrderAnswer
 from services.order.work_orders.repository import WORK_ORDERS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -20,4 +21,4 @@ def work_order_queries(runtime: Runtime[Any]) -> list[Route]:
             return 404, {"error": f"no work order {work_order_id}"}
         return 200, {"work_order_id": doc.pop("_id"), **doc}
 
-    return [("/work-orders", json_query(work_order))]
+    return [("/work-orders", json_query(work_order, WorkOrderAnswer))]
