@@ -313,6 +313,8 @@ class Lifecycle:
         log.info("service_stopping", in_flight=len(settlement.in_flight))
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if runtime.relay is not None:
+            runtime.relay.hurry()  # the records of what is published go out while handlers finish
         # Every subscriber at once: none handles a new delivery from now on (what arrives
         # stays unacknowledged and goes back to its queue when the channel closes); each
         # waits (up to the broker's graceful timeout) for what it has in hand, then cancels

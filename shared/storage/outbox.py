@@ -116,8 +116,17 @@ class OutboxRelay:
         self._running = True
         self._poller = asyncio.create_task(self._poll_forever(), name="outbox-poller")
 
+    def hurry(self) -> None:
+        """The process is stopping: removals of published entries go out at once from now on,
+        while the handlers in hand finish, rather than after a linger the process may not
+        live through (an entry whose removal is never written is published again by whoever
+        claims its document next)."""
+        for forgetter in self._forgetting.values():
+            forgetter.hurry()
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop polling and let fast-path publications in flight finish (up to ``timeout``)."""
+        self.hurry()
         self._running = False
         if self._poller is not None:
             self._poller.cancel()
@@ -357,6 +366,7 @@ class _Forgetter:
         self._writes: set[asyncio.Task[None]] = set()
         self._sooner = asyncio.Event()
         self._stopping = False
+        self._hurried = False
 
     def forget(self, doc_id: Any, sent: list[str], deadline: float) -> None:
         self._waiting.setdefault(doc_id, []).extend(sent)
@@ -375,7 +385,7 @@ class _Forgetter:
         loop = asyncio.get_running_loop()
         while self._waiting:
             started = loop.time()
-            while not self._stopping:
+            while not self._hurried:
                 wait = min(started + self.linger, self._deadline) - loop.time()
                 if wait <= 0:
                     break
@@ -420,10 +430,15 @@ class _Forgetter:
             if self._writes:
                 await asyncio.gather(*set(self._writes))
 
-    async def stop(self) -> None:
-        """Forget what is waiting now, without lingering."""
-        self._stopping = True
+    def hurry(self) -> None:
+        """Linger no more: what is published from now on is forgotten at once."""
+        self._hurried = True
         self._sooner.set()
+
+    async def stop(self) -> None:
+        """Forget what is waiting now, without lingering (a failed round is not retried)."""
+        self._stopping = True
+        self.hurry()
         if self._task is not None:
             await self._task
         await self.flush()
