@@ -100,6 +100,7 @@ class OutboxRelay:
         self._locks = KeyedLocks()
         self._poller: asyncio.Task[None] | None = None
         self._running = False
+        self._stopping = False
         self._forgetting = {
             name: _Forgetter(self, db, name, linger=FORGET_LINGER_SECONDS)
             for name in self.collections
@@ -128,10 +129,16 @@ class OutboxRelay:
         """Stop polling and let fast-path publications in flight finish (up to ``timeout``)."""
         self.hurry()
         self._running = False
+        self._stopping = True
         if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+            # The poll loop ends after the document in hand: cut off in the middle of a
+            # publication, it could not record an entry the broker confirmed.
+            self._wake.set()
+            done, _ = await asyncio.wait({self._poller}, timeout=timeout)
+            if not done:
+                self._poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._poller
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         for forgetter in self._forgetting.values():
@@ -197,7 +204,7 @@ class OutboxRelay:
         """Claim and publish every document with entries left whose lease ran out."""
         published = 0
         for name in await self._with_work():
-            while (claimed := await self._claim(name)) is not None:
+            while not self._stopping and (claimed := await self._claim(name)) is not None:
                 doc, deadline = claimed
                 try:
                     published += await self._publish_entries(
@@ -218,7 +225,7 @@ class OutboxRelay:
         # latest one lease after this start: look again then, so it goes out within seconds.
         loop = asyncio.get_running_loop()
         recovery_at = loop.time() + self.lease.total_seconds() + RECOVERY_MARGIN_SECONDS
-        while True:
+        while not self._stopping:
             try:
                 found = await self.drain()
             except asyncio.CancelledError:

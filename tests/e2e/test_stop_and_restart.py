@@ -84,7 +84,8 @@ async def stop_under_load(
     service: str, rabbit: RabbitServer, mongo: MongoServer, log_dir: Path
 ) -> list[tuple[int, float]]:
     """Start and SIGTERM ``service`` ten times while messages keep coming; then one more
-    process answers what is left. Returns each stop's (exit status, seconds)."""
+    process answers what is left, and no event was published twice. Returns each stop's
+    (exit status, seconds)."""
     vhost = rabbit.create_vhost()
     env = Environment(amqp_url=rabbit.url_for(vhost), mongodb_url=mongo.url)
     settings = env.env(service, graceful_timeout=GRACEFUL_TIMEOUT)
@@ -123,6 +124,10 @@ async def stop_under_load(
             missing = await until_all_answered(bus, sent, timeout=90)
             assert await process.stop() == 0
             assert not missing, f"{service}: {len(missing)} of {len(sent)} never answered"
+            # A stop is not a crash: nothing it published is published again after it.
+            assert bus.duplicates() == 0, [
+                (e.routing_key, e.message_id) for e in bus.repeated_events()
+            ]
     finally:
         if process is not None:  # another service's failure must not leave this one running
             process.terminate()
