@@ -144,11 +144,14 @@ def report_flow(out: Results, flow: phases.Run, args: argparse.Namespace) -> Non
     v["so_issue_retries"] = sum(d.retries for d in flow.done)
     out.breakdowns["SO round trips by service"] = list(flow.round_trips.per_service().items())
     out.breakdowns["SO round trips by service, command, collection"] = flow.round_trips.top()
+    growth = (
+        "growth skipped" if args.skip_growth else f"growth: {args.orders} sales orders at each size"
+    )
     out.notes.append(
         f"Sales orders (auto-approved, through goods issue): {args.orders}, {args.in_flight} in "
         f"flight; {args.samples} one at a time; purchase orders (auto-approved): "
         f"{args.po_orders}; mixed load: {args.mixed_rate:g}/s offered for {args.mixed_seconds:g}"
-        f" s; growth: {args.orders} sales orders at each size. Ceiling = min(broker msg/s ÷ "
+        f" s; {growth}. Ceiling = min(broker msg/s ÷ "
         f"messages per SO, database updates/s ÷ round trips per SO) = {broker:,.1f} vs "
         f"{database:,.1f} orders/s."
     )
