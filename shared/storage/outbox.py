@@ -126,7 +126,10 @@ class OutboxRelay:
             forgetter.hurry()
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop polling and let fast-path publications in flight finish (up to ``timeout``)."""
+        """Stop polling and let publications in flight finish (all within ``timeout``), then
+        write the removals of what they published."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         self.hurry()
         self._running = False
         self._stopping = True
@@ -134,13 +137,13 @@ class OutboxRelay:
             # The poll loop ends after the document in hand: cut off in the middle of a
             # publication, it could not record an entry the broker confirmed.
             self._wake.set()
-            done, _ = await asyncio.wait({self._poller}, timeout=timeout)
+            done, _ = await asyncio.wait({self._poller}, timeout=deadline - loop.time())
             if not done:
                 self._poller.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._poller
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=max(deadline - loop.time(), 0.01))
         for forgetter in self._forgetting.values():
             await forgetter.stop()
 
@@ -432,10 +435,17 @@ class _Forgetter:
             self.relay.recorded(self.name, doc_id, sent)
 
     async def flush(self) -> None:
-        while self._waiting or self._writes:
+        """Write what is waiting and wait for every round under way (each wait yields to the
+        event loop, so a round that ended is seen as ended)."""
+        while True:
             self._round()
-            if self._writes:
-                await asyncio.gather(*set(self._writes))
+            under_way = {write for write in self._writes if not write.done()}
+            if not under_way and not self._waiting:
+                return
+            if under_way:
+                await asyncio.wait(under_way)
+            else:
+                await asyncio.sleep(0)
 
     def hurry(self) -> None:
         """Linger no more: what is published from now on is forgotten at once."""
