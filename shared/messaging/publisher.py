@@ -12,7 +12,7 @@ from faststream.rabbit import RabbitBroker
 
 from shared.contracts.base import Command, Event, Message
 from shared.messaging.topology import COMMANDS, EVENTS, EXCHANGES
-from shared.storage.bodies import entry_body
+from shared.storage.bodies import unpacked
 from shared.storage.mongo import Document
 from shared.tracing import within
 
@@ -46,14 +46,15 @@ class Publisher:
             reply_to=reply_to,
         )
 
-    async def publish_entry(self, entry: Document) -> None:
+    async def publish_entry(self, stored: Document) -> None:
         """Publish an outbox entry exactly as it was stored, in the trace it was caused in."""
+        entry = unpacked(stored)
         with within(entry.get("trace")):
             await self._publish_entry(entry)
 
     async def _publish_entry(self, entry: Document) -> None:
         await self.publish_raw(
-            body=entry_body(entry),
+            body=entry["body"],
             exchange=entry["exchange"],
             routing_key=entry["routing_key"],
             message_id=entry["message_id"],
@@ -64,10 +65,11 @@ class Publisher:
             user_id=self.user if entry["exchange"] == COMMANDS.name else None,
         )
 
-    async def answer(self, entry: Document, reply_to: str) -> None:
+    async def answer(self, stored: Document, reply_to: str) -> None:
         """Send a stored answer to ``reply_to`` only (a resent command's answer)."""
+        entry = unpacked(stored)
         await self.broker.publish(
-            entry_body(entry),
+            entry["body"],
             routing_key=reply_to,
             message_id=entry["message_id"],
             correlation_id=entry.get("correlation_id"),

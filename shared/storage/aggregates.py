@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
-from shared.storage.bodies import stored_body
+from shared.storage.bodies import pack
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -135,17 +135,19 @@ class AlreadyExists(Exception):
 
 def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Document:
     """The stored form of an event (or of a command to another service) waiting to be
-    published (body kept as exact JSON, compressed when long: :func:`stored_body`)."""
-    return {
-        "message_id": str(event.message_id),
+    published: its body kept as exact JSON, packed small (:mod:`shared.storage.bodies`)."""
+    fields = {
         "exchange": COMMANDS if isinstance(event, Command) else EVENTS,
         "routing_key": event.routing_key,
         "type": event.type_name(),
         "correlation_id": event.correlation_id,
-        "body": stored_body(event.model_dump_json()),
         "reply_to": reply_to,
-        "created_at": utcnow(),
         "trace": current_context_headers(),
+    }
+    return {
+        "message_id": str(event.message_id),
+        "created_at": utcnow(),
+        "packed": pack(fields, event.model_dump_json()),
     }
 
 

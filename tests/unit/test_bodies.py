@@ -1,35 +1,86 @@
-"""Outbox bodies are stored as the exact JSON, compressed when long, and read back either way."""
+"""Outbox entries are stored packed (their fields and body compressed against a dictionary) and
+read back exactly; entries stored before packing are read as they were."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import bson
 
-from shared.storage.bodies import COMPRESS_FROM_BYTES, entry_body, stored_body
+from shared.contracts import OrderCreated, OrderKind
+from shared.storage.aggregates import outbox_entry
+from shared.storage.bodies import (
+    COMPRESS_FROM_BYTES,
+    PACKED,
+    VERSION,
+    entry_body,
+    pack,
+    stored_body,
+    unpacked,
+)
+from tests.support.factories import lines, sales_order
 
 
-def test_a_short_body_is_stored_as_its_text() -> None:
-    body = '{"order_id":"SO-1"}'
-    assert stored_body(body) == body
-    assert entry_body({"body": stored_body(body)}) == body.encode()
+def _event() -> OrderCreated:
+    cmd = sales_order(lines=lines(*[(f"SKU-{i}", "2", "10.00") for i in range(5)]))
+    return OrderCreated(
+        order_id=cmd.order_id,
+        kind=OrderKind.SALES,
+        party_id=cmd.customer_id,
+        branch_id=cmd.branch_id,
+        created_by=cmd.created_by,
+        currency=cmd.currency,
+        lines=cmd.lines,
+        total="50.00",
+        correlation_id=cmd.order_id,
+    )
 
 
-def test_a_long_body_is_stored_compressed_and_read_back_exactly() -> None:
-    lines = ",".join(f'{{"sku":"SKU-{i}","quantity":"2","unit_price":"10.00"}}' for i in range(20))
-    body = f'{{"order_id":"SO-1","note":"caf\u00e9","lines":[{lines}]}}'
-    assert len(body.encode()) >= COMPRESS_FROM_BYTES
-    stored = stored_body(body)
-    assert isinstance(stored, bytes)
-    assert len(stored) < len(body.encode()) / 3
+def test_an_entry_keeps_in_the_open_only_what_the_database_looks_at() -> None:
+    event = _event()
+    entry = outbox_entry(event, reply_to="amq.gen-1")
+    assert set(entry) == {"message_id", "created_at", "packed"}
+    assert entry["packed"][0] == VERSION
     # As the database hands it back (BSON binary decodes to bytes).
-    read = bson.decode(bson.encode({"body": stored}))
-    assert entry_body(read) == body.encode()
+    read = unpacked(bson.decode(bson.encode(entry)))
+    assert read["body"] == event.model_dump_json().encode()
+    assert read["routing_key"] == "order.created"
+    assert read["exchange"] == "oms.events"
+    assert read["type"] == "OrderCreated"
+    assert read["correlation_id"] == event.order_id
+    assert read["reply_to"] == "amq.gen-1"
+    assert read["message_id"] == str(event.message_id)
+    assert abs(read["created_at"].replace(tzinfo=UTC) - entry["created_at"]) < timedelta(0, 0, 1000)
 
 
-def test_a_body_stored_before_compression_is_read_as_it_was() -> None:
-    body = '{"order_id":"SO-1","lines":[' + '{"sku":"A","quantity":"1"},' * 20 + "{}]}"
-    assert entry_body({"body": body}) == body.encode()
+def test_packed_is_a_fraction_of_the_fields_it_holds() -> None:
+    event = _event()
+    entry = outbox_entry(event)
+    read = unpacked(entry)
+    open_fields = {name: read[name] for name in PACKED} | {"body": event.model_dump_json()}
+    assert len(entry["packed"]) * 4 < len(bson.encode(open_fields))
 
 
-def test_the_threshold_is_in_bytes_not_characters() -> None:
-    body = "\u00e9" * (COMPRESS_FROM_BYTES // 2)  # two bytes each in UTF-8
-    assert isinstance(stored_body(body), bytes)
+def test_an_answer_keeps_its_marker_beside_what_is_packed() -> None:
+    entry = {**outbox_entry(_event()), "answer_to": "cmd-1"}
+    assert unpacked(entry)["answer_to"] == "cmd-1"
+
+
+def test_any_text_survives_packing() -> None:
+    body = '{"note":"caf\u00e9 \\n line\\"quoted\\"","x":"' + "\u2603" * 50 + '"}'
+    fields = {"exchange": "oms.events", "routing_key": "a.b", "trace": {"traceparent": "00-1"}}
+    read = unpacked({"message_id": "m", "packed": pack(fields, body)})
+    assert read["body"] == body.encode()
+    assert read["trace"] == {"traceparent": "00-1"}
+    assert read["type"] is None
+
+
+def test_entries_stored_before_packing_are_read_as_they_were() -> None:
+    long = '{"order_id":"SO-1","lines":[' + '{"sku":"A","quantity":"1"},' * 20 + "{}]}"
+    for body in ('{"order_id":"SO-1"}', long):
+        stored = stored_body(body)
+        assert isinstance(stored, bytes) == (len(body.encode()) >= COMPRESS_FROM_BYTES)
+        old = {"message_id": "m", "routing_key": "order.created", "exchange": "oms.events"}
+        read = unpacked({**old, "body": stored})
+        assert read["body"] == body.encode() == entry_body({"body": stored})
+        assert read["routing_key"] == "order.created"
