@@ -34,7 +34,9 @@ async def test_the_context_goes_through_a_service(recorded: bool, monkeypatch: A
         onward.append(dict(message.headers))
 
     async with TestRabbitBroker(broker) as test:
-        await test.publish({"a": 1}, "in", headers={"traceparent": PARENT})
+        # A caller in a trace: its publication carries the trace on.
+        with tracing.within({"traceparent": PARENT}):
+            await test.publish({"a": 1}, "in")
         await test.publish({"a": 2}, "in")
 
     assert seen[0] == TRACE
