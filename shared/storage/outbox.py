@@ -45,7 +45,7 @@ from shared.concurrency import KeyedLocks
 from shared.contracts.base import utcnow
 from shared.logging import log_failure
 from shared.storage.mongo import Document
-from shared.storage.writes import ANSWER_TO, forget_pipeline
+from shared.storage.writes import ANSWER_TO, forget_pipeline, literal
 
 PublishEntry = Callable[[Document], Awaitable[None]]
 AnswerEntry = Callable[[Document, str], Awaitable[None]]
@@ -255,7 +255,7 @@ class OutboxRelay:
             return [
                 {"$match": claimable},
                 {"$limit": 1},
-                {"$project": {"_id": 0, "collection": _literal(name)}},
+                {"$project": {"_id": 0, "collection": literal(name)}},
             ]
 
         head, *rest = self.collections
@@ -472,7 +472,3 @@ def _claimable(now: datetime) -> Document:
         "outbox_pending": True,
         "$or": [{"outbox_lease": None}, {"outbox_lease.until": {"$lt": now}}],
     }
-
-
-def _literal(value: Any) -> Document:
-    return {"$literal": value}

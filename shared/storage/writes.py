@@ -31,13 +31,14 @@ ANSWER_TO = "answer_to"
 """The outbox entry field naming the command the entry answers."""
 
 
-def _literal(value: Any) -> Document:
+def literal(value: Any) -> Document:
+    """``value`` as it is, in an aggregation expression (text starting with ``$`` stays text)."""
     return {"$literal": value}
 
 
 def _outbox_entries(ids: Sequence[str], *, among: bool) -> Document:
     """The outbox entries whose message ids are (``among``) or are not among ``ids``."""
-    position = {"$indexOfArray": [_literal(list(ids)), "$$this.message_id"]}
+    position = {"$indexOfArray": [literal(list(ids)), "$$this.message_id"]}
     test = "$ne" if among else "$eq"
     return {"$filter": {"input": {"$ifNull": ["$outbox", []]}, "cond": {test: [position, -1]}}}
 
@@ -77,9 +78,9 @@ def save_pipeline(
     tails = appended or {}
     fields: Document = {
         name: (
-            {"$concatArrays": [{"$ifNull": [f"${name}", []]}, _literal(tails[name])]}
+            {"$concatArrays": [{"$ifNull": [f"${name}", []]}, literal(tails[name])]}
             if name in tails
-            else _literal(value)
+            else literal(value)
         )
         for name, value in state.items()
     }
@@ -88,9 +89,9 @@ def save_pipeline(
         fields["applied_messages"] = _appended("applied_messages", applied, window)
     if entries or published:
         outbox = kept_entries(published) if published else {"$ifNull": ["$outbox", []]}
-        fields["outbox"] = {"$concatArrays": [outbox, _literal(entries)]}
+        fields["outbox"] = {"$concatArrays": [outbox, literal(entries)]}
     if entries:
-        fields["outbox_lease"] = _literal(lease)
+        fields["outbox_lease"] = literal(lease)
         fields["outbox_pending"] = True
     stages: list[Document] = []
     if answering:  # answers kept from the old outbox, before the next stage removes them
@@ -104,7 +105,7 @@ def save_pipeline(
 def _appended(field: str, value: Any, window: int) -> Document:
     """The array ``field`` with ``value`` appended, keeping the last ``window`` items."""
     return {
-        "$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, _literal([value])]}, -window]
+        "$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, literal([value])]}, -window]
     }
 
 
