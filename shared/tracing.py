@@ -90,14 +90,8 @@ class _Propagate(BaseMiddleware):
     outbox stores it), and every message published carries the current one."""
 
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
-        headers = msg.headers
-        if not headers or "traceparent" not in headers:
+        with within(msg.headers):
             return await call_next(msg)
-        token = context.attach(propagate.extract(headers))
-        try:
-            return await call_next(msg)
-        finally:
-            context.detach(token)
 
     async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
         propagate.inject(cmd.headers)
