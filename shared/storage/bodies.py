@@ -11,7 +11,7 @@ entry is about a sixth of its fields' size (BENCHMARKS.md, issue 27).
 
 A dictionary is never edited once used: stored entries name it by its version. A new one gets
 the next version, and the old stays readable. Entries stored before packing (their fields in
-the open, the body as text or zlib-compressed without a dictionary) are read as they are.
+the open, the body as text) are read as they are.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ VERSION = 1
 """The dictionary new entries are packed with."""
 PACKED = ("exchange", "routing_key", "type", "correlation_id", "reply_to", "trace")
 """The fields packed beside the body."""
-COMPRESS_FROM_BYTES = 200
-"""(Entries stored before packing.) Bodies this long or longer were stored zlib-compressed."""
 
 
 @cache
@@ -48,8 +46,8 @@ def pack(fields: Document, body: str) -> bytes:
 def unpacked(entry: Document) -> Document:
     """An entry as it was made: every field in the open, ``body`` the exact JSON (bytes)."""
     packed = entry.get("packed")
-    if packed is None:  # stored before packing
-        return {**entry, "body": entry_body(entry)}
+    if packed is None:  # stored before packing: the body as text
+        return {**entry, "body": entry["body"].encode()}
     decompressor = zlib.decompressobj(zdict=_dictionary(packed[0]))
     raw = decompressor.decompress(packed[1:]) + decompressor.flush()
     line, _, body = raw.partition(b"\n")
@@ -59,15 +57,3 @@ def unpacked(entry: Document) -> Document:
         **fields,
         "body": body,
     }
-
-
-def stored_body(body: str) -> str | bytes:
-    """(Entries stored before packing.) The body as such an entry kept it."""
-    raw = body.encode()
-    return zlib.compress(raw, 1) if len(raw) >= COMPRESS_FROM_BYTES else body
-
-
-def entry_body(entry: Document) -> bytes:
-    """(Entries stored before packing.) The JSON body, exactly as it was serialized."""
-    body = entry["body"]
-    return body.encode() if isinstance(body, str) else zlib.decompress(body)
