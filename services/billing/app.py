@@ -1,54 +1,37 @@
-"""The subscription-billing service as data: the messages it takes, what it publishes."""
+"""The billing service as data: its parts' tables joined, and the handlers object that holds each
+part's handlers (``setup``).
+
+The parts (see README, Layout): ``subscriptions`` (plans, subscriptions, their renewal orders,
+their invoices, payments and dunning). ``make lint`` keeps each part to the parts below it
+(import-linter).
+"""
 
 from __future__ import annotations
 
-from services.billing.handlers import BillingHandlers
-from services.billing.queries import queries
-from services.billing.repository import OUTBOX_COLLECTIONS, create_indexes, stores
+from dataclasses import dataclass
+
 from services.billing.settings import BillingSettings
-from shared.contracts.billing import (
-    CancelSubscription,
-    ChangeSubscriptionPlan,
-    DefinePlan,
-    InvoiceIssued,
-    InvoiceOverdue,
-    InvoiceUncollectible,
-    InvoiceVoided,
-    PauseSubscription,
-    PaymentRecorded,
-    PlanDefined,
-    RecordPayment,
-    ResumeSubscription,
-    StartSubscription,
-    SubscriptionCancellationWithdrawn,
-    SubscriptionCancelled,
-    SubscriptionExpired,
-    SubscriptionPastDue,
-    SubscriptionPaused,
-    SubscriptionPlanChanged,
-    SubscriptionRenewalUpdated,
-    SubscriptionRenewed,
-    SubscriptionResumed,
-    SubscriptionStarted,
-    VoidInvoice,
-    WithdrawCancellation,
-)
-from shared.contracts.orders import (
-    OrderApproved,
-    OrderCommandRejected,
-    OrderCreated,
-    OrderRejected,
-)
+from services.billing.subscriptions import table as subscription_table
+from services.billing.subscriptions.handlers import BillingHandlers
+from services.billing.subscriptions.repository import create_indexes, stores
 from shared.jobs import LeasedJob
+from shared.parts import Part, joined, within
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service
 
 
-async def setup(runtime: Runtime[BillingSettings]) -> BillingHandlers:
+@dataclass(frozen=True)
+class BillingParts:
+    """The billing service's handlers object: each part's handlers."""
+
+    subscriptions: BillingHandlers
+
+
+async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     settings = runtime.settings
     await create_indexes(runtime.database)
-    handlers = BillingHandlers(
+    subscriptions = BillingHandlers(
         stores(runtime.database, runtime.outbox),
         dunning=settings.dunning,
         batch=settings.schedule_batch,
@@ -57,13 +40,17 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingHandlers:
         LeasedJob(
             runtime.database,
             "billing-schedule",
-            handlers.run_schedule,
+            subscriptions.run_schedule,
             owner=runtime.owner,
             interval_seconds=settings.schedule_interval_seconds,
         )
     )
-    return handlers
+    return BillingParts(subscriptions=subscriptions)
 
+
+PARTS: Part[BillingParts] = joined(
+    within(lambda parts: parts.subscriptions, subscription_table.TABLE),
+)
 
 SERVICE = Service(
     entry=entry("billing"),
@@ -71,46 +58,9 @@ SERVICE = Service(
     "order service as the billing user), invoices for approved renewals, payments and dunning.",
     setup=setup,
     settings=BillingSettings,
-    commands={
-        DefinePlan: BillingHandlers.define_plan,
-        StartSubscription: BillingHandlers.start_subscription,
-        ChangeSubscriptionPlan: BillingHandlers.change_plan,
-        PauseSubscription: BillingHandlers.pause,
-        ResumeSubscription: BillingHandlers.resume,
-        CancelSubscription: BillingHandlers.cancel,
-        WithdrawCancellation: BillingHandlers.withdraw_cancellation,
-        RecordPayment: BillingHandlers.record_payment,
-        VoidInvoice: BillingHandlers.void_invoice,
-    },
-    events={
-        OrderCreated: BillingHandlers.order_created,
-        OrderApproved: BillingHandlers.order_approved,
-        OrderRejected: BillingHandlers.order_rejected,
-        OrderCommandRejected: BillingHandlers.order_command_rejected,
-        InvoiceIssued: BillingHandlers.invoice_issued,
-        InvoiceOverdue: BillingHandlers.invoice_overdue,
-        PaymentRecorded: BillingHandlers.invoice_settled,
-        InvoiceUncollectible: BillingHandlers.invoice_settled,
-        InvoiceVoided: BillingHandlers.invoice_settled,
-    },
-    publishes=[
-        PlanDefined,
-        SubscriptionStarted,
-        SubscriptionPlanChanged,
-        SubscriptionPaused,
-        SubscriptionResumed,
-        SubscriptionPastDue,
-        SubscriptionCancelled,
-        SubscriptionCancellationWithdrawn,
-        SubscriptionExpired,
-        SubscriptionRenewed,
-        SubscriptionRenewalUpdated,
-        InvoiceIssued,
-        PaymentRecorded,
-        InvoiceOverdue,
-        InvoiceUncollectible,
-        InvoiceVoided,
-    ],
-    outbox_collections=OUTBOX_COLLECTIONS,
-    queries=queries,
+    commands=PARTS.commands,
+    events=PARTS.events,
+    publishes=PARTS.publishes,
+    outbox_collections=PARTS.outbox_collections,
+    queries=PARTS.queries,
 )

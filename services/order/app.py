@@ -16,7 +16,6 @@ from services.order.carts import table as cart_table
 from services.order.carts.handlers import CartHandlers
 from services.order.carts.queries import ORIGIN as CART
 from services.order.carts.recovery import CartRecovery
-from services.order.common.table import Part, joined, within
 from services.order.orders import repository as orders
 from services.order.orders import table as order_table
 from services.order.orders.conversions import Conversions
@@ -41,6 +40,7 @@ from services.order.work_orders import table as work_order_table
 from services.order.work_orders.handlers import WorkOrderHandlers
 from shared.access.policy import OwnData, QueryAccess
 from shared.jobs import LeasedJob
+from shared.parts import Part, joined, within
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service

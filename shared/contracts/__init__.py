@@ -127,6 +127,15 @@ from shared.contracts.quotations import (
     ReviseQuotation,
     SendQuotation,
 )
+from shared.contracts.returns import (
+    AuthorizeReturn,
+    ReceiveReturn,
+    ReturnAuthorized,
+    ReturnDestination,
+    ReturnedLine,
+    ReturnReason,
+    ReturnReceived,
+)
 from shared.contracts.rfqs import (
     CancelRfq,
     ChooseRfqReply,
@@ -183,6 +192,7 @@ __all__ = [
     "ApproveRequest",
     "ApproverRule",
     "AssignParty",
+    "AuthorizeReturn",
     "Availability",
     "BranchConfigured",
     "CancelOrder",
@@ -276,6 +286,7 @@ __all__ = [
     "QuotationStatus",
     "QuotedPrice",
     "ReceiveGoods",
+    "ReceiveReturn",
     "RecordRfqReply",
     "RecoveryItem",
     "RejectRequest",
@@ -285,6 +296,11 @@ __all__ = [
     "ReservationConfirmed",
     "ReservationReleased",
     "ReservedLine",
+    "ReturnAuthorized",
+    "ReturnDestination",
+    "ReturnReason",
+    "ReturnReceived",
+    "ReturnedLine",
     "ReviseQuotation",
     "RfqCancelled",
     "RfqCreated",

@@ -15,8 +15,8 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.approval.domain import ApprovalRequest, Cycle, User
-from services.billing.domain import Invoice, Subscription
 from services.billing.settings import BillingSettings
+from services.billing.subscriptions.domain import Invoice, Subscription
 from services.inventory.domain import Stock, TrackedOrder
 from services.inventory.domain.work_orders import WorkOrderRecord
 from services.inventory.handlers.ledger import LedgerProjection

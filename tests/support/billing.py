@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.billing.handlers import BillingHandlers
+from services.billing.app import BillingParts
+from services.billing.subscriptions.handlers import BillingHandlers
 from shared.contracts.billing import (
     BillingContact,
     BillingInterval,
@@ -38,9 +39,10 @@ class MovedClock:
 
 
 def billing_handlers(app: OmsApp) -> BillingHandlers:
-    handlers = app.lifecycle.handlers[0]
-    assert isinstance(handlers, BillingHandlers)
-    return handlers
+    """The running subscriptions part's handlers."""
+    parts = app.lifecycle.handlers[0]
+    assert isinstance(parts, BillingParts)
+    return parts.subscriptions
 
 
 def with_clock(app: OmsApp, clock: MovedClock) -> BillingHandlers:

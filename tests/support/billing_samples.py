@@ -11,8 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.billing.handlers import ACTING_USER
 from services.billing.settings import BillingSettings
+from services.billing.subscriptions.handlers import ACTING_USER
 from shared.contracts import OrderApproved, OrderCreated, OrderKind, OrderRejected, utcnow
 from shared.contracts.billing import (
     CancelSubscription,

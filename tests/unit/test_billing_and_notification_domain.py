@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.billing.domain import Plan, PlanTerms
+from services.billing.subscriptions.domain import Plan, PlanTerms
 from services.notification import templates
 from services.notification.domain import Email, EmailStatus
 from services.notification.handlers import BackofficeLinks

@@ -7,8 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.calendar import UnknownTimeZone, add_months, period_start, zone
-from services.billing.domain.proration import (
+from services.billing.subscriptions.domain.calendar import (
+    UnknownTimeZone,
+    add_months,
+    period_start,
+    zone,
+)
+from services.billing.subscriptions.domain.proration import (
     adjustment_tax,
     applied_credit,
     prorate,

@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
-from services.billing.domain import DunningPolicy, FinalAction, Invoice
-from services.billing.domain.errors import CurrencyMismatch, InvoiceClosed, Overpayment
-from services.billing.domain.invoice import DuplicatePayment, invoice_lines
+from services.billing.subscriptions.domain import DunningPolicy, FinalAction, Invoice
+from services.billing.subscriptions.domain.errors import (
+    CurrencyMismatch,
+    InvoiceClosed,
+    Overpayment,
+)
+from services.billing.subscriptions.domain.invoice import DuplicatePayment, invoice_lines
 from shared.contracts.billing import (
     BillingContact,
     InvoiceIssued,

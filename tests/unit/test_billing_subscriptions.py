@@ -10,10 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from services.billing.domain import Plan, PlanTerms, Subscription
-from services.billing.domain.calendar import UnknownTimeZone
-from services.billing.domain.errors import InvalidChange, InvalidPlan, SubscriptionEnded
-from services.billing.domain.subscription import message_id
+from services.billing.subscriptions.domain import Plan, PlanTerms, Subscription
+from services.billing.subscriptions.domain.calendar import UnknownTimeZone
+from services.billing.subscriptions.domain.errors import (
+    InvalidChange,
+    InvalidPlan,
+    SubscriptionEnded,
+)
+from services.billing.subscriptions.domain.subscription import message_id
 from shared.contracts.billing import (
     BillingContact,
     BillingInterval,

@@ -1,5 +1,6 @@
 """The order service's parts join into one service table: each message reaches the handlers of
-the part that takes it, and a contract two parts would take or publish is refused at import."""
+the part that takes it; a command two parts would take, or an event two parts would publish,
+is refused at import; an event two parts consume reaches each."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 
 from services.order.app import SERVICE
 from services.order.carts import table as carts
-from services.order.common.table import Part, joined, within
 from services.order.orders import table as orders
 from services.order.pricing import table as pricing
 from services.order.quotations import table as quotations
@@ -26,6 +26,7 @@ from shared.contracts import (
     WorkOrderCreated,
     WorkOrderKind,
 )
+from shared.parts import Part, joined, within
 from shared.service import OnQueue
 
 
@@ -118,3 +119,26 @@ def test_the_service_table_is_every_parts_table_joined() -> None:
             *("quotations", "rfqs", "work_orders", "carts"),
         ]
     )
+
+
+async def test_an_event_two_parts_consume_reaches_each() -> None:
+    table = joined(
+        within(_first, Part[Ledger](events={WorkOrderCreated: Ledger.take})),
+        within(_second, Part[Ledger](events={WorkOrderCreated: Ledger.take})),
+    )
+    both = Both()
+    both.second = both.first  # one ledger for both parts
+    event, handle = Message(), table.events[WorkOrderCreated]
+    assert not isinstance(handle, OnQueue)
+
+    await handle(both, event)
+
+    assert both.first.seen == [event, event]
+
+
+def test_an_event_two_parts_consume_from_a_queue_of_its_own_is_refused() -> None:
+    with pytest.raises(TypeError, match="queue of its own"):
+        joined(
+            Part[Ledger](events={ComponentsIssued: OnQueue(Ledger.take, "issued")}),
+            Part[Ledger](events={ComponentsIssued: Ledger.take}),
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.backoffice.settings import BackofficeSettings
-from services.billing.handlers import ACTING_USER
+from services.billing.subscriptions.handlers import ACTING_USER
 from shared.registry import GATEWAYS, SERVICES, entry, gateway
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from services.order.carts.handlers import CartHandlers
 from services.order.carts.queries import cart_queries
 from services.order.carts.repository import CARTS
-from services.order.common.table import Part
 from shared.contracts import (
     CART_EVENTS,
     CartCheckoutFailed,
@@ -14,6 +13,7 @@ from shared.contracts import (
     OrderStockHoldRefused,
     OrderSubmitted,
 )
+from shared.parts import Part
 
 TABLE = Part[CartHandlers](
     events={

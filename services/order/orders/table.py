@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.order.common.table import Part
 from services.order.orders.handlers import OrderHandlers
 from services.order.orders.queries import Origin, order_queries
 from services.order.orders.repository import ORDERS
@@ -37,6 +36,7 @@ from shared.contracts import (
     UserUpserted,
 )
 from shared.http import Route
+from shared.parts import Part
 from shared.runtime import Runtime
 from shared.service import OnQueue
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.order.common.table import Part
 from services.order.pricing.handlers import PricingConfiguration
 from services.order.pricing.queries import pricing_queries
 from services.order.pricing.repository import PRICE_LISTS, STOREFRONTS, TAX_RATES
@@ -14,6 +13,7 @@ from shared.contracts import (
     StorefrontConfigured,
     TaxRateDefined,
 )
+from shared.parts import Part
 
 TABLE = Part[PricingConfiguration](
     commands={

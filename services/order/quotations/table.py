@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.order.common.table import Part
 from services.order.quotations.handlers import QuotationHandlers
 from services.order.quotations.queries import quotation_queries
 from services.order.quotations.repository import QUOTATIONS
@@ -21,6 +20,7 @@ from shared.contracts import (
     ReviseQuotation,
     SendQuotation,
 )
+from shared.parts import Part
 
 TABLE = Part[QuotationHandlers](
     commands={

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.order.common.table import Part
 from services.order.rfqs.handlers import RfqHandlers
 from services.order.rfqs.queries import rfq_queries
 from services.order.rfqs.repository import RFQS
@@ -16,6 +15,7 @@ from shared.contracts import (
     RfqReplyChosen,
     RfqReplyRecorded,
 )
+from shared.parts import Part
 
 TABLE = Part[RfqHandlers](
     commands={

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.order.common.table import Part
 from services.order.stock.handlers import StockHandlers
 from services.order.stock.repository import BRANCHES
 from shared.contracts import (
@@ -12,6 +11,7 @@ from shared.contracts import (
     LocationDefined,
     StockMoved,
 )
+from shared.parts import Part
 
 TABLE = Part[StockHandlers](
     commands={ConfigureBranch: StockHandlers.configure_branch},

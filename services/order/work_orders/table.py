@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.order.common.table import Part
 from services.order.work_orders.handlers import WorkOrderHandlers
 from services.order.work_orders.queries import work_order_queries
 from services.order.work_orders.repository import WORK_ORDERS
@@ -22,6 +21,7 @@ from shared.contracts import (
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
 )
+from shared.parts import Part
 
 TABLE = Part[WorkOrderHandlers](
     commands={

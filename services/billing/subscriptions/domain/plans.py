@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.billing.domain.errors import InvalidPlan
+from services.billing.subscriptions.domain.errors import InvalidPlan
 from shared.contracts import utcnow
 from shared.contracts.billing import BillingInterval, PlanDefined, PlanItem
 from shared.contracts.pricing import PricingTerms

@@ -14,12 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from services.billing.domain.errors import (
+from services.billing.subscriptions.domain.errors import (
     CurrencyMismatch,
     InvoiceClosed,
     Overpayment,
 )
-from services.billing.domain.proration import adjustment_tax
+from services.billing.subscriptions.domain.proration import adjustment_tax
 from shared.contracts.billing import (
     BillingContact,
     InvoiceIssued,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.billing.answers import InvoiceAnswer, SubscriptionAnswer
-from services.billing.repository import INVOICES, SUBSCRIPTIONS
+from services.billing.subscriptions.answers import InvoiceAnswer, SubscriptionAnswer
+from services.billing.subscriptions.repository import INVOICES, SUBSCRIPTIONS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING

@@ -1,8 +1,8 @@
 """A customer's subscription: its periods, what each renewal became, and its status.
 
 Billing is in advance: period ``n`` is billed when it starts (a renewal sales order, sent to
-the order service as the ``billing`` user, created then submitted). Periods are counted from
-the anchor (the start, or the end of the trial) by :mod:`services.billing.domain.calendar`.
+the order service as the ``billing`` user, created then submitted). Periods are counted
+from the anchor (the start, or the end of the trial) by :mod:`.calendar`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import computed_field
 
-from services.billing.domain.calendar import period_start, zone
-from services.billing.domain.errors import InvalidChange, SubscriptionEnded
-from services.billing.domain.plans import Plan
-from services.billing.domain.proration import applied_credit, prorate
+from services.billing.subscriptions.domain.calendar import period_start, zone
+from services.billing.subscriptions.domain.errors import InvalidChange, SubscriptionEnded
+from services.billing.subscriptions.domain.plans import Plan
+from services.billing.subscriptions.domain.proration import applied_credit, prorate
 from shared.contracts.billing import (
     BillingContact,
     BillingInterval,

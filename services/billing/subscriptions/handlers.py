@@ -7,7 +7,7 @@ from datetime import datetime
 
 import structlog
 
-from services.billing.domain import (
+from services.billing.subscriptions.domain import (
     DunningPolicy,
     FinalAction,
     Invoice,
@@ -15,14 +15,14 @@ from services.billing.domain import (
     PlanTerms,
     Subscription,
 )
-from services.billing.domain.errors import (
+from services.billing.subscriptions.domain.errors import (
     InvoiceNotFound,
     PlanNotBillable,
     PlanNotFound,
     SubscriptionExists,
     SubscriptionNotFound,
 )
-from services.billing.repository import Stores
+from services.billing.subscriptions.repository import Stores
 from shared.contracts.base import utcnow
 from shared.contracts.billing import (
     CancelSubscription,

@@ -1,6 +1,6 @@
-"""What one part of the order service adds to the service's table (``shared.service.Service``):
-the contracts its handlers take, the events it publishes, the collections whose outboxes the
-relay empties, and its queries.
+"""What one part of a service adds to the service's table (``shared.service.Service``): the
+contracts its handlers take, the events it publishes, the collections whose outboxes the relay
+empties, and its queries. The order and billing services are built of parts.
 
 Each part's ``table`` module holds its part, written against its own handlers object; the app
 says where each part's handlers are in the service's (:func:`within`) and joins the parts
@@ -56,16 +56,18 @@ def within(handlers: Callable[[S], H], part: Part[H]) -> Part[S]:
 
 
 def joined(*parts: Part[H]) -> Part[H]:
-    """One table of the parts, in their order; a contract two parts take or publish is refused
-    (at import of the app)."""
+    """One table of the parts, in their order; a command two parts take, or an event two parts
+    publish, is refused (at import of the app). An event two parts consume is handled by each,
+    in the parts' order, from the one queue."""
     commands: dict[type[Command], Handler[H]] = {}
     events: dict[type[Event], Handler[H] | OnQueue[H]] = {}
     for part in parts:
         _add(commands, part.commands)
-        _add(events, part.events)
+        for contract, entry in part.events.items():
+            events[contract] = _both(events[contract], entry) if contract in events else entry
     publishes = [event for part in parts for event in part.publishes]
     if twice := sorted({event.__name__ for event in publishes if publishes.count(event) > 1}):
-        msg = f"two parts of the order service publish {', '.join(twice)}"
+        msg = f"two parts of one service publish {', '.join(twice)}"
         raise TypeError(msg)
 
     def queries(runtime: Runtime[Any]) -> list[Route]:
@@ -80,12 +82,27 @@ def joined(*parts: Part[H]) -> Part[H]:
     )
 
 
+def _both(first: Handler[H] | OnQueue[H], then: Handler[H] | OnQueue[H]) -> Handler[H]:
+    """One handler doing what each part does with the event, in turn. A failure of the second
+    redelivers the event to both; each part's handler is idempotent, as every handler is."""
+    if isinstance(first, OnQueue) or isinstance(then, OnQueue):
+        msg = "two parts of one service take an event from a queue of its own"
+        raise TypeError(msg)
+
+    async def handle(handlers: H, message: Any) -> object:
+        await first(handlers, message)
+        return await then(handlers, message)
+
+    handle.__doc__ = "\n".join(filter(None, (first.__doc__, then.__doc__))) or None
+    return handle
+
+
 M = TypeVar("M", bound=Message)
 
 
 def _add(table: dict[type[M], Any], rows: Mapping[type[M], Any]) -> None:
     for contract in rows:
         if contract in table:
-            msg = f"two parts of the order service take {contract.__name__}"
+            msg = f"two parts of one service take {contract.__name__}"
             raise TypeError(msg)
     table.update(rows)

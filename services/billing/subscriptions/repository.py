@@ -9,7 +9,7 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.billing.domain import Invoice, Plan, Subscription
+from services.billing.subscriptions.domain import Invoice, Plan, Subscription
 from shared.contracts.base import Message
 from shared.storage.aggregates import AggregateStore, AlreadyExists
 from shared.storage.mongo import Document

@@ -1,7 +1,0 @@
-"""The billing rules, pure: plans, the calendar, subscriptions, proration, invoices, dunning."""
-
-from services.billing.domain.invoice import DunningPolicy, FinalAction, Invoice
-from services.billing.domain.plans import Plan, PlanTerms
-from services.billing.domain.subscription import Subscription
-
-__all__ = ["DunningPolicy", "FinalAction", "Invoice", "Plan", "PlanTerms", "Subscription"]

@@ -1,0 +1,1 @@
+"""Subscriptions: plans, subscriptions, their renewal orders and invoices, payments, dunning."""
