@@ -16,7 +16,14 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Command, Event
-from shared.contracts.common import AS_TEXT, FROM_TEXT, DecimalText, Identifier, Quantity
+from shared.contracts.common import (
+    AS_TEXT,
+    FROM_TEXT,
+    CurrencyCode,
+    DecimalText,
+    Identifier,
+    Quantity,
+)
 
 
 def _not_zero(value: Decimal) -> Decimal:
@@ -47,6 +54,33 @@ class StockLine(BaseModel):
 
 
 StockLines = Annotated[list[StockLine], Field(min_length=1, max_length=500)]
+
+
+class LineCost(BaseModel):
+    """What the goods of one item that a movement moved are worth at cost: ``quantity`` at
+    ``unit_cost`` (the item's moving average cost at the location, or a receipt's purchase
+    price), ``cost`` = quantity x unit_cost rounded to the currency's minor unit. A movement
+    out of stock carries a positive cost: the direction is the event's."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: Identifier
+    quantity: DecimalText
+    unit_cost: DecimalText
+    cost: DecimalText
+
+
+Costs = Annotated[
+    list[LineCost],
+    Field(
+        default_factory=list,
+        description="what the movement is worth at cost, per item; empty for an item with no "
+        "cost known yet",
+    ),
+]
+CostCurrency = Annotated[
+    CurrencyCode | None, Field(default=None, description="the currency of ``costs``")
+]
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -185,6 +219,8 @@ class StockAdjusted(Event):
     reason: str
     adjusted_by: Identifier
     on_hand: DecimalText
+    costs: Costs
+    cost_currency: CostCurrency
 
 
 class LineProgress(BaseModel):
@@ -210,6 +246,8 @@ class GoodsReceived(Event):
     received_by: Identifier
     order_lines: list[LineProgress]
     fully_received: bool
+    costs: Costs
+    cost_currency: CostCurrency
 
 
 class GoodsIssued(Event):
@@ -226,6 +264,8 @@ class GoodsIssued(Event):
     order_lines: list[LineProgress]
     backorder: list[StockLine]
     completed: bool
+    costs: Costs
+    cost_currency: CostCurrency
 
 
 class StockStatus(StrEnum):

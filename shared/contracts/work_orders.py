@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import AS_TEXT, FROM_TEXT, DecimalText, Identifier, Quantity
-from shared.contracts.inventory import ReservedLine, StockLine
+from shared.contracts.inventory import CostCurrency, Costs, ReservedLine, StockLine
 
 NonNegativeQuantity = Annotated[
     Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False), FROM_TEXT, AS_TEXT
@@ -198,6 +198,8 @@ class ComponentsIssued(Event):
     location_id: Identifier
     branch_id: Identifier
     lines: list[StockLine]
+    costs: Costs
+    cost_currency: CostCurrency
 
 
 class ComponentsShort(Event):
