@@ -73,14 +73,11 @@ class LineCost(BaseModel):
 Costs = Annotated[
     list[LineCost],
     Field(
-        default_factory=list,
         description="what the movement is worth at cost, per item; empty for an item with no "
-        "cost known yet",
+        "cost known yet"
     ),
 ]
-CostCurrency = Annotated[
-    CurrencyCode | None, Field(default=None, description="the currency of ``costs``")
-]
+CostCurrency = Annotated[CurrencyCode | None, Field(description="the currency of ``costs``")]
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -219,8 +216,8 @@ class StockAdjusted(Event):
     reason: str
     adjusted_by: Identifier
     on_hand: DecimalText
-    costs: Costs
-    cost_currency: CostCurrency
+    costs: Costs = []
+    cost_currency: CostCurrency = None
 
 
 class LineProgress(BaseModel):
@@ -246,8 +243,8 @@ class GoodsReceived(Event):
     received_by: Identifier
     order_lines: list[LineProgress]
     fully_received: bool
-    costs: Costs
-    cost_currency: CostCurrency
+    costs: Costs = []
+    cost_currency: CostCurrency = None
 
 
 class GoodsIssued(Event):
@@ -264,8 +261,8 @@ class GoodsIssued(Event):
     order_lines: list[LineProgress]
     backorder: list[StockLine]
     completed: bool
-    costs: Costs
-    cost_currency: CostCurrency
+    costs: Costs = []
+    cost_currency: CostCurrency = None
 
 
 class StockStatus(StrEnum):

@@ -198,8 +198,8 @@ class ComponentsIssued(Event):
     location_id: Identifier
     branch_id: Identifier
     lines: list[StockLine]
-    costs: Costs
-    cost_currency: CostCurrency
+    costs: Costs = []
+    cost_currency: CostCurrency = None
 
 
 class ComponentsShort(Event):
