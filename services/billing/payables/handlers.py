@@ -95,9 +95,9 @@ class PayablesHandlers:
     async def record_bill(self, cmd: RecordBill) -> None:
         """Record a supplier's bill and match it: approved, or held with its reasons."""
         if (existing := await self.stores.bills.read(cmd.bill_id)) is not None:
-            if not existing.has_applied(cmd.message_id):
+            # Sent again: answered again (its id is the bill's); another command's: refused.
+            if not await self.stores.bills.add_once(existing, cause=cmd):
                 raise BillExists(f"Bill {cmd.bill_id} is recorded already.")
-            await self.stores.bills.answer_again(cmd.bill_id, cmd)  # sent again
             return
         self._check_number(await self.stores.numbered(cmd.vendor_id, cmd.vendor_bill_number), cmd)
         order = await self.stores.orders.get(cmd.order_id)

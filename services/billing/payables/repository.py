@@ -15,6 +15,7 @@ from shared.contracts.payables import BillStatus
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.store import Store
 
 PURCHASE_ORDERS, TOLERANCES, BILLS = "payable_orders", "match_tolerances", "bills"
 OUTBOX_COLLECTIONS = (TOLERANCES, BILLS)
@@ -39,10 +40,10 @@ def recorded_order(bill: Bill) -> tuple[object, str]:
 
 @dataclass(frozen=True)
 class PayablesStores:
-    orders: AggregateStore[PurchaseOrderCopy]
-    tolerances: AggregateStore[MatchTolerance]
-    bills: AggregateStore[Bill]
-    rematched: AggregateStore[Bill]
+    orders: Store[PurchaseOrderCopy]
+    tolerances: Store[MatchTolerance]
+    bills: Store[Bill]
+    rematched: Store[Bill]
     """The bills, for matching them again because of another document's change: its events
     answer no command (the command's answer is that other change's)."""
 
