@@ -31,8 +31,8 @@ class VendorMismatch(DomainError):
 
 
 class PayableCurrencyMismatch(DomainError):
-    """An amount in another currency than its document's: a bill in another currency than
-    its order's, a payment in another than its bill's or invoice's."""
+    """A bill in another currency than its purchase order's, or a vendor payment in another
+    than its bill's."""
 
     reason = "currency_mismatch"
 
@@ -69,12 +69,12 @@ class BillNotPayable(DomainError):
 
 
 class VendorOverpayment(DomainError):
-    """A payment larger than the balance left: of a supplier bill, or of an invoice."""
+    """A vendor payment larger than its bill's balance."""
 
     reason = "overpayment"
 
 
 class DuplicateVendorPayment(DomainError):
-    """A payment_id already recorded (by another command) on the same bill or invoice."""
+    """A payment_id already recorded on the bill (by another command)."""
 
     reason = "duplicate_payment"
