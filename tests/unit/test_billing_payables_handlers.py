@@ -200,3 +200,30 @@ async def test_payments_and_unknown_bills(payables: Payables) -> None:
             AcceptBill(bill_id="B-9", notes="x", accepted_by="controller")
         )
     assert not payables.events(BillHeld)
+
+
+class ReceiptMeanwhile(FakeStore[Bill]):
+    """Bills whose first insert comes after another replica applied a receipt of the order:
+    that receipt's match of the held bills did not see the bill being recorded."""
+
+    def __init__(self, part: Payables) -> None:
+        super().__init__(Bill)
+        self.part = part
+        self.receipt = True
+
+    async def add(self, aggregate: Bill, *, cause: Any) -> None:
+        if self.receipt:
+            self.receipt = False
+            await self.part.handlers.goods_received(received("PO-1", ("A", "6")))
+        await super().add(aggregate, cause=cause)
+
+
+async def test_a_receipt_applied_while_a_bill_is_recorded_is_caught_up(
+    payables: Payables,
+) -> None:
+    bills = ReceiptMeanwhile(payables)
+    payables.bills = bills
+    payables.handlers.stores = PayablesStores(payables.orders, payables.tolerances, bills, bills)
+    await payables.handlers.record_bill(record("B-1", ("A", "6", "5.00")))  # 0 received: held
+    assert (await payables.bill("B-1")).status is BillStatus.APPROVED
+    assert [type(e) for e in bills.published] == [BillRecorded, BillHeld, BillApproved]

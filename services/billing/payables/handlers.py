@@ -3,7 +3,9 @@ receipts, the branches' match tolerances, supplier bills and payments to vendors
 
 Recording a bill is one write (the bill, matched, with its events); the unique index on the
 vendor and its bill number refuses a second bill with the same number even when two are
-recorded at once. A receipt is two steps: the order's copy learns it, then each held bill of
+recorded at once. A held bill whose order received more while it was being recorded (on
+another replica: one replica takes a bill and a receipt of one order in turn) is matched again
+at once. A receipt is two steps: the order's copy learns it, then each held bill of
 the order is matched again (each keyed by the receipt, so a redelivery finishes what a crash
 left and repeats nothing). A rejection likewise rejects the bill, then matches the order's
 later held bills again.
@@ -119,6 +121,12 @@ class PayablesHandlers:
             self._check_number(
                 await self.stores.numbered(cmd.vendor_id, cmd.vendor_bill_number), cmd
             )
+        if bill.status is BillStatus.HELD:
+            # A receipt another replica applied meanwhile matched the order's held bills
+            # before this one was stored: match it again with what is received now.
+            latest = await self.stores.orders.read(cmd.order_id)
+            if latest is not None and latest.received != order.received:
+                await self._match_held(cmd.order_id, cmd, key=f"{cmd.message_id}:received")
 
     @staticmethod
     def _check_number(other: Bill | None, cmd: RecordBill) -> None:
@@ -151,7 +159,7 @@ class PayablesHandlers:
         if (bill := await self.stores.bills.read(cmd.bill_id)) is not None:
             await self._match_held(bill.order_id, cmd)
 
-    async def _match_held(self, order_id: str, cause: Message) -> None:
+    async def _match_held(self, order_id: str, cause: Message, key: str | None = None) -> None:
         """Match the order's held bills again, in the order they were recorded."""
         bills = await self.stores.bills_of(order_id)
         held = [bill.id for bill in bills if bill.status is BillStatus.HELD]
@@ -165,6 +173,7 @@ class PayablesHandlers:
                 cause,
                 _matcher(order, billed_before(bills, bill_id), tolerance),
                 missing=self._no_bill(bill_id),
+                key=key,
             )
 
     # --- payments to vendors -------------------------------------------------------------
