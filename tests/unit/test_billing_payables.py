@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.billing.payables.domain import Bill, PurchaseOrderCopy, Tolerance
+from services.billing.payables.domain import Bill, MatchTolerance, PurchaseOrderCopy, Tolerance
 from services.billing.payables.domain.errors import (
     BillNotHeld,
     BillNotPayable,
@@ -34,8 +34,10 @@ from shared.contracts.payables import (
     BillRejected,
     BillStatus,
     HowApproved,
+    MatchToleranceSet,
     PaymentMade,
     RecordBill,
+    SetMatchTolerance,
     VarianceKind,
     VendorPaymentRecorded,
 )
@@ -164,12 +166,17 @@ def test_a_sales_order_approval_is_not_kept_and_a_receipt_alone_is_not_approved(
     order.approve(sales)
     assert not order.approved
     order.receive(received("PO-1", ("A", "1")))
-    with pytest.raises(UnknownOrder, match="not approved"):
+    with pytest.raises(UnknownOrder) as refused:
         entered(bill_of(("A", "1", "1.00")), order)
+    assert refused.value.detail == (
+        "Purchase order PO-1 is not approved (billing has not learnt of its approval): a bill "
+        "is recorded against an approved purchase order."
+    )
 
 
 def test_shown_keeps_the_currency_decimals_and_at_most_six() -> None:
-    assert shown(D("10.2"), 2) == D("10.20")
+    assert str(shown(D("10.2"), 2)) == "10.20"
+    assert str(shown(D("0.0000015"))) == "0.000002"
     assert str(shown(D(100) / D(3), 2)) == "33.333333"
     assert str(shown(D("5.000000"))) == "5"
     assert str(shown(D("10.281"), 2)) == "10.281"
@@ -212,6 +219,8 @@ def test_a_price_variance_just_inside_or_just_outside_two_percent(
         assert (held.line, held.sku, held.expected, held.billed) == (1, "A", D("10.00"), D(price))
         assert held.difference == D(price) - D("10.00")
         assert (held.allowed, held.amount) == (D("0.20"), D(variance))
+        shown_as = (str(held.expected), str(held.allowed), str(line.order_unit_price))
+        assert shown_as == ("10.00", "0.20", "10.00")
     else:
         assert events[1].approval is HowApproved.MATCHED
         assert events[1].lines[0].price_variance == D(variance)
@@ -356,11 +365,20 @@ def test_a_line_net_is_rounded_half_to_even_once() -> None:
     ("change", "error", "words"),
     [
         ({"vendor_id": "V-2"}, VendorMismatch, "for vendor V-1, not V-2"),
-        ({"currency": "EUR"}, PayableCurrencyMismatch, "is in USD, not EUR"),
         (
-            {"lines": [BillLineInput(sku="Z", quantity=D(1), unit_price=D(1))]},
+            {"currency": "EUR"},
+            PayableCurrencyMismatch,
+            "is in USD, not EUR: record the bill in the order's currency.$",
+        ),
+        (
+            {
+                "lines": [
+                    BillLineInput(sku="Z", quantity=D(1), unit_price=D(1)),
+                    BillLineInput(sku="Y", quantity=D(1), unit_price=D(1)),
+                ]
+            },
             SkuNotOnOrder,
-            "Z not on purchase order PO-1",
+            r"^lines: Z, Y not on purchase order PO-1 \(it has A, B\).$",
         ),
         (
             {"lines": [BillLineInput(sku="A", quantity=D(1), unit_price=D(1), tax=D("0.125"))]},
@@ -372,7 +390,7 @@ def test_a_line_net_is_rounded_half_to_even_once() -> None:
 def test_a_bill_that_does_not_fit_its_order_is_refused(
     change: dict[str, Any], error: type[Exception], words: str
 ) -> None:
-    order = order_copy(approved_po(("A", "5", "10.00")), ("A", "5"))
+    order = order_copy(approved_po(("A", "5", "10.00"), ("B", "1", "1.00")), ("A", "5"))
     with pytest.raises(error, match=words):
         entered(bill_of(("A", "5", "10.00")).model_copy(update=change), order)
 
@@ -403,6 +421,7 @@ def held_bill() -> Bill:
 
 def test_an_accepted_price_variance_is_recorded_in_the_bill_and_its_event() -> None:
     bill = held_bill()
+    assert str(bill.variances[0].difference) == "0.40"
     bill.accept("controller", "freight surcharge agreed")
     [event] = drained(bill)
     assert isinstance(event, BillApproved)
@@ -415,7 +434,9 @@ def test_an_accepted_price_variance_is_recorded_in_the_bill_and_its_event() -> N
     assert event.price_variance_total == D("2.00")
     assert event.accepted_variances[0].kind is VarianceKind.PRICE
     assert bill.status is BillStatus.APPROVED
-    with pytest.raises(BillNotHeld, match="B-1 is approved"):
+    with pytest.raises(
+        BillNotHeld, match=r"^Bill B-1 is approved: only a held bill is accepted\.$"
+    ):
         bill.accept("controller", "again")
 
 
@@ -427,7 +448,9 @@ def test_a_rejected_bill_is_never_paid() -> None:
     assert (event.status, event.rejected_by) == (BillStatus.REJECTED, "controller")
     with pytest.raises(BillNotPayable, match="rejected"):
         bill.pay(payment("P-1", "1.00"), "USD")
-    with pytest.raises(BillNotHeld):
+    with pytest.raises(
+        BillNotHeld, match=r"^Bill B-1 is rejected: only a held bill is rejected\.$"
+    ):
         bill.reject("controller", "again")
 
 
@@ -488,3 +511,79 @@ def test_a_payment_that_does_not_fit_is_refused_and_changes_nothing(
 def test_a_held_bill_is_not_payable() -> None:
     with pytest.raises(BillNotPayable, match="is held"):
         held_bill().pay(payment("P-1", "1.00"), "USD")
+
+
+# --- more than one reason, other currencies, an order priced before pricing ------------------
+
+
+def test_every_reason_of_every_line_is_named() -> None:
+    order = order_copy(approved_po(("A", "5", "10.00"), ("B", "5", "2.00")), ("A", "5"), ("B", "2"))
+    bill = entered(bill_of(("A", "5", "11.00"), ("B", "3", "2.50")), order)
+    assert [(v.line, v.kind) for v in bill.variances] == [
+        (1, VarianceKind.PRICE),
+        (2, VarianceKind.PRICE),
+        (2, VarianceKind.QUANTITY),
+    ]
+    # B: 2 available, 3 billed: one too many, worth 2.50 at the bill's price
+    assert (bill.lines[1].available, bill.lines[1].quantity_variance) == (D(2), D(1))
+    assert bill.variances[2].amount == D("2.50")
+
+
+def test_a_yen_bill_is_rounded_to_whole_yen_and_paid_in_whole_yen() -> None:
+    order = order_copy(approved_po(("A", "3", "333.5"), currency="JPY"), ("A", "3"))
+    bill = entered(bill_of(("A", "3", "333.5"), currency="JPY"), order)
+    [line] = bill.lines
+    assert (str(line.net), str(line.order_unit_price)) == ("1000", "333.5")  # 1000.5 -> 1000
+    assert bill.status is BillStatus.APPROVED
+    with pytest.raises(InvalidAmount, match="minor unit is 1"):
+        bill.pay(payment("P-1", "100.5"), "JPY")
+    short = entered(bill_of(("A", "3", "333"), currency="JPY", bill_id="B-2"), order)
+    assert str(short.variances[0].difference) == "-0.5"
+
+
+def test_a_match_again_keeps_the_tax_and_shows_what_is_available_now() -> None:
+    order = order_copy(approved_po(("A", "5", "10.00")), ("A", "2"))
+    cmd = bill_of(("A", "5", "11.00"))
+    taxed = cmd.model_copy(update={"lines": [cmd.lines[0].model_copy(update={"tax": D("1.10")})]})
+    bill = entered(taxed, order)
+    drained(bill)
+    order.receive(received("PO-1", ("A", "5")))  # the quantity is caught up, the price is not
+    bill.match(order, {}, EXACT)
+    [held] = drained(bill)
+    assert [v.kind for v in held.variances] == [VarianceKind.PRICE]
+    assert (held.lines[0].tax, held.total) == (D("1.10"), D("56.10"))
+    order.receive(received("PO-1", ("A", "6")))  # more than ordered: the same reasons
+    bill.match(order, {}, EXACT)
+    assert drained(bill) == []
+    assert bill.lines[0].available == D(6)
+    assert bill.status is BillStatus.HELD
+
+
+def test_an_order_approved_before_pricing_is_priced_from_its_lines() -> None:
+    event = approved_po(("A", "4", "2.50")).model_copy(update={"pricing": None})
+    item = order_copy(event).item("A")
+    assert item is not None
+    assert (item.net, item.unit_price) == (D("10.00"), D("2.50"))
+
+
+def test_a_branch_tolerance_as_set() -> None:
+    branch = MatchTolerance(id="BR-1")
+    assert branch.tolerance == Tolerance(D(0), D(0), None)  # none set: an exact match
+    branch.set(
+        SetMatchTolerance(
+            branch_id="BR-1",
+            price_tolerance_percent=D("2.5"),
+            quantity_tolerance_percent=D(5),
+            price_tolerance_amount=D("10.00"),
+            set_by="controller",
+        )
+    )
+    assert branch.tolerance == Tolerance(D("2.5"), D(5), D("10.00"))
+    assert branch.set_by == "controller"
+    [event] = drained(branch)
+    assert isinstance(event, MatchToleranceSet)
+    assert (event.branch_id, event.price_tolerance_amount, event.set_by) == (
+        "BR-1",
+        D("10.00"),
+        "controller",
+    )

@@ -112,7 +112,7 @@ class PayablesHandlers:
             cmd,
             order,
             earlier=billed_before(await self.stores.bills_of(cmd.order_id)),
-            tolerance=await self._tolerance(order.branch_id or ""),
+            tolerance=await self._tolerance(order.branch_id),
             at=self.clock(),
         )
         if not await self.stores.bills.add_once(bill, cause=cmd):
@@ -166,7 +166,7 @@ class PayablesHandlers:
         order = await self.stores.orders.get(order_id)
         if not held or order is None:
             return
-        tolerance = await self._tolerance(order.branch_id or "")
+        tolerance = await self._tolerance(order.branch_id)
         for bill_id in held:
             await self.stores.rematched.change(
                 bill_id,

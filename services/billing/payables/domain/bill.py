@@ -121,7 +121,7 @@ class Bill(Aggregate):
             vendor_id=cmd.vendor_id,
             vendor_bill_number=cmd.vendor_bill_number,
             order_id=order.id,
-            branch_id=order.branch_id or "",
+            branch_id=order.branch_id,
             currency=cmd.currency,
             lines=[],
             bill_date=cmd.bill_date,
@@ -145,14 +145,12 @@ class Bill(Aggregate):
         tolerance: Tolerance,
     ) -> tuple[list[BillLine], list[Variance]]:
         matched, variances = [], []
+        prices = order.unit_prices()  # every sku of the bill: checked when it was recorded
         for number, line in enumerate(lines, start=1):
-            item = order.item(line.sku)
-            if item is None:  # checked when recorded; an order is not changed after approval
-                raise SkuNotOnOrder(f"{line.sku} is not on purchase order {order.id}.")
             bill_line, found = match_line(
                 number,
                 line,
-                order_unit_price=item.unit_price,
+                order_unit_price=prices[line.sku],
                 available=order.received_of(line.sku) - earlier.get(line.sku, ZERO),
                 tolerance=tolerance,
                 currency=self.currency,
@@ -175,10 +173,9 @@ class Bill(Aggregate):
             for line in self.lines
         ]
         lines, variances = self._matched(inputs, order, earlier, tolerance)
-        if variances == self.variances and lines == self.lines:
-            return  # nothing changed: no event
-        self._set_lines(lines)
-        self._decide(variances)
+        self._set_lines(lines)  # what is available now, shown on the lines
+        if variances != self.variances:  # the same reasons are not told again
+            self._decide(variances)
 
     def _decide(self, variances: list[Variance]) -> None:
         self.variances = variances
@@ -259,7 +256,7 @@ class Bill(Aggregate):
         self.tax_total = sum((line.tax for line in lines), ZERO)
         self.total = self.net_total + self.tax_total
         self.price_variance_total = sum((line.price_variance for line in lines), ZERO)
-        self.balance = self.total - self.amount_paid
+        self.balance = self.total  # lines change only before the bill is approved and paid
 
     def billed(self) -> dict[str, Decimal]:
         """The quantity of each sku this bill bills."""

@@ -50,9 +50,9 @@ def decimals(currency: str) -> int:
 def shown(value: Decimal, fewest: int = 0) -> Decimal:
     """A derived unit price or quantity for people: at most 6 decimals (half to even), no
     trailing zeros beyond ``fewest`` decimals (``33.333333``, ``10.20``, ``5``)."""
-    exact = round_to(value, Decimal(1).scaleb(-SHOWN_PLACES))
+    exact = round_to(value, Decimal(f"1e-{SHOWN_PLACES}"))
     for places in range(fewest, SHOWN_PLACES):
-        candidate = round_to(exact, Decimal(1).scaleb(-places))
+        candidate = round_to(exact, Decimal(f"1e-{places}"))
         if candidate == exact:
             return candidate
     return exact

@@ -57,7 +57,7 @@ def ordered_items(event: OrderApproved) -> list[OrderedItem]:
     for sku, quantity, net in priced:
         before = items.get(sku, OrderedItem(sku=sku, quantity=ZERO, net=ZERO))
         items[sku] = OrderedItem(sku=sku, quantity=before.quantity + quantity, net=before.net + net)
-    return [item for item in items.values() if item.quantity > ZERO]
+    return list(items.values())
 
 
 class PurchaseOrderCopy(Aggregate):
@@ -65,7 +65,7 @@ class PurchaseOrderCopy(Aggregate):
 
     approved: bool = False
     vendor_id: str | None = None
-    branch_id: str | None = None
+    branch_id: str = ""
     currency: str | None = None
     items: list[OrderedItem] = []
     received: list[Received] = []
@@ -85,14 +85,16 @@ class PurchaseOrderCopy(Aggregate):
         for line in event.order_lines:
             known[line.sku] = max(known.get(line.sku, ZERO), line.fulfilled)
         self.received = [Received(sku=sku, quantity=quantity) for sku, quantity in known.items()]
-        if self.branch_id is None:
-            self.branch_id = event.branch_id
 
     def received_of(self, sku: str) -> Decimal:
         return next((line.quantity for line in self.received if line.sku == sku), ZERO)
 
     def item(self, sku: str) -> OrderedItem | None:
         return next((item for item in self.items if item.sku == sku), None)
+
+    def unit_prices(self) -> dict[str, Decimal]:
+        """Each sku's unit price net of discounts."""
+        return {item.sku: item.unit_price for item in self.items}
 
     def checked_approved(self) -> PurchaseOrderCopy:
         if not self.approved:
