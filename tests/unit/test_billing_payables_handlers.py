@@ -20,6 +20,7 @@ from services.billing.payables.domain.errors import (
 )
 from services.billing.payables.handlers import PayablesHandlers
 from services.billing.payables.repository import PayablesStores, billed_before
+from shared.contracts.orders import OrderApproved
 from shared.contracts.payables import (
     AcceptBill,
     BillApproved,
@@ -227,3 +228,15 @@ async def test_a_receipt_applied_while_a_bill_is_recorded_is_caught_up(
     await payables.handlers.record_bill(record("B-1", ("A", "6", "5.00")))  # 0 received: held
     assert (await payables.bill("B-1")).status is BillStatus.APPROVED
     assert [type(e) for e in bills.published] == [BillRecorded, BillHeld, BillApproved]
+
+
+def test_both_billing_parts_take_order_approved_from_one_queue() -> None:
+    """The subscriptions part and this one consume order.approved: one queue, one handler that
+    calls each part's in turn (the table's check of the message type passes for it)."""
+    from services.billing.app import SERVICE
+
+    [route] = [route for route in SERVICE.routes() if route.contract is OrderApproved]
+    assert route.queue == "billing.order-approved"
+    doc = route.handler.__doc__ or ""
+    assert "Issue the invoice of an approved renewal order" in doc
+    assert "Keep a copy of an approved purchase order" in doc
