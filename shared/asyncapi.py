@@ -456,15 +456,17 @@ def reason_codes(service: Service[Any, Any]) -> dict[str, str]:
     """The business-rule refusals (``DomainError`` subclasses) defined in the service's code:
     its package (``services.<name>``), where its ``app`` module defines the service."""
     package = service.setup.__module__.removesuffix(".app")
-    found: dict[str, str] = {}
+    found: dict[str, set[str]] = {}
     pending = list(DomainError.__subclasses__())
     while pending:
         error = pending.pop()
         pending.extend(error.__subclasses__())
         if error.__module__ == package or error.__module__.startswith(f"{package}."):
             text = inspect.cleandoc(error.__doc__ or "").replace("\n", " ")
-            found[error.reason] = text or error.__name__
-    return found
+            found.setdefault(error.reason, set()).add(text or error.__name__)
+    # A code two parts of a service refuse with (each its own class) says both, in an order
+    # that does not depend on which module was imported first.
+    return {code: " ".join(sorted(texts)) for code, texts in found.items()}
 
 
 def render(name: str) -> str:

@@ -2,7 +2,8 @@
 part's handlers (``setup``).
 
 The parts (see README, Layout): ``subscriptions`` (plans, subscriptions, their renewal orders,
-their invoices, payments and dunning). ``make lint`` keeps each part to the parts below it
+their invoices, payments and dunning); ``payables`` (supplier bills matched to purchase orders
+and receipts, payments to vendors). ``make lint`` keeps each part to the parts below it
 (import-linter).
 """
 
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.billing.payables import table as payables_table
+from services.billing.payables.handlers import PayablesHandlers
+from services.billing.payables.repository import create_indexes as create_payables_indexes
+from services.billing.payables.repository import stores as payables_stores
 from services.billing.settings import BillingSettings
 from services.billing.subscriptions import table as subscription_table
 from services.billing.subscriptions.handlers import BillingHandlers
@@ -26,6 +31,7 @@ class BillingParts:
     """The billing service's handlers object: each part's handlers."""
 
     subscriptions: BillingHandlers
+    payables: PayablesHandlers
 
 
 async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
@@ -45,17 +51,22 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
             interval_seconds=settings.schedule_interval_seconds,
         )
     )
-    return BillingParts(subscriptions=subscriptions)
+    await create_payables_indexes(runtime.database)
+    payables = PayablesHandlers(payables_stores(runtime.database, runtime.outbox))
+    return BillingParts(subscriptions=subscriptions, payables=payables)
 
 
 PARTS: Part[BillingParts] = joined(
     within(lambda parts: parts.subscriptions, subscription_table.TABLE),
+    within(lambda parts: parts.payables, payables_table.TABLE),
 )
 
 SERVICE = Service(
     entry=entry("billing"),
     description="Subscription plans, subscriptions and their renewal sales orders (sent to the "
-    "order service as the billing user), invoices for approved renewals, payments and dunning.",
+    "order service as the billing user), invoices for approved renewals, payments and dunning; "
+    "supplier bills matched to purchase orders and receipts (three-way match), held or "
+    "approved, and payments to vendors.",
     setup=setup,
     settings=BillingSettings,
     commands=PARTS.commands,
