@@ -1,15 +1,20 @@
 """The billing service as data: its parts' tables joined, and the handlers object that holds each
 part's handlers (``setup``).
 
-The parts (see README, Layout): ``subscriptions`` (plans, subscriptions, their renewal orders,
-their invoices, payments and dunning). ``make lint`` keeps each part to the parts below it
-(import-linter).
+The parts (see README, Layout): ``ledger`` (the chart of accounts and a balanced journal entry
+per financial fact, learnt from events only) over ``subscriptions`` (plans, subscriptions,
+their renewal orders, their invoices, payments and dunning). ``make lint`` keeps each part to
+the parts below it (import-linter).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.billing.ledger import table as ledger_table
+from services.billing.ledger.handlers import LedgerHandlers
+from services.billing.ledger.repository import create_indexes as create_ledger_indexes
+from services.billing.ledger.repository import ledger_stores
 from services.billing.settings import BillingSettings
 from services.billing.subscriptions import table as subscription_table
 from services.billing.subscriptions.handlers import BillingHandlers
@@ -26,11 +31,13 @@ class BillingParts:
     """The billing service's handlers object: each part's handlers."""
 
     subscriptions: BillingHandlers
+    ledger: LedgerHandlers
 
 
 async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     settings = runtime.settings
     await create_indexes(runtime.database)
+    await create_ledger_indexes(runtime.database)
     subscriptions = BillingHandlers(
         stores(runtime.database, runtime.outbox),
         dunning=settings.dunning,
@@ -45,17 +52,26 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
             interval_seconds=settings.schedule_interval_seconds,
         )
     )
-    return BillingParts(subscriptions=subscriptions)
+    ledger = LedgerHandlers(
+        ledger_stores(runtime.database, runtime.outbox), batch=settings.schedule_batch
+    )
+    return BillingParts(subscriptions=subscriptions, ledger=ledger)
 
 
 PARTS: Part[BillingParts] = joined(
     within(lambda parts: parts.subscriptions, subscription_table.TABLE),
+    within(lambda parts: parts.ledger, ledger_table.TABLE),
 )
 
 SERVICE = Service(
     entry=entry("billing"),
     description="Subscription plans, subscriptions and their renewal sales orders (sent to the "
-    "order service as the billing user), invoices for approved renewals, payments and dunning.",
+    "order service as the billing user), invoices for approved renewals, payments and dunning; "
+    "and the ledger: every financial fact (invoices, payments, voids, write-offs, inventory "
+    "movements at cost) as one balanced journal entry, `billing.journal_entry_posted`, on the "
+    "accounts of the chart-of-accounts mapping (`billing.define_chart_of_accounts`). An "
+    "accounting system (Odoo, ERPNext, QuickBooks through a connector) subscribes to "
+    "`billing.journal_entry_posted` and needs nothing else.",
     setup=setup,
     settings=BillingSettings,
     commands=PARTS.commands,
