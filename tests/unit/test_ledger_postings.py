@@ -16,9 +16,7 @@ from services.billing.ledger.domain.errors import InvalidChart
 from services.billing.ledger.domain.facts import apportion
 from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
 from services.billing.ledger.queries import _balance
-from services.billing.subscriptions.domain import DunningPolicy, Invoice
-from shared.contracts.billing import BillingContact, InvoiceIssued, InvoiceVoided
-from shared.contracts.common import OrderKind, OrderLine, OrderLineInput
+from shared.contracts.billing import InvoiceIssued, InvoiceVoided
 from shared.contracts.inventory import GoodsReceived, LineCost, StockAdjusted
 from shared.contracts.ledger import (
     AccountRole,
@@ -26,10 +24,9 @@ from shared.contracts.ledger import (
     JournalEntryPosted,
     PostingHeld,
 )
-from shared.contracts.orders import OrderApproved
 from shared.contracts.pricing import PricingTerms, TaxRate
 from shared.contracts.returns import ReturnDestination, ReturnedLine, ReturnReason, ReturnReceived
-from shared.pricing import price_document
+from tests.support.ledger import taxed_invoice
 
 D = Decimal
 AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -62,40 +59,7 @@ def chart(**overrides: Any) -> Chart:
 
 
 def invoice(*lines: tuple[str, str, str, str], terms: PricingTerms | None = None) -> InvoiceIssued:
-    """An issued invoice of ``(sku, quantity, unit price, tax code)`` lines, priced."""
-    order_lines = [
-        OrderLine(sku=sku, quantity=D(q), unit_price=D(p), tax_codes=[code])
-        for sku, q, p, code in lines
-    ]
-    inputs = [OrderLineInput(**line.model_dump()) for line in order_lines]
-    pricing = price_document(inputs, terms or PricingTerms(), RATES, currency="EUR")  # type: ignore[arg-type]
-    order = OrderApproved(
-        order_id="SUB-1-R1",
-        kind=OrderKind.SALES,
-        party_id="C-1",
-        branch_id="BR-1",
-        created_by="billing",
-        currency="EUR",
-        lines=order_lines,
-        total=pricing.grand_total,
-        pricing=pricing,
-        attempt=1,
-    )
-    issued = Invoice.issue(
-        series="INV",
-        number=1,
-        subscription_id="SUB-1",
-        customer_id="C-1",
-        order=order,
-        adjustment=D(0),
-        contact=BillingContact(email="ap@c1.example"),
-        at=AT,
-        payment_terms_days=14,
-        policy=DunningPolicy(),
-    )
-    [event] = issued.collect_events()
-    assert isinstance(event, InvoiceIssued)
-    return event
+    return taxed_invoice(*lines, at=AT, terms=terms)
 
 
 def posted(fact: Any, with_chart: Chart, reversed_entry: LedgerDocument | None = None) -> Any:
@@ -123,10 +87,10 @@ def test_an_invoice_with_two_tax_rates_is_one_balanced_entry() -> None:
     assert [line.tax_code for line in event.lines] == [None, None, "VAT19", "VAT7"]
     assert event.total == issued.total == D("46.39")
     assert (event.entry_id, event.document_kind, event.party_id, event.order_id) == (
-        "subscription_invoice:INV-000001",
+        f"subscription_invoice:{issued.invoice_id}",
         "subscription_invoice",
-        "C-1",
-        "SUB-1-R1",
+        issued.customer_id,
+        issued.order_id,
     )
     assert [line.line for line in event.lines] == [1, 2, 3, 4]
 
@@ -192,11 +156,13 @@ def test_a_void_reverses_the_invoices_entry_once_it_is_posted() -> None:
     reversal.post(chart(), original, AT)
     [waiting] = reversal.collect_events()
     assert isinstance(waiting, PostingHeld)
-    assert waiting.missing == ["entry:subscription_invoice:INV-000001"]
+    assert waiting.missing == [f"entry:subscription_invoice:{issued.invoice_id}"]
     original.post(chart(), None, AT)
     [first] = original.collect_events()
     reversal.post(chart(), original, AT)
     [second] = reversal.collect_events()
+    assert isinstance(first, JournalEntryPosted)
+    assert isinstance(second, JournalEntryPosted)
     assert second.reverses_entry_id == first.entry_id
     assert [(a, r, c, d) for a, r, d, c in table(second)] == sorted(
         table(first), key=lambda row: row[3] == 0

@@ -58,7 +58,8 @@ def period(params: dict[str, str]) -> tuple[date | None, date | None, Document]:
 
 
 def _entry(doc: Document) -> Document:
-    return {"entry_id": doc.pop("_id"), **doc}
+    """A stored document as its answer names it (once per document: it takes its fields)."""
+    return {"entry_id": doc.pop("_id"), "document_kind": doc.pop("kind"), **doc}
 
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
@@ -138,11 +139,11 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             _, _, query = period(params)
         except BadPeriod as error:
             return 400, {"error": str(error)}
-        rows = [
-            {**_entry(doc), **line, "date": doc["document_date"].date()}
-            async for doc in posted(query)
-            for line in doc["lines"]
-        ]
+        rows = []
+        async for doc in posted(query):
+            entry = _entry(doc)
+            day = entry["document_date"].date()
+            rows += [{**entry, **line, "date": day} for line in entry["lines"]]
         return 200, rows
 
     async def margins(params: dict[str, str]) -> tuple[int, Any]:
@@ -153,13 +154,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             return 400, {"error": "order_id is required"}
         totals: dict[str, list[Decimal]] = {}
         async for doc in posted({"order_id": order_id}):
-            pair = totals.setdefault(doc["currency"], [ZERO, ZERO])
-            for line in doc["lines"]:
-                net = line["credit"] - line["debit"]
-                if line["role"] in (AccountRole.REVENUE, AccountRole.SALES_RETURNS):
-                    pair[0] += net
-                elif line["role"] == AccountRole.COST_OF_GOODS_SOLD:
-                    pair[1] -= net
+            _add_margin(totals.setdefault(doc["currency"], [ZERO, ZERO]), doc["lines"])
         return 200, [
             {
                 "order_id": order_id,
@@ -178,6 +173,16 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         ("/trial-balance", json_query(trial_balance, TrialBalanceAnswer)),
         ("/margins", json_query(margins, list[MarginAnswer])),
     ]
+
+
+def _add_margin(pair: list[Decimal], lines: list[Document]) -> None:
+    """Add an entry's revenue (less sales returns) and cost of goods sold to ``pair``."""
+    for line in lines:
+        net = line["credit"] - line["debit"]
+        if line["role"] in (AccountRole.REVENUE, AccountRole.SALES_RETURNS):
+            pair[0] += net
+        elif line["role"] == AccountRole.COST_OF_GOODS_SOLD:
+            pair[1] -= net
 
 
 def _balance(currency: str, accounts: dict[str, list[Decimal]]) -> Document:
