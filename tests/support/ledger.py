@@ -55,10 +55,14 @@ def ledger_handlers(app: OmsApp) -> LedgerHandlers:
 
 
 def taxed_invoice(
-    *lines: tuple[str, str, str, str], at: datetime, terms: PricingTerms | None = None
+    *lines: tuple[str, str, str, str],
+    at: datetime,
+    terms: PricingTerms | None = None,
+    adjustment: str = "0",
 ) -> InvoiceIssued:
     """An issued invoice of ``(sku, quantity, unit price, tax code)`` lines, priced with the
-    rates VAT19 and VAT7 (as the subscriptions part issues it)."""
+    rates VAT19 and VAT7, with a proration line of ``adjustment`` (as the subscriptions part
+    issues it)."""
     order_lines = [
         OrderLine(sku=sku, quantity=D(q), unit_price=D(p), tax_codes=[code])
         for sku, q, p, code in lines
@@ -83,7 +87,7 @@ def taxed_invoice(
         subscription_id="SUB-1",
         customer_id=order.party_id,
         order=order,
-        adjustment=D(0),
+        adjustment=D(adjustment),
         contact=BillingContact(email="ap@customer.example"),
         at=at,
         payment_terms_days=14,

@@ -275,3 +275,24 @@ def test_the_trial_balance_of_balanced_entries_is_zero_per_currency() -> None:
     assert balance["debit"] == balance["credit"] == D("46.39")
     assert [row["account"] for row in balance["accounts"]] == ["1200", "2207", "2219", "4000"]
     assert AccountRole.RECEIVABLE in chart().accounts
+
+
+def test_a_proration_lines_tax_is_shared_over_the_tax_codes() -> None:
+    """The proration line 15.48 is taxed at the invoice's tax-to-net ratio (6.40 / 39.99),
+    2.48, priced per no code: the invoice's 8.88 of tax is shared over VAT19 and VAT7 by
+    their taxes, 5.70 and 0.70 (7.90875 and 0.97125: 7.90 and 0.97, and the cent left to the
+    larger remainder), and the line's net goes to the default revenue account."""
+    issued = taxed_invoice(
+        ("TEA", "3", "10.00", "VAT19"), ("CUP", "1", "9.99", "VAT7"), at=AT, adjustment="15.48"
+    )
+    assert (issued.total, issued.tax_total) == (D("64.35"), D("8.88"))
+    mapping = chart(revenue_by_tax_code={"VAT19": "4019", "VAT7": "4007"})
+    _, event = posted(translators.invoice_issued(issued), mapping)
+    assert table(event) == [
+        ("1200", "receivable", D("64.35"), D(0)),
+        ("4019", "revenue", D(0), D("30.00")),
+        ("4007", "revenue", D(0), D("9.99")),
+        ("4000", "revenue", D(0), D("15.48")),
+        ("2219", "tax_payable", D(0), D("7.91")),
+        ("2207", "tax_payable", D(0), D("0.97")),
+    ]
