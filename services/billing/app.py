@@ -58,9 +58,12 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     return BillingParts(subscriptions=subscriptions, ledger=ledger)
 
 
+# The ledger first: an event both parts consume is in the books whatever the subscriptions
+# part makes of it (each part's handler is idempotent, so a failure of the second redelivers
+# the event to both harmlessly).
 PARTS: Part[BillingParts] = joined(
-    within(lambda parts: parts.subscriptions, subscription_table.TABLE),
     within(lambda parts: parts.ledger, ledger_table.TABLE),
+    within(lambda parts: parts.subscriptions, subscription_table.TABLE),
 )
 
 SERVICE = Service(

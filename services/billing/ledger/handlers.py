@@ -116,11 +116,15 @@ class LedgerHandlers:
         try:
             await self.stores.documents.add(document, cause=cause)
         except AlreadyExists:
+            # Recorded before: left as it is, but what should have followed its recording
+            # (a crash may have stopped it) is done.
             log.info("document_recorded_before", entry_id=document.id)
-            return
+            if (stored := await self.stores.documents.read(document.id)) is None:
+                return
+            document = stored
         if document.status is PostingStatus.POSTED:
             await self._post_reversals(document.id, chart, cause)
-        elif (latest := await self.stores.chart()).revision != chart.revision:
+        elif (latest := await self.stores.chart()).revision != document.chart_revision:
             await self._post(document.id, latest, cause)  # defined while this was held
 
     async def _reversed(self, entry_id: str | None) -> LedgerDocument | None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from shared import names
+from shared.contracts.billing import InvoiceVoided
 from shared.runtime import OmsApp
 from tests.integration.billing.conftest import billing_app
 from tests.support.billing import MovedClock, payment, plan, subscribe, utc
@@ -219,3 +220,28 @@ async def test_a_bad_chart_is_refused_and_changes_nothing(ledger: OmsApp, bus: B
     status, error = await asgi_get(ledger, "/trial-balance", "from=2026-02-30")
     assert status == 400
     assert "from" in error["error"]
+
+
+async def test_a_void_that_comes_first_waits_for_its_invoice_then_reverses_it(
+    ledger: OmsApp, bus: Bus
+) -> None:
+    await accepted(bus, chart())
+    issued = taxed_invoice(("TEA", "3", "10.00", "VAT19"), at=utc("2026-03-01T09:00"))
+    facts = issued.model_dump(exclude={"lines", "pricing", "tax_total", "issued_at"})
+    void = InvoiceVoided(**{**facts, "status": "void", "reason": "issued in error"})
+    await bus.send(void)  # from another queue than the invoice's: it may come first
+    entry_id = f"subscription_invoice:{issued.invoice_id}"
+    [waiting] = await bus.wait_for(
+        "billing.posting_held", entry_for(f"invoice_void:{issued.invoice_id}"), timeout=SECONDS
+    )
+    assert waiting.body["missing"] == [f"entry:{entry_id}"]
+    await bus.send(issued)
+    [first] = await bus.wait_for("billing.journal_entry_posted", entry_for(entry_id))
+    [reversal] = await bus.wait_for(
+        "billing.journal_entry_posted", entry_for(f"invoice_void:{issued.invoice_id}")
+    )
+    assert reversal.body["reverses_entry_id"] == entry_id
+    assert sorted((a, r, c, d) for a, r, d, c in lines(reversal.body)) == sorted(lines(first.body))
+    balance = await zero_trial_balance(ledger)
+    assert balance["entries"] == 2
+    assert {a["balance"] for a in balance["currencies"][0]["accounts"]} == {"0.00"}
