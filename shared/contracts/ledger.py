@@ -133,8 +133,8 @@ class DefineChartOfAccounts(Command, _ChartTerms):
 
     A line's revenue goes to its sku's item group's account, else to the account of the first
     of its tax codes named in ``revenue_by_tax_code``, else to ``accounts.revenue``. Documents
-    held for a rule that was missing are posted once this definition has it (in the order they
-    came), after the answer ``billing.chart_of_accounts_defined``. Refusals: an empty or
+    held for a rule that was missing are posted once this definition has it (a void right after
+    its invoice), after the answer ``billing.chart_of_accounts_defined``. Refusals: an empty or
     malformed account code, an unknown role (``invalid_message``, naming the field); an item
     group without a revenue account (``invalid_chart``)."""
 
