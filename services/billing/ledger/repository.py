@@ -12,6 +12,7 @@ from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.store import Store
 
 CHARTS, JOURNAL = "ledger_charts", "journal"
 OUTBOX_COLLECTIONS = (CHARTS, JOURNAL)
@@ -26,8 +27,8 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
 
 @dataclass(frozen=True)
 class LedgerStores:
-    charts: AggregateStore[Chart]
-    documents: AggregateStore[LedgerDocument]
+    charts: Store[Chart]
+    documents: Store[LedgerDocument]
 
     async def chart(self) -> Chart:
         """The chart of accounts now (an empty one before the first definition)."""
