@@ -40,6 +40,9 @@ def query(ctl: Ctl, service: str, path: str, params: tuple[str, ...]) -> None:
     )
     if ended:
         ctl.emit(ended)
+    if isinstance(body, str):  # CSV, for a spreadsheet: printed as it came
+        click.echo(body, nl=False)
+        raise SystemExit(int(Exit.DONE))
     if isinstance(body, list):
         ctl.emit(Outcome(Exit.DONE, body, rows=body))
     rows = [{"field": key, "value": value} for key, value in body.items()]

@@ -46,13 +46,17 @@ def get(
     timeout: float,
     credential: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    """(HTTP status, JSON body) of one query; parameters that are ``None`` are left out."""
+    """(HTTP status, JSON body) of one query; parameters that are ``None`` are left out. A
+    query answering CSV (``/journal.csv``) gives its text."""
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
     url = f"{base_url(service)}{path}" + (f"?{query}" if query else "")
     request = urllib.request.Request(url, headers=credential or {})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return int(response.status), json.loads(response.read())
+            body = response.read()
+            if response.headers.get_content_type() == "text/csv":
+                return int(response.status), body.decode()
+            return int(response.status), json.loads(body)
     except urllib.error.HTTPError as error:
         body = error.read()
         try:

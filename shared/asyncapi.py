@@ -304,6 +304,12 @@ class _Document:
             "payload": {"$ref": SCHEMAS.format(model=contract.__name__)},
             "bindings": {"amqp": {"messageType": contract.type_name(), "bindingVersion": AMQP}},
         }
+        if examples := schema.get("examples"):
+            # A contract's examples (json_schema_extra) are shown as the message's too.
+            message["examples"] = [
+                {"name": f"{contract.__name__}{n}", "payload": example}
+                for n, example in enumerate(examples, 1)
+            ]
         if issubclass(contract, Command):
             message["headers"] = {
                 "type": "object",

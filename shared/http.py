@@ -9,6 +9,8 @@ and each service's AsyncAPI document gives the model's JSON Schema.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
+from enum import Enum
 from typing import Any
 
 from faststream.asgi import AsgiResponse, Request
@@ -16,6 +18,8 @@ from faststream.asgi.handlers import GetHandler
 from faststream.asgi.types import ASGIApp
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic_core import to_json
+
+from shared.exports import csv_text
 
 Query = Callable[[dict[str, str]], Awaitable[tuple[int, Any]]]
 """A read-only query: the request's query parameters in, (HTTP status, JSON body) out."""
@@ -72,3 +76,52 @@ def json_query(query: Query, answer: Any) -> QueryHandler:
     """A GET endpoint answering ``query``'s (status, body) as JSON, through the model
     ``answer`` (see :class:`QueryHandler`)."""
     return QueryHandler(query, answer)
+
+
+class CsvQueryHandler(QueryHandler):
+    """A GET endpoint answering CSV (``text/csv``) for people's spreadsheets: on 200 the
+    query's body is a list of rows, each read into the model ``row`` and written as one line
+    under a header of the model's fields, in their order (numbers as numbers, none as an empty
+    cell, every text neutralised against formulas: :mod:`shared.exports`); any other status
+    answers its :class:`QueryError` as JSON. Its documented answer is ``list[row]``."""
+
+    def __init__(self, query: Query, row: type[Answer]) -> None:
+        rows: TypeAdapter[list[Answer]] = TypeAdapter(list[row])  # type: ignore[valid-type]
+        self.answer = list[row]  # type: ignore[valid-type]
+        columns = list(row.model_fields)
+
+        async def endpoint(request: Request) -> AsgiResponse:
+            params = {key: values[-1] for key, values in request.query_params.items()}
+            status, body = await query(params)
+            if status != 200:
+                return AsgiResponse(
+                    ERROR.dump_json(ERROR.validate_python(body)),
+                    status,
+                    {"content-type": "application/json"},
+                )
+            cells = (
+                [_cell(getattr(item, name)) for name in columns]
+                for item in rows.validate_python(body)
+            )
+            return AsgiResponse(
+                csv_text(columns, cells).encode(),
+                200,
+                {"content-type": "text/csv; charset=utf-8"},
+            )
+
+        GetHandler.__init__(self, endpoint, description=query.__doc__)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_query(query: Query, row: type[Answer]) -> CsvQueryHandler:
+    """A GET endpoint answering ``query``'s rows as CSV (see :class:`CsvQueryHandler`)."""
+    return CsvQueryHandler(query, row)

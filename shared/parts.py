@@ -83,14 +83,21 @@ def joined(*parts: Part[H]) -> Part[H]:
 
 
 def _both(first: Handler[H] | OnQueue[H], then: Handler[H] | OnQueue[H]) -> Handler[H]:
-    """One handler doing what each part does with the event, in turn. A failure of the second
-    redelivers the event to both; each part's handler is idempotent, as every handler is."""
+    """One handler doing what each part does with the event, in turn. Each part sees the event
+    whatever the other made of it: when the first fails (a refusal or a fault), the second
+    still runs and then the first's failure is raised, to be handled as any handler's is. A
+    fault redelivers the event to both; each part's handler is idempotent, as every handler is."""
     if isinstance(first, OnQueue) or isinstance(then, OnQueue):
         msg = "two parts of one service take an event from a queue of its own"
         raise TypeError(msg)
 
-    async def handle(handlers: H, message: Any) -> object:
-        await first(handlers, message)
+    # Typed ``object``: the service table's check takes any handler of the event here.
+    async def handle(handlers: H, message: object) -> object:
+        try:
+            await first(handlers, message)
+        except Exception:
+            await then(handlers, message)
+            raise
         return await then(handlers, message)
 
     handle.__doc__ = "\n".join(filter(None, (first.__doc__, then.__doc__))) or None

@@ -1,16 +1,21 @@
 """The billing service as data: its parts' tables joined, and the handlers object that holds each
 part's handlers (``setup``).
 
-The parts (see README, Layout): ``subscriptions`` (plans, subscriptions, their renewal orders,
-their invoices, payments and dunning); ``payables`` (supplier bills matched to purchase orders
-and receipts, payments to vendors). ``make lint`` keeps each part to the parts below it
-(import-linter).
+The parts (see README, Layout): ``ledger`` (the chart of accounts and a balanced journal entry
+per financial fact, learnt from events only) over ``subscriptions`` (plans, subscriptions,
+their renewal orders, their invoices, payments and dunning) and ``payables`` (supplier bills
+matched to purchase orders and receipts, payments to vendors). ``make lint`` keeps each part
+to the parts below it (import-linter).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.billing.ledger import table as ledger_table
+from services.billing.ledger.handlers import LedgerHandlers
+from services.billing.ledger.repository import create_indexes as create_ledger_indexes
+from services.billing.ledger.repository import ledger_stores
 from services.billing.payables import table as payables_table
 from services.billing.payables.handlers import PayablesHandlers
 from services.billing.payables.repository import create_indexes as create_payables_indexes
@@ -32,11 +37,13 @@ class BillingParts:
 
     subscriptions: BillingHandlers
     payables: PayablesHandlers
+    ledger: LedgerHandlers
 
 
 async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     settings = runtime.settings
     await create_indexes(runtime.database)
+    await create_ledger_indexes(runtime.database)
     subscriptions = BillingHandlers(
         stores(runtime.database, runtime.outbox),
         dunning=settings.dunning,
@@ -53,10 +60,17 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     )
     await create_payables_indexes(runtime.database)
     payables = PayablesHandlers(payables_stores(runtime.database, runtime.outbox))
-    return BillingParts(subscriptions=subscriptions, payables=payables)
+    ledger = LedgerHandlers(
+        ledger_stores(runtime.database, runtime.outbox), batch=settings.schedule_batch
+    )
+    return BillingParts(subscriptions=subscriptions, payables=payables, ledger=ledger)
 
 
+# The ledger first: an event both parts consume is in the books whatever the subscriptions
+# part makes of it (each part's handler is idempotent, so a failure of the second redelivers
+# the event to both harmlessly).
 PARTS: Part[BillingParts] = joined(
+    within(lambda parts: parts.ledger, ledger_table.TABLE),
     within(lambda parts: parts.subscriptions, subscription_table.TABLE),
     within(lambda parts: parts.payables, payables_table.TABLE),
 )
@@ -66,7 +80,12 @@ SERVICE = Service(
     description="Subscription plans, subscriptions and their renewal sales orders (sent to the "
     "order service as the billing user), invoices for approved renewals, payments and dunning; "
     "supplier bills matched to purchase orders and receipts (three-way match), held or "
-    "approved, and payments to vendors.",
+    "approved, and payments to vendors; "
+    "and the ledger: every financial fact (invoices, payments, voids, write-offs, inventory "
+    "movements at cost) as one balanced journal entry, `billing.journal_entry_posted`, on the "
+    "accounts of the chart-of-accounts mapping (`billing.define_chart_of_accounts`). An "
+    "accounting system (Odoo, ERPNext, QuickBooks through a connector) subscribes to "
+    "`billing.journal_entry_posted` and needs nothing else.",
     setup=setup,
     settings=BillingSettings,
     commands=PARTS.commands,

@@ -142,3 +142,23 @@ def test_an_event_two_parts_consume_from_a_queue_of_its_own_is_refused() -> None
             Part[Ledger](events={ComponentsIssued: OnQueue(Ledger.take, "issued")}),
             Part[Ledger](events={ComponentsIssued: Ledger.take}),
         )
+
+
+async def test_the_second_part_sees_an_event_the_first_part_fails_on() -> None:
+    class Refusing(Ledger):
+        async def take(self, message: Message) -> None:
+            await super().take(message)
+            raise RuntimeError("refused")
+
+    table = joined(
+        within(_first, Part[Ledger](events={WorkOrderCreated: Refusing.take})),  # type: ignore[dict-item]
+        within(_second, Part[Ledger](events={WorkOrderCreated: Ledger.take})),
+    )
+    both = Both(first=Refusing())
+    event, handle = Message(), table.events[WorkOrderCreated]
+    assert not isinstance(handle, OnQueue)
+
+    with pytest.raises(RuntimeError, match="refused"):
+        await handle(both, event)
+
+    assert (both.first.seen, both.second.seen) == ([event], [event])

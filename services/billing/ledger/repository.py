@@ -1,0 +1,54 @@
+"""Where the ledger keeps its chart of accounts and its documents (one per journal entry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.billing.ledger.domain.chart import CHART_ID, Chart
+from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
+from shared.storage.aggregates import AggregateStore
+from shared.storage.mongo import Document
+from shared.storage.outbox import OutboxRelay
+from shared.storage.store import Store
+
+CHARTS, JOURNAL = "ledger_charts", "journal"
+OUTBOX_COLLECTIONS = (CHARTS, JOURNAL)
+
+
+async def create_indexes(db: AsyncDatabase[Document]) -> None:
+    await db[JOURNAL].create_index([("status", ASCENDING), ("_id", ASCENDING)])
+    await db[JOURNAL].create_index([("document_date", ASCENDING)])
+    await db[JOURNAL].create_index([("reverses", ASCENDING)])
+    await db[JOURNAL].create_index([("order_id", ASCENDING)])
+
+
+@dataclass(frozen=True)
+class LedgerStores:
+    charts: Store[Chart]
+    documents: Store[LedgerDocument]
+
+    async def chart(self) -> Chart:
+        """The chart of accounts now (an empty one before the first definition)."""
+        return await self.charts.read(CHART_ID) or Chart.empty()
+
+    async def held(self, after: str, limit: int) -> list[LedgerDocument]:
+        """Held documents whose id comes after ``after``, in id order."""
+        query = {"status": PostingStatus.HELD.value, "_id": {"$gt": after}}
+        return await self.documents.find(query, limit=limit, sort=[("_id", ASCENDING)])
+
+    async def reversals_of(self, entry_id: str) -> list[LedgerDocument]:
+        """Held documents that reverse ``entry_id`` (waiting for it to be posted)."""
+        query = {"status": PostingStatus.HELD.value, "reverses": entry_id}
+        return await self.documents.find(query, limit=100)
+
+
+def ledger_stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> LedgerStores:
+    # A journal entry posted while a definition is applied is not its answer: documents
+    # answer no command.
+    return LedgerStores(
+        AggregateStore(db[CHARTS], Chart, relay),
+        AggregateStore(db[JOURNAL], LedgerDocument, relay, answers=False),
+    )

@@ -1,0 +1,110 @@
+"""The ledger's handlers over in-memory stores: a document posted once however often told, held
+without a chart and posted by the definition that completes it, a void that comes first
+waiting for its invoice, and a movement without costs posting nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.billing.ledger.domain.chart import Chart
+from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
+from services.billing.ledger.handlers import LedgerHandlers
+from services.billing.ledger.repository import LedgerStores
+from shared.contracts.billing import InvoiceVoided
+from shared.contracts.ledger import ChartOfAccountsDefined, JournalEntryPosted, PostingHeld
+from tests.support.ledger import chart, receipt, taxed_invoice
+from tests.unit.fakes import FakeStore
+
+AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+class Journal(FakeStore[LedgerDocument]):
+    """The fake store, with the id ranges the ledger pages held documents by."""
+
+    async def find(self, query: dict[str, Any], *, limit: int = 100, sort: Any = None) -> list[Any]:
+        after = query.get("_id", {}).get("$gt") if isinstance(query.get("_id"), dict) else None
+        rest = {key: value for key, value in query.items() if key != "_id" or after is None}
+        found = sorted(await super().find(rest, limit=10_000), key=lambda doc: doc.id)
+        return [doc for doc in found if after is None or doc.id > after][:limit]
+
+
+def ledger(batch: int = 500) -> tuple[LedgerHandlers, FakeStore[Chart], Journal]:
+    charts, journal = FakeStore(Chart), Journal(LedgerDocument)
+    handlers = LedgerHandlers(LedgerStores(charts, journal), batch=batch)
+    handlers.clock = lambda: AT
+    return handlers, charts, journal
+
+
+def again(event: Any) -> Any:
+    """The same fact in a new message (sent again by someone, not redelivered)."""
+    return event.model_copy(update={"message_id": uuid.uuid4()})
+
+
+async def test_a_receipt_is_held_without_a_chart_then_posted_once() -> None:
+    handlers, charts, journal = ledger(batch=1)
+    goods, other = receipt(("TEA", "10", "12.00")), receipt(("MUG", "1", "3.00"))
+    for event in (goods, goods, again(goods), other):
+        await handlers.goods_received(event)
+    held = journal.events(PostingHeld)
+    assert [h.missing for h in held] == [
+        ["accounts.goods_received_not_invoiced", "accounts.inventory"]
+    ] * 2
+    assert held[0].causation_id == goods.message_id
+    definition = chart()
+    await handlers.define_chart(definition)
+    await handlers.define_chart(definition)  # redelivered: nothing more
+    assert len(charts.events(ChartOfAccountsDefined)) == 1
+    posted = journal.events(JournalEntryPosted)
+    assert sorted(p.entry_id for p in posted) == sorted(
+        [f"goods_receipt:{goods.receipt_id}", f"goods_receipt:{other.receipt_id}"]
+    )
+    assert {p.causation_id for p in posted} == {definition.message_id}
+    await handlers.goods_received(again(goods))
+    assert len(journal.events(JournalEntryPosted)) == 2
+    assert all(doc["status"] == PostingStatus.POSTED for doc in journal.docs.values())
+
+
+async def test_a_void_first_waits_and_follows_its_invoice() -> None:
+    handlers, _, journal = ledger()
+    await handlers.define_chart(chart())
+    issued = taxed_invoice(("TEA", "3", "10.00", "VAT19"), at=AT)
+    facts = issued.model_dump(exclude={"lines", "pricing", "tax_total", "issued_at"})
+    void = InvoiceVoided(**{**facts, "status": "void", "reason": "issued in error"})
+    await handlers.invoice_voided(void)
+    [waiting] = journal.events(PostingHeld)
+    assert waiting.missing == [f"entry:subscription_invoice:{issued.invoice_id}"]
+    await handlers.invoice_issued(issued)
+    first, reversal = journal.events(JournalEntryPosted)
+    assert reversal.reverses_entry_id == first.entry_id
+    assert reversal.total == first.total
+    assert reversal.causation_id == issued.message_id
+
+
+async def test_a_chart_defined_while_a_document_was_recorded_posts_it() -> None:
+    """The definition's release ran before the document was stored: the document sees the
+    newer chart once stored, and posts itself."""
+    handlers, charts, journal = ledger()
+    goods = receipt(("TEA", "1", "2.00"))
+    stored = handlers.stores.chart
+
+    async def defined_meanwhile() -> Chart:
+        found = await stored()
+        if found.revision == 0:
+            await handlers.define_chart(chart())
+        return found
+
+    handlers.stores = LedgerStores(charts, journal)
+    object.__setattr__(handlers.stores, "chart", defined_meanwhile)
+    await handlers.goods_received(goods)
+    [held] = journal.events(PostingHeld)
+    [posted] = journal.events(JournalEntryPosted)
+    assert held.entry_id == posted.entry_id
+    assert posted.chart_revision == 1
+
+
+async def test_a_movement_without_costs_posts_nothing() -> None:
+    handlers, _, journal = ledger()
+    await handlers.goods_received(receipt(("TEA", "1", "2.00")).model_copy(update={"costs": []}))
+    assert journal.docs == {}
