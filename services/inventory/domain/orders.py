@@ -170,7 +170,7 @@ class TrackedOrder(OrderWithReturns):
             tracked.unit_cost = (
                 tracked.unit_cost if tracked.unit_cost is not None else costs.get(tracked.sku)
             )
-        self.currency = self.currency or currency
+        self.currency = currency or self.currency
         self.attempt, self.state, self.branch_id = attempt, state, branch_id
         self.updated_at = utcnow()
 
