@@ -57,9 +57,18 @@ class MovedCost(BaseModel):
     unit_cost: Decimal | None = None
     cost: Decimal | None = None
     currency: str | None = None
+    left_out: bool = False
+    """Its own price was in another currency: it entered at the average (what ``cost`` says,
+    for the stock's value), and the document it belongs to leaves it out of its costs."""
+
+    @property
+    def costed(self) -> bool:
+        """Whether it has a cost of its own that documents carry."""
+        return self.unit_cost is not None and self.cost is not None and not self.left_out
 
     def line(self, sku: str) -> LineCost | None:
-        if self.unit_cost is None or self.cost is None:
+        """The document's cost line for it; None when it has no cost of its own."""
+        if self.unit_cost is None or self.cost is None or self.left_out:
             return None
         return LineCost(sku=sku, quantity=self.quantity, unit_cost=self.unit_cost, cost=self.cost)
 
@@ -69,9 +78,7 @@ def line_costs(
 ) -> tuple[list[LineCost], str | None, list[str]]:
     """The costs of a document's lines (per sku) in one currency (``currency``, else the first
     costed line's); and the skus left out (no cost known, or costed in another currency)."""
-    currency = currency or next(
-        (m.currency for m in moved.values() if m and m.cost is not None), None
-    )
+    currency = currency or next((m.currency for m in moved.values() if m and m.costed), None)
     costs: list[LineCost] = []
     left_out: list[str] = []
     for sku, move in moved.items():
@@ -80,7 +87,7 @@ def line_costs(
             left_out.append(sku)
         else:
             costs.append(line)
-    return costs, currency, left_out
+    return costs, currency if costs else None, left_out
 
 
 def net_unit_costs(lines: list[OrderLine], pricing: PricedDocument | None) -> dict[str, Decimal]:
@@ -144,7 +151,9 @@ class CostedStock(Aggregate):
                 f"cost in {currency} left out: the item is costed in {self.cost_currency} here; "
                 "entered at the average cost"
             )
-            return self._at_average(key, quantity), note
+            moved = self._at_average(key, quantity)
+            moved.left_out = True
+            return moved, note
         unit_cost = exact_unit(unit_cost)
         if self.unit_cost is None:
             self.unit_cost = unit_cost  # stock without a cost takes the first it meets

@@ -264,3 +264,25 @@ async def test_an_opening_cost_without_its_currency_is_refused_naming_the_field(
     assert reply.body["reason"] == "invalid_message"
     assert "unit_cost and currency" in reply.body["detail"]
     assert (await inventory.stock(sku, loc))["movements"] == 0
+
+
+async def test_a_receipt_priced_in_another_currency_is_received_uncosted_and_flagged(
+    inventory: InventoryDriver, inventory_service: Any
+) -> None:
+    branch, sku = unique("BR"), unique("SKU")
+    loc = await inventory.branch(branch, sku)
+    in_euros = opening(sku, loc, "4").model_copy(update={"unit_cost": D("2"), "currency": "EUR"})
+    await inventory.accepted(in_euros)
+    po = unique("PO")
+    await inventory.learnt(approved_at(PO, po, branch, (sku, "6", "3.00")))  # in USD
+
+    reply = await inventory.accepted(receive(po, loc, (sku, "6")))
+
+    assert (reply.body["costs"], reply.body["cost_currency"]) == ([], None)
+    assert reply.body["uncosted"] == [sku]
+    record = await stock_answer(inventory_service, sku, loc)
+    assert (record["on_hand"], record["unit_cost"], record["value"]) == ("10", "2.000000", "20.00")
+    await inventory.ledger_caught_up()
+    receipt = (await inventory.ledger(sku, loc))[-1]
+    assert "USD left out" in receipt["reason"]
+    assert (receipt["cost"], receipt["cost_currency"]) == (D("12.00"), "EUR")  # at the average

@@ -142,14 +142,18 @@ def test_a_receipt_in_another_currency_is_received_its_cost_left_out_and_flagged
     [entry] = moves(stock)
     assert entry.reason is not None
     assert "EUR left out" in entry.reason
-    # It entered at the average: its own price is not carried.
-    assert stock.cost_moved("receipt:PO-GR-2:GR-2") == MovedCost(
+    # It entered at the average (the stock's value says so); the receipt leaves it out.
+    moved = stock.cost_moved("receipt:PO-GR-2:GR-2")
+    assert moved == MovedCost(
         key="receipt:PO-GR-2:GR-2",
         quantity=D(10),
         unit_cost=D("12.000000"),
         cost=D("120.00"),
         currency="USD",
+        left_out=True,
     )
+    assert moved.line("SKU-1") is None
+    assert entry.cost == D("120.00")
 
 
 def test_returned_goods_into_stock_come_back_at_their_issue_cost() -> None:
@@ -239,7 +243,12 @@ def test_line_costs_keep_one_currency_and_name_what_they_leave_out() -> None:
     assert currency == "USD"
     assert costs == [LineCost(sku="A", quantity=D(1), unit_cost=D(2), cost=D("2.00"))]
     assert left_out == ["B", "C", "D"]
-    assert line_costs({"B": eur}, currency="USD")[2] == ["B"]
+    assert line_costs({"B": eur}, currency="USD") == ([], None, ["B"])
+    assert line_costs({"B": eur, "A": usd}, currency="USD")[1] == "USD"
+    left = usd.model_copy(update={"left_out": True})
+    assert line_costs({"A": left, "B": eur})[1:] == ("EUR", ["A"])
+    assert not left.costed
+    assert usd.costed
 
 
 def _priced(sku: str, quantity: str, net: str) -> PricedLine:
