@@ -327,3 +327,43 @@ def test_a_receipt_is_claimed_at_the_orders_net_unit_price_and_announced_with_it
     [received] = [e for e in po.collect_events() if isinstance(e, GoodsReceived)]
     assert received.costs == [LineCost(sku="A", quantity=D(4), unit_cost=D(12), cost=D("48.00"))]
     assert (received.cost_currency, received.uncosted) == ("USD", [])
+
+
+def quarantine(
+    stock: Stock, rma: str, quantity: str, cost: str | None, currency: str | None
+) -> None:
+    stock.receive_return(
+        order_id="SO-1",
+        return_id=rma,
+        quantity=D(quantity),
+        unit_cost=D(cost) if cost is not None else None,
+        currency=currency,
+        quarantine=True,
+    )
+
+
+def test_quarantined_value_adds_up_in_the_items_currency_only() -> None:
+    stock = empty()
+    quarantine(stock, "RMA-1", "2", "3.50", "EUR")  # no cost yet: the currency is taken
+    assert (stock.cost_currency, stock.unit_cost, stock.quarantined_value) == ("EUR", None, D("7"))
+    assert stock.value_of(D(1)) is None  # nothing sellable has a cost yet
+
+    quarantine(stock, "RMA-2", "1", "4.00", "EUR")
+    quarantine(stock, "RMA-3", "1", "9.00", "USD")  # another currency: no value
+    quarantine(stock, "RMA-4", "1", "9.00", None)
+    quarantine(stock, "RMA-5", "1", None, "EUR")
+
+    assert (stock.quarantined, stock.quarantined_value) == (D(6), D("11.00"))
+    assert stock.cost_moved("quarantine:SO-1:RMA-3") == MovedCost(
+        key="quarantine:SO-1:RMA-3", quantity=D(1)
+    )
+    assert stock.cost_currency == "EUR"
+    receive(stock, "GR-1", "2", "5.00", "EUR")
+    assert stock.unit_cost == D("5.000000")
+
+
+def test_the_value_on_hand_is_rounded_to_the_items_currency() -> None:
+    stock = empty()
+    receive(stock, "GR-1", "3", "33.333333", "JPY")
+    assert stock.value_of(stock.on_hand) == D("100")
+    assert stock.value_of(D(1)) == D("33")
