@@ -101,7 +101,7 @@ def net_unit_costs(lines: list[OrderLine], pricing: PricedDocument | None) -> di
         value = priced[n].net if priced is not None else line.quantity * line.unit_price
         quantities[line.sku] = quantities.get(line.sku, ZERO) + line.quantity
         values[line.sku] = values.get(line.sku, ZERO) + value
-    return {sku: exact_unit(values[sku] / qty) for sku, qty in quantities.items() if qty > 0}
+    return {sku: exact_unit(values[sku] / qty) for sku, qty in quantities.items()}
 
 
 RECENT_COSTS = 32

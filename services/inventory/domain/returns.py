@@ -117,6 +117,7 @@ class OrderWithReturns(OrderRecord):
                     f"{self.name}, {line.returned} already returned or authorized, so "
                     f"{returnable} returnable."
                 )
+        assert self.branch_id is not None  # an order that issued goods knows its branch
         allowed: list[ReturnLine] = []
         for sku, quantity in wanted.items():
             line = self._ordered_line(sku)
@@ -138,7 +139,7 @@ class OrderWithReturns(OrderRecord):
             ReturnAuthorized(
                 return_id=return_id,
                 order_id=self.id,
-                branch_id=self.branch_id or "",
+                branch_id=self.branch_id,
                 lines=[StockLine(sku=line.sku, quantity=line.quantity) for line in allowed],
                 reason=reason,
                 notes=notes,
@@ -170,8 +171,9 @@ class OrderWithReturns(OrderRecord):
     def complete_return(self, return_id: str) -> None:
         """The goods of the return are in: announce it, with the cost they came back at."""
         found = self.authorized_return(return_id)
-        if found.state is not ReturnState.RECEIVING or found.location_id is None:
+        if found.state is not ReturnState.RECEIVING:
             return
+        assert found.location_id and found.received_by and self.branch_id  # set by the claim
         found.state, found.received_at = ReturnState.RECEIVED, utcnow()
         self.updated_at = found.received_at
         currency = found.currency
@@ -191,12 +193,12 @@ class OrderWithReturns(OrderRecord):
             ReturnReceived(
                 return_id=return_id,
                 order_id=self.id,
-                branch_id=self.branch_id or "",
+                branch_id=self.branch_id,
                 location_id=found.location_id,
                 destination=found.destination,
                 reason=found.reason,
                 lines=lines,
                 currency=currency if costed else None,
-                received_by=found.received_by or "",
+                received_by=found.received_by,
             )
         )

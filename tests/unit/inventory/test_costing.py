@@ -140,8 +140,9 @@ def test_a_receipt_in_another_currency_is_received_its_cost_left_out_and_flagged
     assert stock.on_hand == D(20)
     assert (stock.unit_cost, stock.cost_currency) == (D("12.000000"), "USD")
     [entry] = moves(stock)
-    assert entry.reason is not None
-    assert "EUR left out" in entry.reason
+    assert entry.reason == (
+        "cost in EUR left out: the item is costed in USD here; entered at the average cost"
+    )
     # It entered at the average (the stock's value says so); the receipt leaves it out.
     moved = stock.cost_moved("receipt:PO-GR-2:GR-2")
     assert moved == MovedCost(
@@ -365,5 +366,26 @@ def test_quarantined_value_adds_up_in_the_items_currency_only() -> None:
 def test_the_value_on_hand_is_rounded_to_the_items_currency() -> None:
     stock = empty()
     receive(stock, "GR-1", "3", "33.333333", "JPY")
-    assert stock.value_of(stock.on_hand) == D("100")
-    assert stock.value_of(D(1)) == D("33")
+    assert str(stock.value_of(stock.on_hand)) == "100"  # whole yen
+    assert str(stock.value_of(D(1))) == "33"
+    moved = stock.cost_moved("receipt:PO-GR-1:GR-1")
+    assert moved is not None
+    assert str(moved.cost) == "100"
+
+
+def test_a_price_without_a_currency_is_no_cost() -> None:
+    stock = empty()
+    receive(stock, "GR-1", "10", "12.00")
+    stock.receive(order_id="PO-2", receipt_id="GR-2", quantity=D(10), unit_cost=D(20))
+    assert (stock.unit_cost, stock.cost_currency) == (D("12.000000"), "USD")
+    moved = stock.cost_moved("receipt:PO-2:GR-2")
+    assert moved is not None
+    assert (moved.unit_cost, moved.cost, moved.left_out) == (D("12.000000"), D("120.00"), False)
+
+
+def test_stock_with_a_currency_but_no_average_yet_moves_without_cost() -> None:
+    stock = empty()
+    quarantine(stock, "RMA-1", "1", "3.00", "EUR")
+    stock.adjust(adjustment_id="A-1", quantity=D(1), reason="found", by="clerk")
+    [adjusted] = [e for e in stock.collect_events() if isinstance(e, StockAdjusted)]
+    assert (adjusted.costs, adjusted.cost_currency) == ([], None)

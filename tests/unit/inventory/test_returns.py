@@ -3,7 +3,7 @@ returns, at the cost the goods left at, received once, into stock or quarantine.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,6 +36,7 @@ from shared.contracts import (
 )
 
 D = Decimal
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 HERE = Location(id="L-1", branch_id="BR-1", warehouse="Main")
 THERE = Location(id="L-9", branch_id="BR-9", warehouse="Far")
 
@@ -88,7 +89,7 @@ def authorize(
         message_id=f"m-{rma}",
         lines=[StockLine(sku=s, quantity=D(q)) for s, q in qty.items()],
         reason=reason,
-        notes="",
+        notes="box opened",
         by="agent",
     )
 
@@ -115,15 +116,33 @@ def test_an_issue_carries_its_cost_and_the_order_keeps_it() -> None:
 def test_a_return_comes_back_at_its_issue_cost() -> None:
     so = order(A="5")
     issue(so, "GI-1", A=("3", "12.75"))
+    so.updated_at = EPOCH
     authorize(so, "RMA-1", A="2")
     [authorized] = [e for e in so.collect_events() if isinstance(e, ReturnAuthorized)]
     assert authorized.lines == [StockLine(sku="A", quantity=D(2))]
-
-    received = receive(so, "RMA-1")
+    assert (authorized.notes, authorized.branch_id, authorized.authorized_by) == (
+        "box opened",
+        "BR-1",
+        "agent",
+    )
+    assert so.authorized_return("RMA-1").notes == "box opened"
+    assert so.updated_at > EPOCH
+    so.updated_at = EPOCH
+    so.claim_return(return_id="RMA-1", location=HERE, message_id="r-RMA-1", by="clerk")
+    assert so.updated_at > EPOCH
+    so.updated_at = EPOCH
+    so.complete_return("RMA-1")
+    assert so.updated_at > EPOCH
+    [received] = [e for e in so.collect_events() if isinstance(e, ReturnReceived)]
 
     assert received.lines == [
         ReturnedLine(sku="A", quantity=D(2), unit_cost=D("12.75"), cost=D("25.50"))
     ]
+    assert (received.branch_id, received.location_id, received.received_by) == (
+        "BR-1",
+        "L-1",
+        "clerk",
+    )
     assert (received.currency, received.destination) == ("USD", ReturnDestination.STOCK)
     assert so.authorized_return("RMA-1").state is ReturnState.RECEIVED
 
@@ -157,16 +176,16 @@ def test_never_more_than_issued_less_earlier_returns_and_a_refusal_changes_nothi
 
 
 def test_returns_only_of_goods_a_sales_order_issued() -> None:
-    with pytest.raises(OrderNotIssued):
+    with pytest.raises(OrderNotIssued, match="Sales order SO-1 issued no goods"):
         authorize(order(A="5"), "RMA-1", A="1")
-    with pytest.raises(WrongOrderKind):
+    with pytest.raises(WrongOrderKind, match="only a sales order can"):
         authorize(order(OrderKind.PURCHASE, A="5"), "RMA-1", A="1")
     so = order(A="5")
     issue(so, "GI-1", A=("1", "1.00"))
-    with pytest.raises(NotOnOrder):
+    with pytest.raises(NotOnOrder, match="Z is not on Sales order SO-1"):
         authorize(so, "RMA-1", Z="1")
     authorize(so, "RMA-1", A="1")
-    with pytest.raises(DuplicateDocument):
+    with pytest.raises(DuplicateDocument, match=r"RMA-1 of Sales order SO-1 .*\(authorized\)"):
         authorize(so, "RMA-1", A="1")
 
 
@@ -181,9 +200,9 @@ def test_damaged_goods_go_to_quarantine_and_a_return_is_received_once() -> None:
 
     assert received.destination is ReturnDestination.QUARANTINE
     assert received.reason is ReturnReason.DAMAGED
-    with pytest.raises(ReturnAlreadyReceived):
+    with pytest.raises(ReturnAlreadyReceived, match="received already at L-1"):
         so.claim_return(return_id="RMA-1", location=HERE, message_id="again", by="clerk")
-    with pytest.raises(UnknownReturn):
+    with pytest.raises(UnknownReturn, match="No return RMA-9 was authorized for Sales order"):
         so.claim_return(return_id="RMA-9", location=HERE, message_id="r9", by="clerk")
     so.complete_return("RMA-1")  # a completion repeated announces nothing
     assert so.collect_events() == []
@@ -196,3 +215,31 @@ def test_goods_issued_without_a_cost_come_back_without_one() -> None:
     received = receive(so, "RMA-1")
     assert received.lines == [ReturnedLine(sku="A", quantity=D(1), unit_cost=D(0), cost=D(0))]
     assert received.currency is None
+
+
+def test_an_item_that_left_without_a_cost_comes_back_without_one_beside_costed_ones() -> None:
+    so = order(A="5", B="5")
+    issue(so, "GI-1", A=("2", "3.00"), B=("2", None))
+    authorize(so, "RMA-1", B="1")
+    only_b = receive(so, "RMA-1")
+    assert only_b.lines == [ReturnedLine(sku="B", quantity=D(1), unit_cost=D(0), cost=D(0))]
+    assert only_b.currency is None
+    authorize(so, "RMA-2", A="1", B="1")
+    both = receive(so, "RMA-2")
+    assert [line.cost for line in both.lines] == [D("3.00"), D(0)]
+    assert both.currency == "USD"
+
+
+def test_a_return_costs_to_the_currencys_minor_unit() -> None:
+    so = order(A="5")
+    so.claim_issue(
+        issue_id="GI-1",
+        message_id="m-GI-1",
+        location=HERE,
+        lines=[StockLine(sku="A", quantity=D(3))],
+        by="clerk",
+    )
+    yen = MovedCost(key="k", quantity=D(3), unit_cost=D("33.333333"), cost=D(100), currency="JPY")
+    so.complete("GI-1", {"A": yen})
+    authorize(so, "RMA-1", A="3")
+    assert str(receive(so, "RMA-1").lines[0].cost) == "100"
