@@ -173,7 +173,10 @@ class OrderWithReturns(OrderRecord):
         found = self.authorized_return(return_id)
         if found.state is not ReturnState.RECEIVING:
             return
-        assert found.location_id and found.received_by and self.branch_id  # set by the claim
+        # Set by the claim (and an order that issued goods knows its branch).
+        assert found.location_id
+        assert found.received_by
+        assert self.branch_id
         found.state, found.received_at = ReturnState.RECEIVED, utcnow()
         self.updated_at = found.received_at
         currency = found.currency
