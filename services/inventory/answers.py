@@ -11,13 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from services.inventory.domain.order_parts import ClaimState, OrderState, ReservationState
+from services.inventory.domain.returns import ReturnState
 from services.inventory.domain.work_orders import Phase
 from shared.contracts import (
+    LineCost,
     MovementKind,
     OrderKind,
     ReleaseReason,
     ReservedLine,
+    ReturnReason,
     SourceType,
     StockLine,
     WorkOrderKind,
@@ -54,12 +59,32 @@ class StockRecordAnswer(Answer):
     movements: int = 0
     updated_at: datetime
     version: int
+    returned: DecimalText = Field(
+        default=Decimal(0), description="returns of sales orders taken back into on hand"
+    )
+    quarantined: DecimalText = Field(
+        default=Decimal(0),
+        description="returned goods kept apart (damaged, defective): physically here, not in "
+        "on_hand, never reserved or issued",
+    )
+    unit_cost: DecimalText | None = Field(
+        default=None, description="the moving average cost of one unit on hand (6 decimals)"
+    )
+    cost_currency: str | None = Field(default=None, description="the currency of the costs")
+    value: DecimalText | None = Field(
+        default=None, description="on_hand x unit_cost, to the currency's minor unit"
+    )
+    quarantined_value: DecimalText = Field(
+        default=Decimal(0),
+        description="what the quarantined goods are worth at the cost they came back at",
+    )
 
 
 class StockTotal(Answer):
     on_hand: DecimalText
     reserved: DecimalText
     available: DecimalText
+    quarantined: DecimalText = Decimal(0)
 
 
 class StockAnswer(Answer):
@@ -95,6 +120,16 @@ class LedgerEntryAnswer(Answer):
     schema_version: int = 1
     message_id: str
     caused_by: str | None = None
+    unit_cost: DecimalText | None = None
+    cost: DecimalText | None = Field(
+        default=None, description="the quantity moved at unit_cost, to the minor unit"
+    )
+    cost_currency: str | None = None
+    average_cost: DecimalText | None = Field(
+        default=None, description="the item's moving average cost here after the movement"
+    )
+    quarantined_change: DecimalText = Decimal(0)
+    quarantined_after: DecimalText = Decimal(0)
 
 
 class LedgerBalance(Answer):
@@ -108,6 +143,8 @@ class LedgerBalance(Answer):
     on_hand: DecimalText
     movements: int
     balanced: bool
+    returns: DecimalText = Field(default=Decimal(0), description="returns into stock")
+    quarantined: DecimalText = Field(default=Decimal(0), description="returns into quarantine")
 
 
 class LedgerAnswer(Answer):
@@ -125,6 +162,41 @@ class TrackedLineAnswer(Answer):
     sku: str
     ordered: DecimalText
     fulfilled: DecimalText = Decimal(0)
+    unit_cost: DecimalText | None = Field(
+        default=None, description="purchase orders: the net unit price receipts are valued at"
+    )
+    issued_value: DecimalText = Field(
+        default=Decimal(0), description="sales orders: quantity x unit cost of its issues"
+    )
+    issued_costed: DecimalText = Field(
+        default=Decimal(0), description="sales orders: the quantity issued with a known cost"
+    )
+    returned: DecimalText = Field(
+        default=Decimal(0), description="sales orders: the quantity authorized to come back"
+    )
+
+
+class ReturnLineAnswer(Answer):
+    sku: str
+    quantity: DecimalText
+    unit_cost: DecimalText | None = None
+
+
+class ReturnAnswer(Answer):
+    """A return authorized against the sales order, and how far it was received."""
+
+    return_id: str
+    message_id: str
+    reason: ReturnReason
+    notes: str = ""
+    lines: list[ReturnLineAnswer]
+    currency: str | None = None
+    authorized_by: str
+    authorized_at: datetime
+    state: ReturnState
+    location_id: str | None = None
+    received_by: str | None = None
+    received_at: datetime | None = None
 
 
 class ClaimAnswer(Answer):
@@ -151,6 +223,8 @@ class DeliveryAnswer(Answer):
     lines: list[StockLine]
     by: str
     at: datetime
+    costs: list[LineCost] = []
+    cost_currency: str | None = None
 
 
 class ReservationAnswer(Answer):
@@ -183,6 +257,11 @@ class InventoryOrderAnswer(Answer):
     dirty_since: datetime | None = None
     updated_at: datetime
     version: int
+    currency: str | None = None
+    cost_currency: str | None = Field(
+        default=None, description="sales orders: the currency of its issues' costs"
+    )
+    returns: list[ReturnAnswer] = []
 
 
 # --- GET /work-orders ---------------------------------------------------------------------

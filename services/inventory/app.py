@@ -9,12 +9,14 @@ from services.inventory.handlers.catalog import CatalogHandlers
 from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
+from services.inventory.handlers.returns import ReturnHandlers
 from services.inventory.handlers.work_orders import WorkOrderHandlers
 from services.inventory.queries import queries
 from services.inventory.repository import OUTBOX_COLLECTIONS, create_indexes, stores
 from services.inventory.settings import InventorySettings
 from shared.contracts import (
     AdjustStock,
+    AuthorizeReturn,
     ComponentsIssued,
     ComponentsReleased,
     ComponentsShort,
@@ -35,8 +37,11 @@ from shared.contracts import (
     ProductionReceived,
     ProductionRefused,
     ReceiveGoods,
+    ReceiveReturn,
     ReservationConfirmed,
     ReservationReleased,
+    ReturnAuthorized,
+    ReturnReceived,
     SetOpeningBalance,
     StockAdjusted,
     StockMoved,
@@ -89,6 +94,10 @@ def _ledger(handlers: InventoryHandlers) -> LedgerProjection:
     return handlers.ledger
 
 
+def _returns(handlers: InventoryHandlers) -> ReturnHandlers:
+    return handlers.returns
+
+
 def _work_orders(handlers: InventoryHandlers) -> WorkOrderHandlers:
     return handlers.work_orders
 
@@ -96,7 +105,8 @@ def _work_orders(handlers: InventoryHandlers) -> WorkOrderHandlers:
 SERVICE = Service(
     entry=entry("inventory"),
     description="Items, stock per branch and warehouse, reservations, goods receipt and issue, "
-    "work orders' components and finished goods.",
+    "work orders' components and finished goods, returns of sales orders, and stock at moving "
+    "average cost.",
     setup=setup,
     settings=InventorySettings,
     commands={
@@ -106,6 +116,8 @@ SERVICE = Service(
         AdjustStock: via(_catalog, CatalogHandlers.adjust_stock),
         ReceiveGoods: via(_movements, MovementHandlers.receive),
         IssueGoods: via(_movements, MovementHandlers.issue),
+        AuthorizeReturn: via(_returns, ReturnHandlers.authorize),
+        ReceiveReturn: via(_returns, ReturnHandlers.receive),
     },
     events={
         OrderSubmitted: via(_reservations, ReservationHandlers.order_submitted),
@@ -136,6 +148,8 @@ SERVICE = Service(
         ProductionReceived,
         ProductionRefused,
         ComponentsReleased,
+        ReturnAuthorized,
+        ReturnReceived,
     ],
     outbox_collections=OUTBOX_COLLECTIONS,
     queries=queries,

@@ -14,6 +14,7 @@ from services.inventory.answers import (
     LedgerAnswer,
     StockAnswer,
 )
+from services.inventory.domain.costing import cost_of
 from services.inventory.repository import LEDGER, ORDERS, STOCK, WORK_ORDERS
 from shared.contracts import MovementKind
 from shared.http import Route, json_query
@@ -26,8 +27,8 @@ MAX_LIMIT = 5000
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
     async def stock(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /stock?sku=&location_id=&branch_id=`` (at least one): stock records, and
-        per-sku totals over the records found."""
+        """``GET /stock?sku=&location_id=&branch_id=`` (at least one): stock records with
+        their moving average cost and value, and per-sku totals over the records found."""
         query = {key: params[key] for key in ("sku", "location_id", "branch_id") if params.get(key)}
         if not query:
             return 400, {"error": "give sku, location_id and/or branch_id"}
@@ -82,6 +83,9 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
 def _stock_view(doc: dict[str, Any]) -> dict[str, Any]:
     doc["stock_id"] = doc.pop("_id")
     doc["available"] = doc["on_hand"] - doc["reserved"]
+    unit_cost, currency = doc.get("unit_cost"), doc.get("cost_currency")
+    if unit_cost is not None and currency is not None:
+        doc["value"] = cost_of(doc["on_hand"], unit_cost, currency)
     return doc
 
 
@@ -89,15 +93,16 @@ def _totals(records: list[dict[str, Any]]) -> dict[str, dict[str, Decimal]]:
     totals: dict[str, dict[str, Decimal]] = {}
     for record in records:
         total = totals.setdefault(
-            record["sku"], dict.fromkeys(("on_hand", "reserved", "available"), ZERO)
+            record["sku"], dict.fromkeys(("on_hand", "reserved", "available", "quarantined"), ZERO)
         )
         for field in total:
-            total[field] += record[field]
+            total[field] += record.get(field, ZERO)
     return totals
 
 
 def ledger_balances(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per location: opening + receipts - issues +/- adjustments, and whether it matches on hand."""
+    """Per location: opening + receipts - issues +/- adjustments + returns, and whether it
+    matches on hand; and the quantity put in quarantine."""
     balances: dict[str, dict[str, Any]] = {}
     for entry in entries:
         kind = MovementKind(entry["kind"])
@@ -108,6 +113,8 @@ def ledger_balances(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 "receipts": ZERO,
                 "issues": ZERO,
                 "adjustments": ZERO,
+                "returns": ZERO,
+                "quarantined": ZERO,
                 "reserved": ZERO,
                 "on_hand": ZERO,
                 "movements": 0,
@@ -122,12 +129,19 @@ def ledger_balances(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             balance["issues"] -= change  # issues net of reversals
         elif kind is MovementKind.ADJUSTMENT:
             balance["adjustments"] += change
+        elif kind is MovementKind.RETURN:
+            balance["returns"] += change
+        balance["quarantined"] += entry.get("quarantined_change", ZERO)
         balance["reserved"] += entry["reserved_change"]
         balance["on_hand"] = entry["on_hand_after"]
         balance["movements"] += 1
     for balance in balances.values():
         computed = (
-            balance["opening"] + balance["receipts"] - balance["issues"] + balance["adjustments"]
+            balance["opening"]
+            + balance["receipts"]
+            - balance["issues"]
+            + balance["adjustments"]
+            + balance["returns"]
         )
         balance["balanced"] = computed == balance["on_hand"]
     return balances

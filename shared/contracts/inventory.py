@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import (
@@ -23,6 +23,7 @@ from shared.contracts.common import (
     DecimalText,
     Identifier,
     Quantity,
+    UnitPrice,
 )
 
 
@@ -112,7 +113,10 @@ class DefineLocation(Command):
 
 
 class SetOpeningBalance(Command):
-    """Record the counted quantity of an item at a location when stock-keeping starts there."""
+    """Record the counted quantity of an item at a location when stock-keeping starts there,
+    and, optionally, what one unit of it cost (``unit_cost`` with its ``currency``: both or
+    neither). Without a cost the units have none until the first costed receipt, whose price
+    then becomes the average of every unit on hand."""
 
     ordering_key: ClassVar[str | None] = "sku"
     routing_key: ClassVar[str] = "inventory.set_opening_balance"
@@ -123,6 +127,21 @@ class SetOpeningBalance(Command):
     quantity: Quantity
     reason: Reason
     set_by: Identifier
+    unit_cost: UnitPrice | None = Field(
+        default=None,
+        description="what one unit on hand cost (up to 6 decimals): the item's moving average "
+        "cost at the location starts from it",
+    )
+    currency: CurrencyCode | None = Field(
+        default=None,
+        description="the currency of unit_cost: the item is costed in it at this location",
+    )
+
+    @model_validator(mode="after")
+    def _cost_has_currency(self) -> SetOpeningBalance:
+        if (self.unit_cost is None) != (self.currency is None):
+            raise ValueError("unit_cost and currency: give both or neither")
+        return self
 
 
 class AdjustStock(Command):
@@ -203,6 +222,10 @@ class OpeningBalanceSet(Event):
     reason: str
     set_by: Identifier
     on_hand: DecimalText
+    unit_cost: DecimalText | None = Field(
+        default=None, description="the unit cost the opening balance was set at, if any"
+    )
+    cost_currency: CostCurrency = None
 
 
 class StockAdjusted(Event):
@@ -245,6 +268,12 @@ class GoodsReceived(Event):
     fully_received: bool
     costs: Costs = []
     cost_currency: CostCurrency = None
+    uncosted: list[Identifier] = Field(
+        default=[],
+        description="items received whose purchase price was left out of their cost: the item "
+        "is costed in another currency at the location (or the order has no price for it); "
+        "they entered at the item's current average cost and are not in ``costs``",
+    )
 
 
 class GoodsIssued(Event):
@@ -332,6 +361,11 @@ class MovementKind(StrEnum):
     ISSUE_REVERSAL = "issue_reversal"
     ADJUSTMENT = "adjustment"
     RESERVATION = "reservation"
+    RETURN = "return"
+    """Goods of a sales order came back into sellable stock (``reference``: the return id)."""
+    QUARANTINE = "quarantine"
+    """Goods of a sales order came back into the location's quarantine: ``quarantined_change``,
+    on hand unchanged."""
 
 
 class SourceType(StrEnum):
@@ -368,3 +402,23 @@ class StockMoved(Event):
     )
     reason: str | None = None
     sequence: int = Field(ge=1)
+    unit_cost: DecimalText | None = Field(
+        default=None, description="the unit cost the goods moved at; none: no cost known"
+    )
+    cost: DecimalText | None = Field(
+        default=None,
+        description="quantity moved x unit_cost, to the currency's minor unit (positive either "
+        "way: the direction is the movement's)",
+    )
+    cost_currency: CostCurrency = None
+    average_cost: DecimalText | None = Field(
+        default=None,
+        description="the item's moving average cost at the location after the movement "
+        "(6 decimals); none while it has no cost",
+    )
+    quarantined_change: DecimalText = Field(
+        default=Decimal(0), description="change of the quarantined quantity (returns only)"
+    )
+    quarantined_after: DecimalText = Field(
+        default=Decimal(0), description="quarantined quantity after the movement"
+    )

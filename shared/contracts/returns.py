@@ -43,7 +43,13 @@ class ReturnDestination(StrEnum):
 
 
 class AuthorizeReturn(Command):
-    """Allow goods issued against a sales order to come back."""
+    """Allow goods issued against a sales order to come back. Refused (``inventory.
+    command_rejected``): ``return_exceeds_issued`` (more of an item than issued for the order
+    less what its earlier returns took; the detail names the sku, issued and returnable),
+    ``order_not_issued`` (the order issued nothing yet), ``unknown_order``, ``wrong_order_kind``
+    (a purchase order), ``not_on_order``, ``invalid_quantity`` (finer than the item is counted
+    in), ``duplicate_document`` (the order used this ``return_id`` before). Nothing changes on a
+    refusal; the same message again is answered again."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.authorize_return"
@@ -58,7 +64,11 @@ class AuthorizeReturn(Command):
 
 
 class ReceiveReturn(Command):
-    """The authorized goods arrived back, all of them (a return is received once)."""
+    """The authorized goods arrived back, all of them (a return is received once). Refused:
+    ``unknown_return`` (never authorized for the order), ``return_already_received``,
+    ``unknown_order``, ``unknown_location``, ``wrong_location`` (a location of another branch
+    than the order's). Nothing changes on a refusal; the same message again is answered
+    again."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.receive_return"
@@ -73,6 +83,8 @@ class ReceiveReturn(Command):
 
 
 class ReturnAuthorized(Event):
+    """Goods of a sales order may come back: these items and quantities, for this reason."""
+
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.return_authorized"
     return_id: Identifier
@@ -97,6 +109,11 @@ class ReturnedLine(BaseModel):
 
 
 class ReturnReceived(Event):
+    """The goods of a return are back at ``location_id``: in its sellable stock or its
+    quarantine (``destination``), each line at the cost it was issued at. A line whose goods
+    left without a known cost shows ``unit_cost`` and ``cost`` 0 (and ``currency`` is none when
+    no line has a cost)."""
+
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.return_received"
     return_id: Identifier

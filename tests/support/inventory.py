@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts import (
     AdjustStock,
+    AuthorizeReturn,
     Command,
     DefineItem,
     DefineLocation,
@@ -28,6 +29,8 @@ from shared.contracts import (
     OrderRejected,
     OrderSubmitted,
     ReceiveGoods,
+    ReceiveReturn,
+    ReturnReason,
     SetOpeningBalance,
     StockLine,
 )
@@ -138,6 +141,38 @@ def approved(
     kind: OrderKind, order_id: str, branch_id: str, *lines: tuple[str, str], attempt: int = 1
 ) -> OrderApproved:
     return OrderApproved(**_facts(kind, order_id, branch_id, order_lines(*lines)), attempt=attempt)
+
+
+def approved_at(
+    kind: OrderKind, order_id: str, branch_id: str, *lines: tuple[str, str, str]
+) -> OrderApproved:
+    """An order approved in its first attempt with lines ``(sku, quantity, unit price)``."""
+    priced = [
+        OrderLine(sku=sku, quantity=Decimal(quantity), unit_price=Decimal(price))
+        for sku, quantity, price in lines
+    ]
+    return OrderApproved(**_facts(kind, order_id, branch_id, priced), attempt=1)
+
+
+def authorize_return(
+    order_id: str, *lines: tuple[str, str], reason: ReturnReason = ReturnReason.UNWANTED
+) -> AuthorizeReturn:
+    return AuthorizeReturn(
+        return_id=unique("RMA"),
+        order_id=order_id,
+        lines=stock_lines(*lines),
+        reason=reason,
+        authorized_by="agent",
+    )
+
+
+def receive_return(authorized: AuthorizeReturn, location_id: str) -> ReceiveReturn:
+    return ReceiveReturn(
+        return_id=authorized.return_id,
+        order_id=authorized.order_id,
+        location_id=location_id,
+        received_by="clerk",
+    )
 
 
 def rejected(kind: OrderKind, order_id: str, *, attempt: int = 1) -> OrderRejected:

@@ -121,3 +121,28 @@ class NoLocation(DomainError):
     """The branch has no location to receive a work order's finished units at."""
 
     reason = "no_location"
+
+
+class OrderNotIssued(DomainError):
+    """Goods come back only against a sales order that issued some."""
+
+    reason = "order_not_issued"
+
+
+class ReturnExceedsIssued(DomainError):
+    """A return would take back more of an item than was issued for the order, less what
+    earlier returns already took."""
+
+    reason = "return_exceeds_issued"
+
+
+class UnknownReturn(DomainError):
+    """No return with this id was authorized for the order."""
+
+    reason = "unknown_return"
+
+
+class ReturnAlreadyReceived(DomainError):
+    """The return's goods were received already: a return is received once."""
+
+    reason = "return_already_received"

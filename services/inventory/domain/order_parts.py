@@ -8,8 +8,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.inventory.domain.costing import exact_unit
 from services.inventory.domain.stock import ZERO
-from shared.contracts import OrderKind, ReleaseReason, ReservedLine, StockLine, utcnow
+from shared.contracts import LineCost, OrderKind, ReleaseReason, ReservedLine, StockLine, utcnow
 
 KIND_NAME = {OrderKind.PURCHASE: "Purchase order", OrderKind.SALES: "Sales order"}
 
@@ -29,10 +30,30 @@ class TrackedLine(BaseModel):
     sku: str
     ordered: Decimal
     fulfilled: Decimal = ZERO
+    unit_cost: Decimal | None = Field(
+        default=None, description="purchase orders: the net unit price a receipt is valued at"
+    )
+    issued_value: Decimal = Field(
+        default=ZERO, description="sales orders: quantity x unit cost of the issues, exact"
+    )
+    issued_costed: Decimal = Field(
+        default=ZERO, description="sales orders: the quantity issued with a known cost"
+    )
+    returned: Decimal = Field(
+        default=ZERO, description="sales orders: the quantity authorized to come back"
+    )
 
     @property
     def outstanding(self) -> Decimal:
         return max(self.ordered - self.fulfilled, ZERO)
+
+    @property
+    def issue_cost(self) -> Decimal | None:
+        """What one unit issued for the order cost on average (6 decimals): returns come back
+        at it."""
+        if self.issued_costed == 0:
+            return None
+        return exact_unit(self.issued_value / self.issued_costed)
 
 
 class ClaimState(StrEnum):
@@ -49,6 +70,10 @@ class Claim(BaseModel):
     location_id: str
     lines: list[StockLine]
     by: str
+    unit_costs: dict[str, Decimal] = Field(
+        default_factory=dict, description="a receipt: each item's net unit price"
+    )
+    currency: str | None = Field(default=None, description="a receipt: the order's currency")
     state: ClaimState = ClaimState.PENDING
     taken: list[str] = Field(default_factory=list, description="skus moved before it failed")
     failure: str | None = None
@@ -70,6 +95,8 @@ class Delivery(BaseModel):
     lines: list[StockLine]
     by: str
     at: datetime
+    costs: list[LineCost] = Field(default_factory=list)
+    cost_currency: str | None = None
 
 
 class ReservationState(StrEnum):

@@ -13,12 +13,14 @@ done in steps that can each be repeated safely:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
 
 from services.inventory.domain.catalog import Location
+from services.inventory.domain.costing import MovedCost, line_costs
 from services.inventory.domain.errors import (
     DuplicateDocument,
     NotOnOrder,
@@ -55,6 +57,10 @@ class OrderRecord(Aggregate):
     kind: OrderKind
     party_id: str
     branch_id: str | None = None
+    currency: str | None = None
+    cost_currency: str | None = Field(
+        default=None, description="sales orders: the currency of its issues' costs"
+    )
     attempt: int = 0
     state: OrderState | None = None
     lines: list[TrackedLine] = Field(default_factory=list)
@@ -116,6 +122,13 @@ class OrderRecord(Aggregate):
             lines=lines,
             by=by,
         )
+        if (claim := self.claim_for(receipt_id)) is not None and not claim.unit_costs:
+            claim.currency = self.currency
+            claim.unit_costs = {
+                line.sku: line.unit_cost
+                for line in self.lines
+                if line.unit_cost is not None and line.sku in totals(lines)
+            }
 
     def claim_issue(
         self,
@@ -221,13 +234,21 @@ class OrderRecord(Aggregate):
     def drop_claim(self, document_id: str) -> None:
         self.claims = [c for c in self.claims if c.document_id != document_id]
 
-    def complete(self, document_id: str) -> None:
-        """Count a receipt or issue whose stock moved, and announce it."""
+    def complete(
+        self, document_id: str, moved: Mapping[str, MovedCost | None] | None = None
+    ) -> None:
+        """Count a receipt or issue whose stock moved (at the costs ``moved``, per sku), and
+        announce it."""
         claim = self.claim_for(document_id)
         if claim is None or claim.state is not ClaimState.PENDING:
             return
         self.drop_claim(document_id)
         now = utcnow()
+        issue = claim.kind is OrderKind.SALES
+        costs, currency, left_out = line_costs(
+            {line.sku: (moved or {}).get(line.sku) for line in claim.lines},
+            currency=self.cost_currency if issue else None,
+        )
         self.deliveries.append(
             Delivery(
                 document_id=document_id,
@@ -236,18 +257,29 @@ class OrderRecord(Aggregate):
                 lines=claim.lines,
                 by=claim.by,
                 at=now,
+                costs=costs,
+                cost_currency=currency,
             )
         )
-        for moved in claim.lines:
-            self._ordered_line(moved.sku).fulfilled += moved.quantity
+        for line in claim.lines:
+            self._ordered_line(line.sku).fulfilled += line.quantity
+        if issue:
+            self.cost_currency = self.cost_currency or currency
+            for cost in costs:
+                tracked = self._ordered_line(cost.sku)
+                tracked.issued_value += cost.quantity * cost.unit_cost
+                tracked.issued_costed += cost.quantity
         self.updated_at = now
+        costed = {"costs": costs, "cost_currency": currency}
         if claim.kind is OrderKind.PURCHASE:
             self.record(
                 GoodsReceived(
                     **self._delivery_facts(claim),
+                    **costed,
                     receipt_id=document_id,
                     received_by=claim.by,
                     fully_received=self.fully_fulfilled,
+                    uncosted=left_out,
                 )
             )
         else:
@@ -255,6 +287,7 @@ class OrderRecord(Aggregate):
             self.record(
                 GoodsIssued(
                     **self._delivery_facts(claim),
+                    **costed,
                     issue_id=document_id,
                     issued_by=claim.by,
                     backorder=[

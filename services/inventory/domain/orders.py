@@ -24,7 +24,7 @@ from services.inventory.domain.order_parts import (
     ReservationState,
     TrackedLine,
 )
-from services.inventory.domain.order_record import OrderRecord
+from services.inventory.domain.returns import OrderWithReturns
 from services.inventory.domain.stock import ZERO, stock_id
 from shared.contracts import (
     OrderKind,
@@ -42,7 +42,7 @@ FINAL = frozenset({OrderState.CANCELLED, OrderState.CLOSED})
 """Nothing moves an order on from these."""
 
 
-class TrackedOrder(OrderRecord):
+class TrackedOrder(OrderWithReturns):
     @classmethod
     def new(cls, *, order_id: str, kind: OrderKind, party_id: str) -> TrackedOrder:
         return cls(id=order_id, kind=kind, party_id=party_id)
@@ -58,23 +58,46 @@ class TrackedOrder(OrderRecord):
         sales_location: str | None,
         expires_at: datetime,
         all_or_nothing: bool = False,
+        currency: str | None = None,
+        unit_costs: dict[str, Decimal] | None = None,
     ) -> None:
         """Submitted (or, ``all_or_nothing``, asked to hold its stock before approval at a
         branch that refuses short orders; its ``order.submitted`` then changes nothing)."""
         if not self._is_news(attempt, OrderState.SUBMITTED):
             return
-        self._learn(attempt, OrderState.SUBMITTED, branch_id, lines)
+        self._learn(
+            attempt,
+            OrderState.SUBMITTED,
+            branch_id,
+            lines,
+            currency=currency,
+            unit_costs=unit_costs,
+        )
         if self.kind is OrderKind.SALES:
             self._plan(ReservationState.SOFT, sales_location, expires_at=expires_at)
             assert self.reservation is not None
             self.reservation.all_or_nothing = all_or_nothing
 
     def approved(
-        self, *, attempt: int, branch_id: str, lines: list[OrderLine], sales_location: str | None
+        self,
+        *,
+        attempt: int,
+        branch_id: str,
+        lines: list[OrderLine],
+        sales_location: str | None,
+        currency: str | None = None,
+        unit_costs: dict[str, Decimal] | None = None,
     ) -> None:
         if not self._is_news(attempt, OrderState.APPROVED):
             return
-        self._learn(attempt, OrderState.APPROVED, branch_id, lines)
+        self._learn(
+            attempt,
+            OrderState.APPROVED,
+            branch_id,
+            lines,
+            currency=currency,
+            unit_costs=unit_costs,
+        )
         if self.kind is OrderKind.SALES:
             current = self.reservation
             same_attempt = current is not None and current.attempt == attempt
@@ -123,14 +146,31 @@ class TrackedOrder(OrderRecord):
         return self.state is OrderState.SUBMITTED and state is not OrderState.SUBMITTED
 
     def _learn(
-        self, attempt: int, state: OrderState, branch_id: str, lines: list[OrderLine]
+        self,
+        attempt: int,
+        state: OrderState,
+        branch_id: str,
+        lines: list[OrderLine],
+        *,
+        currency: str | None,
+        unit_costs: dict[str, Decimal] | None,
     ) -> None:
+        costs = unit_costs or {}
         if attempt > self.attempt or not self.lines:
             # An order is edited only before approval, so nothing was received or issued yet.
             totals: dict[str, Decimal] = {}
             for line in lines:
                 totals[line.sku] = totals.get(line.sku, ZERO) + line.quantity
-            self.lines = [TrackedLine(sku=sku, ordered=qty) for sku, qty in totals.items()]
+            self.lines = [
+                TrackedLine(sku=sku, ordered=qty, unit_cost=costs.get(sku))
+                for sku, qty in totals.items()
+            ]
+        for tracked in self.lines:
+            # An order learnt before its prices were kept here takes them from the next event.
+            tracked.unit_cost = (
+                tracked.unit_cost if tracked.unit_cost is not None else costs.get(tracked.sku)
+            )
+        self.currency = currency or self.currency
         self.attempt, self.state, self.branch_id = attempt, state, branch_id
         self.updated_at = utcnow()
 

@@ -4,96 +4,76 @@ One document per item and location holds on-hand, what is reserved for which sal
 running totals. Every change is checked here and recorded as a ``StockMoved`` ledger entry in
 the same write, so that for every item and location, always:
 
-    on_hand == opening + received - issued + adjusted        (issued net of reversals)
+    on_hand == opening + received - issued + adjusted + returned   (issued net of reversals)
     0 <= reserved <= on_hand
 
 A reservation belongs to a sales order or a work order; an issue for it uses its reservation
-first, then stock nobody reserved.
+first, then stock nobody reserved. Goods returned damaged or defective are ``quarantined``:
+kept apart from ``on_hand`` (sellable stock), never reserved or issued. Each movement carries
+its cost (``costing``): the record keeps the item's moving average cost at the location.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-
-from pydantic import BaseModel, Field
 
 from services.inventory.domain.errors import (
     InsufficientStock,
     OpeningAlreadySet,
     StockReservedForOrders,
 )
+from services.inventory.domain.stock_record import (
+    ZERO,
+    Held,
+    StockInvariantBroken,
+    StockRecord,
+    cost_key,
+    stock_id,
+    work_order_holder,
+)
 from shared.contracts import (
     MovementKind,
     OpeningBalanceSet,
     SourceType,
     StockAdjusted,
-    StockMoved,
-    utcnow,
 )
-from shared.domain import Aggregate
 
-ZERO = Decimal(0)
-
-
-def stock_id(sku: str, location_id: str) -> str:
-    # "|" cannot occur in an identifier, so no two pairs share an id.
-    return f"{sku}|{location_id}"
-
-
-def work_order_holder(work_order_id: str) -> str:
-    """Who holds a work order's reservation: "|" cannot occur in a sales order id."""
-    return f"work_order|{work_order_id}"
+__all__ = [
+    "ZERO",
+    "Held",
+    "Stock",
+    "StockInvariantBroken",
+    "cost_key",
+    "stock_id",
+    "work_order_holder",
+]
 
 
-class StockInvariantBroken(Exception):
-    """Stock would go negative or reserve more than is on hand: refuse to write it."""
-
-
-class Held(BaseModel):
-    """What one sales order holds of this item at this location."""
-
-    order_id: str
-    quantity: Decimal
-
-
-class Stock(Aggregate):
-    sku: str
-    location_id: str
-    branch_id: str
-    on_hand: Decimal = ZERO
-    reserved: Decimal = ZERO
-    opening: Decimal = ZERO
-    received: Decimal = ZERO
-    issued: Decimal = ZERO
-    adjusted: Decimal = ZERO
-    opening_set: bool = False
-    held: list[Held] = Field(default_factory=list)
-    movements: int = 0
-    updated_at: datetime = Field(default_factory=utcnow)
-
+class Stock(StockRecord):
     @classmethod
     def empty(cls, *, sku: str, location_id: str, branch_id: str) -> Stock:
         return cls(
             id=stock_id(sku, location_id), sku=sku, location_id=location_id, branch_id=branch_id
         )
 
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-    def reserved_for(self, order_id: str) -> Decimal:
-        return next((h.quantity for h in self.held if h.order_id == order_id), ZERO)
-
     # --- opening balance and adjustments ----------------------------------------------------
 
-    def set_opening(self, *, quantity: Decimal, reason: str, by: str) -> None:
+    def set_opening(
+        self,
+        *,
+        quantity: Decimal,
+        reason: str,
+        by: str,
+        unit_cost: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
         if self.opening_set or self.movements:
             raise OpeningAlreadySet(
                 f"{self.sku} at {self.location_id} already has stock movements; correct it with "
                 "an adjustment instead of an opening balance."
             )
         self.opening_set, self.opening = True, quantity
+        moved, _ = self._take_in("opening", self.on_hand, quantity, unit_cost, currency)
         self.record(
             OpeningBalanceSet(
                 sku=self.sku,
@@ -103,10 +83,17 @@ class Stock(Aggregate):
                 reason=reason,
                 set_by=by,
                 on_hand=self.on_hand + quantity,
+                unit_cost=moved.unit_cost,
+                cost_currency=moved.currency,
             )
         )
         self._move(
-            MovementKind.OPENING, SourceType.OPENING_BALANCE, "opening", quantity, reason=reason
+            MovementKind.OPENING,
+            SourceType.OPENING_BALANCE,
+            "opening",
+            quantity,
+            reason=reason,
+            cost=moved,
         )
 
     def adjust(self, *, adjustment_id: str, quantity: Decimal, reason: str, by: str) -> None:
@@ -123,6 +110,8 @@ class Stock(Aggregate):
                 "them first."
             )
         self.adjusted += quantity
+        moved = self._at_average(f"adjustment:{adjustment_id}", quantity)
+        line = moved.line(self.sku)
         self.record(
             StockAdjusted(
                 adjustment_id=adjustment_id,
@@ -133,15 +122,33 @@ class Stock(Aggregate):
                 reason=reason,
                 adjusted_by=by,
                 on_hand=after,
+                costs=[line] if line else [],
+                cost_currency=moved.currency if line else None,
             )
         )
         self._move(
-            MovementKind.ADJUSTMENT, SourceType.ADJUSTMENT, adjustment_id, quantity, reason=reason
+            MovementKind.ADJUSTMENT,
+            SourceType.ADJUSTMENT,
+            adjustment_id,
+            quantity,
+            reason=reason,
+            cost=moved,
         )
 
     # --- receipts and issues ------------------------------------------------------------------
 
-    def receive(self, *, order_id: str, receipt_id: str, quantity: Decimal) -> None:
+    def receive(
+        self,
+        *,
+        order_id: str,
+        receipt_id: str,
+        quantity: Decimal,
+        unit_cost: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """Goods of a purchase order came in at ``unit_cost`` (the order's net unit price)."""
+        key = cost_key(MovementKind.RECEIPT, order_id, receipt_id)
+        moved, note = self._take_in(key, self.on_hand, quantity, unit_cost, currency)
         self.received += quantity
         self._move(
             MovementKind.RECEIPT,
@@ -149,6 +156,8 @@ class Stock(Aggregate):
             order_id,
             quantity,
             reference=receipt_id,
+            reason=note,
+            cost=moved,
         )
 
     def issuable_for(self, order_id: str) -> Decimal:
@@ -186,6 +195,7 @@ class Stock(Aggregate):
             -quantity,
             reserved_change=-from_reservation,
             reference=issue_id,
+            cost=self._at_average(cost_key(MovementKind.ISSUE, source_id, issue_id), quantity),
         )
 
     def reverse_issue(
@@ -198,6 +208,14 @@ class Stock(Aggregate):
         """
         held = self.reserved_for(order_id)
         holds = max(held, min(held + quantity, hold_up_to))
+        issued = self.cost_moved(cost_key(MovementKind.ISSUE, order_id, issue_id))
+        moved, _ = self._take_in(
+            cost_key(MovementKind.ISSUE_REVERSAL, order_id, issue_id),
+            self.on_hand,
+            quantity,
+            issued.unit_cost if issued else self.unit_cost,
+            issued.currency if issued else self.cost_currency,
+        )
         self._hold(order_id, holds)
         self.issued -= quantity
         self._move(
@@ -208,6 +226,7 @@ class Stock(Aggregate):
             reserved_change=holds - held,
             reference=issue_id,
             reason="another line of the issue could not be taken",
+            cost=moved,
         )
 
     # --- reservations -------------------------------------------------------------------------
@@ -261,56 +280,53 @@ class Stock(Aggregate):
     ) -> None:
         """The work order's finished units come into stock."""
         self.received += quantity
+        key = cost_key(MovementKind.RECEIPT, work_order_id, completion_id)
         self._move(
             MovementKind.RECEIPT,
             SourceType.WORK_ORDER,
             work_order_id,
             quantity,
             reference=completion_id,
+            cost=self._at_average(key, quantity),
         )
 
-    # --- bookkeeping --------------------------------------------------------------------------
+    # --- returns of sales orders --------------------------------------------------------------
 
-    def _hold(self, order_id: str, quantity: Decimal) -> None:
-        self.held = [h for h in self.held if h.order_id != order_id]
-        if quantity > 0:
-            self.held.append(Held(order_id=order_id, quantity=quantity))
-        self.reserved = sum((h.quantity for h in self.held), ZERO)
-
-    def _move(
+    def receive_return(
         self,
-        kind: MovementKind,
-        source_type: SourceType,
-        source_id: str,
-        on_hand_change: Decimal,
         *,
-        reserved_change: Decimal = ZERO,
-        reference: str | None = None,
-        reason: str | None = None,
+        order_id: str,
+        return_id: str,
+        quantity: Decimal,
+        unit_cost: Decimal | None,
+        currency: str | None,
+        quarantine: bool,
     ) -> None:
-        self.on_hand += on_hand_change
-        if not ZERO <= self.reserved <= self.on_hand:
-            # Every method checks its rule first; reaching this is a bug, never a user's error.
-            raise StockInvariantBroken(
-                f"{self.id}: on hand {self.on_hand}, reserved {self.reserved}"
+        """Goods of a sales order came back at the cost they left at: into sellable stock (the
+        average moves), or into quarantine (kept apart, at their own cost)."""
+        if quarantine:
+            key = cost_key(MovementKind.QUARANTINE, order_id, return_id)
+            moved = self._quarantine_value(quantity, unit_cost, currency, key)
+            self.quarantined += quantity
+            self._move(
+                MovementKind.QUARANTINE,
+                SourceType.SALES_ORDER,
+                order_id,
+                ZERO,
+                reference=return_id,
+                cost=moved,
+                quarantined_change=quantity,
             )
-        self.movements += 1
-        self.updated_at = utcnow()
-        self.record(
-            StockMoved(
-                movement_id=f"{self.id}#{self.movements}",
-                kind=kind,
-                sku=self.sku,
-                location_id=self.location_id,
-                branch_id=self.branch_id,
-                on_hand_change=on_hand_change,
-                reserved_change=reserved_change,
-                on_hand_after=self.on_hand,
-                reserved_after=self.reserved,
-                source_type=source_type,
-                source_id=source_id,
-                reference=reference,
-                reason=reason,
-                sequence=self.movements,
-            )
+            return
+        key = cost_key(MovementKind.RETURN, order_id, return_id)
+        moved, note = self._take_in(key, self.on_hand, quantity, unit_cost, currency)
+        self.returned += quantity
+        self._move(
+            MovementKind.RETURN,
+            SourceType.SALES_ORDER,
+            order_id,
+            quantity,
+            reference=return_id,
+            reason=note,
+            cost=moved,
         )

@@ -18,12 +18,14 @@ issued, stay consumed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.inventory.domain.costing import MovedCost, line_costs
 from services.inventory.domain.holds import reservation_targets
 from services.inventory.domain.stock import ZERO, stock_id
 from shared.contracts import (
@@ -150,11 +152,13 @@ class WorkOrderRecord(Aggregate):
             )
         )
 
-    def issued(self, *, attempt: int) -> None:
+    def issued(self, *, attempt: int, moved: Mapping[str, MovedCost | None] | None = None) -> None:
+        """All components were issued (at the costs ``moved``, per sku)."""
         if self.phase is not Phase.ISSUING or attempt != self.attempt or self.location_id is None:
             return
         self.phase = Phase.ISSUED
         self.updated_at = utcnow()
+        costs, currency, _ = line_costs({sku: (moved or {}).get(sku) for sku in self.needs})
         self.record(
             ComponentsIssued(
                 work_order_id=self.id,
@@ -162,6 +166,8 @@ class WorkOrderRecord(Aggregate):
                 location_id=self.location_id,
                 branch_id=self.branch_id,
                 lines=self.issue_lines(),
+                costs=costs,
+                cost_currency=currency,
             )
         )
 

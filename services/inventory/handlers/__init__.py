@@ -10,6 +10,7 @@ from services.inventory.handlers.catalog import CatalogHandlers
 from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
+from services.inventory.handlers.returns import ReturnHandlers
 from services.inventory.handlers.upkeep import Upkeep
 from services.inventory.handlers.work_orders import WorkOrderHandlers
 from services.inventory.repository import Stores
@@ -23,6 +24,7 @@ class InventoryHandlers:
     ledger: LedgerProjection
     upkeep: Upkeep
     work_orders: WorkOrderHandlers
+    returns: ReturnHandlers
 
 
 def inventory_handlers(
@@ -43,6 +45,7 @@ def inventory_handlers(
         ledger=LedgerProjection(stores.db),
         upkeep=Upkeep(stores, reservations, movements, stale_after=stale_after),
         work_orders=WorkOrderHandlers(stores),
+        returns=ReturnHandlers(stores),
     )
 
 

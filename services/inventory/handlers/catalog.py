@@ -47,7 +47,11 @@ class CatalogHandlers:
             cmd.sku,
             cmd,
             lambda stock: stock.set_opening(
-                quantity=cmd.quantity, reason=cmd.reason, by=cmd.set_by
+                quantity=cmd.quantity,
+                reason=cmd.reason,
+                by=cmd.set_by,
+                unit_cost=cmd.unit_cost,
+                currency=cmd.currency,
             ),
             answer=True,
         )

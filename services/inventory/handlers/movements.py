@@ -13,11 +13,19 @@ from decimal import Decimal
 import structlog
 
 from services.inventory.domain import Claim, ClaimState, Location, Stock, TrackedOrder, stock_id
+from services.inventory.domain.costing import MovedCost
 from services.inventory.domain.errors import InsufficientStock, UnknownOrder
-from services.inventory.domain.stock import ZERO
+from services.inventory.domain.stock import ZERO, cost_key
 from services.inventory.handlers.reservations import ReservationHandlers
 from services.inventory.repository import Stores
-from shared.contracts import IssueGoods, Message, OrderKind, ReceiveGoods
+from shared.contracts import (
+    IssueGoods,
+    Message,
+    MovementKind,
+    OrderKind,
+    ReceiveGoods,
+    StockLine,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -115,36 +123,49 @@ class MovementHandlers:
     async def carry_out(self, order_id: str, claim: Claim, cause: Message) -> None:
         """Move the stock of a claimed receipt or issue, then complete it (or undo it)."""
         location = await self.catalog.location(claim.location_id)
+        moved: dict[str, MovedCost | None] = {}
         if claim.kind is OrderKind.PURCHASE:
             for line in claim.lines:
-                await self.stock.change(
+                stock = await self.stock.change(
                     location,
                     line.sku,
                     cause,
-                    _receiver(order_id, claim.document_id, line.quantity),
+                    _receiver(order_id, claim, line),
                     key=claim.movement_key(order_id, line.sku),
                 )
-            await self._complete(order_id, claim, cause)
+                key = cost_key(MovementKind.RECEIPT, order_id, claim.document_id)
+                moved[line.sku] = stock.cost_moved(key)
+            await self._complete(order_id, claim, cause, moved)
             return
         if claim.state is ClaimState.PENDING:
-            claim = await self._take(order_id, claim, location, cause)
+            claim = await self._take(order_id, claim, location, cause, moved)
         if claim.state is ClaimState.FAILING:
             await self._put_back(order_id, claim, location, cause)
             raise InsufficientStock(claim.failure or "Not enough stock for this issue.")
-        await self._complete(order_id, claim, cause)
+        await self._complete(order_id, claim, cause, moved)
         await self.reservations.trim(order_id, cause)
 
-    async def _take(self, order_id: str, claim: Claim, location: Location, cause: Message) -> Claim:
+    async def _take(
+        self,
+        order_id: str,
+        claim: Claim,
+        location: Location,
+        cause: Message,
+        moved: dict[str, MovedCost | None],
+    ) -> Claim:
+        """Issue each line; what each moved at cost goes into ``moved``."""
         taken: list[str] = []
         try:
             for line in claim.lines:
-                await self.stock.change(
+                stock = await self.stock.change(
                     location,
                     line.sku,
                     cause,
                     _issuer(order_id, claim.document_id, line.quantity),
                     key=claim.movement_key(order_id, line.sku),
                 )
+                key = cost_key(MovementKind.ISSUE, order_id, claim.document_id)
+                moved[line.sku] = stock.cost_moved(key)
                 taken.append(line.sku)
         except InsufficientStock as short:
             # Another issue took the stock between our check and our move.
@@ -190,11 +211,17 @@ class MovementHandlers:
             "issue_undone", order_id=order_id, issue_id=claim.document_id, put_back=claim.taken
         )
 
-    async def _complete(self, order_id: str, claim: Claim, cause: Message) -> None:
+    async def _complete(
+        self,
+        order_id: str,
+        claim: Claim,
+        cause: Message,
+        moved: dict[str, MovedCost | None],
+    ) -> None:
         held = await self._held_for(order_id)
 
         def complete(order: TrackedOrder) -> None:
-            order.complete(claim.document_id)
+            order.complete(claim.document_id, moved)
             # An issue takes what it issues out of the reservation: when the stock holds no
             # more than the order still needs, it is in sync now, and need not be trimmed.
             targets = order.reservation_targets()
@@ -224,8 +251,15 @@ class MovementHandlers:
         return held
 
 
-def _receiver(order_id: str, receipt_id: str, quantity: Decimal) -> Callable[[Stock], None]:
-    return lambda stock: stock.receive(order_id=order_id, receipt_id=receipt_id, quantity=quantity)
+def _receiver(order_id: str, claim: Claim, line: StockLine) -> Callable[[Stock], None]:
+    """Receive one line at the order's net unit price, in its currency."""
+    return lambda stock: stock.receive(
+        order_id=order_id,
+        receipt_id=claim.document_id,
+        quantity=line.quantity,
+        unit_cost=claim.unit_costs.get(line.sku),
+        currency=claim.currency,
+    )
 
 
 def _issuer(order_id: str, issue_id: str, quantity: Decimal) -> Callable[[Stock], None]:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from services.inventory.domain import ReservationChanged, ReservationPlan, Stock, TrackedOrder
+from services.inventory.domain.costing import net_unit_costs
 from services.inventory.domain.errors import UnknownOrder
 from services.inventory.domain.holds import Holder
 from services.inventory.domain.stock import ZERO
@@ -53,6 +54,7 @@ class ReservationHandlers:
         records are the one place concurrent orders meet, so two cannot both be held in full."""
         location = await self._sales_location(event)
         expires_at = event.occurred_at + self.reservation_ttl
+        unit_costs = _purchase_costs(event)
 
         def submit(order: TrackedOrder) -> None:
             order.submitted(
@@ -62,6 +64,8 @@ class ReservationHandlers:
                 sales_location=location,
                 expires_at=expires_at,
                 all_or_nothing=isinstance(event, OrderStockHoldRequested),
+                currency=event.currency,
+                unit_costs=unit_costs,
             )
 
         if event.attempt == 1 and await self._add_holding(event, submit):
@@ -115,6 +119,7 @@ class ReservationHandlers:
     async def order_approved(self, event: OrderApproved) -> None:
         """Receipts or issues may start; a sales order's reservation turns firm (and tops up)."""
         location = await self._sales_location(event)
+        unit_costs = _purchase_costs(event)
 
         def approve(order: TrackedOrder) -> None:
             order.approved(
@@ -122,6 +127,8 @@ class ReservationHandlers:
                 branch_id=event.branch_id,
                 lines=event.lines,
                 sales_location=location,
+                currency=event.currency,
+                unit_costs=unit_costs,
             )
 
         if await self._learn_already_held(event, approve):
@@ -269,6 +276,15 @@ class ReservationHandlers:
                 missing=lambda: UnknownOrder(order_id),
                 key=f"synced:{seq}:{cause.message_id}",
             )
+
+
+def _purchase_costs(
+    event: OrderSubmitted | OrderStockHoldRequested | OrderApproved,
+) -> dict[str, Decimal]:
+    """A purchase order's net unit prices: what its receipts are valued at."""
+    if event.kind is not OrderKind.PURCHASE:
+        return {}
+    return net_unit_costs(event.lines, event.pricing)
 
 
 def _held_as_wanted(stock: Stock, order_id: str, need: Decimal) -> Decimal | None:

@@ -14,14 +14,16 @@ from decimal import Decimal
 import structlog
 
 from services.inventory.domain import Location, Stock
+from services.inventory.domain.costing import MovedCost
 from services.inventory.domain.errors import NoLocation
 from services.inventory.domain.holds import Holder
-from services.inventory.domain.stock import ZERO, work_order_holder
+from services.inventory.domain.stock import ZERO, cost_key, work_order_holder
 from services.inventory.domain.work_orders import Phase, WorkOrderRecord
 from services.inventory.handlers.holds import trim_holds
 from services.inventory.repository import Stores
 from shared.contracts import (
     Message,
+    MovementKind,
     WorkOrderCancelled,
     WorkOrderCompleted,
     WorkOrderPartiallyCompleted,
@@ -79,9 +81,12 @@ class WorkOrderHandlers:
                 key=f"reserved:{attempt}",
             )
         if record is not None and record.phase is Phase.ISSUING and record.attempt == attempt:
-            await self._issue(record, cause)
+            moved = await self._issue(record, cause)
             await self._change(
-                work_order_id, cause, lambda r: r.issued(attempt=attempt), key=f"issued:{attempt}"
+                work_order_id,
+                cause,
+                lambda r: r.issued(attempt=attempt, moved=moved),
+                key=f"issued:{attempt}",
             )
             log.info("components_issued", work_order_id=work_order_id, attempt=attempt)
         await self.trim(work_order_id, cause)
@@ -107,18 +112,22 @@ class WorkOrderHandlers:
         )
         return moved.held_for_work_order(record.id)
 
-    async def _issue(self, record: WorkOrderRecord, cause: Message) -> None:
+    async def _issue(self, record: WorkOrderRecord, cause: Message) -> dict[str, MovedCost | None]:
+        """Issue every component; what each moved at cost, per sku."""
         assert record.location_id is not None
         location = await self.catalog.location(record.location_id)
         issue_id = record.issue_id()
+        moved: dict[str, MovedCost | None] = {}
         for line in record.issue_lines():
-            await self.stock.change(
+            stock = await self.stock.change(
                 location,
                 line.sku,
                 cause,
                 _issuer(record.id, issue_id, line.quantity),
                 key=f"wo-issue:{issue_id}:{line.sku}",
             )
+            moved[line.sku] = stock.cost_moved(cost_key(MovementKind.ISSUE, record.id, issue_id))
+        return moved
 
     async def trim(self, work_order_id: str, cause: Message) -> None:
         """Release whatever the work order holds beyond what it may hold now (never adds)."""
