@@ -31,12 +31,20 @@ class FakeStore(Generic[A]):
     async def find(self, query: dict[str, Any], *, limit: int = 100, sort: Any = None) -> list[A]:
         def matches(doc: dict[str, Any]) -> bool:
             for key, wanted in query.items():
-                value = doc.get("id" if key == "_id" else key)
+                value: Any = doc
+                for part in ("id" if key == "_id" else key).split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
                 if isinstance(wanted, dict) and "$in" in wanted:
                     if value not in wanted["$in"]:
                         return False
                 elif isinstance(wanted, dict) and "$lt" in wanted:
                     if not value < wanted["$lt"]:
+                        return False
+                elif isinstance(wanted, dict) and "$ne" in wanted:
+                    if value == wanted["$ne"]:
+                        return False
+                elif isinstance(wanted, dict) and "$lte" in wanted:
+                    if value is None or not value <= wanted["$lte"]:
                         return False
                 elif value != wanted:
                     return False
