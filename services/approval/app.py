@@ -35,11 +35,13 @@ from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service
+from shared.settings import ServiceSettings
 
 
-async def setup(runtime: Runtime[ApprovalSettings]) -> ApprovalHandlers:
+async def setup(runtime: Runtime[ServiceSettings]) -> ApprovalHandlers:
     settings = runtime.settings
-    if not isinstance(settings, ApprovalSettings):  # started with the shared settings only
+    if not isinstance(settings, ApprovalSettings):
+        # Started with the shared settings only: the approval ones from the environment.
         settings = ApprovalSettings(**settings.model_dump())
     await create_indexes(runtime.database)
     handlers = ApprovalHandlers(
@@ -60,7 +62,7 @@ async def setup(runtime: Runtime[ApprovalSettings]) -> ApprovalHandlers:
     return handlers
 
 
-SERVICE = Service(
+SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
     entry=entry("approval"),
     description="Approval cycles for purchase and sales orders, the user directory, decisions.",
     setup=setup,

@@ -58,7 +58,7 @@ async def world(
             cycle_id="C",
             name="C",
             order_kind=OrderKind.PURCHASE,
-            levels=[LevelRule(approver="named_user", user_id="adam", **level)],  # type: ignore[arg-type]
+            levels=[LevelRule(approver="named_user", user_id="adam", **level)],
             fallback_approver_id="ann",
             remind_after=remind,
             escalate_after=escalate,
@@ -88,7 +88,9 @@ async def test_a_request_arriving_while_away_goes_to_the_delegate_on_their_behal
     assert pending.on_behalf_of is not None
     assert pending.on_behalf_of.user_id == "adam"
     assert pending.via == "delegate"
-    await handlers.approve(ApproveRequest(request_id=pending.request_id, level=1, approver_id="ann"))
+    await handlers.approve(
+        ApproveRequest(request_id=pending.request_id, level=1, approver_id="ann")
+    )
     [approved] = stores.requests.events(ApprovalApproved)
     [decision] = approved.decisions
     assert decision.approver.user_id == "ann"

@@ -91,9 +91,7 @@ def test_a_currency_threshold_wins_over_the_converted_one_and_is_compared_as_is(
     assert routed.rate is None
 
 
-def test_an_order_in_a_currency_with_no_threshold_and_no_rate_enters_the_level_saying_why() -> (
-    None
-):
+def test_an_order_in_a_currency_with_no_threshold_and_no_rate_enters_the_level_saying_why() -> None:
     [routed] = route_levels([ABOVE_10K], total=Decimal("1"), currency="CHF", rates=RATES)
     assert routed.applies
     assert "no rate from CHF to USD" in routed.why
@@ -163,9 +161,7 @@ def _open(total: str) -> ApprovalRequest:
         attempt=1,
         creator=Person(user_id="alice"),
         cycle=cycle,
-        first_approver=Resolved(Person(user_id=first[0].user_id or ""), "named")
-        if first
-        else None,
+        first_approver=Resolved(Person(user_id=first[0].user_id or ""), "named") if first else None,
         routing=routing,
     )
 
