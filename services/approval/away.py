@@ -77,7 +77,7 @@ class AwayHandlers:
         """Away ranges that have started: the requests waiting for those users move to their
         delegates, then the start is marked done (a conflict leaves it for the next look)."""
         started = 0
-        query = {"away_starts_pending": {"$lte": now}}
+        query = {"away_starts_pending": {"$ne": None, "$lte": now}}
         for user in await self.stores.users.find(query, limit=self.batch):
             try:
                 for request, to in await self._moves(user, now):

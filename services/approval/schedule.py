@@ -28,7 +28,7 @@ class ScheduleHandlers(AwayHandlers):
         return await self.start_away(now) + await self.remind_and_escalate(now)
 
     async def remind_and_escalate(self, now: datetime) -> int:
-        query = {"status": RequestStatus.PENDING, "due_at": {"$lte": now}}
+        query = {"status": RequestStatus.PENDING, "due_at": {"$ne": None, "$lte": now}}
         changed = 0
         for request in await self.stores.requests.find(query, limit=self.batch):
             try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from services.approval.domain.errors import (
     ApproverNotAdmin,
@@ -34,6 +34,10 @@ from shared.contracts import (
     utcnow,
 )
 from shared.domain import Aggregate
+
+
+Interval = Annotated[timedelta, PlainSerializer(lambda d: d.total_seconds(), return_type=float)]
+"""A reminder or escalation interval, stored as seconds (BSON has no duration)."""
 
 
 class Emails(BaseModel):
@@ -77,8 +81,8 @@ class Cycle(Aggregate):
     notify: bool = True
     emails: Emails = Emails.chosen(True)
     fallback_approver_id: str | None = None
-    remind_after: timedelta | None = None
-    escalate_after: timedelta | None = None
+    remind_after: Interval | None = None
+    escalate_after: Interval | None = None
     base_currency: str | None = None
     """The currency the levels' ``above`` thresholds are in, as the service's was when the
     cycle was defined."""

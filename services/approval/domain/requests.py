@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.approval.domain.cycles import Cycle, Emails, emails_from_notify
+from services.approval.domain.cycles import Cycle, Emails, Interval, emails_from_notify
 from services.approval.domain.errors import (
     LevelAlreadyDecided,
     NotAnApprover,
@@ -108,8 +108,8 @@ class ApprovalRequest(Aggregate):
     those that did)."""
     on_behalf_of: Person | None = None
     """The away approver the current ``approver`` (their delegate) decides for."""
-    remind_after: timedelta | None = None
-    escalate_after: timedelta | None = None
+    remind_after: Interval | None = None
+    escalate_after: Interval | None = None
     waiting_since: datetime | None = None
     reminders: int = 0
     escalated: bool = False
