@@ -35,7 +35,6 @@ from shared.contracts import (
 )
 from shared.domain import Aggregate
 
-
 Interval = Annotated[timedelta, PlainSerializer(lambda d: d.total_seconds(), return_type=float)]
 """A reminder or escalation interval, stored as seconds (BSON has no duration)."""
 

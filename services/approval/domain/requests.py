@@ -17,7 +17,7 @@ waiting), past ``escalate_after`` it moves to the cycle's fallback approver, onc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
