@@ -353,3 +353,36 @@ async def test_a_waiting_request_is_reminded_then_escalated_on_the_schedule(
     pending = {"request_id": escalated.body["request_id"], "level": 1}
     assert (await world.approve(pending, by="ann")).type == "ApprovalApproved"
     await world.order_status(order_id, "approved")
+
+
+async def test_two_replicas_remind_and_escalate_once(
+    world: World, env: Environment, clock: MovedClock
+) -> None:
+    settings = ApprovalSettings(**env.settings("approval"), approval_schedule_interval_seconds=0.05)
+    async with running(build_app(APPROVAL, settings)) as second:
+        replica = second.lifecycle.handlers[0]
+        assert isinstance(replica, ApprovalHandlers)
+        replica.clock = clock
+        vendor, cycle_id = unique("V"), unique("CYC")
+        reply = await define(
+            world,
+            cycle_id,
+            named("adam"),
+            remind_after=timedelta(hours=1),
+            escalate_after=timedelta(hours=2),
+        )
+        assert reply.type == "CycleDefined", reply.body
+        await world.assign(cycle_id, vendor)
+        order_id = await world.submitted_order(party_id=vendor)
+        await world.pending(order_id, 1)
+        clock.move(hours=1)
+        await world.bus.wait_for(
+            "approval.reminder_due", lambda b: b["order_id"] == order_id, timeout=SECONDS
+        )
+        clock.move(hours=1)
+        await world.bus.wait_for(
+            "approval.reassigned", lambda b: b["order_id"] == order_id, timeout=SECONDS
+        )
+        await world.bus.settle(1.0)  # both replicas have looked several times since
+    for key in ("approval.reminder_due", "approval.reassigned"):
+        assert len(world.bus.matching(key, lambda b: b["order_id"] == order_id)) == 1
