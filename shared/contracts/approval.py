@@ -139,8 +139,9 @@ class ApprovalPending(_RequestFacts):
     approver: Person
     via: str | None = Field(
         default=None,
-        description="how the approver was found: manager, named or fallback (reassigned: "
-        "the level was moved to them when the approver it waited for left)",
+        description="how the approver was found: manager, named or fallback; delegate: the "
+        "approver found is away and this is their delegate (on_behalf_of names them); "
+        "reassigned (approval.reassigned): the level was moved to them (see reason)",
     )
     decisions: list[LevelDecision] = Field(
         default_factory=list,
