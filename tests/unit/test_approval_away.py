@@ -16,6 +16,7 @@ from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalReassigned,
+    ApprovalRejected,
     ApprovalReminderDue,
     ApproveRequest,
     AssignParty,
@@ -25,6 +26,7 @@ from shared.contracts import (
     DefineCycle,
     LevelRule,
     OrderKind,
+    RejectRequest,
     SetAway,
     UpsertUser,
 )
@@ -197,7 +199,7 @@ async def test_clearing_away_stops_delegation_and_keeps_what_moved() -> None:
     assert first is not None
     assert first.approver is not None
     assert first.approver.user_id == "ann"
-    with pytest.raises(NotAway):
+    with pytest.raises(NotAway, match="adam is not away: there is nothing to clear"):
         await handlers.clear_away(ClearAway(user_id="adam", cleared_by="adam"))
 
 
@@ -213,6 +215,7 @@ async def test_a_waiting_request_is_reminded_each_interval_then_escalated_once()
     reminders = stores.requests.events(ApprovalReminderDue)
     assert [(r.reminder, r.approver.user_id) for r in reminders] == [(1, "adam"), (3, "adam")]
     assert reminders[0].escalates_at == START + 24 * HOURS
+    assert reminders[0].via == "named"
     assert reminders[0].waiting_since == START
     clock.move_to(START + 24 * HOURS)
     assert await handlers.run_schedule() == 1
@@ -293,3 +296,31 @@ async def test_a_threshold_change_applies_to_orders_submitted_afterwards() -> No
     assert second is not None
     assert (first.status, first.cycle_revision) == (RequestStatus.APPROVED, 1)
     assert (second.status, second.cycle_revision) == (RequestStatus.PENDING, 2)
+
+
+async def test_a_delegate_s_rejection_names_whom_it_was_for() -> None:
+    stores, handlers, _ = await world()
+    await handlers.set_away(away())
+    await handlers.order_submitted(submitted("V"))
+    await handlers.reject(
+        RejectRequest(request_id="PO-9:1", level=1, approver_id="ann", notes="too dear")
+    )
+    [rejected] = stores.requests.events(ApprovalRejected)
+    [decision] = rejected.decisions
+    assert decision.approver.user_id == "ann"
+    assert decision.on_behalf_of is not None
+    assert decision.on_behalf_of.user_id == "adam"
+
+
+async def test_only_a_waiting_request_has_something_due() -> None:
+    stores, handlers, _ = await world(escalate=2 * HOURS)
+    await handlers.order_submitted(submitted("V"))
+    request = await stores.requests.get("PO-9:1")
+    assert request is not None
+    assert request.due(START + HOURS) is None  # no reminders, and not yet escalation
+    assert request.due(START + 2 * HOURS) == "escalate"
+    await handlers.approve(ApproveRequest(request_id="PO-9:1", level=1, approver_id="adam"))
+    decided = await stores.requests.get("PO-9:1")
+    assert decided is not None
+    assert decided.waiting_since == START
+    assert decided.due(START + 100 * HOURS) is None

@@ -56,7 +56,12 @@ def test_level_one_always_and_level_two_above_ten_thousand() -> None:
     assert [r.applies for r in big] == [True, True]
     assert [r.cycle_level for r in big] == [1, 2]
     assert small[1].why == "5 USD, not above the threshold 10000 USD"
-    assert big[1].amount == Decimal(500000)
+    assert big[1].why == "500000 USD, above the threshold 10000 USD"
+    assert (big[1].amount, big[1].threshold, big[1].threshold_currency) == (
+        Decimal(500000),
+        Decimal(10000),
+        "USD",
+    )
 
 
 @pytest.mark.parametrize(

@@ -253,11 +253,11 @@ class ApprovalRequest(Aggregate):
 
     def remind(self, now: datetime) -> None:
         """The level waited longer than ``remind_after`` (again): remind its approver once,
-        however many intervals a late look finds have passed."""
+        numbered by the intervals passed, however many a late look finds."""
         assert self.approver is not None
         assert self.waiting_since is not None
         assert self.remind_after is not None
-        self.reminders = max(self.reminders + 1, (now - self.waiting_since) // self.remind_after)
+        self.reminders = (now - self.waiting_since) // self.remind_after
         self.record(
             ApprovalReminderDue(
                 **self._facts(notify=self.emails.pending),
