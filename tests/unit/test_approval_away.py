@@ -131,10 +131,17 @@ async def test_waiting_requests_move_when_the_range_starts_on_the_schedule() -> 
     assert moved.reassigned_by == "adam"
     assert moved.on_behalf_of is not None
     assert moved.on_behalf_of.user_id == "adam"
+    assert (moved.via, [r.applies for r in moved.routing]) == ("reassigned", [True])
     assert await handlers.run_schedule() == 0  # moved once
     request = await stores.requests.get(moved.request_id)
     assert request is not None
-    assert request.reassignments[0].reason == "delegated"
+    [history] = request.reassignments
+    assert (history.reason, history.by, history.at) == ("delegated", "adam", START + HOURS)
+    assert history.on_behalf_of is not None
+    assert history.on_behalf_of.user_id == "adam"
+    await handlers.approve(ApproveRequest(request_id=request.id, level=1, approver_id="ann"))
+    [approved] = stores.requests.events(ApprovalApproved)
+    assert [d.on_behalf_of.user_id for d in approved.decisions if d.on_behalf_of] == ["adam"]
 
 
 async def test_waiting_requests_move_at_once_when_the_range_has_started() -> None:
@@ -324,3 +331,28 @@ async def test_only_a_waiting_request_has_something_due() -> None:
     assert decided is not None
     assert decided.waiting_since == START
     assert decided.due(START + 100 * HOURS) is None
+
+
+async def test_the_next_level_waits_from_the_approval_on_the_clock() -> None:
+    stores, handlers, clock = await world(remind=HOURS)
+    await handlers.define_cycle(
+        DefineCycle(
+            cycle_id="C",
+            name="C",
+            order_kind=OrderKind.PURCHASE,
+            levels=[
+                LevelRule(approver="named_user", user_id="adam"),
+                LevelRule(approver="named_user", user_id="ann"),
+            ],
+            fallback_approver_id="ann",
+            remind_after=HOURS,
+            defined_by="r",
+        )
+    )
+    await handlers.order_submitted(submitted("V"))
+    clock.move(minutes=30)
+    await handlers.approve(ApproveRequest(request_id="PO-9:1", level=1, approver_id="adam"))
+    request = await stores.requests.get("PO-9:1")
+    assert request is not None
+    assert (request.level, request.waiting_since, request.reminders) == (2, clock.now, 0)
+    assert request.due_at == clock.now + HOURS

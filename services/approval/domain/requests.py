@@ -382,14 +382,14 @@ class ApprovalRequest(Aggregate):
             self.status = RequestStatus.CANCELLED
 
     def _enter_level(self, level: int, resolved: Resolved, now: datetime) -> None:
-        self.level = level
+        self.level, self.on_behalf_of = level, resolved.on_behalf_of
         if resolved.approver is None:
             # Nobody can approve this level: end the cycle and tell the creator why, rather
             # than leave the order waiting for no one.
             self._reject(level, SYSTEM, f"No approver for level {level}: {resolved.why}.")
             return
         self.approver, self.approver_via = resolved.approver, resolved.via
-        self.on_behalf_of, self.escalated, self.escalation_note = resolved.on_behalf_of, False, None
+        self.escalated, self.escalation_note = False, None
         self._wait(now)
         self.record(
             ApprovalPending(
@@ -405,8 +405,7 @@ class ApprovalRequest(Aggregate):
         )
 
     def _reject(self, level: int, approver: Person, notes: str | None) -> None:
-        on_behalf_of = self.on_behalf_of if approver is not SYSTEM else None
-        self.decisions.append(self._decision(level, approver, "rejected", notes, on_behalf_of))
+        self.decisions.append(self._decision(level, approver, "rejected", notes, self.on_behalf_of))
         self._decide(RequestStatus.REJECTED)
         self.record(
             ApprovalRejected(
