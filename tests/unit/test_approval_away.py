@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.approval.domain import RequestStatus
+from services.approval.domain import RequestStatus, User, UserDetails
 from services.approval.domain.errors import InvalidDelegate, NotAway, NotPermitted
+from services.approval.domain.resolution import Resolved, delegated
 from services.approval.domain.thresholds import Rates
+from services.approval.domain.users import Away
 from services.approval.handlers import ApprovalHandlers
 from shared.contracts import (
     ApprovalApproved,
@@ -23,9 +25,11 @@ from shared.contracts import (
     AwayCleared,
     AwaySet,
     ClearAway,
+    CycleDefined,
     DefineCycle,
     LevelRule,
     OrderKind,
+    Person,
     RejectRequest,
     SetAway,
     UpsertUser,
@@ -152,6 +156,9 @@ async def test_waiting_requests_move_at_once_when_the_range_has_started() -> Non
     await handlers.set_away(command)  # redelivered: nothing moves twice
     [set_event] = stores.users.events(AwaySet)
     assert set_event.moved_requests == ["PO-9:1"]
+    adam = await stores.users.get("adam")
+    assert adam is not None
+    assert adam.away_starts_pending is None  # nothing left for the schedule
     [moved] = stores.requests.events(ApprovalReassigned)
     assert moved.approver.user_id == "ann"
 
@@ -178,9 +185,13 @@ async def test_a_non_admin_delegate_does_not_take_a_named_admins_level() -> None
 @pytest.mark.parametrize(
     ("command", "error", "detail"),
     [
-        (away(delegate="adam"), InvalidDelegate, "the approver themself"),
-        (away(delegate="zed"), InvalidDelegate, "inactive"),
-        (away(delegate="nobody"), InvalidDelegate, "not in the directory"),
+        (away(delegate="adam"), InvalidDelegate, "adam cannot be the delegate of adam: is the"),
+        (away(delegate="zed"), InvalidDelegate, "of adam: is inactive; name an active user other"),
+        (
+            away(delegate="nobody"),
+            InvalidDelegate,
+            "^nobody cannot be the delegate of adam: is not ",
+        ),
         (away(by="dave"), NotPermitted, "only they themself or an active admin"),
     ],
 )
@@ -190,8 +201,10 @@ async def test_a_bad_away_is_refused_and_nothing_changes(
     stores, handlers, _ = await world()
     await handlers.order_submitted(submitted("V"))
     before = dict(stores.users.docs), dict(stores.requests.docs)
-    with pytest.raises(error, match=detail):
+    with pytest.raises(error, match=detail) as refused:
         await handlers.set_away(command)
+    if error is InvalidDelegate:
+        assert str(refused.value).endswith("; name an active user other than the approver.")
     assert (stores.users.docs, stores.requests.docs) == before
 
 
@@ -270,7 +283,7 @@ async def test_escalation_without_a_fallback_is_refused() -> None:
     from services.approval.domain import FallbackRequired
 
     stores, handlers, _ = await world()
-    with pytest.raises(FallbackRequired, match="escalate"):
+    with pytest.raises(FallbackRequired, match=r"^A cycle that escalates \(escalate_after\) needs"):
         await handlers.define_cycle(
             DefineCycle(
                 cycle_id="C2",
@@ -355,4 +368,73 @@ async def test_the_next_level_waits_from_the_approval_on_the_clock() -> None:
     request = await stores.requests.get("PO-9:1")
     assert request is not None
     assert (request.level, request.waiting_since, request.reminders) == (2, clock.now, 0)
-    assert request.due_at == clock.now + HOURS
+    assert request.opened_at == START
+    assert [len(p.decisions) for p in stores.requests.events(ApprovalPending)] == [0, 1]
+    clock.move(minutes=5)
+    await handlers.approve(ApproveRequest(request_id="PO-9:1", level=2, approver_id="ann"))
+    done = await stores.requests.get("PO-9:1")
+    assert done is not None
+    assert done.decided_at == clock.now
+    assert request.due_at == START + timedelta(minutes=30) + HOURS
+
+
+async def test_the_cycle_announces_its_intervals_and_base_currency() -> None:
+    stores, _, _ = await world(remind=HOURS, escalate=2 * HOURS)
+    [defined] = stores.cycles.events(CycleDefined)
+    assert (defined.remind_after, defined.escalate_after, defined.base_currency) == (
+        HOURS,
+        2 * HOURS,
+        "USD",
+    )
+
+
+def _users(*users: User) -> dict[str, User]:
+    return {user.id: user for user in users}
+
+
+def _away_adam(delegate: str) -> User:
+    adam = User.register("adam", UserDetails(name="Adam", admin=True))
+    adam.away = Away(delegate_id=delegate, starts_at=START, ends_at=START + HOURS, set_by="adam")
+    return adam
+
+
+def test_delegation_leaves_an_unresolved_level_as_it_is() -> None:
+    nobody = Resolved(None, "unresolved", "no approver")
+    assert (
+        delegated(
+            nobody, needs_admin=True, creator_id="alice", fallback_id=None, users={}, now=START
+        )
+        is nobody
+    )
+
+
+@pytest.mark.parametrize(
+    ("fallback", "expected"),
+    [
+        (User.register("ann", UserDetails(name="Ann", admin=True)), "ann"),
+        (User.register("ann", UserDetails(name="Ann")), "adam"),  # no admin: no fallback
+        (User.register("alice", UserDetails(name="Al", admin=True)), "adam"),  # the creator
+    ],
+)
+def test_when_the_delegate_may_not_the_fallback_may_or_the_approver_keeps_it(
+    fallback: User, expected: str
+) -> None:
+    users = _users(_away_adam("alice"), User.register("alice", UserDetails(name="Al")), fallback)
+    resolved = delegated(
+        Resolved(Person(user_id="adam"), "named"),
+        needs_admin=True,
+        creator_id="alice",
+        fallback_id=fallback.id,
+        users=users,
+        now=START,
+    )
+    assert resolved.approver is not None
+    assert resolved.approver.user_id == expected
+    if expected == "ann":
+        assert resolved.via == "fallback"
+        assert resolved.why == (
+            "adam is away and their delegate alice may not decide this level (inactive, the "
+            "order's creator, or not an admin)"
+        )
+        assert resolved.on_behalf_of is not None
+        assert not resolved.to_delegate

@@ -174,6 +174,7 @@ def _open(total: str) -> ApprovalRequest:
 def test_no_level_applying_approves_at_once_and_says_why() -> None:
     request = _open("100")
     assert request.status is RequestStatus.APPROVED
+    assert request.decided_at == request.opened_at
     [approved] = request.collect_events()
     assert isinstance(approved, ApprovalApproved)
     assert approved.basis is ApprovalBasis.BELOW_THRESHOLDS
@@ -192,3 +193,31 @@ def test_only_the_levels_that_apply_are_entered_and_numbered_among_themselves() 
     [pending] = two.collect_events()
     assert isinstance(pending, ApprovalPending)
     assert (pending.level, pending.levels) == (1, 2)
+
+
+def test_the_why_of_each_case_is_spelled_out() -> None:
+    only_eur = LevelRule(
+        approver="named_user", user_id="ann", above_in={"GBP": Decimal(5), "EUR": Decimal(5)}
+    )
+    [routed] = route_levels([only_eur], total=Decimal(1), currency="USD", rates=RATES)
+    assert routed.why == "no threshold for USD (only for EUR, GBP): applies"
+    [routed] = route_levels([ABOVE_10K], total=Decimal(1), currency="CHF", rates=RATES)
+    assert (
+        routed.why
+        == "no threshold for CHF and no rate from CHF to USD: applies, whatever the total"
+    )
+    assert (routed.threshold, routed.threshold_currency, routed.amount) == (
+        Decimal(10000),
+        "USD",
+        None,
+    )
+    [routed] = route_levels([ABOVE_10K], total=Decimal(10000), currency="EUR", rates=RATES)
+    assert routed.why == "10000 EUR at 1.10 is 11000.00 USD, above the threshold 10000 USD"
+
+
+def test_conversion_rounds_to_the_base_currency_s_own_minor_unit() -> None:
+    yen = Rates("JPY", {"USD": Decimal("150.5")})
+    rule = LevelRule(approver="named_user", user_id="ann", above=Decimal(1506))
+    [routed] = route_levels([rule], total=Decimal("10.01"), currency="USD", rates=yen)
+    assert routed.amount == Decimal(1507)  # 1506.505 yen, to the yen
+    assert routed.applies
