@@ -6,14 +6,14 @@ messages applied) is left out. Fields are only ever added.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ConfigDict, model_validator
 
 from services.approval.domain.cycles import emails_from_notify
 from services.approval.domain.requests import RequestStatus
-from shared.contracts import LevelDecision, LevelRule, Person
+from shared.contracts import LevelDecision, LevelRouting, LevelRule, Person
 from shared.contracts.common import OrderKind
 from shared.http import Answer
 
@@ -31,7 +31,9 @@ class EmailSwitches(Answer):
 
 
 class ReassignmentAnswer(Answer):
-    """A level moved from an approver who left to another: who, from whom, by whom, when."""
+    """A level moved from one approver to another: who, from whom, by whom, when and why
+    (approver_deactivated, delegated or escalated; delegated: on_behalf_of is the away
+    approver)."""
 
     level: int
     from_approver: Person
@@ -39,6 +41,8 @@ class ReassignmentAnswer(Answer):
     via: str | None
     by: str
     at: datetime
+    reason: str = "approver_deactivated"
+    on_behalf_of: Person | None = None
 
 
 class ApprovalRequestAnswer(Answer):
@@ -63,6 +67,19 @@ class ApprovalRequestAnswer(Answer):
     reassignments: list[ReassignmentAnswer] = []
     opened_at: datetime
     decided_at: datetime | None = None
+    routing: list[LevelRouting] = []
+    """Each level of the cycle and whether it applied to the order's total, and why."""
+    on_behalf_of: Person | None = None
+    """While approver is a delegate: the away approver they decide for."""
+    remind_after: timedelta | None = None
+    escalate_after: timedelta | None = None
+    waiting_since: datetime | None = None
+    reminders: int = 0
+    escalated: bool = False
+    escalation_note: str | None = None
+    """Why a level due to escalate stayed (no usable fallback approver)."""
+    due_at: datetime | None = None
+    """When the next reminder or escalation is due."""
     version: int
 
     @model_validator(mode="before")
@@ -81,6 +98,10 @@ class CycleAnswer(Answer):
     notify: bool = True
     emails: EmailSwitches
     fallback_approver_id: str | None = None
+    remind_after: timedelta | None = None
+    escalate_after: timedelta | None = None
+    base_currency: str | None = None
+    """The currency of the levels' above thresholds."""
     revision: int = 0
     updated_by: str | None = None
     updated_at: datetime
@@ -93,6 +114,15 @@ class CycleAnswer(Answer):
         return emails_from_notify(data, default=True)
 
 
+class AwayAnswer(Answer):
+    """An approver's away range and delegate (approval.set_away)."""
+
+    delegate_id: str
+    starts_at: datetime
+    ends_at: datetime
+    set_by: str
+
+
 class UserAnswer(Answer):
     """One user of the approval directory."""
 
@@ -103,4 +133,5 @@ class UserAnswer(Answer):
     manager_id: str | None = None
     active: bool = True
     updated_at: datetime
+    away: AwayAnswer | None = None
     version: int

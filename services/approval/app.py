@@ -6,14 +6,19 @@ from services.approval.handlers import ApprovalHandlers
 from services.approval.metrics import approval_metrics
 from services.approval.queries import queries
 from services.approval.repository import COLLECTIONS, Stores, create_indexes
+from services.approval.settings import ApprovalSettings
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
     ApprovalReassigned,
     ApprovalRejected,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     ApproveRequest,
     AssignParty,
+    AwayCleared,
+    AwaySet,
+    ClearAway,
     CycleDefined,
     DefineCycle,
     OrderCancelled,
@@ -21,10 +26,12 @@ from shared.contracts import (
     PartyAssigned,
     PartyUnassigned,
     RejectRequest,
+    SetAway,
     UnassignParty,
     UpsertUser,
     UserUpserted,
 )
+from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service
@@ -32,16 +39,34 @@ from shared.settings import ServiceSettings
 
 
 async def setup(runtime: Runtime[ServiceSettings]) -> ApprovalHandlers:
+    settings = runtime.settings
+    if not isinstance(settings, ApprovalSettings):
+        # Started with the shared settings only: the approval ones from the environment.
+        settings = ApprovalSettings(**settings.model_dump())
     await create_indexes(runtime.database)
-    return ApprovalHandlers(
-        Stores(runtime.database, runtime.outbox), decided=approval_metrics(runtime)
+    handlers = ApprovalHandlers(
+        Stores(runtime.database, runtime.outbox),
+        decided=approval_metrics(runtime),
+        rates=settings.rates,
+        batch=settings.approval_schedule_batch,
     )
+    runtime.jobs.append(
+        LeasedJob(
+            runtime.database,
+            "approval-schedule",
+            handlers.run_schedule,
+            owner=runtime.owner,
+            interval_seconds=settings.approval_schedule_interval_seconds,
+        )
+    )
+    return handlers
 
 
-SERVICE = Service(
+SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
     entry=entry("approval"),
     description="Approval cycles for purchase and sales orders, the user directory, decisions.",
     setup=setup,
+    settings=ApprovalSettings,
     commands={
         UpsertUser: ApprovalHandlers.upsert_user,
         DefineCycle: ApprovalHandlers.define_cycle,
@@ -49,6 +74,8 @@ SERVICE = Service(
         UnassignParty: ApprovalHandlers.unassign_party,
         ApproveRequest: ApprovalHandlers.approve,
         RejectRequest: ApprovalHandlers.reject,
+        SetAway: ApprovalHandlers.set_away,
+        ClearAway: ApprovalHandlers.clear_away,
     },
     events={
         OrderSubmitted: ApprovalHandlers.order_submitted,
@@ -60,10 +87,13 @@ SERVICE = Service(
         ApprovalRejected,
         ApprovalWithdrawn,
         ApprovalReassigned,
+        ApprovalReminderDue,
         CycleDefined,
         PartyAssigned,
         PartyUnassigned,
         UserUpserted,
+        AwaySet,
+        AwayCleared,
     ],
     outbox_collections=COLLECTIONS,
     queries=queries,

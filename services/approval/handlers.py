@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import datetime
 
 from services.approval.domain import (
     ApprovalRequest,
@@ -22,7 +23,9 @@ from services.approval.domain.directory import (
     check_reassignment,
     needs_turn,
 )
+from services.approval.domain.thresholds import Rates, route_levels
 from services.approval.repository import ApprovalStores
+from services.approval.schedule import ScheduleHandlers
 from shared.contracts import (
     ApproveRequest,
     AssignParty,
@@ -34,17 +37,30 @@ from shared.contracts import (
     UnassignParty,
     UpsertUser,
     WithdrawalReason,
+    utcnow,
 )
 from shared.storage.aggregates import AlreadyExists
 
+Clock = Callable[[], datetime]
 
-class ApprovalHandlers:
+
+class ApprovalHandlers(ScheduleHandlers):
     def __init__(
-        self, stores: ApprovalStores, decided: Callable[[ApprovalRequest], None] = lambda _: None
+        self,
+        stores: ApprovalStores,
+        decided: Callable[[ApprovalRequest], None] = lambda _: None,
+        *,
+        rates: Rates | None = None,
+        batch: int = 500,
     ) -> None:
         self.stores = stores
         self.decided = decided
         """Told of each request an approver's command decided (for the turnaround metric)."""
+        self.rates = rates or Rates()
+        """The base currency of the cycles' thresholds, and the rates orders convert at."""
+        self.batch = batch
+        self.clock: Clock = utcnow
+        """Where "now" comes from: when levels start waiting, away ranges, the schedule."""
 
     async def upsert_user(self, cmd: UpsertUser) -> None:
         """Add or change a user, keeping the directory whole (see ``domain.directory``); a
@@ -126,6 +142,9 @@ class ApprovalHandlers:
                 fallback_approver_id=cmd.fallback_approver_id,
                 by=cmd.defined_by,
                 users=users,
+                remind_after=cmd.remind_after,
+                escalate_after=cmd.escalate_after,
+                base_currency=self.rates.base,
             )
 
         def create() -> Cycle:
@@ -161,7 +180,8 @@ class ApprovalHandlers:
         )
 
     async def order_submitted(self, event: OrderSubmitted) -> None:
-        """Open the request for this attempt: approved at once without a cycle, else level 1.
+        """Open the request for this attempt: approved at once without a cycle or when no
+        level of the cycle applies to the order's total, else its first level that applies.
 
         A redelivery finds the attempt's request opened (the insert is refused) and still
         supersedes the older attempts, in case the first delivery stopped in between.
@@ -172,11 +192,19 @@ class ApprovalHandlers:
         cycle = None
         if assignment is not None and assignment.cycle_id is not None:
             cycle = await stores.cycles.get(assignment.cycle_id)
-        first = None
+        first, routing, now = None, None, self.clock()
         if cycle is not None:
-            first = await stores.directory.resolve(
-                cycle.levels[0], creator_id=event.created_by, fallback_id=cycle.fallback_approver_id
+            routing = route_levels(
+                cycle.levels, total=event.total, currency=event.currency, rates=self.rates
             )
+            applying = [rule for rule, r in zip(cycle.levels, routing, strict=True) if r.applies]
+            if applying:
+                first = await stores.directory.resolve(
+                    applying[0],
+                    creator_id=event.created_by,
+                    fallback_id=cycle.fallback_approver_id,
+                    now=now,
+                )
         request = ApprovalRequest.open(
             order_id=event.order_id,
             order_kind=event.kind,
@@ -185,6 +213,8 @@ class ApprovalHandlers:
             creator=creator,
             cycle=cycle,
             first_approver=first,
+            routing=routing,
+            now=now,
         )
         with contextlib.suppress(AlreadyExists):  # a redelivery, or another replica was first
             await stores.requests.add(request, cause=event)
@@ -207,15 +237,20 @@ class ApprovalHandlers:
 
     async def approve(self, cmd: ApproveRequest) -> None:
         async def approve(request: ApprovalRequest) -> None:
-            following = None
+            following, now = None, self.clock()
             if request.level == cmd.level and (rule := request.next_rule) is not None:
                 following = await self.stores.directory.resolve(
                     rule,
                     creator_id=request.creator.user_id,
                     fallback_id=request.fallback_approver_id,
+                    now=now,
                 )
             request.approve(
-                by=cmd.approver_id, level=cmd.level, notes=cmd.notes, next_approver=following
+                by=cmd.approver_id,
+                level=cmd.level,
+                notes=cmd.notes,
+                next_approver=following,
+                now=now,
             )
 
         request = await self.stores.requests.change(

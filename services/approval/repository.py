@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
 from services.approval.domain.directory import MAX_CHAIN
-from services.approval.domain.resolution import Resolved, resolve_approver
-from shared.contracts import LevelRule, Person, utcnow
+from services.approval.domain.resolution import Resolved, delegated, resolve_approver
+from shared.contracts import ApproverRule, LevelRule, Person, utcnow
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -126,13 +126,34 @@ class Directory:
         return len(await self.users.find(query, limit=1))
 
     async def resolve(
-        self, rule: LevelRule, *, creator_id: str, fallback_id: str | None
+        self,
+        rule: LevelRule,
+        *,
+        creator_id: str,
+        fallback_id: str | None,
+        now: datetime | None = None,
     ) -> Resolved:
+        """Who approves a level that starts waiting ``now``: the rule's approver, or their
+        delegate while they are away (see ``domain.resolution``)."""
         users = await self.get([creator_id, rule.user_id, fallback_id])
         creator = users.get(creator_id)
         if creator is not None and creator.manager_id and creator.manager_id not in users:
             users |= await self.get([creator.manager_id])
-        return resolve_approver(rule, creator_id=creator_id, fallback_id=fallback_id, users=users)
+        resolved = resolve_approver(
+            rule, creator_id=creator_id, fallback_id=fallback_id, users=users
+        )
+        approver = users.get(resolved.approver.user_id) if resolved.approver else None
+        if approver is None or approver.away is None:
+            return resolved
+        users |= await self.get([approver.away.delegate_id])
+        return delegated(
+            resolved,
+            needs_admin=rule.approver is ApproverRule.NAMED_USER or resolved.via == "fallback",
+            creator_id=creator_id,
+            fallback_id=fallback_id,
+            users=users,
+            now=now or utcnow(),
+        )
 
 
 class DirectoryLock:
@@ -176,3 +197,5 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[REQUESTS].create_index([("order_id", 1), ("attempt", -1)])
     await db[REQUESTS].create_index([("status", 1), ("approver.user_id", 1)])
     await db[ASSIGNMENTS].create_index([("cycle_id", 1)])
+    await db[REQUESTS].create_index([("status", 1), ("due_at", 1)])
+    await db[USERS].create_index([("away_starts_pending", 1)])

@@ -18,6 +18,7 @@ from shared.access.policy import QueryAccess, Redacted
 from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     CartRecoveryDue,
     OrderApproved,
@@ -69,7 +70,7 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 
 SERVICE = Service(
     entry=entry("notification"),
-    description="E-mail about pending, reassigned and withdrawn approvals, approvals and "
+    description="E-mail about pending, reassigned, reminded and withdrawn approvals, approvals and "
     "rejections, and reminders of abandoned carts, billing's payment reminders, write-offs and "
     "cancellations, sent once per event.",
     setup=setup,
@@ -81,6 +82,7 @@ SERVICE = Service(
         OrderRejected: NotificationHandlers.order_rejected,
         ApprovalWithdrawn: NotificationHandlers.approval_withdrawn,
         ApprovalReassigned: NotificationHandlers.approval_reassigned,
+        ApprovalReminderDue: NotificationHandlers.approval_reminder_due,
         CartRecoveryDue: NotificationHandlers.cart_recovery_due,
         # Dunning: each step e-mails the customer's billing contact.
         InvoiceOverdue: NotificationHandlers.invoice_overdue,

@@ -13,6 +13,7 @@ from services.notification.domain import Email
 from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     CartRecoveryDue,
     Event,
@@ -81,12 +82,20 @@ class NotificationHandlers:
             await self._queue(event, "approval_pending", event.approver, subject, body)
 
     async def approval_reassigned(self, event: ApprovalReassigned) -> None:
-        """Tell the user a request was moved to from an approver who left that it now waits
-        for them, and how to decide."""
+        """Tell the user a request was moved to (from an approver who left, is away, or did not
+        decide in time) that it now waits for them, and how to decide."""
         if event.notify:
             link = self.links.to(event) if self.links else None
             subject, body = templates.reassigned(event, approval_url=self.approval_url, link=link)
             await self._queue(event, "approval_reassigned", event.approver, subject, body)
+
+    async def approval_reminder_due(self, event: ApprovalReminderDue) -> None:
+        """Remind the approver of a request that has waited for them longer than its cycle's
+        remind_after."""
+        if event.notify:
+            link = self.links.to(event) if self.links else None
+            subject, body = templates.reminder(event, approval_url=self.approval_url, link=link)
+            await self._queue(event, "approval_reminder", event.approver, subject, body)
 
     async def approval_withdrawn(self, event: ApprovalWithdrawn) -> None:
         """Tell the approver that the request they were asked to decide no longer waits."""

@@ -12,6 +12,7 @@ from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
     ApprovalRejected,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     ApproveRequest,
     CartRecoveryDue,
@@ -154,6 +155,8 @@ def pending(
 ) -> tuple[str, str]:
     label = KIND_LABEL[event.order_kind.value]
     subject = f"Approval needed: {label} {event.order_id} (level {event.level} of {event.levels})"
+    if event.on_behalf_of is not None:
+        subject = f"{subject}, for {_name(event.on_behalf_of)}"
     command = {
         "request_id": event.request_id,
         "level": event.level,
@@ -183,14 +186,36 @@ def pending(
 def reassigned(
     event: ApprovalReassigned, *, approval_url: str, link: str | None = None
 ) -> tuple[str, str]:
-    """The pending e-mail, saying whose request it was and who moved it to the reader."""
+    """The pending e-mail, saying whose request it was, why and who moved it to the reader."""
     subject, body = pending(event, approval_url=approval_url, link=link)
     greeting, _, rest = body.partition("\n\n")
-    moved = (
-        f"This request waited for {_name(event.previous_approver)}, who has left; "
-        f"{event.reassigned_by} reassigned it to you."
-    )
+    previous = _name(event.previous_approver)
+    if event.reason == "delegated":
+        away = _name(event.on_behalf_of or event.previous_approver)
+        moved = f"This request waited for {previous}; {away} is away, and you decide it for them."
+    elif event.reason == "escalated":
+        moved = (
+            f"This request waited for {previous} longer than its approval cycle allows, and "
+            "has been escalated to you."
+        )
+    else:
+        moved = (
+            f"This request waited for {previous}, who has left; "
+            f"{event.reassigned_by} reassigned it to you."
+        )
     return f"Reassigned to you: {subject}", f"{greeting}\n\n{moved}\n\n{rest}"
+
+
+def reminder(
+    event: ApprovalReminderDue, *, approval_url: str, link: str | None = None
+) -> tuple[str, str]:
+    """The pending e-mail again, saying since when it waits (and when it escalates)."""
+    subject, body = pending(event, approval_url=approval_url, link=link)
+    greeting, _, rest = body.partition("\n\n")
+    waits = f"A reminder: this request has waited for you since {_day(event.waiting_since)}."
+    if event.escalates_at is not None:
+        waits += f" Undecided, it moves to another approver on {_day(event.escalates_at)}."
+    return f"Reminder {event.reminder}: {subject}", f"{greeting}\n\n{waits}\n\n{rest}"
 
 
 def withdrawn(event: ApprovalWithdrawn) -> tuple[str, str]:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.contracts.base import Command, Event
-from shared.contracts.common import Identifier, OrderKind
+from shared.contracts.common import AS_TEXT, FROM_TEXT, CurrencyCode, Identifier, OrderKind
+
+Threshold = Annotated[
+    Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False), FROM_TEXT, AS_TEXT
+]
+"""An amount an order's total is compared with: a decimal string, zero or more."""
 
 
 class ApproverRule(StrEnum):
@@ -24,6 +30,21 @@ class LevelRule(BaseModel):
 
     approver: ApproverRule
     user_id: Identifier | None = None
+    above: Threshold | None = Field(
+        default=None,
+        description="the level applies only to orders whose total, in the approval service's "
+        "base currency (OMS_APPROVAL_BASE_CURRENCY; an order in another currency is converted "
+        "at OMS_APPROVAL_RATES and rounded to the base currency's minor unit), is above this "
+        "amount (a total equal to it does not apply the level); absent: no threshold. A "
+        "threshold below zero is refused (invalid_message)",
+    )
+    above_in: dict[CurrencyCode, Threshold] = Field(
+        default_factory=dict,
+        description='per-currency thresholds ({"EUR": "9000"}): an order in one of these '
+        "currencies is compared with its own threshold, unconverted (this wins over above). "
+        "An order in a currency with neither a threshold here nor a rate to the base currency "
+        "is never let through silently: the level applies, and the request's routing says why",
+    )
 
     @model_validator(mode="after")
     def _user_only_when_named(self) -> LevelRule:
@@ -37,6 +58,34 @@ class LevelRule(BaseModel):
 class ApprovalBasis(StrEnum):
     NO_CYCLE = "no_cycle"
     ALL_LEVELS_APPROVED = "all_levels_approved"
+    BELOW_THRESHOLDS = "below_thresholds"
+    """The party is in a cycle, but no level applies to the order's total (see routing)."""
+
+
+class LevelRouting(BaseModel):
+    """Whether one level of the cycle applies to an order, and why (its amount threshold)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycle_level: int = Field(ge=1, le=2, description="the level's number in the cycle")
+    applies: bool
+    why: str = Field(description="the comparison made, or why there was none, in words")
+    threshold: Annotated[Decimal, FROM_TEXT, AS_TEXT] | None = Field(
+        default=None, description="the threshold compared with (absent: the level has none)"
+    )
+    threshold_currency: CurrencyCode | None = Field(
+        default=None, description="the threshold's currency: the order's, or the base currency"
+    )
+    amount: Annotated[Decimal, FROM_TEXT, AS_TEXT] | None = Field(
+        default=None,
+        description="the order's total in threshold_currency (converted at rate when that is "
+        "the base currency and the order is in another)",
+    )
+    rate: Annotated[Decimal, FROM_TEXT, AS_TEXT] | None = Field(
+        default=None,
+        description="units of the base currency per unit of the order's currency, when the "
+        "total was converted",
+    )
 
 
 class Person(BaseModel):
@@ -57,6 +106,11 @@ class LevelDecision(BaseModel):
     decision: str = Field(pattern="^(approved|rejected)$")
     notes: str | None = None
     decided_at: datetime
+    on_behalf_of: Person | None = Field(
+        default=None,
+        description="the approver the level was for, when their delegate decided it (approver "
+        "is then the delegate)",
+    )
 
 
 class _RequestFacts(Event):
@@ -85,22 +139,43 @@ class ApprovalPending(_RequestFacts):
     approver: Person
     via: str | None = Field(
         default=None,
-        description="how the approver was found: manager, named or fallback (reassigned: "
-        "the level was moved to them when the approver it waited for left)",
+        description="how the approver was found: manager, named or fallback; delegate: the "
+        "approver found is away and this is their delegate (on_behalf_of names them); "
+        "reassigned (approval.reassigned): the level was moved to them (see reason)",
     )
     decisions: list[LevelDecision] = Field(
         default_factory=list,
         description="the levels of this attempt decided before this one (level 1's approval "
         "when level 2 waits), in the order they were decided",
     )
+    on_behalf_of: Person | None = Field(
+        default=None,
+        description="when approver is a delegate: the approver the level is for, who is away "
+        "(approval.set_away) and named them",
+    )
+    routing: list[LevelRouting] = Field(
+        default_factory=list,
+        description="each level of the cycle, whether it applies to this order's total and "
+        "why; level and levels count only the levels that apply (a cycle whose level 1 does "
+        "not apply waits at level 1 of 1 for its level 2's approver)",
+    )
 
 
 class ApprovalApproved(_RequestFacts):
-    """The request passed every level (or the party is in no cycle): the order is approved."""
+    """The request passed every level (or the party is in no cycle, or no level of its cycle
+    applies to the order's total): the order is approved."""
 
     routing_key: ClassVar[str] = "approval.approved"
-    basis: ApprovalBasis
+    basis: ApprovalBasis = Field(
+        description="no_cycle: the party is in no cycle; below_thresholds: no level of the "
+        "cycle applies to the order's total (routing says why); all_levels_approved"
+    )
     decisions: list[LevelDecision] = Field(default_factory=list)
+    routing: list[LevelRouting] = Field(
+        default_factory=list,
+        description="each level of the cycle, whether it applied to this order's total and why "
+        "(empty without a cycle)",
+    )
 
 
 class ApprovalRejected(_RequestFacts):
@@ -131,17 +206,47 @@ class ApprovalWithdrawn(_RequestFacts):
     )
 
 
+class ReassignReason(StrEnum):
+    APPROVER_DEACTIVATED = "approver_deactivated"
+    DELEGATED = "delegated"
+    ESCALATED = "escalated"
+
+
 class ApprovalReassigned(ApprovalPending):
-    """A level that waited for a user who left (was deactivated) now waits for ``approver``:
-    the same request, moved, with who it moved from and who moved it."""
+    """A level that waited for one user now waits for ``approver``: the same request, moved,
+    with who it moved from, who moved it and why (the user left, is away and named a
+    delegate, or did not decide within the cycle's escalation interval)."""
 
     routing_key: ClassVar[str] = "approval.reassigned"
     previous_approver: Person = Field(description="who the level waited for until now")
-    reassigned_by: Identifier = Field(description="who deactivated the previous approver")
+    reassigned_by: Identifier = Field(
+        description="who moved it: who deactivated the previous approver, who set them away "
+        "(approval.set_away's set_by), or system (escalation, by the approval service's "
+        "schedule)"
+    )
     reason: str = Field(
         default="approver_deactivated",
         description="why it moved: approver_deactivated (approval.upsert_user with "
-        "active false and reassign_to)",
+        "active false and reassign_to); delegated (the previous approver is away, "
+        "approval.set_away: approver is their delegate, or the cycle's fallback approver when "
+        "the delegate may not decide it, and on_behalf_of names them); escalated (it waited "
+        "longer than the cycle's escalate_after: approver is the cycle's fallback approver)",
+    )
+
+
+class ApprovalReminderDue(ApprovalPending):
+    """A level has waited for ``approver`` longer than the cycle's ``remind_after`` (once per
+    interval it keeps waiting): a reminder to decide, with the same facts as approval.pending."""
+
+    routing_key: ClassVar[str] = "approval.reminder_due"
+    reminder: int = Field(ge=1, description="1 for the first reminder of this wait, then 2...")
+    waiting_since: AwareDatetime = Field(
+        description="since when the level waits for approver (entered, or moved to them)"
+    )
+    escalates_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the level moves to the cycle's fallback approver if still undecided "
+        "(absent: it does not escalate)",
     )
 
 
@@ -242,9 +347,39 @@ class DefineCycle(Command):
     fallback_approver_id: Identifier | None = Field(
         default=None,
         description="admin who approves a level whose rule cannot be resolved "
-        "(required when a level uses the creator's manager)",
+        "(required when a level uses the creator's manager, or the cycle escalates)",
+    )
+    remind_after: timedelta | None = Field(
+        default=None,
+        description='a level that waits this long (ISO 8601 duration, e.g. "PT8H", or '
+        "seconds) re-notifies its approver (approval.reminder_due), and again each time as "
+        "long again passes; absent: no reminders. Must be above zero (invalid_message)",
+    )
+    escalate_after: timedelta | None = Field(
+        default=None,
+        description="a level that waits this long for its approver moves to the cycle's "
+        "fallback approver (approval.reassigned, reason escalated), once per level; absent: "
+        "no escalation. Must be above zero and longer than remind_after (invalid_message); "
+        "needs fallback_approver_id (fallback_approver_required)",
     )
     defined_by: Identifier
+
+    @model_validator(mode="after")
+    def _intervals(self) -> DefineCycle:
+        for name in ("remind_after", "escalate_after"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"{name} must be above zero")
+        if (
+            self.remind_after is not None
+            and self.escalate_after is not None
+            and self.escalate_after <= self.remind_after
+        ):
+            raise ValueError(
+                "escalate_after must be longer than remind_after (a reminder after the "
+                "escalation would go to the wrong approver)"
+            )
+        return self
 
 
 class CycleDefined(Event):
@@ -260,6 +395,13 @@ class CycleDefined(Event):
     notify_rejected: bool | None = Field(default=None, description="absent: as notify")
     fallback_approver_id: Identifier | None
     revision: int
+    remind_after: timedelta | None = None
+    escalate_after: timedelta | None = None
+    base_currency: CurrencyCode | None = Field(
+        default=None,
+        description="the currency the levels' above thresholds are in (the approval "
+        "service's OMS_APPROVAL_BASE_CURRENCY when the cycle was defined)",
+    )
 
 
 class AssignParty(Command):
@@ -303,6 +445,76 @@ class PartyUnassigned(Event):
     order_kind: OrderKind
     party_id: Identifier
     cycle_id: Identifier
+
+
+# --- away: delegation ---------------------------------------------------------------------
+
+
+class SetAway(Command):
+    """An approver is away from ``starts_at`` until ``ends_at`` and names a delegate: requests
+    that arrive for them meanwhile go to the delegate, and those already waiting for them move
+    to the delegate when the range starts (at once if it has started). Setting it again
+    replaces the range and delegate."""
+
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.set_away"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.away_set",)
+    acting_person: ClassVar[str | None] = "set_by"
+    user_id: Identifier = Field(description="the approver who is away")
+    delegate_id: Identifier = Field(
+        description="who decides for them: an active user of the directory, not the approver "
+        "themself (invalid_delegate). A request whose order the delegate created, or whose "
+        "level needs an admin and the delegate is none, goes to the cycle's fallback "
+        "approver instead (or stays with the approver when there is no usable fallback)"
+    )
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime = Field(description="after starts_at")
+    set_by: Identifier = Field(
+        description="the approver themself or an active admin (not_permitted)"
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> SetAway:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class AwaySet(Event):
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.away_set"
+    user_id: Identifier
+    delegate_id: Identifier
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    set_by: Identifier
+    moved_requests: list[str] = Field(
+        default_factory=list,
+        description="the requests that waited for user_id and moved now (the range has "
+        "started), each also published as approval.reassigned",
+    )
+
+
+class ClearAway(Command):
+    """The approver is back (or will not be away): nothing more goes to their delegate.
+    Requests already moved to the delegate stay with them."""
+
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.clear_away"
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.away_cleared",)
+    acting_person: ClassVar[str | None] = "cleared_by"
+    user_id: Identifier
+    cleared_by: Identifier = Field(
+        description="the approver themself or an active admin (not_permitted)"
+    )
+
+
+class AwayCleared(Event):
+    ordering_key: ClassVar[str | None] = "user_id"
+    routing_key: ClassVar[str] = "approval.away_cleared"
+    user_id: Identifier
+    delegate_id: Identifier
+    cleared_by: Identifier
 
 
 # --- decisions ------------------------------------------------------------------------------

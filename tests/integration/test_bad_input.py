@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +27,14 @@ from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
     ApprovalRejected,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     ApproveRequest,
     AssignParty,
     CancelOrder,
     CancelRfq,
     ChooseRfqReply,
+    ClearAway,
     CloseOrderShort,
     ConfigureBranch,
     ConfigureStorefront,
@@ -53,6 +56,7 @@ from shared.contracts import (
     RejectRequest,
     ReviseQuotation,
     SendQuotation,
+    SetAway,
     SourceType,
     StockMoved,
     SubmitOrder,
@@ -62,6 +66,7 @@ from shared.contracts import (
     UserUpserted,
     WhenStockShort,
     WithdrawalReason,
+    utcnow,
 )
 from shared.contracts.billing import BillingInterval, DefinePlan
 from shared.registry import SERVICES, ServiceEntry
@@ -415,6 +420,31 @@ async def s_upsert_user(ctx: Context) -> None:
     await ctx.ask(UpsertUser(user_id=unique("u"), name="U", changed_by="root"))
 
 
+async def _away(ctx: Context) -> SetAway:
+    away, delegate = unique("u"), unique("u")
+    for user_id in (away, delegate):
+        await ctx.ask(UpsertUser(user_id=user_id, name="U", changed_by="root"))
+    now = utcnow()
+    command = SetAway(
+        user_id=away,
+        delegate_id=delegate,
+        starts_at=now,
+        ends_at=now + timedelta(days=1),
+        set_by=away,
+    )
+    await ctx.ask(command)
+    return command
+
+
+async def s_set_away(ctx: Context) -> None:
+    await _away(ctx)
+
+
+async def s_clear_away(ctx: Context) -> None:
+    away = await _away(ctx)
+    await ctx.ask(ClearAway(user_id=away.user_id, cleared_by=away.user_id))
+
+
 async def s_define_cycle(ctx: Context) -> None:
     await ctx.pending_request()
 
@@ -498,6 +528,14 @@ async def s_notify_reassigned(ctx: Context) -> None:
         reassigned_by="root",
     )
     await _mail_failed(ctx, moved)
+
+
+async def s_notify_reminder(ctx: Context) -> None:
+    facts = request_facts(unique("PO"), notify=True)
+    reminder = ApprovalReminderDue(
+        **facts, level=1, levels=1, approver=NO_MAIL, reminder=1, waiting_since=utcnow()
+    )
+    await _mail_failed(ctx, reminder)
 
 
 async def s_notify_approved(ctx: Context) -> None:
@@ -589,6 +627,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     command("approval.unassign_party"): s_unassign,
     command("approval.approve"): s_approve,
     command("approval.reject"): s_reject,
+    command("approval.set_away"): s_set_away,
+    command("approval.clear_away"): s_clear_away,
     event("approval", "order.submitted"): s_order_submitted,
     event("approval", "order.cancelled"): s_order_cancelled,
     command("billing.define_plan"): s_define_plan,
@@ -597,6 +637,7 @@ SAMPLES: dict[tuple[str, str], Callable[[Context], Awaitable[None]]] = {
     event("notification", "order.approved"): s_notify_approved,
     event("notification", "order.rejected"): s_notify_rejected,
     event("notification", "approval.withdrawn"): s_notify_withdrawn,
+    event("notification", "approval.reminder_due"): s_notify_reminder,
 }
 
 SAMPLES |= INVENTORY_SAMPLES

@@ -135,7 +135,9 @@ async def test_approval_answers_requests_cycles_and_users_as_documented(
     assert user in {u["id"] for u in await answered(app, "/users", "")}
     [listed] = await answered(app, "/cycles", "")
     assert listed["id"] == cycle_id
-    assert listed["levels"] == [{"approver": "named_user", "user_id": user}]
+    assert listed["levels"] == [
+        {"approver": "named_user", "user_id": user, "above": None, "above_in": {}}
+    ]
     assert listed["parties"] == []
 
 

@@ -18,6 +18,19 @@ from shared.storage.aggregates import AlreadyExists, ConcurrencyConflict
 A = TypeVar("A", bound=Aggregate)
 
 
+def _holds(op: str, value: Any, operand: Any) -> bool:
+    """One MongoDB comparison; an ordering never matches a missing value."""
+    if op == "$eq":
+        return bool(value == operand)
+    if op == "$ne":
+        return bool(value != operand)
+    if op == "$in":
+        return value in operand
+    if value is None:
+        return False
+    return bool({"$lt": value < operand, "$lte": value <= operand}[op])
+
+
 class FakeStore(Generic[A]):
     def __init__(self, model: type[A]) -> None:
         self.model = model
@@ -31,14 +44,11 @@ class FakeStore(Generic[A]):
     async def find(self, query: dict[str, Any], *, limit: int = 100, sort: Any = None) -> list[A]:
         def matches(doc: dict[str, Any]) -> bool:
             for key, wanted in query.items():
-                value = doc.get("id" if key == "_id" else key)
-                if isinstance(wanted, dict) and "$in" in wanted:
-                    if value not in wanted["$in"]:
-                        return False
-                elif isinstance(wanted, dict) and "$lt" in wanted:
-                    if not value < wanted["$lt"]:
-                        return False
-                elif value != wanted:
+                value: Any = doc
+                for part in ("id" if key == "_id" else key).split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                tests = wanted if isinstance(wanted, dict) else {"$eq": wanted}
+                if not all(_holds(op, value, operand) for op, operand in tests.items()):
                     return False
             return True
 

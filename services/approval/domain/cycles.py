@@ -11,10 +11,10 @@ on rejection; each switch defaults to the cycle's ``notify``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from services.approval.domain.errors import (
     ApproverNotAdmin,
@@ -34,6 +34,9 @@ from shared.contracts import (
     utcnow,
 )
 from shared.domain import Aggregate
+
+Interval = Annotated[timedelta, PlainSerializer(lambda d: d.total_seconds(), return_type=float)]
+"""A reminder or escalation interval, stored as seconds (BSON has no duration)."""
 
 
 class Emails(BaseModel):
@@ -77,6 +80,11 @@ class Cycle(Aggregate):
     notify: bool = True
     emails: Emails = Emails.chosen(True)
     fallback_approver_id: str | None = None
+    remind_after: Interval | None = None
+    escalate_after: Interval | None = None
+    base_currency: str | None = None
+    """The currency the levels' ``above`` thresholds are in, as the service's was when the
+    cycle was defined."""
     revision: int = 0
     updated_by: str | None = None
     updated_at: datetime = Field(default_factory=utcnow)
@@ -103,6 +111,9 @@ class Cycle(Aggregate):
         notify_pending: bool | None = None,
         notify_approved: bool | None = None,
         notify_rejected: bool | None = None,
+        remind_after: timedelta | None = None,
+        escalate_after: timedelta | None = None,
+        base_currency: str | None = None,
     ) -> None:
         """Set the cycle's rules; orders submitted from now on follow them."""
         if self.revision and order_kind is not self.order_kind:
@@ -120,6 +131,13 @@ class Cycle(Aggregate):
                 "A level approved by the creator's manager needs a fallback_approver_id (an "
                 "admin-level user) for creators without a manager."
             )
+        elif escalate_after is not None:
+            raise FallbackRequired(
+                "A cycle that escalates (escalate_after) needs a fallback_approver_id: the "
+                "admin-level user a waiting level escalates to."
+            )
+        self.remind_after, self.escalate_after = remind_after, escalate_after
+        self.base_currency = base_currency
         self.name, self.order_kind, self.levels = name, order_kind, levels
         self.notify = notify
         self.emails = emails = Emails.chosen(
@@ -140,6 +158,9 @@ class Cycle(Aggregate):
                 notify_rejected=emails.rejected,
                 fallback_approver_id=fallback_approver_id,
                 revision=self.revision,
+                remind_after=remind_after,
+                escalate_after=escalate_after,
+                base_currency=base_currency,
             )
         )
 

@@ -80,3 +80,23 @@ class InvalidReassignment(DomainError):
     is no admin while a request waits at a level a named admin or the fallback approves."""
 
     reason = "invalid_reassignment"
+
+
+class InvalidDelegate(DomainError):
+    """approval.set_away: the delegate is not in the directory, inactive, or the approver
+    themself."""
+
+    reason = "invalid_delegate"
+
+
+class NotPermitted(DomainError):
+    """approval.set_away / clear_away: the acting person is neither the approver nor an active
+    admin."""
+
+    reason = "not_permitted"
+
+
+class NotAway(DomainError):
+    """approval.clear_away: the user is not away."""
+
+    reason = "not_away"

@@ -5,6 +5,14 @@ for the resolved approver; an approval moves it to level 2 (on a two-level cycle
 it; a rejection at any level ends it at once. Only the current level's approver may decide,
 never the order's creator; a decided or superseded request refuses further decisions. A
 request superseded while it waited for someone is announced as withdrawn, naming them.
+
+Only the cycle's levels that apply to the order's total (``thresholds``) are entered; they are
+numbered 1.. among themselves. When none applies, the request is approved when opened.
+
+A waiting level has a clock of its own (``waiting_since``, reset when it moves to someone
+else): past the cycle's ``remind_after`` its approver is reminded (once per interval it keeps
+waiting), past ``escalate_after`` it moves to the cycle's fallback approver, once per level.
+``due_at`` says when the schedule should next look at it.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.approval.domain.cycles import Cycle, Emails, emails_from_notify
+from services.approval.domain.cycles import Cycle, Emails, Interval, emails_from_notify
 from services.approval.domain.errors import (
     LevelAlreadyDecided,
     NotAnApprover,
@@ -30,12 +38,15 @@ from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
     ApprovalRejected,
+    ApprovalReminderDue,
     ApprovalWithdrawn,
     ApproverRule,
     LevelDecision,
+    LevelRouting,
     LevelRule,
     OrderKind,
     Person,
+    ReassignReason,
     WithdrawalReason,
     utcnow,
 )
@@ -54,7 +65,7 @@ class RequestStatus(StrEnum):
 
 
 class Reassignment(BaseModel):
-    """A level moved from an approver who left to another: who, from whom, by whom, when."""
+    """A level moved from one approver to another: who, from whom, by whom, when and why."""
 
     level: int
     from_approver: Person
@@ -63,6 +74,9 @@ class Reassignment(BaseModel):
     """How the level's first approver had been found (manager, named or fallback)."""
     by: str
     at: datetime
+    reason: str = ReassignReason.APPROVER_DEACTIVATED.value
+    on_behalf_of: Person | None = None
+    """Delegated: the away approver the new approver decides for."""
 
 
 def request_id(order_id: str, attempt: int) -> str:
@@ -89,6 +103,20 @@ class ApprovalRequest(Aggregate):
     reassignments: list[Reassignment] = Field(default_factory=list)
     opened_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
+    routing: list[LevelRouting] = Field(default_factory=list)
+    """Each level of the cycle and whether it applied to the order's total (``levels`` holds
+    those that did)."""
+    on_behalf_of: Person | None = None
+    """The away approver the current ``approver`` (their delegate) decides for."""
+    remind_after: Interval | None = None
+    escalate_after: Interval | None = None
+    waiting_since: datetime | None = None
+    reminders: int = 0
+    escalated: bool = False
+    """The current level was escalated (or could not be): it is not escalated again."""
+    escalation_note: str | None = None
+    due_at: datetime | None = None
+    """When the schedule next has a reminder or an escalation to do for it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -106,8 +134,13 @@ class ApprovalRequest(Aggregate):
         creator: Person,
         cycle: Cycle | None,
         first_approver: Resolved | None = None,
+        routing: list[LevelRouting] | None = None,
+        now: datetime | None = None,
     ) -> ApprovalRequest:
-        """Open the request for one submission; with no cycle it is approved at once."""
+        """Open the request for one submission; with no cycle it is approved at once, and so
+        it is when no level of the cycle applies (``routing``: each level, applying or not;
+        absent: all apply)."""
+        now = now or utcnow()
         request = cls(
             id=request_id(order_id, attempt),
             order_id=order_id,
@@ -115,18 +148,38 @@ class ApprovalRequest(Aggregate):
             party_id=party_id,
             attempt=attempt,
             creator=creator,
+            opened_at=now,
         )
         if cycle is None:
-            request._decide(RequestStatus.APPROVED)
+            request._decide(RequestStatus.APPROVED, now)
             request.record(
                 ApprovalApproved(**request._facts(notify=False), basis=ApprovalBasis.NO_CYCLE)
             )
             return request
         request.cycle_id, request.cycle_revision = cycle.id, cycle.revision
-        request.levels, request.emails = list(cycle.levels), cycle.emails
-        request.fallback_approver_id = cycle.fallback_approver_id
+        request.emails, request.fallback_approver_id = cycle.emails, cycle.fallback_approver_id
+        request.remind_after, request.escalate_after = cycle.remind_after, cycle.escalate_after
+        request.routing = routing or [
+            LevelRouting(cycle_level=n, applies=True, why="no threshold: always")
+            for n in range(1, len(cycle.levels) + 1)
+        ]
+        request.levels = [
+            rule
+            for rule, routed in zip(cycle.levels, request.routing, strict=True)
+            if routed.applies
+        ]
+        if not request.levels:
+            request._decide(RequestStatus.APPROVED, now)
+            request.record(
+                ApprovalApproved(
+                    **request._facts(notify=request.emails.approved),
+                    basis=ApprovalBasis.BELOW_THRESHOLDS,
+                    routing=request.routing,
+                )
+            )
+            return request
         assert first_approver is not None, "a cycle's first approver is resolved before opening"
-        request._enter_level(1, first_approver)
+        request._enter_level(1, first_approver, now)
         return request
 
     @property
@@ -150,12 +203,23 @@ class ApprovalRequest(Aggregate):
         moved = [r for r in self.reassignments if r.level == self.level]
         return (moved[0].via if moved else self.approver_via) == "fallback"
 
-    def reassign(self, *, leaving: str, to: Person, by: str) -> None:
-        """The approver this level waits for left: it waits for ``to`` from now on (a request
-        that no longer waits for them is left as it is)."""
+    def reassign(
+        self,
+        *,
+        leaving: str,
+        to: Person,
+        by: str,
+        reason: ReassignReason = ReassignReason.APPROVER_DEACTIVATED,
+        on_behalf_of: Person | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """The approver this level waits for left, is away or did not decide in time: it
+        waits for ``to`` from now on (a request that no longer waits for them is left as it
+        is)."""
         if not self.waits_for(leaving):
             return
         assert self.approver is not None
+        now = now or utcnow()
         self.reassignments.append(
             Reassignment(
                 level=self.level,
@@ -163,10 +227,14 @@ class ApprovalRequest(Aggregate):
                 to_approver=to,
                 via=self.approver_via,
                 by=by,
-                at=utcnow(),
+                at=now,
+                reason=reason.value,
+                on_behalf_of=on_behalf_of,
             )
         )
         previous, self.approver, self.approver_via = self.approver, to, "reassigned"
+        self.on_behalf_of = on_behalf_of
+        self._wait(now)
         self.record(
             ApprovalReassigned(
                 **self._facts(notify=self.emails.pending),
@@ -175,26 +243,112 @@ class ApprovalRequest(Aggregate):
                 approver=to,
                 via="reassigned",
                 decisions=self.decisions,
+                on_behalf_of=on_behalf_of,
+                routing=self.routing,
                 previous_approver=previous,
                 reassigned_by=by,
+                reason=reason.value,
             )
         )
 
+    def remind(self, now: datetime) -> None:
+        """The level waited longer than ``remind_after`` (again): remind its approver once,
+        numbered by the intervals passed, however many a late look finds."""
+        assert self.approver is not None
+        assert self.waiting_since is not None
+        assert self.remind_after is not None
+        self.reminders = (now - self.waiting_since) // self.remind_after
+        self.record(
+            ApprovalReminderDue(
+                **self._facts(notify=self.emails.pending),
+                level=self.level,
+                levels=len(self.levels),
+                approver=self.approver,
+                via=self.approver_via,
+                decisions=self.decisions,
+                on_behalf_of=self.on_behalf_of,
+                routing=self.routing,
+                reminder=self.reminders,
+                waiting_since=self.waiting_since,
+                escalates_at=self._escalates_at,
+            )
+        )
+        self._schedule()
+
+    def escalate(self, to: Person | None, now: datetime, *, why: str | None = None) -> None:
+        """The level waited longer than ``escalate_after``: it moves to the cycle's fallback
+        approver ``to``; when there is none that may take it (``why``), it stays, and is not
+        escalated again."""
+        assert self.approver is not None
+        self.escalated = True
+        if to is None or to.user_id == self.approver.user_id:
+            self.escalation_note = why or f"{self.approver.user_id} is the fallback approver"
+            self._schedule()
+            return
+        self.reassign(
+            leaving=self.approver.user_id,
+            to=to,
+            by=SYSTEM.user_id,
+            reason=ReassignReason.ESCALATED,
+            now=now,
+        )
+
+    def due(self, now: datetime) -> str | None:
+        """What the schedule has to do for this request at ``now``: escalate, remind, or
+        nothing."""
+        if self.status is not RequestStatus.PENDING or self.waiting_since is None:
+            return None
+        if (at := self._escalates_at) is not None and at <= now:
+            return "escalate"
+        if (at := self._next_reminder) is not None and at <= now:
+            return "remind"
+        return None
+
+    @property
+    def _escalates_at(self) -> datetime | None:
+        if self.escalate_after is None or self.escalated or self.waiting_since is None:
+            return None
+        return self.waiting_since + self.escalate_after
+
+    @property
+    def _next_reminder(self) -> datetime | None:
+        if self.remind_after is None or self.waiting_since is None:
+            return None
+        return self.waiting_since + self.remind_after * (self.reminders + 1)
+
+    def _wait(self, now: datetime) -> None:
+        """The level starts waiting for its (new) approver now."""
+        self.waiting_since, self.reminders = now, 0
+        self._schedule()
+
+    def _schedule(self) -> None:
+        moments = [m for m in (self._escalates_at, self._next_reminder) if m is not None]
+        pending = self.status is RequestStatus.PENDING
+        self.due_at = min(moments) if moments and pending else None
+
     def approve(
-        self, *, by: str, level: int, notes: str | None, next_approver: Resolved | None
+        self,
+        *,
+        by: str,
+        level: int,
+        notes: str | None,
+        next_approver: Resolved | None,
+        now: datetime | None = None,
     ) -> None:
+        now = now or utcnow()
         approver = self._check_decision(by, level)
-        self.decisions.append(self._decision(level, approver, "approved", notes))
+        self.decisions.append(self._decision(level, approver, "approved", notes, self.on_behalf_of))
         if level < len(self.levels):
             assert next_approver is not None, "the next level's approver is resolved first"
-            self._enter_level(level + 1, next_approver)
+            self._enter_level(level + 1, next_approver, now)
             return
-        self._decide(RequestStatus.APPROVED)
+        self._decide(RequestStatus.APPROVED, now)
         self.record(
             ApprovalApproved(
                 **self._facts(notify=self.emails.approved),
                 basis=ApprovalBasis.ALL_LEVELS_APPROVED,
                 decisions=self.decisions,
+                routing=self.routing,
             )
         )
 
@@ -227,27 +381,31 @@ class ApprovalRequest(Aggregate):
         elif self.status is RequestStatus.APPROVED:
             self.status = RequestStatus.CANCELLED
 
-    def _enter_level(self, level: int, resolved: Resolved) -> None:
-        self.level = level
+    def _enter_level(self, level: int, resolved: Resolved, now: datetime) -> None:
+        self.level, self.on_behalf_of = level, resolved.on_behalf_of
         if resolved.approver is None:
             # Nobody can approve this level: end the cycle and tell the creator why, rather
             # than leave the order waiting for no one.
             self._reject(level, SYSTEM, f"No approver for level {level}: {resolved.why}.")
             return
         self.approver, self.approver_via = resolved.approver, resolved.via
+        self.escalated, self.escalation_note = False, None
+        self._wait(now)
         self.record(
             ApprovalPending(
                 **self._facts(notify=self.emails.pending),
                 level=level,
                 levels=len(self.levels),
                 approver=resolved.approver,
-                via=resolved.via,
+                via="delegate" if resolved.to_delegate else resolved.via,
                 decisions=self.decisions,
+                on_behalf_of=resolved.on_behalf_of,
+                routing=self.routing,
             )
         )
 
     def _reject(self, level: int, approver: Person, notes: str | None) -> None:
-        self.decisions.append(self._decision(level, approver, "rejected", notes))
+        self.decisions.append(self._decision(level, approver, "rejected", notes, self.on_behalf_of))
         self._decide(RequestStatus.REJECTED)
         self.record(
             ApprovalRejected(
@@ -278,14 +436,26 @@ class ApprovalRequest(Aggregate):
         return self.approver
 
     @staticmethod
-    def _decision(level: int, approver: Person, decision: str, notes: str | None) -> LevelDecision:
+    def _decision(
+        level: int,
+        approver: Person,
+        decision: str,
+        notes: str | None,
+        on_behalf_of: Person | None = None,
+    ) -> LevelDecision:
         return LevelDecision(
-            level=level, approver=approver, decision=decision, notes=notes, decided_at=utcnow()
+            level=level,
+            approver=approver,
+            decision=decision,
+            notes=notes,
+            decided_at=utcnow(),
+            on_behalf_of=on_behalf_of,
         )
 
-    def _decide(self, status: RequestStatus) -> None:
+    def _decide(self, status: RequestStatus, now: datetime | None = None) -> None:
         """End the request: approved, rejected or superseded; nobody is left to decide."""
-        self.status, self.decided_at, self.approver = status, utcnow(), None
+        self.status, self.decided_at, self.approver = status, now or utcnow(), None
+        self.on_behalf_of, self.due_at = None, None
 
     def _facts(self, *, notify: bool) -> dict[str, object]:
         return {
