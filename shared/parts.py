@@ -94,6 +94,8 @@ def _both(first: Handler[H] | OnQueue[H], then: Handler[H] | OnQueue[H]) -> Hand
         return await then(handlers, message)
 
     handle.__doc__ = "\n".join(filter(None, (first.__doc__, then.__doc__))) or None
+    # The message type the table checks (shared/service.py) is the parts' handlers'.
+    handle.__wrapped__ = first  # type: ignore[attr-defined]
     return handle
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.billing.subscriptions.domain import DunningPolicy, FinalAction
+from services.billing.common.dunning import DunningPolicy, FinalAction
 from shared.settings import ServiceSettings
 
 

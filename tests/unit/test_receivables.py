@@ -1,0 +1,382 @@
+"""Customer invoices for sales orders, exactly: partial invoices of an order priced with two tax
+rates and a document discount add up to it to the cent, per rate; credit notes reverse lines
+and taxes in proportion; payments, refunds and reminders keep to their limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from services.billing.common.dunning import DunningPolicy
+from services.billing.receivables.domain import CustomerInvoice, OrderTerms, SalesOrder
+from services.billing.receivables.domain.errors import (
+    CreditExceedsInvoice,
+    CreditNoteNotFound,
+    CurrencyMismatch,
+    DuplicatePayment,
+    InvalidAmount,
+    NotOnInvoice,
+    Overpayment,
+    RefundExceedsCredit,
+)
+from services.billing.receivables.domain.shares import allocate, share
+from services.billing.receivables.domain.statement import statement
+from shared.contracts.common import Discount, DiscountKind, OrderKind, OrderLine, OrderLineInput
+from shared.contracts.inventory import LineProgress, StockLine
+from shared.contracts.orders import OrderApproved
+from shared.contracts.pricing import PricingTerms, TaxRate
+from shared.contracts.receivables import (
+    CreditNoteIssued,
+    CustomerInvoiceIssued,
+    CustomerInvoiceOverdue,
+    InvoicingPolicy,
+    ReturnCredited,
+)
+from shared.domain import DomainError
+from shared.pricing import price_document
+
+D = Decimal
+AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
+POLICY = DunningPolicy((1, 3, 7))
+RATES = {
+    "VAT": TaxRate(code="VAT", rate=D(19), version=2),
+    "CITY": TaxRate(code="CITY", rate=D("2.5"), version=1),
+}
+
+
+def quotation_like(**overrides: Any) -> OrderApproved:
+    """Three lines, two tax rates (A at both, B at VAT, C at CITY), a 10 % line discount on C
+    and 12.34 off the document: net 168.08, VAT 16.01, CITY 3.49, grand total 187.58."""
+    lines = [
+        OrderLine(sku="A", quantity=D(3), unit_price=D("19.99"), tax_codes=["VAT", "CITY"]),
+        OrderLine(sku="B", quantity=D(7), unit_price=D("4.35"), tax_codes=["VAT"]),
+        OrderLine(
+            sku="C",
+            quantity=D(1),
+            unit_price=D("100.00"),
+            tax_codes=["CITY"],
+            discount=Discount(kind=DiscountKind.PERCENT, value=D(10)),
+        ),
+    ]
+    terms = PricingTerms(discount=Discount(kind=DiscountKind.AMOUNT, value=D("12.34")))
+    inputs = [OrderLineInput(**line.model_dump()) for line in lines]
+    pricing = price_document(inputs, terms, RATES, currency="EUR")  # type: ignore[arg-type]
+    values: dict[str, Any] = {
+        "order_id": "SO-1",
+        "kind": OrderKind.SALES,
+        "party_id": "C-1",
+        "branch_id": "BR-1",
+        "created_by": "alice",
+        "currency": "EUR",
+        "lines": lines,
+        "total": pricing.grand_total,
+        "pricing": pricing,
+        "attempt": 1,
+    }
+    return OrderApproved(**{**values, **overrides})
+
+
+def order(policy: InvoicingPolicy, approved: OrderApproved | None = None) -> SalesOrder:
+    copy = SalesOrder(id="SO-1")
+    copy.approve(approved or quotation_like(), OrderTerms(policy=policy, payment_terms_days=30))
+    return copy
+
+
+def invoices_of(copy: SalesOrder, first: int = 1) -> list[CustomerInvoice]:
+    made = []
+    for n, bill in enumerate(copy.pending_bills, first):
+        invoice = CustomerInvoice.issue(number=n, order=copy, bill=bill, at=AT, policy=POLICY)
+        copy.invoice_stored(bill.key, invoice.id)
+        made.append(invoice)
+    return made
+
+
+def per_rate(invoice: CustomerInvoice) -> dict[str, Decimal]:
+    return {tax.code: tax.tax for tax in invoice.taxes}
+
+
+def two_shipments() -> tuple[SalesOrder, CustomerInvoice, CustomerInvoice]:
+    copy = order(InvoicingPolicy.PER_ISSUE)
+    copy.ship("ISS-1", [StockLine(sku="A", quantity=D(1)), StockLine(sku="B", quantity=D(4)),
+                        StockLine(sku="C", quantity=D(1))])  # fmt: skip
+    [first] = invoices_of(copy)
+    copy.ship("ISS-2", [StockLine(sku="A", quantity=D(2)), StockLine(sku="B", quantity=D(3))])
+    [second] = invoices_of(copy, 2)
+    return copy, first, second
+
+
+# --- shares -----------------------------------------------------------------------------------
+
+
+def test_allocate_hands_the_rounding_units_to_the_largest_remainders() -> None:
+    unit = D("0.01")
+    assert allocate([D("10.6153"), D("5.3903")], D("16.01"), unit) == [D("10.62"), D("5.39")]
+    # Three equal thirds of 1.00: the first (earliest on a tie) takes the odd cent.
+    third = D(1) / D(3)
+    assert allocate([third] * 3, D("1.00"), unit) == [D("0.34"), D("0.33"), D("0.33")]
+    # A total below the values' sum takes units back from the smallest remainders, last first.
+    assert allocate([D("1.005"), D("1.009")], D("2.00"), unit) == [D("1.00"), D("1.00")]
+    assert allocate([], D(0), unit) == []
+
+
+def test_running_shares_add_up_to_the_whole_and_the_last_takes_the_remainder() -> None:
+    unit = D("0.01")
+    parts = [share(D("10.00"), D(k), D(k + 1), D(3), unit) for k in range(3)]
+    assert parts == [D("3.33"), D("3.34"), D("3.33")]
+    assert sum(parts) == D("10.00")
+    assert share(D("0.93"), D(0), D(1), D(2), unit) == D("0.46")  # 0.465, half to even
+    assert share(D("5.00"), D(0), D(1), D(0), unit) == D(0)
+
+
+# --- invoices of an order -------------------------------------------------------------------
+
+
+def test_two_shipments_make_two_invoices_that_add_up_to_the_order_to_the_cent() -> None:
+    approved = quotation_like()
+    assert approved.pricing is not None
+    assert (approved.pricing.net_total, approved.pricing.grand_total) == (D("168.08"), D("187.58"))
+    _, first, second = two_shipments()
+
+    assert (first.net_total, first.tax_total, first.total) == (D("118.67"), D("9.18"), D("127.85"))
+    assert per_rate(first) == {"CITY": D("2.56"), "VAT": D("6.62")}
+    assert (second.net_total, second.tax_total, second.total) == (
+        D("49.41"),
+        D("10.32"),
+        D("59.73"),
+    )
+    assert per_rate(second) == {"CITY": D("0.93"), "VAT": D("9.39")}
+    assert first.total + second.total == approved.pricing.grand_total
+    assert first.net_total + second.net_total == approved.pricing.net_total
+    for tax in approved.pricing.taxes:
+        assert per_rate(first)[tax.code] + per_rate(second)[tax.code] == tax.tax
+    # Line A (3 at both rates): one third now, the rest (the remainder) later.
+    a1 = next(line for line in first.lines if line.sku == "A")
+    a2 = next(line for line in second.lines if line.sku == "A")
+    assert (a1.net, a2.net) == (D("18.62"), D("37.25"))
+    assert [(t.code, t.rate, t.version, t.tax) for t in a1.taxes] == [
+        ("VAT", D(19), 2, D("3.54")),
+        ("CITY", D("2.5"), 1, D("0.47")),
+    ]
+    assert [t.tax for t in a2.taxes] == [D("7.08"), D("0.93")]
+    # The discounts travel as priced: C's 10 % and its share of the document's.
+    c = next(line for line in first.lines if line.sku == "C")
+    assert (c.amount, c.line_discount, c.document_discount, c.net) == (
+        D("100.00"), D("10.00"), D("6.16"), D("83.84"),
+    )  # fmt: skip
+    assert (first.final, second.final) == (False, True)
+    assert first.id == "SI-000001"
+    assert second.id == "SI-000002"
+    assert first.due_at == AT + timedelta(days=30)
+    issued = first.collect_events()
+    assert isinstance(issued[0], CustomerInvoiceIssued)
+    assert issued[0].issue_id == "ISS-1"
+
+
+def test_on_approval_invoices_the_whole_order_at_once() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    assert (invoice.total, invoice.net_total) == (D("187.58"), D("168.08"))
+    assert per_rate(invoice) == {"CITY": D("3.49"), "VAT": D("16.01")}
+    assert invoice.final
+    assert invoice.bill == "approval"
+
+
+def test_on_completion_invoices_what_was_issued_less_returns_not_yet_invoiced() -> None:
+    copy = order(InvoicingPolicy.ON_COMPLETION)
+    copy.ship("ISS-1", [StockLine(sku="B", quantity=D(7))])
+    assert invoices_of(copy) == []
+    copy.return_received("RET-1", [StockLine(sku="B", quantity=D(2))], [])
+    [said] = copy.collect_events()
+    assert isinstance(said, ReturnCredited)
+    assert said.not_yet_invoiced == [StockLine(sku="B", quantity=D(2))]
+    assert "not invoiced yet" in said.detail
+    copy.complete([LineProgress(sku="B", ordered=D(7), fulfilled=D(7)),
+                   LineProgress(sku="A", ordered=D(3), fulfilled=D(0)),
+                   LineProgress(sku="C", ordered=D(1), fulfilled=D(0))])  # fmt: skip
+    [invoice] = invoices_of(copy)
+    [line] = invoice.lines
+    assert (line.sku, line.quantity, line.net) == ("B", D(5), D("20.26"))  # 28.37 x 5/7
+
+
+def test_shipments_before_the_approval_are_invoiced_when_it_comes() -> None:
+    copy = SalesOrder(id="SO-1")
+    copy.ship("ISS-1", [StockLine(sku="C", quantity=D(1))])
+    assert copy.pending_bills == []
+    copy.approve(quotation_like(), OrderTerms(policy=InvoicingPolicy.PER_ISSUE))
+    copy.ship("ISS-1", [StockLine(sku="C", quantity=D(1))])  # told twice: billed once
+    [invoice] = invoices_of(copy)
+    assert invoice.total == D("85.93")
+
+
+def test_an_order_without_pricing_is_invoiced_at_quantity_times_price() -> None:
+    approved = quotation_like(pricing=None, total=D("333.92"))
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL, approved))
+    assert invoice.total == D("333.92")
+    assert invoice.tax_total == D(0)
+
+
+# --- credit notes -----------------------------------------------------------------------------
+
+
+def test_a_return_of_one_line_of_three_reverses_its_net_and_its_tax() -> None:
+    copy, first, second = two_shipments()
+    creditable = [(i.id, i.creditable()) for i in (first, second)]
+    copy.return_received("RET-1", [StockLine(sku="C", quantity=D(1))], creditable)
+    [said] = copy.collect_events()
+    assert isinstance(said, ReturnCredited)
+    assert said.credits[0].invoice_id == first.id
+    first.collect_events()
+    first.credit_items(said.credits[0].lines, reason="return", by="bob", at=AT, return_id="RET-1")
+    [issued] = first.collect_events()
+    assert isinstance(issued, CreditNoteIssued)
+    note = issued.credit_note
+    assert note.credit_note_id == "SI-000001-CN1"
+    assert note.return_id == "RET-1"
+    assert (note.net_total, note.tax_total, note.total) == (D("83.84"), D("2.09"), D("85.93"))
+    assert [(t.code, t.base, t.tax) for t in note.taxes] == [("CITY", D("83.84"), D("2.09"))]
+    assert first.balance == D("127.85") - D("85.93")
+    # VAT lines untouched: the credit note names CITY only.
+    assert first.creditable() == {"A": D(1), "B": D(4), "C": D(0)}
+
+
+def test_returns_credit_the_oldest_invoice_first_and_each_unit_in_proportion() -> None:
+    copy, first, second = two_shipments()
+    creditable = [(i.id, i.creditable()) for i in (first, second)]
+    copy.return_received("RET-1", [StockLine(sku="A", quantity=D(2))], creditable)
+    [said] = copy.collect_events()
+    assert isinstance(said, ReturnCredited)
+    assert [(c.invoice_id, c.lines[0].quantity) for c in said.credits] == [
+        (first.id, D(1)),
+        (second.id, D(1)),
+    ]
+    second.credit_items([StockLine(sku="A", quantity=D(1))], reason="r", by="bob", at=AT)
+    second.credit_items([StockLine(sku="A", quantity=D(1))], reason="r", by="bob", at=AT)
+    halves = [n.lines[0] for n in second.credit_notes]
+    assert [h.net for h in halves] == [D("18.62"), D("18.63")]  # 37.25: 18.625 half to even
+    assert [[t.tax for t in h.taxes] for h in halves] == [
+        [D("3.54"), D("0.46")],
+        [D("3.54"), D("0.47")],
+    ]
+    assert sum(h.total for h in halves) == D("37.25") + D("7.08") + D("0.93")
+
+
+def test_a_credit_beyond_the_invoice_is_refused_and_changes_nothing() -> None:
+    _, first, _ = two_shipments()
+    before = first.model_dump()
+    with pytest.raises(CreditExceedsInvoice):
+        first.credit_items([StockLine(sku="B", quantity=D(5))], reason="r", by="b", at=AT)
+    with pytest.raises(NotOnInvoice):
+        first.credit_items([StockLine(sku="Z", quantity=D(1))], reason="r", by="b", at=AT)
+    with pytest.raises(CreditExceedsInvoice):
+        first.credit_amount(D("127.86"), reason="r", by="b", at=AT)
+    with pytest.raises(InvalidAmount):
+        first.credit_amount(D("1.005"), reason="r", by="b", at=AT)
+    assert first.model_dump() == before
+
+
+def test_an_amount_is_credited_over_what_is_left_of_nets_and_taxes() -> None:
+    _, first, _ = two_shipments()
+    first.credit_amount(D("12.78"), reason="goodwill", by="b", at=AT)
+    note = first.credit_notes[0]
+    assert note.total == D("12.78")
+    assert note.net_total + note.tax_total == D("12.78")
+    first.credit_amount(first.total - first.amount_credited, reason="all", by="b", at=AT)
+    assert first.balance == D(0)
+    assert first.status == "settled"
+    for line, credited in zip(first.lines, first.credited, strict=True):
+        assert (credited.net, credited.tax) == (line.net, line.tax)
+
+
+# --- payments and refunds ---------------------------------------------------------------------
+
+
+def test_payments_add_up_and_each_refusal_changes_nothing() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.pay("P-1", D("100.00"), "EUR", AT)
+    refusals: list[tuple[type[DomainError], tuple[Any, ...]]] = [
+        (CurrencyMismatch, ("P-2", D("10.00"), "USD", AT)),
+        (InvalidAmount, ("P-2", D("10.001"), "EUR", AT)),
+        (Overpayment, ("P-2", D("87.59"), "EUR", AT)),
+        (DuplicatePayment, ("P-1", D("1.00"), "EUR", AT)),
+    ]
+    for error, args in refusals:
+        before = invoice.model_dump()
+        with pytest.raises(error):
+            invoice.pay(*args)
+        assert invoice.model_dump() == before
+    invoice.pay("P-2", D("87.58"), "EUR", AT)
+    assert (invoice.balance, invoice.status, invoice.amount_paid) == (D(0), "settled", D("187.58"))
+
+
+def test_a_refund_pays_out_a_credit_never_more() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.pay("P-1", D("187.58"), "EUR", AT)
+    invoice.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="b", at=AT)
+    note = invoice.credit_notes[0]
+    assert (invoice.status, invoice.balance) == ("in_credit", -note.total)
+    with pytest.raises(RefundExceedsCredit):
+        invoice.refund("R-1", note.total + D("0.01"), "EUR", AT, note.credit_note_id)
+    with pytest.raises(CreditNoteNotFound):
+        invoice.refund("R-1", D(1), "EUR", AT, "SI-000001-CN9")
+    invoice.refund("R-1", D("50.00"), "EUR", AT, note.credit_note_id)
+    invoice.refund("R-2", note.total - D("50.00"), "EUR", AT)
+    assert (invoice.balance, invoice.status, invoice.amount_refunded) == (
+        D(0),
+        "settled",
+        note.total,
+    )
+    with pytest.raises(RefundExceedsCredit):
+        invoice.refund("R-3", D("0.01"), "EUR", AT)
+
+
+def test_an_unpaid_credit_is_not_refunded() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="b", at=AT)
+    with pytest.raises(RefundExceedsCredit):
+        invoice.refund("R-1", D("1.00"), "EUR", AT)
+
+
+# --- reminders and statement ------------------------------------------------------------------
+
+
+def test_an_unpaid_invoice_is_reminded_on_the_dunning_days_then_no_more() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.collect_events()
+    due = invoice.due_at
+    invoice.remind(due, POLICY)
+    assert invoice.collect_events() == []
+    overdue: Any = None
+    for days, attempt in ((1, 1), (3, 2), (7, 3)):
+        invoice.remind(due + timedelta(days=days), POLICY)
+        [overdue] = invoice.collect_events()
+        assert isinstance(overdue, CustomerInvoiceOverdue)
+        assert overdue.attempt == attempt
+    assert overdue.next_attempt_at is None
+    assert overdue.attempts == 3
+    invoice.remind(due + timedelta(days=30), POLICY)
+    assert invoice.collect_events() == []
+
+
+def test_a_paid_invoice_is_not_reminded() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.pay("P-1", invoice.total, "EUR", AT)
+    assert invoice.next_attempt_at is None
+    assert not invoice.is_overdue(AT + timedelta(days=99))
+
+
+def test_a_statement_runs_the_balance_from_what_was_owed_before() -> None:
+    _, first, second = two_shipments()
+    first.pay("P-1", D("27.85"), "EUR", AT + timedelta(days=2))
+    second.credit_items([StockLine(sku="B", quantity=D(3))], reason="r", by="b",
+                        at=AT + timedelta(days=3))  # fmt: skip
+    [account] = statement([first, second], AT + timedelta(days=1), None)
+    assert account["opening_balance"] == D("187.58")
+    kinds = [(e["kind"], e["amount"], e["balance"]) for e in account["entries"]]
+    credit = second.credit_notes[0].total
+    assert kinds == [
+        ("payment", D("-27.85"), D("159.73")),
+        ("credit_note", -credit, D("159.73") - credit),
+    ]
+    assert account["closing_balance"] == D("159.73") - credit
