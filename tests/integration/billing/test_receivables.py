@@ -5,6 +5,7 @@ the customer's open items and statement show it all."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -52,6 +53,7 @@ async def _refused(bus: Bus, command: Any, reason: str) -> None:
 async def _invoice(billing: OmsApp, invoice_id: str) -> dict[str, Any]:
     status, body = await asgi_get(billing, "/customer-invoices", f"invoice_id={invoice_id}")
     assert status == 200
+    assert isinstance(body, dict)
     return body
 
 
@@ -248,3 +250,32 @@ async def test_on_approval_invoices_at_once_and_a_reminder_follows_an_unpaid_due
     )
     assert (overdue.body["attempt"], overdue.body["attempts"]) == (1, 3)
     assert overdue.body["balance"] == "100.00"
+
+
+async def test_bad_sales_invoice_commands_are_refused_by_name(billing: OmsApp, bus: Bus) -> None:
+    missing = unique("SI")
+    await _refused(bus, _paid({"invoice_id": missing}, "1.00"), "unknown_invoice")
+    await _refused(
+        bus,
+        IssueCreditNote(invoice_id=missing, amount=D("1.00"), reason="r", issued_by="root"),
+        "unknown_invoice",
+    )
+    both = {
+        "invoice_id": missing,
+        "lines": [{"sku": "A", "quantity": "1"}],
+        "amount": "1.00",
+        "reason": "r",
+        "issued_by": "root",
+    }
+    message_id = str(uuid4())
+    await bus.send_raw(
+        "oms.commands",
+        "billing.issue_credit_note",
+        json.dumps({**both, "message_id": message_id}).encode(),
+        reply=True,
+        message_id=message_id,
+        person="root",
+    )
+    reply = await bus.reply_for_id(message_id, timeout=SECONDS)
+    assert reply.body["reason"] == "invalid_message"
+    assert "either lines or an amount" in reply.body["detail"]

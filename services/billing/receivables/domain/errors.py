@@ -1,4 +1,7 @@
-"""Refusals of the receivables rules, each with a stable reason code."""
+"""Refusals of the receivables rules, each with a stable reason code.
+
+A reason code the subscriptions part uses too keeps its words here (the AsyncAPI document
+describes each code once, whichever class it reads)."""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ from shared.domain import DomainError
 
 
 class InvoiceNotFound(DomainError):
-    """No sales invoice with this id."""
+    """No invoice with this id."""
 
     reason = "unknown_invoice"
 
 
 class CurrencyMismatch(DomainError):
-    """Money in another currency than the invoice's."""
+    """A payment in another currency than the invoice's."""
 
     reason = "currency_mismatch"
 
@@ -24,13 +27,13 @@ class InvalidAmount(DomainError):
 
 
 class Overpayment(DomainError):
-    """A payment larger than what the customer owes on the invoice."""
+    """A payment larger than the invoice's balance."""
 
     reason = "overpayment"
 
 
 class DuplicatePayment(DomainError):
-    """A payment or refund id recorded on the invoice already (by another command)."""
+    """A payment_id already recorded on the invoice (by another command)."""
 
     reason = "duplicate_payment"
 
