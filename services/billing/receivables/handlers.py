@@ -22,7 +22,7 @@ from services.billing.receivables.domain import CustomerInvoice, PolicyRecord, S
 from services.billing.receivables.domain.errors import InvoiceNotFound
 from services.billing.receivables.domain.orders import Bill
 from services.billing.receivables.domain.policies import policy_id
-from services.billing.receivables.repository import Stores
+from services.billing.receivables.repository import ReceivablesStores
 from shared.contracts.base import Message, utcnow
 from shared.contracts.common import OrderKind
 from shared.contracts.inventory import GoodsIssued, StockLine
@@ -48,7 +48,9 @@ Clock = Callable[[], datetime]
 
 
 class ReceivablesHandlers:
-    def __init__(self, stores: Stores, *, dunning: DunningPolicy, batch: int = 500) -> None:
+    def __init__(
+        self, stores: ReceivablesStores, *, dunning: DunningPolicy, batch: int = 500
+    ) -> None:
         self.stores = stores
         self.policies = stores.policies
         self.orders = stores.orders

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,6 +18,7 @@ from services.billing.receivables.domain.policies import policy_id
 from shared.contracts.base import Message
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
+from shared.storage.store import Store
 from shared.storage.outbox import OutboxRelay
 
 POLICIES, SALES_ORDERS, CUSTOMER_INVOICES = (
@@ -33,11 +35,29 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await invoices.create_index([("order_id", ASCENDING), ("bill", ASCENDING)], unique=True)
     await invoices.create_index([("customer_id", ASCENDING), ("issued_at", ASCENDING)])
     await invoices.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-    await db[SALES_ORDERS].create_index([("pending", ASCENDING)])
+
+
+class ReceivablesStores(Protocol):
+    """What the handlers ask of where the part's documents live (unit tests give their own)."""
+
+    @property
+    def policies(self) -> Store[PolicyRecord]: ...
+    @property
+    def orders(self) -> Store[SalesOrder]: ...
+    @property
+    def invoices(self) -> Store[CustomerInvoice]: ...
+    async def terms_for(self, branch_id: str, customer_id: str) -> OrderTerms: ...
+    async def invoices_of(self, order_id: str) -> list[CustomerInvoice]: ...
+    async def add_numbered(
+        self, make: Callable[[int], CustomerInvoice], series: str, *, cause: Message
+    ) -> CustomerInvoice: ...
+    async def overdue_invoices(self, now: datetime, limit: int) -> list[CustomerInvoice]: ...
 
 
 @dataclass(frozen=True)
 class Stores:
+    """The part's stores in MongoDB (a :class:`ReceivablesStores`)."""
+
     policies: AggregateStore[PolicyRecord]
     orders: AggregateStore[SalesOrder]
     invoices: AggregateStore[CustomerInvoice]
@@ -68,9 +88,6 @@ class Stores:
         return await add_numbered(
             self.invoices, make, series, cause=cause, issued_already=issued_already
         )
-
-    async def waiting_orders(self, limit: int) -> list[SalesOrder]:
-        return await self.orders.find({"pending": True}, limit=limit)
 
     async def overdue_invoices(self, now: datetime, limit: int) -> list[CustomerInvoice]:
         return await self.invoices.find(

@@ -28,7 +28,7 @@ from services.billing.receivables.domain.errors import (
     RefundExceedsCredit,
 )
 from services.billing.receivables.domain.lines import tax_totals
-from services.billing.receivables.domain.orders import Bill, OrderTerms
+from services.billing.receivables.domain.orders import Bill, OrderTerms, SalesOrder
 from services.billing.receivables.domain.shares import allocate, fits, share
 from shared.contracts.inventory import StockLine
 from shared.contracts.pricing import LineTax, TaxTotal
@@ -101,13 +101,13 @@ class CustomerInvoice(Aggregate):
         cls,
         *,
         number: int,
-        order: Any,
+        order: SalesOrder,
         bill: Bill,
         at: datetime,
         policy: DunningPolicy,
     ) -> CustomerInvoice:
-        """The invoice of ``bill`` of the order (a ``SalesOrder``), numbered ``number``."""
-        terms: OrderTerms = order.terms
+        """The invoice of ``bill`` of the order, numbered ``number``."""
+        terms = order.terms
         due_at = at + timedelta(days=terms.payment_terms_days)
         invoice = cls(
             id=f"{terms.invoice_series}-{number:06d}",

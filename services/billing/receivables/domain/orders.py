@@ -101,7 +101,8 @@ class SalesOrder(Aggregate):
     completed: list[LineProgress] | None = None
     bills: list[Bill] = []
     pending: bool = False
-    """Whether a bill waits to be stored as an invoice (the schedule looks for these)."""
+    """Whether a bill waits to be stored as an invoice (finished by the next event about the
+    order, or by the redelivery of the one that made it)."""
     returns: list[ReturnPlan] = []
 
     # --- what billing learns -------------------------------------------------------------
