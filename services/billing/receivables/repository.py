@@ -18,8 +18,8 @@ from services.billing.receivables.domain.policies import policy_id
 from shared.contracts.base import Message
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
-from shared.storage.store import Store
 from shared.storage.outbox import OutboxRelay
+from shared.storage.store import Store
 
 POLICIES, SALES_ORDERS, CUSTOMER_INVOICES = (
     "invoicing_policies",
