@@ -91,6 +91,9 @@ class SetInvoicingPolicy(Command):
 
 
 class InvoicingPolicySet(Event):
+    """A branch's (or a customer's) invoicing policy is set; orders approved from now on are
+    invoiced by it."""
+
     ordering_key: ClassVar[str | None] = "branch_id"
     routing_key: ClassVar[str] = "billing.invoicing_policy_set"
     branch_id: Identifier
@@ -166,7 +169,11 @@ class _CustomerInvoiceFacts(Event):
 
 class CustomerInvoiceIssued(_CustomerInvoiceFacts):
     """A sales order (or part of it) was invoiced: its lines, discounts and taxes per rate as
-    the order was priced."""
+    the order was priced. Each line's values are whole minor units adding up to the order's
+    rounded totals (the cents left over go to the largest remainders); an invoice of part of a
+    line takes its quantity's share from a running total rounded half to even, and the invoice
+    that completes the line takes what is left, so an order's invoices add up to its
+    ``grand_total`` and to each tax rate's total to the cent."""
 
     routing_key: ClassVar[str] = "billing.customer_invoice_issued"
     policy: InvoicingPolicy
@@ -202,6 +209,8 @@ class RecordCustomerPayment(Command):
 
 
 class CustomerPaymentRecorded(_CustomerInvoiceFacts):
+    """Money received for a sales invoice; ``balance`` is what is left to pay."""
+
     routing_key: ClassVar[str] = "billing.customer_payment_recorded"
     payment_id: Identifier
     amount: DecimalText
@@ -256,6 +265,10 @@ class CreditNote(BaseModel):
 
 
 class CreditNoteIssued(_CustomerInvoiceFacts):
+    """A credit note on a sales invoice (by command, or for a return: ``return_id``): each
+    line's net and taxes reversed in proportion to the quantity (by the invoices' running-total
+    rule), or an amount shared over what is left of the lines' nets and taxes."""
+
     routing_key: ClassVar[str] = "billing.credit_note_issued"
     credit_note: CreditNote
 
@@ -279,6 +292,8 @@ class RecordRefund(Command):
 
 
 class RefundRecorded(_CustomerInvoiceFacts):
+    """Money paid back to the customer (a payment out) against a sales invoice's credit."""
+
     routing_key: ClassVar[str] = "billing.refund_recorded"
     refund_id: Identifier
     credit_note_id: Identifier | None = None
