@@ -27,7 +27,7 @@ from services.billing.receivables.domain.statement import statement
 from shared.contracts.common import Discount, DiscountKind, OrderKind, OrderLine, OrderLineInput
 from shared.contracts.inventory import LineProgress, StockLine
 from shared.contracts.orders import OrderApproved
-from shared.contracts.pricing import PricingTerms, TaxRate
+from shared.contracts.pricing import PricingTerms, TaxRate, TaxRounding
 from shared.contracts.receivables import (
     CreditNoteIssued,
     CustomerInvoiceIssued,
@@ -380,3 +380,37 @@ def test_a_statement_runs_the_balance_from_what_was_owed_before() -> None:
         ("credit_note", -credit, D("159.73") - credit),
     ]
     assert account["closing_balance"] == D("159.73") - credit
+
+
+@pytest.mark.parametrize(
+    ("inclusive", "rounding"),
+    [(True, TaxRounding.DOCUMENT), (True, TaxRounding.LINE), (False, TaxRounding.LINE)],
+)
+def test_partial_invoices_add_up_whatever_the_pricing_terms(
+    inclusive: bool, rounding: TaxRounding
+) -> None:
+    approved = quotation_like()
+    assert approved.pricing is not None
+    terms = PricingTerms(
+        prices_include_tax=inclusive,
+        tax_rounding=rounding,
+        discount=Discount(kind=DiscountKind.PERCENT, value=D("3.3")),
+    )
+    inputs = [OrderLineInput(**line.model_dump()) for line in approved.lines]
+    pricing = price_document(inputs, terms, RATES, currency="EUR")  # type: ignore[arg-type]
+    copy = order(
+        InvoicingPolicy.PER_ISSUE, quotation_like(pricing=pricing, total=pricing.grand_total)
+    )
+    made = []
+    for n, (a, b) in enumerate(((1, 2), (1, 2), (1, 3)), 1):
+        copy.ship(
+            f"ISS-{n}", [StockLine(sku="A", quantity=D(a)), StockLine(sku="B", quantity=D(b))]
+        )
+        made += invoices_of(copy, len(made) + 1)
+    copy.ship("ISS-4", [StockLine(sku="C", quantity=D(1))])
+    made += invoices_of(copy, len(made) + 1)
+    assert sum(i.total for i in made) == pricing.grand_total
+    assert sum(i.net_total for i in made) == pricing.net_total
+    for tax in pricing.taxes:
+        assert sum(per_rate(i).get(tax.code, D(0)) for i in made) == tax.tax
+    assert all(i.total == i.net_total + i.tax_total for i in made)
