@@ -401,7 +401,7 @@ def test_partial_invoices_add_up_whatever_the_pricing_terms(
     copy = order(
         InvoicingPolicy.PER_ISSUE, quotation_like(pricing=pricing, total=pricing.grand_total)
     )
-    made = []
+    made: list[CustomerInvoice] = []
     for n, (a, b) in enumerate(((1, 2), (1, 2), (1, 3)), 1):
         copy.ship(
             f"ISS-{n}", [StockLine(sku="A", quantity=D(a)), StockLine(sku="B", quantity=D(b))]
