@@ -240,3 +240,31 @@ async def test_payments_and_reminders_go_through_the_invoice() -> None:
     assert await handle.run_schedule() == 0
     [overdue] = stores.invoices.events(CustomerInvoiceOverdue)
     assert (overdue.attempt, overdue.balance) == (1, D("186.58"))
+
+
+async def test_a_prepaid_order_closed_short_is_credited_what_was_never_shipped() -> None:
+    handle, stores = handlers()
+    await handle.set_invoicing_policy(policy(InvoicingPolicy.ON_APPROVAL))
+    await handle.order_approved(quotation_like())
+    await handle.goods_issued(issued("ISS-1", ("A", 3), ("B", 5), ("C", 1)))
+    done = OrderCompleted(
+        order_id="SO-1",
+        kind=OrderKind.SALES,
+        party_id="C-1",
+        branch_id="BR-1",
+        lines=[
+            LineProgress(sku="A", ordered=D(3), fulfilled=D(3)),
+            LineProgress(sku="B", ordered=D(7), fulfilled=D(5)),
+            LineProgress(sku="C", ordered=D(1), fulfilled=D(1)),
+        ],
+        closed_short=True,
+        reason="out of B",
+        completed_by="bob",
+    )
+    await handle.order_completed(done)
+    await handle.order_completed(done)  # told twice: credited once
+    [note] = stores.invoices.events(CreditNoteIssued)
+    [line] = note.credit_note.lines
+    assert (line.sku, line.quantity, line.net, line.tax) == ("B", D(2), D("8.11"), D("1.54"))
+    assert note.credit_note.reason == "closed short, never shipped: out of B"
+    assert note.balance == D("187.58") - D("9.65")

@@ -29,22 +29,25 @@ from shared.contracts.inventory import GoodsIssued, StockLine
 from shared.contracts.orders import OrderApproved, OrderCompleted
 from shared.contracts.receivables import (
     CreditedLines,
+    InvoicingPolicy,
     IssueCreditNote,
     RecordCustomerPayment,
     RecordRefund,
     SetInvoicingPolicy,
 )
 from shared.contracts.returns import ReturnReceived
+from shared.pricing.money import ZERO
 from shared.registry import entry
 from shared.storage.aggregates import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
 
-RENEWALS_BY = entry("billing").rabbitmq_user
-"""Subscription renewal orders are created by billing's own user; the subscriptions part
-invoices those."""
+BILLING_USER = entry("billing").rabbitmq_user
+"""Billing's own user: subscription renewal orders are created by it (the subscriptions part
+invoices those), and it signs what it does on its own (a credit for goods never shipped)."""
 
 Clock = Callable[[], datetime]
+ON_APPROVAL = InvoicingPolicy.ON_APPROVAL
 
 
 class ReceivablesHandlers:
@@ -76,7 +79,7 @@ class ReceivablesHandlers:
     async def order_approved(self, event: OrderApproved) -> None:
         """Keep billing's copy of an approved sales order (renewals excepted); on_approval:
         invoice it now."""
-        if event.kind is not OrderKind.SALES or event.created_by == RENEWALS_BY:
+        if event.kind is not OrderKind.SALES or event.created_by == BILLING_USER:
             return
         terms = await self.stores.terms_for(event.branch_id, event.party_id)
         await self._learn(event, event.order_id, lambda o: o.approve(event, terms))
@@ -86,9 +89,34 @@ class ReceivablesHandlers:
         await self._learn(event, event.order_id, lambda o: o.ship(event.issue_id, event.lines))
 
     async def order_completed(self, event: OrderCompleted) -> None:
-        """on_completion: invoice what was issued, less returns not invoiced yet."""
-        if event.kind is OrderKind.SALES:
-            await self._learn(event, event.order_id, lambda o: o.complete(event.lines))
+        """on_completion: invoice what was issued, less returns not invoiced yet; on_approval
+        and closed short: credit what was invoiced and never shipped."""
+        if event.kind is not OrderKind.SALES:
+            return
+        await self._learn(event, event.order_id, lambda o: o.complete(event.lines))
+        order = await self.orders.read(event.order_id)
+        if event.closed_short and order is not None and order.terms.policy is ON_APPROVAL:
+            for invoice in await self.stores.invoices_of(event.order_id):
+                await self._credit_unshipped(invoice.id, event)
+
+    async def _credit_unshipped(self, invoice_id: str, event: OrderCompleted) -> None:
+        unshipped = {p.sku: p.ordered - p.fulfilled for p in event.lines if p.ordered > p.fulfilled}
+
+        def credit(invoice: CustomerInvoice) -> None:
+            left = invoice.creditable()
+            items = [
+                StockLine(sku=sku, quantity=min(quantity, left[sku]))
+                for sku, quantity in unshipped.items()
+                if left.get(sku, ZERO) > ZERO
+            ]
+            if items:
+                reason = f"closed short, never shipped: {event.reason or ''}".strip()
+                by = event.completed_by or BILLING_USER
+                invoice.credit_items(items, reason=reason, by=by, at=self.clock())
+
+        await self.invoices.change(
+            invoice_id, event, credit, missing=self._no_invoice(invoice_id), key="closed-short"
+        )
 
     async def _learn(
         self, cause: Message, order_id: str, change: Callable[[SalesOrder], None]
