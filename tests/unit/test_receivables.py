@@ -22,6 +22,7 @@ from services.billing.receivables.domain.errors import (
     Overpayment,
     RefundExceedsCredit,
 )
+from services.billing.receivables.domain.invoices import Money
 from services.billing.receivables.domain.shares import allocate, share
 from services.billing.receivables.domain.statement import statement
 from shared.contracts.common import Discount, DiscountKind, OrderKind, OrderLine, OrderLineInput
@@ -33,6 +34,7 @@ from shared.contracts.receivables import (
     CustomerInvoiceIssued,
     CustomerInvoiceOverdue,
     InvoicingPolicy,
+    RefundRecorded,
     ReturnCredited,
 )
 from shared.domain import DomainError
@@ -414,3 +416,118 @@ def test_partial_invoices_add_up_whatever_the_pricing_terms(
     for tax in pricing.taxes:
         assert sum(per_rate(i).get(tax.code, D(0)) for i in made) == tax.tax
     assert all(i.total == i.net_total + i.tax_total for i in made)
+
+
+# --- the rules at their edges -----------------------------------------------------------------
+
+
+def test_allocate_takes_back_and_cycles_units_as_needed() -> None:
+    unit = D("0.01")
+    # 1.49 in floors against 1.48: the smallest remainder (0.004, the second) gives one back.
+    assert allocate([D("0.996"), D("0.504")], D("1.48"), unit) == [D("0.99"), D("0.49")]
+    # Ten units too many over two whole values: taken back in turn, the later first.
+    assert allocate([D("1.50"), D("1.20")], D("2.60"), unit) == [D("1.45"), D("1.15")]
+    # More units missing than values: handed out in turn, the largest remainder first.
+    assert allocate([D("0.001"), D("0.004")], D("0.03"), unit) == [D("0.01"), D("0.02")]
+    assert allocate([D("0.996")], D("0.99"), unit) == [D("0.99")]  # rounded down, not to even
+
+
+def test_an_invoice_line_keeps_its_position_description_and_tax_bases() -> None:
+    approved = quotation_like()
+    lines = [line.model_copy(update={"description": f"Item {line.sku}"}) for line in approved.lines]
+    copy = order(InvoicingPolicy.PER_ISSUE, approved.model_copy(update={"lines": lines}))
+    copy.ship("ISS-1", [StockLine(sku="B", quantity=D(2)), StockLine(sku="C", quantity=D(1))])
+    [invoice] = invoices_of(copy)
+    assert [(line.line, line.sku, line.description) for line in invoice.lines] == [
+        (2, "B", "Item B"),
+        (3, "C", "Item C"),
+    ]
+    for line in invoice.lines:
+        assert all(tax.base == line.net for tax in line.taxes)
+        assert line.total == line.net + line.tax
+    assert [(t.code, t.base, t.tax) for t in invoice.taxes] == [
+        ("CITY", D("83.84"), D("2.09")),
+        ("VAT", D("8.11"), D("1.54")),
+    ]
+
+
+def test_a_return_beyond_what_was_shipped_is_said_and_not_credited() -> None:
+    copy, first, second = two_shipments()
+    creditable = [(i.id, i.creditable()) for i in (first, second)]
+    lines = [StockLine(sku="B", quantity=D(3)), StockLine(sku="B", quantity=D(3)),
+             StockLine(sku="B", quantity=D(2))]  # fmt: skip
+    copy.return_received("RET-1", lines, creditable)
+    copy.return_received("RET-1", lines, creditable)  # the same return again: nothing more
+    [said] = copy.collect_events()
+    assert isinstance(said, ReturnCredited)
+    assert [(c.invoice_id, [(x.sku, x.quantity) for x in c.lines]) for c in said.credits] == [
+        (first.id, [("B", D(3)), ("B", D(1))]),
+        (second.id, [("B", D(2)), ("B", D(1))]),
+    ]
+    assert said.not_credited == [StockLine(sku="B", quantity=D(1))]
+    assert said.not_yet_invoiced == []
+    assert said.customer_id == "C-1"
+    assert "not credited (beyond what was shipped): 1 B" in said.detail
+    assert copy.plan("RET-1") is not None
+
+
+def test_a_return_before_billing_knows_the_order_is_kept_and_said() -> None:
+    copy = SalesOrder(id="SO-9")
+    copy.return_received("RET-1", [StockLine(sku="A", quantity=D(1))], [])
+    [said] = copy.collect_events()
+    assert isinstance(said, ReturnCredited)
+    assert said.customer_id == "unknown"
+    assert said.not_credited == [StockLine(sku="A", quantity=D(1))]
+    assert said.detail == "not credited (the order's approval is not known): 1 A."
+
+
+def test_what_an_invoice_has_left_to_credit_counts_back_only_the_return_asked_about() -> None:
+    _, first, _ = two_shipments()
+    first.credit_items([StockLine(sku="B", quantity=D(1))], reason="r", by="b", at=AT,
+                       return_id="RET-1")  # fmt: skip
+    first.credit_items([StockLine(sku="B", quantity=D(2))], reason="r", by="b", at=AT,
+                       return_id="RET-2")  # fmt: skip
+    assert first.creditable() == {"A": D(1), "B": D(1), "C": D(1)}
+    assert first.creditable(but_return="RET-1") == {"A": D(1), "B": D(2), "C": D(1)}
+    assert first.creditable(but_return="RET-3") == {"A": D(1), "B": D(1), "C": D(1)}
+
+
+def test_a_refund_against_a_credit_note_is_kept_on_that_note() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    invoice.pay("P-1", invoice.total, "EUR", AT)
+    invoice.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="b", at=AT)
+    invoice.credit_items([StockLine(sku="B", quantity=D(7))], reason="r", by="b", at=AT)
+    first, second = invoice.credit_notes
+    with pytest.raises(RefundExceedsCredit):  # the invoice owes more, the note does not
+        invoice.refund("R-1", first.total + D("0.01"), "EUR", AT, first.credit_note_id)
+    invoice.refund("R-1", first.total, "EUR", AT, first.credit_note_id)
+    [refunded] = invoice.collect_events()[-1:]
+    assert isinstance(refunded, RefundRecorded)
+    assert (refunded.credit_note_id, refunded.amount) == (first.credit_note_id, first.total)
+    assert [n.refunded for n in invoice.credit_notes] == [first.total, D(0)]
+    assert invoice.money[-1] == Money(
+        id="R-1", amount=first.total, at=AT, refund=True, credit_note_id=first.credit_note_id
+    )
+    assert invoice.balance == -second.total
+
+
+def test_a_statement_shows_each_currency_and_the_period_to_its_last_instant() -> None:
+    _, first, second = two_shipments()
+    later = second.model_copy(
+        update={"id": "SI-000009", "currency": "USD", "issued_at": AT + timedelta(days=5)}
+    )
+    accounts = statement([later, first], AT, AT)
+    assert [a["currency"] for a in accounts] == ["EUR"]  # USD began after the period
+    [eur] = accounts
+    assert [e["document_id"] for e in eur["entries"]] == ["SI-000001"]  # at the very start
+    assert set(eur) == {"currency", "opening_balance", "entries", "closing_balance"}
+    both = statement([later, first], None, None)
+    assert [(a["currency"], a["closing_balance"]) for a in both] == [
+        ("EUR", first.total),
+        ("USD", second.total),
+    ]
+    entry = both[1]["entries"][0]
+    assert {k: entry[k] for k in ("kind", "invoice_id", "order_id", "amount", "balance")} == {
+        "kind": "invoice", "invoice_id": "SI-000009", "order_id": "SO-1",
+        "amount": second.total, "balance": second.total,
+    }  # fmt: skip
