@@ -25,7 +25,7 @@ from services.billing.receivables.handlers import ReceivablesHandlers
 from shared.contracts.base import Message
 from shared.contracts.common import OrderKind
 from shared.contracts.inventory import GoodsIssued, LineProgress, StockLine
-from shared.contracts.orders import OrderCompleted
+from shared.contracts.orders import OrderApproved, OrderCompleted
 from shared.contracts.receivables import (
     CreditNoteIssued,
     CustomerInvoiceIssued,
@@ -268,3 +268,12 @@ async def test_a_prepaid_order_closed_short_is_credited_what_was_never_shipped()
     assert (line.sku, line.quantity, line.net, line.tax) == ("B", D(2), D("8.11"), D("1.54"))
     assert note.credit_note.reason == "closed short, never shipped: out of B"
     assert note.balance == D("187.58") - D("9.65")
+
+
+def test_both_billing_parts_take_order_approved_from_its_one_queue() -> None:
+    from services.billing.app import SERVICE
+
+    [route] = [r for r in SERVICE.routes() if r.contract is OrderApproved]  # checked: typed
+    assert route.queue == "billing.order-approved"
+    assert "renewal" in (route.handler.__doc__ or "")
+    assert "Keep billing's copy of an approved sales order" in (route.handler.__doc__ or "")
