@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from services.billing.common.dunning import DunningPolicy
-from services.billing.receivables.domain import CustomerInvoice, OrderTerms, SalesOrder
+from services.billing.receivables.domain import (
+    CustomerInvoice,
+    OrderTerms,
+    PolicyRecord,
+    SalesOrder,
+)
 from services.billing.receivables.domain.errors import (
     CreditExceedsInvoice,
     CreditNoteNotFound,
@@ -34,9 +39,12 @@ from shared.contracts.receivables import (
     CustomerInvoiceIssued,
     CustomerInvoiceOverdue,
     InvoicingPolicy,
+    InvoicingPolicySet,
     RefundRecorded,
     ReturnCredited,
+    SetInvoicingPolicy,
 )
+from shared.contracts.subscriptions import BillingContact
 from shared.domain import DomainError
 from shared.pricing import price_document
 
@@ -531,3 +539,63 @@ def test_a_statement_shows_each_currency_and_the_period_to_its_last_instant() ->
         "kind": "invoice", "invoice_id": "SI-000009", "order_id": "SO-1",
         "amount": second.total, "balance": second.total,
     }  # fmt: skip
+
+
+def test_allocate_takes_units_back_from_the_last_in_turn() -> None:
+    unit = D("0.01")
+    assert allocate([D(1), D(1), D(1)], D("2.98"), unit) == [D("1.00"), D("0.99"), D("0.99")]
+
+
+def test_an_item_named_twice_in_one_credit_counts_what_the_first_took() -> None:
+    _, first, _ = two_shipments()
+    first.credit_items([StockLine(sku="B", quantity=D(1))], reason="r", by="b", at=AT)
+    before = first.model_dump()
+    twice = [StockLine(sku="B", quantity=D(2)), StockLine(sku="B", quantity=D(2))]
+    with pytest.raises(CreditExceedsInvoice):
+        first.credit_items(twice, reason="r", by="b", at=AT)
+    assert first.model_dump() == before
+    first.credit_items([*twice[:1], StockLine(sku="B", quantity=D(1))], reason="r", by="b", at=AT)
+    assert first.creditable()["B"] == D(0)
+
+
+def test_items_credited_after_an_amount_end_at_each_lines_full_values() -> None:
+    _, first, _ = two_shipments()
+    first.credit_amount(D("50.00"), reason="goodwill", by="b", at=AT)
+    b = next(i for i, line in enumerate(first.lines) if line.sku == "B")
+    first.credit_items([StockLine(sku="B", quantity=D(1))], reason="r", by="b", at=AT)
+    first.credit_items([StockLine(sku="B", quantity=D(3))], reason="r", by="b", at=AT)
+    line, credited = first.lines[b], first.credited[b]
+    assert (credited.quantity, credited.net, credited.tax) == (line.quantity, line.net, line.tax)
+    assert [t.tax for t in credited.taxes] == [t.tax for t in line.taxes]
+    assert all(t.base == credited.net for t in credited.taxes)
+
+
+def test_a_yen_invoice_counts_whole_yen() -> None:
+    approved = quotation_like(currency="JPY", pricing=None, total=D(333))
+    lines = [line.model_copy(update={"unit_price": D(37)}) for line in approved.lines]
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL, approved.model_copy(
+        update={"lines": lines, "total": D(400)})))  # fmt: skip
+    with pytest.raises(InvalidAmount):
+        invoice.pay("P-1", D("0.50"), "JPY", AT)
+    invoice.credit_items([StockLine(sku="B", quantity=D(1))], reason="r", by="b", at=AT)
+    assert invoice.credit_notes[0].total == D(37)  # a seventh of B's 257 yen, in whole yen
+    invoice.credit_amount(D(5), reason="r", by="b", at=AT)
+    assert all(c.net == c.net.to_integral_value() for c in invoice.credit_notes[1].lines)
+
+
+def test_a_policy_keeps_who_it_is_for_and_counts_its_revisions() -> None:
+    contact = BillingContact(email="ap@c1.example")
+    cmd = SetInvoicingPolicy(branch_id="BR-1", customer_id="C-1", policy=InvoicingPolicy.PER_ISSUE,
+                             billing_contact=contact, set_by="root")  # fmt: skip
+    record = PolicyRecord.set(cmd)
+    record.change(cmd.model_copy(update={"policy": InvoicingPolicy.ON_APPROVAL}))
+    first, second = record.collect_events()
+    assert isinstance(second, InvoicingPolicySet)
+    assert (record.id, record.customer_id, record.terms.billing_contact) == (
+        "BR-1/C-1",
+        "C-1",
+        contact,
+    )
+    assert (second.customer_id, second.billing_contact, second.revision) == ("C-1", contact, 2)
+    assert (second.policy, getattr(first, "revision", None)) == ("on_approval", 1)
+    assert PolicyRecord.set(cmd.model_copy(update={"customer_id": None})).id == "BR-1"
