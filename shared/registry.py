@@ -51,7 +51,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("order", 8081, "purchase and sales orders and their lifecycle", autoscaled=True),
     ServiceEntry("approval", 8082, "approval cycles and requests", autoscaled=True),
     ServiceEntry("inventory", 8083, "items, stock, reservations, goods receipt and issue"),
-    ServiceEntry("billing", 8084, "subscription billing: plans, renewals, invoices, dunning"),
+    ServiceEntry("billing", 8084, "subscriptions, sales invoices, payments, credit notes, dunning"),
     ServiceEntry(
         "notification",
         8085,

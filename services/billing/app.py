@@ -3,9 +3,11 @@ part's handlers (``setup``).
 
 The parts (see README, Layout): ``ledger`` (the chart of accounts and a balanced journal entry
 per financial fact, learnt from events only) over ``subscriptions`` (plans, subscriptions,
-their renewal orders, their invoices, payments and dunning) and ``payables`` (supplier bills
-matched to purchase orders and receipts, payments to vendors). ``make lint`` keeps each part
-to the parts below it (import-linter).
+their renewal orders, their invoices, payments and dunning), ``receivables`` (invoices for
+sales orders, their payments, credit notes, refunds and reminders) and ``payables`` (supplier
+bills matched to purchase orders and receipts, payments to vendors), over ``common`` (the
+dunning rules, gap-free numbering). ``make lint`` keeps each part to the parts below it
+(import-linter).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from services.billing.payables import table as payables_table
 from services.billing.payables.handlers import PayablesHandlers
 from services.billing.payables.repository import create_indexes as create_payables_indexes
 from services.billing.payables.repository import stores as payables_stores
+from services.billing.receivables import repository as receivables_repository
+from services.billing.receivables import table as receivables_table
+from services.billing.receivables.handlers import ReceivablesHandlers
 from services.billing.settings import BillingSettings
 from services.billing.subscriptions import table as subscription_table
 from services.billing.subscriptions.handlers import BillingHandlers
@@ -38,6 +43,7 @@ class BillingParts:
     subscriptions: BillingHandlers
     payables: PayablesHandlers
     ledger: LedgerHandlers
+    receivables: ReceivablesHandlers
 
 
 async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
@@ -58,12 +64,29 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
             interval_seconds=settings.schedule_interval_seconds,
         )
     )
+    await receivables_repository.create_indexes(runtime.database)
+    receivables = ReceivablesHandlers(
+        receivables_repository.stores(runtime.database, runtime.outbox),
+        dunning=settings.dunning,
+        batch=settings.schedule_batch,
+    )
+    runtime.jobs.append(
+        LeasedJob(
+            runtime.database,
+            "receivables-reminders",
+            receivables.run_schedule,
+            owner=runtime.owner,
+            interval_seconds=settings.schedule_interval_seconds,
+        )
+    )
     await create_payables_indexes(runtime.database)
     payables = PayablesHandlers(payables_stores(runtime.database, runtime.outbox))
     ledger = LedgerHandlers(
         ledger_stores(runtime.database, runtime.outbox), batch=settings.schedule_batch
     )
-    return BillingParts(subscriptions=subscriptions, payables=payables, ledger=ledger)
+    return BillingParts(
+        subscriptions=subscriptions, receivables=receivables, payables=payables, ledger=ledger
+    )
 
 
 # The ledger first: an event both parts consume is in the books whatever the subscriptions
@@ -72,6 +95,7 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
 PARTS: Part[BillingParts] = joined(
     within(lambda parts: parts.ledger, ledger_table.TABLE),
     within(lambda parts: parts.subscriptions, subscription_table.TABLE),
+    within(lambda parts: parts.receivables, receivables_table.TABLE),
     within(lambda parts: parts.payables, payables_table.TABLE),
 )
 
@@ -79,6 +103,9 @@ SERVICE = Service(
     entry=entry("billing"),
     description="Subscription plans, subscriptions and their renewal sales orders (sent to the "
     "order service as the billing user), invoices for approved renewals, payments and dunning; "
+    "customer invoices for sales orders (on approval, per goods issue or on completion, by "
+    "each branch's or customer's policy), their payments, credit notes (by command or from "
+    "returns), refunds and reminders, a customer's open items and statement; "
     "supplier bills matched to purchase orders and receipts (three-way match), held or "
     "approved, and payments to vendors; "
     "and the ledger: every financial fact (invoices, payments, voids, write-offs, inventory "

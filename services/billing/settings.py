@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.billing.subscriptions.domain import DunningPolicy, FinalAction
+from services.billing.common.dunning import DunningPolicy, FinalAction
 from shared.settings import ServiceSettings
 
 
@@ -18,12 +18,14 @@ class BillingSettings(ServiceSettings):
     dunning_delays_days: list[int] = Field(
         default=[1, 3, 7],
         min_length=1,
-        description="reminders this many days after an invoice's due date; the last one also "
-        "takes the final action (JSON list: OMS_DUNNING_DELAYS_DAYS='[1,3,7]')",
+        description="reminders this many days after an invoice's due date (subscription and "
+        "sales invoices); the last one also takes the final action (JSON list: "
+        "OMS_DUNNING_DELAYS_DAYS='[1,3,7]')",
     )
     dunning_final_action: FinalAction = Field(
         default=FinalAction.CANCEL_SUBSCRIPTION,
-        description="after the last reminder: cancel_subscription or mark_uncollectible",
+        description="after the last reminder of a subscription invoice: cancel_subscription or "
+        "mark_uncollectible (a sales invoice is only reminded)",
     )
 
     @property

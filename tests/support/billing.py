@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.billing.app import BillingParts
+from services.billing.receivables.handlers import ReceivablesHandlers
 from services.billing.subscriptions.handlers import BillingHandlers
 from shared.contracts.billing import (
     BillingContact,
@@ -43,6 +44,13 @@ def billing_handlers(app: OmsApp) -> BillingHandlers:
     parts = app.lifecycle.handlers[0]
     assert isinstance(parts, BillingParts)
     return parts.subscriptions
+
+
+def receivables_handlers(app: OmsApp) -> ReceivablesHandlers:
+    """The running receivables part's handlers (sales invoices)."""
+    parts = app.lifecycle.handlers[0]
+    assert isinstance(parts, BillingParts)
+    return parts.receivables
 
 
 def with_clock(app: OmsApp, clock: MovedClock) -> BillingHandlers:

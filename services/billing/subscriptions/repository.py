@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.billing.common.numbering import add_numbered
 from services.billing.subscriptions.domain import Invoice, Plan, Subscription
 from shared.contracts.base import Message
-from shared.storage.aggregates import AggregateStore, AlreadyExists
+from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 
@@ -54,25 +55,17 @@ class Stores:
         found = await self.invoices.find({"order_id": order_id}, limit=1)
         return found[0] if found else None
 
-    async def next_number(self, series: str) -> int:
-        last = await self.invoices.collection.find_one(
-            {"series": series}, {"number": 1}, sort=[("number", DESCENDING)]
-        )
-        return int(last["number"]) + 1 if last else 1
-
     async def add_numbered(self, make: InvoiceMaker, series: str, *, cause: Message) -> Invoice:
-        """Store the invoice ``make(number)`` makes with the next free number of ``series``:
-        a number is taken only by a stored invoice, so the series has no gaps. Another
-        invoice storing the same number first makes this one take the next."""
-        while True:
-            invoice = make(await self.next_number(series))
-            try:
-                await self.invoices.add(invoice, cause=cause)
-            except AlreadyExists:
-                if (existing := await self.invoice_for(invoice.order_id)) is not None:
-                    return existing  # issued already (a redelivered approval)
-                continue
-            return invoice
+        """Store the invoice ``make(number)`` makes with the next free number of ``series``
+        (gap-free, see services/billing/common/numbering.py); an invoice for the same order
+        stored already (a redelivered approval) is returned as it is."""
+
+        async def issued_already(invoice: Invoice) -> Invoice | None:
+            return await self.invoice_for(invoice.order_id)
+
+        return await add_numbered(
+            self.invoices, make, series, cause=cause, issued_already=issued_already
+        )
 
 
 def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:

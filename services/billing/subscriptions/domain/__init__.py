@@ -1,6 +1,7 @@
 """The billing rules, pure: plans, the calendar, subscriptions, proration, invoices, dunning."""
 
-from services.billing.subscriptions.domain.invoice import DunningPolicy, FinalAction, Invoice
+from services.billing.common.dunning import DunningPolicy, FinalAction
+from services.billing.subscriptions.domain.invoice import Invoice
 from services.billing.subscriptions.domain.plans import Plan, PlanTerms
 from services.billing.subscriptions.domain.subscription import Subscription
 

@@ -8,12 +8,11 @@ proration line when a plan change left an adjustment (see proration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from services.billing.common.dunning import DunningPolicy, FinalAction
 from services.billing.subscriptions.domain.errors import (
     CurrencyMismatch,
     InvoiceClosed,
@@ -34,28 +33,6 @@ from shared.contracts.orders import OrderApproved
 from shared.domain import Aggregate, DomainError
 
 ZERO = Decimal(0)
-
-
-class FinalAction(StrEnum):
-    """What dunning does after its last attempt."""
-
-    CANCEL_SUBSCRIPTION = "cancel_subscription"
-    MARK_UNCOLLECTIBLE = "mark_uncollectible"
-
-
-@dataclass(frozen=True)
-class DunningPolicy:
-    """Reminders ``delays_days`` after the due date (one attempt each); the last attempt also
-    takes the final action."""
-
-    delays_days: tuple[int, ...] = (1, 3, 7)
-    final_action: FinalAction = FinalAction.CANCEL_SUBSCRIPTION
-
-    def attempt_at(self, due_at: datetime, attempt: int) -> datetime | None:
-        """When attempt ``attempt`` (from 1) is due; none past the last."""
-        if attempt > len(self.delays_days):
-            return None
-        return due_at + timedelta(days=self.delays_days[attempt - 1])
 
 
 class DuplicatePayment(DomainError):
