@@ -222,6 +222,24 @@ class IssueCreditNote(Command):
     proportion), or an amount (shared over what is left of the invoice's lines and taxes).
     Refused when it is more than is left on the invoice (``credit_exceeds_invoice``)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "invoice_id": "SI-000001",
+                    "lines": [{"sku": "BOLT-M8", "quantity": "2"}],
+                    "reason": "two returned damaged",
+                    "issued_by": "ann",
+                },
+                {
+                    "invoice_id": "SI-000001",
+                    "amount": "12.50",
+                    "reason": "goodwill for a late delivery",
+                    "issued_by": "ann",
+                },
+            ]
+        }
+    )
     ordering_key: ClassVar[str | None] = "invoice_id"
     routing_key: ClassVar[str] = "billing.issue_credit_note"
     answered_by: ClassVar[tuple[str, ...]] = ("billing.credit_note_issued",)

@@ -116,6 +116,8 @@ class Sample:
             return str(uuid.uuid4())
         if fmt == "date-time":
             return datetime.now(UTC).isoformat()
+        if fmt == "date":
+            return datetime.now(UTC).date().isoformat()
         if fmt == "email":
             return "someone@example.com"
         pattern = schema.get("pattern")

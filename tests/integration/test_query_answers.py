@@ -173,7 +173,9 @@ async def test_inventory_answers_stock_ledger_orders_and_work_orders_as_document
     await db["ledger"].update_one({"_id": moved.movement_id}, {"$set": NOT_FOR_CALLERS})
 
     found = await answered(app, "/stock", f"sku={sku}")
-    assert found["totals"] == {sku: {"on_hand": "5", "reserved": "0", "available": "5"}}
+    assert found["totals"] == {
+        sku: {"on_hand": "5", "reserved": "0", "available": "5", "quarantined": "0"}
+    }
     ledger = await answered(app, "/ledger", f"sku={sku}")
     assert [entry["movement_id"] for entry in ledger["entries"]] == [moved.movement_id]
     assert ledger["balances"]["L"]["balanced"] is True
