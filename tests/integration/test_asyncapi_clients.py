@@ -112,14 +112,15 @@ class Sample:
             return max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1)
         if kind == "boolean":
             return False
-        if fmt == "uuid":
-            return str(uuid.uuid4())
-        if fmt == "date-time":
-            return datetime.now(UTC).isoformat()
-        if fmt == "date":
-            return datetime.now(UTC).date().isoformat()
-        if fmt == "email":
-            return "someone@example.com"
+        now = datetime.now(UTC)
+        formatted = {
+            "uuid": lambda: str(uuid.uuid4()),
+            "date-time": now.isoformat,
+            "date": lambda: now.date().isoformat(),
+            "email": lambda: "someone@example.com",
+        }
+        if fmt in formatted:
+            return formatted[fmt]()
         pattern = schema.get("pattern")
         return next(c for c in STRING_CANDIDATES if pattern is None or re.search(pattern, c))
 
