@@ -113,7 +113,7 @@ class Sample:
         if kind == "boolean":
             return False
         now = datetime.now(UTC)
-        formatted = {
+        formatted: dict[str, Callable[[], str]] = {
             "uuid": lambda: str(uuid.uuid4()),
             "date-time": now.isoformat,
             "date": lambda: now.date().isoformat(),
