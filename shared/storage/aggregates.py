@@ -270,9 +270,12 @@ class AggregateStore(Generic[A]):
         *,
         create: Callable[[], A],
         change: Callable[[A], object],
+        new_first: bool = False,
     ) -> None:
-        """For upsert-like commands: add the aggregate ``create`` makes, or ``change`` it."""
-        if await self.get(aggregate_id) is None:
+        """For upsert-like commands: add the aggregate ``create`` makes, or ``change`` it.
+        ``new_first``: the aggregate is most often new, so the insert is tried without a look
+        first (a taken id makes it a change, as a concurrent creation does)."""
+        if new_first or await self.get(aggregate_id) is None:
             try:
                 await self.add(create(), cause=cause)
                 return

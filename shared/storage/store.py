@@ -65,4 +65,8 @@ class Store(Protocol[A]):
         *,
         create: Callable[[], A],
         change: Callable[[A], object],
-    ) -> None: ...
+        new_first: bool = False,
+    ) -> None:
+        """Add the aggregate ``create`` makes, or ``change`` the stored one (``new_first``: try
+        the insert before any look, for what is most often new)."""
+        ...

@@ -108,6 +108,7 @@ class FakeStore(Generic[A]):
         *,
         create: Callable[[], A],
         change: Callable[[A], object],
+        new_first: bool = False,
     ) -> None:
         if aggregate_id not in self.docs:
             await self.add(create(), cause=cause)

@@ -59,6 +59,7 @@ class PayablesHandlers:
             event,
             create=lambda: _approved(event),
             change=lambda order: order.approve(event),
+            new_first=True,  # a receipt seldom comes before the approval
         )
 
     async def goods_received(self, event: GoodsReceived) -> None:

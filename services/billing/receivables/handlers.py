@@ -94,8 +94,10 @@ class ReceivablesHandlers:
         if event.kind is not OrderKind.SALES:
             return
         await self._learn(event, event.order_id, lambda o: o.complete(event.lines))
-        order = await self.orders.read(event.order_id)
-        if event.closed_short and order is not None and order.terms.policy is ON_APPROVAL:
+        if not event.closed_short:
+            return
+        order = await self.orders.get(event.order_id)
+        if order is not None and order.terms.policy is ON_APPROVAL:
             for invoice in await self.stores.invoices_of(event.order_id):
                 await self._credit_unshipped(invoice.id, event)
 
@@ -126,12 +128,19 @@ class ReceivablesHandlers:
             change(order)
             return order
 
-        await self.orders.create_or_change(order_id, cause, create=create, change=change)
+        await self.orders.create_or_change(
+            order_id,
+            cause,
+            create=create,
+            change=change,
+            new_first=isinstance(cause, OrderApproved),
+        )
         await self._issue_waiting(order_id, cause)
 
     async def _issue_waiting(self, order_id: str, cause: Message) -> None:
-        """Store each bill of the order not stored yet as an invoice, then mark it stored."""
-        order = await self.orders.read(order_id)
+        """Store each bill of the order not stored yet as an invoice, then mark it stored.
+        The copy is the one just written, as remembered (``get``)."""
+        order = await self.orders.get(order_id)
         for bill in order.pending_bills if order is not None else ():
             assert order is not None
             await self._issue(order, bill, cause)
@@ -166,7 +175,7 @@ class ReceivablesHandlers:
         await self._learn(
             event, event.order_id, lambda o: o.return_received(event.return_id, lines, creditable)
         )
-        order = await self.orders.read(event.order_id)
+        order = await self.orders.get(event.order_id)
         plan = order.plan(event.return_id) if order is not None else None
         for credit in plan.credits if plan is not None else ():
             await self._credit(event, credit)

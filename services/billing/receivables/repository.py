@@ -19,6 +19,7 @@ from shared.contracts.base import Message
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
 from shared.storage.store import Store
 
 POLICIES, SALES_ORDERS, CUSTOMER_INVOICES = (
@@ -63,9 +64,12 @@ class Stores:
     invoices: AggregateStore[CustomerInvoice]
 
     async def terms_for(self, branch_id: str, customer_id: str) -> OrderTerms:
-        """The customer's policy at the branch, else the branch's, else the default."""
-        for key in (policy_id(branch_id, customer_id), policy_id(branch_id, None)):
-            if (record := await self.policies.get(key)) is not None:
+        """The customer's policy at the branch, else the branch's, else the default (one
+        query for both)."""
+        keys = [policy_id(branch_id, customer_id), policy_id(branch_id, None)]
+        found = {p.id: p for p in await self.policies.find({"_id": {"$in": keys}}, limit=2)}
+        for key in keys:
+            if (record := found.get(key)) is not None:
                 return record.terms
         return OrderTerms()
 
@@ -98,6 +102,9 @@ class Stores:
 def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:
     return Stores(
         AggregateStore(db[POLICIES], PolicyRecord, relay),
-        AggregateStore(db[SALES_ORDERS], SalesOrder, relay),
+        # Only this part writes billing's copies of sales orders: the copy it wrote a moment
+        # ago is what the next step of the same event reads (a stale one fails its conditional
+        # write and is read again).
+        AggregateStore(db[SALES_ORDERS], SalesOrder, relay, recent=RecentDocuments()),
         AggregateStore(db[CUSTOMER_INVOICES], CustomerInvoice, relay),
     )
