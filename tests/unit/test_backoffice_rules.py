@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.backoffice.audit import about
+from services.backoffice.cycle_form import cycle_values
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
@@ -25,7 +26,6 @@ from services.backoffice.domain import (
     require_admin,
 )
 from services.backoffice.orders_view import Filters
-from services.backoffice.pages_config import cycle_values
 from shared.links import ApprovalLink, BadLink, ExpiredLink, approval_link, read, sign
 
 pytestmark = pytest.mark.unit
@@ -395,7 +395,7 @@ def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
         "emails": {"pending": False, "approved": True, "rejected": False},
     }
     assert cycle_values(stored)["emails"] == stored["emails"]
-    assert cycle_values(stored)["levels"] == stored["levels"]
+    assert cycle_values(stored)["levels"] == [{**stored["levels"][0], "above_in_text": ""}]
     older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
     assert cycle_values(older)["emails"] == dict.fromkeys(
         ("pending", "approved", "rejected"), False
