@@ -1,16 +1,20 @@
 """The back office's cycle form against the real approval service: a cycle stored with every
 field (amount thresholds, per-currency thresholds, reminder and escalation intervals, e-mail
-switches), opened in the form and saved untouched, is stored exactly as it was."""
+switches), opened in the form and saved untouched, is stored exactly as it was; an away set
+from the away form is read back into it as typed."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from services.backoffice.away_form import away_command, away_values
 from services.backoffice.cycle_form import cycle_command, cycle_values
-from shared.contracts import DefineCycle, LevelRule, OrderKind, UpsertUser
+from services.backoffice.formats import Formats
+from shared.contracts import ClearAway, DefineCycle, LevelRule, OrderKind, UpsertUser
 from tests.support.bus import Bus
 from tests.support.credentials import headers
 from tests.support.factories import unique
@@ -19,6 +23,7 @@ from tests.support.forms import submitted
 
 pytestmark = pytest.mark.integration
 
+BERLIN = ZoneInfo("Europe/Berlin")
 CHANGES = {"revision", "updated_by", "updated_at", "version"}
 """What every save changes (who saved it, when, the how-many-th definition)."""
 
@@ -84,3 +89,23 @@ async def test_a_cycle_saved_untouched_from_the_form_is_stored_identical(
     assert {k: v for k, v in after.items() if k not in CHANGES} == {
         k: v for k, v in before.items() if k not in CHANGES
     }
+
+
+async def test_an_away_set_from_the_form_is_shown_on_the_user_and_cleared(
+    approval_service: Any, bus: Bus
+) -> None:
+    adam, ann = unique("adam"), unique("ann")
+    for user in (adam, ann):
+        await answered(bus, UpsertUser(user_id=user, name=user, admin=True, changed_by="root"))
+    sent = {"delegate_id": ann, "starts_at": "2099-07-01T09:00", "ends_at": "2099-07-15T18:00"}
+    await answered(bus, away_command(adam, sent, adam, BERLIN))
+
+    transport = httpx.ASGITransport(app=approval_service)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://approval", headers=headers("approval")
+    ) as http:
+        [user] = (await http.get("/users", params={"user_id": adam})).json()
+        assert away_values(user["away"], Formats(zone=BERLIN)) == sent
+        await answered(bus, ClearAway(user_id=adam, cleared_by=adam))
+        [user] = (await http.get("/users", params={"user_id": adam})).json()
+        assert user.get("away") is None

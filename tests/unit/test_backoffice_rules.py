@@ -114,6 +114,20 @@ def test_who_may_view_a_request() -> None:
     assert may_view_request({"decisions": [{}], "creator": {"user_id": "eve"}}, Viewer("eve", "E"))
 
 
+
+def test_the_away_approver_may_view_what_their_delegate_decides_for_them() -> None:
+    eve = Viewer("eve", "Eve")
+    waiting = pending(approver={"user_id": "ann"}, on_behalf_of={"user_id": "eve"})
+    assert may_view_request(waiting, eve)
+    decided = pending(
+        status="approved",
+        approver=None,
+        decisions=[{"approver": {"user_id": "ann"}, "on_behalf_of": {"user_id": "eve"}}],
+    )
+    assert may_view_request(decided, eve)
+    assert not may_view_request(pending(on_behalf_of=None), eve)
+
+
 def test_the_inbox_is_oldest_first() -> None:
     requests = [{"opened_at": "2026-11-30T10:00"}, {"opened_at": "2026-11-29T10:00"}, {}]
     assert [r.get("opened_at") for r in oldest_first(requests)] == [
