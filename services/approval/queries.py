@@ -36,8 +36,7 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, await listing(REQUESTS, query, "opened_at")
 
     async def cycles(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /cycles``: every cycle, with the parties assigned to it (``?cycle_id=``: that
-        one only)."""
+        """``GET /cycles``: every cycle with its parties (``?cycle_id=``: that one only)."""
         query = {"_id": params["cycle_id"]} if params.get("cycle_id") else {}
         found = await listing(CYCLES, query, "updated_at")
         for cycle in found:

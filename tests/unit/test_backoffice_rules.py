@@ -114,7 +114,6 @@ def test_who_may_view_a_request() -> None:
     assert may_view_request({"decisions": [{}], "creator": {"user_id": "eve"}}, Viewer("eve", "E"))
 
 
-
 def test_the_away_approver_may_view_what_their_delegate_decides_for_them() -> None:
     eve = Viewer("eve", "Eve")
     waiting = pending(approver={"user_id": "ann"}, on_behalf_of={"user_id": "eve"})
@@ -402,14 +401,15 @@ def test_an_orders_origins_are_named_once_in_the_order_its_timeline_meets_them()
 
 
 def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
+    level = {"approver": "named_user", "user_id": "ada"}
     stored = {
         "id": "CYC-1",
         "name": "Big",
-        "levels": [{"approver": "named_user", "user_id": "ada"}],
+        "levels": [level],
         "emails": {"pending": False, "approved": True, "rejected": False},
     }
     assert cycle_values(stored)["emails"] == stored["emails"]
-    assert cycle_values(stored)["levels"] == [{**stored["levels"][0], "above_in_text": ""}]
+    assert cycle_values(stored)["levels"] == [{**level, "above_in_text": ""}]
     older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
     assert cycle_values(older)["emails"] == dict.fromkeys(
         ("pending", "approved", "rejected"), False
