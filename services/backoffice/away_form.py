@@ -48,3 +48,14 @@ def away_values(away: dict[str, Any] | None, formats: Formats) -> dict[str, str]
         "starts_at": starts.strftime(LOCAL) if starts else "",
         "ends_at": ends.strftime(LOCAL) if ends else "",
     }
+
+
+def away_state(away: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """The stored away with ``state``: ``away`` (now in its range), ``planned`` (not started)
+    or ``over`` (ended: kept by the approval service until set again or cleared)."""
+    if not away:
+        return None
+    starts = datetime.fromisoformat(str(away["starts_at"]))
+    ends = datetime.fromisoformat(str(away["ends_at"]))
+    state = "planned" if now < starts else "over" if now >= ends else "away"
+    return {**away, "state": state}

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from services.backoffice.away_form import away_state
 from services.backoffice.cycle_form import FormError, cycle_command, cycle_values, typed_values
 from services.backoffice.domain import require_admin
 from services.backoffice.pages_users import invalid_words, learn_answer, user_command
-from services.backoffice.web import backoffice, form, render, signed_in, viewer
+from services.backoffice.web import backoffice, form, render, signed_in, utcnow, viewer
 from shared.contracts import AssignParty, Command, ConfigureStorefront
 
 DONE = {
@@ -35,7 +36,8 @@ async def _page(
     cycles = await office.reads.cycles()
     chosen = typed.get("cycle_id", "").strip() if typed else request.query_params.get("cycle")
     stored = next((c for c in cycles if c.get("id") == chosen), None)
-    away = {user["id"]: user.get("away") for user in await office.reads.users()}
+    now = utcnow()
+    away = {user["id"]: away_state(user.get("away"), now) for user in await office.reads.users()}
     return render(
         request,
         "configuration.html",

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from services.backoffice.away_form import away_values
+from services.backoffice.away_form import away_state, away_values
 from services.backoffice.formats import (
     DATE_STYLES,
     UnknownTimeZone,
@@ -33,7 +33,8 @@ async def _page(
     me = viewer(request).user_id
     person = await backoffice(request).people.get(me) or {}
     try:  # the formats do not wait for the approval service
-        away, away_down = next(iter(await backoffice(request).reads.users(me)), {}).get("away"), ""
+        found = next(iter(await backoffice(request).reads.users(me)), {}).get("away")
+        away, away_down = away_state(found, utcnow()), ""
     except Unavailable as down:
         away, away_down = None, str(down)
     return render(

@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from services.backoffice.away_form import away_command, away_values
+from services.backoffice.away_form import away_command, away_state, away_values
 from services.backoffice.bus import Answer
 from services.backoffice.cycle_form import FormError
 from services.backoffice.domain import require_admin
 from services.backoffice.formats import Formats
-from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
+from services.backoffice.web import backoffice, form, problem, render, signed_in, utcnow, viewer
 from shared.contracts import ClearAway, UpsertUser, UserUpserted
 
 SAVED = "The user was saved."
@@ -73,7 +73,7 @@ async def _page(
     person = await office.people.get(user_id)
     if person is None:
         return problem(request, 404, "No such user", f"The approval directory has no {user_id}.")
-    away = next(iter(await office.reads.users(user_id)), {}).get("away")
+    away = away_state(next(iter(await office.reads.users(user_id)), {}).get("away"), utcnow())
     return render(
         request,
         "user.html",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from services.backoffice.away_form import away_command, away_values
+from services.backoffice.away_form import away_command, away_state, away_values
 from services.backoffice.cycle_form import FormError
 from services.backoffice.formats import Formats
 from services.backoffice.web import TEMPLATES
@@ -125,3 +125,28 @@ def test_the_inbox_names_the_away_approver_and_the_routing() -> None:
     page = render("inbox.html", requests=[REQUEST], orders={"SO-1": order})
     assert "Adam Admin (away)" in page
     assert "1: skipped (50.00 USD, not above the threshold 100 USD); 2: applies" in page
+
+
+@pytest.mark.parametrize(
+    ("now", "state", "words"),
+    [
+        (datetime(2026, 7, 1, 6, 59, tzinfo=UTC), "planned", "Will be away from"),
+        (datetime(2026, 7, 1, 7, tzinfo=UTC), "away", "Away now from"),
+        (datetime(2026, 7, 15, 15, 59, tzinfo=UTC), "away", "ann</strong> decides for adam"),
+        (datetime(2026, 7, 15, 16, tzinfo=UTC), "over", "New requests go to adam again."),
+    ],
+)
+def test_an_away_is_planned_then_now_then_over(now: datetime, state: str, words: str) -> None:
+    away = away_state(STORED, now)
+    assert away is not None
+    assert away["state"] == state
+    page = render(
+        "user.html",
+        person={"_id": "adam", "name": "Adam", "active": True},
+        shown={"_id": "adam", "name": "Adam", "active": True},
+        away=away,
+        away_form=away_values(away, Formats()),
+        waiting=[],
+    )
+    assert words in page
+    assert away_state(None, now) is None
