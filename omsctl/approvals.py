@@ -363,7 +363,7 @@ def kept_fields(given: CycleOptions, stored: dict[str, Any] | None) -> list[str]
         if option is None and stored.get(field) is not None
     ]
     if not given.levels:
-        kept.insert(2, "levels")
+        kept.append("levels")
     thresholds = any(
         level.get("above") is not None or level.get("above_in")
         for level in stored.get("levels") or []
