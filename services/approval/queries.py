@@ -36,16 +36,18 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         return 200, await listing(REQUESTS, query, "opened_at")
 
     async def cycles(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /cycles``: every cycle, with the parties assigned to it."""
-        found = await listing(CYCLES, {}, "updated_at")
+        """``GET /cycles``: every cycle with its parties (``?cycle_id=``: that one only)."""
+        query = {"_id": params["cycle_id"]} if params.get("cycle_id") else {}
+        found = await listing(CYCLES, query, "updated_at")
         for cycle in found:
             parties = runtime.database[ASSIGNMENTS].find({"cycle_id": cycle["id"]}, {"party_id": 1})
             cycle["parties"] = sorted([doc["party_id"] async for doc in parties])
         return 200, found
 
     async def users(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /users``: the approval directory."""
-        return 200, await listing(USERS, {}, "updated_at")
+        """``GET /users``: the approval directory (``?user_id=``: that user only)."""
+        query = {"_id": params["user_id"]} if params.get("user_id") else {}
+        return 200, await listing(USERS, query, "updated_at")
 
     return [
         ("/requests", json_query(requests, list[ApprovalRequestAnswer])),

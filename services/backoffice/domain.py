@@ -60,12 +60,16 @@ def request_state(request: Mapping[str, Any], viewer: Viewer) -> str | None:
 
 
 def may_view_request(request: Mapping[str, Any], viewer: Viewer) -> bool:
-    """The approver it waits for, anyone who decided it, its creator, or an admin."""
+    """The approver it waits for, anyone who decided it, its creator, the away approver a
+    delegate decides it for, or an admin."""
     if viewer.admin:
         return True
     people = {(request.get("approver") or {}).get("user_id")}
     people.add((request.get("creator") or {}).get("user_id"))
-    people |= {d.get("approver", {}).get("user_id") for d in request.get("decisions", [])}
+    people.add((request.get("on_behalf_of") or {}).get("user_id"))  # the away approver
+    for decision in request.get("decisions", []):
+        people.add((decision.get("approver") or {}).get("user_id"))
+        people.add((decision.get("on_behalf_of") or {}).get("user_id"))
     return viewer.user_id in people
 
 

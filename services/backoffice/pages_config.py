@@ -1,20 +1,22 @@
-"""Approval configuration, for administrators only: users, their managers and passwords, cycles
-with one or two levels and their e-mail switches, and which parties are in which cycle."""
+"""Approval configuration, for administrators only: users, their managers and passwords (and who
+is away), cycles with one or two levels, their amount thresholds, e-mail switches and reminder
+and escalation intervals, and which parties are in which cycle."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from services.backoffice.away_form import away_state
+from services.backoffice.cycle_form import FormError, cycle_command, cycle_values, typed_values
 from services.backoffice.domain import require_admin
 from services.backoffice.pages_users import invalid_words, learn_answer, user_command
-from services.backoffice.web import backoffice, form, render, signed_in, viewer
-from shared.contracts import AssignParty, Command, ConfigureStorefront, DefineCycle
+from services.backoffice.web import backoffice, form, render, signed_in, utcnow, viewer
+from shared.contracts import AssignParty, Command, ConfigureStorefront
 
 DONE = {
     "password": "The password was set.",
@@ -26,33 +28,29 @@ DONE = {
 MIN_PASSWORD = 12
 
 
-async def _page(request: Request, status: int = 200, error: str = "") -> Response:
+async def _page(
+    request: Request, status: int = 200, error: str = "", typed: dict[str, str] | None = None
+) -> Response:
+    """The page; after a refused cycle form, ``typed`` is what was sent, shown again."""
     office = backoffice(request)
     cycles = await office.reads.cycles()
-    chosen = request.query_params.get("cycle")
+    chosen = typed.get("cycle_id", "").strip() if typed else request.query_params.get("cycle")
+    stored = next((c for c in cycles if c.get("id") == chosen), None)
+    now = utcnow()
+    away = {user["id"]: away_state(user.get("away"), now) for user in await office.reads.users()}
     return render(
         request,
         "configuration.html",
         status,
         people=await office.people.all(),
-        cycles=cycles,
+        away=away,
+        cycles=[cycle_values(c) for c in cycles],
         storefronts=await office.reads.storefronts(),
         price_lists=await office.reads.price_lists(),
-        cycle=cycle_values(next((c for c in cycles if c.get("id") == chosen), None)),
+        cycle=typed_values(typed, stored) if typed is not None else cycle_values(stored),
         error=error,
         done=DONE.get(request.query_params.get("done", "")),
     )
-
-
-def cycle_values(cycle: dict[str, Any] | None) -> dict[str, Any]:
-    """The cycle form's fields as the stored cycle has them (a new cycle's defaults without
-    one), so that changing one field of a cycle sends every other as it was."""
-    if cycle is None:
-        return {"emails": {"pending": True, "approved": True, "rejected": True}, "levels": []}
-    emails = cycle.get("emails")
-    if not isinstance(emails, dict):  # stored before each e-mail had its own switch
-        emails = dict.fromkeys(("pending", "approved", "rejected"), bool(cycle.get("notify")))
-    return {**cycle, "emails": emails, "levels": list(cycle.get("levels") or [])}
 
 
 @signed_in
@@ -62,15 +60,19 @@ async def configuration(request: Request) -> Response:
     return await _page(request)
 
 
-async def _send(request: Request, build: Callable[[], Command], done: str) -> Response:
+async def _send(
+    request: Request, build: Callable[[], Command], done: str, typed: dict[str, str] | None = None
+) -> Response:
     me = viewer(request)
     try:
         command = build()
     except ValidationError as error:
-        return await _page(request, 422, invalid_words(error))
+        return await _page(request, 422, invalid_words(error), typed)
+    except FormError as error:
+        return await _page(request, 422, str(error), typed)
     answer = await backoffice(request).broker.send(command, me.user_id)
     if answer.refused:
-        return await _page(request, 409, answer.words)
+        return await _page(request, 409, answer.words, typed)
     await learn_answer(request, answer)
     return RedirectResponse(f"/configuration?done={done}", status_code=303)
 
@@ -97,32 +99,13 @@ async def upsert_user(request: Request) -> Response:
     return await _send(request, lambda: user_command(user_id, sent, me), "user")
 
 
-def _level(sent: dict[str, str], number: int) -> dict[str, Any] | None:
-    rule = sent.get(f"level{number}", "")
-    if rule == "creator_manager":
-        return {"approver": rule}
-    if rule == "named_user":
-        return {"approver": rule, "user_id": sent.get(f"level{number}_user") or None}
-    return None
-
-
 @signed_in
 async def define_cycle(request: Request) -> Response:
+    """Save the cycle form (every field of the cycle: what was not changed is sent as stored);
+    a refusal shows the form again as it was typed."""
     require_admin(viewer(request), "define cycles")
-    sent = form(request)
-    levels = [level for number in (1, 2) if (level := _level(sent, number))]
-    fields: dict[str, Any] = {
-        "cycle_id": sent.get("cycle_id", "").strip(),
-        "name": sent.get("name", "").strip(),
-        "order_kind": sent.get("order_kind"),
-        "levels": levels,
-        "notify_pending": sent.get("notify_pending") == "on",
-        "notify_approved": sent.get("notify_approved") == "on",
-        "notify_rejected": sent.get("notify_rejected") == "on",
-        "fallback_approver_id": sent.get("fallback_approver_id") or None,
-        "defined_by": viewer(request).user_id,
-    }
-    return await _send(request, lambda: DefineCycle(**fields), "cycle")
+    sent, me = form(request), viewer(request).user_id
+    return await _send(request, lambda: cycle_command(sent, me), "cycle", typed=sent)
 
 
 @signed_in

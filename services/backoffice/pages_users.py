@@ -1,7 +1,8 @@
 """A directory user's own page, for administrators: what the directory says of them, the
 approval requests that wait for them, and a form that starts from what is stored, so that a
 change keeps every field it does not touch. Deactivating someone who has requests waiting
-names who takes them over; the approval service's refusals are shown on the page."""
+names who takes them over; the approval service's refusals are shown on the page. An
+administrator also sets a user away (a delegate decides for them meanwhile) or back."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from services.backoffice.away_form import away_command, away_state, away_values
 from services.backoffice.bus import Answer
+from services.backoffice.cycle_form import FormError
 from services.backoffice.domain import require_admin
-from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
-from shared.contracts import UpsertUser, UserUpserted
+from services.backoffice.formats import Formats
+from services.backoffice.web import backoffice, form, problem, render, signed_in, utcnow, viewer
+from shared.contracts import ClearAway, UpsertUser, UserUpserted
 
 SAVED = "The user was saved."
 
@@ -63,17 +67,21 @@ async def _page(
     error: str = "",
     done: str | None = None,
     shown: dict[str, Any] | None = None,
+    typed_away: dict[str, str] | None = None,
 ) -> Response:
     office = backoffice(request)
     person = await office.people.get(user_id)
     if person is None:
         return problem(request, 404, "No such user", f"The approval directory has no {user_id}.")
+    away = away_state(next(iter(await office.reads.users(user_id)), {}).get("away"), utcnow())
     return render(
         request,
         "user.html",
         status,
         person=person,
         shown=shown or person,
+        away=away,
+        away_form=typed_away or away_values(away, formats(request)),
         waiting=await office.reads.requests_waiting_for(user_id),
         error=error,
         done=done,
@@ -86,6 +94,7 @@ async def user_page(request: Request) -> Response:
     require_admin(viewer(request), "change users")
     params = request.query_params
     done = saved_words(params.get("moved"), params.get("to")) if params.get("done") else None
+    done = done or AWAY_DONE.get(params.get("done", ""))
     return await _page(request, request.path_params["user_id"], done=done)
 
 
@@ -116,7 +125,64 @@ async def change_user(request: Request) -> Response:
     )
 
 
+AWAY_DONE = {
+    "away": "The away was saved: requests for them go to the delegate meanwhile.",
+    "back": "They are back: new requests go to them again.",
+}
+
+
+async def send_away(
+    request: Request, user_id: str, sent: dict[str, str]
+) -> tuple[Answer | None, str]:
+    """``approval.set_away`` from the away form, as the person signed in: the answer, or no
+    answer and the refusal in words when the form itself is wrong."""
+    me = viewer(request).user_id
+    try:
+        command = away_command(user_id, sent, me, formats(request).zone)
+    except ValidationError as error:
+        return None, invalid_words(error)
+    except FormError as error:
+        return None, str(error)
+    answer = await backoffice(request).broker.send(command, me)
+    return answer, answer.words if answer.refused else ""
+
+
+async def send_back(request: Request, user_id: str) -> Answer:
+    """``approval.clear_away``, as the person signed in."""
+    me = viewer(request).user_id
+    return await backoffice(request).broker.send(ClearAway(user_id=user_id, cleared_by=me), me)
+
+
+@signed_in
+async def set_away(request: Request) -> Response:
+    """An administrator sets a user away, with their delegate and range."""
+    require_admin(viewer(request), "set users away")
+    user_id, sent = request.path_params["user_id"], form(request)
+    answer, refused = await send_away(request, user_id, sent)
+    if answer is None or answer.refused:
+        status = 422 if answer is None else 409
+        return await _page(request, user_id, status, error=refused, typed_away=sent)
+    return RedirectResponse(f"/configuration/users/{quote(user_id, safe='')}?done=away", 303)
+
+
+@signed_in
+async def clear_away(request: Request) -> Response:
+    """An administrator says a user is back: nothing more goes to their delegate."""
+    require_admin(viewer(request), "say users are back")
+    user_id = request.path_params["user_id"]
+    answer = await send_back(request, user_id)
+    if answer.refused:
+        return await _page(request, user_id, 409, error=answer.words)
+    return RedirectResponse(f"/configuration/users/{quote(user_id, safe='')}?done=back", 303)
+
+
+def formats(request: Request) -> Formats:
+    return getattr(request.state, "formats", None) or Formats()
+
+
 ROUTES = [
     Route("/configuration/users/{user_id}", user_page),
     Route("/configuration/users/{user_id}", change_user, methods=["POST"]),
+    Route("/configuration/users/{user_id}/away", set_away, methods=["POST"]),
+    Route("/configuration/users/{user_id}/back", clear_away, methods=["POST"]),
 ]

@@ -68,6 +68,13 @@ class Reads:
     async def cycles(self) -> list[dict[str, Any]]:
         return list(await self._get("approval", "/cycles") or [])
 
+    async def users(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The approval directory as the approval service keeps it (with who is away), or the
+        one user ``user_id``."""
+        params = {"user_id": user_id} if user_id else {}
+        found = list(await self._get("approval", "/users", **params) or [])
+        return [user for user in found if user_id in (None, user.get("id"))]
+
     async def stock(self, **params: str) -> Any:
         return await self._get("inventory", "/stock", **params)
 

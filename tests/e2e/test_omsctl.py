@@ -172,3 +172,46 @@ async def test_a_command_sent_again_with_its_message_id_is_answered_again(
     again = await omsctl(omsctl_env, *args, "--message-id", message_id)
     assert first.code == again.code == Exit.DONE, (first, again)
     assert first.json["answer"]["message_id"] == again.json["answer"]["message_id"]
+
+
+async def test_a_cycle_redefined_from_the_command_line_keeps_what_it_does_not_give(
+    omsctl_env: dict[str, str],
+) -> None:
+    env = omsctl_env
+    cfo, ann, cycle = unique("cfo"), unique("ann"), unique("CYC")
+    for user in (cfo, ann):
+        made = await omsctl(
+            env, "--as", "root", "send", "approval.upsert_user", "--user-id", user,
+            "--name", user, "--admin", "true",
+        )  # fmt: skip
+        assert made.code == 0, made
+    defined = await omsctl(
+        env, "--as", "root", "cycles", "define", cycle, "--name", "Sales", "--kind", "sales",
+        "--level", "manager", "--level", cfo, "--above", "2=10000", "--above-in", "2:EUR=9000",
+        "--fallback", cfo, "--remind-after", "8h", "--escalate-after", "2d",
+    )  # fmt: skip
+    assert defined.code == 0, defined
+    renamed = await omsctl(
+        env, "--as", "root", "--json", "cycles", "define", cycle, "--name", "Big sales"
+    )
+    assert renamed.code == 0, renamed
+    assert {"levels", "thresholds", "remind_after", "escalate_after"} <= set(renamed.json["kept"])
+    [stored] = (
+        await omsctl(env, "--json", "query", "approval", "/cycles", f"cycle_id={cycle}")
+    ).json
+    assert stored["name"] == "Big sales"
+    assert stored["levels"][1]["above"] == "10000"
+    assert stored["levels"][1]["above_in"] == {"EUR": "9000"}
+    assert (stored["remind_after"], stored["escalate_after"]) == ("PT8H", "P2D")
+    assert stored["revision"] == 2
+
+    away = await omsctl(
+        env, "--as", cfo, "users", "away", cfo, "--delegate", ann, "--to", "2099-01-01"
+    )
+    assert away.code == 0, away
+    [user] = (await omsctl(env, "--json", "query", "approval", "/users", f"user_id={cfo}")).json
+    assert user["away"]["delegate_id"] == ann
+    assert (await omsctl(env, "--as", cfo, "users", "back", cfo)).code == 0
+    again = await omsctl(env, "--as", cfo, "users", "back", cfo)
+    assert again.code == Exit.REFUSED, again
+    assert "not_away" in again.err

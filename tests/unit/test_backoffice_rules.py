@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.backoffice.audit import about
+from services.backoffice.cycle_form import cycle_values
 from services.backoffice.domain import (
     Forbidden,
     Viewer,
@@ -25,7 +26,6 @@ from services.backoffice.domain import (
     require_admin,
 )
 from services.backoffice.orders_view import Filters
-from services.backoffice.pages_config import cycle_values
 from shared.links import ApprovalLink, BadLink, ExpiredLink, approval_link, read, sign
 
 pytestmark = pytest.mark.unit
@@ -112,6 +112,19 @@ def test_who_may_view_a_request() -> None:
     assert may_view_request(decided, MONA)
     assert not may_view_request(decided, Viewer("eve", "Eve"))
     assert may_view_request({"decisions": [{}], "creator": {"user_id": "eve"}}, Viewer("eve", "E"))
+
+
+def test_the_away_approver_may_view_what_their_delegate_decides_for_them() -> None:
+    eve = Viewer("eve", "Eve")
+    waiting = pending(approver={"user_id": "ann"}, on_behalf_of={"user_id": "eve"})
+    assert may_view_request(waiting, eve)
+    decided = pending(
+        status="approved",
+        approver=None,
+        decisions=[{"approver": {"user_id": "ann"}, "on_behalf_of": {"user_id": "eve"}}],
+    )
+    assert may_view_request(decided, eve)
+    assert not may_view_request(pending(on_behalf_of=None), eve)
 
 
 def test_the_inbox_is_oldest_first() -> None:
@@ -388,14 +401,15 @@ def test_an_orders_origins_are_named_once_in_the_order_its_timeline_meets_them()
 
 
 def test_the_cycle_form_is_filled_with_the_stored_cycle() -> None:
+    level = {"approver": "named_user", "user_id": "ada"}
     stored = {
         "id": "CYC-1",
         "name": "Big",
-        "levels": [{"approver": "named_user", "user_id": "ada"}],
+        "levels": [level],
         "emails": {"pending": False, "approved": True, "rejected": False},
     }
     assert cycle_values(stored)["emails"] == stored["emails"]
-    assert cycle_values(stored)["levels"] == stored["levels"]
+    assert cycle_values(stored)["levels"] == [{**level, "above_in_text": ""}]
     older = {"id": "CYC-2", "name": "Old", "levels": [], "notify": False}  # one switch for all
     assert cycle_values(older)["emails"] == dict.fromkeys(
         ("pending", "approved", "rejected"), False

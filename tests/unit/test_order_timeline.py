@@ -11,6 +11,7 @@ from shared.contracts import (
     ApprovalApproved,
     ApprovalBasis,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     Availability,
     GoodsReceived,
@@ -149,3 +150,30 @@ def test_an_entry_names_the_service_the_event_and_its_message() -> None:
     )
     held = entry(ReservationReleased(**HELD, reason=ReleaseReason.CLOSED_SHORT))
     assert (held.service, held.event) == ("inventory", "inventory.reservation_released")
+
+
+def _moved(reason: str, by: str) -> ApprovalReassigned:
+    return ApprovalReassigned(
+        **FACTS,
+        level=1,
+        levels=1,
+        approver=Person(user_id="ada", name="Ada"),
+        previous_approver=Person(user_id="mary"),
+        reassigned_by=by,
+        reason=reason,
+    )
+
+
+def test_an_escalation_is_the_approval_service_s_doing_and_a_move_by_someone_is_theirs() -> None:
+    escalated = entry(_moved("escalated", "system"))
+    assert (escalated.by, escalated.by_kind) == ("approval", "service")
+    assert escalated.summary == "level 1 escalated from mary to Ada"
+    delegated = entry(_moved("delegated", "mary"))
+    assert (delegated.by, delegated.by_kind) == ("mary", "person")
+    assert delegated.summary == "level 1 delegated from mary to Ada"
+    left = entry(_moved("approver_deactivated", "root"))
+    assert (left.by, left.by_kind, left.summary) == (
+        "root",
+        "person",
+        "level 1 moved from mary to Ada",
+    )

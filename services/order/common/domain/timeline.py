@@ -94,6 +94,14 @@ def _person(person: Person) -> Actor:
     return (person.user_id, "person", person.name)
 
 
+def _reassigner(reassigned_by: str) -> Actor:
+    """Who moved a waiting level: a person, or the approval service's own schedule (``system``:
+    an escalation, or an away range that started)."""
+    if reassigned_by == "system":
+        return ("approval", "service", None)
+    return (reassigned_by, "person", None)
+
+
 def _decided(decisions: list[LevelDecision], service: str) -> Actor:
     """The approver of the last level, or the service when no level was needed."""
     return _person(decisions[-1].approver) if decisions else (service, "service", None)
@@ -112,7 +120,7 @@ def _order_rejected(message: OrderRejected) -> Actor:
 
 _ACTORS: dict[type[Message], Callable[[Any], Actor]] = {
     ApprovalPending: lambda m: ("approval", "service", None),
-    ApprovalReassigned: lambda m: (m.reassigned_by, "person", None),
+    ApprovalReassigned: lambda m: _reassigner(m.reassigned_by),
     ApprovalApproved: lambda m: _decided(m.decisions, "approval"),
     ApprovalRejected: lambda m: _person(m.approver),
     OrderApproved: _order_approved,
@@ -156,6 +164,9 @@ def _where(location_id: str | None) -> str:
     return f"at {location_id}" if location_id else "(the branch has no sales location)"
 
 
+_MOVED = {"delegated": "delegated", "escalated": "escalated"}
+"""How a level's move reads, by its reason (a deactivated approver's: moved)."""
+
 _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     OrderSubmitted: lambda m: f"attempt {m.attempt} submitted by {m.submitted_by}",
     OrderStockHoldRequested: lambda m: (
@@ -173,8 +184,8 @@ _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     ApprovalApproved: lambda m: f"approved ({m.basis.value}), attempt {m.attempt}",
     ApprovalRejected: _rejected,
     ApprovalReassigned: lambda m: (
-        f"level {m.level} moved from {m.previous_approver.user_id} to "
-        f"{m.approver.name or m.approver.user_id}"
+        f"level {m.level} {_MOVED.get(m.reason, 'moved')} from {m.previous_approver.user_id} "
+        f"to {m.approver.name or m.approver.user_id}"
     ),
     StockReserved: lambda m: f"stock {m.stock_status.value} {_where(m.location_id)}",
     ReservationConfirmed: lambda m: (
