@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omsctl import approvals, curated, lookup
+from omsctl import approvals, curated, lookup, money
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
 from omsctl.dlq import dlq
@@ -124,6 +124,7 @@ def show_command(ctl: Ctl, routing_key: str) -> None:
 
 for group in (
     *curated.GROUPS,
+    *money.GROUPS,
     approvals.approvals,
     approvals.cycles,
     lookup.users,
