@@ -213,7 +213,7 @@ def bills() -> None:
 
 
 @bills.command("list")
-@click.option("--status", help="recorded, held, approved, rejected or paid.")
+@click.option("--status", help="open, held, approved, rejected or paid.")
 @click.option("--vendor", "vendor_id")
 @click.option("--order", "order_id")
 @click.pass_obj

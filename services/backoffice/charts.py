@@ -10,7 +10,7 @@ from typing import Any
 
 from services.backoffice.reports import Report
 
-COLOURS = ("#0b5cad", "#c76b00")
+COLOURS = ("#0b5cad", "#c76b00", "#2e7d32", "#8e24aa", "#c62828")
 BAR, GAP, LABEL_GAP, LONGEST = 18, 12, 16, 60.0
 """A bar's height, the space between rows and under each row's label (pixels), and the longest
 bar in percent of the chart's width: the rest is room for its number. Widths are percentages
@@ -91,7 +91,7 @@ def svg(chart: Chart) -> str:
             parts.append(_rect(bar, y + LABEL_GAP + n * BAR, top, n))
     legend_y = height - 6
     for n, name in enumerate(chart.legend):
-        x = n * 50
+        x = n * 100 // max(len(chart.legend), 2)  # two names: halves, as before
         parts.append(
             f'<rect x="{x}%" y="{legend_y - 10}" width="10" height="10" '
             f'fill="{COLOURS[n % len(COLOURS)]}"/><text x="{x}%" dx="14" y="{legend_y}" '
