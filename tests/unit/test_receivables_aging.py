@@ -3,12 +3,19 @@ currency and in total (services/billing/receivables/domain/aging.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from services.billing.receivables.domain.aging import BUCKETS, aged, bucket, days_past_due
+from services.billing.receivables.domain.aging import (
+    BUCKETS,
+    aged,
+    balance_at,
+    bucket,
+    days_past_due,
+    end_of,
+)
 from shared.contracts.inventory import StockLine
 from shared.contracts.receivables import InvoicingPolicy
 from tests.unit.test_receivables import AT, invoices_of, order
@@ -95,3 +102,19 @@ def test_customers_and_currencies_are_kept_apart_and_credits_are_not_netted() ->
         "EUR", 2 * first.total, credit, 2,
     )  # fmt: skip
     assert (dollars["currency"], dollars["total"]) == ("USD", first.total)
+
+
+def test_the_day_asked_for_ends_at_its_last_instant_in_utc() -> None:
+    [invoice] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    day = invoice.due_at.date() + timedelta(days=3)
+    last = end_of(day)
+    assert last == datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UTC)
+    invoice.pay("P-1", D("100.00"), "EUR", last)
+    invoice.pay("P-2", D("50.00"), "EUR", last + timedelta(microseconds=1))
+    assert balance_at(invoice, last) == invoice.total - D("100.00")
+    assert aged([invoice], day)["totals"][0]["days_1_30"] == invoice.total - D("100.00")
+    late = invoice.model_copy(update={"id": "SI-000002", "issued_at": last})
+    later = invoice.model_copy(update={"id": "SI-000003",
+                                       "issued_at": last + timedelta(microseconds=1)})  # fmt: skip
+    [row] = aged([late, later], day)["totals"]
+    assert row["invoices"] == 1
