@@ -116,5 +116,23 @@ def test_the_day_asked_for_ends_at_its_last_instant_in_utc() -> None:
     late = invoice.model_copy(update={"id": "SI-000002", "issued_at": last})
     later = invoice.model_copy(update={"id": "SI-000003",
                                        "issued_at": last + timedelta(microseconds=1)})  # fmt: skip
-    [row] = aged([late, later], day)["totals"]
+    [row] = aged([later, late], day)["totals"]  # one left out, the next still counted
     assert row["invoices"] == 1
+
+
+def test_balances_in_one_bucket_add_up_and_so_do_credits_however_small() -> None:
+    [first] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    small = first.model_copy(update={"id": "SI-000002"}, deep=True)
+    small.pay("P-1", first.total - D("0.50"), "EUR", AT)
+    in_credit = []
+    for n in (3, 4):
+        paid = first.model_copy(update={"id": f"SI-00000{n}"}, deep=True)
+        paid.pay("P-1", paid.total, "EUR", AT)
+        paid.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="b", at=AT)
+        in_credit.append(paid)
+    [row] = aged([first, small, *in_credit], first.due_at.date())["totals"]
+    credit = sum(paid.credit_notes[0].total for paid in in_credit)
+    assert (row["current"], row["total"], row["invoices"]) == (
+        first.total + D("0.50"), first.total + D("0.50"), 2,
+    )  # fmt: skip
+    assert row["credit"] == credit
