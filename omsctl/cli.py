@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omsctl import approvals, curated, lookup
+from omsctl import approvals, books, curated, lookup, receivables
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
 from omsctl.dlq import dlq
@@ -124,6 +124,8 @@ def show_command(ctl: Ctl, routing_key: str) -> None:
 
 for group in (
     *curated.GROUPS,
+    *receivables.GROUPS,
+    *books.GROUPS,
     approvals.approvals,
     approvals.cycles,
     lookup.users,

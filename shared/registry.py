@@ -65,8 +65,8 @@ GATEWAYS: tuple[ServiceEntry, ...] = (
     ServiceEntry(
         "backoffice",
         8090,
-        "the back office in the browser: approvals, orders, stock",
-        reads=("order", "approval", "inventory"),
+        "the back office in the browser: approvals, orders, stock, invoices, bills, returns",
+        reads=("order", "approval", "inventory", "billing"),
     ),
 )
 """Processes that are not domain services: no handler table, no AsyncAPI document of their own.

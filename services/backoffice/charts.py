@@ -10,11 +10,13 @@ from typing import Any
 
 from services.backoffice.reports import Report
 
-COLOURS = ("#0b5cad", "#c76b00")
+COLOURS = ("#0b5cad", "#c76b00", "#2e7d32", "#8e24aa", "#c62828")
 BAR, GAP, LABEL_GAP, LONGEST = 18, 12, 16, 60.0
 """A bar's height, the space between rows and under each row's label (pixels), and the longest
 bar in percent of the chart's width: the rest is room for its number. Widths are percentages
 and text is not scaled, so the numbers stay readable on a phone."""
+LEGEND_ROW = 16
+"""The height of a row of the legend (two names a row)."""
 MOST = 20
 """Bars a chart draws at most (the largest); the table beside it lists every row."""
 
@@ -78,7 +80,8 @@ def svg(chart: Chart) -> str:
     values = [bar.value for _, bars in chart.groups for bar in bars]
     top = max(values) or 1.0
     per_row = LABEL_GAP + BAR * len(chart.groups[0][1]) + GAP
-    height = per_row * len(chart.groups) + 24
+    legend_rows = (len(chart.legend) + 1) // 2  # two names a row: readable on a phone
+    height = per_row * len(chart.groups) + 24 + LEGEND_ROW * (legend_rows - 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" height="{height}" '
         f'class="chart" aria-label="{escape(chart.title)}" '
@@ -89,9 +92,9 @@ def svg(chart: Chart) -> str:
         parts.append(f'<text x="0" y="{y + 12}" font-size="13">{escape(label[:60])}</text>')
         for n, bar in enumerate(bars):
             parts.append(_rect(bar, y + LABEL_GAP + n * BAR, top, n))
-    legend_y = height - 6
+    first_legend_y = height - 6 - LEGEND_ROW * (legend_rows - 1)
     for n, name in enumerate(chart.legend):
-        x = n * 50
+        x, legend_y = n % 2 * 50, first_legend_y + n // 2 * LEGEND_ROW
         parts.append(
             f'<rect x="{x}%" y="{legend_y - 10}" width="10" height="10" '
             f'fill="{COLOURS[n % len(COLOURS)]}"/><text x="{x}%" dx="14" y="{legend_y}" '

@@ -11,6 +11,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from services.backoffice.books import (
+    RETURN_REASONS,
+    BadInput,
+    goods_issued,
+    item_lines,
+    may_authorize_return,
+)
 from services.backoffice.domain import (
     Forbidden,
     came_from,
@@ -21,11 +28,13 @@ from services.backoffice.domain import (
 )
 from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
 from shared.contracts import (
+    AuthorizeReturn,
     CancelOrder,
     Command,
     IssueGoods,
     OrderStockHoldRequested,
     ReceiveGoods,
+    ReceiveReturn,
     SubmitOrder,
 )
 
@@ -39,6 +48,8 @@ DONE = {
     "received": "The goods were received into stock.",
     "issued": "The goods were issued from stock.",
     "cancelled": "The order was cancelled.",
+    "return_authorized": "The return was authorized: receive the goods below when they come.",
+    "return_received": "The returned goods were received; billing credits their invoice.",
 }
 
 
@@ -74,7 +85,9 @@ async def order_page(request: Request) -> Response:
     return await _show_order(request)
 
 
-async def _show_order(request: Request, error: str = "", status: int = 200) -> Response:
+async def _show_order(
+    request: Request, error: str = "", status: int = 200, sent: dict[str, str] | None = None
+) -> Response:
     office, me = backoffice(request), viewer(request)
     order = await office.reads.order(request.path_params["order_id"])
     if order is None:
@@ -92,6 +105,11 @@ async def _show_order(request: Request, error: str = "", status: int = 200) -> R
         editable=may_edit(order, me),
         cancellable=may_cancel(order, me),
         step=fulfilment_step(order),
+        shipped=goods_issued(order),
+        returnable=may_authorize_return(order, me),
+        return_reasons=RETURN_REASONS,
+        return_id=request.query_params.get("return_id", ""),
+        sent=sent or {},
         done=_done(request.query_params.get("done", ""), order),
     )
 
@@ -176,6 +194,47 @@ async def fulfil_order(request: Request) -> Response:
 
 
 @signed_in
+async def authorize_return(request: Request) -> Response:
+    """Allow issued goods of a sales order back (inventory.authorize_return): never more than
+    issued less already returned."""
+    order, me, sent = await load_order(request), viewer(request), form(request)
+    if not may_authorize_return(order, me):
+        raise Forbidden(
+            "Only a sales order's creator (or an administrator) may authorize a return, and "
+            "only once goods were issued against it."
+        )
+    try:
+        lines = item_lines(sent.get("lines", ""))
+    except BadInput as error:
+        return await _show_order(request, str(error), 422, sent)
+    return_id = sent.get("return_id", "").strip() or f"RMA-{uuid.uuid4().hex[:8]}"
+    why = await send(
+        request, AuthorizeReturn, return_id=return_id, order_id=order["order_id"], lines=lines,
+        reason=sent.get("reason", ""), notes=sent.get("notes", "").strip(),
+        authorized_by=me.user_id, correlation_id=order["order_id"],
+    )  # fmt: skip
+    if why:
+        return await _show_order(request, why, 409, sent)
+    target = f"/orders/{order['order_id']}?done=return_authorized&return_id={return_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+@signed_in
+async def receive_return(request: Request) -> Response:
+    """Take an authorized return's goods in at a location (inventory.receive_return): into
+    stock or quarantine as its reason says."""
+    order, me, sent = await load_order(request), viewer(request), form(request)
+    why = await send(
+        request, ReceiveReturn, return_id=sent.get("return_id", "").strip(),
+        order_id=order["order_id"], location_id=sent.get("location_id", "").strip(),
+        received_by=me.user_id, correlation_id=order["order_id"],
+    )  # fmt: skip
+    if why:
+        return await _show_order(request, why, 409, sent)
+    return RedirectResponse(f"/orders/{order['order_id']}?done=return_received", status_code=303)
+
+
+@signed_in
 async def stock(request: Request) -> Response:
     """Stock per item and location: on hand, reserved, free."""
     wanted = {
@@ -192,5 +251,7 @@ ROUTES = [
     Route("/orders/{order_id}/submit", submit_order, methods=["POST"]),
     Route("/orders/{order_id}/cancel", cancel_order, methods=["POST"]),
     Route("/orders/{order_id}/fulfil", fulfil_order, methods=["POST"]),
+    Route("/orders/{order_id}/returns", authorize_return, methods=["POST"]),
+    Route("/orders/{order_id}/returns/receive", receive_return, methods=["POST"]),
     Route("/stock", stock),
 ]

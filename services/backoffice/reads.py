@@ -27,8 +27,15 @@ class Reads:
         await self.client.aclose()
 
     async def _get(self, service: str, path: str, **params: str) -> Any:
+        response = await self._response(service, path, params)
+        return None if response is None else response.json()
+
+    async def _response(
+        self, service: str, path: str, params: dict[str, str]
+    ) -> httpx.Response | None:
         url = f"{self.urls[service].rstrip('/')}{path}"
         credential = self.signer.header(service, person=ACTING_FOR.get())
+        params = {key: value for key, value in params.items() if value}
         try:
             response = await self.client.get(url, params=params, headers=credential)
         except httpx.HTTPError as error:
@@ -40,7 +47,7 @@ class Reads:
             raise Unavailable(f"The {service} service refused the back office: {detail}")
         if response.status_code != 200:
             raise Unavailable(f"The {service} service answered {response.status_code}.")
-        return response.json()
+        return response
 
     async def order(self, order_id: str) -> dict[str, Any] | None:
         result: dict[str, Any] | None = await self._get("order", "/orders", order_id=order_id)
@@ -95,6 +102,49 @@ class Reads:
             "order", "/price-lists", price_list_id=price_list_id
         )
         return found
+
+    # --- billing ------------------------------------------------------------------------------
+
+    async def customer_invoices(self, **params: str) -> list[dict[str, Any]]:
+        """Sales invoices of a customer or an order (``status`` optional), oldest first."""
+        return list(await self._get("billing", "/customer-invoices", **params) or [])
+
+    async def customer_invoice(self, invoice_id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = await self._get(
+            "billing", "/customer-invoices", invoice_id=invoice_id
+        )
+        return found
+
+    async def subscription_invoices(self, **params: str) -> list[dict[str, Any]]:
+        return list(await self._get("billing", "/invoices", **params) or [])
+
+    async def statement(self, **params: str) -> dict[str, Any]:
+        """``customer_id``, ``from``, ``to``: per currency, the running balance."""
+        return dict(await self._get("billing", "/statement", **params) or {})
+
+    async def open_items(self, customer_id: str) -> dict[str, Any]:
+        return dict(await self._get("billing", "/open-items", customer_id=customer_id) or {})
+
+    async def aged_receivables(self, **params: str) -> dict[str, Any]:
+        return dict(await self._get("billing", "/aged-receivables", **params) or {})
+
+    async def bills(self, **params: str) -> list[dict[str, Any]]:
+        return list(await self._get("billing", "/bills", **params) or [])
+
+    async def bill(self, bill_id: str) -> dict[str, Any] | None:
+        found = await self.bills(bill_id=bill_id)
+        return found[0] if found else None
+
+    async def trial_balance(self, **params: str) -> dict[str, Any]:
+        return dict(await self._get("billing", "/trial-balance", **params) or {})
+
+    async def journal(self, **params: str) -> list[dict[str, Any]]:
+        return list(await self._get("billing", "/journal", **params) or [])
+
+    async def journal_csv(self, **params: str) -> str:
+        """The accountant's export of the period, as the billing service writes it."""
+        response = await self._response("billing", "/journal.csv", params)
+        return "" if response is None else response.text
 
 
 def _detail(response: httpx.Response) -> str:

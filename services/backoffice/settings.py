@@ -25,6 +25,7 @@ class BackofficeSettings(ServiceSettings):
     order_url: str = Field(default=_local("order"), description="the order service's queries")
     approval_url: str = Field(default=_local("approval"), description="approval's queries")
     inventory_url: str = Field(default=_local("inventory"), description="inventory's queries")
+    billing_url: str = Field(default=_local("billing"), description="billing's queries")
     link_signing_key: SecretStr = Field(
         default=SecretStr("backoffice-dev-link-key"),
         description="checks the signed links of the pending e-mails (the notification service "

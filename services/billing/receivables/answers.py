@@ -7,7 +7,7 @@ messages applied) is left out. Fields are only ever added.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import Field
@@ -130,3 +130,30 @@ class StatementAnswer(Answer):
     start: datetime | None = Field(default=None, description="the period's start (from)")
     end: datetime | None = Field(default=None, description="the period's end (to, inclusive)")
     accounts: list[StatementAccount]
+
+
+class AgedBalance(Answer):
+    """What is owed in one currency, by days past due on the day asked for."""
+
+    customer_id: str | None = Field(default=None, description="absent on the totals")
+    currency: str
+    current: DecimalText = Field(description="not yet due, or due on the day")
+    days_1_30: DecimalText = Field(description="1 to 30 days past due")
+    days_31_60: DecimalText = Field(description="31 to 60 days past due")
+    days_61_90: DecimalText = Field(description="61 to 90 days past due")
+    over_90: DecimalText = Field(description="more than 90 days past due")
+    total: DecimalText = Field(description="the sum of the buckets")
+    credit: DecimalText = Field(
+        description="owed to the customer on invoices in credit (never netted into the buckets)"
+    )
+    invoices: int = Field(description="invoices with a balance owed, counted in the buckets")
+
+
+class AgedReceivablesAnswer(Answer):
+    """Every sales invoice's balance at the end of ``as_of`` (UTC), in the bucket of its days
+    past due (``as_of`` minus the due date), per customer and currency and in total per
+    currency."""
+
+    as_of: date
+    customers: list[AgedBalance]
+    totals: list[AgedBalance]

@@ -1,16 +1,19 @@
-"""Read-only HTTP queries: sales invoices, a customer's open items and statement."""
+"""Read-only HTTP queries: sales invoices, a customer's open items and statement, aged
+receivables."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.billing.receivables.answers import (
+    AgedReceivablesAnswer,
     CustomerInvoiceAnswer,
     OpenItemsAnswer,
     StatementAnswer,
 )
 from services.billing.receivables.domain import CustomerInvoice
+from services.billing.receivables.domain.aging import aged, end_of
 from services.billing.receivables.domain.statement import statement
 from services.billing.receivables.repository import CUSTOMER_INVOICES
 from shared.http import QueryError, Route, json_query
@@ -20,6 +23,8 @@ from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 MOST = 1000
 """Invoices a customer's open items or statement reads, at most."""
+AGED_MOST = 20000
+"""Invoices the aged receivables read, at most (every one issued by the day asked for)."""
 
 
 def answer(invoice: CustomerInvoice) -> dict[str, Any]:
@@ -102,6 +107,20 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         accounts = statement(invoices, start, end)
         return 200, {"customer_id": customer_id, "start": start, "end": end, "accounts": accounts}
 
+    async def aged_receivables(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /aged-receivables?as_of=&customer_id=`` (``as_of`` an ISO date, default
+        today in UTC; ``customer_id`` optional): each sales invoice's balance at the end of
+        ``as_of``, bucketed by days past due, per customer and currency and in total."""
+        try:
+            as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
+        except ValueError:
+            return 400, QueryError(error="as_of is an ISO date (2026-03-31)")
+        as_of = as_of or datetime.now(UTC).date()
+        query: dict[str, Any] = {"issued_at": {"$lte": end_of(as_of)}}
+        if customer_id := params.get("customer_id"):
+            query["customer_id"] = customer_id
+        return 200, aged(await find(query, AGED_MOST), as_of)
+
     return [
         (
             "/customer-invoices",
@@ -109,4 +128,5 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         ),
         ("/open-items", json_query(open_items, OpenItemsAnswer)),
         ("/statement", json_query(customer_statement, StatementAnswer)),
+        ("/aged-receivables", json_query(aged_receivables, AgedReceivablesAnswer)),
     ]
