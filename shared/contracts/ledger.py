@@ -53,7 +53,8 @@ class AccountRole(StrEnum):
     PAYABLE = "payable"
     """What is owed to suppliers."""
     PRICE_VARIANCE = "price_variance"
-    """A supplier bill's difference from the receipt's cost."""
+    """A supplier bill's difference from the order's price (what its receipt was valued at):
+    a debit when billed above it, a credit when below."""
     STOCK_ADJUSTMENT = "stock_adjustment"
     """Count differences, damage, found goods: the other side of an adjustment at cost."""
     SALES_RETURNS = "sales_returns"

@@ -331,3 +331,19 @@ def test_a_vendor_payment_pays_the_payable() -> None:
         ("2000", "payable", None, D("24.00"), D(0)),
         ("1000", "cash", None, D(0), D("24.00")),
     ]
+
+
+def test_a_credit_note_without_lines_gives_back_its_net_on_the_default_account() -> None:
+    _, _, (_, first) = issued()
+    first.collect_events()
+    first.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="bob", at=AT)
+    [event] = first.collect_events()
+    assert isinstance(event, CreditNoteIssued)
+    bare = event.model_copy(
+        update={"credit_note": event.credit_note.model_copy(update={"lines": []})}
+    )
+    assert rows(post(translators.credit_note_issued(bare))) == [
+        ("4000", "sales_returns", None, D("83.84"), D(0)),
+        ("2290", "tax_payable", "CITY", D("2.09"), D(0)),
+        ("1200", "receivable", None, D(0), D("85.93")),
+    ]

@@ -260,13 +260,11 @@ def _sales(
 ) -> tuple[Split, Split]:
     """Revenue (or sales returns) by line, shared over the lines' accounts by their nets, and
     tax payable per tax code: the document's own per-code taxes (rounded once, as priced)."""
-    net = Split(
-        total=net_total,
-        shares=tuple(
-            Share(role=role, side=side, amount=amount, sku=sku, tax_codes=tuple(t.code for t in lt))
-            for sku, amount, lt in lines
-        ),
-    )
+    shares = tuple(
+        Share(role=role, side=side, amount=amount, sku=sku, tax_codes=tuple(t.code for t in lt))
+        for sku, amount, lt in lines
+    ) or (Share(role=role, side=side, amount=net_total),)  # no lines: the default account
+    net = Split(total=net_total, shares=shares)
     by_code = [
         Share(role=R.TAX_PAYABLE, side=side, amount=t.tax, tax_codes=(t.code,)) for t in taxes
     ]
