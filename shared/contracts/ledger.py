@@ -207,8 +207,10 @@ class _EntryFacts(Event):
     )
     reference: str | None = Field(
         default=None,
-        description="another document it refers to: a payment's or void's invoice id, a "
-        "goods movement's receipt, issue or return id",
+        description="another document it refers to: a payment's, void's, credit note's or "
+        "vendor payment's invoice or bill id, a refund's credit note (else invoice) id, a "
+        "goods movement's receipt, issue or return id, a sales invoice's goods issue "
+        "(per_issue), a supplier bill's vendor bill number",
     )
     document_date: AwareDatetime = Field(
         description="when the fact happened (the invoice's issue, the payment, the movement): "
