@@ -12,10 +12,11 @@ from typing import Any
 
 from services.billing.ledger.domain import translators
 from services.billing.ledger.domain.chart import Chart
-from services.billing.ledger.domain.facts import Fact
+from services.billing.ledger.domain.facts import Fact, Share, Side, Split
 from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
 from shared.contracts.inventory import StockLine
 from shared.contracts.ledger import (
+    AccountRole,
     DefineChartOfAccounts,
     DocumentKind,
     JournalEntryPosted,
@@ -37,6 +38,7 @@ from shared.contracts.receivables import (
 from tests.unit.test_receivables import AT, two_shipments
 
 D = Decimal
+R = AccountRole
 ACCOUNTS = {
     "receivable": "1200",
     "revenue": "4000",
@@ -260,9 +262,12 @@ def bill(*lines: BillLine, status: BillStatus = BillStatus.APPROVED, **values: A
         "recorded_by": "ann",
         "occurred_at": AT,
     }
+    own = {k: v for k, v in values.items() if k in facts}
+    facts.update(own)
+    extra = {k: v for k, v in values.items() if k not in facts}
     if status is BillStatus.APPROVED:
-        return BillApproved(**facts, approval=HowApproved.MATCHED, **values)
-    return VendorPaymentRecorded(**{**facts, **values})
+        return BillApproved(**facts, approval=HowApproved.MATCHED, **extra)
+    return VendorPaymentRecorded(**facts, **extra)
 
 
 def test_an_approved_bill_clears_grni_at_the_orders_price_with_its_variance_and_tax() -> None:
@@ -347,3 +352,91 @@ def test_a_credit_note_without_lines_gives_back_its_net_on_the_default_account()
         ("2290", "tax_payable", "CITY", D("2.09"), D(0)),
         ("1200", "receivable", None, D(0), D("85.93")),
     ]
+
+
+def test_each_document_names_its_order_party_and_what_it_is() -> None:
+    one, _, (_, first) = issued()
+    first.pay("P-1", D("127.85"), "EUR", AT)
+    first.credit_items([StockLine(sku="C", quantity=D(1))], reason="dented", by="bob", at=AT)
+    first.refund("R-1", D("1.00"), "EUR", AT)
+    paid, noted, refunded = first.collect_events()
+    assert isinstance(paid, CustomerPaymentRecorded)
+    assert isinstance(noted, CreditNoteIssued)
+    assert isinstance(refunded, RefundRecorded)
+    named = [
+        translators.customer_invoice_issued(one),
+        translators.customer_payment_recorded(paid),
+        translators.credit_note_issued(noted),
+        translators.refund_recorded(refunded),
+    ]
+    assert [(f.order_id, f.party_id, f.date) for f in named] == [("SO-1", "C-1", AT)] * 4
+    assert [f.description for f in named] == [
+        "Invoice SI-000001 of order SO-1 to C-1",
+        "Payment P-1 for SI-000001",
+        "Credit note SI-000001-CN1 on SI-000001: dented",
+        "Refund R-1 on SI-000001",
+    ]
+    long = noted.model_copy(
+        update={"credit_note": noted.credit_note.model_copy(update={"reason": "x" * 600})}
+    )
+    assert len(translators.credit_note_issued(long).description) == 500
+    billed = bill(bill_line(1, "A", "1", "1.00", "1.00", "0"))
+    paid_bill = bill(
+        bill_line(1, "A", "1", "1.00", "1.00", "0"),
+        status=BillStatus.PAID,
+        payment_id="PAY-1",
+        amount=D(1),
+        paid_at=AT,
+    )
+    facts = [translators.bill_approved(billed), translators.vendor_payment_recorded(paid_bill)]
+    assert [(f.order_id, f.party_id) for f in facts] == [("PO-1", "V-1")] * 2
+    assert [f.description for f in facts] == [
+        "Bill VB-77 of V-1 (B-1) for PO-1",
+        "Payment PAY-1 for bill B-1",
+    ]
+
+
+def test_a_tax_without_its_codes_holds_the_invoice_and_the_credit_note() -> None:
+    one, _, (_, first) = issued()
+    untaxed = one.model_copy(update={"taxes": []})
+    held = post(translators.customer_invoice_issued(untaxed))
+    assert isinstance(held, PostingHeld)
+    assert held.missing == ["tax_payable.(none)"]
+    first.collect_events()
+    first.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="bob", at=AT)
+    [noted] = first.collect_events()
+    assert isinstance(noted, CreditNoteIssued)
+    bare = noted.model_copy(
+        update={"credit_note": noted.credit_note.model_copy(update={"taxes": []})}
+    )
+    held = post(translators.credit_note_issued(bare))
+    assert isinstance(held, PostingHeld)
+    assert held.missing == ["tax_payable.(none)"]
+    # The tax is on the document's side, whole.
+    assert translators.credit_note_issued(bare).amounts[1] == Split(
+        total=D("2.09"), shares=(Share(role=R.TAX_PAYABLE, side=Side.DEBIT, amount=D("2.09")),)
+    )
+    assert translators.customer_invoice_issued(untaxed).amounts[2] == Split(
+        total=one.tax_total,
+        shares=(Share(role=R.TAX_PAYABLE, side=Side.CREDIT, amount=one.tax_total),),
+    )
+    assert translators.customer_invoice_issued(
+        untaxed.model_copy(update={"tax_total": D(0), "total": one.net_total})
+    ).amounts[2] == Split(total=D(0), shares=())
+
+
+def test_a_yen_bill_and_invoice_are_posted_in_whole_yen() -> None:
+    yen = bill(bill_line(1, "A", "3", "333", "333.333", "0"), currency="JPY")
+    yen = yen.model_copy(
+        update={
+            "lines": [
+                yen.lines[0].model_copy(update={"order_net": D("999.999"), "price_variance": D(0)})
+            ]
+        }
+    )
+    lines = rows(post(translators.bill_approved(yen)))
+    assert lines[0] == ("2150", "goods_received_not_invoiced", None, D(1000), D(0))
+    one, _, _ = issued()
+    invoice = one.model_copy(update={"currency": "JPY", "total": D("127.85")})
+    fact = translators.customer_invoice_issued(invoice)
+    assert fact.amounts[0] == Share(role=R.RECEIVABLE, side=Side.DEBIT, amount=D(128))
