@@ -430,13 +430,24 @@ def test_a_yen_bill_and_invoice_are_posted_in_whole_yen() -> None:
     yen = yen.model_copy(
         update={
             "lines": [
-                yen.lines[0].model_copy(update={"order_net": D("999.999"), "price_variance": D(0)})
+                yen.lines[0].model_copy(update={"order_net": D("999.4"), "price_variance": D(0)})
             ]
         }
     )
     lines = rows(post(translators.bill_approved(yen)))
-    assert lines[0] == ("2150", "goods_received_not_invoiced", None, D(1000), D(0))
+    assert lines[0] == ("2150", "goods_received_not_invoiced", None, D(999), D(0))
     one, _, _ = issued()
     invoice = one.model_copy(update={"currency": "JPY", "total": D("127.85")})
     fact = translators.customer_invoice_issued(invoice)
     assert fact.amounts[0] == Share(role=R.RECEIVABLE, side=Side.DEBIT, amount=D(128))
+
+
+def test_a_yen_credit_note_is_given_back_in_whole_yen() -> None:
+    _, _, (_, first) = issued()
+    first.collect_events()
+    first.credit_items([StockLine(sku="C", quantity=D(1))], reason="r", by="bob", at=AT)
+    [noted] = first.collect_events()
+    assert isinstance(noted, CreditNoteIssued)
+    yen = noted.model_copy(update={"currency": "JPY"})
+    receivable = translators.credit_note_issued(yen).amounts[2]
+    assert receivable == Share(role=R.RECEIVABLE, side=Side.CREDIT, amount=D(86))
