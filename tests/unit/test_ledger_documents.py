@@ -430,7 +430,7 @@ def test_a_yen_bill_and_invoice_are_posted_in_whole_yen() -> None:
     yen = yen.model_copy(
         update={
             "lines": [
-                yen.lines[0].model_copy(update={"order_net": D("999.4"), "price_variance": D(0)})
+                yen.lines[0].model_copy(update={"order_net": D("999.495"), "price_variance": D(0)})
             ]
         }
     )
