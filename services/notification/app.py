@@ -26,6 +26,7 @@ from shared.contracts import (
 )
 from shared.contracts.billing import InvoiceOverdue, InvoiceUncollectible, SubscriptionCancelled
 from shared.contracts.notification import EmailFailed, EmailSent
+from shared.contracts.receivables import CustomerInvoiceOverdue
 from shared.registry import entry
 from shared.runtime import Runtime
 from shared.service import Service
@@ -71,8 +72,8 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 SERVICE = Service(
     entry=entry("notification"),
     description="E-mail about pending, reassigned, reminded and withdrawn approvals, approvals and "
-    "rejections, and reminders of abandoned carts, billing's payment reminders, write-offs and "
-    "cancellations, sent once per event.",
+    "rejections, and reminders of abandoned carts, billing's payment reminders (subscription and "
+    "sales invoices), write-offs and cancellations, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -87,6 +88,8 @@ SERVICE = Service(
         # Dunning: each step e-mails the customer's billing contact.
         InvoiceOverdue: NotificationHandlers.invoice_overdue,
         InvoiceUncollectible: NotificationHandlers.invoice_uncollectible,
+        # A sales invoice's reminders: to its billing contact, when it has one.
+        CustomerInvoiceOverdue: NotificationHandlers.customer_invoice_overdue,
         SubscriptionCancelled: NotificationHandlers.subscription_cancelled,
     },
     publishes=[EmailSent, EmailFailed],

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import structlog
+
 from services.notification import templates
 from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
@@ -27,8 +29,11 @@ from shared.contracts.billing import (
     InvoiceUncollectible,
     SubscriptionCancelled,
 )
+from shared.contracts.receivables import CustomerInvoiceOverdue
 from shared.links import approval_link, sign
 from shared.storage.aggregates import AggregateStore, AlreadyExists
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,22 @@ class NotificationHandlers:
         """Remind the customer's billing contact of an unpaid invoice (each dunning step)."""
         subject, body = templates.invoice_overdue(event)
         await self._queue(event, "invoice_overdue", _contact(event.billing_contact), subject, body)
+
+    async def customer_invoice_overdue(self, event: CustomerInvoiceOverdue) -> None:
+        """Remind the billing contact of an unpaid sales invoice (each reminder); an invoice
+        without a billing contact is not mailed (logged: nobody to write to)."""
+        if event.billing_contact is None:
+            log.info(
+                "customer_invoice_overdue_not_mailed",
+                invoice_id=event.invoice_id,
+                customer_id=event.customer_id,
+                attempt=event.attempt,
+                reason="no billing contact",
+            )
+            return
+        contact = event.billing_contact
+        subject, body = templates.customer_invoice_overdue(event, contact)
+        await self._queue(event, "customer_invoice_overdue", _contact(contact), subject, body)
 
     async def invoice_uncollectible(self, event: InvoiceUncollectible) -> None:
         """Tell the billing contact that dunning ended and the invoice was written off."""

@@ -26,6 +26,7 @@ from shared.contracts.billing import (
     InvoiceUncollectible,
     SubscriptionCancelled,
 )
+from shared.contracts.receivables import CustomerInvoiceOverdue
 from shared.names import COMMANDS, command_rejected
 
 KIND_LABEL = {"purchase": "Purchase order", "sales": "Sales order"}
@@ -92,6 +93,16 @@ OVERDUE = Template(
     """Hello $contact,
 
 invoice $invoice_id ($total $currency, for subscription $subscription_id) was due on $due
+and $balance $currency of it is still unpaid. This is reminder $attempt of $attempts.
+
+$next
+"""
+)
+
+SALES_OVERDUE = Template(
+    """Hello $contact,
+
+invoice $invoice_id ($total $currency, for order $order_id) was due on $due
 and $balance $currency of it is still unpaid. This is reminder $attempt of $attempts.
 
 $next
@@ -284,6 +295,29 @@ def invoice_overdue(event: InvoiceOverdue) -> tuple[str, str]:
         total=event.total,
         currency=event.currency,
         subscription_id=event.subscription_id,
+        due=_day(event.due_at),
+        balance=event.balance,
+        attempt=event.attempt,
+        attempts=event.attempts,
+        next=follow,
+    )
+
+
+def customer_invoice_overdue(
+    event: CustomerInvoiceOverdue, contact: BillingContact
+) -> tuple[str, str]:
+    """A sales invoice's reminder: only reminded, nothing follows the last on its own."""
+    if event.next_attempt_at is not None:
+        follow = f"Please pay it; the next reminder is due on {_day(event.next_attempt_at)}."
+    else:
+        follow = "This is the last reminder. Please pay it, or contact us about it."
+    subject = f"Payment reminder {event.attempt}/{event.attempts}: invoice {event.invoice_id}"
+    return subject, SALES_OVERDUE.substitute(
+        contact=_contact(contact),
+        invoice_id=event.invoice_id,
+        total=event.total,
+        currency=event.currency,
+        order_id=event.order_id,
         due=_day(event.due_at),
         balance=event.balance,
         attempt=event.attempt,

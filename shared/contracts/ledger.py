@@ -53,7 +53,8 @@ class AccountRole(StrEnum):
     PAYABLE = "payable"
     """What is owed to suppliers."""
     PRICE_VARIANCE = "price_variance"
-    """A supplier bill's difference from the receipt's cost."""
+    """A supplier bill's difference from the order's price (what its receipt was valued at):
+    a debit when billed above it, a credit when below."""
     STOCK_ADJUSTMENT = "stock_adjustment"
     """Count differences, damage, found goods: the other side of an adjustment at cost."""
     SALES_RETURNS = "sales_returns"
@@ -62,6 +63,8 @@ class AccountRole(StrEnum):
     """Components issued to work orders, at cost."""
     BAD_DEBT = "bad_debt"
     """Receivables written off as uncollectible."""
+    INPUT_TAX = "input_tax"
+    """Tax charged by vendors on supplier bills, to be reclaimed (one account)."""
 
 
 class DocumentKind(StrEnum):
@@ -89,6 +92,24 @@ class DocumentKind(StrEnum):
     RETURN_RECEIPT = "return_receipt"
     """``inventory.return_received``: Dr inventory (or quarantine); Cr cost of goods sold
     (at the cost the goods came back at)."""
+    CUSTOMER_INVOICE = "customer_invoice"
+    """``billing.customer_invoice_issued``: Dr receivable (total); Cr revenue (each line's
+    net, after discounts, by item group or tax code) and tax payable (per tax code)."""
+    CUSTOMER_PAYMENT = "customer_payment"
+    """``billing.customer_payment_recorded``: Dr cash; Cr receivable. Id:
+    ``<invoice_id>/<payment_id>``."""
+    CREDIT_NOTE = "credit_note"
+    """``billing.credit_note_issued``: Dr sales returns (each line's net; unmapped: the
+    revenue account the line's sales go to), Dr tax payable (per tax code); Cr receivable
+    (total). Id: the credit note's id."""
+    REFUND = "refund"
+    """``billing.refund_recorded``: Dr receivable; Cr cash. Id: ``<invoice_id>/<refund_id>``."""
+    SUPPLIER_BILL = "supplier_bill"
+    """``billing.bill_approved``: Dr goods received not invoiced (the order's price of the
+    billed quantity), Dr price variance (signed: a credit when billed below the order's
+    price), Dr input tax; Cr payable (total). Only approved bills post."""
+    VENDOR_PAYMENT = "vendor_payment"
+    """``billing.vendor_payment_recorded``: Dr payable; Cr cash. Id: ``<bill_id>/<payment_id>``."""
 
 
 # --- the chart of accounts ------------------------------------------------------------------
@@ -102,7 +123,8 @@ class _ChartTerms(BaseModel):
         description="the account of each role: receivable, revenue (the default revenue "
         "account), cash, inventory, quarantine, cost_of_goods_sold, "
         "goods_received_not_invoiced, payable, price_variance, stock_adjustment, "
-        "sales_returns, work_in_progress, bad_debt (tax_payable is per tax code, below)",
+        "sales_returns (unmapped: the line's revenue account), work_in_progress, bad_debt, "
+        "input_tax (tax_payable is per tax code, below)",
     )
     tax_payable: dict[Identifier, AccountCode] = Field(
         default_factory=dict,
@@ -185,8 +207,10 @@ class _EntryFacts(Event):
     )
     reference: str | None = Field(
         default=None,
-        description="another document it refers to: a payment's or void's invoice id, a "
-        "goods movement's receipt, issue or return id",
+        description="another document it refers to: a payment's, void's, credit note's or "
+        "vendor payment's invoice or bill id, a refund's credit note (else invoice) id, a "
+        "goods movement's receipt, issue or return id, a sales invoice's goods issue "
+        "(per_issue), a supplier bill's vendor bill number",
     )
     document_date: AwareDatetime = Field(
         description="when the fact happened (the invoice's issue, the payment, the movement): "
@@ -217,7 +241,13 @@ class JournalEntryPosted(_EntryFacts):
     inventory; Cr goods received not invoiced), a goods issue (Dr cost of goods sold; Cr
     inventory), a stock adjustment (inventory against stock adjustment), components issued
     to a work order (Dr work in progress; Cr inventory), a return received (Dr inventory or
-    quarantine; Cr cost of goods sold). A movement without costs posts nothing."""
+    quarantine; Cr cost of goods sold). A movement without costs posts nothing. Sales
+    orders' documents: a customer invoice (Dr receivable; Cr revenue per line's item group or
+    tax code, tax payable per tax code), a customer payment (Dr cash; Cr receivable), a
+    credit note (Dr sales returns, tax payable per tax code; Cr receivable), a refund (Dr
+    receivable; Cr cash). Supplier bills, once approved: Dr goods received not invoiced (the
+    order's price of the billed quantity), Dr price variance (signed), Dr input tax; Cr
+    payable; a vendor payment (Dr payable; Cr cash)."""
 
     routing_key: ClassVar[str] = "billing.journal_entry_posted"
     model_config = ConfigDict(

@@ -16,6 +16,7 @@ from shared.contracts.billing import (
     SubscriptionStatus,
 )
 from shared.contracts.carts import CartRecoveryDue, RecoveryItem
+from shared.contracts.receivables import CustomerInvoiceOverdue, CustomerInvoiceStatus
 
 CONTACT = BillingContact(email="ap@customer.example", name="Accounts")
 DUE = datetime(2026, 2, 10, 9, tzinfo=UTC)
@@ -136,3 +137,42 @@ def test_a_later_cart_reminder_claims_no_expiry_nor_to_be_the_last() -> None:
     subject, _ = templates.cart_recovery(due)
     assert subject == "A reminder: your cart is still saved"
     assert "expire" not in subject
+
+
+def sales_overdue(**overrides: Any) -> CustomerInvoiceOverdue:
+    values: dict[str, Any] = {
+        "invoice_id": "SI-000007",
+        "series": "SI",
+        "number": 7,
+        "order_id": "SO-9",
+        "customer_id": "C-1",
+        "branch_id": "BR-1",
+        "status": CustomerInvoiceStatus.OPEN,
+        "currency": "EUR",
+        "total": Decimal("187.58"),
+        "amount_credited": Decimal(0),
+        "amount_paid": Decimal("100.00"),
+        "amount_refunded": Decimal(0),
+        "balance": Decimal("87.58"),
+        "due_at": DUE,
+        "billing_contact": CONTACT,
+        "attempt": 1,
+        "attempts": 3,
+        "next_attempt_at": datetime(2026, 2, 13, 9, tzinfo=UTC),
+        **overrides,
+    }
+    return CustomerInvoiceOverdue(**values)
+
+
+def test_a_sales_invoice_reminder_names_the_order_the_balance_and_the_next_step() -> None:
+    subject, body = templates.customer_invoice_overdue(sales_overdue(), CONTACT)
+    assert subject == "Payment reminder 1/3: invoice SI-000007"
+    assert body.startswith("Hello Accounts,")
+    assert "invoice SI-000007 (187.58 EUR, for order SO-9) was due on 2026-02-10 09:00 UTC" in body
+    assert "and 87.58 EUR of it is still unpaid. This is reminder 1 of 3." in body
+    assert "the next reminder is due on 2026-02-13 09:00 UTC" in body
+    _, last = templates.customer_invoice_overdue(
+        sales_overdue(attempt=3, next_attempt_at=None), CONTACT
+    )
+    assert "This is the last reminder." in last
+    assert "subscription" not in last

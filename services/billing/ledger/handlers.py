@@ -21,6 +21,13 @@ from shared.contracts.billing import (
 )
 from shared.contracts.inventory import GoodsIssued, GoodsReceived, StockAdjusted
 from shared.contracts.ledger import DefineChartOfAccounts
+from shared.contracts.payables import BillApproved, VendorPaymentRecorded
+from shared.contracts.receivables import (
+    CreditNoteIssued,
+    CustomerInvoiceIssued,
+    CustomerPaymentRecorded,
+    RefundRecorded,
+)
 from shared.contracts.returns import ReturnReceived
 from shared.contracts.work_orders import ComponentsIssued
 from shared.storage.aggregates import AlreadyExists
@@ -102,6 +109,30 @@ class LedgerHandlers:
     async def return_received(self, event: ReturnReceived) -> None:
         """Goods returned at cost: inventory (or quarantine) against cost of goods sold."""
         await self.record(translators.return_received(event), event)
+
+    async def customer_invoice_issued(self, event: CustomerInvoiceIssued) -> None:
+        """A sales order's invoice: receivable, revenue and tax payable."""
+        await self.record(translators.customer_invoice_issued(event), event)
+
+    async def customer_payment_recorded(self, event: CustomerPaymentRecorded) -> None:
+        """A payment received for a sales invoice: cash against receivable."""
+        await self.record(translators.customer_payment_recorded(event), event)
+
+    async def credit_note_issued(self, event: CreditNoteIssued) -> None:
+        """A credit note: sales returns and tax payable against receivable."""
+        await self.record(translators.credit_note_issued(event), event)
+
+    async def refund_recorded(self, event: RefundRecorded) -> None:
+        """A refund paid to a customer: receivable against cash."""
+        await self.record(translators.refund_recorded(event), event)
+
+    async def bill_approved(self, event: BillApproved) -> None:
+        """An approved supplier bill: GRNI, price variance and input tax against payable."""
+        await self.record(translators.bill_approved(event), event)
+
+    async def vendor_payment_recorded(self, event: VendorPaymentRecorded) -> None:
+        """A payment to a vendor: payable against cash."""
+        await self.record(translators.vendor_payment_recorded(event), event)
 
     async def record(self, fact: Fact | None, cause: Message) -> None:
         """Post the document ``fact`` describes, once (or hold it, naming what is missing);

@@ -22,6 +22,13 @@ from shared.contracts.ledger import (
     JournalEntryPosted,
     PostingHeld,
 )
+from shared.contracts.payables import BillApproved, VendorPaymentRecorded
+from shared.contracts.receivables import (
+    CreditNoteIssued,
+    CustomerInvoiceIssued,
+    CustomerPaymentRecorded,
+    RefundRecorded,
+)
 from shared.contracts.returns import ReturnReceived
 from shared.contracts.work_orders import ComponentsIssued
 from shared.parts import Part
@@ -29,8 +36,7 @@ from shared.parts import Part
 TABLE = Part[LedgerHandlers](
     commands={DefineChartOfAccounts: LedgerHandlers.define_chart},
     events={
-        # Translators of the receivables and payables documents (customer invoices, credit
-        # notes, refunds, supplier bills, vendor payments) join here: one row each.
+        # A new kind of document joins here: one row each (see translators.py).
         InvoiceIssued: LedgerHandlers.invoice_issued,
         PaymentRecorded: LedgerHandlers.payment_recorded,
         InvoiceVoided: LedgerHandlers.invoice_voided,
@@ -40,6 +46,12 @@ TABLE = Part[LedgerHandlers](
         StockAdjusted: LedgerHandlers.stock_adjusted,
         ComponentsIssued: LedgerHandlers.components_issued,
         ReturnReceived: LedgerHandlers.return_received,
+        CustomerInvoiceIssued: LedgerHandlers.customer_invoice_issued,
+        CustomerPaymentRecorded: LedgerHandlers.customer_payment_recorded,
+        CreditNoteIssued: LedgerHandlers.credit_note_issued,
+        RefundRecorded: LedgerHandlers.refund_recorded,
+        BillApproved: LedgerHandlers.bill_approved,
+        VendorPaymentRecorded: LedgerHandlers.vendor_payment_recorded,
     },
     publishes=[ChartOfAccountsDefined, JournalEntryPosted, PostingHeld],
     outbox_collections=OUTBOX_COLLECTIONS,

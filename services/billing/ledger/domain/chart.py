@@ -64,6 +64,12 @@ class Chart(Aggregate):
     def account(self, share: Share) -> Rule:
         """The rule that posts ``share``, and its account (``None`` when missing)."""
         role = share.role
+        if role is AccountRole.SALES_RETURNS and role not in self.accounts:
+            # unmapped: given back on the account the line's revenue goes to
+            revenue = self.account(share.model_copy(update={"role": AccountRole.REVENUE}))
+            if revenue.account is not None:
+                return revenue
+            return Rule(None, f"accounts.{share.role}")
         if role is AccountRole.TAX_PAYABLE:
             code = share.tax_codes[0] if share.tax_codes else "(none)"
             return Rule(self.tax_payable.get(code), f"tax_payable.{code}", code)

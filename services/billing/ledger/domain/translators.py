@@ -2,12 +2,12 @@
 :class:`Fact`: a document and its amounts by role). One small function per event type; the
 posting rules never see an event.
 
-**Extension point.** A new kind of document (a customer invoice for a sales order, a credit
-note, a refund, a supplier bill with its price variance, a vendor payment) is one function
-here from its event to a ``Fact`` (a ``DocumentKind`` added to ``shared/contracts/ledger.py``,
-its amounts by ``AccountRole``: e.g. a credit note is Dr sales_returns per line, Dr tax
-payable per tax code, Cr receivable; a supplier bill Dr goods_received_not_invoiced at the
-receipt's cost, Dr/Cr price_variance for the difference, Cr payable), one handler row in
+**Extension point.** A new kind of document (as the customer invoices, credit notes, refunds,
+supplier bills and vendor payments below were) is one function here from its event to a
+``Fact`` (a ``DocumentKind`` added to ``shared/contracts/ledger.py``, its amounts by
+``AccountRole``: e.g. a credit note is Dr sales_returns per line, Dr tax payable per tax
+code, Cr receivable; a supplier bill Dr goods_received_not_invoiced at the order's price, Dr
+price_variance for the difference (signed), Dr input_tax, Cr payable), one handler row in
 ``services/billing/ledger/table.py`` calling ``LedgerHandlers.record`` with it, and a
 unit test. Nothing else changes: holding, posting once, reversals and the queries are the
 same for every document.
@@ -18,6 +18,7 @@ inventory does not know yet) has no fact, and posts nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from services.billing.ledger.domain.facts import ZERO, Fact, Share, Side, Split, entry_id
@@ -29,6 +30,14 @@ from shared.contracts.billing import (
 )
 from shared.contracts.inventory import GoodsIssued, GoodsReceived, LineCost, StockAdjusted
 from shared.contracts.ledger import AccountRole, DocumentKind
+from shared.contracts.payables import BillApproved, VendorPaymentRecorded
+from shared.contracts.pricing import LineTax, TaxTotal
+from shared.contracts.receivables import (
+    CreditNoteIssued,
+    CustomerInvoiceIssued,
+    CustomerPaymentRecorded,
+    RefundRecorded,
+)
 from shared.contracts.returns import ReturnDestination, ReturnReceived
 from shared.contracts.work_orders import ComponentsIssued
 from shared.pricing import minor_unit, round_to
@@ -234,4 +243,171 @@ def return_received(event: ReturnReceived) -> Fact | None:
         reference=event.return_id,
         description=f"Return {event.return_id} of {event.order_id} ({event.reason})",
         amounts=_pair(into, R.COST_OF_GOODS_SOLD, cost),
+    )
+
+
+# --- receivables: sales orders' invoices, payments, credit notes, refunds ------------------
+
+
+def _sales(
+    *,
+    role: AccountRole,
+    side: Side,
+    lines: list[tuple[str, Decimal, list[LineTax]]],
+    taxes: list[TaxTotal],
+    net_total: Decimal,
+    tax_total: Decimal,
+) -> tuple[Split, Split]:
+    """Revenue (or sales returns) by line, shared over the lines' accounts by their nets, and
+    tax payable per tax code: the document's own per-code taxes (rounded once, as priced)."""
+    shares = tuple(
+        Share(role=role, side=side, amount=amount, sku=sku, tax_codes=tuple(t.code for t in lt))
+        for sku, amount, lt in lines
+    ) or (Share(role=role, side=side, amount=net_total),)  # no lines: the default account
+    net = Split(total=net_total, shares=shares)
+    by_code = [
+        Share(role=R.TAX_PAYABLE, side=side, amount=t.tax, tax_codes=(t.code,)) for t in taxes
+    ]
+    if not by_code and tax_total != ZERO:
+        by_code = [Share(role=R.TAX_PAYABLE, side=side, amount=tax_total)]  # held: no code
+    return net, Split(total=tax_total, shares=tuple(by_code))
+
+
+def customer_invoice_issued(event: CustomerInvoiceIssued) -> Fact:
+    """Dr receivable the total; Cr revenue each line's net (after line and document
+    discounts) on its item group's or tax code's account; Cr tax payable per tax code."""
+    unit = minor_unit(event.currency)
+    revenue, tax = _sales(
+        role=R.REVENUE,
+        side=CREDIT,
+        lines=[(line.sku, line.net, line.taxes) for line in event.lines],
+        taxes=event.taxes,
+        net_total=event.total - event.tax_total,
+        tax_total=event.tax_total,
+    )
+    return Fact(
+        kind=DocumentKind.CUSTOMER_INVOICE,
+        document_id=event.invoice_id,
+        date=event.issued_at,
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.customer_id,
+        reference=event.issue_id,
+        description=f"Invoice {event.invoice_id} of order {event.order_id} to {event.customer_id}",
+        amounts=(
+            Share(role=R.RECEIVABLE, side=DEBIT, amount=round_to(event.total, unit)),
+            revenue,
+            tax,
+        ),
+    )
+
+
+def customer_payment_recorded(event: CustomerPaymentRecorded) -> Fact:
+    """Dr cash; Cr receivable: the payment's amount."""
+    return Fact(
+        kind=DocumentKind.CUSTOMER_PAYMENT,
+        document_id=f"{event.invoice_id}/{event.payment_id}",
+        date=event.received_at,
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.customer_id,
+        reference=event.invoice_id,
+        description=f"Payment {event.payment_id} for {event.invoice_id}",
+        amounts=_pair(R.CASH, R.RECEIVABLE, event.amount),
+    )
+
+
+def credit_note_issued(event: CreditNoteIssued) -> Fact:
+    """The invoice's posting reversed for what the note credits: Dr sales returns each line's
+    net (unmapped: the line's revenue account), Dr tax payable per tax code; Cr receivable
+    the note's total."""
+    note = event.credit_note
+    unit = minor_unit(event.currency)
+    returns, tax = _sales(
+        role=R.SALES_RETURNS,
+        side=DEBIT,
+        lines=[(line.sku, line.net, line.taxes) for line in note.lines],
+        taxes=note.taxes,
+        net_total=note.total - note.tax_total,
+        tax_total=note.tax_total,
+    )
+    return Fact(
+        kind=DocumentKind.CREDIT_NOTE,
+        document_id=note.credit_note_id,
+        date=note.issued_at,
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.customer_id,
+        reference=event.invoice_id,
+        description=f"Credit note {note.credit_note_id} on {event.invoice_id}: {note.reason}"[:500],
+        amounts=(
+            returns,
+            tax,
+            Share(role=R.RECEIVABLE, side=CREDIT, amount=round_to(note.total, unit)),
+        ),
+    )
+
+
+def refund_recorded(event: RefundRecorded) -> Fact:
+    """A payment out: Dr receivable (the customer's credit used up); Cr cash."""
+    return Fact(
+        kind=DocumentKind.REFUND,
+        document_id=f"{event.invoice_id}/{event.refund_id}",
+        date=event.paid_at,
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.customer_id,
+        reference=event.credit_note_id or event.invoice_id,
+        description=f"Refund {event.refund_id} on {event.invoice_id}",
+        amounts=_pair(R.RECEIVABLE, R.CASH, event.amount),
+    )
+
+
+# --- payables: supplier bills and vendor payments -----------------------------------------
+
+
+def bill_approved(event: BillApproved) -> Fact:
+    """Dr goods received not invoiced the order's price of the billed quantity (what the
+    receipt put there), Dr price variance the bill's difference from it (signed: a credit when
+    billed below the order's price), Dr input tax; Cr payable the bill's total. Dated the
+    bill's date."""
+    unit = minor_unit(event.currency)
+    grni = sum((round_to(line.order_net, unit) for line in event.lines), ZERO)
+    variance = sum((round_to(line.price_variance, unit) for line in event.lines), ZERO)
+    tax = sum((round_to(line.tax, unit) for line in event.lines), ZERO)
+    return Fact(
+        kind=DocumentKind.SUPPLIER_BILL,
+        document_id=event.bill_id,
+        date=datetime.combine(event.bill_date, time(), UTC),
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.vendor_id,
+        reference=event.vendor_bill_number,
+        description=f"Bill {event.vendor_bill_number} of {event.vendor_id} ({event.bill_id}) "
+        f"for {event.order_id}",
+        amounts=tuple(
+            share
+            for share in (
+                Share(role=R.GOODS_RECEIVED_NOT_INVOICED, side=DEBIT, amount=grni),
+                Share(role=R.PRICE_VARIANCE, side=DEBIT, amount=variance),
+                Share(role=R.INPUT_TAX, side=DEBIT, amount=tax),
+                Share(role=R.PAYABLE, side=CREDIT, amount=grni + variance + tax),
+            )
+            if share.amount != ZERO  # no rule needed for what is not there
+        ),
+    )
+
+
+def vendor_payment_recorded(event: VendorPaymentRecorded) -> Fact:
+    """Dr payable; Cr cash: the payment's amount."""
+    return Fact(
+        kind=DocumentKind.VENDOR_PAYMENT,
+        document_id=f"{event.bill_id}/{event.payment_id}",
+        date=event.paid_at,
+        currency=event.currency,
+        order_id=event.order_id,
+        party_id=event.vendor_id,
+        reference=event.bill_id,
+        description=f"Payment {event.payment_id} for bill {event.bill_id}",
+        amounts=_pair(R.PAYABLE, R.CASH, event.amount),
     )
