@@ -24,8 +24,9 @@ from services.billing.receivables.domain.errors import (
 )
 from services.billing.receivables.domain.lines import invoice_line, line_targets, tax_totals
 from services.billing.receivables.domain.orders import Bill
+from services.billing.receivables.domain.shares import allocate
 from services.billing.receivables.domain.statement import statement
-from shared.contracts.common import Discount, DiscountKind, OrderLineInput
+from shared.contracts.common import Discount, DiscountKind, OrderLine, OrderLineInput
 from shared.contracts.inventory import LineProgress, StockLine
 from shared.contracts.pricing import LineTax, PricingTerms
 from shared.contracts.receivables import (
@@ -518,6 +519,9 @@ def test_prices_with_tax_included_are_remembered() -> None:
     assert copy.prices_include_tax is True
     [invoice] = invoices_of(copy)
     assert invoice.prices_include_tax is True
+    [event] = invoice.collect_events()
+    assert isinstance(event, CustomerInvoiceIssued)
+    assert event.prices_include_tax is True
 
 
 def test_on_approval_one_bill_of_everything_and_nothing_more() -> None:
@@ -726,3 +730,88 @@ def test_a_statement_period_counts_before_its_start_and_ends_at_its_end() -> Non
     assert [(e["document_id"], e["balance"]) for e in account["entries"]] == [("P-2", D("5.00"))]
     assert account["closing_balance"] == D("5.00")
     assert statement([a], None, AT - timedelta(microseconds=1)) == []
+
+
+def test_a_credit_never_takes_more_than_the_invoice_has_left_even_if_its_lines_do() -> None:
+    invoice = issued(line(1, "A", "10.00"))
+    invoice.total = D("6.00")  # lines adding up to more than the total: the total is the limit
+    with refused(
+        CreditExceedsInvoice,
+        "credit_exceeds_invoice",
+        "10.00 is more than the 6.00 EUR left on SI-000007.",
+    ):
+        invoice.credit_items([StockLine(sku="A", quantity=D(2))], reason="r", by="b", at=AT)
+    invoice.credit_amount(D("1.00"), reason="r", by="b", at=AT)
+    with refused(
+        CreditExceedsInvoice,
+        "credit_exceeds_invoice",
+        "9.00 is more than the 5.00 EUR left on SI-000007.",
+    ):
+        invoice.credit_items([StockLine(sku="A", quantity=D(2))], reason="r", by="b", at=AT)
+
+
+# --- the same item on two lines, shipped and returned in parts --------------------------------
+
+
+def twice_a(policy: InvoicingPolicy = InvoicingPolicy.PER_ISSUE) -> SalesOrder:
+    """2 A at 10.00 on line 1, 2 A at 12.00 on line 2, 1 B at 5.00: 49.00 EUR untaxed."""
+    lines = [
+        OrderLine(sku="A", quantity=D(2), unit_price=D("10.00")),
+        OrderLine(sku="A", quantity=D(2), unit_price=D("12.00")),
+        OrderLine(sku="B", quantity=D(1), unit_price=D("5.00")),
+    ]
+    return order(policy, quotation_like(pricing=None, lines=lines, total=D("49.00")))
+
+
+def test_a_shipment_fills_the_lines_of_an_item_in_turn() -> None:
+    copy = twice_a()
+    copy.ship("ISS-1", [StockLine(sku="A", quantity=D(1)), StockLine(sku="A", quantity=D(2))])
+    [bill] = copy.bills
+    assert [(x.line, x.quantity, x.net) for x in bill.lines] == [
+        (1, D(2), D("20.00")), (2, D(1), D("12.00")),
+    ]  # fmt: skip
+    assert copy.invoiced == [D(2), D(1), D(0)]
+    copy.ship("ISS-2", [StockLine(sku="A", quantity=D(2)), StockLine(sku="A", quantity=D(2))])
+    assert [(x.line, x.quantity) for x in copy.bills[-1].lines] == [(2, D(1))]
+    assert copy.invoiced == [D(2), D(2), D(0)]
+
+
+def test_a_return_of_shipped_goods_not_invoiced_takes_them_off_line_by_line() -> None:
+    copy = twice_a(InvoicingPolicy.ON_COMPLETION)
+    copy.ship("ISS-1", [StockLine(sku="A", quantity=D(4)), StockLine(sku="B", quantity=D(1))])
+    copy.return_received("RET-1", [StockLine(sku="A", quantity=D(3))], [])
+    assert copy.not_to_invoice == [D(2), D(1), D(0)]
+    copy.return_received("RET-2", [StockLine(sku="A", quantity=D(2))], [])
+    assert copy.not_to_invoice == [D(2), D(2), D(0)]
+    copy.return_received("RET-3", [StockLine(sku="B", quantity=D(1))], [])
+    first, second, third = copy.collect_events()
+    assert isinstance(first, ReturnCredited)
+    assert first.detail == "not invoiced yet, taken off what is still to invoice: 3 A."
+    assert isinstance(second, ReturnCredited)
+    assert second.detail == (
+        "not invoiced yet, taken off what is still to invoice: 1 A; "
+        "not credited (beyond what was shipped): 1 A."
+    )
+    assert isinstance(third, ReturnCredited)
+    assert (third.not_yet_invoiced, third.not_credited) == ([StockLine(sku="B", quantity=D(1))], [])
+    copy.complete([LineProgress(sku="A", ordered=D(4), fulfilled=D(4)),
+                   LineProgress(sku="B", ordered=D(1), fulfilled=D(1))])  # fmt: skip
+    assert copy.bills == []  # everything fulfilled was returned before it was invoiced
+
+
+# --- whole yen --------------------------------------------------------------------------------
+
+
+def test_an_order_in_yen_is_split_and_shared_in_whole_yen() -> None:
+    approved = quotation_like(currency="JPY", pricing=None, total=D(190))
+    assert [t.net for t in line_targets(approved)] == [D(60), D(30), D(100)]  # 59.97, 30.45
+    copy = order(InvoicingPolicy.PER_ISSUE, approved)
+    copy.ship("ISS-1", [StockLine(sku="B", quantity=D(1))])
+    [bill] = copy.bills
+    assert (bill.lines[0].net, bill.total) == (D(4), D(4))  # 30 yen x 1/7
+
+
+def test_a_tie_of_remainders_gives_the_unit_to_the_earlier_value() -> None:
+    # Each rounded down first (0.04 and 0.01), not to even (0.04 and 0.02).
+    unit = D("0.01")
+    assert allocate([D("0.045"), D("0.015")], D("0.06"), unit) == [D("0.05"), D("0.01")]
