@@ -734,18 +734,18 @@ def test_a_statement_period_counts_before_its_start_and_ends_at_its_end() -> Non
 
 def test_a_credit_never_takes_more_than_the_invoice_has_left_even_if_its_lines_do() -> None:
     invoice = issued(line(1, "A", "10.00"))
-    invoice.total = D("6.00")  # lines adding up to more than the total: the total is the limit
+    invoice.total = D("9.50")  # lines adding up to more than the total: the total is the limit
     with refused(
         CreditExceedsInvoice,
         "credit_exceeds_invoice",
-        "10.00 is more than the 6.00 EUR left on SI-000007.",
+        "10.00 is more than the 9.50 EUR left on SI-000007.",
     ):
         invoice.credit_items([StockLine(sku="A", quantity=D(2))], reason="r", by="b", at=AT)
     invoice.credit_amount(D("1.00"), reason="r", by="b", at=AT)
     with refused(
         CreditExceedsInvoice,
         "credit_exceeds_invoice",
-        "9.00 is more than the 5.00 EUR left on SI-000007.",
+        "9.00 is more than the 8.50 EUR left on SI-000007.",
     ):
         invoice.credit_items([StockLine(sku="A", quantity=D(2))], reason="r", by="b", at=AT)
 
