@@ -9,12 +9,13 @@ from shared.registry import GATEWAYS, SERVICES, entry, gateway
 
 def test_the_back_office_reads_each_service_the_registry_names_at_its_port() -> None:
     reads = gateway("backoffice").reads
-    assert reads == ("order", "approval", "inventory")
+    assert reads == ("order", "approval", "inventory", "billing")
     settings = BackofficeSettings(inventory_url="http://stock.internal:9000")
     assert settings.query_urls() == {
         "order": f"http://127.0.0.1:{entry('order').port}",
         "approval": f"http://127.0.0.1:{entry('approval').port}",
         "inventory": "http://stock.internal:9000",
+        "billing": f"http://127.0.0.1:{entry('billing').port}",
     }
 
 
