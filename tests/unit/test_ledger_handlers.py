@@ -89,8 +89,8 @@ async def test_a_chart_defined_while_a_document_was_recorded_posts_it() -> None:
     goods = receipt(("TEA", "1", "2.00"))
     stored = handlers.stores.chart
 
-    async def defined_meanwhile() -> Chart:
-        found = await stored()
+    async def defined_meanwhile(*, fresh: bool = False) -> Chart:
+        found = await stored(fresh=fresh)
         if found.revision == 0:
             await handlers.define_chart(chart())
         return found

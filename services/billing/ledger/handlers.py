@@ -62,7 +62,7 @@ class LedgerHandlers:
         """Post every held document the chart now has the rules for; how many were posted.
         Each is its own write, remembered under ``cause``: a redelivered cause goes on where
         the first delivery stopped."""
-        chart = await self.stores.chart()
+        chart = await self.stores.chart(fresh=True)
         posted, after = 0, ""
         while held := await self.stores.held(after, self.batch):
             for document in held:
@@ -154,8 +154,9 @@ class LedgerHandlers:
                 return
             document = stored
         if document.status is PostingStatus.POSTED:
-            await self._post_reversals(document.id, chart, cause)
-        elif (latest := await self.stores.chart()).revision != document.chart_revision:
+            if document.kind in translators.REVERSIBLE:
+                await self._post_reversals(document.id, chart, cause)
+        elif (latest := await self.stores.chart(fresh=True)).revision != document.chart_revision:
             await self._post(document.id, latest, cause)  # defined while this was held
 
     async def _reversed(self, entry_id: str | None) -> LedgerDocument | None:

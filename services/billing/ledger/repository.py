@@ -12,6 +12,7 @@ from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
 from shared.storage.store import Store
 
 CHARTS, JOURNAL = "ledger_charts", "journal"
@@ -30,9 +31,11 @@ class LedgerStores:
     charts: Store[Chart]
     documents: Store[LedgerDocument]
 
-    async def chart(self) -> Chart:
-        """The chart of accounts now (an empty one before the first definition)."""
-        return await self.charts.read(CHART_ID) or Chart.empty()
+    async def chart(self, *, fresh: bool = False) -> Chart:
+        """The chart of accounts (an empty one before the first definition): as this process
+        read or wrote it at most a moment ago, or (``fresh``) as the database has it now."""
+        found = await (self.charts.read(CHART_ID) if fresh else self.charts.get(CHART_ID))
+        return found or Chart.empty()
 
     async def held(self, after: str, limit: int) -> list[LedgerDocument]:
         """Held documents whose id comes after ``after``, in id order."""
@@ -49,6 +52,8 @@ def ledger_stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> LedgerStor
     # A journal entry posted while a definition is applied is not its answer: documents
     # answer no command.
     return LedgerStores(
-        AggregateStore(db[CHARTS], Chart, relay),
+        # Read for every posting; a definition on another replica is seen within the
+        # freshness of the remembered copy (a held document reads it fresh).
+        AggregateStore(db[CHARTS], Chart, relay, recent=RecentDocuments()),
         AggregateStore(db[JOURNAL], LedgerDocument, relay, answers=False),
     )

@@ -4,14 +4,14 @@ invoices (numbered without gaps per series: services/billing/common/numbering.py
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.billing.common.numbering import add_numbered
+from services.billing.common.numbering import Numbering, add_numbered
 from services.billing.receivables.domain import CustomerInvoice, PolicyRecord, SalesOrder
 from services.billing.receivables.domain.orders import OrderTerms
 from services.billing.receivables.domain.policies import policy_id
@@ -62,6 +62,8 @@ class Stores:
     policies: AggregateStore[PolicyRecord]
     orders: AggregateStore[SalesOrder]
     invoices: AggregateStore[CustomerInvoice]
+    numbering: Numbering = field(default_factory=Numbering)
+    """The last invoice number this process stored per series (see common/numbering.py)."""
 
     async def terms_for(self, branch_id: str, customer_id: str) -> OrderTerms:
         """The customer's policy at the branch, else the branch's, else the default (one
@@ -90,7 +92,12 @@ class Stores:
             return await self.invoice_for(invoice.order_id, invoice.bill)
 
         return await add_numbered(
-            self.invoices, make, series, cause=cause, issued_already=issued_already
+            self.invoices,
+            make,
+            series,
+            cause=cause,
+            issued_already=issued_already,
+            numbering=self.numbering,
         )
 
     async def overdue_invoices(self, now: datetime, limit: int) -> list[CustomerInvoice]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.billing.common.numbering import add_numbered
+from services.billing.common.numbering import Numbering, add_numbered
 from services.billing.subscriptions.domain import Invoice, Plan, Subscription
 from shared.contracts.base import Message
 from shared.storage.aggregates import AggregateStore
@@ -35,6 +35,8 @@ class Stores:
     plans: AggregateStore[Plan]
     subscriptions: AggregateStore[Subscription]
     invoices: AggregateStore[Invoice]
+    numbering: Numbering = field(default_factory=Numbering)
+    """The last invoice number this process stored per series (see common/numbering.py)."""
 
     async def due_subscriptions(self, now: datetime, limit: int) -> list[Subscription]:
         return await self.subscriptions.find(
@@ -64,7 +66,12 @@ class Stores:
             return await self.invoice_for(invoice.order_id)
 
         return await add_numbered(
-            self.invoices, make, series, cause=cause, issued_already=issued_already
+            self.invoices,
+            make,
+            series,
+            cause=cause,
+            issued_already=issued_already,
+            numbering=self.numbering,
         )
 
 

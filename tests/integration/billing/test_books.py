@@ -116,6 +116,10 @@ async def test_a_sales_order_from_two_invoices_to_payment_and_a_refunded_return(
         "order.approved", having(order_id=order.order_id), timeout=SECONDS
     )
     pricing = approved.body["pricing"]
+    # Inventory issues only against an order it knows approved: its stock hold confirmed.
+    await bus.wait_for(
+        "inventory.reservation_confirmed", having(order_id=order.order_id), timeout=SECONDS
+    )
 
     # Two shipments (per_issue): each its invoice and its cost of goods sold.
     shipments = [

@@ -130,6 +130,11 @@ def invoice_voided(event: InvoiceVoided) -> Fact:
     )
 
 
+REVERSIBLE = frozenset({DocumentKind.SUBSCRIPTION_INVOICE})
+"""The kinds of document a later document reverses (a subscription invoice, by its void):
+only their posting looks for a reversal that came first and waits for them."""
+
+
 def invoice_uncollectible(event: InvoiceUncollectible) -> Fact:
     """Dr bad debt; Cr receivable: the balance written off."""
     return Fact(
