@@ -2,8 +2,9 @@
 
 A text cell that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms), a tab, a
 carriage return or another control character is prefixed with an apostrophe (OWASP's advice on
-CSV injection); the spreadsheet shows the text as it was typed. Numbers stay numbers. (The back
-office's downloads follow the same rule, services/backoffice/exports.py.)
+CSV injection); the spreadsheet shows the text as it was typed. Numbers stay numbers. Every CSV
+OMS writes goes through it: the services' CSV queries and the back office's downloads, so that
+no cell a person typed (a rejection note, a name) opens as a formula in a spreadsheet.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from starlette.routing import Route
 
 from services.backoffice.audit import AuditTrail
 from services.backoffice.domain import require_admin
-from services.backoffice.exports import csv_text
 from services.backoffice.web import render, signed_in, viewer
+from shared.exports import csv_text
 
 COLUMNS = ("at", "person", "action", "method", "path", "query", "about", "status")
 

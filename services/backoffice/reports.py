@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from services.backoffice.domain import money
-from services.backoffice.exports import csv_text
 from services.backoffice.formats import quantized
 from shared.contracts import OrderStatus
+from shared.exports import csv_text
 
 SOLD = frozenset({OrderStatus.APPROVED, OrderStatus.PARTIALLY_ISSUED, OrderStatus.COMPLETED})
 BASES = {

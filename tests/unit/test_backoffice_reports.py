@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.backoffice import charts, reports
-from services.backoffice.exports import neutralised
+from shared.exports import neutralised
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
