@@ -65,6 +65,9 @@ class AccountRole(StrEnum):
     """Receivables written off as uncollectible."""
     INPUT_TAX = "input_tax"
     """Tax charged by vendors on supplier bills, to be reclaimed (one account)."""
+    OPENING_BALANCE = "opening_balance"
+    """Opening balance equity: the other side of stock counted at cost when stock-keeping
+    starts at a location."""
 
 
 class DocumentKind(StrEnum):
@@ -92,6 +95,9 @@ class DocumentKind(StrEnum):
     RETURN_RECEIPT = "return_receipt"
     """``inventory.return_received``: Dr inventory (or quarantine); Cr cost of goods sold
     (at the cost the goods came back at)."""
+    OPENING_STOCK = "opening_stock"
+    """``inventory.opening_balance_set`` with a unit cost: Dr inventory; Cr opening balance
+    (quantity x unit cost). Id: ``<sku>@<location_id>``."""
     CUSTOMER_INVOICE = "customer_invoice"
     """``billing.customer_invoice_issued``: Dr receivable (total); Cr revenue (each line's
     net, after discounts, by item group or tax code) and tax payable (per tax code)."""

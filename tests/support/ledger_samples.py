@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.contracts.base import utcnow
-from shared.contracts.inventory import GoodsIssued, LineCost, StockAdjusted
+from shared.contracts.inventory import GoodsIssued, LineCost, OpeningBalanceSet, StockAdjusted
 from shared.contracts.payables import (
     BillApproved,
     BillLine,
@@ -88,6 +88,22 @@ async def s_stock_adjusted(ctx: SampleContext) -> None:
         cost_currency="EUR",
     )
     await _recorded(ctx, adjusted, f"stock_adjustment:{adjusted.adjustment_id}")
+
+
+async def s_opening_balance_set(ctx: SampleContext) -> None:
+    sku = unique("SKU")
+    opening = OpeningBalanceSet(
+        sku=sku,
+        location_id="L-1",
+        branch_id="BR-1",
+        quantity=Decimal(4),
+        reason="first count",
+        set_by="ann",
+        on_hand=Decimal(4),
+        unit_cost=Decimal("2.50"),
+        cost_currency="EUR",
+    )
+    await _recorded(ctx, opening, f"opening_stock:{sku}@L-1")
 
 
 async def s_components_issued(ctx: SampleContext) -> None:
@@ -237,6 +253,7 @@ LEDGER_SAMPLES: dict[tuple[str, str], Sample] = {
     event("billing", "inventory.goods_received"): s_goods_received,
     event("billing", "inventory.goods_issued"): s_goods_issued,
     event("billing", "inventory.stock_adjusted"): s_stock_adjusted,
+    event("billing", "inventory.opening_balance_set"): s_opening_balance_set,
     event("billing", "inventory.components_issued"): s_components_issued,
     event("billing", "inventory.return_received"): s_return_received,
     event("billing", "billing.customer_invoice_issued"): s_customer_invoice_issued,

@@ -26,7 +26,7 @@ from shared.contracts.billing import (
     InvoiceUncollectible,
     PaymentRecorded,
 )
-from shared.contracts.inventory import GoodsIssued, LineCost, StockAdjusted
+from shared.contracts.inventory import GoodsIssued, LineCost, OpeningBalanceSet, StockAdjusted
 from shared.contracts.ledger import (
     AccountRole,
     ChartOfAccountsDefined,
@@ -329,3 +329,36 @@ def test_a_split_shares_its_total_over_accounts_and_sides_and_lines_reverse() ->
         JournalLine(line=2, account="1000", role=R.CASH, debit=D("3.33"), credit=D(0)),
         JournalLine(line=3, account="1200", role=R.RECEIVABLE, debit=D(0), credit=D("10.00")),
     ]
+
+
+def test_an_opening_balance_at_cost_is_inventory_against_opening_balance() -> None:
+    opening = OpeningBalanceSet(
+        sku="A",
+        location_id="L-1",
+        branch_id="BR-1",
+        quantity=D(3),
+        reason="first count",
+        set_by="ann",
+        on_hand=D(3),
+        unit_cost=D("1.255"),
+        cost_currency="EUR",
+        occurred_at=AT,
+    )
+
+    fact = translators.opening_balance_set(opening)
+
+    assert fact is not None
+    assert (fact.kind, fact.document_id, fact.currency, fact.date, fact.reference) == (
+        DocumentKind.OPENING_STOCK,
+        "A@L-1",
+        "EUR",
+        AT,
+        "L-1",
+    )
+    assert fact.description == "Opening balance of A at L-1: first count"
+    assert fact.amounts == pair(R.INVENTORY, R.OPENING_BALANCE, "3.76")  # 3.765, half to even
+    no_cost = opening.model_copy(update={"unit_cost": None, "cost_currency": None})
+    assert translators.opening_balance_set(no_cost) is None
+    assert (
+        translators.opening_balance_set(opening.model_copy(update={"cost_currency": None})) is None
+    )

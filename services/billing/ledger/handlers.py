@@ -19,7 +19,12 @@ from shared.contracts.billing import (
     InvoiceVoided,
     PaymentRecorded,
 )
-from shared.contracts.inventory import GoodsIssued, GoodsReceived, StockAdjusted
+from shared.contracts.inventory import (
+    GoodsIssued,
+    GoodsReceived,
+    OpeningBalanceSet,
+    StockAdjusted,
+)
 from shared.contracts.ledger import DefineChartOfAccounts
 from shared.contracts.payables import BillApproved, VendorPaymentRecorded
 from shared.contracts.receivables import (
@@ -101,6 +106,10 @@ class LedgerHandlers:
     async def stock_adjusted(self, event: StockAdjusted) -> None:
         """A stock adjustment at cost: inventory against stock adjustment."""
         await self.record(translators.stock_adjusted(event), event)
+
+    async def opening_balance_set(self, event: OpeningBalanceSet) -> None:
+        """Stock counted at cost when stock-keeping starts: inventory against opening balance."""
+        await self.record(translators.opening_balance_set(event), event)
 
     async def components_issued(self, event: ComponentsIssued) -> None:
         """Components issued to a work order at cost: work in progress against inventory."""

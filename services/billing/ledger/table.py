@@ -15,7 +15,12 @@ from shared.contracts.billing import (
     InvoiceVoided,
     PaymentRecorded,
 )
-from shared.contracts.inventory import GoodsIssued, GoodsReceived, StockAdjusted
+from shared.contracts.inventory import (
+    GoodsIssued,
+    GoodsReceived,
+    OpeningBalanceSet,
+    StockAdjusted,
+)
 from shared.contracts.ledger import (
     ChartOfAccountsDefined,
     DefineChartOfAccounts,
@@ -44,6 +49,7 @@ TABLE = Part[LedgerHandlers](
         GoodsReceived: LedgerHandlers.goods_received,
         GoodsIssued: LedgerHandlers.goods_issued,
         StockAdjusted: LedgerHandlers.stock_adjusted,
+        OpeningBalanceSet: LedgerHandlers.opening_balance_set,
         ComponentsIssued: LedgerHandlers.components_issued,
         ReturnReceived: LedgerHandlers.return_received,
         CustomerInvoiceIssued: LedgerHandlers.customer_invoice_issued,

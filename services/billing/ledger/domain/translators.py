@@ -28,7 +28,13 @@ from shared.contracts.billing import (
     InvoiceVoided,
     PaymentRecorded,
 )
-from shared.contracts.inventory import GoodsIssued, GoodsReceived, LineCost, StockAdjusted
+from shared.contracts.inventory import (
+    GoodsIssued,
+    GoodsReceived,
+    LineCost,
+    OpeningBalanceSet,
+    StockAdjusted,
+)
 from shared.contracts.ledger import AccountRole, DocumentKind
 from shared.contracts.payables import BillApproved, VendorPaymentRecorded
 from shared.contracts.pricing import LineTax, TaxTotal
@@ -211,6 +217,24 @@ def stock_adjusted(event: StockAdjusted) -> Fact | None:
         reference=event.adjustment_id,
         description=f"Stock adjustment {event.adjustment_id} of {event.sku}: {event.reason}"[:500],
         amounts=amounts,
+    )
+
+
+def opening_balance_set(event: OpeningBalanceSet) -> Fact | None:
+    """Dr inventory; Cr opening balance: the counted quantity at its unit cost. An opening
+    balance without a cost posts nothing (its units take the first receipt's price, which
+    that receipt does not post for them)."""
+    if event.unit_cost is None or event.cost_currency is None:
+        return None
+    value = round_to(event.quantity * event.unit_cost, minor_unit(event.cost_currency))
+    return Fact(
+        kind=DocumentKind.OPENING_STOCK,
+        document_id=f"{event.sku}@{event.location_id}",
+        date=event.occurred_at,
+        currency=event.cost_currency,
+        reference=event.location_id,
+        description=f"Opening balance of {event.sku} at {event.location_id}: {event.reason}"[:500],
+        amounts=_pair(R.INVENTORY, R.OPENING_BALANCE, value),
     )
 
 
