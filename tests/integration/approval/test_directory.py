@@ -153,6 +153,8 @@ async def test_a_level_for_a_named_admin_moves_only_to_an_admin(world: World):
     assert "bob is not one: name an active admin" in refused.body["detail"]
     moved = await upsert(world, "ann", admin=True, active=False, reassign_to="adam")
     assert moved.body["reassigned_requests"] == [pending["request_id"]]
+    # The requests move once the user's change is saved: the move has its own event.
+    await world.bus.wait_for("approval.reassigned", lambda b: b["order_id"] == order_id)
     assert (await world.approve(pending, by="adam")).type == "ApprovalApproved"
 
 

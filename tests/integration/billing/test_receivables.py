@@ -32,6 +32,7 @@ from shared.contracts.returns import (
     ReturnReceived,
 )
 from shared.runtime import OmsApp
+from tests.integration.billing.test_payables import once_known
 from tests.support.billing import MovedClock, receivables_handlers, utc
 from tests.support.bus import Bus
 from tests.support.factories import sales_order, unique
@@ -106,8 +107,11 @@ async def test_a_sales_order_is_invoiced_per_shipment_paid_returned_credited_and
     pricing = approved.body["pricing"]
 
     # Two shipments: two invoices, numbered one after the other, adding up to the order.
-    await accepted(bus, issue(order.order_id, room.location_id, (room.sku, "1"), (other, "4")))
-    await accepted(bus, issue(order.order_id, room.location_id, (room.sku, "2"), (other, "3")))
+    # Inventory issues only against an order it knows approved (it learns it on its own queue).
+    for shipment in (((room.sku, "1"), (other, "4")), ((room.sku, "2"), (other, "3"))):
+        shipping = issue(order.order_id, room.location_id, *shipment)
+        issued = await once_known(bus, shipping, "order_not_approved", "unknown_order")
+        assert issued.type == "GoodsIssued", issued.body
     invoices = await bus.wait_for(
         "billing.customer_invoice_issued",
         lambda b: b["order_id"] == order.order_id,
