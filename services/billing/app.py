@@ -89,9 +89,9 @@ async def setup(runtime: Runtime[BillingSettings]) -> BillingParts:
     )
 
 
-# The ledger first: an event both parts consume is in the books whatever the subscriptions
-# part makes of it (each part's handler is idempotent, so a failure of the second redelivers
-# the event to both harmlessly).
+# An event several parts consume reaches each in this order, the ledger first; a part that
+# fails on it does not keep it from the next (shared/parts.py), and a fault redelivers it to
+# all, each part's handler being idempotent.
 PARTS: Part[BillingParts] = joined(
     within(lambda parts: parts.ledger, ledger_table.TABLE),
     within(lambda parts: parts.subscriptions, subscription_table.TABLE),
