@@ -25,6 +25,7 @@ from shared.contracts.common import (
     Quantity,
     UnitPrice,
 )
+from shared.contracts.products import ProductStatus
 
 
 def _not_zero(value: Decimal) -> Decimal:
@@ -96,6 +97,17 @@ class DefineItem(Command):
     decimal_places: int = Field(
         default=0, ge=0, le=6, description="how finely the item is counted: 0 for whole units"
     )
+    description: str | None = Field(default=None, max_length=2000)
+    tax_codes: list[Identifier] = Field(
+        default_factory=list,
+        max_length=5,
+        description="the tax codes of order lines that name none",
+    )
+    status: ProductStatus = Field(
+        default=ProductStatus.ACTIVE,
+        description="`discontinued`: no new orders with it (discontinued_product)",
+    )
+    product_group: Identifier | None = None
 
 
 class DefineLocation(Command):
@@ -201,6 +213,15 @@ class ItemDefined(Event):
     name: str
     unit_of_measure: str
     decimal_places: int
+    description: str | None = None
+    tax_codes: list[Identifier] = Field(default_factory=list)
+    status: ProductStatus = ProductStatus.ACTIVE
+    product_group: Identifier | None = None
+    version: int = Field(
+        default=0,
+        description="the product's version (product.upserted's, or one more than the stored "
+        "one for inventory.define_item); 0 from before versions",
+    )
 
 
 class LocationDefined(Event):
