@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from aio_pika.abc import AbstractIncomingMessage
 
@@ -35,6 +36,8 @@ from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.inventory import define_item, define_location, opening
 
 REJECTED = ".command_rejected"
+SECONDS = 30.0
+"""How long a test waits for one answer."""
 
 
 class FlowBus(Bus):
@@ -235,3 +238,21 @@ async def sales_flow(
         assert answer.body.get("reason") in {"order_not_approved", "unknown_order"}, answer.body
         await bus.first("inventory.reservation_confirmed", oid)
     raise AssertionError(f"goods of {oid} were never issued")
+
+
+async def answer(bus: Bus, command: Command) -> Received:
+    await bus.send(command, reply=True)
+    return await bus.reply_for(command, timeout=SECONDS)
+
+
+async def once_known(bus: Bus, command: Command, *waiting_for: str) -> Received:
+    """The command's answer, sent again (as a new message) while the service has not learnt
+    yet what it needs (a refusal with one of ``waiting_for``: the events come on other
+    queues)."""
+    for _ in range(100):
+        reply = await answer(bus, command)
+        if reply.body.get("reason") not in waiting_for:
+            return reply
+        await asyncio.sleep(0.1)
+        command = command.model_copy(update={"message_id": uuid4()})
+    raise AssertionError(f"{command.type_name()} still refused: {reply.body}")

@@ -19,6 +19,7 @@ from shared.contracts.pricing import PricingTerms, TaxRate
 from shared.pricing import price_document
 from shared.runtime import OmsApp
 from tests.support.factories import unique
+from tests.support.services import asgi_get
 
 D = Decimal
 ACCOUNTS = {
@@ -115,3 +116,13 @@ def receipt(*costs: tuple[str, str, str], currency: str | None = "EUR") -> Goods
         ],
         cost_currency=currency,
     )
+
+
+async def zero_trial_balance(app: OmsApp, query: str = "") -> dict[str, Any]:
+    status, balance = await asgi_get(app, "/trial-balance", query)
+    assert status == 200, balance
+    for currency in balance["currencies"]:
+        assert D(currency["balance"]) == 0, currency
+        assert sum(D(a["balance"]) for a in currency["accounts"]) == 0
+    found: dict[str, Any] = balance
+    return found

@@ -13,8 +13,9 @@ from services.backoffice.bus import Broker
 from services.backoffice.reads import Reads
 from services.backoffice.settings import BackofficeSettings
 from shared.runtime import OmsApp
-from tests.integration.billing.test_payables import approved_purchase, bill, once_known, received
 from tests.support.bus import Bus, having
+from tests.support.flows import once_known
+from tests.support.purchases import approved_purchase, bill, received
 from tests.support.services import Environment, asgi_get
 from tests.unit.test_backoffice_books import CSRF, Office, _client
 

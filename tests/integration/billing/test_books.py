@@ -35,13 +35,12 @@ from shared.contracts.receivables import (
 )
 from shared.contracts.returns import AuthorizeReturn, ReceiveReturn, ReturnReason
 from shared.runtime import OmsApp
-from tests.integration.billing.test_ledger import zero_trial_balance
-from tests.integration.billing.test_payables import approved_purchase, once_known, received
 from tests.support.bus import Bus, Received, having
 from tests.support.factories import sales_order, unique
-from tests.support.flows import accepted
+from tests.support.flows import accepted, once_known
 from tests.support.inventory import define_item, define_location, issue, stock_lines
-from tests.support.ledger import ACCOUNTS, chart
+from tests.support.ledger import ACCOUNTS, chart, zero_trial_balance
+from tests.support.purchases import approved_purchase, received
 from tests.support.services import asgi_get
 
 D = Decimal

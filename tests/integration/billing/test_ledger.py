@@ -22,7 +22,7 @@ from tests.integration.billing.conftest import billing_app
 from tests.support.billing import MovedClock, payment, plan, subscribe, utc
 from tests.support.bus import Bus
 from tests.support.flows import accepted, stockroom
-from tests.support.ledger import chart, receipt, taxed_invoice
+from tests.support.ledger import chart, receipt, taxed_invoice, zero_trial_balance
 from tests.support.services import Environment, asgi_get, asgi_text, running
 
 SECONDS = 30.0
@@ -42,16 +42,6 @@ def entry_for(entry_id: str) -> Any:
 
 def lines(body: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [(x["account"], x["role"], x["debit"], x["credit"]) for x in body["lines"]]
-
-
-async def zero_trial_balance(app: OmsApp, query: str = "") -> dict[str, Any]:
-    status, balance = await asgi_get(app, "/trial-balance", query)
-    assert status == 200, balance
-    for currency in balance["currencies"]:
-        assert D(currency["balance"]) == 0, currency
-        assert sum(D(a["balance"]) for a in currency["accounts"]) == 0
-    found: dict[str, Any] = balance
-    return found
 
 
 async def test_a_subscription_invoice_and_its_payment_are_posted_and_balance(

@@ -32,11 +32,10 @@ from shared.contracts.returns import (
     ReturnReceived,
 )
 from shared.runtime import OmsApp
-from tests.integration.billing.test_payables import once_known
 from tests.support.billing import MovedClock, receivables_handlers, utc
 from tests.support.bus import Bus
 from tests.support.factories import sales_order, unique
-from tests.support.flows import accepted, stockroom
+from tests.support.flows import accepted, once_known, stockroom
 from tests.support.inventory import define_item, issue, opening
 from tests.support.services import asgi_get
 
