@@ -3,7 +3,7 @@ order once, whatever is resent or lost between the two writes; expiry is publish
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -48,6 +48,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.orders import UnknownParty
 from tests.support.factories import purchase_order, unique
 from tests.unit.fakes import FakeStore
 
@@ -84,6 +85,9 @@ class FakeBranches:
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
         return self.rule
 
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        return UnknownParty.ALLOW
+
 
 class FakeConfig:
     """Tax rates in force and price lists, as the order service's configuration gives them."""
@@ -105,8 +109,12 @@ class FakeItems:
     def __init__(self) -> None:
         self.counted = {"CHAIR": Counted(0, "each")}
 
-    async def check(self, quantities: Iterable[Counting]) -> None:
+    async def check(self, quantities: Iterable[Counting]) -> Mapping[str, Counted]:
         check_quantities(quantities, self.counted)
+        return self.counted
+
+    async def discontinued(self, skus: Iterable[str]) -> list[str]:
+        return sorted(s for s in set(skus) if (c := self.counted.get(s)) and c.discontinued)
 
 
 class World:
