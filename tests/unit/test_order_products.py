@@ -157,7 +157,8 @@ async def test_a_purchase_order_with_a_discontinued_product_is_only_flagged() ->
     cmd = purchase_order(lines=[line("OLD")])
     await handler.create(cmd)
     order = await orders.get(cmd.order_id)
-    assert order is not None and [f.reason for f in order.flags] == ["discontinued_product"]
+    assert order is not None
+    assert [f.reason for f in order.flags] == ["discontinued_product"]
 
 
 async def test_the_branch_setting_is_read_only_for_an_order_with_a_discontinued_product() -> None:
@@ -166,7 +167,9 @@ async def test_the_branch_setting_is_read_only_for_an_order_with_a_discontinued_
     await handler.create(cmd)
     await handler.submit(SubmitOrder(order_id=cmd.order_id, submitted_by=cmd.created_by))
     order = await orders.get(cmd.order_id)
-    assert order is not None and order.flags == [] and branches.asked == 0
+    assert order is not None
+    assert order.flags == []
+    assert branches.asked == 0
 
 
 async def test_a_product_discontinued_after_the_draft_is_refused_at_submit() -> None:
@@ -177,7 +180,8 @@ async def test_a_product_discontinued_after_the_draft_is_refused_at_submit() -> 
     with pytest.raises(DiscontinuedProduct):
         await handler.submit(SubmitOrder(order_id=cmd.order_id, submitted_by=cmd.created_by))
     order = await orders.get(cmd.order_id)
-    assert order is not None and order.status.value == "draft"
+    assert order is not None
+    assert order.status.value == "draft"
 
 
 async def test_an_update_that_takes_the_discontinued_line_out_drops_its_flag() -> None:
@@ -188,7 +192,8 @@ async def test_an_update_that_takes_the_discontinued_line_out_drops_its_flag() -
         UpdateOrder(order_id=cmd.order_id, updated_by=cmd.created_by, lines=[line("NEW")])
     )
     order = await orders.get(cmd.order_id)
-    assert order is not None and order.flags == []
+    assert order is not None
+    assert order.flags == []
 
 
 async def test_an_update_at_a_refusing_branch_refuses_a_discontinued_line() -> None:
@@ -200,7 +205,8 @@ async def test_an_update_at_a_refusing_branch_refuses_a_discontinued_line() -> N
             UpdateOrder(order_id=cmd.order_id, updated_by=cmd.created_by, lines=[line("OLD")])
         )
     order = await orders.get(cmd.order_id)
-    assert order is not None and [each.sku for each in order.lines] == ["NEW"]
+    assert order is not None
+    assert [each.sku for each in order.lines] == ["NEW"]
 
 
 async def test_lines_without_tax_codes_are_taxed_with_the_products_defaults() -> None:
@@ -208,7 +214,8 @@ async def test_lines_without_tax_codes_are_taxed_with_the_products_defaults() ->
     cmd = sales_order(lines=[line("TAXED"), line("TAXED", "CITY"), line("PLAIN")])
     await handler.create(cmd)
     order = await orders.get(cmd.order_id)
-    assert order is not None and order.pricing is not None
+    assert order is not None
+    assert order.pricing is not None
     assert [list(each.tax_codes) for each in order.lines] == [["VAT"], ["CITY"], []]
     # 20.00 at 20 % and 20.00 at 1 %; the plain line untaxed, as it always was
     assert order.pricing.grand_total == D("64.20")
@@ -219,6 +226,7 @@ async def test_lines_of_products_without_tax_codes_price_exactly_as_before() -> 
     cmd = sales_order(lines=[line("PLAIN"), line("UNKNOWN")])
     await handler.create(cmd)
     order = await orders.get(cmd.order_id)
-    assert order is not None and order.pricing is not None
+    assert order is not None
+    assert order.pricing is not None
     assert [each.tax_codes for each in order.lines] == [[], []]
     assert order.pricing.grand_total == D("40.00")

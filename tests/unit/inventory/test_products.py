@@ -53,7 +53,8 @@ def test_a_version_not_above_the_stored_one_changes_nothing(version: int) -> Non
         )
     assert stale.value.reason == "stale_version"
     assert f"version {version} of ROPE, not above the stored 5" in stale.value.detail
-    assert item.status is ProductStatus.ACTIVE and item.product_version == 5
+    assert item.status is ProductStatus.ACTIVE
+    assert item.product_version == 5
     assert item.collect_events() == []
 
 
@@ -123,7 +124,8 @@ def test_the_history_keeps_the_latest_versions() -> None:
         )
     versions = [entry.version for entry in item.history]
     assert len(versions) == HISTORY_KEPT
-    assert versions[-1] == HISTORY_KEPT + 4 and versions == sorted(versions)
+    assert versions[-1] == HISTORY_KEPT + 4
+    assert versions == sorted(versions)
 
 
 def test_an_item_stored_before_versions_reads_as_version_zero() -> None:
