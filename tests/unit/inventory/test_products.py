@@ -68,6 +68,7 @@ def test_a_newer_version_replaces_the_record_and_says_what_changed() -> None:
         in_use=True,
     )
     [defined] = item.collect_events()
+    assert isinstance(defined, ItemDefined)
     assert (defined.version, defined.status, defined.tax_codes) == (
         6,
         ProductStatus.DISCONTINUED,
