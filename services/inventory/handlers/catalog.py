@@ -92,14 +92,19 @@ class CatalogHandlers:
             )
 
     async def in_use(self, sku: str) -> bool:
-        """Whether the item has stock (on hand, reserved or in quarantine) or open orders."""
+        """Whether the item has stock (on hand, reserved or in quarantine) or open orders: a
+        line of it not yet fully received or issued, on an order not cancelled or closed."""
         for stock in await self.stock.find({"sku": sku}):
             if stock.on_hand or stock.reserved or stock.quarantined:
                 return True
-        open_order = await self.db[ORDERS].find_one(
-            {"lines.sku": sku, "state": {"$nin": [s.value for s in FINAL]}}, {"_id": 1}
+        cursor = self.db[ORDERS].find(
+            {"lines.sku": sku, "state": {"$nin": [s.value for s in FINAL]}}, {"lines": 1}
         )
-        return open_order is not None
+        async for order in cursor:
+            for line in order.get("lines", []):
+                if line["sku"] == sku and line.get("fulfilled", 0) < line["ordered"]:
+                    return True
+        return False
 
     async def define_location(self, cmd: DefineLocation) -> None:
         location = Location.define(

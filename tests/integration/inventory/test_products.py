@@ -15,6 +15,8 @@ from shared.contracts import (
     ConfigureBranch,
     DefineItem,
     DefineTaxRate,
+    ItemDefined,
+    OrderKind,
     ProductStatus,
     ProductUpserted,
     WhenStockShort,
@@ -23,7 +25,13 @@ from shared.contracts.orders import UnknownParty
 from shared.storage.mongo import Document
 from tests.support.credentials import headers
 from tests.support.factories import lines, purchase_order, sales_order, unique
-from tests.support.inventory import InventoryDriver, define_item, eventually, opening
+from tests.support.inventory import (
+    InventoryDriver,
+    approved,
+    define_item,
+    eventually,
+    opening,
+)
 
 
 def upserted(sku: str, version: int, **changes: Any) -> ProductUpserted:
@@ -126,6 +134,11 @@ async def test_define_item_bumps_the_version_and_refuses_stale_and_unit_changes(
     assert unit.body["reason"] == "unit_change_with_stock"
     assert finer.body["decimal_places"] == 2
     assert finer.body["version"] == 3
+    ordered = define_item(unique("NUT"))
+    await inventory.accepted(ordered)
+    await inventory.learnt(approved(OrderKind.PURCHASE, unique("PO"), "BR-P", (ordered.sku, "5")))
+    on_order = await inventory.refused(edit(ordered, 1, unit_of_measure="box"))
+    assert on_order.body["reason"] == "unit_change_with_stock"
     stored = await inventory.db.items.find_one({"_id": item.sku})
     assert stored is not None
     assert stored["unit_of_measure"] == "each"
@@ -156,6 +169,21 @@ async def test_a_discontinued_product_is_refused_at_a_refusing_branch_and_flagge
         lambda doc: doc is not None and doc["status"] == "discontinued",
         what="the order service to learn the product is discontinued",
     )
+
+    # A late inventory.item_defined (an older version) does not bring the product back.
+    await inventory.bus.send(
+        ItemDefined(sku=sku, name="Late", unit_of_measure="each", decimal_places=0, version=10)
+    )
+    marker = unique("MARK")
+    await inventory.bus.send(upserted(marker, 1))
+    await eventually(
+        lambda: order_db["items"].find_one({"_id": marker}),
+        lambda doc: doc is not None,
+        what="a later product learnt",
+    )
+    copy = await order_db["items"].find_one({"_id": sku})
+    assert copy is not None
+    assert (copy["name"], copy["status"], copy["product_version"]) == ("Rope", "discontinued", 11)
 
     refused = await inventory.refused(sales_order(branch_id=strict, lines=lines((sku, "1", "5"))))
     allowed = await inventory.accepted(sales_order(lines=lines((sku, "1", "5"))))
