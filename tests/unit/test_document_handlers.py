@@ -126,6 +126,7 @@ class World:
         self.branches = FakeBranches()
         self.config = FakeConfig()
         conversions, items = Conversions(self.orders), FakeItems()
+        self.items = items
         self.quoting = QuotationHandlers(
             self.quotations,
             conversions,
@@ -395,6 +396,21 @@ async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_wi
     [order] = world.orders.docs.values()
     assert order["pricing"]["grand_total"] == Decimal("12.00")
     assert [(t["code"], t["version"]) for t in order["pricing"]["taxes"]] == [("VAT", 1)]
+
+
+async def test_a_quotation_line_without_tax_codes_takes_its_products_and_the_order_keeps_them() -> (
+    None
+):
+    world = World()
+    world.items.counted["A"] = Counted(0, "each", tax_codes=("VAT",))
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(20), version=1)}
+    quotation_id = await world.accepted_quotation()
+
+    await world.quoting.convert(ConvertQuotation(quotation_id=quotation_id, converted_by="otto"))
+
+    [order] = world.orders.docs.values()
+    assert [line["tax_codes"] for line in order["lines"]] == [["VAT"]]
+    assert order["pricing"]["grand_total"] == Decimal("12.00")
 
 
 async def test_a_quotation_line_finer_than_its_item_is_counted_is_refused_naming_it() -> None:
