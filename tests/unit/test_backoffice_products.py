@@ -95,3 +95,22 @@ def test_the_pages_show_the_list_the_record_and_its_history() -> None:
     assert 'name="expected_version" value="4"' in page
     assert "status: discontinued → active" in page
     assert "maria" in page
+
+
+def test_the_order_page_shows_what_the_order_was_flagged_for() -> None:
+    order = {
+        "order_id": "SO-1",
+        "kind": "sales",
+        "status": "draft",
+        "party_id": "C-1",
+        "branch_id": "B-1",
+        "currency": "EUR",
+        "created_by": "maria",
+        "lines": [],
+        "history": [],
+        "attempt": 0,
+        "flags": [{"reason": "discontinued_product", "detail": "OLD is a discontinued product"}],
+    }
+    page = render("order.html", order=order, timeline=[], requests=[])
+    assert "Flagged" in page
+    assert "OLD is a discontinued product: accepted as the branch allows" in page
