@@ -90,10 +90,11 @@ class DefineItem(Command):
     ``expected_version``, change the product record of an item already defined.
 
     The item is the product's one home in OMS (the business's product system maintains the
-    same record with ``product.upserted``). Without ``expected_version`` (or with 0) the command
-    defines a new item as it always did: a second definition of the sku is refused
-    (item_exists). With the version the change was made on, the whole record is replaced and
-    its version becomes that one plus one; another stored version is refused (stale_record),
+    same record with ``product.upserted``). Without ``expected_version`` the command defines a
+    new item as it always did: a second definition of the sku is refused (item_exists). With
+    the version the change was made on (0 for a new item or one defined before versions), the
+    whole record is replaced and its version becomes that one plus one; another stored version
+    is refused (stale_record),
     and so is a new unit of measure, or fewer decimal places, while the item has stock or open
     orders (unit_change_with_stock)."""
 
@@ -122,8 +123,9 @@ class DefineItem(Command):
         ge=0,
         description="the product version the change was made on (the item's `version` in "
         "`GET /items`): the stored record is replaced and its version becomes this plus one; "
-        "another stored version is refused (stale_record), an unknown sku unknown_item. "
-        "Absent or 0: a new item (item_exists when the sku is taken)",
+        "another stored version is refused (stale_record), an unknown sku unknown_item. 0: a "
+        "new item, or a change of one defined before versions (stale_record when it has a "
+        "version). Absent: a new item, as always (item_exists when the sku is taken)",
     )
 
 

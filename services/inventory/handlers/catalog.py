@@ -33,10 +33,12 @@ class CatalogHandlers:
 
     async def define_item(self, cmd: DefineItem) -> None:
         """Register an item; a redelivery is ignored, a second definition of the sku refused.
-        With ``expected_version``, change the stored product record made on that version."""
+        With ``expected_version``, change the stored product record made on that version (0:
+        a new item, or one defined before versions)."""
         facts = ProductFacts.of(cmd)
         by = cmd.delivery.person if cmd.delivery else None
-        if not cmd.expected_version:
+        expected = cmd.expected_version
+        if not expected:
             item = Item.define(
                 sku=cmd.sku,
                 name=cmd.name,
@@ -45,15 +47,17 @@ class CatalogHandlers:
                 facts=facts,
                 by=by,
             )
-            if not await _add_once(self.catalog.items, item, cmd):
+            if await _add_once(self.catalog.items, item, cmd):
+                return
+            if expected is None:  # as it always was: a second definition is refused
                 raise ItemExists(f"Item {cmd.sku} is already defined.")
-            return
-        expected = cmd.expected_version
+
+        version = expected or 0
 
         async def change(item: Item) -> None:
-            item.check_version(expected)
+            item.check_version(version)
             in_use = item.changes_unit(facts) and await self.in_use(item.id)
-            item.redefine(facts, version=expected + 1, source=OMS_SOURCE, by=by, in_use=in_use)
+            item.redefine(facts, version=version + 1, source=OMS_SOURCE, by=by, in_use=in_use)
 
         await self.catalog.items.change(cmd.sku, cmd, change, missing=lambda: UnknownItem(cmd.sku))
 

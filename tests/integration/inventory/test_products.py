@@ -127,6 +127,22 @@ async def test_define_item_bumps_the_version_and_refuses_stale_and_unit_changes(
     assert "at version 2, the change was made on version 1" in stale.body["detail"]
     assert unknown.body["reason"] == "unknown_item"
 
+    taken = await inventory.refused(edit(item, 0, name="Another"))
+    assert taken.body["reason"] == "stale_record"
+    legacy = unique("LEGACY")  # defined before versions: its version reads 0
+    await inventory.db.items.insert_one(
+        {
+            "_id": legacy,
+            "name": "Old",
+            "unit_of_measure": "each",
+            "decimal_places": 0,
+            "version": 1,
+            "applied_messages": [],
+        }
+    )
+    first = await inventory.accepted(edit(define_item(legacy), 0, name="Old, versioned"))
+    assert (first.body["version"], first.body["name"]) == (1, "Old, versioned")
+
     location = await inventory.branch("BR-P")
     await inventory.accepted(opening(item.sku, location, "4"))
     unit = await inventory.refused(edit(item, 2, unit_of_measure="box"))
