@@ -57,7 +57,10 @@ def test_a_refusing_branch_refuses_a_sales_order_naming_each_discontinued_sku() 
     with pytest.raises(DiscontinuedProduct) as refused:
         discontinued_flags(OrderKind.SALES, ["A", "B"], branch_refuses=True)
     assert refused.value.reason == "discontinued_product"
-    assert "A, B are discontinued" in refused.value.detail
+    assert refused.value.detail == (
+        "A, B are discontinued: this branch takes no sales orders for discontinued products. "
+        "Take the line out or choose another product."
+    )
     with pytest.raises(DiscontinuedProduct, match="A is discontinued"):
         discontinued_flags(OrderKind.SALES, ["A"], branch_refuses=True)
 

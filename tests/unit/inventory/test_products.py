@@ -7,7 +7,7 @@ import pytest
 from services.inventory.domain import Item
 from services.inventory.domain.errors import StaleProduct, StaleRecord, UnitChangeWithStock
 from services.inventory.domain.products import HISTORY_KEPT, ProductFacts
-from shared.contracts import ItemDefined, ProductStatus
+from shared.contracts import DefineItem, ItemDefined, ProductStatus, ProductUpserted
 
 
 def facts(**changes: object) -> ProductFacts:
@@ -76,6 +76,7 @@ def test_a_newer_version_replaces_the_record_and_says_what_changed() -> None:
     )
     latest = item.history[-1]
     assert (latest.version, latest.source, latest.by) == (6, "oms", "maria")
+    assert all(type(c.after) in {str, list} for c in latest.changes)  # stored as plain JSON
     assert {(c.field, str(c.before), str(c.after)) for c in latest.changes} == {
         ("status", "active", "discontinued"),
         ("tax_codes", "['VAT']", "[]"),
@@ -92,7 +93,11 @@ def test_a_unit_change_is_refused_while_the_item_has_stock_or_open_orders(
     with pytest.raises(UnitChangeWithStock) as refused:
         item.redefine(facts(**change), version=6, source="oms", by="maria", in_use=True)
     assert refused.value.reason == "unit_change_with_stock"
-    assert "ROPE has stock or open orders counted in m with 1 decimal places" in str(refused.value)
+    assert str(refused.value) == (
+        f"ROPE has stock or open orders counted in m with 1 decimal places: it cannot become "
+        f"{change.get('unit_of_measure', 'm')} with {change.get('decimal_places', 1)}. Bring its "
+        "stock to zero and finish its orders first, or define a new sku."
+    )
     assert (item.unit_of_measure, item.decimal_places, item.product_version) == ("m", 1, 5)
 
 
@@ -139,3 +144,31 @@ def test_an_item_stored_before_versions_reads_as_version_zero() -> None:
         [],
         [],
     )
+
+
+def test_an_oms_definition_is_version_one_and_says_who_made_it() -> None:
+    item = Item.define(sku="NUT", name="Nut", unit_of_measure="each", decimal_places=0, by="ann")
+    [defined] = item.collect_events()
+    assert isinstance(defined, ItemDefined)
+    assert (defined.version, item.product_version, item.source) == (1, 1, "oms")
+    [entry] = item.history
+    assert (entry.version, entry.source, entry.by) == (1, "oms", "ann")
+    assert {c.field: c.after for c in entry.changes}["name"] == "Nut"
+
+
+def test_both_sources_give_the_same_facts() -> None:
+    fields = {
+        "sku": "ROPE",
+        "name": "Rope",
+        "unit_of_measure": "m",
+        "decimal_places": 1,
+        "tax_codes": ["VAT"],
+        "status": "discontinued",
+        "product_group": "ROPES",
+        "description": "Braided",
+    }
+    from_oms = ProductFacts.of(DefineItem(**fields, expected_version=3))
+    from_system = ProductFacts.of(ProductUpserted(**fields, version=9))
+    assert from_oms == from_system
+    assert from_oms.status is ProductStatus.DISCONTINUED
+    assert from_oms.model_dump()["tax_codes"] == ["VAT"]
