@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.backoffice.product_form import product_command, product_values
 from shared import names
 from shared.contracts import (
     ConfigureBranch,
@@ -242,3 +243,25 @@ async def test_bad_product_events_are_dead_lettered_with_the_reason_and_change_n
     stored = await inventory.db.items.find_one({"_id": sku})
     assert stored is not None
     assert (stored["product_version"], stored["unit_of_measure"]) == (2, "each")
+
+
+async def test_a_product_saved_untouched_from_the_back_office_form_keeps_its_record(
+    inventory: InventoryDriver, inventory_service: Any
+) -> None:
+    sku = unique("ROPE")
+    await inventory.bus.send(upserted(sku, 40, description="Braided", tax_codes=["VAT", "CITY"]))
+    await item_defined(inventory, sku, 40)
+    transport = httpx.ASGITransport(app=inventory_service)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://inventory", headers=headers("inventory")
+    ) as http:
+        before = (await http.get("/items", params={"sku": sku})).json()
+        saved = await inventory.accepted(product_command(product_values(before)))
+        after = (await http.get("/items", params={"sku": sku})).json()
+
+    record = ("name", "description", "unit_of_measure", "decimal_places", "tax_codes", "status")
+    assert {k: after[k] for k in (*record, "product_group")} == {
+        k: before[k] for k in (*record, "product_group")
+    }
+    assert (saved.body["version"], after["version"], after["source"]) == (41, 41, "oms")
+    assert after["history"][-1]["changes"] == []  # saved as it was: nothing changed
