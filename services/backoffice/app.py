@@ -37,6 +37,7 @@ from services.backoffice import (
     pages_order_list,
     pages_orders,
     pages_prefs,
+    pages_products,
     pages_reports,
     pages_users,
 )
@@ -158,6 +159,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_order_list.ROUTES,
         *pages_order_forms.ROUTES,  # before /orders/{order_id}
         *pages_orders.ROUTES,
+        *pages_products.ROUTES,
         *pages_config.ROUTES,
         *pages_users.ROUTES,
         *pages_reports.ROUTES,

@@ -150,6 +150,14 @@ REASON_WORDS = {
     "order_not_approved": "The stockroom does not know of the order's approval yet (it learns "
     "it a moment after the approval): try again in a few seconds.",
     "invalid_quantity": "A quantity is finer than its item is counted in.",
+    "discontinued_product": "A product on the order is discontinued, and this branch takes no "
+    "sales orders for discontinued products.",
+    "stale_record": "Someone changed this record since you opened it: open it again and make "
+    "your change on what is stored now.",
+    "unit_change_with_stock": "The item has stock or open orders: its unit cannot change, nor "
+    "its decimal places become fewer.",
+    "item_exists": "A product with this sku exists already: open it to change it.",
+    "unknown_item": "There is no such item.",
     "insufficient_stock": "There is not enough stock free for this.",
     "items_held": "The order holds items the storefront's price list does not know: give "
     "their unit prices with Edit first.",

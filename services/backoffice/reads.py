@@ -85,6 +85,16 @@ class Reads:
     async def stock(self, **params: str) -> Any:
         return await self._get("inventory", "/stock", **params)
 
+    async def products(self, **params: str) -> list[dict[str, Any]]:
+        """Inventory's items (product records) matching ``q``, ``status``, ``product_group``."""
+        found = await self._get("inventory", "/items", **params)
+        return list((found or {}).get("items", []))
+
+    async def product(self, sku: str) -> dict[str, Any] | None:
+        """One product record with its latest versions."""
+        found: dict[str, Any] | None = await self._get("inventory", "/items", sku=sku)
+        return found
+
     async def tax_rates(self) -> list[dict[str, Any]]:
         """Every tax rate code with its versions (to preview an order's total)."""
         return list(await self._get("order", "/tax-rates") or [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
@@ -20,6 +21,7 @@ from shared.contracts import (
     LineCost,
     MovementKind,
     OrderKind,
+    ProductStatus,
     ReleaseReason,
     ReservedLine,
     ReturnReason,
@@ -87,12 +89,69 @@ class StockTotal(Answer):
     quarantined: DecimalText = Decimal(0)
 
 
+class ProductAnswer(Answer):
+    """An item's product record: how it is counted, its default tax codes, status and group."""
+
+    sku: str
+    name: str
+    unit_of_measure: str
+    decimal_places: int = 0
+    description: str | None = None
+    tax_codes: list[str] = Field(
+        default=[], description="the tax codes an order line that names none takes"
+    )
+    status: ProductStatus = ProductStatus.ACTIVE
+    product_group: str | None = None
+    version: int = Field(
+        default=0,
+        description="the product record's version: send it as inventory.define_item's "
+        "expected_version to change the record (0: defined before versions)",
+    )
+    source: str = Field(
+        default="oms", description="where the current version came from: `oms` or `products`"
+    )
+    defined_at: datetime | None = None
+    changed_at: datetime | None = None
+
+
+class FieldChangeAnswer(Answer):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class ProductVersionAnswer(Answer):
+    """One version of a product record (the latest 20 are kept)."""
+
+    version: int
+    at: datetime
+    source: str
+    by: str | None = None
+    changes: list[FieldChangeAnswer] = []
+
+
+class ItemAnswer(ProductAnswer):
+    """``GET /items?sku=``: one item's product record and its latest versions, oldest first."""
+
+    history: list[ProductVersionAnswer] = []
+
+
+class ItemsAnswer(Answer):
+    """``GET /items``: the items found, by sku."""
+
+    query: dict[str, str]
+    items: list[ProductAnswer]
+
+
 class StockAnswer(Answer):
-    """The stock records found (by ``_id``) and, per sku, their totals."""
+    """The stock records found (by ``_id``) and, per sku, their totals and product record."""
 
     query: dict[str, str]
     stock: list[StockRecordAnswer]
     totals: dict[str, StockTotal]
+    products: dict[str, ProductAnswer] = Field(
+        default={}, description="the product record of each sku found (none: not defined)"
+    )
 
 
 # --- GET /ledger --------------------------------------------------------------------------

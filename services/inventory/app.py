@@ -36,6 +36,7 @@ from shared.contracts import (
     OrderSubmitted,
     ProductionReceived,
     ProductionRefused,
+    ProductUpserted,
     ReceiveGoods,
     ReceiveReturn,
     ReservationConfirmed,
@@ -131,6 +132,7 @@ SERVICE = Service(
         WorkOrderPartiallyCompleted: via(_work_orders, WorkOrderHandlers.completed),
         WorkOrderCompleted: via(_work_orders, WorkOrderHandlers.completed),
         WorkOrderCancelled: via(_work_orders, WorkOrderHandlers.cancelled),
+        ProductUpserted: via(_catalog, CatalogHandlers.product_upserted),
     },
     publishes=[
         ItemDefined,

@@ -3,6 +3,7 @@ of an order or a work order (each query says its parameters; ``answers`` their a
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +12,13 @@ from pymongo import ASCENDING
 from services.inventory.answers import (
     InventoryOrderAnswer,
     InventoryWorkOrderAnswer,
+    ItemAnswer,
+    ItemsAnswer,
     LedgerAnswer,
     StockAnswer,
 )
 from services.inventory.domain.costing import cost_of
-from services.inventory.repository import LEDGER, ORDERS, STOCK, WORK_ORDERS
+from services.inventory.repository import ITEMS, LEDGER, ORDERS, STOCK, WORK_ORDERS
 from shared.contracts import MovementKind
 from shared.http import Route, json_query
 from shared.runtime import Runtime
@@ -23,6 +26,8 @@ from shared.storage.aggregates import HIDE_BOOKKEEPING
 
 ZERO = Decimal(0)
 MAX_LIMIT = 5000
+MAX_ITEMS = 500
+_PRODUCT_FIELDS = {**HIDE_BOOKKEEPING, "history": 0}
 
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
@@ -34,7 +39,38 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             return 400, {"error": "give sku, location_id and/or branch_id"}
         cursor = runtime.database[STOCK].find(query, HIDE_BOOKKEEPING, sort=[("_id", ASCENDING)])
         records = [_stock_view(doc) async for doc in cursor]
-        return 200, {"query": query, "stock": records, "totals": _totals(records)}
+        products = await _products(sorted({record["sku"] for record in records}))
+        totals = _totals(records)
+        return 200, {"query": query, "stock": records, "totals": totals, "products": products}
+
+    async def _products(skus: list[str]) -> dict[str, dict[str, Any]]:
+        cursor = runtime.database[ITEMS].find({"_id": {"$in": skus}}, _PRODUCT_FIELDS)
+        return {doc["_id"]: _product_view(doc) async for doc in cursor}
+
+    async def items(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /items?sku=`` one item's product record with its history of versions, or
+        ``GET /items[?q=][&status=][&product_group=][&limit=]`` the items whose sku or name
+        contains ``q`` (any case), by sku."""
+        if sku := params.get("sku"):
+            doc = await runtime.database[ITEMS].find_one({"_id": sku}, HIDE_BOOKKEEPING)
+            if doc is None:
+                return 404, {"error": f"inventory knows no item {sku}"}
+            return 200, _product_view(doc)
+        try:
+            limit = min(max(int(params.get("limit") or 100), 1), MAX_ITEMS)
+        except ValueError:
+            return 400, {"error": f"limit must be a whole number (at most {MAX_ITEMS})"}
+        query = {key: params[key] for key in ("q", "status", "product_group") if params.get(key)}
+        found: dict[str, Any] = {
+            key: query[key] for key in ("status", "product_group") if key in query
+        }
+        if text := query.get("q"):
+            pattern = {"$regex": re.escape(text), "$options": "i"}
+            found["$or"] = [{"_id": pattern}, {"name": pattern}]
+        cursor = runtime.database[ITEMS].find(
+            found, _PRODUCT_FIELDS, sort=[("_id", ASCENDING)], limit=limit
+        )
+        return 200, {"query": query, "items": [_product_view(doc) async for doc in cursor]}
 
     async def ledger(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /ledger?sku=[&location_id=][&limit=]``: an item's ledger entries in order,
@@ -74,10 +110,17 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
 
     return [
         ("/stock", json_query(stock, StockAnswer)),
+        ("/items", json_query(items, ItemAnswer | ItemsAnswer)),
         ("/ledger", json_query(ledger, LedgerAnswer)),
         ("/orders", json_query(order, InventoryOrderAnswer)),
         ("/work-orders", json_query(work_order, InventoryWorkOrderAnswer)),
     ]
+
+
+def _product_view(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["sku"] = doc.pop("_id")
+    doc["version"] = doc.pop("product_version", 0)
+    return doc
 
 
 def _stock_view(doc: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ OUTBOX_COLLECTIONS = (ITEMS, LOCATIONS, STOCK, ORDERS, WORK_ORDERS)
 
 _BOOKKEEPING = {"id", "version", "applied_messages"}
 SALES_LOCATION_FRESH_SECONDS = 5.0
+ITEM_FRESH_SECONDS = 30.0
+"""How long a replica checks quantities against an item it read (its decimal places) before
+reading it again: a change made by another replica applies here within this."""
 
 
 class MissingStock(Exception):
@@ -168,8 +171,12 @@ class Stores:
 def stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> Stores:
     return Stores(
         catalog=Catalog(
-            # Items and locations never change once defined: remembered copies stay true.
-            AggregateStore(db[ITEMS], Item, relay, recent=RecentDocuments(fresh_seconds=300)),
+            # Locations never change once defined: remembered copies stay true. An item's
+            # product record may change (a unit only while it has no stock or open orders):
+            # another replica's copy is trusted for ITEM_FRESH_SECONDS.
+            AggregateStore(
+                db[ITEMS], Item, relay, recent=RecentDocuments(fresh_seconds=ITEM_FRESH_SECONDS)
+            ),
             AggregateStore(
                 db[LOCATIONS], Location, relay, recent=RecentDocuments(fresh_seconds=300)
             ),

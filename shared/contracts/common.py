@@ -138,7 +138,8 @@ class OrderLineInput(BaseModel):
         max_length=5,
         description="the codes of the tax rates on this line (e.g. a state and a city rate), "
         "each computed on the same base, the line's amount after discounts (no tax on tax); "
-        "none: untaxed (unknown_tax_rate for a code never defined)",
+        "none: the product's default tax codes (inventory's product record; on orders and "
+        "quotations), untaxed when it has none (unknown_tax_rate for a code never defined)",
     )
 
     @property

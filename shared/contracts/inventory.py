@@ -86,7 +86,17 @@ CostCurrency = Annotated[CurrencyCode | None, Field(description="the currency of
 
 
 class DefineItem(Command):
-    """Register an item (stock keeping unit) and the unit it is counted in."""
+    """Register an item (stock keeping unit) and the unit it is counted in; with
+    ``expected_version``, change the product record of an item already defined.
+
+    The item is the product's one home in OMS (the business's product system maintains the
+    same record with ``product.upserted``). Without ``expected_version`` the command defines a
+    new item as it always did: a second definition of the sku is refused (item_exists). With
+    the version the change was made on (0 for a new item or one defined before versions), the
+    whole record is replaced and its version becomes that one plus one; another stored version
+    is refused (stale_record),
+    and so is a new unit of measure, or fewer decimal places, while the item has stock or open
+    orders (unit_change_with_stock)."""
 
     ordering_key: ClassVar[str | None] = "sku"
     routing_key: ClassVar[str] = "inventory.define_item"
@@ -108,6 +118,15 @@ class DefineItem(Command):
         description="`discontinued`: no new orders with it (discontinued_product)",
     )
     product_group: Identifier | None = None
+    expected_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="the product version the change was made on (the item's `version` in "
+        "`GET /items`): the stored record is replaced and its version becomes this plus one; "
+        "another stored version is refused (stale_record), an unknown sku unknown_item. 0: a "
+        "new item, or a change of one defined before versions (stale_record when it has a "
+        "version). Absent: a new item, as always (item_exists when the sku is taken)",
+    )
 
 
 class DefineLocation(Command):
@@ -207,6 +226,10 @@ class IssueGoods(Command):
 
 
 class ItemDefined(Event):
+    """An item's whole product record as inventory now holds it: defined, changed by
+    ``inventory.define_item``, or taken from the product system's ``product.upserted``. The
+    other services keep their copy from this event (a copy keeps the highest version)."""
+
     ordering_key: ClassVar[str | None] = "sku"
     routing_key: ClassVar[str] = "inventory.item_defined"
     sku: Identifier

@@ -179,10 +179,30 @@ class WhenStockShort(StrEnum):
     REFUSE = "refuse"
 
 
+class UnknownParty(StrEnum):
+    """How a branch treats orders that break a record's rule (a discontinued product...)."""
+
+    ALLOW = "allow"
+    """Accepted, and flagged on the order (``flags``) for a person to look at."""
+    REFUSE = "refuse"
+    """Refused with the rule's reason (``discontinued_product``...)."""
+
+
+class OrderFlag(BaseModel):
+    """Something an order was accepted with that a person should look at (the branch allows
+    it): ``reason`` is the rule's code, ``detail`` a sentence naming what broke it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reason: str = Field(examples=["discontinued_product"])
+    detail: str
+
+
 class ConfigureBranch(Command):
     """Set how a branch treats sales orders its stock cannot serve when they are created or
     changed: ``allow`` (the default: created, with the shortage shown) or ``refuse`` (refused
-    as ``insufficient_stock``)."""
+    as ``insufficient_stock``); and, with ``unknown_party``, orders that break a record's rule
+    (a discontinued product)."""
 
     ordering_key: ClassVar[str | None] = "branch_id"
     routing_key: ClassVar[str] = "order.configure_branch"
@@ -191,6 +211,13 @@ class ConfigureBranch(Command):
     branch_id: Identifier
     when_stock_short: WhenStockShort
     configured_by: Identifier
+    unknown_party: UnknownParty | None = Field(
+        default=None,
+        description="`refuse`: a sales order with a discontinued product is refused "
+        "(discontinued_product) at create, update and submit; `allow` (a new branch's "
+        "default): accepted and flagged on the order (`flags`). Purchase orders are always "
+        "only flagged. Absent: the branch keeps its setting",
+    )
 
 
 class BranchConfigured(Event):
@@ -199,6 +226,9 @@ class BranchConfigured(Event):
     branch_id: Identifier
     when_stock_short: WhenStockShort
     configured_by: Identifier
+    unknown_party: UnknownParty = Field(
+        default=UnknownParty.ALLOW, description="the branch's setting, as it now is"
+    )
 
 
 class _OrderFacts(Event):

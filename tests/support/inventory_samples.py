@@ -21,6 +21,7 @@ from shared.contracts import (
     LineProgress,
     OrderKind,
     OrderStockHoldRequested,
+    ProductUpserted,
     ReleaseReason,
     ReservationConfirmed,
     ReservationReleased,
@@ -111,6 +112,16 @@ async def s_issue_goods(ctx: SampleContext) -> None:
     await _answered(ctx, opening(sku, location, "2"))
     await _applied(ctx, approved(OrderKind.SALES, order := unique("SO"), "B1", (sku, "2")))
     assert (await _answered(ctx, issue(order, location, (sku, "2"))))["completed"] is True
+
+
+async def s_inventory_product_upserted(ctx: SampleContext) -> None:
+    event = ProductUpserted(sku=unique("SKU"), version=3, name="Rope", unit_of_measure="m")
+    await ctx.bus.send(event)
+    await eventually(
+        lambda: ctx.db["items"].find_one({"_id": event.sku}),
+        lambda doc: doc is not None and doc["product_version"] == 3,
+        what="the product recorded",
+    )
 
 
 async def s_inventory_order_submitted(ctx: SampleContext) -> None:
@@ -251,6 +262,7 @@ INVENTORY_SAMPLES: dict[tuple[str, str], Sample] = {
     command("inventory.receive_goods"): s_receive_goods,
     command("inventory.issue_goods"): s_issue_goods,
     event("inventory", "order.submitted"): s_inventory_order_submitted,
+    event("inventory", "product.upserted"): s_inventory_product_upserted,
     event("inventory", "order.approved"): s_inventory_order_approved,
     event("inventory", "order.stock_hold_requested"): (s_inventory_stock_hold_requested),
     event("order", "inventory.item_defined"): s_order_item_defined,

@@ -3,7 +3,7 @@ order once, whatever is resent or lost between the two writes; expiry is publish
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -48,6 +48,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.orders import UnknownParty
 from tests.support.factories import purchase_order, unique
 from tests.unit.fakes import FakeStore
 
@@ -84,6 +85,9 @@ class FakeBranches:
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
         return self.rule
 
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        return UnknownParty.ALLOW
+
 
 class FakeConfig:
     """Tax rates in force and price lists, as the order service's configuration gives them."""
@@ -105,8 +109,12 @@ class FakeItems:
     def __init__(self) -> None:
         self.counted = {"CHAIR": Counted(0, "each")}
 
-    async def check(self, quantities: Iterable[Counting]) -> None:
+    async def check(self, quantities: Iterable[Counting]) -> Mapping[str, Counted]:
         check_quantities(quantities, self.counted)
+        return self.counted
+
+    async def discontinued(self, skus: Iterable[str]) -> list[str]:
+        return sorted(s for s in set(skus) if (c := self.counted.get(s)) and c.discontinued)
 
 
 class World:
@@ -118,6 +126,7 @@ class World:
         self.branches = FakeBranches()
         self.config = FakeConfig()
         conversions, items = Conversions(self.orders), FakeItems()
+        self.items = items
         self.quoting = QuotationHandlers(
             self.quotations,
             conversions,
@@ -387,6 +396,21 @@ async def test_the_sales_order_is_taxed_at_the_rates_the_quotation_was_priced_wi
     [order] = world.orders.docs.values()
     assert order["pricing"]["grand_total"] == Decimal("12.00")
     assert [(t["code"], t["version"]) for t in order["pricing"]["taxes"]] == [("VAT", 1)]
+
+
+async def test_a_quotation_line_without_tax_codes_takes_its_products_and_the_order_keeps_them() -> (
+    None
+):
+    world = World()
+    world.items.counted["A"] = Counted(0, "each", tax_codes=("VAT",))
+    world.config.rates = {"VAT": TaxRate(code="VAT", rate=Decimal(20), version=1)}
+    quotation_id = await world.accepted_quotation()
+
+    await world.quoting.convert(ConvertQuotation(quotation_id=quotation_id, converted_by="otto"))
+
+    [order] = world.orders.docs.values()
+    assert [line["tax_codes"] for line in order["lines"]] == [["VAT"]]
+    assert order["pricing"]["grand_total"] == Decimal("12.00")
 
 
 async def test_a_quotation_line_finer_than_its_item_is_counted_is_refused_naming_it() -> None:

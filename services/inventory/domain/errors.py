@@ -146,3 +146,25 @@ class ReturnAlreadyReceived(DomainError):
     """The return's goods were received already: a return is received once."""
 
     reason = "return_already_received"
+
+
+class StaleRecord(DomainError):
+    """inventory.define_item was made on another version of the product than the stored one
+    (someone changed it meanwhile): read it again and make the change on that."""
+
+    reason = "stale_record"
+
+
+class StaleProduct(DomainError):
+    """A product.upserted whose version is not above the stored one: a late or repeated event,
+    ignored (logged) so that it never overwrites a newer record."""
+
+    reason = "stale_version"
+
+
+class UnitChangeWithStock(DomainError):
+    """A new unit of measure, or fewer decimal places, for an item that has stock or open
+    orders: their quantities would change meaning. Bring the stock to zero and finish the
+    orders first, or define a new sku."""
+
+    reason = "unit_change_with_stock"

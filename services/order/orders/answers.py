@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from pydantic import Field
+
 from services.order.common.answers import TimelineEntryAnswer
 from services.order.orders.domain.fulfilment import StockState
 from shared.contracts import (
@@ -23,6 +25,7 @@ from shared.contracts import (
     StockLine,
 )
 from shared.contracts.common import DecimalText
+from shared.contracts.orders import OrderFlag
 from shared.contracts.statuses import OrderStatus
 from shared.http import Answer
 
@@ -179,3 +182,9 @@ class OrderAnswer(Answer):
     hold: StockHoldAnswer | None = None
     stock_refusal: StockRefusalAnswer | None = None
     version: int
+    flags: list[OrderFlag] = Field(
+        default=[],
+        description="what the order was accepted with that a person should look at, e.g. "
+        "`discontinued_product` (a branch that allows such orders, or any purchase order), as "
+        "of its last create, update or submit",
+    )

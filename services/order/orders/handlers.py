@@ -10,6 +10,12 @@ from services.order.orders.domain.order import Order
 from services.order.orders.domain.status import OrderStatus
 from services.order.orders.repository import Admins
 from services.order.pricing.handlers import PricingConfiguration
+from services.order.stock.domain.products import (
+    DISCONTINUED,
+    discontinued_flags,
+    discontinued_in,
+    with_product_tax_codes,
+)
 from services.order.stock.domain.quantities import numbered
 from services.order.stock.ports import BranchRules, Items, StockAssessor
 from shared.contracts import (
@@ -38,6 +44,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.orders import OrderFlag, UnknownParty
 from shared.storage.store import Store
 
 
@@ -100,7 +107,11 @@ class OrderHandlers:
                 terms = prices.terms(cmd.pricing)
             availability = await self.stock.assess(cmd.branch_id, lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
-        await self.items.check(numbered(lines))
+        products = await self.items.check(numbered(lines))
+        lines = with_product_tax_codes(lines, products)
+        flags = await self._product_flags(
+            kind, cmd.branch_id, discontinued_in((line.sku for line in lines), products)
+        )
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
@@ -118,33 +129,37 @@ class OrderHandlers:
             held_items=held,
             cart_id=cart_id,
         )
+        order.flag(DISCONTINUED, flags)
         if not await self.orders.add_once(order, cause=cmd):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
+        new_lines: list[OrderLineInput] | None = None
         if cmd.lines is not None:
-            await self.items.check(numbered(cmd.lines))
+            products = await self.items.check(numbered(cmd.lines))
+            new_lines = with_product_tax_codes(cmd.lines, products)
 
         async def update(order: Order) -> None:
             terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
-            if order.changes_stock_need(cmd.lines, cmd.branch_id):
+            if order.changes_stock_need(new_lines, cmd.branch_id):
                 branch_id = cmd.branch_id or order.branch_id
-                availability = await self.stock.assess(branch_id, cmd.lines or order.lines)
+                availability = await self.stock.assess(branch_id, new_lines or order.lines)
                 when_short = await self.branches.when_stock_short(branch_id)
             order.update(
                 by=cmd.updated_by,
-                lines=cmd.lines,
+                lines=new_lines,
                 branch_id=cmd.branch_id,
                 currency=cmd.currency,
                 notes=cmd.notes,
                 by_admin=await self._admin_reworking(order, cmd.updated_by),
                 pricing=cmd.pricing,
                 price_list=await self.pricing.price_list(terms.price_list_id),
-                rates=await self.pricing.rates_for(cmd.lines or order.lines, utcnow()),
+                rates=await self.pricing.rates_for(new_lines or order.lines, utcnow()),
                 availability=availability,
                 when_stock_short=when_short,
             )
+            order.flag(DISCONTINUED, await self._discontinued_flags(order))
 
         await self._apply(cmd.order_id, cmd, update)
 
@@ -161,8 +176,24 @@ class OrderHandlers:
                 hold_stock=refuses_short,
                 command_id=cmd.message_id,
             )
+            order.flag(DISCONTINUED, await self._discontinued_flags(order))
 
         await self._apply(cmd.order_id, cmd, submit)
+
+    async def _discontinued_flags(self, order: Order) -> list[OrderFlag]:
+        """The order's discontinued products (from a list read now and then, not per order),
+        checked after the change: a refusal leaves the order as it was."""
+        discontinued = await self.items.discontinued(line.sku for line in order.lines)
+        return await self._product_flags(order.kind, order.branch_id, discontinued)
+
+    async def _product_flags(
+        self, kind: OrderKind, branch_id: str, discontinued: list[str]
+    ) -> list[OrderFlag]:
+        """Refused, or flagged, as the branch says (its setting is read only when needed)."""
+        if not discontinued:
+            return []
+        refuses = await self.branches.unknown_party(branch_id) is UnknownParty.REFUSE
+        return discontinued_flags(kind, discontinued, branch_refuses=refuses)
 
     async def _admin_reworking(self, order: Order, by: str) -> bool:
         """Whether someone else than the creator reworking a rejected order is an admin (asked

@@ -22,6 +22,7 @@ from services.order.quotations.domain.errors import (
 )
 from services.order.quotations.domain.quotation import Quotation
 from services.order.quotations.domain.state import OPEN
+from services.order.stock.domain.products import with_product_tax_codes
 from services.order.stock.domain.quantities import numbered
 from services.order.stock.ports import BranchRules, Items, StockAssessor
 from shared.contracts import (
@@ -70,17 +71,17 @@ class QuotationHandlers:
     async def create(self, cmd: CreateQuotation) -> None:
         """Create a draft, priced as a sales order would be now."""
         now, terms = utcnow(), cmd.pricing or PricingTerms()
-        await self.items.check(numbered(cmd.lines))
+        lines = with_product_tax_codes(cmd.lines, await self.items.check(numbered(cmd.lines)))
         quotation = Quotation.create(
             quotation_id=cmd.quotation_id,
             customer_id=cmd.customer_id,
             branch_id=cmd.branch_id,
             created_by=cmd.created_by,
             currency=cmd.currency,
-            lines=cmd.lines,
+            lines=lines,
             pricing=terms,
             price_list=await self.pricing.price_list(terms.price_list_id),
-            rates=await self.pricing.rates_for(cmd.lines, now),
+            rates=await self.pricing.rates_for(lines, now),
             valid_until=cmd.valid_until,
             notes=cmd.notes,
             now=now,
@@ -89,18 +90,20 @@ class QuotationHandlers:
             raise QuotationExists(f"Quotation {cmd.quotation_id} already exists.")
 
     async def revise(self, cmd: ReviseQuotation) -> None:
+        lines = None
         if cmd.lines is not None:
-            await self.items.check(numbered(cmd.lines))
+            products = await self.items.check(numbered(cmd.lines))
+            lines = with_product_tax_codes(cmd.lines, products)
 
         async def revise(quotation: Quotation, now: datetime) -> None:
             terms = cmd.pricing or quotation.terms
             quotation.revise(
                 by=cmd.revised_by,
                 now=now,
-                lines=cmd.lines,
+                lines=lines,
                 pricing=cmd.pricing,
                 price_list=await self.pricing.price_list(terms.price_list_id),
-                rates=await self.pricing.rates_for(cmd.lines or quotation.lines, now),
+                rates=await self.pricing.rates_for(lines or quotation.lines, now),
                 valid_until=cmd.valid_until,
                 branch_id=cmd.branch_id,
                 currency=cmd.currency,

@@ -18,7 +18,11 @@ class StockHandlers:
 
     async def configure_branch(self, cmd: ConfigureBranch) -> None:
         def configure(branch: Branch) -> None:
-            branch.configure(when_stock_short=cmd.when_stock_short, by=cmd.configured_by)
+            branch.configure(
+                when_stock_short=cmd.when_stock_short,
+                by=cmd.configured_by,
+                unknown_party=cmd.unknown_party,
+            )
 
         def create() -> Branch:
             branch = Branch(id=cmd.branch_id)
@@ -31,7 +35,8 @@ class StockHandlers:
         self.branches.forget(cmd.branch_id)
 
     async def item_defined(self, event: ItemDefined) -> None:
-        """Learn how finely an item is counted."""
+        """Learn how finely an item is counted, its status and default tax codes (the highest
+        version wins)."""
         await self.items.item_defined(event)
 
     async def location_defined(self, event: LocationDefined) -> None:

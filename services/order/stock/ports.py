@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from services.order.stock.domain.quantities import Counting
+from services.order.stock.domain.quantities import Counted, Counting
 from shared.contracts import OrderLineInput, StockAvailability, WhenStockShort
+from shared.contracts.orders import UnknownParty
 
 
 class StockAssessor(Protocol):
@@ -21,8 +22,16 @@ class BranchRules(Protocol):
         """Whether the branch allows, or refuses, sales orders it is short for."""
         ...
 
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        """Whether the branch refuses, or flags, orders that break a record's rule."""
+        ...
+
 
 class Items(Protocol):
-    async def check(self, quantities: Iterable[Counting]) -> None:
-        """Refuse what an item cannot be counted in."""
+    async def check(self, quantities: Iterable[Counting]) -> Mapping[str, Counted]:
+        """Refuse what an item cannot be counted in; answer what is known of the items."""
+        ...
+
+    async def discontinued(self, skus: Iterable[str]) -> list[str]:
+        """Which of the skus are discontinued products."""
         ...

@@ -2,7 +2,8 @@
 events, and each branch's settings.
 
 ``inventory.item_defined`` says how finely an item is counted: every quantity the order service
-takes is checked against it (:class:`ItemCatalog`).
+takes is checked against it (:class:`ItemCatalog`); and whether the product is discontinued and
+which tax codes its lines take when they name none.
 
 ``inventory.location_defined`` says which locations a branch has (and which is its sales
 location); ``inventory.stock_moved`` carries, after every movement, the on-hand and reserved
@@ -15,12 +16,14 @@ first look, and inventory decides what is held when the order is submitted.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from services.order.stock.domain.availability import Branch, assess
 from services.order.stock.domain.quantities import Counted, Counting, check_quantities
@@ -28,11 +31,13 @@ from shared.contracts import (
     ItemDefined,
     LocationDefined,
     OrderLineInput,
+    ProductStatus,
     StockAvailability,
     StockMoved,
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.orders import UnknownParty
 from shared.storage.aggregates import AggregateStore
 from shared.storage.batch import LatestBatch
 from shared.storage.mongo import Document
@@ -53,7 +58,8 @@ this)."""
 BRANCH_FRESH_SECONDS = 5.0
 """How long a replica trusts a branch's setting (a change applies everywhere within this)."""
 ITEM_FRESH_SECONDS = 5.0
-"""How long a replica answers an item's definition from memory (items are defined once)."""
+"""How long a replica answers an item's definition from memory (a product record's change,
+such as a discontinued status, applies everywhere within this)."""
 PROJECTION_LINGER = 0.5
 """How long a stock movement waits for others to be written with it (at most two writes a
 second; the delivery waits meanwhile, holding one of the process's ``OMS_PREFETCH`` turns)."""
@@ -143,46 +149,70 @@ class Branches:
 
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self.store = AggregateStore(db[BRANCHES], Branch, relay, recent=RecentDocuments())
-        self._policies: dict[str, tuple[float, WhenStockShort]] = {}
+        self._branches: dict[str, tuple[float, Branch]] = {}
+
+    async def _branch(self, branch_id: str) -> Branch:
+        seen_at, branch = self._branches.get(branch_id, (0.0, None))
+        if branch is not None and time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
+            return branch
+        branch = await self.store.read(branch_id) or Branch(id=branch_id)
+        self._branches[branch_id] = (time.monotonic(), branch)
+        return branch
 
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
-        seen_at, policy = self._policies.get(branch_id, (0.0, WhenStockShort.ALLOW))
-        if time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
-            return policy
-        branch = await self.store.read(branch_id)
-        policy = branch.when_stock_short if branch else WhenStockShort.ALLOW
-        self._policies[branch_id] = (time.monotonic(), policy)
-        return policy
+        return (await self._branch(branch_id)).when_stock_short
+
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        return (await self._branch(branch_id)).unknown_party
 
     def forget(self, branch_id: str) -> None:
-        self._policies.pop(branch_id, None)
+        self._branches.pop(branch_id, None)
 
 
 class ItemCatalog:
-    """Which items inventory defined and how finely each is counted."""
+    """Which items inventory defined: how finely each is counted, whether it is discontinued,
+    and its default tax codes (the highest product version wins)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.items = db[ITEMS]
         self._known: dict[str, tuple[float, Counted | None]] = {}
+        self._discontinued: tuple[float, frozenset[str]] = (0.0, frozenset())
 
     async def item_defined(self, event: ItemDefined) -> None:
-        await self.items.update_one(
-            {"_id": event.sku},
-            {
-                "$set": {
-                    "decimal_places": event.decimal_places,
-                    "unit_of_measure": event.unit_of_measure,
-                    "name": event.name,
-                }
-            },
-            upsert=True,
-        )
+        fields = {
+            "decimal_places": event.decimal_places,
+            "unit_of_measure": event.unit_of_measure,
+            "name": event.name,
+            "status": event.status.value,
+            "tax_codes": list(event.tax_codes),
+            "product_version": event.version,
+        }
+        not_newer = {"$not": {"$gt": event.version}}
+        # A newer version stored: the filter misses, the upsert meets the id, nothing changes.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.items.update_one(
+                {"_id": event.sku, "product_version": not_newer}, {"$set": fields}, upsert=True
+            )
         self._known.pop(event.sku, None)
+        self._discontinued = (0.0, frozenset())
 
-    async def check(self, quantities: Iterable[Counting]) -> None:
-        """Refuse (``invalid_quantity``, naming each line) what an item cannot be counted in."""
+    async def check(self, quantities: Iterable[Counting]) -> Mapping[str, Counted]:
+        """Refuse (``invalid_quantity``, naming each line) what an item cannot be counted in;
+        answer what is known of the items (read anyway: no extra look-up)."""
         wanted = list(quantities)
-        check_quantities(wanted, await self._counted({q.sku for q in wanted}))
+        counted = await self._counted({q.sku for q in wanted})
+        check_quantities(wanted, counted)
+        return counted
+
+    async def discontinued(self, skus: Iterable[str]) -> list[str]:
+        """Which of ``skus`` are discontinued, from a list of all discontinued items read at
+        most once per ``ITEM_FRESH_SECONDS`` (not once per order)."""
+        seen_at, known = self._discontinued
+        if time.monotonic() - seen_at > ITEM_FRESH_SECONDS:
+            cursor = self.items.find({"status": ProductStatus.DISCONTINUED.value}, {"_id": 1})
+            known = frozenset([doc["_id"] async for doc in cursor])
+            self._discontinued = (time.monotonic(), known)
+        return sorted(set(skus) & known)
 
     async def _counted(self, skus: set[str]) -> dict[str, Counted]:
         now = time.monotonic()
@@ -196,7 +226,12 @@ class ItemCatalog:
                 found[sku] = counted
         if missing:
             async for doc in self.items.find({"_id": {"$in": sorted(missing)}}):
-                found[doc["_id"]] = Counted(doc["decimal_places"], doc["unit_of_measure"])
+                found[doc["_id"]] = Counted(
+                    doc["decimal_places"],
+                    doc["unit_of_measure"],
+                    discontinued=doc.get("status") == ProductStatus.DISCONTINUED.value,
+                    tax_codes=tuple(doc.get("tax_codes") or ()),
+                )
             for sku in missing:
                 self._known[sku] = (now, found.get(sku))
         return found
@@ -207,6 +242,7 @@ def level_id(sku: str, location_id: str) -> str:
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
+    await db[ITEMS].create_index("status")
     await db[LOCATIONS].create_index(
         [("branch_id", ASCENDING), ("sales_location", DESCENDING), ("defined_at", ASCENDING)]
     )

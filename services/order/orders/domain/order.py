@@ -74,7 +74,7 @@ from shared.contracts import (
     round_money,
     utcnow,
 )
-from shared.contracts.orders import OrderCommandRejected
+from shared.contracts.orders import OrderCommandRejected, OrderFlag
 from shared.domain import Aggregate
 
 
@@ -110,6 +110,9 @@ class Order(Aggregate):
     hold: StockHold | None = None
     """The stock hold a submission waits for (at a branch that refuses short orders)."""
     stock_refusal: StockRefusal | None = None
+    flags: list[OrderFlag] = Field(default_factory=list)
+    """What the order was accepted with that a person should look at (a discontinued
+    product...), as of its last create, update or submit."""
 
     @property
     def total(self) -> Decimal:
@@ -127,6 +130,10 @@ class Order(Aggregate):
         """Keep ``message`` (an event about this order, its own or another service's) on the
         order's timeline."""
         self.timeline = [*self.timeline, entry(message)][-TIMELINE_LIMIT:]
+
+    def flag(self, reason: str, flags: Iterable[OrderFlag]) -> None:
+        """Replace the flags of one rule (``reason``) with ``flags``; other rules' stay."""
+        self.flags = [f for f in self.flags if f.reason != reason] + list(flags)
 
     @property
     def locked(self) -> bool:

@@ -24,6 +24,7 @@ from shared.contracts import (
     StockAvailability,
     WhenStockShort,
 )
+from shared.contracts.orders import UnknownParty
 from shared.domain import Aggregate, DomainError
 
 
@@ -104,9 +105,23 @@ class Branch(Aggregate):
     """A branch's settings for sales orders."""
 
     when_stock_short: WhenStockShort = WhenStockShort.ALLOW
+    unknown_party: UnknownParty = UnknownParty.ALLOW
 
-    def configure(self, *, when_stock_short: WhenStockShort, by: str) -> None:
+    def configure(
+        self,
+        *,
+        when_stock_short: WhenStockShort,
+        by: str,
+        unknown_party: UnknownParty | None = None,
+    ) -> None:
+        """Set the rules; ``unknown_party`` None keeps the stored one."""
         self.when_stock_short = when_stock_short
+        self.unknown_party = unknown_party or self.unknown_party
         self.record(
-            BranchConfigured(branch_id=self.id, when_stock_short=when_stock_short, configured_by=by)
+            BranchConfigured(
+                branch_id=self.id,
+                when_stock_short=when_stock_short,
+                configured_by=by,
+                unknown_party=self.unknown_party,
+            )
         )

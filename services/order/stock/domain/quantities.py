@@ -26,10 +26,13 @@ class InvalidQuantity(DomainError):
 
 @dataclass(frozen=True)
 class Counted:
-    """How an item is counted (inventory's definition)."""
+    """How an item is counted (inventory's definition), and what else orders take from its
+    product record: whether it is discontinued, and its default tax codes."""
 
     decimal_places: int
     unit_of_measure: str
+    discontinued: bool = False
+    tax_codes: tuple[str, ...] = ()
 
     def allows(self, quantity: Decimal) -> bool:
         return quantity == quantity.quantize(Decimal(1).scaleb(-self.decimal_places))
