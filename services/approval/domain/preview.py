@@ -61,22 +61,18 @@ def preview_routing(
     if cycle is None:
         return RoutingPlan(cycle_id=None, levels=[])
     routings = route_levels(cycle.levels, total=total, currency=currency, rates=rates)
-    levels = [
-        _level(
-            rule,
-            routing,
-            resolve_at(
+    levels = []
+    for rule, routing in zip(cycle.levels, routings, strict=True):
+        resolved = None
+        if routing.applies:  # a level that does not apply waits for nobody
+            resolved = resolve_at(
                 rule,
                 creator_id=creator_id,
                 fallback_id=cycle.fallback_approver_id,
                 users=users,
                 now=now,
             )
-            if routing.applies
-            else None,
-        )
-        for rule, routing in zip(cycle.levels, routings, strict=True)
-    ]
+        levels.append(_level(rule, routing, resolved))
     return RoutingPlan(cycle_id=cycle.id, levels=levels)
 
 
