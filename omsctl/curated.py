@@ -14,6 +14,7 @@ import click
 
 from omsctl.context import Ctl
 from omsctl.outcome import Exit, Outcome
+from omsctl.preview import preview_order
 from shared.contracts import OrderStatus
 
 
@@ -52,7 +53,8 @@ def listing(
 
 @click.group("orders")
 def orders() -> None:
-    """Purchase and sales orders: create, submit, cancel, close short, show, list, timeline."""
+    """Purchase and sales orders: create, preview, submit, cancel, close short, show, list,
+    timeline."""
 
 
 @orders.command("create")
@@ -291,4 +293,5 @@ def list_emails(ctl: Ctl, status: str | None, order_id: str | None) -> None:
     listing(ctl, "notification", "/emails", columns, status=status, order_id=order_id)
 
 
+orders.add_command(preview_order)
 GROUPS = (orders, inventory, emails)

@@ -1,4 +1,5 @@
-"""What the approval service's queries answer: requests, cycles and the user directory.
+"""What the approval service's queries answer: requests, cycles, the user directory and the
+routing preview.
 
 Each model names the fields a caller reads; what else is stored (the outbox, the ids of the
 messages applied) is left out. Fields are only ever added.
@@ -9,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from services.approval.domain.cycles import emails_from_notify
 from services.approval.domain.requests import RequestStatus
-from shared.contracts import LevelDecision, LevelRouting, LevelRule, Person
-from shared.contracts.common import OrderKind
+from shared.contracts import ApproverRule, LevelDecision, LevelRouting, LevelRule, Person
+from shared.contracts.common import DecimalText, OrderKind
 from shared.http import Answer
 
 
@@ -135,3 +136,69 @@ class UserAnswer(Answer):
     updated_at: datetime
     away: AwayAnswer | None = None
     version: int
+
+
+# --- GET /routing-preview ---------------------------------------------------------------------
+
+
+class LevelPreviewAnswer(Answer):
+    """One level of the cycle, for the order previewed: whether it applies and who would
+    approve it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    level: int = Field(description="the level's number in the cycle (1 or 2)")
+    rule: ApproverRule = Field(description="who the cycle says approves it")
+    approver_id: str | None = Field(
+        default=None,
+        description="who the level would wait for if it started now: the rule's approver, the "
+        "cycle's fallback when the rule cannot be used, or the away approver's delegate; null "
+        "when the level does not apply, or nobody could approve it (a submission would then be "
+        "rejected, saying why)",
+    )
+    approver_name: str | None = Field(default=None, description="their name in the directory")
+    delegated_from: str | None = Field(
+        default=None,
+        description="the away approver the approver decides for (their delegate, or the "
+        "fallback when the delegate may not)",
+    )
+    applies: bool = Field(description="whether the order's total brings the level in")
+    routing: LevelRouting = Field(
+        description="the threshold compared, the amount compared with it and why, as the "
+        "request would carry it"
+    )
+
+
+class CreditPreviewAnswer(Answer):
+    """The customer's credit check, for a sales order previewed."""
+
+    limit: DecimalText
+    currency: str
+    exposure: DecimalText = Field(description="open orders not invoiced plus unpaid invoices")
+    exposure_after: DecimalText = Field(description="exposure with this order")
+    over_by: DecimalText = Field(description="how far exposure_after is above the limit")
+    approver_id: str | None = None
+    approver_name: str | None = None
+
+
+class RoutingPreview(Answer):
+    """Who would approve an order with these facts, were it submitted now; nothing is stored
+    or changed. The same rules as ``order.submitted``: the party's cycle for the kind, each
+    level's threshold against the total, the approver resolved (fallback, delegate)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: OrderKind
+    party_id: str
+    created_by: str
+    total: DecimalText
+    currency: str
+    auto_approved: bool = Field(
+        description="no level applies (or the party is in no cycle) and no credit check sends "
+        "it anywhere: a submission would be approved at once"
+    )
+    cycle_id: str | None = Field(default=None, description="the party's cycle; null: none")
+    levels: list[LevelPreviewAnswer] = []
+    credit: CreditPreviewAnswer | None = Field(
+        default=None, description="the credit check of a sales order; null: none applies"
+    )

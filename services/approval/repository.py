@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
 from services.approval.domain.directory import MAX_CHAIN
-from services.approval.domain.resolution import Resolved, delegated, resolve_approver
-from shared.contracts import ApproverRule, LevelRule, Person, utcnow
+from services.approval.domain.resolution import Resolved, resolve_approver, resolve_at
+from shared.contracts import LevelRule, Person, utcnow
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -146,14 +146,24 @@ class Directory:
         if approver is None or approver.away is None:
             return resolved
         users |= await self.get([approver.away.delegate_id])
-        return delegated(
-            resolved,
-            needs_admin=rule.approver is ApproverRule.NAMED_USER or resolved.via == "fallback",
-            creator_id=creator_id,
-            fallback_id=fallback_id,
-            users=users,
-            now=now or utcnow(),
+        return resolve_at(
+            rule, creator_id=creator_id, fallback_id=fallback_id, users=users, now=now or utcnow()
         )
+
+    async def around(
+        self, creator_id: str, rules: Iterable[LevelRule], fallback_id: str | None
+    ) -> dict[str, User]:
+        """The users deciding who approves an order of ``creator_id`` under ``rules``: the
+        creator, their manager, the named and fallback approvers, and the delegates of those
+        of them who are away."""
+        users = await self.get([creator_id, fallback_id, *(rule.user_id for rule in rules)])
+        creator = users.get(creator_id)
+        if creator is not None and creator.manager_id and creator.manager_id not in users:
+            users |= await self.get([creator.manager_id])
+        delegates = [u.away.delegate_id for u in users.values() if u.away]
+        if missing := [d for d in delegates if d not in users]:
+            users |= await self.get(missing)
+        return users
 
 
 class DirectoryLock:

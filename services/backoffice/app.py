@@ -37,6 +37,7 @@ from services.backoffice import (
     pages_order_list,
     pages_orders,
     pages_prefs,
+    pages_preview,
     pages_products,
     pages_reports,
     pages_users,
@@ -158,6 +159,7 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         *pages_approvals.ROUTES,
         *pages_order_list.ROUTES,
         *pages_order_forms.ROUTES,  # before /orders/{order_id}
+        *pages_preview.ROUTES,
         *pages_orders.ROUTES,
         *pages_products.ROUTES,
         *pages_config.ROUTES,

@@ -26,6 +26,7 @@ from services.backoffice.domain import (
     may_edit,
     parse_lines,
 )
+from services.backoffice.pages_preview import shown_preview
 from services.backoffice.web import backoffice, form, problem, render, signed_in, viewer
 from shared.contracts import (
     AuthorizeReturn,
@@ -102,6 +103,7 @@ async def _show_order(
         timeline=timeline,
         came_from=came_from(timeline),
         requests=await office.reads.requests_of(order["order_id"]),
+        preview=await shown_preview(request, order),
         editable=may_edit(order, me),
         cancellable=may_cancel(order, me),
         step=fulfilment_step(order),

@@ -95,6 +95,14 @@ class Reads:
         found: dict[str, Any] | None = await self._get("inventory", "/items", sku=sku)
         return found
 
+    async def reservation_preview(self, **params: str) -> dict[str, Any]:
+        """What a sales order of these lines would hold at its branch (nothing is held)."""
+        return dict(await self._get("inventory", "/reservation-preview", **params) or {})
+
+    async def routing_preview(self, **params: str) -> dict[str, Any]:
+        """Who would approve an order with these facts (nothing is changed)."""
+        return dict(await self._get("approval", "/routing-preview", **params) or {})
+
     async def tax_rates(self) -> list[dict[str, Any]]:
         """Every tax rate code with its versions (to preview an order's total)."""
         return list(await self._get("order", "/tax-rates") or [])

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from services.inventory.domain.order_parts import ClaimState, OrderState, ReservationState
 from services.inventory.domain.returns import ReturnState
@@ -357,3 +357,39 @@ class InventoryWorkOrderAnswer(Answer):
     refused_receipts: list[RefusedReceiptAnswer] = []
     updated_at: datetime
     version: int
+
+
+# --- GET /reservation-preview -----------------------------------------------------------------
+
+
+class ReservationPreviewLine(Answer):
+    """One item of the order previewed, at the location its stock would be held at."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sku: str
+    requested: DecimalText = Field(description="the order's quantity of the item, all lines")
+    available: DecimalText = Field(
+        description="at the location now: on hand less what others hold (goods in quarantine "
+        "are not on hand); what the order itself holds counts as available to it"
+    )
+    would_reserve: DecimalText = Field(description="what a submission would hold now")
+    short: DecimalText = Field(description="requested less would_reserve (0: held in full)")
+    location_id: str | None = Field(
+        description="the branch's sales location (null: the branch has none, nothing is held)"
+    )
+
+
+class ReservationPreviewAnswer(Answer):
+    """What a sales order would reserve at its branch, were it submitted now; nothing is
+    held. A stock fact only: whether a short order may go on is the branch's setting in the
+    order service (order.configure_branch, when_stock_short)."""
+
+    branch_id: str
+    order_id: str | None = None
+    location_id: str | None = None
+    lines: list[ReservationPreviewLine]
+    complete: bool = Field(
+        description="every item would be held in full (what a branch that refuses short "
+        "orders needs)"
+    )

@@ -1,5 +1,6 @@
 """Read-only HTTP queries of the inventory service: stock levels, the ledger, what it knows
-of an order or a work order (each query says its parameters; ``answers`` their answers)."""
+of an order or a work order, what an order would reserve (each query says its parameters;
+``answers`` their answers)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pymongo import ASCENDING
 
 from services.inventory.answers import (
@@ -15,12 +17,16 @@ from services.inventory.answers import (
     ItemAnswer,
     ItemsAnswer,
     LedgerAnswer,
+    ReservationPreviewAnswer,
     StockAnswer,
 )
+from services.inventory.domain import stock_id
 from services.inventory.domain.costing import cost_of
-from services.inventory.repository import ITEMS, LEDGER, ORDERS, STOCK, WORK_ORDERS
-from shared.contracts import MovementKind
-from shared.http import Route, json_query
+from services.inventory.domain.preview import needs, preview_reservation
+from services.inventory.repository import ITEMS, LEDGER, ORDERS, STOCK, WORK_ORDERS, stores
+from shared.contracts import MovementKind, StockLine
+from shared.contracts.common import Identifier
+from shared.http import Query, Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
 
@@ -28,6 +34,29 @@ ZERO = Decimal(0)
 MAX_LIMIT = 5000
 MAX_ITEMS = 500
 _PRODUCT_FIELDS = {**HIDE_BOOKKEEPING, "history": 0}
+
+MAX_PREVIEW_LINES = 200
+
+
+class ReservationAsked(BaseModel):
+    """``lines``: ``SKU:QUANTITY`` pairs separated by commas (the quantity after the last
+    colon, as a sku may hold one)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    branch_id: Identifier
+    lines: list[StockLine] = Field(min_length=1, max_length=MAX_PREVIEW_LINES)
+    order_id: Identifier | None = None
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _pairs(cls, text: object) -> object:
+        if not isinstance(text, str):
+            return text
+        pairs = [pair.rpartition(":") for pair in text.split(",") if pair.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise ValueError("write each line as SKU:QUANTITY, lines separated by commas")
+        return [{"sku": sku, "quantity": quantity} for sku, _, quantity in pairs]
 
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
@@ -114,7 +143,48 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         ("/ledger", json_query(ledger, LedgerAnswer)),
         ("/orders", json_query(order, InventoryOrderAnswer)),
         ("/work-orders", json_query(work_order, InventoryWorkOrderAnswer)),
+        (
+            "/reservation-preview",
+            json_query(reservation_preview(runtime), ReservationPreviewAnswer),
+        ),
     ]
+
+
+def reservation_preview(runtime: Runtime[Any]) -> Query:
+    """The ``/reservation-preview`` query (a function of its own: it reads the catalog and
+    stock through the stores)."""
+
+    async def reservation_preview(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /reservation-preview?branch_id=&lines=SKU:QTY,SKU:QTY[&order_id=]``: what a
+        sales order of these lines would hold at the branch's sales location were it submitted
+        now, item by item (available, would reserve, short), and whether all of it; holds
+        nothing. ``order_id``: what that order holds already counts as its own. 400 names each
+        wrong parameter."""
+        try:
+            asked = ReservationAsked.model_validate(params)
+        except ValidationError as error:
+            wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            return 400, {"error": wrong}
+        found = stores(runtime.database, runtime.outbox)
+        location = await found.catalog.sales_location(asked.branch_id)
+        wanted = needs((line.sku, line.quantity) for line in asked.lines)
+        ids = [stock_id(sku, location) for sku in wanted] if location else []
+        records = await found.stock.find({"_id": {"$in": ids}}) if ids else []
+        lines = preview_reservation(
+            wanted,
+            {record.sku: record for record in records},
+            location_id=location,
+            order_id=asked.order_id or "",
+        )
+        return 200, {
+            "branch_id": asked.branch_id,
+            "order_id": asked.order_id,
+            "location_id": location,
+            "lines": lines,
+            "complete": not any(line.short for line in lines),
+        }
+
+    return reservation_preview
 
 
 def _product_view(doc: dict[str, Any]) -> dict[str, Any]:
