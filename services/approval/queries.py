@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.approval.answers import ApprovalRequestAnswer, CycleAnswer, UserAnswer
-from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS
+from services.approval.answers import (
+    ApprovalRequestAnswer,
+    CreditSettingsAnswer,
+    CustomerCreditAnswer,
+    CycleAnswer,
+    RoutingPreview,
+    UserAnswer,
+)
+from services.approval.preview import RoutingPreviewQuery
+from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, SETTINGS, USERS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
@@ -49,7 +57,24 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         query = {"_id": params["user_id"]} if params.get("user_id") else {}
         return 200, await listing(USERS, query, "updated_at")
 
+    preview = RoutingPreviewQuery(runtime)
+
+    async def customer_credit(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /customer-credit?customer_id=..``: the credit limit and open exposure approval
+        holds for a customer (``[]`` when it holds no record of them)."""
+        if not (customer_id := params.get("customer_id")):
+            return 400, {"error": "give customer_id"}
+        return 200, await preview.customer_credit(customer_id)
+
+    async def credit_settings(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /credit-settings``: the approval-wide credit approver."""
+        found = await listing(SETTINGS, {}, "revision")
+        return 200, found[0] if found else {}
+
     return [
+        ("/routing-preview", json_query(preview.answer, RoutingPreview)),
+        ("/customer-credit", json_query(customer_credit, list[CustomerCreditAnswer])),
+        ("/credit-settings", json_query(credit_settings, CreditSettingsAnswer)),
         ("/requests", json_query(requests, list[ApprovalRequestAnswer])),
         ("/cycles", json_query(cycles, list[CycleAnswer])),
         ("/users", json_query(users, list[UserAnswer])),

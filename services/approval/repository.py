@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain.credit import CreditSettings, CustomerCredit
 from services.approval.domain.directory import MAX_CHAIN
 from services.approval.domain.resolution import Resolved, delegated, resolve_approver
 from shared.contracts import ApproverRule, LevelRule, Person, utcnow
@@ -29,12 +30,14 @@ REQUESTS = "requests"
 CYCLES = "cycles"
 ASSIGNMENTS = "assignments"
 USERS = "users"
+CUSTOMERS = "customers"
+SETTINGS = "settings"
 LOCKS = "locks"
 DIRECTORY_LEASE = timedelta(seconds=10)
 """How long a directory change may hold the directory (a replica that died frees it then)."""
 DIRECTORY_WAIT_SECONDS = 12.0
 """Longer than the lease: a change waiting behind one whose replica died gets its turn."""
-COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
+COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS, CUSTOMERS, SETTINGS)
 
 
 class Turns(Protocol):
@@ -57,6 +60,10 @@ class ApprovalStores(Protocol):
     @property
     def users(self) -> Store[User]: ...
     @property
+    def customers(self) -> Store[CustomerCredit]: ...
+    @property
+    def settings(self) -> Store[CreditSettings]: ...
+    @property
     def directory(self) -> Directory: ...
     @property
     def directory_lock(self) -> Turns: ...
@@ -74,6 +81,12 @@ class Stores:
         self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
         self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
         self.users = AggregateStore(db[USERS], User, relay, recent=RecentDocuments())
+        self.customers = AggregateStore(
+            db[CUSTOMERS], CustomerCredit, relay, recent=RecentDocuments()
+        )
+        """Customers' credit limits and open orders: read for each sales order, then written
+        from the copy read (one round trip each)."""
+        self.settings = AggregateStore(db[SETTINGS], CreditSettings, relay)
         self.directory = Directory(self.users)
         self.directory_lock = DirectoryLock(db[LOCKS])
 

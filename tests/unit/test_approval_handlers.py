@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain.credit import CreditSettings, CustomerCredit
 from services.approval.handlers import ApprovalHandlers
 from services.approval.repository import Directory
 from shared.contracts import (
@@ -42,6 +43,8 @@ class FakeStores:
         self.cycles = FakeStore(Cycle)
         self.assignments = FakeStore(Assignment)
         self.users = FakeStore(User)
+        self.customers = FakeStore(CustomerCredit)
+        self.settings = FakeStore(CreditSettings)
         self.directory = Directory(self.users)
         self.directory_lock = FakeLock()
         self.moved_requests = self.requests
