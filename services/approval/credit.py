@@ -14,7 +14,12 @@ from decimal import Decimal
 
 import structlog
 
-from services.approval.domain.credit import SETTINGS_ID, CreditSettings, CustomerCredit
+from services.approval.domain.credit import (
+    SETTINGS_ID,
+    CreditSettings,
+    CustomerCredit,
+    credit_id,
+)
 from services.approval.repository import ApprovalStores
 from services.approval.routing import Plan, Router
 from shared.contracts import (
@@ -58,7 +63,9 @@ class CreditHandlers:
         taken: list[bool] = []
 
         def create() -> CustomerCredit:
-            customer = CustomerCredit(id=event.customer_id)
+            customer = CustomerCredit(
+                id=credit_id(event.customer_id), customer_id=event.customer_id
+            )
             customer.take_record(event.version, event.record)
             return customer
 
@@ -66,7 +73,7 @@ class CreditHandlers:
             taken.append(customer.take_record(event.version, event.record))
 
         await self.stores.customers.create_or_change(
-            event.customer_id, event, create=create, change=change
+            credit_id(event.customer_id), event, create=create, change=change
         )
         if taken and not taken[-1]:
             log.info(
@@ -99,11 +106,11 @@ class CreditHandlers:
             settled = Decimal(event.total)
         else:
             settled = Decimal(event.total) - Decimal(event.balance)
-        customer = await self.stores.customers.get(event.customer_id)
+        customer = await self.stores.customers.get(credit_id(event.customer_id))
         if customer is None or not customer.counts(event.order_id):
             return
         await self.stores.customers.change(
-            event.customer_id,
+            customer.id,
             event,
             lambda c: c.settle(event.order_id, event.invoice_id, settled, event.occurred_at),
             missing=lambda: LookupError(event.customer_id),
@@ -122,7 +129,7 @@ class CreditHandlers:
             customer.open_order(event.order_id, event.attempt, event.total, event.currency, rates)
 
         changed = await self.stores.customers.change(
-            event.party_id, event, count, missing=lambda: LookupError(event.party_id)
+            plan.customer.id, event, count, missing=lambda: LookupError(event.party_id)
         )
         if changed is None:  # a redelivery: the check as read
             return plan
@@ -136,11 +143,11 @@ class CreditHandlers:
         exposure."""
         if kind is not OrderKind.SALES:
             return
-        customer = await self.stores.customers.get(party_id)
+        customer = await self.stores.customers.get(credit_id(party_id))
         if customer is None or not customer.counts(order_id):
             return
         await self.stores.customers.change(
-            party_id,
+            customer.id,
             cause,
             lambda c: c.close_order(order_id, attempt=attempt),
             missing=lambda: LookupError(party_id),

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.approval.answers import PreviewCredit, PreviewLevel, RoutingPreview
-from services.approval.domain.credit import CustomerCredit
+from services.approval.domain.credit import CustomerCredit, credit_id
 from services.approval.repository import Stores
 from services.approval.routing import Plan, Router, credit_rule
 from services.approval.settings import ApprovalSettings
@@ -90,7 +90,7 @@ class RoutingPreviewQuery:
         return 200, await preview(self.router, **wanted)
 
     async def customer_credit(self, customer_id: str) -> list[dict[str, Any]]:
-        customer = await self.router.stores.customers.read(customer_id)
+        customer = await self.router.stores.customers.read(credit_id(customer_id))
         if customer is None:
             return []
         return [credit_answer(customer, self.router)]
@@ -98,7 +98,7 @@ class RoutingPreviewQuery:
 
 def credit_answer(customer: CustomerCredit, router: Router) -> dict[str, Any]:
     return {
-        "customer_id": customer.id,
+        "customer_id": customer.customer_id,
         "name": customer.name,
         "currency": customer.currency,
         "status": customer.status,

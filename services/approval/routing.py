@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.approval.domain import Cycle, Resolved, assignment_id
+from services.approval.domain import Cycle, Resolved
 from services.approval.domain.credit import SETTINGS_ID, CustomerCredit
 from services.approval.domain.thresholds import Rates, route_levels
 from services.approval.repository import ApprovalStores
@@ -63,19 +63,17 @@ class Router:
         """The party's cycle and the levels that apply; for a sales order, the credit check
         against the customer's exposure (their record read once; reused for the write)."""
         stores = self.stores
-        assignment = await stores.assignments.get(assignment_id(kind, party_id))
+        assignment, customer = await stores.parties.of(kind, party_id)
         cycle = None
         if assignment is not None and assignment.cycle_id is not None:
             cycle = await stores.cycles.get(assignment.cycle_id)
         routing = None
         if cycle is not None:
             routing = route_levels(cycle.levels, total=total, currency=currency, rates=self.rates)
-        customer, credit = None, None
-        if kind is OrderKind.SALES:
-            customer = await stores.customers.get(party_id)
-            if customer is not None:
-                credit = customer.check(order_id, total, currency, self.rates)
-                credit = await self.with_approver(credit, cycle)
+        credit = None
+        if customer is not None:
+            credit = customer.check(order_id, total, currency, self.rates)
+            credit = await self.with_approver(credit, cycle)
         return Plan(cycle=cycle, routing=routing, customer=customer, credit=credit)
 
     async def with_approver(

@@ -126,7 +126,9 @@ async def _counted(ctx: SampleContext) -> tuple[str, str]:
 
 async def _customer(ctx: SampleContext, customer: str, accept: Any) -> Any:
     return await eventually(
-        lambda: ctx.db.customers.find_one({"_id": customer}), accept, what=f"customer {customer}"
+        lambda: ctx.db.assignments.find_one({"_id": f"credit:{customer}"}),
+        accept,
+        what=f"customer {customer}",
     )
 
 

@@ -17,7 +17,7 @@ T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def customer(limit: str | None = "1000.00", currency: str = "USD") -> CustomerCredit:
-    credit = CustomerCredit(id="C1")
+    credit = CustomerCredit(id="credit:C1", customer_id="C1")
     record = CustomerRecord.model_validate(
         {
             "customer_id": "C1",
@@ -58,7 +58,9 @@ def test_the_check_applies_only_above_the_limit(total: str, applies: bool, over_
 
 def test_no_limit_no_check() -> None:
     assert customer(limit=None).check("SO-1", D("1e9"), "USD", RATES) is None
-    assert CustomerCredit(id="C9").check("SO-1", D(1), "USD", RATES) is None
+    assert (
+        CustomerCredit(id="credit:C9", customer_id="C9").check("SO-1", D(1), "USD", RATES) is None
+    )
 
 
 def test_a_partial_payment_lowers_the_exposure_and_a_full_one_closes_the_order() -> None:

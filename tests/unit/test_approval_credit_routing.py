@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.approval.domain.credit import credit_id
 from services.approval.domain.errors import ApproverNotAdmin, UnknownUser
 from services.approval.domain.thresholds import Rates
 from services.approval.handlers import ApprovalHandlers
@@ -150,7 +151,7 @@ async def test_the_credit_level_comes_after_the_cycles_and_a_level_one_rejection
     [rejected] = stores.requests.events(ApprovalRejected)
     assert rejected.order_id == "SO-2"
     assert rejected.level == 1
-    customer = await stores.customers.get("C1")
+    customer = await stores.customers.get(credit_id("C1"))
     assert customer is not None
     assert not customer.counts("SO-2")
 
@@ -163,7 +164,7 @@ async def test_without_a_credit_approver_an_order_over_the_limit_is_rejected_say
     assert rejected.notes is not None
     assert "no credit approver" in rejected.notes
     assert "0.01 over the credit limit" in rejected.notes
-    customer = await stores.customers.get("C1")
+    customer = await stores.customers.get(credit_id("C1"))
     assert customer is not None
     assert customer.orders == []
 
@@ -195,7 +196,7 @@ async def test_a_payment_brings_the_exposure_down_and_a_cancellation_takes_it_ou
     await handlers.order_cancelled(
         OrderCancelled(order_id="SO-2", kind=OrderKind.SALES, party_id="C1", cancelled_by="a")
     )
-    customer = await stores.customers.get("C1")
+    customer = await stores.customers.get(credit_id("C1"))
     assert customer is not None
     assert [o.order_id for o in customer.orders] == ["SO-1"]
 
@@ -228,7 +229,7 @@ async def test_an_older_customer_record_is_ignored() -> None:
     stores, handlers = await world()
     await handlers.customer_recorded(recorded("5.00", version=3))
     await handlers.customer_recorded(recorded("99999.00", version=2))
-    customer = await stores.customers.get("C1")
+    customer = await stores.customers.get(credit_id("C1"))
     assert customer is not None
     assert customer.limit == D("5.00")
     assert customer.record_version == 3

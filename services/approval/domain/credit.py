@@ -38,6 +38,11 @@ ZERO = Decimal(0)
 SETTINGS_ID = "credit"
 
 
+def credit_id(customer_id: str) -> str:
+    """Where a customer's credit record is kept (beside the parties' cycle assignments)."""
+    return f"credit:{customer_id}"
+
+
 def converted(amount: Decimal, currency: str, *, to: str, rates: Rates) -> Decimal | None:
     """``amount`` of ``currency`` in ``to``, through the base currency; None without a rate."""
     if currency == to:
@@ -83,6 +88,7 @@ class OpenOrder(BaseModel):
 class CustomerCredit(Aggregate):
     """One customer's credit limit and open sales orders, as approval knows them."""
 
+    customer_id: str
     name: str = ""
     currency: str = ""
     status: str = "active"

@@ -29,7 +29,7 @@ async def known(world: World, customer: str, limit: Decimal, version: int = 1) -
     """Tell approval of the customer (as the order service would) and wait until it holds it."""
     await world.bus.send(customer_recorded(customer, str(limit), version=version))
     await eventually(
-        lambda: world.approval_db.customers.find_one({"_id": customer}),
+        lambda: world.approval_db.assignments.find_one({"_id": f"credit:{customer}"}),
         lambda doc: doc is not None and doc["record_version"] == version,
         what=f"customer {customer} at version {version}",
     )
@@ -93,7 +93,7 @@ async def test_a_payment_brings_the_exposure_down_so_the_next_order_is_approved(
         customer_payment(first, customer, total=str(total), paid=str(total - half))
     )
     await eventually(
-        lambda: world.approval_db.customers.find_one({"_id": customer}),
+        lambda: world.approval_db.assignments.find_one({"_id": f"credit:{customer}"}),
         lambda doc: bool(doc["orders"] and doc["orders"][0]["invoices"]),
         what="the payment applied",
     )
@@ -186,7 +186,7 @@ async def test_bad_input_is_refused_and_changes_nothing(world: World) -> None:
     older = customer_recorded(customer, "9999.00", version=4)
     await world.bus.send(older)
     doc = await eventually(
-        lambda: world.approval_db.customers.find_one({"_id": customer}),
+        lambda: world.approval_db.assignments.find_one({"_id": f"credit:{customer}"}),
         lambda doc: str(older.message_id) in doc["applied_messages"],
         what="the older record looked at",
     )
