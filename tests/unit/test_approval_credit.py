@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.approval.domain.credit import CustomerCredit, converted
+from services.approval.domain.credit import CreditSettings, CustomerCredit, converted
+from services.approval.domain.errors import ApproverNotAdmin
 from services.approval.domain.thresholds import Rates
+from services.approval.domain.users import User
 from shared.contracts import CustomerRecord
 
 D = Decimal
@@ -168,3 +170,53 @@ def test_an_older_record_version_is_ignored() -> None:
     assert credit.name == "Acme Ltd"
     assert credit.record_version == 3
     assert credit.limit is None
+
+
+def test_conversion_goes_through_the_base_currency_to_the_targets_minor_unit() -> None:
+    assert converted(D("100.00"), "EUR", to="USD", rates=RATES) == D("110.00")
+    assert converted(D("110.00"), "USD", to="EUR", rates=RATES) == D("100.00")
+    assert converted(D("1.00"), "USD", to="JPY", rates=RATES) == D("149")  # 149.25...
+
+
+def test_exposure_is_an_exact_decimal_even_when_nothing_is_open() -> None:
+    empty = customer().exposure(RATES)
+    assert isinstance(empty, Decimal)
+    assert str(empty) == "0"
+
+
+def test_the_check_counts_settlements_of_orders_in_other_currencies() -> None:
+    credit = with_order(customer(currency="EUR"), "SO-1", "220.00", currency="USD")
+    credit.settle("SO-1", "SI-1", D("110.00"), T0)  # 110 USD = 100 EUR settled of 200 EUR
+    check = credit.check("SO-2", D("50.00"), "EUR", RATES)
+    assert check is not None
+    assert check.exposure == D("100.00")
+    assert check.why == ("exposure 100.00 + 50.00 = 150.00 EUR, not above the limit 1000.00 EUR")
+    over = credit.check("SO-2", D("900.01"), "EUR", RATES)
+    assert over is not None
+    assert over.why == "exposure 100.00 + 900.01 = 1000.01 EUR, above the limit 1000.00 EUR"
+
+
+def test_an_unconvertible_order_says_how_far_over_the_exposure_already_is() -> None:
+    credit = with_order(customer(limit="100.00"), "SO-1", "150.00")
+    check = credit.check("SO-2", D("1.00"), "GBP", RATES)
+    assert check is not None
+    assert (check.exposure, check.exposure_after, check.over_by) == (
+        D("150.00"),
+        D("150.00"),
+        D("50.00"),
+    )
+
+
+def test_the_approval_wide_credit_approver_is_an_active_admin_and_counts_revisions() -> None:
+    users = {
+        "carl": User(id="carl", name="Carl", admin=True),
+        "dave": User(id="dave", name="Dave"),
+    }
+    settings = CreditSettings(id="credit")
+    settings.configure("carl", by="root", users=users)
+    settings.configure(None, by="root", users=users)
+    assert settings.revision == 2
+    assert [e.revision for e in settings.collect_events()] == [1, 2]
+    with pytest.raises(ApproverNotAdmin, match=r"^The credit approver must be an active admin"):
+        settings.configure("dave", by="root", users=users)
+    assert (settings.revision, settings.credit_approver_id) == (2, None)

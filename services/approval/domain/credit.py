@@ -79,10 +79,10 @@ class OpenOrder(BaseModel):
 
     def exposure(self, customer_currency: str, rates: Rates) -> Decimal:
         """What is still open of the order, in the customer's currency (0 at least)."""
-        if self.amount is None:
-            return ZERO
         settled = converted(self.settled, self.currency, to=customer_currency, rates=rates)
-        return max(ZERO, self.amount - (settled if settled is not None else ZERO))
+        if self.amount is None or settled is None:  # no rate: neither converts
+            return ZERO
+        return max(ZERO, self.amount - settled)
 
 
 class CustomerCredit(Aggregate):
