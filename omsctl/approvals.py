@@ -199,6 +199,7 @@ def list_cycles(ctl: Ctl) -> None:
         "order_kind",
         "levels",
         "fallback_approver_id",
+        "credit_approver_id",
         "remind_after",
         "escalate_after",
         "parties",
@@ -273,6 +274,7 @@ class CycleOptions:
     above_in: tuple[str, ...] = ()
     remind_after: str | None = None
     escalate_after: str | None = None
+    credit_approver: str | None = None
 
 
 def cycle_body(cycle_id: str, given: CycleOptions, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -293,7 +295,12 @@ def cycle_body(cycle_id: str, given: CycleOptions, stored: dict[str, Any] | None
         "fallback_approver_id": old.get("fallback_approver_id"),
         "remind_after": old.get("remind_after"),
         "escalate_after": old.get("escalate_after"),
+        "credit_approver_id": old.get("credit_approver_id"),
     }
+    if given.credit_approver is not None:
+        body["credit_approver_id"] = (
+            None if given.credit_approver == NONE else given.credit_approver
+        )
     if given.fallback is not None:
         body["fallback_approver_id"] = None if given.fallback == NONE else given.fallback
     if given.remind_after is not None:
@@ -358,6 +365,7 @@ def kept_fields(given: CycleOptions, stored: dict[str, Any] | None) -> list[str]
             ("fallback_approver_id", given.fallback),
             ("remind_after", given.remind_after),
             ("escalate_after", given.escalate_after),
+            ("credit_approver_id", given.credit_approver),
             ("emails", given.notify),
         )
         if option is None and stored.get(field) is not None
@@ -416,6 +424,11 @@ def kept_fields(given: CycleOptions, stored: dict[str, Any] | None) -> list[str]
 )
 @click.option("--fallback", help="The admin who approves when the rule cannot be resolved; none.")
 @click.option(
+    "--credit-approver",
+    help="Sales cycles: the admin who approves an order over its customer's credit limit, "
+    "after the levels; none: the approval-wide one (cycles credit-approver).",
+)
+@click.option(
     "--notify/--no-notify",
     default=None,
     help="Send e-mails (all three kinds). Not given: a stored cycle keeps its e-mail switches; "
@@ -453,6 +466,17 @@ def _stored_cycle(ctl: Ctl, cycle_id: str) -> dict[str, Any] | None:
         )
         ctl.emit(replace_outcome(ended, text=why))
     return next((c for c in found or [] if c.get("id") == cycle_id), None)
+
+
+@cycles.command("credit-approver")
+@click.argument("user_id")
+@click.pass_obj
+def credit_approver(ctl: Ctl, user_id: str) -> None:
+    """Name the approval-wide credit approver (an active admin; none: nobody): who approves a
+    sales order over its customer's credit limit when the customer's cycle names none, or the
+    customer is in no cycle."""
+    approver = None if user_id == NONE else user_id
+    ctl.emit(ctl.command("approval.configure_credit", {"credit_approver_id": approver}))
 
 
 @cycles.command("assign")

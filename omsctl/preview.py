@@ -4,6 +4,7 @@ together as the back office does: ``shared.preview``). Nothing is changed."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -48,10 +49,16 @@ def _summary(shown: dict[str, Any]) -> str:
         "approved at once (no level applies)"
         if approval["auto_approved"]
         else f"cycle {approval['cycle_id']}"
+        if approval["cycle_id"]
+        else "to the credit approver"
     )
-    if approval.get("credit"):
-        credit = approval["credit"]
-        who += f"; over the credit limit by {credit['over_by']} {credit['currency']}"
+    if credit := approval.get("credit"):
+        over = Decimal(credit["over_by"]) > 0
+        who += (
+            f"; over the credit limit by {credit['over_by']} {credit['currency']}"
+            if over
+            else f"; within the credit limit ({credit['exposure_after']} of {credit['limit']})"
+        )
     short = shown["stock"] is not None and not shown["stock"]["complete"]
     return (
         f"{shown['order_id']}  {shown['kind']} order  {shown['status']}  total {shown['total']} "

@@ -1,5 +1,4 @@
-"""What the approval service's queries answer: requests, cycles, the user directory and the
-routing preview.
+"""What the approval service's queries answer: requests, cycles and the user directory.
 
 Each model names the fields a caller reads; what else is stored (the outbox, the ids of the
 messages applied) is left out. Fields are only ever added.
@@ -8,14 +7,15 @@ messages applied) is left out. Fields are only ever added.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, model_validator
 
 from services.approval.domain.cycles import emails_from_notify
 from services.approval.domain.requests import RequestStatus
-from shared.contracts import ApproverRule, LevelDecision, LevelRouting, LevelRule, Person
-from shared.contracts.common import DecimalText, OrderKind
+from shared.contracts import CreditCheck, LevelDecision, LevelRouting, LevelRule, Person
+from shared.contracts.common import AS_TEXT, FROM_TEXT, OrderKind
 from shared.http import Answer
 
 
@@ -79,6 +79,9 @@ class ApprovalRequestAnswer(Answer):
     escalated: bool = False
     escalation_note: str | None = None
     """Why a level due to escalate stayed (no usable fallback approver)."""
+    credit: CreditCheck | None = None
+    """Sales orders of a customer with a credit limit: the credit check; when it applies, level
+    credit.level waits for the credit approver."""
     due_at: datetime | None = None
     """When the next reminder or escalation is due."""
     version: int
@@ -103,6 +106,8 @@ class CycleAnswer(Answer):
     escalate_after: timedelta | None = None
     base_currency: str | None = None
     """The currency of the levels' above thresholds."""
+    credit_approver_id: str | None = None
+    """Who approves an order over its customer's credit limit (None: the approval-wide one)."""
     revision: int = 0
     updated_by: str | None = None
     updated_at: datetime
@@ -138,67 +143,78 @@ class UserAnswer(Answer):
     version: int
 
 
-# --- GET /routing-preview ---------------------------------------------------------------------
+Money = Annotated[Decimal, FROM_TEXT, AS_TEXT]
 
 
-class LevelPreviewAnswer(Answer):
-    """One level of the cycle, for the order previewed: whether it applies and who would
-    approve it."""
+class CreditSettingsAnswer(Answer):
+    """The approval-wide credit approver (approval.configure_credit)."""
 
-    model_config = ConfigDict(from_attributes=True)
-
-    level: int = Field(description="the level's number in the cycle (1 or 2)")
-    rule: ApproverRule = Field(description="who the cycle says approves it")
-    approver_id: str | None = Field(
-        default=None,
-        description="who the level would wait for if it started now: the rule's approver, the "
-        "cycle's fallback when the rule cannot be used, or the away approver's delegate; null "
-        "when the level does not apply, or nobody could approve it (a submission would then be "
-        "rejected, saying why)",
-    )
-    approver_name: str | None = Field(default=None, description="their name in the directory")
-    delegated_from: str | None = Field(
-        default=None,
-        description="the away approver the approver decides for (their delegate, or the "
-        "fallback when the delegate may not)",
-    )
-    applies: bool = Field(description="whether the order's total brings the level in")
-    routing: LevelRouting = Field(
-        description="the threshold compared, the amount compared with it and why, as the "
-        "request would carry it"
-    )
+    credit_approver_id: str | None = None
+    revision: int = 0
+    configured_by: str | None = None
 
 
-class CreditPreviewAnswer(Answer):
-    """The customer's credit check, for a sales order previewed."""
+class CustomerCreditAnswer(Answer):
+    """What approval knows of a customer's credit: the limit and the open exposure."""
 
-    limit: DecimalText
+    customer_id: str
+    name: str
     currency: str
-    exposure: DecimalText = Field(description="open orders not invoiced plus unpaid invoices")
-    exposure_after: DecimalText = Field(description="exposure with this order")
-    over_by: DecimalText = Field(description="how far exposure_after is above the limit")
-    approver_id: str | None = None
-    approver_name: str | None = None
+    status: str
+    limit: Money | None = None
+    exposure: Money
+    open_orders: int = Field(description="the sales orders counted in exposure")
+    record_version: int
+
+
+class PreviewLevel(Answer):
+    """One level of the cycle: whether it would apply, and who would approve it now."""
+
+    level: int = Field(description="the level's number in the cycle")
+    rule: str = Field(description="manager (the creator's manager) or named_user")
+    approver_id: str | None = Field(
+        description="who it would wait for now (after fallback and delegation); null: nobody "
+        "can (the request would be rejected, saying why)"
+    )
+    approver_name: str | None
+    delegated_from: str | None = Field(
+        description="the away approver whose delegate approver_id is (or whose level went to "
+        "the fallback approver)"
+    )
+    applies: bool
+    routing: LevelRouting = Field(description="as the request's routing would say it")
+
+
+class PreviewCredit(Answer):
+    """The credit check a submission would make now."""
+
+    limit: Money
+    currency: str
+    exposure: Money
+    exposure_after: Money
+    over_by: Money = Field(description="0 when the order stays within the limit")
+    approver_id: str | None = Field(
+        description="the credit approver the order would go to, when over the limit (null: "
+        "within it, or no credit approver configured: the request would be rejected)"
+    )
+    approver_name: str | None
 
 
 class RoutingPreview(Answer):
-    """Who would approve an order with these facts, were it submitted now; nothing is stored
-    or changed. The same rules as ``order.submitted``: the party's cycle for the kind, each
-    level's threshold against the total, the approver resolved (fallback, delegate)."""
-
-    model_config = ConfigDict(from_attributes=True)
+    """Who would approve an order submitted now, without storing anything: the levels of the
+    party's cycle with their thresholds and approvers after delegation, and the credit
+    check."""
 
     kind: OrderKind
     party_id: str
     created_by: str
-    total: DecimalText
+    total: Money
     currency: str
     auto_approved: bool = Field(
-        description="no level applies (or the party is in no cycle) and no credit check sends "
-        "it anywhere: a submission would be approved at once"
+        description="no level applies and the credit check sends it nowhere: approved at once"
     )
-    cycle_id: str | None = Field(default=None, description="the party's cycle; null: none")
-    levels: list[LevelPreviewAnswer] = []
-    credit: CreditPreviewAnswer | None = Field(
-        default=None, description="the credit check of a sales order; null: none applies"
+    cycle_id: str | None
+    levels: list[PreviewLevel]
+    credit: PreviewCredit | None = Field(
+        description="null: a purchase order, or a customer with no credit limit known to approval"
     )

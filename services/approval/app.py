@@ -19,6 +19,9 @@ from shared.contracts import (
     AwayCleared,
     AwaySet,
     ClearAway,
+    ConfigureCredit,
+    CreditConfigured,
+    CustomerRecorded,
     CycleDefined,
     DefineCycle,
     OrderCancelled,
@@ -31,6 +34,8 @@ from shared.contracts import (
     UpsertUser,
     UserUpserted,
 )
+from shared.contracts.invoices import InvoiceUncollectible, InvoiceVoided, PaymentRecorded
+from shared.contracts.receivables import CreditNoteIssued, CustomerPaymentRecorded, RefundRecorded
 from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -76,10 +81,18 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
         RejectRequest: ApprovalHandlers.reject,
         SetAway: ApprovalHandlers.set_away,
         ClearAway: ApprovalHandlers.clear_away,
+        ConfigureCredit: ApprovalHandlers.configure_credit,
     },
     events={
         OrderSubmitted: ApprovalHandlers.order_submitted,
         OrderCancelled: ApprovalHandlers.order_cancelled,
+        CustomerRecorded: ApprovalHandlers.customer_recorded,
+        CustomerPaymentRecorded: ApprovalHandlers.invoice_settled,
+        CreditNoteIssued: ApprovalHandlers.invoice_settled,
+        RefundRecorded: ApprovalHandlers.invoice_settled,
+        PaymentRecorded: ApprovalHandlers.invoice_settled,
+        InvoiceVoided: ApprovalHandlers.invoice_settled,
+        InvoiceUncollectible: ApprovalHandlers.invoice_settled,
     },
     publishes=[
         ApprovalPending,
@@ -94,6 +107,7 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
         UserUpserted,
         AwaySet,
         AwayCleared,
+        CreditConfigured,
     ],
     outbox_collections=COLLECTIONS,
     queries=queries,

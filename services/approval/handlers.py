@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
+from services.approval.credit import CreditHandlers
 from services.approval.domain import (
     ApprovalRequest,
     Assignment,
@@ -23,8 +24,9 @@ from services.approval.domain.directory import (
     check_reassignment,
     needs_turn,
 )
-from services.approval.domain.thresholds import Rates, route_levels
+from services.approval.domain.thresholds import Rates
 from services.approval.repository import ApprovalStores
+from services.approval.routing import Router
 from services.approval.schedule import ScheduleHandlers
 from shared.contracts import (
     ApproveRequest,
@@ -44,7 +46,7 @@ from shared.storage.aggregates import AlreadyExists
 Clock = Callable[[], datetime]
 
 
-class ApprovalHandlers(ScheduleHandlers):
+class ApprovalHandlers(ScheduleHandlers, CreditHandlers):
     def __init__(
         self,
         stores: ApprovalStores,
@@ -58,6 +60,7 @@ class ApprovalHandlers(ScheduleHandlers):
         """Told of each request an approver's command decided (for the turnaround metric)."""
         self.rates = rates or Rates()
         """The base currency of the cycles' thresholds, and the rates orders convert at."""
+        self.router = Router(stores, self.rates)
         self.batch = batch
         self.clock: Clock = utcnow
         """Where "now" comes from: when levels start waiting, away ranges, the schedule."""
@@ -128,7 +131,9 @@ class ApprovalHandlers(ScheduleHandlers):
     async def define_cycle(self, cmd: DefineCycle) -> None:
         """Create or change a cycle; named and fallback approvers must be admin-level users."""
         named = [rule.user_id for rule in cmd.levels]
-        users = await self.stores.directory.get([*named, cmd.fallback_approver_id])
+        users = await self.stores.directory.get(
+            [*named, cmd.fallback_approver_id, cmd.credit_approver_id]
+        )
 
         def define(cycle: Cycle) -> None:
             cycle.define(
@@ -145,6 +150,7 @@ class ApprovalHandlers(ScheduleHandlers):
                 remind_after=cmd.remind_after,
                 escalate_after=cmd.escalate_after,
                 base_currency=self.rates.base,
+                credit_approver_id=cmd.credit_approver_id,
             )
 
         def create() -> Cycle:
@@ -181,43 +187,46 @@ class ApprovalHandlers(ScheduleHandlers):
 
     async def order_submitted(self, event: OrderSubmitted) -> None:
         """Open the request for this attempt: approved at once without a cycle or when no
-        level of the cycle applies to the order's total, else its first level that applies.
+        level of the cycle applies to the order's total, else its first level that applies;
+        a sales order over its customer's credit limit also waits, last, for the credit
+        approver (``routing``, ``credit``).
 
         A redelivery finds the attempt's request opened (the insert is refused) and still
         supersedes the older attempts, in case the first delivery stopped in between.
         """
         stores = self.stores
         creator = await stores.directory.person(event.created_by)
-        assignment = await stores.assignments.get(assignment_id(event.kind, event.party_id))
-        cycle = None
-        if assignment is not None and assignment.cycle_id is not None:
-            cycle = await stores.cycles.get(assignment.cycle_id)
-        first, routing, now = None, None, self.clock()
-        if cycle is not None:
-            routing = route_levels(
-                cycle.levels, total=event.total, currency=event.currency, rates=self.rates
+        plan = await self.router.plan(
+            kind=event.kind,
+            party_id=event.party_id,
+            order_id=event.order_id,
+            total=event.total,
+            currency=event.currency,
+        )
+        plan = await self.count_order(event, plan)
+        first, now = None, self.clock()
+        if rules := plan.rules:
+            first = await stores.directory.resolve(
+                rules[0], creator_id=event.created_by, fallback_id=plan.fallback_id, now=now
             )
-            applying = [rule for rule, r in zip(cycle.levels, routing, strict=True) if r.applies]
-            if applying:
-                first = await stores.directory.resolve(
-                    applying[0],
-                    creator_id=event.created_by,
-                    fallback_id=cycle.fallback_approver_id,
-                    now=now,
-                )
         request = ApprovalRequest.open(
             order_id=event.order_id,
             order_kind=event.kind,
             party_id=event.party_id,
             attempt=event.attempt,
             creator=creator,
-            cycle=cycle,
+            cycle=plan.cycle,
             first_approver=first,
-            routing=routing,
+            routing=plan.routing,
             now=now,
+            credit=plan.credit,
         )
         with contextlib.suppress(AlreadyExists):  # a redelivery, or another replica was first
             await stores.requests.add(request, cause=event)
+        if request.status is RequestStatus.REJECTED:  # nobody could approve it
+            await self.uncount_order(
+                event.kind, event.party_id, event.order_id, event, attempt=event.attempt
+            )
         if event.attempt > 1:  # the first attempt has nothing before it
             await self._supersede(
                 event.order_id, event, WithdrawalReason.NEW_ATTEMPT, before_attempt=event.attempt
@@ -234,6 +243,7 @@ class ApprovalHandlers(ScheduleHandlers):
             await self.stores.requests.change(
                 request.id, event, ApprovalRequest.order_cancelled, missing=LookupError
             )
+        await self.uncount_order(event.kind, event.party_id, event.order_id, event, attempt=None)
 
     async def approve(self, cmd: ApproveRequest) -> None:
         async def approve(request: ApprovalRequest) -> None:
@@ -268,6 +278,13 @@ class ApprovalHandlers(ScheduleHandlers):
         )
         if request is not None:
             self.decided(request)
+            await self.uncount_order(
+                request.order_kind,
+                request.party_id,
+                request.order_id,
+                cmd,
+                attempt=request.attempt,
+            )
 
     async def _cycle(self, cycle_id: str) -> Cycle:
         cycle = await self.stores.cycles.get(cycle_id)

@@ -1,42 +1,22 @@
-"""Read-only HTTP queries: approval requests, cycles, the user directory and the routing
-preview."""
+"""Read-only HTTP queries: approval requests, cycles and the user directory."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from services.approval.answers import (
     ApprovalRequestAnswer,
+    CreditSettingsAnswer,
+    CustomerCreditAnswer,
     CycleAnswer,
     RoutingPreview,
     UserAnswer,
 )
-from services.approval.domain import assignment_id
-from services.approval.domain.preview import preview_routing
-from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, USERS, Stores
-from services.approval.settings import ApprovalSettings
-from shared.contracts import OrderKind, utcnow
-from shared.contracts.common import FROM_TEXT, CurrencyCode, Identifier
+from services.approval.preview import RoutingPreviewQuery
+from services.approval.repository import ASSIGNMENTS, CYCLES, REQUESTS, SETTINGS, USERS
 from shared.http import Route, json_query
 from shared.runtime import Runtime
 from shared.storage.aggregates import HIDE_BOOKKEEPING
-
-
-class PreviewAsked(BaseModel):
-    """The facts of the order to preview, as ``order.submitted`` would carry them."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    kind: OrderKind
-    party_id: Identifier
-    created_by: Identifier
-    total: Annotated[Decimal, Field(ge=0, max_digits=18, allow_inf_nan=False), FROM_TEXT]
-    currency: CurrencyCode
-    branch_id: Identifier | None = None
-    order_id: Identifier | None = None
 
 
 def queries(runtime: Runtime[Any]) -> list[Route]:
@@ -77,50 +57,25 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
         query = {"_id": params["user_id"]} if params.get("user_id") else {}
         return 200, await listing(USERS, query, "updated_at")
 
-    async def routing_preview(params: dict[str, str]) -> tuple[int, Any]:
-        """``GET /routing-preview?kind=sales|purchase&party_id=&created_by=&total=&currency=
-        [&branch_id=][&order_id=]``: who would approve an order with these facts were it
-        submitted now (``total``: its grand total, a decimal string), level by level, with
-        the thresholds that applied or not and why; changes nothing. 400 names each wrong
-        parameter."""
-        try:
-            asked = PreviewAsked.model_validate(params)
-        except ValidationError as error:
-            return 400, {"error": _wrong(error)}
-        stores = Stores(runtime.database, runtime.outbox)
-        assignment = await stores.assignments.read(assignment_id(asked.kind, asked.party_id))
-        cycle_id = assignment.cycle_id if assignment else None
-        cycle = await stores.cycles.read(cycle_id) if cycle_id else None
-        rules = cycle.levels if cycle else []
-        fallback = cycle.fallback_approver_id if cycle else None
-        plan = preview_routing(
-            cycle,
-            total=asked.total,
-            currency=asked.currency,
-            rates=_settings(runtime).rates,
-            creator_id=asked.created_by,
-            users=await stores.directory.around(asked.created_by, rules, fallback),
-            now=utcnow(),
-        )
-        found = {"cycle_id": plan.cycle_id, "levels": plan.levels}
-        answer = asked.model_dump() | found | {"auto_approved": plan.auto_approved}
-        return 200, RoutingPreview.model_validate(answer)
+    preview = RoutingPreviewQuery(runtime)
+
+    async def customer_credit(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /customer-credit?customer_id=..``: the credit limit and open exposure approval
+        holds for a customer (``[]`` when it holds no record of them)."""
+        if not (customer_id := params.get("customer_id")):
+            return 400, {"error": "give customer_id"}
+        return 200, await preview.customer_credit(customer_id)
+
+    async def credit_settings(params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /credit-settings``: the approval-wide credit approver."""
+        found = await listing(SETTINGS, {}, "revision")
+        return 200, found[0] if found else {}
 
     return [
+        ("/routing-preview", json_query(preview.answer, RoutingPreview)),
+        ("/customer-credit", json_query(customer_credit, list[CustomerCreditAnswer])),
+        ("/credit-settings", json_query(credit_settings, CreditSettingsAnswer)),
         ("/requests", json_query(requests, list[ApprovalRequestAnswer])),
         ("/cycles", json_query(cycles, list[CycleAnswer])),
         ("/users", json_query(users, list[UserAnswer])),
-        ("/routing-preview", json_query(routing_preview, RoutingPreview)),
     ]
-
-
-def _settings(runtime: Runtime[Any]) -> ApprovalSettings:
-    settings = runtime.settings
-    if isinstance(settings, ApprovalSettings):
-        return settings
-    return ApprovalSettings(**settings.model_dump())  # started with the shared settings only
-
-
-def _wrong(error: ValidationError) -> str:
-    """Each wrong parameter and what is wrong with it."""
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())

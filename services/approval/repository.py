@@ -14,11 +14,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain import ApprovalRequest, Assignment, Cycle, User, assignment_id
+from services.approval.domain.credit import CreditSettings, CustomerCredit, credit_id
 from services.approval.domain.directory import MAX_CHAIN
-from services.approval.domain.resolution import Resolved, resolve_approver, resolve_at
-from shared.contracts import LevelRule, Person, utcnow
-from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
+from services.approval.domain.resolution import Resolved, delegated, resolve_approver
+from shared.contracts import ApproverRule, LevelRule, OrderKind, Person, utcnow
+from shared.storage.aggregates import WITHOUT_OUTBOX, AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -29,17 +30,26 @@ REQUESTS = "requests"
 CYCLES = "cycles"
 ASSIGNMENTS = "assignments"
 USERS = "users"
+SETTINGS = "settings"
 LOCKS = "locks"
 DIRECTORY_LEASE = timedelta(seconds=10)
 """How long a directory change may hold the directory (a replica that died frees it then)."""
 DIRECTORY_WAIT_SECONDS = 12.0
 """Longer than the lease: a change waiting behind one whose replica died gets its turn."""
-COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS)
+COLLECTIONS = (REQUESTS, CYCLES, ASSIGNMENTS, USERS, SETTINGS)
 
 
 class Turns(Protocol):
     def changing(self, holder: str) -> AbstractAsyncContextManager[None]:
         """Hold the directory while ``holder`` changes it."""
+        ...
+
+
+class Parties(Protocol):
+    async def of(
+        self, kind: OrderKind, party_id: str
+    ) -> tuple[Assignment | None, CustomerCredit | None]:
+        """The party's cycle assignment and, for a customer, their credit record."""
         ...
 
 
@@ -56,6 +66,12 @@ class ApprovalStores(Protocol):
     def assignments(self) -> Store[Assignment]: ...
     @property
     def users(self) -> Store[User]: ...
+    @property
+    def customers(self) -> Store[CustomerCredit]: ...
+    @property
+    def settings(self) -> Store[CreditSettings]: ...
+    @property
+    def parties(self) -> Parties: ...
     @property
     def directory(self) -> Directory: ...
     @property
@@ -74,8 +90,49 @@ class Stores:
         self.cycles = AggregateStore(db[CYCLES], Cycle, relay)
         self.assignments = AggregateStore(db[ASSIGNMENTS], Assignment, relay)
         self.users = AggregateStore(db[USERS], User, relay, recent=RecentDocuments())
+        self.customers = AggregateStore(
+            db[ASSIGNMENTS], CustomerCredit, relay, recent=RecentDocuments()
+        )
+        """Customers' credit limits and open orders (ids ``credit:<customer_id>``), beside
+        the assignments so that a sales order reads both at once, and is then written from
+        the copy read."""
+        self.settings = AggregateStore(db[SETTINGS], CreditSettings, relay)
+        self.parties = PartyLookup(db[ASSIGNMENTS], self.assignments, self.customers)
         self.directory = Directory(self.users)
         self.directory_lock = DirectoryLock(db[LOCKS])
+
+
+class PartyLookup:
+    """A party's assignment and a customer's credit record, read in one round trip (both live
+    in the assignments collection)."""
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        assignments: AggregateStore[Assignment],
+        customers: AggregateStore[CustomerCredit],
+    ) -> None:
+        self.collection = collection
+        self.assignments = assignments
+        self.customers = customers
+
+    async def of(
+        self, kind: OrderKind, party_id: str
+    ) -> tuple[Assignment | None, CustomerCredit | None]:
+        assignment_key = assignment_id(kind, party_id)
+        if kind is not OrderKind.SALES:
+            return await self.assignments.get(assignment_key), None
+        credit_key = credit_id(party_id)
+        query = {"_id": {"$in": [assignment_key, credit_key]}}
+        docs = {doc["_id"]: doc async for doc in self.collection.find(query, WITHOUT_OUTBOX)}
+        assignment, customer = docs.get(assignment_key), docs.get(credit_key)
+        if customer is not None and self.customers.recent is not None:
+            # The count of the order writes from this copy (conditional on its version).
+            self.customers.recent.put(credit_key, customer)
+        return (
+            self.assignments.from_document(assignment) if assignment else None,
+            self.customers.from_document(customer) if customer else None,
+        )
 
 
 class Directory:
@@ -146,24 +203,14 @@ class Directory:
         if approver is None or approver.away is None:
             return resolved
         users |= await self.get([approver.away.delegate_id])
-        return resolve_at(
-            rule, creator_id=creator_id, fallback_id=fallback_id, users=users, now=now or utcnow()
+        return delegated(
+            resolved,
+            needs_admin=rule.approver is ApproverRule.NAMED_USER or resolved.via == "fallback",
+            creator_id=creator_id,
+            fallback_id=fallback_id,
+            users=users,
+            now=now or utcnow(),
         )
-
-    async def around(
-        self, creator_id: str, rules: Iterable[LevelRule], fallback_id: str | None
-    ) -> dict[str, User]:
-        """The users deciding who approves an order of ``creator_id`` under ``rules``: the
-        creator, their manager, the named and fallback approvers, and the delegates of those
-        of them who are away."""
-        users = await self.get([creator_id, fallback_id, *(rule.user_id for rule in rules)])
-        creator = users.get(creator_id)
-        if creator is not None and creator.manager_id and creator.manager_id not in users:
-            users |= await self.get([creator.manager_id])
-        delegates = [u.away.delegate_id for u in users.values() if u.away]
-        if missing := [d for d in delegates if d not in users]:
-            users |= await self.get(missing)
-        return users
 
 
 class DirectoryLock:

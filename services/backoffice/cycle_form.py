@@ -101,6 +101,7 @@ def typed_values(sent: dict[str, str], stored: dict[str, Any] | None) -> dict[st
         "notify": sent.get("notify") != "off",
         "emails": {name: sent.get(f"notify_{name}") == "on" for name in EMAILS},
         "fallback_approver_id": sent.get("fallback_approver_id", ""),
+        "credit_approver_id": sent.get("credit_approver_id", ""),
         "remind_after_text": sent.get("remind_after", ""),
         "escalate_after_text": sent.get("escalate_after", ""),
     }
@@ -145,6 +146,7 @@ def cycle_command(sent: dict[str, str], defined_by: str) -> DefineCycle:
             "notify_approved": sent.get("notify_approved") == "on",
             "notify_rejected": sent.get("notify_rejected") == "on",
             "fallback_approver_id": sent.get("fallback_approver_id", "").strip() or None,
+            "credit_approver_id": sent.get("credit_approver_id", "").strip() or None,
             "remind_after": _interval(sent, "remind_after", "Remind after"),
             "escalate_after": _interval(sent, "escalate_after", "Escalate after"),
             "defined_by": defined_by,

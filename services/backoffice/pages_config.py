@@ -16,7 +16,7 @@ from services.backoffice.cycle_form import FormError, cycle_command, cycle_value
 from services.backoffice.domain import require_admin
 from services.backoffice.pages_users import invalid_words, learn_answer, user_command
 from services.backoffice.web import backoffice, form, render, signed_in, utcnow, viewer
-from shared.contracts import AssignParty, Command, ConfigureStorefront
+from shared.contracts import AssignParty, Command, ConfigureCredit, ConfigureStorefront
 
 DONE = {
     "password": "The password was set.",
@@ -24,6 +24,7 @@ DONE = {
     "cycle": "The cycle was saved.",
     "party": "The party was assigned.",
     "storefront": "The storefront's pricing was saved.",
+    "credit": "The credit approver was saved.",
 }
 MIN_PASSWORD = 12
 
@@ -46,6 +47,7 @@ async def _page(
         away=away,
         cycles=[cycle_values(c) for c in cycles],
         storefronts=await office.reads.storefronts(),
+        credit=await office.reads.credit_settings(),
         price_lists=await office.reads.price_lists(),
         cycle=typed_values(typed, stored) if typed is not None else cycle_values(stored),
         error=error,
@@ -136,6 +138,19 @@ async def configure_storefront(request: Request) -> Response:
     return await _send(request, lambda: ConfigureStorefront(**fields), "storefront")
 
 
+@signed_in
+async def configure_credit(request: Request) -> Response:
+    """The approval-wide credit approver (an active admin, or nobody)."""
+    require_admin(viewer(request), "configure the credit approver")
+    sent, me = form(request), viewer(request).user_id
+    approver = sent.get("credit_approver_id", "").strip() or None
+    return await _send(
+        request,
+        lambda: ConfigureCredit(credit_approver_id=approver, configured_by=me),
+        "credit",
+    )
+
+
 ROUTES = [
     Route("/configuration", configuration),
     Route("/configuration/password", set_password, methods=["POST"]),
@@ -143,4 +158,5 @@ ROUTES = [
     Route("/configuration/cycles", define_cycle, methods=["POST"]),
     Route("/configuration/parties", assign_party, methods=["POST"]),
     Route("/configuration/storefronts", configure_storefront, methods=["POST"]),
+    Route("/configuration/credit", configure_credit, methods=["POST"]),
 ]

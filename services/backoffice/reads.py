@@ -75,6 +75,10 @@ class Reads:
     async def cycles(self) -> list[dict[str, Any]]:
         return list(await self._get("approval", "/cycles") or [])
 
+    async def credit_settings(self) -> dict[str, Any]:
+        """The approval-wide credit approver (approval.configure_credit)."""
+        return dict(await self._get("approval", "/credit-settings") or {})
+
     async def users(self, user_id: str | None = None) -> list[dict[str, Any]]:
         """The approval directory as the approval service keeps it (with who is away), or the
         one user ``user_id``."""

@@ -36,7 +36,7 @@ PENDING = Template(
 
 $label $order_id for $party_id is waiting for your approval: request $request_id,
 level $level of $levels. It was submitted by $creator (attempt $attempt).
-
+$credit
 To decide, publish a JSON message on the exchange $exchange with the routing key
 $approve to approve or $reject to reject, and this body:
 
@@ -191,7 +191,24 @@ def pending(
         inbox=inbox_url(approval_url, event.approver.user_id),
         approver_id=event.approver.user_id,
         link=backoffice_link(link),
+        credit=credit_paragraph(event),
     )
+
+
+def credit_paragraph(event: ApprovalPending) -> str:
+    """What the credit approver is asked to allow, when the credit check applies (and the
+    level waiting is the credit check's); otherwise, nothing or a note for the others."""
+    credit = event.credit
+    if credit is None or not credit.applies:
+        return ""
+    amounts = (
+        f"the customer's open exposure would be {credit.exposure_after} {credit.currency} "
+        f"({credit.exposure} before this order): over the credit limit of {credit.limit} "
+        f"{credit.currency} by {credit.over_by} {credit.currency}"
+    )
+    if credit.level == event.level:
+        return f"\nCredit check: {amounts}. You are asked to allow it as the credit approver.\n"
+    return f"\nCredit check: {amounts}; the credit approver decides after this level.\n"
 
 
 def reassigned(

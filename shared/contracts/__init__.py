@@ -56,6 +56,7 @@ from shared.contracts.common import (
     OrderLineInput,
     round_money,
 )
+from shared.contracts.credit import ConfigureCredit, CreditCheck, CreditConfigured
 from shared.contracts.inventory import (
     AdjustStock,
     DefineItem,
@@ -248,6 +249,7 @@ __all__ = [
     "ComponentsReleased",
     "ComponentsShort",
     "ConfigureBranch",
+    "ConfigureCredit",
     "ConfigureStorefront",
     "ConvertQuotation",
     "CreatePurchaseOrder",
@@ -255,6 +257,8 @@ __all__ = [
     "CreateRfq",
     "CreateSalesOrder",
     "CreateWorkOrder",
+    "CreditCheck",
+    "CreditConfigured",
     "CreditLimit",
     "CurrencyCode",
     "CustomerRecord",

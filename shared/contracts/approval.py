@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from shared.contracts.base import Command, Event
 from shared.contracts.common import AS_TEXT, FROM_TEXT, CurrencyCode, Identifier, OrderKind
+from shared.contracts.credit import CreditCheck
 
 Threshold = Annotated[
     Decimal, Field(ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False), FROM_TEXT, AS_TEXT
@@ -101,7 +102,7 @@ class Person(BaseModel):
 class LevelDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    level: int = Field(ge=1, le=2)
+    level: int = Field(ge=1, le=3)
     approver: Person
     decision: str = Field(pattern="^(approved|rejected)$")
     notes: str | None = None
@@ -134,8 +135,13 @@ class ApprovalPending(_RequestFacts):
     """A level of a request now waits for ``approver``."""
 
     routing_key: ClassVar[str] = "approval.pending"
-    level: int = Field(ge=1, le=2)
-    levels: int = Field(ge=1, le=2)
+    level: int = Field(ge=1, le=3, description="the level that waits (3 only for a credit check)")
+    levels: int = Field(
+        ge=1,
+        le=3,
+        description="how many levels this request has: the cycle's levels that apply, plus one "
+        "when the order is over its customer's credit limit (credit says so)",
+    )
     approver: Person
     via: str | None = Field(
         default=None,
@@ -159,6 +165,12 @@ class ApprovalPending(_RequestFacts):
         "why; level and levels count only the levels that apply (a cycle whose level 1 does "
         "not apply waits at level 1 of 1 for its level 2's approver)",
     )
+    credit: CreditCheck | None = Field(
+        default=None,
+        description="sales orders of a customer with a credit limit: the credit check (limit, "
+        "exposure before and after the order, over_by); when it applies, the request's last "
+        "level (credit.level) waits for the credit approver",
+    )
 
 
 class ApprovalApproved(_RequestFacts):
@@ -176,13 +188,17 @@ class ApprovalApproved(_RequestFacts):
         description="each level of the cycle, whether it applied to this order's total and why "
         "(empty without a cycle)",
     )
+    credit: CreditCheck | None = Field(
+        default=None,
+        description="sales orders of a customer with a credit limit: the credit check made",
+    )
 
 
 class ApprovalRejected(_RequestFacts):
     """A level rejected the request; the cycle ended there."""
 
     routing_key: ClassVar[str] = "approval.rejected"
-    level: int = Field(ge=1, le=2)
+    level: int = Field(ge=1, le=3)
     approver: Person
     notes: str | None = None
     decisions: list[LevelDecision] = Field(default_factory=list)
@@ -197,8 +213,8 @@ class ApprovalWithdrawn(_RequestFacts):
     """A request that waited for ``approver`` ended undecided: nothing is left for them to do."""
 
     routing_key: ClassVar[str] = "approval.withdrawn"
-    level: int = Field(ge=1, le=2, description="the level that waited, as in approval.pending")
-    levels: int = Field(ge=1, le=2)
+    level: int = Field(ge=1, le=3, description="the level that waited, as in approval.pending")
+    levels: int = Field(ge=1, le=3)
     approver: Person = Field(description="who the level waited for (told by approval.pending)")
     reason: WithdrawalReason = Field(
         description="order_cancelled: the order was cancelled; new_attempt: the order was "
@@ -349,6 +365,13 @@ class DefineCycle(Command):
         description="admin who approves a level whose rule cannot be resolved "
         "(required when a level uses the creator's manager, or the cycle escalates)",
     )
+    credit_approver_id: Identifier | None = Field(
+        default=None,
+        description="sales cycles: the active admin-level user who approves an order of one of "
+        "the cycle's customers that takes the customer's exposure above their credit limit, "
+        "as a level after the cycle's (unknown_user, approver_not_admin); absent: the "
+        "approval-wide credit approver (approval.configure_credit)",
+    )
     remind_after: timedelta | None = Field(
         default=None,
         description='a level that waits this long (ISO 8601 duration, e.g. "PT8H", or '
@@ -395,6 +418,9 @@ class CycleDefined(Event):
     notify_rejected: bool | None = Field(default=None, description="absent: as notify")
     fallback_approver_id: Identifier | None
     revision: int
+    credit_approver_id: Identifier | None = Field(
+        default=None, description="the cycle's credit approver (absent: the approval-wide one)"
+    )
     remind_after: timedelta | None = None
     escalate_after: timedelta | None = None
     base_currency: CurrencyCode | None = Field(
@@ -523,7 +549,7 @@ class AwayCleared(Event):
 class _Decision(Command):
     ordering_key: ClassVar[str | None] = "request_id"
     request_id: str = Field(min_length=1, max_length=80)
-    level: int = Field(ge=1, le=2, description="the level being decided, as in approval.pending")
+    level: int = Field(ge=1, le=3, description="the level being decided, as in approval.pending")
     approver_id: Identifier
     notes: str | None = Field(default=None, max_length=4000)
 

@@ -39,6 +39,8 @@ HIDE_BOOKKEEPING: dict[str, int] = {
 _BOOKKEEPING = frozenset({"id", "version", "applied_messages"})
 _WITHOUT_OUTBOX = {name: 0 for name in HIDE_BOOKKEEPING if name != "applied_messages"}
 """What the store reads: everything but the outbox (it needs the applied message ids)."""
+WITHOUT_OUTBOX = _WITHOUT_OUTBOX
+"""The same, for a repository that reads documents of its stores itself."""
 FRESH = -1.0
 """``get(max_age=FRESH)``: a remembered copy as fresh as the store trusts for plain reads."""
 

@@ -71,6 +71,7 @@ async def test_a_cycle_saved_untouched_from_the_form_is_stored_identical(
                 "notify": False,
                 "notify_pending": True,
                 "fallback_approver_id": adam,
+                "credit_approver_id": cfo,
                 "remind_after": "PT8H",
                 "escalate_after": "P2DT4H30M",
                 "defined_by": "root",

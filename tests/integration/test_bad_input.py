@@ -77,6 +77,7 @@ from tests.support.billing_samples import BILLING_SAMPLES, billing_sample_settin
 from tests.support.bus import Bus
 from tests.support.cart_samples import CART_SAMPLES
 from tests.support.consumers import command, event
+from tests.support.credit_samples import CREDIT_SAMPLES
 from tests.support.documents import (
     accepted_quotation,
     quotation,
@@ -647,6 +648,7 @@ SAMPLES |= BILLING_SAMPLES
 SAMPLES |= CART_SAMPLES
 SAMPLES |= LEDGER_SAMPLES
 SAMPLES |= PAYABLES_SAMPLES
+SAMPLES |= CREDIT_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

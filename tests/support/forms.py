@@ -65,8 +65,13 @@ def submitted(html: str, form_id: str) -> dict[str, str]:
     return dict(parser.fields)
 
 
-def configuration_page(cycle: dict[str, Any], cycles: list[dict[str, Any]] | None = None) -> str:
-    """The back office's configuration page with the cycle form filled with ``cycle``."""
+def configuration_page(
+    cycle: dict[str, Any],
+    cycles: list[dict[str, Any]] | None = None,
+    credit: dict[str, Any] | None = None,
+) -> str:
+    """The back office's configuration page with the cycle form filled with ``cycle`` (and
+    ``credit``: the approval-wide credit approver, as GET /credit-settings answers it)."""
     return TEMPLATES.env.get_template("configuration.html").render(
         viewer=None,
         csrf="t",
@@ -75,6 +80,7 @@ def configuration_page(cycle: dict[str, Any], cycles: list[dict[str, Any]] | Non
         away={},
         cycles=cycles or [],
         storefronts=[],
+        credit=credit or {},
         price_lists=[],
         cycle=cycle,
         error="",

@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-from services.approval.domain import ApprovalRequest, Assignment, Cycle, User
+from services.approval.domain import ApprovalRequest, Assignment, Cycle, User, assignment_id
+from services.approval.domain.credit import CreditSettings, CustomerCredit, credit_id
 from services.approval.handlers import ApprovalHandlers
 from services.approval.repository import Directory
 from shared.contracts import (
@@ -36,12 +37,30 @@ class FakeLock:
         yield
 
 
+class FakeParties:
+    """The assignment and the credit record, each from its own fake store."""
+
+    def __init__(self, stores: FakeStores) -> None:
+        self.stores = stores
+
+    async def of(
+        self, kind: OrderKind, party_id: str
+    ) -> tuple[Assignment | None, CustomerCredit | None]:
+        assignment = await self.stores.assignments.get(assignment_id(kind, party_id))
+        if kind is not OrderKind.SALES:
+            return assignment, None
+        return assignment, await self.stores.customers.get(credit_id(party_id))
+
+
 class FakeStores:
     def __init__(self) -> None:
         self.requests = FakeStore(ApprovalRequest)
         self.cycles = FakeStore(Cycle)
         self.assignments = FakeStore(Assignment)
         self.users = FakeStore(User)
+        self.customers = FakeStore(CustomerCredit)
+        self.settings = FakeStore(CreditSettings)
+        self.parties = FakeParties(self)
         self.directory = Directory(self.users)
         self.directory_lock = FakeLock()
         self.moved_requests = self.requests

@@ -150,3 +150,24 @@ def test_an_away_is_planned_then_now_then_over(now: datetime, state: str, words:
     )
     assert words in page
     assert away_state(None, now) is None
+
+
+def test_a_request_says_by_how_much_the_credit_limit_is_exceeded() -> None:
+    credit = {
+        "limit": "1000.00",
+        "currency": "USD",
+        "exposure": "600.00",
+        "exposure_after": "1200.50",
+        "over_by": "200.50",
+        "applies": True,
+        "why": "w",
+        "approver_id": "adam",
+        "level": 2,
+    }
+    req = {**REQUEST, "credit": credit}
+    page = render("request.html", req=req, order=None, attempts=[req], closed="Not for you.")
+    assert "over the credit limit of 1000.00 USD by 200.50 USD" in page
+    assert "level 2 is the credit approver's" in page
+    within = {**req, "credit": {**credit, "applies": False, "why": "exposure 1 + 2 = 3"}}
+    page = render("request.html", req=within, order=None, attempts=[within], closed="x")
+    assert "within the credit limit (exposure 1 + 2 = 3)" in page

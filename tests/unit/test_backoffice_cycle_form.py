@@ -40,6 +40,7 @@ STORED: dict[str, Any] = {
     "notify": False,
     "emails": {"pending": True, "approved": False, "rejected": True},
     "fallback_approver_id": "adam",
+    "credit_approver_id": "cfo",
     "remind_after": "PT8H",
     "escalate_after": "P2DT4H30M",
     "base_currency": "USD",
@@ -66,6 +67,7 @@ def as_stored(command: DefineCycle) -> dict[str, Any]:
             "rejected": command.notify_rejected,
         },
         "fallback_approver_id": command.fallback_approver_id,
+        "credit_approver_id": command.credit_approver_id,
         "remind_after": command.model_dump(mode="json")["remind_after"],
         "escalate_after": command.model_dump(mode="json")["escalate_after"],
     }
@@ -92,8 +94,10 @@ def test_a_cycle_without_thresholds_or_intervals_stays_without() -> None:
         "remind_after": None,
         "escalate_after": None,
         "fallback_approver_id": None,
+        "credit_approver_id": None,
     }
     command = saved_untouched(plain)
+    assert command.credit_approver_id is None
     assert command.levels[0].above is None
     assert command.levels[0].above_in == {}
     assert (command.remind_after, command.escalate_after) == (None, None)
@@ -154,3 +158,12 @@ def test_per_currency_thresholds_read_in_several_shapes() -> None:
         "GBP": "10",
     }
     assert parse_currency_amounts("", "f") == {}
+
+
+def test_the_credit_approvers_are_shown_and_sent() -> None:
+    html = page(cycle_values(STORED), [cycle_values(STORED)], {"credit_approver_id": "carl"})
+    assert submitted(html, "credit") == {"csrf": "t", "credit_approver_id": "carl"}
+    assert saved_untouched(STORED).credit_approver_id == "cfo"
+    without = page(cycle_values(None), [cycle_values({**STORED, "credit_approver_id": None})])
+    assert "approval-wide: " not in without
+    assert "nobody (such orders are rejected, saying why)" in without

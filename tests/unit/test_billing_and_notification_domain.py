@@ -16,6 +16,7 @@ from shared.contracts import (
     ApprovalPending,
     ApprovalWithdrawn,
     ApproveRequest,
+    CreditCheck,
     OrderKind,
     Person,
     RejectRequest,
@@ -165,6 +166,29 @@ def test_the_pending_email_names_the_request_and_how_to_decide_it() -> None:
     assert RejectRequest.model_validate_json(command).request_id == "PO-7:2"
     assert "approval.command_rejected" in body
     assert "GET http://approval.example:8082/requests?approver_id=ann%40hq&status=pending" in body
+
+
+def test_the_pending_email_says_by_how_much_the_credit_limit_is_exceeded() -> None:
+    credit = CreditCheck(
+        limit=Decimal("1000.00"),
+        currency="USD",
+        exposure=Decimal("600.00"),
+        exposure_after=Decimal("1200.50"),
+        over_by=Decimal("200.50"),
+        applies=True,
+        why="w",
+        approver_id="ann@hq",
+        level=2,
+    )
+    facts = {**_request_facts(), "order_kind": OrderKind.SALES, "credit": credit}
+    _, body = templates.pending(ApprovalPending(**facts), approval_url="http://a/")
+    assert "over the credit limit of 1000.00 USD by 200.50 USD" in body
+    assert "You are asked to allow it as the credit approver" in body
+
+    _, first = templates.pending(ApprovalPending(**{**facts, "level": 1}), approval_url="http://a/")
+    assert "the credit approver decides after this level" in first
+    _, none = templates.pending(ApprovalPending(**_request_facts()), approval_url="http://a/")
+    assert "Credit check" not in none
 
 
 def test_the_pending_email_links_to_the_request_in_the_back_office() -> None:

@@ -249,3 +249,20 @@ def test_a_moment_without_a_zone_is_utc_and_nonsense_is_refused() -> None:
     )
     assert result.exit_code == Exit.USAGE
     assert "not an ISO 8601 date or moment" in result.output
+
+
+def test_the_credit_approver_is_kept_set_or_cleared_and_the_approval_wide_one_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = Fake(monkeypatch, [{**STORED, "credit_approver_id": "cfo"}])
+    assert run("cycles", "define", "CYC-1", "--name", "N").exit_code == Exit.DONE
+    assert run("cycles", "define", "CYC-1", "--credit-approver", "ann").exit_code == Exit.DONE
+    assert run("cycles", "define", "CYC-1", "--credit-approver", "none").exit_code == Exit.DONE
+    assert [body["credit_approver_id"] for _, body in fake.sent] == ["cfo", "ann", None]
+
+    assert run("cycles", "credit-approver", "carl").exit_code == Exit.DONE
+    assert run("cycles", "credit-approver", "none").exit_code == Exit.DONE
+    assert fake.sent[-2:] == [
+        ("approval.configure_credit", {"credit_approver_id": "carl"}),
+        ("approval.configure_credit", {"credit_approver_id": None}),
+    ]

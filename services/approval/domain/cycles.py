@@ -85,6 +85,8 @@ class Cycle(Aggregate):
     base_currency: str | None = None
     """The currency the levels' ``above`` thresholds are in, as the service's was when the
     cycle was defined."""
+    credit_approver_id: str | None = None
+    """Who approves an order over its customer's credit limit (None: the approval-wide one)."""
     revision: int = 0
     updated_by: str | None = None
     updated_at: datetime = Field(default_factory=utcnow)
@@ -114,6 +116,7 @@ class Cycle(Aggregate):
         remind_after: timedelta | None = None,
         escalate_after: timedelta | None = None,
         base_currency: str | None = None,
+        credit_approver_id: str | None = None,
     ) -> None:
         """Set the cycle's rules; orders submitted from now on follow them."""
         if self.revision and order_kind is not self.order_kind:
@@ -123,9 +126,11 @@ class Cycle(Aggregate):
             )
         for level, rule in enumerate(levels, start=1):
             if rule.approver is ApproverRule.NAMED_USER:
-                _require_admin(rule.user_id, users, f"the approver of level {level}")
+                require_admin(rule.user_id, users, f"the approver of level {level}")
+        if credit_approver_id is not None:
+            require_admin(credit_approver_id, users, "the credit approver")
         if fallback_approver_id is not None:
-            _require_admin(fallback_approver_id, users, "the fallback approver")
+            require_admin(fallback_approver_id, users, "the fallback approver")
         elif any(rule.approver is ApproverRule.CREATOR_MANAGER for rule in levels):
             raise FallbackRequired(
                 "A level approved by the creator's manager needs a fallback_approver_id (an "
@@ -144,6 +149,7 @@ class Cycle(Aggregate):
             notify, pending=notify_pending, approved=notify_approved, rejected=notify_rejected
         )
         self.fallback_approver_id = fallback_approver_id
+        self.credit_approver_id = credit_approver_id
         self.revision += 1
         self.updated_by, self.updated_at = by, utcnow()
         self.record(
@@ -161,11 +167,13 @@ class Cycle(Aggregate):
                 remind_after=remind_after,
                 escalate_after=escalate_after,
                 base_currency=base_currency,
+                credit_approver_id=credit_approver_id,
             )
         )
 
 
-def _require_admin(user_id: str | None, users: Mapping[str, User], role: str) -> None:
+def require_admin(user_id: str | None, users: Mapping[str, User], role: str) -> None:
+    """Refuse ``user_id`` for ``role`` unless they are an active admin-level user."""
     user = users.get(user_id or "")
     if user is None:
         raise UnknownUser(f"{role.capitalize()}, {user_id!r}, is not in the user directory.")

@@ -41,6 +41,7 @@ from shared.contracts import (
     ApprovalReminderDue,
     ApprovalWithdrawn,
     ApproverRule,
+    CreditCheck,
     LevelDecision,
     LevelRouting,
     LevelRule,
@@ -117,6 +118,8 @@ class ApprovalRequest(Aggregate):
     escalation_note: str | None = None
     due_at: datetime | None = None
     """When the schedule next has a reminder or an escalation to do for it."""
+    credit: CreditCheck | None = None
+    """A sales order's credit check; when it applies, the last level is the credit approver's."""
 
     @model_validator(mode="before")
     @classmethod
@@ -136,10 +139,13 @@ class ApprovalRequest(Aggregate):
         first_approver: Resolved | None = None,
         routing: list[LevelRouting] | None = None,
         now: datetime | None = None,
+        credit: CreditCheck | None = None,
     ) -> ApprovalRequest:
         """Open the request for one submission; with no cycle it is approved at once, and so
         it is when no level of the cycle applies (``routing``: each level, applying or not;
-        absent: all apply)."""
+        absent: all apply), unless the order is over its customer's credit limit
+        (``credit``): then a last level waits for the credit approver (``credit.approver_id``;
+        with none configured, the request is rejected at once, saying so)."""
         now = now or utcnow()
         request = cls(
             id=request_id(order_id, attempt),
@@ -149,25 +155,35 @@ class ApprovalRequest(Aggregate):
             attempt=attempt,
             creator=creator,
             opened_at=now,
+            credit=credit,
         )
-        if cycle is None:
+        over_limit = credit is not None and credit.applies
+        if cycle is None and not over_limit:
             request._decide(RequestStatus.APPROVED, now)
             request.record(
-                ApprovalApproved(**request._facts(notify=False), basis=ApprovalBasis.NO_CYCLE)
+                ApprovalApproved(
+                    **request._facts(notify=False), basis=ApprovalBasis.NO_CYCLE, credit=credit
+                )
             )
             return request
-        request.cycle_id, request.cycle_revision = cycle.id, cycle.revision
-        request.emails, request.fallback_approver_id = cycle.emails, cycle.fallback_approver_id
-        request.remind_after, request.escalate_after = cycle.remind_after, cycle.escalate_after
-        request.routing = routing or [
-            LevelRouting(cycle_level=n, applies=True, why="no threshold: always")
-            for n in range(1, len(cycle.levels) + 1)
-        ]
-        request.levels = [
-            rule
-            for rule, routed in zip(cycle.levels, request.routing, strict=True)
-            if routed.applies
-        ]
+        if cycle is not None:
+            request._follow(cycle, routing)
+        else:
+            # Only the credit check: its approver is e-mailed, and the creator of the outcome.
+            request.emails = Emails.chosen(True)
+        if credit is not None and over_limit:
+            if credit.approver_id is None:
+                note = (
+                    f"The order takes {party_id}'s exposure to {credit.exposure_after} "
+                    f"{credit.currency}, {credit.over_by} over the credit limit {credit.limit}, "
+                    "and no credit approver is configured (approval.configure_credit)."
+                )
+                request._reject(len(request.levels) + 1, SYSTEM, note)
+                return request
+            request.levels.append(
+                LevelRule(approver=ApproverRule.NAMED_USER, user_id=credit.approver_id)
+            )
+            request.credit = credit.model_copy(update={"level": len(request.levels)})
         if not request.levels:
             request._decide(RequestStatus.APPROVED, now)
             request.record(
@@ -175,12 +191,26 @@ class ApprovalRequest(Aggregate):
                     **request._facts(notify=request.emails.approved),
                     basis=ApprovalBasis.BELOW_THRESHOLDS,
                     routing=request.routing,
+                    credit=credit,
                 )
             )
             return request
-        assert first_approver is not None, "a cycle's first approver is resolved before opening"
+        assert first_approver is not None, "the first level's approver is resolved before opening"
         request._enter_level(1, first_approver, now)
         return request
+
+    def _follow(self, cycle: Cycle, routing: list[LevelRouting] | None) -> None:
+        """Take the cycle's rules as they are now, and the levels that apply to the total."""
+        self.cycle_id, self.cycle_revision = cycle.id, cycle.revision
+        self.emails, self.fallback_approver_id = cycle.emails, cycle.fallback_approver_id
+        self.remind_after, self.escalate_after = cycle.remind_after, cycle.escalate_after
+        self.routing = routing or [
+            LevelRouting(cycle_level=n, applies=True, why="no threshold: always")
+            for n in range(1, len(cycle.levels) + 1)
+        ]
+        self.levels = [
+            rule for rule, routed in zip(cycle.levels, self.routing, strict=True) if routed.applies
+        ]
 
     @property
     def next_rule(self) -> LevelRule | None:
@@ -245,6 +275,7 @@ class ApprovalRequest(Aggregate):
                 decisions=self.decisions,
                 on_behalf_of=on_behalf_of,
                 routing=self.routing,
+                credit=self.credit,
                 previous_approver=previous,
                 reassigned_by=by,
                 reason=reason.value,
@@ -268,6 +299,7 @@ class ApprovalRequest(Aggregate):
                 decisions=self.decisions,
                 on_behalf_of=self.on_behalf_of,
                 routing=self.routing,
+                credit=self.credit,
                 reminder=self.reminders,
                 waiting_since=self.waiting_since,
                 escalates_at=self._escalates_at,
@@ -349,6 +381,7 @@ class ApprovalRequest(Aggregate):
                 basis=ApprovalBasis.ALL_LEVELS_APPROVED,
                 decisions=self.decisions,
                 routing=self.routing,
+                credit=self.credit,
             )
         )
 
@@ -401,6 +434,7 @@ class ApprovalRequest(Aggregate):
                 decisions=self.decisions,
                 on_behalf_of=resolved.on_behalf_of,
                 routing=self.routing,
+                credit=self.credit,
             )
         )
 

@@ -64,28 +64,6 @@ def resolve_approver(
     return Resolved(None, "unresolved", f"{why}, and the cycle has no usable fallback approver")
 
 
-def resolve_at(
-    rule: LevelRule,
-    *,
-    creator_id: str,
-    fallback_id: str | None,
-    users: Mapping[str, User],
-    now: datetime,
-) -> Resolved:
-    """Who decides a level that starts waiting ``now``: the rule's approver, or the one who
-    decides for them while they are away (``users``: the creator, their manager, the named and
-    fallback approvers, and the delegates of those who are away)."""
-    resolved = resolve_approver(rule, creator_id=creator_id, fallback_id=fallback_id, users=users)
-    return delegated(
-        resolved,
-        needs_admin=rule.approver is ApproverRule.NAMED_USER or resolved.via == "fallback",
-        creator_id=creator_id,
-        fallback_id=fallback_id,
-        users=users,
-        now=now,
-    )
-
-
 def may_take(user: User | None, *, creator_id: str, needs_admin: bool) -> bool:
     """Whether ``user`` may decide a level of an order ``creator_id`` created."""
     if user is None or not user.active or user.id == creator_id:
