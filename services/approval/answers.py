@@ -173,8 +173,9 @@ class PreviewLevel(Answer):
     level: int = Field(description="the level's number in the cycle")
     rule: str = Field(description="manager (the creator's manager) or named_user")
     approver_id: str | None = Field(
-        description="who it would wait for now (after fallback and delegation); null: nobody "
-        "can (the request would be rejected, saying why)"
+        description="who it would wait for now (after fallback and delegation); null: the "
+        "level does not apply, or nobody can approve it (the request would be rejected, "
+        "saying why)"
     )
     approver_name: str | None
     delegated_from: str | None = Field(

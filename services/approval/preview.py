@@ -29,26 +29,30 @@ class BadParams(ValueError):
 
 
 def read_params(params: dict[str, str]) -> dict[str, Any]:
-    """The preview's parameters, checked."""
+    """The preview's parameters, checked; every wrong one is named (``name: what is wrong``)."""
+    wrong: list[str] = []
     kind = params.get("kind", "")
     if kind not in ("sales", "purchase"):
-        raise BadParams("kind must be sales or purchase")
+        wrong.append("kind: must be sales or purchase")
     for name in ("party_id", "created_by"):
-        if not _ID.match(params.get(name, "")) or len(params[name]) > 64:
-            raise BadParams(f"give {name}: an identifier of 1-64 characters, no spaces")
+        if not _identifier(params.get(name, "")):
+            wrong.append(f"{name}: give an identifier of 1-64 characters, no spaces")
     for name in ("order_id", "branch_id"):
         value = params.get(name)
-        if value is not None and (not _ID.match(value) or len(value) > 64):
-            raise BadParams(f"{name} must be an identifier of 1-64 characters, no spaces")
+        if value is not None and not _identifier(value):
+            wrong.append(f"{name}: must be an identifier of 1-64 characters, no spaces")
+    text = params.get("total", "")
     try:
-        total = Decimal(params.get("total", ""))
+        total = Decimal(text)
     except InvalidOperation:
         total = Decimal("NaN")
-    if not total.is_finite() or total < 0 or "e" in params.get("total", "").lower():
-        raise BadParams('give total: a decimal of zero or more, e.g. "1250.00"')
+    if not total.is_finite() or total < 0 or "e" in text.lower():
+        wrong.append('total: give a decimal of zero or more, e.g. "1250.00"')
     currency = params.get("currency", "")
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise BadParams("give currency: an ISO 4217 code, e.g. USD")
+        wrong.append("currency: give an ISO 4217 code, e.g. USD")
+    if wrong:
+        raise BadParams("; ".join(wrong))
     return {
         "kind": OrderKind(kind),
         "party_id": params["party_id"],
@@ -57,6 +61,10 @@ def read_params(params: dict[str, str]) -> dict[str, Any]:
         "currency": currency,
         "order_id": params.get("order_id") or "",
     }
+
+
+def _identifier(value: str) -> bool:
+    return bool(_ID.match(value)) and len(value) <= 64
 
 
 class RoutingPreviewQuery:
@@ -133,9 +141,11 @@ async def preview(
             PreviewLevel(
                 level=number,
                 rule=RULE_NAMES[rule.approver],
-                approver_id=found.approver.user_id if found.approver else None,
-                approver_name=found.approver.name if found.approver else None,
-                delegated_from=found.on_behalf_of.user_id if found.on_behalf_of else None,
+                approver_id=found.approver.user_id if found.approver and routed.applies else None,
+                approver_name=found.approver.name if found.approver and routed.applies else None,
+                delegated_from=(
+                    found.on_behalf_of.user_id if found.on_behalf_of and routed.applies else None
+                ),
                 applies=routed.applies,
                 routing=routed,
             )

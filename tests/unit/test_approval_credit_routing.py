@@ -295,7 +295,7 @@ async def test_the_preview_answers_as_a_submission_would_and_stores_nothing() ->
     assert not answer.auto_approved
     assert [(lv.level, lv.approver_id, lv.applies) for lv in answer.levels] == [
         (1, "ann", True),
-        (2, "carl", False),
+        (2, None, False),
     ]
     assert answer.levels[1].routing.threshold == D("5000")
     assert answer.credit is not None
