@@ -31,6 +31,15 @@ from shared.contracts import (
     UpsertUser,
     UserUpserted,
 )
+from shared.contracts.receipts import (
+    ReceiptApprovalApproved,
+    ReceiptApprovalPending,
+    ReceiptApprovalReassigned,
+    ReceiptApprovalRejected,
+    ReceiptApprovalWithdrawn,
+    ReceiptHeld,
+    ReceiptReminderDue,
+)
 from shared.jobs import LeasedJob
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -80,6 +89,7 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
     events={
         OrderSubmitted: ApprovalHandlers.order_submitted,
         OrderCancelled: ApprovalHandlers.order_cancelled,
+        ReceiptHeld: ApprovalHandlers.receipt_held,
     },
     publishes=[
         ApprovalPending,
@@ -94,6 +104,12 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
         UserUpserted,
         AwaySet,
         AwayCleared,
+        ReceiptApprovalPending,
+        ReceiptApprovalApproved,
+        ReceiptApprovalRejected,
+        ReceiptApprovalWithdrawn,
+        ReceiptApprovalReassigned,
+        ReceiptReminderDue,
     ],
     outbox_collections=COLLECTIONS,
     queries=queries,
