@@ -115,8 +115,10 @@ class ReceiptRefused(Event):
 # --- approval -------------------------------------------------------------------------------
 
 
-class _ReceiptFields(Event):
+class _ReceiptFields(BaseModel):
     """The receipt an over-receipt request is about (mixed into the approval events)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     subject: str = Field(
         default="over_receipt", description="always over_receipt: a held goods receipt"

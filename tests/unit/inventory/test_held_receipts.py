@@ -22,16 +22,23 @@ def po(**ordered: str) -> TrackedOrder:
     tracked = TrackedOrder.new(order_id="PO-1", kind=OrderKind.PURCHASE, party_id="V-1")
     lines = [OrderLine(sku=s, quantity=D(q), unit_price=D("2.50")) for s, q in ordered.items()]
     costs = {line.sku: line.unit_price for line in lines}
-    for step in (tracked.submitted, tracked.approved):
-        step(
-            attempt=1,
-            branch_id="BR-1",
-            lines=lines,
-            sales_location=None,
-            **({"expires_at": utcnow() + timedelta(hours=1)} if step == tracked.submitted else {}),
-            currency="EUR",
-            unit_costs=costs,
-        )
+    tracked.submitted(
+        attempt=1,
+        branch_id="BR-1",
+        lines=lines,
+        sales_location=None,
+        expires_at=utcnow() + timedelta(hours=1),
+        currency="EUR",
+        unit_costs=costs,
+    )
+    tracked.approved(
+        attempt=1,
+        branch_id="BR-1",
+        lines=lines,
+        sales_location=None,
+        currency="EUR",
+        unit_costs=costs,
+    )
     tracked.collect_events()
     return tracked
 
