@@ -29,6 +29,7 @@ from tests.integration.inventory.test_bad_input import break_then_heal
 from tests.support.bus import Received
 from tests.support.factories import lines, purchase_order, unique
 from tests.support.inventory import InventoryDriver, eventually, receive
+from tests.support.services import asgi_get
 
 # Level 1 is the creator's manager, above an amount no test order reaches: the orders are
 # approved at once, and an over-receipt still goes to the manager (thresholds do not apply).
@@ -127,7 +128,17 @@ async def test_a_held_receipt_approved_by_the_manager_is_received_with_its_costs
             excess=Decimal("1.00"),
         ).model_dump(mode="json")
     ]
-    decide = ApproveRequest(request_id=pending.body["request_id"], level=1, approver_id="mary")
+    request_id = pending.body["request_id"]
+    status, [request] = await asgi_get(approval_service, "/requests", f"request_id={request_id}")
+    assert (status, request["subject"], request["status"]) == (200, "over_receipt", "pending")
+    assert (request["receipt"]["receipt_id"], request["receipt"]["received_by"]) == (
+        receipt_id,
+        "clerk",
+    )
+    _, attempts = await asgi_get(approval_service, "/requests", f"order_id={po}&subject=order")
+    assert [r["id"] for r in attempts] == [f"{po}:1"]
+
+    decide = ApproveRequest(request_id=request_id, level=1, approver_id="mary")
     answer = await command(inventory, decide)
     assert answer.type == ReceiptApprovalApproved.type_name()
 
