@@ -6,6 +6,8 @@ consumer is dead-lettered while the queue goes on."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +27,7 @@ from shared.contracts import (
 from shared.contracts.receipts import HeldLine, ReceiptApprovalApproved, ReceiptApprovalRejected
 from shared.names import EVENTS
 from shared.storage.mongo import Document
-from tests.integration.inventory.test_bad_input import break_then_heal
+from tests.integration.inventory.test_bad_input import BROKEN
 from tests.support.bus import Received
 from tests.support.factories import lines, purchase_order, unique
 from tests.support.inventory import InventoryDriver, eventually, receive
@@ -95,6 +97,22 @@ async def held(
     return receipt.receipt_id
 
 
+async def timeline(
+    order_service: Any, order_id: str, event: str, *, count: int = 1
+) -> list[dict[str, Any]]:
+    """The order's timeline once it holds ``count`` entries of ``event``."""
+
+    async def story() -> list[dict[str, Any]]:
+        _, answer = await asgi_get(order_service, "/orders/timeline", f"order_id={order_id}")
+        return list(answer["timeline"])
+
+    return await eventually(
+        story,
+        lambda entries: sum(e["event"] == event for e in entries) >= count,
+        what=f"{event} on the timeline of {order_id}",
+    )
+
+
 async def test_a_held_receipt_approved_by_the_manager_is_received_with_its_costs(
     inventory: InventoryDriver,
     order_service: Any,
@@ -161,6 +179,12 @@ async def test_a_held_receipt_approved_by_the_manager_is_received_with_its_costs
     assert [(h["receipt_id"], h["state"], h["decided_by"]) for h in held_doc] == [
         (receipt_id, "approved", "mary")
     ]
+    story = await timeline(order_service, po, "inventory.goods_received", count=2)
+    held_entry = next(e for e in story if e["event"] == "inventory.receipt_held")
+    assert held_entry["summary"] == (
+        f"receipt {receipt_id} at {loc} held for approval, beyond the 5% tolerance: SKU-1 1.00 over"
+    )
+    assert held_entry["by"] == "clerk"
 
 
 async def test_a_held_receipt_rejected_is_refused_with_the_notes_and_nothing_moves(
@@ -199,6 +223,13 @@ async def test_a_held_receipt_rejected_is_refused_with_the_notes_and_nothing_mov
     assert not inventory.bus.matching(
         "inventory.goods_received", lambda b: b["receipt_id"] == receipt_id
     )
+    [entry] = [
+        e
+        for e in await timeline(order_service, po, "inventory.receipt_refused")
+        if e["event"] == "inventory.receipt_refused"
+    ]
+    assert entry["by"] == "mary"
+    assert notes in entry["summary"]
     within = await command(inventory, receive(po, loc, ("SKU-1", "10")))  # still receivable
     assert within.type == "GoodsReceived"
 
@@ -272,32 +303,61 @@ async def test_the_new_consumers_dead_letter_bad_input_and_go_on(
     async def hold() -> None:
         ids.append(await held(inventory, po, loc, "200", on_hand=None))
         await inventory.bus.wait_for(
-            "approval.receipt_pending", lambda b: b["receipt_id"] == ids[-1]
+            "approval.receipt_pending", lambda b: b.get("receipt_id") == ids[-1]
         )
 
     async def decide(kind: type[ApproveRequest] | type[RejectRequest], event: str) -> None:
         await hold()
         [pending] = inventory.bus.matching(
-            "approval.receipt_pending", lambda b: b["receipt_id"] == ids[-1]
+            "approval.receipt_pending", lambda b: b.get("receipt_id") == ids[-1]
         )
         await command(
             inventory,
             kind(request_id=pending.body["request_id"], level=1, approver_id="mary", notes="n"),
         )
-        await inventory.bus.wait_for(event, lambda b: b["receipt_id"] == ids[-1])
+        await inventory.bus.wait_for(event, lambda b: b.get("receipt_id") == ids[-1])
 
-    cases = [
-        ("approval.inventory-receipt-held", "inventory.receipt_held", hold),
+    async def noted(event: str, act: Any) -> None:
+        await act()
+        await eventually(
+            lambda: timeline(order_service, po, event),
+            lambda entries: any(ids[-1] in (e.get("summary") or "") for e in entries),
+            what=f"the order to note {event}",
+        )
+
+    # (routing key, the queues consuming it, a valid message each of them then takes)
+    cases: list[tuple[str, list[str], Callable[[], Awaitable[None]]]] = [
         (
-            "inventory.approval-receipt-approved",
+            "inventory.receipt_held",
+            ["approval.inventory-receipt-held", "order.inventory-receipt-held"],
+            lambda: noted("inventory.receipt_held", hold),
+        ),
+        (
             "approval.receipt_approved",
+            ["inventory.approval-receipt-approved"],
             lambda: decide(ApproveRequest, "inventory.goods_received"),
         ),
         (
-            "inventory.approval-receipt-rejected",
             "approval.receipt_rejected",
+            ["inventory.approval-receipt-rejected"],
             lambda: decide(RejectRequest, "inventory.receipt_refused"),
         ),
+        (
+            "inventory.receipt_refused",
+            ["order.inventory-receipt-refused"],
+            lambda: noted(
+                "inventory.receipt_refused",
+                lambda: decide(RejectRequest, "inventory.receipt_refused"),
+            ),
+        ),
     ]
-    for queue, routing_key, valid in cases:
-        await break_then_heal(inventory.bus, EVENTS, queue, routing_key, valid)
+    for routing_key, queues, valid in cases:
+        sent = [str(uuid.uuid4()) for _ in BROKEN]
+        for body, message_id in zip(BROKEN, sent, strict=True):
+            await inventory.bus.send_raw(EVENTS, routing_key, body, message_id=message_id)
+        for queue in queues:
+            letters = await inventory.bus.dead_letters(queue, count=len(BROKEN))
+            assert sorted(d.message_id for d in letters) == sorted(sent), queue
+            reasons = {d.message_id: d.headers["x-oms-reason"] for d in letters}
+            assert set(reasons.values()) == {"invalid_message"}, queue
+        await valid()  # every queue moved on
