@@ -4,6 +4,7 @@ approve and reject, refused at once for a vendor in no cycle."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,7 @@ from shared.contracts.receipts import (
 from tests.unit.test_approval_handlers import FakeStores, submitted
 
 D = Decimal
+NOW = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
 LINE = HeldLine(sku="S", ordered=D(1), received=D(1), offered=D(1), allowed=D(1), excess=D(1))
 
 
@@ -85,6 +87,7 @@ async def test_a_held_receipt_waits_for_the_first_level_approver_of_the_vendor_c
     )
     await handlers.order_submitted(submitted("V"))  # total 1: below level 1's threshold
     await handlers.approve(ApproveRequest(request_id="PO-9:1", level=1, approver_id="adam"))
+    handlers.clock = lambda: NOW
     await handlers.receipt_held(held())
     await handlers.receipt_held(held())  # redelivered
 
@@ -98,9 +101,12 @@ async def test_a_held_receipt_waits_for_the_first_level_approver_of_the_vendor_c
     )
     assert (pending.creator.user_id, pending.party_id, pending.cycle_id) == ("alice", "V", "C")
     assert (pending.receipt_id, pending.received_by, pending.lines) == ("GR-1", "clerk", [LINE])
-    assert "whatever its threshold" in pending.routing[0].why
+    [routed] = pending.routing
+    assert (routed.cycle_level, routed.applies) == (1, True)
+    assert "whatever its threshold" in routed.why
     request = await stores.requests.get("PO-9:receipt:GR-1")
     assert request is not None
+    assert (request.opened_at, request.waiting_since) == (NOW, NOW)
     assert (request.subject, request.receipt and request.receipt.receipt_id) == (
         "over_receipt",
         "GR-1",
@@ -163,8 +169,14 @@ async def test_the_creator_may_not_decide_the_over_receipt() -> None:
 
 async def test_a_vendor_in_no_cycle_is_refused_over_receipt_at_once() -> None:
     stores, handlers = await world(vendor=None)
+    handlers.clock = lambda: NOW
     await handlers.receipt_held(held("LONELY"))
     [rejected] = stores.requests.events(ReceiptApprovalRejected)
+    assert rejected.level == 1
+    assert [d.level for d in rejected.decisions] == [1]
+    request = await stores.requests.get("PO-9:receipt:GR-1")
+    assert request is not None
+    assert (request.level, request.opened_at, request.status) == (1, NOW, RequestStatus.REJECTED)
     assert (rejected.refusal, rejected.approver.user_id, rejected.cycle_id) == (
         "no_cycle",
         "system",

@@ -179,3 +179,27 @@ def test_an_order_no_longer_approved_refuses_the_approval() -> None:
     assert refused.reason == "order_closed"
     assert "is submitted" in refused.detail
     assert order.claims == []
+
+
+def test_a_receipt_id_being_received_or_refused_elsewhere_is_not_held_again() -> None:
+    order = po(A="10")
+    offer(order, "GR-1", A="5")  # claimed, being received
+    with pytest.raises(DuplicateDocument, match="GR-1 is already being received against"):
+        offer(order, "GR-1", message="other", A="20")
+    order.complete("GR-1")
+    with pytest.raises(DuplicateDocument, match="GR-1 was already received against"):
+        offer(order, "GR-1", message="third", A="20")
+    submitted_only = TrackedOrder.new(order_id="PO-2", kind=OrderKind.PURCHASE, party_id="V")
+    with pytest.raises(OrderNotApproved, match="goods can be received only against"):
+        offer(submitted_only, "GR-9", A="100")
+
+
+def test_holding_and_refusing_mark_the_order_changed() -> None:
+    order = po(A="10")
+    order.updated_at = before = utcnow() - timedelta(days=1)
+    offer(order, "GR-1", A="12")
+    assert order.updated_at > before
+    order.updated_at = before
+    order.refuse_held("GR-1", reason="r", detail="d")
+    assert order.updated_at > before
+    assert order.held[0].decided_at is not None
