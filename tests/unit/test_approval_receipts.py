@@ -4,7 +4,7 @@ approve and reject, refused at once for a vendor in no cycle."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from services.approval.handlers import ApprovalHandlers
 from shared.contracts import (
     ApprovalApproved,
     ApprovalPending,
+    ApprovalReassigned,
     ApprovalRejected,
     ApproveRequest,
     AssignParty,
@@ -29,9 +30,11 @@ from shared.contracts.receipts import (
     HeldLine,
     ReceiptApprovalApproved,
     ReceiptApprovalPending,
+    ReceiptApprovalReassigned,
     ReceiptApprovalRejected,
     ReceiptApprovalWithdrawn,
     ReceiptHeld,
+    ReceiptReminderDue,
 )
 from tests.unit.test_approval_handlers import FakeStores, submitted
 
@@ -233,3 +236,44 @@ def test_a_long_request_id_is_a_digest_of_order_and_receipt() -> None:
     assert len(long_one) == 48
     assert long_one != receipt_request_id("P" * 64, "G" * 63 + "H")
     assert len(receipt_request_id("P" * 35, "G" * 36)) == 80
+
+
+async def test_a_waiting_over_receipt_is_reminded_then_escalated_as_its_own_kind() -> None:
+    stores = FakeStores()
+    handlers = ApprovalHandlers(stores)
+    for user in (
+        UpsertUser(user_id="mary", name="Mary", changed_by="r"),
+        UpsertUser(user_id="alice", name="Alice", manager_id="mary", changed_by="r"),
+        UpsertUser(user_id="adam", name="Adam", admin=True, changed_by="r"),
+    ):
+        await handlers.upsert_user(user)
+    await handlers.define_cycle(
+        DefineCycle(
+            cycle_id="C",
+            name="C",
+            order_kind=OrderKind.PURCHASE,
+            levels=[LevelRule(approver="creator_manager", above=D(1000))],
+            fallback_approver_id="adam",
+            remind_after=timedelta(hours=1),
+            escalate_after=timedelta(hours=3),
+            defined_by="r",
+        )
+    )
+    await handlers.assign_party(AssignParty(cycle_id="C", party_id="V", assigned_by="r"))
+    await handlers.order_submitted(submitted("V"))
+    handlers.clock = lambda: NOW
+    await handlers.receipt_held(held())
+
+    assert await handlers.remind_and_escalate(NOW + timedelta(hours=1)) == 1
+    assert await handlers.remind_and_escalate(NOW + timedelta(hours=3)) == 1
+    [reminder] = stores.requests.events(ReceiptReminderDue)
+    assert (reminder.receipt_id, reminder.approver.user_id, reminder.reminder) == (
+        "GR-1",
+        "mary",
+        1,
+    )
+    [moved] = stores.requests.events(ReceiptApprovalReassigned)
+    assert (moved.reason, moved.approver.user_id, moved.receipt_id) == ("escalated", "adam", "GR-1")
+    assert [type(e) for e in stores.requests.events(ApprovalReassigned)] == [
+        ReceiptApprovalReassigned
+    ]
