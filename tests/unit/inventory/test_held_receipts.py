@@ -203,3 +203,10 @@ def test_holding_and_refusing_mark_the_order_changed() -> None:
     order.refuse_held("GR-1", reason="r", detail="d")
     assert order.updated_at > before
     assert order.held[0].decided_at is not None
+
+
+def test_the_same_message_again_keeps_its_one_claim() -> None:
+    order = po(A="10")
+    offer(order, "GR-1", A="5")
+    offer(order, "GR-1", A="5")  # redelivered while it is being received
+    assert [c.document_id for c in order.claims] == ["GR-1"]
