@@ -31,7 +31,8 @@ def approvals() -> None:
 def list_requests(
     ctl: Ctl, approver_id: str | None, order_id: str | None, status: str | None
 ) -> None:
-    """Approval requests (an approver's inbox, or an order's attempts)."""
+    """Approval requests (an approver's inbox, or an order's attempts and its over-receipts,
+    whose receipt column names the held receipt)."""
     status = status or (None if order_id else "pending")
     columns = [
         "id",
@@ -41,6 +42,7 @@ def list_requests(
         "approver",
         "on_behalf_of",
         "attempt",
+        "receipt",
         "opened_at",
         "routing",
     ]
@@ -54,6 +56,7 @@ def list_requests(
             "approver": _who(row.get("approver")),
             "on_behalf_of": _who(row.get("on_behalf_of")),
             "routing": routing_text(row.get("routing") or []),
+            "receipt": (row.get("receipt") or {}).get("receipt_id"),  # an over-receipt's
         },
         approver_id=approver_id,
         order_id=order_id,
@@ -126,6 +129,8 @@ def show_request(ctl: Ctl, request_id: str) -> None:
         for m in request.get("reassignments") or []
     ]
     more = [("routing", routing), ("decisions", decisions), ("reassignments", moves)]
+    if receipt := request.get("receipt"):  # an over-receipt: the held receipt's items
+        more.insert(0, (f"held receipt {receipt.get('receipt_id')}", receipt.get("lines") or []))
     ctl.emit(Outcome(Exit.DONE, request, text, more=more))
 
 

@@ -16,6 +16,7 @@ from services.approval.domain.cycles import emails_from_notify
 from services.approval.domain.requests import RequestStatus
 from shared.contracts import CreditCheck, LevelDecision, LevelRouting, LevelRule, Person
 from shared.contracts.common import AS_TEXT, FROM_TEXT, OrderKind
+from shared.contracts.receipts import ReceiptFacts
 from shared.http import Answer
 
 
@@ -84,6 +85,12 @@ class ApprovalRequestAnswer(Answer):
     credit.level waits for the credit approver."""
     due_at: datetime | None = None
     """When the next reminder or escalation is due."""
+    subject: str = "order"
+    """``order``: an order's submission attempt; ``over_receipt``: a goods receipt beyond the
+    order's tolerance, held by inventory until this request is decided (``receipt``)."""
+    receipt: ReceiptFacts | None = None
+    """An over-receipt request's receipt: its id, location, receiver and lines (ordered,
+    received so far, offered, allowed by the tolerance, excess)."""
     version: int
 
     @model_validator(mode="before")

@@ -35,6 +35,15 @@ from shared.contracts import (
     UserUpserted,
 )
 from shared.contracts.invoices import InvoiceUncollectible, InvoiceVoided, PaymentRecorded
+from shared.contracts.receipts import (
+    ReceiptApprovalApproved,
+    ReceiptApprovalPending,
+    ReceiptApprovalReassigned,
+    ReceiptApprovalRejected,
+    ReceiptApprovalWithdrawn,
+    ReceiptHeld,
+    ReceiptReminderDue,
+)
 from shared.contracts.receivables import CreditNoteIssued, CustomerPaymentRecorded, RefundRecorded
 from shared.jobs import LeasedJob
 from shared.registry import entry
@@ -93,6 +102,7 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
         PaymentRecorded: ApprovalHandlers.invoice_settled,
         InvoiceVoided: ApprovalHandlers.invoice_settled,
         InvoiceUncollectible: ApprovalHandlers.invoice_settled,
+        ReceiptHeld: ApprovalHandlers.receipt_held,
     },
     publishes=[
         ApprovalPending,
@@ -108,6 +118,12 @@ SERVICE: Service[ApprovalHandlers, ServiceSettings] = Service(
         AwaySet,
         AwayCleared,
         CreditConfigured,
+        ReceiptApprovalPending,
+        ReceiptApprovalApproved,
+        ReceiptApprovalRejected,
+        ReceiptApprovalWithdrawn,
+        ReceiptApprovalReassigned,
+        ReceiptReminderDue,
     ],
     outbox_collections=COLLECTIONS,
     queries=queries,

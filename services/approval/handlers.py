@@ -25,6 +25,7 @@ from services.approval.domain.directory import (
     needs_turn,
 )
 from services.approval.domain.thresholds import Rates
+from services.approval.receipts import ReceiptHandlers
 from services.approval.repository import ApprovalStores
 from services.approval.routing import Router
 from services.approval.schedule import ScheduleHandlers
@@ -46,7 +47,7 @@ from shared.storage.aggregates import AlreadyExists
 Clock = Callable[[], datetime]
 
 
-class ApprovalHandlers(ScheduleHandlers, CreditHandlers):
+class ApprovalHandlers(ScheduleHandlers, CreditHandlers, ReceiptHandlers):
     def __init__(
         self,
         stores: ApprovalStores,
@@ -301,7 +302,11 @@ class ApprovalHandlers(ScheduleHandlers, CreditHandlers):
         before_attempt: int | None,
     ) -> None:
         """Pending requests of the order (of attempts before ``before_attempt``) are over."""
-        query: dict[str, object] = {"order_id": order_id, "status": RequestStatus.PENDING}
+        query: dict[str, object] = {
+            "order_id": order_id,
+            "status": RequestStatus.PENDING,
+            "receipt": None,  # an over-receipt request waits on, for the order's approved attempt
+        }
         if before_attempt is not None:
             query["attempt"] = {"$lt": before_attempt}
         for request in await self.stores.requests.find(query):

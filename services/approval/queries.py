@@ -28,8 +28,9 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
 
     async def requests(params: dict[str, str]) -> tuple[int, Any]:
         """``GET /requests?order_id=..`` or ``?approver_id=..&status=pending`` or
-        ``?request_id=..``: an approver's inbox, every attempt of an order with its decisions,
-        or one request."""
+        ``?request_id=..``: an approver's inbox, every attempt of an order with its decisions
+        (and its over-receipt requests), or one request; ``&subject=order|over_receipt``
+        narrows to one kind."""
         query: dict[str, Any] = {}
         if request_id := params.get("request_id"):
             query["_id"] = request_id
@@ -41,6 +42,8 @@ def queries(runtime: Runtime[Any]) -> list[Route]:
             query["status"] = status
         if not query:
             return 400, {"error": "give order_id, approver_id, status or request_id"}
+        if subject := params.get("subject"):
+            query["subject"] = subject if subject != "order" else {"$ne": "over_receipt"}
         return 200, await listing(REQUESTS, query, "opened_at")
 
     async def cycles(params: dict[str, str]) -> tuple[int, Any]:

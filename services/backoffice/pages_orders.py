@@ -47,6 +47,9 @@ DONE = {
     "inventory holds all of it the order enters approval; if some is short it comes back as it "
     "was, naming what is short. Reload this page in a moment.",
     "received": "The goods were received into stock.",
+    "held": "The receipt goes beyond the order's tolerance: it is held, nothing in stock yet, "
+    "and waits for the approver of the vendor's purchase cycle. Approved, it is received; "
+    "rejected, it is refused with the approver's notes (see the timeline below).",
     "issued": "The goods were issued from stock.",
     "cancelled": "The order was cancelled.",
     "return_authorized": "The return was authorized: receive the goods below when they come.",
@@ -62,15 +65,21 @@ def _invalid(error: ValidationError) -> str:
 
 async def send(request: Request, build: Any, **fields: Any) -> str | None:
     """Build and send a command for the person signed in: ``None``, or why it failed."""
+    why, _ = await send_for_answer(request, build, **fields)
+    return why
+
+
+async def send_for_answer(request: Request, build: Any, **fields: Any) -> tuple[str | None, str]:
+    """As ``send``, with the answer's kind (``ReceiptHeld`` for a receipt held for approval)."""
     me = viewer(request)
     try:
         command: Command = build(**fields)
     except ValidationError as error:
-        return _invalid(error)
+        return _invalid(error), ""
     except ValueError as error:
-        return str(error)
+        return str(error), ""
     answer = await backoffice(request).broker.send(command, me.user_id)
-    return answer.words if answer.refused else None
+    return (answer.words if answer.refused else None), answer.kind
 
 
 async def load_order(request: Request) -> dict[str, Any]:
@@ -184,14 +193,15 @@ async def fulfil_order(request: Request) -> Response:
         "correlation_id": order["order_id"],
     }
     if step == "receive":
-        why = await send(
+        why, kind = await send_for_answer(
             request, ReceiveGoods, receipt_id=document, received_by=me.user_id, **common
         )
     else:
         why = await send(request, IssueGoods, issue_id=document, issued_by=me.user_id, **common)
+        kind = ""
     if why:
         return await _show_order(request, why, 409)
-    done = "received" if step == "receive" else "issued"
+    done = "held" if kind == "ReceiptHeld" else "received" if step == "receive" else "issued"
     return RedirectResponse(f"/orders/{order['order_id']}?done={done}", status_code=303)
 
 

@@ -65,12 +65,10 @@ class Reads:
         return list(await self._get("approval", "/requests", order_id=order_id) or [])
 
     async def request(self, request_id: str) -> dict[str, Any] | None:
-        """One request by its id (``<order_id>:<attempt>``), among its order's attempts."""
-        order_id = request_id.rpartition(":")[0]
-        for request in await self.requests_of(order_id) if order_id else []:
-            if request.get("id") == request_id:
-                return request
-        return None
+        """One request by its id (``<order_id>:<attempt>``, or an over-receipt's
+        ``<order_id>:receipt:<receipt_id>``)."""
+        found = await self._get("approval", "/requests", request_id=request_id)
+        return next((r for r in found or [] if r.get("id") == request_id), None)
 
     async def cycles(self) -> list[dict[str, Any]]:
         return list(await self._get("approval", "/cycles") or [])

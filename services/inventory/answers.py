@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from services.inventory.domain.held_receipts import HeldState
 from services.inventory.domain.order_parts import ClaimState, OrderState, ReservationState
 from services.inventory.domain.returns import ReturnState
 from services.inventory.domain.work_orders import Phase
@@ -30,6 +31,7 @@ from shared.contracts import (
     WorkOrderKind,
 )
 from shared.contracts.common import DecimalText
+from shared.contracts.receipts import HeldLine
 from shared.http import Answer
 
 # --- GET /stock ---------------------------------------------------------------------------
@@ -299,6 +301,26 @@ class ReservationAnswer(Answer):
     all_or_nothing: bool = False
 
 
+class HeldReceiptAnswer(Answer):
+    """A receipt beyond the order's tolerance, held for the approval service's decision:
+    held, approved (received, or being received) or refused (why, and the approver's notes)."""
+
+    receipt_id: str
+    message_id: str
+    location_id: str
+    lines: list[StockLine]
+    by: str
+    tolerance_percent: DecimalText
+    facts: list[HeldLine]
+    state: HeldState
+    held_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    notes: str | None = None
+
+
 class InventoryOrderAnswer(Answer):
     """What inventory knows of an order: approval, quantities, receipts or issues, and its
     reservation."""
@@ -321,6 +343,9 @@ class InventoryOrderAnswer(Answer):
         default=None, description="sales orders: the currency of its issues' costs"
     )
     returns: list[ReturnAnswer] = []
+    held: list[HeldReceiptAnswer] = Field(
+        default=[], description="purchase orders: receipts held beyond the tolerance"
+    )
 
 
 # --- GET /work-orders ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from services.inventory.handlers import InventoryHandlers, inventory_handlers
 from services.inventory.handlers.catalog import CatalogHandlers
+from services.inventory.handlers.held_receipts import HeldReceiptHandlers
 from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
@@ -51,6 +52,12 @@ from shared.contracts import (
     WorkOrderCompleted,
     WorkOrderPartiallyCompleted,
     WorkOrderReleased,
+)
+from shared.contracts.receipts import (
+    ReceiptApprovalApproved,
+    ReceiptApprovalRejected,
+    ReceiptHeld,
+    ReceiptRefused,
 )
 from shared.jobs import LeasedJob
 from shared.registry import entry
@@ -103,6 +110,10 @@ def _work_orders(handlers: InventoryHandlers) -> WorkOrderHandlers:
     return handlers.work_orders
 
 
+def _held_receipts(handlers: InventoryHandlers) -> HeldReceiptHandlers:
+    return handlers.held_receipts
+
+
 SERVICE = Service(
     entry=entry("inventory"),
     description="Items, stock per branch and warehouse, reservations, goods receipt and issue, "
@@ -133,6 +144,9 @@ SERVICE = Service(
         WorkOrderCompleted: via(_work_orders, WorkOrderHandlers.completed),
         WorkOrderCancelled: via(_work_orders, WorkOrderHandlers.cancelled),
         ProductUpserted: via(_catalog, CatalogHandlers.product_upserted),
+        # Over-receipts: the approval service's decision on a held receipt.
+        ReceiptApprovalApproved: via(_held_receipts, HeldReceiptHandlers.approved),
+        ReceiptApprovalRejected: via(_held_receipts, HeldReceiptHandlers.rejected),
     },
     publishes=[
         ItemDefined,
@@ -152,6 +166,8 @@ SERVICE = Service(
         ComponentsReleased,
         ReturnAuthorized,
         ReturnReceived,
+        ReceiptHeld,
+        ReceiptRefused,
     ],
     outbox_collections=OUTBOX_COLLECTIONS,
     queries=queries,

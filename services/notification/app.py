@@ -26,6 +26,14 @@ from shared.contracts import (
 )
 from shared.contracts.billing import InvoiceOverdue, InvoiceUncollectible, SubscriptionCancelled
 from shared.contracts.notification import EmailFailed, EmailSent
+from shared.contracts.receipts import (
+    ReceiptApprovalApproved,
+    ReceiptApprovalPending,
+    ReceiptApprovalReassigned,
+    ReceiptApprovalRejected,
+    ReceiptApprovalWithdrawn,
+    ReceiptReminderDue,
+)
 from shared.contracts.receivables import CustomerInvoiceOverdue
 from shared.registry import entry
 from shared.runtime import Runtime
@@ -72,8 +80,9 @@ async def setup(runtime: Runtime[NotificationSettings]) -> NotificationHandlers:
 SERVICE = Service(
     entry=entry("notification"),
     description="E-mail about pending, reassigned, reminded and withdrawn approvals, approvals and "
-    "rejections, and reminders of abandoned carts, billing's payment reminders (subscription and "
-    "sales invoices), write-offs and cancellations, sent once per event.",
+    "rejections (of orders and of held over-receipts), and reminders of abandoned carts, "
+    "billing's payment reminders (subscription and sales invoices), write-offs and "
+    "cancellations, sent once per event.",
     setup=setup,
     settings=NotificationSettings,
     events={
@@ -91,6 +100,13 @@ SERVICE = Service(
         # A sales invoice's reminders: to its billing contact, when it has one.
         CustomerInvoiceOverdue: NotificationHandlers.customer_invoice_overdue,
         SubscriptionCancelled: NotificationHandlers.subscription_cancelled,
+        # Over-receipts: the approver of a held receipt; its outcome to the order's creator.
+        ReceiptApprovalPending: NotificationHandlers.receipt_pending,
+        ReceiptApprovalReassigned: NotificationHandlers.receipt_pending,
+        ReceiptReminderDue: NotificationHandlers.receipt_pending,
+        ReceiptApprovalWithdrawn: NotificationHandlers.receipt_withdrawn,
+        ReceiptApprovalApproved: NotificationHandlers.receipt_decided,
+        ReceiptApprovalRejected: NotificationHandlers.receipt_decided,
     },
     publishes=[EmailSent, EmailFailed],
     outbox_collections=[EMAILS],

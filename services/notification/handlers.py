@@ -12,6 +12,7 @@ import structlog
 from services.notification import templates
 from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Email
+from services.notification.receipts import ReceiptNotifications
 from shared.contracts import (
     ApprovalPending,
     ApprovalReassigned,
@@ -64,7 +65,7 @@ def _contact(contact: BillingContact) -> Person:
     return Person(user_id="billing-contact", name=contact.name, email=contact.email)
 
 
-class NotificationHandlers:
+class NotificationHandlers(ReceiptNotifications):
     def __init__(
         self,
         emails: AggregateStore[Email],

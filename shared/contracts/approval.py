@@ -555,10 +555,14 @@ class _Decision(Command):
 
 
 class ApproveRequest(_Decision):
-    """The current level's approver approves."""
+    """The current level's approver approves (an over-receipt request too: level 1)."""
 
     routing_key: ClassVar[str] = "approval.approve"
-    answered_by: ClassVar[tuple[str, ...]] = ("approval.pending", "approval.approved")
+    answered_by: ClassVar[tuple[str, ...]] = (
+        "approval.pending",
+        "approval.approved",
+        "approval.receipt_approved",
+    )
     acting_person: ClassVar[str | None] = "approver_id"
 
 
@@ -566,5 +570,5 @@ class RejectRequest(_Decision):
     """The current level's approver rejects; the cycle ends here, with the notes for the creator."""
 
     routing_key: ClassVar[str] = "approval.reject"
-    answered_by: ClassVar[tuple[str, ...]] = ("approval.rejected",)
+    answered_by: ClassVar[tuple[str, ...]] = ("approval.rejected", "approval.receipt_rejected")
     acting_person: ClassVar[str | None] = "approver_id"

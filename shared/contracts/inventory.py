@@ -194,12 +194,20 @@ class ReceiveGoods(Command):
     """Goods arrived against an approved purchase order (all or part of it). An item may be
     over-received by up to the inventory service's tolerance, ``OMS_RECEIPT_TOLERANCE_PERCENT``
     (5 % of the ordered quantity by default), counting receipts in flight: 105 of 100 ordered
-    are taken, 106 are refused as ``over_receipt``. Each quantity must suit the item's
-    ``decimal_places`` (``invalid_quantity``)."""
+    are received at once (``inventory.goods_received``). A receipt taking any item beyond it
+    (106 of 100) is held, nothing moved into stock, and answered ``inventory.receipt_held``;
+    the approver of the vendor's purchase cycle decides it (``approval.receipt_pending``):
+    approved, it is received (``inventory.goods_received``); rejected, or the vendor in no
+    purchase cycle, it is refused (``inventory.receipt_refused``, reason
+    ``over_receipt_rejected`` with the approver's notes, or ``over_receipt``). Each quantity
+    must suit the item's ``decimal_places`` (``invalid_quantity``)."""
 
     ordering_key: ClassVar[str | None] = "order_id"
     routing_key: ClassVar[str] = "inventory.receive_goods"
-    answered_by: ClassVar[tuple[str, ...]] = ("inventory.goods_received",)
+    answered_by: ClassVar[tuple[str, ...]] = (
+        "inventory.goods_received",
+        "inventory.receipt_held",
+    )
     acting_person: ClassVar[str | None] = "received_by"
     receipt_id: Identifier
     order_id: Identifier

@@ -90,6 +90,7 @@ from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.ledger_samples import LEDGER_SAMPLES
 from tests.support.payables_samples import PAYABLES_SAMPLES
+from tests.support.receipt_samples import RECEIPT_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
 
@@ -649,6 +650,7 @@ SAMPLES |= CART_SAMPLES
 SAMPLES |= LEDGER_SAMPLES
 SAMPLES |= PAYABLES_SAMPLES
 SAMPLES |= CREDIT_SAMPLES
+SAMPLES |= RECEIPT_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

@@ -31,6 +31,7 @@ from services.approval.domain.errors import (
     RequestDecided,
     SelfApproval,
 )
+from services.approval.domain.receipt_events import as_receipt_event
 from services.approval.domain.resolution import Resolved
 from shared.contracts import (
     ApprovalApproved,
@@ -51,6 +52,8 @@ from shared.contracts import (
     WithdrawalReason,
     utcnow,
 )
+from shared.contracts.base import Event
+from shared.contracts.receipts import ReceiptFacts
 from shared.domain import Aggregate
 
 SYSTEM = Person(user_id="system", name="OMS approval service")
@@ -120,6 +123,16 @@ class ApprovalRequest(Aggregate):
     """When the schedule next has a reminder or an escalation to do for it."""
     credit: CreditCheck | None = None
     """A sales order's credit check; when it applies, the last level is the credit approver's."""
+    subject: str = "order"
+    """``order`` (a submission attempt), or ``over_receipt``: a goods receipt beyond the
+    order's tolerance, held by inventory (``receipt``; opened by ``domain.receipts``)."""
+    receipt: ReceiptFacts | None = None
+
+    def record(self, event: Event) -> None:
+        """An over-receipt request publishes each event as its own kind (its routing key)."""
+        if self.receipt is not None:
+            event = as_receipt_event(event, self.receipt, cycle_id=self.cycle_id)
+        super().record(event)
 
     @model_validator(mode="before")
     @classmethod
@@ -411,8 +424,8 @@ class ApprovalRequest(Aggregate):
         cancelled, so that it does not say the order may go ahead."""
         if self.status is RequestStatus.PENDING:
             self.supersede(WithdrawalReason.ORDER_CANCELLED)
-        elif self.status is RequestStatus.APPROVED:
-            self.status = RequestStatus.CANCELLED
+        elif self.status is RequestStatus.APPROVED and self.receipt is None:
+            self.status = RequestStatus.CANCELLED  # a receipt approved was received: it stands
 
     def _enter_level(self, level: int, resolved: Resolved, now: datetime) -> None:
         self.level, self.on_behalf_of = level, resolved.on_behalf_of

@@ -104,16 +104,26 @@ class OrderRecord(Aggregate):
     ) -> None:
         self._check_claimable(OrderKind.PURCHASE, receipt_id, message_id, "received")
         self._check_branch(location)
-        factor = 1 + tolerance_percent / 100
         for sku, quantity in totals(lines).items():
             line = self._ordered_line(sku)
             after = line.fulfilled + self._pending(sku) + quantity
-            if after > (limit := line.ordered * factor):
+            if after > (limit := self.receipt_limit(line, tolerance_percent)):
                 raise OverReceipt(
                     f"Receiving {quantity} of {sku} would make {after} received against "
                     f"{line.ordered} ordered on {self.name}; the {tolerance_percent}% tolerance "
                     f"allows at most {limit}."
                 )
+        self._claim_receipt(receipt_id, message_id, location, lines, by)
+
+    @staticmethod
+    def receipt_limit(line: TrackedLine, tolerance_percent: Decimal) -> Decimal:
+        """The most of an item the order may receive: ordered plus the tolerance."""
+        return line.ordered * (1 + tolerance_percent / 100)
+
+    def _claim_receipt(
+        self, receipt_id: str, message_id: str, location: Location, lines: list[StockLine], by: str
+    ) -> None:
+        """Claim a receipt whose rules were checked, valued at the order's net unit prices."""
         self._claim(
             kind=OrderKind.PURCHASE,
             document_id=receipt_id,

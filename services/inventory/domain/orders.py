@@ -115,6 +115,7 @@ class TrackedOrder(OrderWithReturns):
             return
         self.state = OrderState.CANCELLED
         self._release(ReleaseReason.CANCELLED)
+        self.refuse_all_held()
 
     def closed(self) -> None:
         """The order was closed short: what it still holds is let go, and it takes no more
@@ -123,6 +124,7 @@ class TrackedOrder(OrderWithReturns):
             return
         self.state = OrderState.CLOSED
         self._release(ReleaseReason.CLOSED_SHORT)
+        self.refuse_all_held()
 
     def expire_reservation(self, *, now: datetime) -> None:
         """A soft reservation of an order that was not approved in time lets its stock go."""

@@ -26,8 +26,8 @@ from services.inventory.domain.errors import (
     UnknownReturn,
     WrongOrderKind,
 )
+from services.inventory.domain.held_receipts import OrderWithHeldReceipts
 from services.inventory.domain.order_parts import totals
-from services.inventory.domain.order_record import OrderRecord
 from services.inventory.domain.stock import ZERO
 from shared.contracts import (
     OrderKind,
@@ -81,7 +81,7 @@ class ReturnRecord(BaseModel):
         return ReturnDestination.QUARANTINE if self.quarantine else ReturnDestination.STOCK
 
 
-class OrderWithReturns(OrderRecord):
+class OrderWithReturns(OrderWithHeldReceipts):
     returns: list[ReturnRecord] = Field(default_factory=list)
 
     def return_for(self, return_id: str) -> ReturnRecord | None:

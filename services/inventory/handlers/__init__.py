@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from services.inventory.handlers.catalog import CatalogHandlers
+from services.inventory.handlers.held_receipts import HeldReceiptHandlers
 from services.inventory.handlers.ledger import LedgerProjection
 from services.inventory.handlers.movements import MovementHandlers
 from services.inventory.handlers.reservations import ReservationHandlers
@@ -25,6 +26,7 @@ class InventoryHandlers:
     upkeep: Upkeep
     work_orders: WorkOrderHandlers
     returns: ReturnHandlers
+    held_receipts: HeldReceiptHandlers
 
 
 def inventory_handlers(
@@ -46,6 +48,7 @@ def inventory_handlers(
         upkeep=Upkeep(stores, reservations, movements, stale_after=stale_after),
         work_orders=WorkOrderHandlers(stores),
         returns=ReturnHandlers(stores),
+        held_receipts=HeldReceiptHandlers(stores, movements),
     )
 
 

@@ -45,12 +45,13 @@ class MovementHandlers:
         self.tolerance = receipt_tolerance_percent
 
     async def receive(self, cmd: ReceiveGoods) -> None:
-        """Raise on-hand stock for an approved PO, within the ordered quantity plus tolerance."""
+        """Raise on-hand stock for an approved PO, within the ordered quantity plus tolerance;
+        beyond it, hold the receipt for approval (``domain.held_receipts``)."""
         location = await self.catalog.location(cmd.location_id)
         await self.catalog.check_lines(cmd.lines)
 
         def claim(order: TrackedOrder) -> None:
-            order.claim_receipt(
+            order.receive_or_hold(
                 receipt_id=cmd.receipt_id,
                 message_id=str(cmd.message_id),
                 location=location,
@@ -106,6 +107,9 @@ class MovementHandlers:
             return None
         if (mine := order.claim_for(document_id)) is not None and mine.message_id == message_id:
             return mine  # this very message claimed it before: carry on
+        if (held := order.held_receipt(document_id)) is not None and held.message_id == message_id:
+            await self.orders.answer_again(order_id, cmd)  # this very message was held
+            return None
         trial = order.model_copy(deep=True)
         claim(trial)  # refuses here, naming the rule
         if check_stock is not None and (planned := trial.claim_for(document_id)):

@@ -45,6 +45,7 @@ from shared.contracts import (
     utcnow,
 )
 from shared.contracts.orders import OrderFlag, UnknownParty
+from shared.contracts.receipts import ReceiptHeld, ReceiptRefused
 from shared.storage.store import Store
 
 
@@ -279,6 +280,11 @@ class OrderHandlers:
                 to_date=event.order_lines,
             ),
         )
+
+    async def receipt_noted(self, event: ReceiptHeld | ReceiptRefused) -> None:
+        """A receipt beyond the PO's tolerance was held for approval, or refused: it goes on the
+        order's timeline (an approved one arrives as ``inventory.goods_received``)."""
+        await self._apply(event.order_id, event, lambda order: None)
 
     async def goods_issued(self, event: GoodsIssued) -> None:
         """Count an issue against the SO; what is left is its backorder, none left completes it."""

@@ -35,6 +35,7 @@ from shared.contracts import (
     UpdateOrder,
     UserUpserted,
 )
+from shared.contracts.receipts import ReceiptHeld, ReceiptRefused
 from shared.http import Route
 from shared.parts import Part
 from shared.runtime import Runtime
@@ -65,6 +66,8 @@ def table(origins: Sequence[Origin]) -> Part[OrderHandlers]:
             # These queues were named before the <service>.<event> rule; they keep their names.
             GoodsReceived: OnQueue(OrderHandlers.goods_received, "goods-received"),
             GoodsIssued: OnQueue(OrderHandlers.goods_issued, "goods-issued"),
+            ReceiptHeld: OrderHandlers.receipt_noted,
+            ReceiptRefused: OrderHandlers.receipt_noted,
             StockReserved: OnQueue(OrderHandlers.stock_validated, "stock-reserved"),
             ReservationConfirmed: OnQueue(OrderHandlers.stock_validated, "reservation-confirmed"),
             ReservationReleased: OnQueue(

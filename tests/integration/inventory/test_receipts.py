@@ -63,19 +63,29 @@ async def test_partial_then_final_receipt_completes_the_po(
     assert (await inventory.stock("SKU-2", loc))["on_hand"] == Decimal(3)
 
 
-async def test_over_receipt_beyond_tolerance_is_refused_within_it_accepted(
+async def test_over_receipt_beyond_tolerance_is_held_within_it_accepted(
     inventory: InventoryDriver, inventory_service: Any
 ) -> None:
     loc = await inventory.branch("BR-N", "SKU-1")
     po = await approved_po(inventory, "BR-N", ("SKU-1", "100"))
     await inventory.accepted(receive(po, loc, ("SKU-1", "100")))
 
-    beyond = await inventory.refused(receive(po, loc, ("SKU-1", "6")))
+    beyond = await inventory.accepted(receive(po, loc, ("SKU-1", "6")))
     within = await inventory.accepted(receive(po, loc, ("SKU-1", "5")))  # default tolerance 5 %
 
-    assert beyond.body["reason"] == "over_receipt"
-    assert "106" in beyond.body["detail"]
-    assert "5% tolerance allows at most 105" in beyond.body["detail"]
+    # Beyond the tolerance the receipt waits for approval (see test_over_receipts).
+    assert beyond.type == "ReceiptHeld"
+    assert beyond.body["lines"] == [
+        {
+            "sku": "SKU-1",
+            "ordered": "100",
+            "received": "100",
+            "offered": "6",
+            "allowed": "105.00",
+            "excess": "1.00",
+        }
+    ]
+    assert within.type == "GoodsReceived"
     assert within.body["order_lines"][0]["fulfilled"] == "105"
     assert (await inventory.stock("SKU-1", loc))["on_hand"] == Decimal(105)
 

@@ -40,6 +40,7 @@ from shared.contracts import (
     ReservationReleased,
     StockReserved,
 )
+from shared.contracts.receipts import ReceiptHeld, ReceiptRefused
 from shared.domain import Aggregate
 from shared.registry import SERVICES
 
@@ -125,6 +126,11 @@ _ACTORS: dict[type[Message], Callable[[Any], Actor]] = {
     ApprovalRejected: lambda m: _person(m.approver),
     OrderApproved: _order_approved,
     OrderRejected: _order_rejected,
+    ReceiptRefused: lambda m: (
+        (m.decided_by, "person", None)
+        if m.decided_by
+        else ("approval" if m.reason == "over_receipt" else "inventory", "service", None)
+    ),
 }
 
 
@@ -194,6 +200,12 @@ _SUMMARIES: dict[type[Message], Callable[[Any], str | None]] = {
     ReservationReleased: lambda m: f"reservation released ({m.reason.value})",
     GoodsReceived: lambda m: f"receipt {m.receipt_id} at {m.location_id}",
     GoodsIssued: lambda m: f"issue {m.issue_id} at {m.location_id}",
+    ReceiptHeld: lambda m: (
+        f"receipt {m.receipt_id} at {m.location_id} held for approval, beyond the "
+        f"{m.tolerance_percent}% tolerance: "
+        + ", ".join(f"{line.sku} {line.excess} over" for line in m.lines if line.excess > 0)
+    ),
+    ReceiptRefused: lambda m: f"receipt {m.receipt_id} refused ({m.reason}): {m.detail}",
     OrderCompleted: _completed,
 }
 
