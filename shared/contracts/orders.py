@@ -19,6 +19,7 @@ from shared.contracts.common import (
     OrderLineInput,
 )
 from shared.contracts.inventory import LineProgress
+from shared.contracts.parties import PartyFlag, UnknownParty
 from shared.contracts.pricing import PricedDocument, PricingTerms
 
 Lines = list[OrderLine]
@@ -182,7 +183,8 @@ class WhenStockShort(StrEnum):
 class ConfigureBranch(Command):
     """Set how a branch treats sales orders its stock cannot serve when they are created or
     changed: ``allow`` (the default: created, with the shortage shown) or ``refuse`` (refused
-    as ``insufficient_stock``)."""
+    as ``insufficient_stock``); and, with ``unknown_party``, orders whose customer or vendor
+    is unknown, blocked, on hold or buys in another currency."""
 
     ordering_key: ClassVar[str | None] = "branch_id"
     routing_key: ClassVar[str] = "order.configure_branch"
@@ -191,6 +193,15 @@ class ConfigureBranch(Command):
     branch_id: Identifier
     when_stock_short: WhenStockShort
     configured_by: Identifier
+    unknown_party: UnknownParty | None = Field(
+        default=None,
+        description="orders (sales and purchase) whose customer or vendor is unknown "
+        "(unknown_customer, unknown_vendor), blocked or on hold (customer_blocked, "
+        "customer_on_hold, vendor_blocked, vendor_on_hold) or buys in another currency "
+        "(currency_mismatch), checked at create, update and submit: allow (the order goes on "
+        "and carries the finding in flags) or refuse (the command is refused with the "
+        "reason); absent: the branch's setting stays as it is (allow for a new branch)",
+    )
 
 
 class BranchConfigured(Event):
@@ -199,6 +210,9 @@ class BranchConfigured(Event):
     branch_id: Identifier
     when_stock_short: WhenStockShort
     configured_by: Identifier
+    unknown_party: UnknownParty = Field(
+        default=UnknownParty.ALLOW, description="the branch's setting now"
+    )
 
 
 class _OrderFacts(Event):
@@ -240,6 +254,19 @@ class _OrderFacts(Event):
     )
     cart_id: Identifier | None = Field(
         default=None, description="the storefront cart this sales order was checked out from"
+    )
+    flags: list[PartyFlag] = Field(
+        default_factory=list,
+        description="what was wrong with the order's customer or vendor (unknown, blocked, on "
+        "hold, another currency) when it was last created, changed or submitted at a branch "
+        "that allows it (order.configure_branch unknown_party: allow); empty: nothing",
+    )
+    payment_terms_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=365,
+        description="days from invoice to due date: the customer's or vendor's record's, "
+        "taken when the order was created; absent: the record names none (or there is none)",
     )
 
 

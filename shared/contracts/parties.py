@@ -48,6 +48,29 @@ class PartyStatus(StrEnum):
     """No new orders."""
 
 
+class UnknownParty(StrEnum):
+    """What a branch does with an order whose customer or vendor breaks a rule (unknown,
+    blocked, on hold, another currency): ``order.configure_branch`` ``unknown_party``."""
+
+    ALLOW = "allow"
+    """The order goes on and carries the finding in ``flags`` (the default)."""
+    REFUSE = "refuse"
+    """The command is refused with the finding's reason."""
+
+
+class PartyFlag(BaseModel):
+    """What the order service found wrong with an order's customer or vendor when the order was
+    created, changed or submitted at a branch that allows it (``unknown_party: allow``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reason: str = Field(
+        description="unknown_customer, customer_blocked, customer_on_hold, unknown_vendor, "
+        "vendor_blocked, vendor_on_hold or currency_mismatch"
+    )
+    detail: str = Field(description="a sentence naming the record and what is wrong")
+
+
 class Address(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 

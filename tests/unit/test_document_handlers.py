@@ -48,6 +48,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.parties import UnknownParty
 from tests.support.factories import purchase_order, unique
 from tests.unit.fakes import FakeStore
 
@@ -83,6 +84,9 @@ class FakeBranches:
 
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
         return self.rule
+
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        return UnknownParty.ALLOW
 
 
 class FakeConfig:

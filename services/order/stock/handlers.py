@@ -18,7 +18,11 @@ class StockHandlers:
 
     async def configure_branch(self, cmd: ConfigureBranch) -> None:
         def configure(branch: Branch) -> None:
-            branch.configure(when_stock_short=cmd.when_stock_short, by=cmd.configured_by)
+            branch.configure(
+                when_stock_short=cmd.when_stock_short,
+                unknown_party=cmd.unknown_party,
+                by=cmd.configured_by,
+            )
 
         def create() -> Branch:
             branch = Branch(id=cmd.branch_id)

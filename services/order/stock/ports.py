@@ -8,6 +8,7 @@ from typing import Protocol
 
 from services.order.stock.domain.quantities import Counting
 from shared.contracts import OrderLineInput, StockAvailability, WhenStockShort
+from shared.contracts.parties import UnknownParty
 
 
 class StockAssessor(Protocol):
@@ -19,6 +20,11 @@ class StockAssessor(Protocol):
 class BranchRules(Protocol):
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
         """Whether the branch allows, or refuses, sales orders it is short for."""
+        ...
+
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        """Whether the branch allows (flags), or refuses, orders whose customer or vendor
+        breaks a rule."""
         ...
 
 

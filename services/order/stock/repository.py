@@ -33,6 +33,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
+from shared.contracts.parties import UnknownParty
 from shared.storage.aggregates import AggregateStore
 from shared.storage.batch import LatestBatch
 from shared.storage.mongo import Document
@@ -139,20 +140,28 @@ class StockLevels:
 
 
 class Branches:
-    """Each branch's settings for sales orders (``order.configure_branch``)."""
+    """Each branch's settings for orders (``order.configure_branch``)."""
 
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self.store = AggregateStore(db[BRANCHES], Branch, relay, recent=RecentDocuments())
-        self._policies: dict[str, tuple[float, WhenStockShort]] = {}
+        self._policies: dict[str, tuple[float, Branch]] = {}
+
+    async def _settings(self, branch_id: str) -> Branch:
+        """The branch's settings (a branch never configured: the defaults), read at most once
+        per ``BRANCH_FRESH_SECONDS``."""
+        seen_at, branch = self._policies.get(branch_id, (0.0, None))
+        if branch is not None and time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
+            return branch
+        branch = await self.store.read(branch_id) or Branch(id=branch_id)
+        self._policies[branch_id] = (time.monotonic(), branch)
+        return branch
 
     async def when_stock_short(self, branch_id: str) -> WhenStockShort:
-        seen_at, policy = self._policies.get(branch_id, (0.0, WhenStockShort.ALLOW))
-        if time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
-            return policy
-        branch = await self.store.read(branch_id)
-        policy = branch.when_stock_short if branch else WhenStockShort.ALLOW
-        self._policies[branch_id] = (time.monotonic(), policy)
-        return policy
+        return (await self._settings(branch_id)).when_stock_short
+
+    async def unknown_party(self, branch_id: str) -> UnknownParty:
+        """Whether the branch allows (flags) or refuses orders whose party breaks a rule."""
+        return (await self._settings(branch_id)).unknown_party
 
     def forget(self, branch_id: str) -> None:
         self._policies.pop(branch_id, None)

@@ -24,6 +24,7 @@ from shared.contracts import (
     StockAvailability,
     WhenStockShort,
 )
+from shared.contracts.parties import UnknownParty
 from shared.domain import Aggregate, DomainError
 
 
@@ -101,12 +102,27 @@ def check(availability: StockAvailability, policy: WhenStockShort, *, branch_id:
 
 
 class Branch(Aggregate):
-    """A branch's settings for sales orders."""
+    """A branch's settings for orders."""
 
     when_stock_short: WhenStockShort = WhenStockShort.ALLOW
+    unknown_party: UnknownParty = UnknownParty.ALLOW
+    """What the branch does with an order whose customer or vendor breaks a rule."""
 
-    def configure(self, *, when_stock_short: WhenStockShort, by: str) -> None:
+    def configure(
+        self,
+        *,
+        when_stock_short: WhenStockShort,
+        by: str,
+        unknown_party: UnknownParty | None = None,
+    ) -> None:
+        """``unknown_party``: ``None`` keeps the branch's setting."""
         self.when_stock_short = when_stock_short
+        self.unknown_party = unknown_party or self.unknown_party
         self.record(
-            BranchConfigured(branch_id=self.id, when_stock_short=when_stock_short, configured_by=by)
+            BranchConfigured(
+                branch_id=self.id,
+                when_stock_short=when_stock_short,
+                configured_by=by,
+                unknown_party=self.unknown_party,
+            )
         )
