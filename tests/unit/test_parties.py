@@ -83,8 +83,10 @@ def test_an_integration_event_takes_its_own_version_when_newer() -> None:
     customer.change(customer_record(name="Acme Ltd"), source="customers", at=NOW, version=1701)
 
     assert customer.record_version == 1701
-    assert customer.current is not None and customer.current.name == "Acme Ltd"
+    assert customer.current is not None
+    assert customer.current.name == "Acme Ltd"
     [first, second] = customer.collect_events()
+    assert isinstance(first, CustomerRecorded)
     assert isinstance(second, CustomerRecorded)
     assert (second.version, second.source, second.changed_by) == (1701, "customers", None)
     assert first.version == 1700
@@ -325,7 +327,8 @@ def test_an_exempt_customer_s_order_carries_no_tax_and_names_the_certificate() -
     exempt = order(PartyTerms(tax_exemption="EX-7", payment_terms_days=30))
     taxed = order(PartyTerms())
 
-    assert exempt.pricing is not None and taxed.pricing is not None
+    assert exempt.pricing is not None
+    assert taxed.pricing is not None
     assert exempt.pricing.tax_total == 0
     assert exempt.pricing.grand_total == Decimal(100)
     assert exempt.pricing.tax_exemption == "EX-7"
@@ -356,7 +359,8 @@ def test_an_update_after_the_certificate_was_removed_taxes_the_order_again() -> 
 
     exempt.update(by="bob", notes="call first", rates={"VAT": VAT}, party=PartyTerms())
 
-    assert exempt.pricing is not None and exempt.pricing.tax_total == Decimal(20)
+    assert exempt.pricing is not None
+    assert exempt.pricing.tax_total == Decimal(20)
     assert exempt.tax_exemption is None
 
 
