@@ -88,6 +88,7 @@ from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.ledger_samples import LEDGER_SAMPLES
+from tests.support.party_samples import PARTY_SAMPLES
 from tests.support.payables_samples import PAYABLES_SAMPLES
 from tests.support.services import Environment, running
 from tests.support.work_order_samples import WORK_ORDER_SAMPLES
@@ -647,6 +648,7 @@ SAMPLES |= BILLING_SAMPLES
 SAMPLES |= CART_SAMPLES
 SAMPLES |= LEDGER_SAMPLES
 SAMPLES |= PAYABLES_SAMPLES
+SAMPLES |= PARTY_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from shared.contracts.parties import (
     CustomerRecord,
@@ -86,6 +88,11 @@ class _Party(Aggregate):
     changed_by: str | None = None
     recorded_at: datetime | None = None
     history: list[RecordChange] = Field(default_factory=list)
+
+    @field_serializer("current", check_fields=False)
+    def _as_stored(self, current: BaseModel | None) -> dict[str, Any] | None:
+        """The record as its contract's JSON (dates as text: the database keeps no dates)."""
+        return None if current is None else current.model_dump(mode="json")
 
     def _what(self) -> str:
         return f"{type(self).__name__} {self.id}"
