@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omsctl import approvals, books, curated, lookup, receivables
+from omsctl import approvals, books, curated, lookup, parties, receivables
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
 from omsctl.dlq import dlq
@@ -126,6 +126,7 @@ for group in (
     *curated.GROUPS,
     *receivables.GROUPS,
     *books.GROUPS,
+    *parties.GROUPS,
     approvals.approvals,
     approvals.cycles,
     lookup.users,
