@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from pydantic import Field
+
 from services.order.common.answers import TimelineEntryAnswer
 from services.order.orders.domain.fulfilment import StockState
 from shared.contracts import (
@@ -23,6 +25,7 @@ from shared.contracts import (
     StockLine,
 )
 from shared.contracts.common import DecimalText
+from shared.contracts.parties import PartyFlag
 from shared.contracts.statuses import OrderStatus
 from shared.http import Answer
 
@@ -178,4 +181,15 @@ class OrderAnswer(Answer):
     cart_id: str | None = None
     hold: StockHoldAnswer | None = None
     stock_refusal: StockRefusalAnswer | None = None
+    flags: list[PartyFlag] = Field(
+        default=[],
+        description="what was wrong with the customer or vendor when the order was last "
+        "created, changed or submitted at a branch that allows it (unknown_party: allow)",
+    )
+    payment_terms_days: int | None = Field(
+        default=None, description="the customer's or vendor's payment terms, in days"
+    )
+    tax_exemption: str | None = Field(
+        default=None, description="the tax exemption certificate the order is priced under"
+    )
     version: int
