@@ -13,7 +13,6 @@ which version, from where, by whom, when, and which fields changed.
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
