@@ -266,7 +266,9 @@ class _OrderFacts(Event):
         ge=0,
         le=365,
         description="days from invoice to due date: the customer's or vendor's record's, "
-        "taken when the order was created; absent: the record names none (or there is none)",
+        "taken when the order was created or last changed (billing's sales invoices fall due "
+        "after these days rather than the invoicing policy's); absent: the record names none "
+        "(or there is none)",
     )
 
 
