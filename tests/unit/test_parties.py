@@ -28,6 +28,7 @@ from services.order.parties.domain.records import (
     Customer,
     ExemptionExpired,
     OlderVersion,
+    RecordMismatch,
     StaleRecord,
     Vendor,
 )
@@ -134,6 +135,14 @@ def test_a_command_made_on_another_version_is_refused_stale() -> None:
     assert "at version 40" in refused.value.detail
     assert "on version 39" in refused.value.detail
     assert customer.model_dump() == before
+
+
+def test_a_record_naming_another_party_is_refused() -> None:
+    with pytest.raises(RecordMismatch, match="the record names C-1") as refused:
+        Customer(id="C-2").change(customer_record(), source=OMS, at=NOW, by="olga")
+    assert refused.value.reason == "record_mismatch"
+    with pytest.raises(RecordMismatch):
+        Vendor(id="V-2").change(vendor_record(), source="vendors", at=NOW, version=1)
 
 
 def test_a_new_customer_from_a_command_expects_version_zero() -> None:

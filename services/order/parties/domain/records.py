@@ -44,6 +44,12 @@ class OlderVersion(DomainError):
     reason = "older_version"
 
 
+class RecordMismatch(DomainError):
+    """The record names another party than the command."""
+
+    reason = "record_mismatch"
+
+
 class ExemptionExpired(DomainError):
     """The record's tax exemption certificate expired before it arrived."""
 
@@ -96,8 +102,16 @@ class _Party(Aggregate):
     def _what(self) -> str:
         return f"{type(self).__name__} {self.id}"
 
-    def _next_version(self, *, version: int | None, expected: int | None, source: str) -> int:
-        """The version a change gets, or why it is refused (see the module's docstring)."""
+    def _next_version(
+        self, *, version: int | None, expected: int | None, source: str, named: str
+    ) -> int:
+        """The version a change gets, or why it is refused (see the module's docstring);
+        ``named``: the id the record gives itself."""
+        if named != self.id:
+            raise RecordMismatch(
+                f"{self._what()}: the record names {named}; send it for {named}, or name "
+                f"{self.id} in it."
+            )
         if version is not None:
             if version <= self.record_version:
                 raise OlderVersion(
@@ -141,7 +155,9 @@ class Customer(_Party):
     ) -> None:
         """Take ``record``: with ``version`` (an integration event) if it is newer, else (a
         command) as the next version, if ``expected`` is still the stored one."""
-        next_version = self._next_version(version=version, expected=expected, source=source)
+        next_version = self._next_version(
+            version=version, expected=expected, source=source, named=record.customer_id
+        )
         check_exemption(record.tax_exemption, what=self._what(), today=at.date())
         fields = changed_fields(self.current, record)
         self.current = record
@@ -173,7 +189,9 @@ class Vendor(_Party):
         by: str | None = None,
     ) -> None:
         """As :meth:`Customer.change` (vendors have no tax exemption)."""
-        next_version = self._next_version(version=version, expected=expected, source=source)
+        next_version = self._next_version(
+            version=version, expected=expected, source=source, named=record.vendor_id
+        )
         fields = changed_fields(self.current, record)
         self.current = record
         self._keep(version=next_version, fields=fields, source=source, by=by, at=at)
