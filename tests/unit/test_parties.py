@@ -453,3 +453,61 @@ async def test_a_vendor_event_from_the_vendor_system_is_recorded_with_its_source
     [recorded] = world.vendors.events(VendorRecorded)
     assert (recorded.version, recorded.source) == (3, "vendors")
     assert PartyStatus.ACTIVE is recorded.record.status
+
+
+def test_every_sentence_names_the_record_and_what_to_do() -> None:
+    [unknown_customer] = customer_flags(None, customer_id="C-1", currency="USD")
+    assert unknown_customer.detail == (
+        "Customer C-1 is not known to OMS: record it first (order.upsert_customer, or the "
+        "customer system's customer.upserted)."
+    )
+    [unknown_vendor] = vendor_flags(None, vendor_id="V-1", currency="USD")
+    assert unknown_vendor.detail == (
+        "Vendor V-1 is not known to OMS: record it first (order.upsert_vendor, or the vendor "
+        "system's vendor.upserted)."
+    )
+    held, other = vendor_flags(vendor_record(status="on_hold"), vendor_id="V-1", currency="EUR")
+    assert held.detail == "Vendor V-1 (Parts Inc) is on hold: no new orders for now."
+    assert other.detail == "Vendor V-1 (Parts Inc) sells in USD, not EUR."
+    with pytest.raises(PartyRefused) as refused:
+        purchase_terms(
+            vendor_record(status="on_hold"),
+            vendor_id="V-1",
+            currency="EUR",
+            policy=UnknownParty.REFUSE,
+            branch_id="BR-7",
+        )
+    assert refused.value.detail == (
+        f"{held.detail} {other.detail} Branch BR-7 refuses such orders (unknown_party: refuse)."
+    )
+    assert refused.value.flags == [held, other]
+    unknown = purchase_terms(
+        None, vendor_id="V-1", currency="USD", policy=UnknownParty.ALLOW, branch_id="BR-7"
+    )
+    assert unknown == PartyTerms(flags=(unknown_vendor,))
+
+
+def test_each_version_keeps_when_and_by_whom() -> None:
+    customer = Customer(id="C-1")
+    customer.change(customer_record(), source=OMS, at=NOW, by="olga")
+    [recorded] = customer.collect_events()
+    assert isinstance(recorded, CustomerRecorded)
+    assert (recorded.changed_by, recorded.source, customer.recorded_at) == ("olga", OMS, NOW)
+    with pytest.raises(ExemptionExpired, match=r"^Customer C-1's tax exemption certificate"):
+        customer.change(
+            customer_record(tax_exemption=exempt_until(date(2020, 1, 1))), source=OMS, at=NOW
+        )
+
+    vendor = Vendor(id="V-1")
+    vendor.change(vendor_record(), source=OMS, at=NOW, by="ivan")
+    vendor.change(vendor_record(email="x@parts.example"), source=OMS, at=NOW, by="olga")
+    assert [(c.changed_by, c.fields) for c in vendor.history] == [
+        ("ivan", ["vendor_id", "name", "status", "currency"]),
+        ("olga", ["email"]),
+    ]
+    assert [e.changed_by for e in vendor.collect_events() if isinstance(e, VendorRecorded)] == [
+        "ivan",
+        "olga",
+    ]
+    with pytest.raises(OlderVersion, match=r"^Vendor V-1: version 1 from vendors"):
+        vendor.change(vendor_record(), source="vendors", at=NOW, version=1)

@@ -164,13 +164,15 @@ class OrderHandlers:
             await self.items.check(numbered(cmd.lines))
 
         async def update(order: Order) -> None:
-            party = await self._party(
-                order.kind,
-                order.party_id,
-                currency=cmd.currency or order.currency,
-                branch_id=cmd.branch_id or order.branch_id,
-                day=order.created_at.date(),
-            )
+            party = None  # a locked order is refused as such, whatever its party
+            if not order.locked:
+                party = await self._party(
+                    order.kind,
+                    order.party_id,
+                    currency=cmd.currency or order.currency,
+                    branch_id=cmd.branch_id or order.branch_id,
+                    day=order.created_at.date(),
+                )
             terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
             if order.changes_stock_need(cmd.lines, cmd.branch_id):
@@ -197,13 +199,16 @@ class OrderHandlers:
     async def submit(self, cmd: SubmitOrder) -> None:
         async def submit(order: Order) -> None:
             by_admin = await self._admin_reworking(order, cmd.submitted_by)
-            party = await self._party(
-                order.kind,
-                order.party_id,
-                currency=order.currency,
-                branch_id=order.branch_id,
-                day=order.created_at.date(),
-            )
+            flags = None  # a locked order is refused as such, whatever its party
+            if not order.locked:
+                party = await self._party(
+                    order.kind,
+                    order.party_id,
+                    currency=order.currency,
+                    branch_id=order.branch_id,
+                    day=order.created_at.date(),
+                )
+                flags = party.flags
             refuses_short = (
                 order.kind is OrderKind.SALES
                 and await self.branches.when_stock_short(order.branch_id) is WhenStockShort.REFUSE
@@ -213,7 +218,7 @@ class OrderHandlers:
                 by_admin=by_admin,
                 hold_stock=refuses_short,
                 command_id=cmd.message_id,
-                flags=party.flags,
+                flags=flags,
             )
 
         await self._apply(cmd.order_id, cmd, submit)
