@@ -240,6 +240,8 @@ def test_each_finding_of_a_vendor_has_its_reason() -> None:
 def test_the_findings_name_the_record() -> None:
     [blocked] = customer_flags(customer_record(status="blocked"), customer_id="C-1", currency="USD")
     assert blocked.detail == "Customer C-1 (Acme) is blocked: no new orders for now."
+    [mismatch] = customer_flags(customer_record(), customer_id="C-1", currency="EUR")
+    assert mismatch.detail == "Customer C-1 (Acme) buys in USD, not EUR."
     [other] = vendor_flags(vendor_record(), vendor_id="V-1", currency="EUR")
     assert other.detail == "Vendor V-1 (Parts Inc) sells in USD, not EUR."
     [unknown] = customer_flags(None, customer_id="C-9", currency="USD")
