@@ -13,7 +13,6 @@ from structlog.testing import capture_logs
 
 from services.order.orders.domain.order import Order
 from services.order.parties.domain.checks import (
-    PartyRefused,
     PartyTerms,
     customer_flags,
     exemption_on,
@@ -56,6 +55,7 @@ from shared.contracts.parties import (
     VendorRecorded,
     VendorUpserted,
 )
+from shared.domain import DomainError
 from tests.unit.fakes import FakeStore
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
@@ -255,14 +255,14 @@ def sales(record: CustomerRecord | None, policy: UnknownParty, currency: str = "
 
 
 def test_a_refusing_branch_refuses_with_the_first_reason_and_every_sentence() -> None:
-    with pytest.raises(PartyRefused) as refused:
+    with pytest.raises(DomainError) as refused:
         sales(customer_record(status="on_hold"), UnknownParty.REFUSE, "EUR")
 
     assert refused.value.reason == "customer_on_hold"
     assert "Customer C-1 (Acme) is on hold" in refused.value.detail
     assert "buys in USD, not EUR" in refused.value.detail
     assert "Branch BR-1 refuses such orders (unknown_party: refuse)" in refused.value.detail
-    with pytest.raises(PartyRefused) as unknown:
+    with pytest.raises(DomainError) as unknown:
         purchase_terms(
             None, vendor_id="V-1", currency="USD", policy=UnknownParty.REFUSE, branch_id="BR-1"
         )
@@ -471,7 +471,7 @@ def test_every_sentence_names_the_record_and_what_to_do() -> None:
     held, other = vendor_flags(vendor_record(status="on_hold"), vendor_id="V-1", currency="EUR")
     assert held.detail == "Vendor V-1 (Parts Inc) is on hold: no new orders for now."
     assert other.detail == "Vendor V-1 (Parts Inc) sells in USD, not EUR."
-    with pytest.raises(PartyRefused) as refused:
+    with pytest.raises(DomainError) as refused:
         purchase_terms(
             vendor_record(status="on_hold"),
             vendor_id="V-1",
@@ -482,7 +482,7 @@ def test_every_sentence_names_the_record_and_what_to_do() -> None:
     assert refused.value.detail == (
         f"{held.detail} {other.detail} Branch BR-7 refuses such orders (unknown_party: refuse)."
     )
-    assert refused.value.flags == [held, other]
+    assert refused.value.reason == "vendor_on_hold"
     unknown = purchase_terms(
         None, vendor_id="V-1", currency="USD", policy=UnknownParty.ALLOW, branch_id="BR-7"
     )

@@ -6,7 +6,8 @@ stops new orders (``customer_blocked``, ``customer_on_hold``, ``vendor_blocked``
 ``vendor_on_hold``), or the order is in another currency than the party's
 (``currency_mismatch``). The order's branch decides (``order.configure_branch``
 ``unknown_party``): ``refuse`` refuses the command with the first finding's reason and every
-finding's sentence; ``allow`` lets the order go on carrying the findings as ``flags``.
+finding's sentence (``REFUSALS``); ``allow`` lets the order go on carrying the findings as
+``flags``.
 
 A known record also fills what the order leaves out: the price list of lines without a price,
 the payment terms, and, while the customer's tax exemption certificate is valid on the order's
@@ -30,17 +31,64 @@ from shared.contracts.parties import (
 from shared.domain import DomainError
 
 
-class PartyRefused(DomainError):
-    """The branch refuses orders whose customer or vendor breaks a rule; ``reason`` is the
-    first finding's."""
+class UnknownCustomer(DomainError):
+    """OMS has no record of the sales order's customer, and its branch refuses such orders
+    (``order.configure_branch`` ``unknown_party: refuse``)."""
 
-    def __init__(self, flags: Sequence[PartyFlag], *, branch_id: str) -> None:
-        findings = " ".join(flag.detail for flag in flags)
-        super().__init__(
-            f"{findings} Branch {branch_id} refuses such orders (unknown_party: refuse).",
-            reason=flags[0].reason,
-        )
-        self.flags = list(flags)
+    reason = "unknown_customer"
+
+
+class CustomerBlocked(DomainError):
+    """The sales order's customer is blocked, and its branch refuses such orders."""
+
+    reason = "customer_blocked"
+
+
+class CustomerOnHold(DomainError):
+    """The sales order's customer is on hold, and its branch refuses such orders."""
+
+    reason = "customer_on_hold"
+
+
+class UnknownVendor(DomainError):
+    """OMS has no record of the purchase order's vendor, and its branch refuses such
+    orders."""
+
+    reason = "unknown_vendor"
+
+
+class VendorBlocked(DomainError):
+    """The purchase order's vendor is blocked, and its branch refuses such orders."""
+
+    reason = "vendor_blocked"
+
+
+class VendorOnHold(DomainError):
+    """The purchase order's vendor is on hold, and its branch refuses such orders."""
+
+    reason = "vendor_on_hold"
+
+
+class CurrencyMismatch(DomainError):
+    """The order is in another currency than its customer buys in (or its vendor sells in),
+    and its branch refuses such orders."""
+
+    reason = "currency_mismatch"
+
+
+REFUSALS: dict[str, type[DomainError]] = {
+    error.reason: error
+    for error in (
+        UnknownCustomer,
+        CustomerBlocked,
+        CustomerOnHold,
+        UnknownVendor,
+        VendorBlocked,
+        VendorOnHold,
+        CurrencyMismatch,
+    )
+}
+"""Each finding's refusal, by its reason."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +167,10 @@ def vendor_flags(vendor: VendorRecord | None, *, vendor_id: str, currency: str) 
 def decide(flags: Sequence[PartyFlag], policy: UnknownParty, *, branch_id: str) -> None:
     """Refuse the order if it has findings and its branch refuses such orders."""
     if flags and policy is UnknownParty.REFUSE:
-        raise PartyRefused(flags, branch_id=branch_id)
+        findings = " ".join(flag.detail for flag in flags)
+        raise REFUSALS[flags[0].reason](
+            f"{findings} Branch {branch_id} refuses such orders (unknown_party: refuse)."
+        )
 
 
 def exemption_on(customer: CustomerRecord | None, day: date) -> str | None:
