@@ -513,3 +513,38 @@ def test_each_version_keeps_when_and_by_whom() -> None:
     ]
     with pytest.raises(OlderVersion, match=r"^Vendor V-1: version 1 from vendors"):
         vendor.change(vendor_record(), source="vendors", at=NOW, version=1)
+
+
+class CountedStore(FakeStore[Customer]):
+    """Customers, counting the database reads a directory makes."""
+
+    def __init__(self) -> None:
+        super().__init__(Customer)
+        self.reads = 0
+
+    async def read(self, aggregate_id: str) -> Customer | None:
+        self.reads += 1
+        return await super().read(aggregate_id)
+
+    async def find(self, query: dict[str, Any], *, limit: int = 100, sort: Any = None) -> Any:
+        self.reads += 1
+        return await super().find(query, limit=limit, sort=sort)
+
+
+async def test_orders_read_a_party_once_a_moment_and_nothing_while_none_is_kept() -> None:
+    customers = CountedStore()
+    directory = PartyDirectory(customers, FakeStore(Vendor))
+    handlers = PartyHandlers(customers, FakeStore(Vendor), directory)
+
+    for customer_id in ("C-1", "C-2", "C-3"):  # none kept: one look for all of them
+        assert await directory.customer(customer_id) is None
+    assert customers.reads == 1
+
+    await handlers.upsert_customer(
+        UpsertCustomer(customer_id="C-1", record=customer_record(), changed_by="olga")
+    )
+    reads = customers.reads
+    assert await directory.customer("C-1") == customer_record()  # this replica changed it
+    assert await directory.customer("C-1") == customer_record()  # remembered a moment
+    assert await directory.customer("C-4") is None
+    assert customers.reads == reads + 2

@@ -4,7 +4,9 @@ order service's database (one document per record, with its history).
 Orders read them through :class:`PartyDirectory`, from memory for ``FRESH_SECONDS`` (known and
 unknown ids alike): a replica asks the database at most once per party in that time, so a
 customer's repeat orders cost no read, and a change reaches the replica that made it at once
-and the others within that time.
+and the others within that time. While OMS keeps no record of a kind at all (a business that
+has not moved its customers or vendors over), a replica learns that with one look per
+``FRESH_SECONDS`` and reads nothing per order.
 """
 
 from __future__ import annotations
@@ -71,28 +73,47 @@ class PartyDirectory:
         self.vendors = vendors
         self._customers = _Seen[CustomerRecord]()
         self._vendors = _Seen[VendorRecord]()
+        self._none_kept: dict[str, tuple[float, bool]] = {}
+        """Per kind: when it was last looked at, and whether no record of it was kept then."""
+
+    async def _none(self, kind: str, store: Store[Customer] | Store[Vendor]) -> bool:
+        """Whether OMS kept no record of ``kind`` at all a moment ago (every id unknown)."""
+        looked_at, none = self._none_kept.get(kind, (0.0, False))
+        if time.monotonic() - looked_at > FRESH_SECONDS:
+            none = not await store.find({}, limit=1)
+            self._none_kept[kind] = (time.monotonic(), none)
+        return none
 
     async def customer(self, customer_id: str) -> CustomerRecord | None:
         fresh, record = self._customers.fresh(customer_id)
-        if not fresh:
-            found = await self.customers.read(customer_id)
-            record = found.current if found is not None else None
-            self._customers.put(customer_id, record)
+        if fresh:
+            return record
+        if await self._none(CUSTOMERS, self.customers):
+            return None
+        found = await self.customers.read(customer_id)
+        record = found.current if found is not None else None
+        self._customers.put(customer_id, record)
         return record
 
     async def vendor(self, vendor_id: str) -> VendorRecord | None:
         fresh, record = self._vendors.fresh(vendor_id)
-        if not fresh:
-            found = await self.vendors.read(vendor_id)
-            record = found.current if found is not None else None
-            self._vendors.put(vendor_id, record)
+        if fresh:
+            return record
+        if await self._none(VENDORS, self.vendors):
+            return None
+        found = await self.vendors.read(vendor_id)
+        record = found.current if found is not None else None
+        self._vendors.put(vendor_id, record)
         return record
 
     def forget_customer(self, customer_id: str) -> None:
+        """This replica changed the customer: read it again, and the kind is not empty."""
         self._customers.drop(customer_id)
+        self._none_kept[CUSTOMERS] = (time.monotonic(), False)
 
     def forget_vendor(self, vendor_id: str) -> None:
         self._vendors.drop(vendor_id)
+        self._none_kept[VENDORS] = (time.monotonic(), False)
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
