@@ -33,9 +33,11 @@ from shared.names import COMMANDS, DEAD_LETTERS, EVENTS, UNROUTED, UNROUTED_COMM
 from shared.registry import (  # noqa: E402
     CALLERS,
     GATEWAYS,
+    INTEGRATIONS,
     SERVICES,
     STOREFRONTS,
     CallerEntry,
+    IntegrationEntry,
     Need,
     ServiceEntry,
     StorefrontEntry,
@@ -427,14 +429,17 @@ def rabbitmq_definitions(services: Services, commands: CommandSenders | None = N
     users += [rabbitmq_user(service.rabbitmq_user) for service in services]
     users += [rabbitmq_user(caller.name) for caller in CALLERS]
     users += [rabbitmq_user(front.rabbitmq_user) for front in STOREFRONTS]
+    users += [rabbitmq_user(sender.rabbitmq_user) for sender in INTEGRATIONS]
     everything = {"configure": ".*", "write": ".*", "read": ".*"}
     permissions: list[dict[str, object]] = [{"user": ADMIN, "vhost": VHOST, **everything}]
     permissions += [rabbitmq_permissions(service) for service in services]
     permissions += [caller_permissions(caller) for caller in CALLERS]
     permissions += [storefront_permissions(front) for front in STOREFRONTS]
+    permissions += [integration_permissions(sender) for sender in INTEGRATIONS]
     topics = [t for service in services for t in service_topic_permissions(service, senders)]
     topics += [t for caller in CALLERS for t in caller_topic_permissions(caller, senders)]
     topics += [t for front in STOREFRONTS for t in storefront_topic_permissions(front)]
+    topics += [t for sender in INTEGRATIONS for t in integration_topic_permissions(sender)]
     definitions = {
         "users": users,
         "vhosts": [{"name": VHOST}],
@@ -588,6 +593,28 @@ def storefront_topic_permissions(front: StorefrontEntry) -> list[dict[str, objec
     return [
         topic(front.rabbitmq_user, COMMANDS, NOTHING, NOTHING),
         topic(front.rabbitmq_user, EVENTS, cart, NOTHING),
+    ]
+
+
+def integration_permissions(sender: IntegrationEntry) -> dict[str, object]:
+    """A business system publishes to ``oms.events`` only (it may have server-named queues
+    of its own) and reads nothing of the system's."""
+    own = r"amq\.gen-.*|amq_.*"
+    return {
+        "user": sender.rabbitmq_user,
+        "vhost": VHOST,
+        "configure": f"^({own})$",
+        "write": rf"^(oms\.events|{own})$",
+        "read": f"^({own})$",
+    }
+
+
+def integration_topic_permissions(sender: IntegrationEntry) -> list[dict[str, object]]:
+    """Its own record's events only: ``<record>.upserted``."""
+    events = rf"^{re.escape(sender.routing_key)}$"
+    return [
+        topic(sender.rabbitmq_user, COMMANDS, NOTHING, NOTHING),
+        topic(sender.rabbitmq_user, EVENTS, events, NOTHING),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omsctl import approvals, books, curated, lookup, products, receivables
+from omsctl import approvals, books, curated, lookup, parties, products, receivables
 from omsctl.catalog import commands
 from omsctl.context import DEFAULT_AMQP_URL, Ctl
 from omsctl.dlq import dlq
@@ -127,6 +127,7 @@ for group in (
     *receivables.GROUPS,
     *books.GROUPS,
     *products.GROUPS,
+    *parties.GROUPS,
     approvals.approvals,
     approvals.cycles,
     lookup.users,

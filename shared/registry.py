@@ -129,3 +129,31 @@ STOREFRONTS: tuple[StorefrontEntry, ...] = (
 )
 """Storefronts with a RabbitMQ user of their own (the older ``storefront`` caller keeps its
 sales-order commands and publishes no cart events)."""
+
+
+@dataclass(frozen=True)
+class IntegrationEntry:
+    """A business system that keeps records OMS checks orders against (customers, vendors,
+    products): it logs in to RabbitMQ as its own user, which may publish only
+    ``<record>.upserted`` on ``oms.events``: no command, and no other record's events."""
+
+    name: str
+    record: str
+    """The record it sends: its events travel as ``<record>.upserted``."""
+    summary: str
+
+    @property
+    def rabbitmq_user(self) -> str:
+        return self.name
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.record}.upserted"
+
+
+INTEGRATIONS: tuple[IntegrationEntry, ...] = (
+    IntegrationEntry("customers", "customer", "the business's customer system"),
+    IntegrationEntry("vendors", "vendor", "the business's vendor (or ERP) system"),
+    IntegrationEntry("products", "product", "the business's product information system"),
+)
+"""The integration senders (``shared.contracts.parties.INTEGRATION_SENDERS`` names the same)."""

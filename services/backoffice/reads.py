@@ -123,6 +123,17 @@ class Reads:
         )
         return found
 
+    async def parties(self, kind: str, **params: str) -> list[dict[str, Any]]:
+        """Customers or vendors (``kind``), by name: ``q``, ``status``, ``limit``."""
+        return list(await self._get("order", f"/{kind}s", **params) or [])
+
+    async def party(self, kind: str, party_id: str) -> dict[str, Any] | None:
+        """One customer or vendor: record, version, source, history (None: unknown)."""
+        found: dict[str, Any] | None = await self._get(
+            "order", f"/{kind}s", **{f"{kind}_id": party_id}
+        )
+        return found
+
     # --- billing ------------------------------------------------------------------------------
 
     async def customer_invoices(self, **params: str) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 part's handlers (``setup``).
 
 The parts (see README, Layout) import only the parts below them: carts, quotations, RFQs and
-work orders make or use orders; orders are priced (pricing) and checked against stock (stock);
-``common`` is beneath them all. ``make lint`` holds them to it (import-linter).
+work orders make or use orders; orders are priced (pricing) and checked against stock (stock)
+and against their customer's or vendor's record (parties); ``common`` is beneath them all.
+``make lint`` holds them to it (import-linter).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from services.order.orders import repository as orders
 from services.order.orders import table as order_table
 from services.order.orders.conversions import Conversions
 from services.order.orders.handlers import OrderHandlers
+from services.order.parties import repository as parties
+from services.order.parties import table as party_table
+from services.order.parties.handlers import PartyHandlers
 from services.order.pricing import repository as pricing
 from services.order.pricing import table as pricing_table
 from services.order.pricing.handlers import PricingConfiguration
@@ -55,6 +59,7 @@ class OrderParts:
 
     stock: StockHandlers
     pricing: PricingConfiguration
+    parties: PartyHandlers
     orders: OrderHandlers
     quotations: QuotationHandlers
     rfqs: RfqHandlers
@@ -65,7 +70,7 @@ class OrderParts:
 async def setup(runtime: Runtime[OrderSettings]) -> OrderParts:
     """Each part's handlers, the parts below first: the parts above are given what they use."""
     db, relay = runtime.database, runtime.outbox
-    for part in (stock, orders, quotations, rfqs, work_orders, carts):
+    for part in (stock, parties, orders, quotations, rfqs, work_orders, carts):
         await part.create_indexes(db)
     levels = stock.StockLevels(db)
     branches = stock.Branches(db, relay)
@@ -75,9 +80,17 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderParts:
         pricing.price_list_store(db, relay),
         pricing.storefront_store(db, relay),
     )
+    customers, vendors = parties.customer_store(db, relay), parties.vendor_store(db, relay)
+    directory = parties.PartyDirectory(customers, vendors)
     order_store = orders.order_store(db, relay)
     order_handlers = OrderHandlers(
-        order_store, orders.Admins(db), stock=levels, branches=branches, items=items, pricing=prices
+        order_store,
+        orders.Admins(db),
+        stock=levels,
+        branches=branches,
+        items=items,
+        pricing=prices,
+        parties=directory,
     )
     conversions = Conversions(order_store)
     quotation_handlers = QuotationHandlers(
@@ -93,6 +106,7 @@ async def setup(runtime: Runtime[OrderSettings]) -> OrderParts:
     return OrderParts(
         stock=StockHandlers(levels, branches, items),
         pricing=prices,
+        parties=PartyHandlers(customers, vendors, directory),
         orders=order_handlers,
         quotations=quotation_handlers,
         rfqs=RfqHandlers(rfqs.rfq_store(db, relay), conversions, items=items),
@@ -138,6 +152,7 @@ PARTS: Part[OrderParts] = joined(
     within(lambda parts: parts.orders, order_table.table(origins=[QUOTATION, RFQ, CART])),
     within(lambda parts: parts.stock, stock_table.TABLE),
     within(lambda parts: parts.pricing, pricing_table.TABLE),
+    within(lambda parts: parts.parties, party_table.TABLE),
     within(lambda parts: parts.quotations, quotation_table.TABLE),
     within(lambda parts: parts.rfqs, rfq_table.TABLE),
     within(lambda parts: parts.work_orders, work_order_table.TABLE),
@@ -148,8 +163,8 @@ SERVICE = Service(
     entry=entry("order"),
     description="Quotations, RFQs, purchase and sales orders: drafting, pricing (tax rates, "
     "price lists), submission, approval outcome, history; work orders: release, completion, "
-    "cancellation; storefront carts: active carts, checkout into sales orders, abandoned-cart "
-    "recovery.",
+    "cancellation; customer and vendor records (orders checked against them); storefront "
+    "carts: active carts, checkout into sales orders, abandoned-cart recovery.",
     setup=setup,
     settings=OrderSettings,
     commands=PARTS.commands,

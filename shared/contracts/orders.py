@@ -19,6 +19,7 @@ from shared.contracts.common import (
     OrderLineInput,
 )
 from shared.contracts.inventory import LineProgress
+from shared.contracts.parties import OrderFlag, UnknownParty
 from shared.contracts.pricing import PricedDocument, PricingTerms
 
 Lines = list[OrderLine]
@@ -179,30 +180,12 @@ class WhenStockShort(StrEnum):
     REFUSE = "refuse"
 
 
-class UnknownParty(StrEnum):
-    """How a branch treats orders that break a record's rule (a discontinued product...)."""
-
-    ALLOW = "allow"
-    """Accepted, and flagged on the order (``flags``) for a person to look at."""
-    REFUSE = "refuse"
-    """Refused with the rule's reason (``discontinued_product``...)."""
-
-
-class OrderFlag(BaseModel):
-    """Something an order was accepted with that a person should look at (the branch allows
-    it): ``reason`` is the rule's code, ``detail`` a sentence naming what broke it."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    reason: str = Field(examples=["discontinued_product"])
-    detail: str
-
-
 class ConfigureBranch(Command):
     """Set how a branch treats sales orders its stock cannot serve when they are created or
     changed: ``allow`` (the default: created, with the shortage shown) or ``refuse`` (refused
-    as ``insufficient_stock``); and, with ``unknown_party``, orders that break a record's rule
-    (a discontinued product)."""
+    as ``insufficient_stock``); and, with ``unknown_party``, orders that break a record's rule:
+    a customer or vendor unknown, blocked, on hold or buying in another currency, or a
+    discontinued product."""
 
     ordering_key: ClassVar[str | None] = "branch_id"
     routing_key: ClassVar[str] = "order.configure_branch"
@@ -213,10 +196,14 @@ class ConfigureBranch(Command):
     configured_by: Identifier
     unknown_party: UnknownParty | None = Field(
         default=None,
-        description="`refuse`: a sales order with a discontinued product is refused "
-        "(discontinued_product) at create, update and submit; `allow` (a new branch's "
-        "default): accepted and flagged on the order (`flags`). Purchase orders are always "
-        "only flagged. Absent: the branch keeps its setting",
+        description="orders whose customer or vendor is unknown (unknown_customer, "
+        "unknown_vendor), blocked or on hold (customer_blocked, customer_on_hold, "
+        "vendor_blocked, vendor_on_hold) or buys in another currency (currency_mismatch), and "
+        "sales orders with a discontinued product (discontinued_product), checked at create, "
+        "update and submit: `allow` (a new branch's default: the order goes on and carries the "
+        "finding in `flags`) or `refuse` (the command is refused with the reason). A purchase "
+        "order with a discontinued product is always only flagged. Absent: the branch's "
+        "setting stays as it is",
     )
 
 
@@ -270,6 +257,21 @@ class _OrderFacts(Event):
     )
     cart_id: Identifier | None = Field(
         default=None, description="the storefront cart this sales order was checked out from"
+    )
+    flags: list[OrderFlag] = Field(
+        default_factory=list,
+        description="what was wrong with the order's customer or vendor (unknown, blocked, on "
+        "hold, another currency) when it was last created, changed or submitted at a branch "
+        "that allows it (order.configure_branch unknown_party: allow); empty: nothing",
+    )
+    payment_terms_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=365,
+        description="days from invoice to due date: the customer's or vendor's record's, "
+        "taken when the order was created or last changed (billing's sales invoices fall due "
+        "after these days rather than the invoicing policy's); absent: the record names none "
+        "(or there is none)",
     )
 
 

@@ -48,6 +48,32 @@ class PartyStatus(StrEnum):
     """No new orders."""
 
 
+class UnknownParty(StrEnum):
+    """What a branch does with an order that breaks a record's rule (its customer or vendor
+    unknown, blocked, on hold or buying in another currency; a discontinued product):
+    ``order.configure_branch`` ``unknown_party``."""
+
+    ALLOW = "allow"
+    """The order goes on and carries the finding in ``flags`` (the default)."""
+    REFUSE = "refuse"
+    """The command is refused with the finding's reason."""
+
+
+class OrderFlag(BaseModel):
+    """What the order service found wrong with an order's customer, vendor or products when the
+    order was created, changed or submitted at a branch that allows it (``unknown_party:
+    allow``): ``reason`` is the rule's code, ``detail`` a sentence naming what broke it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reason: str = Field(
+        description="unknown_customer, customer_blocked, customer_on_hold, unknown_vendor, "
+        "vendor_blocked, vendor_on_hold, currency_mismatch or discontinued_product",
+        examples=["discontinued_product"],
+    )
+    detail: str = Field(description="a sentence naming the record and what is wrong")
+
+
 class Address(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -146,6 +146,11 @@ class PricedDocument(BaseModel):
     net_total: DecimalText = Field(description="the total without tax, after discounts")
     tax_total: DecimalText
     grand_total: DecimalText = Field(description="what the document is for: net + tax")
+    tax_exemption: Identifier | None = Field(
+        default=None,
+        description="the certificate id of the customer's tax exemption the document was "
+        "priced under (its lines carry no tax); absent: taxed as its lines' codes say",
+    )
 
 
 # --- configuration: tax rates and price lists (the order service keeps them) ----------------

@@ -60,8 +60,11 @@ def price_document(
     rates: Mapping[str, TaxRate],
     *,
     currency: str,
+    tax_exemption: str | None = None,
 ) -> PricedDocument:
-    """Price ``lines`` on ``terms`` with the tax ``rates`` by code, in ``currency``."""
+    """Price ``lines`` on ``terms`` with the tax ``rates`` by code, in ``currency``;
+    ``tax_exemption``: the certificate id of a customer exempt from tax, whose lines carry
+    none (their codes are neither looked up nor charged; an inclusive price is all net)."""
     if not lines:
         raise EmptyDocument("A document needs at least one line to be priced.")
     unit = minor_unit(currency)
@@ -78,12 +81,14 @@ def price_document(
         amount, off = offs[i]
         net, taxes = line_taxes(
             after[i] - shares[i],
-            _rates_of(line, rates),
+            [] if tax_exemption else _rates_of(line, rates),
             inclusive=terms.prices_include_tax,
             keep=keep,
         )
         priced.append(_Priced(line, amount, off, shares[i], net, taxes))
-    return _document(priced, terms, currency, unit)
+    return _document(priced, terms, currency, unit).model_copy(
+        update={"tax_exemption": tax_exemption}
+    )
 
 
 def _discounted(line: PricingLine, unit: Decimal, keep: Keep) -> tuple[Decimal, Decimal]:

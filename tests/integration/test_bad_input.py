@@ -89,6 +89,7 @@ from tests.support.factories import lines, purchase_order, sales_order, unique
 from tests.support.introspection import Consumer, consumers
 from tests.support.inventory_samples import INVENTORY_SAMPLES
 from tests.support.ledger_samples import LEDGER_SAMPLES
+from tests.support.party_samples import PARTY_SAMPLES
 from tests.support.payables_samples import PAYABLES_SAMPLES
 from tests.support.receipt_samples import RECEIPT_SAMPLES
 from tests.support.services import Environment, running
@@ -651,6 +652,7 @@ SAMPLES |= LEDGER_SAMPLES
 SAMPLES |= PAYABLES_SAMPLES
 SAMPLES |= CREDIT_SAMPLES
 SAMPLES |= RECEIPT_SAMPLES
+SAMPLES |= PARTY_SAMPLES
 
 EVERY_CONSUMER = [
     pytest.param(service, consumer, id=f"{consumer.queue}:{consumer.routing_key}")

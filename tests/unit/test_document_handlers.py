@@ -48,7 +48,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.contracts.orders import UnknownParty
+from shared.contracts.parties import UnknownParty
 from tests.support.factories import purchase_order, unique
 from tests.unit.fakes import FakeStore
 

@@ -13,7 +13,15 @@ from typing import Any
 import yaml
 
 from deploy import generate, network
-from shared.registry import CALLERS, GATEWAYS, SERVICES, STOREFRONTS, Need, ServiceEntry
+from shared.registry import (
+    CALLERS,
+    GATEWAYS,
+    INTEGRATIONS,
+    SERVICES,
+    STOREFRONTS,
+    Need,
+    ServiceEntry,
+)
 from shared.settings import STOP_MARGIN_SECONDS, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +151,7 @@ def test_every_rabbitmq_user_logs_in_with_its_development_password() -> None:
 
     assert set(users) == {"admin"} | {service.rabbitmq_user for service in SERVICES} | {
         caller.name for caller in CALLERS
-    } | {front.rabbitmq_user for front in STOREFRONTS}
+    } | {front.rabbitmq_user for front in STOREFRONTS} | {i.rabbitmq_user for i in INTEGRATIONS}
     for name, user in users.items():
         stored = base64.b64decode(user["password_hash"])
         salt, digest = stored[:4], stored[4:]
@@ -210,6 +218,28 @@ def test_a_storefront_user_publishes_only_its_own_cart_events() -> None:
         g["exchange"]: g for g in definitions["topic_permissions"] if g["user"] == "storefront"
     }
     assert re.match(legacy["oms.commands"]["write"], "order.create_sales_order")
+
+
+def test_an_integration_sender_publishes_only_its_own_record_s_events() -> None:
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    for user, record, other in (
+        ("customers", "customer", "vendor"),
+        ("vendors", "vendor", "product"),
+        ("products", "product", "customer"),
+    ):
+        topics = {
+            grant["exchange"]: grant
+            for grant in definitions["topic_permissions"]
+            if grant["user"] == user
+        }
+        events = re.compile(topics["oms.events"]["write"])
+        assert events.match(f"{record}.upserted"), user
+        for key in (f"{other}.upserted", "order.customer_recorded", f"{record}.upserted.x"):
+            assert not events.match(key), (user, key)
+        assert topics["oms.commands"]["write"] == "^$"
+        [grant] = [g for g in definitions["permissions"] if g["user"] == user]
+        assert not re.match(grant["write"], "oms.commands")
+        assert user in {u["name"] for u in definitions["users"]}
 
 
 def test_only_the_back_office_and_local_helpers_are_published_by_compose() -> None:

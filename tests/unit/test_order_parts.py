@@ -13,6 +13,7 @@ import pytest
 from services.order.app import SERVICE
 from services.order.carts import table as carts
 from services.order.orders import table as orders
+from services.order.parties import table as parties
 from services.order.pricing import table as pricing
 from services.order.quotations import table as quotations
 from services.order.rfqs import table as rfqs
@@ -105,6 +106,7 @@ def test_the_service_table_is_every_parts_table_joined() -> None:
         orders.table(origins=[]),
         stock.TABLE,
         pricing.TABLE,
+        parties.TABLE,
         quotations.TABLE,
         rfqs.TABLE,
         work_orders.TABLE,
@@ -116,6 +118,7 @@ def test_the_service_table_is_every_parts_table_joined() -> None:
     assert sorted(SERVICE.outbox_collections) == sorted(
         [
             *("orders", "branches", "tax_rates", "price_lists", "storefronts"),
+            *("customers", "vendors"),
             *("quotations", "rfqs", "work_orders", "carts"),
         ]
     )

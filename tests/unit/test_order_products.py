@@ -30,7 +30,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.contracts.orders import OrderFlag, UnknownParty
+from shared.contracts.parties import CustomerRecord, OrderFlag, UnknownParty, VendorRecord
 from tests.support.factories import purchase_order, sales_order
 from tests.unit.fakes import FakeStore
 
@@ -122,6 +122,17 @@ class FakePricing:
         return None
 
 
+class KnownParties:
+    """Every customer and vendor is known, active and buys in the factories' currency (EUR and
+    USD): the records' own rules are tests/unit/test_parties.py's."""
+
+    async def customer(self, customer_id: str) -> CustomerRecord:
+        return CustomerRecord(customer_id=customer_id, name=customer_id, currency="EUR")
+
+    async def vendor(self, vendor_id: str) -> VendorRecord:
+        return VendorRecord(vendor_id=vendor_id, name=vendor_id, currency="USD")
+
+
 def handlers(setting: UnknownParty = UnknownParty.ALLOW, **products: Counted) -> Any:
     orders = FakeStore(Order)
     branches = FakeBranches(setting)
@@ -132,6 +143,7 @@ def handlers(setting: UnknownParty = UnknownParty.ALLOW, **products: Counted) ->
         branches=branches,
         items=FakeItems(**products),
         pricing=FakePricing(),  # type: ignore[arg-type]
+        parties=KnownParties(),
     )
     return handler, orders, branches
 
@@ -164,7 +176,7 @@ async def test_a_purchase_order_with_a_discontinued_product_is_only_flagged() ->
     assert [f.reason for f in order.flags] == ["discontinued_product"]
 
 
-async def test_the_branch_setting_is_read_only_for_an_order_with_a_discontinued_product() -> None:
+async def test_the_product_check_asks_the_branch_setting_only_for_a_discontinued_product() -> None:
     handler, orders, branches = handlers(UnknownParty.REFUSE, NEW=PLAIN)
     cmd = sales_order(lines=[line("NEW")])
     await handler.create(cmd)
@@ -172,7 +184,7 @@ async def test_the_branch_setting_is_read_only_for_an_order_with_a_discontinued_
     order = await orders.get(cmd.order_id)
     assert order is not None
     assert order.flags == []
-    assert branches.asked == 0
+    assert branches.asked == 2  # the party check's, at create and at submit; none of its own
 
 
 async def test_a_product_discontinued_after_the_draft_is_refused_at_submit() -> None:

@@ -193,6 +193,15 @@ def test_on_approval_invoices_the_whole_order_at_once() -> None:
     assert invoice.bill == "approval"
 
 
+def test_the_customer_s_payment_terms_on_the_order_come_before_the_policy_s() -> None:
+    [invoice] = invoices_of(
+        order(InvoicingPolicy.ON_APPROVAL, quotation_like(payment_terms_days=45))
+    )
+    assert invoice.due_at == AT + timedelta(days=45)
+    [default] = invoices_of(order(InvoicingPolicy.ON_APPROVAL))
+    assert default.due_at == AT + timedelta(days=30)
+
+
 def test_on_completion_invoices_what_was_issued_less_returns_not_yet_invoiced() -> None:
     copy = order(InvoicingPolicy.ON_COMPLETION)
     copy.ship("ISS-1", [StockLine(sku="B", quantity=D(7))])

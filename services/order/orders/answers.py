@@ -25,7 +25,7 @@ from shared.contracts import (
     StockLine,
 )
 from shared.contracts.common import DecimalText
-from shared.contracts.orders import OrderFlag
+from shared.contracts.parties import OrderFlag
 from shared.contracts.statuses import OrderStatus
 from shared.http import Answer
 
@@ -181,10 +181,17 @@ class OrderAnswer(Answer):
     cart_id: str | None = None
     hold: StockHoldAnswer | None = None
     stock_refusal: StockRefusalAnswer | None = None
-    version: int
     flags: list[OrderFlag] = Field(
         default=[],
-        description="what the order was accepted with that a person should look at, e.g. "
-        "`discontinued_product` (a branch that allows such orders, or any purchase order), as "
-        "of its last create, update or submit",
+        description="what the order was accepted with that a person should look at, as of its "
+        "last create, update or submit at a branch that allows it (unknown_party: allow): its "
+        "customer or vendor unknown, blocked, on hold or buying in another currency, or a "
+        "`discontinued_product` (any purchase order)",
     )
+    payment_terms_days: int | None = Field(
+        default=None, description="the customer's or vendor's payment terms, in days"
+    )
+    tax_exemption: str | None = Field(
+        default=None, description="the tax exemption certificate the order is priced under"
+    )
+    version: int

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 
 from services.order.orders.domain.errors import OrderExists, UnknownOrder
 from services.order.orders.domain.order import Order
 from services.order.orders.domain.status import OrderStatus
 from services.order.orders.repository import Admins
+from services.order.parties.domain.checks import (
+    PartyTerms,
+    purchase_terms,
+    sales_terms,
+    with_price_list,
+)
+from services.order.parties.ports import Parties
 from services.order.pricing.handlers import PricingConfiguration
 from services.order.stock.domain.products import (
     DISCONTINUED,
@@ -44,7 +52,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.contracts.orders import OrderFlag, UnknownParty
+from shared.contracts.parties import OrderFlag, UnknownParty
 from shared.contracts.receipts import ReceiptHeld, ReceiptRefused
 from shared.storage.store import Store
 
@@ -59,6 +67,7 @@ class OrderHandlers:
         branches: BranchRules,
         items: Items,
         pricing: PricingConfiguration,
+        parties: Parties,
     ) -> None:
         self.orders = orders
         self.admins = admins
@@ -68,6 +77,30 @@ class OrderHandlers:
         """How finely each item is counted: every quantity taken is checked against it."""
         self.pricing = pricing
         """Tax rates, price lists and storefronts' prices."""
+        self.parties = parties
+        """Customer and vendor records, as lately seen: every order is checked against its
+        party's, at create, update and submit."""
+
+    async def _party(
+        self, kind: OrderKind, party_id: str, *, currency: str, branch_id: str, day: date
+    ) -> PartyTerms:
+        """What the order's customer or vendor says: refused at a branch that refuses orders
+        whose party breaks a rule, else the findings (flags) and the record's defaults."""
+        policy = await self.branches.unknown_party(branch_id)
+        if kind is OrderKind.SALES:
+            customer = await self.parties.customer(party_id)
+            return sales_terms(
+                customer,
+                customer_id=party_id,
+                currency=currency,
+                policy=policy,
+                branch_id=branch_id,
+                day=day,
+            )
+        vendor = await self.parties.vendor(party_id)
+        return purchase_terms(
+            vendor, vendor_id=party_id, currency=currency, policy=policy, branch_id=branch_id
+        )
 
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
@@ -108,6 +141,10 @@ class OrderHandlers:
                 terms = prices.terms(cmd.pricing)
             availability = await self.stock.assess(cmd.branch_id, lines)
             when_short = await self.branches.when_stock_short(cmd.branch_id)
+        party = await self._party(
+            kind, party_id, currency=cmd.currency, branch_id=cmd.branch_id, day=utcnow().date()
+        )
+        terms = with_price_list(terms, lines, party)
         products = await self.items.check(numbered(lines))
         lines = with_product_tax_codes(lines, products)
         flags = await self._product_flags(
@@ -129,6 +166,7 @@ class OrderHandlers:
             when_stock_short=when_short,
             held_items=held,
             cart_id=cart_id,
+            party=party,
         )
         order.flag(DISCONTINUED, flags)
         if not await self.orders.add_once(order, cause=cmd):
@@ -141,6 +179,15 @@ class OrderHandlers:
             new_lines = with_product_tax_codes(cmd.lines, products)
 
         async def update(order: Order) -> None:
+            party = None  # a locked order is refused as such, whatever its party
+            if not order.locked:
+                party = await self._party(
+                    order.kind,
+                    order.party_id,
+                    currency=cmd.currency or order.currency,
+                    branch_id=cmd.branch_id or order.branch_id,
+                    day=order.created_at.date(),
+                )
             terms = cmd.pricing or order.terms
             availability, when_short = None, WhenStockShort.ALLOW
             if order.changes_stock_need(new_lines, cmd.branch_id):
@@ -159,6 +206,7 @@ class OrderHandlers:
                 rates=await self.pricing.rates_for(new_lines or order.lines, utcnow()),
                 availability=availability,
                 when_stock_short=when_short,
+                party=party,
             )
             order.flag(DISCONTINUED, await self._discontinued_flags(order))
 
@@ -167,6 +215,16 @@ class OrderHandlers:
     async def submit(self, cmd: SubmitOrder) -> None:
         async def submit(order: Order) -> None:
             by_admin = await self._admin_reworking(order, cmd.submitted_by)
+            flags = None  # a locked order is refused as such, whatever its party
+            if not order.locked:
+                party = await self._party(
+                    order.kind,
+                    order.party_id,
+                    currency=order.currency,
+                    branch_id=order.branch_id,
+                    day=order.created_at.date(),
+                )
+                flags = party.flags
             refuses_short = (
                 order.kind is OrderKind.SALES
                 and await self.branches.when_stock_short(order.branch_id) is WhenStockShort.REFUSE
@@ -176,6 +234,7 @@ class OrderHandlers:
                 by_admin=by_admin,
                 hold_stock=refuses_short,
                 command_id=cmd.message_id,
+                flags=flags,
             )
             order.flag(DISCONTINUED, await self._discontinued_flags(order))
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.order.stock.domain.quantities import Counted, Counting
 from shared.contracts import OrderLineInput, StockAvailability, WhenStockShort
-from shared.contracts.orders import UnknownParty
+from shared.contracts.parties import UnknownParty
 
 
 class StockAssessor(Protocol):

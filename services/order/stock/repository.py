@@ -37,7 +37,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.contracts.orders import UnknownParty
+from shared.contracts.parties import UnknownParty
 from shared.storage.aggregates import AggregateStore
 from shared.storage.batch import LatestBatch
 from shared.storage.mongo import Document
@@ -145,7 +145,7 @@ class StockLevels:
 
 
 class Branches:
-    """Each branch's settings for sales orders (``order.configure_branch``)."""
+    """Each branch's settings for orders (``order.configure_branch``)."""
 
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self.store = AggregateStore(db[BRANCHES], Branch, relay, recent=RecentDocuments())

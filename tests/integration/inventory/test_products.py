@@ -22,7 +22,7 @@ from shared.contracts import (
     ProductUpserted,
     WhenStockShort,
 )
-from shared.contracts.orders import UnknownParty
+from shared.contracts.parties import UnknownParty
 from shared.storage.mongo import Document
 from tests.support.credentials import headers
 from tests.support.factories import lines, purchase_order, sales_order, unique

@@ -113,6 +113,8 @@ class SalesOrder(Aggregate):
         self.known = True
         self.customer_id, self.branch_id = order.party_id, order.branch_id
         self.currency, self.terms = order.currency, terms
+        if order.payment_terms_days is not None:  # the customer's record's terms come first
+            self.terms = terms.model_copy(update={"payment_terms_days": order.payment_terms_days})
         self.prices_include_tax = order.pricing is not None and order.pricing.prices_include_tax
         self.targets = line_targets(order)
         self.invoiced = [ZERO for _ in self.targets]

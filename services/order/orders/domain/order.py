@@ -37,6 +37,7 @@ from services.order.orders.domain.status import (
     StockHold,
     StockRefusal,
 )
+from services.order.parties.domain.checks import PartyTerms
 from services.order.pricing.domain.configuration import PriceList, price_order
 from services.order.pricing.domain.storefront import ItemsHeld
 from services.order.stock.domain.availability import InsufficientStock, check
@@ -74,7 +75,8 @@ from shared.contracts import (
     round_money,
     utcnow,
 )
-from shared.contracts.orders import OrderCommandRejected, OrderFlag
+from shared.contracts.orders import OrderCommandRejected
+from shared.contracts.parties import OrderFlag
 from shared.domain import Aggregate
 
 
@@ -111,8 +113,13 @@ class Order(Aggregate):
     """The stock hold a submission waits for (at a branch that refuses short orders)."""
     stock_refusal: StockRefusal | None = None
     flags: list[OrderFlag] = Field(default_factory=list)
-    """What the order was accepted with that a person should look at (a discontinued
-    product...), as of its last create, update or submit."""
+    """What the order was accepted with that a person should look at, as of its last create,
+    update or submit at a branch that allows it: its customer or vendor unknown, blocked, on
+    hold or buying in another currency; a discontinued product (any purchase order)."""
+    payment_terms_days: int | None = None
+    """The customer's or vendor's payment terms (days from invoice to due date)."""
+    tax_exemption: str | None = None
+    """The customer's tax exemption certificate the order is priced under (no tax)."""
 
     @property
     def total(self) -> Decimal:
@@ -160,12 +167,14 @@ class Order(Aggregate):
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
         held_items: Sequence[str] = (),
         cart_id: str | None = None,
+        party: PartyTerms | None = None,
     ) -> Order:
         """A draft, priced: every line gets its unit price, discounts and taxes.
         ``availability``: for a sales order, how the branch's stock serves its lines;
         ``when_stock_short``: the branch's rule when it cannot. ``quotation_id`` or ``rfq_id``
         names the document it was made from; ``held_items``: a storefront's items its price
-        list does not know (the order waits for a person to price them)."""
+        list does not know (the order waits for a person to price them); ``party``: what its
+        customer's or vendor's record says (flags, payment terms, tax exemption)."""
         order = cls(
             id=order_id,
             kind=kind,
@@ -181,6 +190,7 @@ class Order(Aggregate):
             cart_id=cart_id,
         )
         order._assess(availability, when_stock_short)
+        order._take(party)
         order._price(lines, pricing or PricingTerms(), price_list, rates or {})
         held = f"held: {', '.join(held_items)} not in the price list" if held_items else None
         order._transition(OrderStatus.DRAFT, by=created_by, note=held)
@@ -201,6 +211,7 @@ class Order(Aggregate):
         rates: Mapping[str, TaxRate] | None = None,
         availability: StockAvailability | None = None,
         when_stock_short: WhenStockShort = WhenStockShort.ALLOW,
+        party: PartyTerms | None = None,
     ) -> None:
         """Change a draft or rejected order. A change of lines, branch, currency or pricing
         terms prices it again, at the rates in force now; a change of notes only keeps its
@@ -217,9 +228,12 @@ class Order(Aggregate):
         self.branch_id = branch_id or self.branch_id
         self.currency = currency or self.currency
         self.notes = notes if notes is not None else self.notes
+        exemption = self.tax_exemption
+        self._take(party)
         if lines is not None:
             self.held_items = []  # a person gave every line's price
-        if lines is not None or branch_id or currency or pricing is not None:
+        repriced = lines is not None or branch_id or currency or pricing is not None
+        if repriced or exemption != self.tax_exemption:
             sent = {line.sku: line.storefront_unit_price for line in self.lines}
             new_lines = self.lines if lines is None else lines
             self._price(new_lines, pricing or self.terms, price_list, rates or {})
@@ -241,8 +255,17 @@ class Order(Aggregate):
             branch_id=self.branch_id,
             price_list=price_list,
             rates=rates,
+            tax_exemption=self.tax_exemption,
         )
         self.terms = terms
+
+    def _take(self, party: PartyTerms | None) -> None:
+        """What the customer's or vendor's record says now (``None``: not asked)."""
+        if party is None:
+            return
+        self.flags = list(party.flags)
+        self.payment_terms_days = party.payment_terms_days
+        self.tax_exemption = party.tax_exemption
 
     def changes_stock_need(
         self, lines: Sequence[OrderLineInput] | None, branch_id: str | None
@@ -272,16 +295,20 @@ class Order(Aggregate):
         by_admin: bool = False,
         hold_stock: bool = False,
         command_id: UUID | None = None,
+        flags: Sequence[OrderFlag] | None = None,
     ) -> None:
         """Lock the order and send it into approval; ``hold_stock`` (a sales order of a branch
         that refuses short orders): first have inventory hold its stock, all of it or none
-        (``record_stock`` then sends it into approval, or back with the reason)."""
+        (``record_stock`` then sends it into approval, or back with the reason); ``flags``:
+        what is wrong with its customer or vendor now (``None``: not asked)."""
         if self.locked:
             raise OrderLocked(
                 f"Order {self.id} is {self.status.value}: only a draft or a rejected order can be "
                 "submitted."
             )
         self._check_reworker(by, by_admin, "resubmit")
+        if flags is not None:
+            self.flags = list(flags)
         if self.held_items:
             raise ItemsHeld(
                 f"Order {self.id} holds {', '.join(self.held_items)}, which the storefront's "
@@ -696,6 +723,8 @@ class Order(Aggregate):
             "availability": self.availability,
             "held_items": self.held_items,
             "cart_id": self.cart_id,
+            "flags": self.flags,
+            "payment_terms_days": self.payment_terms_days,
         }
 
 

@@ -163,9 +163,14 @@ def price_order(
     branch_id: str,
     price_list: PriceList | None,
     rates: Mapping[str, TaxRate],
+    tax_exemption: str | None = None,
 ) -> tuple[list[OrderLine], PricedDocument]:
-    """An order's lines, each with its unit price, and the order priced on ``terms``."""
+    """An order's lines, each with its unit price, and the order priced on ``terms``
+    (``tax_exemption``: the certificate of an exempt customer, whose lines carry no tax)."""
     if price_list is not None:
         price_list.check_usable(currency=currency, branch_id=branch_id)
     priced_lines = with_prices(lines, price_list)
-    return priced_lines, price_document(priced_lines, terms, rates, currency=currency)
+    document = price_document(
+        priced_lines, terms, rates, currency=currency, tax_exemption=tax_exemption
+    )
+    return priced_lines, document

@@ -24,7 +24,7 @@ from shared.contracts import (
     StockAvailability,
     WhenStockShort,
 )
-from shared.contracts.orders import UnknownParty
+from shared.contracts.parties import UnknownParty
 from shared.domain import Aggregate, DomainError
 
 
@@ -102,7 +102,7 @@ def check(availability: StockAvailability, policy: WhenStockShort, *, branch_id:
 
 
 class Branch(Aggregate):
-    """A branch's settings for sales orders."""
+    """A branch's settings for orders."""
 
     when_stock_short: WhenStockShort = WhenStockShort.ALLOW
     unknown_party: UnknownParty = UnknownParty.ALLOW

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from services.order.stock.domain.quantities import Counted
 from shared.contracts import OrderKind, OrderLineInput
-from shared.contracts.orders import OrderFlag
+from shared.contracts.parties import OrderFlag
 from shared.domain import DomainError
 
 DISCONTINUED = "discontinued_product"

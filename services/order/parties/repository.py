@@ -1,0 +1,122 @@
+"""Where customer and vendor records live: the ``customers`` and ``vendors`` collections of the
+order service's database (one document per record, with its history).
+
+Orders read them through :class:`PartyDirectory`, from memory for ``FRESH_SECONDS`` (known and
+unknown ids alike): a replica asks the database at most once per party in that time, so a
+customer's repeat orders cost no read, and a change reaches the replica that made it at once
+and the others within that time. While OMS keeps no record of a kind at all (a business that
+has not moved its customers or vendors over), a replica learns that with one look per
+``FRESH_SECONDS`` and reads nothing per order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.order.parties.domain.records import Customer, Vendor
+from shared.contracts.parties import CustomerRecord, VendorRecord
+from shared.storage.aggregates import AggregateStore
+from shared.storage.mongo import Document
+from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
+from shared.storage.store import Store
+
+CUSTOMERS = "customers"
+VENDORS = "vendors"
+
+FRESH_SECONDS = 10.0
+"""How long a replica answers an order's look at a customer or vendor from memory."""
+REMEMBERED = 10_000
+"""Parties a replica remembers at most (the least recently looked at are dropped first)."""
+
+R = TypeVar("R")
+
+
+class _Seen(Generic[R]):
+    """Records (or that there is none) as seen lately, at most ``REMEMBERED`` of them."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, tuple[float, R | None]] = OrderedDict()
+
+    def fresh(self, party_id: str) -> tuple[bool, R | None]:
+        seen_at, record = self._seen.get(party_id, (0.0, None))
+        return time.monotonic() - seen_at <= FRESH_SECONDS, record
+
+    def put(self, party_id: str, record: R | None) -> None:
+        self._seen[party_id] = (time.monotonic(), record)
+        self._seen.move_to_end(party_id)
+        while len(self._seen) > REMEMBERED:
+            self._seen.popitem(last=False)
+
+    def drop(self, party_id: str) -> None:
+        self._seen.pop(party_id, None)
+
+
+def customer_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Customer]:
+    return AggregateStore(db[CUSTOMERS], Customer, relay, recent=RecentDocuments())
+
+
+def vendor_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateStore[Vendor]:
+    return AggregateStore(db[VENDORS], Vendor, relay, recent=RecentDocuments())
+
+
+class PartyDirectory:
+    """The records orders are checked against, as recently seen."""
+
+    def __init__(self, customers: Store[Customer], vendors: Store[Vendor]) -> None:
+        self.customers = customers
+        self.vendors = vendors
+        self._customers = _Seen[CustomerRecord]()
+        self._vendors = _Seen[VendorRecord]()
+        self._none_kept: dict[str, tuple[float, bool]] = {}
+        """Per kind: when it was last looked at, and whether no record of it was kept then."""
+
+    async def _none(self, kind: str, store: Store[Customer] | Store[Vendor]) -> bool:
+        """Whether OMS kept no record of ``kind`` at all a moment ago (every id unknown)."""
+        looked_at, none = self._none_kept.get(kind, (0.0, False))
+        if time.monotonic() - looked_at > FRESH_SECONDS:
+            none = not await store.find({}, limit=1)
+            self._none_kept[kind] = (time.monotonic(), none)
+        return none
+
+    async def customer(self, customer_id: str) -> CustomerRecord | None:
+        fresh, record = self._customers.fresh(customer_id)
+        if fresh:
+            return record
+        if await self._none(CUSTOMERS, self.customers):
+            return None
+        found = await self.customers.read(customer_id)
+        record = found.current if found is not None else None
+        self._customers.put(customer_id, record)
+        return record
+
+    async def vendor(self, vendor_id: str) -> VendorRecord | None:
+        fresh, record = self._vendors.fresh(vendor_id)
+        if fresh:
+            return record
+        if await self._none(VENDORS, self.vendors):
+            return None
+        found = await self.vendors.read(vendor_id)
+        record = found.current if found is not None else None
+        self._vendors.put(vendor_id, record)
+        return record
+
+    def forget_customer(self, customer_id: str) -> None:
+        """This replica changed the customer: read it again, and the kind is not empty."""
+        self._customers.drop(customer_id)
+        self._none_kept[CUSTOMERS] = (time.monotonic(), False)
+
+    def forget_vendor(self, vendor_id: str) -> None:
+        self._vendors.drop(vendor_id)
+        self._none_kept[VENDORS] = (time.monotonic(), False)
+
+
+async def create_indexes(db: AsyncDatabase[Document]) -> None:
+    for collection in (CUSTOMERS, VENDORS):
+        await db[collection].create_index([("current.name", ASCENDING)])
+        await db[collection].create_index([("current.status", ASCENDING)])
