@@ -35,9 +35,17 @@ PRICING_TERMS = (
 class _CreateOrder(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
-    branch_id: Identifier
+    branch_id: Identifier | None = Field(
+        default=None,
+        description="the branch that sells or buys; absent: the customer's or vendor's default "
+        "branch (their record's branch_id), refused branch_required when there is none",
+    )
     created_by: Identifier
-    currency: CurrencyCode
+    currency: CurrencyCode | None = Field(
+        default=None,
+        description="the order's currency; absent: the currency the customer or vendor deals "
+        "in (their record's), refused currency_required when OMS has no record of them",
+    )
     lines: InputLines = NonEmptyLines
     notes: str | None = Field(default=None, max_length=2000)
     pricing: PricingTerms | None = Field(default=None, description=PRICING_TERMS)

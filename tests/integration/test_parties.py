@@ -283,3 +283,28 @@ async def test_bad_records_are_refused_or_ignored_and_nothing_is_stored(
     assert "credit_limit_currency" in dead.headers["x-oms-detail"]
     for customer_id in (other_currency["customer_id"], record.customer_id, late.customer_id):
         assert await order_db.customers.find_one({"_id": customer_id}) is None
+
+
+async def test_an_order_that_names_no_branch_or_currency_takes_its_customer_s(
+    bus: Bus, order_service: Any, order_db: Any
+) -> None:
+    branch = await _branch(bus, UnknownParty.REFUSE)
+    record = customer(currency="EUR", branch_id=branch)
+    upsert = UpsertCustomer(customer_id=record.customer_id, record=record, changed_by="olga")
+    await bus.send(upsert, reply=True)
+    assert (await bus.reply_for(upsert)).type == "CustomerRecorded"
+    create = sales_order(customer_id=record.customer_id, branch_id=None, currency=None)
+
+    await bus.send(create, reply=True)
+    created = await bus.reply_for(create)
+
+    assert created.type == "OrderCreated", created.body
+    assert (created.body["branch_id"], created.body["currency"]) == (branch, "EUR")
+
+    unknown = sales_order(branch_id=None, currency=None)
+    refused = await _rejection(bus, unknown)
+    assert refused["reason"] == "branch_required"
+    assert f"customer {unknown.customer_id} is not known to OMS" in refused["detail"]
+    assert await order_db.orders.find_one({"_id": unknown.order_id}) is None
+    no_currency = sales_order(branch_id=branch, currency=None)
+    assert (await _rejection(bus, no_currency))["reason"] == "currency_required"

@@ -13,9 +13,12 @@ from structlog.testing import capture_logs
 
 from services.order.orders.domain.order import Order
 from services.order.parties.domain.checks import (
+    BranchRequired,
+    CurrencyRequired,
     PartyTerms,
     customer_flags,
     exemption_on,
+    order_defaults,
     purchase_terms,
     sales_terms,
     vendor_flags,
@@ -548,3 +551,33 @@ async def test_orders_read_a_party_once_a_moment_and_nothing_while_none_is_kept(
     assert await directory.customer("C-1") == customer_record()  # remembered a moment
     assert await directory.customer("C-4") is None
     assert customers.reads == reads + 2
+
+
+def test_an_order_s_branch_and_currency_come_from_its_record_when_it_names_none() -> None:
+    record = CustomerRecord(customer_id="C-1", name="Acme", currency="EUR", branch_id="BR-1")
+    assert order_defaults(record, party="customer C-1", branch_id=None, currency=None) == (
+        "BR-1",
+        "EUR",
+    )
+    assert order_defaults(record, party="customer C-1", branch_id="BR-2", currency="USD") == (
+        "BR-2",
+        "USD",
+    )
+    assert order_defaults(None, party="customer C-9", branch_id="BR-2", currency="USD") == (
+        "BR-2",
+        "USD",
+    )
+
+
+def test_an_order_without_a_branch_or_currency_to_take_is_refused_saying_why() -> None:
+    bare = CustomerRecord(customer_id="C-1", name="Acme", currency="EUR")
+    with pytest.raises(BranchRequired, match="customer C-1 names no default branch"):
+        order_defaults(bare, party="customer C-1", branch_id=None, currency="EUR")
+    with pytest.raises(BranchRequired, match="customer C-9 is not known to OMS"):
+        order_defaults(None, party="customer C-9", branch_id=None, currency="EUR")
+    with pytest.raises(CurrencyRequired, match="customer C-9 is not known to OMS"):
+        order_defaults(None, party="customer C-9", branch_id="BR-1", currency=None)
+    assert order_defaults(bare, party="customer C-1", branch_id="BR-1", currency=None) == (
+        "BR-1",
+        "EUR",
+    )

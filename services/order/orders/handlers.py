@@ -12,6 +12,7 @@ from services.order.orders.domain.status import OrderStatus
 from services.order.orders.repository import Admins
 from services.order.parties.domain.checks import (
     PartyTerms,
+    order_defaults,
     purchase_terms,
     sales_terms,
     with_price_list,
@@ -52,7 +53,7 @@ from shared.contracts import (
     WhenStockShort,
     utcnow,
 )
-from shared.contracts.parties import OrderFlag, UnknownParty
+from shared.contracts.parties import CustomerRecord, OrderFlag, UnknownParty, VendorRecord
 from shared.contracts.receipts import ReceiptHeld, ReceiptRefused
 from shared.storage.store import Store
 
@@ -102,6 +103,20 @@ class OrderHandlers:
             vendor, vendor_id=party_id, currency=currency, policy=policy, branch_id=branch_id
         )
 
+    async def _defaults(
+        self, kind: OrderKind, party_id: str, branch_id: str | None, currency: str | None
+    ) -> tuple[str, str]:
+        """The new order's branch and currency: as it names them, else its party's record's
+        (looked up only when one is left out)."""
+        if branch_id is not None and currency is not None:
+            return branch_id, currency
+        if kind is OrderKind.SALES:
+            record: CustomerRecord | VendorRecord | None = await self.parties.customer(party_id)
+            party = f"customer {party_id}"
+        else:
+            record, party = await self.parties.vendor(party_id), f"vendor {party_id}"
+        return order_defaults(record, party=party, branch_id=branch_id, currency=currency)
+
     async def _apply(
         self, order_id: str, cause: Message, mutate: Callable[[Order], object | Awaitable[object]]
     ) -> None:
@@ -131,32 +146,35 @@ class OrderHandlers:
         lines: Sequence[OrderLineInput] = cmd.lines
         terms = cmd.pricing or PricingTerms()
         held: list[str] = []
-        if isinstance(cmd, CreatePurchaseOrder):
-            kind, party_id = OrderKind.PURCHASE, cmd.vendor_id
-        else:
-            kind, party_id = OrderKind.SALES, cmd.customer_id
+        kind, party_id = (
+            (OrderKind.PURCHASE, cmd.vendor_id)
+            if isinstance(cmd, CreatePurchaseOrder)
+            else (OrderKind.SALES, cmd.customer_id)
+        )
+        branch_id, currency = await self._defaults(kind, party_id, cmd.branch_id, cmd.currency)
+        if isinstance(cmd, CreateSalesOrder):
             if (storefront_id := storefront_id or _storefront_caller(cmd)) is not None:
                 prices = await self.pricing.storefront_prices(storefront_id)
                 lines, held = prices.lines(cmd.lines)
                 terms = prices.terms(cmd.pricing)
-            availability = await self.stock.assess(cmd.branch_id, lines)
-            when_short = await self.branches.when_stock_short(cmd.branch_id)
+            availability = await self.stock.assess(branch_id, lines)
+            when_short = await self.branches.when_stock_short(branch_id)
         party = await self._party(
-            kind, party_id, currency=cmd.currency, branch_id=cmd.branch_id, day=utcnow().date()
+            kind, party_id, currency=currency, branch_id=branch_id, day=utcnow().date()
         )
         terms = with_price_list(terms, lines, party)
         products = await self.items.check(numbered(lines))
         lines = with_product_tax_codes(lines, products)
         flags = await self._product_flags(
-            kind, cmd.branch_id, discontinued_in((line.sku for line in lines), products)
+            kind, branch_id, discontinued_in((line.sku for line in lines), products)
         )
         order = Order.create(
             order_id=cmd.order_id,
             kind=kind,
             party_id=party_id,
-            branch_id=cmd.branch_id,
+            branch_id=branch_id,
             created_by=cmd.created_by,
-            currency=cmd.currency,
+            currency=currency,
             lines=lines,
             notes=cmd.notes,
             pricing=terms,

@@ -91,6 +91,41 @@ REFUSALS: dict[str, type[DomainError]] = {
 """Each finding's refusal, by its reason."""
 
 
+class BranchRequired(DomainError):
+    """The order names no branch, and its customer's or vendor's record names none (or OMS has
+    no record of them)."""
+
+    reason = "branch_required"
+
+
+class CurrencyRequired(DomainError):
+    """The order names no currency, and OMS has no record of its customer or vendor to take
+    theirs from."""
+
+    reason = "currency_required"
+
+
+def order_defaults(
+    record: CustomerRecord | VendorRecord | None,
+    *,
+    party: str,
+    branch_id: str | None,
+    currency: str | None,
+) -> tuple[str, str]:
+    """The branch and currency of a new order: as it names them, else its party's record's
+    (``party``: "Customer C-1", "Vendor V-1", for the refusals' sentences)."""
+    branch_id = branch_id or (record.branch_id if record is not None else None)
+    currency = currency or (record.currency if record is not None else None)
+    if branch_id is None:
+        known = "names no default branch" if record is not None else "is not known to OMS"
+        raise BranchRequired(f"The order names no branch_id, and {party} {known}: give one.")
+    if currency is None:
+        raise CurrencyRequired(
+            f"The order names no currency, and {party} is not known to OMS: give one."
+        )
+    return branch_id, currency
+
+
 @dataclass(frozen=True)
 class PartyTerms:
     """What the customer's or vendor's record gives an order: the findings (flags) and the
