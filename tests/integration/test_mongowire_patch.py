@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from bson import Decimal128
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -187,6 +187,70 @@ async def test_answers_stay_right_after_the_decimal_and_the_array_are_gone(
     assert await _ids(collection, {"x": {"$lte": 1}}) == ["one"]
 
 
+# An update's images as each write path returns them (mongoeco_patch/owned_images.py): the
+# operators mongoeco translates to SQL, an aggregation pipeline (its Python path), an upsert.
+UPDATES: list[Doc | list[Doc]] = [
+    {"$push": {"tags": "b"}, "$inc": {"n": 1}},
+    [{"$set": {"tags": {"$concatArrays": ["$tags", ["b"]]}, "n": {"$add": ["$n", 1]}}}],
+]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+async def test_an_update_returns_its_own_before_and_after_images(
+    collection: AsyncCollection[Doc], update: Doc | list[Doc]
+) -> None:
+    await collection.insert_one({"_id": "A", "n": 0, "tags": ["a"], "at": {"x": [1]}})
+
+    before = await collection.find_one_and_update({"_id": "A"}, update)
+    after = await collection.find_one_and_update(
+        {"_id": "A"}, update, return_document=ReturnDocument.AFTER
+    )
+    await collection.update_one({"_id": "A"}, update)
+
+    assert before == {"_id": "A", "n": 0, "tags": ["a"], "at": {"x": [1]}}
+    assert after == {"_id": "A", "n": 2, "tags": ["a", "b", "b"], "at": {"x": [1]}}
+    assert await collection.find_one({"_id": "A"}) == {
+        "_id": "A",
+        "n": 3,
+        "tags": ["a", "b", "b", "b"],
+        "at": {"x": [1]},
+    }
+
+
+async def test_an_upsert_and_an_unchanged_update_return_their_images(
+    collection: AsyncCollection[Doc],
+) -> None:
+    made = await collection.find_one_and_update(
+        {"_id": "B"}, {"$set": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    same = await collection.find_one_and_update(
+        {"_id": "B"}, {"$set": {"n": 1}}, return_document=ReturnDocument.AFTER
+    )
+    result = await collection.update_one({"_id": "B"}, {"$set": {"n": 1}})
+
+    assert made == same == {"_id": "B", "n": 1}
+    assert (result.matched_count, result.modified_count) == (1, 0)
+
+
+def _nested(depth: int) -> Doc:
+    """A document ``depth`` levels deep, with the kinds of values the services store."""
+    doc: Doc = {"amount": Decimal128("12.50"), "count": 2**40, "at": [{"n": 1.5}, None, True]}
+    for level in range(depth):
+        doc = {"level": level, "inner": doc, "list": [doc, {"copy": doc}]}
+    return doc
+
+
+async def test_a_deep_document_is_stored_and_read_back_whole(
+    collection: AsyncCollection[Doc],
+) -> None:
+    deep = _nested(6)
+    await collection.insert_one({"_id": "deep", **deep})
+    await collection.update_one({"_id": "deep"}, {"$push": {"list": _nested(2)}})
+
+    stored = await collection.find_one({"_id": "deep"}, {"_id": 0})
+    assert stored == {**deep, "list": [deep["inner"], {"copy": deep["inner"]}, _nested(2)]}
+
+
 async def test_the_wire_server_offers_no_change_stream(collection: AsyncCollection[Doc]) -> None:
     # Why the change-stream tests below run in process; move them here once this fails.
     with pytest.raises(OperationFailure, match=r"\$changeStream"):
@@ -223,6 +287,47 @@ async def test_a_change_stream_sees_each_write_within_a_second(local: Any) -> No
     ]
     assert await stream.try_next() is None
     stream.close()
+
+
+async def test_a_change_stream_shows_each_update_s_own_document(local: Any) -> None:
+    await local.insert_one({"_id": "A", "n": 0, "tags": ["a"]})
+    stream = local.watch(full_document="updateLookup", max_await_time_ms=1000)
+
+    await local.update_one({"_id": "A"}, {"$push": {"tags": "b"}, "$inc": {"n": 1}})
+    await local.update_one({"_id": "A"}, [{"$set": {"n": {"$add": ["$n", 1]}}}])
+
+    seen = [await stream.try_next() for _ in range(2)]
+    assert [event["fullDocument"] for event in seen] == [
+        {"_id": "A", "n": 1, "tags": ["a", "b"]},
+        {"_id": "A", "n": 2, "tags": ["a", "b"]},
+    ]
+    stream.close()
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"ok": {"deeper": [{1: "not a string key"}]}}, "keys must be strings"),
+        ({"ok": [{"deeper": {"a", "set"}}]}, "set values"),
+    ],
+)
+async def test_a_value_bson_cannot_hold_is_refused_at_any_depth(
+    local: Any, bad: Doc, message: str
+) -> None:
+    shared: Doc = {"same": "object", "twice": [1, 2]}
+    await local.insert_one({"_id": "shared", "a": shared, "b": [shared, shared]})
+
+    with pytest.raises(TypeError, match=message):
+        await local.insert_one({"_id": "bad", "fine": shared, **bad})
+    with pytest.raises(TypeError, match=message):
+        await local.update_one({"_id": "shared"}, {"$set": {"fine": shared, **bad}})
+
+    assert await local.find_one({"_id": "shared"}) == {
+        "_id": "shared",
+        "a": shared,
+        "b": [shared, shared],
+    }
+    assert await local.count_documents({}) == 1
 
 
 async def test_the_change_hub_counts_unwatched_writes_at_once(local: Any) -> None:

@@ -12,6 +12,10 @@ says why, what, why it is exact, and when to drop it:
 - ``change_dispatch``: while no change stream watches, committed changes are handed to the
   change hub at most every 200 ms instead of after each write (one SQLite write transaction,
   one thread start and join each); any read of the hub first delivers what is pending.
+- ``owned_images``: an update's before and after images are deep-copied once for its
+  outcome instead of three times.
+- ``single_validation``: storing a document checks each of its values once, not once per
+  enclosing document.
 
 ``tests/integration/test_mongowire_patch.py`` checks each against the server over the wire.
 
@@ -43,14 +47,22 @@ def apply() -> bool:
     if installed != PINNED_VERSION:
         _warn("mongoeco_patch_skipped", installed=installed, pinned=PINNED_VERSION)
         return False
-    from deploy.local.mongoeco_patch import change_dispatch, feature_cache, unique_ids
+    from deploy.local.mongoeco_patch import (
+        change_dispatch,
+        feature_cache,
+        owned_images,
+        single_validation,
+        unique_ids,
+    )
 
     unique_ids.install()
     feature_cache.install()
     change_dispatch.install()
+    owned_images.install()
+    single_validation.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
-        scope="unique_id_scan,feature_cache,change_dispatch",
+        scope="unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation",
     )
     return True
