@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
+from shared.storage.batch import AddBatch
 from shared.storage.bodies import pack
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -174,6 +175,8 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
+        self.inserts = AddBatch(collection)
+        """New aggregates added while another insert is on its way go together after it."""
 
     async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
@@ -274,8 +277,10 @@ class AggregateStore(Generic[A]):
     ) -> None:
         """For upsert-like commands: add the aggregate ``create`` makes, or ``change`` it.
         ``new_first``: the aggregate is most often new, so the insert is tried without a look
-        first (a taken id makes it a change, as a concurrent creation does)."""
-        if new_first or await self.get(aggregate_id) is None:
+        first (a taken id makes it a change, as a concurrent creation does). A remembered copy,
+        however old, says that the aggregate exists (aggregates are never deleted): the change
+        starts from it, as ``change`` does, and its conditional write tells a stale one."""
+        if new_first or await self.get(aggregate_id, max_age=None) is None:
             try:
                 await self.add(create(), cause=cause)
                 return
@@ -300,7 +305,7 @@ class AggregateStore(Generic[A]):
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
         }
         try:
-            await self.collection.insert_one(doc)
+            await self.inserts.insert(doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
