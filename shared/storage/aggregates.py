@@ -20,7 +20,6 @@ from pymongo.errors import DuplicateKeyError
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
-from shared.storage.batch import AddBatch
 from shared.storage.bodies import pack
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -175,8 +174,6 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
-        self.inserts = AddBatch(collection)
-        """New aggregates added while another insert is on its way go together after it."""
 
     async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
@@ -305,7 +302,7 @@ class AggregateStore(Generic[A]):
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
         }
         try:
-            await self.inserts.insert(doc)
+            await self.collection.insert_one(doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied

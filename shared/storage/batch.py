@@ -111,41 +111,6 @@ class InsertBatch(_GroupCommit):
         await self.collection.insert_many(docs, ordered=False)
 
 
-class AddBatch(_GroupCommit):
-    """Inserts of new aggregates (``AggregateStore.add``), each told on its own whether its id
-    was taken (``DuplicateKeyError``). Nothing lingers: an insert goes at once when none is on
-    its way, and those made meanwhile go together right after it (group commit), so a lone
-    insert costs no delay and concurrent ones share round trips."""
-
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
-        super().__init__(collection, linger=0.0)
-
-    async def insert(self, doc: Document) -> None:
-        """Store ``doc``; ``DuplicateKeyError`` when its ``_id`` is taken."""
-        await self._add(doc)
-
-    async def _round(self, batch: list[tuple[Document, asyncio.Future[None]]]) -> None:
-        try:
-            await self.collection.insert_many([doc for doc, _ in batch], ordered=False)
-        except BulkWriteError as error:
-            failed = {e["index"]: e for e in error.details["writeErrors"]}
-            for index, (_, done) in enumerate(batch):
-                if (failure := failed.get(index)) is None:
-                    _settle(done)
-                elif failure["code"] == DUPLICATE_KEY:
-                    message = failure.get("errmsg", "duplicate key")
-                    _settle(done, DuplicateKeyError(message, DUPLICATE_KEY, failure))
-                else:
-                    _settle(done, error)
-            return
-        except Exception as error:  # the database is away: every delivery retries
-            for _, done in batch:
-                _settle(done, error)
-            return
-        for _, done in batch:
-            _settle(done)
-
-
 class LatestBatch(_GroupCommit):
     """Upserts of a projection whose documents carry an increasing ``field`` (a sequence
     number): a document is replaced only by a newer one, so a late or repeated write changes

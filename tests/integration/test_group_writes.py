@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.storage.batch import AddBatch, InsertBatch, LatestBatch, UpdateBatch
+from shared.storage.batch import InsertBatch, LatestBatch, UpdateBatch
 from shared.storage.mongo import Document, database
 from shared.storage.outbox import OutboxRelay
 from tests.support.services import Environment
@@ -168,28 +168,3 @@ async def test_an_update_that_fails_fails_alone_and_those_after_it_still_apply(
     stored = {doc["_id"]: doc async for doc in db.views.find()}
     assert stored["V-1"]["status_at"] == 5
     assert (stored["V-0"]["n"], stored["V-2"]["n"]) == (1, 2)
-
-
-async def test_aggregates_added_while_one_is_on_its_way_go_together_each_told_if_taken(
-    env: Environment, mongo_client: Any
-) -> None:
-    """A lone insert goes at once; those made while it is on its way share the next write, and
-    a taken id (stored before, or twice in one round) fails only its own insert."""
-    db = database(mongo_client, env.database("group"))
-    slow = _Slow(db.aggregates)
-    batch = AddBatch(slow)  # type: ignore[arg-type]
-    await db.aggregates.insert_one({"_id": "taken"})
-    await batch.insert({"_id": "alone"})
-    assert slow.writes == [1]
-    on_its_way = asyncio.create_task(batch.insert({"_id": "first"}))
-    await asyncio.sleep(SLOW_WRITE / 2)
-    ids = [f"a{i}" for i in range(COUNT)] + ["taken", "a0"]
-    outcomes = await asyncio.gather(
-        *(batch.insert({"_id": i}) for i in ids), return_exceptions=True
-    )
-    await on_its_way
-    refused = [i for i, outcome in zip(ids, outcomes, strict=True) if outcome is not None]
-    assert all(isinstance(o, DuplicateKeyError) for o in outcomes if o is not None)
-    assert sorted(refused) == ["a0", "taken"]
-    assert slow.writes == [1, 1, COUNT + 2]  # each first at once, the others after it
-    assert await db.aggregates.count_documents({}) == COUNT + 3
