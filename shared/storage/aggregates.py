@@ -276,8 +276,10 @@ class AggregateStore(Generic[A]):
     ) -> None:
         """For upsert-like commands: add the aggregate ``create`` makes, or ``change`` it.
         ``new_first``: the aggregate is most often new, so the insert is tried without a look
-        first (a taken id makes it a change, as a concurrent creation does)."""
-        if new_first or await self.get(aggregate_id) is None:
+        first (a taken id makes it a change, as a concurrent creation does). A remembered copy,
+        however old, says that the aggregate exists (aggregates are never deleted): the change
+        starts from it, as ``change`` does, and its conditional write tells a stale one."""
+        if new_first or await self.get(aggregate_id, max_age=None) is None:
             try:
                 await self.add(create(), cause=cause)
                 return

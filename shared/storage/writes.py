@@ -89,7 +89,8 @@ def save_pipeline(
         fields["applied_messages"] = _appended("applied_messages", applied, window)
     if entries or published:
         outbox = kept_entries(published) if published else {"$ifNull": ["$outbox", []]}
-        fields["outbox"] = {"$concatArrays": [outbox, literal(entries)]}
+        # Nothing new: what is kept is the outbox (no empty list appended to send).
+        fields["outbox"] = {"$concatArrays": [outbox, literal(entries)]} if entries else outbox
     if entries:
         fields["outbox_lease"] = literal(lease)
         fields["outbox_pending"] = True

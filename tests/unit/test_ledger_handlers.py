@@ -108,3 +108,32 @@ async def test_a_movement_without_costs_posts_nothing() -> None:
     handlers, _, journal = ledger()
     await handlers.goods_received(receipt(("TEA", "1", "2.00")).model_copy(update={"costs": []}))
     assert journal.docs == {}
+
+
+class CountedCharts(FakeStore[Chart]):
+    """The fake store of charts, counting the times the chart is looked up (its ``read`` is
+    a ``get``)."""
+
+    lookups = 0
+
+    async def get(self, aggregate_id: str) -> Chart | None:
+        self.lookups += 1
+        return await super().get(aggregate_id)
+
+
+async def test_without_a_chart_each_held_document_looks_the_chart_up_once() -> None:
+    """The look after storing a held document (for a definition meanwhile) tells the next
+    document that there is no chart; a definition is still seen, and posts what was held."""
+    charts, journal = CountedCharts(Chart), Journal(LedgerDocument)
+    handlers = LedgerHandlers(LedgerStores(charts, journal))
+    handlers.clock = lambda: AT
+    movements = [receipt(("TEA", "1", "2.00")) for _ in range(3)]
+    for event in movements:
+        await handlers.goods_received(event)
+    assert len(journal.events(PostingHeld)) == 3
+    assert charts.lookups == 1 + 3  # the first document's look before, each one's after
+    await handlers.define_chart(chart())
+    later = receipt(("MUG", "1", "3.00"))
+    await handlers.goods_received(later)
+    posted = {p.entry_id for p in journal.events(JournalEntryPosted)}
+    assert posted == {f"goods_receipt:{e.receipt_id}" for e in [*movements, later]}

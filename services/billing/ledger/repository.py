@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,15 +27,37 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
     await db[JOURNAL].create_index([("order_id", ASCENDING)])
 
 
+CHART_FRESH_SECONDS = 2.0
+"""How long a chart found missing is taken as missing without asking again (as long as a
+remembered chart is trusted: ``RecentDocuments.fresh_seconds``)."""
+
+
+@dataclass
+class Absence:
+    """When the chart was last found missing (monotonic seconds; ``None``: found since)."""
+
+    seen_at: float | None = None
+
+    def fresh(self) -> bool:
+        return self.seen_at is not None and time.monotonic() - self.seen_at <= CHART_FRESH_SECONDS
+
+
 @dataclass(frozen=True)
 class LedgerStores:
     charts: Store[Chart]
     documents: Store[LedgerDocument]
+    absence: Absence = field(default_factory=Absence)
+    """Before the first definition every document is held, each reading the chart fresh after
+    it is stored (``LedgerHandlers.record``): that read also tells the next document, for a
+    moment, that there is no chart, instead of a read of its own."""
 
     async def chart(self, *, fresh: bool = False) -> Chart:
         """The chart of accounts (an empty one before the first definition): as this process
         read or wrote it at most a moment ago, or (``fresh``) as the database has it now."""
+        if not fresh and self.absence.fresh():
+            return Chart.empty()
         found = await (self.charts.read(CHART_ID) if fresh else self.charts.get(CHART_ID))
+        self.absence.seen_at = time.monotonic() if found is None else None
         return found or Chart.empty()
 
     async def held(self, after: str, limit: int) -> list[LedgerDocument]:
