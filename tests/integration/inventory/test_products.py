@@ -22,7 +22,7 @@ from shared.contracts import (
     ProductUpserted,
     WhenStockShort,
 )
-from shared.contracts.parties import UnknownParty
+from shared.contracts.parties import UnknownParty, UpsertCustomer, UpsertVendor
 from shared.storage.mongo import Document
 from tests.support.credentials import headers
 from tests.support.factories import lines, purchase_order, sales_order, unique
@@ -33,6 +33,7 @@ from tests.support.inventory import (
     eventually,
     opening,
 )
+from tests.support.party_samples import customer, vendor
 
 
 def upserted(sku: str, version: int, **changes: Any) -> ProductUpserted:
@@ -202,10 +203,21 @@ async def test_a_discontinued_product_is_refused_at_a_refusing_branch_and_flagge
     assert copy is not None
     assert (copy["name"], copy["status"], copy["product_version"]) == ("Rope", "discontinued", 11)
 
-    refused = await inventory.refused(sales_order(branch_id=strict, lines=lines((sku, "1", "5"))))
-    allowed = await inventory.accepted(sales_order(lines=lines((sku, "1", "5"))))
+    # Known parties: the branch refuses unknown ones too, and that check comes first.
+    buyer, seller = customer(currency="EUR"), vendor(currency="USD")
+    await inventory.accepted(
+        UpsertCustomer(customer_id=buyer.customer_id, record=buyer, changed_by="operator")
+    )
+    await inventory.accepted(
+        UpsertVendor(vendor_id=seller.vendor_id, record=seller, changed_by="operator")
+    )
+    one = lines((sku, "1", "5"))
+    refused = await inventory.refused(
+        sales_order(customer_id=buyer.customer_id, branch_id=strict, lines=one)
+    )
+    allowed = await inventory.accepted(sales_order(customer_id=buyer.customer_id, lines=one))
     bought = await inventory.accepted(
-        purchase_order(branch_id=strict, lines=lines((sku, "1", "5")))
+        purchase_order(vendor_id=seller.vendor_id, branch_id=strict, lines=one)
     )
 
     assert refused.body["reason"] == "discontinued_product"
