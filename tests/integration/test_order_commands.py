@@ -104,16 +104,17 @@ async def test_negative_quantity_is_answered_invalid_and_not_kept(
     assert await bus.dead_letter_count("order.commands") == 0  # the sender was told: not kept
 
 
-async def test_missing_currency_is_rejected(bus: Bus, order_service: Any) -> None:
-    body = json.loads(purchase_order().model_dump_json())
-    del body["currency"]
-    await bus.send_raw(COMMANDS, "order.create_purchase_order", json.dumps(body).encode())
+async def test_a_missing_currency_with_no_vendor_record_to_take_it_from_is_rejected(
+    bus: Bus, order_service: Any
+) -> None:
+    create = purchase_order(currency=None)
+    await bus.send(create)
 
     [rejected] = await bus.wait_for(
-        "order.command_rejected", lambda b: b["command_message_id"] == body["message_id"]
+        "order.command_rejected", lambda b: b["command_message_id"] == str(create.message_id)
     )
-    assert rejected.body["reason"] == "invalid_message"
-    assert "currency: Field required" in rejected.body["detail"]
+    assert rejected.body["reason"] == "currency_required"
+    assert f"vendor {create.vendor_id} is not known to OMS" in rejected.body["detail"]
 
 
 async def test_a_second_create_for_the_same_id_is_refused(bus: Bus, order_service: Any) -> None:
