@@ -113,4 +113,5 @@ def test_the_order_page_shows_what_the_order_was_flagged_for() -> None:
     }
     page = render("order.html", order=order, timeline=[], requests=[])
     assert "Flagged" in page
-    assert "OLD is a discontinued product: accepted as the branch allows" in page
+    assert "discontinued product: OLD is a discontinued product" in page
+    assert "Accepted as the branch allows" in page
