@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import structlog
 from pydantic import ValidationError
 from structlog.testing import capture_logs
 
 from services.order.orders.domain.order import Order
+from services.order.parties import handlers as party_handlers
 from services.order.parties.domain.checks import (
     BranchRequired,
     CurrencyRequired,
@@ -390,13 +392,17 @@ class World:
         self.handlers = PartyHandlers(self.customers, self.vendors, self.directory)
 
 
-async def test_a_late_integration_event_is_ignored_and_logged() -> None:
+async def test_a_late_integration_event_is_ignored_and_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     world = World()
     newer = customer_record(name="Acme Ltd")
     await world.handlers.customer_upserted(
         CustomerUpserted(customer_id="C-1", version=20, record=newer)
     )
     with capture_logs() as logged:
+        # A logger made now logs into the capture, whatever another test configured and cached.
+        monkeypatch.setattr(party_handlers, "log", structlog.get_logger())
         await world.handlers.customer_upserted(
             CustomerUpserted(customer_id="C-1", version=19, record=customer_record())
         )
@@ -433,11 +439,14 @@ async def test_a_stale_command_is_refused_and_the_directory_sees_each_change() -
 
 
 async def test_an_expired_certificate_from_the_customer_system_is_ignored_as_a_command_refused(
-) -> None:  # fmt: skip
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     world = World()
     expired = customer_record(tax_exemption=exempt_until(date(2020, 1, 1)))
 
     with capture_logs() as logged:
+        # A logger made now logs into the capture, whatever another test configured and cached.
+        monkeypatch.setattr(party_handlers, "log", structlog.get_logger())
         await world.handlers.customer_upserted(
             CustomerUpserted(customer_id="C-1", version=1, record=expired)
         )

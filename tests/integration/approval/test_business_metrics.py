@@ -52,11 +52,14 @@ async def test_approval_figures_refusals_and_dead_letters(
     assert (await world.approve(request, by="mary")).type == "ApprovalApproved"
 
     decided = await scrape(approval_service)
-    again = await scrape(approval_service)  # the scrape's own reads are not round trips
+    for _ in range(10):  # the scrape's own reads are not round trips
+        again = await scrape(approval_service)
     for name in ("find", "aggregate"):
         counted = value(decided, "oms_db_commands_total", command=name, collection="requests")
         recounted = value(again, "oms_db_commands_total", command=name, collection="requests")
-        assert counted == recounted, name
+        # Ten scrapes, each reading requests twice, would add 10 of each; what may come
+        # meanwhile is the relay's idle poll of its outboxes (one aggregate, a few a second).
+        assert (recounted or 0) - (counted or 0) < 5, name
     assert value(decided, "oms_approval_requests_waiting") == 0
     assert value(decided, "oms_approval_oldest_request_age_seconds") == 0
     kind = {"order_kind": "purchase", "outcome": "approved"}
