@@ -61,8 +61,10 @@ def orders() -> None:
 @click.argument("order_id")
 @click.option("--vendor", help="A purchase order from this vendor.")
 @click.option("--customer", help="A sales order for this customer.")
-@click.option("--branch", required=True, help="The branch that orders or sells.")
-@click.option("--currency", required=True, help="ISO-4217, e.g. USD.")
+@click.option(
+    "--branch", help="The branch that orders or sells; left out: the customer's or vendor's."
+)
+@click.option("--currency", help="ISO-4217, e.g. USD; left out: the customer's or vendor's.")
 @click.option("--line", "lines", multiple=True, required=True, help="SKU:QUANTITY[:UNIT_PRICE]")
 @click.option("--price-list", help="Price the lines without a unit price from this list.")
 @click.option("--notes")
@@ -73,8 +75,8 @@ def create_order(
     order_id: str,
     vendor: str | None,
     customer: str | None,
-    branch: str,
-    currency: str,
+    branch: str | None,
+    currency: str | None,
     lines: tuple[str, ...],
     price_list: str | None,
     notes: str | None,
@@ -84,11 +86,11 @@ def create_order(
         raise click.UsageError("give either --vendor (purchase order) or --customer (sales order)")
     fields: dict[str, Any] = {
         "order_id": order_id,
-        "branch_id": branch,
-        "currency": currency,
         "notes": notes,
         "lines": [parse_line(line, priced=True) for line in lines],
     }
+    fields |= {"branch_id": branch} if branch else {}
+    fields |= {"currency": currency} if currency else {}
     if price_list:
         fields["pricing"] = {"price_list_id": price_list}
     if vendor:
