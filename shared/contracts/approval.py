@@ -367,7 +367,8 @@ class DefineCycle(Command):
     )
     credit_approver_id: Identifier | None = Field(
         default=None,
-        description="sales cycles: the active admin-level user who approves an order of one of "
+        description="sales cycles only (refused on a purchase cycle, invalid_message): the "
+        "active admin-level user who approves an order of one of "
         "the cycle's customers that takes the customer's exposure above their credit limit, "
         "as a level after the cycle's (unknown_user, approver_not_admin); absent: the "
         "approval-wide credit approver (approval.configure_credit)",
@@ -401,6 +402,11 @@ class DefineCycle(Command):
             raise ValueError(
                 "escalate_after must be longer than remind_after (a reminder after the "
                 "escalation would go to the wrong approver)"
+            )
+        if self.credit_approver_id is not None and self.order_kind is not OrderKind.SALES:
+            raise ValueError(
+                "credit_approver_id is for sales cycles: credit limits are customers' (a "
+                "purchase cycle has none)"
             )
         return self
 

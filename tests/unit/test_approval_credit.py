@@ -6,12 +6,20 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from services.approval.domain.credit import CreditSettings, CustomerCredit, converted
 from services.approval.domain.errors import ApproverNotAdmin
 from services.approval.domain.thresholds import Rates
 from services.approval.domain.users import User
-from shared.contracts import CreditConfigured, CustomerRecord
+from shared.contracts import (
+    ApproverRule,
+    CreditConfigured,
+    CustomerRecord,
+    DefineCycle,
+    LevelRule,
+    OrderKind,
+)
 
 D = Decimal
 RATES = Rates("USD", {"EUR": D("1.10"), "JPY": D("0.0067")})
@@ -223,3 +231,15 @@ def test_the_approval_wide_credit_approver_is_an_active_admin_and_counts_revisio
     with pytest.raises(ApproverNotAdmin, match=r"^The credit approver must be an active admin"):
         settings.configure("dave", by="root", users=users)
     assert (settings.revision, settings.credit_approver_id) == (2, None)
+
+
+def test_a_credit_approver_on_a_purchase_cycle_is_refused() -> None:
+    with pytest.raises(ValidationError, match="credit_approver_id is for sales cycles"):
+        DefineCycle(
+            cycle_id="P",
+            name="Purchases",
+            order_kind=OrderKind.PURCHASE,
+            levels=[LevelRule(approver=ApproverRule.CREATOR_MANAGER)],
+            credit_approver_id="cfo",
+            defined_by="root",
+        )
