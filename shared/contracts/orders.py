@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.contracts.approval import ApprovalApproved, ApprovalRejected
 from shared.contracts.base import PEOPLE_GATEWAYS, Command, CommandRejected, Event
@@ -32,19 +33,26 @@ PRICING_TERMS = (
 )
 
 
+def _left_out(schema: dict[str, Any]) -> None:
+    """A field a caller may leave out but never sends as null: its schema is the value's alone."""
+    schema.pop("default", None)
+
+
 class _CreateOrder(Command):
     ordering_key: ClassVar[str | None] = "order_id"
     order_id: Identifier
-    branch_id: Identifier | None = Field(
+    branch_id: Identifier | SkipJsonSchema[None] = Field(
         default=None,
         description="the branch that sells or buys; absent: the customer's or vendor's default "
         "branch (their record's branch_id), refused branch_required when there is none",
+        json_schema_extra=_left_out,
     )
     created_by: Identifier
-    currency: CurrencyCode | None = Field(
+    currency: CurrencyCode | SkipJsonSchema[None] = Field(
         default=None,
         description="the order's currency; absent: the currency the customer or vendor deals "
         "in (their record's), refused currency_required when OMS has no record of them",
+        json_schema_extra=_left_out,
     )
     lines: InputLines = NonEmptyLines
     notes: str | None = Field(default=None, max_length=2000)
