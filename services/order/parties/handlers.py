@@ -12,6 +12,7 @@ import structlog
 from services.order.parties.domain.records import OMS, Customer, Vendor
 from services.order.parties.repository import PartyDirectory
 from shared.contracts import utcnow
+from shared.contracts.base import Delivery
 from shared.contracts.parties import (
     INTEGRATION_SENDERS,
     CustomerUpserted,
@@ -69,52 +70,25 @@ class PartyHandlers:
     async def customer_upserted(self, event: CustomerUpserted) -> None:
         """The customer system's record, if newer than the stored one; otherwise (or if it
         breaks a rule) ignored and logged: a late event must not overwrite a newer record."""
-        sender = event.delivery.sender if event.delivery else None
-        source = sender or INTEGRATION_SENDERS["customer"]
+        source = _sender(event.delivery, "customer")
 
         def change(customer: Customer) -> None:
             customer.change(event.record, source=source, at=utcnow(), version=event.version)
 
-        try:
-            await self.customers.create_or_change(
-                event.customer_id,
-                event,
-                create=_new(Customer, event.customer_id, change),
-                change=change,
-            )
-        except DomainError as refused:
-            log.warning(
-                "customer_upsert_ignored",
-                customer_id=event.customer_id,
-                version=event.version,
-                reason=refused.reason,
-                detail=refused.detail,
-            )
-            return
-        self.directory.forget_customer(event.customer_id)
+        if await _taken(
+            self.customers, Customer, event.customer_id, event, change, record="customer"
+        ):
+            self.directory.forget_customer(event.customer_id)
 
     async def vendor_upserted(self, event: VendorUpserted) -> None:
         """As ``customer_upserted``, for the vendor system's records."""
-        sender = event.delivery.sender if event.delivery else None
-        source = sender or INTEGRATION_SENDERS["vendor"]
+        source = _sender(event.delivery, "vendor")
 
         def change(vendor: Vendor) -> None:
             vendor.change(event.record, source=source, at=utcnow(), version=event.version)
 
-        try:
-            await self.vendors.create_or_change(
-                event.vendor_id, event, create=_new(Vendor, event.vendor_id, change), change=change
-            )
-        except DomainError as refused:
-            log.warning(
-                "vendor_upsert_ignored",
-                vendor_id=event.vendor_id,
-                version=event.version,
-                reason=refused.reason,
-                detail=refused.detail,
-            )
-            return
-        self.directory.forget_vendor(event.vendor_id)
+        if await _taken(self.vendors, Vendor, event.vendor_id, event, change, record="vendor"):
+            self.directory.forget_vendor(event.vendor_id)
 
 
 P = TypeVar("P", Customer, Vendor)
@@ -129,3 +103,37 @@ def _new(kind: type[P], party_id: str, change: Callable[[P], None]) -> Callable[
         return party
 
     return create
+
+
+def _sender(delivery: Delivery | None, record: str) -> str:
+    """Who sent an integration event: the caller the broker vouched for, else the record's
+    integration sender."""
+    sender = delivery.sender if delivery else None
+    return sender or INTEGRATION_SENDERS[record]
+
+
+async def _taken(
+    store: Store[P],
+    kind: type[P],
+    party_id: str,
+    event: CustomerUpserted | VendorUpserted,
+    change: Callable[[P], None],
+    *,
+    record: str,
+) -> bool:
+    """Whether the integration event's record was taken; one that is not newer, or breaks a
+    rule, is ignored and logged (``<record>_upsert_ignored``)."""
+    try:
+        await store.create_or_change(
+            party_id, event, create=_new(kind, party_id, change), change=change
+        )
+    except DomainError as refused:
+        log.warning(
+            f"{record}_upsert_ignored",
+            **{f"{record}_id": party_id},
+            version=event.version,
+            reason=refused.reason,
+            detail=refused.detail,
+        )
+        return False
+    return True
