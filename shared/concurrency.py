@@ -1,11 +1,15 @@
-"""Small concurrency helpers shared by the relay and the consumers."""
+"""Small concurrency helpers shared by the relay, the consumers and remembered copies."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class KeyedLocks:
@@ -27,3 +31,36 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+class SharedReads(Generic[K, V]):
+    """Concurrent reads of one key share one round trip: who asks while a read of the key is
+    under way waits for its answer instead of sending the same read (a remembered copy that
+    expires would otherwise be read again by every order in flight at that moment).
+
+    A read begun before :meth:`forget` is shared with nobody who asks after it: what this
+    process changed is read afresh."""
+
+    def __init__(self) -> None:
+        self._reads: dict[K, asyncio.Future[V]] = {}
+
+    async def read(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        read = self._reads.get(key)
+        if read is None:
+            read = asyncio.ensure_future(load())
+            self._reads[key] = read
+            read.add_done_callback(functools.partial(self._done, key))
+        # A caller cancelled (its delivery ended) leaves the read to the others.
+        return await asyncio.shield(read)
+
+    def forget(self, key: K) -> None:
+        self._reads.pop(key, None)
+
+    def forget_all(self) -> None:
+        self._reads.clear()
+
+    def _done(self, key: K, read: asyncio.Future[V]) -> None:
+        if self._reads.get(key) is read:
+            del self._reads[key]
+        if not read.cancelled():
+            read.exception()  # its waiters were given it; none left is not an unretrieved error

@@ -18,6 +18,7 @@ from services.approval.domain import ApprovalRequest, Assignment, Cycle, User, a
 from services.approval.domain.credit import CreditSettings, CustomerCredit, credit_id
 from services.approval.domain.directory import MAX_CHAIN
 from services.approval.domain.resolution import Resolved, delegated, resolve_approver
+from shared.concurrency import SharedReads
 from shared.contracts import ApproverRule, LevelRule, OrderKind, Person, utcnow
 from shared.storage.aggregates import WITHOUT_OUTBOX, AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
@@ -142,6 +143,7 @@ class Directory:
         self.users = users
         self._unknown: dict[str, float] = {}
         """Ids the directory lacked a moment ago (most order creators are in no directory)."""
+        self._reads = SharedReads[str, User | None]()
 
     async def get(self, user_ids: Iterable[str | None]) -> dict[str, User]:
         wanted = sorted({user_id for user_id in user_ids if user_id})
@@ -158,7 +160,8 @@ class Directory:
             < UNKNOWN_FOR_SECONDS
         ):
             return Person(user_id=user_id)
-        user = await self.users.get(user_id)
+        # The orders a creator has in flight share one look.
+        user = await self._reads.read(user_id, lambda: self.users.get(user_id))
         if user is None:
             if len(self._unknown) > 10_000:
                 self._unknown.clear()

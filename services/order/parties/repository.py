@@ -19,6 +19,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.order.parties.domain.records import Customer, Vendor
+from shared.concurrency import SharedReads
 from shared.contracts.parties import CustomerRecord, VendorRecord
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
@@ -75,14 +76,27 @@ class PartyDirectory:
         self._vendors = _Seen[VendorRecord]()
         self._none_kept: dict[str, tuple[float, bool]] = {}
         """Per kind: when it was last looked at, and whether no record of it was kept then."""
+        self._none_reads = SharedReads[str, bool]()
+        self._customer_reads = SharedReads[str, CustomerRecord | None]()
+        self._vendor_reads = SharedReads[str, VendorRecord | None]()
+        """Reads under way: the orders in flight when a copy expires share one."""
+        self._changes = 0
+        """Records this replica changed: a read begun before a change is not remembered."""
 
     async def _none(self, kind: str, store: Store[Customer] | Store[Vendor]) -> bool:
         """Whether OMS kept no record of ``kind`` at all a moment ago (every id unknown)."""
         looked_at, none = self._none_kept.get(kind, (0.0, False))
-        if time.monotonic() - looked_at > FRESH_SECONDS:
+        if time.monotonic() - looked_at <= FRESH_SECONDS:
+            return none
+
+        async def look() -> bool:
+            changes = self._changes
             none = not await store.find({}, limit=1)
-            self._none_kept[kind] = (time.monotonic(), none)
-        return none
+            if changes == self._changes:
+                self._none_kept[kind] = (time.monotonic(), none)
+            return none
+
+        return await self._none_reads.read(kind, look)
 
     async def customer(self, customer_id: str) -> CustomerRecord | None:
         fresh, record = self._customers.fresh(customer_id)
@@ -90,10 +104,16 @@ class PartyDirectory:
             return record
         if await self._none(CUSTOMERS, self.customers):
             return None
-        found = await self.customers.read(customer_id)
-        record = found.current if found is not None else None
-        self._customers.put(customer_id, record)
-        return record
+
+        async def read() -> CustomerRecord | None:
+            changes = self._changes
+            found = await self.customers.read(customer_id)
+            record = found.current if found is not None else None
+            if changes == self._changes:
+                self._customers.put(customer_id, record)
+            return record
+
+        return await self._customer_reads.read(customer_id, read)
 
     async def vendor(self, vendor_id: str) -> VendorRecord | None:
         fresh, record = self._vendors.fresh(vendor_id)
@@ -101,19 +121,31 @@ class PartyDirectory:
             return record
         if await self._none(VENDORS, self.vendors):
             return None
-        found = await self.vendors.read(vendor_id)
-        record = found.current if found is not None else None
-        self._vendors.put(vendor_id, record)
-        return record
+
+        async def read() -> VendorRecord | None:
+            changes = self._changes
+            found = await self.vendors.read(vendor_id)
+            record = found.current if found is not None else None
+            if changes == self._changes:
+                self._vendors.put(vendor_id, record)
+            return record
+
+        return await self._vendor_reads.read(vendor_id, read)
 
     def forget_customer(self, customer_id: str) -> None:
         """This replica changed the customer: read it again, and the kind is not empty."""
+        self._changes += 1
         self._customers.drop(customer_id)
         self._none_kept[CUSTOMERS] = (time.monotonic(), False)
+        self._customer_reads.forget(customer_id)
+        self._none_reads.forget(CUSTOMERS)
 
     def forget_vendor(self, vendor_id: str) -> None:
+        self._changes += 1
         self._vendors.drop(vendor_id)
         self._none_kept[VENDORS] = (time.monotonic(), False)
+        self._vendor_reads.forget(vendor_id)
+        self._none_reads.forget(VENDORS)
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:

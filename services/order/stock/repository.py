@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.order.stock.domain.availability import Branch, assess
 from services.order.stock.domain.quantities import Counted, Counting, check_quantities
+from shared.concurrency import SharedReads
 from shared.contracts import (
     ItemDefined,
     LocationDefined,
@@ -72,6 +73,8 @@ class StockLevels:
         self.batch = LatestBatch(self.levels, field="sequence", linger=PROJECTION_LINGER)
         self._sales_locations: dict[str, tuple[float, str | None]] = {}
         self._available: dict[str, tuple[float, int, Decimal]] = {}
+        self._location_reads = SharedReads[str, str | None]()
+        self._level_reads = SharedReads[tuple[str, ...], Mapping[str, Decimal]]()
 
     async def location_defined(self, event: LocationDefined) -> None:
         await self.locations.update_one(
@@ -83,6 +86,7 @@ class StockLevels:
             upsert=True,
         )
         self._sales_locations.pop(event.branch_id, None)
+        self._location_reads.forget(event.branch_id)
 
     async def stock_moved(self, event: StockMoved) -> None:
         key = level_id(event.sku, event.location_id)
@@ -109,6 +113,9 @@ class StockLevels:
         fresh = LOCATION_FRESH_SECONDS if location_id else FRESH_SECONDS
         if time.monotonic() - seen_at <= fresh:
             return location_id
+        return await self._location_reads.read(branch_id, lambda: self._read_location(branch_id))
+
+    async def _read_location(self, branch_id: str) -> str | None:
         found = await self.locations.find_one(
             {"branch_id": branch_id},
             sort=[("sales_location", DESCENDING), ("defined_at", ASCENDING), ("_id", ASCENDING)],
@@ -130,10 +137,23 @@ class StockLevels:
             else:
                 missing[key] = sku
         if missing:
-            async for doc in self.levels.find(
-                {"_id": {"$in": list(missing)}}, {"available": 1, "sequence": 1}
-            ):
-                found[missing[doc["_id"]]] = doc["available"]
+            # Orders in flight for the same items share the read.
+            keys = tuple(sorted(missing))
+            levels = await self._level_reads.read(keys, lambda: self._read_levels(keys))
+            found |= {missing[key]: level for key, level in levels.items()}
+        return found
+
+    async def _read_levels(self, keys: tuple[str, ...]) -> Mapping[str, Decimal]:
+        now = time.monotonic()
+        found: dict[str, Decimal] = {}
+        async for doc in self.levels.find(
+            {"_id": {"$in": list(keys)}}, {"available": 1, "sequence": 1}
+        ):
+            known = self._available.get(doc["_id"])
+            if known is not None and known[1] > doc["sequence"]:  # a later movement was heard
+                found[doc["_id"]] = known[2]
+            else:
+                found[doc["_id"]] = doc["available"]
                 self._available[doc["_id"]] = (now, doc["sequence"], doc["available"])
         return found
 
@@ -150,11 +170,16 @@ class Branches:
     def __init__(self, db: AsyncDatabase[Document], relay: OutboxRelay) -> None:
         self.store = AggregateStore(db[BRANCHES], Branch, relay, recent=RecentDocuments())
         self._branches: dict[str, tuple[float, Branch]] = {}
+        self._reads = SharedReads[str, Branch]()
 
     async def _branch(self, branch_id: str) -> Branch:
         seen_at, branch = self._branches.get(branch_id, (0.0, None))
         if branch is not None and time.monotonic() - seen_at <= BRANCH_FRESH_SECONDS:
             return branch
+        # Every order in flight at the branch when its copy expires shares one read.
+        return await self._reads.read(branch_id, lambda: self._read(branch_id))
+
+    async def _read(self, branch_id: str) -> Branch:
         branch = await self.store.read(branch_id) or Branch(id=branch_id)
         self._branches[branch_id] = (time.monotonic(), branch)
         return branch
@@ -167,6 +192,7 @@ class Branches:
 
     def forget(self, branch_id: str) -> None:
         self._branches.pop(branch_id, None)
+        self._reads.forget(branch_id)
 
 
 class ItemCatalog:
@@ -177,6 +203,10 @@ class ItemCatalog:
         self.items = db[ITEMS]
         self._known: dict[str, tuple[float, Counted | None]] = {}
         self._discontinued: tuple[float, frozenset[str]] = (0.0, frozenset())
+        self._reads = SharedReads[tuple[str, ...], Mapping[str, Counted]]()
+        self._discontinued_reads = SharedReads[None, frozenset[str]]()
+        self._learnt = 0
+        """Item definitions this replica stored: a read begun before one is not remembered."""
 
     async def item_defined(self, event: ItemDefined) -> None:
         fields = {
@@ -193,8 +223,11 @@ class ItemCatalog:
             await self.items.update_one(
                 {"_id": event.sku, "product_version": not_newer}, {"$set": fields}, upsert=True
             )
+        self._learnt += 1
         self._known.pop(event.sku, None)
         self._discontinued = (0.0, frozenset())
+        self._reads.forget_all()
+        self._discontinued_reads.forget_all()
 
     async def check(self, quantities: Iterable[Counting]) -> Mapping[str, Counted]:
         """Refuse (``invalid_quantity``, naming each line) what an item cannot be counted in;
@@ -209,30 +242,44 @@ class ItemCatalog:
         most once per ``ITEM_FRESH_SECONDS`` (not once per order)."""
         seen_at, known = self._discontinued
         if time.monotonic() - seen_at > ITEM_FRESH_SECONDS:
-            cursor = self.items.find({"status": ProductStatus.DISCONTINUED.value}, {"_id": 1})
-            known = frozenset([doc["_id"] async for doc in cursor])
-            self._discontinued = (time.monotonic(), known)
+            known = await self._discontinued_reads.read(None, self._read_discontinued)
         return sorted(set(skus) & known)
+
+    async def _read_discontinued(self) -> frozenset[str]:
+        learnt, now = self._learnt, time.monotonic()
+        cursor = self.items.find({"status": ProductStatus.DISCONTINUED.value}, {"_id": 1})
+        known = frozenset([doc["_id"] async for doc in cursor])
+        if learnt == self._learnt:  # else an item changed meanwhile: not remembered
+            self._discontinued = (now, known)
+        return known
 
     async def _counted(self, skus: set[str]) -> dict[str, Counted]:
         now = time.monotonic()
         found: dict[str, Counted] = {}
-        missing = set()
-        for sku in skus:
+        missing = []
+        for sku in sorted(skus):
             seen_at, counted = self._known.get(sku, (0.0, None))
             if now - seen_at > ITEM_FRESH_SECONDS:
-                missing.add(sku)
+                missing.append(sku)
             elif counted is not None:
                 found[sku] = counted
         if missing:
-            async for doc in self.items.find({"_id": {"$in": sorted(missing)}}):
-                found[doc["_id"]] = Counted(
-                    doc["decimal_places"],
-                    doc["unit_of_measure"],
-                    discontinued=doc.get("status") == ProductStatus.DISCONTINUED.value,
-                    tax_codes=tuple(doc.get("tax_codes") or ()),
-                )
-            for sku in missing:
+            # Orders in flight for the same items share the read.
+            found |= await self._reads.read(tuple(missing), lambda: self._read_counted(missing))
+        return found
+
+    async def _read_counted(self, skus: list[str]) -> Mapping[str, Counted]:
+        learnt, now = self._learnt, time.monotonic()
+        found: dict[str, Counted] = {}
+        async for doc in self.items.find({"_id": {"$in": skus}}):
+            found[doc["_id"]] = Counted(
+                doc["decimal_places"],
+                doc["unit_of_measure"],
+                discontinued=doc.get("status") == ProductStatus.DISCONTINUED.value,
+                tax_codes=tuple(doc.get("tax_codes") or ()),
+            )
+        if learnt == self._learnt:  # else an item changed meanwhile: not remembered
+            for sku in skus:
                 self._known[sku] = (now, found.get(sku))
         return found
 
