@@ -3,6 +3,7 @@ the exemption and credit-limit rules, and the checks of orders against them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -590,3 +591,57 @@ def test_an_order_without_a_branch_or_currency_to_take_is_refused_saying_why() -
         "BR-1",
         "EUR",
     )
+
+
+class GatedStore(CountedStore):
+    """Customers whose reads answer, as they stood when sent, only once the test lets them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def read(self, aggregate_id: str) -> Customer | None:
+        found = await super().read(aggregate_id)
+        await self.open.wait()
+        return found
+
+
+async def test_orders_in_flight_when_a_party_s_copy_expires_share_one_read() -> None:
+    customers = GatedStore()
+    directory = PartyDirectory(customers, FakeStore(Vendor))
+    handlers = PartyHandlers(customers, FakeStore(Vendor), directory)
+    await handlers.upsert_customer(
+        UpsertCustomer(customer_id="C-1", record=customer_record(), changed_by="olga")
+    )
+    customers.open.clear()
+    reads = customers.reads
+    looks = [asyncio.create_task(directory.customer("C-1")) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    customers.open.set()
+
+    assert await asyncio.gather(*looks) == [customer_record()] * 5
+    assert customers.reads == reads + 1
+
+
+async def test_a_read_begun_before_this_replica_s_change_is_not_shared_or_kept() -> None:
+    customers = GatedStore()
+    directory = PartyDirectory(customers, FakeStore(Vendor))
+    handlers = PartyHandlers(customers, FakeStore(Vendor), directory)
+    await handlers.upsert_customer(
+        UpsertCustomer(customer_id="C-1", record=customer_record(), changed_by="olga")
+    )
+    customers.open.clear()
+    before = asyncio.create_task(directory.customer("C-1"))  # reads the first version
+    await asyncio.sleep(0.01)
+    renamed = customer_record(name="Acme Ltd")
+    await handlers.upsert_customer(
+        UpsertCustomer(customer_id="C-1", record=renamed, changed_by="olga")
+    )
+    after = asyncio.create_task(directory.customer("C-1"))
+    await asyncio.sleep(0.01)
+    customers.open.set()
+
+    assert await before == customer_record()
+    assert await after == renamed
+    assert await directory.customer("C-1") == renamed  # the older read was not remembered
