@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.inventory.domain import Item, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import UnknownItem, UnknownLocation
 from services.inventory.domain.work_orders import WorkOrderRecord
-from shared.concurrency import KeyedLocks
+from shared.concurrency import KeyedLocks, SharedReads
 from shared.contracts import Message, StockLine
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
@@ -51,6 +51,8 @@ class Catalog:
         self.locations = locations
         self._sales_locations: dict[str, tuple[float, str]] = {}
         """branch -> (when looked up, its sales location), trusted for a couple of seconds."""
+        self._location_reads = SharedReads[str, str | None]()
+        """Look-ups under way: the orders in flight when a branch's expires share one."""
 
     async def item(self, sku: str) -> Item:
         if (item := await self.items.get(sku)) is None:
@@ -75,6 +77,9 @@ class Catalog:
         seen_at, location_id = self._sales_locations.get(branch_id, (0.0, ""))
         if time.monotonic() - seen_at <= SALES_LOCATION_FRESH_SECONDS:
             return location_id
+        return await self._location_reads.read(branch_id, lambda: self._look_up(branch_id))
+
+    async def _look_up(self, branch_id: str) -> str | None:
         found = await self.locations.find(
             {"branch_id": branch_id},
             limit=1,
@@ -88,6 +93,7 @@ class Catalog:
     def location_defined(self, location: Location) -> None:
         """A location this process defined may change its branch's sales location."""
         self._sales_locations.pop(location.branch_id, None)
+        self._location_reads.forget(location.branch_id)
 
 
 class StockRecords:

@@ -239,11 +239,18 @@ class ItemCatalog:
 
     async def discontinued(self, skus: Iterable[str]) -> list[str]:
         """Which of ``skus`` are discontinued, from a list of all discontinued items read at
-        most once per ``ITEM_FRESH_SECONDS`` (not once per order)."""
+        most once per ``ITEM_FRESH_SECONDS`` (not once per order), or from the items
+        themselves when each was read within that time (an order submitted soon after it was
+        created or changed)."""
+        wanted = set(skus)
+        now = time.monotonic()
+        items = {sku: self._known.get(sku, (0.0, None)) for sku in wanted}
+        if all(now - seen_at <= ITEM_FRESH_SECONDS for seen_at, _ in items.values()):
+            return sorted(sku for sku, (_, c) in items.items() if c is not None and c.discontinued)
         seen_at, known = self._discontinued
         if time.monotonic() - seen_at > ITEM_FRESH_SECONDS:
             known = await self._discontinued_reads.read(None, self._read_discontinued)
-        return sorted(set(skus) & known)
+        return sorted(wanted & known)
 
     async def _read_discontinued(self) -> frozenset[str]:
         learnt, now = self._learnt, time.monotonic()
