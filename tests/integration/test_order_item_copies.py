@@ -17,8 +17,6 @@ from shared.contracts import ItemDefined, ProductStatus
 from shared.storage.mongo import Document
 from tests.support.factories import unique
 
-pytestmark = pytest.mark.integration
-
 
 class CountedFinds:
     """The items collection, counting the finds sent to it."""
