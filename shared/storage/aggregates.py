@@ -309,6 +309,7 @@ class AggregateStore(Generic[A]):
             published=published,
             answering=self.relay.answering_among(published),
             stored=stored,
+            version=aggregate.version,
         )
         try:
             result = await self.collection.update_one(

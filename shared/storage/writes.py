@@ -3,7 +3,8 @@
 It sets the new state, bumps the version, remembers the applied message, appends the new
 outbox entries, and in the same write removes entries already published (which would otherwise
 cost a write of their own): a pipeline can both remove from and append to the outbox.
-Every value is wrapped in ``$literal``, so that text starting with ``$`` stays text.
+Every value that an aggregation expression could read as one (text starting with ``$``, a
+document, a list) is wrapped in ``$literal``; numbers, times and other text are sent as they are.
 
 What is sent is kept small, because every byte is sent, parsed and copied by the database:
 
@@ -42,6 +43,16 @@ def literal(value: Any) -> Document:
     return {"$literal": value}
 
 
+def constant(value: Any) -> Any:
+    """``value`` as it is, in an aggregation expression, in as few bytes: bare when nothing in
+    it can be read as an expression (a number, a time, text not starting with ``$``)."""
+    if value is None or isinstance(value, bool | int | float | Decimal | datetime):
+        return value
+    if isinstance(value, str) and not value.startswith("$"):
+        return value
+    return literal(value)
+
+
 def _outbox_entries(ids: Sequence[str], *, among: bool) -> Document:
     """The outbox entries whose message ids are (``among``) or are not among ``ids``."""
     position = {"$indexOfArray": [literal(list(ids)), "$$this.message_id"]}
@@ -78,19 +89,23 @@ def save_pipeline(
     published: Sequence[str],
     answering: Sequence[str] = (),
     stored: Mapping[str, Any] | None = None,
+    version: int | None = None,
 ) -> list[Document]:
     """``state``: the fields to set; ``stored``: the document the write is conditional on (its
-    version), when known: the fields are then sent as what changed in them."""
+    ``version``), when known: the fields are then sent as what changed in them."""
     fields: Document = {}
     removed: list[str] = []
     for name, value in state.items():
         if stored is not None and name in stored:
             fields.update(field_updates(name, stored[name], value, removed))
         else:
-            fields[name] = literal(value)
-    fields["version"] = {"$add": ["$version", 1]}
+            fields[name] = constant(value)
+    fields["version"] = {"$add": ["$version", 1]} if version is None else version + 1
     if applied is not None:
-        fields["applied_messages"] = _appended("applied_messages", applied, window)
+        held = (stored or {}).get("applied_messages")
+        fields["applied_messages"] = _appended(
+            "applied_messages", applied, window, held if isinstance(held, list) else None
+        )
     if entries or published:
         outbox = kept_entries(published) if published else {"$ifNull": ["$outbox", []]}
         # Nothing new: what is kept is the outbox (no empty list appended to send).
@@ -109,11 +124,14 @@ def save_pipeline(
     return stages
 
 
-def _appended(field: str, value: Any, window: int) -> Document:
-    """The array ``field`` with ``value`` appended, keeping the last ``window`` items."""
-    return {
-        "$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, literal([value])]}, -window]
-    }
+def _appended(field: str, value: Any, window: int, held: list[Any] | None = None) -> Document:
+    """The array ``field`` with ``value`` appended, keeping the last ``window`` items; ``held``:
+    the array stored, when known (then it is there, and cut only when it is full)."""
+    new = [constant(value)]
+    if held is None:
+        return {"$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, new]}, -window]}
+    grown = {"$concatArrays": [f"${field}", new]}
+    return grown if len(held) < window else {"$slice": [grown, -window]}
 
 
 def forget_pipeline(published: Sequence[str], answering: Sequence[str] = ()) -> list[Document]:
@@ -131,7 +149,7 @@ def field_updates(path: str, before: Any, after: Any, removed: list[str]) -> Doc
     Only a stored document is entered by a dotted path (on an array, a dotted path would set
     the key in every element); a document is entered only when its keys stay in the order a
     whole write would store them in, and all of them can be paths."""
-    whole: Document = {path: literal(after)}
+    whole: Document = {path: constant(after)}
     if isinstance(before, list) and isinstance(after, list):
         if (spliced := _spliced(path, before, after)) is None:
             return whole

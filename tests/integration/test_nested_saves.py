@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.storage.mongo import Document, connect, database
-from shared.storage.writes import same_value, save_pipeline
+from shared.storage.writes import constant, same_value, save_pipeline
 from tests.support.factories import unique
 from tests.support.services import Environment
 
@@ -72,6 +72,14 @@ CASES = {
         True,  # the document's key, whole
     ),
     "a document becomes a list": (reservation(), held(*"ab"), False),
+    "text starting with a dollar": ("plain", "$not.a.path", False),
+    "a key's text starting with a dollar": (reservation(), reservation(state="$firm"), True),
+    "a key's value becomes none, a time, a decimal, a flag": (
+        reservation(),
+        reservation(attempt=None, reason=AT, state=Decimal("1.50"), location_id=True),
+        True,
+    ),
+    "a number": (1, 2.5, False),
     "a document emptied": (reservation(), {}, False),
 }
 
@@ -85,15 +93,19 @@ async def db(env: Environment, mongo: Any) -> AsyncIterator[Any]:
 
 async def _saved(db: Any, before: Any, after: Any, *, stored: bool) -> Document:
     doc_id = unique("N")
-    await db.docs.insert_one({"_id": doc_id, "f": before, "g": 1, "version": 1})
+    applied = [f"m{i}" for i in range(4)]
+    await db.docs.insert_one(
+        {"_id": doc_id, "f": before, "g": 1, "version": 1, "applied_messages": applied}
+    )
     pipeline = save_pipeline(
         {"f": after},
-        applied=None,
-        window=200,
+        applied="$m4",
+        window=4,
         entries=[],
         lease={},
         published=[],
-        stored={"f": before} if stored else None,
+        stored={"f": before, "applied_messages": applied} if stored else None,
+        version=1 if stored else None,
     )
     result = await db.docs.update_one({"_id": doc_id, "version": 1}, pipeline)
     assert result.modified_count == 1
@@ -109,7 +121,8 @@ async def test_a_field_saved_as_its_changes_is_stored_as_when_saved_whole(
     changes = await _saved(db, before, after, stored=True)
 
     assert same_value(changes, whole), (changes, whole)
-    assert list(changes) == ["f", "g", "version"]
+    assert list(changes) == ["f", "g", "version", "applied_messages"]
+    assert changes["applied_messages"] == ["m1", "m2", "m3", "$m4"]
     sent = save_pipeline(
         {"f": after},
         applied=None,
@@ -119,4 +132,30 @@ async def test_a_field_saved_as_its_changes_is_stored_as_when_saved_whole(
         published=[],
         stored={"f": before},
     )[0]["$set"]
-    assert (sent != {"f": {"$literal": after}, "version": {"$add": ["$version", 1]}}) == patched
+    assert (sent != {"f": constant(after), "version": {"$add": ["$version", 1]}}) == patched
+
+
+@pytest.mark.parametrize("window", [3, 4, 200])
+async def test_the_applied_message_is_remembered_in_the_window_as_before(
+    db: Any, window: int
+) -> None:
+    applied = [f"m{i}" for i in range(4)][-window:]
+    ids = []
+    for stored in (False, True):
+        doc_id = unique("N")
+        ids.append(doc_id)
+        await db.docs.insert_one({"_id": doc_id, "version": 7, "applied_messages": applied})
+        pipeline = save_pipeline(
+            {},
+            applied="m4",
+            window=window,
+            entries=[],
+            lease={},
+            published=[],
+            stored={"applied_messages": applied} if stored else None,
+            version=7 if stored else None,
+        )
+        assert (await db.docs.update_one({"_id": doc_id, "version": 7}, pipeline)).modified_count
+
+    whole, changes = [await db.docs.find_one({"_id": i}, {"_id": 0}) for i in ids]
+    assert changes == whole == {"version": 8, "applied_messages": [*applied, "m4"][-window:]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shared.storage.writes import field_updates, save_pipeline
+from shared.storage.writes import constant, field_updates, save_pipeline
 
 ENTRY = {"order_id": "SO-0123456789", "quantity": Decimal("2")}
 
@@ -47,9 +47,9 @@ def test_a_document_is_entered_by_its_changed_and_removed_keys() -> None:
     sent, removed = updates(before, after)
 
     assert sent == {
-        "f.state": {"$literal": "firm"},
+        "f.state": "firm",
         "f.lines": {"$slice": ["$f.lines", 2]},
-        "f.new": {"$literal": None},
+        "f.new": None,
     }
     assert removed == ["f.gone"]
 
@@ -94,3 +94,35 @@ def test_without_what_is_stored_every_field_is_sent_whole() -> None:
     assert stages == [
         {"$set": {"f": {"$literal": entries(*"ab")}, "version": {"$add": ["$version", 1]}}}
     ]
+
+
+def test_only_what_could_be_read_as_an_expression_is_sent_as_a_literal() -> None:
+    for bare in (None, True, 0, 1.5, Decimal("1.50"), "text", ""):
+        assert constant(bare) is bare
+    for wrapped in ("$path", {"a": 1}, [1], [{"$a": 1}]):
+        assert constant(wrapped) == {"$literal": wrapped}
+
+
+def test_a_known_version_and_inbox_are_sent_as_the_next_version_and_one_new_id() -> None:
+    def sent(held: list[str], window: int) -> dict[str, Any]:
+        stored = {"applied_messages": held}
+        stages = save_pipeline(
+            {},
+            applied="m",
+            window=window,
+            entries=[],
+            lease={},
+            published=[],
+            stored=stored,
+            version=4,
+        )
+        fields: dict[str, Any] = stages[0]["$set"]
+        return fields
+
+    assert sent(["a"], 2) == {
+        "version": 5,
+        "applied_messages": {"$concatArrays": ["$applied_messages", ["m"]]},
+    }
+    assert sent(["a", "b"], 2)["applied_messages"] == {
+        "$slice": [{"$concatArrays": ["$applied_messages", ["m"]]}, -2]
+    }
