@@ -141,6 +141,11 @@ def forget_pipeline(published: Sequence[str], answering: Sequence[str] = ()) -> 
     return [*keep, {"$set": {"outbox": kept_entries(published)}}, PENDING_WHILE_ENTRIES_LEFT]
 
 
+LOOKAHEAD = 16
+"""How far in the stored list an item is looked for (past items dropped before it): a released
+entry or a slid window is found at once, and a list rewritten costs no more than this per item."""
+
+
 def field_updates(path: str, before: Any, after: Any, removed: list[str]) -> Document:
     """The ``$set`` entries that make ``path``, which holds ``before`` (the write is conditional
     on the version that holds it), hold ``after``: the value whole, or what changed in it when
@@ -170,12 +175,22 @@ def field_updates(path: str, before: Any, after: Any, removed: list[str]) -> Doc
 
 def _enterable(before: Document, after: Document) -> bool:
     names = [*before, *after]
-    if not after or not all(
-        isinstance(k, str) and k and "." not in k and k[0] != "$" for k in names
-    ):
+    if not after or not all(_path_part(k) for k in names):
         return False
     # Kept keys stay where they are, new ones go last: as the whole document would have them.
     return list(after) == [k for k in before if k in after] + [k for k in after if k not in before]
+
+
+def _path_part(key: object) -> bool:
+    """Whether ``key`` names itself in a dotted path (no ``.``, no leading ``$``, and not a
+    number, which an update could read as an array position)."""
+    return (
+        isinstance(key, str)
+        and key != ""
+        and "." not in key
+        and key[0] != "$"
+        and not key.isdigit()
+    )
 
 
 def _spliced(path: str, before: list[Any], after: list[Any]) -> Document | None:
@@ -184,7 +199,8 @@ def _spliced(path: str, before: list[Any], after: list[Any]) -> Document | None:
     runs: list[tuple[int, int] | list[Any]] = []  # (start, count) of ``before``, or new items
     start = 0
     for item in after:
-        at = next((i for i in range(start, len(before)) if same_value(before[i], item)), None)
+        ahead = range(start, min(start + LOOKAHEAD, len(before)))
+        at = next((i for i in ahead if same_value(before[i], item)), None)
         last = runs[-1] if runs else None
         if at is None:
             if isinstance(last, list):

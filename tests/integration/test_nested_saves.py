@@ -55,11 +55,13 @@ CASES = {
         [*held(*"abc"), {"order_id": "SO-d", "quantity": Decimal("3")}, *held(*"efgh")],
         True,
     ),
+    "many entries released": (held(*"abcdefghijklmnopqrstu"), held(*"tu"), False),
     "a list grown": (held(*"abcd"), held(*"abcdef"), True),
     "a list emptied": (held(*"abcd"), [], False),
     "a list all new": (held(*"abcd"), held(*"wxyz"), False),
     "keys reordered": (reservation(), dict(reversed(reservation().items())), False),
     "a key with a dot": ({"a.b": "x" * 200, "c": 1}, {"a.b": "x" * 200, "c": 2}, False),
+    "a key that is a number": ({"0": "x" * 200, "c": 1}, {"0": "x" * 200, "c": 2}, False),
     "a key with a dollar": ({"$a": "x" * 200, "c": 1}, {"$a": "x" * 200, "c": 2}, False),
     "a document in a list": (
         [reservation(), reservation()],
