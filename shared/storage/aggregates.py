@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -24,7 +22,13 @@ from shared.storage.bodies import pack
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
-from shared.storage.writes import ANSWER_TO, ANSWER_WINDOW, APPLIED_WINDOW, save_pipeline
+from shared.storage.writes import (
+    ANSWER_TO,
+    ANSWER_WINDOW,
+    APPLIED_WINDOW,
+    same_value,
+    save_pipeline,
+)
 from shared.tracing import current_context_headers
 
 HIDE_BOOKKEEPING: dict[str, int] = {
@@ -73,52 +77,6 @@ def changed_fields(state: Document, stored: object) -> Document:
         for name, value in state.items()
         if name not in before or not same_value(before[name], value)
     }
-
-
-def appended_items(changed: Document, stored: object) -> dict[str, list[Any]]:
-    """The changed lists that only grew since the aggregate was read (a history, a timeline):
-    their new items, which are all a save needs to send."""
-    if not isinstance(stored, Stored):
-        return {}
-    before = stored.doc
-    tails = {}
-    for name, value in changed.items():
-        old = before.get(name)
-        if (
-            isinstance(value, list)
-            and isinstance(old, list)
-            and 0 < len(old) < len(value)
-            and same_value(old, value[: len(old)])
-        ):
-            tails[name] = value[len(old) :]
-    return tails
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Whether two stored values are the same, stored: of one type (text and its enums alike),
-    lists and documents item by item and in order, decimals digit for digit (``1.0`` is not
-    ``1.00``), ``1`` not ``1.0`` nor ``True``. Uncertain means different: the field is
-    written."""
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same_value(a[key], b[key]) for key in a)
-    if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
-    return bool(_exact(a) == _exact(b))
-
-
-def _exact(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value.as_tuple()  # digits and exponent
-    if isinstance(value, datetime):
-        # Stored to the millisecond: a time read back is the same as the one written.
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
-    if isinstance(value, float):
-        return repr(value)  # -0.0 and 0.0 differ, NaN is NaN
-    return value
 
 
 class AlreadyApplied(DomainError):
@@ -341,6 +299,7 @@ class AggregateStore(Generic[A]):
         state = self._state(aggregate)
         lease = self.relay.new_lease()
         changed = changed_fields(state, aggregate._stored)
+        stored = aggregate._stored.doc if isinstance(aggregate._stored, Stored) else None
         update = save_pipeline(
             changed,
             applied=applied_key,
@@ -349,7 +308,8 @@ class AggregateStore(Generic[A]):
             lease=lease,
             published=published,
             answering=self.relay.answering_among(published),
-            appended=appended_items(changed, aggregate._stored),
+            stored=stored,
+            version=aggregate.version,
         )
         try:
             result = await self.collection.update_one(

@@ -13,10 +13,11 @@ import pytest
 from pymongo import monitoring
 
 from services.order.orders.domain.order import Order
-from shared.storage.aggregates import AggregateStore, same_value
+from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import CODEC_OPTIONS, Document, connect, database
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
+from shared.storage.writes import same_value
 from tests.integration.test_outbox import submitted_order
 from tests.support.factories import purchase_order
 from tests.support.services import Environment

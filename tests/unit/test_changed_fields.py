@@ -9,7 +9,8 @@ from enum import StrEnum
 
 import pytest
 
-from shared.storage.aggregates import Stored, appended_items, changed_fields, same_value
+from shared.storage.aggregates import Stored, changed_fields
+from shared.storage.writes import same_value, save_pipeline
 
 
 class Colour(StrEnum):
@@ -65,10 +66,16 @@ def test_everything_is_written_when_what_is_stored_is_not_known() -> None:
 
 
 def test_a_list_that_only_grew_is_sent_as_its_new_items() -> None:
-    stored = Stored({"history": [{"s": "draft"}], "lines": [1, 2], "notes": "x"})
-    state = {"history": [{"s": "draft"}, {"s": "submitted"}], "lines": [2], "notes": "y"}
+    draft, submitted = {"s": "draft", "by": "x" * 40}, {"s": "submitted", "by": "x" * 40}
+    stored = Stored({"history": [draft], "lines": [1, 2], "notes": "x"})
+    state = {"history": [draft, submitted], "lines": [2], "notes": "y"}
     changed = changed_fields(state, stored)
-    assert appended_items(changed, stored) == {"history": [{"s": "submitted"}]}
-    assert appended_items(changed, None) == {}
-    rewritten = {"history": [{"s": "submitted"}, {"s": "draft"}]}
-    assert appended_items(changed_fields(rewritten, stored), stored) == {}
+    sent = save_pipeline(
+        changed, applied=None, window=0, entries=[], lease={}, published=[], stored=stored.doc
+    )[0]["$set"]
+    assert sent["history"] == {"$concatArrays": ["$history", {"$literal": [submitted]}]}
+    rewritten = {"history": [submitted]}  # keeps nothing of what is stored
+    sent = save_pipeline(
+        rewritten, applied=None, window=0, entries=[], lease={}, published=[], stored=stored.doc
+    )[0]["$set"]
+    assert sent["history"] == {"$literal": rewritten["history"]}
