@@ -5,11 +5,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+WaitingForTurn = Callable[[], contextlib.AbstractContextManager[None]]
+
+_turns: ContextVar[WaitingForTurn | None] = ContextVar("waiting_for_turn", default=None)
+
+
+def on_turn_waits(waiting: WaitingForTurn) -> Callable[[], None]:
+    """Within the current task (a delivery), every wait for a turn runs inside ``waiting``:
+    a stopping process gives such a delivery back to its queue rather than wait for its turn
+    (it has changed nothing the turn guards). Returns the undo."""
+    token = _turns.set(waiting)
+    return lambda: _turns.reset(token)
+
+
+@contextlib.contextmanager
+def waiting_for_turn() -> Iterator[None]:
+    """Around a wait for a turn (a lock another holder has), and nothing else: cancelled there,
+    the caller must hold nothing it would leave behind."""
+    waiting = _turns.get()
+    if waiting is None:
+        yield
+        return
+    with waiting():
+        yield
 
 
 class KeyedLocks:
@@ -23,8 +48,15 @@ class KeyedLocks:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            if lock.locked():
+                with waiting_for_turn():
+                    await lock.acquire()
+            else:
+                await lock.acquire()
+            try:
                 yield
+            finally:
+                lock.release()
         finally:
             lock, users = self._locks[key]
             if users == 1:

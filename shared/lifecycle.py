@@ -7,14 +7,18 @@ stops within its bound.
   log line, never a stack trace; a login that is refused ends it at once.
 - Readiness: every probe asks again (no cache), with short timeouts and on a database
   connection of its own, so that a backlog of messages does not delay the answer.
-- Stop: every consumer stops taking deliveries at once; in-flight messages get
-  ``OMS_GRACEFUL_TIMEOUT`` s to finish; what cannot finish is nacked back to its queue; the
-  relay publishes what is owed; the process exits within ``OMS_GRACEFUL_TIMEOUT`` + 5 s.
+- Stop: every consumer stops taking deliveries at once; what waits for a turn (a slot, its
+  entity's, a busy record's inside its handler) goes back to its queue at once; jobs and the
+  relay's poller stop beside the rest; in-flight messages get ``OMS_GRACEFUL_TIMEOUT`` s to
+  finish; what cannot finish is nacked back to its queue; the relay publishes what is owed and
+  records it; the process exits within ``OMS_GRACEFUL_TIMEOUT`` + 5 s. The
+  ``consumers_stopped`` log line says where the time went (``phases``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 import time
@@ -182,6 +186,7 @@ class Lifecycle:
         self._stop: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._stopped_at: float | None = None
+        self._signalled: float | None = None
 
     # --- start -----------------------------------------------------------------------------
 
@@ -292,8 +297,11 @@ class Lifecycle:
 
     def begin_stop(self) -> None:
         """On SIGTERM, from the signal handler: start stopping at once."""
+        self._signalled = time.monotonic()
         if self.loop is not None:
-            self.loop.call_soon_threadsafe(self._begin)
+            # A context of its own: the signal may come while a delivery's runs (its log
+            # fields, its turns), which the stop must not take along.
+            self.loop.call_soon_threadsafe(self._begin, context=contextvars.Context())
 
     def _begin(self) -> None:
         if self._stop is None:
@@ -308,13 +316,29 @@ class Lifecycle:
     async def _stopping(self) -> None:
         runtime, settlement = self.runtime, self.settlement
         runtime.stopping = True
+        settlement.stopping.set()  # a delivery that failed goes back to its queue at once
         began = self._stopped_at = time.monotonic()
+        clock = Stopwatch()
         graceful = runtime.settings.graceful_timeout
-        log.info("service_stopping", in_flight=len(settlement.in_flight))
+        log.info(
+            "service_stopping",
+            in_flight=len(settlement.in_flight),
+            waiting=len(settlement.waiting),
+            after_signal=None if self._signalled is None else round(began - self._signalled, 3),
+        )
         if self._watchdog is not None:
             self._watchdog.cancel()
+        # Work besides the deliveries in hand stops now, beside them rather than after them:
+        # the jobs end (their leases released), the poll loop claims nothing more; the fast
+        # path still publishes what the handlers in hand store, and the records of what is
+        # published go out at once.
+        jobs = [
+            asyncio.create_task(_timed(clock, "jobs", _bounded(job.stop(), graceful)))
+            for job in runtime.jobs
+        ]
         if runtime.relay is not None:
-            runtime.relay.hurry()  # the records of what is published go out while handlers finish
+            runtime.relay.stop_polling()
+            runtime.relay.hurry()
         # Every subscriber at once: none handles a new delivery from now on (what arrives
         # stays unacknowledged and goes back to its queue when the channel closes); each
         # waits (up to the broker's graceful timeout) for what it has in hand, then cancels
@@ -326,17 +350,27 @@ class Lifecycle:
         await asyncio.sleep(0)  # every subscriber has stopped taking deliveries
         # What has not started yet goes back at once; what has, gets the graceful time.
         await settlement.give_back(waiting_only=True)
+        in_hand = len(settlement.in_flight)
         await asyncio.gather(*stops)
+        clock.lap("in_hand")
         if left := len(settlement.in_flight):
             log.warning("stop_giving_back", messages=left)
             await settlement.give_back(timeout=1.0)
+            clock.lap("given_back")
         # The rest fits in the margin even when the database does not answer: what they do
         # not finish stays in the outbox, or in a lease that runs out.
-        owed = [job.stop() for job in runtime.jobs]
+        owed: list[Awaitable[None]] = [*jobs]
         if runtime.relay is not None:
-            owed.append(runtime.relay.stop(timeout=OWED_EVENTS_TIMEOUT))
-        await asyncio.gather(*(_bounded(step, OWED_EVENTS_TIMEOUT + 0.5) for step in owed))
-        log.info("consumers_stopped", seconds=round(time.monotonic() - began, 3))
+            relay = runtime.relay.stop(timeout=OWED_EVENTS_TIMEOUT)
+            owed.append(_timed(clock, "relay", _bounded(relay, OWED_EVENTS_TIMEOUT + 0.5)))
+        await asyncio.gather(*owed)
+        clock.lap("owed")
+        log.info(
+            "consumers_stopped",
+            seconds=round(time.monotonic() - began, 3),
+            in_hand=in_hand,
+            phases=clock.phases,
+        )
 
     async def close(self) -> None:
         """Last: close the database clients (FastStream closes the broker before)."""
@@ -350,6 +384,14 @@ class Lifecycle:
 
 async def _false() -> bool:
     return False
+
+
+async def _timed(clock: Stopwatch, step: str, work: Awaitable[None]) -> None:
+    """Run ``work``; when it ended, in seconds from the start of the stop, is one of the stop's
+    phases (``<step>_ended``: the last, when several share the name)."""
+    await work
+    ended = round(time.monotonic() - clock.began, 3)
+    clock.phases[f"{step}_ended"] = max(ended, clock.phases.get(f"{step}_ended", 0.0))
 
 
 async def _bounded(step: Awaitable[Any], seconds: float) -> None:

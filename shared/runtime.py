@@ -12,6 +12,8 @@ the broker and the database are closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import signal
 import socket
@@ -53,7 +55,7 @@ from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.storage.mongo import CommandCounter, Document
 from shared.storage.outbox import OutboxRelay
-from shared.tracing import configure_tracing, trace_messages
+from shared.tracing import configure_tracing, flush_tracing, trace_messages
 
 log = structlog.get_logger(__name__)
 
@@ -322,3 +324,18 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     server.run(sockets=sockets)
     if not server.started or app.runtime.failed:
         sys.exit(3)
+    if app.runtime.stopping:
+        end_now()
+
+
+def end_now() -> None:
+    """After a graceful stop, exit 0 without the interpreter's teardown: the broker and the
+    database are closed, and what is still buffered (spans, logs) is written first. Freeing
+    every module and object one by one cost about 0.5 s of CPU at each stop, more on a busy
+    machine, and keeps nothing."""
+    flush_tracing()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)

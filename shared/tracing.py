@@ -40,6 +40,14 @@ def configure_tracing(service: str) -> bool:
     return True
 
 
+def flush_tracing() -> None:
+    """Export the spans still buffered and stop exporting: a process about to end without the
+    interpreter's teardown (whose exit hook would otherwise do it)."""
+    shutdown = getattr(trace.get_tracer_provider(), "shutdown", None)
+    if callable(shutdown):
+        shutdown()
+
+
 def current_context_headers() -> dict[str, str]:
     """The current trace context as message headers (``traceparent``...); empty outside one."""
     carrier: dict[str, str] = {}

@@ -18,7 +18,7 @@ from services.approval.domain import ApprovalRequest, Assignment, Cycle, User, a
 from services.approval.domain.credit import CreditSettings, CustomerCredit, credit_id
 from services.approval.domain.directory import MAX_CHAIN
 from services.approval.domain.resolution import Resolved, delegated, resolve_approver
-from shared.concurrency import SharedReads
+from shared.concurrency import SharedReads, waiting_for_turn
 from shared.contracts import ApproverRule, LevelRule, OrderKind, Person, utcnow
 from shared.storage.aggregates import WITHOUT_OUTBOX, AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
@@ -234,7 +234,8 @@ class DirectoryLock:
         while not await self._claim(holder):
             if time.monotonic() > deadline:
                 raise ConcurrencyConflict("the user directory is being changed; retry")
-            await asyncio.sleep(0.02)
+            with waiting_for_turn():  # between claims: a stopping process may give it back
+                await asyncio.sleep(0.02)
         try:
             yield
         finally:

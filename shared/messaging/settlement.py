@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from shared import names
-from shared.concurrency import KeyedLocks
+from shared.concurrency import KeyedLocks, on_turn_waits
 from shared.contracts.base import CommandRejected, Message
 from shared.domain import DomainError
 from shared.messaging.deadletters import failure_headers
@@ -150,6 +150,9 @@ class Settlement:
         self.in_flight: set[asyncio.Task[Any]] = set()
         """Deliveries in hand, so that a stopping process can wait for them, or give back to
         their queue those that cannot finish in time (:meth:`give_back`)."""
+        self.stopping = asyncio.Event()
+        """Set when the process stops: a delivery that failed for a passing reason goes back to
+        its queue at once rather than after the retry backoff (any replica takes it again)."""
         self.waiting: set[asyncio.Task[Any]] = set()
         """Deliveries in hand not started yet (waiting for a slot or their entity's turn): a
         stopping process gives them back at once."""
@@ -175,6 +178,23 @@ class Settlement:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
+
+    @contextlib.contextmanager
+    def waiting_for_turn(self) -> Iterator[None]:
+        """A delivery in hand waits for a turn: like one waiting for its slot, a stopping
+        process gives it back to its queue, and one that starts waiting after the stop began
+        goes back at once (where the wait begins, it holds nothing)."""
+        task = asyncio.current_task()
+        if task is None or task not in self.in_flight:  # e.g. a publication it started
+            yield
+            return
+        if self.stopping.is_set():
+            task.cancel()
+        self.waiting.add(task)
+        try:
+            yield
+        finally:
+            self.waiting.discard(task)
 
     def __call__(self, msg: Any, /, *, context: ContextRepo) -> _Settle:
         return _Settle(msg, context=context, settlement=self)
@@ -222,6 +242,9 @@ class _Settle(BaseMiddleware):
             await self.turn.enter_async_context(self.settlement.slots)
             if (key := ordering_key(contract, ids, self.queue)) is not None:
                 await self.turn.enter_async_context(self.settlement.in_order.hold(key))
+            # The handler's own turns (a busy record's, the user directory's) count as
+            # waiting too: a stopping process gives the delivery back rather than wait.
+            self.turn.callback(on_turn_waits(self.settlement.waiting_for_turn))
         except BaseException:
             await self.turn.aclose()  # cancelled while waiting: give the turn back
             with contextlib.suppress(Exception):
@@ -264,7 +287,10 @@ class _Settle(BaseMiddleware):
             await self._dead_letter("unknown_command", str(error), error.answered_for)
         elif isinstance(error, TRANSIENT):
             log.warning("message_retry_later", error=repr(error))
-            await asyncio.sleep(self.settlement.retry_backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.settlement.stopping.wait(), self.settlement.retry_backoff
+                )
             await raw.nack(requeue=True)
         elif isinstance(error, (*UNREADABLE, InvalidMessage, NoHandler)):
             if self._is_command and not isinstance(error, NoHandler):

@@ -125,6 +125,12 @@ class OutboxRelay:
         for forgetter in self._forgetting.values():
             forgetter.hurry()
 
+    def stop_polling(self) -> None:
+        """The process is stopping: the poll loop claims no more documents (it ends after the
+        one in hand), while the fast path still publishes what the handlers in hand store."""
+        self._stopping = True
+        self._wake.set()
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop polling and let publications in flight finish (all within ``timeout``), then
         write the removals of what they published."""
@@ -132,11 +138,10 @@ class OutboxRelay:
         deadline = loop.time() + timeout
         self.hurry()
         self._running = False
-        self._stopping = True
+        self.stop_polling()
         if self._poller is not None:
             # The poll loop ends after the document in hand: cut off in the middle of a
             # publication, it could not record an entry the broker confirmed.
-            self._wake.set()
             done, _ = await asyncio.wait({self._poller}, timeout=deadline - loop.time())
             if not done:
                 self._poller.cancel()
