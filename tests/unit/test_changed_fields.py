@@ -79,3 +79,15 @@ def test_a_list_that_only_grew_is_sent_as_its_new_items() -> None:
         rewritten, applied=None, window=0, entries=[], lease={}, published=[], stored=stored.doc
     )[0]["$set"]
     assert sent["history"] == {"$literal": rewritten["history"]}
+
+
+def test_a_state_sharing_the_stored_values_is_the_same_and_a_changed_one_is_not() -> None:
+    """The state of an aggregate made from the stored document shares its values: each is
+    the same without being looked into, and one changed value still makes the field differ."""
+    line = {"sku": "A", "qty": Decimal("1.50"), "at": datetime(2026, 1, 1, tzinfo=UTC)}
+    stored = Stored({"_id": "O-1", "lines": [line], "rate": float("nan"), "version": 3})
+    shared = {"lines": [dict(line)], "rate": stored.doc["rate"]}
+    regrown = {"lines": [{**line, "qty": Decimal("1.5")}], "rate": stored.doc["rate"]}
+
+    assert changed_fields(shared, stored) == {}
+    assert changed_fields(regrown, stored) == {"lines": regrown["lines"]}

@@ -110,7 +110,9 @@ class MovementHandlers:
         if (held := order.held_receipt(document_id)) is not None and held.message_id == message_id:
             await self.orders.answer_again(order_id, cmd)  # this very message was held
             return None
-        trial = order.model_copy(deep=True)
+        # The trial on this copy of its own (the store builds one per look; the write below
+        # starts from another), not on a deep copy of it: copying cost more than the claim.
+        trial = order
         claim(trial)  # refuses here, naming the rule
         if check_stock is not None and (planned := trial.claim_for(document_id)):
             await check_stock(planned)

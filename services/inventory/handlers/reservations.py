@@ -142,10 +142,11 @@ class ReservationHandlers:
         """Learn the event and record the reservation in one write, when the stock already holds
         what the order then needs (the usual approval of a reserved order): no stock moves, so
         nothing has to be written before the order. Tells whether it did."""
-        order = await self.orders.get(event.order_id)
-        if order is None or order.has_applied(event.message_id):
+        trial = await self.orders.get(event.order_id)
+        if trial is None or trial.has_applied(event.message_id):
             return False
-        trial = order.model_copy(deep=True)
+        # A trial on this copy of its own (the store builds one per look; the write below
+        # starts from another), not on a deep copy of it: copying cost more than the rest.
         learn(trial)
         plan = trial.reservation_plan()
         if plan is None or plan.location_id is None:
@@ -153,7 +154,7 @@ class ReservationHandlers:
         held: dict[str, Decimal] = {}
         for sku, need in plan.needs.items():
             stock = await self.stock.get(sku, plan.location_id)
-            already = _held_as_wanted(stock, order.id, need) if stock else None
+            already = _held_as_wanted(stock, trial.id, need) if stock else None
             if already is None:
                 return False  # the stock must change first: the two-step way
             held[sku] = already
@@ -166,7 +167,7 @@ class ReservationHandlers:
             order.record_reservation(now, held)
 
         try:
-            await self.orders.change(order.id, event, learn_and_record, missing=_gone(event))
+            await self.orders.change(trial.id, event, learn_and_record, missing=_gone(event))
         except ReservationChanged:
             return False
         return True

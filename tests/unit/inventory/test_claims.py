@@ -245,3 +245,29 @@ def test_each_stock_movement_of_a_claim_has_its_own_key() -> None:
 
 def test_lines_for_the_same_item_are_summed() -> None:
     assert totals(stock(A="1") + stock(B="2") + stock(A="3")) == {"A": D(4), "B": D(2)}
+
+
+async def test_a_claim_tried_on_a_looked_up_order_leaves_the_remembered_one_as_it_was() -> None:
+    """The issue handler tries a claim on the order the store built for its look (no copy of
+    its own): the copy the store remembers, and the next look, are not changed by it."""
+    from shared.storage.aggregates import AggregateStore
+    from shared.storage.recent import RecentDocuments
+
+    recent = RecentDocuments()
+    store = AggregateStore(None, TrackedOrder, None, recent=recent)  # type: ignore[arg-type]
+    so = order(OrderKind.SALES, **{"SKU-1": "5"})
+    doc = {"_id": so.id, **so.model_dump(mode="python", exclude={"id"})}
+    recent.put(so.id, doc)
+    remembered = repr(doc)
+
+    trial = await store.get(so.id)
+    assert trial is not None
+    trial.claim_issue(
+        issue_id="GI-1", message_id="m-1", location=HERE, lines=stock(**{"SKU-1": "2"}), by="c"
+    )
+
+    again = await store.get(so.id)
+    assert again is not None
+    assert trial.claim_for("GI-1") is not None
+    assert again.claim_for("GI-1") is None
+    assert repr(doc) == remembered
