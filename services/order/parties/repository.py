@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from pymongo import ASCENDING
@@ -21,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.order.parties.domain.records import Customer, Vendor
 from shared.concurrency import SharedReads
 from shared.contracts.parties import CustomerRecord, VendorRecord
+from shared.domain import Aggregate
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
@@ -36,6 +38,7 @@ REMEMBERED = 10_000
 """Parties a replica remembers at most (the least recently looked at are dropped first)."""
 
 R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
 
 
 class _Seen(Generic[R]):
@@ -66,86 +69,85 @@ def vendor_store(db: AsyncDatabase[Document], relay: OutboxRelay) -> AggregateSt
     return AggregateStore(db[VENDORS], Vendor, relay, recent=RecentDocuments())
 
 
+class _Kind(Generic[A, R]):
+    """One kind of party record: where it is stored, what was seen of it lately, and the reads
+    under way (the orders in flight when a copy expires share one)."""
+
+    def __init__(self, name: str, store: Store[A], current: Callable[[A], R | None]) -> None:
+        self.name = name
+        self.store = store
+        self.current = current
+        self.seen = _Seen[R]()
+        self.reads = SharedReads[str, R | None]()
+
+
 class PartyDirectory:
     """The records orders are checked against, as recently seen."""
 
     def __init__(self, customers: Store[Customer], vendors: Store[Vendor]) -> None:
         self.customers = customers
         self.vendors = vendors
-        self._customers = _Seen[CustomerRecord]()
-        self._vendors = _Seen[VendorRecord]()
+        self._customers = _Kind[Customer, CustomerRecord](
+            CUSTOMERS, customers, lambda found: found.current
+        )
+        self._vendors = _Kind[Vendor, VendorRecord](VENDORS, vendors, lambda found: found.current)
         self._none_kept: dict[str, tuple[float, bool]] = {}
         """Per kind: when it was last looked at, and whether no record of it was kept then."""
         self._none_reads = SharedReads[str, bool]()
-        self._customer_reads = SharedReads[str, CustomerRecord | None]()
-        self._vendor_reads = SharedReads[str, VendorRecord | None]()
-        """Reads under way: the orders in flight when a copy expires share one."""
         self._changes = 0
         """Records this replica changed: a read begun before a change is not remembered."""
 
-    async def _none(self, kind: str, store: Store[Customer] | Store[Vendor]) -> bool:
+    async def _none(self, kind: _Kind[A, R]) -> bool:
         """Whether OMS kept no record of ``kind`` at all a moment ago (every id unknown)."""
-        looked_at, none = self._none_kept.get(kind, (0.0, False))
+        looked_at, none = self._none_kept.get(kind.name, (0.0, False))
         if time.monotonic() - looked_at <= FRESH_SECONDS:
             return none
 
         async def look() -> bool:
             changes = self._changes
-            none = not await store.find({}, limit=1)
+            none = not await kind.store.find({}, limit=1)
             if changes == self._changes:
-                self._none_kept[kind] = (time.monotonic(), none)
+                self._none_kept[kind.name] = (time.monotonic(), none)
             return none
 
-        return await self._none_reads.read(kind, look)
+        return await self._none_reads.read(kind.name, look)
 
     async def customer(self, customer_id: str) -> CustomerRecord | None:
-        fresh, record = self._customers.fresh(customer_id)
-        if fresh:
-            return record
-        if await self._none(CUSTOMERS, self.customers):
-            return None
-
-        async def read() -> CustomerRecord | None:
-            changes = self._changes
-            found = await self.customers.read(customer_id)
-            record = found.current if found is not None else None
-            if changes == self._changes:
-                self._customers.put(customer_id, record)
-            return record
-
-        return await self._customer_reads.read(customer_id, read)
+        return await self._record(self._customers, customer_id)
 
     async def vendor(self, vendor_id: str) -> VendorRecord | None:
-        fresh, record = self._vendors.fresh(vendor_id)
+        return await self._record(self._vendors, vendor_id)
+
+    async def _record(self, kind: _Kind[A, R], party_id: str) -> R | None:
+        fresh, record = kind.seen.fresh(party_id)
         if fresh:
             return record
-        if await self._none(VENDORS, self.vendors):
+        if await self._none(kind):
             return None
 
-        async def read() -> VendorRecord | None:
+        async def read() -> R | None:
             changes = self._changes
-            found = await self.vendors.read(vendor_id)
-            record = found.current if found is not None else None
+            found = await kind.store.read(party_id)
+            record = kind.current(found) if found is not None else None
             if changes == self._changes:
-                self._vendors.put(vendor_id, record)
+                kind.seen.put(party_id, record)
             return record
 
-        return await self._vendor_reads.read(vendor_id, read)
+        return await kind.reads.read(party_id, read)
 
     def forget_customer(self, customer_id: str) -> None:
         """This replica changed the customer: read it again, and the kind is not empty."""
-        self._changes += 1
-        self._customers.drop(customer_id)
-        self._none_kept[CUSTOMERS] = (time.monotonic(), False)
-        self._customer_reads.forget(customer_id)
-        self._none_reads.forget(CUSTOMERS)
+        self._forget(self._customers, customer_id)
 
     def forget_vendor(self, vendor_id: str) -> None:
+        self._forget(self._vendors, vendor_id)
+
+    def _forget(self, kind: _Kind[A, R], party_id: str) -> None:
         self._changes += 1
-        self._vendors.drop(vendor_id)
-        self._none_kept[VENDORS] = (time.monotonic(), False)
-        self._vendor_reads.forget(vendor_id)
-        self._none_reads.forget(VENDORS)
+        kind.seen.drop(party_id)
+        self._none_kept[kind.name] = (time.monotonic(), False)
+        kind.reads.forget(party_id)
+        self._none_reads.forget(kind.name)
 
 
 async def create_indexes(db: AsyncDatabase[Document]) -> None:
