@@ -607,7 +607,8 @@ class GatedStore(CountedStore):
         return found
 
 
-async def test_orders_in_flight_when_a_party_s_copy_expires_share_one_read() -> None:
+async def _directory_knowing_c1() -> tuple[GatedStore, PartyDirectory, PartyHandlers]:
+    """A directory that recorded customer C-1, whose next reads wait until the gate opens."""
     customers = GatedStore()
     directory = PartyDirectory(customers, FakeStore(Vendor))
     handlers = PartyHandlers(customers, FakeStore(Vendor), directory)
@@ -615,6 +616,11 @@ async def test_orders_in_flight_when_a_party_s_copy_expires_share_one_read() -> 
         UpsertCustomer(customer_id="C-1", record=customer_record(), changed_by="olga")
     )
     customers.open.clear()
+    return customers, directory, handlers
+
+
+async def test_orders_in_flight_when_a_party_s_copy_expires_share_one_read() -> None:
+    customers, directory, _ = await _directory_knowing_c1()
     reads = customers.reads
     looks = [asyncio.create_task(directory.customer("C-1")) for _ in range(5)]
     await asyncio.sleep(0.01)
@@ -625,13 +631,7 @@ async def test_orders_in_flight_when_a_party_s_copy_expires_share_one_read() -> 
 
 
 async def test_a_read_begun_before_this_replica_s_change_is_not_shared_or_kept() -> None:
-    customers = GatedStore()
-    directory = PartyDirectory(customers, FakeStore(Vendor))
-    handlers = PartyHandlers(customers, FakeStore(Vendor), directory)
-    await handlers.upsert_customer(
-        UpsertCustomer(customer_id="C-1", record=customer_record(), changed_by="olga")
-    )
-    customers.open.clear()
+    customers, directory, handlers = await _directory_knowing_c1()
     before = asyncio.create_task(directory.customer("C-1"))  # reads the first version
     await asyncio.sleep(0.01)
     renamed = customer_record(name="Acme Ltd")
