@@ -4,10 +4,14 @@ waiting for its invoice, and a movement without costs posting nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from services.billing.ledger import handlers as handlers_module
 from services.billing.ledger.domain.chart import Chart
 from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
 from services.billing.ledger.handlers import LedgerHandlers
@@ -34,6 +38,7 @@ def ledger(batch: int = 500) -> tuple[LedgerHandlers, FakeStore[Chart], Journal]
     charts, journal = FakeStore(Chart), Journal(LedgerDocument)
     handlers = LedgerHandlers(LedgerStores(charts, journal), batch=batch)
     handlers.clock = lambda: AT
+    handlers.rescan_seconds = 0.0
     return handlers, charts, journal
 
 
@@ -83,25 +88,68 @@ async def test_a_void_first_waits_and_follows_its_invoice() -> None:
 
 
 async def test_a_chart_defined_while_a_document_was_recorded_posts_it() -> None:
-    """The definition's release ran before the document was stored: the document sees the
-    newer chart once stored, and posts itself."""
-    handlers, charts, journal = ledger()
+    """The definition's first scan ran before the document was stored, which was held by the
+    look from before the definition: the definition's second scan posts it."""
+    handlers, _, journal = ledger()
+    handlers.rescan_seconds = 0.2
     goods = receipt(("TEA", "1", "2.00"))
-    stored = handlers.stores.chart
+    look = handlers.stores.look
+    definitions: list[asyncio.Task[None]] = []
 
-    async def defined_meanwhile(*, fresh: bool = False) -> Chart:
-        found = await stored(fresh=fresh)
-        if found.revision == 0:
-            await handlers.define_chart(chart())
+    async def defined_meanwhile(*, fresh: bool = False) -> tuple[Chart, float]:
+        found = await look(fresh=fresh)
+        if not definitions:
+            definitions.append(asyncio.create_task(handlers.define_chart(chart())))
+            await asyncio.sleep(0.05)  # stored, and scanned once
         return found
 
-    handlers.stores = LedgerStores(charts, journal)
-    object.__setattr__(handlers.stores, "chart", defined_meanwhile)
+    object.__setattr__(handlers.stores, "look", defined_meanwhile)
+    await handlers.goods_received(goods)
+    [held] = journal.events(PostingHeld)
+    assert journal.events(JournalEntryPosted) == []
+    await definitions[0]
+    [posted] = journal.events(JournalEntryPosted)
+    assert held.entry_id == posted.entry_id
+    assert posted.chart_revision == 1
+
+
+async def test_a_document_stored_long_after_its_look_looks_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stored later than the definition's second scan can count on: the document looks the
+    chart up again once stored, sees the newer one, and posts itself."""
+    monkeypatch.setattr(handlers_module, "STORED_WITHIN_SECONDS", -1.0)
+    handlers, _, journal = ledger()
+    goods = receipt(("TEA", "1", "2.00"))
+    look = handlers.stores.look
+
+    async def defined_meanwhile(*, fresh: bool = False) -> tuple[Chart, float]:
+        found = await look(fresh=fresh)
+        if found[0].revision == 0:
+            await handlers.define_chart(chart())  # both scans before the document is stored
+        return found
+
+    object.__setattr__(handlers.stores, "look", defined_meanwhile)
     await handlers.goods_received(goods)
     [held] = journal.events(PostingHeld)
     [posted] = journal.events(JournalEntryPosted)
     assert held.entry_id == posted.entry_id
     assert posted.chart_revision == 1
+
+
+async def test_a_held_document_told_again_looks_the_chart_up_again() -> None:
+    """A redelivery finds the document stored (its first delivery may have stopped before its
+    look): it looks the chart up fresh, and posts the document by a newer one."""
+    handlers, charts, journal = ledger()
+    goods = receipt(("TEA", "1", "2.00"))
+    await handlers.goods_received(goods)
+    [held] = journal.events(PostingHeld)
+    defined = Chart.empty()
+    defined.define(chart())
+    await charts.add(defined, cause=chart())  # defined elsewhere, its scans long over
+    await handlers.goods_received(again(goods))
+    [posted] = journal.events(JournalEntryPosted)
+    assert posted.entry_id == held.entry_id
 
 
 async def test_a_movement_without_costs_posts_nothing() -> None:
@@ -122,16 +170,17 @@ class CountedCharts(FakeStore[Chart]):
 
 
 async def test_without_a_chart_each_held_document_looks_the_chart_up_once() -> None:
-    """The look after storing a held document (for a definition meanwhile) tells the next
-    document that there is no chart; a definition is still seen, and posts what was held."""
+    """Documents stored soon after a look at the chart need no look of their own: a
+    definition is still seen, and posts what was held."""
     charts, journal = CountedCharts(Chart), Journal(LedgerDocument)
     handlers = LedgerHandlers(LedgerStores(charts, journal))
+    handlers.rescan_seconds = 0.0
     handlers.clock = lambda: AT
     movements = [receipt(("TEA", "1", "2.00")) for _ in range(3)]
     for event in movements:
         await handlers.goods_received(event)
     assert len(journal.events(PostingHeld)) == 3
-    assert charts.lookups == 1 + 3  # the first document's look before, each one's after
+    assert charts.lookups == 1  # one look for all three, none after storing each
     await handlers.define_chart(chart())
     later = receipt(("MUG", "1", "3.00"))
     await handlers.goods_received(later)

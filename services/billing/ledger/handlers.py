@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,7 +13,11 @@ from services.billing.ledger.domain import translators
 from services.billing.ledger.domain.chart import CHART_ID, Chart
 from services.billing.ledger.domain.facts import Fact
 from services.billing.ledger.domain.posting import LedgerDocument, PostingStatus
-from services.billing.ledger.repository import LedgerStores
+from services.billing.ledger.repository import (
+    RESCAN_SECONDS,
+    STORED_WITHIN_SECONDS,
+    LedgerStores,
+)
 from shared.contracts.base import Message, utcnow
 from shared.contracts.billing import (
     InvoiceIssued,
@@ -47,6 +53,8 @@ class LedgerHandlers:
         self.stores = stores
         self.batch = batch
         self.clock: Clock = utcnow
+        self.rescan_seconds = RESCAN_SECONDS
+        """When a definition scans the held documents the second time."""
 
     # --- the chart of accounts -------------------------------------------------------------
 
@@ -61,6 +69,12 @@ class LedgerHandlers:
         await self.stores.charts.create_or_change(
             CHART_ID, cmd, create=first, change=lambda chart: chart.define(cmd)
         )
+        self.stores.chart_changed()
+        await self.release_held(cmd)
+        # A document stored held by a look at the chart from before this definition, too late
+        # for the scan above, is stored within STORED_WITHIN_SECONDS of that look (or looks
+        # again itself): the second scan finds it.
+        await asyncio.sleep(self.rescan_seconds)
         await self.release_held(cmd)
 
     async def release_held(self, cause: Message) -> int:
@@ -149,10 +163,11 @@ class LedgerHandlers:
         if fact is None or fact.is_empty:
             log.info("nothing_to_post", message_type=cause.type_name())
             return
-        chart = await self.stores.chart()
+        chart, looked = await self.stores.look()
         reversed_entry = await self._reversed(fact.reverses)
         document = LedgerDocument.of(fact, self.clock())
         document.post(chart, reversed_entry, self.clock())
+        late = False
         try:
             await self.stores.documents.add(document, cause=cause)
         except AlreadyExists:
@@ -161,12 +176,17 @@ class LedgerHandlers:
             log.info("document_recorded_before", entry_id=document.id)
             if (stored := await self.stores.documents.read(document.id)) is None:
                 return
-            document = stored
+            document, late = stored, True
         if document.status is PostingStatus.POSTED:
             if document.kind in translators.REVERSIBLE:
                 await self._post_reversals(document.id, chart, cause)
-        elif (latest := await self.stores.chart(fresh=True)).revision != document.chart_revision:
-            await self._post(document.id, latest, cause)  # defined while this was held
+        elif (late or time.monotonic() - looked > STORED_WITHIN_SECONDS) and (
+            (latest := await self.stores.chart(fresh=True)).revision != document.chart_revision
+        ):
+            # Stored long after its look (or by an earlier delivery): a definition made
+            # meanwhile may have scanned the held documents a second time before this one was
+            # stored (``define_chart``).
+            await self._post(document.id, latest, cause)
 
     async def _reversed(self, entry_id: str | None) -> LedgerDocument | None:
         return None if entry_id is None else await self.stores.documents.read(entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -28,37 +29,52 @@ async def create_indexes(db: AsyncDatabase[Document]) -> None:
 
 
 CHART_FRESH_SECONDS = 2.0
-"""How long a chart found missing is taken as missing without asking again (as long as a
-remembered chart is trusted: ``RecentDocuments.fresh_seconds``)."""
-
-
-@dataclass
-class Absence:
-    """When the chart was last found missing (monotonic seconds; ``None``: found since)."""
-
-    seen_at: float | None = None
-
-    def fresh(self) -> bool:
-        return self.seen_at is not None and time.monotonic() - self.seen_at <= CHART_FRESH_SECONDS
+"""How long a replica takes the chart (or that there is none) as it last looked it up, without
+asking again."""
+STORED_WITHIN_SECONDS = 2.0
+"""A held document stored within this long of the look its chart came from needs no look of
+its own afterwards: a definition made meanwhile scans the held documents again once this long
+and the chart's freshness have passed (``RESCAN_SECONDS``), and finds it."""
+RESCAN_SECONDS = CHART_FRESH_SECONDS + STORED_WITHIN_SECONDS + 0.5
+"""How long after storing a definition the held documents are scanned a second time."""
 
 
 @dataclass(frozen=True)
+class Looked:
+    """The chart as a look found it (``None``: there was none), and when the look was sent
+    (monotonic seconds): whatever the database held before then, the look saw."""
+
+    chart: Chart | None = None
+    sent: float = -math.inf
+
+
+@dataclass
 class LedgerStores:
     charts: Store[Chart]
     documents: Store[LedgerDocument]
-    absence: Absence = field(default_factory=Absence)
-    """Before the first definition every document is held, each reading the chart fresh after
-    it is stored (``LedgerHandlers.record``): that read also tells the next document, for a
-    moment, that there is no chart, instead of a read of its own."""
+    looked: Looked = field(default_factory=Looked)
+    """The last look at the chart: every document posts (or is held) by it for a moment,
+    instead of a look of its own."""
 
     async def chart(self, *, fresh: bool = False) -> Chart:
         """The chart of accounts (an empty one before the first definition): as this process
-        read or wrote it at most a moment ago, or (``fresh``) as the database has it now."""
-        if not fresh and self.absence.fresh():
-            return Chart.empty()
-        found = await (self.charts.read(CHART_ID) if fresh else self.charts.get(CHART_ID))
-        self.absence.seen_at = time.monotonic() if found is None else None
-        return found or Chart.empty()
+        looked it up at most a moment ago, or (``fresh``) as the database has it now."""
+        chart, _ = await self.look(fresh=fresh)
+        return chart
+
+    async def look(self, *, fresh: bool = False) -> tuple[Chart, float]:
+        """The chart, and when the look that found it was sent."""
+        looked = self.looked
+        if fresh or time.monotonic() - looked.sent > CHART_FRESH_SECONDS:
+            sent = time.monotonic()
+            looked = Looked(await self.charts.read(CHART_ID), sent)
+            if sent >= self.looked.sent:  # a newer look may have come back first
+                self.looked = looked
+        return looked.chart or Chart.empty(), looked.sent
+
+    def chart_changed(self) -> None:
+        """This replica stored a definition: the next document looks the chart up."""
+        self.looked = Looked()
 
     async def held(self, after: str, limit: int) -> list[LedgerDocument]:
         """Held documents whose id comes after ``after``, in id order."""
@@ -75,8 +91,8 @@ def ledger_stores(db: AsyncDatabase[Document], relay: OutboxRelay) -> LedgerStor
     # A journal entry posted while a definition is applied is not its answer: documents
     # answer no command.
     return LedgerStores(
-        # Read for every posting; a definition on another replica is seen within the
-        # freshness of the remembered copy (a held document reads it fresh).
+        # Looked up at most every CHART_FRESH_SECONDS for the postings; a definition on
+        # another replica posts what was held meanwhile (its second scan).
         AggregateStore(db[CHARTS], Chart, relay, recent=RecentDocuments()),
         AggregateStore(db[JOURNAL], LedgerDocument, relay, answers=False),
     )
