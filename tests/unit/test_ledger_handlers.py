@@ -186,3 +186,27 @@ async def test_without_a_chart_each_held_document_looks_the_chart_up_once() -> N
     await handlers.goods_received(later)
     posted = {p.entry_id for p in journal.events(JournalEntryPosted)}
     assert posted == {f"goods_receipt:{e.receipt_id}" for e in [*movements, later]}
+
+
+async def test_a_look_sent_before_a_definition_here_is_not_kept() -> None:
+    """A look at the chart that left before this replica stored a definition may have found
+    none: it is not kept, and the next document looks again."""
+    charts, journal = FakeStore(Chart), Journal(LedgerDocument)
+    stores = LedgerStores(charts, journal)
+    gate = asyncio.Event()
+    read = charts.read
+
+    async def slow_read(aggregate_id: str) -> Chart | None:
+        found = await read(aggregate_id)
+        await gate.wait()
+        return found
+
+    object.__setattr__(charts, "read", slow_read)
+    look = asyncio.create_task(stores.look())
+    await asyncio.sleep(0)
+    stores.chart_changed()
+    gate.set()
+    chart_then, _ = await look
+    assert chart_then.revision == 0
+    assert stores.looked.chart is None
+    assert stores.looked.sent == float("-inf")

@@ -55,6 +55,8 @@ class LedgerStores:
     looked: Looked = field(default_factory=Looked)
     """The last look at the chart: every document posts (or is held) by it for a moment,
     instead of a look of its own."""
+    definitions: int = 0
+    """Definitions this replica stored: a look sent before one is not kept."""
 
     async def chart(self, *, fresh: bool = False) -> Chart:
         """The chart of accounts (an empty one before the first definition): as this process
@@ -66,14 +68,16 @@ class LedgerStores:
         """The chart, and when the look that found it was sent."""
         looked = self.looked
         if fresh or time.monotonic() - looked.sent > CHART_FRESH_SECONDS:
-            sent = time.monotonic()
+            sent, definitions = time.monotonic(), self.definitions
             looked = Looked(await self.charts.read(CHART_ID), sent)
-            if sent >= self.looked.sent:  # a newer look may have come back first
+            # A newer look may have come back first; one from before a definition here is old.
+            if sent >= self.looked.sent and definitions == self.definitions:
                 self.looked = looked
         return looked.chart or Chart.empty(), looked.sent
 
     def chart_changed(self) -> None:
         """This replica stored a definition: the next document looks the chart up."""
+        self.definitions += 1
         self.looked = Looked()
 
     async def held(self, after: str, limit: int) -> list[LedgerDocument]:
