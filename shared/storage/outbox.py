@@ -99,6 +99,9 @@ class OutboxRelay:
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks = KeyedLocks()
         self._poller: asyncio.Task[None] | None = None
+        self._in_hand = False
+        """Whether the poll loop holds a document (from its claim until its entries are
+        recorded as published)."""
         self._running = False
         self._stopping = False
         self._forgetting = {
@@ -141,7 +144,11 @@ class OutboxRelay:
         self.stop_polling()
         if self._poller is not None:
             # The poll loop ends after the document in hand: cut off in the middle of a
-            # publication, it could not record an entry the broker confirmed.
+            # publication, it could not record an entry the broker confirmed. Holding none (it
+            # waits, or asks where work is), it has nothing to finish and ends at once, rather
+            # than after a query a busy database answers late.
+            if not self._in_hand:
+                self._poller.cancel()
             done, _ = await asyncio.wait({self._poller}, timeout=deadline - loop.time())
             if not done:
                 self._poller.cancel()
@@ -212,9 +219,14 @@ class OutboxRelay:
         """Claim and publish every document with entries left whose lease ran out."""
         published = 0
         for name in await self._with_work():
-            while not self._stopping and (claimed := await self._claim(name)) is not None:
-                doc, deadline = claimed
+            while not self._stopping:
+                # From the claim to the record: cut off in between, a claimed document would
+                # wait out its lease, or an entry the broker confirmed go unrecorded.
+                self._in_hand = True
                 try:
+                    if (claimed := await self._claim(name)) is None:
+                        break
+                    doc, deadline = claimed
                     published += await self._publish_entries(
                         name, doc["_id"], doc["outbox"], deadline
                     )
@@ -222,6 +234,8 @@ class OutboxRelay:
                     continue
                 except PublishFailed:
                     break  # the broker is likely away: try this collection again next round
+                finally:
+                    self._in_hand = False
         return published
 
     async def _poll_forever(self) -> None:

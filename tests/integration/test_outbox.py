@@ -242,3 +242,24 @@ async def test_one_query_finds_work_across_collections_and_an_idle_poll_costs_on
         assert sent == {"aggregate": 1}
     finally:
         await client.close()
+
+
+async def test_a_poll_loop_holding_no_document_ends_at_once_at_stop(
+    orders_db: Any, publisher: Publisher
+) -> None:
+    """Stopping while the poll loop asks where work is (a query a busy database answers late):
+    it holds no document, so it ends at once instead of after the answer."""
+    stopping = relay(orders_db, publisher.publish_entry, "stopping")
+    asked = asyncio.Event()
+
+    async def slow_query() -> list[str]:
+        asked.set()
+        await asyncio.sleep(30)  # the database's answer, late
+        return []
+
+    stopping._with_work = slow_query  # type: ignore[method-assign]
+    await stopping.start()
+    await asyncio.wait_for(asked.wait(), 5)
+    began = asyncio.get_running_loop().time()
+    await stopping.stop(timeout=10)
+    assert asyncio.get_running_loop().time() - began < 1.0
