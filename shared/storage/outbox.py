@@ -154,10 +154,20 @@ class OutboxRelay:
                 self._poller.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._poller
+        polled = loop.time()
+        publishing = len(self._tasks)
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=max(deadline - loop.time(), 0.01))
+        published = loop.time()
+        log.info(
+            "outbox_recording",
+            poll_loop_s=round(polled - (deadline - timeout), 3),
+            publications=publishing,
+            publications_s=round(published - polled, 3),
+        )
         for forgetter in self._forgetting.values():
             await forgetter.stop()
+        log.info("outbox_stopped", records_s=round(loop.time() - published, 3))
 
     async def answer(self, entry: Document, reply_to: str) -> None:
         """Send a stored answer again, to ``reply_to`` only."""
