@@ -138,7 +138,8 @@ class OutboxRelay:
         """Stop polling and let publications in flight finish (all within ``timeout``), then
         write the removals of what they published."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        began = loop.time()
+        deadline = began + timeout
         self.hurry()
         self._running = False
         self.stop_polling()
@@ -161,7 +162,7 @@ class OutboxRelay:
         published = loop.time()
         log.info(
             "outbox_recording",
-            poll_loop_s=round(polled - (deadline - timeout), 3),
+            poll_loop_s=round(polled - began, 3),
             publications=publishing,
             publications_s=round(published - polled, 3),
         )

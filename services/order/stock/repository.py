@@ -248,7 +248,7 @@ class ItemCatalog:
         if all(now - seen_at <= ITEM_FRESH_SECONDS for seen_at, _ in items.values()):
             return sorted(sku for sku, (_, c) in items.items() if c is not None and c.discontinued)
         seen_at, known = self._discontinued
-        if time.monotonic() - seen_at > ITEM_FRESH_SECONDS:
+        if now - seen_at > ITEM_FRESH_SECONDS:
             known = await self._discontinued_reads.read(None, self._read_discontinued)
         return sorted(wanted & known)
 
