@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.inventory.domain import Item, Location, Stock, TrackedOrder, stock_id
 from services.inventory.domain.errors import UnknownItem, UnknownLocation
 from services.inventory.domain.work_orders import WorkOrderRecord
-from shared.concurrency import KeyedLocks, SharedReads
+from shared.concurrency import SharedReads
 from shared.contracts import Message, StockLine
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document
@@ -103,19 +103,18 @@ class StockRecords:
         self.collection = db[STOCK]
         # Opening balances and adjustments are answered by the stock's own event; moves made
         # for a receipt or issue are not (the order's GoodsReceived/GoodsIssued answers those).
-        self._turns = KeyedLocks()
-        recent = RecentDocuments()  # one memory for both stores of the collection
-        self._answering = AggregateStore(self.collection, Stock, relay, recent=recent)
-        self._quiet = AggregateStore(self.collection, Stock, relay, answers=False, recent=recent)
+        # One store, so that a busy item's record, changed by many messages at once, is
+        # written once for all that came while it was being written (``AggregateStore.change``).
+        self._store = AggregateStore(self.collection, Stock, relay, recent=RecentDocuments())
 
     async def get(self, sku: str, location_id: str) -> Stock | None:
         return await self.by_id(stock_id(sku, location_id))
 
     async def by_id(self, record_id: str) -> Stock | None:
-        return await self._quiet.get(record_id)
+        return await self._store.get(record_id)
 
     async def find(self, query: Document, *, limit: int = 500) -> list[Stock]:
-        return await self._quiet.find(query, limit=limit, sort=[("_id", ASCENDING)])
+        return await self._store.find(query, limit=limit, sort=[("_id", ASCENDING)])
 
     async def change(
         self,
@@ -143,15 +142,16 @@ class StockRecords:
         key: str | None = None,
         answer: bool = False,
     ) -> Stock:
-        store = self._answering if answer else self._quiet
-        # A busy item's record is changed by many messages at once: in this process they take
-        # turns, instead of colliding on its version and reading it again.
-        async with self._turns.hold(record_id):
-            changed = await store.change(
-                record_id, cause, mutate, missing=lambda: MissingStock(record_id), key=key
-            )
+        changed = await self._store.change(
+            record_id,
+            cause,
+            mutate,
+            missing=lambda: MissingStock(record_id),
+            key=key,
+            answers=answer,
+        )
         if changed is None:  # this step was done before: report the stock as it is now
-            changed = await store.get(record_id)
+            changed = await self._store.get(record_id)
         if changed is None:
             raise MissingStock(record_id)  # pragma: no cover - stock records are never deleted
         return changed

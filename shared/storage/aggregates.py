@@ -8,13 +8,16 @@ nothing and raises :class:`ConcurrencyConflict`; the caller reloads and tries ag
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from shared.concurrency import waiting_for_turn
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
@@ -113,6 +116,75 @@ def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Docu
 
 A = TypeVar("A", bound=Aggregate)
 
+_LEAD = object()
+"""A waiting change's turn to write its group."""
+
+
+class _Change(Generic[A]):
+    """One call of :meth:`AggregateStore.change`: what it applies, and how it ended."""
+
+    __slots__ = (
+        "answers",
+        "cause",
+        "error",
+        "group",
+        "key",
+        "missing",
+        "mutate",
+        "outcome",
+        "repeat_answered",
+        "result",
+        "settled",
+    )
+
+    def __init__(
+        self,
+        cause: Message,
+        mutate: Callable[[A], object | Awaitable[object]],
+        missing: Callable[[], Exception],
+        key: str,
+        *,
+        answers: bool,
+    ) -> None:
+        self.cause, self.mutate, self.missing, self.key = cause, mutate, missing, key
+        self.answers = answers
+        """Whether its first event answers a command ``cause``."""
+        self.repeat_answered = False
+        """Whether a repeat is answered again (the store answers, and the key is the id)."""
+        self.outcome: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        """For a waiting change: ``_LEAD``, or what its call returns (or raises)."""
+        self.group: list[_Change[A]] = []
+        self.result: A | None = None
+        self.error: BaseException | None = None
+        self.settled = False
+
+    def waits(self) -> bool:
+        return not self.outcome.done()
+
+    def succeed(self, aggregate: A | None) -> None:
+        if not self.settled:
+            self.settled, self.result = True, aggregate
+            if self.waits():
+                self.outcome.set_result(aggregate)
+
+    def fail(self, error: BaseException) -> _Change[A]:
+        """The change's error (its first outcome stands)."""
+        if not self.settled:
+            self.settled, self.error = True, error
+            if self.waits():
+                self.outcome.set_exception(error)
+        return self
+
+
+@dataclass
+class _Applied(Generic[A]):
+    """What one pass over a group of changes applied."""
+
+    entries: list[Document] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    repeats: list[_Change[A]] = field(default_factory=list)
+    stopped: _Change[A] | None = None
+
 
 class AggregateStore(Generic[A]):
     """Loads and saves one kind of aggregate in one collection."""
@@ -134,6 +206,8 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
+        self._waiting: dict[str, list[_Change[A]]] = {}
+        """Per aggregate being changed here: the changes that came while it is written."""
 
     async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
@@ -182,6 +256,7 @@ class AggregateStore(Generic[A]):
         missing: Callable[[], Exception],
         attempts: int = 5,
         key: str | None = None,
+        answers: bool | None = None,
     ) -> A | None:
         """Load, mutate and save one aggregate for ``cause``, exactly once.
 
@@ -190,38 +265,157 @@ class AggregateStore(Generic[A]):
         be a coroutine function when applying needs lookups (they are redone on each attempt).
         ``key`` is what "already applied" is remembered by (default: the cause's
         ``message_id``); a message that changes one aggregate in several steps gives each step
-        its own key.
+        its own key. ``answers``: whether the first event answers a command ``cause`` (default:
+        the store's ``answers``).
+
+        Changes of one aggregate that arrive in this process while one of it is being written
+        wait, and are then applied one after another, in the order they came, and written
+        together (:class:`_Change`): one write instead of one each, and no conflict among
+        themselves. Each is still its own: one refused or failing leaves the others as if it
+        had never come.
         """
-        applied_key = key or str(cause.message_id)
+        answering = self.answers if answers is None else answers
+        mine = _Change(cause, mutate, missing, key or str(cause.message_id), answers=answering)
+        mine.repeat_answered = answering and key is None
+        waiting = self._waiting.get(aggregate_id)
+        if waiting is None:
+            self._waiting[aggregate_id] = []
+            group = [mine]
+        else:
+            waiting.append(mine)
+            try:
+                with waiting_for_turn():  # a stopping process gives it back: nothing changed yet
+                    outcome = await mine.outcome
+            except asyncio.CancelledError:
+                self._lead_lost(aggregate_id, mine)
+                raise
+            if outcome is not _LEAD:
+                return cast("A | None", outcome)
+            group = mine.group
+        try:
+            await self._write_together(aggregate_id, group, attempts)
+        finally:
+            self._pass_turn(aggregate_id)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    def _pass_turn(self, aggregate_id: str) -> None:
+        """The changes that came during a write: the first of them writes them all next."""
+        waiting = [change for change in self._waiting.pop(aggregate_id, []) if change.waits()]
+        if not waiting:
+            return
+        self._waiting[aggregate_id] = []
+        waiting[0].group = waiting
+        waiting[0].outcome.set_result(_LEAD)
+
+    def _lead_lost(self, aggregate_id: str, change: _Change[A]) -> None:
+        """A change told to write its group was cancelled before it could: the turn, and the
+        rest of its group, go to the next one."""
+        outcome = change.outcome
+        if outcome.done() and not outcome.cancelled() and outcome.result() is _LEAD:
+            rest = [other for other in change.group if other is not change]
+            self._waiting[aggregate_id][:0] = rest
+            self._pass_turn(aggregate_id)
+
+    async def _write_together(
+        self, aggregate_id: str, group: list[_Change[A]], attempts: int
+    ) -> None:
+        """Apply each change of ``group`` in turn to one copy and write them in one save; each
+        change is given its outcome (the others' through their futures).
+
+        A change whose ``mutate`` fails is given its error and the rest are applied again
+        without it, as if it had never come. A failed write is every change's error."""
         fresh = self.recent is None  # a remembered copy first, the database after a conflict
-        for attempt in range(1, attempts + 1):
-            aggregate = await (
-                self.read(aggregate_id) if fresh else self.get(aggregate_id, max_age=None)
-            )
-            if aggregate is None:
-                raise missing()
-            if aggregate.has_applied(applied_key):
-                if key is None:
-                    await self.answer_again(aggregate_id, cause)
-                return None
+        live = [change for change in group if change.waits() or change is group[0]]
+        writes, before = 0, None
+        try:
+            while live:
+                aggregate = await self._copy(aggregate_id, before, fresh=fresh)
+                if aggregate is None:
+                    self._missing(live)
+                    return
+                done = await self._apply_each(aggregate, live, fresh=fresh)
+                before = None
+                if done.stopped is not None:
+                    if done.stopped.error is None:
+                        fresh = True  # refused by a copy that may be stale: ask the database
+                    else:
+                        live.remove(done.stopped)
+                        stored = aggregate._stored
+                        before = stored.doc if isinstance(stored, Stored) else None
+                    continue
+                if done.keys:
+                    writes += 1
+                    try:
+                        await self._write(aggregate, done.entries, done.keys)
+                    except ConcurrencyConflict:
+                        self._forget(aggregate_id)
+                        fresh = True
+                        if writes >= attempts:
+                            raise
+                        continue
+                await self._settle(aggregate_id, aggregate, live, done)
+                return
+        except asyncio.CancelledError:
+            for change in group[1:]:
+                change.fail(ConcurrencyConflict(f"{aggregate_id}: the write it joined stopped"))
+            raise
+        except Exception as error:
+            for change in group:
+                change.fail(error)
+
+    async def _copy(self, aggregate_id: str, before: Document | None, *, fresh: bool) -> A | None:
+        """The aggregate to apply changes to: ``before``, the stored document a failed change
+        was applied to (unchanged, so no round trip); else as :meth:`change` reads it."""
+        if before is not None:
+            return self.from_document(before)
+        return await (self.read(aggregate_id) if fresh else self.get(aggregate_id, max_age=None))
+
+    @staticmethod
+    def _missing(changes: list[_Change[A]]) -> None:
+        for change in changes:
+            change.fail(change.missing())
+
+    async def _apply_each(
+        self, aggregate: A, changes: list[_Change[A]], *, fresh: bool
+    ) -> _Applied[A]:
+        """Apply ``changes`` in order until one fails (``stopped``, with its error; without
+        one when a copy that may be stale refused it)."""
+        done: _Applied[A] = _Applied()
+        for change in changes:
+            if aggregate.has_applied(change.key) or change.key in done.keys:
+                done.repeats.append(change)
+                continue
             try:
-                if inspect.isawaitable(outcome := mutate(aggregate)):
+                if inspect.isawaitable(outcome := change.mutate(aggregate)):
                     await outcome
-            except DomainError:
-                if fresh:
-                    raise
-                fresh = True  # refused by a copy that may be stale: ask the database
+            except DomainError as error:
+                done.stopped = change.fail(error) if fresh else change
+                return done
+            except Exception as error:
+                done.stopped = change.fail(error)
+                return done
+            done.entries += self._entries(aggregate, change.cause, answers=change.answers)
+            done.keys.append(change.key)
+        return done
+
+    async def _settle(
+        self, aggregate_id: str, aggregate: A, changes: list[_Change[A]], done: _Applied[A]
+    ) -> None:
+        """Written: each change has the aggregate; one applied before has nothing (a repeated
+        command is answered again)."""
+        for change in changes:
+            if change not in done.repeats:
+                change.succeed(aggregate)
                 continue
             try:
-                await self.save(aggregate, cause=cause, key=applied_key)
-            except ConcurrencyConflict:
-                self._forget(aggregate_id)
-                fresh = True
-                if attempt == attempts:
-                    raise
-                continue
-            return aggregate
-        raise ConcurrencyConflict(f"{self.collection.name}/{aggregate_id}: {attempts} attempts")
+                if change.repeat_answered:
+                    await self.answer_again(aggregate_id, change.cause)
+            except Exception as error:
+                change.fail(error)
+            else:
+                change.succeed(None)
 
     async def create_or_change(
         self,
@@ -288,12 +482,12 @@ class AggregateStore(Generic[A]):
         ``None`` for the service's own scheduled work, such as a retry or an expiry. ``key``
         (default: the cause's ``message_id``) is what is remembered.
         """
-        entries = self._entries(aggregate, cause)
-        applied = aggregate.applied_messages
-        applied_key = None
-        if cause is not None:
-            applied_key = key or str(cause.message_id)
-            applied = [*applied, applied_key][-APPLIED_WINDOW:]
+        keys = [key or str(cause.message_id)] if cause is not None else []
+        await self._write(aggregate, self._entries(aggregate, cause), keys)
+
+    async def _write(self, aggregate: A, entries: list[Document], keys: list[str]) -> None:
+        """One conditional write: the state, the ``entries`` to publish, ``keys`` applied."""
+        applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
         state = self._state(aggregate)
@@ -302,7 +496,7 @@ class AggregateStore(Generic[A]):
         stored = aggregate._stored.doc if isinstance(aggregate._stored, Stored) else None
         update = save_pipeline(
             changed,
-            applied=applied_key,
+            applied=keys,
             window=APPLIED_WINDOW,
             entries=entries,
             lease=lease,
@@ -339,9 +533,12 @@ class AggregateStore(Generic[A]):
         if self.recent is not None:
             self._remember(doc)
 
-    def _entries(self, aggregate: A, cause: Message | None) -> list[Document]:
+    def _entries(
+        self, aggregate: A, cause: Message | None, *, answers: bool | None = None
+    ) -> list[Document]:
+        answers = self.answers if answers is None else answers
         # The caller that sent the cause asked for its answer on its own queue.
-        delivery = cause.delivery if cause is not None and self.answers else None
+        delivery = cause.delivery if cause is not None and answers else None
         reply_to = delivery.reply_to if delivery is not None else None
         entries = []
         for event in aggregate.collect_events():
@@ -351,7 +548,7 @@ class AggregateStore(Generic[A]):
             # Only the first event answers the command; later ones are consequences.
             entries.append(outbox_entry(stamped, reply_to=reply_to))
             reply_to = None
-        if entries and self.answers and isinstance(cause, Command):
+        if entries and answers and isinstance(cause, Command):
             entries[0][ANSWER_TO] = str(cause.message_id)  # kept among the answers once sent
         # Commands go after the events, in the order sent; each names its own flow.
         entries += [outbox_entry(command) for command in aggregate.collect_commands()]

@@ -82,7 +82,7 @@ PENDING_WHILE_ENTRIES_LEFT: Document = {
 def save_pipeline(
     state: Document,
     *,
-    applied: str | None,
+    applied: str | Sequence[str] | None,
     window: int,
     entries: list[Document],
     lease: Document,
@@ -91,7 +91,8 @@ def save_pipeline(
     stored: Mapping[str, Any] | None = None,
     version: int | None = None,
 ) -> list[Document]:
-    """``state``: the fields to set; ``stored``: the document the write is conditional on (its
+    """``state``: the fields to set; ``applied``: the key (or keys, for changes written
+    together) remembered as applied; ``stored``: the document the write is conditional on (its
     ``version``), when known: the fields are then sent as what changed in them."""
     fields: Document = {}
     removed: list[str] = []
@@ -101,10 +102,11 @@ def save_pipeline(
         else:
             fields[name] = constant(value)
     fields["version"] = {"$add": ["$version", 1]} if version is None else version + 1
-    if applied is not None:
+    keys = [applied] if isinstance(applied, str) else list(applied or ())
+    if keys:
         held = (stored or {}).get("applied_messages")
         fields["applied_messages"] = _appended(
-            "applied_messages", applied, window, held if isinstance(held, list) else None
+            "applied_messages", keys, window, held if isinstance(held, list) else None
         )
     if entries or published:
         outbox = kept_entries(published) if published else {"$ifNull": ["$outbox", []]}
@@ -124,14 +126,16 @@ def save_pipeline(
     return stages
 
 
-def _appended(field: str, value: Any, window: int, held: list[Any] | None = None) -> Document:
-    """The array ``field`` with ``value`` appended, keeping the last ``window`` items; ``held``:
+def _appended(
+    field: str, values: Sequence[Any], window: int, held: list[Any] | None = None
+) -> Document:
+    """The array ``field`` with ``values`` appended, keeping the last ``window`` items; ``held``:
     the array stored, when known (then it is there, and cut only when it is full)."""
-    new = [constant(value)]
+    new = [constant(value) for value in values]
     if held is None:
         return {"$slice": [{"$concatArrays": [{"$ifNull": [f"${field}", []]}, new]}, -window]}
     grown = {"$concatArrays": [f"${field}", new]}
-    return grown if len(held) < window else {"$slice": [grown, -window]}
+    return grown if len(held) + len(new) <= window else {"$slice": [grown, -window]}
 
 
 def forget_pipeline(published: Sequence[str], answering: Sequence[str] = ()) -> list[Document]:

@@ -1,0 +1,273 @@
+"""Changes of one aggregate that arrive while one of it is being written are written together,
+over a real MongoDB-wire server: fewer writes, the same outcome as one after another.
+
+Each change keeps its own outcome: its events (the first answering its own command), its
+applied message id, its refusal or error (the others written as if it had never come), and a
+repeat among them is recognised as one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo import monitoring
+
+from services.order.orders.domain.order import Order
+from shared.contracts.approval import ApprovalPending, Person
+from shared.domain import DomainError
+from shared.storage.aggregates import AggregateStore
+from shared.storage.bodies import unpacked
+from shared.storage.mongo import Document, connect, database
+from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
+from tests.integration.test_outbox import submitted_order
+from tests.support.services import Environment
+
+
+class Writes(monitoring.CommandListener):
+    """How many update commands were sent."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.updates += event.command_name == "update"
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+class Refused(DomainError):
+    reason = "refused"
+
+
+@pytest.fixture
+async def writes() -> Writes:
+    return Writes()
+
+
+@pytest.fixture
+async def db(env: Environment, mongo: Any, writes: Writes) -> AsyncIterator[Any]:
+    client = connect(mongo.url, app_name="oms-tests", listeners=[writes])
+    yield database(client, env.database("joined"))
+    await client.close()
+
+
+async def _publish(_entry: Document) -> None:
+    return None
+
+
+def _store(db: Any, *, remembered: bool = True) -> AggregateStore[Order]:
+    relay = OutboxRelay(db, ["orders"], _publish, owner="test")
+    return AggregateStore(db.orders, Order, relay, recent=RecentDocuments() if remembered else None)
+
+
+def _pending(order: Order, n: int) -> ApprovalPending:
+    return ApprovalPending(
+        request_id=f"{order.id}:{order.attempt}",
+        order_id=order.id,
+        order_kind=order.kind,
+        party_id=order.party_id,
+        attempt=order.attempt,
+        creator=Person(user_id="alice"),
+        level=1,
+        levels=1,
+        approver=Person(user_id=f"approver-{n}"),
+    )
+
+
+def _seen(event: ApprovalPending) -> Any:
+    def mutate(order: Order) -> None:
+        order.saw(event)
+
+    return mutate
+
+
+async def _stored(db: Any, order_id: str) -> Document:
+    doc: Document | None = await db.orders.find_one({"_id": order_id})
+    assert doc is not None
+    return doc
+
+
+@pytest.mark.parametrize("remembered", [True, False])
+async def test_changes_that_come_during_a_write_are_written_together(
+    db: Any, writes: Writes, remembered: bool
+) -> None:
+    store = _store(db, remembered=remembered)
+    order = await submitted_order(store)
+    events = [_pending(order, n) for n in range(6)]
+    before = writes.updates
+
+    results = await asyncio.gather(
+        *(store.change(order.id, e, _seen(e), missing=LookupError) for e in events)
+    )
+
+    assert all(result is not None for result in results)
+    sent = writes.updates - before
+    assert sent == 2  # the first alone; the five that came while it was written, together
+    doc = await _stored(db, order.id)
+    assert doc["version"] == 1 + sent
+    ids = [str(e.message_id) for e in events]
+    assert doc["applied_messages"][-6:] == ids  # in the order they came
+    assert [t["message_id"] for t in doc["timeline"][-6:]] == ids
+
+
+async def test_a_refused_change_leaves_the_others_written_as_if_it_never_came(
+    db: Any, writes: Writes
+) -> None:
+    store = _store(db)
+    order = await submitted_order(store)
+    events = [_pending(order, n) for n in range(4)]
+
+    def refuse(order: Order) -> None:
+        order.saw(events[2])  # changed, then refused: this must not be written
+        raise Refused("no")
+
+    mutations = [_seen(events[0]), _seen(events[1]), refuse, _seen(events[3])]
+    results = await asyncio.gather(
+        *(
+            store.change(order.id, e, mutate, missing=LookupError)
+            for e, mutate in zip(events, mutations, strict=True)
+        ),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[2], Refused)
+    assert [isinstance(r, Order) for r in results] == [True, True, False, True]
+    doc = await _stored(db, order.id)
+    kept = [str(events[n].message_id) for n in (0, 1, 3)]
+    assert doc["applied_messages"][-3:] == kept
+    assert [t["message_id"] for t in doc["timeline"][-3:]] == kept
+
+
+async def test_a_change_that_fails_gives_its_own_caller_the_error(db: Any) -> None:
+    store = _store(db)
+    order = await submitted_order(store)
+    events = [_pending(order, n) for n in range(3)]
+
+    def broken(order: Order) -> None:
+        raise RuntimeError("a bug in one handler")
+
+    mutations = [_seen(events[0]), broken, _seen(events[2])]
+    results = await asyncio.gather(
+        *(
+            store.change(order.id, e, mutate, missing=LookupError)
+            for e, mutate in zip(events, mutations, strict=True)
+        ),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[1], RuntimeError)
+    doc = await _stored(db, order.id)
+    assert doc["applied_messages"][-2:] == [str(events[0].message_id), str(events[2].message_id)]
+
+
+async def test_a_repeat_among_them_is_applied_once(db: Any, writes: Writes) -> None:
+    store = _store(db)
+    order = await submitted_order(store)
+    event, other = _pending(order, 1), _pending(order, 2)
+
+    results = await asyncio.gather(
+        store.change(order.id, other, _seen(other), missing=LookupError),
+        store.change(order.id, event, _seen(event), missing=LookupError),
+        store.change(order.id, event, _seen(event), missing=LookupError),
+    )
+
+    assert results[0] is not None
+    assert results[1] is not None
+    assert results[2] is None  # recognised as already applied
+    doc = await _stored(db, order.id)
+    assert [t["message_id"] for t in doc["timeline"]].count(str(event.message_id)) == 1
+
+
+async def test_a_write_from_elsewhere_meanwhile_makes_the_group_apply_again(db: Any) -> None:
+    store, elsewhere = _store(db), _store(db)  # another replica: its own remembered copies
+    order = await submitted_order(store)
+    first, *rest = [_pending(order, n) for n in range(4)]
+    outside = _pending(order, 9)
+
+    async def first_change() -> Order | None:
+        async def mutate(order: Order) -> None:
+            order.saw(first)
+            await asyncio.sleep(0.05)  # the rest arrive meanwhile
+
+        return await store.change(order.id, first, mutate, missing=LookupError)
+
+    async def others() -> list[Order | None]:
+        await asyncio.sleep(0.01)
+        await elsewhere.change(order.id, outside, _seen(outside), missing=LookupError)
+        return await asyncio.gather(
+            *(store.change(order.id, e, _seen(e), missing=LookupError) for e in rest)
+        )
+
+    await asyncio.gather(first_change(), others())
+
+    doc = await _stored(db, order.id)
+    seen = [t["message_id"] for t in doc["timeline"]]
+    for event in (first, outside, *rest):
+        assert seen.count(str(event.message_id)) == 1
+
+
+async def test_each_event_written_in_a_group_names_its_own_cause(db: Any) -> None:
+    store = _store(db)
+    order = await submitted_order(store)
+    events = [_pending(order, n) for n in range(3)]
+
+    def recorded(n: int) -> Any:
+        def mutate(order: Order) -> None:
+            order.record(_pending(order, 100 + n))
+
+        return mutate
+
+    await asyncio.gather(
+        *(store.change(order.id, e, recorded(n), missing=LookupError) for n, e in enumerate(events))
+    )
+
+    doc = await _stored(db, order.id)
+    causes = [json.loads(unpacked(entry)["body"])["causation_id"] for entry in doc["outbox"][-3:]]
+    assert causes == [str(e.message_id) for e in events]
+
+
+@pytest.mark.parametrize("when", ["waiting", "told_to_write"])
+async def test_a_change_stopped_while_waiting_leaves_the_rest_to_be_written(
+    db: Any, when: str
+) -> None:
+    store = _store(db)
+    order = await submitted_order(store)
+    first, stopped, last = [_pending(order, n) for n in range(3)]
+    tasks: list[asyncio.Task[Order | None]] = []
+
+    async def slow(order: Order) -> None:
+        order.saw(first)
+        await asyncio.sleep(0.05)
+        if when == "waiting":
+            tasks[1].cancel()
+
+    pass_turn = store._pass_turn
+
+    def cancelling(aggregate_id: str) -> None:
+        pass_turn(aggregate_id)
+        if when == "told_to_write" and not tasks[1].done():
+            tasks[1].cancel()  # after it was told to write, before it could
+
+    store._pass_turn = cancelling  # type: ignore[method-assign]
+    tasks.append(asyncio.create_task(store.change(order.id, first, slow, missing=LookupError)))
+    await asyncio.sleep(0.01)
+    for event in (stopped, last):
+        tasks.append(
+            asyncio.create_task(store.change(order.id, event, _seen(event), missing=LookupError))
+        )
+    done = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 5)
+
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert isinstance(done[2], Order)
+    doc = await _stored(db, order.id)
+    assert doc["applied_messages"][-2:] == [str(first.message_id), str(last.message_id)]
+    assert store._waiting == {}
