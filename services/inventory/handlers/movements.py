@@ -3,6 +3,14 @@
 Each runs as claim -> move stock per line -> complete (see ``domain.orders``). Every step is
 keyed, so a redelivered command, a duplicate delivery running at the same time, or the upkeep
 job resuming a stalled claim all finish the same work exactly once.
+
+The claim is a write of its own, made before any stock moves, because it is the one record of
+the work that outlives the message. A handler that moved stock and then failed is not always
+redelivered: a bug dead-letters its message at once, and a database outage can use up a quorum
+queue's delivery limit. Its claim is still there, and upkeep finishes it. Moving the stock
+first, then claiming and completing in one write, would save a round trip per issue but would
+leave such stock moved with nothing on the order to say so (and the put-back of a refused issue
+would have to fence off a duplicate delivery still taking its lines).
 """
 
 from __future__ import annotations

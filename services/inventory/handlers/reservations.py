@@ -117,7 +117,12 @@ class ReservationHandlers:
         )
 
     async def order_approved(self, event: OrderApproved) -> None:
-        """Receipts or issues may start; a sales order's reservation turns firm (and tops up)."""
+        """Receipts or issues may start; a sales order's reservation turns firm (and tops up).
+
+        Usually one write of the order and none of the stock. It cannot be left for a later
+        write to carry: nothing else is written at approval, expiry goes by the stored state
+        (a soft reservation of an order stored as submitted runs out), and the firm reservation
+        is announced now (``ReservationConfirmed``), not at the first issue."""
         location = await self._sales_location(event)
         unit_costs = _purchase_costs(event)
 
