@@ -32,10 +32,11 @@ Why exact: an index only chooses how SQLite finds rows, never which rows a query
 Every query mongoeco runs on ``documents`` is restricted to one namespace (``db_name = ? AND
 coll_name = ?``), the only rows the partial index leaves out; SQLite still uses the partial
 index for those queries, re-preparing a statement when its bound namespace changes. Unique
-indexes are enforced by mongoeco in Python before each write, not by SQLite, and the hint's
-semantics (which index MongoDB would use) are kept by mongoeco above the SQL. The index keys,
-names and expressions are mongoeco's own (``index_expressions_sql``), so the ``indexes`` table,
-``listIndexes`` and drops are unchanged.
+indexes are enforced by mongoeco in Python before each write, not by SQLite. ``INDEXED BY``
+only forced SQLite's plan through an index holding every row, so leaving it out changes no
+row; mongoeco still refuses a hint naming no index before it builds the SQL. The index
+names, keys and expressions are mongoeco's own (``index_expressions_sql``), so the
+``indexes`` table, ``listIndexes`` and the drops are unchanged.
 
 Drop once mongoeco creates its physical indexes per namespace upstream.
 """
