@@ -8,9 +8,10 @@ of their own, with the corrections applied as the launcher applies them.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +342,121 @@ async def test_the_change_hub_counts_unwatched_writes_at_once(local: Any) -> Non
     assert event["documentKey"] == {"_id": "watched"}
     assert local.change_stream_state()["nextToken"] == 5
     stream.close()
+
+
+async def _orders(docs: AsyncCollection[Doc]) -> None:
+    """Indexed documents, and a sibling collection with the same index and values."""
+    for target in (docs, docs.database["sibling"]):
+        await target.create_index([("status", 1), ("at", -1)])
+        await target.create_index("ref", unique=True)
+        await target.insert_many(
+            [{"_id": i, "ref": f"R{i}", "status": f"s{i % 3}", "at": i} for i in range(12)]
+        )
+    await docs.database["sibling"].insert_one({"_id": 99, "ref": "R99", "status": "s1", "at": 5})
+
+
+async def test_indexes_answer_equality_range_sort_and_hints(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await _orders(collection)
+
+    assert await _ids(collection, {"status": "s1"}) == ["1", "10", "4", "7"]
+    assert await _ids(collection, {"status": "s1", "at": {"$gt": 4, "$lte": 10}}) == ["10", "7"]
+    newest = collection.find({"status": "s1"}, {"_id": 1}).sort([("status", 1), ("at", -1)])
+    assert [doc["_id"] for doc in await newest.to_list()] == [10, 7, 4, 1]
+    assert await collection.find_one({"ref": "R5"}, {"_id": 1}) == {"_id": 5}
+    hinted = collection.find({"ref": "R5"}, {"_id": 1}).hint("ref_1")
+    assert await hinted.to_list() == [{"_id": 5}]
+    by_keys = collection.find({"status": "s2"}, {"_id": 1}).hint([("status", 1), ("at", -1)])
+    assert sorted(str(doc["_id"]) for doc in await by_keys.to_list()) == ["11", "2", "5", "8"]
+
+
+async def test_a_unique_index_still_refuses_a_duplicate(collection: AsyncCollection[Doc]) -> None:
+    await _orders(collection)
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"_id": 50, "ref": "R3"})
+    with pytest.raises(DuplicateKeyError):
+        await collection.update_one({"_id": 4}, {"$set": {"ref": "R3"}})
+    assert await _ids(collection, {"ref": "R3"}) == ["3"]
+
+
+async def _rename(docs: AsyncCollection[Doc], new_name: str) -> None:
+    # Sent to the collection's own database: mongoeco's wire server refuses it on ``admin``,
+    # where PyMongo's ``rename`` sends it.
+    namespace = f"{docs.database.name}.{{}}"
+    await docs.database.command(
+        {"renameCollection": namespace.format(docs.name), "to": namespace.format(new_name)}
+    )
+
+
+async def test_a_renamed_collection_is_found_by_its_indexes(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await _orders(collection)
+    await _rename(collection, "renamed")
+    renamed = collection.database["renamed"]
+
+    assert await _ids(renamed, {"status": "s1", "at": {"$gte": 7}}) == ["10", "7"]
+    assert await renamed.find({"ref": "R5"}, {"_id": 1}).hint("ref_1").to_list() == [{"_id": 5}]
+    with pytest.raises(DuplicateKeyError):
+        await renamed.insert_one({"_id": 50, "ref": "R3"})
+    await renamed.insert_one({"_id": 51, "ref": "R51", "status": "s1", "at": 51})
+    assert await _ids(renamed, {"status": "s1", "at": {"$gte": 10}}) == ["10", "51"]
+    assert await collection.count_documents({}) == 0
+
+
+async def test_a_dropped_index_and_collection_leave_the_rest_answering(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await _orders(collection)
+    await collection.drop_index("ref_1")
+    await collection.insert_one({"_id": 50, "ref": "R3"})
+    assert await _ids(collection, {"ref": "R3"}) == ["3", "50"]
+    assert [index["name"] for index in await (await collection.list_indexes()).to_list()] == [
+        "_id_",
+        "status_1_at_-1",
+    ]
+    await collection.drop()
+    sibling = collection.database["sibling"]
+    assert await _ids(sibling, {"status": "s1", "at": 5}) == ["99"]
+    await collection.create_index("ref", unique=True)
+    await collection.insert_one({"_id": 1, "ref": "R1"})
+    assert await _ids(collection, {"ref": "R1"}) == ["1"]
+
+
+def _documents_indexes(path: Path) -> dict[str, str]:
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = 'documents' AND sql IS NOT NULL"
+        ).fetchall()
+    return dict(rows)
+
+
+async def test_an_unpatched_database_file_is_converted_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "data.sqlite3"
+    with ExitStack() as stack:
+        old = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path), "--unpatched")
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(old.url)
+        await _orders(client["db"]["orders"])
+        await client.close()
+    unconverted = _documents_indexes(path)
+    assert len(unconverted) == 4
+    assert all(" WHERE " not in sql for sql in unconverted.values())
+
+    with ExitStack() as stack:
+        new = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path))
+        client = AsyncMongoClient(new.url)
+        orders = client["db"]["orders"]
+        assert await _ids(orders, {"status": "s1", "at": {"$lt": 7}}) == ["1", "4"]
+        assert await orders.find({"ref": "R5"}, {"_id": 1}).hint("ref_1").to_list() == [{"_id": 5}]
+        await _rename(orders, "renamed")
+        await client.close()
+    converted = _documents_indexes(path)
+    assert len(converted) == 4
+    assert sorted(sql.split(" WHERE ")[1] for sql in converted.values()) == [
+        "db_name = 'db' AND coll_name = 'renamed'",
+        "db_name = 'db' AND coll_name = 'renamed'",
+        "db_name = 'db' AND coll_name = 'sibling'",
+        "db_name = 'db' AND coll_name = 'sibling'",
+    ]

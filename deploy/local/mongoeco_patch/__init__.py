@@ -16,6 +16,8 @@ says why, what, why it is exact, and when to drop it:
   outcome instead of three times.
 - ``single_validation``: storing a document checks each of its values once, not once per
   enclosing document.
+- ``namespace_indexes``: each collection's SQLite expression indexes hold only that
+  collection's documents, so a write no longer updates every index of every collection.
 
 ``tests/integration/test_mongowire_patch.py`` checks each against the server over the wire.
 
@@ -50,6 +52,7 @@ def apply() -> bool:
     from deploy.local.mongoeco_patch import (
         change_dispatch,
         feature_cache,
+        namespace_indexes,
         owned_images,
         single_validation,
         unique_ids,
@@ -60,9 +63,13 @@ def apply() -> bool:
     change_dispatch.install()
     owned_images.install()
     single_validation.install()
+    namespace_indexes.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
-        scope="unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation",
+        scope=(
+            "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
+            "namespace_indexes"
+        ),
     )
     return True
