@@ -1,6 +1,7 @@
 """The receivables handlers with in-memory stores: the policy an order is invoiced by, each
 invoice issued once however often its cause is told, a crash between the bill and the invoice
-finished by the redelivery, a return credited oldest first once, renewals left alone."""
+finished by the redelivery (and one after it found stored), a return credited oldest first once,
+renewals left alone."""
 
 from __future__ import annotations
 
@@ -112,6 +113,13 @@ def invoices(stores: FakeReceivables) -> list[CustomerInvoiceIssued]:
     return stores.invoices.events(CustomerInvoiceIssued)
 
 
+async def bills_marked(stores: FakeReceivables) -> list[tuple[str, str | None]]:
+    """The copy's bills, each with the invoice it is marked with (``None``: not yet)."""
+    order = await stores.orders.get("SO-1")
+    assert order is not None
+    return [(bill.key, bill.invoice_id) for bill in order.bills]
+
+
 async def test_a_customers_policy_overrides_its_branchs() -> None:
     handle, stores = handlers()
     await handle.set_invoicing_policy(policy(InvoicingPolicy.PER_ISSUE))
@@ -137,15 +145,17 @@ async def test_each_issue_is_invoiced_once_however_often_it_is_told() -> None:
     assert invoices(stores) == []
     await handle.order_approved(quotation_like())
     await handle.goods_issued(first)
-    await handle.goods_issued(issued("ISS-2", ("A", 2), ("B", 3)))
+    second = issued("ISS-2", ("A", 2), ("B", 3))
+    await handle.goods_issued(second)
     made = invoices(stores)
     assert [(i.number, i.issue_id, i.total) for i in made] == [
         (1, "ISS-1", D("127.85")),
         (2, "ISS-2", D("59.73")),
     ]
-    order = await stores.orders.get("SO-1")
-    assert order is not None
-    assert order.pending_bills == []
+    await handle.goods_issued(second)  # redelivered
+    assert len(invoices(stores)) == 2
+    # ISS-1's invoice is marked on the copy by ISS-2's write; ISS-2's by the copy's next.
+    assert await bills_marked(stores) == [("issue:ISS-1", "SI-000001"), ("issue:ISS-2", None)]
 
 
 async def test_a_crash_between_the_bill_and_its_invoice_is_finished_by_the_redelivery() -> None:
@@ -162,9 +172,28 @@ async def test_a_crash_between_the_bill_and_its_invoice_is_finished_by_the_redel
     await handle.goods_issued(shipped)  # redelivered
     [invoice] = invoices(stores)
     assert invoice.total == D("85.93")
-    order = await stores.orders.get("SO-1")
-    assert order is not None
-    assert order.pending_bills == []
+    await handle.goods_issued(issued("ISS-2", ("B", 1)))
+    assert await bills_marked(stores) == [
+        ("issue:ISS-1", "SI-000001"),
+        ("issue:ISS-2", None),
+    ]
+
+
+async def test_a_bill_stored_and_not_marked_is_found_stored_after_a_crash() -> None:
+    handle, stores = handlers()
+    await handle.set_invoicing_policy(policy(InvoicingPolicy.PER_ISSUE))
+    await handle.order_approved(quotation_like())
+    shipped = issued("ISS-1", ("C", 1))
+    await handle.goods_issued(shipped)  # then the process dies before the message is acked
+    restarted = ReceivablesHandlers(stores, dunning=DunningPolicy((1, 3, 7)))
+    restarted.clock = lambda: AT
+    await restarted.goods_issued(shipped)  # redelivered to a process that remembers nothing
+    await restarted.goods_issued(issued("ISS-2", ("B", 1)))
+    assert [(i.number, i.issue_id) for i in invoices(stores)] == [(1, "ISS-1"), (2, "ISS-2")]
+    assert await bills_marked(stores) == [
+        ("issue:ISS-1", "SI-000001"),
+        ("issue:ISS-2", None),
+    ]
 
 
 async def test_renewal_orders_and_purchase_orders_are_left_alone() -> None:

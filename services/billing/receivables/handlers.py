@@ -3,11 +3,14 @@ their invoices, payments, credit notes, refunds, and the reminders' schedule.
 
 What a change of two documents commits: an order's bill is written on billing's copy of the
 order first (with the event that caused it remembered there), then stored as a numbered invoice
-(unique per order and bill), then marked on the copy with the invoice's id. A redelivered event
-finds the copy applied already and only finishes the bills still waiting (``_issue_waiting``),
-so a crash between the steps issues each invoice once. A return is planned on the copy (which
-invoices it credits: ``billing.return_credited``), then each credit note is written on its
-invoice, keyed by the return.
+(unique per order and bill). The copy learns the invoice's id with its next write (this process
+remembers the bills it stored: ``StoredBills``), not with a write of its own. A redelivered
+event finds the copy applied already and only finishes the bills it does not mark
+(``_issue_waiting``): one not stored yet is stored, one stored already (by a delivery that
+crashed after storing it, by another replica) is found by the unique index, so a crash between
+the steps issues each invoice once. A return is planned on the copy (which invoices it credits:
+``billing.return_credited``), then each credit note is written on its invoice, keyed by the
+return.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from services.billing.receivables.domain.errors import InvoiceNotFound
 from services.billing.receivables.domain.orders import Bill
 from services.billing.receivables.domain.policies import policy_id
 from services.billing.receivables.repository import ReceivablesStores
+from services.billing.receivables.stored_bills import StoredBills
 from shared.contracts.base import Message, utcnow
 from shared.contracts.common import OrderKind
 from shared.contracts.inventory import GoodsIssued, StockLine
@@ -62,6 +66,7 @@ class ReceivablesHandlers:
         self.batch = batch
         self.clock: Clock = utcnow
         """Where "now" comes from: issue dates, payments without a date, the reminders."""
+        self.stored_bills = StoredBills()
 
     # --- policies ---------------------------------------------------------------------------
 
@@ -128,22 +133,30 @@ class ReceivablesHandlers:
             change(order)
             return order
 
+        def mark_and_change(order: SalesOrder) -> None:
+            self.stored_bills.mark(order)
+            change(order)
+
         await self.orders.create_or_change(
             order_id,
             cause,
             create=create,
-            change=change,
+            change=mark_and_change,
             new_first=isinstance(cause, OrderApproved),
         )
         await self._issue_waiting(order_id, cause)
 
     async def _issue_waiting(self, order_id: str, cause: Message) -> None:
-        """Store each bill of the order not stored yet as an invoice, then mark it stored.
-        The copy is the one just written, as remembered (``get``)."""
+        """Store each bill of the order that the copy does not mark, and that this process
+        does not know to be stored, as an invoice. The copy is the one just written, as
+        remembered (``get``)."""
         order = await self.orders.get(order_id)
-        for bill in order.pending_bills if order is not None else ():
-            assert order is not None
-            await self._issue(order, bill, cause)
+        if order is None:
+            return
+        known = self.stored_bills.unmarked(order)
+        for bill in order.pending_bills:
+            if bill.key not in known:
+                await self._issue(order, bill, cause)
 
     async def _issue(self, order: SalesOrder, bill: Bill, cause: Message) -> None:
         now = self.clock()
@@ -154,13 +167,7 @@ class ReceivablesHandlers:
             )
 
         invoice = await self.stores.add_numbered(make, order.terms.invoice_series, cause=cause)
-        await self.orders.change(
-            order.id,
-            cause,
-            lambda o: o.invoice_stored(bill.key, invoice.id),
-            missing=lambda: LookupError(order.id),
-            key=f"invoiced:{bill.key}",
-        )
+        self.stored_bills.stored(order.id, bill.key, invoice.id)
         log.info("customer_invoice_issued", order_id=order.id, invoice_id=invoice.id)
 
     # --- returns ----------------------------------------------------------------------------

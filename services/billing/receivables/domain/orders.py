@@ -5,8 +5,9 @@ The copy is made from ``order.approved``; goods issues, the completion and retur
 billing before the approval does (they come on other queues), so each is kept as it comes and
 the bills are worked out once the approval is known. A bill is the whole content of one invoice
 (its lines, taxes and totals); it is written here first, then stored as an invoice with the
-next number of its series, then marked with the invoice's id: a crash between those steps is
-finished from the bill (redelivery or the schedule).
+next number of its series (at most one per order and bill), and marked with the invoice's id
+by a later write of the copy: a crash between those steps is finished from the bill by the
+redelivery, or by the next event about the order.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ class SalesOrder(Aggregate):
     completed: list[LineProgress] | None = None
     bills: list[Bill] = []
     pending: bool = False
-    """Whether a bill waits to be stored as an invoice (finished by the next event about the
-    order, or by the redelivery of the one that made it)."""
+    """Whether a bill is not marked with its invoice yet: it waits to be stored as one, or was
+    stored and the mark rides on the copy's next write (the next event about the order, or
+    the redelivery of the one that made it, stores it or finds it stored)."""
     returns: list[ReturnPlan] = []
 
     # --- what billing learns -------------------------------------------------------------
