@@ -13,10 +13,10 @@ Clients connect with ``mongodb://127.0.0.1:<port>/?directConnection=true``.
 It first applies ``mongoeco_patch`` (next to this file): narrow, version-pinned corrections
 that keep mongoeco's cost per write from growing with the stored data or the write rate
 (the unique-``_id`` scan, the planner's per-write collection scans, the per-write change
-hand-over, every collection's indexes updated by each write) or that repeat work on every
-write (an update's images copied three times, each value of a stored document checked once
-per enclosing document). ``--unpatched`` runs
-mongoeco as released, e.g. to check whether upstream fixed it.
+hand-over, every collection's indexes updated by each write, every document compared with
+a new key of a compound unique index) or that repeat work on every write (an update's images
+copied three times, each value of a stored document checked once per enclosing document).
+``--unpatched`` runs mongoeco as released, e.g. to check whether upstream fixed it.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ says why, what, why it is exact, and when to drop it:
   enclosing document.
 - ``namespace_indexes``: each collection's SQLite expression indexes hold only that
   collection's documents, so a write no longer updates every index of every collection.
+- ``unique_scan``: a unique index without single-field entries (a compound one, or a
+  number's) is checked against the documents SQLite finds with an equal key, not against
+  every document of the collection.
 
 ``tests/integration/test_mongowire_patch.py`` checks each against the server over the wire.
 
@@ -56,6 +59,7 @@ def apply() -> bool:
         owned_images,
         single_validation,
         unique_ids,
+        unique_scan,
     )
 
     unique_ids.install()
@@ -64,12 +68,13 @@ def apply() -> bool:
     owned_images.install()
     single_validation.install()
     namespace_indexes.install()
+    unique_scan.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
-            "namespace_indexes"
+            "namespace_indexes,unique_scan"
         ),
     )
     return True
