@@ -12,11 +12,12 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack, closing
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bson import Decimal128
+from bson import Decimal128, Int64
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -378,6 +379,174 @@ async def test_a_unique_index_still_refuses_a_duplicate(collection: AsyncCollect
     with pytest.raises(DuplicateKeyError):
         await collection.update_one({"_id": 4}, {"$set": {"ref": "R3"}})
     assert await _ids(collection, {"ref": "R3"}) == ["3"]
+
+
+# A unique index without single-field entries (a compound one, or one on a number) is checked
+# against the documents SQLite finds with an equal key (mongoeco_patch/unique_scan.py). The
+# answers below are those mongoeco gives unpatched (``--unpatched``), which are MongoDB's.
+SERIES = [("series", 1), ("number", 1)]
+
+
+async def _refused(write: Awaitable[object]) -> bool:
+    try:
+        await write
+    except DuplicateKeyError:
+        return True
+    return False
+
+
+async def test_a_compound_unique_index_refuses_a_duplicate_on_each_write(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await collection.create_index(SERIES, unique=True)
+    await collection.insert_many(
+        [{"_id": i, "series": "A", "number": i, "status": "issued"} for i in range(1, 301)]
+    )
+    duplicate = {"series": "A", "number": 150}
+
+    assert await _refused(collection.insert_one({"_id": 0, **duplicate}))
+    assert await _refused(collection.update_one({"_id": 2}, {"$set": {"number": 150}}))
+    assert await _refused(collection.replace_one({"_id": 2}, duplicate))
+    assert await _refused(collection.find_one_and_update({"_id": 151}, {"$inc": {"number": -1}}))
+    assert await _refused(collection.update_one({"_id": 0}, {"$set": duplicate}, upsert=True))
+    with pytest.raises(BulkWriteError):
+        await collection.insert_many(
+            [{"_id": 0, "series": "B", "number": 1}, {"_id": -1, **duplicate}]
+        )
+    assert await collection.count_documents({}) == 301
+    assert await _ids(collection, duplicate) == ["150"]
+
+
+async def test_a_compound_unique_index_accepts_keys_that_share_one_field(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await collection.create_index(SERIES, unique=True)
+    await collection.insert_one({"_id": "old", "series": "A", "number": 1})
+    others: list[Doc] = [
+        {"series": "A", "number": 2},
+        {"series": "B", "number": 1},
+        {"series": "a", "number": 1},
+        {"series": "A", "number": "1"},
+        {"series": "A", "number": True},
+        {"series": "A", "number": 1.5},
+        {"series": "A", "number": None},
+        {"series": ["A"], "number": 3},
+    ]
+    for n, other in enumerate(others):
+        await collection.insert_one({"_id": n, **other})
+    await collection.update_one({"_id": "old"}, {"$set": {"number": 1, "note": "same key"}})
+    await collection.update_one({"_id": 0}, {"$set": {"number": 20}})
+    assert await collection.count_documents({}) == len(others) + 1
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        (1, 1.0),
+        (1.0, 1),
+        (1, Int64(1)),
+        (Int64(1), 1),
+        (1, Decimal128("1.00")),
+        (Decimal128("1.0"), 1),
+        (2**40, float(2**40)),
+        (0, -0.0),
+        (1.5, 1.5),
+        (Decimal128("2.5"), 2.5),
+    ],
+)
+async def test_equal_numbers_of_different_types_are_one_key(
+    collection: AsyncCollection[Doc], stored: object, written: object
+) -> None:
+    await collection.create_index(SERIES, unique=True)
+    await collection.create_index("number_alone", unique=True)
+    await collection.insert_many(
+        [
+            {"_id": "old", "series": "A", "number": stored, "number_alone": stored},
+            {"_id": "other", "series": "A", "number": 7},
+        ]
+    )
+    assert await _refused(collection.insert_one({"_id": "new", "series": "A", "number": written}))
+    assert await _refused(collection.update_one({"_id": "other"}, {"$set": {"number": written}}))
+    assert await _refused(collection.insert_one({"_id": "new", "number_alone": written}))
+    assert await _ids(collection, {}) == ["old", "other"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "written", "refused"),
+    [
+        ({"a": "x"}, {"a": "x", "b": None}, True),
+        ({"a": "x", "b": None}, {"a": "x"}, True),
+        ({}, {}, True),
+        ({"b": None}, {"a": None}, True),
+        ({"a": "x"}, {"a": "x", "b": "y"}, False),
+        ({"a": "x", "b": None}, {"a": "x", "b": False}, False),
+        ({"a": "x", "b": None}, {"a": "x", "b": 0}, False),
+        ({"a": "x", "b": None}, {"a": "x", "b": ""}, False),
+    ],
+)
+async def test_null_and_missing_are_one_key(
+    collection: AsyncCollection[Doc], stored: Doc, written: Doc, refused: bool
+) -> None:
+    await collection.create_index([("a", 1), ("b", 1)], unique=True)
+    await collection.insert_one({"_id": "old", **stored})
+    assert await _refused(collection.insert_one({"_id": "new", **written})) is refused
+
+
+async def test_booleans_and_dates_are_compared_by_value(collection: AsyncCollection[Doc]) -> None:
+    await collection.create_index([("a", 1), ("flag", 1), ("at", 1)], unique=True)
+    at = datetime(2025, 3, 1, 12, 30, 15, 123000, tzinfo=UTC)
+    await collection.insert_one({"_id": "old", "a": "x", "flag": True, "at": at})
+
+    assert await _refused(collection.insert_one({"_id": 1, "a": "x", "flag": True, "at": at}))
+    elsewhere = at.astimezone(timezone(timedelta(hours=1)))
+    assert await _refused(
+        collection.insert_one({"_id": 2, "a": "x", "flag": True, "at": elsewhere})
+    )
+    others: list[Doc] = [
+        {"flag": 1},
+        {"flag": False},
+        {"at": at + timedelta(milliseconds=1)},
+        {"at": str(at)},
+    ]
+    for n, other in enumerate(others):
+        await collection.insert_one({"_id": n + 3, "a": "x", "flag": True, "at": at, **other})
+    assert await collection.count_documents({}) == 5
+
+
+@pytest.mark.parametrize(
+    ("stored", "written", "refused"),
+    [
+        ({}, {}, False),
+        ({"c": 1}, {"c": 1}, False),
+        ({"a": "x"}, {"a": "x"}, True),
+        ({"a": "x"}, {"a": "x", "b": None}, True),
+        ({"b": 1}, {"b": 1}, True),
+        ({"a": "x"}, {"a": "x", "b": 1}, False),
+    ],
+)
+async def test_a_sparse_compound_unique_index_leaves_out_documents_without_its_fields(
+    collection: AsyncCollection[Doc], stored: Doc, written: Doc, refused: bool
+) -> None:
+    await collection.create_index([("a", 1), ("b", 1)], unique=True, sparse=True)
+    await collection.insert_one({"_id": "old", **stored})
+    assert await _refused(collection.insert_one({"_id": "new", **written})) is refused
+
+
+async def test_a_partial_unique_index_compares_only_the_documents_it_holds(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await collection.create_index(SERIES, unique=True, partialFilterExpression={"status": "issued"})
+    key = {"series": "A", "number": 1}
+    await collection.insert_many(
+        [{"_id": 1, **key, "status": "draft"}, {"_id": 2, **key, "status": "draft"}]
+    )
+    await collection.insert_one({"_id": 3, **key, "status": "issued"})
+
+    assert await _refused(collection.insert_one({"_id": 4, **key, "status": "issued"}))
+    assert await _refused(collection.update_one({"_id": 1}, {"$set": {"status": "issued"}}))
+    await collection.update_one({"_id": 3}, {"$set": {"status": "void"}})
+    await collection.update_one({"_id": 1}, {"$set": {"status": "issued"}})
+    assert await _ids(collection, {"status": "issued"}) == ["1"]
 
 
 async def _rename(docs: AsyncCollection[Doc], new_name: str) -> None:
