@@ -2,7 +2,7 @@
 
 Why: before each insert, upsert, update or replace, ``SQLiteEngine`` checks every unique
 index the document is in (``_validate_document_against_unique_indexes``, ``engines/sqlite.py``
-near line 3121). Only a single-field index whose value is not a number is answered from its
+near line 3121). Only a single-field index holding a non-numeric scalar is answered from its
 scalar entries (``_unique_index_conflict_via_scalar_entries``); for any other, e.g. the
 compound ``(series, number)`` and ``(order_id, bill)`` of ``customer_invoices``, it decodes
 every stored document of the collection and compares its key (near line 3237). Writes get
@@ -12,12 +12,13 @@ collection, 8/s at 3,000 documents, 7 updates/s.
 What: when mongoeco finds no scalar entry to ask, this asks SQLite for the documents whose
 indexed fields could hold an equal key, with mongoeco's own index expressions
 (``index_expressions_sql``, which each of these indexes is built on, so the lookup is an
-index search), and compares each of them as mongoeco does: ``document_in_virtual_index``,
-then the tuple of ``_index_value``. None equal: no conflict, the scan is skipped. One equal:
-mongoeco's own scan runs and raises its own error, so a refusal reads as before.
+index search: ``SEARCH documents USING INDEX``, once per numeric field's two stored forms),
+and compares each of them as mongoeco does: ``document_in_virtual_index``, then the tuple of
+``_index_value``. None equal: no conflict, the scan is skipped. One equal: mongoeco's own
+scan runs and raises its own error, so a refusal reads as before.
 
 Why exact: the candidates hold every stored document whose key is equal, because a field
-is narrowed only when its key is one of these, each stored in one way only:
+is narrowed only when its key is one of these, whose every stored form the lookup covers:
 
 - a string: a plain JSON string (``Code`` and other tagged values have other keys);
 - a boolean: JSON ``true``/``false`` (read as 1/0; an integer 1 is a candidate too);
@@ -32,6 +33,9 @@ Anything else (other numbers, documents, arrays, other types), a collation, a do
 unusual field name, or a query SQLite cannot run (a stored NaN is not JSON to it) keeps
 mongoeco's full scan. Arrays never reach this check: mongoeco sends an index whose fields
 hold an array, in the document or anywhere in the collection, to its multikey scan first.
+``tests/integration/test_mongowire_patch.py`` checks that duplicates (on each write path,
+``1`` vs ``1.0``, ``Int64`` and ``Decimal128``, null vs missing) are still refused and
+that sparse and partial unique indexes answer as unpatched.
 
 Drop once mongoeco looks up compound unique keys through its indexes upstream.
 """
