@@ -37,32 +37,79 @@ def waiting_for_turn() -> Iterator[None]:
         yield
 
 
+class Held:
+    """A turn held on one key of :class:`KeyedLocks`."""
+
+    __slots__ = ("_lock", "_locks", "key", "passed")
+
+    def __init__(self, locks: KeyedLocks, key: Any, lock: asyncio.Lock) -> None:
+        self._locks, self.key, self._lock = locks, key, lock
+        self.passed = False
+
+    def others_waiting(self) -> bool:
+        """Whether, holding the turn, another waits for it."""
+        return not self.passed and self._locks.waiting(self.key) > 0
+
+    def pass_on(self) -> None:
+        """Let the next holder have the turn now (once; leaving does not release it again)."""
+        if not self.passed:
+            self.passed = True
+            self._lock.release()
+
+
 class KeyedLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
     def __init__(self) -> None:
         self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+        self._waiting: dict[Any, int] = {}
+
+    def waiting(self, key: Any) -> int:
+        """How many wait for ``key`` (its holder aside)."""
+        return self._waiting.get(key, 0)
 
     @contextlib.asynccontextmanager
-    async def hold(self, key: Any) -> AsyncIterator[None]:
+    async def hold(self, key: Any) -> AsyncIterator[Held]:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             if lock.locked():
-                with waiting_for_turn():
-                    await lock.acquire()
+                self._waiting[key] = self.waiting(key) + 1
+                try:
+                    with waiting_for_turn():
+                        await lock.acquire()
+                finally:
+                    if (left := self._waiting.pop(key) - 1) > 0:
+                        self._waiting[key] = left
             else:
                 await lock.acquire()
+            held = Held(self, key, lock)
             try:
-                yield
+                yield held
             finally:
-                lock.release()
+                if not held.passed:
+                    lock.release()
         finally:
             lock, users = self._locks[key]
             if users == 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+_ordering: ContextVar[Held | None] = ContextVar("ordering_turn", default=None)
+
+
+def on_ordering_turn(held: Held) -> Callable[[], None]:
+    """Within the current task (a delivery), ``held`` is its turn among the deliveries of one
+    flow (:func:`ordering_turn`). Returns the undo."""
+    token = _ordering.set(held)
+    return lambda: _ordering.reset(token)
+
+
+def ordering_turn() -> Held | None:
+    """The current delivery's turn among those of its flow, if it holds one."""
+    return _ordering.get()
 
 
 class SharedReads(Generic[K, V]):

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 from shared import names
-from shared.concurrency import KeyedLocks, on_turn_waits
+from shared.concurrency import KeyedLocks, on_ordering_turn, on_turn_waits
 from shared.contracts.base import CommandRejected, Message
 from shared.domain import DomainError
 from shared.messaging.deadletters import failure_headers
@@ -241,7 +241,8 @@ class _Settle(BaseMiddleware):
         try:
             await self.turn.enter_async_context(self.settlement.slots)
             if (key := ordering_key(contract, ids, self.queue)) is not None:
-                await self.turn.enter_async_context(self.settlement.in_order.hold(key))
+                held = await self.turn.enter_async_context(self.settlement.in_order.hold(key))
+                self.turn.callback(on_ordering_turn(held))
             # The handler's own turns (a busy record's, the user directory's) count as
             # waiting too: a stopping process gives the delivery back rather than wait.
             self.turn.callback(on_turn_waits(self.settlement.waiting_for_turn))

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar, cast
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.concurrency import waiting_for_turn
+from shared.concurrency import ordering_turn, waiting_for_turn
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
@@ -119,6 +119,15 @@ A = TypeVar("A", bound=Aggregate)
 _LEAD = object()
 """A waiting change's turn to write its group."""
 
+JOIN_SECONDS = 0.05
+"""How long an insert whose delivery gave its turn early waits for the next delivery's change
+(that delivery is under way: it is decoded and handled in a few ms)."""
+
+
+LOOK_AHEAD_SECONDS = 0.002
+"""How long a last-step insert first lets the messages already received be taken up, before it
+looks whether the next delivery of its flow waits (a submit sent right after its create)."""
+
 
 class _Change(Generic[A]):
     """One call of :meth:`AggregateStore.change`: what it applies, and how it ended."""
@@ -208,6 +217,10 @@ class AggregateStore(Generic[A]):
         writes to but the stores sharing it)."""
         self._waiting: dict[str, list[_Change[A]]] = {}
         """Per aggregate being changed here: the changes that came while it is written."""
+        self._arrivals: dict[str, asyncio.Future[None]] = {}
+        """Per aggregate whose insert waits for the change of a delivery let go ahead."""
+        self._inserting: dict[str, asyncio.Future[None]] = {}
+        """Per aggregate such an insert is under way for: done when it is over."""
 
     async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
@@ -283,6 +296,8 @@ class AggregateStore(Generic[A]):
             group = [mine]
         else:
             waiting.append(mine)
+            if (arrival := self._arrivals.get(aggregate_id)) is not None and not arrival.done():
+                arrival.set_result(None)
             try:
                 with waiting_for_turn():  # a stopping process gives it back: nothing changed yet
                     outcome = await mine.outcome
@@ -441,10 +456,78 @@ class AggregateStore(Generic[A]):
             aggregate_id, cause, change, missing=lambda: LookupError(f"{aggregate_id} vanished")
         )
 
-    async def add(self, aggregate: A, *, cause: Message) -> None:
-        """Insert a new aggregate with its recorded events; ``AlreadyExists`` if the id is taken."""
-        entries = self._entries(aggregate, cause)
-        applied = [*aggregate.applied_messages, str(cause.message_id)][-APPLIED_WINDOW:]
+    async def add(self, aggregate: A, *, cause: Message, last_step: bool = False) -> None:
+        """Insert a new aggregate with its recorded events; ``AlreadyExists`` if the id is taken.
+
+        ``last_step``: the insert is the last thing its delivery does. When the next delivery
+        of the same flow already waits for its turn (a create and its submit, sent one after
+        the other), the turn passes to it now, and its change of the new aggregate, arriving
+        within ``JOIN_SECONDS``, is inserted with it: one write for both. The aggregate stored
+        is then a copy of ``aggregate`` with that change applied. A joined change that fails,
+        or an insert that fails, leaves the joined change to be made on its own afterwards,
+        as if it had come after the insert."""
+        if (inserting := self._inserting.get(aggregate.id)) is not None:
+            with waiting_for_turn():  # a delivery let go ahead: the insert before it goes first
+                await asyncio.shield(inserting)
+        turn = ordering_turn() if last_step else None
+        if turn is not None and not turn.others_waiting():
+            await asyncio.sleep(LOOK_AHEAD_SECONDS)  # the flow's next message may be in
+        if turn is None or not turn.others_waiting() or aggregate.id in self._waiting:
+            await self._insert(aggregate, self._entries(aggregate, cause), [str(cause.message_id)])
+            return
+        turn.pass_on()
+        joining: list[_Change[A]] = []
+        self._waiting[aggregate.id] = joining
+        self._inserting[aggregate.id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._joined(aggregate.id)
+            self._waiting[aggregate.id] = []  # a change that comes now waits for the insert
+            if not joining or not await self._insert_joined(aggregate, cause, joining):
+                await self._insert(
+                    aggregate, self._entries(aggregate, cause), [str(cause.message_id)]
+                )
+        finally:
+            self._inserting.pop(aggregate.id).set_result(None)
+            queue = self._waiting.setdefault(aggregate.id, [])
+            if queue is not joining:  # those not inserted go first, made on their own
+                queue[:0] = [change for change in joining if change.waits()]
+            self._pass_turn(aggregate.id)
+
+    async def _joined(self, aggregate_id: str) -> None:
+        arrival: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._arrivals[aggregate_id] = arrival
+        try:
+            async with asyncio.timeout(JOIN_SECONDS):
+                await arrival
+        except TimeoutError:
+            pass  # the delivery let go ahead changes something else, or nothing
+        finally:
+            del self._arrivals[aggregate_id]
+
+    async def _insert_joined(self, aggregate: A, cause: Message, joining: list[_Change[A]]) -> bool:
+        """Insert a copy of ``aggregate`` with the ``joining`` changes applied; False (nothing
+        written) when one of them fails."""
+        joined = aggregate.model_copy(deep=True)
+        entries = self._entries(joined, cause)
+        done: _Applied[A] = _Applied(keys=[str(cause.message_id)])
+        for change in joining:
+            if change.key in done.keys:
+                done.repeats.append(change)
+                continue
+            try:
+                if inspect.isawaitable(outcome := change.mutate(joined)):
+                    await outcome
+            except Exception:
+                return False
+            entries += self._entries(joined, change.cause, answers=change.answers)
+            done.keys.append(change.key)
+        await self._insert(joined, entries, done.keys)
+        await self._settle(joined.id, joined, joining, done)
+        return True
+
+    async def _insert(self, aggregate: A, entries: list[Document], keys: list[str]) -> None:
+        """One insert: the state, the ``entries`` to publish, ``keys`` applied."""
+        applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
         state = self._state(aggregate)
         lease = self.relay.new_lease()
         doc = {
@@ -463,11 +546,11 @@ class AggregateStore(Generic[A]):
         self._remember_saved(aggregate, state)
         self.relay.notify(self.collection.name, aggregate.id, entries, lease)
 
-    async def add_once(self, aggregate: A, *, cause: Message) -> bool:
+    async def add_once(self, aggregate: A, *, cause: Message, last_step: bool = False) -> bool:
         """Insert for ``cause``; a resent ``cause`` is answered again. False when another
-        message created the id."""
+        message created the id. ``last_step``: as for :meth:`add`."""
         try:
-            await self.add(aggregate, cause=cause)
+            await self.add(aggregate, cause=cause, last_step=last_step)
         except AlreadyExists:
             existing = await self.read(aggregate.id)
             if existing is None or not existing.has_applied(str(cause.message_id)):

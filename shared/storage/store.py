@@ -33,11 +33,11 @@ class Store(Protocol[A]):
 
     async def find(self, query: Document, *, limit: int = 100, sort: Any = None) -> list[A]: ...
 
-    async def add(self, aggregate: A, *, cause: Message) -> None:
+    async def add(self, aggregate: A, *, cause: Message, last_step: bool = False) -> None:
         """Insert; ``AlreadyExists`` if the id is taken."""
         ...
 
-    async def add_once(self, aggregate: A, *, cause: Message) -> bool:
+    async def add_once(self, aggregate: A, *, cause: Message, last_step: bool = False) -> bool:
         """Insert for ``cause`` (a resent cause is answered again); False when another
         message created the id."""
         ...

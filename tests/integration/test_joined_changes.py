@@ -17,6 +17,8 @@ import pytest
 from pymongo import monitoring
 
 from services.order.orders.domain.order import Order
+from shared.concurrency import KeyedLocks, on_ordering_turn
+from shared.contracts import CreatePurchaseOrder, OrderKind
 from shared.contracts.approval import ApprovalPending, Person
 from shared.domain import DomainError
 from shared.storage.aggregates import AggregateStore
@@ -25,6 +27,7 @@ from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 from tests.integration.test_outbox import submitted_order
+from tests.support.factories import lines, purchase_order
 from tests.support.services import Environment
 
 
@@ -75,7 +78,7 @@ def _pending(order: Order, n: int) -> ApprovalPending:
         order_id=order.id,
         order_kind=order.kind,
         party_id=order.party_id,
-        attempt=order.attempt,
+        attempt=max(order.attempt, 1),
         creator=Person(user_id="alice"),
         level=1,
         levels=1,
@@ -271,3 +274,128 @@ async def test_a_change_stopped_while_waiting_leaves_the_rest_to_be_written(
     doc = await _stored(db, order.id)
     assert doc["applied_messages"][-2:] == [str(first.message_id), str(last.message_id)]
     assert store._waiting == {}
+
+
+class Inserts(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in {"insert", "update"}:
+            self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _draft() -> tuple[Order, CreatePurchaseOrder]:
+    create = purchase_order()
+    order = Order.create(
+        order_id=create.order_id,
+        kind=OrderKind.PURCHASE,
+        party_id=create.vendor_id,
+        branch_id="BR-1",
+        created_by="alice",
+        currency="USD",
+        lines=lines(("SKU-1", "1", "5.00")),
+    )
+    return order, create
+
+
+async def _created_then_changed(
+    store: AggregateStore[Order], mutate: Any, *, taken: bool = False
+) -> tuple[Any, Any, ApprovalPending]:
+    """A create and the next delivery of its flow, as the consumers run them: each takes its
+    turn; the create's insert is its last step."""
+    locks = KeyedLocks()
+    order, create = _draft()
+    event = _pending(order, 1)
+    if taken:  # by another message's order
+        await store.add(order.model_copy(deep=True), cause=purchase_order(order_id=order.id))
+
+    async def delivery(step: Any) -> Any:
+        async with locks.hold(order.id) as held:
+            undo = on_ordering_turn(held)
+            try:
+                await asyncio.sleep(0)  # decoded before its handler runs
+                return await step()
+            finally:
+                undo()
+
+    results = await asyncio.gather(
+        delivery(lambda: store.add_once(order, cause=create, last_step=True)),
+        delivery(lambda: store.change(order.id, event, mutate, missing=LookupError)),
+        return_exceptions=True,
+    )
+    return results[0], results[1], event
+
+
+@pytest.fixture
+async def inserts(env: Environment, mongo: Any) -> AsyncIterator[tuple[Any, Inserts]]:
+    listener = Inserts()
+    client = connect(mongo.url, app_name="oms-tests", listeners=[listener])
+    yield database(client, env.database("joined_insert")), listener
+    await client.close()
+
+
+async def test_the_change_after_a_create_is_inserted_with_it(
+    inserts: tuple[Any, Inserts],
+) -> None:
+    db, listener = inserts
+    store = _store(db)
+
+    def submit(order: Order) -> None:
+        order.submit(by="alice")
+
+    created, submitted, event = await _created_then_changed(store, submit)
+
+    assert created is True
+    assert isinstance(submitted, Order)
+    assert listener.commands == ["insert"]  # one write for both
+    doc = await db.orders.find_one({"_id": submitted.id})
+    assert doc["status"] == "pending_approval"
+    assert doc["version"] == 1
+    assert doc["applied_messages"][-1] == str(event.message_id)
+    sent = [unpacked(entry)["routing_key"] for entry in doc["outbox"]]
+    assert sent == ["order.created", "order.submitted"]  # in the flow's order
+
+
+async def test_a_change_that_fails_on_the_new_aggregate_is_made_after_the_insert(
+    inserts: tuple[Any, Inserts],
+) -> None:
+    db, listener = inserts
+    store = _store(db)
+
+    def refuse(order: Order) -> None:
+        order.notes = "changed, then refused"
+        raise Refused("no")
+
+    created, refused, _ = await _created_then_changed(store, refuse)
+
+    assert created is True
+    assert isinstance(refused, Refused)  # refused on its own, as if it came after
+    assert listener.commands == ["insert"]
+    [doc] = await db.orders.find({}).to_list()
+    assert doc["notes"] is None
+    assert doc["status"] == "draft"
+
+
+async def test_a_create_meeting_a_taken_id_leaves_the_change_to_the_stored_one(
+    inserts: tuple[Any, Inserts],
+) -> None:
+    db, _ = inserts
+    store = _store(db)
+
+    def seen(order: Order) -> None:
+        order.notes = "seen"
+
+    # The id is taken by another message's order: the create is refused, the change applies.
+    created, changed, _ = await _created_then_changed(store, seen, taken=True)
+
+    assert created is False
+    assert isinstance(changed, Order)
+    doc = await db.orders.find_one({"_id": changed.id})
+    assert doc["notes"] == "seen"

@@ -35,12 +35,14 @@ def fail_once(monkeypatch: pytest.MonkeyPatch, which: Callable[[Order], bool]) -
     failed: list[str] = []
     insert = AggregateStore.add
 
-    async def add(self: AggregateStore[Any], aggregate: Aggregate, *, cause: Message) -> None:
+    async def add(
+        self: AggregateStore[Any], aggregate: Aggregate, *, cause: Message, last_step: bool = False
+    ) -> None:
         ours = self.collection.name == ORDERS and not failed
         if ours and isinstance(aggregate, Order) and which(aggregate):
             failed.append(aggregate.id)
             raise RuntimeError("the process died between the two writes")
-        await insert(self, aggregate, cause=cause)
+        await insert(self, aggregate, cause=cause, last_step=last_step)
 
     monkeypatch.setattr(AggregateStore, "add", add)
     return failed

@@ -57,14 +57,14 @@ class FakeStore(Generic[A]):
     async def read(self, aggregate_id: str) -> A | None:
         return await self.get(aggregate_id)
 
-    async def add(self, aggregate: A, *, cause: Message) -> None:
+    async def add(self, aggregate: A, *, cause: Message, last_step: bool = False) -> None:
         if aggregate.id in self.docs:
             raise AlreadyExists(aggregate.id)
         aggregate.version = 1
         aggregate.applied_messages = [str(cause.message_id)]
         self._keep(aggregate, cause)
 
-    async def add_once(self, aggregate: A, *, cause: Message) -> bool:
+    async def add_once(self, aggregate: A, *, cause: Message, last_step: bool = False) -> bool:
         try:
             await self.add(aggregate, cause=cause)
         except AlreadyExists:

@@ -212,11 +212,11 @@ class ReceiptMeanwhile(FakeStore[Bill]):
         self.part = part
         self.receipt = True
 
-    async def add(self, aggregate: Bill, *, cause: Any) -> None:
+    async def add(self, aggregate: Bill, *, cause: Any, last_step: bool = False) -> None:
         if self.receipt:
             self.receipt = False
             await self.part.handlers.goods_received(received("PO-1", ("A", "6")))
-        await super().add(aggregate, cause=cause)
+        await super().add(aggregate, cause=cause, last_step=last_step)
 
 
 async def test_a_receipt_applied_while_a_bill_is_recorded_is_caught_up(

@@ -60,11 +60,11 @@ class FlakyOrders(FakeStore[Order]):
         super().__init__(Order)
         self.fail_next = False
 
-    async def add(self, aggregate: Order, *, cause: Message) -> None:
+    async def add(self, aggregate: Order, *, cause: Message, last_step: bool = False) -> None:
         if self.fail_next:
             self.fail_next = False
             raise ConnectionError("the database went away")
-        await super().add(aggregate, cause=cause)
+        await super().add(aggregate, cause=cause, last_step=last_step)
 
 
 class FakeStock:

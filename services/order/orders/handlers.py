@@ -187,7 +187,7 @@ class OrderHandlers:
             party=party,
         )
         order.flag(DISCONTINUED, flags)
-        if not await self.orders.add_once(order, cause=cmd):
+        if not await self.orders.add_once(order, cause=cmd, last_step=True):
             raise OrderExists(f"Order {cmd.order_id} already exists.")
 
     async def update(self, cmd: UpdateOrder) -> None:
