@@ -18,7 +18,6 @@ from pymongo import monitoring
 
 from services.order.orders.domain.order import Order
 from shared.concurrency import KeyedLocks, on_ordering_turn
-from shared.contracts import CreatePurchaseOrder, OrderKind
 from shared.contracts.approval import ApprovalPending, Person
 from shared.domain import DomainError
 from shared.storage.aggregates import AggregateStore
@@ -26,19 +25,24 @@ from shared.storage.bodies import unpacked
 from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
-from tests.integration.test_outbox import submitted_order
-from tests.support.factories import lines, purchase_order
+from tests.integration.test_outbox import draft_order, submitted_order
+from tests.support.factories import purchase_order
 from tests.support.services import Environment
 
 
 class Writes(monitoring.CommandListener):
-    """How many update commands were sent."""
+    """The writes sent: each insert and update command, in order."""
 
     def __init__(self) -> None:
-        self.updates = 0
+        self.commands: list[str] = []
+
+    @property
+    def updates(self) -> int:
+        return self.commands.count("update")
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.updates += event.command_name == "update"
+        if event.command_name in {"insert", "update"}:
+            self.commands.append(event.command_name)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -276,42 +280,13 @@ async def test_a_change_stopped_while_waiting_leaves_the_rest_to_be_written(
     assert store._waiting == {}
 
 
-class Inserts(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.commands: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in {"insert", "update"}:
-            self.commands.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-def _draft() -> tuple[Order, CreatePurchaseOrder]:
-    create = purchase_order()
-    order = Order.create(
-        order_id=create.order_id,
-        kind=OrderKind.PURCHASE,
-        party_id=create.vendor_id,
-        branch_id="BR-1",
-        created_by="alice",
-        currency="USD",
-        lines=lines(("SKU-1", "1", "5.00")),
-    )
-    return order, create
-
-
 async def _created_then_changed(
     store: AggregateStore[Order], mutate: Any, *, taken: bool = False
 ) -> tuple[Any, Any, ApprovalPending]:
     """A create and the next delivery of its flow, as the consumers run them: each takes its
     turn; the create's insert is its last step."""
     locks = KeyedLocks()
-    order, create = _draft()
+    order, create = draft_order()
     event = _pending(order, 1)
     if taken:  # by another message's order
         await store.add(order.model_copy(deep=True), cause=purchase_order(order_id=order.id))
@@ -333,18 +308,7 @@ async def _created_then_changed(
     return results[0], results[1], event
 
 
-@pytest.fixture
-async def inserts(env: Environment, mongo: Any) -> AsyncIterator[tuple[Any, Inserts]]:
-    listener = Inserts()
-    client = connect(mongo.url, app_name="oms-tests", listeners=[listener])
-    yield database(client, env.database("joined_insert")), listener
-    await client.close()
-
-
-async def test_the_change_after_a_create_is_inserted_with_it(
-    inserts: tuple[Any, Inserts],
-) -> None:
-    db, listener = inserts
+async def test_the_change_after_a_create_is_inserted_with_it(db: Any, writes: Writes) -> None:
     store = _store(db)
 
     def submit(order: Order) -> None:
@@ -354,7 +318,7 @@ async def test_the_change_after_a_create_is_inserted_with_it(
 
     assert created is True
     assert isinstance(submitted, Order)
-    assert listener.commands == ["insert"]  # one write for both
+    assert writes.commands == ["insert"]  # one write for both
     doc = await db.orders.find_one({"_id": submitted.id})
     assert doc["status"] == "pending_approval"
     assert doc["version"] == 1
@@ -364,9 +328,8 @@ async def test_the_change_after_a_create_is_inserted_with_it(
 
 
 async def test_a_change_that_fails_on_the_new_aggregate_is_made_after_the_insert(
-    inserts: tuple[Any, Inserts],
+    db: Any, writes: Writes
 ) -> None:
-    db, listener = inserts
     store = _store(db)
 
     def refuse(order: Order) -> None:
@@ -377,16 +340,13 @@ async def test_a_change_that_fails_on_the_new_aggregate_is_made_after_the_insert
 
     assert created is True
     assert isinstance(refused, Refused)  # refused on its own, as if it came after
-    assert listener.commands == ["insert"]
+    assert writes.commands == ["insert"]
     [doc] = await db.orders.find({}).to_list()
     assert doc["notes"] is None
     assert doc["status"] == "draft"
 
 
-async def test_a_create_meeting_a_taken_id_leaves_the_change_to_the_stored_one(
-    inserts: tuple[Any, Inserts],
-) -> None:
-    db, _ = inserts
+async def test_a_create_meeting_a_taken_id_leaves_the_change_to_the_stored_one(db: Any) -> None:
     store = _store(db)
 
     def seen(order: Order) -> None:

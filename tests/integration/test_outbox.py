@@ -12,7 +12,7 @@ from faststream.rabbit import RabbitBroker
 from pymongo import AsyncMongoClient, monitoring
 
 from services.order.orders.domain.order import Order
-from shared.contracts import OrderKind
+from shared.contracts import CreatePurchaseOrder, OrderKind
 from shared.messaging.publisher import Publisher
 from shared.storage.aggregates import AggregateStore, ConcurrencyConflict
 from shared.storage.bodies import unpacked
@@ -42,8 +42,8 @@ def relay(db: Any, publish: Any, owner: str, lease: float = 15.0) -> OutboxRelay
     return OutboxRelay(db, ["orders"], publish, owner=owner, lease_seconds=lease, poll_seconds=0.1)
 
 
-async def submitted_order(store: AggregateStore[Order]) -> Order:
-    """Create and submit an order through the store, as the order service's handlers do."""
+def draft_order() -> tuple[Order, CreatePurchaseOrder]:
+    """A purchase order as its create command makes it, and the command."""
     create = purchase_order()
     order = Order.create(
         order_id=create.order_id,
@@ -54,6 +54,12 @@ async def submitted_order(store: AggregateStore[Order]) -> Order:
         currency="USD",
         lines=lines(("SKU-1", "1", "5.00")),
     )
+    return order, create
+
+
+async def submitted_order(store: AggregateStore[Order]) -> Order:
+    """Create and submit an order through the store, as the order service's handlers do."""
+    order, create = draft_order()
     order.submit(by="alice")
     await store.add(order, cause=create)
     return order
