@@ -31,9 +31,11 @@ the invoice (numbered and stored; the copy learns its id with its next write, no
 and the journal entries, held in these flows, which define no chart (the chart is looked up at
 most every 2 s per replica), and the invoicing policies, read all at once every 2 s. The ten
 orders in flight share one item: its stock record is written about once per order, not twice
-(changes that come while it is being written are written together). Measured 20.7-21.4 on a
-quiet machine (2026-12-06, BENCHMARKS.md "Issue 27, fourth pass"); loaded machines count 2-4
-more (pollers and freshness windows run out while the orders crawl), hence 24."""
+(changes that come while it is being written are written together); they are sent at once, so
+a submit does not join its create's insert here (it does when sent as the create begins).
+Measured 19.3-20.0 on a quiet machine (2026-12-06, BENCHMARKS.md "Issue 27, fourth pass");
+loaded machines count 2-4 more (pollers and freshness windows run out while the orders crawl),
+hence 24."""
 PURCHASE_ORDER_BUDGET = 10
 """Auto-approved purchase order: create, submit, approved."""
 ORDERS = 10
