@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -22,6 +21,7 @@ from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
 from shared.storage.bodies import pack
+from shared.storage.joined import JOIN_SECONDS, LEAD, LOOK_AHEAD_SECONDS, Applied, Change
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
@@ -116,84 +116,6 @@ def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Docu
 
 A = TypeVar("A", bound=Aggregate)
 
-_LEAD = object()
-"""A waiting change's turn to write its group."""
-
-JOIN_SECONDS = 0.05
-"""How long an insert whose delivery gave its turn early waits for the next delivery's change
-(that delivery is under way: it is decoded and handled in a few ms)."""
-
-
-LOOK_AHEAD_SECONDS = 0.002
-"""How long a last-step insert first lets the messages already received be taken up, before it
-looks whether the next delivery of its flow waits (a submit sent right after its create)."""
-
-
-class _Change(Generic[A]):
-    """One call of :meth:`AggregateStore.change`: what it applies, and how it ended."""
-
-    __slots__ = (
-        "answers",
-        "cause",
-        "error",
-        "group",
-        "key",
-        "missing",
-        "mutate",
-        "outcome",
-        "repeat_answered",
-        "result",
-        "settled",
-    )
-
-    def __init__(
-        self,
-        cause: Message,
-        mutate: Callable[[A], object | Awaitable[object]],
-        missing: Callable[[], Exception],
-        key: str,
-        *,
-        answers: bool,
-    ) -> None:
-        self.cause, self.mutate, self.missing, self.key = cause, mutate, missing, key
-        self.answers = answers
-        """Whether its first event answers a command ``cause``."""
-        self.repeat_answered = False
-        """Whether a repeat is answered again (the store answers, and the key is the id)."""
-        self.outcome: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        """For a waiting change: ``_LEAD``, or what its call returns (or raises)."""
-        self.group: list[_Change[A]] = []
-        self.result: A | None = None
-        self.error: BaseException | None = None
-        self.settled = False
-
-    def waits(self) -> bool:
-        return not self.outcome.done()
-
-    def succeed(self, aggregate: A | None) -> None:
-        if not self.settled:
-            self.settled, self.result = True, aggregate
-            if self.waits():
-                self.outcome.set_result(aggregate)
-
-    def fail(self, error: BaseException) -> _Change[A]:
-        """The change's error (its first outcome stands)."""
-        if not self.settled:
-            self.settled, self.error = True, error
-            if self.waits():
-                self.outcome.set_exception(error)
-        return self
-
-
-@dataclass
-class _Applied(Generic[A]):
-    """What one pass over a group of changes applied."""
-
-    entries: list[Document] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
-    repeats: list[_Change[A]] = field(default_factory=list)
-    stopped: _Change[A] | None = None
-
 
 class AggregateStore(Generic[A]):
     """Loads and saves one kind of aggregate in one collection."""
@@ -215,7 +137,7 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
-        self._waiting: dict[str, list[_Change[A]]] = {}
+        self._waiting: dict[str, list[Change[A]]] = {}
         """Per aggregate being changed here: the changes that came while it is written."""
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         """Per aggregate whose insert waits for the change of a delivery let go ahead."""
@@ -283,12 +205,12 @@ class AggregateStore(Generic[A]):
 
         Changes of one aggregate that arrive in this process while one of it is being written
         wait, and are then applied one after another, in the order they came, and written
-        together (:class:`_Change`): one write instead of one each, and no conflict among
+        together (:class:`Change`): one write instead of one each, and no conflict among
         themselves. Each is still its own: one refused or failing leaves the others as if it
         had never come.
         """
         answering = self.answers if answers is None else answers
-        mine = _Change(cause, mutate, missing, key or str(cause.message_id), answers=answering)
+        mine = Change(cause, mutate, missing, key or str(cause.message_id), answers=answering)
         mine.repeat_answered = answering and key is None
         waiting = self._waiting.get(aggregate_id)
         if waiting is None:
@@ -304,7 +226,7 @@ class AggregateStore(Generic[A]):
             except asyncio.CancelledError:
                 self._lead_lost(aggregate_id, mine)
                 raise
-            if outcome is not _LEAD:
+            if outcome is not LEAD:
                 return cast("A | None", outcome)
             group = mine.group
         try:
@@ -322,19 +244,19 @@ class AggregateStore(Generic[A]):
             return
         self._waiting[aggregate_id] = []
         waiting[0].group = waiting
-        waiting[0].outcome.set_result(_LEAD)
+        waiting[0].outcome.set_result(LEAD)
 
-    def _lead_lost(self, aggregate_id: str, change: _Change[A]) -> None:
+    def _lead_lost(self, aggregate_id: str, change: Change[A]) -> None:
         """A change told to write its group was cancelled before it could: the turn, and the
         rest of its group, go to the next one."""
         outcome = change.outcome
-        if outcome.done() and not outcome.cancelled() and outcome.result() is _LEAD:
+        if outcome.done() and not outcome.cancelled() and outcome.result() is LEAD:
             rest = [other for other in change.group if other is not change]
             self._waiting[aggregate_id][:0] = rest
             self._pass_turn(aggregate_id)
 
     async def _write_together(
-        self, aggregate_id: str, group: list[_Change[A]], attempts: int
+        self, aggregate_id: str, group: list[Change[A]], attempts: int
     ) -> None:
         """Apply each change of ``group`` in turn to one copy and write them in one save; each
         change is given its outcome (the others' through their futures).
@@ -388,16 +310,16 @@ class AggregateStore(Generic[A]):
         return await (self.read(aggregate_id) if fresh else self.get(aggregate_id, max_age=None))
 
     @staticmethod
-    def _missing(changes: list[_Change[A]]) -> None:
+    def _missing(changes: list[Change[A]]) -> None:
         for change in changes:
             change.fail(change.missing())
 
     async def _apply_each(
-        self, aggregate: A, changes: list[_Change[A]], *, fresh: bool
-    ) -> _Applied[A]:
+        self, aggregate: A, changes: list[Change[A]], *, fresh: bool
+    ) -> Applied[A]:
         """Apply ``changes`` in order until one fails (``stopped``, with its error; without
         one when a copy that may be stale refused it)."""
-        done: _Applied[A] = _Applied()
+        done: Applied[A] = Applied()
         for change in changes:
             if aggregate.has_applied(change.key) or change.key in done.keys:
                 done.repeats.append(change)
@@ -416,7 +338,7 @@ class AggregateStore(Generic[A]):
         return done
 
     async def _settle(
-        self, aggregate_id: str, aggregate: A, changes: list[_Change[A]], done: _Applied[A]
+        self, aggregate_id: str, aggregate: A, changes: list[Change[A]], done: Applied[A]
     ) -> None:
         """Written: each change has the aggregate; one applied before has nothing (a repeated
         command is answered again)."""
@@ -476,7 +398,7 @@ class AggregateStore(Generic[A]):
             await self._insert(aggregate, self._entries(aggregate, cause), [str(cause.message_id)])
             return
         turn.pass_on()
-        joining: list[_Change[A]] = []
+        joining: list[Change[A]] = []
         self._waiting[aggregate.id] = joining
         self._inserting[aggregate.id] = asyncio.get_running_loop().create_future()
         try:
@@ -504,12 +426,12 @@ class AggregateStore(Generic[A]):
         finally:
             del self._arrivals[aggregate_id]
 
-    async def _insert_joined(self, aggregate: A, cause: Message, joining: list[_Change[A]]) -> bool:
+    async def _insert_joined(self, aggregate: A, cause: Message, joining: list[Change[A]]) -> bool:
         """Insert a copy of ``aggregate`` with the ``joining`` changes applied; False (nothing
         written) when one of them fails."""
         joined = aggregate.model_copy(deep=True)
         entries = self._entries(joined, cause)
-        done: _Applied[A] = _Applied(keys=[str(cause.message_id)])
+        done: Applied[A] = Applied(keys=[str(cause.message_id)])
         for change in joining:
             if change.key in done.keys:
                 done.repeats.append(change)
