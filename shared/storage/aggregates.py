@@ -385,9 +385,9 @@ class AggregateStore(Generic[A]):
         of the same flow already waits for its turn (a create and its submit, sent one after
         the other), the turn passes to it now, and its change of the new aggregate, arriving
         within ``JOIN_SECONDS``, is inserted with it: one write for both. The aggregate stored
-        is then a copy of ``aggregate`` with that change applied. A joined change that fails,
-        or an insert that fails, leaves the joined change to be made on its own afterwards,
-        as if it had come after the insert."""
+        is then a copy of ``aggregate`` with that change applied. A joined change that fails
+        is given its error, and ``aggregate`` is inserted without it; an insert that fails
+        leaves the joined change to be made on its own afterwards, as if it had come after."""
         if (inserting := self._inserting.get(aggregate.id)) is not None:
             with waiting_for_turn():  # a delivery let go ahead: the insert before it goes first
                 await asyncio.shield(inserting)
@@ -428,22 +428,14 @@ class AggregateStore(Generic[A]):
 
     async def _insert_joined(self, aggregate: A, cause: Message, joining: list[Change[A]]) -> bool:
         """Insert a copy of ``aggregate`` with the ``joining`` changes applied; False (nothing
-        written) when one of them fails."""
+        written) when one of them fails (it is given its error)."""
         joined = aggregate.model_copy(deep=True)
         entries = self._entries(joined, cause)
-        done: Applied[A] = Applied(keys=[str(cause.message_id)])
-        for change in joining:
-            if change.key in done.keys:
-                done.repeats.append(change)
-                continue
-            try:
-                if inspect.isawaitable(outcome := change.mutate(joined)):
-                    await outcome
-            except Exception:
-                return False
-            entries += self._entries(joined, change.cause, answers=change.answers)
-            done.keys.append(change.key)
-        await self._insert(joined, entries, done.keys)
+        joined.applied_messages = [*joined.applied_messages, str(cause.message_id)]
+        done = await self._apply_each(joined, joining, fresh=True)
+        if done.stopped is not None:
+            return False
+        await self._insert(joined, [*entries, *done.entries], done.keys)
         await self._settle(joined.id, joined, joining, done)
         return True
 
