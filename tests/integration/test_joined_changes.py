@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from services.order.orders.domain.order import Order
 from shared.concurrency import KeyedLocks, on_ordering_turn
@@ -26,29 +25,9 @@ from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 from tests.integration.test_outbox import draft_order, submitted_order
+from tests.support.commands import Sent
 from tests.support.factories import purchase_order
 from tests.support.services import Environment
-
-
-class Writes(monitoring.CommandListener):
-    """The writes sent: each insert and update command, in order."""
-
-    def __init__(self) -> None:
-        self.commands: list[str] = []
-
-    @property
-    def updates(self) -> int:
-        return self.commands.count("update")
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in {"insert", "update"}:
-            self.commands.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 class Refused(DomainError):
@@ -56,13 +35,13 @@ class Refused(DomainError):
 
 
 @pytest.fixture
-async def writes() -> Writes:
-    return Writes()
+async def commands() -> Sent:
+    return Sent()
 
 
 @pytest.fixture
-async def db(env: Environment, mongo: Any, writes: Writes) -> AsyncIterator[Any]:
-    client = connect(mongo.url, app_name="oms-tests", listeners=[writes])
+async def db(env: Environment, mongo: Any, commands: Sent) -> AsyncIterator[Any]:
+    client = connect(mongo.url, app_name="oms-tests", listeners=[commands])
     yield database(client, env.database("joined"))
     await client.close()
 
@@ -105,29 +84,29 @@ async def _stored(db: Any, order_id: str) -> Document:
 
 @pytest.mark.parametrize("remembered", [True, False])
 async def test_changes_that_come_during_a_write_are_written_together(
-    db: Any, writes: Writes, remembered: bool
+    db: Any, commands: Sent, remembered: bool
 ) -> None:
     store = _store(db, remembered=remembered)
     order = await submitted_order(store)
     events = [_pending(order, n) for n in range(6)]
-    before = writes.updates
+    before = commands.writes().count("update")
 
     results = await asyncio.gather(
         *(store.change(order.id, e, _seen(e), missing=LookupError) for e in events)
     )
 
     assert all(result is not None for result in results)
-    sent = writes.updates - before
-    assert sent == 2  # the first alone; the five that came while it was written, together
+    updates = commands.writes().count("update") - before
+    assert updates == 2  # the first alone; the five that came while it was written, together
     doc = await _stored(db, order.id)
-    assert doc["version"] == 1 + sent
+    assert doc["version"] == 1 + updates
     ids = [str(e.message_id) for e in events]
     assert doc["applied_messages"][-6:] == ids  # in the order they came
     assert [t["message_id"] for t in doc["timeline"][-6:]] == ids
 
 
 async def test_a_refused_change_leaves_the_others_written_as_if_it_never_came(
-    db: Any, writes: Writes
+    db: Any, commands: Sent
 ) -> None:
     store = _store(db)
     order = await submitted_order(store)
@@ -176,7 +155,7 @@ async def test_a_change_that_fails_gives_its_own_caller_the_error(db: Any) -> No
     assert doc["applied_messages"][-2:] == [str(events[0].message_id), str(events[2].message_id)]
 
 
-async def test_a_repeat_among_them_is_applied_once(db: Any, writes: Writes) -> None:
+async def test_a_repeat_among_them_is_applied_once(db: Any, commands: Sent) -> None:
     store = _store(db)
     order = await submitted_order(store)
     event, other = _pending(order, 1), _pending(order, 2)
@@ -308,7 +287,7 @@ async def _created_then_changed(
     return results[0], results[1], event
 
 
-async def test_the_change_after_a_create_is_inserted_with_it(db: Any, writes: Writes) -> None:
+async def test_the_change_after_a_create_is_inserted_with_it(db: Any, commands: Sent) -> None:
     store = _store(db)
 
     def submit(order: Order) -> None:
@@ -318,7 +297,7 @@ async def test_the_change_after_a_create_is_inserted_with_it(db: Any, writes: Wr
 
     assert created is True
     assert isinstance(submitted, Order)
-    assert writes.commands == ["insert"]  # one write for both
+    assert commands.writes() == ["insert"]  # one write for both
     doc = await db.orders.find_one({"_id": submitted.id})
     assert doc["status"] == "pending_approval"
     assert doc["version"] == 1
@@ -327,8 +306,8 @@ async def test_the_change_after_a_create_is_inserted_with_it(db: Any, writes: Wr
     assert sent == ["order.created", "order.submitted"]  # in the flow's order
 
 
-async def test_a_change_that_fails_on_the_new_aggregate_is_made_after_the_insert(
-    db: Any, writes: Writes
+async def test_a_change_refused_on_the_new_aggregate_leaves_the_insert_without_it(
+    db: Any, commands: Sent
 ) -> None:
     store = _store(db)
 
@@ -339,8 +318,8 @@ async def test_a_change_that_fails_on_the_new_aggregate_is_made_after_the_insert
     created, refused, _ = await _created_then_changed(store, refuse)
 
     assert created is True
-    assert isinstance(refused, Refused)  # refused on its own, as if it came after
-    assert writes.commands == ["insert"]
+    assert isinstance(refused, Refused)  # as it would be after the insert
+    assert commands.writes() == ["insert"]
     [doc] = await db.orders.find({}).to_list()
     assert doc["notes"] is None
     assert doc["status"] == "draft"

@@ -5,13 +5,11 @@ the series without gaps, by the real store and its unique indexes."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from services.billing.common.dunning import DunningPolicy
 from services.billing.receivables import repository
@@ -32,6 +30,7 @@ from shared.contracts.orders import OrderCompleted
 from shared.contracts.receivables import InvoicingPolicy, SetInvoicingPolicy
 from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
+from tests.support.commands import Sent
 from tests.support.factories import unique
 from tests.support.services import Environment
 from tests.unit.test_receivables import quotation_like
@@ -40,30 +39,13 @@ D = Decimal
 ORDERED = {"A": 3, "B": 7, "C": 1}
 
 
-class Writes(monitoring.CommandListener):
-    """The writes sent, by command and collection."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str]] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in {"insert", "update"}:
-            self.counts[event.command_name, event.command[event.command_name]] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+@pytest.fixture
+def writes() -> Sent:
+    return Sent()
 
 
 @pytest.fixture
-def writes() -> Writes:
-    return Writes()
-
-
-@pytest.fixture
-async def db(env: Environment, mongo: Any, writes: Writes) -> AsyncIterator[Any]:
+async def db(env: Environment, mongo: Any, writes: Sent) -> AsyncIterator[Any]:
     client = connect(mongo.url, app_name="oms-tests", listeners=[writes])
     db = database(client, env.database("invoice-marks"))
     await repository.create_indexes(db)
@@ -130,6 +112,16 @@ class Shop:
         )
 
 
+async def _approved(
+    db: Any, which: InvoicingPolicy
+) -> tuple[ReceivablesHandlers, Stores, Shop, str]:
+    """A billing process, a branch invoicing by ``which``, and an order approved there."""
+    handle, here = _process(db)
+    shop = Shop(handle, which)
+    await shop.open()
+    return handle, here, shop, await shop.approved()
+
+
 async def _invoices(here: Stores, order_id: str) -> list[tuple[int, str]]:
     return [(i.number, i.bill) for i in await here.invoices_of(order_id)]
 
@@ -145,26 +137,20 @@ class LostAnswer(ConnectionError):
 
 
 async def test_a_completed_order_is_invoiced_with_one_write_of_its_copy(
-    db: Any, writes: Writes
+    db: Any, writes: Sent
 ) -> None:
-    handle, here = _process(db)
-    shop = Shop(handle, InvoicingPolicy.ON_COMPLETION)
-    await shop.open()
-    order_id = await shop.approved()
+    handle, here, shop, order_id = await _approved(db, InvoicingPolicy.ON_COMPLETION)
     await handle.goods_issued(shop.issued(order_id, *ORDERED))
-    writes.counts.clear()
+    writes.clear()
     await handle.order_completed(shop.completed(order_id))
-    assert writes.counts == {("update", SALES_ORDERS): 1, ("insert", CUSTOMER_INVOICES): 1}
+    assert writes.written() == {("update", SALES_ORDERS): 1, ("insert", CUSTOMER_INVOICES): 1}
     assert await _invoices(here, order_id) == [(1, "completion")]
 
 
 async def test_a_crash_before_the_invoice_is_stored_is_finished_by_the_redelivery(
     db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle, here = _process(db)
-    shop = Shop(handle, InvoicingPolicy.ON_COMPLETION)
-    await shop.open()
-    order_id = await shop.approved()
+    handle, here, shop, order_id = await _approved(db, InvoicingPolicy.ON_COMPLETION)
     await handle.goods_issued(shop.issued(order_id, *ORDERED))
     done = shop.completed(order_id)
 
@@ -184,10 +170,7 @@ async def test_a_crash_before_the_invoice_is_stored_is_finished_by_the_redeliver
 async def test_an_invoice_stored_before_a_crash_is_found_stored_not_issued_again(
     db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle, here = _process(db)
-    shop = Shop(handle, InvoicingPolicy.PER_ISSUE)
-    await shop.open()
-    order_id = await shop.approved()
+    handle, here, shop, order_id = await _approved(db, InvoicingPolicy.PER_ISSUE)
     first = shop.issued(order_id, "A")
     add = here.invoices.add
 

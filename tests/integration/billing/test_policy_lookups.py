@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from services.billing.receivables import repository
 from services.billing.receivables.domain import PolicyRecord
@@ -18,35 +17,22 @@ from services.billing.receivables.repository import POLICIES, Stores, stores
 from shared.contracts.receivables import InvoicingPolicy, SetInvoicingPolicy
 from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
+from tests.support.commands import Sent
 from tests.support.factories import unique
 from tests.support.services import Environment
 
-
-class Finds(monitoring.CommandListener):
-    """How many reads of the policies were sent."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find" and event.command.get("find") == POLICIES:
-            self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+READ = ("find", POLICIES)
+"""A read of the policies."""
 
 
 @pytest.fixture
-async def finds() -> Finds:
-    return Finds()
+async def sent() -> Sent:
+    return Sent()
 
 
 @pytest.fixture
-async def db(env: Environment, mongo: Any, finds: Finds) -> AsyncIterator[Any]:
-    client = connect(mongo.url, app_name="oms-tests", listeners=[finds])
+async def db(env: Environment, mongo: Any, sent: Sent) -> AsyncIterator[Any]:
+    client = connect(mongo.url, app_name="oms-tests", listeners=[sent])
     yield database(client, env.database("policies"))
     await client.close()
 
@@ -75,22 +61,22 @@ async def _set(here: Stores, cmd: SetInvoicingPolicy) -> None:
 
 
 async def test_orders_read_the_policies_once_a_moment_and_see_one_set_here_at_once(
-    db: Any, finds: Finds
+    db: Any, sent: Sent
 ) -> None:
     here, elsewhere = _stores(db), _stores(db)
     branch, customer = unique("BR"), unique("C")
     await _set(elsewhere, _policy(branch, InvoicingPolicy.ON_APPROVAL))
-    finds.count = 0
+    sent.clear()
     for other in range(5):
         terms = await here.terms_for(branch, f"{customer}-{other}")
         assert terms.policy is InvoicingPolicy.ON_APPROVAL
-    assert finds.count == 1
+    assert sent.commands.count(READ) == 1
     await _set(here, _policy(branch, InvoicingPolicy.PER_ISSUE, customer))
     await _set(here, _policy(branch, InvoicingPolicy.ON_COMPLETION))
-    finds.count = 0
+    sent.clear()
     assert (await here.terms_for(branch, customer)).policy is InvoicingPolicy.PER_ISSUE
     assert (await here.terms_for(branch, unique("C"))).policy is InvoicingPolicy.ON_COMPLETION
-    assert finds.count == 0
+    assert sent.commands.count(READ) == 0
 
 
 async def test_a_policy_set_by_another_replica_applies_once_the_snapshot_is_old(
@@ -105,7 +91,7 @@ async def test_a_policy_set_by_another_replica_applies_once_the_snapshot_is_old(
 
 
 async def test_with_more_policies_than_remembered_each_order_asks_the_database(
-    db: Any, finds: Finds, monkeypatch: pytest.MonkeyPatch
+    db: Any, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(repository, "POLICIES_REMEMBERED", 2)
     here, elsewhere = _stores(db), _stores(db)
@@ -113,8 +99,10 @@ async def test_with_more_policies_than_remembered_each_order_asks_the_database(
     customers = [unique("C") for _ in range(3)]
     for customer in customers:
         await _set(elsewhere, _policy(branch, InvoicingPolicy.PER_ISSUE, customer))
-    finds.count = 0
+    sent.clear()
     for customer in customers:
         assert (await here.terms_for(branch, customer)).policy is InvoicingPolicy.PER_ISSUE
     assert (await here.terms_for(branch, unique("C"))).policy is InvoicingPolicy.ON_COMPLETION
-    assert finds.count == 1 + 4  # every policy once (too many), then one query per order
+    assert (
+        sent.commands.count(READ) == 1 + 4
+    )  # every policy once (too many), then one query per order
