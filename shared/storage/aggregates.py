@@ -210,8 +210,7 @@ class AggregateStore(Generic[A]):
         had never come.
         """
         answering = self.answers if answers is None else answers
-        mine = Change(cause, mutate, missing, key or str(cause.message_id), answers=answering)
-        mine.repeat_answered = answering and key is None
+        mine = Change(cause, mutate, missing, key, answers=answering)
         waiting = self._waiting.get(aggregate_id)
         if waiting is None:
             self._waiting[aggregate_id] = []

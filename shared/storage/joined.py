@@ -50,15 +50,17 @@ class Change(Generic[A]):
         cause: Message,
         mutate: Callable[[A], object | Awaitable[object]],
         missing: Callable[[], Exception],
-        key: str,
+        key: str | None,
         *,
         answers: bool,
     ) -> None:
-        self.cause, self.mutate, self.missing, self.key = cause, mutate, missing, key
+        self.cause, self.mutate, self.missing = cause, mutate, missing
+        self.key = key or str(cause.message_id)
+        """What it is remembered as applied by (default: the cause's message id)."""
         self.answers = answers
         """Whether its first event answers a command ``cause``."""
-        self.repeat_answered = False
-        """Whether a repeat is answered again (the store answers, and the key is the id)."""
+        self.repeat_answered = answers and key is None
+        """Whether a repeat is answered again (it answers, and is remembered by its id)."""
         self.outcome: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         """For a waiting change: ``LEAD``, or what its call returns (or raises)."""
         self.group: list[Change[A]] = []
