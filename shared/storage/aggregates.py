@@ -25,6 +25,7 @@ from shared.storage.joined import JOIN_SECONDS, LEAD, LOOK_AHEAD_SECONDS, Applie
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
+from shared.storage.rounds import ROUND_MARK, WriteRounds
 from shared.storage.writes import (
     ANSWER_TO,
     ANSWER_WINDOW,
@@ -40,6 +41,7 @@ HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox_pending": 0,
     "applied_messages": 0,
     "answers": 0,
+    ROUND_MARK: 0,
 }
 """A projection for read-only queries: the document without the outbox and inbox fields."""
 
@@ -130,6 +132,8 @@ class AggregateStore(Generic[A]):
         recent: RecentDocuments | None = None,
     ) -> None:
         self.collection = collection
+        self.rounds = WriteRounds(collection)
+        """Its writes, sent together with others of this store's waiting meanwhile."""
         self.model = model
         self.relay = relay
         self.answers = answers
@@ -452,7 +456,7 @@ class AggregateStore(Generic[A]):
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
         }
         try:
-            await self.collection.insert_one(doc)
+            await self.rounds.insert(doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
@@ -502,13 +506,13 @@ class AggregateStore(Generic[A]):
             version=aggregate.version,
         )
         try:
-            result = await self.collection.update_one(
+            matched = await self.rounds.update(
                 {"_id": aggregate.id, "version": aggregate.version}, update
             )
         except BaseException:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise
-        if result.matched_count == 0:
+        if not matched:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1
