@@ -25,7 +25,6 @@ from shared.storage.joined import JOIN_SECONDS, LEAD, LOOK_AHEAD_SECONDS, Applie
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
-from shared.storage.rounds import ROUND_MARK, WriteRounds
 from shared.storage.writes import (
     ANSWER_TO,
     ANSWER_WINDOW,
@@ -41,7 +40,6 @@ HIDE_BOOKKEEPING: dict[str, int] = {
     "outbox_pending": 0,
     "applied_messages": 0,
     "answers": 0,
-    ROUND_MARK: 0,
 }
 """A projection for read-only queries: the document without the outbox and inbox fields."""
 
@@ -132,8 +130,6 @@ class AggregateStore(Generic[A]):
         recent: RecentDocuments | None = None,
     ) -> None:
         self.collection = collection
-        self.rounds = WriteRounds(collection)
-        """Its writes, sent together with others of this store's waiting meanwhile."""
         self.model = model
         self.relay = relay
         self.answers = answers
@@ -456,7 +452,7 @@ class AggregateStore(Generic[A]):
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
         }
         try:
-            await self.rounds.insert(doc)
+            await self.collection.insert_one(doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
@@ -506,13 +502,13 @@ class AggregateStore(Generic[A]):
             version=aggregate.version,
         )
         try:
-            matched = await self.rounds.update(
+            result = await self.collection.update_one(
                 {"_id": aggregate.id, "version": aggregate.version}, update
             )
         except BaseException:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise
-        if not matched:
+        if result.matched_count == 0:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1
