@@ -30,12 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-SQLITE_WORKERS = 2
+SQLITE_WORKERS = 1
 """Threads the SQLite engine runs its calls on. mongoeco's default (CPU count + 4: six here)
 only adds hand-offs: its writes take one engine lock in turn, and its Python work one
 interpreter lock. Measured on 2 cores with the sales-order load (60 orders, 10 in flight):
-the server's CPU per order 220 ms with six, 199 with two, 182-197 with one; two keep a thread
-for a read while a write runs."""
+the server's CPU per order 220 ms with six, 199 with two, 182-197 with one (2026-12-06, first
+measure); again, alternating runs of the same code: 185-187 ms with two, 169-174 with one,
+and the mixed 8/s load's p50 / p95 1.9-2.35 / 7.3-11.0 s with two, 1.6-2.0 / 6.4-8.0 s with
+one. A second thread lets a read run beside a write, but costs more than it gains."""
 
 
 async def serve(
