@@ -5,11 +5,9 @@ events on the back office's queue ``backoffice.sales``."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from services.backoffice.orders_view import STATUS_AFTER
 from shared.contracts import (
@@ -26,6 +24,7 @@ from shared.contracts import (
 )
 from shared.contracts.billing import InvoiceIssued, InvoiceVoided
 from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
+from shared.storage.writes import literal
 
 Document = dict[str, Any]
 SALES = "sales"
@@ -78,7 +77,11 @@ class SalesView:
         """Written in rounds: the events of many orders share a round trip."""
 
     async def learn(self, event: Event) -> None:
-        """Each event sets what it knows; redeliveries and reorderings change nothing."""
+        """Each event sets what it knows; redeliveries and reorderings change nothing.
+
+        No write of the view fails: an older event or a repeat is told apart by the database,
+        in the write (an update pipeline), not by a collision of its upsert. A failed write of
+        a round would send every write after it again in the next round."""
         if isinstance(event, GoodsIssued):
             await self._issued(event)
         elif isinstance(event, InvoiceIssued):
@@ -99,17 +102,17 @@ class SalesView:
         if event.routing_key == "order.created":
             facts["ordered_at"] = at
         status = STATUS_AFTER[event.routing_key]
-        if status is not None:
-            newer = {"$or": [{"status_at": {"$lte": at}}, {"status_at": None}]}
-            with contextlib.suppress(DuplicateKeyError):  # an older event: its facts only
-                await self.writes.update(
-                    {"_id": order_id, **newer},
-                    {"$set": {**facts, "status": status, "status_at": at}},
-                    upsert=True,
-                )
-                return
-        if facts:
-            await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
+        if status is None:
+            if facts:
+                await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
+            return
+        # An older event than the one the status is from: its facts only.
+        newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
+        change = {name: literal(value) for name, value in facts.items()} | {
+            "status": {"$cond": [newer, status, "$status"]},
+            "status_at": {"$cond": [newer, at, "$status_at"]},
+        }
+        await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 
     async def _issued(self, event: GoodsIssued) -> None:
         issue = {
@@ -136,12 +139,12 @@ class SalesView:
 
     async def _append(self, order_id: str, field: str, key: str, entry: Document) -> None:
         """Add ``entry`` to the order's ``field`` once (its ``key`` not there yet)."""
-        with contextlib.suppress(DuplicateKeyError):  # there: it was learnt already
-            await self.writes.update(
-                {"_id": order_id, f"{field}.{key}": {"$ne": entry[key]}},
-                {"$push": {field: entry}},
-                upsert=True,
-            )
+        entries = {"$ifNull": [f"${field}", []]}
+        known = {"$in": [literal(entry[key]), {"$ifNull": [f"${field}.{key}", []]}]}
+        added = {"$concatArrays": [entries, [literal(entry)]]}
+        await self.writes.update(
+            {"_id": order_id}, [{"$set": {field: {"$cond": [known, entries, added]}}}], upsert=True
+        )
 
     async def everything(self, basis: str) -> list[Document]:
         """Every order's document, with what a report by ``basis`` needs (``ordered``: no

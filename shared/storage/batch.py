@@ -156,8 +156,11 @@ class UpdateBatch(_GroupCommit):
     def __init__(self, collection: AsyncCollection[Document], *, linger: float) -> None:
         super().__init__(collection, linger=linger)
 
-    async def update(self, where: Document, change: Document, *, upsert: bool = False) -> None:
-        """Apply ``change`` to the document ``where`` finds; returns once it is written."""
+    async def update(
+        self, where: Document, change: Document | list[Document], *, upsert: bool = False
+    ) -> None:
+        """Apply ``change`` (an update document or a pipeline) to the document ``where``
+        finds; returns once it is written."""
         await self._add({"where": where, "change": change, "upsert": upsert})
 
     async def _round(self, batch: list[tuple[Document, asyncio.Future[None]]]) -> None:

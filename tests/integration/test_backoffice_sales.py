@@ -149,3 +149,55 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     [by_invoice] = [d for d in await sales.everything("invoiced") if d["_id"] == order_id]
     assert by_invoice["invoices"] == doc["invoices"]
     assert "issues" not in by_invoice
+
+
+class _Counted:
+    """The view's collection, counting the statements of each bulk write sent."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+        self.name = collection.name
+        self.sent: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
+        self.sent.append(len(requests))
+        return await self.collection.bulk_write(requests, **options)
+
+
+async def test_older_events_and_repeats_fail_no_write_so_none_is_sent_twice(
+    env: Environment, mongo_client: Any
+) -> None:
+    view = SalesView(database(mongo_client, env.database("backoffice")))
+    counted = view.writes.collection = _Counted(view.sales)  # type: ignore[assignment]
+    order_id = unique("SO")
+    created = OrderCreated(
+        order_id=order_id,
+        kind=OrderKind.SALES,
+        party_id="SHOP",
+        branch_id="BR",
+        created_by="carl",
+        currency="EUR",
+        lines=lines(("BOLT", "4", "2.50")),
+        total=Decimal("10.00"),
+        occurred_at=T0,
+    )
+    approved = OrderApproved(
+        **created.model_dump(exclude={"message_id", "occurred_at"}),
+        attempt=1,
+        occurred_at=T0 + timedelta(minutes=5),
+    )
+    first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))
+    # The newer status first, then the older one; the issue three times: one round.
+    events = (approved, first, created, first, approved, first)
+
+    await asyncio.gather(*(view.learn(event) for event in events))
+
+    assert counted.sent == [len(events)]
+    doc = await view.sales.find_one({"_id": order_id})
+    assert doc is not None
+    assert (doc["status"], doc["status_at"]) == ("approved", approved.occurred_at)
+    assert doc["ordered_at"] == T0
+    assert [issue["issue_id"] for issue in doc["issues"]] == ["ISS-1"]
