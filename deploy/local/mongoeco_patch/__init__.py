@@ -21,8 +21,11 @@ says why, what, why it is exact, and when to drop it:
 - ``unique_scan``: a unique index without single-field entries (a compound one, or a
   number's) is checked against the documents SQLite finds with an equal key, not against
   every document of the collection.
+- ``union_scan``: a ``$unionWith`` whose pipeline begins with ``$match`` loads only the
+  documents that match (in natural order), not its whole collection: the outbox relays' poll
+  of every collection of a service no longer reads all of their documents.
 
-``tests/integration/test_mongowire_patch.py`` checks each against the server over the wire.
+``tests/integration/mongowire/`` checks each against the server over the wire.
 
 Pinned: applied only to mongoeco ``4.11.0``, the version they were read against; with any
 other version the launcher warns and runs mongoeco unpatched. Production never loads this:
@@ -58,6 +61,7 @@ def apply() -> bool:
         namespace_indexes,
         owned_images,
         single_validation,
+        union_scan,
         unique_ids,
         unique_scan,
     )
@@ -69,12 +73,13 @@ def apply() -> bool:
     single_validation.install()
     namespace_indexes.install()
     unique_scan.install()
+    union_scan.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
-            "namespace_indexes,unique_scan"
+            "namespace_indexes,unique_scan,union_scan"
         ),
     )
     return True

@@ -13,7 +13,7 @@ What: the scan is kept only when the id holds a numeric value, tested with mongo
 ids need it because ``1`` and ``1.0`` are the same ``_id`` but different storage keys. Any
 other id is already refused by the exact storage-key lookup that runs before the scan.
 Nothing else changes: multi-document inserts, updates and secondary unique indexes take
-mongoeco's own path. ``tests/integration/test_mongowire_patch.py`` checks that duplicates
+mongoeco's own path. ``tests/integration/mongowire/`` checks that duplicates
 (strings, integers, ``1`` vs ``1.0``, compound ids) are still refused and upserts stay unique.
 
 Drop once mongoeco limits the scan upstream.

@@ -33,7 +33,7 @@ Anything else (other numbers, documents, arrays, other types), a collation, a do
 unusual field name, or a query SQLite cannot run (a stored NaN is not JSON to it) keeps
 mongoeco's full scan. Arrays never reach this check: mongoeco sends an index whose fields
 hold an array, in the document or anywhere in the collection, to its multikey scan first.
-``tests/integration/test_mongowire_patch.py`` checks that duplicates (on each write path,
+``tests/integration/mongowire/`` checks that duplicates (on each write path,
 ``1`` vs ``1.0``, ``Int64`` and ``Decimal128``, null vs missing) are still refused and
 that sparse and partial unique indexes answer as unpatched.
 

@@ -9,8 +9,7 @@ of their own, with the corrections applied as the launcher applies them.
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -28,27 +27,6 @@ from tests.support.servers import MongoServer, launch_mongowire
 pytest.importorskip("mongoeco", reason="the embedded server needs mongoeco (Python >= 3.13)")
 
 Doc = dict[str, object]
-
-
-@pytest.fixture(scope="module", params=["memory", "sqlite"])
-def patched(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[MongoServer, str]]:
-    folder = tmp_path_factory.mktemp(f"mongowire-{request.param}")
-    args = ["--engine", request.param]
-    if request.param == "sqlite":
-        args += ["--path", str(folder / "data.sqlite3")]
-    log = folder / "stderr.log"
-    with ExitStack() as stack, log.open("w") as stderr:
-        server = launch_mongowire(stack, *args, stderr=stderr)
-        yield server, log.read_text()
-
-
-@pytest.fixture
-async def collection(patched: tuple[MongoServer, str]) -> AsyncIterator[AsyncCollection[Doc]]:
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(patched[0].url)
-    yield client[f"patch_{uuid.uuid4().hex[:8]}"]["docs"]
-    await client.close()
 
 
 def test_the_launcher_applied_the_correction(patched: tuple[MongoServer, str]) -> None:
