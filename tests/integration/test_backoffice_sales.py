@@ -60,6 +60,27 @@ def issued(order_id: str, issue_id: str, done: str, at: datetime) -> GoodsIssued
     )
 
 
+def created_and_approved(order_id: str) -> tuple[OrderCreated, OrderApproved]:
+    """A sales order of four bolts at 2.50, created at T0 and approved five minutes later."""
+    created = OrderCreated(
+        order_id=order_id,
+        kind=OrderKind.SALES,
+        party_id="SHOP",
+        branch_id="BR",
+        created_by="carl",
+        currency="EUR",
+        lines=lines(("BOLT", "4", "2.50")),
+        total=Decimal("10.00"),
+        occurred_at=T0,
+    )
+    approved = OrderApproved(
+        **created.model_dump(exclude={"message_id", "occurred_at"}),
+        attempt=1,
+        occurred_at=T0 + timedelta(minutes=5),
+    )
+    return created, approved
+
+
 def invoice(order_id: str, invoice_id: str, **fields: Any) -> dict[str, Any]:
     return {
         "invoice_id": invoice_id,
@@ -83,22 +104,7 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     sales: SalesView, bus: Bus
 ) -> None:
     order_id = unique("SO")
-    created = OrderCreated(
-        order_id=order_id,
-        kind=OrderKind.SALES,
-        party_id="SHOP",
-        branch_id="BR",
-        created_by="carl",
-        currency="EUR",
-        lines=lines(("BOLT", "4", "2.50")),
-        total=Decimal("10.00"),
-        occurred_at=T0,
-    )
-    approved = OrderApproved(
-        **created.model_dump(exclude={"message_id", "occurred_at"}),
-        attempt=1,
-        occurred_at=T0 + timedelta(minutes=5),
-    )
+    created, approved = created_and_approved(order_id)
     first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))
     second = issued(order_id, "ISS-2", "4", T0 + timedelta(days=3))
     billed = InvoiceIssued(
@@ -173,22 +179,7 @@ async def test_older_events_and_repeats_fail_no_write_so_none_is_sent_twice(
     view = SalesView(database(mongo_client, env.database("backoffice")))
     counted = view.writes.collection = _Counted(view.sales)  # type: ignore[assignment]
     order_id = unique("SO")
-    created = OrderCreated(
-        order_id=order_id,
-        kind=OrderKind.SALES,
-        party_id="SHOP",
-        branch_id="BR",
-        created_by="carl",
-        currency="EUR",
-        lines=lines(("BOLT", "4", "2.50")),
-        total=Decimal("10.00"),
-        occurred_at=T0,
-    )
-    approved = OrderApproved(
-        **created.model_dump(exclude={"message_id", "occurred_at"}),
-        attempt=1,
-        occurred_at=T0 + timedelta(minutes=5),
-    )
+    created, approved = created_and_approved(order_id)
     first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))
     # The newer status first, then the older one; the issue three times: one round.
     events = (approved, first, created, first, approved, first)
