@@ -22,8 +22,9 @@ says why, what, why it is exact, and when to drop it:
   number's) is checked against the documents SQLite finds with an equal key, not against
   every document of the collection.
 - ``union_scan``: a ``$unionWith`` whose pipeline begins with ``$match`` loads only the
-  documents that match (in natural order), not its whole collection: the outbox relays' poll
-  of every collection of a service no longer reads all of their documents.
+  documents that meet that match's plain field conditions (in the whole scan's order), not its
+  whole collection: the outbox relays' poll of a service's collections no longer reads all of
+  their documents.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 

@@ -1,4 +1,4 @@
-"""A ``$unionWith`` whose pipeline begins with ``$match`` reads only the documents it matches.
+"""A ``$unionWith`` whose pipeline begins with ``$match`` reads only documents that can match.
 
 Why: before running a pipeline, ``AsyncAggregationCursor._load_pipeline_resources`` loads every
 collection a ``$unionWith`` names, whole (``_load_collection_documents``: a find with an empty
@@ -65,7 +65,7 @@ def union_filters(pipeline: object, root: str | None) -> dict[str, Any]:
         if not isinstance(spec, dict) or not isinstance(spec.get("coll"), str):
             continue
         sub = spec.get("pipeline")
-        if not isinstance(sub, list) or not sub or any(True for s in sub for _ in _names(s)):
+        if not isinstance(sub, list) or not sub or any(True for _ in _names(sub)):
             continue
         first = sub[0]
         leading = first.get("$match") if isinstance(first, dict) and len(first) == 1 else None

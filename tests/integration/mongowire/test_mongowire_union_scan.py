@@ -1,4 +1,4 @@
-"""A ``$unionWith`` whose pipeline begins with ``$match`` loads only what it matches
+"""A ``$unionWith`` whose pipeline begins with ``$match`` loads only documents that can match
 (``mongoeco_patch.union_scan``), and answers as a load of the whole collection would: the same
 documents, in the same order; pipelines that name a collection otherwise load it whole."""
 
