@@ -25,6 +25,10 @@ says why, what, why it is exact, and when to drop it:
   documents that meet that match's plain field conditions (in the whole scan's order), not its
   whole collection: the outbox relays' poll of a service's collections no longer reads all of
   their documents.
+- ``plain_copies``: a document is deep-copied as the tree of dicts, lists and immutable values
+  it is, without ``copy.deepcopy``'s memo and without rebuilding dates and decimals.
+- ``gap_changes``: a change recorded as a gap (no change stream watches) is recorded without
+  serializing the written document.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -59,8 +63,10 @@ def apply() -> bool:
     from deploy.local.mongoeco_patch import (
         change_dispatch,
         feature_cache,
+        gap_changes,
         namespace_indexes,
         owned_images,
+        plain_copies,
         single_validation,
         union_scan,
         unique_ids,
@@ -75,12 +81,14 @@ def apply() -> bool:
     namespace_indexes.install()
     unique_scan.install()
     union_scan.install()
+    plain_copies.install()
+    gap_changes.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
-            "namespace_indexes,unique_scan,union_scan"
+            "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes"
         ),
     )
     return True

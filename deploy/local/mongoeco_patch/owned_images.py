@@ -26,12 +26,13 @@ Drop once mongoeco copies each image once upstream.
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from deploy.local.mongoeco_patch.plain_copies import plain_deepcopy
 
 _MARK = "__oms_owned_images__"
 _owned = threading.local()
@@ -57,7 +58,7 @@ def install() -> None:
 def _copy_unless_owned(value: Any, memo: dict[int, Any] | None = None) -> Any:
     if getattr(_owned, "active", False):
         return value
-    return copy.deepcopy(value, memo)
+    return plain_deepcopy(value, memo)
 
 
 setattr(_copy_unless_owned, _MARK, True)

@@ -1,0 +1,168 @@
+"""Documents are copied as plain trees (``mongoeco_patch.plain_copies``) and unwatched changes
+are recorded as gaps without their documents (``mongoeco_patch.gap_changes``): every answer
+stays the one mongoeco gives as released."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import closing
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import Decimal128, Int64
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+
+from deploy.local import mongoeco_patch
+
+pytest.importorskip("mongoeco", reason="the embedded server needs mongoeco (Python >= 3.13)")
+
+Doc = dict[str, Any]
+
+AT = datetime(2026, 12, 6, 21, 0)  # noqa: DTZ001 - PyMongo reads dates back naive, in UTC
+
+
+def _order() -> Doc:
+    """A document shaped like the services' own: lines, history, an outbox of entries."""
+    return {
+        "_id": "SO-1",
+        "version": 1,
+        "lines": [{"sku": "A", "quantity": Decimal128("2"), "unit_price": Decimal128("9.99")}],
+        "history": [{"status": "created", "at": AT}],
+        "outbox": [{"message_id": "m1", "created_at": AT, "packed": b"\x01\x02"}],
+        "count": Int64(2**40),
+    }
+
+
+def _plain() -> Any:
+    from deploy.local.mongoeco_patch.plain_copies import plain_deepcopy
+
+    assert mongoeco_patch.apply()
+    return plain_deepcopy
+
+
+def test_a_plain_copy_is_equal_and_shares_nothing_mutable() -> None:
+    plain_deepcopy = _plain()
+    from mongoeco.core.bson_scalars import BsonDecimal128
+
+    original: Any = {
+        "lines": [{"price": BsonDecimal128(Decimal("9.99")), "tags": ["a"]}],
+        "at": AT,
+        "empty": {},
+        "pair": (1, [2]),
+    }
+    copied = plain_deepcopy(original)
+
+    assert copied == original == copy.deepcopy(original)
+    assert copied["lines"] is not original["lines"]
+    assert copied["lines"][0] is not original["lines"][0]
+    assert copied["lines"][0]["tags"] is not original["lines"][0]["tags"]
+    assert copied["empty"] is not original["empty"]
+    assert copied["pair"][1] is not original["pair"][1]  # a tuple goes to copy.deepcopy
+    assert copied["lines"][0]["price"] is original["lines"][0]["price"]  # immutable: kept
+    copied["lines"][0]["tags"].append("b")
+    assert original["lines"][0]["tags"] == ["a"]
+
+
+def test_a_subclass_or_a_memo_is_copied_as_released() -> None:
+    plain_deepcopy = _plain()
+    ordered = OrderedDict(b=[1], a=[2])
+    memo: dict[int, Any] = {}
+    shared = [1]
+
+    copied = plain_deepcopy(ordered)
+    kept = plain_deepcopy({"x": shared, "y": shared}, memo)
+
+    assert type(copied) is OrderedDict
+    assert copied == ordered
+    assert copied["b"] is not ordered["b"]
+    assert kept["x"] is kept["y"]  # with a memo, copy.deepcopy keeps the sharing
+
+
+def test_every_mongoeco_copy_of_a_document_is_plain() -> None:
+    plain_deepcopy = _plain()
+    from mongoeco.core import operators
+    from mongoeco.engines import _sqlite_modify_ops, sqlite
+
+    for module in (_sqlite_modify_ops, sqlite, operators):
+        assert module.deepcopy is plain_deepcopy
+
+
+async def test_updates_keep_every_value_and_type(collection: AsyncCollection[Doc]) -> None:
+    await collection.insert_one(_order())
+    pipeline: list[Doc] = [
+        {
+            "$set": {
+                "version": {"$add": ["$version", 1]},
+                "history": {"$concatArrays": ["$history", [{"status": "approved", "at": AT}]]},
+                "outbox": {"$filter": {"input": "$outbox", "cond": False}},
+            }
+        },
+        {"$set": {"pending": {"$cond": [{"$gt": [{"$size": "$outbox"}, 0]}, True, "$$REMOVE"]}}},
+    ]
+
+    before = await collection.find_one_and_update({"_id": "SO-1", "version": 1}, pipeline)
+    await collection.update_one({"_id": "SO-1"}, {"$push": {"lines": {"sku": "B"}}})
+    after = await collection.find_one_and_update(
+        {"_id": "SO-1"}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER
+    )
+
+    assert before == _order()
+    expected = _order()
+    expected.update(
+        version=2,
+        history=[*expected["history"], {"status": "approved", "at": AT}],
+        outbox=[],
+        lines=[*expected["lines"], {"sku": "B"}],
+        count=Int64(2**40 + 1),
+    )
+    assert after == expected
+    assert await collection.find_one({"_id": "SO-1"}) == expected
+    stored = await collection.find_one({"_id": "SO-1"})
+    assert stored is not None
+    assert isinstance(stored["lines"][0]["quantity"], Decimal128)
+    assert isinstance(stored["count"], Int64)
+
+
+@pytest.fixture
+async def on_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Any, Path]]:
+    """A collection of an in-process mongoeco client on a corrected SQLite engine, and the
+    engine's file (to read its change outbox)."""
+    assert mongoeco_patch.apply()
+    from mongoeco import AsyncMongoClient as LocalClient
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    path = tmp_path / "data.sqlite3"
+    async with LocalClient(SQLiteEngine(str(path))) as client:
+        yield client["db"]["docs"], path
+
+
+def _change_rows(path: Path) -> list[tuple[str, Any]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT kind, payload FROM change_outbox ORDER BY sequence").fetchall()
+
+
+async def test_unwatched_changes_are_gaps_and_watched_ones_carry_their_document(
+    on_sqlite: tuple[Any, Path],
+) -> None:
+    docs, path = on_sqlite
+    await docs.insert_one(_order())
+    await docs.update_one({"_id": "SO-1"}, {"$set": {"version": 2}})
+    gaps = _change_rows(path)
+
+    stream = docs.watch(full_document="updateLookup", max_await_time_ms=1000)
+    await docs.update_one({"_id": "SO-1"}, {"$set": {"version": 3}})
+    event = await stream.try_next()
+    stream.close()
+
+    assert [kind for kind, _ in gaps] == ["gap", "gap"]
+    assert [payload for _, payload in gaps] == [None, None]
+    assert event["operationType"] == "update"
+    assert event["fullDocument"] == {**_order(), "version": 3}
+    assert docs.change_stream_state()["nextToken"] == 4
