@@ -5,7 +5,7 @@ engine's single-document update copies the stored document before changing it, a
 pipeline copies it twice more and each ``$set`` stage once more, the outcome's images are
 copied, and so is the change recorded for change streams. ``copy.deepcopy`` keeps a memo of
 every object it meets and dispatches per type; for an immutable value without a copier of its
-own (a date, one of mongoeco's frozen BSON scalars such as ``BsonDecimal128``) it even builds
+own (a date, or one of mongoeco's frozen BSON values such as its ``Decimal128``) it even builds
 an equal new object through ``__reduce_ex__``. The services' documents carry their outbox,
 answers and lines, each with dates and decimals: about 16 % of the server's CPU under the
 development load went to these copies, a third of it rebuilding immutable scalars.
@@ -20,8 +20,9 @@ same type with each value copied the same way, returns a value of an immutable t
 Why exact: the result holds equal values in the same structure and order, and shares nothing
 mutable with the original, as ``copy.deepcopy``'s does. ``copy.deepcopy`` itself returns
 ``str``, ``bytes``, numbers, ``bool`` and ``None`` as they are; the other immutable types
-listed (dates, ``Decimal``, ``UUID``, object ids, mongoeco's frozen BSON scalars, whose fields
-are immutable too) are values that no code can change in place, so the original serves as well
+listed (dates, ``Decimal``, ``UUID``, object ids, and mongoeco's frozen BSON values, its
+``Decimal128``, ``Timestamp`` and ``Regex`` and the numeric wrappers, whose fields are immutable
+too) are values that no code can change in place, so the original serves as well
 as a rebuilt equal one. Two differences, neither reachable from a BSON document: an object
 that appears twice in one tree is copied twice (``copy.deepcopy`` keeps the sharing; BSON
 has no sharing: every decoded or encoded document is a tree), and a tree that contains itself
@@ -44,6 +45,7 @@ _MARK = "__oms_plain_copies__"
 
 def _immutable_types() -> frozenset[type]:
     from bson import Decimal128, Int64, ObjectId, Timestamp
+    from mongoeco._types import _bson_values as eco
     from mongoeco._types._bson_objectid import ObjectId as EcoObjectId
     from mongoeco.core import bson_scalars
 
@@ -63,6 +65,9 @@ def _immutable_types() -> frozenset[type]:
             uuid.UUID,
             ObjectId,
             EcoObjectId,
+            eco.Decimal128,
+            eco.Timestamp,
+            eco.Regex,
             Decimal128,
             Int64,
             Timestamp,

@@ -50,9 +50,11 @@ def _plain() -> Any:
 def test_a_plain_copy_is_equal_and_shares_nothing_mutable() -> None:
     plain_deepcopy = _plain()
     from mongoeco.core.bson_scalars import BsonDecimal128
+    from mongoeco._types._bson_values import Decimal128 as EcoDecimal128
 
     original: Any = {
         "lines": [{"price": BsonDecimal128(Decimal("9.99")), "tags": ["a"]}],
+        "cost": EcoDecimal128("1.5"),
         "at": AT,
         "empty": {},
         "pair": (1, [2]),
@@ -66,6 +68,7 @@ def test_a_plain_copy_is_equal_and_shares_nothing_mutable() -> None:
     assert copied["empty"] is not original["empty"]
     assert copied["pair"][1] is not original["pair"][1]  # a tuple goes to copy.deepcopy
     assert copied["lines"][0]["price"] is original["lines"][0]["price"]  # immutable: kept
+    assert copied["cost"] is original["cost"]
     copied["lines"][0]["tags"].append("b")
     assert original["lines"][0]["tags"] == ["a"]
 
