@@ -49,8 +49,8 @@ def _plain() -> Any:
 
 def test_a_plain_copy_is_equal_and_shares_nothing_mutable() -> None:
     plain_deepcopy = _plain()
-    from mongoeco.core.bson_scalars import BsonDecimal128
     from mongoeco._types._bson_values import Decimal128 as EcoDecimal128
+    from mongoeco.core.bson_scalars import BsonDecimal128
 
     original: Any = {
         "lines": [{"price": BsonDecimal128(Decimal("9.99")), "tags": ["a"]}],
