@@ -12,11 +12,8 @@ server's CPU under the development load, growing with the data.
 
 What: on a per-collection invalidation the answers of these two kinds survive. A ``True``
 stays as it is. A ``False`` stays only if none of the documents written since the last
-invalidation has the feature at that field (its answer flips to ``True`` otherwise). Each
-written document is read and parsed once, and every open answer is tested on it in Python
-by the rule of the SQL predicate mongoeco's own scan uses (``_Checks``): SQLite 3.40 parses
-the whole JSON text again for each ``json_extract``, and a collection of the services has
-some thirty open answers, so one SQL test per answer cost about 5 % of the server's CPU. The
+invalidation has the feature at that field, tested with the SQL predicate mongoeco's own
+scan uses, restricted to those documents (its answer flips to ``True`` otherwise). The
 written documents are known exactly: a ``TEMP`` trigger on the connection records the key of
 every row an ``INSERT`` or ``UPDATE`` writes to ``documents`` (upserts and renames included)
 in a ``TEMP`` table, inside the writer's own transaction, so a rolled-back write leaves no
@@ -38,7 +35,6 @@ Drop once mongoeco maintains these answers per written document upstream.
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -55,18 +51,22 @@ def install() -> None:
     """Keep the two kinds of answers across per-collection invalidations (idempotent)."""
     from mongoeco.core.codec import DocumentCodec
     from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.engines.sqlite_query import json_path_for_field
+
+    def tagged_type_path(field: str) -> str:
+        # The path mongoeco's own scan tests, ``_field_contains_tagged_value_type_in_collection``.
+        return f'{json_path_for_field(field)}."{DocumentCodec._MARKER}".{DocumentCodec._TYPE}'
 
     name = "_invalidate_collection_features_cache"
     original = getattr(SQLiteEngine, name)
     if not getattr(original, _MARK, False):
-        # The key mongoeco's own scan tests, ``_field_contains_tagged_value_type_in_collection``.
-        checks = _Checks(DocumentCodec._MARKER, DocumentCodec._TYPE)
-        setattr(SQLiteEngine, name, _keeping(original, checks))
+        setattr(SQLiteEngine, name, _keeping(original, json_path_for_field, tagged_type_path))
 
 
 def _keeping(
     original: Callable[..., None],
-    checks: _Checks,
+    field_path: Callable[[str], str],
+    tagged_type_path: Callable[[str], str],
 ) -> Callable[..., None]:
     @functools.wraps(original)
     def invalidate(self: Any, db_name: str | None = None, coll_name: str | None = None) -> None:
@@ -81,6 +81,7 @@ def _keeping(
         }
         original(self, db_name, coll_name)
         connection = getattr(self._thread_local, "connection", None) or self._connection
+        checks = _Checks(field_path, tagged_type_path)
         cache.update(_still_true(connection, db_name, coll_name, learnt, checks))
 
     setattr(invalidate, _MARK, True)
@@ -88,48 +89,18 @@ def _keeping(
 
 
 class _Checks:
-    """mongoeco's scan predicates for an answer's key, tested on one parsed document.
+    """The SQL predicate mongoeco's scan uses for an answer's key, on one document row."""
 
-    ``top_level_array:<field>`` is ``json_type(document, path(field)) = 'array'`` and
-    ``tagged_type:<field>:<type>`` is ``json_extract(document, path(field)."<marker>".<key>) =
-    <type>``, where ``path`` is ``sqlite_query.json_path_for_field``: each dotted part of the
-    field is an object member, or an array element when it is all digits. ``value_at`` walks
-    the parsed document by that rule; a step that finds no such member or element is NULL in
-    SQL, which is neither an array nor equal to a type name, and ``json_extract`` of a JSON
-    string is its text, equal to a type name only when it is that name."""
+    def __init__(self, field_path: Callable[[str], str], tagged_path: Callable[[str], str]):
+        self._field_path = field_path
+        self._tagged_path = tagged_path
 
-    def __init__(self, marker: str, type_key: str) -> None:
-        self._marker = marker
-        self._type_key = type_key
-
-    def holds(self, document: Any, kind: str) -> bool:
+    def predicate(self, kind: str) -> tuple[str, list[str]]:
         if kind.startswith("top_level_array:"):
-            return isinstance(_value_at(document, kind.removeprefix("top_level_array:")), list)
+            field = kind.removeprefix("top_level_array:")
+            return "json_type(document, ?) = 'array'", [self._field_path(field)]
         field, _, value_type = kind.removeprefix("tagged_type:").rpartition(":")
-        tagged = _value_at(document, field)
-        if not isinstance(tagged, dict):
-            return False
-        wrapper = tagged.get(self._marker)
-        return isinstance(wrapper, dict) and wrapper.get(self._type_key) == value_type
-
-
-_NULL = object()
-
-
-def _value_at(document: Any, field: str) -> Any:
-    """The value at ``field`` as ``json_path_for_field(field)`` selects it; ``_NULL`` if none."""
-    current = document
-    for part in field.split("."):
-        if part.isdigit():
-            index = int(part)
-            if not isinstance(current, list) or index >= len(current):
-                return _NULL
-            current = current[index]
-        elif isinstance(current, dict) and part in current:
-            current = current[part]
-        else:
-            return _NULL
-    return current
+        return "json_extract(document, ?) = ?", [self._tagged_path(field), value_type]
 
 
 def _still_true(
@@ -167,22 +138,23 @@ def _recheck(
     open_questions = [key for key, value in learnt.items() if value is False]
     if not open_questions:
         return kept
-    rows = connection.execute(
+    columns: list[str] = []
+    params: list[str] = []
+    for key in open_questions:
+        predicate, predicate_params = checks.predicate(key[2])
+        columns.append(f"MAX({predicate})")
+        params += predicate_params
+    row = connection.execute(
         f"""
-        SELECT document FROM main.documents
+        SELECT {", ".join(columns)} FROM main.documents
         WHERE db_name = ? AND coll_name = ? AND storage_key IN (
             SELECT storage_key FROM temp.{_JOURNAL} WHERE db_name = ? AND coll_name = ?
         )
         """,  # noqa: S608 - identifiers are this module's constants, values are bound
-        (db_name, coll_name, db_name, coll_name),
-    ).fetchall()
-    for key in open_questions:
-        kept[key] = False
-    for (text,) in rows:
-        document = json.loads(text)
-        for key in open_questions:
-            if not kept[key] and checks.holds(document, key[2]):
-                kept[key] = True
+        (*params, db_name, coll_name, db_name, coll_name),
+    ).fetchone()
+    for key, found in zip(open_questions, row, strict=True):
+        kept[key] = bool(found)
     return kept
 
 
