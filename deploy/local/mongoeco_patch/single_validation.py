@@ -8,10 +8,11 @@ encoding of each embedded document runs it over that subtree again: a value at d
 checked ``d + 1`` times. The services' documents nest their outbox entries, answers and lines
 three to five levels deep: about 5 % of the server's CPU under the development load.
 
-What: while ``_serialize_document`` runs, ``validate_bson_value`` as ``codec.py`` calls it
-skips a value it has already checked during that serialization (the same object), and checks
-any other value as released, remembering what it checked. Outside ``_serialize_document``
-every call runs as released.
+What: while ``_serialize_document`` runs, or ``DocumentCodec.to_internal`` (the same encoding,
+applied to each command's documents, filters and updates as they arrive), ``validate_bson_value``
+as ``codec.py`` calls it skips a value it has already checked during that call (the same
+object), and checks any other value as released, remembering what it checked. Outside those
+two every call runs as released.
 
 Why exact: ``validate_bson_value`` only reads: it raises for a non-string key, a set or an
 out-of-range number, and otherwise has no effect. A value already checked in the same
@@ -48,9 +49,11 @@ def install() -> None:
         bson_scalars.BsonDecimal128,
         bson_scalars._normalize_decimal128,
     )
+    to_internal = staticmethod(_remembering(codec.DocumentCodec.to_internal))
     replacements: list[tuple[object, str, object]] = [
         (codec, "validate_bson_value", checks.validate),
         (SQLiteEngine, "_serialize_document", _remembering(SQLiteEngine._serialize_document)),
+        (codec.DocumentCodec, "to_internal", to_internal),
     ]
     for owner, name, replacement in replacements:
         setattr(owner, name, replacement)
@@ -105,16 +108,19 @@ class _Checks:
             checked[id(current)] = current
 
 
-def _remembering(serialize: Callable[[Any, Any], str]) -> Callable[[Any, Any], str]:
-    @functools.wraps(serialize)
-    def serialize_document(self: Any, document: Any) -> str:
+def _remembering(convert: Callable[..., Any]) -> Callable[..., Any]:
+    """``convert`` (one serialization, or one conversion of a command's input) with the values
+    it checks remembered until it returns."""
+
+    @functools.wraps(convert)
+    def remembering(*args: Any) -> Any:
         if getattr(_local, "checked", None) is not None:
-            return serialize(self, document)
+            return convert(*args)
         _local.checked = {}
         try:
-            return serialize(self, document)
+            return convert(*args)
         finally:
             _local.checked = None
 
-    setattr(serialize_document, _MARK, True)
-    return serialize_document
+    setattr(remembering, _MARK, True)
+    return remembering
