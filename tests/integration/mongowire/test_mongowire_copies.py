@@ -1,5 +1,6 @@
-"""Documents are copied as plain trees (``mongoeco_patch.plain_copies``) and unwatched changes
-are recorded as gaps without their documents (``mongoeco_patch.gap_changes``): every answer
+"""Documents are copied as plain trees (``mongoeco_patch.plain_copies``), unwatched changes
+are recorded as gaps without their documents (``mongoeco_patch.gap_changes``) and the
+planner's answers know each collection's keys (``mongoeco_patch.feature_cache``): every answer
 stays the one mongoeco gives as released."""
 
 from __future__ import annotations
@@ -169,3 +170,25 @@ async def test_unwatched_changes_are_gaps_and_watched_ones_carry_their_document(
     assert event["operationType"] == "update"
     assert event["fullDocument"] == {**_order(), "version": 3}
     assert docs.change_stream_state()["nextToken"] == 4
+
+
+def test_the_answers_know_each_collection_s_keys_through_every_change() -> None:
+    from deploy.local.mongoeco_patch.feature_cache import _ByCollection
+
+    answers = _ByCollection({("db", "a", "q1"): False, ("db", "b", "q1"): True})
+    answers[("db", "a", "q2")] = True
+    answers.update({("db", "c", "q1"): "number"})
+    answers.setdefault(("db", "a", "q3"), False)
+    answers.pop(("db", "a", "q1"))
+    answers.pop(("db", "a", "missing"), None)
+    del answers[("db", "b", "q1")]
+
+    assert sorted(answers.keys_of("db", "a")) == [("db", "a", "q2"), ("db", "a", "q3")]
+    assert answers.keys_of("db", "b") == []
+    assert answers.keys_of("db", "c") == [("db", "c", "q1")]
+    for db, coll, _ in list(answers):
+        assert all(key[:2] == (db, coll) for key in answers.keys_of(db, coll))
+    answers.popitem()
+    assert sum(len(answers.keys_of("db", c)) for c in "abc") == len(answers)
+    answers.clear()
+    assert answers.keys_of("db", "a") == []
