@@ -27,6 +27,7 @@ Drop once mongoeco validates each document once per encoding upstream.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import threading
 from collections.abc import Callable
@@ -48,6 +49,8 @@ def install() -> None:
         bson_scalars.wrap_bson_numeric,
         bson_scalars.BsonDecimal128,
         bson_scalars._normalize_decimal128,
+        int64=(bson_scalars.INT64_MIN, bson_scalars.INT64_MAX),
+        overflow=bson_scalars.BsonScalarOverflowError,
     )
     to_internal = staticmethod(_remembering(codec.DocumentCodec.to_internal))
     replacements: list[tuple[object, str, object]] = [
@@ -59,6 +62,13 @@ def install() -> None:
         setattr(owner, name, replacement)
 
 
+_PASSES = frozenset({str, bytes, bool, float, type(None), datetime.datetime})
+"""Types for which ``wrap_bson_numeric`` returns ``None`` (or, for a float, a ``BsonDouble``,
+which checks nothing), so the released check does nothing with them: no wrapper is built.
+An ``int`` only has its range checked, as ``wrap_bson_numeric`` does before it builds a
+``BsonInt32`` or ``BsonInt64`` (whose own checks cannot fail for a value in range)."""
+
+
 class _Checks:
     def __init__(
         self,
@@ -66,7 +76,12 @@ class _Checks:
         wrap_numeric: Callable[[object], object],
         decimal128: type,
         normalize_decimal128: Callable[[Any], object],
+        *,
+        int64: tuple[int, int],
+        overflow: type[Exception],
     ) -> None:
+        self._int64 = int64
+        self._overflow = overflow
         self._released = released
         self._wrap_numeric = wrap_numeric
         self._decimal128 = decimal128
@@ -101,6 +116,11 @@ class _Checks:
                 pending.extend(current)
             elif isinstance(current, (set, frozenset)):
                 raise TypeError("set values are not BSON-serializable")
+            elif type(current) in _PASSES:
+                pass  # wrap_bson_numeric: None, or a BsonDouble, which cannot fail
+            elif type(current) is int:
+                if not self._int64[0] <= current <= self._int64[1]:
+                    raise self._overflow("integer exceeds BSON int64 range")
             else:
                 wrapped = self._wrap_numeric(current)
                 if isinstance(wrapped, self._decimal128):

@@ -192,3 +192,17 @@ def test_the_answers_know_each_collection_s_keys_through_every_change() -> None:
     assert sum(len(answers.keys_of("db", c)) for c in "abc") == len(answers)
     answers.clear()
     assert answers.keys_of("db", "a") == []
+
+
+async def test_an_integer_out_of_range_is_refused_at_any_depth(on_sqlite: tuple[Any, Path]) -> None:
+    docs, _ = on_sqlite
+    fine = {"_id": "fine", "n": 2**63 - 1, "m": -(2**63), "f": 1.5, "s": "x", "b": True, "at": AT}
+
+    with pytest.raises(OverflowError, match="int64 range"):
+        await docs.insert_one({"_id": "big", "ok": {"deeper": [1, 2**63]}})
+    await docs.insert_one(fine)
+    with pytest.raises(OverflowError, match="int64 range"):
+        await docs.update_one({"_id": "fine"}, {"$set": {"ok": [{"n": -(2**63) - 1}]}})
+
+    assert await docs.find_one({"_id": "fine"}) == fine
+    assert await docs.count_documents({}) == 1
