@@ -29,6 +29,8 @@ says why, what, why it is exact, and when to drop it:
   it is, without ``copy.deepcopy``'s memo and without rebuilding dates and decimals.
 - ``gap_changes``: a change recorded as a gap (no change stream watches) is recorded without
   serializing the written document.
+- ``pipeline_plans``: a pipeline update is prepared and compiled once, not once more for the
+  upsert it may not be.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -66,6 +68,7 @@ def apply() -> bool:
         gap_changes,
         namespace_indexes,
         owned_images,
+        pipeline_plans,
         plain_copies,
         single_validation,
         union_scan,
@@ -83,12 +86,14 @@ def apply() -> bool:
     union_scan.install()
     plain_copies.install()
     gap_changes.install()
+    pipeline_plans.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
-            "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes"
+            "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
+            "pipeline_plans"
         ),
     )
     return True

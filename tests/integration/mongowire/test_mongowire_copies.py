@@ -19,6 +19,7 @@ import pytest
 from bson import Decimal128, Int64
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import OperationFailure
 
 from deploy.local import mongoeco_patch
 
@@ -206,3 +207,41 @@ async def test_an_integer_out_of_range_is_refused_at_any_depth(on_sqlite: tuple[
 
     assert await docs.find_one({"_id": "fine"}) == fine
     assert await docs.count_documents({}) == 1
+
+
+PIPELINE: list[Doc] = [
+    {"$set": {"n": {"$add": [{"$ifNull": ["$n", 0]}, 1]}, "tags": {"$ifNull": ["$tags", []]}}},
+    {"$set": {"tags": {"$concatArrays": ["$tags", ["seen"]]}}},
+]
+
+
+async def test_a_pipeline_update_and_a_pipeline_upsert_apply_as_released(
+    collection: AsyncCollection[Doc],
+) -> None:
+    made = await collection.find_one_and_update(
+        {"_id": "P", "kind": "new"}, PIPELINE, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    changed = await collection.find_one_and_update(
+        {"_id": "P"}, PIPELINE, return_document=ReturnDocument.AFTER
+    )
+    missed = await collection.update_one({"_id": "absent"}, PIPELINE)
+
+    assert made == {"_id": "P", "kind": "new", "n": 1, "tags": ["seen"]}
+    assert changed == {"_id": "P", "kind": "new", "n": 2, "tags": ["seen", "seen"]}
+    assert (missed.matched_count, missed.upserted_id) == (0, None)
+    assert await collection.count_documents({}) == 1
+
+
+async def test_a_pipeline_that_cannot_compile_is_refused_as_released(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await collection.insert_one({"_id": "P", "n": 1})
+
+    for bad in ([{"$group": {"_id": None}}], [{"$set": {"n": {"$noSuchOperator": 1}}}]):
+        with pytest.raises(OperationFailure):
+            await collection.update_one({"_id": "P"}, bad)
+        with pytest.raises(OperationFailure):
+            await collection.update_one({"_id": "Q"}, bad, upsert=True)
+
+    assert await collection.find_one({"_id": "P"}) == {"_id": "P", "n": 1}
+    assert await collection.count_documents({}) == 1
