@@ -31,6 +31,8 @@ says why, what, why it is exact, and when to drop it:
   serializing the written document.
 - ``pipeline_plans``: a pipeline update is prepared and compiled once, not once more for the
   upsert it may not be.
+- ``scalar_encoding``: a plain string, number, boolean or null is encoded without testing it
+  against every BSON type.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -70,6 +72,7 @@ def apply() -> bool:
         owned_images,
         pipeline_plans,
         plain_copies,
+        scalar_encoding,
         single_validation,
         union_scan,
         unique_ids,
@@ -87,13 +90,14 @@ def apply() -> bool:
     plain_copies.install()
     gap_changes.install()
     pipeline_plans.install()
+    scalar_encoding.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
-            "pipeline_plans"
+            "pipeline_plans,scalar_encoding"
         ),
     )
     return True

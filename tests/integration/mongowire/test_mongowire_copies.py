@@ -245,3 +245,23 @@ async def test_a_pipeline_that_cannot_compile_is_refused_as_released(
 
     assert await collection.find_one({"_id": "P"}) == {"_id": "P", "n": 1}
     assert await collection.count_documents({}) == 1
+
+
+def test_plain_scalars_encode_as_the_released_encoder_does() -> None:
+    _plain()
+    from bson import Code
+    from mongoeco.core.codec import DocumentCodec
+
+    released = DocumentCodec.encode.__wrapped__  # type: ignore[attr-defined]
+    values: list[Any] = [
+        *("", "text", 0, 1, -(2**63), 2**63 - 1, 2**31, 1.5, float("inf"), -0.0, True, False),
+        *(None, Int64(5), Code("x"), Decimal128("1.5"), b"raw", AT, [1, "a", None]),
+        {"nested": {"n": 2**40, "f": 2.5, "flag": False, "none": None, "list": [True, "x"]}},
+    ]
+    for value in values:
+        assert repr(DocumentCodec.encode(value)) == repr(released(value)), value
+    for too_large in (2**63, -(2**63) - 1, {"deep": [2**64]}):
+        with pytest.raises(OverflowError, match="int64 range"):
+            DocumentCodec.encode(too_large)
+        with pytest.raises(OverflowError, match="int64 range"):
+            released(too_large)
