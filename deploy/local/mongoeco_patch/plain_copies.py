@@ -87,14 +87,7 @@ def plain_deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """``copy.deepcopy`` for a tree of dicts, lists and immutable values."""
     if memo is not None:
         return copy.deepcopy(value, memo)
-    kind = type(value)
-    if kind is dict:
-        return {key: _copied(item) for key, item in value.items()}
-    if kind is list:
-        return [_copied(item) for item in value]
-    if kind in IMMUTABLE:
-        return value
-    return copy.deepcopy(value)
+    return _copied(value)
 
 
 def _copied(value: Any) -> Any:

@@ -16,7 +16,7 @@ it tests is, or is a base of, ``str``, ``float``, ``bool``, ``int`` or ``NoneTyp
 ``Int64`` and ``Code`` are subclasses, which this leaves to the released encoder), so it returns
 the value unchanged; and its validation (``validate_bson_value``) can only fail for such a
 value when an integer is outside the int64 range, with the ``BsonScalarOverflowError`` raised
-here, with the same message.
+here, with the same message (``single_validation.int64_check``, shared with that check).
 
 Drop once mongoeco encodes plain scalars on a fast path upstream.
 """
@@ -26,6 +26,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+
+from deploy.local.mongoeco_patch.single_validation import int64_check
 
 _MARK = "__oms_scalar_encoding__"
 _PLAIN = frozenset({str, float, bool, type(None)})
@@ -39,27 +41,20 @@ def install() -> None:
     original = DocumentCodec.encode
     if getattr(original, _MARK, False):
         return
-    encode = _plain_first(
-        original,
-        (bson_scalars.INT64_MIN, bson_scalars.INT64_MAX),
-        bson_scalars.BsonScalarOverflowError,
-    )
+    encode = _plain_first(original, int64_check(bson_scalars))
     setattr(DocumentCodec, "encode", staticmethod(encode))  # noqa: B010 - a staticmethod object
 
 
 def _plain_first(
-    original: Callable[[Any], Any], int64: tuple[int, int], overflow: type[Exception]
+    original: Callable[[Any], Any], check_int: Callable[[int], None]
 ) -> Callable[[Any], Any]:
-    low, high = int64
-
     @functools.wraps(original)
     def encode(data: Any) -> Any:
         kind = type(data)
         if kind in _PLAIN:
             return data
         if kind is int:
-            if not low <= data <= high:
-                raise overflow("integer exceeds BSON int64 range")
+            check_int(data)
             return data
         return original(data)
 

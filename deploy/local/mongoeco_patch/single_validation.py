@@ -49,8 +49,7 @@ def install() -> None:
         bson_scalars.wrap_bson_numeric,
         bson_scalars.BsonDecimal128,
         bson_scalars._normalize_decimal128,
-        int64=(bson_scalars.INT64_MIN, bson_scalars.INT64_MAX),
-        overflow=bson_scalars.BsonScalarOverflowError,
+        check_int=int64_check(bson_scalars),
     )
     to_internal = staticmethod(_remembering(codec.DocumentCodec.to_internal))
     replacements: list[tuple[object, str, object]] = [
@@ -65,8 +64,21 @@ def install() -> None:
 _PASSES = frozenset({str, bytes, bool, float, type(None), datetime.datetime})
 """Types for which ``wrap_bson_numeric`` returns ``None`` (or, for a float, a ``BsonDouble``,
 which checks nothing), so the released check does nothing with them: no wrapper is built.
-An ``int`` only has its range checked, as ``wrap_bson_numeric`` does before it builds a
-``BsonInt32`` or ``BsonInt64`` (whose own checks cannot fail for a value in range)."""
+An ``int`` only has its range checked (:func:`int64_check`)."""
+
+
+def int64_check(bson_scalars: Any) -> Callable[[int], None]:
+    """The check ``wrap_bson_numeric`` makes of an ``int`` before it builds a ``BsonInt32`` or
+    ``BsonInt64`` (whose own checks cannot fail for a value in range), without building
+    either: the same error, with the same message, for a value outside the int64 range."""
+    low, high = bson_scalars.INT64_MIN, bson_scalars.INT64_MAX
+    overflow = bson_scalars.BsonScalarOverflowError
+
+    def check(value: int) -> None:
+        if not low <= value <= high:
+            raise overflow("integer exceeds BSON int64 range")
+
+    return check
 
 
 class _Checks:
@@ -77,11 +89,9 @@ class _Checks:
         decimal128: type,
         normalize_decimal128: Callable[[Any], object],
         *,
-        int64: tuple[int, int],
-        overflow: type[Exception],
+        check_int: Callable[[int], None],
     ) -> None:
-        self._int64 = int64
-        self._overflow = overflow
+        self._check_int = check_int
         self._released = released
         self._wrap_numeric = wrap_numeric
         self._decimal128 = decimal128
@@ -119,8 +129,7 @@ class _Checks:
             elif type(current) in _PASSES:
                 pass  # wrap_bson_numeric: None, or a BsonDouble, which cannot fail
             elif type(current) is int:
-                if not self._int64[0] <= current <= self._int64[1]:
-                    raise self._overflow("integer exceeds BSON int64 range")
+                self._check_int(current)
             else:
                 wrapped = self._wrap_numeric(current)
                 if isinstance(wrapped, self._decimal128):
