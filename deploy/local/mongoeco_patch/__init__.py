@@ -33,6 +33,10 @@ says why, what, why it is exact, and when to drop it:
   upsert it may not be.
 - ``scalar_encoding``: a plain string, number, boolean or null is encoded without testing it
   against every BSON type.
+- ``inline_engine``: an engine with one worker (the launcher's) runs its calls on the server's
+  own thread instead of handing each to that worker and back.
+- ``codec_parameters``: whether the decoder takes ``preserve_bson_wrappers`` is asked once,
+  not with ``inspect.signature`` per document read.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -66,8 +70,10 @@ def apply() -> bool:
         return False
     from deploy.local.mongoeco_patch import (
         change_dispatch,
+        codec_parameters,
         feature_cache,
         gap_changes,
+        inline_engine,
         namespace_indexes,
         owned_images,
         pipeline_plans,
@@ -91,13 +97,15 @@ def apply() -> bool:
     gap_changes.install()
     pipeline_plans.install()
     scalar_encoding.install()
+    inline_engine.install()
+    codec_parameters.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
-            "pipeline_plans,scalar_encoding"
+            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters"
         ),
     )
     return True

@@ -1,0 +1,176 @@
+"""A one-worker engine runs its calls on the server's own thread
+(``mongoeco_patch.inline_engine``), and the decoder's parameters are asked once
+(``mongoeco_patch.codec_parameters``): the answers stay the ones mongoeco gives as released,
+also with many clients at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import Decimal128
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from deploy.local import mongoeco_patch
+from tests.support.servers import MongoServer
+
+pytest.importorskip("mongoeco", reason="the embedded server needs mongoeco (Python >= 3.13)")
+
+Doc = dict[str, Any]
+AT = datetime(2026, 12, 7, 1, 0)  # noqa: DTZ001 - PyMongo reads dates back naive, in UTC
+CALLER = contextvars.ContextVar("caller", default="none")
+
+
+async def _thread_of_a_call(path: Path, workers: int) -> tuple[int, str]:
+    assert mongoeco_patch.apply()
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    engine = SQLiteEngine(str(path), executor_workers=workers)
+    CALLER.set("the caller's")
+
+    def where() -> tuple[int, str]:
+        CALLER.set("changed inside")  # a copy of the context: the caller's stays
+        return threading.get_ident(), "ran"
+
+    run: Any = engine._run_blocking
+    ident, ran = await run(where)
+    assert CALLER.get() == "the caller's"
+    return ident, ran
+
+
+@pytest.mark.unit
+def test_one_worker_runs_the_call_on_the_calling_thread(tmp_path: Path) -> None:
+    ident, ran = asyncio.run(_thread_of_a_call(tmp_path / "one.sqlite3", 1))
+    assert (ident, ran) == (threading.get_ident(), "ran")
+
+
+@pytest.mark.unit
+def test_more_workers_hand_the_call_to_one_of_them(tmp_path: Path) -> None:
+    ident, ran = asyncio.run(_thread_of_a_call(tmp_path / "two.sqlite3", 2))
+    assert ran == "ran"
+    assert ident != threading.get_ident()
+
+
+@pytest.mark.unit
+def test_an_error_of_the_call_reaches_the_caller(tmp_path: Path) -> None:
+    async def failing() -> None:
+        assert mongoeco_patch.apply()
+        from mongoeco.engines.sqlite import SQLiteEngine
+
+        engine = SQLiteEngine(str(tmp_path / "e.sqlite3"), executor_workers=1)
+
+        def boom() -> None:
+            raise ValueError("from the engine")
+
+        run: Any = engine._run_blocking
+        await run(boom)
+
+    with pytest.raises(ValueError, match="from the engine"):
+        asyncio.run(failing())
+
+
+@pytest.mark.unit
+def test_the_decoders_parameters_are_asked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert mongoeco_patch.apply()
+    from mongoeco.core.codec import DocumentCodec
+
+    from deploy.local.mongoeco_patch import codec_parameters
+
+    asked: list[object] = []
+    real = inspect.signature
+
+    def counting(function: Any, *args: Any, **kwargs: Any) -> inspect.Signature:
+        asked.append(function)
+        return real(function, *args, **kwargs)
+
+    codec_parameters._takes_preserve.cache_clear()
+    monkeypatch.setattr(inspect, "signature", counting)
+
+    class Engine:
+        _codec = DocumentCodec
+
+    engine: Any = Engine()
+    decode = codec_parameters._asking_once(lambda *a, **k: None)
+    tagged = DocumentCodec.encode({"at": AT, "amount": Decimal128("9.99")})
+    for _ in range(3):
+        decoded = decode(engine, tagged, preserve_bson_wrappers=True)
+        assert decoded == DocumentCodec.decode(tagged, preserve_bson_wrappers=True)
+    assert len(asked) == 1
+
+
+@pytest.mark.unit
+def test_a_decoder_without_the_parameter_is_called_without_it() -> None:
+    assert mongoeco_patch.apply()
+    from deploy.local.mongoeco_patch import codec_parameters
+
+    calls: list[tuple[object, dict[str, object]]] = []
+
+    class Codec:
+        @staticmethod
+        def decode(payload: object) -> object:
+            calls.append((payload, {}))
+            return payload
+
+    class Engine:
+        _codec = Codec
+
+    decode = codec_parameters._asking_once(lambda *a, **k: None)
+    assert decode(Engine(), {"a": 1}, preserve_bson_wrappers=True) == {"a": 1}
+    assert calls == [({"a": 1}, {})]
+
+
+@pytest.mark.integration
+async def test_many_clients_at_once_get_every_answer(
+    collection: AsyncCollection[Doc], patched: tuple[MongoServer, str]
+) -> None:
+    """Writers, readers and cursors over several batches, from many connections at once: each
+    gets its own answers (the calls no longer overlap on a worker, and none is lost)."""
+    db, name = collection.database.name, collection.name
+    clients: list[AsyncMongoClient[Doc]] = [AsyncMongoClient(patched[0].url) for _ in range(6)]
+    try:
+        await collection.insert_many(
+            [
+                {"_id": f"seed-{i}", "n": i, "at": AT, "amount": Decimal128("1.10")}
+                for i in range(250)
+            ]
+        )
+
+        async def writer(client: AsyncMongoClient[Doc], k: int) -> None:
+            docs = client[db][name]
+            for i in range(20):
+                await docs.insert_one({"_id": f"w{k}-{i}", "n": i, "version": 1})
+                await docs.update_one(
+                    {"_id": f"w{k}-{i}", "version": 1},
+                    [{"$set": {"version": {"$add": ["$version", 1]}, "at": AT}}],
+                )
+
+        async def reader(client: AsyncMongoClient[Doc]) -> int:
+            docs = client[db][name]
+            seen = 0
+            for _ in range(3):
+                seen = len(
+                    [d async for d in docs.find({"_id": {"$regex": "^seed-"}}, batch_size=40)]
+                )
+            return seen
+
+        results = await asyncio.gather(
+            *(writer(c, k) for k, c in enumerate(clients[:3])),
+            *(reader(c) for c in clients[3:]),
+        )
+        assert results[3:] == [250, 250, 250]
+        written = [d async for d in collection.find({"_id": {"$regex": "^w"}})]
+        assert len(written) == 60
+        assert {d["version"] for d in written} == {2}
+        seed = await collection.find_one({"_id": "seed-7"})
+        assert seed is not None
+        assert (seed["at"], seed["amount"]) == (AT, Decimal128("1.10"))
+    finally:
+        for client in clients:
+            await client.close()
