@@ -37,7 +37,8 @@ interpreter lock. Measured on 2 cores with the sales-order load (60 orders, 10 i
 the server's CPU per order 220 ms with six, 199 with two, 182-197 with one (2026-12-06, first
 measure); again, alternating runs of the same code: 185-187 ms with two, 169-174 with one,
 and the mixed 8/s load's p50 / p95 1.9-2.35 / 7.3-11.0 s with two, 1.6-2.0 / 6.4-8.0 s with
-one. A second thread lets a read run beside a write, but costs more than it gains."""
+one. A second thread lets a read run beside a write, but costs more than it gains. With one,
+``mongoeco_patch.inline_engine`` runs the calls on the server's own thread (no hand-off)."""
 
 
 async def serve(
