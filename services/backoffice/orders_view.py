@@ -4,7 +4,6 @@ paging, a count. The order page itself reads the order service, so it is never b
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,6 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import (
     Event,
@@ -30,6 +28,7 @@ from shared.contracts import (
     OrderUpdated,
 )
 from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
+from shared.storage.writes import constant
 
 Document = dict[str, Any]
 ORDERS = "orders"
@@ -157,17 +156,16 @@ class OrderList:
             facts["total_value"] = Decimal128(Decimal(facts["total"]))
         status = status_after(event)
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
+        change = {name: constant(value) for name, value in facts.items()}
         if status is not None:
-            newer = {"$or": [{"status_at": {"$lte": at}}, {"status_at": None}]}
-            with contextlib.suppress(DuplicateKeyError):  # an older event: facts only
-                await self.writes.update(
-                    {"_id": order_id, **newer},
-                    {"$set": {**facts, "status": status, "status_at": at}},
-                    upsert=True,
-                )
-                return
-        if facts:
-            await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
+            # An older event than the one the status is from: its facts only. The database
+            # tells it apart in the write (no write of the list fails, none is sent again),
+            # and the writes about one order in a round go as one statement (UpdateBatch).
+            newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
+            change["status"] = {"$cond": [newer, status.value, "$status"]}
+            change["status_at"] = {"$max": ["$status_at", at]}  # the newer of the two
+        if change:
+            await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 
     async def everything(self) -> list[Document]:
         """Every order's facts and status (for the reports)."""

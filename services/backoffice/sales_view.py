@@ -110,7 +110,7 @@ class SalesView:
         newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
         change = {name: literal(value) for name, value in facts.items()} | {
             "status": {"$cond": [newer, status, "$status"]},
-            "status_at": {"$cond": [newer, at, "$status_at"]},
+            "status_at": {"$max": ["$status_at", at]},  # the newer of the two
         }
         await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 

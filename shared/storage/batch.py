@@ -151,10 +151,20 @@ class UpdateBatch(_GroupCommit):
     """Updates and upserts of a projection, made by deliveries handled at about the same
     time, in one ordered bulk write: each applies as if it had been awaited alone, in the
     order they were made. One that fails raises its own error to its caller (a duplicate key
-    of an upsert that matched nothing, say); those after it go in the next round."""
+    of an upsert that matched nothing, say); those after it go in the next round.
+
+    Update pipelines of one document (``where`` is its ``_id`` alone, the same ``upsert``)
+    made one after the other in a round go as one statement, their stages in the order made:
+    the stages of one pipeline run on what the previous left, as the second statement would
+    run on what the first wrote (an upsert's first stage starts from the ``_id``, as the first
+    statement's insert would), so the document ends the same. A view's writes about one order
+    within a round (its status, an issue, an invoice) cost one read and one write of it."""
 
     def __init__(self, collection: AsyncCollection[Document], *, linger: float) -> None:
         super().__init__(collection, linger=linger)
+        self._apart = False
+        """The next round sends each write alone: a joined statement failed, and the writes
+        in it are tried again one by one (only the one that fails fails)."""
 
     async def update(
         self, where: Document, change: Document | list[Document], *, upsert: bool = False
@@ -164,21 +174,30 @@ class UpdateBatch(_GroupCommit):
         await self._add({"where": where, "change": change, "upsert": upsert})
 
     async def _round(self, batch: list[tuple[Document, asyncio.Future[None]]]) -> None:
-        writes = [UpdateOne(op["where"], op["change"], upsert=op["upsert"]) for op, _ in batch]
+        ops = [op for op, _ in batch]
+        statements = [(op, [i]) for i, op in enumerate(ops)] if self._apart else _joined(ops)
+        self._apart = False
+        writes = [UpdateOne(op["where"], op["change"], upsert=op["upsert"]) for op, _ in statements]
         try:
             await self.collection.bulk_write(writes, ordered=True)
         except BulkWriteError as error:
             failed = error.details["writeErrors"][0]
             index = failed["index"]
-            for _, done in batch[:index]:
-                _settle(done)
+            for _, members in statements[:index]:
+                for member in members:
+                    _settle(batch[member][1])
             cause = (
                 DuplicateKeyError(failed.get("errmsg", "duplicate key"), DUPLICATE_KEY, failed)
                 if failed["code"] == DUPLICATE_KEY
                 else error
             )
-            _settle(batch[index][1], cause)
-            self._waiting[:0] = batch[index + 1 :]  # not tried: first in the next round
+            if len(failing := statements[index][1]) == 1:
+                _settle(batch[failing[0]][1], cause)
+                failing = []
+            else:  # which of the joined writes failed is found in the next round, alone
+                self._apart = True
+            untried = sorted([*failing, *(m for _, ms in statements[index + 1 :] for m in ms)])
+            self._waiting[:0] = [batch[m] for m in untried]  # first in the next round
             return
         except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
@@ -186,3 +205,30 @@ class UpdateBatch(_GroupCommit):
             return
         for _, done in batch:
             _settle(done)
+
+
+def _joinable(op: Document) -> bool:
+    """An update pipeline of one document named by its ``_id`` alone."""
+    return isinstance(op["change"], list) and list(op["where"]) == ["_id"]
+
+
+def _joined(ops: list[Document]) -> list[tuple[Document, list[int]]]:
+    """The statements of a round, in order, each with the positions of the writes it makes:
+    a pipeline of a document is joined to the statement before it when that is the last
+    statement about the document and a joinable one (same ``upsert``)."""
+    statements: list[tuple[Document, list[int]]] = []
+    last: dict[Any, int] = {}  # a document's _id -> its last statement's position
+    for position, op in enumerate(ops):
+        key = op["where"].get("_id")
+        if not isinstance(key, str | int):
+            last.clear()  # it may write any document: nothing is joined across it
+        elif (at := last.get(key)) is not None and _joinable(op):
+            before, members = statements[at]
+            if _joinable(before) and before["upsert"] == op["upsert"]:
+                joined = {**before, "change": [*before["change"], *op["change"]]}
+                statements[at] = (joined, [*members, position])
+                continue
+        if isinstance(key, str | int):
+            last[key] = len(statements)
+        statements.append((op, [position]))
+    return statements

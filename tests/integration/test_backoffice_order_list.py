@@ -4,14 +4,23 @@ learnt before totals were sortable get a sortable total when the back office sta
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from services.backoffice.orders_view import ORDERS, Filters, OrderList, create_indexes
-from shared.contracts import GoodsIssued, LineProgress, OrderCreated, OrderKind, StockLine
+from shared.contracts import (
+    GoodsIssued,
+    LineProgress,
+    OrderApproved,
+    OrderCreated,
+    OrderKind,
+    OrderSubmitted,
+    StockLine,
+)
 from shared.storage.mongo import database
 from tests.support.factories import lines, unique
 from tests.support.services import Environment
@@ -71,3 +80,52 @@ async def test_the_list_sorts_totals_as_amounts_counts_and_shows_partial_issues(
     await create_indexes(db)
     found, _ = await orders.page(by_total)
     assert found[0]["order_id"] == older
+
+
+class _Counted:
+    """The list's collection, counting the statements of each bulk write sent."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+        self.name = collection.name
+        self.sent: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
+        self.sent.append(len(requests))
+        return await self.collection.bulk_write(requests, **options)
+
+
+async def test_older_events_and_repeats_change_nothing_and_no_write_is_sent_again(
+    mongo_client: Any, env: Environment
+) -> None:
+    """The newest status stays whatever order the events come in; an older event still adds
+    its facts (the creation day); no write fails, so none is sent twice; one order's writes
+    in a round go as one statement."""
+    orders = OrderList(database(mongo_client, env.database("backoffice")))
+    counted = orders.writes.collection = _Counted(orders.orders)  # type: ignore[assignment]
+    at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # stored to the millisecond
+    made = created(unique("BR"), "12.00").model_copy(update={"occurred_at": at})
+    fields = made.model_dump(exclude={"message_id", "occurred_at"})
+    submitted = OrderSubmitted(
+        **fields,
+        attempt=1,
+        submitted_by="carl",
+        occurred_at=made.occurred_at + timedelta(seconds=1),
+    )
+    approved = OrderApproved(
+        **fields, attempt=1, occurred_at=made.occurred_at + timedelta(seconds=2)
+    )
+
+    await asyncio.gather(*(orders.learn(e) for e in (approved, made, submitted, approved)))
+    await orders.learn(submitted)  # a later round: an older event alone
+    await orders.learn(made)
+
+    assert counted.sent == [1, 1, 1]
+    doc = await orders.orders.find_one({"_id": made.order_id})
+    assert doc is not None
+    assert (doc["status"], doc["status_at"]) == ("approved", approved.occurred_at)
+    assert doc["created_on"] == made.occurred_at.isoformat()
+    assert (doc["total"], doc["total_value"]) == ("12.00", Decimal("12.00"))

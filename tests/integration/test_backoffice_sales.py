@@ -186,7 +186,7 @@ async def test_older_events_and_repeats_fail_no_write_so_none_is_sent_twice(
 
     await asyncio.gather(*(view.learn(event) for event in events))
 
-    assert counted.sent == [len(events)]
+    assert counted.sent == [1]  # one round; the six writes about one order as one statement
     doc = await view.sales.find_one({"_id": order_id})
     assert doc is not None
     assert (doc["status"], doc["status_at"]) == ("approved", approved.occurred_at)

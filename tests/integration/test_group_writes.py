@@ -168,3 +168,57 @@ async def test_an_update_that_fails_fails_alone_and_those_after_it_still_apply(
     stored = {doc["_id"]: doc async for doc in db.views.find()}
     assert stored["V-1"]["status_at"] == 5
     assert (stored["V-0"]["n"], stored["V-2"]["n"]) == (1, 2)
+
+
+async def test_pipelines_of_one_document_in_a_round_go_as_one_statement(
+    env: Environment, mongo_client: Any
+) -> None:
+    """Joined, the stages of one document's pipelines end it as applied one by one: an upsert
+    that creates it, then changes on what the one before left; a classic update between two
+    pipelines of a document keeps them apart, and other documents' writes keep their place."""
+    db = database(mongo_client, env.database("group"))
+    batch = UpdateBatch(db.views, linger=LINGER)
+    slow = batch.collection = _Slow(db.views)  # type: ignore[assignment]
+
+    def push(value: int) -> list[Document]:
+        seen = {"$ifNull": ["$seen", []]}
+        return [{"$set": {"seen": {"$concatArrays": [seen, [value]]}, "last": value}}]
+
+    await asyncio.gather(
+        batch.update({"_id": "J-1"}, push(1), upsert=True),
+        batch.update({"_id": "J-2"}, push(10), upsert=True),
+        batch.update({"_id": "J-1"}, push(2), upsert=True),
+        batch.update({"_id": "J-1"}, push(3), upsert=True),
+        batch.update({"_id": "J-2"}, {"$set": {"classic": True}}, upsert=True),
+        batch.update({"_id": "J-2"}, push(11), upsert=True),
+        batch.update({"_id": "J-1"}, [{"$set": {"n": {"$size": "$seen"}}}], upsert=True),
+    )
+
+    assert slow.writes == [4]  # J-1's four as one; J-2: a pipeline, the $set, a pipeline
+    stored = {doc["_id"]: doc async for doc in db.views.find()}
+    assert stored["J-1"] == {"_id": "J-1", "seen": [1, 2, 3], "last": 3, "n": 3}
+    assert stored["J-2"] == {"_id": "J-2", "seen": [10, 11], "last": 11, "classic": True}
+
+
+async def test_a_joined_statement_that_fails_is_tried_again_write_by_write(
+    env: Environment, mongo_client: Any
+) -> None:
+    db = database(mongo_client, env.database("group"))
+    await db.views.insert_one({"_id": "J-3", "n": "text"})
+    batch = UpdateBatch(db.views, linger=LINGER)
+
+    results = await asyncio.gather(
+        batch.update({"_id": "J-0"}, [{"$set": {"n": 1}}], upsert=True),
+        batch.update({"_id": "J-3"}, [{"$set": {"m": 1}}], upsert=True),
+        batch.update({"_id": "J-3"}, [{"$set": {"n": {"$add": ["$n", 1]}}}], upsert=True),
+        batch.update({"_id": "J-4"}, [{"$set": {"n": 4}}], upsert=True),
+        return_exceptions=True,
+    )
+
+    assert results[0] is None
+    assert results[1] is None  # joined with the failing one, then written alone
+    assert isinstance(results[2], Exception), results
+    assert results[3] is None  # untried in the failed round, written in the next
+    stored = {doc["_id"]: doc async for doc in db.views.find()}
+    assert stored["J-3"] == {"_id": "J-3", "n": "text", "m": 1}
+    assert (stored["J-0"]["n"], stored["J-4"]["n"]) == (1, 4)
