@@ -37,6 +37,9 @@ says why, what, why it is exact, and when to drop it:
   own thread instead of handing each to that worker and back.
 - ``codec_parameters``: whether the decoder takes ``preserve_bson_wrappers`` is asked once,
   not with ``inspect.signature`` per document read.
+- ``id_lookup``: an update or delete whose filter names the document's ``_id`` among other
+  conditions (a conditional save, an outbox claim) reads that document by its key, not every
+  document of the collection.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -73,6 +76,7 @@ def apply() -> bool:
         codec_parameters,
         feature_cache,
         gap_changes,
+        id_lookup,
         inline_engine,
         namespace_indexes,
         owned_images,
@@ -99,13 +103,14 @@ def apply() -> bool:
     scalar_encoding.install()
     inline_engine.install()
     codec_parameters.install()
+    id_lookup.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
-            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters"
+            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup"
         ),
     )
     return True

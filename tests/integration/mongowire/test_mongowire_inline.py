@@ -174,3 +174,47 @@ async def test_many_clients_at_once_get_every_answer(
     finally:
         for client in clients:
             await client.close()
+
+
+@pytest.mark.integration
+async def test_a_write_naming_an_id_among_other_conditions_changes_exactly_that_document(
+    collection: AsyncCollection[Doc],
+) -> None:
+    """Conditional saves, outbox claims and deletes: by key, then the whole filter
+    (``mongoeco_patch.id_lookup``); the outcome is the one the filter gives on any server."""
+    await collection.insert_many(
+        [
+            {"_id": "SO-1", "version": 3, "outbox_pending": True, "lease": {"until": AT}},
+            {"_id": "SO-2", "version": 1, "amount": Decimal128("2.50"), "tags": ["a", "b"]},
+            {"_id": 7, "version": 1},
+        ]
+    )
+
+    async def bumped(where: Doc) -> int:
+        result = await collection.update_one(
+            where, [{"$set": {"version": {"$add": ["$version", 1]}}}]
+        )
+        return result.modified_count
+
+    assert await bumped({"_id": "SO-1", "version": 2}) == 0  # a stale version
+    assert await bumped({"_id": "SO-1", "version": 3}) == 1
+    assert await bumped({"_id": "SO-9", "version": 1}) == 0  # no such document
+    assert await bumped({"_id": 7, "version": 1}) == 1  # a number as the id
+    assert await bumped({"_id": "7", "version": 2}) == 0  # its text is another id
+    later = datetime(2026, 12, 7, 2, 0)  # noqa: DTZ001
+    claim = {"_id": "SO-1", "outbox_pending": True}
+    assert await bumped({**claim, "$or": [{"lease": None}, {"lease.until": {"$lt": AT}}]}) == 0
+    assert await bumped({**claim, "$or": [{"lease": None}, {"lease.until": {"$lt": later}}]}) == 1
+    assert await bumped({"_id": "SO-2", "amount": {"$gte": Decimal128("2.5")}}) == 1
+    assert await bumped({"_id": "SO-2", "tags": "b", "missing": {"$exists": False}}) == 1
+    assert await bumped({"_id": "SO-2", "tags": {"$in": ["c"]}}) == 0
+    assert await bumped({"_id": "SO-2", "$expr": {"$eq": ["$version", 3]}}) == 1  # as released
+    found = await collection.find_one_and_update(
+        {"_id": "SO-2", "version": {"$ne": 1}}, {"$set": {"seen": True}}, return_document=True
+    )
+    assert found is not None
+    assert (found["version"], found["seen"]) == (4, True)
+    assert (await collection.delete_one({"_id": "SO-1", "version": 4})).deleted_count == 0
+    assert (await collection.delete_one({"_id": "SO-1", "version": 5})).deleted_count == 1
+    versions = {doc["_id"]: doc["version"] async for doc in collection.find()}
+    assert versions == {"SO-2": 4, 7: 2}
