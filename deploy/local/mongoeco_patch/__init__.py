@@ -40,6 +40,9 @@ says why, what, why it is exact, and when to drop it:
 - ``id_lookup``: an update or delete whose filter names the document's ``_id`` among other
   conditions (a conditional save, an outbox claim) reads that document by its key, not every
   document of the collection.
+- ``bson_sizes``: a decimal (and a number kept with its BSON type) has a BSON size, so
+  ``listDatabases``, ``dbStats``, ``collStats`` and ``$bsonSize`` answer for the services'
+  documents instead of failing.
 
 ``tests/integration/mongowire/`` checks each against the server over the wire.
 
@@ -72,6 +75,7 @@ def apply() -> bool:
         _warn("mongoeco_patch_skipped", installed=installed, pinned=PINNED_VERSION)
         return False
     from deploy.local.mongoeco_patch import (
+        bson_sizes,
         change_dispatch,
         codec_parameters,
         feature_cache,
@@ -104,13 +108,14 @@ def apply() -> bool:
     inline_engine.install()
     codec_parameters.install()
     id_lookup.install()
+    bson_sizes.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
-            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup"
+            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,bson_sizes"
         ),
     )
     return True

@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import bson
 import pytest
-from bson import Decimal128
+from bson import Decimal128, MinKey
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -218,3 +219,30 @@ async def test_a_write_naming_an_id_among_other_conditions_changes_exactly_that_
     assert (await collection.delete_one({"_id": "SO-1", "version": 5})).deleted_count == 1
     versions = {doc["_id"]: doc["version"] async for doc in collection.find()}
     assert versions == {"SO-2": 4, 7: 2}
+
+
+@pytest.mark.integration
+async def test_documents_holding_decimals_have_a_bson_size_and_statistics(
+    collection: AsyncCollection[Doc], patched: tuple[MongoServer, str]
+) -> None:
+    """``$bsonSize`` of a document with decimals is the size ``bson.encode`` gives it, and the
+    commands built on it (listing databases, statistics) answer (``mongoeco_patch.bson_sizes``)."""
+    doc = {
+        "_id": "SO-1",
+        "total": Decimal128("19.99"),
+        "lines": [{"sku": "A", "price": Decimal128("9.995"), "weight": 1.5}],
+        "at": AT,
+        "min": MinKey(),
+    }
+    await collection.insert_one(doc)
+    [sized] = [
+        d
+        async for d in await collection.aggregate([{"$project": {"size": {"$bsonSize": "$$ROOT"}}}])
+    ]
+    assert sized["size"] == len(bson.encode(doc))
+    db = collection.database
+    assert db.name in await db.client.list_database_names()
+    stats = await db.command("dbStats")
+    assert stats["objects"] >= 1
+    assert stats["dataSize"] > 0
+    assert (await db.command("collStats", collection.name))["count"] == 1
