@@ -31,7 +31,7 @@ _MARK = "__oms_bson_sizes__"
 def install() -> None:
     """Size decimals and typed numbers as BSON stores them (idempotent)."""
     import bson
-    from mongoeco import types
+    from mongoeco._types._bson_values import Decimal128
     from mongoeco.core import bson_scalars
     from mongoeco.core.aggregation import runtime
 
@@ -39,7 +39,7 @@ def install() -> None:
     if getattr(original, _MARK, False):
         return
     fixed: tuple[tuple[tuple[type, ...], int], ...] = (
-        ((types.Decimal128, bson.Decimal128, bson_scalars.BsonDecimal128), 16),
+        ((Decimal128, bson.Decimal128, bson_scalars.BsonDecimal128), 16),
         ((bson_scalars.BsonInt64, bson_scalars.BsonDouble), 8),
         ((bson_scalars.BsonInt32,), 4),
         ((bson.MinKey, bson.MaxKey), 0),
