@@ -9,6 +9,7 @@ import asyncio
 import contextvars
 import inspect
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,49 +30,92 @@ AT = datetime(2026, 12, 7, 1, 0)  # noqa: DTZ001 - PyMongo reads dates back naiv
 CALLER = contextvars.ContextVar("caller", default="none")
 
 
-async def _thread_of_a_call(path: Path, workers: int) -> tuple[int, str]:
+def _engine(path: Path, workers: int) -> Any:
     assert mongoeco_patch.apply()
     from mongoeco.engines.sqlite import SQLiteEngine
 
-    engine = SQLiteEngine(str(path), executor_workers=workers)
-    CALLER.set("the caller's")
+    return SQLiteEngine(str(path), executor_workers=workers)
 
-    def where() -> tuple[int, str]:
+
+def _where(name: str) -> Any:
+    """An engine call named ``name``: the thread it ran on; it changes the context it gets."""
+
+    def call() -> int:
         CALLER.set("changed inside")  # a copy of the context: the caller's stays
-        return threading.get_ident(), "ran"
+        return threading.get_ident()
 
-    run: Any = engine._run_blocking
-    ident, ran = await run(where)
+    call.__name__ = name
+    return call
+
+
+async def _thread_of_a_call(path: Path, workers: int, name: str) -> int:
+    run: Any = _engine(path, workers)._run_blocking
+    CALLER.set("the caller's")
+    ident: int = await run(_where(name))
     assert CALLER.get() == "the caller's"
-    return ident, ran
+    return ident
 
 
 @pytest.mark.unit
-def test_one_worker_runs_the_call_on_the_calling_thread(tmp_path: Path) -> None:
-    ident, ran = asyncio.run(_thread_of_a_call(tmp_path / "one.sqlite3", 1))
-    assert (ident, ran) == (threading.get_ident(), "ran")
+def test_one_worker_runs_a_per_document_call_on_the_calling_thread(tmp_path: Path) -> None:
+    ident = asyncio.run(
+        _thread_of_a_call(tmp_path / "one.sqlite3", 1, "_update_with_operation_sync")
+    )
+    assert ident == threading.get_ident()
 
 
 @pytest.mark.unit
-def test_more_workers_hand_the_call_to_one_of_them(tmp_path: Path) -> None:
-    ident, ran = asyncio.run(_thread_of_a_call(tmp_path / "two.sqlite3", 2))
-    assert ran == "ran"
+def test_a_call_whose_time_grows_with_the_data_still_goes_to_the_worker(tmp_path: Path) -> None:
+    ident = asyncio.run(_thread_of_a_call(tmp_path / "bulk.sqlite3", 1, "_insert_documents_sync"))
+    assert ident != threading.get_ident()
+
+
+@pytest.mark.unit
+def test_more_workers_hand_every_call_to_one_of_them(tmp_path: Path) -> None:
+    ident = asyncio.run(_thread_of_a_call(tmp_path / "two.sqlite3", 2, "_get_document_sync"))
+    assert ident != threading.get_ident()
+
+
+@pytest.mark.unit
+def test_no_call_runs_inline_beside_one_in_the_worker(tmp_path: Path) -> None:
+    """While a long call is in the worker, a per-document call waits for it there: no two
+    calls overlap, as with the one worker."""
+
+    async def both() -> tuple[list[str], int]:
+        run: Any = _engine(tmp_path / "both.sqlite3", 1)._run_blocking
+        order: list[str] = []
+        started = threading.Event()
+
+        def _count_matching_documents_sync() -> None:
+            started.set()
+            time.sleep(0.2)
+            order.append("long")
+
+        def _get_document_sync() -> int:
+            order.append("short")
+            return threading.get_ident()
+
+        long = asyncio.create_task(run(_count_matching_documents_sync))
+        while not started.is_set():
+            await asyncio.sleep(0.005)
+        ident: int = await run(_get_document_sync)
+        await long
+        return order, ident
+
+    order, ident = asyncio.run(both())
+    assert order == ["long", "short"]
     assert ident != threading.get_ident()
 
 
 @pytest.mark.unit
 def test_an_error_of_the_call_reaches_the_caller(tmp_path: Path) -> None:
     async def failing() -> None:
-        assert mongoeco_patch.apply()
-        from mongoeco.engines.sqlite import SQLiteEngine
+        run: Any = _engine(tmp_path / "e.sqlite3", 1)._run_blocking
 
-        engine = SQLiteEngine(str(tmp_path / "e.sqlite3"), executor_workers=1)
-
-        def boom() -> None:
+        def _insert_document_sync() -> None:
             raise ValueError("from the engine")
 
-        run: Any = engine._run_blocking
-        await run(boom)
+        await run(_insert_document_sync)
 
     with pytest.raises(ValueError, match="from the engine"):
         asyncio.run(failing())
@@ -246,3 +290,35 @@ async def test_documents_holding_decimals_have_a_bson_size_and_statistics(
     assert stats["objects"] >= 1
     assert stats["dataSize"] > 0
     assert (await db.command("collStats", collection.name))["count"] == 1
+
+
+@pytest.mark.integration
+async def test_the_server_answers_while_a_large_batch_is_stored(
+    collection: AsyncCollection[Doc],
+    patched: tuple[MongoServer, str],
+    request: pytest.FixtureRequest,
+) -> None:
+    """A bulk insert of thousands of documents runs in the SQLite engine's worker: meanwhile
+    the server answers other connections (a driver's heartbeat above all) at once, and their
+    writes apply. (The memory engine runs every call on the server's thread, as released.)"""
+    if request.node.callspec.params["patched"] != "sqlite":
+        pytest.skip("the memory engine has no worker")
+    other: AsyncMongoClient[Doc] = AsyncMongoClient(patched[0].url)
+    try:
+        lines = [{"sku": f"S{k}", "quantity": Decimal128("2"), "at": AT} for k in range(20)]
+        batch = [{"_id": f"B-{i}", "lines": lines} for i in range(3000)]
+        stored = asyncio.create_task(collection.insert_many(batch, ordered=False))
+        slowest = 0.0
+        while not stored.done():
+            began = time.perf_counter()
+            await other.admin.command("ping")
+            await other[collection.database.name][collection.name].update_one(
+                {"_id": "beside"}, {"$inc": {"n": 1}}, upsert=True
+            )
+            slowest = max(slowest, time.perf_counter() - began)
+            await asyncio.sleep(0.02)
+        await stored
+        assert slowest < 2.0, slowest
+        assert await collection.count_documents({"_id": {"$regex": "^B-"}}) == 3000
+    finally:
+        await other.close()
