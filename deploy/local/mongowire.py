@@ -38,8 +38,8 @@ the server's CPU per order 220 ms with six, 199 with two, 182-197 with one (2026
 measure); again, alternating runs of the same code: 185-187 ms with two, 169-174 with one,
 and the mixed 8/s load's p50 / p95 1.9-2.35 / 7.3-11.0 s with two, 1.6-2.0 / 6.4-8.0 s with
 one. A second thread lets a read run beside a write, but costs more than it gains. With one,
-``mongoeco_patch.inline_engine`` runs the calls about one document on the server's own thread
-(no hand-off); the others still run on the worker."""
+``mongoeco_patch.inline_engine`` runs the short calls on the server's own thread (no
+hand-off); those on a whole collection or database still run on the worker."""
 
 
 async def serve(

@@ -33,9 +33,9 @@ says why, what, why it is exact, and when to drop it:
   upsert it may not be.
 - ``scalar_encoding``: a plain string, number, boolean or null is encoded without testing it
   against every BSON type.
-- ``inline_engine``: an engine with one worker (the launcher's) runs its calls about one
-  document on the server's own thread instead of handing each to that worker and back; bulk
-  writes, cursors and counts still go to the worker, so the server keeps answering meanwhile.
+- ``inline_engine``: an engine with one worker (the launcher's) runs its short calls on the
+  server's own thread instead of handing each to that worker and back; bulk writes, counts,
+  index builds and listings still go to the worker, so the server keeps answering meanwhile.
 - ``codec_parameters``: whether the decoder takes ``preserve_bson_wrappers`` is asked once,
   not with ``inspect.signature`` per document read.
 - ``id_lookup``: an update or delete whose filter names the document's ``_id`` among other

@@ -65,7 +65,7 @@ def test_one_worker_runs_a_per_document_call_on_the_calling_thread(tmp_path: Pat
 
 
 @pytest.mark.unit
-def test_a_call_whose_time_grows_with_the_data_still_goes_to_the_worker(tmp_path: Path) -> None:
+def test_a_call_on_a_whole_collection_still_goes_to_the_worker(tmp_path: Path) -> None:
     ident = asyncio.run(_thread_of_a_call(tmp_path / "bulk.sqlite3", 1, "_insert_documents_sync"))
     assert ident != threading.get_ident()
 
