@@ -23,6 +23,7 @@ from shared.contracts import (
 )
 from shared.storage.mongo import database
 from tests.support.factories import lines, unique
+from tests.support.metrics import CountedBulkWrites
 from tests.support.services import Environment
 
 pytestmark = pytest.mark.integration
@@ -82,22 +83,6 @@ async def test_the_list_sorts_totals_as_amounts_counts_and_shows_partial_issues(
     assert found[0]["order_id"] == older
 
 
-class _Counted:
-    """The list's collection, counting the statements of each bulk write sent."""
-
-    def __init__(self, collection: Any) -> None:
-        self.collection = collection
-        self.name = collection.name
-        self.sent: list[int] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.collection, name)
-
-    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
-        self.sent.append(len(requests))
-        return await self.collection.bulk_write(requests, **options)
-
-
 async def test_older_events_and_repeats_change_nothing_and_no_write_is_sent_again(
     mongo_client: Any, env: Environment
 ) -> None:
@@ -105,7 +90,7 @@ async def test_older_events_and_repeats_change_nothing_and_no_write_is_sent_agai
     its facts (the creation day); no write fails, so none is sent twice; one order's writes
     in a round go as one statement."""
     orders = OrderList(database(mongo_client, env.database("backoffice")))
-    counted = orders.writes.collection = _Counted(orders.orders)  # type: ignore[assignment]
+    counted = orders.writes.collection = CountedBulkWrites(orders.orders)  # type: ignore[assignment]
     at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # stored to the millisecond
     made = created(unique("BR"), "12.00").model_copy(update={"occurred_at": at})
     fields = made.model_dump(exclude={"message_id", "occurred_at"})

@@ -25,6 +25,7 @@ from shared.contracts.inventory import StockLine
 from shared.storage.mongo import database
 from tests.support.bus import Bus
 from tests.support.factories import lines, unique
+from tests.support.metrics import CountedBulkWrites
 from tests.support.services import Environment
 
 pytestmark = pytest.mark.integration
@@ -157,27 +158,11 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     assert "issues" not in by_invoice
 
 
-class _Counted:
-    """The view's collection, counting the statements of each bulk write sent."""
-
-    def __init__(self, collection: Any) -> None:
-        self.collection = collection
-        self.name = collection.name
-        self.sent: list[int] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.collection, name)
-
-    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
-        self.sent.append(len(requests))
-        return await self.collection.bulk_write(requests, **options)
-
-
 async def test_older_events_and_repeats_fail_no_write_so_none_is_sent_twice(
     env: Environment, mongo_client: Any
 ) -> None:
     view = SalesView(database(mongo_client, env.database("backoffice")))
-    counted = view.writes.collection = _Counted(view.sales)  # type: ignore[assignment]
+    counted = view.writes.collection = CountedBulkWrites(view.sales)  # type: ignore[assignment]
     order_id = unique("SO")
     created, approved = created_and_approved(order_id)
     first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))

@@ -7,6 +7,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -76,3 +77,20 @@ class RoundTrips:
             (f"{service} {command} {collection}".strip(), count / self.orders)
             for (service, command, collection), count in self.counts.most_common(n)
         ]
+
+
+class CountedBulkWrites:
+    """A collection that counts the statements of each bulk write sent through it (a view's
+    rounds), and is otherwise the collection itself."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+        self.name = collection.name
+        self.sent: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+    async def bulk_write(self, requests: list[Any], **options: Any) -> Any:
+        self.sent.append(len(requests))
+        return await self.collection.bulk_write(requests, **options)
