@@ -12,8 +12,8 @@ stops within its bound.
   relay's poller stop beside the rest; in-flight messages get ``OMS_GRACEFUL_TIMEOUT`` s to
   finish; what cannot finish is nacked back to its queue; the relay publishes what is owed and
   records it. Those last two share ``AFTER_GRACEFUL`` s, counted from the signal, so that
-  under load a service exits about ``OMS_GRACEFUL_TIMEOUT`` + 2 s after SIGTERM (4.5-5 s by
-  default), and within ``OMS_GRACEFUL_TIMEOUT`` + 5 s even if something hangs. The
+  under load a service exits at most about ``OMS_GRACEFUL_TIMEOUT`` + 2 s after SIGTERM (5 s
+  by default), and within ``OMS_GRACEFUL_TIMEOUT`` + 5 s even if something hangs. The
   ``consumers_stopped`` log line says where the time went (``phases``).
 """
 

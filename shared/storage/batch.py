@@ -220,7 +220,8 @@ def _joined(ops: list[Document]) -> list[tuple[Document, list[int]]]:
     last: dict[Any, int] = {}  # a document's _id -> its last statement's position
     for position, op in enumerate(ops):
         key = op["where"].get("_id")
-        if not isinstance(key, str | int):
+        named = type(key) in (str, int)  # (not a bool: true is not the _id 1)
+        if not named:
             last.clear()  # it may write any document: nothing is joined across it
         elif (at := last.get(key)) is not None and _joinable(op):
             before, members = statements[at]
@@ -228,7 +229,7 @@ def _joined(ops: list[Document]) -> list[tuple[Document, list[int]]]:
                 joined = {**before, "change": [*before["change"], *op["change"]]}
                 statements[at] = (joined, [*members, position])
                 continue
-        if isinstance(key, str | int):
+        if named:
             last[key] = len(statements)
         statements.append((op, [position]))
     return statements
