@@ -328,7 +328,7 @@ class Lifecycle:
         clock = Stopwatch()
         graceful = runtime.settings.graceful_timeout
         # The budget counts from the signal (the stop may begin a little after it).
-        signalled = began if self._signalled is None else min(self._signalled, began)
+        signalled = began if self._signalled is None else self._signalled
         in_hand_until = signalled + graceful
         done_by = in_hand_until + AFTER_GRACEFUL
         log.info(

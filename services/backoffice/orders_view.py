@@ -82,6 +82,17 @@ def status_after(event: Event) -> OrderStatus | None:
     return STATUS_AFTER[event.routing_key]
 
 
+def newest_status(status: OrderStatus, at: datetime) -> Document:
+    """The update pipeline's fields that keep the status of the newest event about an order:
+    ``status`` as of ``at`` unless a newer one is stored (an older event changes neither). The
+    database tells them apart in the write, so no write fails and none is sent again."""
+    newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
+    return {
+        "status": {"$cond": [newer, status.value, "$status"]},
+        "status_at": {"$max": ["$status_at", at]},  # the newer of the two
+    }
+
+
 FACTS = ("kind", "party_id", "branch_id", "created_by", "currency", "total")
 
 
@@ -157,14 +168,9 @@ class OrderList:
         status = status_after(event)
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
         change = {name: constant(value) for name, value in facts.items()}
-        if status is not None:
-            # An older event than the one the status is from: its facts only. The database
-            # tells it apart in the write (no write of the list fails, none is sent again),
-            # and the writes about one order in a round go as one statement (UpdateBatch).
-            newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
-            change["status"] = {"$cond": [newer, status.value, "$status"]}
-            change["status_at"] = {"$max": ["$status_at", at]}  # the newer of the two
-        if change:
+        if status is not None:  # an older event: its facts only
+            change |= newest_status(status, at)
+        if change:  # the writes about one order in a round go as one statement (UpdateBatch)
             await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 
     async def everything(self) -> list[Document]:

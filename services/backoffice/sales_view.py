@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.backoffice.orders_view import STATUS_AFTER
+from services.backoffice.orders_view import STATUS_AFTER, newest_status
 from shared.contracts import (
     Event,
     GoodsIssued,
@@ -107,11 +107,8 @@ class SalesView:
                 await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
             return
         # An older event than the one the status is from: its facts only.
-        newer = {"$lte": [{"$ifNull": ["$status_at", None]}, at]}
-        change = {name: literal(value) for name, value in facts.items()} | {
-            "status": {"$cond": [newer, status, "$status"]},
-            "status_at": {"$max": ["$status_at", at]},  # the newer of the two
-        }
+        change = {name: literal(value) for name, value in facts.items()}
+        change |= newest_status(status, at)
         await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 
     async def _issued(self, event: GoodsIssued) -> None:
