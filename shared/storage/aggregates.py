@@ -25,6 +25,7 @@ from shared.storage.joined import JOIN_SECONDS, LEAD, LOOK_AHEAD_SECONDS, Applie
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
+from shared.storage.saves import SaveBatch
 from shared.storage.writes import (
     ANSWER_TO,
     ANSWER_WINDOW,
@@ -137,6 +138,7 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
+        self._saves = SaveBatch(collection)
         self._waiting: dict[str, list[Change[A]]] = {}
         """Per aggregate being changed here: the changes that came while it is written."""
         self._arrivals: dict[str, asyncio.Future[None]] = {}
@@ -452,7 +454,7 @@ class AggregateStore(Generic[A]):
             **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
         }
         try:
-            await self.collection.insert_one(doc)
+            await self._saves.insert(doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
         aggregate.version, aggregate.applied_messages = 1, applied
@@ -502,13 +504,13 @@ class AggregateStore(Generic[A]):
             version=aggregate.version,
         )
         try:
-            result = await self.collection.update_one(
+            matched = await self._saves.update(
                 {"_id": aggregate.id, "version": aggregate.version}, update
             )
         except BaseException:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise
-        if result.matched_count == 0:
+        if not matched:
             self.relay.forget_later(self.collection.name, aggregate.id, published)
             raise ConcurrencyConflict(f"{self.collection.name}/{aggregate.id}@{aggregate.version}")
         aggregate.version += 1

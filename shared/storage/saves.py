@@ -1,0 +1,144 @@
+"""Saves of aggregates made at about the same time share one round trip (group commit of
+:class:`~shared.storage.aggregates.AggregateStore`'s writes)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pymongo import InsertOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+from shared.storage.batch import DUPLICATE_KEY
+from shared.storage.mongo import Document
+
+SAVES_PER_ROUND = 32
+"""At most this many saves share a round trip (each is a delivery waiting for it)."""
+
+
+class SaveBatch:
+    """The conditional saves and the inserts of one collection's aggregates, made by
+    deliveries handled at about the same time: a write goes as soon as the round before it is
+    back, with every other one made meanwhile, in one unordered bulk write. Nothing waits to be
+    batched: alone, a write goes at once, exactly as ``update_one`` or ``insert_one``; under
+    load, one round trip carries several.
+
+    Each write keeps its own outcome. An update is conditional (its filter names the ``_id``
+    and the ``version`` it was read at), and a bulk write counts matches only in total; so in
+    a round of several, an update is sent as an upsert: one that matches nothing tries to
+    insert its ``_id``, and that duplicate key is reported for it alone. Any error of an update
+    in a round is settled by sending it again alone, as a plain update: its match count, or its
+    own error, is then the answer (a conflict, or a unique index the change would break, say).
+    Aggregates are never deleted, so such an upsert never inserts; should one (its document
+    was removed by hand), that document is removed again and the write reported unmatched."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self.collection = collection
+        self._waiting: list[_Save] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def update(self, where: Document, change: list[Document]) -> bool:
+        """Apply the pipeline ``change`` to the document ``where`` names (its ``_id`` and
+        ``version``); False when it matched nothing."""
+        return await self._add(_Save(where, change))
+
+    async def insert(self, doc: Document) -> None:
+        """Insert ``doc``; ``DuplicateKeyError`` when its ``_id`` is taken."""
+        await self._add(_Save(doc, None))
+
+    async def _add(self, save: _Save) -> bool:
+        self._waiting.append(save)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._send(), name="save-batch")
+        return await save.done
+
+    async def _send(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(0)  # the writes of deliveries handled in this turn join
+            batch = [save for save in self._waiting[:SAVES_PER_ROUND] if not save.done.done()]
+            del self._waiting[:SAVES_PER_ROUND]  # (a caller that stopped waiting: not sent)
+            try:
+                if len(batch) == 1:
+                    await batch[0].alone(self.collection)
+                elif batch:
+                    await self._round(batch)
+            except BaseException as error:  # stopped while a round was out: none hangs
+                for save in [*batch, *self._waiting]:
+                    save.settle(error=error)
+                self._waiting.clear()
+                raise
+
+    async def _round(self, batch: list[_Save]) -> None:
+        writes = [
+            InsertOne(save.where)
+            if save.change is None
+            else UpdateOne(save.where, save.change, upsert=True)
+            for save in batch
+        ]
+        try:
+            result = await self.collection.bulk_write(writes, ordered=False)
+            errors: dict[int, Document] = {}
+            upserted = dict(result.upserted_ids or {})
+        except BulkWriteError as error:
+            if error.details.get("writeConcernErrors"):
+                _fail_each(batch, error)
+                return
+            errors = {e["index"]: e for e in error.details["writeErrors"]}
+            upserted = {u["index"]: u["_id"] for u in error.details.get("upserted", [])}
+        except Exception as error:  # the database is away: every delivery retries
+            _fail_each(batch, error)
+            return
+        for index, save in enumerate(batch):
+            failed = errors.get(index)
+            if index in upserted:  # its document had been removed: undo the insert
+                removed = {"_id": upserted[index], "version": save.where["version"] + 1}
+                await self.collection.delete_one(removed)
+                save.settle(False)
+            elif failed is None:
+                save.settle(True)
+            elif save.change is not None:
+                await save.alone(self.collection)
+            elif failed["code"] == DUPLICATE_KEY:
+                errmsg = failed.get("errmsg", "duplicate key")
+                save.settle(error=DuplicateKeyError(errmsg, DUPLICATE_KEY, failed))
+            else:
+                errmsg = failed.get("errmsg", "insert failed")
+                save.settle(error=OperationFailure(errmsg, failed.get("code"), failed))
+
+
+class _Save:
+    """One write waiting in a :class:`SaveBatch`: an insert (``change`` is None: ``where`` is
+    the document) or a conditional update."""
+
+    __slots__ = ("change", "done", "where")
+
+    def __init__(self, where: Document, change: list[Document] | None) -> None:
+        self.where, self.change = where, change
+        self.done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def settle(self, matched: bool = True, *, error: BaseException | None = None) -> None:
+        if self.done.done():
+            return
+        if error is None:
+            self.done.set_result(matched)
+        elif isinstance(error, asyncio.CancelledError):
+            self.done.cancel()
+        else:
+            self.done.set_exception(error)
+
+    async def alone(self, collection: AsyncCollection[Document]) -> None:
+        """Write it in a round trip of its own, as the driver's single-document call."""
+        try:
+            if self.change is None:
+                await collection.insert_one(self.where)
+                self.settle(True)
+            else:
+                result = await collection.update_one(self.where, self.change)
+                self.settle(result.matched_count > 0)
+        except Exception as error:
+            self.settle(error=error)
+
+
+def _fail_each(batch: list[_Save], error: BaseException) -> None:
+    for save in batch:
+        save.settle(error=error)

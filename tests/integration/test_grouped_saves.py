@@ -1,0 +1,181 @@
+"""Saves of different aggregates made at about the same time share a round trip, over a real
+MongoDB-wire server (:class:`~shared.storage.saves.SaveBatch`): nothing waits to be batched,
+and each write keeps its own outcome, as if it had been sent alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from services.order.orders.domain.order import Order
+from shared.contracts.approval import ApprovalPending, Person
+from shared.storage.aggregates import AggregateStore
+from shared.storage.mongo import Document, connect, database
+from shared.storage.outbox import OutboxRelay
+from shared.storage.recent import RecentDocuments
+from shared.storage.saves import SaveBatch
+from tests.integration.test_outbox import submitted_order
+from tests.support.commands import Sent
+from tests.support.services import Environment
+
+
+@pytest.fixture
+async def commands() -> Sent:
+    return Sent()
+
+
+@pytest.fixture
+async def db(env: Environment, mongo: Any, commands: Sent) -> AsyncIterator[Any]:
+    client = connect(mongo.url, app_name="oms-tests", listeners=[commands])
+    yield database(client, env.database("saves"))
+    await client.close()
+
+
+async def _publish(_entry: Document) -> None:
+    return None
+
+
+def _store(db: Any) -> AggregateStore[Order]:
+    relay = OutboxRelay(db, ["orders"], _publish, owner="test")
+    return AggregateStore(db.orders, Order, relay, recent=RecentDocuments())
+
+
+def _pending(order: Order) -> ApprovalPending:
+    return ApprovalPending(
+        request_id=f"{order.id}:1",
+        order_id=order.id,
+        order_kind=order.kind,
+        party_id=order.party_id,
+        attempt=1,
+        creator=Person(user_id="alice"),
+        level=1,
+        levels=1,
+        approver=Person(user_id="approver"),
+    )
+
+
+def _seen(event: ApprovalPending) -> Any:
+    def mutate(order: Order) -> None:
+        order.saw(event)
+
+    return mutate
+
+
+def _bump(to: int) -> list[Document]:
+    return [{"$set": {"state": to, "version": to}}]
+
+
+async def test_saves_of_orders_handled_together_share_round_trips(db: Any, commands: Sent) -> None:
+    store = _store(db)
+    orders = [await submitted_order(store) for _ in range(8)]
+    before = commands.writes().count("update")
+
+    events = [_pending(order) for order in orders]
+    await asyncio.gather(
+        *(
+            store.change(o.id, e, _seen(e), missing=LookupError)
+            for o, e in zip(orders, events, strict=True)
+        )
+    )
+
+    updates = commands.writes().count("update") - before
+    assert updates <= 2  # the first alone; the seven made meanwhile in one round
+    for order, event in zip(orders, events, strict=True):
+        doc = await db.orders.find_one({"_id": order.id})
+        assert doc["version"] == 2
+        assert doc["applied_messages"][-1] == str(event.message_id)
+        assert doc["timeline"][-1]["message_id"] == str(event.message_id)
+
+
+async def test_each_write_of_a_round_has_its_own_outcome(db: Any, commands: Sent) -> None:
+    await db.docs.insert_many([{"_id": n, "state": 1, "version": 1} for n in range(4)])
+    saves = SaveBatch(db.docs)
+    commands.clear()
+
+    outcomes = await asyncio.gather(
+        saves.update({"_id": 0, "version": 1}, _bump(2)),
+        saves.update({"_id": 1, "version": 7}, _bump(8)),  # stale: someone wrote it since
+        saves.insert({"_id": 2, "state": 1, "version": 1}),  # taken
+        saves.insert({"_id": 9, "state": 1, "version": 1}),
+        saves.update({"_id": 3, "version": 1}, _bump(2)),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] is True
+    assert outcomes[1] is False
+    assert isinstance(outcomes[2], DuplicateKeyError)
+    assert outcomes[3] is None
+    assert outcomes[4] is True
+    stored = {doc["_id"]: doc["version"] async for doc in db.docs.find()}
+    assert stored == {0: 2, 1: 1, 2: 1, 3: 2, 9: 1}
+    # One round: its inserts and its updates (one command each), then the stale update alone.
+    assert commands.writes() == ["insert", "update", "update"]
+
+
+async def test_an_update_of_a_removed_document_matches_nothing_and_leaves_nothing(
+    db: Any,
+) -> None:
+    await db.docs.insert_one({"_id": "kept", "state": 1, "version": 1})
+    saves = SaveBatch(db.docs)
+
+    outcomes = await asyncio.gather(
+        saves.update({"_id": "kept", "version": 1}, _bump(2)),
+        saves.update({"_id": "removed", "version": 1}, _bump(2)),
+    )
+
+    assert list(outcomes) == [True, False]
+    assert await db.docs.count_documents({}) == 1
+
+
+async def test_an_update_that_breaks_a_unique_index_gets_its_own_error(db: Any) -> None:
+    await db.docs.create_index("code", unique=True)
+    await db.docs.insert_many(
+        [{"_id": n, "code": f"c{n}", "state": 1, "version": 1} for n in range(3)]
+    )
+    saves = SaveBatch(db.docs)
+    taken = [{"$set": {"code": "c0", "version": 2}}]
+
+    outcomes = await asyncio.gather(
+        saves.update({"_id": 0, "version": 1}, _bump(2)),
+        saves.update({"_id": 1, "version": 1}, taken),
+        saves.update({"_id": 2, "version": 1}, _bump(2)),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] is True
+    assert outcomes[2] is True
+    assert isinstance(outcomes[1], DuplicateKeyError)
+    assert (await db.docs.find_one({"_id": 1}))["version"] == 1
+
+
+async def test_a_write_alone_is_the_drivers_single_document_call(db: Any, commands: Sent) -> None:
+    await db.docs.insert_one({"_id": 1, "state": 1, "version": 1})
+    saves = SaveBatch(db.docs)
+    commands.clear()
+
+    assert await saves.update({"_id": 1, "version": 1}, _bump(2)) is True
+    assert await saves.update({"_id": 1, "version": 1}, _bump(2)) is False
+    await saves.insert({"_id": 2, "state": 1, "version": 1})
+
+    assert commands.writes() == ["update", "update", "insert"]
+    assert await db.docs.count_documents({}) == 2
+
+
+async def test_a_caller_that_stopped_waiting_is_not_written(db: Any) -> None:
+    await db.docs.insert_many([{"_id": n, "state": 1, "version": 1} for n in range(2)])
+    saves = SaveBatch(db.docs)
+
+    first = asyncio.ensure_future(saves.update({"_id": 0, "version": 1}, _bump(2)))
+    second = asyncio.ensure_future(saves.update({"_id": 1, "version": 1}, _bump(2)))
+    await asyncio.sleep(0)
+    second.cancel()
+
+    assert await first is True
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    await asyncio.sleep(0.05)
+    assert (await db.docs.find_one({"_id": 1}))["version"] == 1
