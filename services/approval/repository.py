@@ -23,6 +23,7 @@ from shared.contracts import ApproverRule, LevelRule, OrderKind, Person, utcnow
 from shared.storage.aggregates import WITHOUT_OUTBOX, AggregateStore, ConcurrencyConflict
 from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
+from shared.storage.reads import ReadBatch
 from shared.storage.recent import RecentDocuments
 from shared.storage.store import Store
 
@@ -105,7 +106,7 @@ class Stores:
 
 class PartyLookup:
     """A party's assignment and a customer's credit record, read in one round trip (both live
-    in the assignments collection)."""
+    in the assignments collection), with those of the other orders handled meanwhile."""
 
     def __init__(
         self,
@@ -116,16 +117,19 @@ class PartyLookup:
         self.collection = collection
         self.assignments = assignments
         self.customers = customers
+        self._reads = ReadBatch(collection, WITHOUT_OUTBOX)
+        """The parties of orders handled at about the same time are read in one query."""
 
     async def of(
         self, kind: OrderKind, party_id: str
     ) -> tuple[Assignment | None, CustomerCredit | None]:
         assignment_key = assignment_id(kind, party_id)
         if kind is not OrderKind.SALES:
-            return await self.assignments.get(assignment_key), None
+            docs = await self._reads.get([assignment_key])
+            assignment = docs.get(assignment_key)
+            return (self.assignments.from_document(assignment) if assignment else None), None
         credit_key = credit_id(party_id)
-        query = {"_id": {"$in": [assignment_key, credit_key]}}
-        docs = {doc["_id"]: doc async for doc in self.collection.find(query, WITHOUT_OUTBOX)}
+        docs = await self._reads.get([assignment_key, credit_key])
         assignment, customer = docs.get(assignment_key), docs.get(credit_key)
         if customer is not None and self.customers.recent is not None:
             # The count of the order writes from this copy (conditional on its version).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -138,7 +139,7 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
-        self._saves = SaveBatch(collection)
+        self._saves = SaveBatch(collection, partial(relay.ride, collection.name))
         self._waiting: dict[str, list[Change[A]]] = {}
         """Per aggregate being changed here: the changes that came while it is written."""
         self._arrivals: dict[str, asyncio.Future[None]] = {}

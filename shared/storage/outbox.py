@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -182,6 +182,15 @@ class OutboxRelay:
         and says so with :meth:`recorded` (or gives them back with :meth:`forget_later`)."""
         forgetter = self._forgetting.get(collection)
         return forgetter.take(doc_id) if forgetter is not None else []
+
+    def ride(self, collection: str, besides: Collection[Any]) -> ForgetRide | None:
+        """The published entries of ``collection``'s documents (other than ``besides``) that
+        wait to be forgotten, as updates to send along with a round of saves of it (one round
+        trip for both, and sooner than the forget round would have gone)."""
+        forgetter = self._forgetting.get(collection)
+        if forgetter is None or not (taken := forgetter.take_all(besides)):
+            return None
+        return ForgetRide(self, forgetter, taken)
 
     def forget_later(self, collection: str, doc_id: Any, published: list[str]) -> None:
         if published:
@@ -419,6 +428,19 @@ class _Forgetter:
     def take(self, doc_id: Any) -> list[str]:
         return self._waiting.pop(doc_id, [])
 
+    def take_all(self, besides: Collection[Any]) -> dict[Any, list[str]]:
+        taken = {doc_id: sent for doc_id, sent in self._waiting.items() if doc_id not in besides}
+        for doc_id in taken:
+            del self._waiting[doc_id]
+        return taken
+
+    def updates(self, batch: dict[Any, list[str]]) -> list[UpdateOne]:
+        """One update per document, removing exactly its published entries."""
+        return [
+            UpdateOne({"_id": doc_id}, forget_pipeline(sent, self.relay.answering_among(sent)))
+            for doc_id, sent in batch.items()
+        ]
+
     async def _flush_soon(self) -> None:
         # Every round lingers: what is published during a write waits for the next round
         # (where a save may absorb it) instead of going out in a round trip of its own.
@@ -444,15 +466,7 @@ class _Forgetter:
 
     async def _write(self, batch: dict[Any, list[str]]) -> None:
         try:
-            await self.collection.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": doc_id}, forget_pipeline(sent, self.relay.answering_among(sent))
-                    )
-                    for doc_id, sent in batch.items()
-                ],
-                ordered=False,
-            )
+            await self.collection.bulk_write(self.updates(batch), ordered=False)
         except Exception as error:
             log_failure(log, "outbox_forget_failed", error, ids=list(batch))
             if not self._stopping:
@@ -489,6 +503,28 @@ class _Forgetter:
         if self._task is not None:
             await self._task
         await self.flush()
+
+
+class ForgetRide:
+    """Published entries of one collection forgotten by updates sent in a round of its saves
+    (:class:`~shared.storage.saves.SaveBatch`). Each update that is written records its
+    entries; one that is not gives them back to be forgotten at once, on their own."""
+
+    def __init__(
+        self, relay: OutboxRelay, forgetter: _Forgetter, batch: dict[Any, list[str]]
+    ) -> None:
+        self.relay, self.forgetter, self.batch = relay, forgetter, batch
+        self.updates = forgetter.updates(batch)
+
+    def settle(self, failed: Collection[int]) -> None:
+        """The round is back: the updates at positions ``failed`` (of :attr:`updates`) were
+        not written."""
+        now = asyncio.get_running_loop().time()
+        for position, (doc_id, sent) in enumerate(self.batch.items()):
+            if position in failed:
+                self.forgetter.forget(doc_id, sent, now)
+            else:
+                self.relay.recorded(self.forgetter.name, doc_id, sent)
 
 
 async def create_outbox_index(db: AsyncDatabase[Document], collection: str) -> None:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -11,6 +13,15 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shared.storage.batch import DUPLICATE_KEY
 from shared.storage.mongo import Document
+
+
+class Passengers(Protocol):
+    """Updates a round of saves carries along, told which of them were not written."""
+
+    updates: list[UpdateOne]
+
+    def settle(self, failed: set[int]) -> None: ...
+
 
 SAVES_PER_ROUND = 32
 """At most this many saves share a round trip (each is a delivery waiting for it)."""
@@ -32,8 +43,15 @@ class SaveBatch:
     Aggregates are never deleted, so such an upsert never inserts; should one (its document
     was removed by hand), that document is removed again and the write reported unmatched."""
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        ride: Callable[[set[Any]], Passengers | None] | None = None,
+    ) -> None:
         self.collection = collection
+        self.ride = ride
+        """What else a round may carry: updates of documents other than those it saves (the
+        outbox's removals of published entries)."""
         self._waiting: list[_Save] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -57,37 +75,53 @@ class SaveBatch:
             await asyncio.sleep(0)  # the writes of deliveries handled in this turn join
             batch = [save for save in self._waiting[:SAVES_PER_ROUND] if not save.done.done()]
             del self._waiting[:SAVES_PER_ROUND]  # (a caller that stopped waiting: not sent)
+            if not batch:
+                continue
+            along = self._along(batch)
             try:
-                if len(batch) == 1:
+                if len(batch) == 1 and along is None:
                     await batch[0].alone(self.collection)
-                elif batch:
-                    await self._round(batch)
+                else:
+                    await self._round(batch, along)
             except BaseException as error:  # stopped while a round was out: none hangs
                 for save in [*batch, *self._waiting]:
                     save.settle(error=error)
                 self._waiting.clear()
                 raise
 
-    async def _round(self, batch: list[_Save]) -> None:
-        writes = [
+    def _along(self, batch: list[_Save]) -> Passengers | None:
+        """What rides with a round that updates (its updates go in one command with them; a
+        round of inserts alone would need a second command for them)."""
+        if self.ride is None or all(save.change is None for save in batch):
+            return None
+        return self.ride({save.where["_id"] for save in batch})
+
+    async def _round(self, batch: list[_Save], along: Passengers | None) -> None:
+        writes: list[InsertOne[Document] | UpdateOne] = [
             InsertOne(save.where)
             if save.change is None
             else UpdateOne(save.where, save.change, upsert=True)
             for save in batch
         ]
+        riders = along.updates if along is not None else []
         try:
-            result = await self.collection.bulk_write(writes, ordered=False)
+            result = await self.collection.bulk_write([*writes, *riders], ordered=False)
             errors: dict[int, Document] = {}
             upserted = dict(result.upserted_ids or {})
         except BulkWriteError as error:
             if error.details.get("writeConcernErrors"):
-                _fail_each(batch, error)
+                _fail_all(batch, along, error)
                 return
             errors = {e["index"]: e for e in error.details["writeErrors"]}
             upserted = {u["index"]: u["_id"] for u in error.details.get("upserted", [])}
+        except asyncio.CancelledError as error:
+            _fail_all(batch, along, error)
+            raise
         except Exception as error:  # the database is away: every delivery retries
-            _fail_each(batch, error)
+            _fail_all(batch, along, error)
             return
+        if along is not None:
+            along.settle({index - len(writes) for index in errors if index >= len(writes)})
         for index, save in enumerate(batch):
             failed = errors.get(index)
             if index in upserted:  # its document had been removed: undo the insert
@@ -139,6 +173,10 @@ class _Save:
             self.settle(error=error)
 
 
-def _fail_each(batch: list[_Save], error: BaseException) -> None:
+def _fail_all(batch: list[_Save], along: Passengers | None, error: BaseException) -> None:
+    """Nothing of the round is known to be written: each save fails, and what rode along is
+    given back."""
+    if along is not None:
+        along.settle(set(range(len(along.updates))))
     for save in batch:
         save.settle(error=error)

@@ -1,6 +1,7 @@
 """Saves of different aggregates made at about the same time share a round trip, over a real
 MongoDB-wire server (:class:`~shared.storage.saves.SaveBatch`): nothing waits to be batched,
-and each write keeps its own outcome, as if it had been sent alone."""
+and each write keeps its own outcome, as if it had been sent alone. Reads by ``_id`` made
+together share one query (:class:`~shared.storage.reads.ReadBatch`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from shared.contracts.approval import ApprovalPending, Person
 from shared.storage.aggregates import AggregateStore
 from shared.storage.mongo import Document, connect, database
 from shared.storage.outbox import OutboxRelay
+from shared.storage.reads import ReadBatch
 from shared.storage.recent import RecentDocuments
 from shared.storage.saves import SaveBatch
 from tests.integration.test_outbox import submitted_order
@@ -179,3 +181,17 @@ async def test_a_caller_that_stopped_waiting_is_not_written(db: Any) -> None:
         await second
     await asyncio.sleep(0.05)
     assert (await db.docs.find_one({"_id": 1}))["version"] == 1
+
+
+async def test_reads_by_id_made_together_share_one_query(db: Any, commands: Sent) -> None:
+    await db.docs.insert_many([{"_id": n, "state": n} for n in range(6)])
+    reads = ReadBatch(db.docs, {"state": 1})
+    commands.clear()
+
+    found = await asyncio.gather(
+        reads.get([0, 1]), reads.get([2]), reads.get([3, 99]), reads.get([1, 4])
+    )
+
+    assert [sorted(docs) for docs in found] == [[0, 1], [2], [3], [1, 4]]
+    assert found[3][4] == {"_id": 4, "state": 4}
+    assert [name for name, _ in commands.commands if name == "find"] == ["find"]
