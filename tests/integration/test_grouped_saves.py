@@ -1,7 +1,8 @@
 """Saves of different aggregates made at about the same time share a round trip, over a real
 MongoDB-wire server (:class:`~shared.storage.saves.SaveBatch`): nothing waits to be batched,
-and each write keeps its own outcome, as if it had been sent alone. Reads by ``_id`` made
-together share one query (:class:`~shared.storage.reads.ReadBatch`)."""
+and each write keeps its own outcome, as if it had been sent alone. The outbox's removals of
+published entries ride with them. Reads by ``_id`` made together share one query
+(:class:`~shared.storage.reads.ReadBatch`)."""
 
 from __future__ import annotations
 
@@ -195,3 +196,34 @@ async def test_reads_by_id_made_together_share_one_query(db: Any, commands: Sent
     assert [sorted(docs) for docs in found] == [[0, 1], [2], [3], [1, 4]]
     assert found[3][4] == {"_id": 4, "state": 4}
     assert [name for name, _ in commands.commands if name == "find"] == ["find"]
+
+
+async def test_published_entries_are_removed_by_the_next_round_of_saves(
+    db: Any, commands: Sent
+) -> None:
+    published: list[str] = []
+
+    async def publish(entry: Document) -> None:
+        published.append(entry["message_id"])
+
+    relay = OutboxRelay(db, ["orders"], publish, owner="test")
+    await relay.start()
+    try:
+        store = AggregateStore(db.orders, Order, relay, recent=RecentDocuments())
+        first, second = await submitted_order(store), await submitted_order(store)
+        while len(published) < 4:  # each: order.created, order.submitted
+            await asyncio.sleep(0.01)
+        commands.clear()
+
+        event = _pending(second)
+        await store.change(second.id, event, _seen(event), missing=LookupError)
+
+        # One command saved the second order and forgot the first one's published entries,
+        # long before the forget round's linger would have.
+        assert commands.writes() == ["update"]
+        stored = await db.orders.find_one({"_id": first.id})
+        assert stored["outbox"] == []
+        assert "outbox_pending" not in stored
+        assert not relay.unrecorded.get(("orders", first.id))
+    finally:
+        await relay.stop()
