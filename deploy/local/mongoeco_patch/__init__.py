@@ -41,6 +41,8 @@ says why, what, why it is exact, and when to drop it:
 - ``id_lookup``: an update or delete whose filter names the document's ``_id`` among other
   conditions (a conditional save, an outbox claim) reads that document by its key, not every
   document of the collection.
+- ``id_reads``: a read whose filter names documents by ``_id`` (a value, or ``$in`` a list)
+  reads them by their keys, not every document of the collection.
 - ``bson_sizes``: a decimal (and a number kept with its BSON type) has a BSON size, so
   ``listDatabases``, ``dbStats``, ``collStats`` and ``$bsonSize`` answer for the services'
   documents instead of failing.
@@ -82,6 +84,7 @@ def apply() -> bool:
         feature_cache,
         gap_changes,
         id_lookup,
+        id_reads,
         inline_engine,
         namespace_indexes,
         owned_images,
@@ -109,6 +112,7 @@ def apply() -> bool:
     inline_engine.install()
     codec_parameters.install()
     id_lookup.install()
+    id_reads.install()
     bson_sizes.install()
     _warn(
         "mongoeco_patch_applied",
@@ -116,7 +120,8 @@ def apply() -> bool:
         scope=(
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
-            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,bson_sizes"
+            "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,id_reads,"
+            "bson_sizes"
         ),
     )
     return True
