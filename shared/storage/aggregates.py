@@ -3,7 +3,9 @@
 One aggregate is one document. Saving it is a single conditional write that, atomically,
 changes its state, bumps its ``version``, appends the events it recorded to ``outbox`` and the
 id of the message that caused the change to ``applied_messages``. A stale version matches
-nothing and raises :class:`ConcurrencyConflict`; the caller reloads and tries again.
+nothing and raises :class:`ConcurrencyConflict`; the caller reloads and tries again. Saves of
+different aggregates made at about the same time share a round trip
+(:class:`~shared.storage.saves.SaveBatch`), each keeping its own outcome.
 """
 
 from __future__ import annotations
