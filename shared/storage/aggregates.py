@@ -141,13 +141,22 @@ class AggregateStore(Generic[A]):
         self.recent = recent
         """Aggregates this process wrote or read lately (only for collections that no code
         writes to but the stores sharing it)."""
-        self._saves = SaveBatch(collection, partial(relay.ride, collection.name))
+        self._save_batch: SaveBatch | None = None
         self._waiting: dict[str, list[Change[A]]] = {}
         """Per aggregate being changed here: the changes that came while it is written."""
         self._arrivals: dict[str, asyncio.Future[None]] = {}
         """Per aggregate whose insert waits for the change of a delivery let go ahead."""
         self._inserting: dict[str, asyncio.Future[None]] = {}
         """Per aggregate such an insert is under way for: done when it is over."""
+
+    @property
+    def _saves(self) -> SaveBatch:
+        """This store's writes, shared with the others made at about the same time (made on
+        the first write: a store that only reads needs none)."""
+        if self._save_batch is None:
+            ride = partial(self.relay.ride, self.collection.name)
+            self._save_batch = SaveBatch(self.collection, ride)
+        return self._save_batch
 
     async def get(self, aggregate_id: str, *, max_age: float | None = FRESH) -> A | None:
         """The aggregate, as remembered if that copy is at most ``max_age`` seconds old
