@@ -14,15 +14,15 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from services.order.orders.domain.order import Order
-from shared.contracts.approval import ApprovalPending, Person
 from shared.storage.aggregates import AggregateStore
-from shared.storage.mongo import Document, connect, database
+from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.reads import ReadBatch
 from shared.storage.recent import RecentDocuments
 from shared.storage.saves import SaveBatch
+from tests.integration.test_joined_changes import _pending, _seen, _store
 from tests.integration.test_outbox import submitted_order
-from tests.support.commands import Sent
+from tests.support.commands import Sent, counted
 from tests.support.services import Environment
 
 
@@ -33,39 +33,8 @@ async def commands() -> Sent:
 
 @pytest.fixture
 async def db(env: Environment, mongo: Any, commands: Sent) -> AsyncIterator[Any]:
-    client = connect(mongo.url, app_name="oms-tests", listeners=[commands])
-    yield database(client, env.database("saves"))
-    await client.close()
-
-
-async def _publish(_entry: Document) -> None:
-    return None
-
-
-def _store(db: Any) -> AggregateStore[Order]:
-    relay = OutboxRelay(db, ["orders"], _publish, owner="test")
-    return AggregateStore(db.orders, Order, relay, recent=RecentDocuments())
-
-
-def _pending(order: Order) -> ApprovalPending:
-    return ApprovalPending(
-        request_id=f"{order.id}:1",
-        order_id=order.id,
-        order_kind=order.kind,
-        party_id=order.party_id,
-        attempt=1,
-        creator=Person(user_id="alice"),
-        level=1,
-        levels=1,
-        approver=Person(user_id="approver"),
-    )
-
-
-def _seen(event: ApprovalPending) -> Any:
-    def mutate(order: Order) -> None:
-        order.saw(event)
-
-    return mutate
+    async with counted(mongo.url, env.database("saves"), commands) as saves_db:
+        yield saves_db
 
 
 def _bump(to: int) -> list[Document]:
@@ -77,7 +46,7 @@ async def test_saves_of_orders_handled_together_share_round_trips(db: Any, comma
     orders = [await submitted_order(store) for _ in range(8)]
     before = commands.writes().count("update")
 
-    events = [_pending(order) for order in orders]
+    events = [_pending(order, 0) for order in orders]
     await asyncio.gather(
         *(
             store.change(o.id, e, _seen(e), missing=LookupError)
@@ -215,7 +184,7 @@ async def test_published_entries_are_removed_by_the_next_round_of_saves(
             await asyncio.sleep(0.01)
         commands.clear()
 
-        event = _pending(second)
+        event = _pending(second, 0)
         await store.change(second.id, event, _seen(event), missing=LookupError)
 
         # One command saved the second order and forgot the first one's published entries,

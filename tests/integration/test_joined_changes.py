@@ -21,11 +21,11 @@ from shared.contracts.approval import ApprovalPending, Person
 from shared.domain import DomainError
 from shared.storage.aggregates import AggregateStore
 from shared.storage.bodies import unpacked
-from shared.storage.mongo import Document, connect, database
+from shared.storage.mongo import Document
 from shared.storage.outbox import OutboxRelay
 from shared.storage.recent import RecentDocuments
 from tests.integration.test_outbox import draft_order, submitted_order
-from tests.support.commands import Sent
+from tests.support.commands import Sent, counted
 from tests.support.factories import purchase_order
 from tests.support.services import Environment
 
@@ -41,9 +41,8 @@ async def commands() -> Sent:
 
 @pytest.fixture
 async def db(env: Environment, mongo: Any, commands: Sent) -> AsyncIterator[Any]:
-    client = connect(mongo.url, app_name="oms-tests", listeners=[commands])
-    yield database(client, env.database("joined"))
-    await client.close()
+    async with counted(mongo.url, env.database("joined"), commands) as joined_db:
+        yield joined_db
 
 
 async def _publish(_entry: Document) -> None:

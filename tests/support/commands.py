@@ -3,9 +3,14 @@ writes (or reads) an operation costs."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
 
 from pymongo import monitoring
+
+from shared.storage.mongo import connect, database
 
 WRITES = frozenset({"insert", "update"})
 
@@ -38,3 +43,14 @@ class Sent(monitoring.CommandListener):
 
     def clear(self) -> None:
         self.commands.clear()
+
+
+@contextlib.asynccontextmanager
+async def counted(url: str, name: str, sent: Sent) -> AsyncIterator[Any]:
+    """The database ``name`` on the server at ``url``, through a client whose commands ``sent``
+    records."""
+    client = connect(url, app_name="oms-tests", listeners=[sent])
+    try:
+        yield database(client, name)
+    finally:
+        await client.close()

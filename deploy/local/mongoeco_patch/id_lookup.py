@@ -45,6 +45,31 @@ def install() -> None:
     original = SQLiteEngine._select_first_document_for_plan
     if getattr(original, _MARK, False):
         return
+    plain = plain_conditions()
+
+    def id_clause(plan: Any) -> Any:
+        """The plan's top-level ``_id`` equality, when the rest is plain too."""
+        if not isinstance(plan, plans.AndCondition) or not plain(plan):
+            return None
+        return next(
+            (
+                clause
+                for clause in plan.clauses
+                if isinstance(clause, plans.EqualsCondition) and clause.field == "_id"
+            ),
+            None,
+        )
+
+    replacement = _by_key(original, id_clause, QueryEngine.match_plan)
+    setattr(SQLiteEngine, "_select_first_document_for_plan", replacement)  # noqa: B010
+
+
+def plain_conditions() -> Callable[[Any], bool]:
+    """Whether a query plan holds only plain field conditions (equality, inequality, ranges,
+    ``$in``, ``$nin``, ``$exists``, joined by ``$and`` and ``$or``): no expressions, no
+    variables, nothing the matcher would read beyond the document."""
+    from mongoeco.core import query_plan as plans
+
     simple = (
         plans.EqualsCondition,
         plans.NotEqualsCondition,
@@ -63,21 +88,7 @@ def install() -> None:
             return all(plain(clause) for clause in node.clauses)
         return isinstance(node, simple)
 
-    def id_clause(plan: Any) -> Any:
-        """The plan's top-level ``_id`` equality, when the rest is plain too."""
-        if not isinstance(plan, plans.AndCondition) or not plain(plan):
-            return None
-        return next(
-            (
-                clause
-                for clause in plan.clauses
-                if isinstance(clause, plans.EqualsCondition) and clause.field == "_id"
-            ),
-            None,
-        )
-
-    replacement = _by_key(original, id_clause, QueryEngine.match_plan)
-    setattr(SQLiteEngine, "_select_first_document_for_plan", replacement)  # noqa: B010
+    return plain
 
 
 def _by_key(

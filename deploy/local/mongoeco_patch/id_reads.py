@@ -33,6 +33,8 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from deploy.local.mongoeco_patch.id_lookup import plain_conditions
+
 _MARK = "__oms_id_reads__"
 
 
@@ -48,24 +50,7 @@ def install() -> None:
     original = SQLiteEngine._open_scan_documents_sync
     if getattr(original, _MARK, False):
         return
-    simple = (
-        plans.EqualsCondition,
-        plans.NotEqualsCondition,
-        plans.GreaterThanCondition,
-        plans.GreaterThanOrEqualCondition,
-        plans.LessThanCondition,
-        plans.LessThanOrEqualCondition,
-        plans.InCondition,
-        plans.NotInCondition,
-        plans.ExistsCondition,
-    )
-    branches = (plans.AndCondition, plans.OrCondition)
-
-    def plain(node: Any) -> bool:
-        if isinstance(node, branches):
-            return all(plain(clause) for clause in node.clauses)
-        return isinstance(node, simple)
-
+    plain = plain_conditions()
     keys = (str, int, bson.ObjectId, _types.ObjectId)
 
     def a_key(value: Any) -> bool:
