@@ -123,13 +123,9 @@ class PartyLookup:
     async def of(
         self, kind: OrderKind, party_id: str
     ) -> tuple[Assignment | None, CustomerCredit | None]:
-        assignment_key = assignment_id(kind, party_id)
-        if kind is not OrderKind.SALES:
-            docs = await self._reads.get([assignment_key])
-            assignment = docs.get(assignment_key)
-            return (self.assignments.from_document(assignment) if assignment else None), None
-        credit_key = credit_id(party_id)
-        docs = await self._reads.get([assignment_key, credit_key])
+        assignment_key, credit_key = assignment_id(kind, party_id), credit_id(party_id)
+        sales = kind is OrderKind.SALES  # only a customer has a credit record
+        docs = await self._reads.get([assignment_key, credit_key] if sales else [assignment_key])
         assignment, customer = docs.get(assignment_key), docs.get(credit_key)
         if customer is not None and self.customers.recent is not None:
             # The count of the order writes from this copy (conditional on its version).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -32,15 +32,68 @@ FULL_BATCH = 16
 one of the process's ``OMS_PREFETCH`` turns, so under load a batch must not wait to be large."""
 
 
-def _settle(done: asyncio.Future[None], error: BaseException | None = None) -> None:
-    """Tell a waiting write how it went, unless its delivery stopped waiting (given back to
-    its queue while the process stops: the write was still made, or redone on redelivery)."""
+def settle(
+    done: asyncio.Future[Any], error: BaseException | None = None, result: Any = None
+) -> None:
+    """Tell a waiting request how it went, unless its caller stopped waiting (a delivery given
+    back to its queue while the process stops: the write was still made, or redone on
+    redelivery). A round cancelled under it cancels it."""
     if done.done():
         return
     if error is None:
-        done.set_result(None)
+        done.set_result(result)
+    elif isinstance(error, asyncio.CancelledError):
+        done.cancel()
     else:
         done.set_exception(error)
+
+
+class Pending(Protocol):
+    """A request waiting for its round: its caller awaits ``done``."""
+
+    done: asyncio.Future[Any]
+
+
+R = TypeVar("R", bound=Pending)
+
+
+class NextRound(Generic[R]):
+    """Requests made while a round is out go together in the next one, sent as soon as it is
+    back: nothing waits to be batched (alone, a request goes at once); under load one round
+    trip carries several. :meth:`_round` sends a round and settles each of its requests; a
+    request whose caller stopped waiting before its round is not sent; a round stopped under
+    way (the process stops) leaves no caller waiting."""
+
+    per_round = 32
+    """At most this many requests (each a delivery waiting) share a round."""
+
+    def __init__(self) -> None:
+        self._waiting: list[R] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _request(self, request: R) -> Any:
+        self._waiting.append(request)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._send(), name=type(self).__name__)
+        return await request.done
+
+    async def _send(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(0)  # the requests of deliveries handled in this turn join
+            batch = [r for r in self._waiting[: self.per_round] if not r.done.done()]
+            del self._waiting[: self.per_round]
+            if not batch:
+                continue
+            try:
+                await self._round(batch)
+            except BaseException as error:
+                for request in [*batch, *self._waiting]:
+                    settle(request.done, error)
+                self._waiting.clear()
+                raise
+
+    async def _round(self, batch: list[R]) -> None:
+        raise NotImplementedError
 
 
 class _GroupCommit:
@@ -85,16 +138,16 @@ class _GroupCommit:
             failed = {e["index"] for e in others}
             for index, (_, done) in enumerate(batch):
                 if index in failed:
-                    _settle(done, error)
+                    settle(done, error)
                 else:
-                    _settle(done)
+                    settle(done)
             return
         except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
-                _settle(done, error)
+                settle(done, error)
             return
         for _, done in batch:
-            _settle(done)
+            settle(done)
 
 
 class InsertBatch(_GroupCommit):
@@ -185,14 +238,14 @@ class UpdateBatch(_GroupCommit):
             index = failed["index"]
             for _, members in statements[:index]:
                 for member in members:
-                    _settle(batch[member][1])
+                    settle(batch[member][1])
             cause = (
                 DuplicateKeyError(failed.get("errmsg", "duplicate key"), DUPLICATE_KEY, failed)
                 if failed["code"] == DUPLICATE_KEY
                 else error
             )
             if len(failing := statements[index][1]) == 1:
-                _settle(batch[failing[0]][1], cause)
+                settle(batch[failing[0]][1], cause)
                 failing = []
             else:  # which of the joined writes failed is found in the next round, alone
                 self._apart = True
@@ -201,10 +254,10 @@ class UpdateBatch(_GroupCommit):
             return
         except Exception as error:  # the database is away: every delivery retries
             for _, done in batch:
-                _settle(done, error)
+                settle(done, error)
             return
         for _, done in batch:
-            _settle(done)
+            settle(done)
 
 
 def _joinable(op: Document) -> bool:

@@ -8,52 +8,50 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shared.storage.batch import NextRound, settle
 from shared.storage.mongo import Document
 
-READS_PER_ROUND = 64
-"""At most this many reads (each a delivery waiting) share one query."""
 
-
-class ReadBatch:
+class ReadBatch(NextRound["_Read"]):
     """Documents of one collection read by their ``_id``: a read goes as soon as the one
     before it is back, with every other one asked for meanwhile, as one ``$in`` query (alone,
     a read goes at once). Each caller gets the documents it asked for, as the query found
     them; a failed query fails every caller of its round."""
 
+    per_round = 64
+
     def __init__(self, collection: AsyncCollection[Document], projection: Document) -> None:
+        super().__init__()
         self.collection = collection
         self.projection = projection
-        self._waiting: list[tuple[Collection[Any], asyncio.Future[dict[Any, Document]]]] = []
-        self._task: asyncio.Task[None] | None = None
 
     async def get(self, ids: Collection[Any]) -> dict[Any, Document]:
         """The documents with these ids that exist, by id."""
-        done: asyncio.Future[dict[Any, Document]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((ids, done))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._send(), name="read-batch")
-        return await done
+        found: dict[Any, Document] = await self._request(_Read(ids))
+        return found
 
-    async def _send(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(0)  # the reads of deliveries handled in this turn join
-            batch = [
-                (ids, done) for ids, done in self._waiting[:READS_PER_ROUND] if not done.done()
-            ]
-            del self._waiting[:READS_PER_ROUND]
-            wanted = list(dict.fromkeys(key for ids, _ in batch for key in ids))
-            if not wanted:
-                continue
-            try:
-                cursor = self.collection.find({"_id": {"$in": wanted}}, self.projection)
-                found = {doc["_id"]: doc async for doc in cursor}
-            except BaseException as error:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                if isinstance(error, asyncio.CancelledError):
-                    raise
-                continue
-            for ids, done in batch:
-                if not done.done():
-                    done.set_result({key: found[key] for key in ids if key in found})
+    async def _round(self, batch: list[_Read]) -> None:
+        wanted = list(dict.fromkeys(key for read in batch for key in read.ids))
+        if not wanted:
+            for read in batch:
+                settle(read.done, result={})
+            return
+        try:
+            cursor = self.collection.find({"_id": {"$in": wanted}}, self.projection)
+            found = {doc["_id"]: doc async for doc in cursor}
+        except Exception as error:
+            for read in batch:
+                settle(read.done, error)
+            return
+        for read in batch:
+            settle(read.done, result={key: found[key] for key in read.ids if key in found})
+
+
+class _Read:
+    """One caller's ids, waiting for their round."""
+
+    __slots__ = ("done", "ids")
+
+    def __init__(self, ids: Collection[Any]) -> None:
+        self.ids = ids
+        self.done: asyncio.Future[dict[Any, Document]] = asyncio.get_running_loop().create_future()

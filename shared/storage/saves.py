@@ -11,7 +11,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from shared.storage.batch import DUPLICATE_KEY
+from shared.storage.batch import DUPLICATE_KEY, NextRound, settle
 from shared.storage.mongo import Document
 
 
@@ -23,11 +23,7 @@ class Passengers(Protocol):
     def settle(self, failed: set[int]) -> None: ...
 
 
-SAVES_PER_ROUND = 32
-"""At most this many saves share a round trip (each is a delivery waiting for it)."""
-
-
-class SaveBatch:
+class SaveBatch(NextRound["_Save"]):
     """The conditional saves and the inserts of one collection's aggregates, made by
     deliveries handled at about the same time: a write goes as soon as the round before it is
     back, with every other one made meanwhile, in one unordered bulk write. Nothing waits to be
@@ -48,46 +44,28 @@ class SaveBatch:
         collection: AsyncCollection[Document],
         ride: Callable[[set[Any]], Passengers | None] | None = None,
     ) -> None:
+        super().__init__()
         self.collection = collection
         self.ride = ride
         """What else a round may carry: updates of documents other than those it saves (the
         outbox's removals of published entries)."""
-        self._waiting: list[_Save] = []
-        self._task: asyncio.Task[None] | None = None
 
     async def update(self, where: Document, change: list[Document]) -> bool:
         """Apply the pipeline ``change`` to the document ``where`` names (its ``_id`` and
         ``version``); False when it matched nothing."""
-        return await self._add(_Save(where, change))
+        matched: bool = await self._request(_Save(where, change))
+        return matched
 
     async def insert(self, doc: Document) -> None:
         """Insert ``doc``; ``DuplicateKeyError`` when its ``_id`` is taken."""
-        await self._add(_Save(doc, None))
+        await self._request(_Save(doc, None))
 
-    async def _add(self, save: _Save) -> bool:
-        self._waiting.append(save)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._send(), name="save-batch")
-        return await save.done
-
-    async def _send(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(0)  # the writes of deliveries handled in this turn join
-            batch = [save for save in self._waiting[:SAVES_PER_ROUND] if not save.done.done()]
-            del self._waiting[:SAVES_PER_ROUND]  # (a caller that stopped waiting: not sent)
-            if not batch:
-                continue
-            along = self._along(batch)
-            try:
-                if len(batch) == 1 and along is None:
-                    await batch[0].alone(self.collection)
-                else:
-                    await self._round(batch, along)
-            except BaseException as error:  # stopped while a round was out: none hangs
-                for save in [*batch, *self._waiting]:
-                    save.settle(error=error)
-                self._waiting.clear()
-                raise
+    async def _round(self, batch: list[_Save]) -> None:
+        along = self._along(batch)
+        if len(batch) == 1 and along is None:
+            await batch[0].alone(self.collection)
+        else:
+            await self._together(batch, along)
 
     def _along(self, batch: list[_Save]) -> Passengers | None:
         """What rides with a round that updates (its updates go in one command with them; a
@@ -96,7 +74,7 @@ class SaveBatch:
             return None
         return self.ride({save.where["_id"] for save in batch})
 
-    async def _round(self, batch: list[_Save], along: Passengers | None) -> None:
+    async def _together(self, batch: list[_Save], along: Passengers | None) -> None:
         writes: list[InsertOne[Document] | UpdateOne] = [
             InsertOne(save.where)
             if save.change is None
@@ -151,14 +129,7 @@ class _Save:
         self.done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
     def settle(self, matched: bool = True, *, error: BaseException | None = None) -> None:
-        if self.done.done():
-            return
-        if error is None:
-            self.done.set_result(matched)
-        elif isinstance(error, asyncio.CancelledError):
-            self.done.cancel()
-        else:
-            self.done.set_exception(error)
+        settle(self.done, error, matched)
 
     async def alone(self, collection: AsyncCollection[Document]) -> None:
         """Write it in a round trip of its own, as the driver's single-document call."""
