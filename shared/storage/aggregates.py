@@ -17,12 +17,13 @@ from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.concurrency import ordering_turn, waiting_for_turn
 from shared.contracts.base import Command, Event, Message, utcnow
 from shared.domain import Aggregate, DomainError
 from shared.names import COMMANDS, EVENTS
+from shared.storage.batch import DUPLICATE_KEY
 from shared.storage.bodies import pack
 from shared.storage.joined import JOIN_SECONDS, LEAD, LOOK_AHEAD_SECONDS, Applied, Change
 from shared.storage.mongo import Document
@@ -454,24 +455,33 @@ class AggregateStore(Generic[A]):
 
     async def _insert(self, aggregate: A, entries: list[Document], keys: list[str]) -> None:
         """One insert: the state, the ``entries`` to publish, ``keys`` applied."""
-        applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
-        state = self._state(aggregate)
-        lease = self.relay.new_lease()
-        doc = {
-            "_id": aggregate.id,
-            **state,
-            "version": 1,
-            "applied_messages": applied,
-            "outbox": entries,
-            **({"outbox_lease": lease, "outbox_pending": True} if entries else {}),
-        }
+        new = _New(self, aggregate, entries, keys)
         try:
-            await self._saves.insert(doc)
+            await self._saves.insert(new.doc)
         except DuplicateKeyError as error:
             raise AlreadyExists(aggregate.id) from error
-        aggregate.version, aggregate.applied_messages = 1, applied
-        self._remember_saved(aggregate, state)
-        self.relay.notify(self.collection.name, aggregate.id, entries, lease)
+        new.stored()
+
+    async def add_in_order(self, made: list[tuple[A, Message]]) -> tuple[int, Exception | None]:
+        """Insert new aggregates (each with its cause) in this order, in one round trip, up to
+        the first that fails: how many were stored (the first ones), and why the next was not
+        (``AlreadyExists``: its id, or another unique key, is taken; else the database's
+        error). For documents whose numbers follow each other without gaps: those stored are
+        always the first ones."""
+        new = [_New(self, a, self._entries(a, cause), [str(cause.message_id)]) for a, cause in made]
+        stored, error = len(new), None
+        try:
+            await self.collection.insert_many([n.doc for n in new], ordered=True)
+        except BulkWriteError as failed:
+            if failed.details.get("writeConcernErrors"):
+                raise  # which of them were stored is not known
+            first = failed.details["writeErrors"][0]
+            stored = first["index"]
+            taken = first["code"] == DUPLICATE_KEY
+            error = AlreadyExists(first.get("errmsg", "duplicate key")) if taken else failed
+        for each in new[:stored]:
+            each.stored()
+        return stored, error
 
     async def add_once(self, aggregate: A, *, cause: Message, last_step: bool = False) -> bool:
         """Insert for ``cause``; a resent ``cause`` is answered again. False when another
@@ -591,3 +601,32 @@ class AggregateStore(Generic[A]):
     @staticmethod
     def _state(aggregate: Aggregate) -> Document:
         return aggregate.model_dump(mode="python", exclude=set(_BOOKKEEPING))
+
+
+class _New(Generic[A]):
+    """A new aggregate's document as inserted, and what its store does once it is stored."""
+
+    __slots__ = ("aggregate", "applied", "doc", "entries", "lease", "state", "store")
+
+    def __init__(
+        self, store: AggregateStore[A], aggregate: A, entries: list[Document], keys: list[str]
+    ) -> None:
+        self.store, self.aggregate, self.entries = store, aggregate, entries
+        self.applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
+        self.state = store._state(aggregate)
+        self.lease = store.relay.new_lease()
+        self.doc: Document = {
+            "_id": aggregate.id,
+            **self.state,
+            "version": 1,
+            "applied_messages": self.applied,
+            "outbox": entries,
+            **({"outbox_lease": self.lease, "outbox_pending": True} if entries else {}),
+        }
+
+    def stored(self) -> None:
+        """The database acknowledged the insert: remember it, publish its entries."""
+        aggregate, store = self.aggregate, self.store
+        aggregate.version, aggregate.applied_messages = 1, self.applied
+        store._remember_saved(aggregate, self.state)
+        store.relay.notify(store.collection.name, aggregate.id, self.entries, self.lease)

@@ -5,6 +5,7 @@ the series without gaps, by the real store and its unique indexes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -154,10 +155,10 @@ async def test_a_crash_before_the_invoice_is_stored_is_finished_by_the_redeliver
     await handle.goods_issued(shop.issued(order_id, *ORDERED))
     done = shop.completed(order_id)
 
-    async def fail(invoice: CustomerInvoice, *, cause: Message) -> None:
+    async def fail(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr(here.invoices, "add", fail)
+    monkeypatch.setattr(here.invoices, "add_in_order", fail)
     with pytest.raises(ConnectionError):
         await handle.order_completed(done)
     assert await _marks(here, order_id) == [None]  # the bill is on the copy, not stored
@@ -172,13 +173,13 @@ async def test_an_invoice_stored_before_a_crash_is_found_stored_not_issued_again
 ) -> None:
     handle, here, shop, order_id = await _approved(db, InvoicingPolicy.PER_ISSUE)
     first = shop.issued(order_id, "A")
-    add = here.invoices.add
+    add = here.invoices.add_in_order
 
-    async def stored_then_lost(invoice: CustomerInvoice, *, cause: Message) -> None:
-        await add(invoice, cause=cause)
+    async def stored_then_lost(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
+        await add(made)
         raise LostAnswer
 
-    monkeypatch.setattr(here.invoices, "add", stored_then_lost)
+    monkeypatch.setattr(here.invoices, "add_in_order", stored_then_lost)
     with pytest.raises(LostAnswer):
         await handle.goods_issued(first)
     monkeypatch.undo()
@@ -193,3 +194,66 @@ async def test_an_invoice_stored_before_a_crash_is_found_stored_not_issued_again
     another = await shop.approved()
     await handle.goods_issued(shop.issued(another, "A"))
     assert [number for number, _ in await _invoices(here, another)] == [3]
+
+
+async def test_invoices_issued_together_share_one_insert_numbered_in_order(
+    db: Any, writes: Sent
+) -> None:
+    handle, here, shop, first = await _approved(db, InvoicingPolicy.PER_ISSUE)
+    orders = [first, *[await shop.approved() for _ in range(5)]]
+    writes.clear()
+    await asyncio.gather(*(handle.goods_issued(shop.issued(o, *ORDERED)) for o in orders))
+    numbers = [[n for n, _ in await _invoices(here, o)] for o in orders]
+    assert sorted(n for found in numbers for n in found) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]  # each order once, no gap
+    # The first goes alone at once; those made while it is out share the next round trip.
+    assert writes.written()[("insert", CUSTOMER_INVOICES)] <= 2
+
+
+async def test_a_number_another_replica_took_meanwhile_numbers_the_rest_again(
+    db: Any,
+) -> None:
+    handle, here, shop, first = await _approved(db, InvoicingPolicy.PER_ISSUE)
+    await handle.goods_issued(shop.issued(first, *ORDERED))  # this process stores number 1
+    other, _ = _process(db)
+    taken = await shop.approved()
+    await other.goods_issued(shop.issued(taken, *ORDERED))  # another replica takes 2
+    orders = [await shop.approved() for _ in range(3)]
+    # This process tries 2, 3, 4 in order: 2 is taken, so none is stored, and the round goes
+    # again from the highest stored number.
+    await asyncio.gather(*(handle.goods_issued(shop.issued(o, *ORDERED)) for o in orders))
+    numbers = {o: [n for n, _ in await _invoices(here, o)] for o in [first, taken, *orders]}
+    assert sorted(n for found in numbers.values() for n in found) == [1, 2, 3, 4, 5]
+    assert all(len(found) == 1 for found in numbers.values())
+
+
+async def test_a_cause_that_stored_its_invoice_before_gets_it_and_its_round_is_stored(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle, here, shop, first = await _approved(db, InvoicingPolicy.PER_ISSUE)
+    issued = shop.issued(first, *ORDERED)
+    add = here.invoices.add_in_order
+
+    async def stored_then_lost(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
+        await add(made)
+        raise LostAnswer
+
+    monkeypatch.setattr(here.invoices, "add_in_order", stored_then_lost)
+    with pytest.raises(LostAnswer):
+        await handle.goods_issued(issued)
+    monkeypatch.undo()
+    restarted, there = _process(db)  # remembers nothing: tries the first bill again
+    later = [await shop.approved() for _ in range(2)]
+    await asyncio.gather(
+        restarted.goods_issued(issued),  # redelivered: its number 1 is found stored
+        *(restarted.goods_issued(shop.issued(o, *ORDERED)) for o in later),
+    )
+    numbers = [[n for n, _ in await _invoices(there, o)] for o in [first, *later]]
+    assert numbers[0] == [1]
+    assert sorted(numbers[1] + numbers[2]) == [2, 3]
