@@ -14,6 +14,7 @@ from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.backoffice.written import WrittenFacts
 from shared.contracts import (
     Event,
     GoodsIssued,
@@ -156,6 +157,7 @@ class OrderList:
         self.writes = UpdateBatch(self.orders, linger=VIEW_LINGER_SECONDS)
         """What events teach the list is written in rounds: one round trip for the events
         of many orders, not one per event."""
+        self.facts = WrittenFacts()
 
     async def learn(self, event: Event) -> None:
         """Keep an order's facts and its status as of the newest event about it."""
@@ -167,11 +169,13 @@ class OrderList:
             facts["total_value"] = Decimal128(Decimal(facts["total"]))
         status = status_after(event)
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
+        facts = self.facts.new(order_id, facts)
         change = {name: constant(value) for name, value in facts.items()}
         if status is not None:  # an older event: its facts only
             change |= newest_status(status, at)
         if change:  # the writes about one order in a round go as one statement (UpdateBatch)
             await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
+            self.facts.written(order_id, facts)
 
     async def everything(self) -> list[Document]:
         """Every order's facts and status (for the reports)."""

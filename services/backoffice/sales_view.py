@@ -10,6 +10,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.backoffice.orders_view import STATUS_AFTER, newest_status
+from services.backoffice.written import WrittenFacts
 from shared.contracts import (
     Event,
     GoodsIssued,
@@ -75,6 +76,7 @@ class SalesView:
         self.sales = db[SALES]
         self.writes = UpdateBatch(self.sales, linger=VIEW_LINGER_SECONDS)
         """Written in rounds: the events of many orders share a round trip."""
+        self.facts = WrittenFacts()
 
     async def learn(self, event: Event) -> None:
         """Each event sets what it knows; redeliveries and reorderings change nothing.
@@ -102,14 +104,17 @@ class SalesView:
         if event.routing_key == "order.created":
             facts["ordered_at"] = at
         status = STATUS_AFTER[event.routing_key]
+        facts = self.facts.new(order_id, facts)
         if status is None:
             if facts:
                 await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
+                self.facts.written(order_id, facts)
             return
         # An older event than the one the status is from: its facts only.
         change = {name: literal(value) for name, value in facts.items()}
         change |= newest_status(status, at)
         await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
+        self.facts.written(order_id, facts)
 
     async def _issued(self, event: GoodsIssued) -> None:
         issue = {

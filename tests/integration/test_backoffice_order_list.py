@@ -114,3 +114,36 @@ async def test_older_events_and_repeats_change_nothing_and_no_write_is_sent_agai
     assert (doc["status"], doc["status_at"]) == ("approved", approved.occurred_at)
     assert doc["created_on"] == made.occurred_at.isoformat()
     assert (doc["total"], doc["total_value"]) == ("12.00", Decimal("12.00"))
+
+
+async def test_facts_this_process_wrote_already_are_not_sent_again_changed_ones_are(
+    mongo_client: Any, env: Environment
+) -> None:
+    """Every order event carries the order's facts; once written, the same values go no more
+    (the row is marked by hand in between to show it), a changed total does, and another
+    process, which remembers nothing, writes them all."""
+    db = database(mongo_client, env.database("backoffice"))
+    orders = OrderList(db)
+    made = created(unique("BR"), "12.00")
+    fields = made.model_dump(exclude={"message_id", "occurred_at"})
+    await orders.learn(made)
+    await db[ORDERS].update_one({"_id": made.order_id}, {"$set": {"party_id": "MARKED"}})
+    submitted = OrderSubmitted(
+        **fields, attempt=1, submitted_by="carl", occurred_at=made.occurred_at + timedelta(1)
+    )
+    await orders.learn(submitted)
+    doc = await db[ORDERS].find_one({"_id": made.order_id})
+    assert doc is not None
+    assert (doc["status"], doc["party_id"]) == ("pending_approval", "MARKED")
+
+    changed = {**fields, "total": Decimal("15.00")}
+    approved = OrderApproved(**changed, attempt=1, occurred_at=made.occurred_at + timedelta(2))
+    await orders.learn(approved)
+    doc = await db[ORDERS].find_one({"_id": made.order_id})
+    assert doc is not None
+    assert (doc["status"], doc["total"], doc["party_id"]) == ("approved", "15.00", "MARKED")
+
+    await OrderList(db).learn(approved)  # another replica, or this one restarted
+    doc = await db[ORDERS].find_one({"_id": made.order_id})
+    assert doc is not None
+    assert (doc["total"], doc["party_id"]) == ("15.00", "SHOP")
