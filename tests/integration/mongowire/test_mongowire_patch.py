@@ -155,6 +155,27 @@ async def test_an_array_written_after_a_query_is_still_matched_by_element(
     assert await _ids(collection, {"tags": "c"}) == sorted({written, "old"})
 
 
+@pytest.mark.parametrize("write", WRITES)
+async def test_of_the_answers_learnt_for_several_fields_only_the_written_field_s_change(
+    collection: AsyncCollection[Doc], write: Write
+) -> None:
+    """The answers of a collection are re-checked against a written document together (one
+    read of it for all): each keeps its own field's answer."""
+    await collection.insert_many(
+        [{"_id": "one", "x": 1, "y": 1, "z": 1, "tags": "b"}, {"_id": "old", "y": 0}]
+    )
+    queries: list[Doc] = [{"x": {"$gt": 1}}, {"y": {"$gt": 1}}, {"z": {"$gt": 1}}, {"tags": "a"}]
+    for query in queries:
+        assert await _ids(collection, query) == []  # learnt: no decimal, no array
+
+    written = await write(collection, "y", Decimal128("1.5"))
+
+    assert await _ids(collection, {"y": {"$gt": 1}}) == [written]
+    assert await _ids(collection, {"x": {"$gte": 1}}) == ["one"]
+    assert await _ids(collection, {"z": {"$lt": 2}}) == ["one"]
+    assert await _ids(collection, {"tags": "b"}) == ["one"]
+
+
 async def test_answers_stay_right_after_the_decimal_and_the_array_are_gone(
     collection: AsyncCollection[Doc],
 ) -> None:
