@@ -43,6 +43,8 @@ says why, what, why it is exact, and when to drop it:
   document of the collection.
 - ``id_reads``: a read whose filter names documents by ``_id`` (a value, or ``$in`` a list)
   reads them by their keys, not every document of the collection.
+- ``reader_pool``: a read of several documents reuses an idle SQLite connection (its read
+  transaction ended) instead of opening and closing one of its own.
 - ``bson_sizes``: a decimal (and a number kept with its BSON type) has a BSON size, so
   ``listDatabases``, ``dbStats``, ``collStats`` and ``$bsonSize`` answer for the services'
   documents instead of failing.
@@ -90,6 +92,7 @@ def apply() -> bool:
         owned_images,
         pipeline_plans,
         plain_copies,
+        reader_pool,
         scalar_encoding,
         single_validation,
         union_scan,
@@ -114,6 +117,7 @@ def apply() -> bool:
     id_lookup.install()
     id_reads.install()
     bson_sizes.install()
+    reader_pool.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
@@ -121,7 +125,7 @@ def apply() -> bool:
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
             "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,id_reads,"
-            "bson_sizes"
+            "bson_sizes,reader_pool"
         ),
     )
     return True
