@@ -100,7 +100,11 @@ class _Rounds(NextRound[_Numbered[N]]):
     async def _round(self, batch: list[_Numbered[N]]) -> None:
         last = self.numbering.last.get(self.series)
         if last is None:
-            last = await next_number(self.store, self.series) - 1
+            try:
+                last = await next_number(self.store, self.series) - 1
+            except Exception as away:  # the database is away: each delivery retries
+                _fail(batch, away)
+                return
         made: list[tuple[N, Message]] = []
         numbered: list[_Numbered[N]] = []
         for request in batch:
@@ -114,10 +118,9 @@ class _Rounds(NextRound[_Numbered[N]]):
             return
         try:
             stored, error = await self.store.add_in_order(made)
-        except Exception as failed:  # the database is away: each delivery retries
+        except Exception as away:  # each delivery retries
             self.numbering.last.pop(self.series, None)
-            for request in numbered:
-                settle(request.done, failed)
+            _fail(numbered, away)
             return
         for request, (document, _) in zip(numbered[:stored], made, strict=False):
             settle(request.done, result=document)
@@ -145,3 +148,8 @@ class _Rounds(NextRound[_Numbered[N]]):
         else:
             self.numbering.last.pop(self.series, None)  # another replica took the number
             self._waiting.insert(0, request)
+
+
+def _fail(requests: list[_Numbered[N]], error: Exception) -> None:
+    for request in requests:
+        settle(request.done, error)
