@@ -137,6 +137,23 @@ class LostAnswer(ConnectionError):
     """The write reached the database; its answer did not reach the process."""
 
 
+async def _stored_then_lost(
+    handle: ReceivablesHandlers, here: Stores, issued: GoodsIssued, mp: pytest.MonkeyPatch
+) -> None:
+    """``issued`` is handled: its invoice is stored and the database's answer is lost, as if
+    the process had crashed there."""
+    add = here.invoices.add_in_order
+
+    async def stored_then_lost(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
+        await add(made)
+        raise LostAnswer
+
+    mp.setattr(here.invoices, "add_in_order", stored_then_lost)
+    with pytest.raises(LostAnswer):
+        await handle.goods_issued(issued)
+    mp.undo()
+
+
 async def test_a_completed_order_is_invoiced_with_one_write_of_its_copy(
     db: Any, writes: Sent
 ) -> None:
@@ -173,16 +190,7 @@ async def test_an_invoice_stored_before_a_crash_is_found_stored_not_issued_again
 ) -> None:
     handle, here, shop, order_id = await _approved(db, InvoicingPolicy.PER_ISSUE)
     first = shop.issued(order_id, "A")
-    add = here.invoices.add_in_order
-
-    async def stored_then_lost(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
-        await add(made)
-        raise LostAnswer
-
-    monkeypatch.setattr(here.invoices, "add_in_order", stored_then_lost)
-    with pytest.raises(LostAnswer):
-        await handle.goods_issued(first)
-    monkeypatch.undo()
+    await _stored_then_lost(handle, here, first, monkeypatch)
     await handle.goods_issued(first)  # redelivered to the same process
     restarted, there = _process(db)
     await restarted.goods_issued(first)  # and to one that remembers nothing
@@ -238,16 +246,7 @@ async def test_a_cause_that_stored_its_invoice_before_gets_it_and_its_round_is_s
 ) -> None:
     handle, here, shop, first = await _approved(db, InvoicingPolicy.PER_ISSUE)
     issued = shop.issued(first, *ORDERED)
-    add = here.invoices.add_in_order
-
-    async def stored_then_lost(made: list[tuple[CustomerInvoice, Message]]) -> tuple[int, None]:
-        await add(made)
-        raise LostAnswer
-
-    monkeypatch.setattr(here.invoices, "add_in_order", stored_then_lost)
-    with pytest.raises(LostAnswer):
-        await handle.goods_issued(issued)
-    monkeypatch.undo()
+    await _stored_then_lost(handle, here, issued, monkeypatch)
     restarted, there = _process(db)  # remembers nothing: tries the first bill again
     later = [await shop.approved() for _ in range(2)]
     await asyncio.gather(
