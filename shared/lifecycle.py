@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
 import os
 import threading
 import time
@@ -431,13 +430,3 @@ async def _declare_dead_letter_queues(
     for name in sorted(queues):
         queue = await broker.declare_queue(topology.dead_letter_queue(name))
         await queue.bind(exchange, routing_key=name)
-
-
-def freeze_start_up() -> None:
-    """What start-up made (modules, contracts, the app) lives as long as the process: it is
-    moved out of the cycle collector's reach (``gc.freeze``, after one collection of what
-    start-up left), so that the collections a busy process makes no longer walk it each time.
-    The collector was 4-5 % of a service's CPU under the sales-order flow (``perf``); frozen,
-    the services' CPU per sales order fell about 5 % against the server's (BENCHMARKS.md)."""
-    gc.collect()
-    gc.freeze()

@@ -41,7 +41,7 @@ from shared.access.guard import QueryGuard
 from shared.access.keys import KeyProblem, KeySet
 from shared.faststream_adapter import DeferredBrokerStart
 from shared.http import json_response
-from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after, freeze_start_up
+from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
 from shared.messaging.client import login
 from shared.messaging.consumers import subscribe, subscribe_unrouted
@@ -321,7 +321,6 @@ def serve(app: OmsApp, settings: ServiceSettings, *, default_port: int) -> None:
     if settings.metrics_port is not None:  # Prometheus's port beside the queries' one
         metrics = listening(settings.http_host, settings.metrics_port)
         sockets = [server.config.bind_socket(), metrics]
-    freeze_start_up()
     server.run(sockets=sockets)
     if not server.started or app.runtime.failed:
         sys.exit(3)

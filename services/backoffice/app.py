@@ -52,7 +52,6 @@ from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
 from shared.contracts import UserUpserted
-from shared.lifecycle import freeze_start_up
 from shared.logging import configure_logging
 from shared.ports import listening, metrics_apart
 from shared.registry import GATEWAYS
@@ -228,7 +227,6 @@ def main() -> None:
     sockets = None
     if settings.metrics_port is not None:  # Prometheus's port beside the pages' one
         sockets = [config.bind_socket(), listening(settings.http_host, settings.metrics_port)]
-    freeze_start_up()
     server.run(sockets=sockets)
     if not server.started:
         sys.exit(3)
