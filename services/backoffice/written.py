@@ -16,6 +16,8 @@ Document = dict[str, Any]
 REMEMBERED = 10_000
 """Orders remembered (the most recently written): one whose facts are forgotten writes them
 again with its next event, as before."""
+_NONE = object()
+"""A fact not written yet (its value may be ``None``)."""
 
 
 class WrittenFacts:
@@ -39,6 +41,3 @@ class WrittenFacts:
         self._facts.move_to_end(order_id)
         while len(self._facts) > self.size:
             self._facts.popitem(last=False)
-
-
-_NONE = object()

@@ -116,8 +116,9 @@ def _taking(create: Callable[..., sqlite3.Connection]) -> Callable[..., sqlite3.
         if getattr(_opening, "engine", None) is not self:
             return create(self)
         _opening.engine = None  # the reader's one connection; anything else is as released
-        connection = _idle(self).take() or create(self)
-        connection._oms_idle = _idle(self)  # type: ignore[attr-defined]
+        idle = _idle(self)
+        connection = idle.take() or create(self)
+        connection._oms_idle = idle  # type: ignore[attr-defined]
         return connection
 
     return taking
