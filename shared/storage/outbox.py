@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.concurrency import KeyedLocks
@@ -59,6 +59,9 @@ no cost, and what is left then is forgotten in one round trip per collection."""
 LEASE_MARGIN = 0.25
 """The share of a lease kept in hand: records and renewals are sent before it is reached."""
 FORGET_RETRY_SECONDS = 1.0
+FORGET_IDS_PER_UPDATE = 48
+"""At most this many published entries are removed by one update (each document it changes
+tests each of its entries against all of them)."""
 
 log = structlog.get_logger(__name__)
 
@@ -434,12 +437,32 @@ class _Forgetter:
             del self._waiting[doc_id]
         return taken
 
-    def updates(self, batch: dict[Any, list[str]]) -> list[UpdateOne]:
-        """One update per document, removing exactly its published entries."""
-        return [
-            UpdateOne({"_id": doc_id}, forget_pipeline(sent, self.relay.answering_among(sent)))
-            for doc_id, sent in batch.items()
-        ]
+    def updates(self, batch: dict[Any, list[str]]) -> list[Forget]:
+        """The updates removing exactly the published entries of ``batch``'s documents: one
+        for several documents (``_id`` among theirs, the entries among all of theirs: a message
+        id is unique, so each document loses its own and no other), as few as
+        :data:`FORGET_IDS_PER_UPDATE` allows. One statement for a round's documents rather than
+        one each: the pipeline is sent, parsed and compiled once."""
+        forgets: list[Forget] = []
+        group: dict[Any, list[str]] = {}
+        count = 0
+        for doc_id, sent in batch.items():
+            if group and count + len(sent) > FORGET_IDS_PER_UPDATE:
+                forgets.append(self._forget(group))
+                group, count = {}, 0
+            group[doc_id] = sent
+            count += len(sent)
+        if group:
+            forgets.append(self._forget(group))
+        return forgets
+
+    def _forget(self, group: dict[Any, list[str]]) -> Forget:
+        sent = [message_id for ids in group.values() for message_id in ids]
+        change = forget_pipeline(sent, self.relay.answering_among(sent))
+        if len(group) == 1:
+            (doc_id,) = group
+            return Forget(UpdateOne({"_id": doc_id}, change), group)
+        return Forget(UpdateMany({"_id": {"$in": list(group)}}, change), group)
 
     async def _flush_soon(self) -> None:
         # Every round lingers: what is published during a write waits for the next round
@@ -465,8 +488,9 @@ class _Forgetter:
             write.add_done_callback(self._writes.discard)
 
     async def _write(self, batch: dict[Any, list[str]]) -> None:
+        forgets = self.updates(batch)
         try:
-            await self.collection.bulk_write(self.updates(batch), ordered=False)
+            await self.collection.bulk_write([f.update for f in forgets], ordered=False)
         except Exception as error:
             log_failure(log, "outbox_forget_failed", error, ids=list(batch))
             if not self._stopping:
@@ -505,26 +529,39 @@ class _Forgetter:
         await self.flush()
 
 
+class Forget:
+    """One update removing published entries, and the documents' entries it removes."""
+
+    __slots__ = ("group", "update")
+
+    def __init__(self, update: UpdateOne | UpdateMany, group: dict[Any, list[str]]) -> None:
+        self.update, self.group = update, group
+
+
 class ForgetRide:
     """Published entries of one collection forgotten by updates sent in a round of its saves
     (:class:`~shared.storage.saves.SaveBatch`). Each update that is written records its
-    entries; one that is not gives them back to be forgotten at once, on their own."""
+    entries; one that is not gives them back to be forgotten at once, on their own (removing
+    them again is harmless: an update that removed some of its entries before failing removes
+    the rest)."""
 
     def __init__(
         self, relay: OutboxRelay, forgetter: _Forgetter, batch: dict[Any, list[str]]
     ) -> None:
-        self.relay, self.forgetter, self.batch = relay, forgetter, batch
-        self.updates = forgetter.updates(batch)
+        self.relay, self.forgetter = relay, forgetter
+        self._forgets = forgetter.updates(batch)
+        self.updates: Sequence[UpdateOne | UpdateMany] = [f.update for f in self._forgets]
 
     def settle(self, failed: Collection[int]) -> None:
         """The round is back: the updates at positions ``failed`` (of :attr:`updates`) were
         not written."""
         now = asyncio.get_running_loop().time()
-        for position, (doc_id, sent) in enumerate(self.batch.items()):
-            if position in failed:
-                self.forgetter.forget(doc_id, sent, now)
-            else:
-                self.relay.recorded(self.forgetter.name, doc_id, sent)
+        for position, forget in enumerate(self._forgets):
+            for doc_id, sent in forget.group.items():
+                if position in failed:
+                    self.forgetter.forget(doc_id, sent, now)
+                else:
+                    self.relay.recorded(self.forgetter.name, doc_id, sent)
 
 
 async def create_outbox_index(db: AsyncDatabase[Document], collection: str) -> None:

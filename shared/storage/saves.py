@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from pymongo import InsertOne, UpdateOne
+from pymongo import InsertOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -18,7 +18,7 @@ from shared.storage.mongo import Document
 class Passengers(Protocol):
     """Updates a round of saves carries along, told which of them were not written."""
 
-    updates: list[UpdateOne]
+    updates: Sequence[UpdateOne | UpdateMany]
 
     def settle(self, failed: set[int]) -> None: ...
 
@@ -75,7 +75,7 @@ class SaveBatch(NextRound["_Save"]):
         return self.ride({save.where["_id"] for save in batch})
 
     async def _together(self, batch: list[_Save], along: Passengers | None) -> None:
-        writes: list[InsertOne[Document] | UpdateOne] = [
+        writes: list[InsertOne[Document] | UpdateOne | UpdateMany] = [
             InsertOne(save.where)
             if save.change is None
             else UpdateOne(save.where, save.change, upsert=True)

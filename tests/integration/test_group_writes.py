@@ -106,11 +106,54 @@ async def test_published_entries_are_forgotten_in_one_write_per_linger(
     await _trickle(published)
     await relay.stop()
 
-    assert sum(slow.writes) == COUNT
+    assert slow.writes == [1] * len(slow.writes)  # a round's documents: one update
     assert len(slow.writes) <= _most_writes(), slow.writes
     left = await db.orders.count_documents({"outbox_pending": True})
     assert left == 0
     assert await db.orders.count_documents({"outbox": []}) == COUNT
+
+
+async def test_one_update_removes_each_documents_own_published_entries_and_no_other(
+    env: Environment, mongo_client: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("shared.storage.outbox.FORGET_IDS_PER_UPDATE", 4)
+    db = database(mongo_client, env.database("group"))
+
+    def entry(message_id: str, answers: str | None = None) -> Document:
+        return {"message_id": message_id, "answer_to": answers}
+
+    await db.orders.insert_many(
+        [
+            {"_id": f"D-{i}", "outbox": [entry(f"M-{i}", f"C-{i}"), entry(f"N-{i}")]}
+            | {"outbox_pending": True}
+            for i in range(5)
+        ]
+    )
+
+    async def never(_entry: Document) -> None:
+        raise AssertionError("nothing is published here")
+
+    relay = OutboxRelay(db, ["orders"], never, owner="test")
+    slow = relay._forgetting["orders"].collection = _Slow(db.orders)  # type: ignore[assignment]
+    relay.answering.update({"M-0", "M-3"})
+    relay.forget_later("orders", "D-0", ["M-0", "N-0"])
+    for i in (1, 2, 3):  # the rest stays: a writer added it after the publication
+        relay.forget_later("orders", f"D-{i}", [f"M-{i}"])
+    await relay.stop()
+
+    assert slow.writes == [2]  # two updates of at most four entries: D-0 and D-1, D-2 and D-3
+    stored = {doc["_id"]: doc async for doc in db.orders.find()}
+    assert [e["message_id"] for e in stored["D-0"]["outbox"]] == []
+    assert "outbox_pending" not in stored["D-0"]
+    assert [e["message_id"] for e in stored["D-0"]["answers"]] == ["M-0"]
+    for i in (1, 2, 3):
+        assert [e["message_id"] for e in stored[f"D-{i}"]["outbox"]] == [f"N-{i}"]
+        assert stored[f"D-{i}"]["outbox_pending"] is True
+    assert [e["message_id"] for e in stored["D-3"]["answers"]] == ["M-3"]
+    assert stored["D-1"].get("answers", []) == []  # no answer of its own
+    assert [e["message_id"] for e in stored["D-4"]["outbox"]] == ["M-4", "N-4"]
+    assert relay.unrecorded == {}
+    assert relay.answering == set()
 
 
 async def test_a_full_batch_is_written_without_waiting_out_the_linger(
