@@ -45,6 +45,8 @@ says why, what, why it is exact, and when to drop it:
   reads them by their keys, not every document of the collection.
 - ``reader_pool``: a read of several documents reuses an idle SQLite connection (its read
   transaction ended) instead of opening and closing one of its own.
+- ``scalar_indexes``: the single-field indexes' entries are kept in one SQLite index instead
+  of one identical copy per index, so a write no longer rewrites every copy.
 - ``bson_sizes``: a decimal (and a number kept with its BSON type) has a BSON size, so
   ``listDatabases``, ``dbStats``, ``collStats`` and ``$bsonSize`` answer for the services'
   documents instead of failing.
@@ -94,6 +96,7 @@ def apply() -> bool:
         plain_copies,
         reader_pool,
         scalar_encoding,
+        scalar_indexes,
         single_validation,
         union_scan,
         unique_ids,
@@ -118,6 +121,7 @@ def apply() -> bool:
     id_reads.install()
     bson_sizes.install()
     reader_pool.install()
+    scalar_indexes.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
@@ -125,7 +129,7 @@ def apply() -> bool:
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
             "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,id_reads,"
-            "bson_sizes,reader_pool"
+            "bson_sizes,reader_pool,scalar_indexes"
         ),
     )
     return True
