@@ -398,10 +398,12 @@ class _Forgetter:
     """Removes published entries from their documents, off the publishing path.
 
     Entries published within ``linger`` seconds of each other are forgotten in one round trip
-    (one bulk write, one update per document), but none waits past its deadline (its lease's
-    end less the margin). Each update removes exactly the published entries and drops the
-    ``outbox_pending`` marker only when nothing is left: a writer may have added entries
-    meanwhile. A round that fails is tried again; rounds do not wait for each other, so a slow
+    (one bulk write of a few updates, each for several documents), but none waits past its
+    deadline (its lease's end less the margin). Each document loses exactly its published
+    entries and its ``outbox_pending`` marker only when nothing is left: a writer may have added
+    entries meanwhile. An update of several documents is not retried by the driver on a
+    failover (a retryable write changes one document); the round's own retry covers it, and
+    removing an entry twice removes nothing more. A round that fails is tried again; rounds do not wait for each other, so a slow
     write holds up no deadline.
     """
 
