@@ -403,8 +403,8 @@ class _Forgetter:
     entries and its ``outbox_pending`` marker only when nothing is left: a writer may have added
     entries meanwhile. An update of several documents is not retried by the driver on a
     failover (a retryable write changes one document); the round's own retry covers it, and
-    removing an entry twice removes nothing more. A round that fails is tried again; rounds do not wait for each other, so a slow
-    write holds up no deadline.
+    removing an entry twice removes nothing more. A round that fails is tried again; rounds do
+    not wait for each other, so a slow write holds up no deadline.
     """
 
     def __init__(
