@@ -6,7 +6,8 @@ still read by mongoeco as released)."""
 from __future__ import annotations
 
 import sqlite3
-from contextlib import ExitStack, closing
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager, closing
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,18 @@ from tests.support.servers import launch_mongowire
 pytest.importorskip("mongoeco", reason="the embedded server needs mongoeco (Python >= 3.13)")
 
 Doc = dict[str, object]
+
+
+@asynccontextmanager
+async def _server(path: Path, *args: str) -> AsyncIterator[AsyncMongoClient[Doc]]:
+    """A client of the launcher on the SQLite file ``path`` (``args``: e.g. ``--unpatched``)."""
+    with ExitStack() as stack:
+        server = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path), *args)
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(server.url)
+        try:
+            yield client
+        finally:
+            await client.close()
 
 
 def _physical(path: Path) -> tuple[list[str], set[str]]:
@@ -62,9 +75,7 @@ async def test_every_single_field_index_answers_through_one_shared_sqlite_index(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "data.sqlite3"
-    with ExitStack() as stack:
-        server = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path))
-        client: AsyncMongoClient[Doc] = AsyncMongoClient(server.url)
+    async with _server(path) as client:
         await _stock(client["one"]["stock"])
         await _stock(client["two"]["stock"])
         await client["two"]["orders"].create_index("status")
@@ -77,16 +88,13 @@ async def test_every_single_field_index_answers_through_one_shared_sqlite_index(
         assert await client["one"]["stock"].find_one({"sku": "S5"}) is None
         assert await client["one"]["stock"].find_one({"sku": "S5b"}, {"_id": 1}) == {"_id": 5}
         assert await client["two"]["stock"].find_one({"sku": "S5"}, {"_id": 1}) == {"_id": 5}
-        await client.close()
 
 
 async def test_drops_of_an_index_a_collection_and_a_database_leave_the_others_answering(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "data.sqlite3"
-    with ExitStack() as stack:
-        server = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path))
-        client: AsyncMongoClient[Doc] = AsyncMongoClient(server.url)
+    async with _server(path) as client:
         kept, other = client["kept"]["stock"], client["gone"]["stock"]
         await _stock(kept)
         await _stock(other)
@@ -102,30 +110,21 @@ async def test_drops_of_an_index_a_collection_and_a_database_leave_the_others_an
 
         await _stock(other)  # the dropped ones again, as new
         await _answers(other)
-        await client.close()
 
 
 async def test_a_file_written_unpatched_is_converted_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "data.sqlite3"
-    with ExitStack() as stack:
-        old = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path), "--unpatched")
-        client: AsyncMongoClient[Doc] = AsyncMongoClient(old.url)
+    async with _server(path, "--unpatched") as client:
         await _stock(client["db"]["stock"])
-        await client.close()
     copies, named = _physical(path)
     assert len(copies) == 3  # one copy per index, as released
     assert named == set(copies)
 
-    with ExitStack() as stack:
-        new = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path))
-        client = AsyncMongoClient(new.url)
+    async with _server(path) as client:
         await _answers(client["db"]["stock"])
-        await client.close()
     assert _physical(path) == ([SHARED], {SHARED})
 
-    with ExitStack() as stack:  # mongoeco as released reads the converted file
-        old = launch_mongowire(stack, "--engine", "sqlite", "--path", str(path), "--unpatched")
-        client = AsyncMongoClient(old.url)
+    async with _server(path, "--unpatched") as client:  # as released, it reads the converted file
         stock = client["db"]["stock"]
         # Unhinted: as released, a hint names the documents' index, which namespace_indexes
         # made partial.
@@ -133,4 +132,3 @@ async def test_a_file_written_unpatched_is_converted_when_opened(tmp_path: Path)
         assert await stock.count_documents({"bin": "B1"}) == 4
         with pytest.raises(DuplicateKeyError):
             await stock.insert_one({"_id": 100, "sku": "S3"})
-        await client.close()
