@@ -46,6 +46,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from deploy.local.mongoeco_patch.reconcile import writer
+
 _MARK = "__oms_kept_feature_answers__"
 _KINDS = ("tagged_type:", "top_level_array:")
 _JOURNAL = "oms_written_documents"
@@ -87,8 +89,7 @@ def _keeping(
         learnt = {key: cache[key] for key in keys if key[2].startswith(_KINDS)}
         for key in keys:  # mongoeco's own per-collection invalidation, without the scan
             cache.pop(key, None)
-        connection = getattr(self._thread_local, "connection", None) or self._connection
-        cache.update(_still_true(connection, db_name, coll_name, learnt, checks))
+        cache.update(_still_true(writer(self), db_name, coll_name, learnt, checks))
 
     setattr(invalidate, _MARK, True)
     return invalidate

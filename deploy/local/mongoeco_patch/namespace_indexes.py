@@ -49,6 +49,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from deploy.local.mongoeco_patch.reconcile import at_open, on_index_change
+
 _MARK = "__oms_namespace_indexes__"
 _HINTED = "documents INDEXED BY "
 
@@ -60,9 +62,13 @@ def install() -> None:
     from mongoeco.engines.sqlite_query import index_expressions_sql
 
     statements = _Statements(index_expressions_sql, SQLiteEngine._quote_identifier)
+
+    def partial(connection: sqlite3.Connection, namespace: tuple[str, str] | None) -> None:
+        _make_partial(connection, statements, namespace)
+
     patches: tuple[tuple[Any, str, Callable[[Any], Any]], ...] = (
-        (SQLiteEngine, "_mark_index_metadata_changed", lambda f: _reconciling(f, statements)),
-        (SQLiteEngine, "_connect_sync", lambda f: _reconciling_at_open(f, statements)),
+        (SQLiteEngine, "_mark_index_metadata_changed", lambda f: on_index_change(f, partial)),
+        (SQLiteEngine, "_connect_sync", lambda f: at_open(f, partial)),
         (sqlite_module, "_sqlite_build_select_sql", _unhinted),
     )
     for owner, name, wrap in patches:
@@ -128,36 +134,6 @@ def _make_partial(
         if stored != wanted:
             connection.execute(statements.drop(physical_name))
             connection.execute(wanted)
-
-
-def _reconciling(original: Callable[..., None], statements: _Statements) -> Callable[..., None]:
-    @functools.wraps(original)
-    def mark(self: Any, db_name: str, coll_name: str) -> None:
-        connection = getattr(self._thread_local, "connection", None) or self._connection
-        if connection is not None and connection.in_transaction:
-            _make_partial(connection, statements, (db_name, coll_name))
-        original(self, db_name, coll_name)
-
-    return mark
-
-
-def _reconciling_at_open(
-    original: Callable[..., None], statements: _Statements
-) -> Callable[..., None]:
-    @functools.wraps(original)
-    def connect(self: Any) -> None:
-        original(self)
-        with self._lock:
-            connection = self._connection
-            self._begin_write(connection, None)
-            try:
-                _make_partial(connection, statements, None)
-            except BaseException:
-                self._rollback_write(connection, None)
-                raise
-            self._commit_write(connection, None)
-
-    return connect
 
 
 def _unhinted(original: Callable[..., Any]) -> Callable[..., Any]:

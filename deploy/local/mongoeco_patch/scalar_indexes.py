@@ -36,6 +36,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from deploy.local.mongoeco_patch.reconcile import at_open, in_write, on_index_change
+
 _MARK = "__oms_scalar_indexes__"
 SHARED = "scidx_oms_shared"
 _CREATE = (
@@ -50,8 +52,8 @@ def install() -> None:
     from mongoeco.engines.sqlite import SQLiteEngine
 
     patches: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-        ("_mark_index_metadata_changed", _sharing),
-        ("_connect_sync", _sharing_at_open),
+        ("_mark_index_metadata_changed", lambda f: on_index_change(f, share)),
+        ("_connect_sync", lambda f: at_open(f, share)),
         ("_drop_database_sync", _keeping_after_database_drop),
     )
     for name, wrap in patches:
@@ -83,45 +85,6 @@ def share(connection: sqlite3.Connection, namespace: tuple[str, str] | None) -> 
         )
 
 
-def _writer(engine: Any) -> sqlite3.Connection | None:
-    connection: sqlite3.Connection | None = (
-        getattr(engine._thread_local, "connection", None) or engine._connection
-    )
-    return connection
-
-
-def _sharing(original: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(original)
-    def mark(self: Any, db_name: str, coll_name: str) -> None:
-        connection = _writer(self)
-        if connection is not None and connection.in_transaction:
-            share(connection, (db_name, coll_name))
-        original(self, db_name, coll_name)
-
-    return mark
-
-
-def _in_write(engine: Any, change: Callable[[sqlite3.Connection], object]) -> None:
-    with engine._lock:
-        connection = engine._connection
-        engine._begin_write(connection, None)
-        try:
-            change(connection)
-        except BaseException:
-            engine._rollback_write(connection, None)
-            raise
-        engine._commit_write(connection, None)
-
-
-def _sharing_at_open(original: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(original)
-    def connect(self: Any) -> None:
-        original(self)
-        _in_write(self, lambda connection: share(connection, None))
-
-    return connect
-
-
 def _keeping_after_database_drop(original: Callable[..., None]) -> Callable[..., None]:
     """A database's drop drops the physical indexes its ``indexes`` rows name, the shared one
     among them, and marks nothing changed: the shared index is created again at once, for the
@@ -130,6 +93,6 @@ def _keeping_after_database_drop(original: Callable[..., None]) -> Callable[...,
     @functools.wraps(original)
     def drop_database(self: Any, db_name: str, context: Any = None) -> None:
         original(self, db_name, context)
-        _in_write(self, lambda connection: connection.execute(_CREATE))
+        in_write(self, lambda connection: connection.execute(_CREATE))
 
     return drop_database
