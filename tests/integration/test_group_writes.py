@@ -41,6 +41,10 @@ class _Slow:
         return await self.collection.bulk_write(requests, **options)
 
 
+async def _never(_entry: Document) -> None:
+    raise AssertionError("nothing is published here")
+
+
 async def _trickle(write: Any) -> None:
     async def one(i: int) -> None:
         await asyncio.sleep(i * SPACING)
@@ -93,10 +97,7 @@ async def test_published_entries_are_forgotten_in_one_write_per_linger(
     ]
     await db.orders.insert_many(docs)
 
-    async def never(_entry: Document) -> None:
-        raise AssertionError("nothing is published here")
-
-    relay = OutboxRelay(db, ["orders"], never, owner="test")
+    relay = OutboxRelay(db, ["orders"], _never, owner="test")
     forgetter = relay._forgetting["orders"]  # the write path under test
     slow = forgetter.collection = _Slow(db.orders)  # type: ignore[assignment]
 
@@ -130,10 +131,7 @@ async def test_one_update_removes_each_documents_own_published_entries_and_no_ot
         ]
     )
 
-    async def never(_entry: Document) -> None:
-        raise AssertionError("nothing is published here")
-
-    relay = OutboxRelay(db, ["orders"], never, owner="test")
+    relay = OutboxRelay(db, ["orders"], _never, owner="test")
     slow = relay._forgetting["orders"].collection = _Slow(db.orders)  # type: ignore[assignment]
     relay.answering.update({"M-0", "M-3"})
     relay.forget_later("orders", "D-0", ["M-0", "N-0"])
