@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo import UpdateOne
@@ -57,6 +58,12 @@ class Pending(Protocol):
 R = TypeVar("R", bound=Pending)
 
 
+def fail_all(requests: Iterable[Pending], error: BaseException) -> None:
+    """Tell each of ``requests`` that its round failed with ``error``."""
+    for request in requests:
+        settle(request.done, error)
+
+
 class NextRound(Generic[R]):
     """Requests made while a round is out go together in the next one, sent as soon as it is
     back: nothing waits to be batched (alone, a request goes at once); under load one round
@@ -87,8 +94,7 @@ class NextRound(Generic[R]):
             try:
                 await self._round(batch)
             except BaseException as error:
-                for request in [*batch, *self._waiting]:
-                    settle(request.done, error)
+                fail_all([*batch, *self._waiting], error)
                 self._waiting.clear()
                 raise
 

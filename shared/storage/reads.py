@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.storage.batch import NextRound, settle
+from shared.storage.batch import NextRound, fail_all, settle
 from shared.storage.mongo import Document
 
 
@@ -40,8 +40,7 @@ class ReadBatch(NextRound["_Read"]):
             cursor = self.collection.find({"_id": {"$in": wanted}}, self.projection)
             found = {doc["_id"]: doc async for doc in cursor}
         except Exception as error:
-            for read in batch:
-                settle(read.done, error)
+            fail_all(batch, error)
             return
         for read in batch:
             settle(read.done, result={key: found[key] for key in read.ids if key in found})

@@ -26,7 +26,7 @@ from pymongo import DESCENDING
 from shared.contracts.base import Message
 from shared.domain import Aggregate
 from shared.storage.aggregates import AggregateStore, AlreadyExists
-from shared.storage.batch import NextRound, settle
+from shared.storage.batch import NextRound, fail_all, settle
 
 N = TypeVar("N", bound=Aggregate)
 
@@ -103,7 +103,7 @@ class _Rounds(NextRound[_Numbered[N]]):
             try:
                 last = await next_number(self.store, self.series) - 1
             except Exception as away:  # the database is away: each delivery retries
-                _fail(batch, away)
+                fail_all(batch, away)
                 return
         made: list[tuple[N, Message]] = []
         numbered: list[_Numbered[N]] = []
@@ -120,7 +120,7 @@ class _Rounds(NextRound[_Numbered[N]]):
             stored, error = await self.store.add_in_order(made)
         except Exception as away:  # each delivery retries
             self.numbering.last.pop(self.series, None)
-            _fail(numbered, away)
+            fail_all(numbered, away)
             return
         for request, (document, _) in zip(numbered[:stored], made, strict=False):
             settle(request.done, result=document)
@@ -148,8 +148,3 @@ class _Rounds(NextRound[_Numbered[N]]):
         else:
             self.numbering.last.pop(self.series, None)  # another replica took the number
             self._waiting.insert(0, request)
-
-
-def _fail(requests: list[_Numbered[N]], error: Exception) -> None:
-    for request in requests:
-        settle(request.done, error)
