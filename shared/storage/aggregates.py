@@ -112,10 +112,11 @@ def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Docu
         "reply_to": reply_to,
         "trace": current_context_headers(),
     }
+    message_id = str(event.message_id)
     return {
-        "message_id": str(event.message_id),
+        "message_id": message_id,
         "created_at": utcnow(),
-        "packed": pack(fields, event.model_dump_json()),
+        "packed": pack(fields, event.model_dump_json(), message_id),
     }
 
 
