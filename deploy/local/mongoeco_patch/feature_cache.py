@@ -220,19 +220,25 @@ def _recheck(
     # The tagged paths are read in one json_extract call (one parse of each document, where a
     # call per path parsed it again for each: 200 us for 30 answers on a 9 KB document, 28 us
     # in one call), and compared here as mongoeco's ``=`` compares them.
-    columns = ["json_type(document, ?) = 'array'" for _ in arrays]
+    columns = ["json_type(d.document, ?) = 'array'" for _ in arrays]
     params = [path for _, path in arrays]
     if tagged:
-        columns.append(f"json_extract(document, {', '.join('?' * len(tagged))})")
+        columns.append(f"json_extract(d.document, {', '.join('?' * len(tagged))})")
         params += [path for _, path, _ in tagged]
+    # The journal's rows drive the lookups (CROSS JOIN keeps that order), and the documents
+    # are matched to them, not to the bound names: a bound ``db_name = ?``/``coll_name = ?`` on
+    # ``documents`` beside a term the key alone does not settle (as ``storage_key IN (SELECT
+    # ...)`` was) is compared with the WHERE of each of mongoeco's partial indexes on that
+    # table (one per MongoDB index, about 90 here), which makes SQLite prepare the statement
+    # again at every execution: 200 us per re-check, 34 us now (about 7 % of the server's CPU
+    # under the development load, BENCHMARKS.md, issue 27, eleventh pass).
     rows = connection.execute(
         f"""
-        SELECT {", ".join(columns)} FROM main.documents
-        WHERE db_name = ? AND coll_name = ? AND storage_key IN (
-            SELECT storage_key FROM temp.{_JOURNAL} WHERE db_name = ? AND coll_name = ?
-        )
+        SELECT {", ".join(columns)} FROM temp.{_JOURNAL} AS w CROSS JOIN main.documents AS d
+        WHERE w.db_name = ? AND w.coll_name = ? AND d.db_name = w.db_name
+            AND d.coll_name = w.coll_name AND d.storage_key = w.storage_key
         """,  # noqa: S608 - identifiers are this module's constants, values are bound
-        (*params, db_name, coll_name, db_name, coll_name),
+        (*params, db_name, coll_name),
     ).fetchall()
     found = dict.fromkeys(open_questions, False)
     for row in rows:
