@@ -24,6 +24,23 @@ uses to filter documents whenever its SQL translation cannot (and the memory eng
 callers (update, delete) already leave collations and sorts to their Python path before
 selecting; the conditions allowed carry no expressions or variables.
 
+A text ``_id`` that is not stored is not looked for any further. mongoeco's lookup by key
+answers "not found" and "cannot say" alike, so after a miss it selects again with SQL that
+tests ``json_type(document, '$._id') = 'text' AND json_extract(document, '$._id') = ?`` on
+every document of the collection (``select_first_document_for_plan`` in
+``engines/_sqlite_read_fast_path_runtime.py``): 0.4-0.8 ms with a few hundred documents,
+growing with the collection, for each upsert of a new document (the back office's views) and
+each read of an id that is not there (a party without an approval cycle). Now, when the
+``_id`` is a ``str`` (every string that comes over the wire), the lookup by key is the whole
+answer, found or not: the document is read with mongoeco's own lookup by key
+(``_sqlite_fast_paths.select_first_document_for_plan``, the one ``find_one`` uses, with its
+check of the ``_id``), and a miss is final. Exact because of the three facts that make the
+second query redundant: mongoeco stores a ``str`` as JSON text and every other type as a
+tagged object, so the rows that query can return hold a ``str`` ``_id``; a document's key is
+``repr(canonical_document_id(_id))``, which for a ``str`` is ``repr((str, value))``; and
+``_id`` is unique. So the one row with that text ``_id``, if there is one, is the row under
+that key.
+
 Drop once mongoeco looks a compound ``_id`` filter up by key upstream.
 """
 
@@ -46,6 +63,7 @@ def install() -> None:
     if getattr(original, _MARK, False):
         return
     plain = plain_conditions()
+    by_text_key = _text_key_lookup()
 
     def id_clause(plan: Any) -> Any:
         """The plan's top-level ``_id`` equality, when the rest is plain too."""
@@ -60,7 +78,14 @@ def install() -> None:
             None,
         )
 
-    replacement = _by_key(original, id_clause, QueryEngine.match_plan)
+    def text_id(plan: Any) -> bool:
+        return (
+            isinstance(plan, plans.EqualsCondition)
+            and plan.field == "_id"
+            and type(plan.value) is str
+        )
+
+    replacement = _by_key(original, id_clause, text_id, by_text_key, QueryEngine.match_plan)
     setattr(SQLiteEngine, "_select_first_document_for_plan", replacement)  # noqa: B010
 
 
@@ -91,9 +116,36 @@ def plain_conditions() -> Callable[[Any], bool]:
     return plain
 
 
+def _text_key_lookup() -> Callable[..., Any]:
+    """mongoeco's lookup of ``{"_id": value}`` by key, without its second query on a miss."""
+    from mongoeco.engines._sqlite_connection import sqlite_read_scope
+    from mongoeco.engines._sqlite_fast_paths import select_first_document_for_plan as by_key
+
+    def unused(*_: Any) -> None:  # only for conditions on other fields than ``_id``
+        raise AssertionError("an _id lookup asked for a scalar index")
+
+    def lookup(engine: Any, db_name: str, coll_name: str, plan: Any, context: Any) -> Any:
+        conn = engine._require_connection(context)
+        with engine._bind_connection(conn), sqlite_read_scope(conn):
+            return by_key(
+                db_name=db_name,
+                coll_name=coll_name,
+                plan=plan,
+                storage_key_for_id=engine._storage_key,
+                fetchone=lambda sql, params: conn.execute(sql, params).fetchone(),
+                deserialize_document=engine._deserialize_document,
+                select_first_document_for_scalar_index_fn=unused,
+                select_first_document_for_scalar_range_fn=unused,
+            )
+
+    return lookup
+
+
 def _by_key(
     original: Callable[..., Any],
     id_clause: Callable[[Any], Any],
+    text_id: Callable[[Any], bool],
+    by_text_key: Callable[..., Any],
     match_plan: Callable[[Any, Any], bool],
 ) -> Callable[..., Any]:
     @functools.wraps(original)
@@ -106,10 +158,15 @@ def _by_key(
         hint: Any = None,
         context: Any = None,
     ) -> Any:
+        if hint is None and text_id(plan):
+            return by_text_key(self, db_name, coll_name, plan, context)
         clause = id_clause(plan) if hint is None else None
         if clause is None:
             return original(self, db_name, coll_name, plan, hint=hint, context=context)
-        selected = original(self, db_name, coll_name, clause, context=context)
+        if text_id(clause):
+            selected = by_text_key(self, db_name, coll_name, clause, context)
+        else:
+            selected = original(self, db_name, coll_name, clause, context=context)
         if selected is None or not match_plan(selected[1], plan):
             return None
         return selected

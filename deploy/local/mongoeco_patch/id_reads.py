@@ -11,7 +11,7 @@ services read this way where one query answers several deliveries (the approval 
 parties, the user directory).
 
 What: when the read has no text search, sort, skip, hint or collation and its filter is a
-top-level ``_id`` equality or ``$in`` of plain ids (strings, integers, ObjectIds), alone or in
+top-level ``_id`` equality or ``$in`` of plain ids (strings, ObjectIds), alone or in
 an ``$and`` of plain field conditions (as ``id_lookup`` accepts), each id is looked up by its
 key (mongoeco's own lookup, the one ``find_one`` uses) and the whole filter is tested on what
 is found with mongoeco's query matcher (``QueryEngine.match_plan``); the projection is
@@ -22,7 +22,10 @@ Why exact: ``_id`` is unique, so only the documents named can match; each matche
 when the matcher says so (the matcher mongoeco itself uses whenever its SQL cannot filter).
 Without a sort, MongoDB promises no order of results; the documents come in the order their
 ids are listed. Values that ``$in`` would treat otherwise (a regular expression, an array, a
-document, ``null``) are left to the released plan.
+document, ``null``) are left to the released plan, and so are numbers: an equal number of
+another type is stored under another key, and mongoeco's own lookup, when the key misses,
+compares numbers only in Python (through the key it raised ``NotImplementedError``, "Numeric
+identity comparisons require BSON equality", for a number not stored under its own type).
 
 Drop once mongoeco reads a filter naming ``_id`` values by key upstream.
 """
@@ -51,7 +54,7 @@ def install() -> None:
     if getattr(original, _MARK, False):
         return
     plain = plain_conditions()
-    keys = (str, int, bson.ObjectId, _types.ObjectId)
+    keys = (str, bson.ObjectId, _types.ObjectId)
 
     def a_key(value: Any) -> bool:
         return type(value) in keys

@@ -4,6 +4,8 @@ engine, and with the answers any server gives, on both engines."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,3 +79,67 @@ async def test_what_in_treats_otherwise_is_read_as_released(
     assert await _ids(stored, {"_id": {"$in": [re.compile("^[AB]$")]}}) == ["A", "B"]
     assert await _ids(stored, {"_id": {"$in": [None, "C"]}}) == ["C"]
     assert await _ids(stored, {"_id": {"$nin": ["A", "B", "C"]}}) == sorted(["7", str(OID)])
+
+
+async def test_a_text_id_that_is_not_stored_finds_nothing_and_an_upsert_makes_it_once(
+    stored: AsyncCollection[Doc],
+) -> None:
+    """``mongoeco_patch.id_lookup``: a ``str`` ``_id`` missing from its key is missing."""
+    assert await stored.find_one({"_id": "Z"}) is None
+    assert await _ids(stored, {"_id": {"$in": ["Z", "Y"]}}) == []
+    missed = await stored.update_one({"_id": "Z", "version": 1}, {"$set": {"kind": "x"}})
+    assert missed.matched_count == 0
+    assert (await stored.delete_one({"_id": "Z"})).deleted_count == 0
+    for _ in range(2):
+        await stored.update_one({"_id": "Z"}, {"$inc": {"version": 1}}, upsert=True)
+    assert await stored.find_one({"_id": "Z"}) == {"_id": "Z", "version": 2}
+    assert await stored.count_documents({}) == 6
+    # The others as before: a number's key is not its text, and equal numbers are one id.
+    assert await stored.find_one({"_id": "7"}) is None
+    assert (await stored.update_one({"_id": 7.0}, {"$set": {"kind": "y"}})).matched_count == 1
+    assert await _ids(stored, {"_id": 7.0}) == ["7"]
+    assert await stored.find_one({"_id": 8}) is None
+    assert await _ids(stored, {"_id": {"$in": [8, 9.0]}}) == []
+    assert (await stored.find_one({"_id": OID}) or {}).get("version") == 5
+
+
+@pytest.fixture
+async def in_process(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A collection of an in-process client on a corrected SQLite engine, and the SQL each
+    selection of documents by plan compiled (mongoeco's path after a lookup by key)."""
+    from deploy.local import mongoeco_patch
+
+    assert mongoeco_patch.apply()
+    from mongoeco import AsyncMongoClient as LocalClient
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    engine = SQLiteEngine(str(tmp_path / "data.sqlite3"))
+    compiled: list[str] = []
+    compile_plan = engine._compile_read_execution_plan
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        plan = compile_plan(*args, **kwargs)
+        compiled.append(plan.sql or plan.fallback_reason or "")
+        return plan
+
+    engine._compile_read_execution_plan = recording  # type: ignore[method-assign]
+    async with LocalClient(engine) as client:
+        yield client["db"]["docs"], compiled
+
+
+async def test_a_missing_text_id_is_not_looked_for_in_every_document(
+    in_process: tuple[Any, list[str]],
+) -> None:
+    docs, compiled = in_process
+    await docs.insert_many([{"_id": f"SO-{i}", "version": 1} for i in range(50)])
+    compiled.clear()
+    assert await docs.find_one({"_id": "SO-missing"}) is None
+    assert (
+        await docs.update_one({"_id": "SO-x", "version": 1}, {"$set": {"a": 1}})
+    ).matched_count == 0
+    await docs.update_one({"_id": "SO-new"}, {"$set": {"version": 1}}, upsert=True)
+    assert await docs.find_one({"_id": "SO-new"}) == {"_id": "SO-new", "version": 1}
+    assert compiled == []
+    # A number is still looked for as released (an equal number may be stored under its own key).
+    assert await docs.find_one({"_id": 1}) is None
+    assert compiled
