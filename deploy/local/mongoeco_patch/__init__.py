@@ -40,9 +40,10 @@ says why, what, why it is exact, and when to drop it:
   not with ``inspect.signature`` per document read.
 - ``id_lookup``: an update or delete whose filter names the document's ``_id`` among other
   conditions (a conditional save, an outbox claim) reads that document by its key, not every
-  document of the collection.
-- ``id_reads``: a read whose filter names documents by ``_id`` (a value, or ``$in`` a list)
-  reads them by their keys, not every document of the collection.
+  document of the collection; and a text ``_id`` missing from its key is missing, not looked
+  for again in every document (an upsert of a new document, a read of an absent id).
+- ``id_reads``: a read whose filter names documents by ``_id`` (a text or an ObjectId, or
+  ``$in`` a list of them) reads them by their keys, not every document of the collection.
 - ``reader_pool``: a read of several documents reuses an idle SQLite connection (its read
   transaction ended) instead of opening and closing one of its own.
 - ``scalar_indexes``: the single-field indexes' entries are kept in one SQLite index instead
