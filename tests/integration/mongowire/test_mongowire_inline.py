@@ -307,7 +307,7 @@ async def test_the_server_answers_while_a_large_batch_is_stored(
     again while the batch is still being stored (over a hundred here). A server that held
     them until the batch was stored would let at most one round end before the batch did,
     however fast or busy the machine. (A bound of 2 s on the slowest round failed once on a
-    busy machine at 2.3 s; its first round waits for the worker the longest.)"""
+    busy machine at 2.3 s.)"""
     if request.node.callspec.params["patched"] != "sqlite":
         pytest.skip("the memory engine has no worker")
     other: AsyncMongoClient[Doc] = AsyncMongoClient(patched[0].url)
