@@ -7,7 +7,7 @@ import contextlib
 import getpass
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from types import FrameType
 from typing import Any
@@ -51,7 +51,7 @@ from services.backoffice.sales_view import SALES_EVENTS, SalesView
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
-from shared.contracts import UserUpserted
+from shared.contracts import Event, UserUpserted
 from shared.logging import configure_logging
 from shared.ports import listening, metrics_apart
 from shared.registry import GATEWAYS
@@ -78,25 +78,47 @@ async def _home(_request: Request) -> Response:
 
 
 DIRECTORY_QUEUE = "backoffice.approval.user_upserted"
-ORDERS_QUEUE = "backoffice.orders"
-
-
+ORDER_EVENTS_QUEUE = "backoffice.order_events"
 APPROVALS_QUEUE = "backoffice.approvals"
-SALES_QUEUE = "backoffice.sales"
+RETIRED_QUEUES = ("backoffice.orders", "backoffice.sales")
+"""Where earlier versions took the order list's and the sales view's events, one queue each, so
+that every order event was delivered, parsed and acknowledged twice: unbound when the back
+office starts, what they still hold learnt, then deleted (their ``.dlq`` queues stay)."""
 
 
 def subscriptions(
     people: People, orders: orders_view.OrderList, levels: ApprovalLevels, sales: SalesView
 ) -> list[Subscription]:
-    """The back office's own views: the approval directory (who may sign in), the list of
-    orders (the order service answers one order at a time), every approval level and every
-    order's amounts, goods issues and invoices (for the reports)."""
+    """The back office's own views: the approval directory (who may sign in), every approval
+    level, and from one queue the list of orders (the order service answers one order at a
+    time) and every sales order's amounts, goods issues and invoices (for the reports)."""
     return [
         Subscription(DIRECTORY_QUEUE, [UserUpserted], people.learn),
-        Subscription(ORDERS_QUEUE, orders_view.ORDER_EVENTS, orders.learn),
+        Subscription(
+            ORDER_EVENTS_QUEUE,
+            list(dict.fromkeys((*orders_view.ORDER_EVENTS, *SALES_EVENTS))),
+            order_views(orders, sales),
+            retired=RETIRED_QUEUES,
+        ),
         Subscription(APPROVALS_QUEUE, APPROVAL_EVENTS, levels.learn),
-        Subscription(SALES_QUEUE, SALES_EVENTS, sales.learn),
     ]
+
+
+def order_views(
+    orders: orders_view.OrderList, sales: SalesView
+) -> Callable[[Event], Awaitable[None]]:
+    """Teach an event to each of the two views that keeps it, both at once (each write waits
+    for its view's round)."""
+
+    async def learn(event: Event) -> None:
+        views = []
+        if isinstance(event, orders_view.ORDER_EVENTS):
+            views.append(orders.learn(event))
+        if isinstance(event, SALES_EVENTS):
+            views.append(sales.learn(event))
+        await asyncio.gather(*views)
+
+    return learn
 
 
 def _database(settings: BackofficeSettings) -> tuple[AsyncMongoClient[Any], Any]:

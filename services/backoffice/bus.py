@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustChannel,
+)
 from pydantic import ValidationError
 
 from services.backoffice.domain import refusal_words
@@ -33,6 +38,8 @@ class Subscription:
     queue: str
     contracts: Sequence[type[Event]]
     learn: Callable[[Any], Awaitable[None]]
+    retired: Sequence[str] = ()
+    """Queues of earlier versions whose events this one now takes (see ``Broker.retire``)."""
 
     def contract(self, routing_key: str) -> type[Event] | None:
         return next((c for c in self.contracts if c.routing_key == routing_key), None)
@@ -58,6 +65,13 @@ class Answer:
         return refusal_words(str(self.body.get("reason", "")), str(self.body.get("detail", "")))
 
 
+async def _declared_once(channel: AbstractChannel, name: str) -> AbstractQueue:
+    """A durable queue that a robust channel does not declare again when it reconnects."""
+    if isinstance(channel, AbstractRobustChannel):
+        return await channel.declare_queue(name, durable=True, robust=False)
+    return await channel.declare_queue(name, durable=True)
+
+
 class Broker:
     def __init__(
         self, amqp_url: str, subscriptions: Sequence[Subscription], *, answer_timeout: float
@@ -66,6 +80,7 @@ class Broker:
         self.subscriptions: Mapping[str, Subscription] = {s.queue: s for s in subscriptions}
         self.caller = Caller(amqp_url, name=CALLER, user=CALLER)
         self.waiting_for = "broker: connecting"
+        self.retiring: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         channel = await self.caller.open(robust=True)
@@ -78,7 +93,59 @@ class Broker:
             for contract in subscription.contracts:
                 await queue.bind(events, routing_key=contract.routing_key)
             await queue.consume(self._consumer(subscription))
+            for name in subscription.retired:
+                retiring = self._retiring(name, subscription)
+                task = asyncio.create_task(retiring, name=f"retire-{name}")
+                self.retiring.add(task)
+                task.add_done_callback(self.retiring.discard)
         self.waiting_for = ""
+
+    async def retire(self, name: str, successor: Subscription, every: float = 1.0) -> None:
+        """Take an earlier version's queue out of use: unbind it (its events now reach
+        ``successor``'s queue), learn what it still holds as ``successor`` does (an older
+        replica still consuming it learns some of them: learning is idempotent), and delete
+        it once empty and nothing of it is in hand. Declaring it first makes an absent one an
+        empty one; it is not declared again after a reconnection, so one lost connection
+        leaves it to the next start. Its ``.dlq`` stays, with whatever was set aside there."""
+        events = await self.channel.get_exchange(names.EVENTS, ensure=False)
+        queue = await _declared_once(self.channel, name)
+        for contract in successor.contracts:
+            await queue.unbind(events, routing_key=contract.routing_key)
+        held = queue.declaration_result.message_count or 0
+        if held:
+            log.info("retired_queue_draining", queue=name, messages=held)
+            await self.channel.declare_queue(names.dead_letter_queue(name), durable=True)
+            learn = self._consumer(replace(successor, queue=name))
+            in_hand, idle = 0, asyncio.Event()
+
+            async def drain(message: AbstractIncomingMessage) -> None:
+                nonlocal in_hand
+                in_hand += 1
+                idle.clear()
+                try:
+                    await learn(message)
+                finally:
+                    in_hand -= 1
+                    if not in_hand:
+                        idle.set()
+
+            tag = await queue.consume(drain)
+            while True:  # until nothing is left to deliver
+                declared = await _declared_once(self.channel, name)
+                if not declared.declaration_result.message_count:
+                    break
+                await asyncio.sleep(every)
+            await queue.cancel(tag)
+            if in_hand:
+                await idle.wait()
+        await queue.delete(if_unused=False, if_empty=False)
+        log.info("retired_queue_deleted", queue=name, learnt=held)
+
+    async def _retiring(self, name: str, successor: Subscription) -> None:
+        try:
+            await self.retire(name, successor)
+        except (aio_pika.exceptions.AMQPException, OSError) as error:
+            log.warning("retired_queue_left", queue=name, error=str(error))
 
     async def keep_starting(self, every: float = 1.0) -> None:
         """Start once the broker answers and its exchanges exist (a back office may come up
@@ -96,6 +163,8 @@ class Broker:
                 return
 
     async def stop(self) -> None:
+        for task in list(self.retiring):
+            task.cancel()
         await self.caller.close()
 
     @property

@@ -1,7 +1,7 @@
 """What the sales reports are computed from, one document per order: its amounts as the order
 service priced them (net, tax, gross, per line), its status, every goods issue against it (how
 far each item was issued) and every invoice for it. Fed by the order, inventory and billing
-events on the back office's queue ``backoffice.sales``."""
+events on the back office's queue ``backoffice.order_events`` (shared with the order list)."""
 
 from __future__ import annotations
 

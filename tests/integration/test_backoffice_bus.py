@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import aio_pika
 import pytest
 
 from services.backoffice.app import (
     APPROVALS_QUEUE,
     DIRECTORY_QUEUE,
-    ORDERS_QUEUE,
-    SALES_QUEUE,
+    ORDER_EVENTS_QUEUE,
+    RETIRED_QUEUES,
     subscriptions,
 )
 from services.backoffice.approvals_view import ApprovalLevels
@@ -180,7 +181,7 @@ async def test_the_order_list_follows_the_order_events_with_filters_and_pages(
         == PAGE_SIZE
     )
     assert (await orders.page(Filters(branch_id=branch, created_to="2000-01-01")))[0] == []
-    assert await bus.dead_letter_count(ORDERS_QUEUE) == 0
+    assert await bus.dead_letter_count(ORDER_EVENTS_QUEUE) == 0
 
 
 def purchase_created(branch: str) -> OrderCreated:
@@ -197,12 +198,12 @@ def purchase_created(branch: str) -> OrderCreated:
 
 
 @pytest.mark.parametrize(
-    ("queue", "routing_key"),
+    ("queue", "routing_key", "view"),
     [
-        (DIRECTORY_QUEUE, "approval.user_upserted"),
-        (ORDERS_QUEUE, "order.submitted"),
-        (APPROVALS_QUEUE, "approval.pending"),
-        (SALES_QUEUE, "inventory.goods_issued"),
+        (DIRECTORY_QUEUE, "approval.user_upserted", "people"),
+        (ORDER_EVENTS_QUEUE, "order.submitted", "orders"),
+        (APPROVALS_QUEUE, "approval.pending", "approval_levels"),
+        (ORDER_EVENTS_QUEUE, "inventory.goods_issued", "sales"),
     ],
 )
 async def test_every_view_sets_bad_events_aside_and_goes_on(
@@ -212,12 +213,13 @@ async def test_every_view_sets_bad_events_aside_and_goes_on(
     env: Environment,
     queue: str,
     routing_key: str,
+    view: str,
 ) -> None:
     not_json, invalid = str(uuid.uuid4()), str(uuid.uuid4())
     await bus.send_raw(names.EVENTS, routing_key, b"{not json", message_id=not_json)
     body = json.dumps({"message_id": invalid, "order_id": 42, "lines": "many"}).encode()
     await bus.send_raw(names.EVENTS, routing_key, body, message_id=invalid)
-    valid, collection, key = sample(queue)
+    valid, collection, key = sample(view)
     await bus.send(valid)
     dead = await bus.dead_letters(queue, count=2)
     assert {d.message_id for d in dead} == {not_json, invalid}
@@ -232,18 +234,18 @@ async def test_every_view_sets_bad_events_aside_and_goes_on(
         raise AssertionError(f"the valid event after the bad ones was not learnt: {valid}")
 
 
-def sample(queue: str) -> tuple[Event, str, str]:
+def sample(view: str) -> tuple[Event, str, str]:
     """A valid event for the view, where it lands and under which id."""
-    if queue == DIRECTORY_QUEUE:
+    if view == "people":
         user = unique("u")
         upserted = UserUpserted(
             user_id=user, name="U", email=None, admin=False, manager_id=None, active=True
         )
         return upserted, "people", user
-    if queue == ORDERS_QUEUE:
+    if view == "orders":
         created = purchase_created(unique("BR"))
         return created, "orders", created.order_id
-    if queue == SALES_QUEUE:
+    if view == "sales":
         created = purchase_created(unique("BR")).model_copy(update={"kind": OrderKind.SALES})
         return created, "sales", created.order_id
     request_id = f"{unique('PO')}:1"
@@ -350,3 +352,55 @@ async def test_failures_from_one_address_hold_back_every_user_id_from_it(
 
     assert await guard.locked_for(unique("anyone"), here, now) == timedelta(seconds=30)
     assert await guard.locked_for(unique("anyone"), there, now) is None
+
+
+async def _gone(bus: Bus, queue: str) -> bool:
+    async with await aio_pika.connect(bus.amqp_url) as connection:
+        channel = await connection.channel()  # a failed look closes it
+        try:
+            await channel.declare_queue(queue, passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            return True
+        return False
+
+
+async def test_the_earlier_queues_are_learnt_from_and_then_deleted(
+    env: Environment, mongo_client: Any, bus: Bus
+) -> None:
+    """An earlier version took the order list's and the sales view's events on one queue each:
+    what they still hold when this one starts is learnt, and they are deleted (their dead
+    letters kept); every event then comes on the one queue."""
+    for name in RETIRED_QUEUES:
+        old = await bus.channel.declare_queue(name, durable=True)
+        await bus.channel.declare_queue(names.dead_letter_queue(name), durable=True)
+        await old.bind(bus.exchanges[names.EVENTS], routing_key="order.created")
+    left = purchase_created(unique("BR")).model_copy(update={"kind": OrderKind.SALES})
+    await bus.send(left)
+    db = database(mongo_client, env.database("backoffice"))
+    office = Broker(
+        env.settings("backoffice")["amqp_url"],
+        subscriptions(People(db), OrderList(db), ApprovalLevels(db), SalesView(db)),
+        answer_timeout=10,
+    )
+    await office.start()
+    try:
+        for _ in range(200):
+            if not office.retiring:
+                break
+            await asyncio.sleep(0.05)
+        assert not office.retiring
+        assert await db["orders"].find_one({"_id": left.order_id})
+        assert await db["sales"].find_one({"_id": left.order_id})
+        for name in RETIRED_QUEUES:
+            assert await _gone(bus, name)
+            assert await bus.dead_letter_count(name) == 0  # the dead letters' queue stays
+        later = purchase_created(unique("BR")).model_copy(update={"kind": OrderKind.SALES})
+        await bus.send(later)
+        for _ in range(100):
+            if await db["sales"].find_one({"_id": later.order_id}):
+                break
+            await asyncio.sleep(0.05)
+        assert await db["orders"].find_one({"_id": later.order_id})
+        assert await db["sales"].find_one({"_id": later.order_id})
+    finally:
+        await office.stop()

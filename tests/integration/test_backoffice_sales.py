@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from services.backoffice import reports
-from services.backoffice.app import SALES_QUEUE, subscriptions
+from services.backoffice.app import ORDER_EVENTS_QUEUE, subscriptions
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import OrderList
@@ -148,7 +148,7 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     assert report("invoiced", "customer") == [
         ["SHOP", "EUR", 1, Decimal("10.00"), Decimal("1.90"), Decimal("11.90")]
     ]
-    assert await bus.dead_letter_count(SALES_QUEUE) == 0
+    assert await bus.dead_letter_count(ORDER_EVENTS_QUEUE) == 0
     assert await sales.sales.find_one({"_id": bought.order_id}) is None  # no sale
     # Each basis reads what it needs, and only sales orders.
     [ordered] = [d for d in await sales.everything("ordered") if d["_id"] == order_id]
