@@ -48,9 +48,9 @@ says why, what, why it is exact, and when to drop it:
   transaction ended) instead of opening and closing one of its own.
 - ``scalar_indexes``: the single-field indexes' entries are kept in one SQLite index instead
   of one identical copy per index, so a write no longer rewrites every copy.
-- ``sorted_updates``: an update with a ``sort`` (the e-mail dispatcher's claim of the next due
-  e-mail) loads only the documents its filter's plain equalities select, not the whole
-  collection, before testing and sorting them.
+- ``equal_selection``: a write whose filter asks for fields equal to a text or a boolean (the
+  e-mail dispatcher's sorted claim of the next due e-mail, the outbox relays' claims) reads the
+  documents holding those values through their index, not every document of the collection.
 - ``bson_sizes``: a decimal (and a number kept with its BSON type) has a BSON size, so
   ``listDatabases``, ``dbStats``, ``collStats`` and ``$bsonSize`` answer for the services'
   documents instead of failing.
@@ -89,6 +89,7 @@ def apply() -> bool:
         bson_sizes,
         change_dispatch,
         codec_parameters,
+        equal_selection,
         feature_cache,
         gap_changes,
         id_lookup,
@@ -102,7 +103,6 @@ def apply() -> bool:
         scalar_encoding,
         scalar_indexes,
         single_validation,
-        sorted_updates,
         union_scan,
         unique_ids,
         unique_scan,
@@ -127,7 +127,7 @@ def apply() -> bool:
     bson_sizes.install()
     reader_pool.install()
     scalar_indexes.install()
-    sorted_updates.install()
+    equal_selection.install()
     _warn(
         "mongoeco_patch_applied",
         version=installed,
@@ -135,7 +135,7 @@ def apply() -> bool:
             "unique_id_scan,feature_cache,change_dispatch,owned_images,single_validation,"
             "namespace_indexes,unique_scan,union_scan,plain_copies,gap_changes,"
             "pipeline_plans,scalar_encoding,inline_engine,codec_parameters,id_lookup,id_reads,"
-            "bson_sizes,reader_pool,scalar_indexes,sorted_updates"
+            "bson_sizes,reader_pool,scalar_indexes,equal_selection"
         ),
     )
     return True

@@ -1,6 +1,7 @@
-"""An update with a ``sort`` (``mongoeco_patch.sorted_updates``): on the SQLite engine it reads
-only the documents its filter's text equalities select, and on both engines it changes the
-document any server would: the first match in the sort's order."""
+"""Writes whose filter asks for fields equal to a text or a boolean
+(``mongoeco_patch.equal_selection``): on the SQLite engine they read only the documents holding
+those values, and on both engines they change a document any server would (with a sort, the
+first match in its order)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
-from deploy.local.mongoeco_patch.sorted_updates import equalities
+from deploy.local.mongoeco_patch.equal_selection import equalities
 
 pytest.importorskip("mongoeco", reason="the embedded server needs mongoeco (Python >= 3.13)")
 
@@ -166,10 +167,74 @@ async def test_with_an_array_in_the_field_the_whole_collection_is_read(
     assert len(set(decoded)) == 205
 
 
-def test_only_top_level_text_equalities_narrow() -> None:
+async def _stored_outbox(collection: AsyncCollection[Doc]) -> None:
+    """Documents without entries, a few with entries (one leased), and a number in the field."""
+    await collection.create_index("pending", sparse=True)
+    await collection.insert_many([{"_id": f"done-{i:03d}", "n": i} for i in range(200)])
+    await collection.insert_many(
+        [
+            {"_id": "p-1", "pending": True, "lease": {"until": T0 + timedelta(hours=1)}},
+            {"_id": "p-2", "pending": True, "lease": None},
+            {"_id": "one", "pending": 1, "lease": None},
+            {"_id": "off", "pending": False, "lease": None},
+        ]
+    )
+
+
+async def _take(collection: AsyncCollection[Doc], at: datetime, pending: Any = True) -> Any:
+    """The outbox relays' claim of a document with entries left."""
+    found = await collection.find_one_and_update(
+        {"pending": pending, "$or": [{"lease": None}, {"lease.until": {"$lt": at}}]},
+        {"$set": {"lease": {"owner": "me", "until": at + timedelta(minutes=1)}}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return _key(found)
+
+
+async def test_a_claim_takes_only_a_document_holding_the_value(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await _stored_outbox(collection)
+
+    taken = [await _take(collection, T0) for _ in range(3)]
+    later = await _take(collection, T0 + timedelta(hours=2))
+    off = await _take(collection, T0, pending=False)
+
+    assert taken == ["p-2", None, None]  # p-1 is leased; the number 1 is no ``true``
+    assert later == "p-1"
+    assert off == "off"
+    assert (await collection.delete_one({"pending": True, "lease.owner": "me"})).deleted_count
+    assert await collection.count_documents({"pending": True}) == 1
+    assert await collection.count_documents({}) == 203
+
+
+async def test_an_array_holding_the_boolean_still_matches(
+    collection: AsyncCollection[Doc],
+) -> None:
+    await _stored_outbox(collection)
+    await collection.update_one({"_id": "p-2"}, {"$set": {"lease": {"until": T0}, "n": -1}})
+    await collection.insert_one({"_id": "p-array", "pending": [False, True], "lease": None})
+
+    assert await _take(collection, T0) == "p-array"
+
+
+async def test_a_claim_reads_only_the_documents_holding_the_value(
+    in_process: tuple[AsyncCollection[Doc], list[Any]],
+) -> None:
+    docs, decoded = in_process
+    await _stored_outbox(docs)
+    await _take(docs, T0, pending=False)  # learns once that ``pending`` holds no array
+    decoded.clear()
+
+    assert await _take(docs, T0) == "p-2"
+    assert await _take(docs, T0) is None
+    assert set(decoded) == {"p-1", "p-2", "one"}  # what SQL selects: ``true`` and the number 1
+
+
+def test_only_top_level_texts_and_booleans_narrow() -> None:
     from mongoeco.core.query_plan import compile_filter
 
-    def texts(flt: Doc) -> dict[str, str]:
+    def texts(flt: Doc) -> dict[str, str | bool]:
         return equalities(compile_filter(flt))
 
     assert texts({"status": "queued", "n": {"$lte": 3}, "$or": [{"a": 1}, {"b": 2}]}) == {
@@ -177,5 +242,6 @@ def test_only_top_level_text_equalities_narrow() -> None:
     }
     assert texts({"status": "queued", "kind": "sales"}) == {"status": "queued", "kind": "sales"}
     assert texts({"status": "queued"}) == {"status": "queued"}
-    assert texts({"lease.owner": "me", "n": 3, "flag": True, "none": None}) == {}
+    assert texts({"lease.owner": "me", "n": 3, "flag": True, "none": None}) == {"flag": True}
+    assert texts({"_id": "A", "n": 3.0, "at": T0}) == {}
     assert texts({"$or": [{"status": "queued"}, {"status": "held"}]}) == {}
