@@ -72,6 +72,15 @@ async def _declared_once(channel: AbstractChannel, name: str) -> AbstractQueue:
     return await channel.declare_queue(name, durable=True)
 
 
+async def _taken(queue: AbstractQueue, most: int) -> list[AbstractIncomingMessage]:
+    """Up to ``most`` messages taken from ``queue`` (each to be acknowledged), fewer when it
+    runs out."""
+    taken: list[AbstractIncomingMessage] = []
+    while len(taken) < most and (message := await queue.get(fail=False)) is not None:
+        taken.append(message)
+    return taken
+
+
 class Broker:
     def __init__(
         self, amqp_url: str, subscriptions: Sequence[Subscription], *, answer_timeout: float
@@ -100,46 +109,27 @@ class Broker:
                 task.add_done_callback(self.retiring.discard)
         self.waiting_for = ""
 
-    async def retire(self, name: str, successor: Subscription, every: float = 1.0) -> None:
+    async def retire(self, name: str, successor: Subscription, at_once: int = 32) -> None:
         """Take an earlier version's queue out of use: unbind it (its events now reach
-        ``successor``'s queue), learn what it still holds as ``successor`` does (an older
-        replica still consuming it learns some of them: learning is idempotent), and delete
-        it once empty and nothing of it is in hand. Declaring it first makes an absent one an
-        empty one; it is not declared again after a reconnection, so one lost connection
-        leaves it to the next start. Its ``.dlq`` stays, with whatever was set aside there."""
+        ``successor``'s queue), learn what it still holds as ``successor`` does, ``at_once``
+        messages at a time, taken one by one until none is left (an older replica still
+        consuming it learns some of them: learning is idempotent), then delete it. Declaring
+        it first makes an absent one an empty one; it is not declared again after a
+        reconnection, so a lost connection leaves it to the next start. Its ``.dlq`` stays,
+        with whatever was set aside there."""
         events = await self.channel.get_exchange(names.EVENTS, ensure=False)
         queue = await _declared_once(self.channel, name)
         for contract in successor.contracts:
             await queue.unbind(events, routing_key=contract.routing_key)
-        held = queue.declaration_result.message_count or 0
-        if held:
-            log.info("retired_queue_draining", queue=name, messages=held)
+        learnt = 0
+        if queue.declaration_result.message_count:
             await self.channel.declare_queue(names.dead_letter_queue(name), durable=True)
             learn = self._consumer(replace(successor, queue=name))
-            in_hand, idle = 0, asyncio.Event()
-
-            async def drain(message: AbstractIncomingMessage) -> None:
-                nonlocal in_hand
-                in_hand += 1
-                idle.clear()
-                try:
-                    await learn(message)
-                finally:
-                    in_hand -= 1
-                    if not in_hand:
-                        idle.set()
-
-            tag = await queue.consume(drain)
-            while True:  # until nothing is left to deliver
-                declared = await _declared_once(self.channel, name)
-                if not declared.declaration_result.message_count:
-                    break
-                await asyncio.sleep(every)
-            await queue.cancel(tag)
-            if in_hand:
-                await idle.wait()
+            while batch := await _taken(queue, at_once):
+                await asyncio.gather(*(learn(message) for message in batch))
+                learnt += len(batch)
         await queue.delete(if_unused=False, if_empty=False)
-        log.info("retired_queue_deleted", queue=name, learnt=held)
+        log.info("retired_queue_deleted", queue=name, learnt=learnt)
 
     async def _retiring(self, name: str, successor: Subscription) -> None:
         try:
