@@ -55,7 +55,7 @@ Drop once mongoeco selects a write's document through its indexes upstream.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 _MARK = "__oms_equal_selection__"
@@ -121,11 +121,16 @@ def _arrays(engine: Any, db_name: str, coll_name: str, values: dict[str, str | b
 
 def _selected(
     engine: Any, conn: Any, db_name: str, coll_name: str, values: dict[str, str | bool]
-) -> Iterator[tuple[str, Any]]:
-    """The documents holding ``values``, decoded one at a time."""
+) -> Generator[tuple[str, Any]]:
+    """The documents holding ``values``, read and decoded one at a time (a caller that stops
+    early reads no further)."""
     params = (db_name, coll_name, *(int(v) if type(v) is bool else v for v in values.values()))
-    rows = conn.execute(selection_sql(list(values)), params).fetchall()
-    return ((key, engine._deserialize_document(document)) for key, document in rows)
+    rows = conn.execute(selection_sql(list(values)), params)
+    try:
+        for key, document in rows:
+            yield key, engine._deserialize_document(document)
+    finally:
+        rows.close()
 
 
 def _sorted(update: Callable[..., Any], plain: Callable[[Any], bool]) -> Callable[..., Any]:
@@ -191,7 +196,10 @@ def _first(
         conn = self._require_connection(context)
         with self._bind_connection(conn), sqlite_read_scope(conn):
             selected = _selected(self, conn, db_name, coll_name, values)
-            return next((found for found in selected if match_plan(found[1], plan)), None)
+            try:
+                return next((found for found in selected if match_plan(found[1], plan)), None)
+            finally:
+                selected.close()
 
     setattr(select_first_document_for_plan, _MARK, True)
     return select_first_document_for_plan
