@@ -134,7 +134,11 @@ class Broker:
     async def _retiring(self, name: str, successor: Subscription) -> None:
         try:
             await self.retire(name, successor)
-        except (aio_pika.exceptions.AMQPException, OSError) as error:
+        except (
+            aio_pika.exceptions.AMQPException,
+            aio_pika.exceptions.ChannelInvalidStateError,  # the connection went meanwhile
+            OSError,
+        ) as error:
             log.warning("retired_queue_left", queue=name, error=str(error))
 
     async def keep_starting(self, every: float = 1.0) -> None:
