@@ -31,7 +31,8 @@ a text or a boolean:
   first taken);
 - for an update or delete without one, whose filter has more conditions than that equality and
   names no ``_id`` (``id_lookup`` reads those by key): the first of those documents that the
-  whole filter matches, tested by mongoeco's own matcher (``QueryEngine.match_plan``).
+  whole filter matches, tested by mongoeco's own matcher (``QueryEngine.match_plan``), each
+  read and decoded in turn, so that none is read after the first match.
 
 When a document of the collection holds an array in one of those fields (mongoeco's own
 per-collection answer, ``_field_is_top_level_array_in_collection``), both go as released.
