@@ -17,6 +17,7 @@ import structlog
 import uvicorn
 from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -47,7 +48,7 @@ from services.backoffice.approvals_view import APPROVAL_EVENTS, ApprovalLevels
 from services.backoffice.audit import AuditTrail
 from services.backoffice.bus import Broker, Subscription
 from services.backoffice.reads import Reads
-from services.backoffice.sales_view import SALES_EVENTS, SalesView
+from services.backoffice.sales_view import SALES_EVENTS, SalesView, merge_earlier
 from services.backoffice.settings import BackofficeSettings
 from services.backoffice.store import People, Sessions, SignInGuard, create_indexes
 from services.backoffice.web import HERE, Backoffice
@@ -107,8 +108,8 @@ def subscriptions(
 def order_views(
     orders: orders_view.OrderList, sales: SalesView
 ) -> Callable[[Event], Awaitable[None]]:
-    """Teach an event to each of the two views that keeps it, both at once (each write waits
-    for its view's round)."""
+    """Teach an event to each of the two views that keeps it, both at once: their writes about
+    the order go in one round, as one statement."""
 
     async def learn(event: Event) -> None:
         views = []
@@ -119,6 +120,19 @@ def order_views(
         await asyncio.gather(*views)
 
     return learn
+
+
+async def _merge_earlier_sales(db: Any, *, every: float = 60.0, rounds: int = 60) -> None:
+    """The earlier sales view's documents merged into the order list's, beside the start (not
+    holding readiness), then again every minute for an hour: what a replica of the earlier
+    version still writes while a rolling upgrade replaces it is merged too. A database that
+    fails meanwhile leaves the rest to the next round."""
+    for _ in range(rounds):
+        try:
+            await merge_earlier(db)
+        except PyMongoError as error:
+            log.warning("earlier_sales_left", error=str(error))
+        await asyncio.sleep(every)
 
 
 def _database(settings: BackofficeSettings) -> tuple[AsyncMongoClient[Any], Any]:
@@ -139,13 +153,14 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         people, orders, levels = People(db), orders_view.OrderList(db), ApprovalLevels(db)
         app.state.audit = AuditTrail(db, timedelta(days=settings.audit_days))
         await app.state.audit.create_indexes()
-        sales = SalesView(db)
+        sales = SalesView(orders)
         broker = Broker(
             settings.amqp_url,
             subscriptions(people, orders, levels, sales),
             answer_timeout=settings.answer_timeout_seconds,
         )
         starting = asyncio.create_task(broker.keep_starting())
+        merging = asyncio.create_task(_merge_earlier_sales(db))
         reads = Reads(settings)
         sessions = Sessions(
             db,
@@ -166,9 +181,10 @@ def build_app(settings: BackofficeSettings) -> Starlette:
         try:
             yield
         finally:
-            starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await starting
+            for task in (starting, merging):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await reads.close()
             await client.close()

@@ -1,6 +1,7 @@
 """The back office's list of orders, fed by the order service's events and inventory's receipts
 and issues (``GET /orders`` of the order service answers one order at a time): filters, sorting,
-paging, a count. The order page itself reads the order service, so it is never behind."""
+paging, a count. The order page itself reads the order service, so it is never behind. The
+sales view keeps what the reports need on the same documents (``sales_view``)."""
 
 from __future__ import annotations
 
@@ -95,6 +96,12 @@ def newest_status(status: OrderStatus, at: datetime) -> Document:
 
 
 FACTS = ("kind", "party_id", "branch_id", "created_by", "currency", "total")
+HIDDEN = (
+    *("total_value", "status_at"),
+    *("gross", "net", "tax", "lines", "ordered_at", "issues", "invoices", "voided"),
+)
+"""What a page of the list leaves out: what it sorts by, and the sales view's fields kept on the
+same documents (:mod:`services.backoffice.sales_view`)."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +210,7 @@ class OrderList:
     async def _find(self, filters: Filters, skip: int, limit: int) -> list[Document]:
         cursor = self.orders.find(
             filters.query(),
-            {"total_value": 0, "status_at": 0},
+            dict.fromkeys(HIDDEN, 0),
             sort=filters.order_by(),
             skip=skip,
             limit=limit,

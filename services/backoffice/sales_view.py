@@ -1,16 +1,24 @@
-"""What the sales reports are computed from, one document per order: its amounts as the order
-service priced them (net, tax, gross, per line), its status, every goods issue against it (how
-far each item was issued) and every invoice for it. Fed by the order, inventory and billing
-events on the back office's queue ``backoffice.order_events`` (shared with the order list)."""
+"""What the sales reports are computed from, kept on each order's document of the order list
+(``orders``, :mod:`services.backoffice.orders_view`): its amounts as the order service priced
+them (net, tax, gross, per line), every goods issue against it (how far each item was issued)
+and every invoice for it; its status is the list's. Fed by the order, inventory and billing
+events on the back office's queue ``backoffice.order_events`` (shared with the order list).
+
+What an event teaches both views is written in one statement: the sales view's writes go
+through the order list's round (its ``UpdateBatch``), where the update pipelines about one
+order are joined. Earlier versions kept a document of their own per order (``sales``): at start
+they are merged into the order list's documents, then that collection is dropped
+(:func:`merge_earlier`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.backoffice.orders_view import STATUS_AFTER, newest_status
-from services.backoffice.written import WrittenFacts
+from services.backoffice.orders_view import ORDERS, OrderList
 from shared.contracts import (
     Event,
     GoodsIssued,
@@ -24,11 +32,14 @@ from shared.contracts import (
     OrderUpdated,
 )
 from shared.contracts.billing import InvoiceIssued, InvoiceVoided
-from shared.storage.batch import VIEW_LINGER_SECONDS, UpdateBatch
 from shared.storage.writes import literal
 
+log = structlog.get_logger(__name__)
+
 Document = dict[str, Any]
-SALES = "sales"
+EARLIER_SALES = "sales"
+"""Where earlier versions kept the sales view, one document per order (merged, then dropped)."""
+MERGE_BATCH = 500
 ORDER_FACTS: tuple[type[Event], ...] = (
     OrderCreated,
     OrderUpdated,
@@ -39,6 +50,10 @@ ORDER_FACTS: tuple[type[Event], ...] = (
     OrderCompleted,
 )
 SALES_EVENTS: tuple[type[Event], ...] = (*ORDER_FACTS, GoodsIssued, InvoiceIssued, InvoiceVoided)
+SALES_FIELDS = ("gross", "net", "tax", "lines", "ordered_at", "issues", "invoices", "voided")
+"""What the sales view adds to an order's document (the order list does not show them)."""
+LIST_FIELDS = ("created_by", "created_on", "total", "total_value", "status_at")
+"""What the order list keeps that no sales report reads."""
 NOT_NEEDED = {
     "ordered": ("lines", "issues", "invoices", "voided"),
     "issued": ("invoices", "voided"),
@@ -48,18 +63,12 @@ PricedEvent = OrderCreated | OrderUpdated | OrderSubmitted | OrderApproved
 
 
 def order_facts(event: PricedEvent) -> Document:
-    """The order's amounts as priced (an order stored before pricing: its total, untaxed)."""
-    facts: Document = {
-        "kind": event.kind,
-        "branch_id": event.branch_id,
-        "party_id": event.party_id,
-        "currency": event.currency,
-        "gross": str(event.total),
-    }
+    """The order's amounts as priced (an order stored before pricing: its total, untaxed). Its
+    kind, party, branch and currency are the order list's facts (it learns every event this
+    view learns facts from)."""
     if event.pricing is None:
-        facts |= {"net": str(event.total), "tax": "0", "lines": []}
-        return facts
-    facts |= {
+        return {"gross": str(event.total), "net": str(event.total), "tax": "0", "lines": []}
+    return {
         "net": str(event.pricing.net_total),
         "tax": str(event.pricing.tax_total),
         "gross": str(event.pricing.grand_total),
@@ -68,15 +77,15 @@ def order_facts(event: PricedEvent) -> Document:
             for line in event.pricing.lines
         ],
     }
-    return facts
 
 
 class SalesView:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.sales = db[SALES]
-        self.writes = UpdateBatch(self.sales, linger=VIEW_LINGER_SECONDS)
-        """Written in rounds: the events of many orders share a round trip."""
-        self.facts = WrittenFacts()
+    def __init__(self, orders: OrderList) -> None:
+        self.orders = orders.orders
+        """The order list's documents, which this view's fields are kept on."""
+        self.writes = orders.writes
+        """The order list's rounds: what an event teaches both views goes as one statement."""
+        self.facts = orders.facts
 
     async def learn(self, event: Event) -> None:
         """Each event sets what it knows; redeliveries and reorderings change nothing.
@@ -98,23 +107,14 @@ class SalesView:
     async def _order(self, event: Event) -> None:
         if getattr(event, "kind", None) != OrderKind.SALES:
             return  # purchases are no sales
-        at = event.occurred_at
         order_id = getattr(event, "order_id")  # noqa: B009 - every order event has one
         facts = order_facts(event) if isinstance(event, PricedEvent) else {}
         if event.routing_key == "order.created":
-            facts["ordered_at"] = at
-        status = STATUS_AFTER[event.routing_key]
-        facts = self.facts.new(order_id, facts)
-        if status is None:
-            if facts:
-                await self.writes.update({"_id": order_id}, {"$set": facts}, upsert=True)
-                self.facts.written(order_id, facts)
-            return
-        # An older event than the one the status is from: its facts only.
-        change = {name: literal(value) for name, value in facts.items()}
-        change |= newest_status(status, at)
-        await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
-        self.facts.written(order_id, facts)
+            facts["ordered_at"] = event.occurred_at
+        if facts := self.facts.new(order_id, facts):
+            change = {name: literal(value) for name, value in facts.items()}
+            await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
+            self.facts.written(order_id, facts)
 
     async def _issued(self, event: GoodsIssued) -> None:
         issue = {
@@ -141,16 +141,56 @@ class SalesView:
 
     async def _append(self, order_id: str, field: str, key: str, entry: Document) -> None:
         """Add ``entry`` to the order's ``field`` once (its ``key`` not there yet)."""
-        entries = {"$ifNull": [f"${field}", []]}
-        known = {"$in": [literal(entry[key]), {"$ifNull": [f"${field}.{key}", []]}]}
-        added = {"$concatArrays": [entries, [literal(entry)]]}
-        await self.writes.update(
-            {"_id": order_id}, [{"$set": {field: {"$cond": [known, entries, added]}}}], upsert=True
-        )
+        change = {field: _with_new(field, key, [entry])}
+        await self.writes.update({"_id": order_id}, [{"$set": change}], upsert=True)
 
     async def everything(self, basis: str) -> list[Document]:
-        """Every order's document, with what a report by ``basis`` needs (``ordered``: no
+        """Every sales order's document, with what a report by ``basis`` needs (``ordered``: no
         lines, issues or invoices; ``issued``: no invoices; ``invoiced``: no lines or issues)."""
-        left_out = NOT_NEEDED[basis]
-        projection = dict.fromkeys(left_out, 0) if left_out else None
-        return [doc async for doc in self.sales.find({"kind": "sales"}, projection)]
+        projection = dict.fromkeys((*NOT_NEEDED[basis], *LIST_FIELDS), 0)
+        return [doc async for doc in self.orders.find({"kind": "sales"}, projection)]
+
+
+def _with_new(field: str, key: str, entries: list[Document]) -> Document:
+    """The stored ``field`` with those of ``entries`` whose ``key`` it does not hold yet."""
+    stored = {"$ifNull": [f"${field}", []]}
+    known = {"$ifNull": [f"${field}.{key}", []]}
+    unknown = {"$eq": [{"$in": [f"$$this.{key}", known]}, False]}
+    new = {"$filter": {"input": literal(entries), "cond": unknown}}
+    return {"$concatArrays": [stored, new]}
+
+
+async def merge_earlier(db: AsyncDatabase[Document]) -> int:
+    """Merge the documents of the earlier sales view (``sales``) into the order list's, then
+    drop that collection; how many were merged. What the order list's document holds already
+    stays (it was learnt since, from the same events); issues, invoices and voided invoices are
+    joined. Run at every start: what a replica of the earlier version still wrote during a
+    rolling upgrade is merged by the next start."""
+    earlier = db[EARLIER_SALES]
+    merged, batch = 0, []
+    async for doc in earlier.find({}):
+        batch.append(UpdateOne({"_id": doc["_id"]}, [{"$set": _merged(doc)}], upsert=True))
+        if len(batch) == MERGE_BATCH:
+            await db[ORDERS].bulk_write(batch, ordered=False)
+            merged, batch = merged + len(batch), []
+    if batch:
+        await db[ORDERS].bulk_write(batch, ordered=False)
+        merged += len(batch)
+    if merged:
+        await earlier.drop()
+        log.info("earlier_sales_merged", count=merged)
+    return merged
+
+
+def _merged(doc: Document) -> Document:
+    change: Document = {}
+    for name, value in doc.items():
+        if name == "_id":
+            continue
+        if name in ("issues", "invoices"):
+            change[name] = _with_new(name, f"{name[:-1]}_id", value)
+        elif name == "voided":
+            change[name] = {"$setUnion": [{"$ifNull": ["$voided", []]}, literal(value)]}
+        else:  # the order's facts, its status: the order list's own, when it has them
+            change[name] = {"$ifNull": [f"${name}", literal(value)]}
+    return change

@@ -1,6 +1,7 @@
 """The back office's sales view on the real broker and database: an order's amounts, its goods
 issues and its invoices are learnt from the order, inventory and billing events (each once,
-whatever the order they arrive in), and the sales reports add them up by each date basis."""
+whatever the order they arrive in) onto the order list's document, and the sales reports add
+them up by each date basis. An earlier version's documents of their own are merged in."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from typing import Any
 import pytest
 
 from services.backoffice import reports
-from services.backoffice.app import ORDER_EVENTS_QUEUE, subscriptions
+from services.backoffice.app import ORDER_EVENTS_QUEUE, order_views, subscriptions
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
 from services.backoffice.orders_view import OrderList
-from services.backoffice.sales_view import SalesView
+from services.backoffice.sales_view import EARLIER_SALES, SalesView, merge_earlier
 from services.backoffice.store import People
 from shared.contracts import GoodsIssued, LineProgress, OrderApproved, OrderCreated, OrderKind
 from shared.contracts.billing import BillingContact, InvoiceIssued, InvoiceVoided
@@ -35,10 +36,11 @@ T0 = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
 @pytest.fixture
 async def sales(env: Environment, mongo_client: Any, bus: Bus) -> AsyncIterator[SalesView]:
     db = database(mongo_client, env.database("backoffice"))
-    view = SalesView(db)
+    orders = OrderList(db)
+    view = SalesView(orders)
     broker = Broker(
         env.settings("backoffice")["amqp_url"],
-        subscriptions(People(db), OrderList(db), ApprovalLevels(db), view),
+        subscriptions(People(db), orders, ApprovalLevels(db), view),
         answer_timeout=10,
     )
     await broker.start()
@@ -124,9 +126,9 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
     for event in (bought, second, first, first, approved, created, billed, wrong, voided):
         await bus.send(event)
     for _ in range(200):
-        doc = await sales.sales.find_one({"_id": order_id}) or {}
+        doc = await sales.orders.find_one({"_id": order_id}) or {}
         if (
-            doc.get("status") == "approved"
+            doc.get("status") == "partially_issued"  # the order list's: the first issue's
             and len(doc.get("issues", [])) == 2
             and len(doc.get("invoices", [])) == 2
             and doc.get("voided") == ["INV-2"]
@@ -149,10 +151,14 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
         ["SHOP", "EUR", 1, Decimal("10.00"), Decimal("1.90"), Decimal("11.90")]
     ]
     assert await bus.dead_letter_count(ORDER_EVENTS_QUEUE) == 0
-    assert await sales.sales.find_one({"_id": bought.order_id}) is None  # no sale
+    purchase = await sales.orders.find_one({"_id": bought.order_id})  # in the list: no sale
+    assert purchase is not None
+    assert not {"net", "lines", "ordered_at"} & set(purchase)
+    assert reports.sales_of(purchase, "ordered") == []
     # Each basis reads what it needs, and only sales orders.
+    assert bought.order_id not in {d["_id"] for d in await sales.everything("ordered")}
     [ordered] = [d for d in await sales.everything("ordered") if d["_id"] == order_id]
-    assert not {"lines", "issues", "invoices"} & set(ordered)
+    assert not {"lines", "issues", "invoices", "created_on", "total_value"} & set(ordered)
     [by_invoice] = [d for d in await sales.everything("invoiced") if d["_id"] == order_id]
     assert by_invoice["invoices"] == doc["invoices"]
     assert "issues" not in by_invoice
@@ -161,19 +167,83 @@ async def test_amounts_issues_and_invoices_are_learnt_once_in_any_order(
 async def test_older_events_and_repeats_fail_no_write_so_none_is_sent_twice(
     env: Environment, mongo_client: Any
 ) -> None:
-    view = SalesView(database(mongo_client, env.database("backoffice")))
-    counted = view.writes.collection = CountedBulkWrites(view.sales)  # type: ignore[assignment]
+    orders = OrderList(database(mongo_client, env.database("backoffice")))
+    view = SalesView(orders)
+    learn = order_views(orders, view)
+    counted = orders.writes.collection = CountedBulkWrites(orders.orders)  # type: ignore[assignment]
     order_id = unique("SO")
     created, approved = created_and_approved(order_id)
     first = issued(order_id, "ISS-1", "1", T0 + timedelta(hours=1))
     # The newer status first, then the older one; the issue three times: one round.
     events = (approved, first, created, first, approved, first)
 
-    await asyncio.gather(*(view.learn(event) for event in events))
+    await asyncio.gather(*(learn(event) for event in events))
 
-    assert counted.sent == [1]  # one round; the six writes about one order as one statement
-    doc = await view.sales.find_one({"_id": order_id})
+    assert counted.sent == [1]  # one round; both views' writes about one order, one statement
+    doc = await orders.orders.find_one({"_id": order_id})
     assert doc is not None
-    assert (doc["status"], doc["status_at"]) == ("approved", approved.occurred_at)
+    assert (doc["status"], doc["status_at"]) == ("partially_issued", first.occurred_at)
     assert doc["ordered_at"] == T0
+    assert (doc["net"], doc["total"]) == ("10.00", "10.00")  # the sales view's, the list's
     assert [issue["issue_id"] for issue in doc["issues"]] == ["ISS-1"]
+
+
+async def test_an_earlier_versions_documents_are_merged_into_the_order_lists(
+    env: Environment, mongo_client: Any
+) -> None:
+    """What the list learnt since stays; issues, invoices and voided invoices are joined; an
+    order only the sales view knew gets a document; the earlier collection is dropped."""
+    db = database(mongo_client, env.database("backoffice"))
+    orders = OrderList(db)
+    learn = order_views(orders, SalesView(orders))
+    known, alone = unique("SO"), unique("SO")
+    created, approved = created_and_approved(known)
+    first = issued(known, "ISS-1", "1", T0 + timedelta(hours=1))
+    for event in (created, approved, first):  # learnt since the upgrade
+        await learn(event)
+    earlier: list[dict[str, Any]] = [
+        {
+            "_id": known,
+            "kind": "sales",
+            "branch_id": "BR",
+            "party_id": "SHOP",
+            "currency": "EUR",
+            "gross": "9.00",  # older than what the list learnt since
+            "net": "9.00",
+            "tax": "0",
+            "lines": [],
+            "ordered_at": T0,
+            "status": "approved",
+            "status_at": T0 + timedelta(minutes=5),
+            "issues": [
+                {"issue_id": "ISS-0", "at": T0, "progress": []},
+                {"issue_id": "ISS-1", "at": T0 + timedelta(hours=1), "progress": []},
+            ],
+            "voided": ["INV-9"],
+        },
+        {
+            "_id": alone,
+            "kind": "sales",
+            "currency": "EUR",
+            "invoices": [{"invoice_id": "INV-1", "at": T0, "net": "1", "tax": "0"}],
+            "voided": ["INV-1"],
+        },
+    ]
+    await db[EARLIER_SALES].insert_many(earlier)
+
+    assert await merge_earlier(db) == 2
+    assert await merge_earlier(db) == 0  # nothing left: the collection is gone
+    assert EARLIER_SALES not in await db.list_collection_names()
+    doc = await db["orders"].find_one({"_id": known})
+    assert doc is not None
+    assert (doc["net"], doc["gross"], doc["total"]) == ("10.00", "10.00", "10.00")
+    assert (doc["status"], doc["status_at"]) == ("partially_issued", first.occurred_at)
+    assert [issue["issue_id"] for issue in doc["issues"]] == ["ISS-1", "ISS-0"]
+    assert doc["voided"] == ["INV-9"]
+    only = await db["orders"].find_one({"_id": alone})
+    assert only is not None
+    assert (only["kind"], only["invoices"][0]["invoice_id"], only["voided"]) == (
+        "sales",
+        "INV-1",
+        ["INV-1"],
+    )
