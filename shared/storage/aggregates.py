@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.concurrency import ordering_turn, waiting_for_turn
 from shared.contracts.base import Command, Event, Message, utcnow
-from shared.domain import Aggregate, DomainError
+from shared.domain import Aggregate, DomainError, applied_key
 from shared.names import COMMANDS, EVENTS
 from shared.storage.batch import DUPLICATE_KEY
 from shared.storage.bodies import pack
@@ -508,6 +508,7 @@ class AggregateStore(Generic[A]):
 
     async def _write(self, aggregate: A, entries: list[Document], keys: list[str]) -> None:
         """One conditional write: the state, the ``entries`` to publish, ``keys`` applied."""
+        keys = [applied_key(k) for k in keys]
         applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
@@ -613,6 +614,7 @@ class _New(Generic[A]):
         self, store: AggregateStore[A], aggregate: A, entries: list[Document], keys: list[str]
     ) -> None:
         self.store, self.aggregate, self.entries = store, aggregate, entries
+        keys = [applied_key(k) for k in keys]
         self.applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
         self.state = store._state(aggregate)
         self.lease = store.relay.new_lease()

@@ -18,7 +18,7 @@ import pytest
 from services.order.orders.domain.order import Order
 from shared.concurrency import KeyedLocks, on_ordering_turn
 from shared.contracts.approval import ApprovalPending, Person
-from shared.domain import DomainError
+from shared.domain import DomainError, applied_key
 from shared.storage.aggregates import AggregateStore
 from shared.storage.bodies import unpacked
 from shared.storage.mongo import Document
@@ -337,3 +337,31 @@ async def test_a_create_meeting_a_taken_id_leaves_the_change_to_the_stored_one(d
     assert isinstance(changed, Order)
     doc = await db.orders.find_one({"_id": changed.id})
     assert doc["notes"] == "seen"
+
+
+async def test_a_step_is_remembered_by_a_digest_of_its_key_even_where_stored_whole(
+    db: Any,
+) -> None:
+    """A key longer than a message id (one step of a message) is remembered as a digest of it,
+    and recognised when it comes again; so is one an earlier version stored whole."""
+    store = _store(db, remembered=False)
+    order = await submitted_order(store)
+    event = _pending(order, 1)
+    step = f"reserve:{order.id}:1:{event.message_id}"
+
+    assert await store.change(order.id, event, _seen(event), missing=LookupError, key=step)
+    again = await store.change(order.id, event, _seen(event), missing=LookupError, key=step)
+
+    assert again is None  # applied once
+    doc = await _stored(db, order.id)
+    assert doc["applied_messages"][-1] == applied_key(step)
+    assert len(applied_key(step)) == 17
+    assert step not in doc["applied_messages"]
+    assert len(doc["timeline"]) == len(order.timeline) + 1
+    # Stored whole by an earlier version: recognised all the same.
+    earlier = f"reserve:{order.id}:2:{event.message_id}"
+    await db.orders.update_one({"_id": order.id}, {"$push": {"applied_messages": earlier}})
+    assert (
+        await store.change(order.id, event, _seen(event), missing=LookupError, key=earlier) is None
+    )
+    assert len((await _stored(db, order.id))["timeline"]) == len(order.timeline) + 1
