@@ -125,11 +125,12 @@ def order_views(
 async def _merge_earlier_sales(db: Any, *, every: float = 60.0, rounds: int = 60) -> None:
     """The earlier sales view's documents merged into the order list's, beside the start (not
     holding readiness), then again every minute for an hour: what a replica of the earlier
-    version still writes while a rolling upgrade replaces it is merged too. A database that
-    fails meanwhile leaves the rest to the next round."""
-    for _ in range(rounds):
+    version still writes while a rolling upgrade replaces it is merged too. The last round
+    drops the collection once it is empty. A database that fails meanwhile leaves the rest to
+    the next round."""
+    for round_ in range(1, rounds + 1):
         try:
-            await merge_earlier(db)
+            await merge_earlier(db, last=round_ == rounds)
         except PyMongoError as error:
             log.warning("earlier_sales_left", error=str(error))
         await asyncio.sleep(every)

@@ -6,16 +6,15 @@ events on the back office's queue ``backoffice.order_events`` (shared with the o
 
 What an event teaches both views is written in one statement: the sales view's writes go
 through the order list's round (its ``UpdateBatch``), where the update pipelines about one
-order are joined. Earlier versions kept a document of their own per order (``sales``): at start
-they are merged into the order list's documents, then that collection is dropped
-(:func:`merge_earlier`)."""
+order are joined. Earlier versions kept a document of their own per order (``sales``): they
+are merged into the order list's documents (:func:`merge_earlier`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import structlog
-from pymongo import UpdateOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.backoffice.orders_view import ORDERS, OrderList
@@ -50,8 +49,6 @@ ORDER_FACTS: tuple[type[Event], ...] = (
     OrderCompleted,
 )
 SALES_EVENTS: tuple[type[Event], ...] = (*ORDER_FACTS, GoodsIssued, InvoiceIssued, InvoiceVoided)
-SALES_FIELDS = ("gross", "net", "tax", "lines", "ordered_at", "issues", "invoices", "voided")
-"""What the sales view adds to an order's document (the order list does not show them)."""
 LIST_FIELDS = ("created_by", "created_on", "total", "total_value", "status_at")
 """What the order list keeps that no sales report reads."""
 NOT_NEEDED = {
@@ -160,26 +157,34 @@ def _with_new(field: str, key: str, entries: list[Document]) -> Document:
     return {"$concatArrays": [stored, new]}
 
 
-async def merge_earlier(db: AsyncDatabase[Document]) -> int:
-    """Merge the documents of the earlier sales view (``sales``) into the order list's, then
-    drop that collection; how many were merged. What the order list's document holds already
-    stays (it was learnt since, from the same events); issues, invoices and voided invoices are
-    joined. Run at every start: what a replica of the earlier version still wrote during a
-    rolling upgrade is merged by the next start."""
+async def merge_earlier(db: AsyncDatabase[Document], *, last: bool = False) -> int:
+    """Merge the documents of the earlier sales view (``sales``) into the order list's; how
+    many were merged. What the order list's document holds already stays (it was learnt since,
+    from the same events); issues, invoices and voided invoices are joined. Each merged
+    document then leaves ``sales`` if it is as it was read: one that a replica of the earlier
+    version changed meanwhile (during a rolling upgrade) stays, and is merged again next time.
+    ``last``: the collection is dropped when nothing is left in it."""
     earlier = db[EARLIER_SALES]
     merged, batch = 0, []
     async for doc in earlier.find({}):
-        batch.append(UpdateOne({"_id": doc["_id"]}, [{"$set": _merged(doc)}], upsert=True))
+        batch.append(doc)
         if len(batch) == MERGE_BATCH:
-            await db[ORDERS].bulk_write(batch, ordered=False)
-            merged, batch = merged + len(batch), []
+            merged, batch = merged + await _merge(db, batch), []
     if batch:
-        await db[ORDERS].bulk_write(batch, ordered=False)
-        merged += len(batch)
+        merged += await _merge(db, batch)
     if merged:
-        await earlier.drop()
         log.info("earlier_sales_merged", count=merged)
+    if last and not await earlier.count_documents({}, limit=1):
+        await earlier.drop()
     return merged
+
+
+async def _merge(db: AsyncDatabase[Document], docs: list[Document]) -> int:
+    """Merge ``docs`` (as read from ``sales``), then remove each that is still as read."""
+    merges = [UpdateOne({"_id": d["_id"]}, [{"$set": _merged(d)}], upsert=True) for d in docs]
+    await db[ORDERS].bulk_write(merges, ordered=False)
+    await db[EARLIER_SALES].bulk_write([DeleteOne(doc) for doc in docs], ordered=False)
+    return len(docs)
 
 
 def _merged(doc: Document) -> Document:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.backoffice import reports
+from services.backoffice import reports, sales_view
 from services.backoffice.app import ORDER_EVENTS_QUEUE, order_views, subscriptions
 from services.backoffice.approvals_view import ApprovalLevels
 from services.backoffice.bus import Broker
@@ -192,7 +192,8 @@ async def test_an_earlier_versions_documents_are_merged_into_the_order_lists(
     env: Environment, mongo_client: Any
 ) -> None:
     """What the list learnt since stays; issues, invoices and voided invoices are joined; an
-    order only the sales view knew gets a document; the earlier collection is dropped."""
+    order only the sales view knew gets a document; the earlier collection is emptied, and
+    dropped by the last round."""
     db = database(mongo_client, env.database("backoffice"))
     orders = OrderList(db)
     learn = order_views(orders, SalesView(orders))
@@ -232,8 +233,9 @@ async def test_an_earlier_versions_documents_are_merged_into_the_order_lists(
     await db[EARLIER_SALES].insert_many(earlier)
 
     assert await merge_earlier(db) == 2
-    assert await merge_earlier(db) == 0  # nothing left: the collection is gone
-    assert EARLIER_SALES not in await db.list_collection_names()
+    assert await db[EARLIER_SALES].count_documents({}) == 0  # each merged, then removed
+    assert await merge_earlier(db, last=True) == 0
+    assert EARLIER_SALES not in await db.list_collection_names()  # the last round drops it
     doc = await db["orders"].find_one({"_id": known})
     assert doc is not None
     assert (doc["net"], doc["gross"], doc["total"]) == ("10.00", "10.00", "10.00")
@@ -247,3 +249,27 @@ async def test_an_earlier_versions_documents_are_merged_into_the_order_lists(
         "INV-1",
         ["INV-1"],
     )
+
+
+async def test_an_earlier_document_changed_while_it_is_merged_stays_to_be_merged_again(
+    env: Environment, mongo_client: Any
+) -> None:
+    """A replica of the earlier version still running (a rolling upgrade) adds an issue after
+    the document was read: the merge does not remove it, and the next one merges the issue."""
+    db = database(mongo_client, env.database("backoffice"))
+    order_id = unique("SO")
+    first = {"issue_id": "ISS-1", "at": T0, "progress": []}
+    await db[EARLIER_SALES].insert_one({"_id": order_id, "kind": "sales", "issues": [first]})
+    read = await db[EARLIER_SALES].find_one({"_id": order_id})
+    assert read is not None
+    later = {"issue_id": "ISS-2", "at": T0, "progress": []}
+    await db[EARLIER_SALES].update_one({"_id": order_id}, {"$push": {"issues": later}})
+
+    await sales_view._merge(db, [read])
+
+    assert await db[EARLIER_SALES].find_one({"_id": order_id}) is not None  # kept: it changed
+    assert await merge_earlier(db) == 1
+    doc = await db["orders"].find_one({"_id": order_id})
+    assert doc is not None
+    assert [issue["issue_id"] for issue in doc["issues"]] == ["ISS-1", "ISS-2"]
+    assert await db[EARLIER_SALES].find_one({"_id": order_id}) is None
