@@ -123,6 +123,13 @@ def outbox_entry(event: Event | Command, *, reply_to: str | None = None) -> Docu
 A = TypeVar("A", bound=Aggregate)
 
 
+def remembered(aggregate: Aggregate, keys: list[str]) -> tuple[list[str], list[str]]:
+    """``keys`` as the document remembers them (:func:`~shared.domain.applied_key`), and its
+    window of applied keys once they are added."""
+    stored = [applied_key(key) for key in keys]
+    return stored, [*aggregate.applied_messages, *stored][-APPLIED_WINDOW:]
+
+
 class AggregateStore(Generic[A]):
     """Loads and saves one kind of aggregate in one collection."""
 
@@ -508,8 +515,7 @@ class AggregateStore(Generic[A]):
 
     async def _write(self, aggregate: A, entries: list[Document], keys: list[str]) -> None:
         """One conditional write: the state, the ``entries`` to publish, ``keys`` applied."""
-        keys = [applied_key(k) for k in keys]
-        applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
+        keys, applied = remembered(aggregate, keys)
         # Entries of this document that were published meanwhile go in the same write.
         published = self.relay.take_published(self.collection.name, aggregate.id)
         state = self._state(aggregate)
@@ -614,8 +620,7 @@ class _New(Generic[A]):
         self, store: AggregateStore[A], aggregate: A, entries: list[Document], keys: list[str]
     ) -> None:
         self.store, self.aggregate, self.entries = store, aggregate, entries
-        keys = [applied_key(k) for k in keys]
-        self.applied = [*aggregate.applied_messages, *keys][-APPLIED_WINDOW:]
+        _, self.applied = remembered(aggregate, keys)
         self.state = store._state(aggregate)
         self.lease = store.relay.new_lease()
         self.doc: Document = {
