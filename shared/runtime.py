@@ -45,6 +45,7 @@ from shared.lifecycle import STOP_MARGIN, Lifecycle, exit_after
 from shared.logging import configure_logging
 from shared.messaging.client import login
 from shared.messaging.consumers import subscribe, subscribe_unrouted
+from shared.messaging.frames import coalesce_frames
 from shared.messaging.publisher import Publisher
 from shared.messaging.routing import Routing
 from shared.messaging.settlement import Settlement
@@ -161,6 +162,7 @@ class OmsApp(DeferredBrokerStart):
 
 
 def build_app(service: Service[H, S], settings: S | None = None) -> OmsApp:
+    coalesce_frames()
     settings = settings if settings is not None else service.settings()
     configure_logging(service.name, fmt=settings.log_format, level=settings.log_level)
     configure_tracing(service.name)

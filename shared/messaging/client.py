@@ -31,6 +31,7 @@ from aiormq.exceptions import AMQPConnectionError
 from shared import names
 from shared.contracts.base import Command, CommandRejected
 from shared.messaging.callers import USER_HEADER
+from shared.messaging.frames import coalesce_frames
 
 JSON = "application/json"
 
@@ -51,6 +52,7 @@ async def connect(
 ) -> AbstractConnection:
     """A connection named ``name`` (as the broker's management shows it); robust ones
     reconnect by themselves after a broker restart."""
+    coalesce_frames()
     opening = aio_pika.connect_robust if robust else aio_pika.connect
     try:
         return await asyncio.wait_for(
