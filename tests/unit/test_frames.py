@@ -38,7 +38,8 @@ async def test_what_is_queued_goes_out_joined_in_order_and_every_drain_is_resolv
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[ChannelFrame] = asyncio.Queue()
     drains = [loop.create_future(), loop.create_future()]
-    for item in (frame(b"a", drain=drains[0]), frame(b"bc"), frame(b"d", drain=drains[1])):
+    # The first frame has no drain of its own: the joined write drains for those after it.
+    for item in (frame(b"a"), frame(b"bc", drain=drains[0]), frame(b"d", drain=drains[1])):
         queue.put_nowait(item)
     written = await anext(CoalescingFrames(queue))
     assert isinstance(written, JoinedFrames)
@@ -68,6 +69,15 @@ async def test_a_close_ends_the_joined_write_and_what_follows_waits_for_the_next
     assert first.payload == b"aclose"
     assert first.should_close
     assert (await anext(stream)).payload == b"after"
+
+
+async def test_a_close_first_in_the_queue_is_written_alone() -> None:
+    queue: asyncio.Queue[ChannelFrame] = asyncio.Queue()
+    closing = frame(b"close", close=True)
+    for item in (closing, frame(b"after")):
+        queue.put_nowait(item)
+    assert await anext(CoalescingFrames(queue)) is closing
+    assert queue.qsize() == 1
 
 
 async def test_a_joined_write_stops_growing_at_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
