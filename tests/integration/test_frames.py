@@ -10,6 +10,7 @@ import asyncio
 
 import aio_pika
 import pytest
+from aiormq.abc import ChannelFrame
 
 from shared.messaging import frames
 from shared.messaging.client import connect
@@ -25,8 +26,8 @@ async def test_a_burst_goes_out_joined_and_arrives_whole_and_in_order(
     joined: list[int] = []
 
     class Counted(frames.JoinedFrames):
-        def __init__(self, queued: list[object]) -> None:
-            super().__init__(queued)  # type: ignore[arg-type]
+        def __init__(self, queued: list[ChannelFrame]) -> None:
+            super().__init__(queued)
             joined.append(len(queued))
 
     monkeypatch.setattr(frames, "JoinedFrames", Counted)

@@ -20,8 +20,9 @@ from shared.messaging.frames import CoalescingFrames, JoinedFrames, coalesce_fra
 def test_aiormq_builds_its_writer_iterator_by_the_module_name_the_adapter_replaces() -> None:
     writer = inspect.getsource(aiormq.connection.Connection._Connection__writer)  # type: ignore[attr-defined]
     assert "FrameGenerator(self.write_queue)" in writer
+    connection = inspect.getsource(aiormq.connection.Connection)
     for used in (".payload", ".should_close", ".should_drain", ".drain()", "close_event"):
-        assert used in writer or used in inspect.getsource(aiormq.connection.Connection)
+        assert used in writer or used in connection
     coalesce_frames()
     coalesce_frames()
     installed: object = aiormq.connection.FrameGenerator
@@ -93,8 +94,5 @@ async def test_a_joined_write_stops_growing_at_its_limit(monkeypatch: pytest.Mon
 async def test_after_close_the_iteration_ends() -> None:
     stream = CoalescingFrames(asyncio.Queue())
     stream.close_event.set()
-    try:
+    with pytest.raises(StopAsyncIteration):
         await anext(stream)
-    except StopAsyncIteration:
-        return
-    raise AssertionError("iterated after close")
